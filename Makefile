@@ -1,0 +1,52 @@
+# Two commands on a fresh machine: `make run` and `make test` (README.md).
+# Every install step lives here so a clean CI machine needs nothing by hand.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+# Debian libraries the Qt wheels load even on the offscreen platform.
+QT_DEBS := libegl1 libgl1 libopengl0 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test bench lint typecheck check setup qt-deps clean
+
+setup: $(STAMP) qt-deps
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+# Install the Qt runtime libraries only when dpkg says one is missing.
+qt-deps:
+	@if command -v dpkg >/dev/null 2>&1; then \
+	  missing=""; \
+	  for p in $(QT_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "Installing Qt runtime libraries:$$missing"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	  fi; \
+	fi
+
+run: setup
+	$(BIN)/ketalog
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+bench: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.benchmarks.run
+
+lint: setup
+	$(BIN)/ruff check .
+
+typecheck: setup
+	$(BIN)/mypy ketalog
+
+check: lint typecheck test
+
+clean:
+	rm -rf $(VENV) build *.egg-info

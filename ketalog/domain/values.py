@@ -1,0 +1,92 @@
+"""Turning whatever a user or file supplies into exact numbers, or a clear refusal.
+
+Every numeric input in ketalog passes through here so that NaN, infinities,
+booleans, empty strings and words are refused with the same kind of message.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal, InvalidOperation
+from typing import Final
+
+from ketalog.domain.errors import Problem, ValidationError
+
+#: Anything larger than this is not a clinical number; refusing it early keeps
+#: Decimal arithmetic fast and the messages sane.
+_MAX_MAGNITUDE: Final = Decimal("1e9")
+
+
+def _describe(value: object) -> str:
+    text = repr(value) if not isinstance(value, str) else f'"{value}"'
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def decimal_problem(value: object, label: str, field: str) -> tuple[Decimal | None, Problem | None]:
+    """Parse ``value`` as a finite decimal; return it, or the problem with it.
+
+    Accepts int, Decimal, float (through its shortest repr, so 0.1 stays 0.1)
+    and numeric strings (a comma as decimal separator is accepted).
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, Problem(field, f"{label} is missing; enter a number.")
+    if isinstance(value, bool):
+        return None, Problem(field, f"{label} must be a number, not {_describe(value)}.")
+    try:
+        if isinstance(value, Decimal):
+            number = value
+        elif isinstance(value, int):
+            number = Decimal(value)
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                return None, Problem(field, f"{label} must be a finite number.")
+            number = Decimal(repr(value))
+        elif isinstance(value, str):
+            text = value.strip().replace(",", ".")
+            if len(text) > 40:
+                return None, Problem(field, f"{label} is too long to be a number.")
+            number = Decimal(text)
+        else:
+            return None, Problem(field, f"{label} must be a number, not {_describe(value)}.")
+    except (InvalidOperation, ValueError):
+        return None, Problem(field, f"{label} must be a number, not {_describe(value)}.")
+    if not number.is_finite():
+        return None, Problem(field, f"{label} must be a finite number.")
+    if abs(number) > _MAX_MAGNITUDE:
+        return None, Problem(field, f"{label} {_describe(value)} is far too large.")
+    return number, None
+
+
+def parse_decimal(value: object, label: str, field: str = "") -> Decimal:
+    """Parse one number or raise :class:`ValidationError` naming ``label``."""
+    number, problem = decimal_problem(value, label, field or label)
+    if problem is not None:
+        raise ValidationError([problem])
+    assert number is not None
+    return number
+
+
+def int_problem(value: object, label: str, field: str) -> tuple[int | None, Problem | None]:
+    """Parse a whole number (``"3"``, ``3``, ``3.0``); return it or the problem."""
+    number, problem = decimal_problem(value, label, field)
+    if problem is not None:
+        return None, problem
+    assert number is not None
+    if number != number.to_integral_value():
+        return None, Problem(field, f"{label} must be a whole number, not {_describe(value)}.")
+    return int(number), None
+
+
+def parse_int(value: object, label: str, field: str = "") -> int:
+    """Parse one whole number or raise :class:`ValidationError` naming ``label``."""
+    number, problem = int_problem(value, label, field or label)
+    if problem is not None:
+        raise ValidationError([problem])
+    assert number is not None
+    return number
+
+
+def format_decimal(value: Decimal, places: int) -> str:
+    """Round half-up for display only; stored values stay exact."""
+    quantum = Decimal(1).scaleb(-places)
+    return f"{value.quantize(quantum, rounding='ROUND_HALF_UP'):f}"

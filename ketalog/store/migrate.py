@@ -1,0 +1,134 @@
+"""Schema versions: check on start-up, back up, upgrade, refuse a newer database.
+
+The start-up check reads ``alembic_version`` with one plain query and compares
+it to :data:`HEAD_REVISION`, so Alembic (slow to import) loads only when an
+upgrade is actually needed. A test keeps the constant equal to Alembic's head.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from ketalog.store.engine import DatabaseConfigError, explain_connection_error, sqlite_path
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+#: The newest schema revision this version of ketalog knows.
+HEAD_REVISION = "0001"
+#: Every revision this version knows, oldest first.
+KNOWN_REVISIONS = ("0001",)
+
+
+class SchemaState(StrEnum):
+    """How a database's schema relates to this version of ketalog."""
+
+    EMPTY = "empty"          # nothing there yet: create everything
+    CURRENT = "current"      # up to date
+    BEHIND = "behind"        # an older ketalog schema: back up, then upgrade
+    NEWER = "newer"          # written by a newer ketalog: refuse
+    FOREIGN = "foreign"      # tables that are not ketalog's: refuse, never touch
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    """The schema state with the revision found (None when empty or foreign)."""
+
+    state: SchemaState
+    revision: str | None
+
+
+def alembic_config() -> Config:
+    """Alembic's configuration, built in code so no alembic.ini needs to ship."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "ketalog.store:migrations")
+    return config
+
+
+def schema_status(engine: Engine) -> SchemaStatus:
+    """Read the schema revision with one cheap query."""
+    try:
+        with engine.connect() as conn:
+            try:
+                rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+            except DBAPIError:
+                conn.rollback()
+                tables = inspect(conn).get_table_names()
+                if tables:
+                    return SchemaStatus(SchemaState.FOREIGN, None)
+                return SchemaStatus(SchemaState.EMPTY, None)
+    except DBAPIError as exc:
+        raise DatabaseConfigError(explain_connection_error(exc, engine.url)) from exc
+    if not rows:
+        return SchemaStatus(SchemaState.EMPTY, None)
+    revision = str(rows[0][0])
+    if revision == HEAD_REVISION:
+        return SchemaStatus(SchemaState.CURRENT, revision)
+    if revision in KNOWN_REVISIONS:
+        return SchemaStatus(SchemaState.BEHIND, revision)
+    return SchemaStatus(SchemaState.NEWER, revision)
+
+
+def backup_sqlite(engine: Engine, label: str) -> Path | None:
+    """Copy the SQLite file with the online backup API before a migration."""
+    path = sqlite_path(engine.url)
+    if path is None or not path.exists():
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.stem}.before-{label}-{stamp}{path.suffix}")
+    source = sqlite3.connect(path)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    return target
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every pending migration in one transaction."""
+    from alembic import command
+
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def ensure_schema(engine: Engine) -> SchemaStatus:
+    """Bring the database to :data:`HEAD_REVISION`, or refuse it with a clear message.
+
+    Returns the status found before any upgrade.
+    """
+    status = schema_status(engine)
+    if status.state is SchemaState.CURRENT:
+        return status
+    if status.state is SchemaState.NEWER:
+        raise DatabaseConfigError(
+            f"This database was written by a newer version of ketalog (schema {status.revision}; "
+            f"this version knows up to {HEAD_REVISION}). Update ketalog on this workstation; "
+            "nothing was changed."
+        )
+    if status.state is SchemaState.FOREIGN:
+        raise DatabaseConfigError(
+            f"The database {engine.url.render_as_string(hide_password=True)} holds tables that "
+            "are not ketalog's. ketalog left it untouched; point it at an empty database or a "
+            "ketalog one."
+        )
+    if status.state is SchemaState.BEHIND:
+        backup_sqlite(engine, f"upgrade-from-{status.revision}")
+    upgrade(engine)
+    return status

@@ -1,0 +1,493 @@
+"""The database schema: SQLAlchemy 2 typed models.
+
+Conventions:
+- every instant is a ``*_at_utc`` column of :class:`UTCDateTime`;
+- every clinical quantity is an exact :class:`ExactDecimal` or a whole number,
+  with its unit in the column name;
+- rows a user can edit carry ``version`` (optimistic locking: a stale edit
+  raises ``StaleDataError`` instead of silently overwriting);
+- clinical rows are never deleted: a mistaken entry is voided with a reason.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+from ketalog.store.types import ExactDecimal, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: Search keys compare byte-wise so a prefix range scan uses the index on both
+#: databases (PostgreSQL's default linguistic collation would not).
+SearchKey = String(200).with_variant(String(200, collation="C"), "postgresql")
+
+
+def utc_now() -> datetime:
+    """Return the current instant, aware and in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names for Alembic."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        Decimal: ExactDecimal(),
+        str: String(),
+        date: Date(),
+    }
+
+
+class Versioned:
+    """Optimistic locking: an UPDATE matches only the version it read."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - SQLAlchemy directive
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class Created:
+    """When the row was written (not when the thing it records happened)."""
+
+    created_at_utc: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Voidable:
+    """Clinical entries are voided with a reason, never deleted."""
+
+    voided_at_utc: Mapped[datetime | None]
+    void_reason: Mapped[str | None]
+
+
+# --- people -----------------------------------------------------------------
+
+
+class User(Versioned, Created, Base):
+    """A clinician or administrator who signs in (log-in arrives in a later issue)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    credentials: Mapped[str] = mapped_column(String(40), default="")
+    role: Mapped[str] = mapped_column(String(20))  # nurse | physician | administrator
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
+    locked_at_utc: Mapped[datetime | None]
+
+
+class Patient(Versioned, Created, Base):
+    """A registered patient; identity shown on every screen and page."""
+
+    __tablename__ = "patients"
+    __table_args__ = (
+        Index("ix_patients_search_family", "search_family"),
+        Index("ix_patients_search_given", "search_given"),
+        Index("ix_patients_birth_date", "birth_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mrn: Mapped[str] = mapped_column(String(40), unique=True)
+    family_name: Mapped[str] = mapped_column(String(100))
+    given_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date]
+    sex: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    #: casefolded, accent-free "family given" / "given family" for prefix search
+    search_family: Mapped[str] = mapped_column(SearchKey)
+    search_given: Mapped[str] = mapped_column(SearchKey)
+
+    courses: Mapped[list[Course]] = relationship(back_populates="patient")
+
+
+class PatientWeight(Created, Base):
+    """A weighing; dose orders copy the weight they used, with its date and basis."""
+
+    __tablename__ = "patient_weights"
+    __table_args__ = (Index("ix_patient_weights_patient", "patient_id", "measured_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    weight_kg: Mapped[Decimal] = mapped_column(ExactDecimal(7, 2))
+    measured_on: Mapped[date]
+    basis: Mapped[str] = mapped_column(String(20), default="actual")  # actual | ideal
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# --- treatment --------------------------------------------------------------
+
+
+class ProtocolRecord(Versioned, Created, Base):
+    """A dosing protocol; ``definition_json`` is ``domain.protocols.Protocol.to_dict()``."""
+
+    __tablename__ = "protocols"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    drug: Mapped[str] = mapped_column(String(60))
+    route: Mapped[str] = mapped_column(String(20))
+    dosing_mode: Mapped[str] = mapped_column(String(20))
+    definition_json: Mapped[str] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Course(Versioned, Created, Base):
+    """A treatment course: an induction series, then maintenance boosters."""
+
+    __tablename__ = "courses"
+    __table_args__ = (
+        # lets sessions reference (course, patient) so the two cannot disagree
+        UniqueConstraint("id", "patient_id"),
+        Index("ix_courses_patient", "patient_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
+    indication: Mapped[str] = mapped_column(String(60))
+    planned_infusions: Mapped[int] = mapped_column(Integer, default=6)
+    phase: Mapped[str] = mapped_column(String(20), default="induction")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    started_on: Mapped[date | None]
+
+    patient: Mapped[Patient] = relationship(back_populates="courses")
+    protocol: Mapped[ProtocolRecord] = relationship()
+
+
+class TreatmentSession(Versioned, Created, Base):
+    """One visit at a chair: check-in, dose, monitoring, recovery, discharge, signature.
+
+    ``state`` follows ``domain.session_state``; the ``*_at_utc`` milestones are
+    written with the state change that sets them so the board needs no joins
+    over events.
+    """
+
+    __tablename__ = "treatment_sessions"
+    __table_args__ = (
+        ForeignKeyConstraint(["course_id", "patient_id"], ["courses.id", "courses.patient_id"]),
+        Index("ix_treatment_sessions_scheduled", "scheduled_at_utc"),
+        Index("ix_treatment_sessions_patient", "patient_id", "scheduled_at_utc"),
+        Index("ix_treatment_sessions_course", "course_id", "sequence_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    course_id: Mapped[int] = mapped_column(Integer)
+    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
+    chair: Mapped[str] = mapped_column(String(40))
+    scheduled_at_utc: Mapped[datetime]
+    sequence_number: Mapped[int | None] = mapped_column(Integer)  # "infusion n of N"
+    state: Mapped[str] = mapped_column(String(20), default="scheduled")
+    state_reason: Mapped[str | None] = mapped_column(Text)  # cancel / stop-early reason
+    checked_in_at_utc: Mapped[datetime | None]
+    dose_started_at_utc: Mapped[datetime | None]
+    dose_ended_at_utc: Mapped[datetime | None]
+    ready_to_leave_at_utc: Mapped[datetime | None]
+    discharged_at_utc: Mapped[datetime | None]
+    escort_name: Mapped[str | None] = mapped_column(String(200))
+    instructions_given: Mapped[bool] = mapped_column(Boolean, default=False)
+    predose_bp_ack_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    predose_bp_ack_at_utc: Mapped[datetime | None]
+    updated_at_utc: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+    patient: Mapped[Patient] = relationship()
+    course: Mapped[Course] = relationship(
+        primaryjoin="TreatmentSession.course_id == Course.id",
+        foreign_keys="TreatmentSession.course_id",
+        viewonly=True,
+    )
+    protocol: Mapped[ProtocolRecord] = relationship()
+    vitals: Mapped[list[VitalSign]] = relationship(order_by="VitalSign.taken_at_utc")
+    infusion_events: Mapped[list[InfusionEvent]] = relationship(
+        order_by="InfusionEvent.occurred_at_utc"
+    )
+    dose_orders: Mapped[list[DoseOrder]] = relationship(order_by="DoseOrder.id")
+    scale_scores: Mapped[list[ScaleScore]] = relationship(order_by="ScaleScore.taken_at_utc")
+    event_flags: Mapped[list[EventFlag]] = relationship(order_by="EventFlag.onset_at_utc")
+    interventions: Mapped[list[Intervention]] = relationship(
+        order_by="Intervention.given_at_utc"
+    )
+    adverse_events: Mapped[list[AdverseEvent]] = relationship(
+        order_by="AdverseEvent.onset_at_utc"
+    )
+    notes: Mapped[list[Note]] = relationship(order_by="Note.written_at_utc")
+    signatures: Mapped[list[Signature]] = relationship(order_by="Signature.signed_at_utc")
+    addenda: Mapped[list[Addendum]] = relationship(order_by="Addendum.written_at_utc")
+
+
+class DoseOrder(Versioned, Created, Base):
+    """The computed dose with every input it used, as the nurse read it back.
+
+    A changed order is superseded by a new row (``superseded_at_utc``), so the
+    verification always refers to exactly the numbers that were checked.
+    """
+
+    __tablename__ = "dose_orders"
+    __table_args__ = (Index("ix_dose_orders_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"))
+    drug: Mapped[str] = mapped_column(String(60))
+    route: Mapped[str] = mapped_column(String(20))
+    dosing_mode: Mapped[str] = mapped_column(String(20))
+    dose_mg_per_kg: Mapped[Decimal | None]
+    rate_mg_per_kg_per_h: Mapped[Decimal | None]
+    device_count: Mapped[int | None] = mapped_column(Integer)
+    weight_kg: Mapped[Decimal | None] = mapped_column(ExactDecimal(7, 2))
+    weight_measured_on: Mapped[date | None]
+    weight_basis: Mapped[str | None] = mapped_column(String(20))
+    concentration_mg_per_ml: Mapped[Decimal | None]
+    diluent: Mapped[str | None] = mapped_column(String(60))
+    bag_volume_ml: Mapped[Decimal | None]
+    duration_min: Mapped[int | None] = mapped_column(Integer)
+    total_mg: Mapped[Decimal]
+    drug_volume_ml: Mapped[Decimal | None]
+    rate_ml_per_h: Mapped[Decimal | None]
+    working: Mapped[str] = mapped_column(Text, default="")
+    lot_number: Mapped[str | None] = mapped_column(String(60))
+    limit_level: Mapped[str] = mapped_column(String(20), default="within")
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    prepared_by_name: Mapped[str] = mapped_column(String(200))
+    ordered_at_utc: Mapped[datetime] = mapped_column(default=utc_now)
+    superseded_at_utc: Mapped[datetime | None]
+
+    verification: Mapped[DoseVerification | None] = relationship(back_populates="dose_order")
+
+
+class DoseVerification(Created, Base):
+    """The independent double check of a high-alert dose by a second nurse."""
+
+    __tablename__ = "dose_verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dose_order_id: Mapped[int] = mapped_column(ForeignKey("dose_orders.id"), unique=True)
+    verifier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verifier_name: Mapped[str] = mapped_column(String(200))
+    verified_at_utc: Mapped[datetime]
+
+    dose_order: Mapped[DoseOrder] = relationship(back_populates="verification")
+
+
+class InfusionEvent(Created, Base):
+    """Start, pause, resume, rate change, stop: the mg delivered is computed from these."""
+
+    __tablename__ = "infusion_events"
+    __table_args__ = (Index("ix_infusion_events_session", "session_id", "occurred_at_utc"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    occurred_at_utc: Mapped[datetime]
+    rate_ml_per_h: Mapped[Decimal | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class VitalSign(Versioned, Created, Voidable, Base):
+    """One reading; ``alert_codes`` holds the domain's alert codes, comma-separated."""
+
+    __tablename__ = "vital_signs"
+    __table_args__ = (Index("ix_vital_signs_session", "session_id", "taken_at_utc"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"))
+    taken_at_utc: Mapped[datetime]
+    systolic_mmhg: Mapped[int | None] = mapped_column(Integer)
+    diastolic_mmhg: Mapped[int | None] = mapped_column(Integer)
+    heart_rate_bpm: Mapped[int | None] = mapped_column(Integer)
+    spo2_percent: Mapped[int | None] = mapped_column(Integer)
+    resp_rate_per_min: Mapped[int | None] = mapped_column(Integer)
+    temperature_c: Mapped[Decimal | None] = mapped_column(ExactDecimal(4, 1))
+    etco2_mmhg: Mapped[int | None] = mapped_column(Integer)
+    pain_score: Mapped[int | None] = mapped_column(Integer)
+    alert_codes: Mapped[str] = mapped_column(String(200), default="")
+    action_note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ScaleScore(Versioned, Created, Voidable, Base):
+    """A scored instrument (MOAA/S, CADSS, Aldrete, PHQ-9, ...) with its item scores."""
+
+    __tablename__ = "scale_scores"
+    __table_args__ = (
+        Index("ix_scale_scores_session", "session_id"),
+        Index("ix_scale_scores_patient", "patient_id", "scale", "taken_at_utc"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_sessions.id"))
+    scale: Mapped[str] = mapped_column(String(20))
+    item_scores_json: Mapped[str] = mapped_column(Text)
+    total: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str | None] = mapped_column(String(40))
+    taken_at_utc: Mapped[datetime]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class EventFlag(Versioned, Created, Base):
+    """Sedation, dissociation or respiratory depression, open until resolved (REMS)."""
+
+    __tablename__ = "event_flags"
+    __table_args__ = (Index("ix_event_flags_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    onset_at_utc: Mapped[datetime]
+    resolved_at_utc: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Intervention(Versioned, Created, Voidable, Base):
+    """A drug or action given in response to something (ondansetron 4 mg IV, ...)."""
+
+    __tablename__ = "interventions"
+    __table_args__ = (Index("ix_interventions_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"))
+    drug: Mapped[str] = mapped_column(String(120))
+    dose: Mapped[Decimal | None]
+    dose_unit: Mapped[str | None] = mapped_column(String(20))
+    route: Mapped[str | None] = mapped_column(String(20))
+    given_at_utc: Mapped[datetime]
+    given_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    given_by_name: Mapped[str] = mapped_column(String(200))
+    indication: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(Text)
+
+
+class AdverseEvent(Versioned, Created, Voidable, Base):
+    """Hypertension, nausea, emergence reaction, ... with onset, resolution and action."""
+
+    __tablename__ = "adverse_events"
+    __table_args__ = (Index("ix_adverse_events_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"))
+    kind: Mapped[str] = mapped_column(String(60))
+    severity: Mapped[str] = mapped_column(String(20), default="mild")
+    onset_at_utc: Mapped[datetime]
+    resolved_at_utc: Mapped[datetime | None]
+    description: Mapped[str | None] = mapped_column(Text)
+    action_taken: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Note(Versioned, Created, Voidable, Base):
+    """A recovery, nursing or observation note with its author and time."""
+
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # recovery | nursing | observation
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_name: Mapped[str] = mapped_column(String(200))
+    written_at_utc: Mapped[datetime]
+
+
+class Signature(Created, Base):
+    """A nursing attestation or physician signature over a hash of the whole session."""
+
+    __tablename__ = "signatures"
+    __table_args__ = (Index("ix_signatures_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"))
+    signer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # nursing_attestation | physician_signature
+    meaning: Mapped[str] = mapped_column(String(200))
+    signed_at_utc: Mapped[datetime]
+    content_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class Addendum(Created, Base):
+    """The only way a signed session changes: appended, never replacing anything."""
+
+    __tablename__ = "addenda"
+    __table_args__ = (Index("ix_addenda_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    written_at_utc: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+
+
+# --- administration ---------------------------------------------------------
+
+
+class Setting(Versioned, Base):
+    """A clinic setting (clinic name, time zone, idle lock minutes, ...) as JSON."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value_json: Mapped[str] = mapped_column(Text)
+    updated_at_utc: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+class AuditEntry(Base):
+    """Append-only audit trail; ``row_hash`` chains each row to the one before.
+
+    ``row_hash = sha256(prev_hash + canonical JSON of this row's content)``;
+    ``ketalog audit verify`` (a later issue) walks the chain.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_occurred", "occurred_at_utc"),
+        Index("ix_audit_log_patient", "patient_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at_utc: Mapped[datetime]
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    username: Mapped[str] = mapped_column(String(64))
+    workstation: Mapped[str] = mapped_column(String(120))
+    patient_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    table_name: Mapped[str | None] = mapped_column(String(60))
+    row_id: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str | None] = mapped_column(String(60))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64), unique=True)
