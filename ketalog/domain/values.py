@@ -17,8 +17,15 @@ from ketalog.domain.errors import Problem, ValidationError
 _MAX_MAGNITUDE: Final = Decimal("1e9")
 
 
-def _describe(value: object) -> str:
-    text = repr(value) if not isinstance(value, str) else f'"{value}"'
+def describe_value(value: object) -> str:
+    """A short rendering of any input for a message; never raises."""
+    if isinstance(value, str):
+        text = f'"{value}"'
+    else:
+        try:
+            text = repr(value)
+        except Exception:  # a 4,300+ digit int inside a list, or a broken __repr__
+            return f"a {type(value).__name__} that cannot be shown"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -31,7 +38,7 @@ def decimal_problem(value: object, label: str, field: str) -> tuple[Decimal | No
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, Problem(field, f"{label} is missing; enter a number.")
     if isinstance(value, bool):
-        return None, Problem(field, f"{label} must be a number, not {_describe(value)}.")
+        return None, Problem(field, f"{label} must be a number, not {describe_value(value)}.")
     try:
         if isinstance(value, Decimal):
             number = value
@@ -47,13 +54,18 @@ def decimal_problem(value: object, label: str, field: str) -> tuple[Decimal | No
                 return None, Problem(field, f"{label} is too long to be a number.")
             number = Decimal(text)
         else:
-            return None, Problem(field, f"{label} must be a number, not {_describe(value)}.")
+            return None, Problem(field, f"{label} must be a number, not {describe_value(value)}.")
     except (InvalidOperation, ValueError):
-        return None, Problem(field, f"{label} must be a number, not {_describe(value)}.")
+        return None, Problem(field, f"{label} must be a number, not {describe_value(value)}.")
+    except ArithmeticError:  # decimal.Overflow from e.g. "1E+999999999999999999"
+        return None, Problem(field, f"{label} is far too large.")
     if not number.is_finite():
         return None, Problem(field, f"{label} must be a finite number.")
-    if abs(number) > _MAX_MAGNITUDE:
-        return None, Problem(field, f"{label} {_describe(value)} is far too large.")
+    # adjusted() first: abs() itself overflows on exponents like 1E+999999999999999999
+    if number.adjusted() > 9 or abs(number) > _MAX_MAGNITUDE:
+        return None, Problem(field, f"{label} is far too large to be a clinical value.")
+    if number and number.adjusted() < -9:
+        return None, Problem(field, f"{label} has far too many decimal places.")
     return number, None
 
 
@@ -73,7 +85,7 @@ def int_problem(value: object, label: str, field: str) -> tuple[int | None, Prob
         return None, problem
     assert number is not None
     if number != number.to_integral_value():
-        return None, Problem(field, f"{label} must be a whole number, not {_describe(value)}.")
+        return None, Problem(field, f"{label} must be a whole number, not {describe_value(value)}.")
     return int(number), None
 
 
