@@ -2,8 +2,8 @@
 
 The engine factory is the one place that knows database dialect details:
 SQLite gets WAL, ``synchronous=FULL`` and foreign keys on every connection, and
-real transactions (``BEGIN`` issued by us, so reads and writes in one unit of
-work see one snapshot); PostgreSQL URLs are routed to psycopg 3.
+real transactions (``BEGIN IMMEDIATE`` issued by us, so each unit of work reads
+and writes under one lock); PostgreSQL URLs are routed to psycopg 3.
 """
 
 from __future__ import annotations
@@ -171,7 +171,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: a unit of work that reads
+        # then writes can never fail half-way with SQLITE_BUSY_SNAPSHOT because
+        # another connection committed in between. Writers queue (busy_timeout);
+        # WAL readers outside a transaction are never blocked.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | URL | None = None, *, echo: bool = False) -> Engine:

@@ -1,0 +1,197 @@
+"""The ``ketalog`` command: the GUI by default, and sub-commands for the clinic's admin work.
+
+Every failure a user can cause prints one line saying what is wrong and how to
+fix it, and exits non-zero; no traceback reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from ketalog import __version__
+from ketalog.domain.errors import DomainError
+from ketalog.store.engine import DatabaseConfigError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A sub-command failed with a message for the user."""
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; use YYYY-MM-DD") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with --help on every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="ketalog",
+        description="Chair-side session log for ketamine infusion clinics. "
+        "Without a sub-command, starts the application window.",
+    )
+    parser.add_argument("--version", action="version", version=f"ketalog {__version__}")
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="database to use (default: $KETALOG_DATABASE_URL, else a SQLite file in the "
+        "user data folder); e.g. sqlite:///clinic.sqlite3 or postgresql://user@host/ketalog",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("gui", help="start the application window (the default)")
+    demo = sub.add_parser("demo", help="fill an empty database with the demo clinic")
+    demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    sessions = sub.add_parser("sessions", help="list the sessions of a day")
+    sessions.add_argument("--date", type=_iso_date, default=None, metavar="YYYY-MM-DD",
+                          help="the clinic day (default: today in the clinic's time zone)")
+    sessions.add_argument("--json", action="store_true", help="print a JSON list")
+    db = sub.add_parser("db", help="database schema commands")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="create or upgrade the schema (a SQLite file is "
+                      "backed up first)")
+    db_sub.add_parser("check", help="check the connection and the schema version")
+    return parser
+
+
+def _open(url: str | None):  # type: ignore[no-untyped-def]
+    from ketalog.services.database import make_sessionmaker, open_database
+
+    engine = open_database(url)
+    return engine, make_sessionmaker(engine)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build the demo clinic and say what was made."""
+    from ketalog.services.demo import DEMO_USERS, DemoRefused, build_demo_clinic
+
+    engine, factory = _open(args.database_url)
+    try:
+        with factory() as db:
+            try:
+                summary = build_demo_clinic(db, seed=args.seed)
+            except DemoRefused as exc:
+                raise CommandError(str(exc)) from exc
+    finally:
+        engine.dispose()
+    today = ", ".join(f"{n} {state}" for state, n in sorted(summary.today_states.items()))
+    print(f"Demo clinic ready: {summary.patients} patients, {summary.sessions} sessions, "
+          f"{summary.vitals} vital sign readings. Today: {today}.")
+    print("Demo users (user / password): "
+          + "; ".join(f"{u} / {p} ({role})" for u, _n, _c, role, p in DEMO_USERS))
+    return EXIT_OK
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    """List a day's sessions as a table or JSON."""
+    from ketalog.services.board import day_board
+    from ketalog.services.settings import clinic_timezone
+
+    engine, factory = _open(args.database_url)
+    try:
+        with factory() as db:
+            tz = clinic_timezone(db)
+            day = args.date or datetime.now(UTC).astimezone(tz).date()
+            rows = day_board(db, day, tz)
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps([
+            {
+                "id": r.session_id, "chair": r.chair, "patient": r.patient_name, "mrn": r.mrn,
+                "state": r.state, "course_id": r.course_id,
+                "scheduled_at": r.scheduled_at_utc.isoformat(),
+                "scheduled_at_local": r.scheduled_at_utc.astimezone(tz).isoformat(),
+                "infusion": f"{r.sequence_number} of {r.planned_infusions}"
+                if r.sequence_number else None,
+                "protocol": r.protocol_name, "signed": r.signed,
+                "next_vitals_due": r.next_vitals_due_at_utc.isoformat()
+                if r.next_vitals_due_at_utc else None,
+            }
+            for r in rows
+        ], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not rows:
+        print(f"No sessions on {day.isoformat()}.")
+        return EXIT_OK
+    print(f"Sessions on {day.isoformat()} ({tz.key}):")
+    for r in rows:
+        local = r.scheduled_at_utc.astimezone(tz).strftime("%H:%M")
+        course = f"{r.sequence_number}/{r.planned_infusions}" if r.sequence_number else "-"
+        print(f"  {r.session_id:>6}  {r.chair:<8} {local}  {r.state:<13} {course:>5}  "
+              f"{r.patient_name} ({r.mrn})")
+    return EXIT_OK
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """Upgrade or check the schema."""
+    from ketalog.store.engine import describe_url, make_engine, resolve_database_url
+    from ketalog.store.migrate import HEAD_REVISION, SchemaState, schema_status
+
+    url = resolve_database_url(args.database_url)
+    if args.db_command == "upgrade":
+        engine, _factory = _open(url)
+        engine.dispose()
+        print(f"Database {describe_url(url)} is at schema {HEAD_REVISION}.")
+        return EXIT_OK
+    engine = make_engine(url)
+    try:
+        status = schema_status(engine)
+    finally:
+        engine.dispose()
+    where = describe_url(url)
+    if status.state is SchemaState.CURRENT:
+        print(f"OK: {where} is reachable and at schema {status.revision} (current).")
+        return EXIT_OK
+    messages = {
+        SchemaState.EMPTY: "is empty; run 'ketalog db upgrade' (or start ketalog) to create it",
+        SchemaState.BEHIND: f"is at schema {status.revision}; run 'ketalog db upgrade' to reach "
+        f"{HEAD_REVISION}",
+        SchemaState.NEWER: f"was written by a newer ketalog (schema {status.revision}); "
+        "update ketalog",
+        SchemaState.FOREIGN: "holds tables that are not ketalog's",
+    }
+    raise CommandError(f"{where} {messages[status.state]}.")
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    """Start the application window."""
+    from ketalog.app import run_gui
+
+    return run_gui(args.database_url)
+
+
+COMMANDS = {"demo": cmd_demo, "sessions": cmd_sessions, "db": cmd_db, "gui": cmd_gui}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = COMMANDS[args.command or "gui"]
+    try:
+        return command(args)
+    except (CommandError, DatabaseConfigError, DomainError) as exc:
+        print(f"ketalog: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("ketalog: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away; that is not an error of ours.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""The append-only audit trail: one hash-chained row per event.
+
+Each row's hash covers its content and the previous row's hash, so an edit,
+deletion or reordering breaks the chain at that row. Appends are serialised:
+on PostgreSQL with a transaction-scoped advisory lock, on SQLite by the write
+lock every transaction takes at BEGIN IMMEDIATE (see store.engine).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from ketalog.services.context import Actor
+from ketalog.store.models import AuditEntry
+
+GENESIS_HASH = "0" * 64
+_ADVISORY_LOCK_KEY = 0x6B6574616C6F67  # "ketalog"
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    raise TypeError(f"cannot audit {type(value).__name__}")
+
+
+def to_audit_text(value: object) -> str | None:
+    """Render a value for the old/new columns: plain text, JSON for structures."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, sort_keys=True, default=_json_default, ensure_ascii=False)
+    return _json_default(value) if isinstance(value, datetime | date | Decimal) else str(value)
+
+
+@dataclass(frozen=True)
+class AuditContent:
+    """The hashed fields of one audit row, in a fixed canonical form."""
+
+    occurred_at_utc: datetime
+    user_id: int | None
+    username: str
+    workstation: str
+    patient_id: int | None
+    action: str
+    table_name: str | None
+    row_id: int | None
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+
+    def canonical(self) -> bytes:
+        """Serialise deterministically (sorted keys, ISO UTC time) for hashing."""
+        data: dict[str, Any] = {
+            "occurred_at_utc": self.occurred_at_utc.isoformat(timespec="microseconds"),
+            "user_id": self.user_id,
+            "username": self.username,
+            "workstation": self.workstation,
+            "patient_id": self.patient_id,
+            "action": self.action,
+            "table_name": self.table_name,
+            "row_id": self.row_id,
+            "field": self.field,
+            "old_value": self.old_value,
+            "new_value": self.new_value,
+        }
+        return json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+def chain_hash(prev_hash: str, content: AuditContent) -> str:
+    """The row hash: SHA-256 over the previous hash and the canonical content."""
+    return hashlib.sha256(prev_hash.encode("ascii") + content.canonical()).hexdigest()
+
+
+def _last_hash(db: Session) -> str:
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+    last = db.scalar(select(AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1))
+    return last or GENESIS_HASH
+
+
+def append_audit(
+    db: Session,
+    actor: Actor,
+    action: str,
+    *,
+    at: datetime,
+    table_name: str | None = None,
+    row_id: int | None = None,
+    patient_id: int | None = None,
+    field: str | None = None,
+    old: object = None,
+    new: object = None,
+) -> AuditEntry:
+    """Add one audit row to the caller's transaction (the caller commits)."""
+    content = AuditContent(
+        occurred_at_utc=at,
+        user_id=actor.user_id,
+        username=actor.username,
+        workstation=actor.workstation,
+        patient_id=patient_id,
+        action=action,
+        table_name=table_name,
+        row_id=row_id,
+        field=field,
+        old_value=to_audit_text(old),
+        new_value=to_audit_text(new),
+    )
+    prev = _last_hash(db)
+    entry = AuditEntry(
+        occurred_at_utc=content.occurred_at_utc,
+        user_id=content.user_id,
+        username=content.username,
+        workstation=content.workstation,
+        patient_id=content.patient_id,
+        action=content.action,
+        table_name=content.table_name,
+        row_id=content.row_id,
+        field=content.field,
+        old_value=content.old_value,
+        new_value=content.new_value,
+        prev_hash=prev,
+        row_hash=chain_hash(prev, content),
+    )
+    db.add(entry)
+    db.flush()
+    return entry

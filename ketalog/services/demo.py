@@ -1,0 +1,306 @@
+"""The demo clinic: realistic data for trying ketalog, training and screenshots.
+
+Everything is created through the same services a nurse's actions use, with a
+simulated clock, so every demo session reached its state by legal moves (dose
+verified before the start, Aldrete >= 9 before discharge, ...).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ketalog.domain.protocols import DosingMode, Protocol
+from ketalog.domain.session_state import SessionAction, SessionState
+from ketalog.services import sessions as svc
+from ketalog.services.context import SYSTEM
+from ketalog.services.patients import record_weight, register_patient
+from ketalog.services.protocols import protocol_by_id, protocol_id_by_code
+from ketalog.services.settings import CLINIC_NAME, clinic_timezone, set_setting
+from ketalog.services.signing import session_content_sha256
+from ketalog.services.users import UserSummary, create_user
+from ketalog.store.models import Patient
+
+#: Demo accounts and their documented passwords (README.md lists them).
+DEMO_USERS = (
+    ("nurse", "Nora Reyes", "RN", "nurse", "nurse-demo-pass"),
+    ("nurse2", "Sam Okafor", "RN", "nurse", "nurse2-demo-pass"),
+    ("physician", "Ada Lindqvist", "MD", "physician", "physician-demo-pass"),
+    ("admin", "Pat Morgan", "", "administrator", "admin-demo-pass"),
+)
+CHAIRS = ("Chair 1", "Chair 2", "Chair 3")
+_NAMES = (
+    ("Ñúñez", "José"), ("Ångström", "Zoë"), ("Иванов", "Дмитрий"), ("Okonkwo", "Chidi"),
+    ("Müller", "Jürgen"), ("García", "Lucía"), ("O'Brien", "Siobhán"), ("Nguyễn", "Thảo"),
+    ("Kowalski", "Agnieszka"), ("Dubois", "Hélène"), ("Smith", "Jordan"), ("Johnson", "Avery"),
+    ("Williams", "Morgan"), ("Brown", "Casey"), ("Jones", "Riley"), ("Miller", "Quinn"),
+    ("Davis", "Harper"), ("Wilson", "Rowan"), ("Anderson", "Emerson"), ("Taylor", "Sawyer"),
+    ("Thomas", "Reese"), ("Moore", "Dakota"), ("Jackson", "Skyler"), ("Martin", "Hayden"),
+    ("Lee", "Min-jun"), ("Perez", "Camila"), ("Thompson", "Elliot"), ("White", "Finley"),
+    ("Harris", "Kai"), ("Clark", "Noor"),
+)
+
+
+class DemoRefused(Exception):
+    """The demo only fills an empty database."""
+
+
+@dataclass
+class SimClock:
+    """A clock the demo moves forward by hand."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        """The simulated present."""
+        return self.now
+
+    def advance(self, minutes: float) -> datetime:
+        """Move on and return the new time."""
+        self.now += timedelta(minutes=minutes)
+        return self.now
+
+
+@dataclass
+class DemoSummary:
+    """What the demo created, for the command's closing line."""
+
+    patients: int = 0
+    sessions: int = 0
+    vitals: int = 0
+    today_states: dict[str, int] = field(default_factory=dict)
+
+
+def default_dose_inputs(protocol: Protocol) -> dict[str, object]:
+    """The protocol's default dosing inputs (weight is added by the service)."""
+    if protocol.dosing_mode is DosingMode.DEVICE:
+        return {"device_count": protocol.allowed_device_counts[0]}
+    inputs: dict[str, object] = {
+        "concentration_mg_per_ml": protocol.default_concentration_mg_per_ml,
+    }
+    key = "rate_mg_per_kg_per_h" if protocol.dosing_mode is DosingMode.RATE else "dose_mg_per_kg"
+    inputs[key] = protocol.default_dose
+    if protocol.dosing_mode in (DosingMode.WEIGHT, DosingMode.RATE):
+        inputs["bag_volume_ml"] = protocol.default_bag_volume_ml
+        inputs["duration_min"] = protocol.default_duration_min
+    return inputs
+
+
+class _Clinic:
+    def __init__(self, db: Session, rng: random.Random, users: dict[str, UserSummary]) -> None:
+        self.db = db
+        self.rng = rng
+        self.nurse = users["nurse"].as_actor("demo")
+        self.nurse2 = users["nurse2"].as_actor("demo")
+        self.physician = users["physician"].as_actor("demo")
+        self.summary = DemoSummary()
+
+    def vitals(self, sid: int, clock: SimClock, base: tuple[int, int, int], rise: int = 0,
+               *, alert_note: str | None = None) -> None:
+        sbp, dbp, hr = base
+        values = {
+            "systolic_mmhg": sbp + rise + self.rng.randint(-4, 4),
+            "diastolic_mmhg": dbp + rise // 2 + self.rng.randint(-3, 3),
+            "heart_rate_bpm": hr + rise // 3 + self.rng.randint(-3, 3),
+            "spo2_percent": self.rng.choice((96, 97, 98, 98, 99)),
+            "resp_rate_per_min": self.rng.randint(12, 18),
+        }
+        saved = svc.record_vitals(self.db, self.nurse, sid, values, clock=clock)
+        self.summary.vitals += 1
+        if saved.alerts and alert_note:
+            svc.add_vital_action_note(self.db, self.nurse, saved.vital_id, alert_note,
+                                      expected_version=1, clock=clock)
+
+    def run(self, sid: int, protocol: Protocol, start: datetime, until: SessionState) -> None:
+        """Play a session from check-in up to ``until`` with the simulated clock."""
+        clock = SimClock(start)
+        rng = self.rng
+        base = (rng.randint(112, 134), rng.randint(70, 84), rng.randint(62, 84))
+        db, nurse = self.db, self.nurse
+
+        def step(action: SessionAction, minutes: float = 0, reason: str | None = None) -> None:
+            clock.advance(minutes)
+            svc.change_state(db, nurse, sid, action, reason=reason, clock=clock)
+
+        if until is SessionState.SCHEDULED:
+            return
+        if until is SessionState.CANCELLED:
+            step(SessionAction.CANCEL, reason="Patient unwell with a fever; rebooked.")
+            return
+        step(SessionAction.CHECK_IN)
+        clock.advance(5)
+        self.vitals(sid, clock, base)
+        if until is SessionState.CHECKED_IN:
+            return
+        order = svc.order_dose(db, nurse, sid, inputs=default_dose_inputs(protocol),
+                               lot_number=f"KT{rng.randint(10000, 99999)}", diluent="0.9% NaCl",
+                               clock=clock)
+        clock.advance(3)
+        svc.verify_dose(db, self.nurse2, sid, dose_order_id=order.dose_order_id, clock=clock)
+        step(SessionAction.START_INFUSION, 2)
+        duration = protocol.default_duration_min or 40
+        interval = protocol.schedule.during_dose_interval_min or 10
+        paused = until is SessionState.PAUSED
+        elapsed = 0
+        target = duration if until not in (SessionState.INFUSING, SessionState.PAUSED) else 20
+        while elapsed + interval <= target:
+            clock.advance(interval)
+            elapsed += interval
+            rise = min(18, elapsed * 16 // max(duration, 1))
+            note = "Infusion rate unchanged; physician informed; recheck in 5 min."
+            if rng.random() < 0.04:
+                rise = 60  # an occasional hypertensive reading with its action note
+            self.vitals(sid, clock, base, rise, alert_note=note)
+        if until is SessionState.INFUSING:
+            return
+        if paused:
+            step(SessionAction.PAUSE, 2, reason="Patient asked for a short break; anxious.")
+            return
+        if protocol.dosing_mode is DosingMode.DEVICE:
+            svc.record_scale(db, nurse, sid, "moaas", [4], clock=clock)
+        else:
+            svc.record_scale(db, nurse, sid, "moaas", [rng.choice((4, 5, 5))], clock=clock)
+        svc.record_scale(db, nurse, sid, "cadss6",
+                         [rng.randint(0, 3) for _ in range(6)], clock=clock)
+        if until is SessionState.STOPPED_EARLY:
+            step(SessionAction.STOP_EARLY, 1, reason="Marked dissociation; patient asked to stop.")
+            return
+        if rng.random() < 0.3:
+            flag = svc.flag_event(db, nurse, sid, "dissociation", clock=clock)
+        else:
+            flag = None
+        step(SessionAction.STOP_INFUSION, 1)
+        recovery_min = 20 if protocol.min_monitoring_min <= 0 else protocol.min_monitoring_min
+        for _ in range(max(2, recovery_min // 15)):
+            clock.advance(15)
+            self.vitals(sid, clock, base, 4)
+        if flag is not None:
+            svc.resolve_event(db, nurse, flag, clock=clock)
+        if until is SessionState.RECOVERING:
+            return
+        svc.record_scale(db, nurse, sid, "aldrete", [2, 2, 2, 2, rng.choice((1, 2))], clock=clock)
+        detail_version = svc.update_discharge_details(
+            db, nurse, sid, expected_version=_version(db, sid),
+            escort_name=rng.choice(("spouse", "partner", "adult son", "friend", "sister")),
+            instructions_given=True, clock=clock,
+        )
+        del detail_version
+        svc.add_note(db, nurse, sid, "recovery",
+                     "Tolerated infusion well. Oriented, steady gait, tolerating fluids. "
+                     "Aftercare explained: no driving until tomorrow after sleep.", clock=clock)
+        step(SessionAction.DISCHARGE, 5)
+        if until is SessionState.DISCHARGED:
+            return
+        clock.advance(rng.randint(30, 240))
+        svc.sign_session(db, self.physician, sid,
+                         content_sha256=session_content_sha256(db, sid), clock=clock)
+
+
+def _version(db: Session, sid: int) -> int:
+    from ketalog.store.models import TreatmentSession
+
+    value = db.scalar(select(TreatmentSession.version).where(TreatmentSession.id == sid))
+    assert value is not None
+    return value
+
+
+def _local(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)
+
+
+#: Today's board: (chair, state, minutes before now the session was scheduled).
+_TODAY = (
+    (0, SessionState.SIGNED, 330), (0, SessionState.RECOVERING, 95),
+    (0, SessionState.SCHEDULED, -60),
+    (1, SessionState.DISCHARGED, 300), (1, SessionState.INFUSING, 40),
+    (1, SessionState.SCHEDULED, -90), (2, SessionState.CANCELLED, 240),
+    (2, SessionState.STOPPED_EARLY, 110), (2, SessionState.PAUSED, 45),
+    (2, SessionState.CHECKED_IN, 10),
+)
+
+
+def build_demo_clinic(
+    db: Session, *, now: datetime | None = None, seed: int = 2026,
+    progress: Callable[[str], None] | None = None,
+) -> DemoSummary:
+    """Fill an empty database with the demo clinic; refuse one that has patients."""
+    if db.scalar(select(func.count()).select_from(Patient)):
+        raise DemoRefused(
+            "This database already has patients; the demo only fills an empty database. "
+            "Use --database-url sqlite:///PATH/demo.sqlite3 for a separate demo file."
+        )
+    real_now = now or datetime.now(UTC)
+    rng = random.Random(seed)
+    tz = clinic_timezone(db)
+    setup_clock = SimClock(real_now - timedelta(days=60))
+    set_setting(db, SYSTEM, CLINIC_NAME, "Riverside Ketamine Clinic")
+    users = {
+        username: create_user(db, SYSTEM, username=username, full_name=name, role=role,
+                              password=password, credentials=creds, clock=setup_clock)
+        for username, name, creds, role, password in DEMO_USERS
+    }
+    clinic = _Clinic(db, rng, users)
+    protocol_ids = {
+        code: protocol_id_by_code(db, code)
+        for code in ("iv-depression-0.5", "iv-pain-0.35", "im-ketamine-0.5",
+                     "esketamine-intranasal")
+    }
+    today = real_now.astimezone(tz).date()
+    plan = list(_TODAY)
+    for index, (family, given) in enumerate(_NAMES):
+        birth = date(1950 + rng.randint(0, 50), rng.randint(1, 12), rng.randint(1, 28))
+        patient = register_patient(db, SYSTEM, family_name=family, given_name=given,
+                                   birth_date=birth, sex=rng.choice(("female", "male", None)),
+                                   clock=setup_clock)
+        clinic.summary.patients += 1
+        weight = Decimal(rng.randint(520, 1150)) / 10
+        for days_ago in (28, rng.randint(0, 6)):
+            record_weight(db, clinic.nurse, patient.id, weight + Decimal(rng.randint(-10, 10)) / 10,
+                          measured_on=today - timedelta(days=days_ago), clock=SimClock(real_now))
+        code = ("esketamine-intranasal" if index % 10 == 7 else "iv-pain-0.35" if index % 10 == 4
+                else "im-ketamine-0.5" if index == 9 else "iv-depression-0.5")
+        protocol_id = protocol_ids[code]
+        protocol = protocol_by_id(db, protocol_id)
+        indication = ("chronic pain" if code == "iv-pain-0.35"
+                      else rng.choice(svc.INDICATIONS[:6]))
+        course_id = svc.open_course(db, SYSTEM, patient_id=patient.id, protocol_id=protocol_id,
+                                    indication=indication, started_on=today - timedelta(days=30),
+                                    clock=setup_clock)
+        past = rng.randint(0, 5) if index >= len(plan) else rng.randint(0, 3)
+        first_day = today - timedelta(days=2 * past + rng.randint(1, 3))
+        for n in range(past):
+            day = first_day + timedelta(days=2 * n)
+            start = _local(day, 8 + rng.randint(0, 7), rng.choice((0, 15, 30, 45)), tz)
+            chair = CHAIRS[rng.randrange(len(CHAIRS))]
+            sid = svc.schedule_session(db, SYSTEM, course_id=course_id, chair=chair,
+                                       scheduled_at=start,
+                                       clock=SimClock(start - timedelta(days=3)))
+            until = SessionState.DISCHARGED if day == today - timedelta(days=1) else (
+                SessionState.SIGNED)
+            clinic.run(sid, protocol, start, until)
+            clinic.summary.sessions += 1
+        if index < len(plan):
+            chair_index, state, minutes_ago = plan[index]
+            start = real_now - timedelta(minutes=minutes_ago)
+            day_start = datetime.combine(today, time(0, 5), tzinfo=tz).astimezone(UTC)
+            day_end = datetime.combine(today, time(23, 50), tzinfo=tz).astimezone(UTC)
+            start = min(max(start, day_start), day_end)
+            sid = svc.schedule_session(db, SYSTEM, course_id=course_id, chair=CHAIRS[chair_index],
+                                       scheduled_at=start,
+                                       clock=SimClock(real_now - timedelta(days=2)))
+            if state is not SessionState.SCHEDULED:
+                clinic.run(sid, protocol, min(start, real_now), state)
+            clinic.summary.sessions += 1
+            clinic.summary.today_states[state.value] = (
+                clinic.summary.today_states.get(state.value, 0) + 1
+            )
+        if progress is not None:
+            progress(f"{family}, {given}")
+    return clinic.summary

@@ -1,0 +1,238 @@
+"""Registering, finding and weighing patients."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from ketalog.domain.errors import Problem, ValidationError
+from ketalog.domain.values import decimal_problem
+from ketalog.services.audit import append_audit
+from ketalog.services.context import Actor, Clock, system_clock
+from ketalog.services.errors import DuplicatePatient, NotFound
+from ketalog.services.text import prefix_upper_bound, search_key
+from ketalog.store.models import Patient, PatientWeight
+
+MAX_WEIGHT_KG = 400
+_DATE_PATTERNS = (
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), (1, 2, 3)),
+    (re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$"), (3, 2, 1)),  # 21.11.1980 / 21/11/1980
+)
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    """What a search result or a header shows about a patient."""
+
+    id: int
+    mrn: str
+    family_name: str
+    given_name: str
+    birth_date: date
+
+    @property
+    def display_name(self) -> str:
+        """Family name first, as on a chart: "Ñúñez, José"."""
+        return f"{self.family_name}, {self.given_name}"
+
+
+def _summary(patient: Patient) -> PatientSummary:
+    return PatientSummary(
+        patient.id, patient.mrn, patient.family_name, patient.given_name, patient.birth_date
+    )
+
+
+def parse_birth_date(text: str) -> date | None:
+    """Read YYYY-MM-DD or DD.MM.YYYY; None when it is not a date."""
+    for pattern, (y, m, d) in _DATE_PATTERNS:
+        match = pattern.match(text.strip())
+        if match:
+            try:
+                return date(int(match.group(y)), int(match.group(m)), int(match.group(d)))
+            except ValueError:
+                return None
+    return None
+
+
+def _next_mrn(db: Session) -> str:
+    last = db.scalar(select(Patient.id).order_by(Patient.id.desc()).limit(1)) or 0
+    return f"K{last + 1:07d}"
+
+
+def register_patient(
+    db: Session,
+    actor: Actor,
+    *,
+    family_name: str,
+    given_name: str,
+    birth_date: date,
+    sex: str | None = None,
+    phone: str | None = None,
+    mrn: str | None = None,
+    allow_duplicate: bool = False,
+    clock: Clock = system_clock,
+) -> PatientSummary:
+    """Register a patient, refusing a likely duplicate (same name and birth date).
+
+    Raises:
+        ValidationError: a name or the birth date is missing or impossible.
+        DuplicatePatient: same MRN, or same name and birth date unless
+            ``allow_duplicate`` (the user looked and confirmed they differ).
+    """
+    now = clock()
+    family, given = (family_name or "").strip(), (given_name or "").strip()
+    problems = []
+    if not family:
+        problems.append(Problem("family_name", "Family name is missing."))
+    if not given:
+        problems.append(Problem("given_name", "Given name is missing."))
+    if birth_date > now.date():
+        problems.append(Problem("birth_date", f"Birth date {birth_date} is in the future."))
+    elif birth_date.year < now.year - 120:
+        problems.append(Problem("birth_date", f"Birth date {birth_date} is over 120 years ago."))
+    if problems:
+        raise ValidationError(problems)
+    if mrn and db.scalar(select(Patient.id).where(Patient.mrn == mrn)) is not None:
+        raise DuplicatePatient(f"MRN {mrn} is already registered.", ())
+    if not allow_duplicate:
+        same = db.scalars(
+            select(Patient.id).where(
+                Patient.search_family == search_key(f"{family} {given}"),
+                Patient.birth_date == birth_date,
+            )
+        ).all()
+        if same:
+            raise DuplicatePatient(
+                f"{family}, {given} born {birth_date} is already registered; "
+                "open the existing record, or confirm this is a different person.",
+                tuple(same),
+            )
+    patient = Patient(
+        mrn=mrn or _next_mrn(db),
+        family_name=family,
+        given_name=given,
+        birth_date=birth_date,
+        sex=sex,
+        phone=phone,
+        search_family=search_key(f"{family} {given}"),
+        search_given=search_key(f"{given} {family}"),
+        created_at_utc=now,
+    )
+    db.add(patient)
+    db.flush()
+    append_audit(
+        db, actor, "create", at=now, table_name="patients", row_id=patient.id,
+        patient_id=patient.id,
+        new={"mrn": patient.mrn, "family_name": family, "given_name": given,
+             "birth_date": birth_date},
+    )
+    db.commit()
+    return _summary(patient)
+
+
+def search_patients(db: Session, text: str, *, limit: int = 25) -> list[PatientSummary]:
+    """Find patients by name prefix ("nun", "nunez jo", "jose nu"), MRN or birth date.
+
+    Every branch is an index range scan, so one keystroke stays fast on a
+    register of 50,000 patients.
+    """
+    query = text.strip()
+    if not query:
+        return []
+    stmt = select(Patient)
+    birth = parse_birth_date(query)
+    if birth is not None:
+        stmt = stmt.where(Patient.birth_date == birth)
+    elif re.fullmatch(r"[Kk]?\d{3,}", query):
+        mrn = query.upper()
+        if not mrn.startswith("K"):
+            mrn = "K" + mrn.zfill(7)
+        stmt = stmt.where(Patient.mrn >= mrn, Patient.mrn < prefix_upper_bound(mrn))
+    else:
+        key = search_key(query.replace(",", " "))
+        if not key:
+            return []
+        bound = prefix_upper_bound(key)
+        stmt = stmt.where(
+            or_(
+                and_(Patient.search_family >= key, Patient.search_family < bound),
+                and_(Patient.search_given >= key, Patient.search_given < bound),
+            )
+        )
+    rows = db.scalars(
+        stmt.order_by(Patient.family_name, Patient.given_name, Patient.id).limit(limit)
+    ).all()
+    return [_summary(p) for p in rows]
+
+
+def get_patient(db: Session, patient_id: int) -> PatientSummary:
+    """Load one patient's identity, or raise NotFound."""
+    patient = db.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound(f"No patient with id {patient_id}.")
+    return _summary(patient)
+
+
+@dataclass(frozen=True)
+class WeightRecord:
+    """A weighing as the dose panel uses it."""
+
+    weight_kg_text: str
+    measured_on: date
+    basis: str
+
+
+def record_weight(
+    db: Session,
+    actor: Actor,
+    patient_id: int,
+    weight_kg: object,
+    *,
+    measured_on: date | None = None,
+    basis: str = "actual",
+    clock: Clock = system_clock,
+) -> WeightRecord:
+    """Record a weighing (actual or ideal body weight) and commit it."""
+    now: datetime = clock()
+    value, problem = decimal_problem(weight_kg, "Weight", "weight_kg")
+    problems = [problem] if problem else []
+    if value is not None and not 0 < value <= MAX_WEIGHT_KG:
+        problems.append(Problem("weight_kg", f"Weight {value} kg is impossible; enter 1-400 kg."))
+    if basis not in {"actual", "ideal"}:
+        problems.append(Problem("basis", "Weight basis must be actual or ideal body weight."))
+    day = measured_on or now.date()
+    if day > now.date():
+        problems.append(Problem("measured_on", f"Weighing date {day} is in the future."))
+    if problems:
+        raise ValidationError(problems)
+    assert value is not None
+    if db.get(Patient, patient_id) is None:
+        raise NotFound(f"No patient with id {patient_id}.")
+    weight = PatientWeight(
+        patient_id=patient_id, weight_kg=value.quantize(Decimal("0.01")),
+        measured_on=day, basis=basis, recorded_by_id=actor.user_id, created_at_utc=now,
+    )
+    db.add(weight)
+    db.flush()
+    append_audit(
+        db, actor, "create", at=now, table_name="patient_weights", row_id=weight.id,
+        patient_id=patient_id, new={"weight_kg": weight.weight_kg, "measured_on": day,
+                                    "basis": basis},
+    )
+    db.commit()
+    return WeightRecord(format(weight.weight_kg, "f"), day, basis)
+
+
+def latest_weight(db: Session, patient_id: int, as_of: date) -> PatientWeight | None:
+    """The most recent weighing on or before ``as_of``, or None if never weighed."""
+    return db.scalar(
+        select(PatientWeight)
+        .where(PatientWeight.patient_id == patient_id, PatientWeight.measured_on <= as_of)
+        .order_by(PatientWeight.measured_on.desc(), PatientWeight.id.desc())
+        .limit(1)
+    )

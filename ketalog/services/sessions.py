@@ -1,0 +1,750 @@
+"""What a nurse does to a session: one function per action, one transaction each.
+
+Every function validates through the domain (so the GUI, the CLI and tests
+meet the same rules), writes its rows and their audit rows, and commits before
+returning. Nothing is half-written: any refusal happens before the first write,
+and any database error rolls the whole action back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ketalog.domain.dosing import DoseLevel, calculate_dose, check_dose_limits
+from ketalog.domain.errors import TransitionRefused, ValidationError
+from ketalog.domain.protocols import DosingMode, Protocol
+from ketalog.domain.scales import score_scale
+from ketalog.domain.session_state import (
+    SessionAction,
+    SessionFacts,
+    SessionState,
+    dose_started,
+    ensure_editable,
+    next_state,
+    parse_action,
+)
+from ketalog.domain.vitals import AlertCode, validate_vitals, vital_alerts
+from ketalog.services.audit import append_audit
+from ketalog.services.context import Actor, Clock, system_clock
+from ketalog.services.errors import NotFound, PermissionDenied
+from ketalog.services.patients import latest_weight
+from ketalog.services.protocols import protocol_by_id, protocol_from_record
+from ketalog.store.models import (
+    Course,
+    DoseOrder,
+    DoseVerification,
+    EventFlag,
+    InfusionEvent,
+    Note,
+    Patient,
+    ProtocolRecord,
+    ScaleScore,
+    Signature,
+    TreatmentSession,
+    VitalSign,
+)
+
+#: A reading timed further ahead than this is a typing error, not a clock skew.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+INDICATIONS = (
+    "treatment-resistant depression",
+    "major depressive disorder",
+    "bipolar depression",
+    "PTSD",
+    "anxiety",
+    "suicidal ideation",
+    "chronic pain",
+)
+EVENT_FLAG_KINDS = ("sedation", "dissociation", "respiratory_depression")
+NOTE_KINDS = ("recovery", "nursing", "observation")
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def _session(db: Session, session_id: int) -> TreatmentSession:
+    # populate_existing: judge the move on the row as stored now, not as this
+    # ORM session first saw it (another workstation may have changed it).
+    found = db.get(TreatmentSession, session_id, populate_existing=True)
+    if found is None:
+        raise NotFound(f"No session with id {session_id}.")
+    return found
+
+
+def _protocol_of(db: Session, session: TreatmentSession) -> Protocol:
+    return protocol_by_id(db, session.protocol_id)
+
+
+def _when(at: datetime | None, now: datetime, label: str = "time") -> datetime:
+    """Default to now; refuse naive or far-future times with a message."""
+    if at is None:
+        return now
+    if at.tzinfo is None:
+        raise ValidationError.single(label, "The time has no time zone; this is a program error.")
+    if at > now + FUTURE_TOLERANCE:
+        raise ValidationError.single(
+            label, f"The {label} is in the future; correct it to the time it happened."
+        )
+    return at
+
+
+def _required_text(value: str | None, field: str, message: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError.single(field, message)
+    return text
+
+
+def _require_role(actor: Actor, roles: set[str], what: str) -> None:
+    if actor.role not in roles:
+        allowed = " or ".join(sorted(roles))
+        raise PermissionDenied(f"Only a {allowed} can {what}; you are signed in as {actor.role}.")
+
+
+# --- courses and scheduling ---------------------------------------------------
+
+
+def open_course(
+    db: Session,
+    actor: Actor,
+    *,
+    patient_id: int,
+    protocol_id: int,
+    indication: str,
+    planned_infusions: int | None = None,
+    started_on: date | None = None,
+    clock: Clock = system_clock,
+) -> int:
+    """Start a treatment course for a patient; returns its id."""
+    now = clock()
+    if db.get(Patient, patient_id) is None:
+        raise NotFound(f"No patient with id {patient_id}.")
+    protocol = protocol_by_id(db, protocol_id)
+    if indication not in INDICATIONS:
+        raise ValidationError.single(
+            "indication", f"Unknown indication '{indication}'; choose one of: "
+            + ", ".join(INDICATIONS) + "."
+        )
+    planned = planned_infusions or protocol.planned_induction_infusions
+    if not 1 <= planned <= 50:
+        raise ValidationError.single("planned_infusions", "Plan between 1 and 50 infusions.")
+    course = Course(
+        patient_id=patient_id, protocol_id=protocol_id, indication=indication,
+        planned_infusions=planned, started_on=started_on, created_at_utc=now,
+    )
+    db.add(course)
+    db.flush()
+    append_audit(db, actor, "create", at=now, table_name="courses", row_id=course.id,
+                 patient_id=patient_id, new={"indication": indication, "protocol": protocol.code,
+                                             "planned_infusions": planned})
+    db.commit()
+    return course.id
+
+
+def schedule_session(
+    db: Session,
+    actor: Actor,
+    *,
+    course_id: int,
+    chair: str,
+    scheduled_at: datetime,
+    protocol_id: int | None = None,
+    clock: Clock = system_clock,
+) -> int:
+    """Book a session in a course at a chair; it gets the next number in the course."""
+    now = clock()
+    course = db.get(Course, course_id)
+    if course is None:
+        raise NotFound(f"No course with id {course_id}.")
+    if course.status != "active":
+        raise ValidationError.single("course_id", f"The course is {course.status}; open a new one.")
+    chair_name = _required_text(chair, "chair", "Choose the chair for the session.")
+    if scheduled_at.tzinfo is None:
+        raise ValidationError.single("scheduled_at", "The time has no time zone.")
+    given = db.scalar(
+        select(func.count()).select_from(TreatmentSession).where(
+            TreatmentSession.course_id == course_id,
+            TreatmentSession.state != SessionState.CANCELLED.value,
+        )
+    ) or 0
+    session = TreatmentSession(
+        patient_id=course.patient_id, course_id=course_id,
+        protocol_id=protocol_id or course.protocol_id, chair=chair_name,
+        scheduled_at_utc=scheduled_at, sequence_number=given + 1,
+        state=SessionState.SCHEDULED.value, created_at_utc=now, updated_at_utc=now,
+    )
+    db.add(session)
+    db.flush()
+    append_audit(db, actor, "create", at=now, table_name="treatment_sessions", row_id=session.id,
+                 patient_id=course.patient_id,
+                 new={"chair": chair_name, "scheduled_at_utc": scheduled_at})
+    db.commit()
+    return session.id
+
+
+# --- state changes -------------------------------------------------------------
+
+
+def _current_dose_order(db: Session, session_id: int) -> DoseOrder | None:
+    return db.scalar(
+        select(DoseOrder)
+        .where(DoseOrder.session_id == session_id, DoseOrder.superseded_at_utc.is_(None))
+        .order_by(DoseOrder.id.desc())
+        .limit(1)
+    )
+
+
+def session_facts(
+    db: Session, session: TreatmentSession, protocol: Protocol, now: datetime,
+    reason: str | None = None,
+) -> SessionFacts:
+    """Gather what the state machine needs to judge a move."""
+    order = _current_dose_order(db, session.id)
+    vitals = db.execute(
+        select(VitalSign.taken_at_utc, VitalSign.alert_codes)
+        .where(VitalSign.session_id == session.id, VitalSign.voided_at_utc.is_(None))
+        .order_by(VitalSign.taken_at_utc)
+    ).all()
+    before_dose = [
+        v for v in vitals
+        if session.dose_started_at_utc is None or v.taken_at_utc <= session.dose_started_at_utc
+    ]
+    latest_predose = before_dose[-1] if before_dose else None
+    predose_alert = bool(
+        latest_predose and AlertCode.PREDOSE_BP_HIGH.value in latest_predose.alert_codes.split(",")
+    )
+    aldrete = db.scalar(
+        select(ScaleScore.total)
+        .where(ScaleScore.session_id == session.id, ScaleScore.scale == "aldrete",
+               ScaleScore.voided_at_utc.is_(None))
+        .order_by(ScaleScore.taken_at_utc.desc(), ScaleScore.id.desc())
+        .limit(1)
+    )
+    open_flags = db.scalars(
+        select(EventFlag.kind).where(
+            EventFlag.session_id == session.id, EventFlag.resolved_at_utc.is_(None)
+        )
+    ).all()
+    monitored = None
+    if session.dose_started_at_utc is not None:
+        # a back-dated action can come before the start: never negative
+        monitored = max(0, int((now - session.dose_started_at_utc).total_seconds() // 60))
+    return SessionFacts(
+        dose_verified=order is not None and order.verification is not None,
+        has_baseline_vitals=bool(before_dose),
+        predose_bp_alert=predose_alert,
+        predose_bp_acknowledged=session.predose_bp_ack_at_utc is not None,
+        aldrete_total=aldrete,
+        aldrete_minimum=protocol.aldrete_discharge_min,
+        unresolved_event_flags=tuple(open_flags),
+        escort_named=bool((session.escort_name or "").strip()),
+        instructions_given=session.instructions_given,
+        minutes_monitored=monitored,
+        min_monitoring_min=protocol.min_monitoring_min,
+        reason=reason,
+    )
+
+
+_INFUSION_EVENT = {
+    SessionAction.START_INFUSION: "start",
+    SessionAction.PAUSE: "pause",
+    SessionAction.RESUME: "resume",
+    SessionAction.STOP_INFUSION: "stop",
+    SessionAction.STOP_EARLY: "stop_early",
+}
+
+
+def change_state(
+    db: Session,
+    actor: Actor,
+    session_id: int,
+    action: SessionAction | str,
+    *,
+    reason: str | None = None,
+    at: datetime | None = None,
+    clock: Clock = system_clock,
+) -> SessionState:
+    """Move a session through its life cycle, or refuse with every reason.
+
+    The domain decides whether the move is allowed; this records it: the new
+    state, the milestone time it sets, the infusion event, and the audit row.
+    """
+    now = clock()
+    when = _when(at, now)
+    session = _session(db, session_id)
+    move = parse_action(action)
+    if move is SessionAction.SIGN:
+        raise PermissionDenied("Use sign_session to sign; it records the signature.")
+    protocol = _protocol_of(db, session)
+    facts = session_facts(db, session, protocol, when, reason=(reason or "").strip() or None)
+    old = session.state
+    new = next_state(old, move, facts)
+    session.state = new.value
+    if move is SessionAction.CHECK_IN:
+        session.checked_in_at_utc = when
+    elif move is SessionAction.START_INFUSION:
+        session.dose_started_at_utc = when
+    elif move in (SessionAction.STOP_INFUSION, SessionAction.STOP_EARLY):
+        session.dose_ended_at_utc = when
+    elif move is SessionAction.DISCHARGE:
+        session.discharged_at_utc = when
+        if session.ready_to_leave_at_utc is None:
+            session.ready_to_leave_at_utc = when
+    if move in (SessionAction.CANCEL, SessionAction.STOP_EARLY):
+        session.state_reason = facts.reason
+    session.updated_at_utc = now
+    event_kind = _INFUSION_EVENT.get(move)
+    if event_kind is not None:
+        order = _current_dose_order(db, session_id)
+        db.add(InfusionEvent(
+            session_id=session_id, kind=event_kind, occurred_at_utc=when,
+            rate_ml_per_h=order.rate_ml_per_h if order and event_kind in ("start", "resume")
+            else None,
+            reason=facts.reason, recorded_by_id=actor.user_id, created_at_utc=now,
+        ))
+    db.flush()
+    append_audit(db, actor, "update", at=now, table_name="treatment_sessions", row_id=session_id,
+                 patient_id=session.patient_id, field="state", old=old,
+                 new=new.value if not facts.reason else f"{new.value} ({facts.reason})")
+    db.commit()
+    return new
+
+
+def acknowledge_predose_bp(
+    db: Session, actor: Actor, session_id: int, *, clock: Clock = system_clock
+) -> None:
+    """A physician accepts a pre-dose BP above threshold so the infusion may start."""
+    _require_role(actor, {"physician"}, "acknowledge a high pre-dose blood pressure")
+    now = clock()
+    session = _session(db, session_id)
+    ensure_editable(session.state, "a blood pressure acknowledgment")
+    session.predose_bp_ack_by_id = actor.user_id
+    session.predose_bp_ack_at_utc = now
+    db.flush()
+    append_audit(db, actor, "acknowledge", at=now, table_name="treatment_sessions",
+                 row_id=session_id, patient_id=session.patient_id, field="predose_bp_ack_at_utc",
+                 new=now)
+    db.commit()
+
+
+def update_discharge_details(
+    db: Session,
+    actor: Actor,
+    session_id: int,
+    *,
+    expected_version: int,
+    escort_name: str | None = None,
+    instructions_given: bool | None = None,
+    ready_to_leave_at: datetime | None = None,
+    clock: Clock = system_clock,
+) -> int:
+    """Record escort, instructions and ready-to-leave time; returns the new version.
+
+    ``expected_version`` is the version the form showed: if another workstation
+    changed the session since, the edit is refused (StaleEdit), never merged.
+    """
+    from ketalog.services.locking import check_version
+
+    now = clock()
+    session = _session(db, session_id)
+    ensure_editable(session.state, "discharge details")
+    check_version(db, session, expected_version, "session")
+    changes: dict[str, tuple[object, object]] = {}
+    if escort_name is not None and escort_name.strip() != (session.escort_name or ""):
+        changes["escort_name"] = (session.escort_name, escort_name.strip())
+        session.escort_name = escort_name.strip()
+    if instructions_given is not None and instructions_given != session.instructions_given:
+        changes["instructions_given"] = (session.instructions_given, instructions_given)
+        session.instructions_given = instructions_given
+    if ready_to_leave_at is not None:
+        when = _when(ready_to_leave_at, now, "ready-to-leave time")
+        changes["ready_to_leave_at_utc"] = (session.ready_to_leave_at_utc, when)
+        session.ready_to_leave_at_utc = when
+    if not changes:
+        return session.version
+    session.updated_at_utc = now
+    db.flush()
+    for field, (old, new) in changes.items():
+        append_audit(db, actor, "update", at=now, table_name="treatment_sessions",
+                     row_id=session_id, patient_id=session.patient_id, field=field,
+                     old=old, new=new)
+    db.commit()
+    return session.version
+
+
+# --- dose -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DoseOrderResult:
+    """The stored order as the dose panel shows it back."""
+
+    dose_order_id: int
+    total_mg: Decimal
+    drug_volume_ml: Decimal | None
+    rate_ml_per_h: Decimal | None
+    working: tuple[str, ...]
+    limit_level: str
+    weight_warning: str | None
+
+
+def order_dose(
+    db: Session,
+    actor: Actor,
+    session_id: int,
+    *,
+    inputs: Mapping[str, object],
+    weight_kg: object = None,
+    weight_measured_on: date | None = None,
+    weight_basis: str | None = None,
+    lot_number: str | None = None,
+    diluent: str | None = None,
+    confirm_outside_warning: bool = False,
+    override_reason: str | None = None,
+    override_by: Actor | None = None,
+    clock: Clock = system_clock,
+) -> DoseOrderResult:
+    """Compute and record the dose; it still needs an independent verification.
+
+    ``inputs`` are the protocol's dosing inputs other than weight (mg/kg,
+    concentration, bag volume, duration, or device count). Without an explicit
+    weight the patient's latest weighing is used, and its age is checked.
+    A dose in the warning range needs ``confirm_outside_warning``; above the
+    hard maximum it needs a physician's override with a reason.
+    """
+    from ketalog.domain.dosing import weight_age_warning
+
+    now = clock()
+    session = _session(db, session_id)
+    if dose_started(SessionState(session.state)):
+        raise TransitionRefused(["The infusion has started; the dose can no longer be changed."])
+    ensure_editable(session.state, "a dose order")
+    protocol = _protocol_of(db, session)
+    values = dict(inputs)
+    weight_warning = None
+    if protocol.dosing_mode is not DosingMode.DEVICE:
+        if weight_kg is None or weight_kg == "":
+            latest = latest_weight(db, session.patient_id, now.date())
+            if latest is None:
+                raise ValidationError.single(
+                    "weight_kg", "Weight is missing; weigh the patient and record the weight."
+                )
+            weight_kg, weight_measured_on = latest.weight_kg, latest.measured_on
+            weight_basis = weight_basis or latest.basis
+        weight_measured_on = weight_measured_on or now.date()
+        weight_warning = weight_age_warning(
+            weight_measured_on, now.date(), protocol.weight_max_age_days
+        )
+        values["weight_kg"] = weight_kg
+    calc = calculate_dose(protocol, **values)
+    level = DoseLevel.WITHIN
+    if protocol.limits is not None:
+        check = check_dose_limits(calc.ordered_dose, protocol.limits, calc.dose_unit or "mg/kg")
+        level = check.level
+        if check.needs_physician_override:
+            if override_by is None or override_by.role != "physician":
+                raise PermissionDenied(
+                    f"{check.message} A physician must override it with a reason."
+                )
+            _required_text(override_reason, "override_reason",
+                           "Give the reason for overriding the maximum dose.")
+        elif check.needs_confirmation and not confirm_outside_warning:
+            raise ValidationError.single("confirm_outside_warning",
+                                         f"{check.message} Confirm the dose to continue.")
+    previous = _current_dose_order(db, session_id)
+    if previous is not None:
+        previous.superseded_at_utc = now
+
+    order = DoseOrder(
+        session_id=session_id, drug=protocol.drug, route=str(protocol.route),
+        dosing_mode=str(protocol.dosing_mode),
+        dose_mg_per_kg=calc.ordered_dose if calc.mode is not DosingMode.RATE else None,
+        rate_mg_per_kg_per_h=calc.ordered_dose if calc.mode is DosingMode.RATE else None,
+        device_count=calc.device_count,
+        weight_kg=calc.weight_kg,
+        weight_measured_on=weight_measured_on if calc.weight_kg is not None else None,
+        weight_basis=(weight_basis or "actual") if calc.weight_kg is not None else None,
+        concentration_mg_per_ml=calc.concentration_mg_per_ml,
+        bag_volume_ml=calc.bag_volume_ml,
+        duration_min=calc.duration_min,
+        diluent=diluent, total_mg=calc.total_mg, drug_volume_ml=calc.drug_volume_ml,
+        rate_ml_per_h=calc.rate_ml_per_h, working="\n".join(calc.working),
+        lot_number=(lot_number or "").strip() or None, limit_level=level.value,
+        override_reason=(override_reason or "").strip() or None,
+        override_by_id=override_by.user_id if override_by else None,
+        prepared_by_id=actor.user_id, prepared_by_name=actor.display_name,
+        ordered_at_utc=now, created_at_utc=now,
+    )
+    db.add(order)
+    db.flush()
+    append_audit(db, actor, "create", at=now, table_name="dose_orders", row_id=order.id,
+                 patient_id=session.patient_id,
+                 new={"total_mg": calc.total_mg, "working": list(calc.working),
+                      "limit_level": level.value, "override_reason": order.override_reason})
+    db.commit()
+    return DoseOrderResult(order.id, calc.total_mg, calc.drug_volume_ml, calc.rate_ml_per_h,
+                           calc.working, level.value, weight_warning)
+
+
+def verify_dose(
+    db: Session, verifier: Actor, session_id: int, *, dose_order_id: int,
+    clock: Clock = system_clock,
+) -> None:
+    """Record the second nurse's independent check of exactly this dose order."""
+    now = clock()
+    session = _session(db, session_id)
+    order = db.get(DoseOrder, dose_order_id)
+    if order is None or order.session_id != session_id:
+        raise NotFound(f"No dose order {dose_order_id} on this session.")
+    if order.superseded_at_utc is not None:
+        raise ValidationError.single("dose_order_id",
+                                     "This dose order was replaced; verify the current one.")
+    if order.verification is not None:
+        raise ValidationError.single("dose_order_id", "This dose is already verified.")
+    same_user = verifier.user_id is not None and verifier.user_id == order.prepared_by_id
+    same_name = verifier.display_name.strip().casefold() == order.prepared_by_name.casefold()
+    if same_user or same_name:
+        raise PermissionDenied(
+            "The dose must be verified by a second nurse, not the one who prepared it."
+        )
+    _require_role(verifier, {"nurse", "physician"}, "verify a dose")
+    db.add(DoseVerification(dose_order_id=order.id, verifier_id=verifier.user_id,
+                            verifier_name=verifier.display_name, verified_at_utc=now,
+                            created_at_utc=now))
+    db.flush()
+    append_audit(db, verifier, "verify", at=now, table_name="dose_orders", row_id=order.id,
+                 patient_id=session.patient_id, new=verifier.display_name)
+    db.commit()
+
+
+# --- clinical entries ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SavedVital:
+    """A stored reading and the alerts it raised (each needs an action note)."""
+
+    vital_id: int
+    alerts: tuple[str, ...]
+    alert_messages: tuple[str, ...]
+
+
+def record_vitals(
+    db: Session,
+    actor: Actor,
+    session_id: int,
+    values: Mapping[str, object],
+    *,
+    taken_at: datetime | None = None,
+    action_note: str | None = None,
+    clock: Clock = system_clock,
+) -> SavedVital:
+    """Validate one reading and commit it with its audit row.
+
+    Impossible values are refused (nothing written); values past an alert
+    threshold are stored, flagged, and returned so the UI asks for an action.
+    """
+    now = clock()
+    session = _session(db, session_id)
+    ensure_editable(session.state, "vitals")
+    if session.state == SessionState.SCHEDULED.value:
+        raise TransitionRefused(["Check the patient in before recording vitals."])
+    reading = validate_vitals(values)
+    when = _when(taken_at, now, "reading time")
+    protocol = _protocol_of(db, session)
+    pre_dose = session.dose_started_at_utc is None or when < session.dose_started_at_utc
+    alerts = vital_alerts(reading, protocol.thresholds, pre_dose=pre_dose)
+    vital = VitalSign(
+        session_id=session_id, taken_at_utc=when,
+        systolic_mmhg=reading.systolic_mmhg, diastolic_mmhg=reading.diastolic_mmhg,
+        heart_rate_bpm=reading.heart_rate_bpm, spo2_percent=reading.spo2_percent,
+        resp_rate_per_min=reading.resp_rate_per_min, temperature_c=reading.temperature_c,
+        etco2_mmhg=reading.etco2_mmhg, pain_score=reading.pain_score,
+        alert_codes=",".join(a.code.value for a in alerts),
+        action_note=(action_note or "").strip() or None,
+        recorded_by_id=actor.user_id, created_at_utc=now,
+    )
+    db.add(vital)
+    db.flush()
+    append_audit(db, actor, "create", at=now, table_name="vital_signs", row_id=vital.id,
+                 patient_id=session.patient_id, new=_vital_audit(vital))
+    db.commit()
+    return SavedVital(vital.id, tuple(a.code.value for a in alerts),
+                      tuple(a.message for a in alerts))
+
+
+def _vital_audit(vital: VitalSign) -> dict[str, object]:
+    return {
+        "taken_at_utc": vital.taken_at_utc, "systolic_mmhg": vital.systolic_mmhg,
+        "diastolic_mmhg": vital.diastolic_mmhg, "heart_rate_bpm": vital.heart_rate_bpm,
+        "spo2_percent": vital.spo2_percent, "resp_rate_per_min": vital.resp_rate_per_min,
+        "temperature_c": vital.temperature_c, "etco2_mmhg": vital.etco2_mmhg,
+        "pain_score": vital.pain_score, "alert_codes": vital.alert_codes,
+        "action_note": vital.action_note,
+    }
+
+
+def add_vital_action_note(
+    db: Session, actor: Actor, vital_id: int, note: str, *, expected_version: int,
+    clock: Clock = system_clock,
+) -> int:
+    """Record what was done about an alert ("infusion paused, physician notified")."""
+    from ketalog.services.locking import check_version
+
+    now = clock()
+    vital = db.get(VitalSign, vital_id, populate_existing=True)
+    if vital is None:
+        raise NotFound(f"No vital sign reading with id {vital_id}.")
+    session = _session(db, vital.session_id)
+    ensure_editable(session.state, "an action note")
+    text = _required_text(note, "action_note", "Write the action taken for this alert.")
+    check_version(db, vital, expected_version, "reading")
+    old = vital.action_note
+    vital.action_note = text
+    db.flush()
+    append_audit(db, actor, "update", at=now, table_name="vital_signs", row_id=vital.id,
+                 patient_id=session.patient_id, field="action_note", old=old, new=text)
+    db.commit()
+    return vital.version
+
+
+def record_scale(
+    db: Session,
+    actor: Actor,
+    session_id: int,
+    scale: str,
+    items: object,
+    *,
+    taken_at: datetime | None = None,
+    clock: Clock = system_clock,
+) -> int:
+    """Score an instrument (MOAA/S, CADSS-6, Aldrete, PHQ-9, ...) and store its items."""
+    now = clock()
+    session = _session(db, session_id)
+    ensure_editable(session.state, "a score")
+    if not isinstance(items, list | tuple | Mapping):
+        raise ValidationError.single("items", "Give the item scores as a list.")
+    result = score_scale(scale, items)
+    when = _when(taken_at, now, "scoring time")
+    score = ScaleScore(
+        patient_id=session.patient_id, session_id=session_id, scale=result.code,
+        item_scores_json=json.dumps(list(result.item_scores)), total=result.total,
+        band=result.band, taken_at_utc=when, recorded_by_id=actor.user_id, created_at_utc=now,
+    )
+    db.add(score)
+    db.flush()
+    append_audit(db, actor, "create", at=now, table_name="scale_scores", row_id=score.id,
+                 patient_id=session.patient_id,
+                 new={"scale": result.code, "items": list(result.item_scores),
+                      "total": result.total})
+    db.commit()
+    return score.id
+
+
+def flag_event(
+    db: Session, actor: Actor, session_id: int, kind: str, *, onset_at: datetime | None = None,
+    note: str | None = None, clock: Clock = system_clock,
+) -> int:
+    """Open an event flag (sedation, dissociation, respiratory depression)."""
+    now = clock()
+    session = _session(db, session_id)
+    ensure_editable(session.state, "an event flag")
+    if kind not in EVENT_FLAG_KINDS:
+        raise ValidationError.single(
+            "kind", f"Unknown event '{kind}'; use one of {', '.join(EVENT_FLAG_KINDS)}."
+        )
+    flag = EventFlag(session_id=session_id, kind=kind, onset_at_utc=_when(onset_at, now, "onset"),
+                     note=(note or "").strip() or None, recorded_by_id=actor.user_id,
+                     created_at_utc=now)
+    db.add(flag)
+    db.flush()
+    append_audit(db, actor, "create", at=now, table_name="event_flags", row_id=flag.id,
+                 patient_id=session.patient_id, new={"kind": kind, "onset": flag.onset_at_utc})
+    db.commit()
+    return flag.id
+
+
+def resolve_event(
+    db: Session, actor: Actor, flag_id: int, *, resolved_at: datetime | None = None,
+    clock: Clock = system_clock,
+) -> None:
+    """Close an event flag at the time it resolved."""
+    now = clock()
+    flag = db.get(EventFlag, flag_id, populate_existing=True)
+    if flag is None:
+        raise NotFound(f"No event flag with id {flag_id}.")
+    session = _session(db, flag.session_id)
+    ensure_editable(session.state, "an event resolution")
+    when = _when(resolved_at, now, "resolution time")
+    if when < flag.onset_at_utc:
+        raise ValidationError.single("resolved_at", "Resolution cannot be before the onset.")
+    flag.resolved_at_utc = when
+    db.flush()
+    append_audit(db, actor, "update", at=now, table_name="event_flags", row_id=flag.id,
+                 patient_id=session.patient_id, field="resolved_at_utc", new=when)
+    db.commit()
+
+
+def add_note(
+    db: Session, actor: Actor, session_id: int, kind: str, text: str, *,
+    written_at: datetime | None = None, clock: Clock = system_clock,
+) -> int:
+    """Add a recovery, nursing or observation note with its author and time."""
+    now = clock()
+    session = _session(db, session_id)
+    ensure_editable(session.state, "a note")
+    if kind not in NOTE_KINDS:
+        raise ValidationError.single("kind", f"Unknown note kind '{kind}'.")
+    body = _required_text(text, "text", "The note is empty.")
+    note = Note(session_id=session_id, kind=kind, text=body, author_id=actor.user_id,
+                author_name=actor.display_name, written_at_utc=_when(written_at, now),
+                created_at_utc=now)
+    db.add(note)
+    db.flush()
+    append_audit(db, actor, "create", at=now, table_name="notes", row_id=note.id,
+                 patient_id=session.patient_id, new={"kind": kind, "text": body})
+    db.commit()
+    return note.id
+
+
+def sign_session(
+    db: Session, actor: Actor, session_id: int, *, content_sha256: str,
+    clock: Clock = system_clock,
+) -> None:
+    """Record the physician's signature and lock the session (password check: issue 5)."""
+    _require_role(actor, {"physician"}, "sign a session")
+    if actor.user_id is None:
+        raise PermissionDenied("Sign in as a physician to sign.")
+    now = clock()
+    session = _session(db, session_id)
+    old = session.state
+    new = next_state(old, SessionAction.SIGN, SessionFacts())
+    db.add(Signature(session_id=session_id, signer_id=actor.user_id, kind="physician_signature",
+                     meaning="Reviewed and approved", signed_at_utc=now,
+                     content_sha256=content_sha256, created_at_utc=now))
+    session.state = new.value
+    session.updated_at_utc = now
+    db.flush()
+    append_audit(db, actor, "sign", at=now, table_name="treatment_sessions", row_id=session_id,
+                 patient_id=session.patient_id, field="state", old=old, new=new.value)
+    db.commit()
+
+
+def protocol_for_session(db: Session, session_id: int) -> Protocol:
+    """The parsed protocol a session runs under."""
+    record = db.scalar(
+        select(ProtocolRecord).join(
+            TreatmentSession, TreatmentSession.protocol_id == ProtocolRecord.id
+        ).where(TreatmentSession.id == session_id)
+    )
+    if record is None:
+        raise NotFound(f"No session with id {session_id}.")
+    return protocol_from_record(record)
+

@@ -1,0 +1,83 @@
+"""Clinic settings stored in the database, so every workstation shares them."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from ketalog.domain.errors import ValidationError
+from ketalog.services.audit import append_audit
+from ketalog.services.context import Actor, Clock, system_clock
+from ketalog.store.models import Setting
+
+CLINIC_TIMEZONE = "clinic_timezone"
+CLINIC_NAME = "clinic_name"
+
+
+def get_setting(db: Session, key: str, default: object = None) -> object:
+    """A setting's value, or ``default`` when it was never set."""
+    row = db.get(Setting, key)
+    return default if row is None else json.loads(row.value_json)
+
+
+def set_setting(
+    db: Session, actor: Actor, key: str, value: object, *, clock: Clock = system_clock
+) -> None:
+    """Store a setting and audit the old and new values."""
+    now = clock()
+    row = db.get(Setting, key)
+    old = None if row is None else json.loads(row.value_json)
+    text = json.dumps(value, sort_keys=True)
+    if row is None:
+        db.add(Setting(key=key, value_json=text, updated_at_utc=now))
+    else:
+        row.value_json = text
+    db.flush()
+    append_audit(db, actor, "update", at=now, table_name="settings", field=key, old=old, new=value)
+    db.commit()
+
+
+def system_timezone_name() -> str:
+    """The machine's IANA zone name (TZ, then /etc/localtime), else UTC."""
+    candidate = os.environ.get("TZ", "").lstrip(":")
+    if candidate:
+        try:
+            ZoneInfo(candidate)
+            return candidate
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    try:
+        target = str(Path("/etc/localtime").resolve())
+        if "zoneinfo/" in target:
+            name = target.split("zoneinfo/", 1)[1]
+            ZoneInfo(name)
+            return name
+    except (OSError, ZoneInfoNotFoundError, ValueError):
+        pass
+    return "UTC"
+
+
+def clinic_timezone(db: Session) -> ZoneInfo:
+    """The zone times are shown in and "today" is counted in."""
+    name = get_setting(db, CLINIC_TIMEZONE)
+    if isinstance(name, str):
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return ZoneInfo(system_timezone_name())
+
+
+def set_clinic_timezone(db: Session, actor: Actor, name: str) -> None:
+    """Set the clinic's IANA time zone, refusing names the system does not know."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError.single(
+            "clinic_timezone", f"'{name}' is not a time zone name; use e.g. Europe/Berlin."
+        ) from exc
+    set_setting(db, actor, CLINIC_TIMEZONE, name)

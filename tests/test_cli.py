@@ -1,0 +1,111 @@
+"""The ketalog command: demo, sessions, db, and one clear line for every failure."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ketalog.cli import main
+from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.settings import clinic_timezone
+
+
+def _today(url: str) -> str:
+    engine = open_database(url)
+    with make_sessionmaker(engine)() as db:
+        tz = clinic_timezone(db)
+    engine.dispose()
+    return datetime.now(UTC).astimezone(tz).date().isoformat()
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One demo clinic for the module (it takes a few seconds to build)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}"
+    assert main(["--database-url", url, "demo"]) == 0
+    return url
+
+
+def test_demo_board_lists_every_state(demo_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["--database-url", demo_url, "sessions", "--date", _today(demo_url),
+                 "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {"id", "chair", "patient", "mrn", "state", "course_id", "scheduled_at"} <= set(rows[0])
+    states = {r["state"] for r in rows}
+    assert states == {"scheduled", "checked_in", "infusing", "paused", "recovering",
+                      "stopped_early", "discharged", "signed", "cancelled"}
+    assert {r["chair"] for r in rows} == {"Chair 1", "Chair 2", "Chair 3"}
+    assert any(r["patient"] == "Ñúñez, José" for r in rows)
+
+
+def test_demo_refuses_a_database_with_patients(
+    demo_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--database-url", demo_url, "demo"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ketalog: ") and "already has patients" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_sessions_table_and_empty_day(demo_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["--database-url", demo_url, "sessions", "--date", _today(demo_url)]) == 0
+    out = capsys.readouterr().out
+    assert "Chair 1" in out and "Ñúñez, José" in out
+    assert main(["--database-url", demo_url, "sessions", "--date", "1999-01-01"]) == 0
+    assert "No sessions on 1999-01-01" in capsys.readouterr().out
+
+
+def test_db_check_and_upgrade(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'k.sqlite3'}"
+    assert main(["--database-url", url, "db", "check"]) == 1
+    assert "is empty; run 'ketalog db upgrade'" in capsys.readouterr().err
+    assert main(["--database-url", url, "db", "upgrade"]) == 0
+    assert main(["--database-url", url, "db", "check"]) == 0
+    assert "(current)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--database-url", "mysql://x/y", "sessions"], "SQLite or PostgreSQL"),
+        (["--database-url", "not a url", "db", "check"], "is not a database URL"),
+        (["--database-url", "postgresql://postgres@127.0.0.1:1/x", "sessions"], "unreachable"),
+    ],
+)
+def test_errors_are_one_clear_line(
+    args: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 1
+    err = capsys.readouterr().err.strip()
+    assert expected in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["sessions", "--date", "21/11/2026"])
+    assert stop.value.code == 2
+    assert "use YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_help_everywhere() -> None:
+    for args in ([], ["demo"], ["sessions"], ["db"], ["db", "check"], ["db", "upgrade"]):
+        result = subprocess.run([sys.executable, "-m", "ketalog.cli", *args, "--help"],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "usage: ketalog" in result.stdout
+
+
+def test_console_script_runs_in_a_subprocess(demo_url: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ketalog.cli", "--database-url", demo_url, "sessions", "--json"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)) == 10

@@ -1,0 +1,69 @@
+"""The window opens on the database and shows today's board."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine
+
+from ketalog.services.board import BoardRow
+from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.demo import build_demo_clinic
+from ketalog.ui.board_model import BoardTableModel
+from ketalog.ui.main_window import MainWindow
+
+
+@pytest.fixture(scope="module")
+def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    path: Path = tmp_path_factory.mktemp("ui") / "demo.sqlite3"
+    engine = open_database(f"sqlite:///{path}")
+    with make_sessionmaker(engine)() as db:
+        build_demo_clinic(db)
+    yield engine
+    engine.dispose()
+
+
+def test_empty_database_opens_a_window_titled_ketalog(qtbot: QtBot, sqlite_url: str) -> None:
+    engine = open_database(sqlite_url)
+    window = MainWindow(engine, sqlite_url)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.windowTitle() == "ketalog"
+    assert window.board_model.rowCount() == 0
+    assert window.heading.text().endswith(": 0")
+    engine.dispose()
+
+
+def test_demo_board_is_shown(qtbot: QtBot, demo_engine: Engine) -> None:
+    window = MainWindow(demo_engine, "sqlite:///demo")
+    qtbot.addWidget(window)
+    model = window.board_model
+    assert model.rowCount() == 10
+    cells = {model.index(r, c).data() for r in range(model.rowCount())
+             for c in range(model.columnCount())}
+    assert {"Chair 1", "Ñúñez, José", "Infusing", "Signed", "Cancelled"} <= cells
+
+
+def _row(session_id: int, state: str, due: datetime | None) -> BoardRow:
+    start = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    return BoardRow(session_id, "Chair 1", start, state, 1, "Ñúñez, José", "K0000001",
+                    date(1980, 3, 14), 1, 2, 6, "IV ketamine 0.5 mg/kg", start, None, start, due)
+
+
+def test_board_model_passes_the_model_tester(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    now = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+    model = BoardTableModel(ZoneInfo("Europe/Berlin"))
+    model.set_rows([_row(1, "infusing", now - timedelta(minutes=2)),
+                    _row(2, "scheduled", None)], now)
+    qtmodeltester.check(model)
+    assert model.index(0, BoardTableModel.NEXT_VITALS).data() == "10:28 OVERDUE"
+    assert model.index(0, BoardTableModel.TIME).data() == "10:00"
+    assert model.index(0, BoardTableModel.COURSE).data() == "2 of 6"
+    assert model.index(1, BoardTableModel.NEXT_VITALS).data() == ""
+    assert model.index(1, 0).data(BoardTableModel.SessionIdRole) == 2
