@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import Problem, ValidationError
@@ -144,30 +144,37 @@ def search_patients(db: Session, text: str, *, limit: int = 25) -> list[PatientS
     query = text.strip()
     if not query:
         return []
-    stmt = select(Patient)
     birth = parse_birth_date(query)
     if birth is not None:
-        stmt = stmt.where(Patient.birth_date == birth)
-    elif re.fullmatch(r"[Kk]?\d{3,}", query):
+        found = db.scalars(
+            select(Patient).where(Patient.birth_date == birth)
+            .order_by(Patient.search_family, Patient.id).limit(limit)
+        ).all()
+        return [_summary(p) for p in found]
+    if re.fullmatch(r"[Kk]?\d{3,}", query):
         mrn = query.upper()
         if not mrn.startswith("K"):
             mrn = "K" + mrn.zfill(7)
-        stmt = stmt.where(Patient.mrn >= mrn, Patient.mrn < prefix_upper_bound(mrn))
-    else:
-        key = search_key(query.replace(",", " "))
-        if not key:
-            return []
-        bound = prefix_upper_bound(key)
-        stmt = stmt.where(
-            or_(
-                and_(Patient.search_family >= key, Patient.search_family < bound),
-                and_(Patient.search_given >= key, Patient.search_given < bound),
-            )
-        )
-    rows = db.scalars(
-        stmt.order_by(Patient.family_name, Patient.given_name, Patient.id).limit(limit)
-    ).all()
-    return [_summary(p) for p in rows]
+        found = db.scalars(
+            select(Patient).where(Patient.mrn >= mrn, Patient.mrn < prefix_upper_bound(mrn))
+            .order_by(Patient.mrn).limit(limit)
+        ).all()
+        return [_summary(p) for p in found]
+    key = search_key(query.replace(",", " "))
+    if not key:
+        return []
+    bound = prefix_upper_bound(key)
+    # Two range scans, each read in index order and stopped at the limit, so a
+    # one-letter search costs the same as a full name: no sort of every match.
+    merged: dict[int, Patient] = {}
+    for column in (Patient.search_family, Patient.search_given):
+        for patient in db.scalars(
+            select(Patient).where(column >= key, column < bound)
+            .order_by(column, Patient.id).limit(limit)
+        ):
+            merged.setdefault(patient.id, patient)
+    ordered = sorted(merged.values(), key=lambda p: (p.search_family, p.id))[:limit]
+    return [_summary(p) for p in ordered]
 
 
 def get_patient(db: Session, patient_id: int) -> PatientSummary:
