@@ -25,12 +25,13 @@ GENESIS_HASH = "0" * 64
 _ADVISORY_LOCK_KEY = 0x6B6574616C6F67  # "ketalog"
 
 
-def _json_default(value: object) -> str:
+def json_default(value: object) -> str:
+    """Encode times as ISO text and decimals exactly, for audit values and hashes."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return format(value, "f")
-    raise TypeError(f"cannot audit {type(value).__name__}")
+    raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
 def to_audit_text(value: object) -> str | None:
@@ -40,8 +41,8 @@ def to_audit_text(value: object) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, dict | list | tuple):
-        return json.dumps(value, sort_keys=True, default=_json_default, ensure_ascii=False)
-    return _json_default(value) if isinstance(value, datetime | date | Decimal) else str(value)
+        return json.dumps(value, sort_keys=True, default=json_default, ensure_ascii=False)
+    return json_default(value) if isinstance(value, datetime | date | Decimal) else str(value)
 
 
 @dataclass(frozen=True)

@@ -11,20 +11,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from datetime import date, datetime
-from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from ketalog.services.audit import json_default
 from ketalog.services.board import SessionDetail, open_session
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
 def canonical_session_bytes(detail: SessionDetail) -> bytes:
@@ -32,7 +23,8 @@ def canonical_session_bytes(detail: SessionDetail) -> bytes:
     data = dataclasses.asdict(detail)
     for volatile in ("signatures", "version", "state"):
         data.pop(volatile, None)
-    return json.dumps(data, sort_keys=True, default=_plain, ensure_ascii=False).encode("utf-8")
+    text = json.dumps(data, sort_keys=True, default=json_default, ensure_ascii=False)
+    return text.encode("utf-8")
 
 
 def session_content_sha256(db: Session, session_id: int) -> str:

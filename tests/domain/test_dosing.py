@@ -24,36 +24,9 @@ from ketalog.domain.dosing import (
 )
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.protocols import DoseLimits, DosingMode, Protocol, load_default_protocols
+from tests.domain.strategies import junk
 
-JUNK = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.builds(lambda n: 10**n, st.integers(4400, 4500)),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.decimals(allow_nan=True, allow_infinity=True),
-    st.text(max_size=30),
-    st.sampled_from(
-        [
-            "",
-            "  ",
-            "abc",
-            "0,5",
-            "1e400",
-            "1E+999999999999999999",
-            "1E-999999999999999999",
-            "-0",
-            "nan",
-            "-inf",
-            "sNaN",
-            "80 kg",
-            "١٢",
-        ]
-    ),
-    st.lists(st.integers(), max_size=3),
-    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
-    st.binary(max_size=4),
-)
+JUNK = junk("80 kg")
 #: Plausible values mixed in so that the arithmetic itself is reached often.
 PLAUSIBLE = st.one_of(
     st.decimals(min_value=Decimal("0.01"), max_value=Decimal(1000), places=3),

@@ -23,20 +23,9 @@ from ketalog.domain.protocols import (
     load_default_protocols,
     parse_protocols,
 )
+from tests.domain.strategies import junk
 
-JUNK = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.builds(lambda n: 10**n, st.integers(4400, 4500)),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.decimals(allow_nan=True, allow_infinity=True),
-    st.text(max_size=30),
-    st.sampled_from(["", " ", "abc", "1e400", "1E+999999999999999999", "-1", "0", "nan", "iv"]),
-    st.lists(st.integers(-5, 50), max_size=4),
-    st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
-    st.binary(max_size=4),
-)
+JUNK = junk("iv")
 
 
 @pytest.fixture(scope="module")
