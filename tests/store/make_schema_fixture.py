@@ -1,0 +1,62 @@
+"""Write tests/store/fixtures/schema_<HEAD>.sqlite3: a small database of this schema version.
+
+Run once per released schema version (``python -m tests.store.make_schema_fixture``)
+and commit the file; test_schema_versions.py opens every stored version with the
+current code, so an upgrade path that loses or breaks data fails a test.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from ketalog.domain.session_state import SessionAction
+from ketalog.services import sessions as svc
+from ketalog.services.context import Actor
+from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.patients import record_weight, register_patient
+from ketalog.services.protocols import protocol_id_by_code
+from ketalog.store.migrate import HEAD_REVISION
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NURSE = Actor(username="nora", display_name="Nora Reyes, RN", role="nurse", workstation="fx")
+NURSE2 = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse", workstation="fx")
+
+
+def main() -> None:
+    """Create the fixture for the current head revision."""
+    target = FIXTURES / f"schema_{HEAD_REVISION}.sqlite3"
+    target.unlink(missing_ok=True)
+    engine = open_database(f"sqlite:///{target}")
+    at = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+
+    def clock() -> datetime:
+        return at
+
+    with make_sessionmaker(engine)() as db:
+        patient = register_patient(db, NURSE, family_name="Ñúñez", given_name="José",
+                                   birth_date=date(1980, 3, 14), clock=clock)
+        record_weight(db, NURSE, patient.id, "80.5", clock=clock)
+        course = svc.open_course(db, NURSE, patient_id=patient.id,
+                                 protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                                 indication="PTSD", clock=clock)
+        sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
+                                   scheduled_at=at, clock=clock)
+        svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+        svc.record_vitals(db, NURSE, sid, {"systolic_mmhg": 124, "diastolic_mmhg": 78,
+                                           "heart_rate_bpm": 72, "spo2_percent": 98,
+                                           "temperature_c": "36.6"}, clock=clock)
+        order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
+        svc.verify_dose(db, NURSE2, sid, dose_order_id=order.dose_order_id, clock=clock)
+    engine.dispose()
+    # fold the WAL into the file so one file is the whole database
+    import sqlite3
+
+    with sqlite3.connect(target) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode = DELETE")
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()
