@@ -22,12 +22,14 @@ from ketalog.domain.vitals import VitalsPhase, next_vitals_due
 from ketalog.services.errors import NotFound
 from ketalog.services.protocols import protocol_from_record
 from ketalog.store.models import (
+    AdverseEvent,
     Base,
     Course,
     DoseOrder,
     DoseVerification,
     EventFlag,
     InfusionEvent,
+    Intervention,
     Note,
     Patient,
     ProtocolRecord,
@@ -229,13 +231,54 @@ class DoseOrderView:
 
 @dataclass(frozen=True)
 class EventRow:
-    """An infusion event, scale score, flag or note, flattened for display."""
+    """An infusion event, flag, note or signature, flattened for display."""
 
     id: int
     kind: str
     at_utc: datetime
     detail: str
     until_utc: datetime | None = None
+    rate_ml_per_h: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """A scored instrument with its item scores."""
+
+    id: int
+    scale: str
+    taken_at_utc: datetime
+    total: int
+    item_scores: tuple[int, ...]
+    band: str | None
+
+
+@dataclass(frozen=True)
+class InterventionRow:
+    """A drug or action given."""
+
+    id: int
+    drug: str
+    dose: Decimal | None
+    dose_unit: str | None
+    route: str | None
+    given_at_utc: datetime
+    given_by_name: str
+    indication: str | None
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class AdverseEventRow:
+    """An adverse event with onset, resolution and action."""
+
+    id: int
+    kind: str
+    severity: str
+    onset_at_utc: datetime
+    resolved_at_utc: datetime | None
+    description: str | None
+    action_taken: str | None
 
 
 @dataclass(frozen=True)
@@ -265,11 +308,17 @@ class SessionDetail:
     discharged_at_utc: datetime | None
     escort_name: str | None
     instructions_given: bool
+    identity_confirmed: bool
+    consent_on_file: bool
+    npo_confirmed: bool
+    predose_bp_ack_at_utc: datetime | None
     dose: DoseOrderView | None
     infusion_events: tuple[EventRow, ...]
     vitals: tuple[VitalRow, ...]
-    scores: tuple[EventRow, ...]
+    scores: tuple[ScoreRow, ...]
     event_flags: tuple[EventRow, ...]
+    interventions: tuple[InterventionRow, ...]
+    adverse_events: tuple[AdverseEventRow, ...]
     notes: tuple[EventRow, ...]
     signatures: tuple[EventRow, ...]
 
@@ -330,9 +379,13 @@ def open_session(db: Session, session_id: int) -> SessionDetail:
         dose_ended_at_utc=head.dose_ended_at_utc,
         ready_to_leave_at_utc=head.ready_to_leave_at_utc,
         discharged_at_utc=head.discharged_at_utc, escort_name=head.escort_name,
-        instructions_given=head.instructions_given, dose=dose,
+        instructions_given=head.instructions_given,
+        identity_confirmed=head.identity_confirmed, consent_on_file=head.consent_on_file,
+        npo_confirmed=head.npo_confirmed, predose_bp_ack_at_utc=head.predose_bp_ack_at_utc,
+        dose=dose,
         infusion_events=tuple(
-            EventRow(e.id, e.kind, e.occurred_at_utc, e.reason or "")
+            EventRow(e.id, e.kind, e.occurred_at_utc, e.reason or "",
+                     rate_ml_per_h=e.rate_ml_per_h)
             for e in rows(InfusionEvent, "occurred_at_utc")
         ),
         vitals=tuple(
@@ -345,14 +398,23 @@ def open_session(db: Session, session_id: int) -> SessionDetail:
             for v in rows(VitalSign, "taken_at_utc")
         ),
         scores=tuple(
-            EventRow(sc.id, sc.scale, sc.taken_at_utc,
-                     f"{sc.total} {json.loads(sc.item_scores_json)}"
-                     + (f" ({sc.band})" if sc.band else ""))
+            ScoreRow(sc.id, sc.scale, sc.taken_at_utc, sc.total,
+                     tuple(json.loads(sc.item_scores_json)), sc.band)
             for sc in rows(ScaleScore, "taken_at_utc") if sc.voided_at_utc is None
         ),
         event_flags=tuple(
             EventRow(f.id, f.kind, f.onset_at_utc, f.note or "", f.resolved_at_utc)
             for f in rows(EventFlag, "onset_at_utc")
+        ),
+        interventions=tuple(
+            InterventionRow(i.id, i.drug, i.dose, i.dose_unit, i.route, i.given_at_utc,
+                            i.given_by_name, i.indication, i.outcome)
+            for i in rows(Intervention, "given_at_utc") if i.voided_at_utc is None
+        ),
+        adverse_events=tuple(
+            AdverseEventRow(a.id, a.kind, a.severity, a.onset_at_utc, a.resolved_at_utc,
+                            a.description, a.action_taken)
+            for a in rows(AdverseEvent, "onset_at_utc") if a.voided_at_utc is None
         ),
         notes=tuple(
             EventRow(n.id, n.kind, n.written_at_utc, f"{n.author_name}: {n.text}")

@@ -748,3 +748,71 @@ def protocol_for_session(db: Session, session_id: int) -> Protocol:
         raise NotFound(f"No session with id {session_id}.")
     return protocol_from_record(record)
 
+
+
+def change_rate(
+    db: Session,
+    actor: Actor,
+    session_id: int,
+    rate_ml_per_h: object,
+    *,
+    reason: str | None,
+    at: datetime | None = None,
+    clock: Clock = system_clock,
+) -> None:
+    """Record a pump rate change (with its reason) on a running infusion."""
+    from ketalog.domain.values import parse_decimal
+
+    now = clock()
+    session = _session(db, session_id)
+    if session.state != SessionState.INFUSING.value:
+        raise TransitionRefused(
+            [f"The rate can be changed only while the infusion runs (it is {session.state})."]
+        )
+    rate = parse_decimal(rate_ml_per_h, "Rate", "rate_ml_per_h")
+    if not Decimal(0) < rate <= Decimal(2000):
+        raise ValidationError.single("rate_ml_per_h",
+                                     f"Rate {rate} mL/h is impossible; enter 1-2000 mL/h.")
+    why = _required_text(reason, "reason", "Give the reason for changing the rate.")
+    when = _when(at, now)
+    db.add(InfusionEvent(session_id=session_id, kind="rate_change", occurred_at_utc=when,
+                         rate_ml_per_h=rate, reason=why, recorded_by_id=actor.user_id,
+                         created_at_utc=now))
+    db.flush()
+    append_audit(db, actor, "update", at=now, table_name="treatment_sessions", row_id=session_id,
+                 patient_id=session.patient_id, field="rate_ml_per_h", new=f"{rate} ({why})")
+    db.commit()
+
+
+CHECKLIST_ITEMS = ("identity_confirmed", "consent_on_file", "npo_confirmed")
+
+
+def update_checklist(
+    db: Session,
+    actor: Actor,
+    session_id: int,
+    item: str,
+    done: bool,
+    *,
+    clock: Clock = system_clock,
+) -> None:
+    """Tick or untick one pre-infusion checklist item; committed at once.
+
+    A checklist tick is an independent fact, so it does not take part in
+    optimistic locking: two nurses ticking two items both succeed.
+    """
+    now = clock()
+    if item not in CHECKLIST_ITEMS:
+        raise ValidationError.single("item", f"Unknown checklist item '{item}'.")
+    session = _session(db, session_id)
+    ensure_editable(session.state, "the checklist")
+    if dose_started(SessionState(session.state)):
+        raise TransitionRefused(["The dose has started; the pre-infusion checklist is closed."])
+    old = getattr(session, item)
+    if old == done:
+        return
+    setattr(session, item, done)
+    db.flush()
+    append_audit(db, actor, "update", at=now, table_name="treatment_sessions", row_id=session_id,
+                 patient_id=session.patient_id, field=item, old=old, new=done)
+    db.commit()

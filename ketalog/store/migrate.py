@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 #: The newest schema revision this version of ketalog knows.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 #: Every revision this version knows, oldest first.
-KNOWN_REVISIONS = ("0001",)
+KNOWN_REVISIONS = ("0001", "0002")
 
 
 class SchemaState(StrEnum):
@@ -99,13 +99,35 @@ def backup_sqlite(engine: Engine, label: str) -> Path | None:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every pending migration in one transaction."""
+    """Apply every pending migration in one transaction.
+
+    On SQLite, batch migrations rebuild tables (copy, drop, rename), which
+    foreign-key enforcement would refuse mid-way; enforcement is switched off
+    for the migration (it cannot change inside a transaction) and the result
+    is checked with ``PRAGMA foreign_key_check`` before it is committed.
+    """
     from alembic import command
 
     config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise DatabaseConfigError(
+                            f"The upgrade would leave {len(broken)} broken references "
+                            f"(first in table {broken[0][0]}); nothing was changed. Restore "
+                            "the backup or contact support."
+                        )
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
 
 
 def ensure_schema(engine: Engine) -> SchemaStatus:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
@@ -215,6 +216,11 @@ class TreatmentSession(Versioned, Created, Base):
     discharged_at_utc: Mapped[datetime | None]
     escort_name: Mapped[str | None] = mapped_column(String(200))
     instructions_given: Mapped[bool] = mapped_column(Boolean, default=False)
+    # pre-infusion checklist (schema 0002); who ticked what and when is in the audit trail
+    identity_confirmed: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                     server_default=false())
+    consent_on_file: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    npo_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     predose_bp_ack_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     predose_bp_ack_at_utc: Mapped[datetime | None]
     updated_at_utc: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)

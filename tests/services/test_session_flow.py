@@ -117,7 +117,8 @@ def test_a_whole_session_is_stored_exactly(db: Session, booked: int, clock: Fake
     assert detail.dose.weight_kg == Decimal("80")
     assert [e.kind for e in detail.infusion_events] == ["start", "pause", "resume", "stop"]
     assert detail.infusion_events[1].detail == "BP 186 systolic"
-    assert [s.kind for s in detail.scores] == ["moaas", "cadss6", "aldrete"]
+    assert [(s.scale, s.total) for s in detail.scores] == [
+        ("moaas", 4), ("cadss6", 7), ("aldrete", 10)]
     assert detail.notes[0].detail.endswith("Calm, oriented, walking steadily.")
 
 

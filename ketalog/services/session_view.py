@@ -1,0 +1,167 @@
+"""Everything the session screen shows, in one read: rows, gates, progress, schedule.
+
+The screen asks once per refresh; panels never query. ``blocked`` tells each
+button whether it can be pressed and, if not, the domain's reasons in words,
+so the UI can say why something is disabled.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from ketalog.domain.dosing import weight_age_warning
+from ketalog.domain.errors import TransitionRefused
+from ketalog.domain.infusion import InfusionProgress, PumpEvent, infusion_progress
+from ketalog.domain.protocols import DosingMode, Protocol
+from ketalog.domain.session_state import (
+    SessionAction,
+    SessionState,
+    allowed_actions,
+    discharge_problems,
+    ensure_editable,
+    next_state,
+)
+from ketalog.domain.vitals import VitalsPhase, next_vitals_due
+from ketalog.services.board import SessionDetail, open_session, vitals_phase
+from ketalog.services.errors import NotFound
+from ketalog.services.patients import latest_weight
+from ketalog.services.protocols import protocol_by_id
+from ketalog.services.sessions import session_facts
+from ketalog.store.models import TreatmentSession
+
+
+@dataclass(frozen=True)
+class WeightInfo:
+    """The weight the dose panel offers, with its age warning."""
+
+    weight_kg: Decimal
+    measured_on: date
+    basis: str
+    age_warning: str | None
+
+
+@dataclass(frozen=True)
+class ProtocolInfo:
+    """What the dose panel needs to know about the session's protocol."""
+
+    code: str
+    name: str
+    drug: str
+    route: str
+    dosing_mode: str
+    dose_unit: str | None
+    default_dose: Decimal | None
+    default_duration_min: int | None
+    default_concentration_mg_per_ml: Decimal | None
+    default_bag_volume_ml: Decimal | None
+    allowed_device_counts: tuple[int, ...]
+    min_monitoring_min: int
+    during_dose_interval_min: int | None
+    recovery_interval_min: int | None
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """The session screen's data at one instant."""
+
+    detail: SessionDetail
+    now: datetime
+    protocol: ProtocolInfo
+    #: action value -> reasons it is refused now; () when it can be done now.
+    #: Actions impossible from the current state are absent.
+    blocked: Mapping[str, tuple[str, ...]]
+    #: None when clinical entries are accepted, else why not ("signed: write an addendum")
+    entry_refusal: str | None
+    progress: InfusionProgress | None
+    next_vitals_due_at_utc: datetime | None
+    discharge_problems: tuple[str, ...]
+    weight: WeightInfo | None
+
+    def can(self, action: SessionAction | str) -> bool:
+        """Whether the action can be done now."""
+        return self.blocked.get(str(action)) == ()
+
+    def why_not(self, action: SessionAction | str) -> str:
+        """Why the action cannot be done now, in words ("" when it can)."""
+        reasons = self.blocked.get(str(action))
+        if reasons is None:
+            state = self.detail.state.replace("_", " ")
+            return f"Not possible while the session is {state}."
+        return "\n".join(reasons)
+
+
+def _protocol_info(protocol: Protocol) -> ProtocolInfo:
+    schedule = protocol.schedule
+    unit = None if protocol.dosing_mode is DosingMode.DEVICE else (
+        "mg/kg/h" if protocol.dosing_mode is DosingMode.RATE else "mg/kg")
+    return ProtocolInfo(
+        protocol.code, protocol.name, protocol.drug, str(protocol.route),
+        str(protocol.dosing_mode), unit, protocol.default_dose, protocol.default_duration_min,
+        protocol.default_concentration_mg_per_ml, protocol.default_bag_volume_ml,
+        tuple(protocol.allowed_device_counts), protocol.min_monitoring_min,
+        schedule.during_dose_interval_min, schedule.recovery_interval_min,
+    )
+
+
+def load_session_view(db: Session, session_id: int, now: datetime) -> SessionView:
+    """Load the session and judge every action against the rules, as of ``now``."""
+    detail = open_session(db, session_id)
+    row = db.get(TreatmentSession, session_id)
+    if row is None:
+        raise NotFound(f"No session with id {session_id}.")
+    protocol = protocol_by_id(db, row.protocol_id)
+    facts = session_facts(db, row, protocol, now)
+    blocked: dict[str, tuple[str, ...]] = {}
+    for action in allowed_actions(detail.state):
+        if action is SessionAction.SIGN:
+            continue
+        trial = facts
+        if action in (SessionAction.CANCEL, SessionAction.STOP_EARLY, SessionAction.PAUSE):
+            trial = dataclasses.replace(facts, reason="(reason given on the form)")
+        try:
+            next_state(detail.state, action, trial)
+            blocked[action.value] = ()
+        except TransitionRefused as refused:
+            blocked[action.value] = refused.reasons
+    entry_refusal = None
+    try:
+        ensure_editable(detail.state, "entries")
+        if detail.state == SessionState.SCHEDULED.value:
+            entry_refusal = "Check the patient in first."
+    except TransitionRefused as refused:
+        entry_refusal = "\n".join(refused.reasons)
+    progress = None
+    if detail.dose is not None and detail.dose_started_at_utc is not None:
+        progress = infusion_progress(
+            [PumpEvent(e.kind, e.at_utc, e.rate_ml_per_h) for e in detail.infusion_events],
+            total_mg=detail.dose.total_mg, bag_volume_ml=detail.dose.bag_volume_ml,
+            planned_rate_ml_per_h=detail.dose.rate_ml_per_h, now=now,
+        )
+    phase = vitals_phase(detail.state)
+    due = None
+    if phase is not VitalsPhase.NOT_MONITORED:
+        live = [v.taken_at_utc for v in detail.vitals if not v.voided]
+        start = detail.dose_started_at_utc
+        due = next_vitals_due(
+            protocol.schedule, phase, last_reading_at=live[-1] if live else None,
+            dose_started_at=start or now,
+            recovery_started_at=detail.dose_ended_at_utc or start or now,
+            readings_since_dose_start=[t for t in live if start and t >= start], now=now,
+        )
+    weight = None
+    last = latest_weight(db, detail.patient_id, now.date())
+    if last is not None:
+        weight = WeightInfo(last.weight_kg, last.measured_on, last.basis,
+                            weight_age_warning(last.measured_on, now.date(),
+                                               protocol.weight_max_age_days))
+    return SessionView(
+        detail=detail, now=now, protocol=_protocol_info(protocol), blocked=blocked,
+        entry_refusal=entry_refusal, progress=progress, next_vitals_due_at_utc=due,
+        discharge_problems=tuple(discharge_problems(facts)), weight=weight,
+    )
