@@ -198,7 +198,16 @@ def _current_dose_order(db: Session, session_id: int) -> DoseOrder | None:
         .where(DoseOrder.session_id == session_id, DoseOrder.superseded_at_utc.is_(None))
         .order_by(DoseOrder.id.desc())
         .limit(1)
+        .execution_options(populate_existing=True)
     )
+
+
+def _is_verified(db: Session, dose_order_id: int) -> bool:
+    # asked of the database: a relationship loaded earlier in this ORM session
+    # would still say "not verified" after the verification was added
+    return db.scalar(
+        select(DoseVerification.id).where(DoseVerification.dose_order_id == dose_order_id)
+    ) is not None
 
 
 def session_facts(
@@ -237,7 +246,7 @@ def session_facts(
         # a back-dated action can come before the start: never negative
         monitored = max(0, int((now - session.dose_started_at_utc).total_seconds() // 60))
     return SessionFacts(
-        dose_verified=order is not None and order.verification is not None,
+        dose_verified=order is not None and _is_verified(db, order.id),
         has_baseline_vitals=bool(before_dose),
         predose_bp_alert=predose_alert,
         predose_bp_acknowledged=session.predose_bp_ack_at_utc is not None,
@@ -500,13 +509,13 @@ def verify_dose(
     """Record the second nurse's independent check of exactly this dose order."""
     now = clock()
     session = _session(db, session_id)
-    order = db.get(DoseOrder, dose_order_id)
+    order = db.get(DoseOrder, dose_order_id, populate_existing=True)
     if order is None or order.session_id != session_id:
         raise NotFound(f"No dose order {dose_order_id} on this session.")
     if order.superseded_at_utc is not None:
         raise ValidationError.single("dose_order_id",
                                      "This dose order was replaced; verify the current one.")
-    if order.verification is not None:
+    if _is_verified(db, order.id):
         raise ValidationError.single("dose_order_id", "This dose is already verified.")
     same_user = verifier.user_id is not None and verifier.user_id == order.prepared_by_id
     same_name = verifier.display_name.strip().casefold() == order.prepared_by_name.casefold()

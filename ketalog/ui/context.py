@@ -53,6 +53,33 @@ def refusal_text(exc: BaseException) -> str:
             "and try again.")
 
 
+class DraftStore:
+    """Half-typed input kept per session, so switching sessions loses nothing typed.
+
+    Accepted values are in the database; drafts are what was typed but not yet
+    accepted (a vitals row missing one number, say). They live as long as the
+    main window.
+    """
+
+    def __init__(self) -> None:
+        self._drafts: dict[tuple[int, str], dict[str, str]] = {}
+
+    def get(self, session_id: int, form: str) -> dict[str, str]:
+        """The draft of ``form`` for the session (empty when none)."""
+        return dict(self._drafts.get((session_id, form), {}))
+
+    def put(self, session_id: int, form: str, values: dict[str, str]) -> None:
+        """Keep the draft; an all-empty draft is forgotten."""
+        if any(v.strip() for v in values.values()):
+            self._drafts[(session_id, form)] = dict(values)
+        else:
+            self._drafts.pop((session_id, form), None)
+
+    def clear(self, session_id: int, form: str) -> None:
+        """Forget the draft once its values were accepted."""
+        self._drafts.pop((session_id, form), None)
+
+
 class UiContext:
     """Database access, the clock, the clinic's time zone and who is acting."""
 

@@ -322,3 +322,17 @@ def test_old_weight_is_flagged(db: Session, booked: int, clock: FakeClock) -> No
 def test_unknown_action_is_a_clear_refusal(db: Session, booked: int, clock: FakeClock) -> None:
     with pytest.raises(ValidationError):
         svc.change_state(db, NURSE, booked, "teleport", clock=clock)
+
+
+def test_verification_is_seen_within_one_orm_session(
+    db: Session, booked: int, clock: FakeClock
+) -> None:
+    """A relationship loaded before the verification must not hide it (CLI, demo, tests)."""
+    svc.change_state(db, NURSE, booked, SessionAction.CHECK_IN, clock=clock)
+    svc.record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
+    order = _dose(db, booked, clock)
+    loaded = db.get(DoseOrder, order.dose_order_id)
+    assert loaded is not None and loaded.verification is None  # now cached as "none"
+    svc.verify_dose(db, NURSE2, booked, dose_order_id=order.dose_order_id, clock=clock)
+    assert svc.change_state(db, NURSE, booked, "start_infusion", clock=clock) is (
+        SessionState.INFUSING)

@@ -1,0 +1,104 @@
+"""UI test set-up: a real SQLite database, a session at any state, a fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ketalog.domain.session_state import SessionAction
+from ketalog.services import sessions as svc
+from ketalog.services.context import Actor
+from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.patients import record_weight, register_patient
+from ketalog.services.protocols import protocol_id_by_code
+from ketalog.ui.context import DraftStore, SessionController, UiContext
+from tests.conftest import FakeClock
+
+NURSE = Actor(username="nora", display_name="Nora Reyes, RN", role="nurse", workstation="t")
+NURSE2 = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse", workstation="t")
+PHYSICIAN = Actor(username="ada", display_name="Ada Lindqvist, MD", role="physician",
+                  workstation="t")
+BASELINE = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
+            "spo2_percent": 98, "resp_rate_per_min": 14}
+
+
+@dataclass
+class Chair:
+    """One booked session and the means to move it along through the services."""
+
+    engine: Engine
+    factory: sessionmaker[Session]
+    clock: FakeClock
+    ctx: UiContext
+    drafts: DraftStore
+    session_id: int
+    actor: list[Actor] = field(default_factory=lambda: [NURSE])
+
+    def controller(self) -> SessionController:
+        return SessionController(self.ctx, self.session_id)
+
+    def db(self) -> Session:
+        return self.factory()
+
+    def to(self, target: str) -> None:
+        """Advance the session through legal moves up to ``target``."""
+        steps = ["checked_in", "baseline", "dosed", "verified", "infusing", "recovering",
+                 "discharge_ready", "discharged"]
+        sid, c = self.session_id, self.clock
+        with self.factory() as db:
+            for step in steps[: steps.index(target) + 1]:
+                if step == "checked_in":
+                    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=c)
+                elif step == "baseline":
+                    c.advance(2)
+                    svc.record_vitals(db, NURSE, sid, BASELINE, clock=c)
+                elif step == "dosed":
+                    svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=c)
+                elif step == "verified":
+                    order = svc._current_dose_order(db, sid)
+                    assert order is not None
+                    svc.verify_dose(db, NURSE2, sid, dose_order_id=order.id, clock=c)
+                elif step == "infusing":
+                    c.advance(1)
+                    svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=c)
+                elif step == "recovering":
+                    c.advance(40)
+                    svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=c)
+                elif step == "discharge_ready":
+                    c.advance(30)
+                    svc.record_vitals(db, NURSE, sid, BASELINE, clock=c)
+                    svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=c)
+                    version = svc._session(db, sid).version
+                    svc.update_discharge_details(db, NURSE, sid, expected_version=version,
+                                                 escort_name="Maria (wife)",
+                                                 instructions_given=True, clock=c)
+                elif step == "discharged":
+                    svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=c)
+
+
+@pytest.fixture
+def chair(tmp_path: Path) -> Iterator[Chair]:
+    """Patient José Ñúñez, 80 kg, IV depression 0.5 mg/kg, session 1 at Chair 1 (scheduled)."""
+    engine = open_database(f"sqlite:///{tmp_path / 'ui.sqlite3'}")
+    factory = make_sessionmaker(engine)
+    clock = FakeClock()
+    with factory() as db:
+        patient = register_patient(db, NURSE, family_name="Ñúñez", given_name="José",
+                                   birth_date=date(1980, 3, 14), clock=clock)
+        record_weight(db, NURSE, patient.id, "80", clock=clock)
+        course = svc.open_course(db, NURSE, patient_id=patient.id,
+                                 protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                                 indication="treatment-resistant depression", clock=clock)
+        sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
+                                   scheduled_at=clock.now, clock=clock)
+    actor: list[Actor] = [NURSE]
+    ctx = UiContext(factory, ZoneInfo("UTC"), lambda: actor[0], clock)
+    yield Chair(engine, factory, clock, ctx, DraftStore(), sid, actor)
+    engine.dispose()
