@@ -1,12 +1,35 @@
-"""The application window (the chair-side screens arrive with the workflow issue)."""
+"""Start the application: open the database, then show the main window."""
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ketalog.store.engine import DatabaseConfigError, describe_url, resolve_database_url
+
+#: For `make bench`: paint the board, optionally open a session, report, exit.
+BENCH_EXIT = "KETALOG_BENCH_EXIT_AFTER_BOARD"
+BENCH_OPEN_SESSION = "KETALOG_BENCH_OPEN_SESSION"
+
+
+def _bench_report(window: object, app: QApplication) -> int:
+    """Paint synchronously, print the timings and peak memory, and stop."""
+    import resource
+
+    window.repaint()  # type: ignore[attr-defined]
+    print(f"board painted {time.perf_counter():.6f}", flush=True)
+    session = os.environ.get(BENCH_OPEN_SESSION)
+    if session:
+        window.open_session(int(session))  # type: ignore[attr-defined]
+        app.processEvents()
+        window.repaint()  # type: ignore[attr-defined]
+        print("session shown", flush=True)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"peak rss kb {peak_kb}", flush=True)
+    return 0
 
 
 def run_gui(database_url: str | None = None) -> int:
@@ -26,7 +49,10 @@ def run_gui(database_url: str | None = None) -> int:
 
     window = MainWindow(engine, describe_url(url))
     window.show()
-    code = app.exec()
+    if os.environ.get(BENCH_EXIT):
+        code = _bench_report(window, app)
+    else:
+        code = app.exec()
     engine.dispose()
     return code
 

@@ -243,3 +243,45 @@ def latest_weight(db: Session, patient_id: int, as_of: date) -> PatientWeight | 
         .order_by(PatientWeight.measured_on.desc(), PatientWeight.id.desc())
         .limit(1)
     )
+
+
+@dataclass(frozen=True)
+class CourseSummary:
+    """A patient's treatment course as the scheduling dialog lists it."""
+
+    id: int
+    indication: str
+    protocol_id: int
+    protocol_name: str
+    planned_infusions: int
+    sessions_booked: int
+    status: str
+
+    @property
+    def label(self) -> str:
+        """"PTSD - IV ketamine ... (3 of 6 booked)"."""
+        return (f"{self.indication} - {self.protocol_name} "
+                f"({self.sessions_booked} of {self.planned_infusions} booked)")
+
+
+def patient_courses(db: Session, patient_id: int) -> list[CourseSummary]:
+    """The patient's courses, active first, newest first."""
+    from sqlalchemy import func
+
+    from ketalog.store.models import Course, ProtocolRecord, TreatmentSession
+
+    booked = (
+        select(TreatmentSession.course_id, func.count().label("n"))
+        .where(TreatmentSession.state != "cancelled")
+        .group_by(TreatmentSession.course_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(Course.id, Course.indication, Course.protocol_id, ProtocolRecord.name,
+               Course.planned_infusions, func.coalesce(booked.c.n, 0), Course.status)
+        .join(ProtocolRecord, ProtocolRecord.id == Course.protocol_id)
+        .outerjoin(booked, booked.c.course_id == Course.id)
+        .where(Course.patient_id == patient_id)
+        .order_by((Course.status != "active"), Course.id.desc())
+    ).all()
+    return [CourseSummary(*row) for row in rows]

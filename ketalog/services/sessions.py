@@ -123,7 +123,17 @@ def open_course(
     clock: Clock = system_clock,
 ) -> int:
     """Start a treatment course for a patient; returns its id."""
-    now = clock()
+    course_id = _add_course(db, actor, patient_id=patient_id, protocol_id=protocol_id,
+                            indication=indication, planned_infusions=planned_infusions,
+                            started_on=started_on, now=clock())
+    db.commit()
+    return course_id
+
+
+def _add_course(
+    db: Session, actor: Actor, *, patient_id: int, protocol_id: int, indication: str,
+    planned_infusions: int | None, started_on: date | None, now: datetime,
+) -> int:
     if db.get(Patient, patient_id) is None:
         raise NotFound(f"No patient with id {patient_id}.")
     protocol = protocol_by_id(db, protocol_id)
@@ -144,7 +154,6 @@ def open_course(
     append_audit(db, actor, "create", at=now, table_name="courses", row_id=course.id,
                  patient_id=patient_id, new={"indication": indication, "protocol": protocol.code,
                                              "planned_infusions": planned})
-    db.commit()
     return course.id
 
 
@@ -159,7 +168,48 @@ def schedule_session(
     clock: Clock = system_clock,
 ) -> int:
     """Book a session in a course at a chair; it gets the next number in the course."""
+    session_id = _add_session(db, actor, course_id=course_id, chair=chair,
+                              scheduled_at=scheduled_at, protocol_id=protocol_id, now=clock())
+    db.commit()
+    return session_id
+
+
+def book_session(
+    db: Session,
+    actor: Actor,
+    *,
+    patient_id: int,
+    course_id: int | None,
+    chair: str,
+    scheduled_at: datetime,
+    protocol_id: int | None = None,
+    indication: str | None = None,
+    clock: Clock = system_clock,
+) -> int:
+    """Book a session, opening a new course first when ``course_id`` is None: one commit."""
     now = clock()
+    if course_id is None:
+        if protocol_id is None or indication is None:
+            raise ValidationError.single(
+                "course_id", "Choose the patient's course, or a protocol and indication."
+            )
+        course_id = _add_course(db, actor, patient_id=patient_id, protocol_id=protocol_id,
+                                indication=indication, planned_infusions=None,
+                                started_on=scheduled_at.date(), now=now)
+    else:
+        course = db.get(Course, course_id)
+        if course is None or course.patient_id != patient_id:
+            raise NotFound(f"No course {course_id} for this patient.")
+    session_id = _add_session(db, actor, course_id=course_id, chair=chair,
+                              scheduled_at=scheduled_at, protocol_id=None, now=now)
+    db.commit()
+    return session_id
+
+
+def _add_session(
+    db: Session, actor: Actor, *, course_id: int, chair: str, scheduled_at: datetime,
+    protocol_id: int | None, now: datetime,
+) -> int:
     course = db.get(Course, course_id)
     if course is None:
         raise NotFound(f"No course with id {course_id}.")
@@ -185,7 +235,6 @@ def schedule_session(
     append_audit(db, actor, "create", at=now, table_name="treatment_sessions", row_id=session.id,
                  patient_id=course.patient_id,
                  new={"chair": chair_name, "scheduled_at_utc": scheduled_at})
-    db.commit()
     return session.id
 
 

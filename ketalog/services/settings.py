@@ -81,3 +81,15 @@ def set_clinic_timezone(db: Session, actor: Actor, name: str) -> None:
             "clinic_timezone", f"'{name}' is not a time zone name; use e.g. Europe/Berlin."
         ) from exc
     set_setting(db, actor, CLINIC_TIMEZONE, name)
+
+
+CHAIRS = "chairs"
+DEFAULT_CHAIRS = ("Chair 1", "Chair 2", "Chair 3")
+
+
+def clinic_chairs(db: Session) -> list[str]:
+    """The infusion chairs the clinic schedules (an administrator setting)."""
+    value = get_setting(db, CHAIRS)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    return list(DEFAULT_CHAIRS)

@@ -8,23 +8,30 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QFont
 
 from ketalog.services.board import BoardRow
+from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT
 
 Index = QModelIndex | QPersistentModelIndex
-_STATE_LABELS = {
+STATE_LABELS = {
     "scheduled": "Scheduled", "checked_in": "Checked in", "infusing": "Infusing",
     "paused": "Paused", "recovering": "Recovering", "discharged": "Discharged",
     "signed": "Signed", "cancelled": "Cancelled", "stopped_early": "Stopped early",
 }
 
 
-class BoardTableModel(QAbstractTableModel):
-    """Sessions of one day: chair, time, patient, course, protocol, state, next vitals."""
+def _mmss(seconds: float) -> str:
+    whole = max(0, int(seconds))
+    return f"{whole // 60:02d}:{whole % 60:02d}"
 
-    CHAIR, TIME, PATIENT, MRN, COURSE, PROTOCOL, STATE, NEXT_VITALS = range(8)
-    HEADERS = ("Chair", "Time", "Patient", "MRN", "Infusion", "Protocol", "State",
-               "Next vitals")
+
+class BoardTableModel(QAbstractTableModel):
+    """Sessions of one day: chair, time, patient, course, protocol, state, timer, next vitals."""
+
+    CHAIR, TIME, PATIENT, MRN, COURSE, PROTOCOL, STATE, ELAPSED, NEXT_VITALS, SIGNED = range(10)
+    HEADERS = ("Chair", "Time", "Patient", "MRN", "Infusion", "Protocol", "State", "Dose time",
+               "Next vitals", "Signature")
     SessionIdRole = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, tz: ZoneInfo, parent: Any = None) -> None:
@@ -39,6 +46,17 @@ class BoardTableModel(QAbstractTableModel):
         self._rows = list(rows)
         self._now = now
         self.endResetModel()
+
+    def set_now(self, now: datetime) -> None:
+        """Advance the clock for timers and overdue marks without reloading."""
+        self._now = now
+        if self._rows:
+            self.dataChanged.emit(self.index(0, self.ELAPSED),
+                                  self.index(len(self._rows) - 1, self.NEXT_VITALS))
+
+    def row_at(self, row: int) -> BoardRow:
+        """The session shown in ``row``."""
+        return self._rows[row]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         """One row per session; a table has no children."""
@@ -56,16 +74,31 @@ class BoardTableModel(QAbstractTableModel):
             return self.HEADERS[section]
         return None
 
+    def _overdue(self, row: BoardRow) -> bool:
+        return self._now is not None and row.vitals_overdue(self._now)
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Display text per column; the session id under SessionIdRole."""
+        """Display text per column; overdue vitals red, bold and marked; id under SessionIdRole."""
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         row = self._rows[index.row()]
+        column = index.column()
         if role == self.SessionIdRole:
             return row.session_id
+        if column == self.NEXT_VITALS and self._overdue(row):
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(OVERDUE_TEXT)
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setBold(True)
+                return font
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.NEXT_VITALS:
+            return "Vitals overdue" if self._overdue(row) else None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        column = index.column()
+        return self._text(row, column)
+
+    def _text(self, row: BoardRow, column: int) -> str:
         if column == self.CHAIR:
             return row.chair
         if column == self.TIME:
@@ -81,11 +114,20 @@ class BoardTableModel(QAbstractTableModel):
         if column == self.PROTOCOL:
             return row.protocol_name
         if column == self.STATE:
-            return _STATE_LABELS.get(row.state, row.state)
+            return STATE_LABELS.get(row.state, row.state)
+        if column == self.ELAPSED:
+            if row.dose_started_at_utc is None or self._now is None:
+                return ""
+            end = row.dose_ended_at_utc or self._now
+            return _mmss((end - row.dose_started_at_utc).total_seconds())
         if column == self.NEXT_VITALS:
             due = row.next_vitals_due_at_utc
             if due is None:
                 return ""
             text = due.astimezone(self._tz).strftime("%H:%M")
-            return f"{text} OVERDUE" if self._now and due < self._now else text
-        return None
+            return f"{ALERT_MARK} {text} OVERDUE" if self._overdue(row) else text
+        if column == self.SIGNED:
+            if row.state == "signed":
+                return f"{OK_MARK} signed"
+            return "awaiting signature" if row.state == "discharged" else ""
+        return ""

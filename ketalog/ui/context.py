@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, Signal
@@ -19,7 +19,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ketalog.domain.errors import DomainError, TransitionRefused, ValidationError
 from ketalog.services.context import Actor, Clock, system_clock
-from ketalog.services.session_view import SessionView, load_session_view
+if TYPE_CHECKING:
+    from ketalog.services.session_view import SessionView
 from ketalog.store.engine import DatabaseConfigError
 
 T = TypeVar("T")
@@ -124,6 +125,9 @@ class SessionController(QObject):
 
     def reload(self) -> SessionView | None:
         """Read the session as stored now and tell every panel."""
+        # imported here: the board must paint before the session machinery loads
+        from ketalog.services.session_view import load_session_view
+
         now = self.ctx.clock()
         outcome = self.ctx.run(lambda db: load_session_view(db, self.session_id, now))
         if outcome.ok and outcome.value is not None:

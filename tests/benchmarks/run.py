@@ -50,6 +50,8 @@ class Figure:
     baseline_p95_ms: float | None
     target: str
     meets_target: bool
+    peak_rss_mb: float | None = None
+    baseline_peak_rss_mb: float | None = None
 
 
 def _times_ms(action: Callable[[int], object], n: int, warmup: int = 20) -> list[float]:
@@ -196,14 +198,46 @@ def measure(path: Path, *, n: int, seed: int = 7) -> list[Figure]:
                            "bare ORM prefix range select, LIMIT 25", _times_ms(bare_search, n),
                            "median <= 5 ms", lambda m, p: m <= 5.0))
     engine.dispose()
+    figures += measure_process_figures(path, infusing[0], runs=max(5, min(15, n // 40)))
+    return figures
+
+
+def measure_process_figures(path: Path, session_id: int, *, runs: int) -> list[Figure]:
+    """Start-up to the painted board and peak memory, each a fresh process."""
+    from tests.benchmarks.startup import measure_bare_memory, measure_memory, measure_startup
+
+    timings = measure_startup(path, runs=runs)
+    app, bare, window = timings["app"], timings["bare stack"], timings["bare window"]
+    figures = [
+        _figure("start to board", app,
+                "bare stack: PySide6 + ORM board query shown in a table", bare,
+                "median <= 1.2x bare stack",
+                lambda m, p: m <= 1.2 * statistics.median(bare)),
+        _figure("bare window", window, None, None, "reference (bare PySide6 window)",
+                lambda m, p: True),
+    ]
+    peak = [measure_memory(path, session_id) for _ in range(3)]
+    bare_peak = measure_bare_memory(path)
+    figures.append(Figure(
+        name="memory", median_ms=0.0, p95_ms=0.0, n=len(peak),
+        baseline="bare stack script", baseline_median_ms=None, baseline_p95_ms=None,
+        target="peak RSS <= 150 MB", meets_target=max(peak) <= 150.0,
+        peak_rss_mb=round(max(peak), 1), baseline_peak_rss_mb=round(bare_peak, 1),
+    ))
     return figures
 
 
 def write_results(figures: list[Figure], generated: dict[str, object]) -> None:
     """latest.json for tools, RESULTS.md for people."""
     keys = ("name", "median_ms", "p95_ms", "n", "baseline", "baseline_median_ms")
-    rows = [{**{k: asdict(f)[k] for k in keys}, "baseline_p95_ms": f.baseline_p95_ms,
-             "target": f.target, "meets_target": f.meets_target} for f in figures]
+    rows = []
+    for f in figures:
+        row = {**{k: asdict(f)[k] for k in keys}, "baseline_p95_ms": f.baseline_p95_ms,
+               "target": f.target, "meets_target": f.meets_target}
+        if f.peak_rss_mb is not None:
+            row.update(median_ms=None, p95_ms=None, peak_rss_mb=f.peak_rss_mb,
+                       baseline_peak_rss_mb=f.baseline_peak_rss_mb)
+        rows.append(row)
     (HERE / "latest.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     lines = [
         "# Benchmark results",
@@ -220,6 +254,11 @@ def write_results(figures: list[Figure], generated: dict[str, object]) -> None:
         "|---|---:|---:|---:|---|---:|---:|---|---|",
     ]
     for f in figures:
+        if f.peak_rss_mb is not None:
+            lines.append(f"| {f.name} | peak RSS {f.peak_rss_mb} MB | | {f.n} | {f.baseline} | "
+                         f"peak RSS {f.baseline_peak_rss_mb} MB | | {f.target} | "
+                         f"{'yes' if f.meets_target else 'NO'} |")
+            continue
         lines.append(
             f"| {f.name} | {f.median_ms:.3f} | {f.p95_ms:.3f} | {f.n} | {f.baseline or '-'} | "
             f"{'' if f.baseline_median_ms is None else f'{f.baseline_median_ms:.3f}'} | "
@@ -247,8 +286,13 @@ def main() -> int:
     write_results(figures, generated)
     width = max(len(f.name) for f in figures)
     for f in figures:
+        if f.peak_rss_mb is not None:
+            print(f"{f.name:<{width}}  peak RSS {f.peak_rss_mb} MB (bare stack "
+                  f"{f.baseline_peak_rss_mb} MB)  [{f.target}: "
+                  f"{'met' if f.meets_target else 'NOT MET'}]")
+            continue
         base = (f"  (baseline {f.baseline_median_ms:.3f} / {f.baseline_p95_ms:.3f}: {f.baseline})"
-                if f.baseline else "")
+                if f.baseline and f.baseline_median_ms is not None else "")
         print(f"{f.name:<{width}}  median {f.median_ms:8.3f} ms  p95 {f.p95_ms:8.3f} ms  "
               f"[{f.target}: {'met' if f.meets_target else 'NOT MET'}]{base}")
     return 0 if all(f.meets_target for f in figures) else 1

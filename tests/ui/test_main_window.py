@@ -36,7 +36,8 @@ def test_empty_database_opens_a_window_titled_ketalog(qtbot: QtBot, sqlite_url: 
     qtbot.waitExposed(window)
     assert window.windowTitle() == "ketalog"
     assert window.board_model.rowCount() == 0
-    assert window.heading.text().endswith(": 0")
+    assert window.heading.text() == "Today: 0 sessions"
+    assert window.board.empty.isVisible()
     engine.dispose()
 
 
@@ -62,7 +63,8 @@ def test_board_model_passes_the_model_tester(qtmodeltester) -> None:  # type: ig
     model.set_rows([_row(1, "infusing", now - timedelta(minutes=2)),
                     _row(2, "scheduled", None)], now)
     qtmodeltester.check(model)
-    assert model.index(0, BoardTableModel.NEXT_VITALS).data() == "10:28 OVERDUE"
+    assert model.index(0, BoardTableModel.NEXT_VITALS).data() == "⚠ 10:28 OVERDUE"
+    assert model.index(0, BoardTableModel.ELAPSED).data() == "30:00"
     assert model.index(0, BoardTableModel.TIME).data() == "10:00"
     assert model.index(0, BoardTableModel.COURSE).data() == "2 of 6"
     assert model.index(1, BoardTableModel.NEXT_VITALS).data() == ""

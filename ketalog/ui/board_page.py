@@ -1,0 +1,149 @@
+"""The day board: every session of a day by chair, opened with Enter or a double click."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketalog.services.board import day_board
+from ketalog.ui.board_model import BoardTableModel
+from ketalog.ui.context import UiContext
+from ketalog.ui.style import MessageLabel, big_font
+
+
+class BoardTable(QTableView):
+    """The board's table: Enter opens the selected session like a double click."""
+
+    open_requested = Signal(int)
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        """Enter/Return opens the current row's session."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._open(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+    def _open(self, index: QModelIndex) -> None:
+        session_id = index.siblingAtColumn(0).data(BoardTableModel.SessionIdRole)
+        if isinstance(session_id, int):
+            self.open_requested.emit(session_id)
+
+
+class BoardPage(QWidget):
+    """Date picker, the board table and the button to schedule a session."""
+
+    open_session = Signal(int)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = BoardTableModel(ctx.tz, self)
+        self.heading = QLabel()
+        big_font(self.heading, 16)
+        self.day = QDateEdit()
+        self.day.setCalendarPopup(True)
+        self.day.setDisplayFormat("ddd d MMM yyyy")
+        today = ctx.clock().astimezone(ctx.tz).date()
+        self.day.setDate(QDate(today.year, today.month, today.day))
+        self.day.dateChanged.connect(lambda _d: self.refresh())
+        previous_day = QPushButton(self.tr("< Previous day"))
+        previous_day.clicked.connect(lambda: self.shift_day(-1))
+        next_day = QPushButton(self.tr("Next day >"))
+        next_day.clicked.connect(lambda: self.shift_day(1))
+        today_button = QPushButton(self.tr("Today"))
+        today_button.clicked.connect(self.go_today)
+        self.schedule_button = QPushButton(self.tr("New session... (Ctrl+N)"))
+        self.schedule_button.clicked.connect(self.schedule)
+        bar = QHBoxLayout()
+        bar.addWidget(self.heading, 1)
+        for widget in (previous_day, self.day, next_day, today_button, self.schedule_button):
+            bar.addWidget(widget)
+
+        self.table = BoardTable()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        big_font(self.table, 13, bold=False)
+        self.table.doubleClicked.connect(self.table._open)
+        self.table.open_requested.connect(self.open_session)
+        self.message = MessageLabel()
+        self.empty = QLabel(self.tr("No sessions on this day. Press Ctrl+N to schedule one."))
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty)
+
+    def selected_day(self) -> date:
+        """The day the board shows."""
+        value = self.day.date()
+        return date(value.year(), value.month(), value.day())
+
+    def shift_day(self, days: int) -> None:
+        """Show the previous or next day."""
+        self.day.setDate(self.day.date().addDays(days))
+
+    def go_today(self) -> None:
+        """Show today's board."""
+        today = self.ctx.clock().astimezone(self.ctx.tz).date()
+        self.day.setDate(QDate(today.year, today.month, today.day))
+
+    def refresh(self) -> None:
+        """Reload the board from the database (one query set, a few ms)."""
+        day = self.selected_day()
+        now = self.ctx.clock()
+        outcome = self.ctx.run(lambda db: day_board(db, day, self.ctx.tz, now=now))
+        if outcome.value is None:
+            self.message.show_error(outcome.error or "")
+            return
+        self.message.clear_message()
+        keep = self.table.currentIndex().row()
+        self.model.set_rows(outcome.value, now)
+        if 0 <= keep < self.model.rowCount():
+            self.table.selectRow(keep)
+        is_today = day == now.astimezone(self.ctx.tz).date()
+        label = self.tr("Today") if is_today else day.strftime("%A")
+        self.heading.setText(f"{label}: {len(outcome.value)} " + self.tr("sessions"))
+        self.empty.setVisible(not outcome.value)
+
+    def tick(self) -> None:
+        """Move timers and overdue marks on without a database read."""
+        self.model.set_now(self.ctx.clock())
+
+    def schedule(self) -> int | None:
+        """Open the scheduling dialog; show the new session's day."""
+        from ketalog.ui.schedule_dialog import ScheduleDialog  # not needed to paint the board
+
+        dialog = ScheduleDialog(self.ctx, self.selected_day(), self)
+        if dialog.exec() and dialog.session_id is not None:
+            day = dialog.scheduled_at().astimezone(self.ctx.tz).date()
+            if day != self.selected_day():
+                self.day.setDate(QDate(day.year, day.month, day.day))
+            self.refresh()
+            return dialog.session_id
+        return None
+
+    def focus_table(self) -> None:
+        """Put the keyboard on the table, first row selected."""
+        self.table.setFocus()
+        if self.model.rowCount() and not self.table.currentIndex().isValid():
+            self.table.selectRow(0)
+

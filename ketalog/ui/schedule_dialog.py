@@ -1,0 +1,242 @@
+"""Schedule a session from the board: find or register the patient, pick course, chair and time."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketalog.services.patients import (
+    PatientSummary,
+    parse_birth_date,
+    patient_courses,
+    register_patient,
+    search_patients,
+)
+from ketalog.services.protocols import list_protocols
+from ketalog.services.sessions import INDICATIONS, book_session
+from ketalog.services.settings import clinic_chairs
+from ketalog.ui.context import UiContext
+from ketalog.ui.style import MessageLabel
+
+NEW_COURSE = -1
+
+
+class ScheduleDialog(QDialog):
+    """Book a session; ``session_id`` holds the new session once accepted."""
+
+    def __init__(self, ctx: UiContext, day: date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.session_id: int | None = None
+        self.patient: PatientSummary | None = None
+        self.setWindowTitle(self.tr("Schedule a session"))
+        self.setMinimumWidth(640)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("Name, MRN or birth date (YYYY-MM-DD)"))
+        self.results = QListWidget()
+        self.results.setMaximumHeight(160)
+        self.search.textChanged.connect(self._search)
+        self.search.returnPressed.connect(self._choose_first)
+        self.results.itemActivated.connect(self._choose)
+        self.results.currentItemChanged.connect(lambda cur, _prev: self._choose(cur))
+
+        self.family = QLineEdit()
+        self.given = QLineEdit()
+        self.birth = QLineEdit()
+        self.birth.setPlaceholderText("YYYY-MM-DD")
+        self.different_person = QCheckBox(self.tr("I checked: this is a different person"))
+        self.different_person.hide()
+        self.register_button = QPushButton(self.tr("Register new patient"))
+        self.register_button.clicked.connect(self._register)
+        new_box = QGroupBox(self.tr("New patient"))
+        new_form = QFormLayout(new_box)
+        new_form.addRow(self.tr("Family name"), self.family)
+        new_form.addRow(self.tr("Given name"), self.given)
+        new_form.addRow(self.tr("Birth date"), self.birth)
+        new_form.addRow(self.different_person)
+        new_form.addRow(self.register_button)
+
+        self.chosen = QLabel(self.tr("No patient chosen"))
+        self.course = QComboBox()
+        self.course.currentIndexChanged.connect(self._course_changed)
+        self.protocol = QComboBox()
+        self.indication = QComboBox()
+        self.indication.addItems(list(INDICATIONS))
+        self.chair = QComboBox()
+        self.when = QDateTimeEdit()
+        self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.when.setCalendarPopup(True)
+        booking = QGroupBox(self.tr("Booking"))
+        form = QFormLayout(booking)
+        form.addRow(self.tr("Patient"), self.chosen)
+        form.addRow(self.tr("Course"), self.course)
+        form.addRow(self.tr("Protocol (new course)"), self.protocol)
+        form.addRow(self.tr("Indication (new course)"), self.indication)
+        form.addRow(self.tr("Chair"), self.chair)
+        form.addRow(self.tr("Date and time"), self.when)
+
+        self.message = MessageLabel()
+        self.schedule_button = QPushButton(self.tr("Schedule"))
+        self.schedule_button.setDefault(False)
+        self.schedule_button.setAutoDefault(False)
+        self.schedule_button.clicked.connect(self._schedule)
+        cancel = QPushButton(self.tr("Close"))
+        cancel.setAutoDefault(False)
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.schedule_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("Find the patient")))
+        layout.addWidget(self.search)
+        layout.addWidget(self.results)
+        layout.addWidget(new_box)
+        layout.addWidget(booking)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        self._load_choices(day)
+        self._update_enabled()
+        self.search.setFocus()
+
+    # --- set-up ---------------------------------------------------------------------
+
+    def _load_choices(self, day: date) -> None:
+        outcome = self.ctx.run(lambda db: (list_protocols(db), clinic_chairs(db)))
+        if outcome.value is None:
+            self.message.show_error(outcome.error or "")
+            return
+        protocols, chairs = outcome.value
+        for choice in protocols:
+            self.protocol.addItem(choice.name, choice.id)
+        self.chair.addItems(chairs)
+        now_local = self.ctx.clock().astimezone(self.ctx.tz)
+        if day == now_local.date():
+            start = (now_local + timedelta(minutes=15)).replace(second=0, microsecond=0)
+            start = start.replace(minute=start.minute - start.minute % 15)
+        else:
+            start = datetime.combine(day, time(9, 0), tzinfo=self.ctx.tz)
+        zone = QTimeZone(self.ctx.tz.key.encode())
+        self.when.setDateTime(QDateTime(QDate(start.year, start.month, start.day),
+                                        QTime(start.hour, start.minute), zone))
+
+    # --- finding and registering ----------------------------------------------------------
+
+    def _search(self, text: str) -> None:
+        outcome = self.ctx.run(lambda db: search_patients(db, text))
+        self.results.clear()
+        for patient in outcome.value or []:
+            item = QListWidgetItem(
+                f"{patient.display_name}   born {patient.birth_date.isoformat()}   {patient.mrn}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, patient)
+            self.results.addItem(item)
+        if outcome.error:
+            self.message.show_error(outcome.error)
+
+    def _choose_first(self) -> None:
+        if self.results.count():
+            self.results.setCurrentRow(0)
+            self._choose(self.results.item(0))
+            self.course.setFocus()
+
+    def _choose(self, item: QListWidgetItem | None) -> None:
+        if item is None:
+            return
+        patient = item.data(Qt.ItemDataRole.UserRole)
+        if isinstance(patient, PatientSummary):
+            self._set_patient(patient)
+
+    def _set_patient(self, patient: PatientSummary) -> None:
+        self.patient = patient
+        self.chosen.setText(f"{patient.display_name} ({patient.mrn}), born {patient.birth_date}")
+        outcome = self.ctx.run(lambda db: patient_courses(db, patient.id))
+        self.course.clear()
+        for course in outcome.value or []:
+            if course.status == "active":
+                self.course.addItem(course.label, course.id)
+        self.course.addItem(self.tr("New course..."), NEW_COURSE)
+        self.message.clear_message()
+        self._update_enabled()
+
+    def _register(self) -> None:
+        birth = parse_birth_date(self.birth.text())
+        if birth is None:
+            self.message.show_error(self.tr("Enter the birth date as YYYY-MM-DD."))
+            self.birth.setFocus()
+            return
+        confirmed = self.different_person.isChecked()
+        outcome = self.ctx.run(lambda db: register_patient(
+            db, self.ctx.actor(), family_name=self.family.text(), given_name=self.given.text(),
+            birth_date=birth, allow_duplicate=confirmed, clock=self.ctx.clock,
+        ))
+        if outcome.value is None:
+            self.message.show_error(outcome.error or "")
+            if "already registered" in (outcome.error or ""):
+                self.different_person.show()
+                self.search.setText(f"{self.family.text()} {self.given.text()}")
+            return
+        self.different_person.setChecked(False)
+        self.different_person.hide()
+        self._set_patient(outcome.value)
+        self.message.show_info(self.tr("Registered %1.").replace("%1", outcome.value.mrn))
+
+    # --- booking -----------------------------------------------------------------------
+
+    def _course_changed(self) -> None:
+        new = self.course.currentData() == NEW_COURSE
+        self.protocol.setEnabled(new)
+        self.indication.setEnabled(new)
+
+    def _update_enabled(self) -> None:
+        self.schedule_button.setEnabled(self.patient is not None)
+        self.schedule_button.setToolTip(
+            "" if self.patient else self.tr("Find or register the patient first.")
+        )
+
+    def scheduled_at(self) -> datetime:
+        """The chosen date and time as an aware UTC instant."""
+        value = self.when.dateTime()
+        d, t = value.date(), value.time()
+        local = datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=self.ctx.tz)
+        return local.astimezone(UTC)
+
+    def _schedule(self) -> None:
+        if self.patient is None:
+            return
+        patient = self.patient
+        course_id = self.course.currentData()
+        when = self.scheduled_at()
+
+        new_course = course_id in (None, NEW_COURSE)
+        outcome = self.ctx.run(lambda db: book_session(
+            db, self.ctx.actor(), patient_id=patient.id,
+            course_id=None if new_course else course_id, chair=self.chair.currentText(),
+            scheduled_at=when, protocol_id=self.protocol.currentData() if new_course else None,
+            indication=self.indication.currentText() if new_course else None,
+            clock=self.ctx.clock,
+        ))
+        if outcome.value is None:
+            self.message.show_error(outcome.error or "")
+            return
+        self.session_id = outcome.value
+        self.accept()

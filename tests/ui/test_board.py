@@ -1,0 +1,135 @@
+"""The day board as a nurse uses it: days, opening sessions, scheduling with the dialog."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialog
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from ketalog.store.models import Patient, TreatmentSession
+from ketalog.ui.board_page import BoardPage
+from ketalog.ui.schedule_dialog import ScheduleDialog
+from tests.ui.conftest import Chair
+
+
+def _page(qtbot: QtBot, chair: Chair) -> BoardPage:
+    page = BoardPage(chair.ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    return page
+
+
+def test_board_shows_the_day_and_moves_between_days(qtbot: QtBot, chair: Chair) -> None:
+    page = _page(qtbot, chair)
+    assert page.model.rowCount() == 1
+    assert page.model.index(0, page.model.PATIENT).data() == "Ñúñez, José"
+    assert page.heading.text() == "Today: 1 sessions"
+    page.shift_day(1)
+    assert page.model.rowCount() == 0 and page.empty.isVisibleTo(page)
+    page.go_today()
+    assert page.model.rowCount() == 1
+
+
+def test_enter_opens_the_selected_session(qtbot: QtBot, chair: Chair) -> None:
+    page = _page(qtbot, chair)
+    page.show()
+    page.focus_table()
+    with qtbot.waitSignal(page.open_session) as opened:
+        qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    assert opened.args == [chair.session_id]
+
+
+def test_overdue_vitals_turn_red_with_text(qtbot: QtBot, chair: Chair) -> None:
+    chair.to("infusing")
+    page = _page(qtbot, chair)
+    cell = page.model.index(0, page.model.NEXT_VITALS)
+    assert "OVERDUE" not in cell.data()
+    chair.clock.advance(12)
+    page.tick()
+    assert cell.data().startswith("⚠") and cell.data().endswith("OVERDUE")
+    assert cell.data(Qt.ItemDataRole.ForegroundRole) is not None
+
+
+def _type(qtbot: QtBot, field, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Type like a nurse; QTest can only synthesise ASCII keys, so other text is inserted."""
+    if text.isascii():
+        qtbot.keyClicks(field, text)
+    else:
+        field.insert(text)
+
+
+def _dialog(qtbot: QtBot, chair: Chair) -> ScheduleDialog:
+    dialog = ScheduleDialog(chair.ctx, chair.clock.now.date())
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_schedule_an_existing_patient_in_their_course(qtbot: QtBot, chair: Chair) -> None:
+    dialog = _dialog(qtbot, chair)
+    qtbot.keyClicks(dialog.search, "nunez")
+    assert dialog.results.count() == 1
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
+    assert dialog.patient is not None and dialog.patient.given_name == "José"
+    assert "1 of 6 booked" in dialog.course.currentText()
+    dialog.chair.setCurrentText("Chair 2")
+    qtbot.mouseClick(dialog.schedule_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    with chair.db() as db:
+        booked = db.get(TreatmentSession, dialog.session_id)
+        assert booked is not None
+        assert (booked.chair, booked.sequence_number, booked.state) == ("Chair 2", 2, "scheduled")
+
+
+def test_register_refuses_a_duplicate_until_confirmed(qtbot: QtBot, chair: Chair) -> None:
+    dialog = _dialog(qtbot, chair)
+    _type(qtbot, dialog.family, "Ñúñez")
+    _type(qtbot, dialog.given, "José")
+    qtbot.keyClicks(dialog.birth, "1980-03-14")
+    qtbot.mouseClick(dialog.register_button, Qt.MouseButton.LeftButton)
+    assert "already registered" in dialog.message.text()
+    assert dialog.different_person.isVisibleTo(dialog)
+    with chair.db() as db:
+        assert db.scalar(select(func.count()).select_from(Patient)) == 1
+    dialog.different_person.setChecked(True)
+    qtbot.mouseClick(dialog.register_button, Qt.MouseButton.LeftButton)
+    with chair.db() as db:
+        assert db.scalar(select(func.count()).select_from(Patient)) == 2
+    assert dialog.course.currentText() == "New course..."
+
+
+def test_new_patient_new_course_booked_in_one_step(qtbot: QtBot, chair: Chair) -> None:
+    dialog = _dialog(qtbot, chair)
+    _type(qtbot, dialog.family, "Ångström")
+    _type(qtbot, dialog.given, "Zoë")
+    qtbot.keyClicks(dialog.birth, "1991-07-02")
+    qtbot.mouseClick(dialog.register_button, Qt.MouseButton.LeftButton)
+    dialog.indication.setCurrentText("PTSD")
+    tomorrow = chair.clock.now + timedelta(days=1)
+    dialog.when.setDate(dialog.when.date().addDays(1))
+    qtbot.mouseClick(dialog.schedule_button, Qt.MouseButton.LeftButton)
+    with chair.db() as db:
+        booked = db.get(TreatmentSession, dialog.session_id)
+        assert booked is not None and booked.sequence_number == 1
+        assert booked.scheduled_at_utc.date() == tomorrow.date()
+        assert booked.course.indication == "PTSD"
+
+
+@pytest.mark.parametrize("text", ["", "12/31/1980", "1980-02-30"])
+def test_bad_birth_date_is_refused(qtbot: QtBot, chair: Chair, text: str) -> None:
+    dialog = _dialog(qtbot, chair)
+    qtbot.keyClicks(dialog.family, "Test")
+    qtbot.keyClicks(dialog.given, "Person")
+    qtbot.keyClicks(dialog.birth, text)
+    qtbot.mouseClick(dialog.register_button, Qt.MouseButton.LeftButton)
+    assert "YYYY-MM-DD" in dialog.message.text()
+
+
+def test_schedule_needs_a_patient(qtbot: QtBot, chair: Chair) -> None:
+    dialog = _dialog(qtbot, chair)
+    assert not dialog.schedule_button.isEnabled()
+    assert "Find or register" in dialog.schedule_button.toolTip()
+    QApplication.processEvents()
