@@ -49,10 +49,7 @@ def run_gui(database_url: str | None = None) -> int:
 
     window = MainWindow(engine, describe_url(url))
     window.show()
-    if os.environ.get(BENCH_EXIT):
-        code = _bench_report(window, app)
-    else:
-        code = app.exec()
+    code = _bench_report(window, app) if os.environ.get(BENCH_EXIT) else app.exec()
     engine.dispose()
     return code
 

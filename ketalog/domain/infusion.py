@@ -10,13 +10,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from ketalog.domain.values import format_decimal
 
 #: Event kinds as stored: start, pause, resume, rate_change, stop, stop_early.
 RUNNING_AFTER = {"start": True, "resume": True, "rate_change": None, "pause": False,
                  "stop": False, "stop_early": False}
+
+
+def duration_text(minutes: Decimal) -> str:
+    """A duration to the nearest second: "07:05", or "3:28:54" past an hour."""
+    seconds = int(max(Decimal(0), minutes * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    hours, rest = divmod(seconds, 3600)
+    text = f"{rest // 60:02d}:{rest % 60:02d}"
+    return f"{hours}:{text}" if hours else text
 
 
 @dataclass(frozen=True)
@@ -46,17 +54,13 @@ class InfusionProgress:
 
     @property
     def elapsed_display(self) -> str:
-        """Running time as mm:ss."""
-        seconds = int(self.running_min * 60)
-        return f"{seconds // 60:02d}:{seconds % 60:02d}"
+        """Running time, e.g. "31:06"."""
+        return duration_text(self.running_min)
 
     @property
     def remaining_display(self) -> str | None:
-        """Time left at the current rate as mm:ss, or None when unknown."""
-        if self.remaining_min is None:
-            return None
-        seconds = max(0, int(self.remaining_min * 60))
-        return f"{seconds // 60:02d}:{seconds % 60:02d}"
+        """Time left at the current rate, or None when unknown."""
+        return None if self.remaining_min is None else duration_text(self.remaining_min)
 
 
 def infusion_progress(

@@ -155,6 +155,8 @@ class SessionFacts:
     minutes_monitored: int | None = None
     min_monitoring_min: int = 0
     reason: str | None = None
+    #: pre-infusion checklist items not yet done, in words ("consent on file")
+    checklist_missing: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Refuse values the rules could misread, listing every one."""
@@ -193,6 +195,10 @@ class SessionFacts:
             )
         if self.reason is not None and not isinstance(self.reason, str):
             problems.append(Problem("reason", "The reason must be text."))
+        missing = self.checklist_missing
+        if not isinstance(missing, tuple) or not all(isinstance(m, str) for m in missing):
+            problems.append(Problem("checklist_missing",
+                                    "Missing checklist items must be a tuple of names."))
         if problems:
             raise ValidationError(problems)
 
@@ -357,6 +363,11 @@ def start_problems(facts: SessionFacts) -> list[str]:
     acknowledgment before any drug runs.
     """
     problems: list[str] = []
+    if facts.checklist_missing:
+        problems.append(
+            "The pre-infusion checklist is not complete ("
+            + ", ".join(facts.checklist_missing) + "); complete it before starting."
+        )
     if not facts.dose_verified:
         problems.append(
             "The dose has not been independently verified; a second nurse must verify it."

@@ -135,6 +135,13 @@ class _Clinic:
             step(SessionAction.CANCEL, reason="Patient unwell with a fever; rebooked.")
             return
         step(SessionAction.CHECK_IN)
+        for item in svc.CHECKLIST_ITEMS:
+            svc.update_checklist(db, nurse, sid, item, True, clock=clock)
+        svc.update_discharge_details(
+            db, nurse, sid, expected_version=_version(db, sid),
+            escort_name=rng.choice(("spouse", "partner", "adult son", "friend", "sister")),
+            clock=clock,
+        )
         clock.advance(5)
         self.vitals(sid, clock, base)
         if until is SessionState.CHECKED_IN:
@@ -186,12 +193,8 @@ class _Clinic:
         if until is SessionState.RECOVERING:
             return
         svc.record_scale(db, nurse, sid, "aldrete", [2, 2, 2, 2, rng.choice((1, 2))], clock=clock)
-        detail_version = svc.update_discharge_details(
-            db, nurse, sid, expected_version=_version(db, sid),
-            escort_name=rng.choice(("spouse", "partner", "adult son", "friend", "sister")),
-            instructions_given=True, clock=clock,
-        )
-        del detail_version
+        svc.update_discharge_details(db, nurse, sid, expected_version=_version(db, sid),
+                                     instructions_given=True, clock=clock)
         svc.add_note(db, nurse, sid, "recovery",
                      "Tolerated infusion well. Oriented, steady gait, tolerating fluids. "
                      "Aftercare explained: no driving until tomorrow after sleep.", clock=clock)

@@ -22,5 +22,6 @@ def check_version(db: Session, row: _VersionedRow, expected_version: int, label:
     if row.version != expected_version:
         raise StaleEdit(
             f"This {label} was changed on another workstation after you opened it; "
-            "reload it to see the change, then enter yours again."
+            "the screen now shows the stored version. Enter your change again if it is "
+            "still needed."
         )

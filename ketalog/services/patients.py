@@ -212,8 +212,11 @@ def record_weight(
         problems.append(Problem("weight_kg", f"Weight {value} kg is impossible; enter 1-400 kg."))
     if basis not in {"actual", "ideal"}:
         problems.append(Problem("basis", "Weight basis must be actual or ideal body weight."))
-    day = measured_on or now.date()
-    if day > now.date():
+    from ketalog.services.settings import clinic_today
+
+    today = clinic_today(db, now)
+    day = measured_on or today
+    if day > today:
         problems.append(Problem("measured_on", f"Weighing date {day} is in the future."))
     if problems:
         raise ValidationError(problems)

@@ -21,7 +21,6 @@ from ketalog.domain.infusion import InfusionProgress, PumpEvent, infusion_progre
 from ketalog.domain.protocols import DosingMode, Protocol
 from ketalog.domain.session_state import (
     SessionAction,
-    SessionState,
     allowed_actions,
     discharge_problems,
     ensure_editable,
@@ -33,6 +32,7 @@ from ketalog.services.errors import NotFound
 from ketalog.services.patients import latest_weight
 from ketalog.services.protocols import protocol_by_id
 from ketalog.services.sessions import session_facts
+from ketalog.services.settings import clinic_today
 from ketalog.store.models import TreatmentSession
 
 
@@ -132,8 +132,6 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
     entry_refusal = None
     try:
         ensure_editable(detail.state, "entries")
-        if detail.state == SessionState.SCHEDULED.value:
-            entry_refusal = "Check the patient in first."
     except TransitionRefused as refused:
         entry_refusal = "\n".join(refused.reasons)
     progress = None
@@ -155,10 +153,11 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
             readings_since_dose_start=[t for t in live if start and t >= start], now=now,
         )
     weight = None
-    last = latest_weight(db, detail.patient_id, now.date())
+    today = clinic_today(db, now)
+    last = latest_weight(db, detail.patient_id, today)
     if last is not None:
         weight = WeightInfo(last.weight_kg, last.measured_on, last.basis,
-                            weight_age_warning(last.measured_on, now.date(),
+                            weight_age_warning(last.measured_on, today,
                                                protocol.weight_max_age_days))
     return SessionView(
         detail=detail, now=now, protocol=_protocol_info(protocol), blocked=blocked,

@@ -36,6 +36,8 @@ from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound, PermissionDenied
 from ketalog.services.patients import latest_weight
 from ketalog.services.protocols import protocol_by_id, protocol_from_record
+from ketalog.services.settings import clinic_today
+from ketalog.services.text import person_key
 from ketalog.store.models import (
     Course,
     DoseOrder,
@@ -53,6 +55,8 @@ from ketalog.store.models import (
 
 #: A reading timed further ahead than this is a typing error, not a clock skew.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+#: A baseline may be taken shortly before the check-in is clicked; earlier is a slip.
+EARLIEST_BEFORE_CHECK_IN = timedelta(minutes=30)
 INDICATIONS = (
     "treatment-resistant depression",
     "major depressive disorder",
@@ -290,6 +294,12 @@ def session_facts(
             EventFlag.session_id == session.id, EventFlag.resolved_at_utc.is_(None)
         )
     ).all()
+    checklist = (
+        ("patient identity confirmed", session.identity_confirmed),
+        ("consent on file", session.consent_on_file),
+        ("fasting (NPO) confirmed", session.npo_confirmed),
+        ("escort named", bool((session.escort_name or "").strip())),
+    )
     monitored = None
     if session.dose_started_at_utc is not None:
         # a back-dated action can come before the start: never negative
@@ -307,6 +317,7 @@ def session_facts(
         minutes_monitored=monitored,
         min_monitoring_min=protocol.min_monitoring_min,
         reason=reason,
+        checklist_missing=tuple(label for label, done in checklist if not done),
     )
 
 
@@ -487,19 +498,19 @@ def order_dose(
     protocol = _protocol_of(db, session)
     values = dict(inputs)
     weight_warning = None
+    today = clinic_today(db, now)
     if protocol.dosing_mode is not DosingMode.DEVICE:
         if weight_kg is None or weight_kg == "":
-            latest = latest_weight(db, session.patient_id, now.date())
+            latest = latest_weight(db, session.patient_id, today)
             if latest is None:
                 raise ValidationError.single(
                     "weight_kg", "Weight is missing; weigh the patient and record the weight."
                 )
             weight_kg, weight_measured_on = latest.weight_kg, latest.measured_on
             weight_basis = weight_basis or latest.basis
-        weight_measured_on = weight_measured_on or now.date()
-        weight_warning = weight_age_warning(
-            weight_measured_on, now.date(), protocol.weight_max_age_days
-        )
+        weight_measured_on = weight_measured_on or today
+        weight_warning = weight_age_warning(weight_measured_on, today,
+                                            protocol.weight_max_age_days)
         values["weight_kg"] = weight_kg
     calc = calculate_dose(protocol, **values)
     level = DoseLevel.WITHIN
@@ -567,7 +578,7 @@ def verify_dose(
     if _is_verified(db, order.id):
         raise ValidationError.single("dose_order_id", "This dose is already verified.")
     same_user = verifier.user_id is not None and verifier.user_id == order.prepared_by_id
-    same_name = verifier.display_name.strip().casefold() == order.prepared_by_name.casefold()
+    same_name = person_key(verifier.display_name) == person_key(order.prepared_by_name)
     if same_user or same_name:
         raise PermissionDenied(
             "The dose must be verified by a second nurse, not the one who prepared it."
@@ -616,6 +627,12 @@ def record_vitals(
         raise TransitionRefused(["Check the patient in before recording vitals."])
     reading = validate_vitals(values)
     when = _when(taken_at, now, "reading time")
+    arrived = session.checked_in_at_utc
+    if arrived is not None and when < arrived - EARLIEST_BEFORE_CHECK_IN:
+        raise ValidationError.single(
+            "taken_at", "The reading time is before the patient was checked in; correct it to "
+            "the time the reading was taken."
+        )
     protocol = _protocol_of(db, session)
     pre_dose = session.dose_started_at_utc is None or when < session.dose_started_at_utc
     alerts = vital_alerts(reading, protocol.thresholds, pre_dose=pre_dose)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -70,6 +71,11 @@ def clinic_timezone(db: Session) -> ZoneInfo:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     return ZoneInfo(system_timezone_name())
+
+
+def clinic_today(db: Session, now: datetime) -> date:
+    """The clinic's calendar date at ``now`` (not UTC's: they differ near midnight)."""
+    return now.astimezone(clinic_timezone(db)).date()
 
 
 def set_clinic_timezone(db: Session, actor: Actor, name: str) -> None:

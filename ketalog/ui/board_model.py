@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QFont
 
+from ketalog.domain.infusion import duration_text
 from ketalog.services.board import BoardRow
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT
 
@@ -19,11 +21,6 @@ STATE_LABELS = {
     "paused": "Paused", "recovering": "Recovering", "discharged": "Discharged",
     "signed": "Signed", "cancelled": "Cancelled", "stopped_early": "Stopped early",
 }
-
-
-def _mmss(seconds: float) -> str:
-    whole = max(0, int(seconds))
-    return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
 class BoardTableModel(QAbstractTableModel):
@@ -119,7 +116,8 @@ class BoardTableModel(QAbstractTableModel):
             if row.dose_started_at_utc is None or self._now is None:
                 return ""
             end = row.dose_ended_at_utc or self._now
-            return _mmss((end - row.dose_started_at_utc).total_seconds())
+            seconds = (end - row.dose_started_at_utc).total_seconds()
+            return duration_text(Decimal(seconds) / 60)
         if column == self.NEXT_VITALS:
             due = row.next_vitals_due_at_utc
             if due is None:

@@ -77,8 +77,11 @@ class BoardPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # the protocol name is the long one: it takes what is left, elided
+        header.setSectionResizeMode(BoardTableModel.PROTOCOL, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         big_font(self.table, 13, bold=False)
         self.table.doubleClicked.connect(self.table._open)
         self.table.open_requested.connect(self.open_session)

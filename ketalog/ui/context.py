@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ketalog.domain.errors import DomainError, TransitionRefused, ValidationError
 from ketalog.services.context import Actor, Clock, system_clock
+
 if TYPE_CHECKING:
     from ketalog.services.session_view import SessionView
 from ketalog.store.engine import DatabaseConfigError

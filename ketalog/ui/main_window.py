@@ -38,6 +38,8 @@ SHORTCUTS = (
     ("Esc", "Back to the board"),
     ("F2", "Vitals entry line (session); Enter saves the reading"),
     ("Alt+1 ... Alt+7", "Check-in, Dose, Infusion, Scales, Events, Discharge, Notes"),
+    ("Ctrl+D", "Discharge (the reasons are shown when it is not yet allowed)"),
+    ("Ctrl+Enter", "Add the note being written"),
     ("F5", "Refresh now"),
     ("F1", "This list"),
 )

@@ -199,6 +199,7 @@ def generate(path: Path, *, now: datetime | None = None, seed: int = 10,
         else:
             state = "cancelled" if rng.random() < 0.03 else "signed"
         chair = CHAIRS[sid % len(CHAIRS)]
+        checked = 0 if state in ("scheduled", "cancelled") else 1
         nurse = nurses[sid % len(nurses)]
         dose_start = at + timedelta(minutes=15)
         dose_end = dose_start + timedelta(minutes=40)
@@ -215,8 +216,8 @@ def generate(path: Path, *, now: datetime | None = None, seed: int = 10,
             ts(dose_start) if dose_given else None, ts(dose_end) if ended else None,
             ts(dose_end + timedelta(minutes=70)) if discharged else None,
             ts(dose_end + timedelta(minutes=75)) if discharged else None,
-            "spouse" if discharged else None, 1 if discharged else 0, None, None,
-            ts(at), 1, ts(at - timedelta(days=3)),
+            "spouse" if checked else None, 1 if discharged else 0, None, None,
+            ts(at), 1, ts(at - timedelta(days=3)), *([checked] * 3),
         ))
         if state in ("scheduled", "cancelled"):
             continue
@@ -276,8 +277,8 @@ def generate(path: Path, *, now: datetime | None = None, seed: int = 10,
         "scheduled_at_utc, sequence_number, state, state_reason, checked_in_at_utc, "
         "dose_started_at_utc, dose_ended_at_utc, ready_to_leave_at_utc, discharged_at_utc, "
         "escort_name, instructions_given, predose_bp_ack_by_id, predose_bp_ack_at_utc, "
-        "updated_at_utc, version, created_at_utc) VALUES "
-        "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "updated_at_utc, version, created_at_utc, identity_confirmed, consent_on_file, "
+        "npo_confirmed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         ts_rows)
     conn.executemany(
         "INSERT INTO vital_signs (id, session_id, taken_at_utc, systolic_mmhg, diastolic_mmhg, "

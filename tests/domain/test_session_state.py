@@ -880,3 +880,18 @@ def test_whole_sessions(path: list[SessionAction], final: SessionState) -> None:
         state = next_state(state, action, ALL_MET)
     assert state is final
     _replay([(action, ALL_MET) for action in path])
+
+
+def test_start_needs_the_pre_infusion_checklist() -> None:
+    ready = SessionFacts(dose_verified=True, has_baseline_vitals=True)
+    assert next_state("checked_in", "start_infusion", ready) is SessionState.INFUSING
+    missing = SessionFacts(dose_verified=True, has_baseline_vitals=True,
+                           checklist_missing=("consent on file", "escort named"))
+    with pytest.raises(TransitionRefused) as refused:
+        next_state("checked_in", "start_infusion", missing)
+    assert refused.value.reasons == (
+        "The pre-infusion checklist is not complete (consent on file, escort named); "
+        "complete it before starting.",
+    )
+    with pytest.raises(ValidationError):
+        SessionFacts(checklist_missing="consent")  # type: ignore[arg-type]

@@ -49,13 +49,19 @@ class Chair:
 
     def to(self, target: str) -> None:
         """Advance the session through legal moves up to ``target``."""
-        steps = ["checked_in", "baseline", "dosed", "verified", "infusing", "recovering",
-                 "discharge_ready", "discharged"]
+        steps = ["checked_in", "checklist", "baseline", "dosed", "verified", "infusing",
+                 "recovering", "discharge_ready", "discharged"]
         sid, c = self.session_id, self.clock
         with self.factory() as db:
             for step in steps[: steps.index(target) + 1]:
                 if step == "checked_in":
                     svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=c)
+                elif step == "checklist":
+                    for item in svc.CHECKLIST_ITEMS:
+                        svc.update_checklist(db, NURSE, sid, item, True, clock=c)
+                    version = svc._session(db, sid).version
+                    svc.update_discharge_details(db, NURSE, sid, expected_version=version,
+                                                 escort_name="Maria (wife)", clock=c)
                 elif step == "baseline":
                     c.advance(2)
                     svc.record_vitals(db, NURSE, sid, BASELINE, clock=c)
@@ -77,7 +83,6 @@ class Chair:
                     svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=c)
                     version = svc._session(db, sid).version
                     svc.update_discharge_details(db, NURSE, sid, expected_version=version,
-                                                 escort_name="Maria (wife)",
                                                  instructions_given=True, clock=c)
                 elif step == "discharged":
                     svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=c)

@@ -1,0 +1,369 @@
+"""Arrival: check-in, the pre-infusion checklist, escort, weight and the pre-dose BP gate.
+
+Each tick, name or weight is committed the moment it is accepted (a tick, or
+Enter / leaving the field): there is no Save button to forget.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketalog.services.board import VitalRow
+from ketalog.services.patients import record_weight
+from ketalog.services.session_view import SessionView
+from ketalog.services.sessions import (
+    acknowledge_predose_bp,
+    change_state,
+    update_checklist,
+    update_discharge_details,
+)
+from ketalog.ui.context import SessionController
+from ketalog.ui.panels.dose_panel import actor_from_name, scrolled_layout
+from ketalog.ui.style import ALERT_BACKGROUND, ALERT_MARK, OK_MARK, MessageLabel, big_font
+
+CHECKLIST = ("identity_confirmed", "consent_on_file", "npo_confirmed")
+PREDOSE_ALERT = "predose_bp_high"
+#: States before any drug is given: the checklist and the BP gate still matter.
+BEFORE_DOSE = ("scheduled", "checked_in")
+
+
+def baseline_reading(view: SessionView) -> VitalRow | None:
+    """The latest live reading taken before the dose (the one the start rule judges)."""
+    start = view.detail.dose_started_at_utc
+    before = [v for v in view.detail.vitals
+              if not v.voided and (start is None or v.taken_at_utc <= start)]
+    return before[-1] if before else None
+
+
+class CheckInPanel(QWidget):
+    """Check-in, checklist, escort, today's weight, pre-dose BP acknowledgment, cancel."""
+
+    def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self._view: SessionView | None = None
+        self._escort_shown = ""
+
+        self.status_label = QLabel()
+        big_font(self.status_label, 14)
+        self.check_in_button = QPushButton(self.tr("Check in"))
+        self.check_in_button.clicked.connect(self.check_in)
+        self.check_in_hint = QLabel()
+        self.check_in_hint.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.check_in_button)
+        top.addWidget(self.status_label, 1)
+
+        # checklist
+        texts = {
+            "identity_confirmed": self.tr("Identity confirmed (name and birth date)"),
+            "consent_on_file": self.tr("Consent on file"),
+            "npo_confirmed": self.tr("NPO confirmed (nothing by mouth)"),
+        }
+        self.checks: dict[str, QCheckBox] = {}
+        self.checklist_box = QGroupBox(self.tr("Pre-infusion checklist"))
+        checklist_layout = QFormLayout(self.checklist_box)
+        for item in CHECKLIST:
+            box = QCheckBox(texts[item])
+            box.setObjectName(item)
+            box.clicked.connect(lambda done, item=item: self.tick(item, done))
+            self.checks[item] = box
+            checklist_layout.addRow(box)
+        self.escort_edit = QLineEdit()
+        self.escort_edit.setObjectName("escort_name")
+        self.escort_edit.setPlaceholderText(self.tr("responsible adult taking the patient home"))
+        self.escort_edit.editingFinished.connect(self.save_escort)
+        checklist_layout.addRow(self.tr("Escort"), self.escort_edit)
+        self.checklist_hint = QLabel()
+        self.checklist_hint.setWordWrap(True)
+        checklist_layout.addRow(self.checklist_hint)
+
+        # weight
+        self.weight_box = QGroupBox(self.tr("Weight"))
+        self.weight_label = QLabel()
+        self.weight_label.setWordWrap(True)
+        self.weight_warning = QLabel()
+        self.weight_warning.setWordWrap(True)
+        self.weight_warning.setStyleSheet("color: #8b0000; font-weight: bold;")
+        self.weight_edit = QLineEdit()
+        self.weight_edit.setObjectName("todays_weight")
+        self.weight_edit.setPlaceholderText(self.tr("kg, then Enter"))
+        self.weight_edit.returnPressed.connect(self.save_weight)
+        self.basis_combo = QComboBox()
+        self.basis_combo.addItem(self.tr("actual body weight"), "actual")
+        self.basis_combo.addItem(self.tr("ideal body weight"), "ideal")
+        weight_row = QHBoxLayout()
+        weight_row.addWidget(QLabel(self.tr("Today's weight (kg)")))
+        weight_row.addWidget(self.weight_edit)
+        weight_row.addWidget(self.basis_combo)
+        weight_layout = QVBoxLayout(self.weight_box)
+        weight_layout.addWidget(self.weight_label)
+        weight_layout.addWidget(self.weight_warning)
+        weight_layout.addLayout(weight_row)
+
+        # pre-dose blood pressure
+        self.bp_banner = QFrame()
+        self.bp_banner.setObjectName("predose_bp_banner")
+        self.bp_banner.setStyleSheet(
+            f"#predose_bp_banner {{ background: {ALERT_BACKGROUND.name()}; "
+            "border: 2px solid #8b0000; }")
+        self.bp_text = QLabel()
+        self.bp_text.setWordWrap(True)
+        big_font(self.bp_text, 13)
+        self.physician_edit = QLineEdit()
+        self.physician_edit.setObjectName("acknowledging_physician")
+        self.physician_edit.setPlaceholderText(self.tr("physician's name"))
+        self.physician_edit.returnPressed.connect(self.acknowledge_bp)
+        self.acknowledge_button = QPushButton(self.tr("Acknowledge"))
+        self.acknowledge_button.clicked.connect(self.acknowledge_bp)
+        ack_row = QHBoxLayout()
+        ack_row.addWidget(QLabel(self.tr("Physician")))
+        ack_row.addWidget(self.physician_edit, 1)
+        ack_row.addWidget(self.acknowledge_button)
+        banner_layout = QVBoxLayout(self.bp_banner)
+        banner_layout.addWidget(self.bp_text)
+        banner_layout.addLayout(ack_row)
+        self.bp_banner.hide()
+        self.bp_ok_label = QLabel()
+        self.bp_ok_label.hide()
+
+        # cancel
+        self.cancel_box = QGroupBox(self.tr("Cancel the session"))
+        self.cancel_reason = QLineEdit()
+        self.cancel_reason.setObjectName("cancel_reason")
+        self.cancel_reason.setPlaceholderText(self.tr("reason (required)"))
+        self.cancel_reason.returnPressed.connect(self.cancel)
+        self.cancel_button = QPushButton(self.tr("Cancel session"))
+        self.cancel_button.clicked.connect(self.cancel)
+        cancel_row = QHBoxLayout(self.cancel_box)
+        cancel_row.addWidget(self.cancel_reason, 1)
+        cancel_row.addWidget(self.cancel_button)
+
+        self.message = MessageLabel()
+        layout = scrolled_layout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.check_in_hint)
+        layout.addWidget(self.bp_banner)
+        layout.addWidget(self.bp_ok_label)
+        layout.addWidget(self.checklist_box)
+        layout.addWidget(self.weight_box)
+        layout.addWidget(self.message)
+        layout.addWidget(self.cancel_box)
+        layout.addStretch(1)
+
+        controller.view_changed.connect(self.show_view)
+        if controller.view is not None:
+            self.show_view(controller.view)
+
+    # --- showing --------------------------------------------------------------------
+
+    def _time(self, at: datetime) -> str:
+        return at.astimezone(self.controller.ctx.tz).strftime("%H:%M")
+
+    def show_view(self, view: SessionView) -> None:
+        """Show the session as stored; a half-typed escort name is kept."""
+        if view.detail.id != self.controller.session_id:
+            return
+        self._view = view
+        detail = view.detail
+        can_check_in = view.can("check_in")
+        self.check_in_button.setEnabled(can_check_in)
+        self.check_in_button.setToolTip(view.why_not("check_in"))
+        self.check_in_button.setVisible(detail.state == "scheduled")
+        if detail.checked_in_at_utc is not None:
+            self.status_label.setText(f"{OK_MARK} " + self.tr("Checked in at %1").replace(
+                "%1", self._time(detail.checked_in_at_utc)))
+        else:
+            self.status_label.setText(self.tr("Not checked in"))
+        hint = "" if can_check_in or detail.state != "scheduled" else view.why_not("check_in")
+        self.check_in_hint.setText(hint)
+        self.check_in_hint.setVisible(bool(hint))
+
+        # checklist: open from check-in until the dose starts
+        closed = view.entry_refusal
+        if closed is None and detail.dose_started_at_utc is not None:
+            closed = self.tr("The dose has started; the pre-infusion checklist is closed.")
+        for item, box in self.checks.items():
+            box.setChecked(bool(getattr(detail, item)))
+            box.setEnabled(closed is None)
+        missing = [self.checks[i].text() for i in CHECKLIST if not getattr(detail, i)]
+        if not (detail.escort_name or "").strip():
+            missing.append(self.tr("Escort named"))
+        if closed and detail.state in BEFORE_DOSE:
+            self.checklist_hint.setText(closed)
+        elif missing and detail.state in BEFORE_DOSE:
+            self.checklist_hint.setText(f"{ALERT_MARK} " + self.tr("Still to do: %1").replace(
+                "%1", "; ".join(missing)))
+        elif detail.state in BEFORE_DOSE:
+            self.checklist_hint.setText(f"{OK_MARK} " + self.tr("Checklist complete"))
+        else:
+            self.checklist_hint.setText("")
+        stored = detail.escort_name or ""
+        if self.escort_edit.text() == self._escort_shown or not self.escort_edit.hasFocus():
+            self.escort_edit.setText(stored)
+        self._escort_shown = stored
+        self.escort_edit.setEnabled(view.entry_refusal is None)
+
+        self._show_weight(view)
+        self._show_bp(view)
+
+        cancellable = "cancel" in view.blocked
+        self.cancel_box.setVisible(cancellable)
+        # None clears the proxy (the stubs do not say so)
+        self.setFocusProxy(cast(QWidget, self._next_field(view)))
+
+    def _next_field(self, view: SessionView) -> QWidget | None:
+        """Where the keyboard goes when the panel is brought forward (Alt+1)."""
+        if view.can("check_in"):
+            return self.check_in_button
+        if view.entry_refusal is not None or view.detail.state not in BEFORE_DOSE:
+            return None
+        for item in CHECKLIST:
+            if not getattr(view.detail, item):
+                return self.checks[item]
+        if not (view.detail.escort_name or "").strip():
+            return self.escort_edit
+        if not self.bp_banner.isHidden():
+            return self.physician_edit
+        return self.weight_edit
+
+    def _show_weight(self, view: SessionView) -> None:
+        weight = view.weight
+        if weight is None:
+            self.weight_label.setText(self.tr("No weight recorded."))
+            self.weight_warning.setText(
+                f"{ALERT_MARK} " + self.tr("Weigh the patient before the dose is calculated."))
+        else:
+            self.weight_label.setText(
+                self.tr("Last weight: %1 kg (%2 body weight), weighed on %3")
+                .replace("%1", f"{weight.weight_kg.normalize():f}")
+                .replace("%2", weight.basis).replace("%3", weight.measured_on.isoformat()))
+            self.weight_warning.setText(f"{ALERT_MARK} {weight.age_warning}"
+                                        if weight.age_warning else "")
+        self.weight_warning.setVisible(bool(self.weight_warning.text()))
+        open_for_dose = view.detail.dose_started_at_utc is None and view.detail.state in BEFORE_DOSE
+        self.weight_edit.setEnabled(open_for_dose)
+        self.basis_combo.setEnabled(open_for_dose)
+
+    def _show_bp(self, view: SessionView) -> None:
+        detail = view.detail
+        reading = baseline_reading(view)
+        high = (reading is not None and PREDOSE_ALERT in reading.alert_codes
+                and detail.state in BEFORE_DOSE)
+        acknowledged = detail.predose_bp_ack_at_utc is not None
+        self.bp_banner.setVisible(high and not acknowledged)
+        if high and not acknowledged and reading is not None:
+            self.bp_text.setText(
+                f"{ALERT_MARK} "
+                + self.tr("Pre-dose BP above threshold: physician acknowledgment needed "
+                          "before starting")
+                + f" ({reading.systolic_mmhg}/{reading.diastolic_mmhg} mmHg, "
+                + self._time(reading.taken_at_utc) + ")")
+        self.bp_ok_label.setVisible(high and acknowledged)
+        if high and detail.predose_bp_ack_at_utc is not None:
+            self.bp_ok_label.setText(f"{OK_MARK} " + self.tr(
+                "Pre-dose BP acknowledged by a physician at %1").replace(
+                "%1", self._time(detail.predose_bp_ack_at_utc)))
+
+    # --- acting ---------------------------------------------------------------------
+
+    def _report(self, error: str | None) -> bool:
+        if error:
+            self.message.show_error(error)
+            return False
+        self.message.clear_message()
+        return True
+
+    def check_in(self) -> bool:
+        """Check the patient in; the first checklist item takes the focus."""
+        sid, clock = self.controller.session_id, self.controller.ctx.clock
+        outcome = self.controller.act(
+            lambda db, actor: change_state(db, actor, sid, "check_in", clock=clock))
+        if self._report(outcome.error):
+            self.checks["identity_confirmed"].setFocus()
+            return True
+        return False
+
+    def tick(self, item: str, done: bool) -> bool:
+        """Commit one checklist tick at once."""
+        sid, clock = self.controller.session_id, self.controller.ctx.clock
+        outcome = self.controller.act(
+            lambda db, actor: update_checklist(db, actor, sid, item, done, clock=clock))
+        if not self._report(outcome.error):
+            return False
+        following = list(CHECKLIST)[list(CHECKLIST).index(item) + 1:]
+        if done:
+            nxt = next((self.checks[i] for i in following if not self.checks[i].isChecked()),
+                       None)
+            (nxt or self.escort_edit).setFocus()
+        return True
+
+    def save_escort(self) -> bool:
+        """Commit the escort's name (on Enter or leaving the field) if it changed."""
+        view = self._view
+        name = self.escort_edit.text().strip()
+        if view is None or name == (view.detail.escort_name or "").strip():
+            return False
+        sid, clock, version = self.controller.session_id, self.controller.ctx.clock, \
+            view.detail.version
+        outcome = self.controller.act(lambda db, actor: update_discharge_details(
+            db, actor, sid, expected_version=version, escort_name=name, clock=clock))
+        return self._report(outcome.error)
+
+    def save_weight(self) -> bool:
+        """Record today's weight (Enter); the dose panel then offers it."""
+        view = self._view
+        if view is None:
+            return False
+        patient, clock = view.detail.patient_id, self.controller.ctx.clock
+        value, basis = self.weight_edit.text().strip(), self.basis_combo.currentData()
+        outcome = self.controller.act(lambda db, actor: record_weight(
+            db, actor, patient, value, basis=basis, clock=clock))
+        if self._report(outcome.error):
+            self.weight_edit.clear()
+            return True
+        self.weight_edit.selectAll()
+        return False
+
+    def acknowledge_bp(self) -> bool:
+        """A physician (named here until log-in exists) accepts the high pre-dose BP."""
+        name = self.physician_edit.text().strip()
+        if not name:
+            self.message.show_error(self.tr("Enter the acknowledging physician's name."))
+            self.physician_edit.setFocus()
+            return False
+        physician = actor_from_name(name, "physician")
+        sid, clock = self.controller.session_id, self.controller.ctx.clock
+        outcome = self.controller.act(lambda db, _actor: acknowledge_predose_bp(
+            db, physician, sid, clock=clock))
+        if self._report(outcome.error):
+            self.physician_edit.clear()
+            return True
+        return False
+
+    def cancel(self) -> bool:
+        """Cancel the session with the reason typed (the rules require one)."""
+        reason = self.cancel_reason.text().strip() or None
+        sid, clock = self.controller.session_id, self.controller.ctx.clock
+        outcome = self.controller.act(lambda db, actor: change_state(
+            db, actor, sid, "cancel", reason=reason, clock=clock))
+        if self._report(outcome.error):
+            self.cancel_reason.clear()
+            return True
+        self.cancel_reason.setFocus()
+        return False

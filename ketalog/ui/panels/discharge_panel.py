@@ -1,0 +1,345 @@
+"""Recovery and discharge: Aldrete, escort, instructions, ready to leave, discharge.
+
+Every unmet discharge rule is listed in the domain's words beside the
+Discharge button, which is enabled only when there are none. Each value is
+committed the moment it is accepted (escort on Enter or leaving the field,
+the instructions box on ticking); the escort and instructions carry the
+session's version, so a change made meanwhile on another workstation is
+refused rather than overwritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketalog.domain.scales import ALDRETE_DISCHARGE_MINIMUM, get_scale
+from ketalog.domain.session_state import SessionAction
+from ketalog.services.session_view import SessionView
+from ketalog.services.sessions import change_state, record_scale, update_discharge_details
+from ketalog.ui.context import DraftStore, Outcome, SessionController
+from ketalog.ui.panels.scales_panel import (
+    EnterButton,
+    ItemsForm,
+    hint,
+    local_hhmm,
+    panel_layout,
+)
+from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, big_font
+
+#: Pressing it tries to discharge even while the button is disabled, so the
+#: nurse hears every reason why not.
+DISCHARGE_SHORTCUT = "Ctrl+D"
+
+
+class DischargePanel(QWidget):
+    """Discharge readiness and the discharge itself for the open session.
+
+    Attributes used by tests and the main window: ``aldrete_form``
+    (ItemsForm), ``aldrete_last``, ``escort``, ``escort_status``,
+    ``instructions``, ``ready_button``, ``ready_label``, ``problems_label``,
+    ``discharge_button``, ``discharge_action`` (Ctrl+D),
+    ``begin_recovery_button``, ``discharged_label``, ``message``,
+    ``entry_message``, ``entry_area``.
+    """
+
+    DRAFT_FORM = "discharge"
+
+    def __init__(self, controller: SessionController, drafts: DraftStore | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._drafts = drafts if drafts is not None else DraftStore()
+        self._view: SessionView | None = None
+        self._session_id: int | None = None
+        #: The escort as stored: the field differs from it while being edited.
+        self._escort_stored = ""
+
+        self.entry_message = MessageLabel()
+        self.message = MessageLabel()
+        self.entry_area = QWidget()
+        entry = QVBoxLayout(self.entry_area)
+        entry.setContentsMargins(0, 0, 0, 0)
+
+        self.begin_recovery_button = EnterButton(self.tr("Begin recovery"))
+        self.begin_recovery_button.clicked.connect(self._begin_recovery)
+        self.begin_recovery_button.hide()
+        entry.addWidget(self.begin_recovery_button)
+
+        aldrete = QGroupBox(self.tr("Modified Aldrete"))
+        self.aldrete_form = ItemsForm(get_scale("aldrete"))
+        self.aldrete_form.changed.connect(self._keep_draft)
+        self.aldrete_form.submitted.connect(self._record_aldrete)
+        self.aldrete_last = QLabel()
+        box = QVBoxLayout(aldrete)
+        box.addWidget(hint(self.tr("One digit per item moves to the next; Enter records.")))
+        box.addWidget(self.aldrete_form)
+        box.addWidget(self.aldrete_last)
+        entry.addWidget(aldrete)
+
+        leaving = QGroupBox(self.tr("Going home"))
+        self.escort = QLineEdit()
+        self.escort.setPlaceholderText(self.tr("Name of the responsible adult (and relation)"))
+        self.escort.editingFinished.connect(self._commit_escort)
+        self.escort.textEdited.connect(lambda _t: self._keep_draft())
+        self.escort_status = QLabel()
+        escort_label = QLabel(self.tr("&Escort"))
+        escort_label.setBuddy(self.escort)
+        self.instructions = QCheckBox(self.tr(
+            "Discharge instructions given\n(no driving until the next day after sleep)"))
+        self.instructions.clicked.connect(self._commit_instructions)
+        self.ready_button = EnterButton(self.tr("Ready to leave (now)"))
+        self.ready_button.clicked.connect(self._ready_to_leave)
+        self.ready_label = QLabel()
+        box = QVBoxLayout(leaving)
+        line = QHBoxLayout()
+        line.addWidget(escort_label)
+        line.addWidget(self.escort, 1)
+        box.addLayout(line)
+        box.addWidget(self.escort_status)
+        box.addWidget(self.instructions)
+        line = QHBoxLayout()
+        line.addWidget(self.ready_button)
+        line.addWidget(self.ready_label, 1)
+        box.addLayout(line)
+        entry.addWidget(leaving)
+
+        self.problems_label = QLabel()
+        self.problems_label.setWordWrap(True)
+        self.problems_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.discharge_button = EnterButton(self.tr("Discharge"))
+        big_font(self.discharge_button, 16)
+        self.discharge_button.setMinimumHeight(48)
+        self.discharge_button.setToolTip(self.tr("Discharge the patient (%1)").replace(
+            "%1", DISCHARGE_SHORTCUT))
+        self.discharge_button.clicked.connect(self.discharge)
+        self.discharged_label = QLabel()
+        big_font(self.discharged_label, 14)
+        entry.addWidget(self.problems_label)
+        entry.addWidget(self.discharge_button)
+
+        self.discharge_action = QAction(self.tr("Discharge"), self)
+        self.discharge_action.setShortcut(QKeySequence(DISCHARGE_SHORTCUT))
+        self.discharge_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.discharge_action.triggered.connect(self.discharge)
+        self.addAction(self.discharge_action)
+
+        layout = QVBoxLayout()
+        layout.addWidget(self.discharged_label)
+        layout.addWidget(self.entry_area)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        self.page = panel_layout(self, self.entry_message, layout)
+
+        first = self.aldrete_form.rows[1]
+        self.setFocusProxy(first.buttons[first.values[0]])
+        self.entry_area.setEnabled(False)
+        controller.view_changed.connect(self.show_view)
+        if controller.view is not None:
+            self.show_view(controller.view)
+
+    # -- view -------------------------------------------------------------------------
+
+    def show_view(self, view: SessionView) -> None:
+        """Show the session as stored now; keep what is being typed."""
+        detail = view.detail
+        tz = self._controller.ctx.tz
+        changed_session = detail.id != self._session_id
+        if changed_session:
+            self._session_id = detail.id
+            self.message.clear_message()
+        self._view = view
+        allowed = view.entry_refusal is None
+        self.entry_area.setEnabled(allowed)
+        self.discharge_action.setEnabled(allowed)
+        if allowed:
+            self.entry_message.clear_message()
+        else:
+            self.entry_message.show_error(view.entry_refusal or "")
+
+        stored = detail.escort_name or ""
+        editing = self.escort.text() != self._escort_stored
+        self._escort_stored = stored
+        if changed_session:
+            self._restore_draft()
+        elif not editing and self.escort.text() != stored:
+            self.escort.setText(stored)
+        self.escort_status.setText(
+            f"{OK_MARK} " + self.tr("Escort recorded: %1").replace("%1", stored) if stored
+            else f"{ALERT_MARK} " + self.tr("No escort named yet."))
+        self.instructions.setChecked(detail.instructions_given)
+
+        aldrete = [s for s in detail.scores if s.scale == "aldrete"]
+        self.aldrete_last.setText("" if not aldrete else self.tr(
+            "Last Aldrete: %1 / 10 at %2").replace("%1", str(aldrete[-1].total)).replace(
+            "%2", local_hhmm(aldrete[-1].taken_at_utc, tz)))
+        self.ready_label.setText("" if detail.ready_to_leave_at_utc is None else self.tr(
+            "Ready to leave at %1").replace("%1", local_hhmm(detail.ready_to_leave_at_utc, tz)))
+
+        begin = SessionAction.BEGIN_RECOVERY.value
+        self.begin_recovery_button.setVisible(begin in view.blocked)
+        self.begin_recovery_button.setEnabled(view.can(begin))
+        self.begin_recovery_button.setToolTip(view.why_not(begin))
+
+        can_discharge = view.can(SessionAction.DISCHARGE)
+        self.discharge_button.setEnabled(can_discharge)
+        if detail.discharged_at_utc is not None:
+            self.discharged_label.setText(f"{OK_MARK} " + self.tr("Discharged at %1").replace(
+                "%1", local_hhmm(detail.discharged_at_utc, tz)))
+            self.discharged_label.show()
+            self.problems_label.hide()
+            self.discharge_button.hide()
+            return
+        self.discharged_label.hide()
+        self.discharge_button.show()
+        self.problems_label.show()
+        if can_discharge:
+            self.problems_label.setText(f"{OK_MARK} " + self.tr(
+                "Every discharge check is met."))
+            return
+        lines = []
+        if SessionAction.DISCHARGE.value not in view.blocked:
+            lines.append(f"{ALERT_MARK} {view.why_not(SessionAction.DISCHARGE)}")
+        reasons = list(view.discharge_problems)
+        reasons += [r for r in view.blocked.get(SessionAction.DISCHARGE.value, ())
+                    if r not in reasons]
+        lines.extend(f"{ALERT_MARK} {reason}" for reason in reasons)
+        self.problems_label.setText(
+            self.tr("Not ready for discharge:") + "\n" + "\n".join(lines))
+
+    # -- actions ----------------------------------------------------------------------
+
+    def _act(self, call: Callable[[Any, Any, int], object]) -> Outcome[Any]:
+        if self._view is None:
+            return Outcome(error=self.tr("No session is open."))
+        session_id = self._view.detail.id
+        return self._controller.act(lambda db, actor: call(db, actor, session_id))
+
+    def discharge(self) -> None:
+        """Discharge now; when refused, show the domain's reasons."""
+        if self._view is not None and self._view.entry_refusal is not None:
+            self.message.show_error(self._view.entry_refusal)
+            return
+        clock = self._controller.ctx.clock
+        outcome = self._act(lambda db, actor, sid: change_state(
+            db, actor, sid, SessionAction.DISCHARGE, clock=clock))
+        if outcome.error:
+            self.message.show_error(self.tr("Cannot discharge yet:") + "\n" + outcome.error)
+        else:
+            self.message.clear_message()
+
+    def _begin_recovery(self) -> None:
+        clock = self._controller.ctx.clock
+        outcome = self._act(lambda db, actor, sid: change_state(
+            db, actor, sid, SessionAction.BEGIN_RECOVERY, clock=clock))
+        if outcome.error:
+            self.message.show_error(outcome.error)
+        else:
+            self.message.show_info(f"{OK_MARK} " + self.tr("Recovery started."))
+            self.aldrete_form.focus_first()
+
+    def _record_aldrete(self) -> None:
+        form = self.aldrete_form
+        items = form.values()
+        clock = self._controller.ctx.clock
+        outcome = self._act(lambda db, actor, sid: record_scale(
+            db, actor, sid, "aldrete", items, clock=clock))
+        if outcome.error:
+            form.message.show_error(outcome.error)
+            form.focus_first()
+            return
+        total = sum(v for v in items if v is not None)
+        form.clear()
+        form.message.show_info(f"{OK_MARK} " + self.tr("Aldrete %1 / 10 recorded.").replace(
+            "%1", str(total)))
+        self._keep_draft()
+        if total < ALDRETE_DISCHARGE_MINIMUM:
+            form.focus_first()
+        else:
+            self._focus_next_step()
+
+    def _discharge_details(self, **changes: Any) -> Outcome[Any]:
+        assert self._view is not None
+        version = self._view.detail.version
+        clock = self._controller.ctx.clock
+        return self._act(lambda db, actor, sid: update_discharge_details(
+            db, actor, sid, expected_version=version, clock=clock, **changes))
+
+    def _commit_escort(self) -> None:
+        if self._view is None or self._view.entry_refusal is not None:
+            return
+        typed = self.escort.text().strip()
+        if typed == self._escort_stored.strip():
+            return
+        outcome = self._discharge_details(escort_name=typed)
+        if outcome.error:
+            # The reload showed the stored escort; say what was typed so it is not lost.
+            self.escort.setText(self._escort_stored)
+            self.message.show_error(outcome.error + "\n" + self.tr(
+                "Your entry was: %1").replace("%1", typed or self.tr("(empty)")))
+            self._keep_draft()
+            return
+        self.message.clear_message()
+        self._keep_draft()
+        if self.escort.hasFocus():
+            self._focus_next_step()
+
+    def _commit_instructions(self, given: bool) -> None:
+        outcome = self._discharge_details(instructions_given=given)
+        if outcome.error:
+            self.message.show_error(outcome.error)
+            return
+        self.message.clear_message()
+        self._focus_next_step()
+
+    def _ready_to_leave(self) -> None:
+        outcome = self._discharge_details(ready_to_leave_at=self._controller.ctx.clock())
+        if outcome.error:
+            self.message.show_error(outcome.error)
+        else:
+            self.message.clear_message()
+            self._focus_next_step()
+
+    def _focus_next_step(self) -> None:
+        """Put the keyboard where the next discharge value goes."""
+        view = self._view
+        if view is None:
+            return
+        detail = view.detail
+        if not (detail.escort_name or "").strip():
+            self.escort.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif not detail.instructions_given:
+            self.instructions.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif self.discharge_button.isEnabled() and self.discharge_button.isVisible():
+            self.discharge_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- drafts -----------------------------------------------------------------------
+
+    def _keep_draft(self) -> None:
+        if self._session_id is None:
+            return
+        values = self.aldrete_form.draft()
+        if self.escort.text() != self._escort_stored:
+            values["escort"] = self.escort.text()
+        self._drafts.put(self._session_id, self.DRAFT_FORM, values)
+
+    def _restore_draft(self) -> None:
+        assert self._session_id is not None
+        draft = self._drafts.get(self._session_id, self.DRAFT_FORM)
+        self.aldrete_form.clear()
+        self.aldrete_form.restore(draft)
+        self.aldrete_form.message.clear_message()
+        self.escort.setText(draft.get("escort", self._escort_stored))

@@ -1,0 +1,543 @@
+"""The dose: computed live as the nurse types, ordered, then independently verified.
+
+IV ketamine is a high-alert medication (ISMP): the panel shows the working
+the way the domain writes it, so the second nurse can redo the arithmetic by
+hand, and the order counts only once a different nurse has verified it.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketalog.services.context import Actor
+from ketalog.services.dose_preview import DosePreview, preview_dose
+from ketalog.services.session_view import SessionView
+from ketalog.services.sessions import order_dose, verify_dose
+from ketalog.services.text import person_key
+from ketalog.ui.context import SessionController
+from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, big_font
+
+#: Input fields per dosing mode, in the order the nurse fills them (weight apart).
+MODE_FIELDS: dict[str, tuple[str, ...]] = {
+    "weight": ("dose_mg_per_kg", "concentration_mg_per_ml", "bag_volume_ml", "duration_min"),
+    "rate": ("rate_mg_per_kg_per_h", "duration_min", "concentration_mg_per_ml", "bag_volume_ml"),
+    "im_weight": ("dose_mg_per_kg", "concentration_mg_per_ml"),
+    "device": ("device_count",),
+}
+SAME_PERSON = "The dose must be verified by a second nurse, not the one who prepared it."
+DOSE_STARTED = "The infusion has started; the dose can no longer be changed."
+
+
+name_key = person_key
+
+
+def actor_from_name(name: str, role: str) -> Actor:
+    """The person named in a panel (second nurse, physician) until log-in exists."""
+    display = " ".join(name.split())
+    return Actor(username=name_key(display).replace(" ", "-") or "unknown",
+                 display_name=display, role=role)
+
+
+def scrolled_layout(panel: QWidget) -> QVBoxLayout:
+    """The panel's content layout, inside a scroll area so nothing is squeezed in a short tab."""
+    content = QWidget()
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    # text wraps to the column's width instead of running off to the side
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(content)
+    outer = QVBoxLayout(panel)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
+    return QVBoxLayout(content)
+
+
+def _fmt(value: Decimal | None, places: int) -> str:
+    if value is None:
+        return ""
+    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}"
+
+
+def _plain(value: object) -> str:
+    """A default value as a nurse would type it ("0.5", "100", "40")."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        text = f"{value.normalize():f}"
+        return text
+    return str(value)
+
+
+class DosePanel(QWidget):
+    """Dose inputs with a live result, the order, and the second nurse's verification."""
+
+    def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self._view: SessionView | None = None
+        self._protocol_code: str | None = None
+        self._weight_prefill = ""
+        self._basis_prefill = "actual"
+        self._preview: DosePreview | None = None
+
+        self.protocol_label = QLabel()
+        self.protocol_label.setWordWrap(True)
+        big_font(self.protocol_label, 12)
+
+        labels = {
+            "dose_mg_per_kg": self.tr("Dose (mg/kg)"),
+            "rate_mg_per_kg_per_h": self.tr("Rate (mg/kg/h)"),
+            "concentration_mg_per_ml": self.tr("Concentration (mg/mL)"),
+            "bag_volume_ml": self.tr("Bag volume (mL)"),
+            "duration_min": self.tr("Duration (min)"),
+        }
+        self.fields: dict[str, QLineEdit] = {}
+        for name in labels:
+            edit = QLineEdit()
+            edit.setObjectName(name)
+            edit.textEdited.connect(self._inputs_changed)
+            edit.returnPressed.connect(self.focusNextChild)
+            self.fields[name] = edit
+        self.weight_edit = QLineEdit()
+        self.weight_edit.setObjectName("weight_kg")
+        self.weight_edit.textEdited.connect(self._inputs_changed)
+        self.weight_edit.returnPressed.connect(self.focusNextChild)
+        self.basis_combo = QComboBox()
+        self.basis_combo.addItem(self.tr("actual body weight"), "actual")
+        self.basis_combo.addItem(self.tr("ideal body weight"), "ideal")
+        self.basis_combo.activated.connect(self._inputs_changed)
+        self.weight_note = QLabel()
+        self.weight_note.setWordWrap(True)
+        self.device_combo = QComboBox()
+        self.device_combo.setPlaceholderText(self.tr("choose the number of devices"))
+        self.device_combo.activated.connect(self._inputs_changed)
+        self.lot_edit = QLineEdit()
+        self.lot_edit.setObjectName("lot_number")
+        self.lot_edit.returnPressed.connect(self.focusNextChild)
+        self.diluent_edit = QLineEdit()
+        self.diluent_edit.setObjectName("diluent")
+        self.diluent_edit.setPlaceholderText(self.tr("e.g. 0.9% sodium chloride"))
+        self.diluent_edit.returnPressed.connect(self.order)
+
+        self.form = QFormLayout()
+        self._rows: dict[str, QWidget] = {}
+        self._row_labels = dict(labels)
+        weight_row = QWidget()
+        weight_box = QHBoxLayout(weight_row)
+        weight_box.setContentsMargins(0, 0, 0, 0)
+        weight_box.addWidget(self.weight_edit)
+        weight_box.addWidget(self.basis_combo)
+        for name in ("dose_mg_per_kg", "rate_mg_per_kg_per_h"):
+            self.form.addRow(labels[name], self.fields[name])
+        self.form.addRow(self.tr("Weight (kg)"), weight_row)
+        self.form.addRow("", self.weight_note)
+        self.form.addRow(self.tr("Devices"), self.device_combo)
+        for name in ("concentration_mg_per_ml", "bag_volume_ml", "duration_min"):
+            self.form.addRow(labels[name], self.fields[name])
+        self.form.addRow(self.tr("Lot number"), self.lot_edit)
+        self.form.addRow(self.tr("Diluent"), self.diluent_edit)
+        self._weight_row = weight_row
+
+        # live result
+        self.total_label = QLabel()
+        self.volume_label = QLabel()
+        self.rate_label = QLabel()
+        for label in (self.total_label, self.volume_label, self.rate_label):
+            big_font(label, 20)
+        self.working_label = QLabel()
+        self.working_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        big_font(self.working_label, 14, bold=False)
+        self.preview_message = MessageLabel()
+        self.result_form = QFormLayout()
+        self.result_form.addRow(self.tr("Total dose"), self.total_label)
+        self.result_form.addRow(self.tr("Draw up"), self.volume_label)
+        self.result_form.addRow(self.tr("Pump rate"), self.rate_label)
+
+        # ordering
+        self.order_button = QPushButton(self.tr("Order dose"))
+        self.order_button.clicked.connect(self.order)
+        self.order_hint = QLabel()
+        self.order_hint.setWordWrap(True)
+        self.confirm_check = QCheckBox(self.tr("Confirm dose outside the usual range"))
+        self.confirm_check.hide()
+        self.confirm_check.clicked.connect(self._confirm_clicked)
+        self.override_box = QGroupBox(self.tr("Physician override (above the protocol maximum)"))
+        self.override_name = QLineEdit()
+        self.override_name.setObjectName("override_physician")
+        self.override_name.returnPressed.connect(self.focusNextChild)
+        self.override_reason = QLineEdit()
+        self.override_reason.setObjectName("override_reason")
+        self.override_reason.returnPressed.connect(self._order_with_override)
+        self.override_button = QPushButton(self.tr("Order with physician override"))
+        self.override_button.clicked.connect(self._order_with_override)
+        override_form = QFormLayout(self.override_box)
+        override_form.addRow(self.tr("Physician"), self.override_name)
+        override_form.addRow(self.tr("Reason"), self.override_reason)
+        override_form.addRow("", self.override_button)
+        self.override_box.hide()
+        self.message = MessageLabel()
+
+        # the stored order and its verification
+        self.order_box = QGroupBox(self.tr("Ordered dose"))
+        self.order_summary = QLabel()
+        self.order_summary.setWordWrap(True)
+        big_font(self.order_summary, 13)
+        self.order_working = QLabel()
+        big_font(self.order_working, 14, bold=False)
+        self.verified_label = QLabel()
+        self.verified_label.setWordWrap(True)
+        big_font(self.verified_label, 14)
+        self.verifier_edit = QLineEdit()
+        self.verifier_edit.setObjectName("verifier_name")
+        self.verifier_edit.setPlaceholderText(self.tr("second nurse's name"))
+        self.verifier_edit.returnPressed.connect(self.verify)
+        self.verify_button = QPushButton(self.tr("Verify"))
+        self.verify_button.clicked.connect(self.verify)
+        self.verify_message = MessageLabel()
+        verify_row = QHBoxLayout()
+        self.verify_prompt = QLabel(self.tr("Verification by a second nurse:"))
+        verify_row.addWidget(self.verifier_edit, 1)
+        verify_row.addWidget(self.verify_button)
+        order_layout = QVBoxLayout(self.order_box)
+        order_layout.addWidget(self.order_summary)
+        order_layout.addWidget(self.order_working)
+        order_layout.addWidget(self.verify_prompt)
+        order_layout.addLayout(verify_row)
+        order_layout.addWidget(self.verified_label)
+        order_layout.addWidget(self.verify_message)
+        self.order_box.hide()
+
+        layout = scrolled_layout(self)
+        layout.addWidget(self.protocol_label)
+        layout.addLayout(self.form)
+        layout.addLayout(self.result_form)
+        layout.addWidget(self.working_label)
+        layout.addWidget(self.preview_message)
+        order_row = QHBoxLayout()
+        order_row.addWidget(self.order_button)
+        order_row.addWidget(self.order_hint, 1)
+        layout.addLayout(order_row)
+        layout.addWidget(self.message)
+        layout.addWidget(self.confirm_check)
+        layout.addWidget(self.override_box)
+        layout.addWidget(self.order_box)
+        layout.addStretch(1)
+
+        chain: list[QWidget] = [
+            self.fields["dose_mg_per_kg"], self.fields["rate_mg_per_kg_per_h"], self.weight_edit,
+            self.basis_combo, self.device_combo, self.fields["concentration_mg_per_ml"],
+            self.fields["bag_volume_ml"], self.fields["duration_min"], self.lot_edit,
+            self.diluent_edit, self.order_button, self.confirm_check, self.override_name,
+            self.override_reason, self.override_button, self.verifier_edit, self.verify_button,
+        ]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+
+        controller.view_changed.connect(self.show_view)
+        if controller.view is not None:
+            self.show_view(controller.view)
+
+    # --- showing --------------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        """The protocol's dosing mode ("weight", "rate", "im_weight", "device")."""
+        return self._view.protocol.dosing_mode if self._view else "weight"
+
+    def show_view(self, view: SessionView) -> None:
+        """Show the session as stored; typed but unordered values are kept."""
+        if view.detail.id != self.controller.session_id:
+            return
+        self._view = view
+        protocol = view.protocol
+        if protocol.code != self._protocol_code:
+            self._protocol_code = protocol.code
+            self._fill_defaults(view)
+        self._refresh_weight(view)
+        self.protocol_label.setText(
+            self.tr("Protocol: %1 (%2, %3)").replace("%1", protocol.name)
+            .replace("%2", protocol.drug).replace("%3", protocol.route)
+        )
+        started = view.detail.dose_started_at_utc is not None
+        blocked = DOSE_STARTED if started else view.entry_refusal
+        self.order_button.setEnabled(blocked is None)
+        self.order_button.setToolTip(blocked or "")
+        for widget in (*self.fields.values(), self.weight_edit, self.basis_combo,
+                       self.device_combo, self.lot_edit, self.diluent_edit):
+            widget.setEnabled(not started)
+        if blocked:
+            self.order_hint.setText(blocked)
+        elif view.detail.dose is not None:
+            self.order_hint.setText(self.tr(
+                "Ordering again replaces the current order; it must then be verified again."))
+        else:
+            self.order_hint.setText("")
+        self._show_order(view)
+        self._update_preview()
+        # None clears the proxy (the stubs do not say so)
+        self.setFocusProxy(cast(QWidget, self._next_field(view)))
+
+    def _next_field(self, view: SessionView) -> QWidget | None:
+        """Where the keyboard goes when the panel is brought forward (Alt+2)."""
+        dose = view.detail.dose
+        if dose is not None and dose.verified_by_name is None and view.entry_refusal is None:
+            return self.verifier_edit
+        if not self.order_button.isEnabled():
+            return None
+        if self.mode == "device":
+            return self.device_combo
+        return self.fields[MODE_FIELDS[self.mode][0]]
+
+    def _fill_defaults(self, view: SessionView) -> None:
+        protocol = view.protocol
+        mode = protocol.dosing_mode
+        used = MODE_FIELDS.get(mode, ())
+        defaults: dict[str, object] = {
+            "dose_mg_per_kg": protocol.default_dose,
+            "rate_mg_per_kg_per_h": protocol.default_dose,
+            "concentration_mg_per_ml": protocol.default_concentration_mg_per_ml,
+            "bag_volume_ml": protocol.default_bag_volume_ml,
+            "duration_min": protocol.default_duration_min,
+        }
+        dose = view.detail.dose
+        ordered: dict[str, object] = {}
+        if dose is not None:  # reopening a session: show what was ordered
+            ordered = {
+                "dose_mg_per_kg": dose.dose_mg_per_kg,
+                "rate_mg_per_kg_per_h": dose.rate_mg_per_kg_per_h,
+                "concentration_mg_per_ml": dose.concentration_mg_per_ml,
+                "bag_volume_ml": dose.bag_volume_ml, "duration_min": dose.duration_min,
+            }
+            self.lot_edit.setText(dose.lot_number or "")
+        for name, edit in self.fields.items():
+            value = ordered.get(name) if ordered.get(name) is not None else defaults[name]
+            edit.setText(_plain(value) if name in used else "")
+            self.form.setRowVisible(edit, name in used)
+        weighted = mode != "device"
+        self.form.setRowVisible(self._weight_row, weighted)
+        self.form.setRowVisible(self.weight_note, weighted)
+        self.form.setRowVisible(self.device_combo, not weighted)
+        self.device_combo.clear()
+        for count in protocol.allowed_device_counts:
+            text = self.tr("1 device") if count == 1 else self.tr("%1 devices")
+            self.device_combo.addItem(text.replace("%1", str(count)), count)
+        self.device_combo.setCurrentIndex(-1)
+        if dose is not None and dose.device_count is not None:
+            self.device_combo.setCurrentIndex(self.device_combo.findData(dose.device_count))
+        self.result_form.setRowVisible(self.rate_label, mode in ("weight", "rate"))
+        self.result_form.setRowVisible(self.volume_label, weighted)
+        self._weight_prefill = ""
+
+    def _refresh_weight(self, view: SessionView) -> None:
+        """Offer the latest weighing unless the nurse typed another weight."""
+        weight = view.weight
+        prefill = _plain(weight.weight_kg.normalize()) if weight else ""
+        basis = weight.basis if weight else "actual"
+        untouched = self.weight_edit.text().strip() in ("", self._weight_prefill)
+        if untouched:
+            self.weight_edit.setText(prefill)
+            self.basis_combo.setCurrentIndex(max(0, self.basis_combo.findData(basis)))
+        self._weight_prefill, self._basis_prefill = prefill, basis
+        self._show_weight_note()
+
+    def _show_weight_note(self) -> None:
+        weight = self._view.weight if self._view else None
+        if weight is None:
+            self.weight_note.setText(self.tr("%1 No weight recorded; weigh the patient.")
+                                     .replace("%1", ALERT_MARK))
+        elif self._uses_recorded_weight():
+            text = self.tr("Weighed on %1 (%2 body weight)").replace(
+                "%1", weight.measured_on.isoformat()).replace("%2", weight.basis)
+            if weight.age_warning:
+                text += f"\n{ALERT_MARK} {weight.age_warning}"
+            self.weight_note.setText(text)
+        else:
+            self.weight_note.setText(self.tr("Weight typed here (not the last weighing); "
+                                             "dated today."))
+
+    def _uses_recorded_weight(self) -> bool:
+        return (bool(self._weight_prefill)
+                and self.weight_edit.text().strip() == self._weight_prefill
+                and self.basis_combo.currentData() == self._basis_prefill)
+
+    def _show_order(self, view: SessionView) -> None:
+        dose = view.detail.dose
+        self.order_box.setVisible(dose is not None)
+        if dose is None:
+            return
+        tz = self.controller.ctx.tz
+        parts = [f"{_fmt(dose.total_mg, 1)} mg {dose.drug}"]
+        if dose.drug_volume_ml is not None and dose.concentration_mg_per_ml is not None:
+            parts.append(self.tr("%1 mL of %2 mg/mL").replace("%1", _fmt(dose.drug_volume_ml, 1))
+                         .replace("%2", _plain(dose.concentration_mg_per_ml.normalize())))
+        if dose.rate_ml_per_h is not None:
+            parts.append(f"{_fmt(dose.rate_ml_per_h, 0)} mL/h")
+        summary = ", ".join(parts)
+        details = [self.tr("lot %1").replace("%1", dose.lot_number) if dose.lot_number
+                   else f"{ALERT_MARK} " + self.tr("no lot number")]
+        details.append(self.tr("prepared by %1").replace("%1", dose.prepared_by_name))
+        if dose.override_reason:
+            details.append(self.tr("physician override: %1").replace("%1", dose.override_reason))
+        self.order_summary.setText(f"{summary}\n{'; '.join(details)}")
+        self.order_working.setText("\n".join(dose.working))
+        verified = dose.verified_by_name is not None
+        for widget in (self.verify_prompt, self.verifier_edit, self.verify_button):
+            widget.setVisible(not verified)
+        if verified and dose.verified_at_utc is not None:
+            at = dose.verified_at_utc.astimezone(tz).strftime("%H:%M")
+            self.verified_label.setText(
+                f"{OK_MARK} " + self.tr("Verified by %1 at %2")
+                .replace("%1", dose.verified_by_name or "").replace("%2", at))
+            self.verify_message.clear_message()
+        else:
+            self.verified_label.setText(
+                f"{ALERT_MARK} " + self.tr("Not verified yet: the infusion cannot start."))
+
+    # --- live result ----------------------------------------------------------------
+
+    def inputs(self) -> dict[str, object]:
+        """The dosing inputs as typed, for the protocol's mode (weight apart)."""
+        if self.mode == "device":
+            count = self.device_combo.currentData()
+            return {"device_count": "" if count is None else count}
+        return {name: self.fields[name].text().strip() for name in MODE_FIELDS[self.mode]}
+
+    def _inputs_changed(self, *_args: object) -> None:
+        # a confirmation or override applies to the exact dose it was given for
+        self.confirm_check.setChecked(False)
+        self.confirm_check.hide()
+        self.override_box.hide()
+        self.message.clear_message()
+        self._show_weight_note()
+        self._update_preview()
+
+    def _update_preview(self) -> None:
+        if self._view is None:
+            return
+        sid, inputs, weight = self.controller.session_id, self.inputs(), self.weight_edit.text()
+        outcome = self.controller.ctx.run(lambda db: preview_dose(db, sid, inputs, weight))
+        preview = outcome.value
+        self._preview = preview
+        if preview is None or preview.calculation is None:
+            for label in (self.total_label, self.volume_label, self.rate_label):
+                label.setText("—")
+            self.working_label.setText("")
+            problems = preview.problems if preview else (outcome.error or "",)
+            self.preview_message.show_error("\n".join(problems))
+            return
+        calc = preview.calculation
+        self.total_label.setText(calc.total_mg_display)
+        self.volume_label.setText(calc.drug_volume_display or "")
+        self.rate_label.setText(calc.rate_ml_per_h_display or "")
+        self.working_label.setText("\n".join(calc.working))
+        if preview.limit_message:
+            self.preview_message.show_error(preview.limit_message)
+        else:
+            self.preview_message.clear_message()
+
+    # --- acting ---------------------------------------------------------------------
+
+    def order(self) -> bool:
+        """Order the dose as typed; on a limit refusal, ask for confirmation or an override."""
+        return self._order()
+
+    def _confirm_clicked(self, checked: bool) -> None:
+        if checked and not self._order(confirm=True):
+            self.confirm_check.setChecked(False)
+
+    def _order_with_override(self) -> None:
+        name = self.override_name.text().strip()
+        if not name:
+            self.message.show_error(self.tr("Enter the name of the physician overriding."))
+            self.override_name.setFocus()
+            return
+        self._order(override_by=actor_from_name(name, "physician"),
+                    override_reason=self.override_reason.text())
+
+    def _order(self, *, confirm: bool = False, override_by: Actor | None = None,
+               override_reason: str | None = None) -> bool:
+        view = self._view
+        if view is None or not self.order_button.isEnabled():
+            return False
+        self._update_preview()
+        preview = self._preview
+        if preview is None or preview.calculation is None:
+            # the service would take the latest weighing for an empty weight field:
+            # never order something other than what the screen shows
+            self.message.show_error(self.tr("Correct the dose inputs first."))
+            return False
+        inputs, sid, clock = self.inputs(), self.controller.session_id, self.controller.ctx.clock
+        weighted = self.mode != "device"
+        weight = self.weight_edit.text().strip() if weighted else None
+        measured_on = view.weight.measured_on if (
+            weighted and view.weight and self._uses_recorded_weight()) else None
+        basis = self.basis_combo.currentData() if weighted else None
+        lot, diluent = self.lot_edit.text(), self.diluent_edit.text()
+        outcome = self.controller.act(lambda db, actor: order_dose(
+            db, actor, sid, inputs=inputs, weight_kg=weight, weight_measured_on=measured_on,
+            weight_basis=basis, lot_number=lot, diluent=diluent or None,
+            confirm_outside_warning=confirm, override_reason=override_reason,
+            override_by=override_by, clock=clock))
+        if outcome.ok:
+            self.message.clear_message()
+            self.confirm_check.setChecked(False)
+            self.confirm_check.hide()
+            self.override_box.hide()
+            self.override_name.clear()
+            self.override_reason.clear()
+            if outcome.value is not None and outcome.value.weight_warning:
+                self.message.show_error(outcome.value.weight_warning)
+            self.verifier_edit.setFocus()
+            return True
+        self.message.show_error(outcome.error or "")
+        if preview.needs_physician_override:
+            self.override_box.show()
+            (self.override_reason if override_by else self.override_name).setFocus()
+        elif preview.needs_confirmation and not confirm:
+            self.confirm_check.show()
+            self.confirm_check.setFocus()
+        return False
+
+    def verify(self) -> bool:
+        """Record the second nurse's independent check of the current order."""
+        view = self._view
+        dose = view.detail.dose if view else None
+        if dose is None or dose.verified_by_name is not None:
+            return False
+        name = " ".join(self.verifier_edit.text().split())
+        if not name:
+            self.verify_message.show_error(self.tr("Enter the second nurse's name."))
+            self.verifier_edit.setFocus()
+            return False
+        if name_key(name) == name_key(dose.prepared_by_name):
+            self.verify_message.show_error(SAME_PERSON)
+            self.verifier_edit.selectAll()
+            return False
+        verifier = actor_from_name(name, "nurse")
+        sid, order_id, clock = self.controller.session_id, dose.id, self.controller.ctx.clock
+        outcome = self.controller.act(lambda db, _actor: verify_dose(
+            db, verifier, sid, dose_order_id=order_id, clock=clock))
+        if not outcome.ok:
+            self.verify_message.show_error(outcome.error or "")
+            self.verifier_edit.selectAll()
+            return False
+        self.verifier_edit.clear()
+        self.verify_message.clear_message()
+        return True

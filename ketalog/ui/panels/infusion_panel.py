@@ -1,0 +1,320 @@
+"""The running infusion: a big timer, mg delivered, time to the planned end, pump actions.
+
+The timer is recomputed every second from the last stored view and the clock
+(no database work per tick): while the pump runs, time and volume grow at the
+current rate, exactly as the stored events would give them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from ketalog.domain.infusion import InfusionProgress, duration_text
+from ketalog.services.session_view import SessionView
+from ketalog.services.sessions import change_rate, change_state
+from ketalog.ui.context import SessionController
+from ketalog.ui.panels.dose_panel import scrolled_layout
+from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
+
+TICK_MS = 1000
+
+
+mmss = duration_text
+
+
+def progress_at(view: SessionView, now: datetime) -> InfusionProgress | None:
+    """The stored progress carried forward from ``view.now`` to ``now``.
+
+    Between two pump events the rate is constant, so running time and volume
+    grow linearly; the bag caps the volume, as in the stored calculation.
+    """
+    progress, dose = view.progress, view.detail.dose
+    if progress is None or dose is None:
+        return None
+    if not progress.running or now <= view.now:
+        return progress
+    span = Decimal((now - view.now).total_seconds()) / 60
+    running_min = progress.running_min + span
+    rate, bag = progress.current_rate_ml_per_h, dose.bag_volume_ml
+    if rate is None or bag is None or bag <= 0:
+        return dataclasses.replace(progress, running_min=running_min)
+    volume = min(progress.delivered_ml + rate * span / 60, bag)
+    remaining = progress.remaining_min
+    if remaining is not None and rate > 0:
+        remaining = (bag - volume) / rate * 60
+    return dataclasses.replace(
+        progress, running_min=running_min, delivered_ml=volume,
+        delivered_mg=volume * dose.total_mg / bag, remaining_min=remaining,
+    )
+
+
+class InfusionPanel(QWidget):
+    """Start, pause, resume, change the rate, stop; with the live timer and dose given."""
+
+    def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self._view: SessionView | None = None
+
+        self.state_label = QLabel()
+        big_font(self.state_label, 14)
+        self.elapsed_label = QLabel("--:--")
+        self.elapsed_label.setObjectName("elapsed")
+        big_font(self.elapsed_label, 36)
+        self.delivered_label = QLabel()
+        self.delivered_label.setObjectName("delivered")
+        big_font(self.delivered_label, 28)
+        self.ordered_label = QLabel()
+        self.remaining_label = QLabel()
+        self.remaining_label.setObjectName("remaining")
+        big_font(self.remaining_label, 28)
+        self.rate_label = QLabel()
+        self.rate_label.setObjectName("rate")
+        big_font(self.rate_label, 18)
+        self.end_hint = QLabel()
+        self.end_hint.setWordWrap(True)
+        big_font(self.end_hint, 13)
+        grid = QFormLayout()
+        grid.addRow(self.tr("Running time"), self.elapsed_label)
+        grid.addRow(self.tr("Delivered"), self.delivered_label)
+        grid.addRow("", self.ordered_label)
+        grid.addRow(self.tr("To planned end"), self.remaining_label)
+
+        self.start_button = QPushButton(self.tr("Start infusion"))
+        self.start_button.clicked.connect(self.start)
+        self.start_reasons = QLabel()
+        self.start_reasons.setWordWrap(True)
+        self.start_reasons.setObjectName("start_reasons")
+        self.reason_edit = QLineEdit()
+        self.reason_edit.setObjectName("reason")
+        self.reason_edit.setPlaceholderText(
+            self.tr("reason (to pause, stop early, change rate)"))
+        self.pause_button = QPushButton(self.tr("Pause"))
+        self.pause_button.clicked.connect(self.pause)
+        self.resume_button = QPushButton(self.tr("Resume"))
+        self.resume_button.clicked.connect(self.resume)
+        self.stop_button = QPushButton(self.tr("Stop (planned end)"))
+        self.stop_button.clicked.connect(self.stop)
+        self.stop_early_button = QPushButton(self.tr("Stop early"))
+        self.stop_early_button.clicked.connect(self.stop_early)
+        self.rate_edit = QLineEdit()
+        self.rate_edit.setObjectName("new_rate")
+        self.rate_edit.setPlaceholderText(self.tr("new rate, mL/h"))
+        self.rate_edit.returnPressed.connect(self.reason_edit.setFocus)
+        self.rate_button = QPushButton(self.tr("Change rate"))
+        self.rate_button.clicked.connect(self.change_rate)
+        self.message = MessageLabel()
+
+        actions = QGridLayout()  # two columns: fits the narrow session-page column
+        actions.addWidget(self.pause_button, 0, 0)
+        actions.addWidget(self.resume_button, 0, 0)  # never shown together with Pause
+        actions.addWidget(self.stop_early_button, 0, 1)
+        actions.addWidget(self.stop_button, 1, 0, 1, 2)
+        rate_row = QHBoxLayout()
+        rate_row.addWidget(self.rate_edit)
+        rate_row.addWidget(self.rate_button)
+        rate_row.addStretch(1)
+        layout = scrolled_layout(self)
+        layout.addWidget(self.state_label)
+        layout.addLayout(grid)
+        layout.addWidget(self.rate_label)
+        layout.addWidget(self.end_hint)
+        layout.addWidget(self.start_button)
+        layout.addWidget(self.start_reasons)
+        layout.addWidget(self.reason_edit)
+        layout.addLayout(actions)
+        layout.addLayout(rate_row)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+
+        controller.view_changed.connect(self.show_view)
+        if controller.view is not None:
+            self.show_view(controller.view)
+
+    # --- showing --------------------------------------------------------------------
+
+    def show_view(self, view: SessionView) -> None:
+        """Show the session as stored and enable what can be done now."""
+        if view.detail.id != self.controller.session_id:
+            return
+        self._view = view
+        state = view.detail.state
+        can_start = view.can("start_infusion")
+        self.start_button.setEnabled(can_start)
+        self.start_button.setToolTip(view.why_not("start_infusion"))
+        self.start_button.setVisible(state in ("scheduled", "checked_in"))
+        reasons = view.blocked.get("start_infusion", ())
+        if reasons:
+            self.start_reasons.setText(
+                self.tr("Cannot start yet:") + "\n"
+                + "\n".join(f"{ALERT_MARK} {reason}" for reason in reasons))
+        self.start_reasons.setVisible(bool(reasons))
+        for button, action in ((self.pause_button, "pause"), (self.resume_button, "resume"),
+                               (self.stop_button, "stop_infusion"),
+                               (self.stop_early_button, "stop_early")):
+            possible = action in view.blocked
+            button.setVisible(possible)
+            button.setEnabled(possible)
+            button.setToolTip(view.why_not(action))
+        running = state == "infusing"
+        for widget in (self.rate_edit, self.rate_button):
+            widget.setVisible(running)
+        self.reason_edit.setVisible(state in ("infusing", "paused"))
+        self.state_label.setText(self._state_text(view))
+        self.tick()
+        # None clears the proxy (the stubs do not say so)
+        self.setFocusProxy(cast(QWidget, self._next_field(view)))
+
+    def _next_field(self, view: SessionView) -> QWidget | None:
+        """Where the keyboard goes when the panel is brought forward (Alt+3)."""
+        if view.can("start_infusion"):
+            return self.start_button
+        if view.detail.state == "infusing":
+            return self.reason_edit
+        if view.detail.state == "paused":
+            return self.resume_button
+        return None
+
+    def _state_text(self, view: SessionView) -> str:
+        detail, tz = view.detail, self.controller.ctx.tz
+        if detail.dose_started_at_utc is None:
+            return self.tr("Infusion not started")
+        started = detail.dose_started_at_utc.astimezone(tz).strftime("%H:%M")
+        if detail.state == "infusing":
+            return self.tr("Running since %1").replace("%1", started)
+        if detail.state == "paused":
+            pause = next((e for e in reversed(detail.infusion_events) if e.kind == "pause"), None)
+            if pause is None:
+                return self.tr("Paused")
+            return self.tr("Paused at %1: %2").replace(
+                "%1", pause.at_utc.astimezone(tz).strftime("%H:%M")).replace("%2", pause.detail)
+        ended = detail.dose_ended_at_utc
+        text = self.tr("Stopped at %1").replace(
+            "%1", ended.astimezone(tz).strftime("%H:%M") if ended else "?")
+        if detail.state_reason:
+            text += f" ({detail.state_reason})"
+        return text
+
+    def tick(self) -> None:
+        """Refresh the timer from the last view and the clock (the QTimer calls this)."""
+        view = self._view
+        progress = progress_at(view, self.controller.ctx.clock()) if view else None
+        dose = view.detail.dose if view else None
+        if progress is None or dose is None:
+            self.elapsed_label.setText("--:--")
+            self.delivered_label.setText("0.0 mg" if dose else "—")
+            self._show_ordered(dose.total_mg if dose else None)
+            self.remaining_label.setText(mmss(Decimal(dose.duration_min))
+                                         if dose and dose.duration_min else "--:--")
+            rate = dose.rate_ml_per_h if dose else None
+            self.rate_label.setText(self.tr("Planned rate: %1 mL/h").replace("%1", _whole(rate))
+                                    if rate is not None else "")
+            self.end_hint.setText("")
+            return
+        self.elapsed_label.setText(mmss(progress.running_min))
+        self.delivered_label.setText(progress.delivered_mg_display)
+        self._show_ordered(dose.total_mg)
+        remaining = progress.remaining_min
+        self.remaining_label.setText(mmss(remaining) if remaining is not None else "--:--")
+        rate = progress.current_rate_ml_per_h
+        self.rate_label.setText(self.tr("Rate: %1 mL/h").replace("%1", _whole(rate))
+                                if rate is not None else "")
+        if progress.running and remaining is not None and remaining <= 0:
+            self.end_hint.setText(f"{ALERT_MARK} " + self.tr(
+                "Planned end reached: stop the infusion."))
+        else:
+            self.end_hint.setText("")
+
+    def _show_ordered(self, total_mg: Decimal | None) -> None:
+        self.ordered_label.setText(self.tr("of %1 mg ordered").replace("%1", _one(total_mg))
+                                   if total_mg is not None else "")
+
+    # --- acting ---------------------------------------------------------------------
+
+    def _move(self, action: str, reason: str | None = None) -> bool:
+        sid, clock = self.controller.session_id, self.controller.ctx.clock
+        outcome = self.controller.act(lambda db, actor: change_state(
+            db, actor, sid, action, reason=reason, clock=clock))
+        if outcome.error:
+            self.message.show_error(outcome.error)
+            return False
+        self.message.clear_message()
+        return True
+
+    def _reason(self) -> str | None:
+        return self.reason_edit.text().strip() or None
+
+    def start(self) -> bool:
+        """Start the infusion (refused with every unmet rule)."""
+        return self._move("start_infusion")
+
+    def pause(self) -> bool:
+        """Pause the pump; the reason typed is required and stored with the event."""
+        if self._move("pause", self._reason()):
+            self.reason_edit.clear()
+            return True
+        self.reason_edit.setFocus()
+        return False
+
+    def resume(self) -> bool:
+        """Restart the pump at the rate it last ran."""
+        if self._move("resume", self._reason()):
+            self.reason_edit.clear()
+            return True
+        return False
+
+    def stop(self) -> bool:
+        """Stop at the planned end; recovery begins."""
+        return self._move("stop_infusion", self._reason())
+
+    def stop_early(self) -> bool:
+        """Stop before the planned end; the reason typed is required."""
+        if self._move("stop_early", self._reason()):
+            self.reason_edit.clear()
+            return True
+        self.reason_edit.setFocus()
+        return False
+
+    def change_rate(self) -> bool:
+        """Record a new pump rate with the reason typed."""
+        rate, reason = self.rate_edit.text().strip(), self._reason()
+        sid, clock = self.controller.session_id, self.controller.ctx.clock
+        outcome = self.controller.act(lambda db, actor: change_rate(
+            db, actor, sid, rate, reason=reason, clock=clock))
+        if outcome.error:
+            self.message.show_error(outcome.error)
+            (self.rate_edit if not rate else self.reason_edit).setFocus()
+            return False
+        self.message.clear_message()
+        self.rate_edit.clear()
+        self.reason_edit.clear()
+        return True
+
+
+def _one(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):f}"
+
+
+def _whole(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.quantize(Decimal(1), rounding=ROUND_HALF_UP):f}"

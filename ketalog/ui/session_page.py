@@ -1,0 +1,148 @@
+"""The session screen: header, the chair-side panels, vitals grid and trend chart."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketalog.domain.values import format_decimal
+from ketalog.services.session_view import SessionView
+from ketalog.ui.board_model import STATE_LABELS
+from ketalog.ui.context import DraftStore, SessionController, UiContext
+from ketalog.ui.panels.checkin_panel import CheckInPanel
+from ketalog.ui.panels.discharge_panel import DischargePanel
+from ketalog.ui.panels.dose_panel import DosePanel
+from ketalog.ui.panels.events_panel import EventsPanel
+from ketalog.ui.panels.infusion_panel import InfusionPanel
+from ketalog.ui.panels.notes_panel import NotesPanel
+from ketalog.ui.panels.scales_panel import ScalesPanel
+from ketalog.ui.panels.trend_chart import TrendChart
+from ketalog.ui.panels.vitals_panel import VitalsPanel
+from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
+
+PANEL_WIDTH = 500
+
+
+class SessionPage(QWidget):
+    """One open session; every panel shares one :class:`SessionController`."""
+
+    back_requested = Signal()
+
+    def __init__(self, ctx: UiContext, session_id: int, drafts: DraftStore,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.controller = SessionController(ctx, session_id, self)
+        self.patient = QLabel()
+        big_font(self.patient, 18)
+        self.facts = QLabel()
+        big_font(self.facts, 12, bold=False)
+        self.state = QLabel()
+        big_font(self.state, 16)
+        self.progress = QLabel()
+        big_font(self.progress, 16)
+        for label in (self.patient, self.facts):
+            label.setWordWrap(True)  # long names wrap instead of widening the window
+            label.setMinimumWidth(200)
+        self.message = MessageLabel()
+        back = QPushButton(self.tr("< Board (Esc)"))
+        back.clicked.connect(self.back_requested)
+        header = QHBoxLayout()
+        names = QVBoxLayout()
+        names.addWidget(self.patient)
+        names.addWidget(self.facts)
+        header.addWidget(back)
+        header.addLayout(names, 1)
+        header.addWidget(self.progress)
+        header.addSpacing(24)
+        header.addWidget(self.state)
+
+        self.checkin = CheckInPanel(self.controller)
+        self.dose = DosePanel(self.controller)
+        self.infusion = InfusionPanel(self.controller)
+        self.vitals = VitalsPanel(self.controller, drafts)
+        self.chart = TrendChart(tz=ctx.tz)
+        self.scales = ScalesPanel(self.controller, drafts)
+        self.events = EventsPanel(self.controller, drafts)
+        self.discharge = DischargePanel(self.controller, drafts)
+        self.notes = NotesPanel(self.controller, drafts)
+
+        # One tab set for the seven panels, wide enough to read; vitals and the
+        # chart keep the rest of the screen, the infusion's progress is in the header.
+        self.tabs = QTabWidget()
+        for number, (panel, title) in enumerate(
+            ((self.checkin, self.tr("Check-in")), (self.dose, self.tr("Dose")),
+             (self.infusion, self.tr("Infusion")), (self.scales, self.tr("Scales")),
+             (self.events, self.tr("Events")), (self.discharge, self.tr("Discharge")),
+             (self.notes, self.tr("Notes"))), start=1):
+            self.tabs.addTab(panel, f"{number} {title}")
+        self.tabs.setMinimumWidth(PANEL_WIDTH)
+        middle = QSplitter(Qt.Orientation.Vertical)
+        middle.addWidget(self.vitals)
+        middle.addWidget(self.chart)
+        middle.setStretchFactor(0, 3)
+        middle.setStretchFactor(1, 2)
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(middle)
+        body.addWidget(self.tabs)
+        body.setStretchFactor(0, 1)
+        body.setStretchFactor(1, 0)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.message)
+        layout.addWidget(body, 1)
+        self.controller.view_changed.connect(self._show)
+        self.controller.refused.connect(self.message.show_error)
+
+    @property
+    def session_id(self) -> int:
+        """The session this page shows."""
+        return self.controller.session_id
+
+    def _show(self, view: SessionView) -> None:
+        d = view.detail
+        self.message.clear_message()
+        self.patient.setText(f"{d.patient_name}   {d.mrn}   born {d.birth_date.isoformat()}")
+        course = (f"infusion {d.sequence_number} of {d.planned_infusions}"
+                  if d.sequence_number else "")
+        when = d.scheduled_at_utc.astimezone(self.ctx.tz).strftime("%H:%M")
+        self.facts.setText(f"{d.chair} {when} · {d.protocol_name} · {d.indication} · {course}")
+        state = STATE_LABELS.get(d.state, d.state)
+        if d.state_reason:
+            state += f" ({d.state_reason})"
+        alerts = sum(1 for v in d.vitals if v.alert_codes and not v.action_note)
+        if alerts:
+            state = f"{ALERT_MARK} {state}"
+        self.state.setText(state)
+        progress = view.progress
+        if progress is not None and d.dose is not None:
+            timing = progress.elapsed_display if d.dose.bag_volume_ml else ""
+            total = format_decimal(d.dose.total_mg, 1)
+            self.progress.setText(f"{progress.delivered_mg_display} of {total} mg  "
+                                  f"{timing}".rstrip())
+        else:
+            self.progress.setText("")
+        self.chart.set_view(view)
+
+    def reload(self) -> None:
+        """Read the session again (after a timer tick or another workstation's change)."""
+        self.controller.reload()
+
+    def show_panel(self, number: int) -> None:
+        """Alt+1..7: bring a panel forward and put the keyboard in it."""
+        if 1 <= number <= self.tabs.count():
+            self.tabs.setCurrentIndex(number - 1)
+            self.tabs.currentWidget().setFocus()
+
+    def focus_vitals(self) -> None:
+        """F2: the vitals entry line, ready for the next reading."""
+        self.vitals.focus_entry()

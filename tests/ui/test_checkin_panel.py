@@ -1,0 +1,167 @@
+"""The check-in panel: every tick, name and weight lands in the database at once."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from ketalog.services import sessions as svc
+from ketalog.services.board import SessionDetail, open_session
+from ketalog.ui.context import SessionController
+from ketalog.ui.panels.checkin_panel import CheckInPanel
+from ketalog.ui.panels.infusion_panel import InfusionPanel
+from tests.ui.conftest import BASELINE, NURSE, Chair
+
+
+def _panel(chair: Chair, qtbot: QtBot) -> tuple[CheckInPanel, SessionController]:
+    controller = chair.controller()
+    panel = CheckInPanel(controller)
+    qtbot.addWidget(panel)
+    panel.show()
+    controller.reload()
+    return panel, controller
+
+
+def _stored(chair: Chair) -> SessionDetail:
+    with chair.db() as db:
+        return open_session(db, chair.session_id)
+
+
+def test_check_in_then_each_tick_is_stored_at_once(chair: Chair, qtbot: QtBot) -> None:
+    panel, _ = _panel(chair, qtbot)
+    assert not panel.checks["identity_confirmed"].isEnabled()
+    assert "check the patient in first" in panel.checklist_hint.text()
+
+    qtbot.mouseClick(panel.check_in_button, Qt.MouseButton.LeftButton)
+
+    assert _stored(chair).state == "checked_in"
+    assert "Checked in at 09:00" in panel.status_label.text()
+    assert not panel.check_in_button.isVisible()
+    identity = panel.checks["identity_confirmed"]
+    assert identity.isEnabled()
+    qtbot.mouseClick(identity, Qt.MouseButton.LeftButton)
+    assert _stored(chair).identity_confirmed
+    qtbot.mouseClick(panel.checks["npo_confirmed"], Qt.MouseButton.LeftButton)
+    stored = _stored(chair)
+    assert stored.npo_confirmed and not stored.consent_on_file
+    assert "Consent on file" in panel.checklist_hint.text()
+
+    qtbot.mouseClick(identity, Qt.MouseButton.LeftButton)  # untick: also stored at once
+    assert not _stored(chair).identity_confirmed
+    assert not identity.isChecked()
+
+
+def test_escort_name_is_saved_on_enter(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("checked_in")
+    panel, _ = _panel(chair, qtbot)
+    qtbot.keyClicks(panel.escort_edit, "Maria Lopez (wife)")
+    assert _stored(chair).escort_name is None  # not before Enter
+    qtbot.keyClick(panel.escort_edit, Qt.Key.Key_Return)
+    assert _stored(chair).escort_name == "Maria Lopez (wife)"
+    assert panel.escort_edit.text() == "Maria Lopez (wife)"
+    assert "Escort named" not in panel.checklist_hint.text()
+
+
+def test_old_weight_is_flagged_and_todays_weight_recorded(chair: Chair, qtbot: QtBot) -> None:
+    chair.clock.advance(40 * 24 * 60)  # the only weighing is now 40 days old
+    panel, _ = _panel(chair, qtbot)
+    assert "80 kg" in panel.weight_label.text()
+    assert "2026-11-21" in panel.weight_label.text()
+    assert panel.weight_warning.isVisible()
+    assert panel.weight_warning.text().startswith("⚠")
+    assert "40 days old" in panel.weight_warning.text()
+
+    qtbot.keyClicks(panel.weight_edit, "81.5")
+    qtbot.keyClick(panel.weight_edit, Qt.Key.Key_Return)
+
+    assert "81.5 kg" in panel.weight_label.text()
+    assert "2026-12-31" in panel.weight_label.text()
+    assert not panel.weight_warning.isVisible()
+    assert panel.weight_edit.text() == ""
+
+
+def test_impossible_weight_is_refused_with_the_reason(chair: Chair, qtbot: QtBot) -> None:
+    panel, _ = _panel(chair, qtbot)
+    qtbot.keyClicks(panel.weight_edit, "800")
+    qtbot.keyClick(panel.weight_edit, Qt.Key.Key_Return)
+    assert "impossible" in panel.message.text()
+    assert "80 kg" in panel.weight_label.text()
+
+
+def test_high_predose_bp_needs_a_physician_before_start(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("verified")  # checked in, baseline 124/78, dose ordered and verified
+    controller = chair.controller()
+    panel = CheckInPanel(controller)
+    infusion = InfusionPanel(controller)
+    for widget in (panel, infusion):
+        qtbot.addWidget(widget)
+        widget.show()
+    chair.clock.advance(1)
+    with chair.db() as db:
+        svc.record_vitals(db, NURSE, chair.session_id, {**BASELINE, "systolic_mmhg": 152},
+                          clock=chair.clock)
+    controller.reload()
+
+    assert panel.bp_banner.isVisible()
+    assert ("⚠ Pre-dose BP above threshold: physician acknowledgment needed before starting"
+            in panel.bp_text.text())
+    assert "152/78" in panel.bp_text.text()
+    assert not infusion.start_button.isEnabled()
+    assert "physician must acknowledge" in infusion.start_reasons.text()
+
+    qtbot.mouseClick(panel.acknowledge_button, Qt.MouseButton.LeftButton)  # no name yet
+    assert "physician's name" in panel.message.text()
+    assert _stored(chair).predose_bp_ack_at_utc is None
+
+    qtbot.keyClicks(panel.physician_edit, "Ada Lindqvist")
+    qtbot.keyClick(panel.physician_edit, Qt.Key.Key_Return)
+
+    assert _stored(chair).predose_bp_ack_at_utc is not None
+    assert not panel.bp_banner.isVisible()
+    assert panel.bp_ok_label.isVisible() and "✓" in panel.bp_ok_label.text()
+    assert infusion.start_button.isEnabled()
+    qtbot.mouseClick(infusion.start_button, Qt.MouseButton.LeftButton)
+    assert _stored(chair).state == "infusing"
+
+
+def test_normal_baseline_shows_no_banner(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("baseline")
+    panel, _ = _panel(chair, qtbot)
+    assert not panel.bp_banner.isVisible()
+
+
+def test_cancel_needs_a_reason(chair: Chair, qtbot: QtBot) -> None:
+    panel, _ = _panel(chair, qtbot)
+    assert panel.cancel_box.isVisible()
+    qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    assert "Give a reason for cancelling" in panel.message.text()
+    assert _stored(chair).state == "scheduled"
+
+    qtbot.keyClicks(panel.cancel_reason, "Patient unwell, rebooked")
+    qtbot.keyClick(panel.cancel_reason, Qt.Key.Key_Return)
+    stored = _stored(chair)
+    assert stored.state == "cancelled" and stored.state_reason == "Patient unwell, rebooked"
+    assert not panel.cancel_box.isVisible()
+    assert not panel.check_in_button.isVisible()
+
+
+def test_keyboard_alone_walks_the_checklist(chair: Chair, qtbot: QtBot) -> None:
+    panel, _ = _panel(chair, qtbot)
+    qtbot.waitExposed(panel)
+    panel.activateWindow()
+    panel.setFocus()  # what Alt+1 on the session page does
+    qtbot.waitUntil(panel.check_in_button.hasFocus)
+    qtbot.keyClick(panel.check_in_button, Qt.Key.Key_Space)
+    assert _stored(chair).state == "checked_in"
+    for item in ("identity_confirmed", "consent_on_file", "npo_confirmed"):
+        box = panel.checks[item]
+        assert box.hasFocus(), item
+        qtbot.keyClick(box, Qt.Key.Key_Space)
+    assert panel.escort_edit.hasFocus()
+    qtbot.keyClicks(panel.escort_edit, "Maria Lopez")
+    qtbot.keyClick(panel.escort_edit, Qt.Key.Key_Tab)  # leaving the field saves too
+    stored = _stored(chair)
+    assert (stored.identity_confirmed, stored.consent_on_file, stored.npo_confirmed) == (
+        True, True, True)
+    assert stored.escort_name == "Maria Lopez"
+    assert "Checklist complete" in panel.checklist_hint.text()

@@ -1,0 +1,268 @@
+"""The dose panel: live working while typing, ordering with limits, the second nurse's check."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLineEdit
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from ketalog.services import sessions as svc
+from ketalog.services.board import DoseOrderView, open_session
+from ketalog.services.protocols import protocol_id_by_code
+from ketalog.store.models import DoseOrder, TreatmentSession
+from ketalog.ui.context import SessionController
+from ketalog.ui.panels.dose_panel import DosePanel
+from tests.ui.conftest import NURSE, Chair
+
+
+def _panel(chair: Chair, qtbot: QtBot) -> tuple[DosePanel, SessionController]:
+    controller = chair.controller()
+    panel = DosePanel(controller)
+    qtbot.addWidget(panel)
+    panel.show()
+    controller.reload()
+    return panel, controller
+
+
+def _retype(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    qtbot.keyClicks(edit, text)
+
+
+def _dose(chair: Chair) -> DoseOrderView | None:
+    with chair.db() as db:
+        return open_session(db, chair.session_id).dose
+
+
+def _order_count(chair: Chair) -> int:
+    with chair.db() as db:
+        return db.scalar(select(func.count()).select_from(DoseOrder)) or 0
+
+
+def test_preview_shows_the_dose_and_follows_typing(chair: Chair, qtbot: QtBot) -> None:
+    panel, _ = _panel(chair, qtbot)
+    assert "IV ketamine" in panel.protocol_label.text()
+    assert panel.fields["dose_mg_per_kg"].text() == "0.5"
+    assert panel.weight_edit.text() == "80"
+    assert panel.fields["concentration_mg_per_ml"].text() == "10"
+    assert panel.fields["bag_volume_ml"].text() == "100"
+    assert panel.fields["duration_min"].text() == "40"
+    assert panel.total_label.text() == "40.0 mg"
+    assert panel.volume_label.text() == "4.0 mL"
+    assert panel.rate_label.text() == "150 mL/h"
+    assert panel.working_label.text().splitlines() == [
+        "0.5 mg/kg x 80 kg = 40.0 mg",
+        "40.0 mg / 10 mg/mL = 4.0 mL",
+        "100 mL / (40 min / 60) = 150 mL/h",
+    ]
+
+    _retype(qtbot, panel.fields["dose_mg_per_kg"], "0.75")
+    assert panel.total_label.text() == "60.0 mg"
+    assert panel.volume_label.text() == "6.0 mL"
+    assert panel.working_label.text().splitlines()[0] == "0.75 mg/kg x 80 kg = 60.0 mg"
+
+    _retype(qtbot, panel.weight_edit, "")
+    assert panel.total_label.text() == "—"
+    assert "Weight is missing" in panel.preview_message.text()
+    assert _order_count(chair) == 0  # the preview never writes
+
+
+def test_preview_warns_live_outside_the_usual_range(chair: Chair, qtbot: QtBot) -> None:
+    panel, _ = _panel(chair, qtbot)
+    _retype(qtbot, panel.fields["dose_mg_per_kg"], "1.2")
+    assert panel.total_label.text() == "96.0 mg"
+    assert "above the usual maximum of 1.0 mg/kg" in panel.preview_message.text()
+
+
+def test_order_is_stored_with_lot_number_and_working(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("checked_in")
+    panel, _ = _panel(chair, qtbot)
+    assert not panel.order_box.isVisible()
+    qtbot.keyClicks(panel.lot_edit, "KT-2291")
+    qtbot.keyClicks(panel.diluent_edit, "0.9% NaCl")
+    qtbot.keyClick(panel.diluent_edit, Qt.Key.Key_Return)  # Enter in the last field orders
+
+    dose = _dose(chair)
+    assert dose is not None
+    assert dose.total_mg == 40 and dose.lot_number == "KT-2291"
+    assert dose.weight_kg == 80 and dose.weight_basis == "actual"
+    assert dose.working[0] == "0.5 mg/kg x 80 kg = 40.0 mg"
+    assert dose.prepared_by_name == "Nora Reyes, RN" and dose.verified_by_name is None
+    assert panel.order_box.isVisible()
+    assert "40.0 mg" in panel.order_summary.text() and "KT-2291" in panel.order_summary.text()
+    assert "150 mL/h" in panel.order_summary.text()
+    assert panel.order_working.text().splitlines()[2] == "100 mL / (40 min / 60) = 150 mL/h"
+    assert "Not verified" in panel.verified_label.text()
+
+
+def test_ordering_before_check_in_is_disabled_with_the_reason(chair: Chair,
+                                                              qtbot: QtBot) -> None:
+    panel, _ = _panel(chair, qtbot)
+    assert not panel.order_button.isEnabled()
+    assert "check the patient in first" in panel.order_hint.text()
+
+
+def test_dose_above_usual_range_is_stored_only_after_confirming(chair: Chair,
+                                                                qtbot: QtBot) -> None:
+    chair.to("checked_in")
+    panel, _ = _panel(chair, qtbot)
+    _retype(qtbot, panel.fields["dose_mg_per_kg"], "1.2")
+    assert not panel.confirm_check.isVisible()
+    qtbot.mouseClick(panel.order_button, Qt.MouseButton.LeftButton)
+
+    assert _order_count(chair) == 0
+    assert "above the usual maximum" in panel.message.text()
+    assert "Confirm the dose to continue" in panel.message.text()
+    assert panel.confirm_check.isVisible()
+    assert panel.confirm_check.text() == "Confirm dose outside the usual range"
+
+    qtbot.mouseClick(panel.confirm_check, Qt.MouseButton.LeftButton)
+
+    dose = _dose(chair)
+    assert dose is not None and dose.total_mg == 96 and dose.limit_level == "above_warning"
+    assert not panel.confirm_check.isVisible()
+    assert not panel.message.isVisible()
+
+
+def test_a_changed_dose_needs_a_fresh_confirmation(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("checked_in")
+    panel, _ = _panel(chair, qtbot)
+    _retype(qtbot, panel.fields["dose_mg_per_kg"], "1.2")
+    qtbot.mouseClick(panel.order_button, Qt.MouseButton.LeftButton)
+    assert panel.confirm_check.isVisible()
+    _retype(qtbot, panel.fields["dose_mg_per_kg"], "1.3")
+    assert not panel.confirm_check.isVisible()
+    assert _order_count(chair) == 0
+
+
+def test_dose_above_maximum_needs_a_physician_override(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("checked_in")
+    panel, _ = _panel(chair, qtbot)
+    _retype(qtbot, panel.fields["dose_mg_per_kg"], "1.6")
+    qtbot.mouseClick(panel.order_button, Qt.MouseButton.LeftButton)
+    assert _order_count(chair) == 0
+    assert "above the protocol maximum of 1.5 mg/kg" in panel.message.text()
+    assert panel.override_box.isVisible() and not panel.confirm_check.isVisible()
+
+    qtbot.keyClicks(panel.override_name, "Ada Lindqvist")
+    qtbot.mouseClick(panel.override_button, Qt.MouseButton.LeftButton)  # no reason yet
+    assert _order_count(chair) == 0
+    assert "reason for overriding" in panel.message.text()
+
+    qtbot.keyClicks(panel.override_reason, "Partial response at 1.0 mg/kg, discussed")
+    qtbot.keyClick(panel.override_reason, Qt.Key.Key_Return)
+    dose = _dose(chair)
+    assert dose is not None and dose.total_mg == 128
+    assert dose.limit_level == "above_maximum"
+    assert dose.override_reason == "Partial response at 1.0 mg/kg, discussed"
+
+
+def test_verification_by_the_preparer_is_refused(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("dosed")
+    panel, _ = _panel(chair, qtbot)
+    for same in ("Nora Reyes, RN", "nora  REYES"):
+        _retype(qtbot, panel.verifier_edit, same)
+        qtbot.keyClick(panel.verifier_edit, Qt.Key.Key_Return)
+        assert "verified by a second nurse, not the one who prepared it" in \
+            panel.verify_message.text()
+        dose = _dose(chair)
+        assert dose is not None and dose.verified_by_name is None
+
+    _retype(qtbot, panel.verifier_edit, "Sam Okafor, RN")
+    qtbot.mouseClick(panel.verify_button, Qt.MouseButton.LeftButton)
+    dose = _dose(chair)
+    assert dose is not None and dose.verified_by_name == "Sam Okafor, RN"
+    assert panel.verified_label.text() == "✓ Verified by Sam Okafor, RN at 09:02"
+    assert not panel.verifier_edit.isVisible()
+    assert not panel.verify_message.isVisible()
+
+
+def test_reordering_replaces_the_order_and_needs_a_new_verification(chair: Chair,
+                                                                     qtbot: QtBot) -> None:
+    chair.to("verified")
+    panel, _ = _panel(chair, qtbot)
+    assert "✓ Verified by Sam Okafor, RN" in panel.verified_label.text()
+    assert panel.lot_edit.text() == "KT1"
+    _retype(qtbot, panel.fields["dose_mg_per_kg"], "0.6")
+    qtbot.mouseClick(panel.order_button, Qt.MouseButton.LeftButton)
+    dose = _dose(chair)
+    assert dose is not None and dose.total_mg == 48 and dose.verified_by_name is None
+    assert panel.verifier_edit.isVisible()
+
+
+def test_ordering_is_disabled_once_the_dose_started(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("infusing")
+    panel, _ = _panel(chair, qtbot)
+    assert not panel.order_button.isEnabled()
+    assert "infusion has started" in panel.order_hint.text()
+    assert not panel.fields["dose_mg_per_kg"].isEnabled()
+    panel.order()
+    assert _order_count(chair) == 1
+
+
+def test_typed_weight_is_used_and_dated_today(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("checked_in")
+    panel, _ = _panel(chair, qtbot)
+    _retype(qtbot, panel.weight_edit, "70")
+    assert "typed here" in panel.weight_note.text()
+    assert panel.total_label.text() == "35.0 mg"
+    qtbot.mouseClick(panel.order_button, Qt.MouseButton.LeftButton)
+    dose = _dose(chair)
+    assert dose is not None and dose.weight_kg == 70 and dose.total_mg == 35
+
+
+def test_esketamine_is_ordered_by_device_count(chair: Chair, qtbot: QtBot) -> None:
+    with chair.db() as db:
+        protocol = protocol_id_by_code(db, "esketamine-intranasal")
+        session = db.get(TreatmentSession, chair.session_id)
+        assert session is not None
+        session.protocol_id = protocol
+        db.commit()
+        svc.change_state(db, NURSE, chair.session_id, "check_in", clock=chair.clock)
+    panel, _ = _panel(chair, qtbot)
+    assert panel.device_combo.isVisible()
+    assert not panel.weight_edit.isVisible()
+    assert not panel.fields["dose_mg_per_kg"].isVisible()
+    assert [panel.device_combo.itemText(i) for i in range(panel.device_combo.count())] == [
+        "2 devices", "3 devices"]
+    assert panel.total_label.text() == "—"  # nothing chosen yet
+
+    panel.device_combo.setFocus()
+    qtbot.keyClick(panel.device_combo, Qt.Key.Key_Down)
+    qtbot.keyClick(panel.device_combo, Qt.Key.Key_Down)
+    assert panel.device_combo.currentText() == "3 devices"
+    assert panel.total_label.text() == "84.0 mg"
+    assert panel.working_label.text() == "3 devices x 28 mg = 84.0 mg"
+    qtbot.keyClicks(panel.lot_edit, "ESK7")
+    qtbot.mouseClick(panel.order_button, Qt.MouseButton.LeftButton)
+    dose = _dose(chair)
+    assert dose is not None and dose.device_count == 3 and dose.total_mg == 84
+
+
+def test_after_ordering_the_keyboard_is_in_the_verifier_field(chair: Chair,
+                                                              qtbot: QtBot) -> None:
+    chair.to("checked_in")
+    panel, _ = _panel(chair, qtbot)
+    panel.setFocus()  # Alt+2 on the session page
+    assert panel.focusWidget() is panel.fields["dose_mg_per_kg"]
+    for _ in range(10):  # Enter walks dose, weight, basis... to the lot number
+        if panel.focusWidget() is panel.lot_edit:
+            break
+        focused = panel.focusWidget()
+        assert isinstance(focused, QLineEdit | QComboBox), focused
+        qtbot.keyClick(focused, Qt.Key.Key_Tab if isinstance(focused, QComboBox)
+                       else Qt.Key.Key_Return)
+    assert panel.focusWidget() is panel.lot_edit
+    qtbot.keyClicks(panel.lot_edit, "KT9")
+    qtbot.keyClick(panel.lot_edit, Qt.Key.Key_Return)
+    assert panel.focusWidget() is panel.diluent_edit
+    qtbot.keyClick(panel.diluent_edit, Qt.Key.Key_Return)
+    assert _order_count(chair) == 1
+    assert panel.focusWidget() is panel.verifier_edit
+    qtbot.keyClicks(panel.verifier_edit, "Sam Okafor")
+    qtbot.keyClick(panel.verifier_edit, Qt.Key.Key_Return)
+    dose = _dose(chair)
+    assert dose is not None and dose.verified_by_name == "Sam Okafor"

@@ -1,0 +1,182 @@
+"""The infusion panel: the start gate, pump actions with reasons, and the live timer."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from ketalog.services import sessions as svc
+from ketalog.services.board import SessionDetail, open_session
+from ketalog.ui.context import SessionController
+from ketalog.ui.panels.dose_panel import DosePanel
+from ketalog.ui.panels.infusion_panel import TICK_MS, InfusionPanel, mmss
+from tests.ui.conftest import BASELINE, NURSE, Chair
+
+
+def _panel(chair: Chair, qtbot: QtBot) -> tuple[InfusionPanel, SessionController]:
+    controller = chair.controller()
+    panel = InfusionPanel(controller)
+    qtbot.addWidget(panel)
+    panel.show()
+    controller.reload()
+    return panel, controller
+
+
+def _stored(chair: Chair) -> SessionDetail:
+    with chair.db() as db:
+        return open_session(db, chair.session_id)
+
+
+def test_start_waits_for_verification_and_baseline_vitals(chair: Chair, qtbot: QtBot) -> None:
+    controller = chair.controller()
+    panel = InfusionPanel(controller)
+    dose_panel = DosePanel(controller)
+    for widget in (panel, dose_panel):
+        qtbot.addWidget(widget)
+        widget.show()
+    chair.to("checklist")
+    with chair.db() as db:
+        svc.order_dose(db, NURSE, chair.session_id, inputs={}, lot_number="KT1",
+                       clock=chair.clock)
+    controller.reload()
+
+    assert not panel.start_button.isEnabled()
+    reasons = panel.start_reasons.text()
+    assert "The dose has not been independently verified" in reasons
+    assert "No baseline vitals recorded" in reasons
+    assert reasons.count("⚠") == 2
+
+    qtbot.keyClicks(dose_panel.verifier_edit, "Sam Okafor")
+    qtbot.keyClick(dose_panel.verifier_edit, Qt.Key.Key_Return)
+    assert not panel.start_button.isEnabled()
+    assert "independently verified" not in panel.start_reasons.text()
+    assert "No baseline vitals recorded" in panel.start_reasons.text()
+
+    chair.clock.advance(2)
+    with chair.db() as db:
+        svc.record_vitals(db, NURSE, chair.session_id, BASELINE, clock=chair.clock)
+    controller.reload()
+    assert panel.start_button.isEnabled()
+    assert not panel.start_reasons.isVisible()
+
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    stored = _stored(chair)
+    assert stored.state == "infusing"
+    assert [e.kind for e in stored.infusion_events] == ["start"]
+    assert not panel.start_button.isVisible()
+    assert "Running since 09:02" in panel.state_label.text()
+
+
+def test_pause_needs_a_reason_which_is_stored(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("infusing")
+    panel, _ = _panel(chair, qtbot)
+    chair.clock.advance(5)
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    assert "Give a reason for pausing" in panel.message.text()
+    assert _stored(chair).state == "infusing"
+
+    qtbot.keyClicks(panel.reason_edit, "BP 186/112, physician notified")
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    stored = _stored(chair)
+    assert stored.state == "paused"
+    pause = stored.infusion_events[-1]
+    assert (pause.kind, pause.detail) == ("pause", "BP 186/112, physician notified")
+    assert "Paused at 09:08: BP 186/112" in panel.state_label.text()
+    assert not panel.pause_button.isVisible() and panel.resume_button.isVisible()
+    assert panel.reason_edit.text() == ""
+
+    chair.clock.advance(10)  # paused: the timer stands still
+    panel.tick()
+    assert panel.elapsed_label.text() == "05:00"
+    assert panel.delivered_label.text() == "5.0 mg"
+
+    qtbot.mouseClick(panel.resume_button, Qt.MouseButton.LeftButton)
+    assert _stored(chair).state == "infusing"
+
+
+def test_timer_shows_delivered_and_remaining_from_the_clock(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("infusing")
+    panel, _ = _panel(chair, qtbot)
+    assert panel.elapsed_label.text() == "00:00"
+    assert panel.remaining_label.text() == "40:00"
+    assert panel.ordered_label.text() == "of 40.0 mg ordered"
+    assert panel.rate_label.text() == "Rate: 150 mL/h"
+    assert panel.timer.isActive() and panel.timer.interval() == TICK_MS
+
+    chair.clock.advance(20)
+    panel.tick()  # what the QTimer does every second: no reload needed
+    assert panel.elapsed_label.text() == "20:00"
+    assert panel.delivered_label.text() == "20.0 mg"
+    assert panel.remaining_label.text() == "20:00"
+
+    chair.clock.advance(0.5)
+    panel.tick()
+    assert panel.elapsed_label.text() == "20:30"
+    assert panel.remaining_label.text() == "19:30"
+
+    chair.clock.advance(25)  # past the planned end: the bag caps the dose
+    panel.tick()
+    assert panel.delivered_label.text() == "40.0 mg"
+    assert panel.remaining_label.text() == "00:00"
+    assert "Planned end reached" in panel.end_hint.text()
+
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    assert _stored(chair).state == "recovering"
+    assert not panel.stop_button.isVisible()
+    assert panel.end_hint.text() == ""
+
+
+def test_the_qtimer_drives_the_display(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("infusing")
+    panel, _ = _panel(chair, qtbot)
+    chair.clock.advance(3)
+    qtbot.waitUntil(lambda: panel.elapsed_label.text() == "03:00", timeout=3 * TICK_MS)
+
+
+def test_rate_change_is_stored_with_its_reason(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("infusing")
+    panel, _ = _panel(chair, qtbot)
+    chair.clock.advance(10)
+    qtbot.keyClicks(panel.rate_edit, "100")
+    qtbot.mouseClick(panel.rate_button, Qt.MouseButton.LeftButton)
+    assert "reason for changing the rate" in panel.message.text()
+
+    qtbot.keyClicks(panel.reason_edit, "Nausea")
+    qtbot.mouseClick(panel.rate_button, Qt.MouseButton.LeftButton)
+    event = _stored(chair).infusion_events[-1]
+    assert (event.kind, event.rate_ml_per_h, event.detail) == ("rate_change", Decimal(100),
+                                                               "Nausea")
+    assert panel.rate_label.text() == "Rate: 100 mL/h"
+    assert panel.rate_edit.text() == "" and panel.reason_edit.text() == ""
+    chair.clock.advance(15)  # 25 mL at 150 + 25 mL at 100 mL/h
+    panel.tick()
+    assert panel.delivered_label.text() == "20.0 mg"
+    assert panel.remaining_label.text() == "30:00"
+
+
+def test_stop_early_needs_a_reason(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("infusing")
+    panel, _ = _panel(chair, qtbot)
+    chair.clock.advance(12)
+    qtbot.mouseClick(panel.stop_early_button, Qt.MouseButton.LeftButton)
+    assert "Give a reason for stopping the infusion early" in panel.message.text()
+    assert _stored(chair).state == "infusing"
+
+    qtbot.keyClicks(panel.reason_edit, "Emergence reaction")
+    qtbot.mouseClick(panel.stop_early_button, Qt.MouseButton.LeftButton)
+    stored = _stored(chair)
+    assert stored.state == "stopped_early" and stored.state_reason == "Emergence reaction"
+    assert "Stopped at 09:15 (Emergence reaction)" in panel.state_label.text()
+    assert panel.delivered_label.text() == "12.0 mg"
+    chair.clock.advance(10)
+    panel.tick()
+    assert panel.elapsed_label.text() == "12:00"
+
+
+def test_mmss_rounds_to_the_nearest_second() -> None:
+    assert mmss(Decimal("19.99999999")) == "20:00"
+    assert mmss(Decimal(240)) == "4:00:00"
+    assert mmss(Decimal("208.9")) == "3:28:54"
+    assert mmss(Decimal(-1)) == "00:00"
