@@ -69,3 +69,13 @@ def test_board_model_passes_the_model_tester(qtmodeltester) -> None:  # type: ig
     assert model.index(0, BoardTableModel.COURSE).data() == "2 of 6"
     assert model.index(1, BoardTableModel.NEXT_VITALS).data() == ""
     assert model.index(1, 0).data(BoardTableModel.SessionIdRole) == 2
+
+
+def test_help_lists_every_shortcut(qtbot: QtBot) -> None:
+    from ketalog.ui.main_window import SHORTCUTS, ShortcutHelp
+
+    dialog = ShortcutHelp()
+    qtbot.addWidget(dialog)
+    keys = [dialog.table.item(row, 0).text() for row in range(dialog.table.rowCount())]
+    assert keys == [k for k, _ in SHORTCUTS]
+    assert {"F1", "F2", "Ctrl+N", "Esc", "Ctrl+D"} <= set(keys)
