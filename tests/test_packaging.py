@@ -31,6 +31,7 @@ def test_wheel_carries_resources_and_migrations(wheel: Path) -> None:
     assert "ketalog/store/migrations/script.py.mako" in names
     assert "ketalog/store/migrations/versions/0001_initial_schema.py" in names
     assert not any(n.startswith(("tests/", "resources/")) for n in names)
+    assert not any("screenshots" in n for n in names)
 
 
 def test_unpacked_wheel_creates_a_database(wheel: Path, tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from ketalog.ui.context import SessionController
 from ketalog.ui.panels.vitals_model import VitalsTableModel
 from ketalog.ui.panels.vitals_panel import VitalsPanel
 from ketalog.ui.style import ALERT_MARK
-from tests.ui.conftest import NURSE, Chair
+from tests.ui.conftest import BASELINE, NURSE, Chair
 
 Make = Callable[..., VitalsPanel]
 FULL = ("128", "82", "71", "97", "15", "36.8", "38", "2")
@@ -412,3 +412,25 @@ def test_vitals_model_passes_the_model_tester(qtmodeltester) -> None:  # type: i
     assert model.headerData(model.SPO2, Qt.Orientation.Horizontal) == "SpO2"
     model.set_rows([])
     qtmodeltester.check(model)
+
+
+def test_the_newest_reading_stays_in_view(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("infusing")
+    with chair.db() as db:
+        for _ in range(12):
+            chair.clock.advance(10)
+            svc.record_vitals(db, NURSE, chair.session_id, BASELINE, clock=chair.clock)
+        # the last one raises an alert: its action box takes room from the table
+        svc.record_vitals(db, NURSE, chair.session_id, dict(BASELINE, systolic_mmhg=188),
+                          clock=chair.clock)
+    controller = chair.controller()
+    panel = VitalsPanel(controller, chair.drafts)
+    qtbot.addWidget(panel)
+    panel.resize(700, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    controller.reload()
+    assert panel.alert_box.isVisible()
+    last = panel.model.index(panel.model.rowCount() - 1, 0)
+    qtbot.waitUntil(
+        lambda: 0 <= panel.table.visualRect(last).bottom() <= panel.table.viewport().height())

@@ -220,7 +220,8 @@ class VitalsPanel(QWidget):
             self.message.clear_message()
             self._saved_timer.stop()
         self.model.set_rows(view.detail.vitals)
-        self.table.scrollToBottom()
+        # after the alert box has shown or hidden and the table has its new height
+        QTimer.singleShot(0, self.table, self.table.scrollToBottom)
         self._set_entry_refusal(view.entry_refusal)
         self._update_note_box(restore=switching or self._note_vital_id is None)
         self.refresh_due()
