@@ -23,6 +23,12 @@ STATE_LABELS = {
 }
 
 
+_ROLES_USED = frozenset({
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole,
+    Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.UserRole + 1,
+})
+
+
 class BoardTableModel(QAbstractTableModel):
     """Sessions of one day: chair, time, patient, course, protocol, state, timer, next vitals."""
 
@@ -76,8 +82,8 @@ class BoardTableModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Display text per column; overdue vitals red, bold and marked; id under SessionIdRole."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
+        if role not in _ROLES_USED or not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None  # the header asks every cell for every role when sizing columns
         row = self._rows[index.row()]
         column = index.column()
         if role == self.SessionIdRole:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -41,6 +43,9 @@ class SessionPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.controller = SessionController(ctx, session_id, self)
+        # connected before the panels: the header clears old messages first, then
+        # the panels may raise new ones (the vitals reminder) for the same view
+        self.controller.view_changed.connect(self._show)
         self.patient = QLabel()
         big_font(self.patient, 18)
         self.facts = QLabel()
@@ -100,8 +105,8 @@ class SessionPage(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.message)
         layout.addWidget(body, 1)
-        self.controller.view_changed.connect(self._show)
         self.controller.refused.connect(self.message.show_error)
+        self.vitals.vitals_due.connect(self._remind_vitals)
 
     @property
     def session_id(self) -> int:
@@ -132,6 +137,13 @@ class SessionPage(QWidget):
         else:
             self.progress.setText("")
         self.chart.set_view(view)
+
+    def _remind_vitals(self, _session_id: int, due_at: object) -> None:
+        """A non-modal nudge when a reading falls due; the vitals banner stays until it is taken."""
+        when = due_at.astimezone(self.ctx.tz).strftime("%H:%M") if isinstance(
+            due_at, datetime) else ""
+        self.message.show_error(self.tr("Vitals are due now (%1): F2 to enter them.")
+                                .replace("%1", when))
 
     def reload(self) -> None:
         """Read the session again (after a timer tick or another workstation's change)."""

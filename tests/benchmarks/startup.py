@@ -111,8 +111,8 @@ def measure_memory(db: Path, session_id: int) -> float:
 
 def measure_bare_memory(db: Path) -> float:
     """Peak RSS (MB) of the bare stack script, for comparison."""
-    code = BARE_STACK + ("\nimport resource\n"
-                         "print('peak rss kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    code = BARE_STACK + ("\nfrom ketalog.app import peak_rss_kb\n"
+                         "print('peak rss kb', peak_rss_kb())")
     _, out = _time_to_line([sys.executable, "-c", code, str(db)], _env(), "board painted")
     kb = next(int(line.split()[-1]) for line in out.splitlines() if line.startswith("peak rss"))
     return kb / 1024
