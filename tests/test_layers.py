@@ -17,7 +17,7 @@ RULES = {
 MODULES = {
     "ketalog.domain": ["dosing", "vitals", "scales", "session_state", "protocols", "values"],
     "ketalog.store": ["models", "engine", "migrate", "types"],
-    "ketalog.services": ["sessions", "board", "patients", "protocols", "demo", "database",
+    "ketalog.services": ["sessions", "board", "session_detail", "patients", "protocols", "demo", "database",
                          "audit", "settings", "users", "signing"],
     "ketalog.cli": [""],
 }

@@ -27,10 +27,11 @@ from ketalog.domain.session_state import (
     next_state,
 )
 from ketalog.domain.vitals import VitalsPhase, next_vitals_due
-from ketalog.services.board import SessionDetail, open_session, vitals_phase
+from ketalog.services.board import vitals_phase
 from ketalog.services.errors import NotFound
 from ketalog.services.patients import latest_weight
 from ketalog.services.protocols import protocol_by_id
+from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.services.sessions import session_facts
 from ketalog.services.settings import clinic_today
 from ketalog.store.models import TreatmentSession

@@ -15,7 +15,7 @@ import json
 from sqlalchemy.orm import Session
 
 from ketalog.services.audit import json_default
-from ketalog.services.board import SessionDetail, open_session
+from ketalog.services.session_detail import SessionDetail, open_session
 
 
 def canonical_session_bytes(detail: SessionDetail) -> bytes:

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from ketalog.services.audit import GENESIS_HASH, AuditContent, chain_hash
-from ketalog.services.board import day_board, open_session
+from ketalog.services.board import day_board
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.patients import search_patients
+from ketalog.services.session_detail import open_session
 from ketalog.store.models import AuditEntry
 from tests.benchmarks.generate import generate
 

@@ -14,11 +14,12 @@ from ketalog.domain.errors import TransitionRefused, ValidationError
 from ketalog.domain.session_state import SessionAction, SessionState
 from ketalog.services import sessions as svc
 from ketalog.services.audit import GENESIS_HASH, AuditContent, chain_hash
-from ketalog.services.board import day_board, open_session
+from ketalog.services.board import day_board
 from ketalog.services.context import Actor
 from ketalog.services.errors import PermissionDenied
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
+from ketalog.services.session_detail import open_session
 from ketalog.services.signing import session_content_sha256
 from ketalog.services.users import create_user
 from ketalog.store.models import AuditEntry, DoseOrder, InfusionEvent, TreatmentSession, VitalSign

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ketalog.services.board import open_session
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.patients import search_patients
+from ketalog.services.session_detail import open_session
 from ketalog.store.engine import make_engine
 from ketalog.store.migrate import HEAD_REVISION, KNOWN_REVISIONS, SchemaState, schema_status
 

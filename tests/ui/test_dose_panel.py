@@ -8,8 +8,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from ketalog.services import sessions as svc
-from ketalog.services.board import DoseOrderView, open_session
 from ketalog.services.protocols import protocol_id_by_code
+from ketalog.services.session_detail import DoseOrderView, open_session
 from ketalog.store.models import DoseOrder, TreatmentSession
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.dose_panel import DosePanel

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from ketalog.services import sessions as svc
-from ketalog.services.board import SessionDetail, open_session
+from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.dose_panel import DosePanel
 from ketalog.ui.panels.infusion_panel import TICK_MS, InfusionPanel, mmss

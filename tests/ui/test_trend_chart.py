@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
 from ketalog.services import sessions as svc
-from ketalog.services.board import ScoreRow, VitalRow
+from ketalog.services.session_detail import ScoreRow, VitalRow
 from ketalog.ui.panels.trend_chart import INFUSION_FILL, TrendChart
 from tests.ui.conftest import NURSE, Chair
 

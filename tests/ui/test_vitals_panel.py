@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ketalog.domain.session_state import SessionAction
 from ketalog.services import sessions as svc
-from ketalog.services.board import VitalRow
+from ketalog.services.session_detail import VitalRow
 from ketalog.store.models import TreatmentSession, VitalSign
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.vitals_model import VitalsTableModel

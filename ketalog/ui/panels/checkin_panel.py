@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketalog.services.board import VitalRow
 from ketalog.services.patients import record_weight
+from ketalog.services.session_detail import VitalRow
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import (
     acknowledge_predose_bp,

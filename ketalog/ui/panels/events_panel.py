@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketalog.services.board import AdverseEventRow, EventRow, InterventionRow
 from ketalog.services.interventions import (
     ADVERSE_EVENT_KINDS,
     FORMULARY,
@@ -41,6 +40,7 @@ from ketalog.services.interventions import (
     record_intervention,
     resolve_adverse_event,
 )
+from ketalog.services.session_detail import AdverseEventRow, EventRow, InterventionRow
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import EVENT_FLAG_KINDS, flag_event, resolve_event
 from ketalog.ui.context import DraftStore, Outcome, SessionController

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketalog.services.board import EventRow
+from ketalog.services.session_detail import EventRow
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import NOTE_KINDS, add_note
 from ketalog.ui.context import DraftStore, SessionController

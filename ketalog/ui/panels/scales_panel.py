@@ -49,7 +49,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketalog.domain.scales import SCALES, ScaleDefinition, get_scale
-from ketalog.services.board import ScoreRow
+from ketalog.services.session_detail import ScoreRow
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import record_scale
 from ketalog.ui.context import DraftStore, SessionController

@@ -17,7 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QWidget
 
-from ketalog.services.board import ScoreRow, VitalRow
+from ketalog.services.session_detail import ScoreRow, VitalRow
 from ketalog.services.session_view import SessionView
 from ketalog.ui.style import ALERT_MARK
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QFont, QGuiApplication
 
-from ketalog.services.board import VitalRow
+from ketalog.services.session_detail import VitalRow
 from ketalog.ui.style import ALERT_BACKGROUND, ALERT_MARK, DISABLED_HINT
 
 Index = QModelIndex | QPersistentModelIndex

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import Problem, ValidationError
-from ketalog.services.board import VitalRow
 from ketalog.services.context import Actor
+from ketalog.services.session_detail import VitalRow
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import SavedVital, add_vital_action_note, record_vitals
 from ketalog.ui.context import DraftStore, SessionController

@@ -1,0 +1,250 @@
+"""What every ketalog document shares: fonts, styles, the page frame, safe writing.
+
+Every page carries the clinic, the document title and the patient's identity
+(a loose page must still say whose it is), "Page x of y", and, until a
+physician signs, "DRAFT - not signed" across it. Documents take plain data
+and return bytes; identical data gives identical bytes (reportlab invariant
+mode), so a chart copy can be compared and hashed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.resources import files
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from reportlab import rl_config
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, StyleSheet1
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
+
+rl_config.invariant = 1  # same input, same bytes: no timestamps or random ids in the file
+
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+FONT_ITALIC = "DejaVuSans-Oblique"
+PAGE_SIZE = A4
+MARGIN = 15 * mm
+HEADER_HEIGHT = 16 * mm
+FOOTER_HEIGHT = 10 * mm
+DRAFT_TEXT = "DRAFT - not signed"
+_fonts_registered = False
+
+
+class ReportError(Exception):
+    """A document could not be produced or written; the message says why."""
+
+
+def register_fonts() -> None:
+    """Embed DejaVu Sans (shipped in resources/fonts) so every name renders."""
+    global _fonts_registered
+    if _fonts_registered:
+        return
+    folder = files("ketalog.resources") / "fonts"
+    for name, filename in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf"),
+                           (FONT_ITALIC, "DejaVuSans-Oblique.ttf")):
+        pdfmetrics.registerFont(TTFont(name, str(folder / filename)))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
+                                  boldItalic=FONT_BOLD)
+    _fonts_registered = True
+
+
+def stylesheet() -> StyleSheet1:
+    """Paragraph styles for all documents (black on white, readable when photocopied)."""
+    register_fonts()
+    sheet = StyleSheet1()
+    base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=11.5, alignment=TA_LEFT)
+    sheet.add(base)
+    sheet.add(ParagraphStyle("small", parent=base, fontSize=7.5, leading=9))
+    sheet.add(ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=15, leading=18,
+                             spaceAfter=4))
+    sheet.add(ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=11, leading=14,
+                             spaceBefore=8, spaceAfter=3))
+    sheet.add(ParagraphStyle("h3", parent=base, fontName=FONT_BOLD, fontSize=9.5, leading=12,
+                             spaceBefore=4, spaceAfter=2))
+    sheet.add(ParagraphStyle("cell", parent=base, fontSize=8, leading=9.5))
+    sheet.add(ParagraphStyle("cell_bold", parent=base, fontName=FONT_BOLD, fontSize=8,
+                             leading=9.5))
+    sheet.add(ParagraphStyle("mono", parent=base, fontSize=8.5, leading=10.5))
+    return sheet
+
+
+def escape(text: object) -> str:
+    """Make any value safe inside a Paragraph (which reads a little XML)."""
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def local_time(value: datetime | None, tz: ZoneInfo, fmt: str = "%H:%M") -> str:
+    """An instant in the clinic's time zone; "" for None."""
+    return "" if value is None else value.astimezone(tz).strftime(fmt)
+
+
+def data_table(header: Sequence[str], rows: Sequence[Sequence[Any]],
+               col_widths: Sequence[float] | None = None, *,
+               emphasised_rows: Sequence[int] = ()) -> Table:
+    """A table whose header repeats on every page; emphasis is bold + shading, not colour."""
+    sheet = stylesheet()
+    cell, head = sheet["cell"], sheet["cell_bold"]
+
+    def wrap(value: Any, style: ParagraphStyle) -> Any:
+        return value if isinstance(value, Flowable) else Paragraph(escape(value), style)
+
+    body = [[wrap(h, head) for h in header]]
+    for index, row in enumerate(rows, start=1):
+        style = head if index - 1 in emphasised_rows else cell
+        body.append([wrap(v, style) for v in row])
+    table = Table(body, colWidths=col_widths, repeatRows=1)
+    commands: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.85, 0.85, 0.85)),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]
+    for index in emphasised_rows:
+        commands.append(("BACKGROUND", (0, index + 1), (-1, index + 1),
+                         colors.Color(0.9, 0.9, 0.9)))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """The clinic as printed on documents (settings)."""
+
+    name: str
+    address: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class PageFrame:
+    """What every page of one document repeats."""
+
+    clinic: Clinic
+    title: str
+    identity: str  # e.g. "Ñúñez, José · MRN K0000001 · born 1980-03-14 · session 2026-11-21"
+    draft: bool = False
+
+
+class _NumberedCanvas(Canvas):
+    """Defers the footer until the page count is known ("Page x of y")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 - reportlab API
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self.setFont(FONT, 8)
+            self.drawRightString(PAGE_SIZE[0] - MARGIN, MARGIN - 6 * mm,
+                                 f"Page {self._pageNumber} of {total}")
+            super().showPage()
+        super().save()
+
+
+def _decorate(frame: PageFrame) -> Any:
+    def on_page(canvas: Canvas, _doc: BaseDocTemplate) -> None:
+        width, height = PAGE_SIZE
+        canvas.saveState()
+        top = height - MARGIN
+        canvas.setFont(FONT_BOLD, 10)
+        canvas.drawString(MARGIN, top - 4 * mm, frame.clinic.name)
+        canvas.setFont(FONT, 8)
+        canvas.drawRightString(width - MARGIN, top - 4 * mm, frame.title)
+        canvas.setFont(FONT_BOLD, 9)
+        canvas.drawString(MARGIN, top - 9 * mm, frame.identity)
+        canvas.setLineWidth(0.6)
+        canvas.line(MARGIN, top - 11 * mm, width - MARGIN, top - 11 * mm)
+        canvas.setFont(FONT, 7)
+        footer = " · ".join(p for p in (frame.clinic.address, frame.clinic.phone) if p)
+        canvas.drawString(MARGIN, MARGIN - 6 * mm, footer)
+        if frame.draft:
+            canvas.setFont(FONT_BOLD, 46)
+            canvas.setFillGray(0.82)
+            canvas.translate(width / 2, height / 2)
+            canvas.rotate(45)
+            canvas.drawCentredString(0, 0, DRAFT_TEXT)
+        canvas.restoreState()
+
+    return on_page
+
+
+def render(flowables: Sequence[Flowable], frame: PageFrame) -> bytes:
+    """Lay the flowables out on framed pages and return the PDF bytes."""
+    register_fonts()
+    buffer = BytesIO()
+    doc = BaseDocTemplate(
+        buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN,
+        topMargin=MARGIN + HEADER_HEIGHT, bottomMargin=MARGIN + FOOTER_HEIGHT - 6 * mm,
+        title=f"{frame.title} - {frame.identity}", author=frame.clinic.name,
+        creator="ketalog", invariant=1,
+    )
+    body = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
+                 leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[body], onPage=_decorate(frame))])
+    try:
+        doc.build(list(flowables), canvasmaker=_NumberedCanvas)
+    except Exception as exc:  # reportlab raises plain exceptions for layout failures
+        raise ReportError(f"The document could not be laid out: {exc}") from exc
+    return buffer.getvalue()
+
+
+def write_pdf_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` completely or not at all (temp file, fsync, rename).
+
+    Raises:
+        ReportError: the folder is missing or not writable, or the disk is
+            full; any partial temporary file is removed.
+    """
+    target = Path(path).expanduser()
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise ReportError(f"The folder {folder} does not exist; choose an existing folder.")
+    if target.is_dir():
+        raise ReportError(f"{target} is a folder; give a file name ending in .pdf.")
+    handle, temp_name = None, None
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=".ketalog-", suffix=".pdf.tmp", dir=folder)
+        with os.fdopen(handle, "wb") as out:
+            handle = None
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp_name, target)
+        temp_name = None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ReportError(f"Cannot write {target}: {reason}. Choose another location.") from exc
+    finally:
+        if handle is not None:
+            os.close(handle)
+        if temp_name is not None:
+            Path(temp_name).unlink(missing_ok=True)

@@ -1,0 +1,282 @@
+"""Everything a session view shows, loaded with a handful of Core queries.
+
+Kept apart from the day board so that painting the board at start-up does not
+load the session view's types.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
+
+from ketalog.services.errors import NotFound
+from ketalog.store.models import (
+    AdverseEvent,
+    Base,
+    Course,
+    DoseOrder,
+    DoseVerification,
+    EventFlag,
+    InfusionEvent,
+    Intervention,
+    Note,
+    Patient,
+    ProtocolRecord,
+    ScaleScore,
+    Signature,
+    TreatmentSession,
+    VitalSign,
+)
+
+
+@dataclass(frozen=True)
+class VitalRow:
+    """One reading as the vitals grid and the chart show it."""
+
+    id: int
+    version: int
+    taken_at_utc: datetime
+    systolic_mmhg: int | None
+    diastolic_mmhg: int | None
+    heart_rate_bpm: int | None
+    spo2_percent: int | None
+    resp_rate_per_min: int | None
+    temperature_c: Decimal | None
+    etco2_mmhg: int | None
+    pain_score: int | None
+    alert_codes: tuple[str, ...]
+    action_note: str | None
+    voided: bool
+
+
+@dataclass(frozen=True)
+class DoseOrderView:
+    """The current dose order with its verification."""
+
+    id: int
+    drug: str
+    route: str
+    dosing_mode: str
+    dose_mg_per_kg: Decimal | None
+    rate_mg_per_kg_per_h: Decimal | None
+    device_count: int | None
+    weight_kg: Decimal | None
+    weight_measured_on: date | None
+    weight_basis: str | None
+    concentration_mg_per_ml: Decimal | None
+    bag_volume_ml: Decimal | None
+    duration_min: int | None
+    total_mg: Decimal
+    drug_volume_ml: Decimal | None
+    rate_ml_per_h: Decimal | None
+    working: tuple[str, ...]
+    lot_number: str | None
+    limit_level: str
+    override_reason: str | None
+    prepared_by_name: str
+    verified_by_name: str | None
+    verified_at_utc: datetime | None
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """An infusion event, flag, note or signature, flattened for display."""
+
+    id: int
+    kind: str
+    at_utc: datetime
+    detail: str
+    until_utc: datetime | None = None
+    rate_ml_per_h: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """A scored instrument with its item scores."""
+
+    id: int
+    scale: str
+    taken_at_utc: datetime
+    total: int
+    item_scores: tuple[int, ...]
+    band: str | None
+
+
+@dataclass(frozen=True)
+class InterventionRow:
+    """A drug or action given."""
+
+    id: int
+    drug: str
+    dose: Decimal | None
+    dose_unit: str | None
+    route: str | None
+    given_at_utc: datetime
+    given_by_name: str
+    indication: str | None
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class AdverseEventRow:
+    """An adverse event with onset, resolution and action."""
+
+    id: int
+    kind: str
+    severity: str
+    onset_at_utc: datetime
+    resolved_at_utc: datetime | None
+    description: str | None
+    action_taken: str | None
+
+
+@dataclass(frozen=True)
+class SessionDetail:
+    """Everything the session view shows, loaded in one go."""
+
+    id: int
+    version: int
+    state: str
+    state_reason: str | None
+    chair: str
+    scheduled_at_utc: datetime
+    patient_id: int
+    patient_name: str
+    mrn: str
+    birth_date: date
+    course_id: int
+    indication: str
+    sequence_number: int | None
+    planned_infusions: int
+    protocol_code: str
+    protocol_name: str
+    checked_in_at_utc: datetime | None
+    dose_started_at_utc: datetime | None
+    dose_ended_at_utc: datetime | None
+    ready_to_leave_at_utc: datetime | None
+    discharged_at_utc: datetime | None
+    escort_name: str | None
+    instructions_given: bool
+    identity_confirmed: bool
+    consent_on_file: bool
+    npo_confirmed: bool
+    predose_bp_ack_at_utc: datetime | None
+    dose: DoseOrderView | None
+    infusion_events: tuple[EventRow, ...]
+    vitals: tuple[VitalRow, ...]
+    scores: tuple[ScoreRow, ...]
+    event_flags: tuple[EventRow, ...]
+    interventions: tuple[InterventionRow, ...]
+    adverse_events: tuple[AdverseEventRow, ...]
+    notes: tuple[EventRow, ...]
+    signatures: tuple[EventRow, ...]
+
+
+def open_session(db: Session, session_id: int) -> SessionDetail:
+    """Load one session with all it shows: seven indexed Core queries, no ORM objects.
+
+    Plain table selects skip identity-map and relationship work, which is most
+    of the cost of an ORM load; the view needs values, not entities.
+    """
+    ts, pt, co, pr = (TreatmentSession.__table__, Patient.__table__, Course.__table__,
+                      ProtocolRecord.__table__)
+    head = db.execute(
+        select(ts, pt.c.family_name, pt.c.given_name, pt.c.mrn, pt.c.birth_date,
+               co.c.indication, co.c.planned_infusions,
+               pr.c.code.label("protocol_code"), pr.c.name.label("protocol_name"))
+        .join(pt, pt.c.id == ts.c.patient_id)
+        .join(co, co.c.id == ts.c.course_id)
+        .join(pr, pr.c.id == ts.c.protocol_id)
+        .where(ts.c.id == session_id)
+    ).one_or_none()
+    if head is None:
+        raise NotFound(f"No session with id {session_id}.")
+
+    def rows(model: type[Base], order: str) -> list[Row[Any]]:
+        table = model.__table__
+        return list(db.execute(
+            select(table).where(table.c.session_id == session_id)
+            .order_by(table.c[order], table.c.id)
+        ))
+
+    do, dv = DoseOrder.__table__, DoseVerification.__table__
+    order = db.execute(
+        select(do, dv.c.verifier_name, dv.c.verified_at_utc)
+        .outerjoin(dv, dv.c.dose_order_id == do.c.id)
+        .where(do.c.session_id == session_id, do.c.superseded_at_utc.is_(None))
+        .order_by(do.c.id.desc()).limit(1)
+    ).one_or_none()
+    dose = None
+    if order is not None:
+        dose = DoseOrderView(
+            order.id, order.drug, order.route, order.dosing_mode, order.dose_mg_per_kg,
+            order.rate_mg_per_kg_per_h, order.device_count, order.weight_kg,
+            order.weight_measured_on, order.weight_basis, order.concentration_mg_per_ml,
+            order.bag_volume_ml, order.duration_min, order.total_mg, order.drug_volume_ml,
+            order.rate_ml_per_h, tuple(order.working.splitlines()), order.lot_number,
+            order.limit_level, order.override_reason, order.prepared_by_name,
+            order.verifier_name, order.verified_at_utc,
+        )
+    return SessionDetail(
+        id=head.id, version=head.version, state=head.state, state_reason=head.state_reason,
+        chair=head.chair, scheduled_at_utc=head.scheduled_at_utc, patient_id=head.patient_id,
+        patient_name=f"{head.family_name}, {head.given_name}", mrn=head.mrn,
+        birth_date=head.birth_date, course_id=head.course_id, indication=head.indication,
+        sequence_number=head.sequence_number, planned_infusions=head.planned_infusions,
+        protocol_code=head.protocol_code, protocol_name=head.protocol_name,
+        checked_in_at_utc=head.checked_in_at_utc, dose_started_at_utc=head.dose_started_at_utc,
+        dose_ended_at_utc=head.dose_ended_at_utc,
+        ready_to_leave_at_utc=head.ready_to_leave_at_utc,
+        discharged_at_utc=head.discharged_at_utc, escort_name=head.escort_name,
+        instructions_given=head.instructions_given,
+        identity_confirmed=head.identity_confirmed, consent_on_file=head.consent_on_file,
+        npo_confirmed=head.npo_confirmed, predose_bp_ack_at_utc=head.predose_bp_ack_at_utc,
+        dose=dose,
+        infusion_events=tuple(
+            EventRow(e.id, e.kind, e.occurred_at_utc, e.reason or "",
+                     rate_ml_per_h=e.rate_ml_per_h)
+            for e in rows(InfusionEvent, "occurred_at_utc")
+        ),
+        vitals=tuple(
+            VitalRow(
+                v.id, v.version, v.taken_at_utc, v.systolic_mmhg, v.diastolic_mmhg,
+                v.heart_rate_bpm, v.spo2_percent, v.resp_rate_per_min, v.temperature_c,
+                v.etco2_mmhg, v.pain_score, tuple(c for c in v.alert_codes.split(",") if c),
+                v.action_note, v.voided_at_utc is not None,
+            )
+            for v in rows(VitalSign, "taken_at_utc")
+        ),
+        scores=tuple(
+            ScoreRow(sc.id, sc.scale, sc.taken_at_utc, sc.total,
+                     tuple(json.loads(sc.item_scores_json)), sc.band)
+            for sc in rows(ScaleScore, "taken_at_utc") if sc.voided_at_utc is None
+        ),
+        event_flags=tuple(
+            EventRow(f.id, f.kind, f.onset_at_utc, f.note or "", f.resolved_at_utc)
+            for f in rows(EventFlag, "onset_at_utc")
+        ),
+        interventions=tuple(
+            InterventionRow(i.id, i.drug, i.dose, i.dose_unit, i.route, i.given_at_utc,
+                            i.given_by_name, i.indication, i.outcome)
+            for i in rows(Intervention, "given_at_utc") if i.voided_at_utc is None
+        ),
+        adverse_events=tuple(
+            AdverseEventRow(a.id, a.kind, a.severity, a.onset_at_utc, a.resolved_at_utc,
+                            a.description, a.action_taken)
+            for a in rows(AdverseEvent, "onset_at_utc") if a.voided_at_utc is None
+        ),
+        notes=tuple(
+            EventRow(n.id, n.kind, n.written_at_utc, f"{n.author_name}: {n.text}")
+            for n in rows(Note, "written_at_utc") if n.voided_at_utc is None
+        ),
+        signatures=tuple(
+            EventRow(g.id, g.kind, g.signed_at_utc, f"{g.meaning} ({g.content_sha256[:12]})")
+            for g in rows(Signature, "signed_at_utc")
+        ),
+    )
