@@ -78,6 +78,12 @@ class DemoSummary:
     today_states: dict[str, int] = field(default_factory=dict)
 
 
+def phq9_items(total: int) -> list[int]:
+    """Nine PHQ-9 item scores adding up to ``total`` (item 9, self-harm, kept at 0)."""
+    total = max(0, min(24, total))
+    return [min(3, max(0, total - 3 * i)) for i in range(8)] + [0]
+
+
 def default_dose_inputs(protocol: Protocol) -> dict[str, object]:
     """The protocol's default dosing inputs (weight is added by the service)."""
     if protocol.dosing_mode is DosingMode.DEVICE:
@@ -118,7 +124,8 @@ class _Clinic:
             svc.add_vital_action_note(self.db, self.nurse, saved.vital_id, alert_note,
                                       expected_version=1, clock=clock)
 
-    def run(self, sid: int, protocol: Protocol, start: datetime, until: SessionState) -> None:
+    def run(self, sid: int, protocol: Protocol, start: datetime, until: SessionState,
+            phq9_total: int | None = None) -> None:
         """Play a session from check-in up to ``until`` with the simulated clock."""
         clock = SimClock(start)
         rng = self.rng
@@ -135,6 +142,8 @@ class _Clinic:
             step(SessionAction.CANCEL, reason="Patient unwell with a fever; rebooked.")
             return
         step(SessionAction.CHECK_IN)
+        if phq9_total is not None:
+            svc.record_scale(db, nurse, sid, "phq9", phq9_items(phq9_total), clock=clock)
         for item in svc.CHECKLIST_ITEMS:
             svc.update_checklist(db, nurse, sid, item, True, clock=clock)
         svc.update_discharge_details(
@@ -244,6 +253,8 @@ def build_demo_clinic(
     tz = clinic_timezone(db)
     setup_clock = SimClock(real_now - timedelta(days=60))
     set_setting(db, SYSTEM, CLINIC_NAME, "Riverside Ketamine Clinic")
+    set_setting(db, SYSTEM, "clinic_address", "12 River Road, Springfield")
+    set_setting(db, SYSTEM, "clinic_phone", "+1 555 0100 (after hours: +1 555 0199)")
     users = {
         username: create_user(db, SYSTEM, username=username, full_name=name, role=role,
                               password=password, credentials=creds, clock=setup_clock)
@@ -277,6 +288,9 @@ def build_demo_clinic(
                                     indication=indication, started_on=today - timedelta(days=30),
                                     clock=setup_clock)
         past = rng.randint(0, 5) if index >= len(plan) else rng.randint(0, 3)
+        # a course trajectory: remitter, responder or non-responder
+        phq9_start = rng.randint(15, 24)
+        phq9_drop = rng.choice((4.0, 2.5, 2.5, 0.5))
         first_day = today - timedelta(days=2 * past + rng.randint(1, 3))
         for n in range(past):
             day = first_day + timedelta(days=2 * n)
@@ -287,7 +301,8 @@ def build_demo_clinic(
                                        clock=SimClock(start - timedelta(days=3)))
             until = SessionState.DISCHARGED if day == today - timedelta(days=1) else (
                 SessionState.SIGNED)
-            clinic.run(sid, protocol, start, until)
+            clinic.run(sid, protocol, start, until,
+                       phq9_total=round(phq9_start - phq9_drop * n))
             clinic.summary.sessions += 1
         if index < len(plan):
             chair_index, state, minutes_ago = plan[index]
@@ -299,7 +314,8 @@ def build_demo_clinic(
                                        scheduled_at=start,
                                        clock=SimClock(real_now - timedelta(days=2)))
             if state is not SessionState.SCHEDULED:
-                clinic.run(sid, protocol, min(start, real_now), state)
+                clinic.run(sid, protocol, min(start, real_now), state,
+                           phq9_total=round(phq9_start - phq9_drop * past))
             clinic.summary.sessions += 1
             clinic.summary.today_states[state.value] = (
                 clinic.summary.today_states.get(state.value, 0) + 1

@@ -1,0 +1,298 @@
+"""The plain data each chart document is built from; reports never see a database.
+
+Nothing here reads the clock: a document built twice from the same stored
+data is byte-identical (the reports render in invariant mode).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ketalog.domain.outcomes import CourseOutcome, course_outcome
+from ketalog.reports.base import Clinic
+from ketalog.services.board import day_bounds_utc
+from ketalog.services.errors import NotFound
+from ketalog.services.session_detail import SessionDetail, open_session
+from ketalog.services.settings import clinic_timezone, get_setting
+from ketalog.store.models import (
+    Addendum,
+    Course,
+    DoseOrder,
+    Patient,
+    ProtocolRecord,
+    ScaleScore,
+    Signature,
+    TreatmentSession,
+    User,
+)
+
+CLINIC_ADDRESS = "clinic_address"
+CLINIC_PHONE = "clinic_phone"
+OUTCOME_SCALES = ("phq9", "gad7", "pcl5", "madrs", "pain")
+
+
+class NotEnoughData(NotFound):
+    """The session has too little recorded to summarise (e.g. never checked in)."""
+
+
+def clinic(db: Session) -> Clinic:
+    """The clinic as the documents print it (administrator settings)."""
+    name = get_setting(db, "clinic_name", "ketalog clinic")
+    address = get_setting(db, CLINIC_ADDRESS, "")
+    phone = get_setting(db, CLINIC_PHONE, "")
+    return Clinic(str(name), str(address or ""), str(phone or ""))
+
+
+@dataclass(frozen=True)
+class SignatureBlock:
+    """A signature as printed: who, credentials, when, what it means, over which hash."""
+
+    signer_name: str
+    credentials: str
+    kind: str
+    meaning: str
+    signed_at_utc: datetime
+    content_sha256: str
+
+
+@dataclass(frozen=True)
+class AddendumBlock:
+    """An addendum as printed after the signatures."""
+
+    number: int
+    author_name: str
+    written_at_utc: datetime
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SessionSummaryData:
+    """Everything the chart copy of one session prints."""
+
+    clinic: Clinic
+    tz: ZoneInfo
+    detail: SessionDetail
+    signatures: tuple[SignatureBlock, ...]
+    addenda: tuple[AddendumBlock, ...]
+
+    @property
+    def signed(self) -> bool:
+        """A physician has signed: the DRAFT mark goes."""
+        return any(s.kind == "physician_signature" for s in self.signatures)
+
+
+def _signatures(db: Session, session_id: int) -> tuple[SignatureBlock, ...]:
+    rows = db.execute(
+        select(Signature, User.full_name, User.credentials)
+        .join(User, User.id == Signature.signer_id)
+        .where(Signature.session_id == session_id)
+        .order_by(Signature.signed_at_utc, Signature.id)
+    ).all()
+    return tuple(SignatureBlock(name, creds, s.kind, s.meaning, s.signed_at_utc,
+                                s.content_sha256) for s, name, creds in rows)
+
+
+def _addenda(db: Session, session_id: int) -> tuple[AddendumBlock, ...]:
+    rows = db.execute(
+        select(Addendum, User.full_name)
+        .join(User, User.id == Addendum.author_id)
+        .where(Addendum.session_id == session_id)
+        .order_by(Addendum.written_at_utc, Addendum.id)
+    ).all()
+    return tuple(AddendumBlock(n, name, a.written_at_utc, a.reason, a.text)
+                 for n, (a, name) in enumerate(rows, start=1))
+
+
+def session_summary_data(db: Session, session_id: int) -> SessionSummaryData:
+    """The chart copy's data; refuses a session never checked in (nothing to summarise)."""
+    detail = open_session(db, session_id)
+    if detail.checked_in_at_utc is None and detail.state != "cancelled":
+        raise NotEnoughData(
+            f"Session {session_id} has not started (the patient was never checked in); "
+            "there is nothing to summarise yet."
+        )
+    return SessionSummaryData(clinic(db), clinic_timezone(db), detail,
+                              _signatures(db, session_id), _addenda(db, session_id))
+
+
+@dataclass(frozen=True)
+class CourseSessionLine:
+    """One session of a course as progress lists and the course report show it."""
+
+    session_id: int
+    number: int | None
+    scheduled_at_utc: datetime
+    state: str
+    total_mg: Decimal | None
+    dose_mg_per_kg: Decimal | None
+    scores: dict[str, int]  # scale code -> total recorded at that session
+
+
+@dataclass(frozen=True)
+class VisitReportData:
+    """The take-home report: what was given, how it went, what next."""
+
+    clinic: Clinic
+    tz: ZoneInfo
+    detail: SessionDetail
+    next_appointment_utc: datetime | None
+    course: tuple[CourseSessionLine, ...]
+
+
+def _course_lines(db: Session, course_id: int) -> tuple[CourseSessionLine, ...]:
+    sessions = db.execute(
+        select(TreatmentSession.id, TreatmentSession.sequence_number,
+               TreatmentSession.scheduled_at_utc, TreatmentSession.state)
+        .where(TreatmentSession.course_id == course_id)
+        .order_by(TreatmentSession.scheduled_at_utc, TreatmentSession.id)
+    ).all()
+    ids = [s.id for s in sessions]
+    doses = {
+        row.session_id: (row.total_mg, row.dose_mg_per_kg)
+        for row in db.execute(
+            select(DoseOrder.session_id, DoseOrder.total_mg, DoseOrder.dose_mg_per_kg)
+            .where(DoseOrder.session_id.in_(ids), DoseOrder.superseded_at_utc.is_(None))
+        )
+    }
+    scores: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for row in db.execute(
+        select(ScaleScore.session_id, ScaleScore.scale, ScaleScore.total)
+        .where(ScaleScore.session_id.in_(ids), ScaleScore.scale.in_(OUTCOME_SCALES),
+               ScaleScore.voided_at_utc.is_(None))
+        .order_by(ScaleScore.taken_at_utc, ScaleScore.id)
+    ):
+        if row.session_id is not None:
+            scores[row.session_id].setdefault(row.scale, row.total)  # first score of the visit
+    return tuple(
+        CourseSessionLine(s.id, s.sequence_number, s.scheduled_at_utc, s.state,
+                          *doses.get(s.id, (None, None)), scores[s.id])
+        for s in sessions
+    )
+
+
+def visit_report_data(db: Session, session_id: int) -> VisitReportData:
+    """The patient's take-home report for one visit."""
+    summary = session_summary_data(db, session_id)
+    detail = summary.detail
+    lines = _course_lines(db, detail.course_id)
+    upcoming = [line.scheduled_at_utc for line in lines
+                if line.scheduled_at_utc > detail.scheduled_at_utc and line.state == "scheduled"]
+    return VisitReportData(summary.clinic, summary.tz, detail,
+                           min(upcoming) if upcoming else None, lines)
+
+
+@dataclass(frozen=True)
+class DayLogRow:
+    """One session of the day log."""
+
+    session_id: int
+    chair: str
+    scheduled_at_utc: datetime
+    patient_name: str
+    mrn: str
+    protocol_name: str
+    total_mg: Decimal | None
+    dose_started_at_utc: datetime | None
+    dose_ended_at_utc: datetime | None
+    alert_count: int
+    discharged_at_utc: datetime | None
+    state: str
+    signed: bool
+
+
+@dataclass(frozen=True)
+class DayLogData:
+    """Every session of one clinic day."""
+
+    clinic: Clinic
+    tz: ZoneInfo
+    day: date
+    rows: tuple[DayLogRow, ...]
+
+
+def day_log_data(db: Session, day: date) -> DayLogData:
+    """The day's sessions across chairs with dose, times, alerts and signature state."""
+    from sqlalchemy import func
+
+    from ketalog.store.models import VitalSign
+
+    tz = clinic_timezone(db)
+    start, end = day_bounds_utc(day, tz)
+    sessions = db.execute(
+        select(TreatmentSession, Patient.family_name, Patient.given_name, Patient.mrn,
+               ProtocolRecord.name)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .join(ProtocolRecord, ProtocolRecord.id == TreatmentSession.protocol_id)
+        .where(TreatmentSession.scheduled_at_utc >= start,
+               TreatmentSession.scheduled_at_utc < end)
+        .order_by(TreatmentSession.chair, TreatmentSession.scheduled_at_utc,
+                  TreatmentSession.id)
+    ).all()
+    ids = [row[0].id for row in sessions]
+    doses = dict(db.execute(
+        select(DoseOrder.session_id, DoseOrder.total_mg)
+        .where(DoseOrder.session_id.in_(ids), DoseOrder.superseded_at_utc.is_(None))
+    ).all())
+    alerts = dict(db.execute(
+        select(VitalSign.session_id, func.count())
+        .where(VitalSign.session_id.in_(ids), VitalSign.alert_codes != "",
+               VitalSign.voided_at_utc.is_(None))
+        .group_by(VitalSign.session_id)
+    ).all())
+    rows = tuple(
+        DayLogRow(s.id, s.chair, s.scheduled_at_utc, f"{family}, {given}", mrn, protocol,
+                  doses.get(s.id), s.dose_started_at_utc, s.dose_ended_at_utc,
+                  int(alerts.get(s.id, 0)), s.discharged_at_utc, s.state, s.state == "signed")
+        for s, family, given, mrn, protocol in sessions
+    )
+    return DayLogData(clinic(db), tz, day, rows)
+
+
+@dataclass(frozen=True)
+class CourseReportData:
+    """A course with every session's dose and outcome scores, and the outcome so far."""
+
+    clinic: Clinic
+    tz: ZoneInfo
+    course_id: int
+    patient_name: str
+    mrn: str
+    birth_date: date
+    indication: str
+    protocol_name: str
+    planned_infusions: int
+    status: str
+    sessions: tuple[CourseSessionLine, ...]
+    outcomes: dict[str, CourseOutcome]  # scale code -> outcome, for scales recorded
+
+
+def course_report_data(db: Session, course_id: int) -> CourseReportData:
+    """The course report's data, with response and remission judged by the domain."""
+    row = db.execute(
+        select(Course, Patient, ProtocolRecord.name)
+        .join(Patient, Patient.id == Course.patient_id)
+        .join(ProtocolRecord, ProtocolRecord.id == Course.protocol_id)
+        .where(Course.id == course_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"No course with id {course_id}.")
+    course, patient, protocol_name = row
+    lines = _course_lines(db, course_id)
+    outcomes = {}
+    for scale in OUTCOME_SCALES:
+        series = [line.scores[scale] for line in lines if scale in line.scores]
+        if series:
+            outcomes[scale] = course_outcome(scale, series)
+    return CourseReportData(
+        clinic(db), clinic_timezone(db), course.id,
+        f"{patient.family_name}, {patient.given_name}", patient.mrn, patient.birth_date,
+        course.indication, protocol_name, course.planned_infusions, course.status, lines,
+        outcomes,
+    )
