@@ -11,14 +11,14 @@ RULES = {
     "ketalog.domain": ("PySide6", "sqlalchemy", "ketalog.store", "ketalog.services",
                        "ketalog.ui", "reportlab"),
     "ketalog.store": ("PySide6", "ketalog.services", "ketalog.ui", "reportlab"),
-    "ketalog.services": ("PySide6", "ketalog.ui"),
+    "ketalog.services": ("PySide6", "ketalog.ui", "reportlab"),
     "ketalog.cli": ("PySide6", "reportlab", "alembic"),
 }
 MODULES = {
     "ketalog.domain": ["dosing", "vitals", "scales", "session_state", "protocols", "values"],
     "ketalog.store": ["models", "engine", "migrate", "types"],
-    "ketalog.services": ["sessions", "board", "session_detail", "patients", "protocols", "demo", "database",
-                         "audit", "settings", "users", "signing"],
+    "ketalog.services": ["sessions", "board", "session_detail", "patients", "protocols",
+                         "demo", "database", "audit", "settings", "users", "signing"],
     "ketalog.cli": [""],
 }
 
