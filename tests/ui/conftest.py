@@ -6,9 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +21,7 @@ from ketalog.services.context import Actor
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
+from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.ui.context import DraftStore, SessionController, UiContext
 from tests.conftest import FakeClock
 
@@ -46,6 +50,18 @@ class Chair:
 
     def db(self) -> Session:
         return self.factory()
+
+    def stored(self) -> SessionDetail:
+        """The session as the database holds it now."""
+        with self.factory() as db:
+            return open_session(db, self.session_id)
+
+    def cancel(self, reason: str = "patient unwell") -> None:
+        """Check in, then cancel with a reason (entries are refused afterwards)."""
+        self.to("checked_in")
+        with self.factory() as db:
+            svc.change_state(db, NURSE, self.session_id, SessionAction.CANCEL, reason=reason,
+                             clock=self.clock)
 
     def to(self, target: str) -> None:
         """Advance the session through legal moves up to ``target``."""
@@ -107,3 +123,17 @@ def chair(tmp_path: Path) -> Iterator[Chair]:
     ctx = UiContext(factory, ZoneInfo("UTC"), lambda: actor[0], clock)
     yield Chair(engine, factory, clock, ctx, DraftStore(), sid, actor)
     engine.dispose()
+
+
+P = TypeVar("P", bound=QWidget)
+
+
+def open_panel(chair: Chair, qtbot: QtBot, panel_type: type[P], *,
+               drafts: bool = False) -> tuple[P, SessionController]:
+    """Show a panel on the chair's session, loaded, as the session page would."""
+    controller = chair.controller()
+    panel = panel_type(controller, chair.drafts) if drafts else panel_type(controller)  # type: ignore[call-arg]
+    qtbot.addWidget(panel)
+    panel.show()
+    controller.reload()
+    return panel, controller

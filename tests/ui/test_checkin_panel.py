@@ -6,25 +6,15 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from ketalog.services import sessions as svc
-from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.checkin_panel import CheckInPanel
 from ketalog.ui.panels.infusion_panel import InfusionPanel
-from tests.ui.conftest import BASELINE, NURSE, Chair
+from tests.ui.conftest import BASELINE, NURSE, Chair, open_panel
 
 
 def _panel(chair: Chair, qtbot: QtBot) -> tuple[CheckInPanel, SessionController]:
-    controller = chair.controller()
-    panel = CheckInPanel(controller)
-    qtbot.addWidget(panel)
-    panel.show()
-    controller.reload()
-    return panel, controller
+    return open_panel(chair, qtbot, CheckInPanel)
 
-
-def _stored(chair: Chair) -> SessionDetail:
-    with chair.db() as db:
-        return open_session(db, chair.session_id)
 
 
 def test_check_in_then_each_tick_is_stored_at_once(chair: Chair, qtbot: QtBot) -> None:
@@ -34,20 +24,20 @@ def test_check_in_then_each_tick_is_stored_at_once(chair: Chair, qtbot: QtBot) -
 
     qtbot.mouseClick(panel.check_in_button, Qt.MouseButton.LeftButton)
 
-    assert _stored(chair).state == "checked_in"
+    assert chair.stored().state == "checked_in"
     assert "Checked in at 09:00" in panel.status_label.text()
     assert not panel.check_in_button.isVisible()
     identity = panel.checks["identity_confirmed"]
     assert identity.isEnabled()
     qtbot.mouseClick(identity, Qt.MouseButton.LeftButton)
-    assert _stored(chair).identity_confirmed
+    assert chair.stored().identity_confirmed
     qtbot.mouseClick(panel.checks["npo_confirmed"], Qt.MouseButton.LeftButton)
-    stored = _stored(chair)
+    stored = chair.stored()
     assert stored.npo_confirmed and not stored.consent_on_file
     assert "Consent on file" in panel.checklist_hint.text()
 
     qtbot.mouseClick(identity, Qt.MouseButton.LeftButton)  # untick: also stored at once
-    assert not _stored(chair).identity_confirmed
+    assert not chair.stored().identity_confirmed
     assert not identity.isChecked()
 
 
@@ -55,9 +45,9 @@ def test_escort_name_is_saved_on_enter(chair: Chair, qtbot: QtBot) -> None:
     chair.to("checked_in")
     panel, _ = _panel(chair, qtbot)
     qtbot.keyClicks(panel.escort_edit, "Maria Lopez (wife)")
-    assert _stored(chair).escort_name is None  # not before Enter
+    assert chair.stored().escort_name is None  # not before Enter
     qtbot.keyClick(panel.escort_edit, Qt.Key.Key_Return)
-    assert _stored(chair).escort_name == "Maria Lopez (wife)"
+    assert chair.stored().escort_name == "Maria Lopez (wife)"
     assert panel.escort_edit.text() == "Maria Lopez (wife)"
     assert "Escort named" not in panel.checklist_hint.text()
 
@@ -111,17 +101,17 @@ def test_high_predose_bp_needs_a_physician_before_start(chair: Chair, qtbot: QtB
 
     qtbot.mouseClick(panel.acknowledge_button, Qt.MouseButton.LeftButton)  # no name yet
     assert "physician's name" in panel.message.text()
-    assert _stored(chair).predose_bp_ack_at_utc is None
+    assert chair.stored().predose_bp_ack_at_utc is None
 
     qtbot.keyClicks(panel.physician_edit, "Ada Lindqvist")
     qtbot.keyClick(panel.physician_edit, Qt.Key.Key_Return)
 
-    assert _stored(chair).predose_bp_ack_at_utc is not None
+    assert chair.stored().predose_bp_ack_at_utc is not None
     assert not panel.bp_banner.isVisible()
     assert panel.bp_ok_label.isVisible() and "✓" in panel.bp_ok_label.text()
     assert infusion.start_button.isEnabled()
     qtbot.mouseClick(infusion.start_button, Qt.MouseButton.LeftButton)
-    assert _stored(chair).state == "infusing"
+    assert chair.stored().state == "infusing"
 
 
 def test_normal_baseline_shows_no_banner(chair: Chair, qtbot: QtBot) -> None:
@@ -135,11 +125,11 @@ def test_cancel_needs_a_reason(chair: Chair, qtbot: QtBot) -> None:
     assert panel.cancel_box.isVisible()
     qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
     assert "Give a reason for cancelling" in panel.message.text()
-    assert _stored(chair).state == "scheduled"
+    assert chair.stored().state == "scheduled"
 
     qtbot.keyClicks(panel.cancel_reason, "Patient unwell, rebooked")
     qtbot.keyClick(panel.cancel_reason, Qt.Key.Key_Return)
-    stored = _stored(chair)
+    stored = chair.stored()
     assert stored.state == "cancelled" and stored.state_reason == "Patient unwell, rebooked"
     assert not panel.cancel_box.isVisible()
     assert not panel.check_in_button.isVisible()
@@ -152,7 +142,7 @@ def test_keyboard_alone_walks_the_checklist(chair: Chair, qtbot: QtBot) -> None:
     panel.setFocus()  # what Alt+1 on the session page does
     qtbot.waitUntil(panel.check_in_button.hasFocus)
     qtbot.keyClick(panel.check_in_button, Qt.Key.Key_Space)
-    assert _stored(chair).state == "checked_in"
+    assert chair.stored().state == "checked_in"
     for item in ("identity_confirmed", "consent_on_file", "npo_confirmed"):
         box = panel.checks[item]
         assert box.hasFocus(), item
@@ -160,7 +150,7 @@ def test_keyboard_alone_walks_the_checklist(chair: Chair, qtbot: QtBot) -> None:
     assert panel.escort_edit.hasFocus()
     qtbot.keyClicks(panel.escort_edit, "Maria Lopez")
     qtbot.keyClick(panel.escort_edit, Qt.Key.Key_Tab)  # leaving the field saves too
-    stored = _stored(chair)
+    stored = chair.stored()
     assert (stored.identity_confirmed, stored.consent_on_file, stored.npo_confirmed) == (
         True, True, True)
     assert stored.escort_name == "Maria Lopez"

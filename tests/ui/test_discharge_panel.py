@@ -173,17 +173,3 @@ def test_begin_recovery_after_a_stopped_infusion(chair: Chair, qtbot: QtBot) -> 
     qtbot.mouseClick(panel.begin_recovery_button, Qt.MouseButton.LeftButton)
     assert _stored(chair).state == "recovering"
     assert panel.begin_recovery_button.isHidden()
-
-
-def test_entry_disabled_on_a_cancelled_session(chair: Chair, qtbot: QtBot) -> None:
-    chair.to("checked_in")
-    with chair.db() as db:
-        svc.change_state(db, NURSE, chair.session_id, SessionAction.CANCEL,
-                         reason="patient unwell", clock=chair.clock)
-    controller = chair.controller()
-    panel = DischargePanel(controller, chair.drafts)
-    qtbot.addWidget(panel)
-    panel.show()
-    controller.reload()
-    assert not panel.entry_area.isEnabled()
-    assert panel.entry_message.isVisible() and "cancelled" in panel.entry_message.text()

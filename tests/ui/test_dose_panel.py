@@ -13,16 +13,11 @@ from ketalog.services.session_detail import DoseOrderView, open_session
 from ketalog.store.models import DoseOrder, TreatmentSession
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.dose_panel import DosePanel
-from tests.ui.conftest import NURSE, Chair
+from tests.ui.conftest import NURSE, Chair, open_panel
 
 
 def _panel(chair: Chair, qtbot: QtBot) -> tuple[DosePanel, SessionController]:
-    controller = chair.controller()
-    panel = DosePanel(controller)
-    qtbot.addWidget(panel)
-    panel.show()
-    controller.reload()
-    return panel, controller
+    return open_panel(chair, qtbot, DosePanel)
 
 
 def _retype(qtbot: QtBot, edit: QLineEdit, text: str) -> None:

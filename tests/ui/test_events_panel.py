@@ -10,8 +10,6 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.store.models import AdverseEvent, EventFlag, Intervention
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.events_panel import (
@@ -21,7 +19,7 @@ from ketalog.ui.panels.events_panel import (
     InterventionsTableModel,
     parse_clock_time,
 )
-from tests.ui.conftest import NURSE, Chair
+from tests.ui.conftest import Chair
 
 
 def _open(chair: Chair, qtbot: QtBot, state: str = "infusing"
@@ -169,19 +167,6 @@ def test_intervention_draft_survives_a_new_panel(chair: Chair, qtbot: QtBot) -> 
     assert again.dose.text() == "0.5"
     assert again.indication.text() == "agitation"
 
-
-def test_entry_disabled_on_a_cancelled_session(chair: Chair, qtbot: QtBot) -> None:
-    chair.to("checked_in")
-    with chair.db() as db:
-        svc.change_state(db, NURSE, chair.session_id, SessionAction.CANCEL,
-                         reason="patient unwell", clock=chair.clock)
-    controller = chair.controller()
-    panel = EventsPanel(controller, chair.drafts)
-    qtbot.addWidget(panel)
-    panel.show()
-    controller.reload()
-    assert not panel.entry_area.isEnabled()
-    assert panel.entry_message.isVisible() and "cancelled" in panel.entry_message.text()
 
 
 def test_parse_clock_time() -> None:

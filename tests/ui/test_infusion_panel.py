@@ -8,25 +8,15 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from ketalog.services import sessions as svc
-from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.dose_panel import DosePanel
 from ketalog.ui.panels.infusion_panel import TICK_MS, InfusionPanel, mmss
-from tests.ui.conftest import BASELINE, NURSE, Chair
+from tests.ui.conftest import BASELINE, NURSE, Chair, open_panel
 
 
 def _panel(chair: Chair, qtbot: QtBot) -> tuple[InfusionPanel, SessionController]:
-    controller = chair.controller()
-    panel = InfusionPanel(controller)
-    qtbot.addWidget(panel)
-    panel.show()
-    controller.reload()
-    return panel, controller
+    return open_panel(chair, qtbot, InfusionPanel)
 
-
-def _stored(chair: Chair) -> SessionDetail:
-    with chair.db() as db:
-        return open_session(db, chair.session_id)
 
 
 def test_start_waits_for_verification_and_baseline_vitals(chair: Chair, qtbot: QtBot) -> None:
@@ -62,7 +52,7 @@ def test_start_waits_for_verification_and_baseline_vitals(chair: Chair, qtbot: Q
     assert not panel.start_reasons.isVisible()
 
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
-    stored = _stored(chair)
+    stored = chair.stored()
     assert stored.state == "infusing"
     assert [e.kind for e in stored.infusion_events] == ["start"]
     assert not panel.start_button.isVisible()
@@ -75,11 +65,11 @@ def test_pause_needs_a_reason_which_is_stored(chair: Chair, qtbot: QtBot) -> Non
     chair.clock.advance(5)
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
     assert "Give a reason for pausing" in panel.message.text()
-    assert _stored(chair).state == "infusing"
+    assert chair.stored().state == "infusing"
 
     qtbot.keyClicks(panel.reason_edit, "BP 186/112, physician notified")
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
-    stored = _stored(chair)
+    stored = chair.stored()
     assert stored.state == "paused"
     pause = stored.infusion_events[-1]
     assert (pause.kind, pause.detail) == ("pause", "BP 186/112, physician notified")
@@ -93,7 +83,7 @@ def test_pause_needs_a_reason_which_is_stored(chair: Chair, qtbot: QtBot) -> Non
     assert panel.delivered_label.text() == "5.0 mg"
 
     qtbot.mouseClick(panel.resume_button, Qt.MouseButton.LeftButton)
-    assert _stored(chair).state == "infusing"
+    assert chair.stored().state == "infusing"
 
 
 def test_timer_shows_delivered_and_remaining_from_the_clock(chair: Chair, qtbot: QtBot) -> None:
@@ -123,7 +113,7 @@ def test_timer_shows_delivered_and_remaining_from_the_clock(chair: Chair, qtbot:
     assert "Planned end reached" in panel.end_hint.text()
 
     qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
-    assert _stored(chair).state == "recovering"
+    assert chair.stored().state == "recovering"
     assert not panel.stop_button.isVisible()
     assert panel.end_hint.text() == ""
 
@@ -145,7 +135,7 @@ def test_rate_change_is_stored_with_its_reason(chair: Chair, qtbot: QtBot) -> No
 
     qtbot.keyClicks(panel.reason_edit, "Nausea")
     qtbot.mouseClick(panel.rate_button, Qt.MouseButton.LeftButton)
-    event = _stored(chair).infusion_events[-1]
+    event = chair.stored().infusion_events[-1]
     assert (event.kind, event.rate_ml_per_h, event.detail) == ("rate_change", Decimal(100),
                                                                "Nausea")
     assert panel.rate_label.text() == "Rate: 100 mL/h"
@@ -162,11 +152,11 @@ def test_stop_early_needs_a_reason(chair: Chair, qtbot: QtBot) -> None:
     chair.clock.advance(12)
     qtbot.mouseClick(panel.stop_early_button, Qt.MouseButton.LeftButton)
     assert "Give a reason for stopping the infusion early" in panel.message.text()
-    assert _stored(chair).state == "infusing"
+    assert chair.stored().state == "infusing"
 
     qtbot.keyClicks(panel.reason_edit, "Emergence reaction")
     qtbot.mouseClick(panel.stop_early_button, Qt.MouseButton.LeftButton)
-    stored = _stored(chair)
+    stored = chair.stored()
     assert stored.state == "stopped_early" and stored.state_reason == "Emergence reaction"
     assert "Stopped at 09:15 (Emergence reaction)" in panel.state_label.text()
     assert panel.delivered_label.text() == "12.0 mg"

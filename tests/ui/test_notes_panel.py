@@ -103,23 +103,6 @@ def test_draft_note_survives_another_session_and_coming_back(
     assert chair.drafts.get(other, NotesPanel.DRAFT_FORM)["text"] == "Other chair"
 
 
-def test_entry_disabled_on_a_cancelled_session(chair: Chair, qtbot: QtBot) -> None:
-    chair.to("checked_in")
-    with chair.db() as db:
-        svc.change_state(db, NURSE, chair.session_id, SessionAction.CANCEL,
-                         reason="patient unwell", clock=chair.clock)
-    controller = chair.controller()
-    panel = NotesPanel(controller, chair.drafts)
-    qtbot.addWidget(panel)
-    panel.show()
-    controller.reload()
-    assert not panel.entry_area.isEnabled()
-    assert not panel.text.isEnabled()
-    assert panel.entry_message.isVisible()
-    assert panel.entry_message.text() == (
-        "⚠ Entries cannot be recorded on a cancelled session; "
-        "schedule a new session if the patient is to be treated.")
-
 
 def test_split_note() -> None:
     assert split_note("Nora Reyes, RN: BP fine: 120/80") == ("Nora Reyes, RN", "BP fine: 120/80")

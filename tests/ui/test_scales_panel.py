@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from ketalog.domain.session_state import SessionAction
 from ketalog.services import sessions as svc
 from ketalog.store.models import ScaleScore
 from ketalog.ui.context import SessionController
@@ -145,31 +143,3 @@ def test_cadss_draft_survives_a_session_switch(chair: Chair, qtbot: QtBot) -> No
     controller.session_id = first
     controller.reload()
     assert panel.cadss_form.values() == [1, 2, 3, None, None, None]
-
-
-def test_entry_disabled_on_a_cancelled_session(chair: Chair, qtbot: QtBot) -> None:
-    chair.to("checked_in")
-    with chair.db() as db:
-        svc.change_state(db, NURSE, chair.session_id, SessionAction.CANCEL,
-                         reason="patient unwell", clock=chair.clock)
-    controller = chair.controller()
-    panel = ScalesPanel(controller, chair.drafts)
-    qtbot.addWidget(panel)
-    panel.show()
-    controller.reload()
-    assert not panel.entry_area.isEnabled()
-    assert panel.entry_message.isVisible()
-    assert "cancelled" in panel.entry_message.text().lower()
-    assert panel.entry_message.text().startswith("⚠")
-
-
-@pytest.mark.parametrize("state", ["checked_in", "discharged"])
-def test_scores_model_passes_the_model_tester(chair: Chair, qtbot: QtBot, qtmodeltester,  # type: ignore[no-untyped-def]
-                                              state: str) -> None:
-    panel, _ = _open(chair, qtbot, state)
-    qtbot.mouseClick(panel.moaas.buttons[5], Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(panel.ratings["anxiety"].buttons[2], Qt.MouseButton.LeftButton)
-    model = panel.scores_model
-    qtmodeltester.check(model)
-    rows = {model.index(r, ScoresTableModel.SCALE).data() for r in range(model.rowCount())}
-    assert {"MOAA/S", "Anxiety"} <= rows
