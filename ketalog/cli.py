@@ -54,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     sessions.add_argument("--date", type=_iso_date, default=None, metavar="YYYY-MM-DD",
                           help="the clinic day (default: today in the clinic's time zone)")
     sessions.add_argument("--json", action="store_true", help="print a JSON list")
+    pdf = sub.add_parser("pdf", help="write a chart document as PDF")
+    pdf.add_argument("document", choices=["session", "visit", "day", "course"],
+                     help="session summary, patient visit report, day log or course report")
+    pdf.add_argument("key", metavar="ID_OR_DATE",
+                     help="session id (session, visit), course id (course) or YYYY-MM-DD (day)")
+    pdf.add_argument("-o", "--output", required=True, metavar="FILE",
+                     help="the PDF file to write (written completely or not at all)")
     db = sub.add_parser("db", help="database schema commands")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="create or upgrade the schema (a SQLite file is "
@@ -162,6 +169,44 @@ def cmd_db(args: argparse.Namespace) -> int:
     raise CommandError(f"{where} {messages[status.state]}.")
 
 
+def cmd_pdf(args: argparse.Namespace) -> int:
+    """Write one document; a failure leaves no file behind."""
+    from pathlib import Path
+
+    from ketalog.reports.base import ReportError, write_pdf_atomic
+    from ketalog.services.pdf import produce_pdf
+
+    key: int | date
+    if args.document == "day":
+        try:
+            key = date.fromisoformat(args.key)
+        except ValueError:
+            raise CommandError(f"'{args.key}' is not a date; use YYYY-MM-DD.") from None
+    else:
+        try:
+            key = int(args.key)
+        except ValueError:
+            raise CommandError(f"'{args.key}' is not an id; give the number shown by "
+                               "'ketalog sessions'.") from None
+    output = Path(args.output)
+    if output.parent != Path("") and not output.expanduser().parent.is_dir():
+        raise CommandError(f"The folder {output.parent} does not exist; nothing was written.")
+    engine, factory = _open(args.database_url)
+    try:
+        with factory() as db:
+            data = produce_pdf(db, args.document, key)
+    except ReportError as exc:
+        raise CommandError(str(exc)) from exc
+    finally:
+        engine.dispose()
+    try:
+        write_pdf_atomic(output, data)
+    except ReportError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"Wrote {output} ({len(data) // 1024 + 1} KiB).")
+    return EXIT_OK
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     """Start the application window."""
     from ketalog.app import run_gui
@@ -169,7 +214,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run_gui(args.database_url)
 
 
-COMMANDS = {"demo": cmd_demo, "sessions": cmd_sessions, "db": cmd_db, "gui": cmd_gui}
+COMMANDS = {"demo": cmd_demo, "sessions": cmd_sessions, "db": cmd_db, "gui": cmd_gui,
+            "pdf": cmd_pdf}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

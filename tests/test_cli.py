@@ -109,3 +109,67 @@ def test_console_script_runs_in_a_subprocess(demo_url: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)) == 10
+
+
+def _session_ids(url: str, capsys: pytest.CaptureFixture[str]) -> dict[str, int]:
+    capsys.readouterr()
+    assert main(["--database-url", url, "sessions", "--date", _today(url), "--json"]) == 0
+    return {r["state"]: r["id"] for r in json.loads(capsys.readouterr().out)}
+
+
+def test_pdf_documents_are_written(demo_url: str, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    ids = _session_ids(demo_url, capsys)
+    for args in (["session", str(ids["signed"])], ["visit", str(ids["discharged"])],
+                 ["day", _today(demo_url)], ["course", "1"]):
+        target = tmp_path / f"{args[0]}.pdf"
+        assert main(["--database-url", demo_url, "pdf", *args, "-o", str(target)]) == 0
+        assert "Wrote" in capsys.readouterr().out
+        text = PdfReader(BytesIO(target.read_bytes())).pages[0].extract_text()
+        assert "Riverside Ketamine Clinic" in text
+    assert list(tmp_path.glob(".ketalog-*")) == []  # no temporary files left
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["session", "999999"], "No session with id 999999"),
+    (["course", "424242"], "No course with id 424242"),
+    (["day", "21/11/2026"], "is not a date"),
+    (["session", "abc"], "is not an id"),
+])
+def test_pdf_refusals_leave_no_file(demo_url: str, tmp_path: Path, args: list[str],
+                                    expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "out.pdf"
+    assert main(["--database-url", demo_url, "pdf", *args, "-o", str(target)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert expected in err and len(err.splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pdf_of_a_session_not_started_is_refused(
+    demo_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scheduled = _session_ids(demo_url, capsys)["scheduled"]
+    target = tmp_path / "out.pdf"
+    assert main(["--database-url", demo_url, "pdf", "session", str(scheduled),
+                 "-o", str(target)]) == 1
+    assert "nothing to summarise" in capsys.readouterr().err
+    assert not target.exists()
+
+
+def test_pdf_unwritable_paths_are_refused(demo_url: str, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    ids = _session_ids(demo_url, capsys)
+    missing = tmp_path / "no-such-folder" / "x.pdf"
+    assert main(["--database-url", demo_url, "pdf", "session", str(ids["signed"]),
+                 "-o", str(missing)]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    assert main(["--database-url", demo_url, "pdf", "session", str(ids["signed"]),
+                 "-o", str(folder)]) == 1
+    assert "is a folder" in capsys.readouterr().err
+    assert list(folder.iterdir()) == []

@@ -37,6 +37,14 @@ class SessionState(StrEnum):
     STOPPED_EARLY = "stopped_early"
 
 
+#: Session states in life-cycle order, as people say them on screen and paper.
+STATE_LABELS: Final[Mapping[str, str]] = {
+    "scheduled": "Scheduled", "checked_in": "Checked in", "infusing": "Infusing",
+    "paused": "Paused", "recovering": "Recovering", "stopped_early": "Stopped early",
+    "discharged": "Discharged", "signed": "Signed", "cancelled": "Cancelled",
+}
+
+
 class SessionAction(StrEnum):
     """Something a user does that moves a session to another state."""
 

@@ -12,15 +12,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QFont
 
 from ketalog.domain.infusion import duration_text
+from ketalog.domain.session_state import STATE_LABELS
 from ketalog.services.board import BoardRow
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT
 
 Index = QModelIndex | QPersistentModelIndex
-STATE_LABELS = {
-    "scheduled": "Scheduled", "checked_in": "Checked in", "infusing": "Infusing",
-    "paused": "Paused", "recovering": "Recovering", "discharged": "Discharged",
-    "signed": "Signed", "cancelled": "Cancelled", "stopped_early": "Stopped early",
-}
 
 
 _ROLES_USED = frozenset({

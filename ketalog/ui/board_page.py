@@ -45,6 +45,7 @@ class BoardPage(QWidget):
     """Date picker, the board table and the button to schedule a session."""
 
     open_session = Signal(int)
+    day_log_requested = Signal(object)  # date
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,9 +67,13 @@ class BoardPage(QWidget):
         today_button.clicked.connect(self.go_today)
         self.schedule_button = QPushButton(self.tr("New session... (Ctrl+N)"))
         self.schedule_button.clicked.connect(self.schedule)
+        self.day_log_button = QPushButton(self.tr("Day log... (Ctrl+P)"))
+        self.day_log_button.clicked.connect(
+            lambda: self.day_log_requested.emit(self.selected_day()))
         bar = QHBoxLayout()
         bar.addWidget(self.heading, 1)
-        for widget in (previous_day, self.day, next_day, today_button, self.schedule_button):
+        for widget in (previous_day, self.day, next_day, today_button, self.schedule_button,
+                       self.day_log_button):
             bar.addWidget(widget)
 
         self.table = BoardTable()

@@ -40,6 +40,8 @@ SHORTCUTS = (
     ("Alt+1 ... Alt+7", "Check-in, Dose, Infusion, Scales, Events, Discharge, Notes"),
     ("Ctrl+D", "Discharge (the reasons are shown when it is not yet allowed)"),
     ("Ctrl+Enter", "Add the note being written"),
+    ("Ctrl+P", "Chart summary (session) / day log (board): preview, save, print"),
+    ("Ctrl+Shift+P", "Visit report for the patient (session)"),
     ("F5", "Refresh now"),
     ("F1", "This list"),
 )
@@ -96,6 +98,11 @@ class MainWindow(QMainWindow):
 
         self.board = BoardPage(self.ctx)
         self.board.open_session.connect(self.open_session)
+        from ketalog.ui.documents import DocumentButtons
+
+        self.documents = DocumentButtons(self.ctx, self)
+        self.documents.failed.connect(self._document_failed)
+        self.board.day_log_requested.connect(lambda day: self.documents.request("day", day))
         self.stack = QStackedWidget()
         self.stack.addWidget(self.board)
         self.setCentralWidget(self.stack)
@@ -141,6 +148,8 @@ class MainWindow(QMainWindow):
         bind("F5", self.refresh)
         bind("F1", self.show_help)
         bind("F2", self._focus_vitals)
+        bind("Ctrl+P", self.print_current)
+        bind("Ctrl+Shift+P", partial(self._session_document, "visit"))
         for number in range(1, 8):
             bind(f"Alt+{number}", partial(self._show_panel, number))
 
@@ -176,6 +185,7 @@ class MainWindow(QMainWindow):
             self.session_page.deleteLater()
         page = SessionPage(self.ctx, session_id, self.drafts)
         page.back_requested.connect(self.show_board)
+        page.document_requested.connect(self._session_document)
         self.session_page = page
         self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
@@ -194,6 +204,22 @@ class MainWindow(QMainWindow):
             self.board.refresh()
         elif self.session_page is not None:
             self.session_page.reload()  # type: ignore[attr-defined]
+
+    def print_current(self) -> None:
+        """Ctrl+P: the day log on the board, the chart summary in a session."""
+        if self._on_board():
+            self.documents.request("day", self.board.selected_day())
+        else:
+            self._session_document("session")
+
+    def _session_document(self, kind: str) -> None:
+        if self.session_page is not None and not self._on_board():
+            self.documents.request(kind, self.session_page.session_id)  # type: ignore[attr-defined]
+
+    def _document_failed(self, message: str) -> None:
+        target = self.board.message if self._on_board() or self.session_page is None else (
+            self.session_page.message)  # type: ignore[attr-defined]
+        target.show_error(message)
 
     def show_help(self) -> None:
         """F1: the shortcut list."""

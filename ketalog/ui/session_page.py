@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.domain.session_state import STATE_LABELS
 from ketalog.domain.values import format_decimal
 from ketalog.services.session_view import SessionView
-from ketalog.ui.board_model import STATE_LABELS
 from ketalog.ui.context import DraftStore, SessionController, UiContext
 from ketalog.ui.panels.checkin_panel import CheckInPanel
 from ketalog.ui.panels.discharge_panel import DischargePanel
@@ -37,6 +37,7 @@ class SessionPage(QWidget):
     """One open session; every panel shares one :class:`SessionController`."""
 
     back_requested = Signal()
+    document_requested = Signal(str)  # "session" (chart summary) or "visit"
 
     def __init__(self, ctx: UiContext, session_id: int, drafts: DraftStore,
                  parent: QWidget | None = None) -> None:
@@ -69,6 +70,16 @@ class SessionPage(QWidget):
         header.addWidget(self.progress)
         header.addSpacing(24)
         header.addWidget(self.state)
+        summary = QPushButton(self.tr("Chart summary..."))
+        summary.setToolTip(self.tr("Preview, save or print the session summary (Ctrl+P)"))
+        summary.clicked.connect(lambda: self.document_requested.emit("session"))
+        visit = QPushButton(self.tr("Visit report..."))
+        visit.setToolTip(self.tr("The patient's take-home report (Ctrl+Shift+P)"))
+        visit.clicked.connect(lambda: self.document_requested.emit("visit"))
+        documents = QVBoxLayout()
+        documents.addWidget(summary)
+        documents.addWidget(visit)
+        header.addLayout(documents)
 
         self.checkin = CheckInPanel(self.controller)
         self.dose = DosePanel(self.controller)

@@ -198,6 +198,19 @@ def measure(path: Path, *, n: int, seed: int = 7) -> list[Figure]:
     figures.append(_figure("patient search", _times_ms(search, n),
                            "bare ORM prefix range select, LIMIT 25", _times_ms(bare_search, n),
                            "median <= 5 ms", lambda m, p: m <= 5.0))
+    from tests.benchmarks.documents import measure_documents
+
+    docs = measure_documents(factory, infusing[0], today, max(20, n // 10))
+    bare_doc = docs["bare reportlab"]
+    figures.append(_figure(
+        "session summary pdf", docs["session summary pdf"],
+        "bare reportlab document with a table and a line chart", bare_doc,
+        "median <= 60 ms and <= 6x bare",
+        lambda m, p: m <= 60.0 and m <= 6 * statistics.median(bare_doc)))
+    figures.append(_figure(
+        "day log pdf", docs["day log pdf"], None, None,
+        f"median <= 250 ms ({int(docs['day log sessions'][0])} sessions)",
+        lambda m, p: m <= 250.0))
     engine.dispose()
     figures += measure_process_figures(path, infusing[0], runs=max(5, min(15, n // 40)))
     return figures

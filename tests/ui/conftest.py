@@ -128,6 +128,15 @@ def chair(tmp_path: Path) -> Iterator[Chair]:
 P = TypeVar("P", bound=QWidget)
 
 
+def activate(qtbot: QtBot, window: QWidget) -> None:
+    """Make ``window`` the active window: shortcuts only reach the active window."""
+    from PySide6.QtWidgets import QApplication
+
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+
 def open_panel(chair: Chair, qtbot: QtBot, panel_type: type[P], *,
                drafts: bool = False) -> tuple[P, SessionController]:
     """Show a panel on the chair's session, loaded, as the session page would."""

@@ -35,6 +35,7 @@ from ketalog.store.models import (
 from ketalog.ui.main_window import MainWindow
 from ketalog.ui.schedule_dialog import ScheduleDialog
 from tests.conftest import FakeClock
+from tests.ui.conftest import activate
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -74,8 +75,7 @@ def test_a_whole_session_at_the_chair(qtbot: QtBot, engine: Engine) -> None:
     clock = FakeClock()
     window = MainWindow(engine, "sqlite:///flow", clock=clock)
     qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    activate(qtbot, window)
     qtbot.keyClicks(window.user_name, "Nora Reyes, RN")
 
     # --- schedule: register the patient and book a new course's first session
@@ -100,6 +100,7 @@ def test_a_whole_session_at_the_chair(qtbot: QtBot, engine: Engine) -> None:
     # --- check in, checklist, escort, weight
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
     checkin = page.checkin  # type: ignore[attr-defined]
+    assert page.tabs.currentWidget() is checkin  # type: ignore[attr-defined]
     click(qtbot, checkin.check_in_button)
     for box in checkin.checks.values():  # focus moves on after each tick; Space ticks
         qtbot.keyClick(box, Qt.Key.Key_Space)
@@ -113,6 +114,7 @@ def test_a_whole_session_at_the_chair(qtbot: QtBot, engine: Engine) -> None:
     # --- dose, then the second nurse's independent check
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
     dose = page.dose  # type: ignore[attr-defined]
+    assert page.tabs.currentWidget() is dose  # type: ignore[attr-defined]
     assert dose.total_label.text() == "40.0 mg"
     assert "0.5 mg/kg x 80 kg = 40.0 mg" in dose.working_label.text()
     qtbot.keyClicks(dose.lot_edit, "KT555")
@@ -148,6 +150,7 @@ def test_a_whole_session_at_the_chair(qtbot: QtBot, engine: Engine) -> None:
     # --- MOAA/S and CADSS-6 at the end of the infusion
     qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.AltModifier)
     scales = page.scales  # type: ignore[attr-defined]
+    assert page.tabs.currentWidget() is scales  # type: ignore[attr-defined]
     click(qtbot, scales.moaas.buttons[4])
     form = scales.cadss_form
     for number, value in zip(form.rows, (1, 2, 0, 1, 3, 0), strict=True):

@@ -1,0 +1,316 @@
+"""The patient's take-home visit report: what was given, how it went, aftercare, what next.
+
+Written for the patient, in plain words and a larger type, from the same
+recorded data as the chart copy (the dose actually delivered comes from the
+pump log, not the order).
+
+No "DRAFT" mark: the nurse prints this at discharge, usually before the
+physician signs the session, and a draft stamp on a patient's own copy would
+alarm without telling them anything. It states only recorded facts (the drug
+given, times, readings) and fixed aftercare advice, none of which the
+physician's signature changes; the chart copy (the session summary) is the
+document that carries the signature status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph, Spacer
+
+from ketalog.reports.base import FONT_BOLD, PageFrame, escape, render, stylesheet
+from ketalog.reports.charts import infusion_intervals
+from ketalog.reports.session_summary import (
+    FRAME_WIDTH,
+    delivered,
+    fast_table,
+    identity_line,
+    infusion_stopped,
+    mg_text,
+    plain_decimal,
+)
+
+if TYPE_CHECKING:
+    from ketalog.services.documents import CourseSessionLine, VisitReportData
+    from ketalog.services.session_detail import SessionDetail, VitalRow
+
+TITLE = "Visit report"
+COURSE_STATUS = {
+    "scheduled": "booked", "checked_in": "in progress", "infusing": "in progress",
+    "paused": "in progress", "recovering": "in progress", "discharged": "done",
+    "signed": "done", "cancelled": "cancelled", "stopped_early": "stopped early",
+}
+#: Alert codes by what a patient would call them.
+_BP = ("predose_bp_high", "sbp_high", "dbp_high")
+FLAG_WORDS = {
+    "sedation": "you were very sleepy for a while",
+    "dissociation": "you felt detached or dreamlike for a while (dissociation)",
+    "respiratory_depression": "your breathing became slow or shallow for a while",
+}
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+class _VisitReport:
+    """Builds the flowables of one visit report."""
+
+    def __init__(self, data: VisitReportData) -> None:
+        self.data = data
+        self.d: SessionDetail = data.detail
+        self.tz = data.tz
+        sheet = stylesheet()
+        self.body = ParagraphStyle("patient", parent=sheet["body"], fontSize=10.5, leading=14,
+                                   spaceAfter=3)
+        self.bold = ParagraphStyle("patient_bold", parent=self.body, fontName=FONT_BOLD)
+        self.h2 = ParagraphStyle("patient_h2", parent=sheet["h2"], fontSize=12.5, leading=16,
+                                 spaceBefore=10, keepWithNext=True)
+        self.title = sheet["title"]
+
+    def t(self, value: datetime | None) -> str:
+        return "" if value is None else value.astimezone(self.tz).strftime("%H:%M")
+
+    def day(self, value: datetime) -> str:
+        local = value.astimezone(self.tz)
+        return f"{local:%A} {local.day} {local:%B %Y}"
+
+    def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
+        return Paragraph(escape(text).replace("\n", "<br/>"), style or self.body)
+
+    def bullets(self, lines: Sequence[str]) -> Flowable:
+        return ListFlowable([ListItem(self.p(line), leftIndent=12, value="•") for line in lines],
+                            bulletType="bullet", start="•", leftIndent=12)
+
+    def heading(self, text: str) -> Paragraph:
+        return Paragraph(escape(text), self.h2)
+
+    # sections ----------------------------------------------------------------------------
+
+    def flowables(self) -> list[Flowable]:
+        d = self.d
+        out: list[Flowable] = [
+            self.p(f"Your visit on {self.day(d.scheduled_at_utc)}", self.title),
+            self.p(f"{self.data.clinic.name}. Please keep this report; it tells you what you "
+                   "were given today and what to do next."),
+        ]
+        out += [self.heading("What you were given"), *self.given()]
+        out += [self.heading("How you did"), self.bullets(self.how_you_did())]
+        out += [self.heading("Looking after yourself"), self.bullets(self.aftercare())]
+        out += [self.heading("Who to call"), *self.who_to_call()]
+        out += [self.heading("Your next appointment"), self.p(self.next_appointment())]
+        out += [self.heading("Your treatment course"), *self.course()]
+        return out
+
+    def given(self) -> list[Flowable]:
+        d, dose = self.d, self.d.dose
+        if dose is None or not any(e.kind == "start" for e in d.infusion_events):
+            text = "You did not receive a treatment at this visit."
+            if d.state == "cancelled" and d.state_reason:
+                text += f" The visit was cancelled ({d.state_reason})."
+            return [self.p(text)]
+        drug = dose.drug.split(" (")[0]
+        progress = delivered(d)
+        amount = mg_text(progress.delivered_mg if progress else dose.total_mg)
+        start = self.t(d.dose_started_at_utc or min(e.at_utc for e in d.infusion_events))
+        stops = [e for e in d.infusion_events if e.kind in ("stop", "stop_early")]
+        end = self.t(stops[-1].at_utc) if stops else ""
+        lines: list[str] = []
+        bagged = dose.bag_volume_ml is not None and dose.bag_volume_ml > 0
+        if dose.dosing_mode == "device":
+            count = dose.device_count or 0
+            lines.append(f"You received {plain_decimal(dose.total_mg, 'mg')} of {drug} as a "
+                         f"nasal spray ({count} device{'s' if count != 1 else ''}), "
+                         f"starting at {start}.")
+        elif not bagged:
+            lines.append(f"You received {plain_decimal(dose.total_mg, 'mg')} of {drug} by "
+                         f"injection into a muscle at {start}.")
+        else:
+            if end:
+                lines.append(f"You received {amount} of {drug} by IV infusion from {start} "
+                             f"to {end}.")
+            else:
+                lines.append(f"You received {amount} of {drug} by IV infusion, starting at "
+                             f"{start}.")
+            pauses = infusion_intervals(d.infusion_events).paused
+            if pauses:
+                minutes = sum(((p.end or p.start) - p.start).total_seconds() for p in pauses) / 60
+                lines.append(f"The infusion was paused {_times(len(pauses))} (about "
+                             f"{round(minutes)} minutes in total).")
+            if not infusion_stopped(d):
+                lines.append("The infusion had not finished when this report was printed.")
+        early = [e for e in stops if e.kind == "stop_early"]
+        if early:
+            reason = f" ({early[-1].detail})" if early[-1].detail else ""
+            what = "infusion" if bagged else "treatment"
+            lines.append(f"The {what} was stopped early at {self.t(early[-1].at_utc)}{reason}.")
+            if bagged:
+                lines.append(f"You received {amount} of the planned "
+                             f"{plain_decimal(dose.total_mg, 'mg')}.")
+        if dose.weight_kg is not None:
+            per = (f"{plain_decimal(dose.dose_mg_per_kg)} mg for each kg"
+                   if dose.dose_mg_per_kg is not None
+                   else f"{plain_decimal(dose.rate_mg_per_kg_per_h)} mg for each kg per hour")
+            lines.append(f"Your dose was worked out from your weight of "
+                         f"{plain_decimal(dose.weight_kg, 'kg')} ({per}).")
+        return [self.p(line) for line in lines]
+
+    def how_you_did(self) -> list[str]:
+        d = self.d
+        live = sorted((v for v in d.vitals if not v.voided), key=lambda v: v.taken_at_utc)
+        lines: list[str] = []
+        if live:
+            lines += self._vitals_lines(live)
+        else:
+            lines.append("No blood pressure or other readings were recorded.")
+        for flag in d.event_flags:
+            words = FLAG_WORDS.get(flag.kind, flag.kind.replace("_", " "))
+            passed = f"; this had passed by {self.t(flag.until_utc)}" if flag.until_utc else ""
+            lines.append(f"From {self.t(flag.at_utc)} {words}{passed}.")
+        for event in d.adverse_events:
+            text = f"Side effect noted at {self.t(event.onset_at_utc)}: {event.kind}"
+            text += f" ({event.severity})"
+            if event.resolved_at_utc:
+                text += f"; it had settled by {self.t(event.resolved_at_utc)}"
+            lines.append(text + ".")
+        for given in d.interventions:
+            dose = (f" {plain_decimal(given.dose)} {given.dose_unit or ''}".rstrip()
+                    if given.dose is not None else "")
+            why = f" for {given.indication}" if given.indication else ""
+            lines.append(f"You were also given {given.drug}{dose} at "
+                         f"{self.t(given.given_at_utc)}{why}.")
+        if d.discharged_at_utc:
+            with_whom = f" with {d.escort_name}" if d.escort_name else ""
+            ready = (f"You were ready to go home at {self.t(d.ready_to_leave_at_utc)} and left "
+                     if d.ready_to_leave_at_utc else "You left ")
+            lines.append(f"{ready}at {self.t(d.discharged_at_utc)}{with_whom}.")
+        return lines
+
+    def _vitals_lines(self, live: Sequence[VitalRow]) -> list[str]:
+        last = live[-1]
+        lines: list[str] = []
+
+        def alerting(codes: Sequence[str]) -> list[VitalRow]:
+            return [v for v in live if any(c in codes for c in v.alert_codes)]
+
+        def settled(codes: Sequence[str], now: str) -> str:
+            if any(c in codes for c in last.alert_codes):
+                return f"; at your last check ({self.t(last.taken_at_utc)}) it was {now}"
+            return f" and settled before you left (last check {now})"
+
+        bp = alerting(_BP)
+        if bp:
+            top = max(bp, key=lambda v: (v.systolic_mmhg or 0, v.diastolic_mmhg or 0))
+            lines.append(f"Your blood pressure rose (highest {self._bp(top)})"
+                         + settled(_BP, self._bp(last)) + ".")
+        for code, rising, attr, unit in (
+            ("hr_high", "Your heart rate went up", "heart_rate_bpm", "beats a minute"),
+            ("hr_low", "Your heart rate was slow at times", "heart_rate_bpm", "beats a minute"),
+            ("spo2_low", "Your oxygen level dipped", "spo2_percent", "%"),
+            ("rr_low", "Your breathing slowed", "resp_rate_per_min", "breaths a minute"),
+        ):
+            rows = alerting((code,))
+            if not rows:
+                continue
+            values = [int(getattr(v, attr)) for v in rows if getattr(v, attr) is not None]
+            if not values:
+                continue
+            extreme = max(values) if code == "hr_high" else min(values)
+            word = "highest" if code == "hr_high" else "lowest"
+            now_value = getattr(last, attr)
+            now = f"{now_value} {unit}" if now_value is not None else "not measured"
+            lines.append(f"{rising} ({word} {extreme} {unit})" + settled((code,), now) + ".")
+        if not lines:
+            lines.append(f"Your blood pressure, heart rate and oxygen level were checked "
+                         f"{_times(len(live)) if len(live) < 3 else f'{len(live)} times'} "
+                         "and stayed in the expected range.")
+        return lines
+
+    @staticmethod
+    def _bp(v: VitalRow) -> str:
+        if v.systolic_mmhg is None and v.diastolic_mmhg is None:
+            return "not measured"
+        return f"{v.systolic_mmhg or '-'}/{v.diastolic_mmhg or '-'}"
+
+    def aftercare(self) -> list[str]:
+        return [
+            "Do not drive, ride a bike or use machinery until the next day, after a night's "
+            "sleep.",
+            "A responsible adult should take you home and stay with you for the rest of "
+            "today.",
+            "Do not drink alcohol for the rest of today.",
+            "Feeling a little dizzy, sick or unreal for a few hours is common. Rest, drink "
+            "water and eat something light.",
+            "Do not make important decisions or sign anything important until tomorrow.",
+        ]
+
+    def who_to_call(self) -> list[Flowable]:
+        clinic = self.data.clinic
+        phone = f" on {clinic.phone}" if clinic.phone else ""
+        return [
+            self.p(f"If you have questions or feel unwell after this visit, call "
+                   f"{clinic.name}{phone}."),
+            self.p("If you have chest pain, trouble breathing, fainting, or thoughts of "
+                   "harming yourself, call your local emergency number now.", self.bold),
+        ]
+
+    def next_appointment(self) -> str:
+        when = self.data.next_appointment_utc
+        if when is None:
+            return "No next appointment is booked yet. The clinic will arrange it with you."
+        return f"{self.day(when)} at {self.t(when)}."
+
+    def course(self) -> list[Flowable]:
+        d = self.d
+        out: list[Flowable] = []
+        done = sum(1 for line in self.data.course
+                   if COURSE_STATUS.get(line.state) == "done"
+                   or (line.session_id == d.id and d.dose_started_at_utc is not None))
+        if d.sequence_number is not None:
+            out.append(self.p(f"This was infusion {d.sequence_number} of "
+                              f"{d.planned_infusions} planned in your course. "
+                              f"Treatments given so far: {done}."))
+        else:
+            out.append(self.p(f"Your course plans {d.planned_infusions} treatments. "
+                              f"Treatments given so far: {done}."))
+        if self.data.course:
+            out.append(Spacer(1, 1.5 * mm))
+            out.append(self._course_table(self.data.course))
+        return out
+
+    def _course_table(self, lines: Sequence[CourseSessionLine]) -> Any:
+        rows = []
+        current = 0
+        for index, line in enumerate(lines):
+            this = line.session_id == self.d.id
+            if this:
+                current = index
+            status = COURSE_STATUS.get(line.state, line.state.replace("_", " "))
+            if this:
+                status = f"{status} (this visit)" if status != "done" else "this visit"
+            when = f"{self.day(line.scheduled_at_utc)}, {self.t(line.scheduled_at_utc)}"
+            dose = plain_decimal(line.total_mg, "mg") if line.total_mg is not None else ""
+            if line.state in ("scheduled", "cancelled"):
+                dose = ""
+            rows.append([str(line.number) if line.number is not None else "", when, status,
+                         dose])
+        widths = [12 * mm, 80 * mm, 45 * mm]
+        widths.append(FRAME_WIDTH - sum(widths))
+        return fast_table(["No.", "Date", "Status", "Dose ordered"], rows, widths,
+                          emphasised_rows=[current], font_size=9)
+
+
+def build_visit_report(data: VisitReportData) -> bytes:
+    """The patient's take-home report as PDF bytes (never marked as a draft; see module doc).
+
+    Raises:
+        ReportError: the document could not be laid out.
+    """
+    frame = PageFrame(data.clinic, TITLE, identity_line(data.detail, data.tz, "visit"),
+                      draft=False)
+    return render(_VisitReport(data).flowables(), frame)
+

@@ -1,0 +1,208 @@
+"""Preview, save and print chart documents; they are built off the GUI thread.
+
+The worker opens its own database session through ``UiContext.run`` and never
+touches a widget; the PDF bytes come back by signal. Printing draws the pages
+of that same PDF, so what is printed is what was previewed and saved.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QObject,
+    QRunnable,
+    QSize,
+    Qt,
+    QThreadPool,
+    Signal,
+)
+from PySide6.QtGui import QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketalog.ui.context import UiContext
+from ketalog.ui.style import MessageLabel
+
+TITLES = {"session": "Session summary", "visit": "Visit report", "day": "Day log",
+          "course": "Course report"}
+
+
+class _JobSignals(QObject):
+    finished = Signal(bytes)
+    failed = Signal(str)
+
+
+class DocumentJob(QRunnable):
+    """Build one document in a pool thread."""
+
+    def __init__(self, ctx: UiContext, kind: str, key: int | date) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.kind = kind
+        self.key = key
+        self.signals = _JobSignals()
+
+    def run(self) -> None:
+        """Gather the data and render; report bytes or the refusal, never raise."""
+        from ketalog.reports.base import ReportError
+        from ketalog.services.pdf import produce_pdf
+
+        try:
+            outcome = self.ctx.run(lambda db: produce_pdf(db, self.kind, self.key))
+        except ReportError as exc:
+            self.signals.failed.emit(str(exc))
+            return
+        if outcome.value is not None:
+            self.signals.finished.emit(outcome.value)
+        else:
+            self.signals.failed.emit(outcome.error or "The document could not be built.")
+
+
+class PdfPreview(QDialog):
+    """Shows a PDF and offers Save as PDF and Print (of the same pages)."""
+
+    def __init__(self, pdf: bytes, title: str, suggested_name: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.pdf = pdf
+        self.suggested_name = suggested_name
+        self._bytes = QByteArray(pdf)
+        self._buffer = QBuffer(self._bytes, self)
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.document = QPdfDocument(self)
+        self.document.load(self._buffer)
+        self.view = QPdfView(self)
+        self.view.setDocument(self.document)
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.message = MessageLabel()
+        save = QPushButton(self.tr("Save as PDF... (Ctrl+S)"))
+        save.setShortcut("Ctrl+S")
+        save.clicked.connect(self.save_dialog)
+        print_button = QPushButton(self.tr("Print... (Ctrl+P)"))
+        print_button.setShortcut("Ctrl+P")
+        print_button.clicked.connect(self.print_dialog)
+        close = QPushButton(self.tr("Close"))
+        close.clicked.connect(self.accept)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(self.tr("%1 pages").replace("%1", str(self.document.pageCount()))))
+        bar.addStretch(1)
+        for button in (save, print_button, close):
+            bar.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.message)
+        layout.addLayout(bar)
+        self.resize(900, 1000)
+
+    def save_to(self, path: Path) -> bool:
+        """Write the PDF completely or not at all; say what went wrong if it failed."""
+        from ketalog.reports.base import ReportError, write_pdf_atomic
+
+        try:
+            write_pdf_atomic(path, self.pdf)
+        except ReportError as exc:
+            self.message.show_error(str(exc))
+            return False
+        self.message.show_info(self.tr("Saved %1").replace("%1", str(path)))
+        return True
+
+    def save_dialog(self) -> None:
+        """Ask where to save."""
+        name, _filter = QFileDialog.getSaveFileName(self, self.tr("Save as PDF"),
+                                                    self.suggested_name, "PDF (*.pdf)")
+        if name:
+            self.save_to(Path(name))
+
+    def print_to(self, printer: QPrinter) -> int:
+        """Draw every page of the PDF onto the printer; returns the pages printed."""
+        painter = QPainter()
+        if not painter.begin(printer):
+            self.message.show_error(self.tr("The printer could not be opened."))
+            return 0
+        try:
+            area = printer.pageRect(QPrinter.Unit.DevicePixel).toRect()
+            for page in range(self.document.pageCount()):
+                if page:
+                    printer.newPage()
+                points = self.document.pagePointSize(page)
+                scale = min(area.width() / points.width(), area.height() / points.height())
+                size = QSize(int(points.width() * scale), int(points.height() * scale))
+                image = self.document.render(page, size)
+                painter.drawImage(area.topLeft(), image)
+        finally:
+            painter.end()
+        return self.document.pageCount()
+
+    def print_dialog(self) -> None:
+        """Choose a printer, then print the previewed pages."""
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            printed = self.print_to(printer)
+            if printed:
+                self.message.show_info(self.tr("Sent %1 pages to the printer.")
+                                       .replace("%1", str(printed)))
+
+
+class DocumentButtons(QObject):
+    """Starts document jobs and opens a preview for each result."""
+
+    failed = Signal(str)
+    opened = Signal(object)  # PdfPreview
+
+    def __init__(self, ctx: UiContext, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.window = parent
+        self.pool = QThreadPool.globalInstance()
+        self.previews: list[PdfPreview] = []
+        # a running job (and its signal object) must outlive request(): without a
+        # reference Python may collect it before its result is delivered
+        self.running: set[DocumentJob] = set()
+
+    def request(self, kind: str, key: int | date) -> DocumentJob:
+        """Build the document in the background; a preview opens when it is ready."""
+        job = DocumentJob(self.ctx, kind, key)
+        job.setAutoDelete(False)
+        name = f"{kind}-{key}.pdf"
+        self.running.add(job)
+        job.signals.finished.connect(lambda pdf: self._done(job, pdf, kind, name),
+                                     Qt.ConnectionType.QueuedConnection)
+        job.signals.failed.connect(lambda message: self._failed(job, message),
+                                   Qt.ConnectionType.QueuedConnection)
+        self.pool.start(job)
+        return job
+
+    def _done(self, job: DocumentJob, pdf: bytes, kind: str, name: str) -> None:
+        self.running.discard(job)
+        self._show(pdf, kind, name)
+
+    def _failed(self, job: DocumentJob, message: str) -> None:
+        self.running.discard(job)
+        self.failed.emit(message)
+
+    def _show(self, pdf: bytes, kind: str, name: str) -> None:
+        preview = PdfPreview(pdf, TITLES.get(kind, kind), name, self.window)
+        preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.previews.append(preview)
+        preview.finished.connect(lambda _code: self.previews.remove(preview)
+                                 if preview in self.previews else None)
+        preview.show()
+        self.opened.emit(preview)

@@ -1,0 +1,205 @@
+"""Report test set-up: sessions played through the real services on a temporary SQLite file.
+
+The clinic runs in America/New_York so every printed time proves the UTC to
+clinic-time conversion (the fake clock starts 2026-11-21 09:00 UTC = 04:00 EST).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ketalog.domain.session_state import SessionAction
+from ketalog.services import sessions as svc
+from ketalog.services.context import SYSTEM, Actor
+from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.documents import (
+    SessionSummaryData,
+    VisitReportData,
+    session_summary_data,
+    visit_report_data,
+)
+from ketalog.services.patients import record_weight, register_patient
+from ketalog.services.protocols import protocol_id_by_code
+from ketalog.services.settings import CLINIC_NAME, set_clinic_timezone, set_setting
+from ketalog.services.signing import session_content_sha256
+from ketalog.services.users import create_user
+from tests.conftest import FakeClock
+
+NURSE = Actor(username="nora", display_name="Nora Reyes, RN", role="nurse", workstation="t")
+NURSE2 = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse", workstation="t")
+CLINIC_TZ = "America/New_York"
+PHONE = "+1 555 0100"
+BASELINE = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
+            "spo2_percent": 98, "resp_rate_per_min": 14}
+
+
+def reading(i: int) -> dict[str, object]:
+    """The i-th of a long run of distinct, possible, non-alerting readings."""
+    values: dict[str, object] = {
+        "systolic_mmhg": 100 + i % 70, "diastolic_mmhg": 60 + i % 35,
+        "heart_rate_bpm": 55 + i % 60, "spo2_percent": 93 + i % 8,
+        "resp_rate_per_min": 10 + i % 15,
+    }
+    if i % 3 == 0:
+        values["temperature_c"] = f"{36 + (i % 20) / 10:.1f}"
+    if i % 4 == 0:
+        values["etco2_mmhg"] = 30 + i % 15
+    if i % 5 == 0:
+        values["pain_score"] = i % 11
+    return values
+
+
+def pdf_pages(pdf: bytes) -> list[str]:
+    """The text of every page."""
+    return [page.extract_text() for page in PdfReader(BytesIO(pdf)).pages]
+
+
+_FURNITURE = re.compile(r"^(Riverside Ketamine Clinic|Session summary|Visit report|"
+                        r"DRAFT - not signed|12 River Road, Springfield · .*|"
+                        r".* · MRN K\d+ · born .*|Page \d+ of \d+)$")
+
+
+def body_text(pages: list[str]) -> str:
+    """All pages' text without the page furniture, whitespace as single spaces.
+
+    Text that breaks across a page then reads on as one; the furniture itself
+    is checked page by page elsewhere.
+    """
+    lines = [line.strip() for page in pages for line in page.splitlines()]
+    return re.sub(r"\s+", " ", " ".join(line for line in lines if not _FURNITURE.match(line)))
+
+
+@dataclass
+class ClinicDb:
+    """A clinic database and the means to play sessions through the services."""
+
+    engine: Engine
+    factory: sessionmaker[Session]
+    clock: FakeClock
+    physician: list[Actor] = field(default_factory=list)
+
+    def db(self) -> Session:
+        return self.factory()
+
+    def book(self, family: str = "Ñúñez", given: str = "José", *,
+             birth: date = date(1980, 3, 14), weight: str = "80",
+             planned: int | None = None, protocol: str = "iv-depression-0.5") -> int:
+        """A new patient with a course (IV depression by default) and a session booked now."""
+        c = self.clock
+        with self.factory() as db:
+            patient = register_patient(db, NURSE, family_name=family, given_name=given,
+                                       birth_date=birth, clock=c)
+            record_weight(db, NURSE, patient.id, weight, clock=c)
+            course = svc.open_course(db, NURSE, patient_id=patient.id,
+                                     protocol_id=protocol_id_by_code(db, protocol),
+                                     indication="treatment-resistant depression",
+                                     planned_infusions=planned, clock=c)
+            return svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
+                                        scheduled_at=c.now, clock=c)
+
+    def start(self, sid: int) -> None:
+        """Check in, checklist and escort, baseline reading, dose ordered and verified, start."""
+        c = self.clock
+        with self.factory() as db:
+            svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=c)
+            for item in svc.CHECKLIST_ITEMS:
+                svc.update_checklist(db, NURSE, sid, item, True, clock=c)
+            svc.update_discharge_details(db, NURSE, sid, expected_version=self.version(db, sid),
+                                         escort_name="Maria (wife)", clock=c)
+            c.advance(2)
+            svc.record_vitals(db, NURSE, sid, BASELINE, clock=c)
+            order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=c)
+            svc.verify_dose(db, NURSE2, sid, dose_order_id=order.dose_order_id, clock=c)
+            c.advance(1)
+            svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=c)
+
+    def vitals(self, sid: int, values: dict[str, object], *, minutes: float = 1,
+               action_note: str | None = None) -> None:
+        self.clock.advance(minutes)
+        with self.factory() as db:
+            svc.record_vitals(db, NURSE, sid, values, action_note=action_note, clock=self.clock)
+
+    def action(self, sid: int, action: SessionAction, *, minutes: float = 0,
+               reason: str | None = None) -> None:
+        self.clock.advance(minutes)
+        with self.factory() as db:
+            svc.change_state(db, NURSE, sid, action, reason=reason, clock=self.clock)
+
+    def discharge(self, sid: int, *, note: str = "Tolerated infusion well; steady gait.") -> None:
+        """Recovery reading, Aldrete 10, instructions, a recovery note, discharge."""
+        c = self.clock
+        with self.factory() as db:
+            c.advance(20)
+            svc.record_vitals(db, NURSE, sid, BASELINE, clock=c)
+            svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=c)
+            svc.update_discharge_details(db, NURSE, sid, expected_version=self.version(db, sid),
+                                         instructions_given=True, clock=c)
+            svc.add_note(db, NURSE, sid, "recovery", note, clock=c)
+            c.advance(5)
+            svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=c)
+
+    def run(self, sid: int, *, readings: int = 4) -> None:
+        """A whole uneventful session up to discharge (40 min infusion)."""
+        self.start(sid)
+        for i in range(readings):
+            self.vitals(sid, reading(i), minutes=40 / max(readings, 1))
+        self.action(sid, SessionAction.STOP_INFUSION, minutes=0.5)
+        self.discharge(sid)
+
+    def sign(self, sid: int) -> None:
+        """A physician signs (the account is created on first use)."""
+        with self.factory() as db:
+            if not self.physician:
+                user = create_user(db, SYSTEM, username="ada", full_name="Ada Lindqvist",
+                                   role="physician", password="physician-test-pass",
+                                   credentials="MD", clock=self.clock)
+                self.physician.append(user.as_actor("t"))
+            self.clock.advance(60)
+            svc.sign_session(db, self.physician[0], sid,
+                             content_sha256=session_content_sha256(db, sid), clock=self.clock)
+
+    @staticmethod
+    def version(db: Session, sid: int) -> int:
+        return svc._session(db, sid).version
+
+    def summary(self, sid: int) -> SessionSummaryData:
+        with self.factory() as db:
+            return session_summary_data(db, sid)
+
+    def visit(self, sid: int) -> VisitReportData:
+        with self.factory() as db:
+            return visit_report_data(db, sid)
+
+
+@pytest.fixture
+def clinic(tmp_path: Path) -> Iterator[ClinicDb]:
+    """An empty clinic in New York time with a name and a phone number on its documents."""
+    engine = open_database(f"sqlite:///{tmp_path / 'reports.sqlite3'}")
+    factory = make_sessionmaker(engine)
+    clock = FakeClock()
+    with factory() as db:
+        set_clinic_timezone(db, SYSTEM, CLINIC_TZ)
+        set_setting(db, SYSTEM, CLINIC_NAME, "Riverside Ketamine Clinic", clock=clock)
+        set_setting(db, SYSTEM, "clinic_phone", PHONE, clock=clock)
+        set_setting(db, SYSTEM, "clinic_address", "12 River Road, Springfield", clock=clock)
+    yield ClinicDb(engine, factory, clock)
+    engine.dispose()
+
+
+@pytest.fixture
+def played(clinic: ClinicDb) -> int:
+    """José Ñúñez's first session, discharged and not signed."""
+    sid = clinic.book()
+    clinic.run(sid)
+    return sid
+

@@ -1,0 +1,242 @@
+"""The course report reads right on paper: verdicts worked by hand, every page identified."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy.orm import Session
+
+from ketalog.domain.outcomes import course_outcome
+from ketalog.domain.session_state import SessionAction
+from ketalog.reports.base import Clinic
+from ketalog.reports.course_report import build_course_report
+from ketalog.services import sessions as svc
+from ketalog.services.context import Actor
+from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.documents import (
+    CourseReportData,
+    CourseSessionLine,
+    course_report_data,
+)
+from ketalog.services.patients import record_weight, register_patient
+from ketalog.services.protocols import protocol_id_by_code
+from ketalog.services.settings import set_setting
+from tests.conftest import FakeClock
+
+NURSE = Actor(username="nora", display_name="Nora Reyes, RN", role="nurse", workstation="t")
+NURSE2 = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse", workstation="t")
+BASELINE_VITALS = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
+                   "spo2_percent": 98, "resp_rate_per_min": 14}
+CLINIC = Clinic("Riverside Ketamine Clinic", "12 River St, Springfield", "555-0100")
+TZ = ZoneInfo("America/New_York")
+
+
+def pages(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(BytesIO(pdf)).pages]
+
+
+def items_for(total: int, count: int, *, last_zero: bool = False) -> list[int]:
+    """Item scores of 0-3 adding up to ``total`` (PHQ-9 item 9 kept 0: no risk flag)."""
+    items = [0] * count
+    left = total
+    for i in range(count - 1 if last_zero else count):
+        items[i] = min(3, left)
+        left -= items[i]
+    assert left == 0, "total out of reach"
+    return items
+
+
+def play_session(db: Session, sid: int, clock: FakeClock, *, phq9: int | None = None,
+                 gad7: int | None = None, discharge: bool = True) -> None:
+    """Check in, score the questionnaires, then dose and discharge through the services."""
+    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    if phq9 is not None:
+        svc.record_scale(db, NURSE, sid, "phq9", items_for(phq9, 9, last_zero=True),
+                         clock=clock)
+    if gad7 is not None:
+        svc.record_scale(db, NURSE, sid, "gad7", items_for(gad7, 7), clock=clock)
+    if not discharge:
+        return
+    for item in svc.CHECKLIST_ITEMS:
+        svc.update_checklist(db, NURSE, sid, item, True, clock=clock)
+    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
+                                 escort_name="Maria (wife)", clock=clock)
+    clock.advance(2)
+    svc.record_vitals(db, NURSE, sid, BASELINE_VITALS, clock=clock)
+    svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
+    order = svc._current_dose_order(db, sid)
+    assert order is not None
+    svc.verify_dose(db, NURSE2, sid, dose_order_id=order.id, clock=clock)
+    clock.advance(1)
+    svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
+    clock.advance(40)
+    svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
+    clock.advance(30)
+    svc.record_vitals(db, NURSE, sid, BASELINE_VITALS, clock=clock)
+    svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
+    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
+                                 instructions_given=True, clock=clock)
+    svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
+
+
+@dataclass
+class Course:
+    db: Session
+    course_id: int
+    mrn: str
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Session]:
+    engine = open_database(f"sqlite:///{tmp_path}/x.sqlite3")
+    with make_sessionmaker(engine)() as session:
+        set_setting(session, NURSE, "clinic_timezone", "America/New_York")
+        set_setting(session, NURSE, "clinic_name", CLINIC.name)
+        yield session
+    engine.dispose()
+
+
+def make_course(db: Session, phq9: Sequence[int | None], *, gad7: Sequence[int | None] = (),
+                booked_after: int = 1) -> Course:
+    """José Ñúñez, 80 kg, IV 0.5 mg/kg: one discharged session per score, then more booked."""
+    clock = FakeClock(datetime(2026, 11, 2, 14, 0, tzinfo=UTC))
+    patient = register_patient(db, NURSE, family_name="Ñúñez", given_name="José",
+                               birth_date=date(1980, 3, 14), clock=clock)
+    record_weight(db, NURSE, patient.id, "80", clock=clock)
+    course = svc.open_course(db, NURSE, patient_id=patient.id,
+                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                             indication="treatment-resistant depression", clock=clock)
+    start = clock.now
+    played = len(phq9)
+    ids = [svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
+                                scheduled_at=start + timedelta(days=2 * n), clock=clock)
+           for n in range(played + booked_after)]
+    for n, sid in enumerate(ids[:played]):
+        clock.now = start + timedelta(days=2 * n)
+        play_session(db, sid, clock, phq9=phq9[n], gad7=gad7[n] if n < len(gad7) else None)
+    return Course(db, course, patient.mrn)
+
+
+def test_course_report_through_the_services_shows_the_hand_worked_response(
+        db: Session) -> None:
+    course = make_course(db, [22, 18, 14, 10], gad7=[15, 12, None, 6], booked_after=2)
+    data = course_report_data(db, course.course_id)
+    pdf = build_course_report(data)
+    texts = pages(pdf)
+    text = "\n".join(texts)
+
+    identity = f"Ñúñez, José · MRN {course.mrn} · born 1980-03-14 · course {course.course_id}"
+    for page_text in texts:
+        assert identity in page_text
+        assert "Course report" in page_text
+        assert "Riverside Ketamine Clinic" in page_text
+    assert "Page 1 of" in texts[0]
+
+    assert "treatment-resistant depression" in text
+    assert "IV ketamine for depression, 0.5 mg/kg over 40 min" in text
+    assert "4 of 6 planned; 2 more booked" in text
+    # PHQ-9 22 -> 10: -12 points, -54.5 %, at or below half the baseline (11): response;
+    # not below 5: no remission.
+    assert "22 (severe)" in text
+    assert "10 (moderate)" in text
+    assert "-12 (-54.5 %)" in text
+    assert "yes (≤ 11)" in text
+    assert "no (< 5)" in text
+    # GAD-7 15 -> 6: -9 points, -60 %, response (<= 7.5), no remission (6 is not below 5).
+    assert "-9 (-60 %)" in text
+    assert "yes (≤ 7.5)" in text
+    # the chart: baseline and response line labelled for each scale
+    assert "baseline 22" in text
+    assert "50 % response (≤ 11)" in text
+    assert "50 % response (≤ 7.5)" in text
+    assert "remission (< 5)" in text
+    # the session table: date in the clinic's zone, dose and mg/kg, scores
+    assert "2026-11-02" in text and "2026-11-08" in text
+    assert "40.0" in text and "0.5" in text
+    assert "Discharged" in text and "Scheduled" in text
+    assert "PHQ-9: no response after 3 infusions" not in text
+
+    assert build_course_report(course_report_data(db, course.course_id)) == pdf
+
+
+def test_remission_worked_by_hand(db: Session) -> None:
+    course = make_course(db, [22, 12, 4], booked_after=0)
+    text = "\n".join(pages(build_course_report(course_report_data(db, course.course_id))))
+    # 22 -> 4: -18 points, -81.8 %, response, and 4 is below 5: remission
+    assert "4 (minimal)" in text
+    assert "-18 (-81.8 %)" in text
+    assert "yes (≤ 11)" in text
+    assert "yes (< 5)" in text
+
+
+def line(number: int, day: int, scores: dict[str, int], state: str = "discharged",
+         mg: str | None = "40.0") -> CourseSessionLine:
+    return CourseSessionLine(number, number, datetime(2026, 11, day, 14, 0, tzinfo=UTC), state,
+                             None if mg is None else Decimal(mg),
+                             None if mg is None else Decimal("0.5"), scores)
+
+
+def direct(lines: Sequence[CourseSessionLine], *, name: str = "Ñúñez, José") -> CourseReportData:
+    outcomes = {}
+    for scale in ("phq9", "gad7", "pcl5"):
+        series = [ln.scores[scale] for ln in lines if scale in ln.scores]
+        if series:
+            outcomes[scale] = course_outcome(scale, series)
+    return CourseReportData(CLINIC, TZ, 7, name, "K0000042", date(1980, 3, 14),
+                            "treatment-resistant depression",
+                            "IV ketamine for depression, 0.5 mg/kg over 40 min", 6, "active",
+                            tuple(lines), outcomes)
+
+
+def test_no_response_after_three_infusions_is_flagged_in_words() -> None:
+    lines = [line(1, 2, {"phq9": 22, "pcl5": 50}), line(2, 4, {"phq9": 20, "pcl5": 47}),
+             line(3, 6, {"phq9": 19}), line(4, 9, {"phq9": 18, "pcl5": 30}),
+             line(5, 11, {}, state="scheduled", mg=None)]
+    text = "\n".join(pages(build_course_report(direct(lines))))
+    assert "PHQ-9: no response after 3 infusions." in text
+    assert "None of the 3 scores since the baseline of 22 has fallen to 11 or below" in text
+    assert "the latest is 18" in text
+    assert "-4 (-18.2 %)" in text
+    # PCL-5 50 -> 30 is a 40 % fall: no response, only 2 follow-ups so no flag yet;
+    # PCL-5 has no remission rule
+    assert "-20 (-40 %)" in text
+    assert "no rule" in text
+    assert "PCL-5: no response" not in text
+    assert "50 % response (≤ 25)" in text
+
+
+def test_a_course_without_scores_says_so_plainly() -> None:
+    lines = [line(1, 2, {}), line(2, 4, {}, state="scheduled", mg=None)]
+    text = "\n".join(pages(build_course_report(direct(lines, name="Дмитрий Петров"))))
+    assert "No outcome scores have been recorded in this course." in text
+    assert "50 % response" not in text
+    assert "Дмитрий Петров · MRN K0000042" in text
+
+
+def test_a_course_without_sessions() -> None:
+    text = "\n".join(pages(build_course_report(direct([]))))
+    assert "No sessions have been booked in this course yet." in text
+    assert "0 of 6 planned" in text
+
+
+def test_identical_data_gives_identical_bytes() -> None:
+    lines = [line(n, 2 + 2 * n, {"phq9": 22 - 3 * n}) for n in range(1, 6)]
+    assert build_course_report(direct(lines)) == build_course_report(direct(lines))
+
+
+def test_a_long_course_runs_over_pages_with_the_identity_on_each() -> None:
+    lines = [line(n, 1 + n % 28, {"phq9": max(0, 24 - n // 2), "gad7": 15, "pcl5": 60})
+             for n in range(1, 41)]
+    texts = pages(build_course_report(direct(lines)))
+    assert len(texts) > 1
+    for number, page_text in enumerate(texts, start=1):
+        assert "Ñúñez, José · MRN K0000042 · born 1980-03-14 · course 7" in page_text
+        assert f"Page {number} of {len(texts)}" in page_text
