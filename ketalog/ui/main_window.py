@@ -213,8 +213,15 @@ class MainWindow(QMainWindow):
             self._session_document("session")
 
     def _session_document(self, kind: str) -> None:
-        if self.session_page is not None and not self._on_board():
-            self.documents.request(kind, self.session_page.session_id)  # type: ignore[attr-defined]
+        page = self.session_page
+        if page is None or self._on_board():
+            return
+        if kind == "course":
+            view = page.controller.view  # type: ignore[attr-defined]
+            if view is not None:
+                self.documents.request("course", view.detail.course_id)
+            return
+        self.documents.request(kind, page.session_id)  # type: ignore[attr-defined]
 
     def _document_failed(self, message: str) -> None:
         target = self.board.message if self._on_board() or self.session_page is None else (

@@ -37,7 +37,7 @@ class SessionPage(QWidget):
     """One open session; every panel shares one :class:`SessionController`."""
 
     back_requested = Signal()
-    document_requested = Signal(str)  # "session" (chart summary) or "visit"
+    document_requested = Signal(str)  # "session" (chart summary), "visit" or "course"
 
     def __init__(self, ctx: UiContext, session_id: int, drafts: DraftStore,
                  parent: QWidget | None = None) -> None:
@@ -76,9 +76,14 @@ class SessionPage(QWidget):
         visit = QPushButton(self.tr("Visit report..."))
         visit.setToolTip(self.tr("The patient's take-home report (Ctrl+Shift+P)"))
         visit.clicked.connect(lambda: self.document_requested.emit("visit"))
+        course = QPushButton(self.tr("Course report..."))
+        course.setToolTip(self.tr("Scores across this patient's course, response and remission"))
+        course.clicked.connect(lambda: self.document_requested.emit("course"))
+        self.course_button = course
         documents = QVBoxLayout()
         documents.addWidget(summary)
         documents.addWidget(visit)
+        documents.addWidget(course)
         header.addLayout(documents)
 
         self.checkin = CheckInPanel(self.controller)

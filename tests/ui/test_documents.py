@@ -66,6 +66,11 @@ def test_ctrl_p_in_a_session_opens_the_chart_summary(qtbot: QtBot, chair: Chair)
     preview = opened.args[0]
     assert preview.windowTitle() == "Session summary"
     preview.close()
+    with qtbot.waitSignal(window.documents.opened, timeout=10000) as opened:
+        qtbot.mouseClick(window.session_page.course_button,  # type: ignore[union-attr]
+                         Qt.MouseButton.LeftButton)
+    assert opened.args[0].windowTitle() == "Course report"
+    opened.args[0].close()
     window.show_board()
     with qtbot.waitSignal(window.documents.opened, timeout=10000) as opened:
         qtbot.mouseClick(window.board.day_log_button, Qt.MouseButton.LeftButton)
