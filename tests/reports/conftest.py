@@ -34,6 +34,7 @@ from ketalog.services.settings import CLINIC_NAME, set_clinic_timezone, set_sett
 from ketalog.services.signing import session_content_sha256
 from ketalog.services.users import create_user
 from tests.conftest import FakeClock
+from tests.play import start_infusion
 
 NURSE = Actor(username="nora", display_name="Nora Reyes, RN", role="nurse", workstation="t")
 NURSE2 = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse", workstation="t")
@@ -112,16 +113,7 @@ class ClinicDb:
         c = self.clock
         with self.factory() as db:
             svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=c)
-            for item in svc.CHECKLIST_ITEMS:
-                svc.update_checklist(db, NURSE, sid, item, True, clock=c)
-            svc.update_discharge_details(db, NURSE, sid, expected_version=self.version(db, sid),
-                                         escort_name="Maria (wife)", clock=c)
-            c.advance(2)
-            svc.record_vitals(db, NURSE, sid, BASELINE, clock=c)
-            order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=c)
-            svc.verify_dose(db, NURSE2, sid, dose_order_id=order.dose_order_id, clock=c)
-            c.advance(1)
-            svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=c)
+            start_infusion(db, sid, c, baseline=BASELINE)
 
     def vitals(self, sid: int, values: dict[str, object], *, minutes: float = 1,
                action_note: str | None = None) -> None:

@@ -30,6 +30,7 @@ from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.settings import set_setting
 from tests.conftest import FakeClock
+from tests.play import start_infusion
 
 NURSE = Actor(username="nora", display_name="Nora Reyes, RN", role="nurse", workstation="t")
 NURSE2 = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse", workstation="t")
@@ -65,18 +66,7 @@ def play_session(db: Session, sid: int, clock: FakeClock, *, phq9: int | None = 
         svc.record_scale(db, NURSE, sid, "gad7", items_for(gad7, 7), clock=clock)
     if not discharge:
         return
-    for item in svc.CHECKLIST_ITEMS:
-        svc.update_checklist(db, NURSE, sid, item, True, clock=clock)
-    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
-                                 escort_name="Maria (wife)", clock=clock)
-    clock.advance(2)
-    svc.record_vitals(db, NURSE, sid, BASELINE_VITALS, clock=clock)
-    svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
-    order = svc._current_dose_order(db, sid)
-    assert order is not None
-    svc.verify_dose(db, NURSE2, sid, dose_order_id=order.id, clock=clock)
-    clock.advance(1)
-    svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
+    start_infusion(db, sid, clock, baseline=BASELINE_VITALS)
     clock.advance(40)
     svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
     clock.advance(30)

@@ -28,6 +28,7 @@ from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.settings import set_setting
 from ketalog.services.users import create_user
 from tests.conftest import FakeClock
+from tests.play import start_infusion
 
 NURSE = Actor(username="nora", display_name="Nora Reyes, RN", role="nurse", workstation="t")
 NURSE2 = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse", workstation="t")
@@ -85,18 +86,7 @@ def book(db: Session, clock: FakeClock, family: str, given: str, kg: str, chair:
 
 def play_to_discharge(db: Session, sid: int, clock: FakeClock, *, alert: bool = False) -> None:
     svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-    for item in svc.CHECKLIST_ITEMS:
-        svc.update_checklist(db, NURSE, sid, item, True, clock=clock)
-    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
-                                 escort_name="Maria (wife)", clock=clock)
-    clock.advance(2)
-    svc.record_vitals(db, NURSE, sid, VITALS, clock=clock)
-    svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
-    order = svc._current_dose_order(db, sid)
-    assert order is not None
-    svc.verify_dose(db, NURSE2, sid, dose_order_id=order.id, clock=clock)
-    clock.advance(1)
-    svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
+    start_infusion(db, sid, clock, baseline=VITALS)
     clock.advance(20)
     if alert:
         svc.record_vitals(db, NURSE, sid, {**VITALS, "systolic_mmhg": 186}, clock=clock)

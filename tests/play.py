@@ -1,0 +1,42 @@
+"""Moving a test session along through the real services, as the nurses' actions do."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from ketalog.domain.session_state import SessionAction
+from ketalog.services import sessions as svc
+from ketalog.services.context import Actor
+
+NURSE = Actor(username="nora", display_name="Nora Reyes, RN", role="nurse", workstation="t")
+NURSE2 = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse", workstation="t")
+BASELINE = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
+            "spo2_percent": 98, "resp_rate_per_min": 14}
+
+
+class Advancing(Protocol):
+    """What the helpers need of a test clock: callable for now, and advance(minutes)."""
+
+    def __call__(self) -> datetime: ...
+
+    def advance(self, minutes: float) -> datetime: ...
+
+
+def start_infusion(db: Session, sid: int, clock: Advancing, *,
+                   baseline: Mapping[str, object] = BASELINE,
+                   escort: str = "Maria (wife)") -> None:
+    """From checked in: checklist and escort, baseline reading, dose ordered and verified, start."""
+    for item in svc.CHECKLIST_ITEMS:
+        svc.update_checklist(db, NURSE, sid, item, True, clock=clock)
+    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
+                                 escort_name=escort, clock=clock)
+    clock.advance(2)
+    svc.record_vitals(db, NURSE, sid, baseline, clock=clock)
+    order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
+    svc.verify_dose(db, NURSE2, sid, dose_order_id=order.dose_order_id, clock=clock)
+    clock.advance(1)
+    svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
