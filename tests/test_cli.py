@@ -173,3 +173,38 @@ def test_pdf_unwritable_paths_are_refused(demo_url: str, tmp_path: Path,
                  "-o", str(folder)]) == 1
     assert "is a folder" in capsys.readouterr().err
     assert list(folder.iterdir()) == []
+
+
+def test_clinic_logo_from_settings_is_on_every_page(
+    demo_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    from ketalog.services.context import SYSTEM
+    from ketalog.services.documents import CLINIC_LOGO_PATH
+    from ketalog.services.settings import set_setting
+
+    logo = tmp_path / "logo.png"
+    image = QImage(40, 20, QImage.Format.Format_RGB32)
+    image.fill(QColor("black"))
+    assert image.save(str(logo))
+    engine = open_database(demo_url)
+    with make_sessionmaker(engine)() as db:
+        set_setting(db, SYSTEM, CLINIC_LOGO_PATH, str(logo))
+    engine.dispose()
+    try:
+        target = tmp_path / "day.pdf"
+        assert main(["--database-url", demo_url, "pdf", "day", _today(demo_url),
+                     "-o", str(target)]) == 0
+        from pypdf import PdfReader
+
+        for page in PdfReader(target).pages:
+            assert len(page.images) >= 1
+        logo.unlink()  # a logo that has gone missing is left out, never an error
+        assert main(["--database-url", demo_url, "pdf", "day", _today(demo_url),
+                     "-o", str(target)]) == 0
+    finally:
+        engine = open_database(demo_url)
+        with make_sessionmaker(engine)() as db:
+            set_setting(db, SYSTEM, CLINIC_LOGO_PATH, "")
+        engine.dispose()

@@ -136,6 +136,7 @@ class Clinic:
     name: str
     address: str = ""
     phone: str = ""
+    logo: bytes | None = None  # PNG or JPEG, drawn at the left of every page header
 
 
 @dataclass(frozen=True)
@@ -170,17 +171,34 @@ class _NumberedCanvas(Canvas):
         super().save()
 
 
+def _draw_logo(canvas: Canvas, logo: bytes, x: float, y: float, height: float) -> float:
+    """Draw the clinic logo scaled to ``height``; return the width it took (0 if unreadable)."""
+    from reportlab.lib.utils import ImageReader
+
+    try:
+        image = ImageReader(BytesIO(logo))
+        width_px, height_px = image.getSize()
+    except Exception:  # a broken logo file must not stop the chart copy
+        return 0.0
+    width = float(height * width_px / max(height_px, 1))
+    canvas.drawImage(image, x, y, width=width, height=height, mask="auto")
+    return width + float(3 * mm)
+
+
 def _decorate(frame: PageFrame) -> Any:
     def on_page(canvas: Canvas, _doc: BaseDocTemplate) -> None:
         width, height = PAGE_SIZE
         canvas.saveState()
         top = height - MARGIN
+        left = MARGIN
+        if frame.clinic.logo:
+            left += _draw_logo(canvas, frame.clinic.logo, MARGIN, top - 10 * mm, 9 * mm)
         canvas.setFont(FONT_BOLD, 10)
-        canvas.drawString(MARGIN, top - 4 * mm, frame.clinic.name)
+        canvas.drawString(left, top - 4 * mm, frame.clinic.name)
         canvas.setFont(FONT, 8)
         canvas.drawRightString(width - MARGIN, top - 4 * mm, frame.title)
         canvas.setFont(FONT_BOLD, 9)
-        canvas.drawString(MARGIN, top - 9 * mm, frame.identity)
+        canvas.drawString(left, top - 9 * mm, frame.identity)
         canvas.setLineWidth(0.6)
         canvas.line(MARGIN, top - 11 * mm, width - MARGIN, top - 11 * mm)
         canvas.setFont(FONT, 7)

@@ -34,6 +34,8 @@ from ketalog.store.models import (
 
 CLINIC_ADDRESS = "clinic_address"
 CLINIC_PHONE = "clinic_phone"
+CLINIC_LOGO_PATH = "clinic_logo_path"
+MAX_LOGO_BYTES = 2 * 1024 * 1024
 OUTCOME_SCALES = ("phq9", "gad7", "pcl5", "madrs", "pain")
 
 
@@ -46,7 +48,23 @@ def clinic(db: Session) -> Clinic:
     name = get_setting(db, "clinic_name", "ketalog clinic")
     address = get_setting(db, CLINIC_ADDRESS, "")
     phone = get_setting(db, CLINIC_PHONE, "")
-    return Clinic(str(name), str(address or ""), str(phone or ""))
+    return Clinic(str(name), str(address or ""), str(phone or ""),
+                  _logo(get_setting(db, CLINIC_LOGO_PATH)))
+
+
+def _logo(path: object) -> bytes | None:
+    """The logo file's bytes; a missing, unreadable or huge file means no logo."""
+    from pathlib import Path
+
+    if not isinstance(path, str) or not path:
+        return None
+    try:
+        file = Path(path)
+        if file.stat().st_size > MAX_LOGO_BYTES:
+            return None
+        return file.read_bytes()
+    except OSError:
+        return None
 
 
 @dataclass(frozen=True)
