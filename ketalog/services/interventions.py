@@ -11,8 +11,7 @@ from ketalog.domain.session_state import ensure_editable
 from ketalog.domain.values import decimal_problem
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
-from ketalog.services.errors import NotFound
-from ketalog.services.sessions import _session, _when
+from ketalog.services.sessions import _session, _when, resolve_onset_row
 from ketalog.store.models import AdverseEvent, Intervention
 
 #: The clinic formulary shown first in the picker: (drug, usual dose, unit, route).
@@ -132,17 +131,5 @@ def resolve_adverse_event(
     clock: Clock = system_clock,
 ) -> None:
     """Close an adverse event at the time it resolved."""
-    now = clock()
-    row = db.get(AdverseEvent, event_id, populate_existing=True)
-    if row is None:
-        raise NotFound(f"No adverse event with id {event_id}.")
-    session = _session(db, row.session_id)
-    ensure_editable(session.state, "an adverse event")
-    when = _when(resolved_at, now, "resolution time")
-    if when < row.onset_at_utc:
-        raise ValidationError.single("resolved_at", "Resolution cannot be before the onset.")
-    row.resolved_at_utc = when
-    db.flush()
-    append_audit(db, actor, "update", at=now, table_name="adverse_events", row_id=row.id,
-                 patient_id=session.patient_id, field="resolved_at_utc", new=when)
-    db.commit()
+    resolve_onset_row(db, actor, AdverseEvent, event_id, "adverse event", "an adverse event",
+                      resolved_at=resolved_at, clock=clock)

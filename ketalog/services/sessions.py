@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,6 +40,7 @@ from ketalog.services.protocols import protocol_by_id, protocol_from_record
 from ketalog.services.settings import clinic_today
 from ketalog.services.text import person_key
 from ketalog.store.models import (
+    AdverseEvent,
     Course,
     DoseOrder,
     DoseVerification,
@@ -751,18 +753,34 @@ def resolve_event(
     clock: Clock = system_clock,
 ) -> None:
     """Close an event flag at the time it resolved."""
+    resolve_onset_row(db, actor, EventFlag, flag_id, "event flag", "an event resolution",
+                      resolved_at=resolved_at, clock=clock)
+
+
+OnsetRow = TypeVar("OnsetRow", EventFlag, AdverseEvent)
+
+
+def resolve_onset_row(
+    db: Session, actor: Actor, model: type[OnsetRow], row_id: int,
+    label: str, what: str, *, resolved_at: datetime | None, clock: Clock,
+) -> None:
+    """Record when something with an onset (event flag, adverse event) resolved.
+
+    One rule for both: the session must accept entries, and a resolution cannot
+    come before the onset.
+    """
     now = clock()
-    flag = db.get(EventFlag, flag_id, populate_existing=True)
-    if flag is None:
-        raise NotFound(f"No event flag with id {flag_id}.")
-    session = _session(db, flag.session_id)
-    ensure_editable(session.state, "an event resolution")
+    row = db.get(model, row_id, populate_existing=True)
+    if row is None:
+        raise NotFound(f"No {label} with id {row_id}.")
+    session = _session(db, row.session_id)
+    ensure_editable(session.state, what)
     when = _when(resolved_at, now, "resolution time")
-    if when < flag.onset_at_utc:
+    if when < row.onset_at_utc:
         raise ValidationError.single("resolved_at", "Resolution cannot be before the onset.")
-    flag.resolved_at_utc = when
+    row.resolved_at_utc = when
     db.flush()
-    append_audit(db, actor, "update", at=now, table_name="event_flags", row_id=flag.id,
+    append_audit(db, actor, "update", at=now, table_name=model.__tablename__, row_id=row.id,
                  patient_id=session.patient_id, field="resolved_at_utc", new=when)
     db.commit()
 
