@@ -687,13 +687,10 @@ class _SessionSummary:
             out.append(self.p("No notes were written."))
             return
         for note in self.d.notes:
-            author, sep, text = note.detail.partition(": ")
-            if not sep:
-                author, text = "", note.detail
             label = NOTE_LABELS.get(note.kind, f"{note.kind} note")
             out.append(self.h3(f"{label}, {self.t(note.at_utc)}"
-                               + (f" - {author}" if author else "")))
-            out.append(self.p(text))
+                               + (f" - {note.author_name}" if note.author_name else "")))
+            out.append(self.p(note.text))
 
     def signatures(self, out: list[Flowable]) -> None:
         out.append(self.h2("Signatures"))

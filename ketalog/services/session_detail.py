@@ -97,6 +97,17 @@ class EventRow:
 
 
 @dataclass(frozen=True)
+class NoteRow:
+    """A note with its author and time, kept apart so nothing has to parse them back."""
+
+    id: int
+    kind: str
+    at_utc: datetime
+    author_name: str
+    text: str
+
+
+@dataclass(frozen=True)
 class ScoreRow:
     """A scored instrument with its item scores."""
 
@@ -174,7 +185,7 @@ class SessionDetail:
     event_flags: tuple[EventRow, ...]
     interventions: tuple[InterventionRow, ...]
     adverse_events: tuple[AdverseEventRow, ...]
-    notes: tuple[EventRow, ...]
+    notes: tuple[NoteRow, ...]
     signatures: tuple[EventRow, ...]
 
 
@@ -272,7 +283,7 @@ def open_session(db: Session, session_id: int) -> SessionDetail:
             for a in rows(AdverseEvent, "onset_at_utc") if a.voided_at_utc is None
         ),
         notes=tuple(
-            EventRow(n.id, n.kind, n.written_at_utc, f"{n.author_name}: {n.text}")
+            NoteRow(n.id, n.kind, n.written_at_utc, n.author_name, n.text)
             for n in rows(Note, "written_at_utc") if n.voided_at_utc is None
         ),
         signatures=tuple(

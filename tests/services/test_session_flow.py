@@ -130,7 +130,8 @@ def test_a_whole_session_is_stored_exactly(db: Session, booked: int, clock: Fake
     assert detail.infusion_events[1].detail == "BP 186 systolic"
     assert [(s.scale, s.total) for s in detail.scores] == [
         ("moaas", 4), ("cadss6", 7), ("aldrete", 10)]
-    assert detail.notes[0].detail.endswith("Calm, oriented, walking steadily.")
+    assert (detail.notes[0].author_name, detail.notes[0].text) == (
+        "Nora Reyes, RN", "Calm, oriented, walking steadily.")
 
 
 def test_refused_vitals_write_nothing(db: Session, booked: int, clock: FakeClock) -> None:

@@ -12,7 +12,7 @@ from ketalog.domain.session_state import SessionAction
 from ketalog.services import sessions as svc
 from ketalog.store.models import Note
 from ketalog.ui.context import SessionController
-from ketalog.ui.panels.notes_panel import NotesPanel, NotesTableModel, split_note
+from ketalog.ui.panels.notes_panel import NotesPanel, NotesTableModel
 from tests.ui.conftest import NURSE, NURSE2, Chair
 
 
@@ -104,9 +104,17 @@ def test_draft_note_survives_another_session_and_coming_back(
 
 
 
-def test_split_note() -> None:
-    assert split_note("Nora Reyes, RN: BP fine: 120/80") == ("Nora Reyes, RN", "BP fine: 120/80")
-    assert split_note("no author") == ("", "no author")
+def test_author_and_text_are_shown_as_stored() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from ketalog.services.session_detail import NoteRow
+
+    model = NotesTableModel(ZoneInfo("UTC"))
+    at = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+    model.set_rows([NoteRow(1, "nursing", at, "Reyes: Nora, RN", "BP fine: 120/80")])
+    cells = [model.index(0, c).data() for c in range(model.columnCount())]
+    assert cells == ["09:30", "Nursing", "Reyes: Nora, RN", "BP fine: 120/80"]
 
 
 def test_notes_model_passes_the_model_tester(chair: Chair, qtbot: QtBot,  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketalog.services.session_detail import EventRow
+from ketalog.services.session_detail import NoteRow
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import NOTE_KINDS, add_note
 from ketalog.ui.context import DraftStore, SessionController
@@ -35,11 +35,6 @@ _ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _RECOVERY_STATES = frozenset({"recovering", "stopped_early", "discharged"})
 
 
-def split_note(detail: str) -> tuple[str, str]:
-    """The note row's ``"Author: text"`` as (author, text)."""
-    author, sep, text = detail.partition(": ")
-    return (author, text) if sep else ("", detail)
-
 
 class NotesTableModel(RowsTableModel):
     """Notes of the session, newest first: time, kind, author, text."""
@@ -50,17 +45,16 @@ class NotesTableModel(RowsTableModel):
         """Column titles."""
         return (self.tr("Time"), self.tr("Kind"), self.tr("Author"), self.tr("Note"))
 
-    def cell(self, row: EventRow, column: int) -> str:
+    def cell(self, row: NoteRow, column: int) -> str:
         """Display text of one cell."""
         if column == self.TIME:
             return local_hhmm(row.at_utc, self._tz)
         if column == self.KIND:
             return row.kind.capitalize()
-        author, text = split_note(row.detail)
         if column == self.AUTHOR:
-            return author
+            return row.author_name
         if column == self.TEXT:
-            return text
+            return row.text
         return ""
 
 
