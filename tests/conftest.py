@@ -94,10 +94,12 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    """An engine on a migrated, seeded database."""
+    """An engine on a migrated, seeded database with the staff accounts of tests.staff."""
     from ketalog.services.database import open_database
+    from tests.staff import seed_staff
 
     eng = open_database(database_url)
+    seed_staff(eng)
     yield eng
     eng.dispose()
 

@@ -10,10 +10,8 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.session_state import SessionAction
 from ketalog.services import sessions as svc
-from ketalog.services.context import Actor
+from tests.staff import NURSE, NURSE2
 
-NURSE = Actor(username="nora", display_name="Nora Reyes, RN", role="nurse", workstation="t")
-NURSE2 = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse", workstation="t")
 BASELINE = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
             "spo2_percent": 98, "resp_rate_per_min": 14}
 

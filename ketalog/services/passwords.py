@@ -34,6 +34,24 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+def needs_rehash(stored_hash: str) -> bool:
+    """Whether a stored hash was made with weaker parameters than today's."""
+    try:
+        return _HASHER.check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return True
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def spend_equal_time(password: str) -> None:
+    """Verify against a throwaway hash so an unknown user name takes as long as a real one."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(_HASHER.hash("not-a-real-account-password"))
+    password_matches(_DUMMY_HASH[0], password)
+
+
 def password_matches(stored_hash: str, password: str) -> bool:
     """Whether ``password`` matches; never raises for a wrong or malformed hash."""
     try:

@@ -909,3 +909,16 @@ def update_checklist(
     append_audit(db, actor, "update", at=now, table_name="treatment_sessions", row_id=session_id,
                  patient_id=session.patient_id, field=item, old=old, new=done)
     db.commit()
+
+
+def record_session_view(
+    db: Session, actor: Actor, session_id: int, *, clock: Clock = system_clock
+) -> None:
+    """Audit that a user opened a patient's session (HIPAA access log)."""
+    patient_id = db.scalar(select(TreatmentSession.patient_id)
+                           .where(TreatmentSession.id == session_id))
+    if patient_id is None:
+        raise NotFound(f"No session with id {session_id}.")
+    append_audit(db, actor, "view", at=clock(), table_name="treatment_sessions",
+                 row_id=session_id, patient_id=patient_id)
+    db.commit()

@@ -1,4 +1,4 @@
-"""User accounts (log-in, lock-out and role management arrive with the accounts issue)."""
+"""User accounts: creation and look-up (log-in and administration: services.accounts)."""
 
 from __future__ import annotations
 
@@ -69,12 +69,15 @@ def create_user(
     append_audit(db, actor, "create", at=now, table_name="users", row_id=user.id,
                  new={"username": name, "role": role})
     db.commit()
+    return summary_of(user)
+
+
+def summary_of(user: User) -> UserSummary:
+    """The summary of a stored account."""
     return UserSummary(user.id, user.username, user.full_name, user.credentials, user.role)
 
 
 def find_user(db: Session, username: str) -> UserSummary | None:
     """Look a user up by user name."""
     user = db.scalar(select(User).where(User.username == username.strip().lower()))
-    if user is None:
-        return None
-    return UserSummary(user.id, user.username, user.full_name, user.credentials, user.role)
+    return None if user is None else summary_of(user)

@@ -102,6 +102,7 @@ class User(Versioned, Created, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
     locked_at_utc: Mapped[datetime | None]
+    last_failed_login_at_utc: Mapped[datetime | None]
 
 
 class Patient(Versioned, Created, Base):
@@ -441,6 +442,10 @@ class Signature(Created, Base):
     meaning: Mapped[str] = mapped_column(String(200))
     signed_at_utc: Mapped[datetime]
     content_sha256: Mapped[str] = mapped_column(String(64))
+    #: The signer's printed name and credentials as they were at signing.
+    signer_name: Mapped[str] = mapped_column(String(250), default="", server_default="")
+    #: The canonical serialisation that was hashed, so a later change can be itemised.
+    content_json: Mapped[str | None] = mapped_column(Text)
 
 
 class Addendum(Created, Base):

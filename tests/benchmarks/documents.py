@@ -46,7 +46,6 @@ def measure_documents(factory: sessionmaker[Session], session_id: int, day: date
     """Session summary of a 60-reading session, bare reportlab, and a day log."""
     from ketalog.reports.day_log import build_day_log
     from ketalog.reports.session_summary import build_session_summary
-
     from ketalog.services.documents import day_log_data, session_summary_data
 
     with factory() as db:

@@ -35,9 +35,8 @@ from ketalog.services.signing import session_content_sha256
 from ketalog.services.users import create_user
 from tests.conftest import FakeClock
 from tests.play import start_infusion
+from tests.staff import NURSE
 
-NURSE = Actor(username="nora", display_name="Nora Reyes, RN", role="nurse", workstation="t")
-NURSE2 = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse", workstation="t")
 CLINIC_TZ = "America/New_York"
 PHONE = "+1 555 0100"
 BASELINE = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,

@@ -20,7 +20,6 @@ from ketalog.domain.session_state import SessionAction
 from ketalog.reports.base import Clinic
 from ketalog.reports.day_log import build_day_log, state_label
 from ketalog.services import sessions as svc
-from ketalog.services.context import Actor
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.documents import DayLogData, DayLogRow, day_log_data
 from ketalog.services.patients import record_weight, register_patient
@@ -29,9 +28,8 @@ from ketalog.services.settings import set_setting
 from ketalog.services.users import create_user
 from tests.conftest import FakeClock
 from tests.play import start_infusion
+from tests.staff import NURSE
 
-NURSE = Actor(username="nora", display_name="Nora Reyes, RN", role="nurse", workstation="t")
-NURSE2 = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse", workstation="t")
 VITALS = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
           "spo2_percent": 98, "resp_rate_per_min": 14}
 CLINIC = Clinic("Riverside Ketamine Clinic", "12 River St, Springfield", "555-0100")

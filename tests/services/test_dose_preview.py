@@ -11,15 +11,14 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.protocols import Protocol, load_default_protocols
 from ketalog.services import sessions as svc
-from ketalog.services.context import Actor
 from ketalog.services.dose_preview import preview_dose, preview_for_protocol
 from ketalog.services.errors import NotFound
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.store.models import AuditEntry, DoseOrder
 from tests.conftest import FakeClock
+from tests.staff import NURSE
 
-NURSE = Actor(username="nora", display_name="Nora Reyes, RN", role="nurse", workstation="t")
 IV_INPUTS = {"dose_mg_per_kg": "0.5", "concentration_mg_per_ml": "10", "bag_volume_ml": "100",
              "duration_min": "40"}
 

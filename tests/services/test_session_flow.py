@@ -24,9 +24,8 @@ from ketalog.services.signing import session_content_sha256
 from ketalog.services.users import create_user
 from ketalog.store.models import AuditEntry, DoseOrder, InfusionEvent, TreatmentSession, VitalSign
 from tests.conftest import FakeClock
+from tests.staff import NURSE, NURSE2
 
-NURSE = Actor(username="nora", display_name="Nora Reyes, RN", role="nurse", workstation="chair1")
-NURSE2 = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse", workstation="chair1")
 UTC_ZONE = ZoneInfo("UTC")
 GOOD_VITALS = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
                "spo2_percent": 98, "resp_rate_per_min": 14}

@@ -12,15 +12,13 @@ from pathlib import Path
 
 from ketalog.domain.session_state import SessionAction
 from ketalog.services import sessions as svc
-from ketalog.services.context import Actor
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.store.migrate import HEAD_REVISION
+from tests.staff import NURSE, NURSE2
 
 FIXTURES = Path(__file__).parent / "fixtures"
-NURSE = Actor(username="nora", display_name="Nora Reyes, RN", role="nurse", workstation="fx")
-NURSE2 = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse", workstation="fx")
 
 
 def main() -> None:

@@ -24,11 +24,8 @@ from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.ui.context import DraftStore, SessionController, UiContext
 from tests.conftest import FakeClock
+from tests.staff import NURSE, NURSE2
 
-NURSE = Actor(username="nora", display_name="Nora Reyes, RN", role="nurse", workstation="t")
-NURSE2 = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse", workstation="t")
-PHYSICIAN = Actor(username="ada", display_name="Ada Lindqvist, MD", role="physician",
-                  workstation="t")
 BASELINE = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
             "spo2_percent": 98, "resp_rate_per_min": 14}
 
@@ -108,6 +105,7 @@ class Chair:
 def chair(tmp_path: Path) -> Iterator[Chair]:
     """Patient José Ñúñez, 80 kg, IV depression 0.5 mg/kg, session 1 at Chair 1 (scheduled)."""
     engine = open_database(f"sqlite:///{tmp_path / 'ui.sqlite3'}")
+    seed_staff(engine)
     factory = make_sessionmaker(engine)
     clock = FakeClock()
     with factory() as db:

@@ -1,0 +1,108 @@
+"""Who may do what: role rules checked in the services, against the stored account.
+
+The :class:`Actor` a caller passes is only a claim. :func:`authorize` looks the
+account up by id and judges the role, active flag and lock stored in the
+database, so a screen that forgot to hide a button, a script or a forged Actor
+gets the same refusal as everyone else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Final
+
+from sqlalchemy.orm import Session
+
+from ketalog.services.context import Actor
+from ketalog.services.errors import PermissionDenied
+from ketalog.store.models import User
+
+
+class Permission(StrEnum):
+    """Something only some roles may do."""
+
+    RECORD = "record"                  # vitals, scores, events, notes, state changes
+    PREPARE_DOSE = "prepare_dose"
+    VERIFY_DOSE = "verify_dose"
+    COMPLETE_NURSING = "complete_nursing"
+    SIGN = "sign"
+    ACKNOWLEDGE_BP = "acknowledge_bp"
+    OVERRIDE_DOSE = "override_dose"
+    ADDENDUM = "addendum"
+    SCHEDULE = "schedule"              # register patients, open courses, book sessions
+    MANAGE_USERS = "manage_users"
+    MANAGE_PROTOCOLS = "manage_protocols"
+    MANAGE_SETTINGS = "manage_settings"
+    VIEW_AUDIT = "view_audit"
+
+
+_CLINICIANS = frozenset({"nurse", "physician"})
+_ADMIN = frozenset({"administrator"})
+
+#: Roles allowed each permission.
+ROLES_FOR: Final[Mapping[Permission, frozenset[str]]] = MappingProxyType({
+    Permission.RECORD: _CLINICIANS,
+    Permission.PREPARE_DOSE: _CLINICIANS,
+    Permission.VERIFY_DOSE: _CLINICIANS,
+    Permission.COMPLETE_NURSING: frozenset({"nurse"}),
+    Permission.SIGN: frozenset({"physician"}),
+    Permission.ACKNOWLEDGE_BP: frozenset({"physician"}),
+    Permission.OVERRIDE_DOSE: frozenset({"physician"}),
+    Permission.ADDENDUM: _CLINICIANS,
+    Permission.SCHEDULE: frozenset({"nurse", "physician", "administrator"}),
+    Permission.MANAGE_USERS: _ADMIN,
+    Permission.MANAGE_PROTOCOLS: _ADMIN,
+    Permission.MANAGE_SETTINGS: _ADMIN,
+    Permission.VIEW_AUDIT: _ADMIN,
+})
+
+#: How each permission reads in a refusal ("Only a physician can ...").
+_WORDS: Final[Mapping[Permission, str]] = MappingProxyType({
+    Permission.RECORD: "record clinical data",
+    Permission.PREPARE_DOSE: "prepare a dose",
+    Permission.VERIFY_DOSE: "verify a dose",
+    Permission.COMPLETE_NURSING: "complete the nursing record",
+    Permission.SIGN: "sign a session",
+    Permission.ACKNOWLEDGE_BP: "acknowledge a high pre-dose blood pressure",
+    Permission.OVERRIDE_DOSE: "override a dose maximum",
+    Permission.ADDENDUM: "write an addendum",
+    Permission.SCHEDULE: "schedule sessions and register patients",
+    Permission.MANAGE_USERS: "manage user accounts",
+    Permission.MANAGE_PROTOCOLS: "change protocols",
+    Permission.MANAGE_SETTINGS: "change clinic settings",
+    Permission.VIEW_AUDIT: "view the audit trail",
+})
+
+_ARTICLE = {"nurse": "a nurse", "physician": "a physician", "administrator": "an administrator"}
+
+
+def may(role: str, permission: Permission) -> bool:
+    """Whether ``role`` holds ``permission`` (for screens deciding what to offer)."""
+    return role in ROLES_FOR[permission]
+
+
+def authorize(db: Session, actor: Actor, permission: Permission) -> User:
+    """The actor's stored account, if it may do this; else :class:`PermissionDenied`."""
+    what = _WORDS[permission]
+    if actor.user_id is None:
+        raise PermissionDenied(f"Sign in to {what}.")
+    user = db.get(User, actor.user_id, populate_existing=True)
+    if user is None or not user.is_active:
+        raise PermissionDenied(
+            f"The account '{actor.username}' is disabled or no longer exists; "
+            "ask an administrator."
+        )
+    if user.locked_at_utc is not None:
+        raise PermissionDenied(
+            f"The account '{user.username}' is locked after too many failed log-ins; "
+            "an administrator must unlock it."
+        )
+    allowed = ROLES_FOR[permission]
+    if user.role not in allowed:
+        who = " or ".join(_ARTICLE.get(r, r) for r in sorted(allowed))
+        raise PermissionDenied(
+            f"Only {who} can {what}; you are signed in as {_ARTICLE.get(user.role, user.role)}."
+        )
+    return user

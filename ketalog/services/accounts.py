@@ -1,0 +1,301 @@
+"""Log-in, lock-out and account administration.
+
+Failed log-ins are throttled (after three in a row the account waits 1, 2, 4 ...
+up to 30 seconds before the next try is even checked) and the account locks
+after ten in a row until an administrator unlocks it. Every log-in, failure,
+lock and unlock is an audit row. A wrong user name and a wrong password get
+the same words, so the screen does not tell a stranger which accounts exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ketalog.domain.errors import DomainError, ValidationError
+from ketalog.services.access import Permission, authorize
+from ketalog.services.audit import append_audit
+from ketalog.services.context import SYSTEM, Actor, Clock, system_clock
+from ketalog.services.errors import NotFound
+from ketalog.services.passwords import (
+    check_password_rules,
+    hash_password,
+    needs_rehash,
+    password_matches,
+    spend_equal_time,
+)
+from ketalog.services.users import ROLES, UserSummary, create_user, summary_of
+from ketalog.store.models import User
+
+#: Consecutive failures after which the account locks.
+LOCK_AFTER_FAILURES = 10
+#: Failures allowed before throttling starts.
+FREE_FAILURES = 3
+MAX_THROTTLE = timedelta(seconds=30)
+WRONG_CREDENTIALS = "The user name or password is wrong."
+
+
+class LoginRefused(DomainError):
+    """A log-in (or a password re-entry) was refused; the message says why."""
+
+
+def throttle_delay(failures: int) -> timedelta:
+    """How long to wait after ``failures`` consecutive failures before the next try."""
+    if failures < FREE_FAILURES:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** (failures - FREE_FAILURES)), MAX_THROTTLE)
+
+
+def _find(db: Session, username: str) -> User | None:
+    return db.scalar(
+        select(User).where(User.username == username.strip().lower())
+        .execution_options(populate_existing=True)
+    )
+
+
+def _check_password(db: Session, user: User | None, username: str, password: str,
+                    *, workstation: str, now: datetime, purpose: str) -> User:
+    """Judge one password attempt and record its outcome (committed either way)."""
+    who = (Actor(username=user.username, display_name=user.full_name, role=user.role,
+                 user_id=user.id, workstation=workstation) if user is not None
+           else Actor(username=username.strip().lower()[:64] or "?", display_name="?",
+                      role="unknown", workstation=workstation))
+    if user is None:
+        spend_equal_time(password)
+        append_audit(db, who, "login_failed", at=now, table_name="users", field=purpose,
+                     new="unknown user name")
+        db.commit()
+        raise LoginRefused(WRONG_CREDENTIALS)
+    if not user.is_active:
+        append_audit(db, who, "login_failed", at=now, table_name="users", row_id=user.id,
+                     field=purpose, new="account disabled")
+        db.commit()
+        raise LoginRefused("This account is disabled; ask an administrator.")
+    if user.locked_at_utc is not None:
+        append_audit(db, who, "login_failed", at=now, table_name="users", row_id=user.id,
+                     field=purpose, new="account locked")
+        db.commit()
+        raise LoginRefused(
+            f"This account is locked after {LOCK_AFTER_FAILURES} failed log-ins in a row; "
+            "an administrator must unlock it."
+        )
+    wait = throttle_delay(user.failed_login_count)
+    if user.last_failed_login_at_utc is not None and wait:
+        ready = user.last_failed_login_at_utc + wait
+        if now < ready:
+            seconds = max(1, int((ready - now).total_seconds() + 0.999))
+            raise LoginRefused(
+                f"Too many failed attempts; wait {seconds} seconds and try again."
+            )
+    if user.password_hash is None or not password_matches(user.password_hash, password):
+        user.failed_login_count += 1
+        user.last_failed_login_at_utc = now
+        append_audit(db, who, "login_failed", at=now, table_name="users", row_id=user.id,
+                     field=purpose, new=f"wrong password ({user.failed_login_count} in a row)")
+        if user.failed_login_count >= LOCK_AFTER_FAILURES:
+            user.locked_at_utc = now
+            append_audit(db, who, "account_locked", at=now, table_name="users",
+                         row_id=user.id, field="locked_at_utc", new=now)
+            db.commit()
+            raise LoginRefused(
+                f"{WRONG_CREDENTIALS} The account is now locked after {LOCK_AFTER_FAILURES} "
+                "failed log-ins in a row; an administrator must unlock it."
+            )
+        db.commit()
+        raise LoginRefused(WRONG_CREDENTIALS)
+    if user.failed_login_count or user.last_failed_login_at_utc is not None:
+        user.failed_login_count = 0
+        user.last_failed_login_at_utc = None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def authenticate(
+    db: Session, username: str, password: str, *, workstation: str = "",
+    purpose: str = "login", clock: Clock = system_clock,
+) -> UserSummary:
+    """Check a user name and password; record the log-in or the failure.
+
+    ``purpose`` says what the password was for in the audit trail: ``login``,
+    ``unlock`` (idle lock), ``sign`` or ``verify_dose``.
+    """
+    now = clock()
+    user = _find(db, username)
+    user = _check_password(db, user, username, password, workstation=workstation, now=now,
+                           purpose=purpose)
+    summary = summary_of(user)
+    append_audit(db, summary.as_actor(workstation), purpose if purpose != "login" else "login",
+                 at=now, table_name="users", row_id=user.id)
+    db.commit()
+    return summary
+
+
+def confirm_password(
+    db: Session, actor: Actor, password: str, *, purpose: str, clock: Clock = system_clock,
+) -> User:
+    """Re-check the acting user's own password (signing), counting failures like a log-in.
+
+    Does not commit on success: the caller's action and this check land together.
+    """
+    now = clock()
+    user = db.get(User, actor.user_id, populate_existing=True) if actor.user_id else None
+    if user is None:
+        raise LoginRefused("Sign in first.")
+    return _check_password(db, user, user.username, password, workstation=actor.workstation,
+                           now=now, purpose=purpose)
+
+
+def record_logout(db: Session, actor: Actor, *, clock: Clock = system_clock) -> None:
+    """Audit a log-out or user switch."""
+    append_audit(db, actor, "logout", at=clock(), table_name="users", row_id=actor.user_id)
+    db.commit()
+
+
+def record_screen_lock(db: Session, actor: Actor, *, clock: Clock = system_clock) -> None:
+    """Audit that the workstation locked itself (idle) with this user signed in."""
+    append_audit(db, actor, "lock", at=clock(), table_name="users", row_id=actor.user_id)
+    db.commit()
+
+
+# --- first run ----------------------------------------------------------------------
+
+
+def needs_first_administrator(db: Session) -> bool:
+    """True on an empty database: the first start asks for an administrator."""
+    return not db.scalar(select(func.count()).select_from(User))
+
+
+def create_first_administrator(
+    db: Session, *, username: str, full_name: str, password: str, credentials: str = "",
+    workstation: str = "", clock: Clock = system_clock,
+) -> UserSummary:
+    """Create the first account (an administrator); refused once any account exists."""
+    if not needs_first_administrator(db):
+        raise ValidationError.single(
+            "username", "Accounts already exist; sign in and ask an administrator."
+        )
+    actor = Actor(username="first-run", display_name="first run set-up", role="system",
+                  workstation=workstation)
+    return create_user(db, actor, username=username, full_name=full_name, role="administrator",
+                       password=password, credentials=credentials, clock=clock)
+
+
+# --- administration -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One account as the administrator's list shows it."""
+
+    id: int
+    username: str
+    full_name: str
+    credentials: str
+    role: str
+    is_active: bool
+    locked: bool
+    failed_login_count: int
+
+
+def list_accounts(db: Session, actor: Actor) -> list[AccountRow]:
+    """Every account, for an administrator."""
+    authorize(db, actor, Permission.MANAGE_USERS)
+    users = db.scalars(select(User).order_by(User.username)
+                       .execution_options(populate_existing=True)).all()
+    return [AccountRow(u.id, u.username, u.full_name, u.credentials, u.role, u.is_active,
+                       u.locked_at_utc is not None, u.failed_login_count) for u in users]
+
+
+def add_user(
+    db: Session, actor: Actor, *, username: str, full_name: str, role: str, password: str,
+    credentials: str = "", clock: Clock = system_clock,
+) -> UserSummary:
+    """An administrator (or the command line, as the system) creates an account."""
+    if actor is not SYSTEM and actor.role != "system":
+        authorize(db, actor, Permission.MANAGE_USERS)
+    return create_user(db, actor, username=username, full_name=full_name, role=role,
+                       password=password, credentials=credentials, clock=clock)
+
+
+def _target(db: Session, username: str) -> User:
+    user = _find(db, username)
+    if user is None:
+        raise NotFound(f"No account '{username}'.")
+    return user
+
+
+def unlock_account(db: Session, actor: Actor, username: str, *,
+                   clock: Clock = system_clock) -> None:
+    """Clear a lock-out after failed log-ins."""
+    authorize(db, actor, Permission.MANAGE_USERS)
+    now = clock()
+    user = _target(db, username)
+    old = user.locked_at_utc
+    user.locked_at_utc = None
+    user.failed_login_count = 0
+    user.last_failed_login_at_utc = None
+    append_audit(db, actor, "account_unlocked", at=now, table_name="users", row_id=user.id,
+                 field="locked_at_utc", old=old, new=None)
+    db.commit()
+
+
+def change_role(db: Session, actor: Actor, username: str, role: str, *,
+                clock: Clock = system_clock) -> None:
+    """Give an account another role."""
+    authorize(db, actor, Permission.MANAGE_USERS)
+    if role not in ROLES:
+        raise ValidationError.single("role", f"Role must be one of {', '.join(ROLES)}.")
+    user = _target(db, username)
+    if user.id == actor.user_id and role != "administrator":
+        raise ValidationError.single(
+            "role", "You cannot take away your own administrator role; ask another administrator."
+        )
+    old = user.role
+    if old == role:
+        return
+    user.role = role
+    append_audit(db, actor, "update", at=clock(), table_name="users", row_id=user.id,
+                 field="role", old=old, new=role)
+    db.commit()
+
+
+def set_active(db: Session, actor: Actor, username: str, active: bool, *,
+               clock: Clock = system_clock) -> None:
+    """Disable an account (people leave; accounts are never deleted) or enable it again."""
+    authorize(db, actor, Permission.MANAGE_USERS)
+    user = _target(db, username)
+    if user.id == actor.user_id and not active:
+        raise ValidationError.single("is_active", "You cannot disable your own account.")
+    if user.is_active == active:
+        return
+    user.is_active = active
+    append_audit(db, actor, "update", at=clock(), table_name="users", row_id=user.id,
+                 field="is_active", old=not active, new=active)
+    db.commit()
+
+
+def reset_password(db: Session, actor: Actor, username: str, new_password: str, *,
+                   clock: Clock = system_clock) -> None:
+    """An administrator sets a new password (the value itself is never audited)."""
+    authorize(db, actor, Permission.MANAGE_USERS)
+    check_password_rules(new_password)
+    user = _target(db, username)
+    user.password_hash = hash_password(new_password)
+    append_audit(db, actor, "update", at=clock(), table_name="users", row_id=user.id,
+                 field="password_hash", new="(changed)")
+    db.commit()
+
+
+def change_own_password(db: Session, actor: Actor, old_password: str, new_password: str, *,
+                        clock: Clock = system_clock) -> None:
+    """A user changes their own password after re-entering the current one."""
+    user = confirm_password(db, actor, old_password, purpose="change_password", clock=clock)
+    check_password_rules(new_password)
+    user.password_hash = hash_password(new_password)
+    append_audit(db, actor, "update", at=clock(), table_name="users", row_id=user.id,
+                 field="password_hash", new="(changed)")
+    db.commit()
