@@ -38,3 +38,13 @@ def start_infusion(db: Session, sid: int, clock: Advancing, *,
     svc.verify_dose(db, NURSE2, sid, dose_order_id=order.dose_order_id, clock=clock)
     clock.advance(1)
     svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
+
+
+def sign(db: Session, sid: int, clock: Advancing) -> None:
+    """From discharged: the nurse completes the record, the physician signs with a password."""
+    from ketalog.services.signing import complete_nursing_record, sign_session
+    from tests.staff import PHYSICIAN, password_of
+
+    complete_nursing_record(db, NURSE, sid, clock=clock)
+    clock.advance(30)
+    sign_session(db, PHYSICIAN, sid, password=password_of(PHYSICIAN.username), clock=clock)

@@ -106,3 +106,18 @@ def authorize(db: Session, actor: Actor, permission: Permission) -> User:
             f"Only {who} can {what}; you are signed in as {_ARTICLE.get(user.role, user.role)}."
         )
     return user
+
+
+def is_system(actor: Actor) -> bool:
+    """Set-up work by whoever holds the database itself (first run, command line, demo)."""
+    return actor.role == "system" and actor.user_id is None
+
+
+def authorize_admin_work(db: Session, actor: Actor, permission: Permission) -> None:
+    """Like :func:`authorize`, but the command line and set-up (system actor) may too.
+
+    Someone running ``ketalog user add`` already holds the database file or its
+    credentials; the screens always act as a signed-in user.
+    """
+    if not is_system(actor):
+        authorize(db, actor, permission)

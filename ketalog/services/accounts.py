@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ketalog.domain.errors import DomainError, ValidationError
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
-from ketalog.services.context import SYSTEM, Actor, Clock, system_clock
+from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
 from ketalog.services.passwords import (
     check_password_rules,
@@ -215,8 +215,6 @@ def add_user(
     credentials: str = "", clock: Clock = system_clock,
 ) -> UserSummary:
     """An administrator (or the command line, as the system) creates an account."""
-    if actor is not SYSTEM and actor.role != "system":
-        authorize(db, actor, Permission.MANAGE_USERS)
     return create_user(db, actor, username=username, full_name=full_name, role=role,
                        password=password, credentials=credentials, clock=clock)
 

@@ -24,7 +24,7 @@ from ketalog.services.context import SYSTEM
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_by_id, protocol_id_by_code
 from ketalog.services.settings import CLINIC_NAME, clinic_timezone, set_setting
-from ketalog.services.signing import session_content_sha256
+from ketalog.services.signing import complete_nursing_record, sign_session
 from ketalog.services.users import UserSummary, create_user
 from ketalog.store.models import Patient
 
@@ -106,6 +106,7 @@ class _Clinic:
         self.nurse = users["nurse"].as_actor("demo")
         self.nurse2 = users["nurse2"].as_actor("demo")
         self.physician = users["physician"].as_actor("demo")
+        self.physician_password = next(p for u, *_r, p in DEMO_USERS if u == "physician")
         self.summary = DemoSummary()
 
     def vitals(self, sid: int, clock: SimClock, base: tuple[int, int, int], rise: int = 0,
@@ -210,9 +211,10 @@ class _Clinic:
         step(SessionAction.DISCHARGE, 5)
         if until is SessionState.DISCHARGED:
             return
+        clock.advance(rng.randint(5, 20))
+        complete_nursing_record(db, nurse, sid, clock=clock)
         clock.advance(rng.randint(30, 240))
-        svc.sign_session(db, self.physician, sid,
-                         content_sha256=session_content_sha256(db, sid), clock=clock)
+        sign_session(db, self.physician, sid, password=self.physician_password, clock=clock)
 
 
 def _version(db: Session, sid: int) -> int:
@@ -261,6 +263,7 @@ def build_demo_clinic(
         for username, name, creds, role, password in DEMO_USERS
     }
     clinic = _Clinic(db, rng, users)
+    desk = users["admin"].as_actor("demo")  # the front desk books as the administrator
     protocol_ids = {
         code: protocol_id_by_code(db, code)
         for code in ("iv-depression-0.5", "iv-pain-0.35", "im-ketamine-0.5",
@@ -270,7 +273,7 @@ def build_demo_clinic(
     plan = list(_TODAY)
     for index, (family, given) in enumerate(_NAMES):
         birth = date(1950 + rng.randint(0, 50), rng.randint(1, 12), rng.randint(1, 28))
-        patient = register_patient(db, SYSTEM, family_name=family, given_name=given,
+        patient = register_patient(db, desk, family_name=family, given_name=given,
                                    birth_date=birth, sex=rng.choice(("female", "male", None)),
                                    clock=setup_clock)
         clinic.summary.patients += 1
@@ -284,7 +287,7 @@ def build_demo_clinic(
         protocol = protocol_by_id(db, protocol_id)
         indication = ("chronic pain" if code == "iv-pain-0.35"
                       else rng.choice(svc.INDICATIONS[:6]))
-        course_id = svc.open_course(db, SYSTEM, patient_id=patient.id, protocol_id=protocol_id,
+        course_id = svc.open_course(db, desk, patient_id=patient.id, protocol_id=protocol_id,
                                     indication=indication, started_on=today - timedelta(days=30),
                                     clock=setup_clock)
         past = rng.randint(0, 5) if index >= len(plan) else rng.randint(0, 3)
@@ -296,13 +299,17 @@ def build_demo_clinic(
             day = first_day + timedelta(days=2 * n)
             start = _local(day, 8 + rng.randint(0, 7), rng.choice((0, 15, 30, 45)), tz)
             chair = CHAIRS[rng.randrange(len(CHAIRS))]
-            sid = svc.schedule_session(db, SYSTEM, course_id=course_id, chair=chair,
+            sid = svc.schedule_session(db, desk, course_id=course_id, chair=chair,
                                        scheduled_at=start,
                                        clock=SimClock(start - timedelta(days=3)))
             until = SessionState.DISCHARGED if day == today - timedelta(days=1) else (
                 SessionState.SIGNED)
             clinic.run(sid, protocol, start, until,
                        phq9_total=round(phq9_start - phq9_drop * n))
+            if until is SessionState.DISCHARGED and index % 2 == 0:
+                # yesterday's charting finished by the nurse: waiting for the physician
+                complete_nursing_record(db, clinic.nurse, sid,
+                                        clock=SimClock(start + timedelta(hours=3)))
             clinic.summary.sessions += 1
         if index < len(plan):
             chair_index, state, minutes_ago = plan[index]
@@ -310,7 +317,7 @@ def build_demo_clinic(
             day_start = datetime.combine(today, time(0, 5), tzinfo=tz).astimezone(UTC)
             day_end = datetime.combine(today, time(23, 50), tzinfo=tz).astimezone(UTC)
             start = min(max(start, day_start), day_end)
-            sid = svc.schedule_session(db, SYSTEM, course_id=course_id, chair=CHAIRS[chair_index],
+            sid = svc.schedule_session(db, desk, course_id=course_id, chair=CHAIRS[chair_index],
                                        scheduled_at=start,
                                        clock=SimClock(real_now - timedelta(days=2)))
             if state is not SessionState.SCHEDULED:

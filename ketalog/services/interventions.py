@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from ketalog.domain.errors import Problem, ValidationError
 from ketalog.domain.session_state import ensure_editable
 from ketalog.domain.values import decimal_problem
+from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.sessions import _session, _when, resolve_onset_row
@@ -46,6 +47,7 @@ def record_intervention(
     clock: Clock = system_clock,
 ) -> int:
     """Record a drug or action given (from the formulary or free text)."""
+    authorize(db, actor, Permission.RECORD)
     now = clock()
     session = _session(db, session_id)
     ensure_editable(session.state, "an intervention")
@@ -97,6 +99,7 @@ def record_adverse_event(
     clock: Clock = system_clock,
 ) -> int:
     """Record an adverse event with its onset, severity and the action taken."""
+    authorize(db, actor, Permission.RECORD)
     now = clock()
     session = _session(db, session_id)
     ensure_editable(session.state, "an adverse event")
@@ -131,5 +134,6 @@ def resolve_adverse_event(
     clock: Clock = system_clock,
 ) -> None:
     """Close an adverse event at the time it resolved."""
+    authorize(db, actor, Permission.RECORD)
     resolve_onset_row(db, actor, AdverseEvent, event_id, "adverse event", "an adverse event",
                       resolved_at=resolved_at, clock=clock)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import Problem, ValidationError
 from ketalog.domain.values import decimal_problem
+from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import DuplicatePatient, NotFound
@@ -84,6 +85,7 @@ def register_patient(
         DuplicatePatient: same MRN, or same name and birth date unless
             ``allow_duplicate`` (the user looked and confirmed they differ).
     """
+    authorize(db, actor, Permission.SCHEDULE)
     now = clock()
     family, given = (family_name or "").strip(), (given_name or "").strip()
     problems = []
@@ -205,6 +207,7 @@ def record_weight(
     clock: Clock = system_clock,
 ) -> WeightRecord:
     """Record a weighing (actual or ideal body weight) and commit it."""
+    authorize(db, actor, Permission.RECORD)
     now: datetime = clock()
     value, problem = decimal_problem(weight_kg, "Weight", "weight_kg")
     problems = [problem] if problem else []

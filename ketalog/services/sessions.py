@@ -32,13 +32,13 @@ from ketalog.domain.session_state import (
     parse_action,
 )
 from ketalog.domain.vitals import AlertCode, validate_vitals, vital_alerts
+from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound, PermissionDenied
 from ketalog.services.patients import latest_weight
 from ketalog.services.protocols import protocol_by_id, protocol_from_record
 from ketalog.services.settings import clinic_today
-from ketalog.services.text import person_key
 from ketalog.store.models import (
     AdverseEvent,
     Course,
@@ -50,7 +50,6 @@ from ketalog.store.models import (
     Patient,
     ProtocolRecord,
     ScaleScore,
-    Signature,
     TreatmentSession,
     VitalSign,
 )
@@ -108,12 +107,6 @@ def _required_text(value: str | None, field: str, message: str) -> str:
     return text
 
 
-def _require_role(actor: Actor, roles: set[str], what: str) -> None:
-    if actor.role not in roles:
-        allowed = " or ".join(sorted(roles))
-        raise PermissionDenied(f"Only a {allowed} can {what}; you are signed in as {actor.role}.")
-
-
 # --- courses and scheduling ---------------------------------------------------
 
 
@@ -129,6 +122,7 @@ def open_course(
     clock: Clock = system_clock,
 ) -> int:
     """Start a treatment course for a patient; returns its id."""
+    authorize(db, actor, Permission.SCHEDULE)
     course_id = _add_course(db, actor, patient_id=patient_id, protocol_id=protocol_id,
                             indication=indication, planned_infusions=planned_infusions,
                             started_on=started_on, now=clock())
@@ -174,6 +168,7 @@ def schedule_session(
     clock: Clock = system_clock,
 ) -> int:
     """Book a session in a course at a chair; it gets the next number in the course."""
+    authorize(db, actor, Permission.SCHEDULE)
     session_id = _add_session(db, actor, course_id=course_id, chair=chair,
                               scheduled_at=scheduled_at, protocol_id=protocol_id, now=clock())
     db.commit()
@@ -193,6 +188,7 @@ def book_session(
     clock: Clock = system_clock,
 ) -> int:
     """Book a session, opening a new course first when ``course_id`` is None: one commit."""
+    authorize(db, actor, Permission.SCHEDULE)
     now = clock()
     if course_id is None:
         if protocol_id is None or indication is None:
@@ -347,6 +343,7 @@ def change_state(
     The domain decides whether the move is allowed; this records it: the new
     state, the milestone time it sets, the infusion event, and the audit row.
     """
+    authorize(db, actor, Permission.RECORD)
     now = clock()
     when = _when(at, now)
     session = _session(db, session_id)
@@ -392,7 +389,7 @@ def acknowledge_predose_bp(
     db: Session, actor: Actor, session_id: int, *, clock: Clock = system_clock
 ) -> None:
     """A physician accepts a pre-dose BP above threshold so the infusion may start."""
-    _require_role(actor, {"physician"}, "acknowledge a high pre-dose blood pressure")
+    authorize(db, actor, Permission.ACKNOWLEDGE_BP)
     now = clock()
     session = _session(db, session_id)
     ensure_editable(session.state, "a blood pressure acknowledgment")
@@ -421,6 +418,7 @@ def update_discharge_details(
     ``expected_version`` is the version the form showed: if another workstation
     changed the session since, the edit is refused (StaleEdit), never merged.
     """
+    authorize(db, actor, Permission.RECORD)
     from ketalog.services.locking import check_version
 
     now = clock()
@@ -490,13 +488,14 @@ def order_dose(
     A dose in the warning range needs ``confirm_outside_warning``; above the
     hard maximum it needs a physician's override with a reason.
     """
+    authorize(db, actor, Permission.PREPARE_DOSE)
     from ketalog.domain.dosing import weight_age_warning
 
     now = clock()
     session = _session(db, session_id)
+    ensure_editable(session.state, "a dose order")
     if dose_started(SessionState(session.state)):
         raise TransitionRefused(["The infusion has started; the dose can no longer be changed."])
-    ensure_editable(session.state, "a dose order")
     protocol = _protocol_of(db, session)
     values = dict(inputs)
     weight_warning = None
@@ -520,10 +519,11 @@ def order_dose(
         check = check_dose_limits(calc.ordered_dose, protocol.limits, calc.dose_unit or "mg/kg")
         level = check.level
         if check.needs_physician_override:
-            if override_by is None or override_by.role != "physician":
+            if override_by is None:
                 raise PermissionDenied(
                     f"{check.message} A physician must override it with a reason."
                 )
+            authorize(db, override_by, Permission.OVERRIDE_DOSE)
             _required_text(override_reason, "override_reason",
                            "Give the reason for overriding the maximum dose.")
         elif check.needs_confirmation and not confirm_outside_warning:
@@ -569,8 +569,10 @@ def verify_dose(
     clock: Clock = system_clock,
 ) -> None:
     """Record the second nurse's independent check of exactly this dose order."""
+    authorize(db, verifier, Permission.VERIFY_DOSE)
     now = clock()
     session = _session(db, session_id)
+    ensure_editable(session.state, "a dose check")
     order = db.get(DoseOrder, dose_order_id, populate_existing=True)
     if order is None or order.session_id != session_id:
         raise NotFound(f"No dose order {dose_order_id} on this session.")
@@ -579,13 +581,10 @@ def verify_dose(
                                      "This dose order was replaced; verify the current one.")
     if _is_verified(db, order.id):
         raise ValidationError.single("dose_order_id", "This dose is already verified.")
-    same_user = verifier.user_id is not None and verifier.user_id == order.prepared_by_id
-    same_name = person_key(verifier.display_name) == person_key(order.prepared_by_name)
-    if same_user or same_name:
+    if verifier.user_id == order.prepared_by_id:
         raise PermissionDenied(
             "The dose must be verified by a second nurse, not the one who prepared it."
         )
-    _require_role(verifier, {"nurse", "physician"}, "verify a dose")
     db.add(DoseVerification(dose_order_id=order.id, verifier_id=verifier.user_id,
                             verifier_name=verifier.display_name, verified_at_utc=now,
                             created_at_utc=now))
@@ -622,6 +621,7 @@ def record_vitals(
     Impossible values are refused (nothing written); values past an alert
     threshold are stored, flagged, and returned so the UI asks for an action.
     """
+    authorize(db, actor, Permission.RECORD)
     now = clock()
     session = _session(db, session_id)
     ensure_editable(session.state, "vitals")
@@ -673,6 +673,7 @@ def add_vital_action_note(
     clock: Clock = system_clock,
 ) -> int:
     """Record what was done about an alert ("infusion paused, physician notified")."""
+    authorize(db, actor, Permission.RECORD)
     from ketalog.services.locking import check_version
 
     now = clock()
@@ -703,6 +704,7 @@ def record_scale(
     clock: Clock = system_clock,
 ) -> int:
     """Score an instrument (MOAA/S, CADSS-6, Aldrete, PHQ-9, ...) and store its items."""
+    authorize(db, actor, Permission.RECORD)
     now = clock()
     session = _session(db, session_id)
     ensure_editable(session.state, "a score")
@@ -730,6 +732,7 @@ def flag_event(
     note: str | None = None, clock: Clock = system_clock,
 ) -> int:
     """Open an event flag (sedation, dissociation, respiratory depression)."""
+    authorize(db, actor, Permission.RECORD)
     now = clock()
     session = _session(db, session_id)
     ensure_editable(session.state, "an event flag")
@@ -753,6 +756,7 @@ def resolve_event(
     clock: Clock = system_clock,
 ) -> None:
     """Close an event flag at the time it resolved."""
+    authorize(db, actor, Permission.RECORD)
     resolve_onset_row(db, actor, EventFlag, flag_id, "event flag", "an event resolution",
                       resolved_at=resolved_at, clock=clock)
 
@@ -769,6 +773,7 @@ def resolve_onset_row(
     One rule for both: the session must accept entries, and a resolution cannot
     come before the onset.
     """
+    authorize(db, actor, Permission.RECORD)
     now = clock()
     row = db.get(model, row_id, populate_existing=True)
     if row is None:
@@ -790,6 +795,7 @@ def add_note(
     written_at: datetime | None = None, clock: Clock = system_clock,
 ) -> int:
     """Add a recovery, nursing or observation note with its author and time."""
+    authorize(db, actor, Permission.RECORD)
     now = clock()
     session = _session(db, session_id)
     ensure_editable(session.state, "a note")
@@ -805,29 +811,6 @@ def add_note(
                  patient_id=session.patient_id, new={"kind": kind, "text": body})
     db.commit()
     return note.id
-
-
-def sign_session(
-    db: Session, actor: Actor, session_id: int, *, content_sha256: str,
-    clock: Clock = system_clock,
-) -> None:
-    """Record the physician's signature and lock the session (password check: issue 5)."""
-    _require_role(actor, {"physician"}, "sign a session")
-    if actor.user_id is None:
-        raise PermissionDenied("Sign in as a physician to sign.")
-    now = clock()
-    session = _session(db, session_id)
-    old = session.state
-    new = next_state(old, SessionAction.SIGN, SessionFacts())
-    db.add(Signature(session_id=session_id, signer_id=actor.user_id, kind="physician_signature",
-                     meaning="Reviewed and approved", signed_at_utc=now,
-                     content_sha256=content_sha256, created_at_utc=now))
-    session.state = new.value
-    session.updated_at_utc = now
-    db.flush()
-    append_audit(db, actor, "sign", at=now, table_name="treatment_sessions", row_id=session_id,
-                 patient_id=session.patient_id, field="state", old=old, new=new.value)
-    db.commit()
 
 
 def protocol_for_session(db: Session, session_id: int) -> Protocol:
@@ -854,10 +837,12 @@ def change_rate(
     clock: Clock = system_clock,
 ) -> None:
     """Record a pump rate change (with its reason) on a running infusion."""
+    authorize(db, actor, Permission.RECORD)
     from ketalog.domain.values import parse_decimal
 
     now = clock()
     session = _session(db, session_id)
+    ensure_editable(session.state, "a rate change")
     if session.state != SessionState.INFUSING.value:
         raise TransitionRefused(
             [f"The rate can be changed only while the infusion runs (it is {session.state})."]
@@ -894,6 +879,7 @@ def update_checklist(
     A checklist tick is an independent fact, so it does not take part in
     optimistic locking: two nurses ticking two items both succeed.
     """
+    authorize(db, actor, Permission.RECORD)
     now = clock()
     if item not in CHECKLIST_ITEMS:
         raise ValidationError.single("item", f"Unknown checklist item '{item}'.")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import ValidationError
+from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.store.models import Setting
@@ -28,7 +29,8 @@ def get_setting(db: Session, key: str, default: object = None) -> object:
 def set_setting(
     db: Session, actor: Actor, key: str, value: object, *, clock: Clock = system_clock
 ) -> None:
-    """Store a setting and audit the old and new values."""
+    """Store a setting and audit the old and new values (administrators only)."""
+    authorize_admin_work(db, actor, Permission.MANAGE_SETTINGS)
     now = clock()
     row = db.get(Setting, key)
     old = None if row is None else json.loads(row.value_json)
@@ -99,3 +101,22 @@ def clinic_chairs(db: Session) -> list[str]:
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return list(value)
     return list(DEFAULT_CHAIRS)
+
+
+IDLE_LOCK_MINUTES = "idle_lock_minutes"
+DEFAULT_IDLE_LOCK_MINUTES = 10
+IDLE_LOCK_RANGE = (1, 240)
+
+
+def idle_lock_minutes(db: Session) -> int:
+    """Minutes without keyboard or mouse input before a workstation locks itself.
+
+    A stored value outside 1-240 minutes (or not a whole number) is ignored in
+    favour of the default: a broken setting must not switch the lock off.
+    """
+    value = get_setting(db, IDLE_LOCK_MINUTES)
+    low, high = IDLE_LOCK_RANGE
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+        return value
+    return DEFAULT_IDLE_LOCK_MINUTES
+

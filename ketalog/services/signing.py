@@ -1,32 +1,386 @@
-"""The content hash a signature covers.
+"""Completing, signing and verifying a session, and addenda after signing.
 
-The accounts issue fixes the final canonical serialisation and the
-verification command; this gives signatures a hash over the whole session
-as the session view loads it (header, dose, events, every vital, scores,
-flags, notes), independent of dict order and number formatting.
+A signature covers a canonical serialisation of the session's own rows: the
+session header, every dose order and its verification, infusion events, every
+vital sign, scores, event flags, interventions, adverse events, notes and the
+nursing attestation. Values are encoded one way on every database (UTC ISO
+times with microseconds, decimals without trailing zeros), keys are sorted,
+and rows are ordered by id, so the same record always gives the same bytes.
+
+The serialisation is kept with the signature, so ``ketalog verify`` can say
+exactly what changed, not only that something did. Patient demographics are
+the patient's own record (with its own audit trail) and are not part of it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from ketalog.services.audit import json_default
-from ketalog.services.session_detail import SessionDetail, open_session
+from ketalog.domain.errors import Problem, TransitionRefused, ValidationError
+from ketalog.domain.session_state import SessionAction, SessionFacts, SessionState, next_state
+from ketalog.services.access import Permission, authorize
+from ketalog.services.accounts import confirm_password
+from ketalog.services.audit import append_audit
+from ketalog.services.context import Actor, Clock, system_clock
+from ketalog.services.errors import NotFound
+from ketalog.store.models import (
+    AdverseEvent,
+    DoseOrder,
+    DoseVerification,
+    EventFlag,
+    InfusionEvent,
+    Intervention,
+    Note,
+    Patient,
+    ScaleScore,
+    Signature,
+    TreatmentSession,
+    User,
+    VitalSign,
+)
+
+NURSING_ATTESTATION = "nursing_attestation"
+PHYSICIAN_SIGNATURE = "physician_signature"
+NURSING_MEANING = "Nursing record complete"
+PHYSICIAN_MEANING = "Reviewed and approved"
+
+#: Columns that change without changing the clinical record.
+_VOLATILE = frozenset({"version", "updated_at_utc", "state"})
+_CHILD_TABLES: tuple[tuple[str, Table], ...] = tuple(
+    (model.__tablename__, model.__table__)  # type: ignore[misc]
+    for model in (DoseOrder, InfusionEvent, VitalSign, ScaleScore, EventFlag, Intervention,
+                  AdverseEvent, Note)
+)
+#: How each part of the record is named when a change is reported.
+SECTION_LABELS = {
+    "session": "Session", "dose_orders": "Dose order", "dose_verifications": "Dose check",
+    "infusion_events": "Infusion event", "vital_signs": "Vital signs",
+    "scale_scores": "Score", "event_flags": "Event", "interventions": "Intervention",
+    "adverse_events": "Adverse event", "notes": "Note", "attestations": "Nursing attestation",
+}
 
 
-def canonical_session_bytes(detail: SessionDetail) -> bytes:
-    """Serialise a session for hashing; signatures and version are left out."""
-    data = dataclasses.asdict(detail)
-    for volatile in ("signatures", "version", "state"):
-        data.pop(volatile, None)
-    text = json.dumps(data, sort_keys=True, default=json_default, ensure_ascii=False)
-    return text.encode("utf-8")
+def _plain(value: object) -> object:
+    """One encoding per value type, whatever the database returned."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return "0" if text in ("-0", "") else text
+    return value
+
+
+def _row(mapping: Any, skip: frozenset[str] = _VOLATILE) -> dict[str, object]:
+    return {key: _plain(val) for key, val in mapping.items() if key not in skip}
+
+
+def session_record(db: Session, session_id: int) -> dict[str, Any]:
+    """The session's own rows, as plain values, in a fixed order."""
+    sessions = TreatmentSession.__table__
+    header = db.execute(select(sessions).where(sessions.c.id == session_id)).mappings().first()
+    if header is None:
+        raise NotFound(f"No session with id {session_id}.")
+    record: dict[str, Any] = {"session": _row(header)}
+    for name, table in _CHILD_TABLES:
+        rows = db.execute(select(table).where(table.c.session_id == session_id)
+                          .order_by(table.c.id)).mappings()
+        record[name] = [_row(r) for r in rows]
+    checks = DoseVerification.__table__
+    orders = DoseOrder.__table__
+    record["dose_verifications"] = [_row(r) for r in db.execute(
+        select(checks).join(orders, orders.c.id == checks.c.dose_order_id)
+        .where(orders.c.session_id == session_id).order_by(checks.c.id)).mappings()]
+    sigs = Signature.__table__
+    record["attestations"] = [_row(r, _VOLATILE | {"content_json"}) for r in db.execute(
+        select(sigs).where(sigs.c.session_id == session_id, sigs.c.kind == NURSING_ATTESTATION)
+        .order_by(sigs.c.id)).mappings()]
+    return record
+
+
+def canonical_json(record: dict[str, Any]) -> str:
+    """The exact text that is hashed: sorted keys, no spaces, UTF-8."""
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_text(text: str) -> str:
+    """Hex SHA-256 of UTF-8 text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def session_content_sha256(db: Session, session_id: int) -> str:
     """SHA-256 over the canonical form of the session as stored now."""
-    return hashlib.sha256(canonical_session_bytes(open_session(db, session_id))).hexdigest()
+    return sha256_text(canonical_json(session_record(db, session_id)))
+
+
+def _session(db: Session, session_id: int) -> TreatmentSession:
+    found = db.get(TreatmentSession, session_id, populate_existing=True)
+    if found is None:
+        raise NotFound(f"No session with id {session_id}.")
+    return found
+
+
+def _signatures(db: Session, session_id: int, kind: str) -> list[Signature]:
+    return list(db.scalars(select(Signature).where(Signature.session_id == session_id,
+                                                   Signature.kind == kind)
+                           .order_by(Signature.id)
+                           .execution_options(populate_existing=True)))
+
+
+def _printed_name(user: User) -> str:
+    return f"{user.full_name}, {user.credentials}" if user.credentials else user.full_name
+
+
+def _finished(session: TreatmentSession, what: str) -> None:
+    if session.state == SessionState.SIGNED.value:
+        raise TransitionRefused(["This session is already signed; write an addendum to add "
+                                 "to it."])
+    if session.state != SessionState.DISCHARGED.value:
+        raise TransitionRefused([
+            f"The session is {session.state.replace('_', ' ')}; {what} once the patient is "
+            "discharged."
+        ])
+
+
+def complete_nursing_record(
+    db: Session, actor: Actor, session_id: int, *, clock: Clock = system_clock
+) -> int:
+    """A nurse attests that the nursing record is complete; the physician signs after.
+
+    Charting stays open until the physician signs; a later attestation (after a
+    late entry) is added beside the first, never replacing it.
+    """
+    user = authorize(db, actor, Permission.COMPLETE_NURSING)
+    now = clock()
+    session = _session(db, session_id)
+    _finished(session, "complete the nursing record")
+    text = canonical_json(session_record(db, session_id))
+    signature = Signature(session_id=session_id, signer_id=user.id, kind=NURSING_ATTESTATION,
+                          meaning=NURSING_MEANING, signed_at_utc=now,
+                          content_sha256=sha256_text(text), signer_name=_printed_name(user),
+                          content_json=text, created_at_utc=now)
+    db.add(signature)
+    db.flush()
+    append_audit(db, actor, "attest", at=now, table_name="signatures", row_id=signature.id,
+                 patient_id=session.patient_id, field="treatment_sessions",
+                 new={"session_id": session_id, "meaning": NURSING_MEANING})
+    db.commit()
+    return signature.id
+
+
+@dataclass(frozen=True)
+class SignatureResult:
+    """What the physician signed: when, and the hash of the signed content."""
+
+    signature_id: int
+    signed_at_utc: datetime
+    content_sha256: str
+    signer_name: str
+
+
+def sign_session(
+    db: Session, actor: Actor, session_id: int, *, password: str, clock: Clock = system_clock
+) -> SignatureResult:
+    """The physician re-enters the password and signs; the session is locked from then on.
+
+    Needs a discharged session whose nursing record a nurse has completed. The
+    password counts towards lock-out like a log-in.
+    """
+    user = authorize(db, actor, Permission.SIGN)
+    session = _session(db, session_id)
+    _finished(session, "sign it")
+    if not _signatures(db, session_id, NURSING_ATTESTATION):
+        raise TransitionRefused(["The nursing record is not complete yet; a nurse completes "
+                                 "it before the physician signs."])
+    user = confirm_password(db, actor, password, purpose="sign", clock=clock)
+    now = clock()
+    old = session.state
+    new = next_state(old, SessionAction.SIGN, SessionFacts())
+    text = canonical_json(session_record(db, session_id))
+    digest = sha256_text(text)
+    # The state first: once the signature row exists the database refuses any change.
+    session.state = new.value
+    session.updated_at_utc = now
+    db.flush()
+    signature = Signature(session_id=session_id, signer_id=user.id, kind=PHYSICIAN_SIGNATURE,
+                          meaning=PHYSICIAN_MEANING, signed_at_utc=now, content_sha256=digest,
+                          signer_name=_printed_name(user), content_json=text,
+                          created_at_utc=now)
+    db.add(signature)
+    db.flush()
+    append_audit(db, actor, "sign", at=now, table_name="treatment_sessions", row_id=session_id,
+                 patient_id=session.patient_id, field="state", old=old,
+                 new=f"{new.value} (SHA-256 {digest})")
+    db.commit()
+    return SignatureResult(signature.id, now, digest, signature.signer_name)
+
+
+# --- verification ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionVerification:
+    """Whether a signed session still matches what was signed, and if not, what changed."""
+
+    session_id: int
+    signed: bool
+    intact: bool
+    signer_name: str | None = None
+    signed_at_utc: datetime | None = None
+    signed_sha256: str | None = None
+    current_sha256: str | None = None
+    changes: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        """Signed, and the record no longer matches the signature."""
+        return self.signed and not self.intact
+
+
+def _shown(value: object) -> str:
+    return "(empty)" if value is None or value == "" else json.dumps(value, ensure_ascii=False)
+
+
+def describe_changes(signed: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """Every difference between two session records, one sentence each."""
+    lines: list[str] = []
+    for section in sorted(set(signed) | set(current)):
+        label = SECTION_LABELS.get(section, section)
+        before, after = signed.get(section), current.get(section)
+        if isinstance(before, dict) or isinstance(after, dict):
+            before, after = before or {}, after or {}
+            for key in sorted(set(before) | set(after)):
+                if before.get(key) != after.get(key):
+                    lines.append(f"{label}: {key} was {_shown(before.get(key))}, "
+                                 f"now {_shown(after.get(key))}")
+            continue
+        old_rows = {row.get("id"): row for row in before or []}
+        new_rows = {row.get("id"): row for row in after or []}
+        for row_id in sorted(set(old_rows) | set(new_rows), key=lambda v: (v is None, v)):
+            old, new = old_rows.get(row_id), new_rows.get(row_id)
+            if old is None:
+                lines.append(f"{label} {row_id}: added after signing")
+            elif new is None:
+                lines.append(f"{label} {row_id}: removed after signing")
+            else:
+                for key in sorted(set(old) | set(new)):
+                    if old.get(key) != new.get(key):
+                        lines.append(f"{label} {row_id}: {key} was {_shown(old.get(key))}, "
+                                     f"now {_shown(new.get(key))}")
+    return lines
+
+
+def verify_session(db: Session, session_id: int) -> SessionVerification:
+    """Recompute the hash of a signed session and compare it with the signature's."""
+    current_text = canonical_json(current := session_record(db, session_id))
+    current_sha = sha256_text(current_text)
+    signatures = _signatures(db, session_id, PHYSICIAN_SIGNATURE)
+    if not signatures:
+        return SessionVerification(session_id, signed=False, intact=True,
+                                   current_sha256=current_sha)
+    sig = signatures[-1]
+    base = {"session_id": session_id, "signed": True, "signer_name": sig.signer_name,
+            "signed_at_utc": sig.signed_at_utc, "signed_sha256": sig.content_sha256,
+            "current_sha256": current_sha}
+    if current_sha == sig.content_sha256:
+        return SessionVerification(intact=True, **base)  # type: ignore[arg-type]
+    changes: list[str]
+    if sig.content_json is None or sha256_text(sig.content_json) != sig.content_sha256:
+        changes = ["The signed copy kept with the signature does not match its hash either, so "
+                   "the changes cannot be itemised."]
+    else:
+        changes = describe_changes(json.loads(sig.content_json), current)
+        if not changes:
+            changes = ["The stored record differs from the signed one in its encoding."]
+    return SessionVerification(intact=False, changes=tuple(changes), **base)  # type: ignore[arg-type]
+
+
+# --- addenda -------------------------------------------------------------------------
+
+
+def add_addendum(
+    db: Session, actor: Actor, session_id: int, *, reason: str, text: str,
+    clock: Clock = system_clock,
+) -> int:
+    """Append an addendum (author, UTC time, reason, text) to a signed session."""
+    from ketalog.store.models import Addendum
+
+    authorize(db, actor, Permission.ADDENDUM)
+    now = clock()
+    why = (reason or "").strip()
+    body = (text or "").strip()
+    problems = []
+    if not why:
+        problems.append(Problem("reason", "Give the reason for the addendum (e.g. \"late "
+                                "entry\", \"correction of BP at 10:05\")."))
+    if not body:
+        problems.append(Problem("text", "Write the text of the addendum."))
+    if problems:
+        raise ValidationError(problems)
+    session = _session(db, session_id)
+    if session.state != SessionState.SIGNED.value:
+        raise TransitionRefused(["This session is not signed yet; change the record itself "
+                                 "(addenda are for signed sessions)."])
+    addendum = Addendum(session_id=session_id, author_id=actor.user_id, written_at_utc=now,
+                        reason=why, text=body, created_at_utc=now)
+    db.add(addendum)
+    db.flush()
+    append_audit(db, actor, "addendum", at=now, table_name="addenda", row_id=addendum.id,
+                 patient_id=session.patient_id, new={"reason": why, "text": body})
+    db.commit()
+    return addendum.id
+
+
+# --- lists -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitingSession:
+    """A finished session a physician has not signed yet."""
+
+    session_id: int
+    patient_name: str
+    mrn: str
+    chair: str
+    scheduled_at_utc: datetime
+    discharged_at_utc: datetime | None
+    nursing_completed_by: str | None
+    nursing_completed_at_utc: datetime | None
+
+    @property
+    def ready_to_sign(self) -> bool:
+        """A nurse has completed the nursing record."""
+        return self.nursing_completed_at_utc is not None
+
+
+def waiting_for_signature(db: Session, *, limit: int = 500) -> list[WaitingSession]:
+    """Discharged, unsigned sessions, oldest first; ready-to-sign ones say who completed them."""
+    attest = (select(Signature.session_id, Signature.signer_name, Signature.signed_at_utc)
+              .where(Signature.kind == NURSING_ATTESTATION).subquery())
+    rows = db.execute(
+        select(TreatmentSession.id, Patient.family_name, Patient.given_name, Patient.mrn,
+               TreatmentSession.chair, TreatmentSession.scheduled_at_utc,
+               TreatmentSession.discharged_at_utc, attest.c.signer_name,
+               attest.c.signed_at_utc)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .outerjoin(attest, attest.c.session_id == TreatmentSession.id)
+        .where(TreatmentSession.state == SessionState.DISCHARGED.value)
+        .order_by(TreatmentSession.scheduled_at_utc, TreatmentSession.id, attest.c.signed_at_utc)
+        .limit(limit)
+    ).all()
+    found: dict[int, WaitingSession] = {}
+    for sid, family, given, mrn, chair, at, left, nurse, attested in rows:
+        found[sid] = WaitingSession(sid, f"{family.upper()}, {given}", mrn, chair, at, left,
+                                    nurse, attested)  # the latest attestation wins
+    return list(found.values())

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import Problem, ValidationError
+from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.passwords import hash_password
@@ -46,7 +47,8 @@ def create_user(
     credentials: str = "",
     clock: Clock = system_clock,
 ) -> UserSummary:
-    """Create an account with an Argon2id-hashed password."""
+    """Create an account with an Argon2id-hashed password (administrators, or set-up)."""
+    authorize_admin_work(db, actor, Permission.MANAGE_USERS)
     now = clock()
     name = username.strip().lower()
     problems = []

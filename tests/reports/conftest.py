@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
 from pathlib import Path
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ketalog.domain.session_state import SessionAction
 from ketalog.services import sessions as svc
-from ketalog.services.context import SYSTEM, Actor
+from ketalog.services.context import SYSTEM
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.documents import (
     SessionSummaryData,
@@ -31,11 +31,9 @@ from ketalog.services.documents import (
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.settings import CLINIC_NAME, set_clinic_timezone, set_setting
-from ketalog.services.signing import session_content_sha256
-from ketalog.services.users import create_user
 from tests.conftest import FakeClock
-from tests.play import start_infusion
-from tests.staff import NURSE
+from tests.play import sign, start_infusion
+from tests.staff import NURSE, seed_staff
 
 CLINIC_TZ = "America/New_York"
 PHONE = "+1 555 0100"
@@ -86,7 +84,6 @@ class ClinicDb:
     engine: Engine
     factory: sessionmaker[Session]
     clock: FakeClock
-    physician: list[Actor] = field(default_factory=list)
 
     def db(self) -> Session:
         return self.factory()
@@ -148,16 +145,10 @@ class ClinicDb:
         self.discharge(sid)
 
     def sign(self, sid: int) -> None:
-        """A physician signs (the account is created on first use)."""
+        """The nurse completes the record and the physician signs (Ada Lindqvist, MD)."""
         with self.factory() as db:
-            if not self.physician:
-                user = create_user(db, SYSTEM, username="ada", full_name="Ada Lindqvist",
-                                   role="physician", password="physician-test-pass",
-                                   credentials="MD", clock=self.clock)
-                self.physician.append(user.as_actor("t"))
-            self.clock.advance(60)
-            svc.sign_session(db, self.physician[0], sid,
-                             content_sha256=session_content_sha256(db, sid), clock=self.clock)
+            self.clock.advance(30)
+            sign(db, sid, self.clock)
 
     @staticmethod
     def version(db: Session, sid: int) -> int:
@@ -176,6 +167,7 @@ class ClinicDb:
 def clinic(tmp_path: Path) -> Iterator[ClinicDb]:
     """An empty clinic in New York time with a name and a phone number on its documents."""
     engine = open_database(f"sqlite:///{tmp_path / 'reports.sqlite3'}")
+    seed_staff(engine)
     factory = make_sessionmaker(engine)
     clock = FakeClock()
     with factory() as db:

@@ -30,7 +30,7 @@ from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.settings import set_setting
 from tests.conftest import FakeClock
 from tests.play import start_infusion
-from tests.staff import NURSE
+from tests.staff import ADMIN, NURSE, seed_staff
 
 BASELINE_VITALS = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
                    "spo2_percent": 98, "resp_rate_per_min": 14}
@@ -85,9 +85,10 @@ class Course:
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Session]:
     engine = open_database(f"sqlite:///{tmp_path}/x.sqlite3")
+    seed_staff(engine)
     with make_sessionmaker(engine)() as session:
-        set_setting(session, NURSE, "clinic_timezone", "America/New_York")
-        set_setting(session, NURSE, "clinic_name", CLINIC.name)
+        set_setting(session, ADMIN, "clinic_timezone", "America/New_York")
+        set_setting(session, ADMIN, "clinic_name", CLINIC.name)
         yield session
     engine.dispose()
 

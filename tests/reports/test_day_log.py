@@ -25,10 +25,9 @@ from ketalog.services.documents import DayLogData, DayLogRow, day_log_data
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.settings import set_setting
-from ketalog.services.users import create_user
 from tests.conftest import FakeClock
-from tests.play import start_infusion
-from tests.staff import NURSE
+from tests.play import sign, start_infusion
+from tests.staff import ADMIN, NURSE, seed_staff
 
 VITALS = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
           "spo2_percent": 98, "resp_rate_per_min": 14}
@@ -62,9 +61,10 @@ def row_cells(text: str, mrn: str) -> list[str]:
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Session]:
     engine = open_database(f"sqlite:///{tmp_path}/x.sqlite3")
+    seed_staff(engine)
     with make_sessionmaker(engine)() as session:
-        set_setting(session, NURSE, "clinic_timezone", "Europe/Berlin")
-        set_setting(session, NURSE, "clinic_name", CLINIC.name)
+        set_setting(session, ADMIN, "clinic_timezone", "Europe/Berlin")
+        set_setting(session, ADMIN, "clinic_name", CLINIC.name)
         yield session
     engine.dispose()
 
@@ -116,9 +116,7 @@ def test_day_log_through_the_services(db: Session) -> None:
 
     clock.now = day_start
     play_to_discharge(db, jose, clock)
-    doctor = create_user(db, NURSE, username="ada", full_name="Ada Lindqvist", role="physician",
-                         password="a long enough pass", credentials="MD", clock=clock)
-    svc.sign_session(db, doctor.as_actor(), jose, content_sha256="0" * 64, clock=clock)
+    sign(db, jose, clock)
     clock.now = day_start + timedelta(minutes=30)
     play_to_discharge(db, dmitry, clock, alert=True)
     svc.change_state(db, NURSE, ann, SessionAction.CANCEL, reason="patient unwell", clock=clock)

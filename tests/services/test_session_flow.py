@@ -20,11 +20,10 @@ from ketalog.services.errors import PermissionDenied
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.session_detail import open_session
-from ketalog.services.signing import session_content_sha256
-from ketalog.services.users import create_user
+from ketalog.services.signing import session_content_sha256, sign_session
 from ketalog.store.models import AuditEntry, DoseOrder, InfusionEvent, TreatmentSession, VitalSign
 from tests.conftest import FakeClock
-from tests.staff import NURSE, NURSE2
+from tests.staff import NURSE, NURSE2, PHYSICIAN, password_of
 
 UTC_ZONE = ZoneInfo("UTC")
 GOOD_VITALS = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
@@ -171,9 +170,10 @@ def test_start_needs_verified_dose_and_baseline(db: Session, booked: int, clock:
     order = _dose(db, booked, clock)
     with pytest.raises(PermissionDenied, match="second nurse"):
         svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id, clock=clock)
-    same_person = Actor(username="nr", display_name="nora  REYES", role="nurse")
-    with pytest.raises(PermissionDenied, match="second nurse"):
-        svc.verify_dose(db, same_person, booked, dose_order_id=order.dose_order_id, clock=clock)
+    # a typed name is not an identity: only a signed-in account can verify
+    stranger = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse")
+    with pytest.raises(PermissionDenied, match="Sign in"):
+        svc.verify_dose(db, stranger, booked, dose_order_id=order.dose_order_id, clock=clock)
 
 
 def test_high_predose_bp_needs_a_physician(db: Session, booked: int, clock: FakeClock) -> None:
@@ -186,9 +186,7 @@ def test_high_predose_bp_needs_a_physician(db: Session, booked: int, clock: Fake
         svc.change_state(db, NURSE, booked, SessionAction.START_INFUSION, clock=clock)
     with pytest.raises(PermissionDenied):
         svc.acknowledge_predose_bp(db, NURSE, booked, clock=clock)
-    doctor = create_user(db, NURSE, username="ada", full_name="Ada Lindqvist", role="physician",
-                         password="a long enough pass", credentials="MD", clock=clock)
-    svc.acknowledge_predose_bp(db, doctor.as_actor(), booked, clock=clock)
+    svc.acknowledge_predose_bp(db, PHYSICIAN, booked, clock=clock)
     assert svc.change_state(db, NURSE, booked, "start_infusion", clock=clock) is (
         SessionState.INFUSING
     )
@@ -240,7 +238,7 @@ def test_audit_rows_form_an_unbroken_hash_chain(
         assert row.row_hash == chain_hash(previous, content)
         previous = row.row_hash
     last = rows[-1]
-    assert (last.table_name, last.action, last.workstation) == ("vital_signs", "create", "chair1")
+    assert (last.table_name, last.action, last.workstation) == ("vital_signs", "create", "t")
     assert '"spo2_percent": 98' in (last.new_value or "")
 
 
@@ -250,7 +248,7 @@ def test_signing_needs_a_physician_and_locks_the_session(
     _check_in(db, booked, clock)
     svc.change_state(db, NURSE, booked, SessionAction.CANCEL, reason="No escort", clock=clock)
     with pytest.raises(PermissionDenied):
-        svc.sign_session(db, NURSE, booked, content_sha256="0" * 64, clock=clock)
+        sign_session(db, NURSE, booked, password=password_of("nora"), clock=clock)
 
 
 def test_day_board_shows_state_and_next_vitals(

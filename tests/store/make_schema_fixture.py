@@ -16,7 +16,8 @@ from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.store.migrate import HEAD_REVISION
-from tests.staff import NURSE, NURSE2
+from tests.conftest import FakeClock
+from tests.staff import NURSE, NURSE2, seed_staff
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -26,6 +27,7 @@ def main() -> None:
     target = FIXTURES / f"schema_{HEAD_REVISION}.sqlite3"
     target.unlink(missing_ok=True)
     engine = open_database(f"sqlite:///{target}")
+    seed_staff(engine)
     at = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
     def clock() -> datetime:
@@ -46,6 +48,27 @@ def main() -> None:
                                            "temperature_c": "36.6"}, clock=clock)
         order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
         svc.verify_dose(db, NURSE2, sid, dose_order_id=order.dose_order_id, clock=clock)
+        if HEAD_REVISION >= "0003":
+            # a second session played to signature, with an addendum
+            from ketalog.services.signing import add_addendum
+            from tests.play import sign, start_infusion
+
+            tick = FakeClock(at)
+            other = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                                         scheduled_at=at, clock=tick)
+            svc.change_state(db, NURSE, other, SessionAction.CHECK_IN, clock=tick)
+            start_infusion(db, other, tick)
+            tick.advance(40)
+            svc.change_state(db, NURSE, other, SessionAction.STOP_INFUSION, clock=tick)
+            tick.advance(30)
+            svc.record_scale(db, NURSE, other, "aldrete", [2, 2, 2, 2, 2], clock=tick)
+            svc.update_discharge_details(db, NURSE, other,
+                                         expected_version=svc._session(db, other).version,
+                                         instructions_given=True, clock=tick)
+            svc.change_state(db, NURSE, other, SessionAction.DISCHARGE, clock=tick)
+            sign(db, other, tick)
+            add_addendum(db, NURSE, other, reason="late entry",
+                         text="Patient phoned: home safely.", clock=tick)
     engine.dispose()
     # fold the WAL into the file so one file is the whole database
     import sqlite3

@@ -7,10 +7,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.patients import search_patients
 from ketalog.services.session_detail import open_session
+from ketalog.services.signing import verify_session
 from ketalog.store.engine import make_engine
 from ketalog.store.migrate import HEAD_REVISION, KNOWN_REVISIONS, SchemaState, schema_status
 
@@ -42,4 +45,13 @@ def test_stored_database_upgrades_with_data_intact(revision: str, tmp_path: Path
         assert detail.vitals[0].temperature_c == Decimal("36.6")
         assert detail.dose is not None and detail.dose.weight_kg == Decimal("80.5")
         assert detail.dose.verified_by_name == "Sam Okafor, RN"
+        if revision >= "0003":
+            verification = verify_session(db, 2)
+            assert verification.signed and verification.intact, verification.changes
+    with engine.connect() as conn:
+        guards = conn.execute(text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                                   "AND name LIKE 'ketalog_guard_%'")).scalar_one()
+        assert guards > 30  # an upgraded database is guarded like a new one
+        with pytest.raises(DBAPIError, match="never changed or deleted"):
+            conn.execute(text("DELETE FROM audit_log"))
     engine.dispose()

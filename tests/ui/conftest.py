@@ -24,7 +24,7 @@ from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.ui.context import DraftStore, SessionController, UiContext
 from tests.conftest import FakeClock
-from tests.staff import NURSE, NURSE2
+from tests.staff import NURSE, NURSE2, seed_staff
 
 BASELINE = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
             "spo2_percent": 98, "resp_rate_per_min": 14}
