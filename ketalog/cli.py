@@ -9,12 +9,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from ketalog import __version__
+from ketalog.cli_accounts import (
+    AccountCommandError,
+    add_account_parsers,
+    cmd_user,
+    cmd_verify,
+)
+from ketalog.cli_audit import add_audit_parser, cmd_audit
 from ketalog.domain.errors import DomainError
 from ketalog.store.engine import DatabaseConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -66,10 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="create or upgrade the schema (a SQLite file is "
                       "backed up first)")
     db_sub.add_parser("check", help="check the connection and the schema version")
+    add_audit_parser(sub)
+    add_account_parsers(sub)
     return parser
 
 
-def _open(url: str | None):  # type: ignore[no-untyped-def]
+def _open(url: str | None) -> tuple[Engine, sessionmaker[Session]]:
     from ketalog.services.database import make_sessionmaker, open_database
 
     engine = open_database(url)
@@ -173,8 +187,9 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     """Write one document; a failure leaves no file behind."""
     from pathlib import Path
 
+    from ketalog.cli_accounts import cli_actor as _cli_actor
     from ketalog.reports.base import ReportError, write_pdf_atomic
-    from ketalog.services.pdf import produce_pdf
+    from ketalog.services.pdf import produce_pdf, record_document
 
     key: int | date
     if args.document == "day":
@@ -195,14 +210,13 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     try:
         with factory() as db:
             data = produce_pdf(db, args.document, key)
+            write_pdf_atomic(output, data)
+            record_document(db, _cli_actor(), args.document, key, action="pdf_saved",
+                            detail=str(output.resolve()))
     except ReportError as exc:
         raise CommandError(str(exc)) from exc
     finally:
         engine.dispose()
-    try:
-        write_pdf_atomic(output, data)
-    except ReportError as exc:
-        raise CommandError(str(exc)) from exc
     print(f"Wrote {output} ({len(data) // 1024 + 1} KiB).")
     return EXIT_OK
 
@@ -214,8 +228,20 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run_gui(args.database_url)
 
 
-COMMANDS = {"demo": cmd_demo, "sessions": cmd_sessions, "db": cmd_db, "gui": cmd_gui,
-            "pdf": cmd_pdf}
+def cmd_user_accounts(args: argparse.Namespace) -> int:
+    """Add, list or unlock accounts."""
+    return cmd_user(args, _open)
+
+
+def cmd_verify_session(args: argparse.Namespace) -> int:
+    """Check a signed session against its signature."""
+    return cmd_verify(args, _open)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": cmd_demo, "sessions": cmd_sessions, "db": cmd_db, "gui": cmd_gui, "pdf": cmd_pdf,
+    "audit": cmd_audit, "user": cmd_user_accounts, "verify": cmd_verify_session,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -225,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = COMMANDS[args.command or "gui"]
     try:
         return command(args)
-    except (CommandError, DatabaseConfigError, DomainError) as exc:
+    except (CommandError, AccountCommandError, DatabaseConfigError, DomainError) as exc:
         print(f"ketalog: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import DomainError, ValidationError
-from ketalog.services.access import Permission, authorize
+from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
@@ -203,7 +203,7 @@ class AccountRow:
 
 def list_accounts(db: Session, actor: Actor) -> list[AccountRow]:
     """Every account, for an administrator."""
-    authorize(db, actor, Permission.MANAGE_USERS)
+    authorize_admin_work(db, actor, Permission.MANAGE_USERS)
     users = db.scalars(select(User).order_by(User.username)
                        .execution_options(populate_existing=True)).all()
     return [AccountRow(u.id, u.username, u.full_name, u.credentials, u.role, u.is_active,
@@ -229,7 +229,7 @@ def _target(db: Session, username: str) -> User:
 def unlock_account(db: Session, actor: Actor, username: str, *,
                    clock: Clock = system_clock) -> None:
     """Clear a lock-out after failed log-ins."""
-    authorize(db, actor, Permission.MANAGE_USERS)
+    authorize_admin_work(db, actor, Permission.MANAGE_USERS)
     now = clock()
     user = _target(db, username)
     old = user.locked_at_utc
@@ -244,7 +244,7 @@ def unlock_account(db: Session, actor: Actor, username: str, *,
 def change_role(db: Session, actor: Actor, username: str, role: str, *,
                 clock: Clock = system_clock) -> None:
     """Give an account another role."""
-    authorize(db, actor, Permission.MANAGE_USERS)
+    authorize_admin_work(db, actor, Permission.MANAGE_USERS)
     if role not in ROLES:
         raise ValidationError.single("role", f"Role must be one of {', '.join(ROLES)}.")
     user = _target(db, username)
@@ -264,7 +264,7 @@ def change_role(db: Session, actor: Actor, username: str, role: str, *,
 def set_active(db: Session, actor: Actor, username: str, active: bool, *,
                clock: Clock = system_clock) -> None:
     """Disable an account (people leave; accounts are never deleted) or enable it again."""
-    authorize(db, actor, Permission.MANAGE_USERS)
+    authorize_admin_work(db, actor, Permission.MANAGE_USERS)
     user = _target(db, username)
     if user.id == actor.user_id and not active:
         raise ValidationError.single("is_active", "You cannot disable your own account.")
@@ -279,7 +279,7 @@ def set_active(db: Session, actor: Actor, username: str, active: bool, *,
 def reset_password(db: Session, actor: Actor, username: str, new_password: str, *,
                    clock: Clock = system_clock) -> None:
     """An administrator sets a new password (the value itself is never audited)."""
-    authorize(db, actor, Permission.MANAGE_USERS)
+    authorize_admin_work(db, actor, Permission.MANAGE_USERS)
     check_password_rules(new_password)
     user = _target(db, username)
     user.password_hash = hash_password(new_password)

@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import ValidationError
+from ketalog.services.context import Actor, Clock, system_clock
 
 
 class DocumentKind(StrEnum):
@@ -52,3 +53,36 @@ def produce_pdf(db: Session, kind: DocumentKind | str, key: int | date) -> bytes
     from ketalog.reports.course_report import build_course_report
 
     return build_course_report(documents.course_report_data(db, key))
+
+
+def record_document(
+    db: Session, actor: Actor, kind: DocumentKind | str, key: int | date, *, action: str,
+    detail: str | None = None, clock: Clock = system_clock,
+) -> None:
+    """Audit that a chart document was produced, saved or printed, and for whom.
+
+    ``action`` is ``pdf_produced``, ``pdf_saved`` or ``pdf_printed``; ``detail``
+    says where it went (a file, a page count).
+    """
+    from sqlalchemy import select
+
+    from ketalog.services.audit import append_audit
+    from ketalog.store.models import Course, TreatmentSession
+
+    document = DocumentKind(kind)
+    table: str | None = None
+    row_id: int | None = None
+    patient_id: int | None = None
+    if isinstance(key, int) and not isinstance(key, bool):
+        row_id = key
+        if document is DocumentKind.COURSE:
+            table = "courses"
+            patient_id = db.scalar(select(Course.patient_id).where(Course.id == key))
+        else:
+            table = "treatment_sessions"
+            patient_id = db.scalar(select(TreatmentSession.patient_id)
+                                   .where(TreatmentSession.id == key))
+    append_audit(db, actor, action, at=clock(), table_name=table, row_id=row_id,
+                 patient_id=patient_id, field=document.value,
+                 new=detail if detail is not None else str(key))
+    db.commit()

@@ -7,8 +7,10 @@ of that same PDF, so what is printed is what was previewed and saved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QBuffer,
@@ -36,6 +38,11 @@ from PySide6.QtWidgets import (
 )
 
 from ketalog.ui.context import UiContext
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ketalog.services.context import Actor
 from ketalog.ui.style import MessageLabel
 
 TITLES = {"session": "Session summary", "visit": "Visit report", "day": "Day log",
@@ -50,20 +57,27 @@ class _JobSignals(QObject):
 class DocumentJob(QRunnable):
     """Build one document in a pool thread."""
 
-    def __init__(self, ctx: UiContext, kind: str, key: int | date) -> None:
+    def __init__(self, ctx: UiContext, kind: str, key: int | date, actor: Actor) -> None:
         super().__init__()
         self.ctx = ctx
         self.kind = kind
         self.key = key
+        self.actor = actor  # read on the GUI thread: the signed-in user who asked
         self.signals = _JobSignals()
 
     def run(self) -> None:
         """Gather the data and render; report bytes or the refusal, never raise."""
         from ketalog.reports.base import ReportError
-        from ketalog.services.pdf import produce_pdf
+        from ketalog.services.pdf import produce_pdf, record_document
+
+        def build(db: Session) -> bytes:
+            pdf = produce_pdf(db, self.kind, self.key)
+            record_document(db, self.actor, self.kind, self.key, action="pdf_produced",
+                            detail=f"{len(pdf)} bytes", clock=self.ctx.clock)
+            return pdf
 
         try:
-            outcome = self.ctx.run(lambda db: produce_pdf(db, self.kind, self.key))
+            outcome = self.ctx.run(build)
         except ReportError as exc:
             self.signals.failed.emit(str(exc))
             return
@@ -77,8 +91,11 @@ class PdfPreview(QDialog):
     """Shows a PDF and offers Save as PDF and Print (of the same pages)."""
 
     def __init__(self, pdf: bytes, title: str, suggested_name: str,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None,
+                 record: Callable[[str, str], None] | None = None) -> None:
         super().__init__(parent)
+        #: audits a save or print: record(action, detail)
+        self.record = record or (lambda _action, _detail: None)
         self.setWindowTitle(title)
         self.pdf = pdf
         self.suggested_name = suggested_name
@@ -120,6 +137,7 @@ class PdfPreview(QDialog):
         except ReportError as exc:
             self.message.show_error(str(exc))
             return False
+        self.record("pdf_saved", str(path))
         self.message.show_info(self.tr("Saved %1").replace("%1", str(path)))
         return True
 
@@ -148,6 +166,7 @@ class PdfPreview(QDialog):
                 painter.drawImage(area.topLeft(), image)
         finally:
             painter.end()
+        self.record("pdf_printed", f"{self.document.pageCount()} pages to {printer.printerName()}")
         return self.document.pageCount()
 
     def print_dialog(self) -> None:
@@ -179,27 +198,33 @@ class DocumentButtons(QObject):
 
     def request(self, kind: str, key: int | date) -> DocumentJob:
         """Build the document in the background; a preview opens when it is ready."""
-        job = DocumentJob(self.ctx, kind, key)
+        job = DocumentJob(self.ctx, kind, key, self.ctx.actor())
         job.setAutoDelete(False)
         name = f"{kind}-{key}.pdf"
         self.running.add(job)
-        job.signals.finished.connect(lambda pdf: self._done(job, pdf, kind, name),
+        job.signals.finished.connect(lambda pdf: self._done(job, pdf, kind, key, name),
                                      Qt.ConnectionType.QueuedConnection)
         job.signals.failed.connect(lambda message: self._failed(job, message),
                                    Qt.ConnectionType.QueuedConnection)
         self.pool.start(job)
         return job
 
-    def _done(self, job: DocumentJob, pdf: bytes, kind: str, name: str) -> None:
+    def _done(self, job: DocumentJob, pdf: bytes, kind: str, key: int | date, name: str) -> None:
         self.running.discard(job)
-        self._show(pdf, kind, name)
+        self._show(pdf, kind, key, name, job.actor)
 
     def _failed(self, job: DocumentJob, message: str) -> None:
         self.running.discard(job)
         self.failed.emit(message)
 
-    def _show(self, pdf: bytes, kind: str, name: str) -> None:
-        preview = PdfPreview(pdf, TITLES.get(kind, kind), name, self.window)
+    def _show(self, pdf: bytes, kind: str, key: int | date, name: str, actor: Actor) -> None:
+        from ketalog.services.pdf import record_document
+
+        def record(action: str, detail: str) -> None:
+            self.ctx.run(lambda db: record_document(db, actor, kind, key, action=action,
+                                                    detail=detail, clock=self.ctx.clock))
+
+        preview = PdfPreview(pdf, TITLES.get(kind, kind), name, self.window, record)
         preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.previews.append(preview)
         preview.finished.connect(lambda _code: self.previews.remove(preview)
