@@ -42,7 +42,7 @@ BATCH_ROWS: Final = 50_000
 KNOWN_ACTIONS: Final = (
     "login", "login_failed", "logout", "lock", "unlock", "account_locked",
     "account_unlocked", "view", "create", "update", "verify", "sign", "acknowledge",
-    "addendum", "attest", "pdf_produced", "pdf_printed",
+    "addendum", "attest", "pdf_produced", "pdf_saved", "pdf_printed",
 )
 
 
@@ -100,7 +100,7 @@ class ChainReport:
             return f"Audit trail intact: {self.rows_checked} rows."
         brk = self.first_break
         return (f"Audit trail BROKEN at {brk.message}. Recorded "
-                f"{brk.occurred_at_utc.isoformat(timespec='seconds')} UTC, action "
+                f"{brk.occurred_at_utc.strftime('%Y-%m-%d %H:%M:%S')} UTC, action "
                 f"'{brk.action}'. Rows before it are intact; keep this database as evidence.")
 
 
@@ -450,13 +450,13 @@ def write_audit_csv(rows: Sequence[AuditRow], path: Path | str, *,
     """
     target = Path(path).expanduser()
     folder = target.parent
-    if not folder.is_dir():
-        raise ExportFailed(f"The folder {folder} does not exist; nothing was written. "
-                           "Choose an existing folder.")
-    if target.is_dir():
-        raise ExportFailed(f"{target} is a folder; give a file name ending in .csv.")
     temp_name: str | None = None
     try:
+        if not folder.is_dir():
+            raise ExportFailed(f"The folder {folder} does not exist; nothing was written. "
+                               "Choose an existing folder.")
+        if target.is_dir():
+            raise ExportFailed(f"{target} is a folder; give a file name ending in .csv.")
         handle, temp_name = tempfile.mkstemp(prefix=".ketalog-audit-", suffix=".csv.tmp",
                                              dir=folder)
         with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as out:

@@ -1,0 +1,105 @@
+"""``ketalog audit``: verify the audit trail's hash chain, and report or export it.
+
+``audit verify`` exits 0 when the chain is intact and 1 naming the first broken
+row, so a nightly job can alert on it. ``audit report`` prints the rows of a
+period (clinic-local days) or writes them as CSV for an auditor.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from ketalog.services.audit_trail import AuditRow
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; use YYYY-MM-DD") from None
+
+
+def add_audit_parser(sub: Any) -> None:
+    """Register ``audit verify`` and ``audit report`` on the main sub-parsers."""
+    audit = sub.add_parser("audit", help="verify, report or export the audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    audit_sub.add_parser(
+        "verify", help="check every row's hash chain; exit 1 naming the first broken row")
+    report = audit_sub.add_parser(
+        "report", help="list the audit rows of a period (clinic-local days, inclusive)")
+    report.add_argument("--from", dest="date_from", type=_day, required=True,
+                        metavar="YYYY-MM-DD", help="first day")
+    report.add_argument("--to", dest="date_to", type=_day, required=True,
+                        metavar="YYYY-MM-DD", help="last day (included)")
+    report.add_argument("--user", metavar="USERNAME", help="only this user's actions")
+    report.add_argument("--patient", metavar="MRN", help="only rows about this patient")
+    report.add_argument("--csv", metavar="FILE",
+                        help="write CSV to FILE instead of printing (complete or not at all)")
+
+
+def _table(rows: list[AuditRow], tz: ZoneInfo) -> list[str]:
+    headings = ("UTC", f"Local ({tz.key})", "User", "Workstation", "Patient", "Action",
+                "Table/row/field", "Old -> new")
+    cells = [
+        (r.occurred_at_utc.strftime("%Y-%m-%d %H:%M:%S"),
+         r.occurred_at_utc.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+         r.username, r.workstation, r.patient_mrn or "", r.action, r.target,
+         r.change.replace("\n", " "))
+        for r in rows
+    ]
+    # the last column (the values) is left to wrap; the others line up
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(headings[:-1])]
+
+    def line(values: tuple[str, ...]) -> str:
+        fixed = "  ".join(v.ljust(w) for v, w in zip(values[:-1], widths, strict=True))
+        return f"{fixed}  {values[-1]}".rstrip()
+
+    return [line(headings), line(tuple("-" * len(h) for h in headings))] + [
+        line(c) for c in cells]
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Run ``audit verify`` or ``audit report``."""
+    from ketalog.cli import EXIT_FAILED, EXIT_OK, CommandError, _open
+    from ketalog.services.audit_trail import (
+        ExportFailed,
+        audit_report,
+        verify_chain,
+        write_audit_csv,
+    )
+    from ketalog.services.settings import clinic_timezone
+
+    engine, factory = _open(args.database_url)
+    try:
+        with factory() as db:
+            if args.audit_command == "verify":
+                result = verify_chain(db)
+                print(result.message)
+                if result.note:
+                    print(f"Note: {result.note}")
+                return EXIT_OK if result.ok else EXIT_FAILED
+            tz = clinic_timezone(db)
+            rows = audit_report(db, date_from=args.date_from, date_to=args.date_to,
+                                username=args.user, patient_mrn=args.patient, tz=tz)
+    finally:
+        engine.dispose()
+    period = f"{args.date_from.isoformat()} to {args.date_to.isoformat()} ({tz.key})"
+    if args.csv:
+        try:
+            target = write_audit_csv(rows, args.csv, tz=tz)
+        except ExportFailed as exc:
+            raise CommandError(str(exc)) from exc
+        print(f"Wrote {len(rows)} audit rows, {period}, to {target}.")
+        return EXIT_OK
+    if not rows:
+        print(f"No audit rows from {period}.")
+        return EXIT_OK
+    print(f"Audit trail from {period}: {len(rows)} row{'' if len(rows) == 1 else 's'}.")
+    for text in _table(rows, tz):
+        print(text)
+    return EXIT_OK

@@ -1,0 +1,432 @@
+"""The audit trail for administrators: filter, sort, verify the chain, export CSV.
+
+Every query goes through the audit services (which refuse anyone but an
+administrator); sorting is done by the database, not in the view, so the
+newest thousand rows of a ten-year trail are the newest, not an arbitrary
+thousand sorted. Verifying and exporting run in a pool thread with their own
+database session and touch no widget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRunnable,
+    Qt,
+    QThreadPool,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketalog.services.audit_trail import (
+    KNOWN_ACTIONS,
+    AuditFilters,
+    AuditRow,
+    AuditSort,
+    AuditSortKey,
+    ChainReport,
+    audit_entries,
+    known_usernames,
+    verify_chain_for,
+    write_audit_csv,
+)
+from ketalog.ui.context import Outcome, UiContext
+from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel
+
+Index = QModelIndex | QPersistentModelIndex
+
+#: Rows shown at most; the filters narrow a long trail down.
+SHOW_ROWS = 1_000
+#: Rows exported at most (the command line has no limit: ``ketalog audit report --csv``).
+EXPORT_ROWS = 1_000_000
+
+_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class AuditTableModel(QAbstractTableModel):
+    """Audit rows as plain objects; header clicks ask the dialog to re-query."""
+
+    TIME, USER, WORKSTATION, PATIENT, ACTION, TARGET, CHANGE = range(7)
+    HEADERS = ("Time", "User", "Workstation", "Patient", "Action", "Table / row / field",
+               "Old \u2192 new")
+    SORT_KEYS: dict[int, AuditSortKey] = {
+        TIME: AuditSortKey.TIME, USER: AuditSortKey.USER,
+        WORKSTATION: AuditSortKey.WORKSTATION, PATIENT: AuditSortKey.PATIENT,
+        ACTION: AuditSortKey.ACTION, TARGET: AuditSortKey.TARGET,
+    }
+    RowIdRole = Qt.ItemDataRole.UserRole + 1
+
+    #: (sort key or None for an unsortable column, descending)
+    sort_requested = Signal(object, bool)
+
+    def __init__(self, tz: ZoneInfo, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[AuditRow] = []
+        self._tz = tz
+
+    def set_rows(self, rows: Sequence[AuditRow]) -> None:
+        """Replace the rows shown."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rows(self) -> list[AuditRow]:
+        """The rows shown, in order."""
+        return list(self._rows)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        """One row per audit entry."""
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        """The fixed columns."""
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Column titles; the time column names the clinic's zone."""
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            if section == self.TIME:
+                return f"Time ({self._tz.key})"
+            return self.HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return ("Click to sort by this column" if section in self.SORT_KEYS
+                    else "Not sortable")
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Ask for the rows again in this order (the database sorts, not the view)."""
+        self.sort_requested.emit(self.SORT_KEYS.get(column),
+                                 order == Qt.SortOrder.DescendingOrder)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Text per column; full values and the UTC time in tooltips."""
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == self.RowIdRole:
+            return row.id
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        return None
+
+    def _text(self, row: AuditRow, column: int) -> str:
+        if column == self.TIME:
+            return row.occurred_at_utc.astimezone(self._tz).strftime(_TIME_FORMAT)
+        if column == self.USER:
+            return row.username
+        if column == self.WORKSTATION:
+            return row.workstation
+        if column == self.PATIENT:
+            if row.patient_mrn is None:
+                return "" if row.patient_id is None else f"#{row.patient_id}"
+            return f"{row.patient_mrn}  {row.patient_name or ''}".rstrip()
+        if column == self.ACTION:
+            return row.action
+        if column == self.TARGET:
+            return row.target
+        if column == self.CHANGE:
+            return " ".join(row.change.split())
+        return ""
+
+    def _tooltip(self, row: AuditRow, column: int) -> str | None:
+        if column == self.TIME:
+            return (f"{row.occurred_at_utc.strftime(_TIME_FORMAT)} UTC\n"
+                    f"Audit row {row.id}")
+        if column == self.USER:
+            return row.user_full_name or row.username
+        if column == self.CHANGE and (row.old_value is not None or row.new_value is not None):
+            return f"Old: {row.old_value or '(none)'}\nNew: {row.new_value or '(none)'}"
+        return None
+
+
+class _JobSignals(QObject):
+    finished = Signal(object)  # Outcome
+
+
+class _Job(QRunnable):
+    """Run ``work`` (which opens its own session) in a pool thread; report its Outcome."""
+
+    def __init__(self, work: Callable[[], Outcome[Any]]) -> None:
+        super().__init__()
+        self.work = work
+        self.signals = _JobSignals()
+
+    def run(self) -> None:
+        """Never raises: a refusal is an Outcome with an error."""
+        self.signals.finished.emit(self.work())
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+class AuditDialog(QDialog):
+    """Administrators read, sort, verify and export the audit trail here."""
+
+    ALL_ACTIONS = "All actions"
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(self.tr("Audit trail"))
+        self.setModal(False)
+        self.sort_order = AuditSort()
+        self.pool = QThreadPool.globalInstance()
+        # a running job must outlive the click that started it
+        self.running: set[_Job] = set()
+
+        today = ctx.clock().astimezone(ctx.tz).date()
+        self.date_from = QDateEdit(_qdate(today - timedelta(days=6)))
+        self.date_to = QDateEdit(_qdate(today))
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.user = QComboBox()
+        self.user.setEditable(True)
+        self.user.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.user.addItem("")
+        self.user.setMinimumContentsLength(12)
+        self.user.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        line = self.user.lineEdit()
+        if line is not None:
+            line.setPlaceholderText(self.tr("All users"))
+        self.patient = QLineEdit()
+        self.patient.setPlaceholderText(self.tr("Any patient (MRN)"))
+        self.patient.setClearButtonEnabled(True)
+        self.patient.setMinimumWidth(self.patient.fontMetrics().horizontalAdvance("M" * 14))
+        self.action = QComboBox()
+        self.action.addItem(self.tr(self.ALL_ACTIONS), None)
+        for name in KNOWN_ACTIONS:
+            self.action.addItem(name, name)
+        self.apply_button = QPushButton(self.tr("Show"))
+        self.apply_button.setDefault(True)
+        self.apply_button.clicked.connect(self.refresh)
+        self.patient.returnPressed.connect(self.refresh)
+
+        filters = QHBoxLayout()
+        for label, widget in ((self.tr("From"), self.date_from), (self.tr("to"), self.date_to),
+                              (self.tr("User"), self.user), (self.tr("Patient"), self.patient),
+                              (self.tr("Action"), self.action)):
+            form = QFormLayout()
+            form.setContentsMargins(0, 0, 0, 0)
+            form.addRow(label, widget)
+            filters.addLayout(form)
+        filters.addWidget(self.apply_button)
+        filters.addStretch(1)
+
+        self.model = AuditTableModel(ctx.tz, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        # one line per row: an audit list is read by scanning many rows
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(AuditTableModel.CHANGE, QHeaderView.ResizeMode.Stretch)
+        header.setSortIndicator(AuditTableModel.TIME, Qt.SortOrder.DescendingOrder)
+        header.setSortIndicatorShown(True)
+        # header clicks call model.sort; enabling sorts once, before rows are wanted
+        self.table.setSortingEnabled(True)
+        self.model.sort_requested.connect(self._sort)
+
+        self.message = MessageLabel()
+        self.count = QLabel()
+        self.chain = QLabel()
+        self.chain.setWordWrap(True)
+        self.chain.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.verify_button = QPushButton(self.tr("Verify chain"))
+        self.verify_button.setToolTip(self.tr(
+            "Recompute every row's hash and check nothing was edited, deleted or reordered"))
+        self.verify_button.clicked.connect(self.verify)
+        self.export_button = QPushButton(self.tr("Export CSV..."))
+        self.export_button.clicked.connect(self.export_dialog)
+        close = QPushButton(self.tr("Close"))
+        close.setAutoDefault(False)
+        close.clicked.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count, 1)
+        for button in (self.verify_button, self.export_button, close):
+            button.setAutoDefault(False)
+            bottom.addWidget(button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.chain)
+        layout.addLayout(bottom)
+        self.chain.hide()
+        self.resize(1200, 700)
+
+        self._load_users()
+        self.refresh()
+
+    # ------------------------------------------------------------------ queries
+
+    def filters(self) -> AuditFilters:
+        """The filters as entered."""
+        return AuditFilters(
+            date_from=_pydate(self.date_from.date()), date_to=_pydate(self.date_to.date()),
+            username=self.user.currentText().strip() or None,
+            patient_mrn=self.patient.text().strip() or None,
+            action=self.action.currentData(),
+        )
+
+    def _load_users(self) -> None:
+        actor = self.ctx.actor()
+        outcome = self.ctx.run(lambda db: known_usernames(db, actor))
+        for name in outcome.value or []:
+            self.user.addItem(name)
+
+    def refresh(self) -> bool:
+        """Query the rows for the filters and sort order; show a refusal instead of rows."""
+        actor = self.ctx.actor()
+        filters, sort = self.filters(), self.sort_order
+        outcome = self.ctx.run(
+            lambda db: audit_entries(db, actor, filters, sort=sort, limit=SHOW_ROWS + 1))
+        if outcome.value is None:
+            self.model.set_rows([])
+            self.count.setText("")
+            self.message.show_error(outcome.error or "")
+            return False
+        self.message.clear_message()
+        rows = outcome.value
+        shown = rows[:SHOW_ROWS]
+        self.model.set_rows(shown)
+        if len(rows) > SHOW_ROWS:
+            self.count.setText(self.tr("Showing the first %1 rows; narrow the filters to see "
+                                       "the rest.").replace("%1", str(SHOW_ROWS)))
+        else:
+            self.count.setText(self.tr("%1 rows").replace("%1", str(len(shown))))
+        return True
+
+    def _sort(self, key: AuditSortKey | None, descending: bool) -> None:
+        header = self.table.horizontalHeader()
+        if key is None:  # the values column: keep the current order and its arrow
+            column = next(c for c, k in AuditTableModel.SORT_KEYS.items()
+                          if k == self.sort_order.key)
+            order = (Qt.SortOrder.DescendingOrder if self.sort_order.descending
+                     else Qt.SortOrder.AscendingOrder)
+            header.blockSignals(True)
+            header.setSortIndicator(column, order)
+            header.blockSignals(False)
+            header.viewport().update()
+            return
+        self.sort_order = AuditSort(key, descending)
+        self.refresh()
+
+    # ------------------------------------------------------------------ jobs
+
+    def _start(self, work: Callable[[], Outcome[Any]],
+               done: Callable[[Outcome[Any]], None]) -> _Job:
+        job = _Job(work)
+        job.setAutoDelete(False)
+        self.running.add(job)
+
+        def finished(outcome: Outcome[Any]) -> None:
+            self.running.discard(job)
+            done(outcome)
+
+        job.signals.finished.connect(finished, Qt.ConnectionType.QueuedConnection)
+        self.pool.start(job)
+        return job
+
+    def verify(self) -> None:
+        """Check the whole chain in the background; say what was found."""
+        actor = self.ctx.actor()
+        self.verify_button.setEnabled(False)
+        self.chain.setStyleSheet("")
+        self.chain.setText(self.tr("Checking every audit row..."))
+        self.chain.show()
+        self._start(lambda: self.ctx.run(lambda db: verify_chain_for(db, actor)),
+                    self._verified)
+
+    def _verified(self, outcome: Outcome[ChainReport]) -> None:
+        self.verify_button.setEnabled(True)
+        report = outcome.value
+        if report is None:
+            self.chain.setStyleSheet("color: #8b0000; font-weight: bold;")
+            self.chain.setText(f"{ALERT_MARK} {outcome.error}")
+            return
+        if report.ok:
+            self.chain.setStyleSheet("color: #1b5e20; font-weight: bold;")
+            text = f"{OK_MARK} {report.message}"
+            if report.note:
+                text += f"\n{report.note}"
+        else:
+            self.chain.setStyleSheet("color: #8b0000; font-weight: bold;")
+            text = f"{ALERT_MARK} {report.message}"
+        self.chain.setText(text)
+
+    def export_dialog(self) -> None:
+        """Ask where to save, then export the filtered rows."""
+        suggested = (f"audit-{_pydate(self.date_from.date()).isoformat()}-to-"
+                     f"{_pydate(self.date_to.date()).isoformat()}.csv")
+        path, _selected = QFileDialog.getSaveFileName(
+            self, self.tr("Export audit trail"), suggested, self.tr("CSV files (*.csv)"))
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> None:
+        """Write every row matching the filters (in the shown order) as CSV, in the background."""
+        actor, filters, sort, tz = self.ctx.actor(), self.filters(), self.sort_order, self.ctx.tz
+
+        def work() -> Outcome[int]:
+            def export(db: Any) -> int:
+                rows = audit_entries(db, actor, filters, sort=sort, limit=EXPORT_ROWS)
+                write_audit_csv(rows, path, tz=tz)
+                return len(rows)
+            return self.ctx.run(export)
+
+        self.export_button.setEnabled(False)
+        self.message.show_info(self.tr("Exporting..."))
+        self._start(work, lambda outcome: self._exported(outcome, path))
+
+    def _exported(self, outcome: Outcome[int], path: Path) -> None:
+        self.export_button.setEnabled(True)
+        if outcome.value is None:
+            self.message.show_error(outcome.error or "")
+            return
+        self.message.show_info(self.tr("Wrote %1 rows to %2.")
+                               .replace("%1", str(outcome.value)).replace("%2", str(path)))
