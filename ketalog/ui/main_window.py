@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import re
+import importlib
+import socket
 from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
+    QApplication,
     QDialog,
     QLabel,
-    QLineEdit,
     QMainWindow,
+    QSizePolicy,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -23,11 +24,32 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from ketalog.services.access import Permission, may
+from ketalog.services.accounts import (
+    needs_first_administrator,
+    record_logout,
+    record_screen_lock,
+)
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.database import make_sessionmaker
-from ketalog.services.settings import clinic_timezone
+from ketalog.services.settings import (
+    DEFAULT_IDLE_LOCK_MINUTES,
+    clinic_timezone,
+    idle_lock_minutes,
+)
+from ketalog.services.users import UserSummary
 from ketalog.ui.board_page import BoardPage
 from ketalog.ui.context import DraftStore, UiContext
+from ketalog.ui.idle_lock import IdleWatcher, LockPage
+from ketalog.ui.login import FirstAdministratorPage, LoginPage
+from ketalog.ui.style import ALERT_MARK
+
+TITLE = "ketalog"
+NOTICE_STYLE = ("QLabel#draftsNotice { background: #fff4d6; color: #4d3800; font-weight: bold; "
+                "border-bottom: 1px solid #e0c36b; padding: 8px 12px; }")
+#: The actor while nobody is signed in: every service refuses it ("Sign in to ...").
+NOBODY = Actor(username="nobody", display_name="nobody signed in", role="none",
+               workstation="-")
 
 #: (keys, what they do): the help dialog lists exactly these.
 SHORTCUTS = (
@@ -43,6 +65,8 @@ SHORTCUTS = (
     ("Ctrl+P", "Chart summary (session) / day log (board): preview, save, print"),
     ("Ctrl+Shift+P", "Visit report for the patient (session)"),
     ("F5", "Refresh now"),
+    ("Ctrl+L", "Switch user: sign out, the next person signs in"),
+    ("Ctrl+Shift+L", "Lock now (your password unlocks)"),
     ("F1", "This list"),
 )
 REFRESH_MS = 5000
@@ -68,33 +92,63 @@ class ShortcutHelp(QDialog):
         self.resize(560, 360)
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", ".", name.casefold()).strip(".") or "unknown"
+class AttributedDrafts(DraftStore):
+    """Drafts that remember who typed them, so the next user is told before saving them.
+
+    Re-storing the same values (a panel restoring its draft after a reload)
+    keeps the original typist; only a change makes the current user its author.
+    """
+
+    def __init__(self, typist: Callable[[], str]) -> None:
+        super().__init__()
+        self._typist = typist
+        self._typed_by: dict[tuple[int, str], str] = {}
+
+    def put(self, session_id: int, form: str, values: dict[str, str]) -> None:
+        """Keep the draft; a changed draft now belongs to whoever is signed in."""
+        before = self.get(session_id, form)
+        super().put(session_id, form, values)
+        key = (session_id, form)
+        if not self.get(session_id, form):
+            self._typed_by.pop(key, None)
+        elif before != values or key not in self._typed_by:
+            self._typed_by[key] = self._typist()
+
+    def clear(self, session_id: int, form: str) -> None:
+        """Forget the draft and who typed it."""
+        super().clear(session_id, form)
+        self._typed_by.pop((session_id, form), None)
+
+    def typed_by_others(self, session_id: int, name: str) -> list[str]:
+        """Who else left unsaved entries in this session's forms (each name once)."""
+        return sorted({typist for (sid, _form), typist in self._typed_by.items()
+                       if sid == session_id and typist != name})
 
 
 class MainWindow(QMainWindow):
-    """Board and session pages; the current user is named in the toolbar until log-in exists."""
+    """The start screens, then the board and session pages for the signed-in user.
+
+    Everything with patient data lives in one ``workspace`` page of an outer
+    stack; the log-in, first-run and lock pages replace it without destroying
+    it, so what was half typed survives a lock or a change of user.
+    """
 
     def __init__(self, engine: Engine, database_label: str, *,
-                 clock: Clock = system_clock) -> None:
+                 clock: Clock = system_clock, user: UserSummary | None = None) -> None:
         super().__init__()
-        self.setWindowTitle("ketalog")
+        self.setWindowTitle(TITLE)
         factory = make_sessionmaker(engine)
         with factory() as db:
             tz = clinic_timezone(db)
-        self.user_name = QLineEdit()
-        self.user_name.setPlaceholderText(self.tr("Your name (e.g. Nora Reyes, RN)"))
-        self.user_role = QComboBox()
-        self.user_role.addItems(["nurse", "physician", "administrator"])
+        self.workstation = socket.gethostname() or "unknown"
+        self.database_label = database_label
+        self.user: UserSummary | None = None
+        self.locked = False
+        self._previous_user: UserSummary | None = None
+        self._focus_before_lock: QWidget | None = None
         self.ctx = UiContext(factory, tz, self.current_actor, clock)
-        self.drafts = DraftStore()
-        toolbar = QToolBar(self.tr("User"))
-        toolbar.setMovable(False)
-        toolbar.addWidget(QLabel(self.tr("On duty: ")))
-        toolbar.addWidget(self.user_name)
-        toolbar.addWidget(self.user_role)
-        toolbar.addWidget(QLabel("   " + self.tr("Database: %1").replace("%1", database_label)))
-        self.addToolBar(toolbar)
+        self.drafts = AttributedDrafts(lambda: self.current_actor().display_name)
+        self._build_toolbar()
 
         self.board = BoardPage(self.ctx)
         self.board.open_session.connect(self.open_session)
@@ -102,22 +156,75 @@ class MainWindow(QMainWindow):
 
         self.documents = DocumentButtons(self.ctx, self)
         self.documents.failed.connect(self._document_failed)
+        self.documents.opened.connect(self._document_opened)
         self.board.day_log_requested.connect(lambda day: self.documents.request("day", day))
         self.stack = QStackedWidget()
         self.stack.addWidget(self.board)
-        self.setCentralWidget(self.stack)
+        self.notice = QLabel()
+        self.notice.setObjectName("draftsNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet(NOTICE_STYLE)
+        self.notice.hide()
+        self.workspace = QWidget()
+        work = QVBoxLayout(self.workspace)
+        work.setContentsMargins(0, 0, 0, 0)
+        work.addWidget(self.notice)
+        work.addWidget(self.stack, 1)
+        self.login_page = LoginPage(self.ctx, self.workstation)
+        self.login_page.set_footer(self.tr("Database: %1").replace("%1", database_label))
+        self.login_page.signed_in.connect(self.sign_in)
+        self.lock_page = LockPage(self.ctx, self.workstation)
+        self.lock_page.unlocked.connect(self._unlocked)
+        self.lock_page.switch_requested.connect(self.switch_user)
+        self.first_run_page: FirstAdministratorPage | None = None
+        self.pages = QStackedWidget()
+        for page in (self.workspace, self.login_page, self.lock_page):
+            self.pages.addWidget(page)
+        self.setCentralWidget(self.pages)
         self.session_page: QWidget | None = None
         self.resize(1400, 860)
         self._shortcuts()
+        self.idle = IdleWatcher(clock, self)
+        self.idle.idle.connect(self.lock)
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_MS)
         self.refresh_timer.timeout.connect(self.refresh)
         self.refresh_timer.start()
         self.tick_timer = QTimer(self)
         self.tick_timer.setInterval(TICK_MS)
-        self.tick_timer.timeout.connect(self.board.tick)
+        self.tick_timer.timeout.connect(self._tick)
         self.tick_timer.start()
-        self.board.refresh()
+        if user is not None:
+            self.sign_in(user)
+        else:
+            self._show_start_page()
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar(self.tr("User"))
+        toolbar.setObjectName("userToolbar")
+        toolbar.setMovable(False)
+        self.signed_in_label = QLabel()
+        self.signed_in_label.setContentsMargins(6, 0, 12, 0)
+        toolbar.addWidget(self.signed_in_label)
+        self.switch_action = toolbar.addAction(self.tr("Switch user"))
+        self.switch_action.setToolTip(self.tr("Sign out and let someone else sign in (Ctrl+L)"))
+        self.switch_action.triggered.connect(self.switch_user)
+        self.lock_action = toolbar.addAction(self.tr("Lock"))
+        self.lock_action.setToolTip(self.tr("Hide patient data until you enter your password "
+                                            "again (Ctrl+Shift+L)"))
+        self.lock_action.triggered.connect(self.lock)
+        self.audit_action = toolbar.addAction(self.tr("Audit trail…"))
+        self.audit_action.setToolTip(self.tr("Who did what, when (administrators)"))
+        self.audit_action.triggered.connect(self.show_audit_trail)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        database = QLabel(self.tr("Database: %1").replace("%1", self.database_label))
+        database.setContentsMargins(0, 0, 6, 0)
+        toolbar.addWidget(database)
+        self.addToolBar(toolbar)
+        self.user_toolbar = toolbar
+        toolbar.hide()
 
     # kept for the first issue's tests and scripts
     @property
@@ -130,15 +237,164 @@ class MainWindow(QMainWindow):
         """The board's heading label."""
         return self.board.heading
 
+    # --- who is signed in ---------------------------------------------------------------
+
     def current_actor(self) -> Actor:
-        """Who is acting: the name and role in the toolbar (log-in replaces this)."""
-        name = self.user_name.text().strip() or "Unnamed user"
-        return Actor(username=_slug(name), display_name=name, role=self.user_role.currentText())
+        """The signed-in user; with nobody signed in an actor every service refuses."""
+        if self.user is None:
+            return NOBODY
+        return self.user.as_actor(self.workstation)
+
+    @property
+    def active(self) -> bool:
+        """Someone is signed in and the screen is not locked."""
+        return self.user is not None and not self.locked
+
+    def _show_start_page(self, message: str = "") -> None:
+        """The log-in page, or the first administrator's page on an empty database."""
+        first = self.ctx.run(needs_first_administrator)
+        if first.ok and first.value:
+            if self.first_run_page is None:
+                page = FirstAdministratorPage(self.ctx, self.workstation)
+                page.set_footer(self.tr("Database: %1").replace("%1", self.database_label))
+                page.signed_in.connect(self.sign_in)
+                self.pages.addWidget(page)
+                self.first_run_page = page
+            self._show_page(self.first_run_page)
+            self.first_run_page.username.setFocus()
+            return
+        self.login_page.reset(message)
+        if first.error:
+            self.login_page.message.show_error(first.error)
+        self._show_page(self.login_page)
+        self.login_page.username.setFocus()
+
+    def _show_page(self, page: QWidget) -> None:
+        working = page is self.workspace
+        self.pages.setCurrentWidget(page)
+        self.user_toolbar.setVisible(working)
+        self.setWindowTitle(TITLE if working or not self.locked else
+                            self.tr("ketalog — locked"))
+
+    def sign_in(self, user: UserSummary) -> None:
+        """Show the workspace for ``user`` (after the log-in page, or given at start)."""
+        previous = self._previous_user
+        self.user = user
+        self.locked = False
+        self._previous_user = None
+        actor = self.current_actor()
+        self.signed_in_label.setText(self.tr("Signed in: %1 (%2)")
+                                     .replace("%1", actor.display_name)
+                                     .replace("%2", user.role))
+        self.audit_action.setVisible(may(user.role, Permission.VIEW_AUDIT))
+        self._show_page(self.workspace)
+        minutes = self.ctx.run(idle_lock_minutes)
+        self.idle.arm(minutes.value if minutes.value else DEFAULT_IDLE_LOCK_MINUTES)
+        if self.session_page is not None and not self._on_board():
+            if previous is not None and previous.id != user.id:
+                self._record_view(self.session_page.session_id)  # type: ignore[attr-defined]
+            self.session_page.reload()  # type: ignore[attr-defined]
+        else:
+            self.show_board()
+        self._update_notice()
+
+    def switch_user(self) -> None:
+        """Sign the current user out (audited) and show the log-in page; nothing is lost."""
+        if self.user is None:
+            return
+        actor = self.current_actor()
+        self.ctx.run(lambda db: record_logout(db, actor, clock=self.ctx.clock))
+        self._hide_patient_windows()
+        self._previous_user = self.user
+        self.user = None
+        self.locked = False
+        self.idle.disarm()
+        self._show_start_page(self.tr("%1 signed out. Unsaved entries stay in the forms.")
+                              .replace("%1", actor.display_name))
+
+    def lock(self) -> None:
+        """Hide everything behind the lock page (idle, or the Lock button); audited."""
+        if not self.active or self.user is None:
+            return
+        actor = self.current_actor()
+        self.ctx.run(lambda db: record_screen_lock(db, actor, clock=self.ctx.clock))
+        focus = QApplication.focusWidget()
+        self._focus_before_lock = (focus if focus is not None and self.workspace.isAncestorOf(
+            focus) else None)
+        self._hide_patient_windows()
+        self.locked = True
+        self.idle.disarm()
+        self._show_page(self.lock_page)
+        self.lock_page.show_for(self.user, actor.display_name)
+        self.lock_page.password.setFocus()
+
+    def _unlocked(self, user: UserSummary) -> None:
+        self.user = user
+        self.locked = False
+        self._show_page(self.workspace)
+        minutes = self.ctx.run(idle_lock_minutes)
+        self.idle.arm(minutes.value if minutes.value else DEFAULT_IDLE_LOCK_MINUTES)
+        self.refresh()
+        if self._focus_before_lock is not None:
+            self._focus_before_lock.setFocus()
+        self._focus_before_lock = None
+
+    def _hide_patient_windows(self) -> None:
+        """Close every dialog and window this one opened: they may show patient data.
+
+        A modal dialog is rejected (its caller sees a cancel, nothing is saved);
+        document previews simply close (the document can be made again).
+        """
+        for widget in QApplication.topLevelWidgets():
+            if widget is self or not widget.isVisible() or not self._owns(widget):
+                continue
+            if isinstance(widget, QDialog):
+                widget.reject()
+            widget.close()
+
+    def _owns(self, widget: QWidget) -> bool:
+        parent = widget.parentWidget()
+        while parent is not None:
+            if parent is self:
+                return True
+            parent = parent.parentWidget()
+        return False
+
+    def _document_opened(self, preview: QWidget) -> None:
+        """A document finished building after a lock or sign-out: do not show it."""
+        if not self.active:
+            preview.close()
+
+    def show_audit_trail(self) -> None:
+        """Administrators: the audit trail (the service checks the role again)."""
+        if not self.active or self.user is None or not may(self.user.role,
+                                                           Permission.VIEW_AUDIT):
+            return
+        # imported by name: another part of the UI, loaded only when an administrator asks
+        audit_page = importlib.import_module("ketalog.ui.audit_page")
+        audit_page.AuditDialog(self.ctx, self).exec()
+
+    def _update_notice(self) -> None:
+        """Warn when the open session's forms hold entries someone else typed."""
+        page = self.session_page
+        if page is None or self._on_board() or not self.active:
+            self.notice.hide()
+            return
+        others = self.drafts.typed_by_others(page.session_id,  # type: ignore[attr-defined]
+                                             self.current_actor().display_name)
+        if not others:
+            self.notice.hide()
+            return
+        self.notice.setText(f"{ALERT_MARK} " + self.tr(
+            "Unsaved entries typed by %1 are still in the forms; check them before saving "
+            "— what you save is recorded under your name.").replace("%1", " and ".join(others)))
+        self.notice.show()
 
     def _shortcuts(self) -> None:
         def bind(keys: str, action: Callable[[], None]) -> None:
+            # nothing that shows or changes patient data while signed out or locked
             shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.activated.connect(action)
+            shortcut.activated.connect(lambda: action() if self.active else None)
 
         bind("Ctrl+N", self.schedule)
         bind("Ctrl+T", self.show_today)
@@ -146,7 +402,10 @@ class MainWindow(QMainWindow):
         bind("Alt+Right", self.next_day)
         bind("Esc", self.show_board)
         bind("F5", self.refresh)
-        bind("F1", self.show_help)
+        bind("Ctrl+L", self.switch_user)
+        bind("Ctrl+Shift+L", self.lock)
+        shortcut = QShortcut(QKeySequence("F1"), self)  # the list itself is no secret
+        shortcut.activated.connect(self.show_help)
         bind("F2", self._focus_vitals)
         bind("Ctrl+P", self.print_current)
         bind("Ctrl+Shift+P", partial(self._session_document, "visit"))
@@ -177,7 +436,12 @@ class MainWindow(QMainWindow):
         self.board.schedule()
 
     def open_session(self, session_id: int) -> None:
-        """Show one session (its panels are built fresh; drafts are kept per session)."""
+        """Show one session (its panels are built fresh; drafts are kept per session).
+
+        Opening a patient's session is itself audited (who looked, when).
+        """
+        if not self.active:
+            return
         from ketalog.ui.session_page import SessionPage
 
         if self.session_page is not None:
@@ -189,17 +453,35 @@ class MainWindow(QMainWindow):
         self.session_page = page
         self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
+        self._record_view(session_id)
         page.reload()
         page.focus_vitals()
+        self._update_notice()
+
+    def _record_view(self, session_id: int) -> None:
+        from ketalog.services.sessions import record_session_view
+
+        actor = self.current_actor()
+        self.ctx.run(lambda db: record_session_view(db, actor, session_id,
+                                                    clock=self.ctx.clock))
 
     def show_board(self) -> None:
         """Back to the day board, refreshed."""
         self.stack.setCurrentWidget(self.board)
-        self.board.refresh()
-        self.board.focus_table()
+        self._update_notice()
+        if self.active:
+            self.board.refresh()
+            self.board.focus_table()
+
+    def _tick(self) -> None:
+        if self.active:
+            self.board.tick()
 
     def refresh(self) -> None:
-        """Re-read what is on screen (timer every 5 s, or F5)."""
+        """Re-read what is on screen (timer every 5 s, or F5); nothing while locked."""
+        if not self.active:
+            return
+        self._update_notice()
         if self._on_board():
             self.board.refresh()
         elif self.session_page is not None:

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from ketalog.services.database import open_database
+from ketalog.services.passwords import hash_password
 from ketalog.services.text import search_key
 
 _ZERO = timedelta(0)
@@ -42,6 +43,11 @@ GIVEN = ("James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "
          "Jürgen", "Lucía", "Thảo", "Chidi", "Agnieszka", "Avery", "Jordan", "Morgan", "Riley",
          "Quinn", "Harper", "Rowan", "Emerson", "Sawyer", "Reese", "Dakota", "Skyler", "Kai",
          "Noor", "Camila", "Elliot", "Finley", "Min-jun", "Aiko", "Mateo", "Sofia", "Luca")
+
+#: The nurse `make bench` signs in as, through the app's real log-in page.
+BENCH_USER_ID = 13
+BENCH_USERNAME = "bench"
+BENCH_PASSWORD = "bench-nurse-pass"
 
 
 def ts(value: datetime) -> str:
@@ -88,6 +94,15 @@ class _Audit:
         self.prev = row_hash
 
 
+def add_bench_account(conn: sqlite3.Connection, now: datetime) -> None:
+    """The benchmark's own nurse account with a known password (kept if already there)."""
+    conn.execute(
+        "INSERT OR IGNORE INTO users (id, username, full_name, credentials, role, password_hash, "
+        "is_active, failed_login_count, created_at_utc, version) "
+        "VALUES (?, ?, 'Bench Nurse', 'RN', 'nurse', ?, 1, 0, ?, 1)",
+        (BENCH_USER_ID, BENCH_USERNAME, hash_password(BENCH_PASSWORD), ts(now)))
+
+
 def _days(start: date, end: date) -> Iterator[date]:
     day = start
     while day <= end:
@@ -126,6 +141,7 @@ def generate(path: Path, *, now: datetime | None = None, seed: int = 10,
         [(i, name, f"Staff Member {i}", "RN" if role == "nurse" else "MD", role, "!",
           ts(now - timedelta(days=3700))) for i, name, role in staff],
     )
+    add_bench_account(conn, now)
     nurses = [s for s in staff if s[2] == "nurse"]
     physicians = [s for s in staff if s[2] == "physician"]
     audit = _Audit(conn.execute(

@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.benchmarks.generate import BENCH_PASSWORD, BENCH_USERNAME
+
 BARE_STACK = r"""
 import sys
 from datetime import UTC, datetime, timedelta
@@ -64,6 +66,12 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
+def _app_env(**extra: str) -> dict[str, str]:
+    """The app signs in as the bench nurse once its log-in page is painted."""
+    return _env(KETALOG_BENCH_EXIT_AFTER_BOARD="1",
+                KETALOG_BENCH_LOGIN=f"{BENCH_USERNAME}:{BENCH_PASSWORD}", **extra)
+
+
 def _time_to_line(args: list[str], env: dict[str, str], line: str) -> tuple[float, str]:
     """Seconds from spawn to ``line`` on stdout, and everything printed."""
     started = time.perf_counter()
@@ -89,21 +97,38 @@ def app_args(db: Path) -> list[str]:
 
 
 def measure_startup(db: Path, runs: int = 9) -> dict[str, list[float]]:
-    """Milliseconds to the board painted: app, bare stack, bare window (interleaved)."""
-    results: dict[str, list[float]] = {"app": [], "bare stack": [], "bare window": []}
-    bench_env = _env(KETALOG_BENCH_EXIT_AFTER_BOARD="1")
+    """Milliseconds to the board painted: app, bare stack, bare window (interleaved).
+
+    The app's time runs through its log-in page: painted, then signed in with
+    the real password check (``app log-in page`` is the time to that page).
+    """
+    results: dict[str, list[float]] = {"app": [], "app log-in page": [], "bare stack": [],
+                                       "bare window": []}
     for _ in range(runs):
-        for name, args in (("app", app_args(db)),
-                           ("bare stack", [sys.executable, "-c", BARE_STACK, str(db)]),
+        started = time.perf_counter()
+        seconds, out = _time_to_line(app_args(db), _app_env(), "board painted")
+        results["app"].append(seconds * 1000)
+        results["app log-in page"].append(_stamp_ms(out, "login painted", started))
+        for name, args in (("bare stack", [sys.executable, "-c", BARE_STACK, str(db)]),
                            ("bare window", [sys.executable, "-c", BARE_WINDOW])):
-            seconds, _ = _time_to_line(args, bench_env, "board painted")
+            seconds, _ = _time_to_line(args, _env(), "board painted")
             results[name].append(seconds * 1000)
     return results
 
 
+def _stamp_ms(out: str, line: str, started: float) -> float:
+    """When the child printed ``line <perf_counter>``, in ms after ``started``.
+
+    ``perf_counter`` is the system-wide monotonic clock on Linux, so the child's
+    stamp and the parent's start time are comparable.
+    """
+    stamp = next(float(text.split()[-1]) for text in out.splitlines() if text.startswith(line))
+    return (stamp - started) * 1000
+
+
 def measure_memory(db: Path, session_id: int) -> float:
     """Peak RSS (MB) of the app with the database open and a session shown."""
-    env = _env(KETALOG_BENCH_EXIT_AFTER_BOARD="1", KETALOG_BENCH_OPEN_SESSION=str(session_id))
+    env = _app_env(KETALOG_BENCH_OPEN_SESSION=str(session_id))
     _, out = _time_to_line(app_args(db), env, "session shown")
     kb = next(int(line.split()[-1]) for line in out.splitlines() if line.startswith("peak rss"))
     return kb / 1024

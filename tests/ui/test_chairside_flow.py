@@ -35,6 +35,7 @@ from ketalog.store.models import (
 from ketalog.ui.main_window import MainWindow
 from ketalog.ui.schedule_dialog import ScheduleDialog
 from tests.conftest import FakeClock
+from tests.staff import NURSE, NURSE2, password_of, seed_staff
 from tests.ui.conftest import activate
 
 LEFT = Qt.MouseButton.LeftButton
@@ -43,6 +44,7 @@ LEFT = Qt.MouseButton.LeftButton
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
     eng = open_database(f"sqlite:///{tmp_path / 'flow.sqlite3'}")
+    seed_staff(eng)
     yield eng
     eng.dispose()
 
@@ -76,7 +78,12 @@ def test_a_whole_session_at_the_chair(qtbot: QtBot, engine: Engine) -> None:
     window = MainWindow(engine, "sqlite:///flow", clock=clock)
     qtbot.addWidget(window)
     activate(qtbot, window)
-    qtbot.keyClicks(window.user_name, "Nora Reyes, RN")
+    # --- sign in at the log-in page, as the nurse starting her day does
+    login = window.login_page
+    qtbot.keyClicks(login.username, NURSE.username)
+    qtbot.keyClicks(login.password, password_of(NURSE.username))
+    qtbot.keyClick(login.password, Qt.Key.Key_Return)
+    assert window.signed_in_label.text() == "Signed in: Nora Reyes, RN (nurse)"
 
     # --- schedule: register the patient and book a new course's first session
     dialog = ScheduleDialog(window.ctx, clock.now.date(), window)
@@ -119,7 +126,9 @@ def test_a_whole_session_at_the_chair(qtbot: QtBot, engine: Engine) -> None:
     assert "0.5 mg/kg x 80 kg = 40.0 mg" in dose.working_label.text()
     qtbot.keyClicks(dose.lot_edit, "KT555")
     click(qtbot, dose.order_button)
-    type_enter(qtbot, dose.verifier_edit, "Sam Okafor, RN")
+    # Sam checks the dose with his own user name and password, Nora stays signed in
+    type_enter(qtbot, dose.verifier.username_edit, NURSE2.username)
+    type_enter(qtbot, dose.verifier.password_edit, password_of(NURSE2.username))
     assert "Sam Okafor" in dose.verified_label.text()
 
     # --- start, vitals every 10 minutes, one alert with its action note, pause/resume

@@ -8,14 +8,18 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from ketalog.services.board import BoardRow
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.demo import build_demo_clinic
+from ketalog.services.users import UserSummary
 from ketalog.ui.board_model import BoardTableModel
 from ketalog.ui.main_window import MainWindow
+from tests.staff import seed_staff
+from tests.ui.conftest import activate
 
 
 @pytest.fixture(scope="module")
@@ -28,22 +32,33 @@ def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_empty_database_opens_a_window_titled_ketalog(qtbot: QtBot, sqlite_url: str) -> None:
+def test_empty_board_for_a_signed_in_user(qtbot: QtBot, sqlite_url: str) -> None:
     engine = open_database(sqlite_url)
-    window = MainWindow(engine, sqlite_url)
+    seed_staff(engine)
+    window = MainWindow(engine, sqlite_url, user=UserSummary(1, "nora", "Nora Reyes", "RN",
+                                                             "nurse"))
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
     assert window.windowTitle() == "ketalog"
+    assert window.signed_in_label.text() == "Signed in: Nora Reyes, RN (nurse)"
     assert window.board_model.rowCount() == 0
     assert window.heading.text() == "Today: 0 sessions"
     assert window.board.empty.isVisible()
     engine.dispose()
 
 
-def test_demo_board_is_shown(qtbot: QtBot, demo_engine: Engine) -> None:
+def test_demo_board_is_shown_after_signing_in(qtbot: QtBot, demo_engine: Engine) -> None:
     window = MainWindow(demo_engine, "sqlite:///demo")
     qtbot.addWidget(window)
+    activate(qtbot, window)
+    assert window.login_page.isVisible() and not window.board.isVisible()
+    assert window.board_model.rowCount() == 0  # nothing read before anyone signed in
+    qtbot.keyClicks(window.login_page.username, "nurse")
+    qtbot.keyClicks(window.login_page.password, "nurse-demo-pass")
+    qtbot.mouseClick(window.login_page.sign_in_button, Qt.MouseButton.LeftButton)
+    assert window.board.isVisible()
+    assert window.signed_in_label.text() == "Signed in: Nora Reyes, RN (nurse)"
     model = window.board_model
     assert model.rowCount() == 10
     cells = {model.index(r, c).data() for r in range(model.rowCount())

@@ -1,0 +1,259 @@
+"""The start screens: sign in, or on an empty database create the first administrator.
+
+Each page makes one service call per click through :meth:`UiContext.run`, so a
+refusal (wrong password, throttling, a password rule) comes back as a sentence
+for the message line, never as a traceback. Passwords are plain ``str`` from
+end to end: any Unicode a keyboard or input method can type works.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketalog.services.accounts import authenticate, create_first_administrator
+from ketalog.services.users import UserSummary
+from ketalog.ui.context import UiContext
+from ketalog.ui.style import MessageLabel, big_font
+
+#: A calm page: pale background, one white card in the middle, one blue button.
+PAGE_STYLE = """
+QWidget#startPage { background: #eef2f5; }
+QFrame#card { background: #ffffff; border: 1px solid #d3dae0; border-radius: 10px; }
+QFrame#card QLabel { background: transparent; }
+QFrame#card QLabel#subtitle { color: #4a5560; }
+QFrame#card QLineEdit { padding: 6px; border: 1px solid #b8c2cc; border-radius: 4px;
+                        background: #ffffff; }
+QFrame#card QLineEdit:focus { border: 1px solid #2f6f8f; }
+QPushButton#primary { background: #2f6f8f; color: #ffffff; border: none; border-radius: 4px;
+                      padding: 8px 18px; font-weight: bold; }
+QPushButton#primary:hover { background: #285f7a; }
+QPushButton#primary:disabled { background: #9bb3c0; }
+QPushButton#quiet { background: transparent; color: #2f6f8f; border: none; padding: 6px; }
+"""
+CARD_WIDTH = 440
+
+
+class _Card(QFrame):
+    """The white card; never shorter than its contents.
+
+    Qt's height-for-width estimate for wrapped labels in a stacked page comes
+    out too small (the buttons were squashed), so the card holds its own size
+    hint as its minimum height whenever its contents change.
+    """
+
+    def event(self, event: QEvent) -> bool:
+        """Re-fit after every layout change (a message shown, a name set)."""
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.setMinimumHeight(self.sizeHint().height())
+        return handled
+
+
+class StartCard(QWidget):
+    """A full-page background with a centred card: the frame of every start screen."""
+
+    def __init__(self, title: str, subtitle: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("startPage")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(PAGE_STYLE)
+        self.card = _Card()
+        self.card.setObjectName("card")
+        self.card.setFixedWidth(CARD_WIDTH)
+        self.title = QLabel(title)
+        big_font(self.title, 18)
+        self.title.setWordWrap(True)
+        self.subtitle = QLabel(subtitle)
+        self.subtitle.setObjectName("subtitle")
+        self.subtitle.setWordWrap(True)
+        self.form = QGridLayout()
+        self.form.setVerticalSpacing(6)
+        self.message = MessageLabel()
+        self.footer = QLabel()
+        self.footer.setObjectName("subtitle")
+        self.footer.setWordWrap(True)
+        self.footer.hide()
+        inner = QVBoxLayout(self.card)
+        inner.setContentsMargins(32, 28, 32, 28)
+        inner.setSpacing(10)
+        inner.addWidget(self.title)
+        inner.addWidget(self.subtitle)
+        inner.addSpacing(6)
+        inner.addLayout(self.form)
+        inner.addWidget(self.message)
+        self.buttons = QVBoxLayout()
+        self.buttons.setSpacing(4)
+        inner.addLayout(self.buttons)
+        inner.addWidget(self.footer)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(self.card, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(2)
+
+    def add_field(self, label: str, edit: QLineEdit) -> QLineEdit:
+        """A label above its field, in the card's form."""
+        row = self.form.rowCount()
+        caption = QLabel(label)
+        caption.setBuddy(edit)
+        self.form.addWidget(caption, row, 0)
+        self.form.addWidget(edit, row + 1, 0)
+        return edit
+
+    def set_footer(self, text: str) -> None:
+        """Small print under the buttons (which database this is)."""
+        self.footer.setText(text)
+        self.footer.setVisible(bool(text))
+
+
+def password_edit() -> QLineEdit:
+    """A password field: never echoed, never offered to input-method prediction."""
+    edit = QLineEdit()
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    edit.setInputMethodHints(Qt.InputMethodHint.ImhHiddenText
+                             | Qt.InputMethodHint.ImhSensitiveData
+                             | Qt.InputMethodHint.ImhNoPredictiveText)
+    edit.setMaxLength(256)
+    return edit
+
+
+def primary_button(text: str) -> QPushButton:
+    """The one button a start screen is for."""
+    button = QPushButton(text)
+    button.setObjectName("primary")
+    button.setDefault(True)
+    return button
+
+
+class LoginPage(StartCard):
+    """User name, password, Sign in; Enter submits."""
+
+    signed_in = Signal(object)  # UserSummary
+
+    def __init__(self, ctx: UiContext, workstation: str, parent: QWidget | None = None) -> None:
+        super().__init__("ketalog", "", parent)
+        self.subtitle.setText(self.tr("Sign in with your own account. Everything you record "
+                                      "is saved under your name."))
+        self.ctx = ctx
+        self.workstation = workstation
+        self.username = self.add_field(self.tr("&User name"), QLineEdit())
+        self.username.setMaxLength(64)
+        self.password = self.add_field(self.tr("&Password"), password_edit())
+        self.sign_in_button = primary_button(self.tr("Sign in"))
+        self.buttons.addWidget(self.sign_in_button)
+        self.sign_in_button.clicked.connect(self.submit)
+        self.username.returnPressed.connect(self._username_entered)
+        self.password.returnPressed.connect(self.submit)
+
+    def _username_entered(self) -> None:
+        if self.password.text():
+            self.submit()
+        else:
+            self.password.setFocus()
+
+    def reset(self, message: str = "") -> None:
+        """Empty the form for the next person (with an optional note, e.g. "Signed out")."""
+        self.username.clear()
+        self.password.clear()
+        if message:
+            self.message.show_info(message)
+        else:
+            self.message.clear_message()
+        self.username.setFocus()
+
+    def submit(self) -> UserSummary | None:
+        """Check the user name and password; on success emit ``signed_in``."""
+        return self.sign_in_as(self.username.text(), self.password.text())
+
+    def sign_in_as(self, username: str, password: str) -> UserSummary | None:
+        """Sign in with these credentials (the form's, or the benchmark's)."""
+        if not username.strip():
+            self.message.show_error(self.tr("Enter your user name."))
+            self.username.setFocus()
+            return None
+        if not password:
+            self.message.show_error(self.tr("Enter your password."))
+            self.password.setFocus()
+            return None
+        outcome = self.ctx.run(lambda db: authenticate(
+            db, username, password, workstation=self.workstation, purpose="login",
+            clock=self.ctx.clock))
+        self.password.clear()
+        if not outcome.ok or outcome.value is None:
+            self.message.show_error(outcome.error or self.tr("Sign-in failed."))
+            self.password.setFocus()
+            return None
+        self.message.clear_message()
+        self.username.clear()
+        self.signed_in.emit(outcome.value)
+        return outcome.value
+
+
+class FirstAdministratorPage(StartCard):
+    """First start on an empty database: create the administrator, then sign in as them."""
+
+    signed_in = Signal(object)  # UserSummary
+
+    def __init__(self, ctx: UiContext, workstation: str, parent: QWidget | None = None) -> None:
+        super().__init__("", "", parent)
+        self.title.setText(self.tr("Welcome to ketalog"))
+        self.subtitle.setText(self.tr(
+            "This database has no accounts yet. Create the first administrator: they add "
+            "the nurses' and physicians' accounts afterwards."))
+        self.ctx = ctx
+        self.workstation = workstation
+        self.username = self.add_field(self.tr("&User name (e.g. pmorgan)"), QLineEdit())
+        self.username.setMaxLength(64)
+        self.full_name = self.add_field(self.tr("&Full name"), QLineEdit())
+        self.credentials = self.add_field(self.tr("&Credentials (optional, e.g. RN)"),
+                                          QLineEdit())
+        self.password = self.add_field(self.tr("&Password (at least 8 characters)"),
+                                       password_edit())
+        self.password_again = self.add_field(self.tr("Password &again"), password_edit())
+        self.create_button = primary_button(self.tr("Create administrator and sign in"))
+        self.buttons.addWidget(self.create_button)
+        self.create_button.clicked.connect(self.submit)
+        self.password_again.returnPressed.connect(self.submit)
+        for edit, following in ((self.username, self.full_name),
+                                (self.full_name, self.credentials),
+                                (self.credentials, self.password),
+                                (self.password, self.password_again)):
+            edit.returnPressed.connect(following.setFocus)
+
+    def submit(self) -> UserSummary | None:
+        """Create the account (the services judge every rule), then sign in."""
+        password = self.password.text()
+        if password != self.password_again.text():
+            self.password_again.clear()
+            self.message.show_error(self.tr("The two passwords differ; type the password "
+                                            "again in both fields."))
+            self.password.selectAll()
+            self.password.setFocus()
+            return None
+        username = self.username.text()
+        created = self.ctx.run(lambda db: create_first_administrator(
+            db, username=username, full_name=self.full_name.text(), password=password,
+            credentials=self.credentials.text(), workstation=self.workstation,
+            clock=self.ctx.clock))
+        if not created.ok:
+            self.message.show_error(created.error or "")
+            return None
+        signed = self.ctx.run(lambda db: authenticate(
+            db, username, password, workstation=self.workstation, purpose="login",
+            clock=self.ctx.clock))
+        self.password.clear()
+        self.password_again.clear()
+        if not signed.ok or signed.value is None:
+            self.message.show_error(signed.error or "")
+            return None
+        self.message.clear_message()
+        self.signed_in.emit(signed.value)
+        return signed.value
