@@ -9,15 +9,21 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
+from ketalog.services.users import UserSummary
+from ketalog.store.models import AuditEntry
 from ketalog.ui.documents import DocumentJob, PdfPreview
 from ketalog.ui.main_window import MainWindow
+from tests.staff import NURSE
 from tests.ui.conftest import Chair, activate
+
+NURSE_ACCOUNT = UserSummary(1, "nora", "Nora Reyes", "RN", "nurse")
 
 
 def test_a_job_builds_the_summary_off_the_gui_thread(qtbot: QtBot, chair: Chair) -> None:
     chair.to("infusing")
-    job = DocumentJob(chair.ctx, "session", chair.session_id)
+    job = DocumentJob(chair.ctx, "session", chair.session_id, NURSE)
     with qtbot.waitSignal(job.signals.finished, timeout=10000) as done:
         from PySide6.QtCore import QThreadPool
 
@@ -28,7 +34,7 @@ def test_a_job_builds_the_summary_off_the_gui_thread(qtbot: QtBot, chair: Chair)
 
 
 def test_a_refusal_comes_back_as_a_message(qtbot: QtBot, chair: Chair) -> None:
-    job = DocumentJob(chair.ctx, "session", chair.session_id)  # never checked in
+    job = DocumentJob(chair.ctx, "session", chair.session_id, NURSE)  # never checked in
     with qtbot.waitSignal(job.signals.failed, timeout=10000) as failed:
         job.run()
     assert "nothing to summarise" in failed.args[0]
@@ -37,10 +43,12 @@ def test_a_refusal_comes_back_as_a_message(qtbot: QtBot, chair: Chair) -> None:
 def test_preview_saves_and_prints_the_same_pages(qtbot: QtBot, chair: Chair,
                                                  tmp_path: Path) -> None:
     chair.to("infusing")
-    job = DocumentJob(chair.ctx, "session", chair.session_id)
+    job = DocumentJob(chair.ctx, "session", chair.session_id, NURSE)
     with qtbot.waitSignal(job.signals.finished, timeout=10000) as done:
         job.run()
-    preview = PdfPreview(done.args[0], "Session summary", "s.pdf")
+    recorded: list[tuple[str, str]] = []
+    preview = PdfPreview(done.args[0], "Session summary", "s.pdf",
+                         record=lambda action, detail: recorded.append((action, detail)))
     qtbot.addWidget(preview)
     pages = preview.document.pageCount()
     assert pages >= 1
@@ -53,11 +61,13 @@ def test_preview_saves_and_prints_the_same_pages(qtbot: QtBot, chair: Chair,
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
     assert preview.print_to(printer) == pages
     assert len(PdfReader(tmp_path / "printed.pdf").pages) == pages
+    # one save and one print reached the audit callback; the failed save did not
+    assert [a for a, _ in recorded] == ["pdf_saved", "pdf_printed"]
 
 
 def test_ctrl_p_in_a_session_opens_the_chart_summary(qtbot: QtBot, chair: Chair) -> None:
     chair.to("infusing")
-    window = MainWindow(chair.engine, "sqlite:///ui", clock=chair.clock)
+    window = MainWindow(chair.engine, "sqlite:///ui", clock=chair.clock, user=NURSE_ACCOUNT)
     qtbot.addWidget(window)
     activate(qtbot, window)
     window.open_session(chair.session_id)
@@ -76,3 +86,9 @@ def test_ctrl_p_in_a_session_opens_the_chart_summary(qtbot: QtBot, chair: Chair)
         qtbot.mouseClick(window.board.day_log_button, Qt.MouseButton.LeftButton)
     assert opened.args[0].windowTitle() == "Day log"
     opened.args[0].close()
+    with chair.db() as db:
+        produced = db.scalars(select(AuditEntry).where(AuditEntry.action == "pdf_produced")
+                              .order_by(AuditEntry.id)).all()
+    assert [(r.field, r.username) for r in produced] == [
+        ("session", "nora"), ("course", "nora"), ("day", "nora")]
+    assert produced[0].patient_id is not None
