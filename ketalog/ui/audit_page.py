@@ -171,7 +171,7 @@ class AuditTableModel(QAbstractTableModel):
 
 
 class _JobSignals(QObject):
-    finished = Signal(object)  # Outcome
+    finished = Signal(object)  # (job, Outcome)
 
 
 class _Job(QRunnable):
@@ -184,7 +184,7 @@ class _Job(QRunnable):
 
     def run(self) -> None:
         """Never raises: a refusal is an Outcome with an error."""
-        self.signals.finished.emit(self.work())
+        self.signals.finished.emit((self, self.work()))
 
 
 def _qdate(day: date) -> QDate:
@@ -207,8 +207,9 @@ class AuditDialog(QDialog):
         self.setModal(False)
         self.sort_order = AuditSort()
         self.pool = QThreadPool.globalInstance()
-        # a running job must outlive the click that started it
-        self.running: set[_Job] = set()
+        # a running job must outlive the click that started it; its result goes to
+        # a method of this dialog, so a dialog closed meanwhile is simply not told
+        self.running: dict[_Job, Callable[[Outcome[Any]], None]] = {}
 
         today = ctx.clock().astimezone(ctx.tz).date()
         self.date_from = QDateEdit(_qdate(today - timedelta(days=6)))
@@ -362,15 +363,16 @@ class AuditDialog(QDialog):
                done: Callable[[Outcome[Any]], None]) -> _Job:
         job = _Job(work)
         job.setAutoDelete(False)
-        self.running.add(job)
-
-        def finished(outcome: Outcome[Any]) -> None:
-            self.running.discard(job)
-            done(outcome)
-
-        job.signals.finished.connect(finished, Qt.ConnectionType.QueuedConnection)
+        self.running[job] = done
+        job.signals.finished.connect(self._job_finished, Qt.ConnectionType.QueuedConnection)
         self.pool.start(job)
         return job
+
+    def _job_finished(self, result: tuple[_Job, Outcome[Any]]) -> None:
+        job, outcome = result
+        done = self.running.pop(job, None)
+        if done is not None:
+            done(outcome)
 
     def verify(self) -> None:
         """Check the whole chain in the background; say what was found."""

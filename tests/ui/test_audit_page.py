@@ -189,3 +189,17 @@ def test_nurse_is_refused_with_the_services_message(qtbot: QtBot, trail: Trail) 
     qtbot.mouseClick(dialog.verify_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "administrator" in dialog.chain.text(), timeout=5000)
     assert "intact" not in dialog.chain.text()
+
+
+def test_closing_during_verify_is_harmless(qtbot: QtBot, trail: Trail) -> None:
+    """The result of a check still running when the window goes is dropped quietly."""
+    import shiboken6
+    from PySide6.QtCore import QThreadPool
+
+    dialog = AuditDialog(trail.ctx)
+    dialog.show()
+    dialog.verify()
+    shiboken6.delete(dialog)
+    QThreadPool.globalInstance().waitForDone(5000)
+    qtbot.wait(50)  # deliver the queued result, if anything still listens
+    assert not shiboken6.isValid(dialog)
