@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -106,7 +106,8 @@ def append_audit(
 ) -> AuditEntry:
     """Add one audit row to the caller's transaction (the caller commits)."""
     content = AuditContent(
-        occurred_at_utc=at,
+        # hashed as the database will hand it back: in UTC, whatever zone the caller used
+        occurred_at_utc=at.astimezone(UTC),
         user_id=actor.user_id,
         username=actor.username,
         workstation=actor.workstation,

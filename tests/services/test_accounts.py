@@ -199,3 +199,16 @@ def test_the_command_line_may_create_accounts(db: Session, clock: FakeClock) -> 
                              password="a long enough pass", credentials="MD", clock=clock)
     assert made.username == "kim"
     assert authenticate(db, "kim", "a long enough pass", clock=clock).role == "physician"
+
+
+def test_an_audit_time_in_another_zone_still_verifies(db: Session) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from ketalog.services.audit import append_audit
+    from ketalog.services.audit_trail import verify_chain
+
+    berlin_winter = timezone(timedelta(hours=1))
+    append_audit(db, NURSE, "view", at=datetime(2026, 11, 21, 10, 0, tzinfo=berlin_winter))
+    db.commit()
+    report = verify_chain(db)
+    assert report.ok, report.message
