@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from ketalog.services import sessions as svc
+from ketalog.store.models import AuditEntry, TreatmentSession
 from ketalog.ui.context import SessionController
+from ketalog.ui.credentials import CredentialsRow
 from ketalog.ui.panels.checkin_panel import CheckInPanel
 from ketalog.ui.panels.infusion_panel import InfusionPanel
+from tests.staff import PHYSICIAN, password_of
 from tests.ui.conftest import BASELINE, NURSE, Chair, open_panel
 
 
@@ -78,7 +84,8 @@ def test_impossible_weight_is_refused_with_the_reason(chair: Chair, qtbot: QtBot
     assert "80 kg" in panel.weight_label.text()
 
 
-def test_high_predose_bp_needs_a_physician_before_start(chair: Chair, qtbot: QtBot) -> None:
+def _high_bp(chair: Chair, qtbot: QtBot) -> tuple[CheckInPanel, InfusionPanel]:
+    """Checked in, dose verified, then a pre-dose reading of 152/78: the banner is up."""
     chair.to("verified")  # checked in, baseline 124/78, dose ordered and verified
     controller = chair.controller()
     panel = CheckInPanel(controller)
@@ -91,27 +98,95 @@ def test_high_predose_bp_needs_a_physician_before_start(chair: Chair, qtbot: QtB
         svc.record_vitals(db, NURSE, chair.session_id, {**BASELINE, "systolic_mmhg": 152},
                           clock=chair.clock)
     controller.reload()
-
     assert panel.bp_banner.isVisible()
+    return panel, infusion
+
+
+def _sign(qtbot: QtBot, row: CredentialsRow, username: str, password: str | None = None) -> None:
+    qtbot.keyClicks(row.username_edit, username)
+    qtbot.keyClick(row.username_edit, Qt.Key.Key_Return)  # on to the password
+    qtbot.keyClicks(row.password_edit, password_of(username) if password is None else password)
+    qtbot.keyClick(row.password_edit, Qt.Key.Key_Return)
+
+
+def _acknowledged_by(chair: Chair) -> int | None:
+    with chair.db() as db:
+        return db.scalar(select(TreatmentSession.predose_bp_ack_by_id))
+
+
+def _audit_actions(chair: Chair) -> list[tuple[str, int | None, str | None]]:
+    with chair.db() as db:
+        rows = db.execute(select(AuditEntry.action, AuditEntry.user_id, AuditEntry.field)
+                          .where(AuditEntry.table_name == "users")
+                          .order_by(AuditEntry.id)).all()
+    return [tuple(r) for r in rows]
+
+
+def test_high_predose_bp_needs_a_physician_before_start(chair: Chair, qtbot: QtBot) -> None:
+    panel, infusion = _high_bp(chair, qtbot)
     assert ("⚠ Pre-dose BP above threshold: physician acknowledgment needed before starting"
             in panel.bp_text.text())
     assert "152/78" in panel.bp_text.text()
     assert not infusion.start_button.isEnabled()
     assert "physician must acknowledge" in infusion.start_reasons.text()
+    row = panel.physician
+    assert row.isVisible() and panel.ack_prompt.text() == "Physician"
+    assert row.password_edit.echoMode() == QLineEdit.EchoMode.Password
+    assert panel.focusProxy() is row
 
-    qtbot.mouseClick(panel.acknowledge_button, Qt.MouseButton.LeftButton)  # no name yet
-    assert "physician's name" in panel.message.text()
+    qtbot.mouseClick(panel.acknowledge_button, Qt.MouseButton.LeftButton)  # nothing typed
+    assert "Enter the physician's user name." in panel.message.text()
     assert chair.stored().predose_bp_ack_at_utc is None
 
-    qtbot.keyClicks(panel.physician_edit, "Ada Lindqvist")
-    qtbot.keyClick(panel.physician_edit, Qt.Key.Key_Return)
+    _sign(qtbot, row, "ada")
 
     assert chair.stored().predose_bp_ack_at_utc is not None
+    assert _acknowledged_by(chair) == 3  # ada's account, not the signed-in nurse's
+    assert ("acknowledge_bp", 3, None) in _audit_actions(chair)
+    assert row.username_edit.text() == "" and row.password_edit.text() == ""
     assert not panel.bp_banner.isVisible()
     assert panel.bp_ok_label.isVisible() and "✓" in panel.bp_ok_label.text()
     assert infusion.start_button.isEnabled()
     qtbot.mouseClick(infusion.start_button, Qt.MouseButton.LeftButton)
     assert chair.stored().state == "infusing"
+
+
+def test_wrong_physician_password_acknowledges_nothing(chair: Chair, qtbot: QtBot) -> None:
+    panel, infusion = _high_bp(chair, qtbot)
+    _sign(qtbot, panel.physician, "ada", "ada-guess")
+    assert "The user name or password is wrong." in panel.message.text()
+    assert chair.stored().predose_bp_ack_at_utc is None
+    assert panel.physician.password_edit.text() == ""
+    assert panel.bp_banner.isVisible() and not infusion.start_button.isEnabled()
+    assert _audit_actions(chair) == [("login_failed", 3, "acknowledge_bp")]
+
+
+@pytest.mark.parametrize(("username", "role"), [("sam", "a nurse"),
+                                                ("admin", "an administrator")])
+def test_only_a_physicians_account_acknowledges_bp(chair: Chair, qtbot: QtBot,
+                                                  username: str, role: str) -> None:
+    panel, infusion = _high_bp(chair, qtbot)
+    _sign(qtbot, panel.physician, username)  # right password, wrong kind of account
+    message = panel.message.text()
+    assert "Only a physician can acknowledge a high pre-dose blood pressure" in message
+    assert role in message
+    assert chair.stored().predose_bp_ack_at_utc is None
+    assert panel.physician.password_edit.text() == ""
+    assert not infusion.start_button.isEnabled()
+
+
+def test_a_signed_in_physician_acknowledges_with_one_click(chair: Chair, qtbot: QtBot) -> None:
+    chair.actor[0] = PHYSICIAN
+    panel, infusion = _high_bp(chair, qtbot)
+    assert not panel.physician.isVisible()
+    assert panel.ack_prompt.text() == "Acknowledging as Ada Lindqvist, MD"
+    assert panel.focusProxy() is panel.acknowledge_button
+
+    qtbot.mouseClick(panel.acknowledge_button, Qt.MouseButton.LeftButton)
+    assert chair.stored().predose_bp_ack_at_utc is not None
+    assert _acknowledged_by(chair) == 3
+    assert _audit_actions(chair) == []  # already signed in: no password asked or checked
+    assert infusion.start_button.isEnabled()
 
 
 def test_normal_baseline_shows_no_banner(chair: Chair, qtbot: QtBot) -> None:

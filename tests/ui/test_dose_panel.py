@@ -1,19 +1,28 @@
-"""The dose panel: live working while typing, ordering with limits, the second nurse's check."""
+"""The dose panel: live working while typing, ordering with limits, the second nurse's check.
+
+The second nurse and a physician overriding a maximum type their own user name
+and password at the chair; the service judges the stored account behind them.
+"""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit
+from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from ketalog.services import sessions as svc
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.session_detail import DoseOrderView, open_session
-from ketalog.store.models import DoseOrder, TreatmentSession
+from ketalog.store.models import AuditEntry, DoseOrder, DoseVerification, TreatmentSession
 from ketalog.ui.context import SessionController
+from ketalog.ui.credentials import CredentialsRow
 from ketalog.ui.panels.dose_panel import DosePanel
+from tests.staff import PHYSICIAN, password_of
 from tests.ui.conftest import NURSE, Chair, open_panel
+
+WRONG = "The user name or password is wrong."
 
 
 def _panel(chair: Chair, qtbot: QtBot) -> tuple[DosePanel, SessionController]:
@@ -35,6 +44,28 @@ def _dose(chair: Chair) -> DoseOrderView | None:
 def _order_count(chair: Chair) -> int:
     with chair.db() as db:
         return db.scalar(select(func.count()).select_from(DoseOrder)) or 0
+
+
+def _focused(widget: QWidget) -> bool:
+    """Whether the keyboard is in ``widget`` (its window need not be the active one)."""
+    return widget.window().focusWidget() is widget
+
+
+def _sign(qtbot: QtBot, row: CredentialsRow, username: str, password: str | None = None) -> None:
+    """Type a user name and password into ``row`` and press Enter in the password field."""
+    _retype(qtbot, row.username_edit, username)
+    qtbot.keyClick(row.username_edit, Qt.Key.Key_Return)  # on to the password
+    assert _focused(row.password_edit)
+    qtbot.keyClicks(row.password_edit, password_of(username) if password is None else password)
+    qtbot.keyClick(row.password_edit, Qt.Key.Key_Return)
+
+
+def _audit(chair: Chair, action: str) -> list[tuple[int | None, str | None, str | None]]:
+    """(user id, field, new value) of each audit row with this action, oldest first."""
+    with chair.db() as db:
+        rows = db.execute(select(AuditEntry.user_id, AuditEntry.field, AuditEntry.new_value)
+                          .where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
+    return [tuple(r) for r in rows]
 
 
 def test_preview_shows_the_dose_and_follows_typing(chair: Chair, qtbot: QtBot) -> None:
@@ -133,7 +164,8 @@ def test_a_changed_dose_needs_a_fresh_confirmation(chair: Chair, qtbot: QtBot) -
     assert _order_count(chair) == 0
 
 
-def test_dose_above_maximum_needs_a_physician_override(chair: Chair, qtbot: QtBot) -> None:
+def _above_maximum(chair: Chair, qtbot: QtBot) -> DosePanel:
+    """A checked-in session with 1.6 mg/kg typed and refused: the override box is open."""
     chair.to("checked_in")
     panel, _ = _panel(chair, qtbot)
     _retype(qtbot, panel.fields["dose_mg_per_kg"], "1.6")
@@ -141,38 +173,149 @@ def test_dose_above_maximum_needs_a_physician_override(chair: Chair, qtbot: QtBo
     assert _order_count(chair) == 0
     assert "above the protocol maximum of 1.5 mg/kg" in panel.message.text()
     assert panel.override_box.isVisible() and not panel.confirm_check.isVisible()
+    return panel
 
-    qtbot.keyClicks(panel.override_name, "Ada Lindqvist")
-    qtbot.mouseClick(panel.override_button, Qt.MouseButton.LeftButton)  # no reason yet
+
+def test_dose_above_maximum_needs_a_physician_override(chair: Chair, qtbot: QtBot) -> None:
+    panel = _above_maximum(chair, qtbot)
+    row = panel.override_physician
+    assert _focused(panel.override_reason)
+    assert row.username_edit.text() == ""  # a nurse is signed in: the physician types it
+    assert row.password_edit.echoMode() == QLineEdit.EchoMode.Password
+
+    _sign(qtbot, row, "ada")  # no reason yet
     assert _order_count(chair) == 0
     assert "reason for overriding" in panel.message.text()
+    assert _focused(panel.override_reason)
+    assert _audit(chair, "override_dose") == []  # the password was not even checked
+    assert row.password_edit.text() == ""  # ...nor kept
 
     qtbot.keyClicks(panel.override_reason, "Partial response at 1.0 mg/kg, discussed")
-    qtbot.keyClick(panel.override_reason, Qt.Key.Key_Return)
+    qtbot.keyClick(panel.override_reason, Qt.Key.Key_Return)  # on to the physician
+    assert _focused(row.password_edit)  # the user name is still there
+    qtbot.keyClicks(row.password_edit, password_of("ada"))
+    qtbot.keyClick(row.password_edit, Qt.Key.Key_Return)
+
     dose = _dose(chair)
     assert dose is not None and dose.total_mg == 128
     assert dose.limit_level == "above_maximum"
     assert dose.override_reason == "Partial response at 1.0 mg/kg, discussed"
+    assert dose.prepared_by_name == "Nora Reyes, RN"
+    with chair.db() as db:
+        assert db.scalar(select(DoseOrder.override_by_id)) == 3  # ada's account
+    assert _audit(chair, "override_dose") == [(3, None, None)]
+    assert not panel.override_box.isVisible()
+    assert row.username_edit.text() == "" and row.password_edit.text() == ""
+    assert _focused(panel.verifier.username_edit)
+
+
+def test_override_with_a_wrong_password_orders_nothing(chair: Chair, qtbot: QtBot) -> None:
+    panel = _above_maximum(chair, qtbot)
+    row = panel.override_physician
+    qtbot.keyClicks(panel.override_reason, "Partial response, discussed")
+    _sign(qtbot, row, "ada", "not-her-password")
+
+    assert _order_count(chair) == 0
+    assert WRONG in panel.message.text()
+    assert row.password_edit.text() == "" and _focused(row.password_edit)
+    assert row.username_edit.text() == "ada"
+    assert panel.override_reason.text() == "Partial response, discussed"
+    assert _audit(chair, "login_failed") == [(3, "override_dose", "wrong password (1 in a row)")]
+    assert _audit(chair, "override_dose") == []
+
+
+@pytest.mark.parametrize(("username", "role"), [("sam", "a nurse"),
+                                                ("admin", "an administrator")])
+def test_only_a_physicians_account_overrides_a_maximum(chair: Chair, qtbot: QtBot,
+                                                      username: str, role: str) -> None:
+    panel = _above_maximum(chair, qtbot)
+    row = panel.override_physician
+    qtbot.keyClicks(panel.override_reason, "Partial response, discussed")
+    _sign(qtbot, row, username)  # the right password: the account itself is refused
+
+    assert _order_count(chair) == 0
+    assert "Only a physician can override a dose maximum" in panel.message.text()
+    assert role in panel.message.text()
+    assert row.password_edit.text() == ""
+    assert _focused(row.username_edit) and row.username_edit.selectedText() == username
+
+
+def test_a_signed_in_physician_still_types_their_password(chair: Chair, qtbot: QtBot) -> None:
+    chair.actor[0] = PHYSICIAN
+    panel = _above_maximum(chair, qtbot)
+    row = panel.override_physician
+    assert row.username_edit.text() == "ada"  # offered, not assumed
+    qtbot.keyClicks(panel.override_reason, "Partial response, discussed")
+    qtbot.keyClick(panel.override_reason, Qt.Key.Key_Return)
+    assert _focused(row.password_edit)
+    qtbot.mouseClick(panel.override_button, Qt.MouseButton.LeftButton)  # no password
+    assert _order_count(chair) == 0
+    assert "Enter the physician's password." in panel.message.text()
+
+    qtbot.keyClicks(row.password_edit, password_of("ada"))
+    qtbot.keyClick(row.password_edit, Qt.Key.Key_Return)
+    dose = _dose(chair)
+    assert dose is not None and dose.total_mg == 128
+    assert _audit(chair, "override_dose") == [(3, None, None)]
 
 
 def test_verification_by_the_preparer_is_refused(chair: Chair, qtbot: QtBot) -> None:
     chair.to("dosed")
     panel, _ = _panel(chair, qtbot)
-    for same in ("Nora Reyes, RN", "nora  REYES"):
-        _retype(qtbot, panel.verifier_edit, same)
-        qtbot.keyClick(panel.verifier_edit, Qt.Key.Key_Return)
-        assert "verified by a second nurse, not the one who prepared it" in \
-            panel.verify_message.text()
-        dose = _dose(chair)
-        assert dose is not None and dose.verified_by_name is None
+    row = panel.verifier
+    assert row.password_edit.echoMode() == QLineEdit.EchoMode.Password
+    _sign(qtbot, row, "nora")  # her own password is right: her account is still refused
+    assert "verified by a second nurse, not the one who prepared it" in \
+        panel.verify_message.text()
+    dose = _dose(chair)
+    assert dose is not None and dose.verified_by_name is None
+    assert row.password_edit.text() == ""
+    assert _focused(row.username_edit) and row.username_edit.selectedText() == "nora"
 
-    _retype(qtbot, panel.verifier_edit, "Sam Okafor, RN")
-    qtbot.mouseClick(panel.verify_button, Qt.MouseButton.LeftButton)
+    chair.clock.advance(2)
+    _sign(qtbot, row, "sam")
     dose = _dose(chair)
     assert dose is not None and dose.verified_by_name == "Sam Okafor, RN"
-    assert panel.verified_label.text() == "✓ Verified by Sam Okafor, RN at 09:02"
-    assert not panel.verifier_edit.isVisible()
+    with chair.db() as db:
+        verification = db.scalars(select(DoseVerification)).one()
+    assert (verification.verifier_id, verification.verifier_name) == (2, "Sam Okafor, RN")
+    assert panel.verified_label.text() == "✓ Verified by Sam Okafor, RN at 09:04"
+    assert not row.isVisible()
+    assert row.username_edit.text() == "" and row.password_edit.text() == ""
     assert not panel.verify_message.isVisible()
+    # both passwords were checked (and audited); only sam's check was stored
+    assert _audit(chair, "verify_dose") == [(1, None, None), (2, None, None)]
+
+
+def test_verification_with_a_wrong_password_stores_nothing(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("dosed")
+    panel, _ = _panel(chair, qtbot)
+    row = panel.verifier
+    _sign(qtbot, row, "sam", "sam-guess")
+    assert WRONG in panel.verify_message.text()
+    dose = _dose(chair)
+    assert dose is not None and dose.verified_by_name is None
+    assert row.password_edit.text() == "" and _focused(row.password_edit)
+    assert row.isVisible() and row.username_edit.text() == "sam"
+    assert _audit(chair, "login_failed") == [(2, "verify_dose", "wrong password (1 in a row)")]
+    assert _audit(chair, "verify_dose") == []
+
+    qtbot.mouseClick(panel.verify_button, Qt.MouseButton.LeftButton)  # nothing typed again
+    assert "Enter the second nurse's password." in panel.verify_message.text()
+
+    _sign(qtbot, row, "nobody")
+    assert WRONG in panel.verify_message.text()  # same words: no hint which accounts exist
+    dose = _dose(chair)
+    assert dose is not None and dose.verified_by_name is None
+
+
+def test_an_administrator_cannot_verify_a_dose(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("dosed")
+    panel, _ = _panel(chair, qtbot)
+    _sign(qtbot, panel.verifier, "admin")
+    assert "Only a nurse or a physician can verify a dose" in panel.verify_message.text()
+    dose = _dose(chair)
+    assert dose is not None and dose.verified_by_name is None
 
 
 def test_reordering_replaces_the_order_and_needs_a_new_verification(chair: Chair,
@@ -185,7 +328,7 @@ def test_reordering_replaces_the_order_and_needs_a_new_verification(chair: Chair
     qtbot.mouseClick(panel.order_button, Qt.MouseButton.LeftButton)
     dose = _dose(chair)
     assert dose is not None and dose.total_mg == 48 and dose.verified_by_name is None
-    assert panel.verifier_edit.isVisible()
+    assert panel.verifier.isVisible()
 
 
 def test_ordering_is_disabled_once_the_dose_started(chair: Chair, qtbot: QtBot) -> None:
@@ -256,8 +399,12 @@ def test_after_ordering_the_keyboard_is_in_the_verifier_field(chair: Chair,
     assert panel.focusWidget() is panel.diluent_edit
     qtbot.keyClick(panel.diluent_edit, Qt.Key.Key_Return)
     assert _order_count(chair) == 1
-    assert panel.focusWidget() is panel.verifier_edit
-    qtbot.keyClicks(panel.verifier_edit, "Sam Okafor")
-    qtbot.keyClick(panel.verifier_edit, Qt.Key.Key_Return)
+    row = panel.verifier
+    assert panel.focusWidget() is row.username_edit
+    qtbot.keyClicks(row.username_edit, "sam")
+    qtbot.keyClick(row.username_edit, Qt.Key.Key_Tab)
+    assert panel.focusWidget() is row.password_edit
+    qtbot.keyClicks(row.password_edit, password_of("sam"))
+    qtbot.keyClick(row.password_edit, Qt.Key.Key_Return)
     dose = _dose(chair)
-    assert dose is not None and dose.verified_by_name == "Sam Okafor"
+    assert dose is not None and dose.verified_by_name == "Sam Okafor, RN"

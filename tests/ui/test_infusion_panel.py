@@ -11,6 +11,7 @@ from ketalog.services import sessions as svc
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.dose_panel import DosePanel
 from ketalog.ui.panels.infusion_panel import TICK_MS, InfusionPanel, mmss
+from tests.staff import password_of
 from tests.ui.conftest import BASELINE, NURSE, Chair, open_panel
 
 
@@ -38,8 +39,10 @@ def test_start_waits_for_verification_and_baseline_vitals(chair: Chair, qtbot: Q
     assert "No baseline vitals recorded" in reasons
     assert reasons.count("⚠") == 2
 
-    qtbot.keyClicks(dose_panel.verifier_edit, "Sam Okafor")
-    qtbot.keyClick(dose_panel.verifier_edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(dose_panel.verifier.username_edit, "sam")
+    qtbot.keyClick(dose_panel.verifier.username_edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(dose_panel.verifier.password_edit, password_of("sam"))
+    qtbot.keyClick(dose_panel.verifier.password_edit, Qt.Key.Key_Return)
     assert not panel.start_button.isEnabled()
     assert "independently verified" not in panel.start_reasons.text()
     assert "No baseline vitals recorded" in panel.start_reasons.text()

@@ -1,7 +1,9 @@
 """Arrival: check-in, the pre-infusion checklist, escort, weight and the pre-dose BP gate.
 
 Each tick, name or weight is committed the moment it is accepted (a tick, or
-Enter / leaving the field): there is no Save button to forget.
+Enter / leaving the field): there is no Save button to forget. A high pre-dose
+blood pressure needs a physician: one click when a physician is signed in,
+otherwise the physician's own user name and password at the chair.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.services.access import Permission, may
 from ketalog.services.patients import record_weight
 from ketalog.services.session_detail import VitalRow
 from ketalog.services.session_view import SessionView
@@ -33,7 +36,8 @@ from ketalog.services.sessions import (
     update_discharge_details,
 )
 from ketalog.ui.context import SessionController
-from ketalog.ui.panels.dose_panel import actor_from_name, scrolled_layout
+from ketalog.ui.credentials import CredentialsRow
+from ketalog.ui.panels.dose_panel import scrolled_layout
 from ketalog.ui.style import ALERT_BACKGROUND, ALERT_MARK, OK_MARK, MessageLabel, big_font
 
 CHECKLIST = ("identity_confirmed", "consent_on_file", "npo_confirmed")
@@ -125,19 +129,20 @@ class CheckInPanel(QWidget):
         self.bp_text = QLabel()
         self.bp_text.setWordWrap(True)
         big_font(self.bp_text, 13)
-        self.physician_edit = QLineEdit()
-        self.physician_edit.setObjectName("acknowledging_physician")
-        self.physician_edit.setPlaceholderText(self.tr("physician's name"))
-        self.physician_edit.returnPressed.connect(self.acknowledge_bp)
+        self.ack_prompt = QLabel()
+        self.ack_prompt.setWordWrap(True)
+        self.physician = CredentialsRow(self.tr("physician"), "acknowledging_physician")
+        self.physician.submitted.connect(self.acknowledge_bp)
         self.acknowledge_button = QPushButton(self.tr("Acknowledge"))
         self.acknowledge_button.clicked.connect(self.acknowledge_bp)
-        ack_row = QHBoxLayout()
-        ack_row.addWidget(QLabel(self.tr("Physician")))
-        ack_row.addWidget(self.physician_edit, 1)
+        self._ack_row = ack_row = QHBoxLayout()
+        ack_row.addWidget(self.ack_prompt)
+        ack_row.addWidget(self.physician, 1)
         ack_row.addWidget(self.acknowledge_button)
         banner_layout = QVBoxLayout(self.bp_banner)
         banner_layout.addWidget(self.bp_text)
         banner_layout.addLayout(ack_row)
+        QWidget.setTabOrder(self.physician.password_edit, self.acknowledge_button)
         self.bp_banner.hide()
         self.bp_ok_label = QLabel()
         self.bp_ok_label.hide()
@@ -239,7 +244,7 @@ class CheckInPanel(QWidget):
         if not (view.detail.escort_name or "").strip():
             return self.escort_edit
         if not self.bp_banner.isHidden():
-            return self.physician_edit
+            return self.acknowledge_button if self.physician.isHidden() else self.physician
         return self.weight_edit
 
     def _show_weight(self, view: SessionView) -> None:
@@ -266,8 +271,12 @@ class CheckInPanel(QWidget):
         high = (reading is not None and PREDOSE_ALERT in reading.alert_codes
                 and detail.state in BEFORE_DOSE)
         acknowledged = detail.predose_bp_ack_at_utc is not None
-        self.bp_banner.setVisible(high and not acknowledged)
-        if high and not acknowledged and reading is not None:
+        waiting = high and not acknowledged
+        self.bp_banner.setVisible(waiting)
+        if not waiting:
+            self.physician.clear()
+        self._show_acknowledger()
+        if waiting and reading is not None:
             self.bp_text.setText(
                 f"{ALERT_MARK} "
                 + self.tr("Pre-dose BP above threshold: physician acknowledgment needed "
@@ -279,6 +288,22 @@ class CheckInPanel(QWidget):
             self.bp_ok_label.setText(f"{OK_MARK} " + self.tr(
                 "Pre-dose BP acknowledged by a physician at %1").replace(
                 "%1", self._time(detail.predose_bp_ack_at_utc)))
+
+    def _physician_signed_in(self) -> bool:
+        return may(self.controller.ctx.actor().role, Permission.ACKNOWLEDGE_BP)
+
+    def _show_acknowledger(self) -> None:
+        """A signed-in physician acknowledges with one click; anyone else calls one over."""
+        if self._physician_signed_in():
+            self.ack_prompt.setText(self.tr("Acknowledging as %1").replace(
+                "%1", self.controller.ctx.actor().display_name))
+            self.physician.hide()
+            self.physician.clear()
+        else:
+            self.ack_prompt.setText(self.tr("Physician"))
+            self.physician.show()
+        # the button keeps its size; the words take the room the fields leave
+        self._ack_row.setStretchFactor(self.ack_prompt, 1 if self.physician.isHidden() else 0)
 
     # --- acting ---------------------------------------------------------------------
 
@@ -341,20 +366,23 @@ class CheckInPanel(QWidget):
         return False
 
     def acknowledge_bp(self) -> bool:
-        """A physician (named here until log-in exists) accepts the high pre-dose BP."""
-        name = self.physician_edit.text().strip()
-        if not name:
-            self.message.show_error(self.tr("Enter the acknowledging physician's name."))
-            self.physician_edit.setFocus()
-            return False
-        physician = actor_from_name(name, "physician")
+        """A physician accepts the high pre-dose BP: the signed-in one, or one who signs here."""
         sid, clock = self.controller.session_id, self.controller.ctx.clock
-        outcome = self.controller.act(lambda db, _actor: acknowledge_predose_bp(
-            db, physician, sid, clock=clock))
-        if self._report(outcome.error):
-            self.physician_edit.clear()
-            return True
-        return False
+        if self._physician_signed_in():
+            outcome = self.controller.act(lambda db, actor: acknowledge_predose_bp(
+                db, actor, sid, clock=clock))
+            return self._report(outcome.error)
+        missing = self.physician.missing()
+        if missing:
+            self.message.show_error(missing)
+            return False
+        credentials = self.physician.take()
+        outcome = self.controller.act(lambda db, actor: acknowledge_predose_bp(
+            db, credentials.actor(db, workstation=actor.workstation, purpose="acknowledge_bp",
+                                  clock=clock),
+            sid, clock=clock))
+        self.physician.settle(credentials, outcome.ok)
+        return self._report(outcome.error)
 
     def cancel(self) -> bool:
         """Cancel the session with the reason typed (the rules require one)."""

@@ -2,7 +2,10 @@
 
 IV ketamine is a high-alert medication (ISMP): the panel shows the working
 the way the domain writes it, so the second nurse can redo the arithmetic by
-hand, and the order counts only once a different nurse has verified it.
+hand, and the order counts only once a different nurse has verified it. The
+second nurse, and a physician overriding a dose maximum, prove who they are
+with their own user name and password (:mod:`ketalog.ui.credentials`) while
+the preparing nurse stays signed in.
 """
 
 from __future__ import annotations
@@ -24,13 +27,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
+from ketalog.services.access import Permission, may
 from ketalog.services.context import Actor
 from ketalog.services.dose_preview import DosePreview, preview_dose
 from ketalog.services.session_view import SessionView
-from ketalog.services.sessions import order_dose, verify_dose
-from ketalog.services.text import person_key
+from ketalog.services.sessions import DoseOrderResult, order_dose, verify_dose
 from ketalog.ui.context import SessionController
+from ketalog.ui.credentials import Credentials, CredentialsRow
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, big_font
 
 #: Input fields per dosing mode, in the order the nurse fills them (weight apart).
@@ -40,18 +45,7 @@ MODE_FIELDS: dict[str, tuple[str, ...]] = {
     "im_weight": ("dose_mg_per_kg", "concentration_mg_per_ml"),
     "device": ("device_count",),
 }
-SAME_PERSON = "The dose must be verified by a second nurse, not the one who prepared it."
 DOSE_STARTED = "The infusion has started; the dose can no longer be changed."
-
-
-name_key = person_key
-
-
-def actor_from_name(name: str, role: str) -> Actor:
-    """The person named in a panel (second nurse, physician) until log-in exists."""
-    display = " ".join(name.split())
-    return Actor(username=name_key(display).replace(" ", "-") or "unknown",
-                 display_name=display, role=role)
 
 
 def scrolled_layout(panel: QWidget) -> QVBoxLayout:
@@ -179,17 +173,17 @@ class DosePanel(QWidget):
         self.confirm_check.hide()
         self.confirm_check.clicked.connect(self._confirm_clicked)
         self.override_box = QGroupBox(self.tr("Physician override (above the protocol maximum)"))
-        self.override_name = QLineEdit()
-        self.override_name.setObjectName("override_physician")
-        self.override_name.returnPressed.connect(self.focusNextChild)
+        self.override_physician = CredentialsRow(self.tr("physician"), "override_physician")
+        self.override_physician.submitted.connect(self._order_with_override)
         self.override_reason = QLineEdit()
         self.override_reason.setObjectName("override_reason")
-        self.override_reason.returnPressed.connect(self._order_with_override)
+        # the reason first, then the physician's password: like a signature, last
+        self.override_reason.returnPressed.connect(self.override_physician.focus)
         self.override_button = QPushButton(self.tr("Order with physician override"))
         self.override_button.clicked.connect(self._order_with_override)
         override_form = QFormLayout(self.override_box)
-        override_form.addRow(self.tr("Physician"), self.override_name)
         override_form.addRow(self.tr("Reason"), self.override_reason)
+        override_form.addRow(self.tr("Physician"), self.override_physician)
         override_form.addRow("", self.override_button)
         self.override_box.hide()
         self.message = MessageLabel()
@@ -204,16 +198,16 @@ class DosePanel(QWidget):
         self.verified_label = QLabel()
         self.verified_label.setWordWrap(True)
         big_font(self.verified_label, 14)
-        self.verifier_edit = QLineEdit()
-        self.verifier_edit.setObjectName("verifier_name")
-        self.verifier_edit.setPlaceholderText(self.tr("second nurse's name"))
-        self.verifier_edit.returnPressed.connect(self.verify)
+        self.verifier = CredentialsRow(self.tr("second nurse"), "verifier")
+        self.verifier.submitted.connect(self.verify)
         self.verify_button = QPushButton(self.tr("Verify"))
         self.verify_button.clicked.connect(self.verify)
         self.verify_message = MessageLabel()
         verify_row = QHBoxLayout()
-        self.verify_prompt = QLabel(self.tr("Verification by a second nurse:"))
-        verify_row.addWidget(self.verifier_edit, 1)
+        self.verify_prompt = QLabel(self.tr(
+            "Verification by a second nurse (their own user name and password):"))
+        self.verify_prompt.setWordWrap(True)
+        verify_row.addWidget(self.verifier, 1)
         verify_row.addWidget(self.verify_button)
         order_layout = QVBoxLayout(self.order_box)
         order_layout.addWidget(self.order_summary)
@@ -244,8 +238,10 @@ class DosePanel(QWidget):
             self.fields["dose_mg_per_kg"], self.fields["rate_mg_per_kg_per_h"], self.weight_edit,
             self.basis_combo, self.device_combo, self.fields["concentration_mg_per_ml"],
             self.fields["bag_volume_ml"], self.fields["duration_min"], self.lot_edit,
-            self.diluent_edit, self.order_button, self.confirm_check, self.override_name,
-            self.override_reason, self.override_button, self.verifier_edit, self.verify_button,
+            self.diluent_edit, self.order_button, self.confirm_check, self.override_reason,
+            self.override_physician.username_edit, self.override_physician.password_edit,
+            self.override_button, self.verifier.username_edit, self.verifier.password_edit,
+            self.verify_button,
         ]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
@@ -298,7 +294,7 @@ class DosePanel(QWidget):
         """Where the keyboard goes when the panel is brought forward (Alt+2)."""
         dose = view.detail.dose
         if dose is not None and dose.verified_by_name is None and view.entry_refusal is None:
-            return self.verifier_edit
+            return self.verifier.username_edit
         if not self.order_button.isEnabled():
             return None
         if self.mode == "device":
@@ -398,8 +394,10 @@ class DosePanel(QWidget):
         self.order_summary.setText(f"{summary}\n{'; '.join(details)}")
         self.order_working.setText("\n".join(dose.working))
         verified = dose.verified_by_name is not None
-        for widget in (self.verify_prompt, self.verifier_edit, self.verify_button):
+        for widget in (self.verify_prompt, self.verifier, self.verify_button):
             widget.setVisible(not verified)
+        if verified:
+            self.verifier.clear()
         if verified and dose.verified_at_utc is not None:
             at = dose.verified_at_utc.astimezone(tz).strftime("%H:%M")
             self.verified_label.setText(
@@ -423,7 +421,7 @@ class DosePanel(QWidget):
         # a confirmation or override applies to the exact dose it was given for
         self.confirm_check.setChecked(False)
         self.confirm_check.hide()
-        self.override_box.hide()
+        self._hide_override()
         self.message.clear_message()
         self._show_weight_note()
         self._update_preview()
@@ -462,16 +460,40 @@ class DosePanel(QWidget):
         if checked and not self._order(confirm=True):
             self.confirm_check.setChecked(False)
 
+    def _show_override(self) -> None:
+        """Ask for the physician's override; a signed-in physician still types the password."""
+        first_time = self.override_box.isHidden()
+        self.override_box.show()
+        actor = self.controller.ctx.actor()
+        row = self.override_physician
+        if (first_time and not row.username_edit.text()
+                and may(actor.role, Permission.OVERRIDE_DOSE)):
+            row.username_edit.setText(actor.username)
+        if first_time:
+            self.override_reason.setFocus()
+
+    def _hide_override(self) -> None:
+        # an override applies to the exact dose it was given for; nothing typed survives
+        self.override_box.hide()
+        self.override_reason.clear()
+        self.override_physician.clear()
+
     def _order_with_override(self) -> None:
-        name = self.override_name.text().strip()
-        if not name:
-            self.message.show_error(self.tr("Enter the name of the physician overriding."))
-            self.override_name.setFocus()
+        if not self.override_reason.text().strip():
+            # checked before the password, so a missing reason costs no failed attempt;
+            # a submitted password is not kept either way
+            self.override_physician.password_edit.clear()
+            self.message.show_error(self.tr("Give the reason for overriding the maximum dose."))
+            self.override_reason.setFocus()
             return
-        self._order(override_by=actor_from_name(name, "physician"),
+        missing = self.override_physician.missing()
+        if missing:
+            self.message.show_error(missing)
+            return
+        self._order(override=self.override_physician.take(),
                     override_reason=self.override_reason.text())
 
-    def _order(self, *, confirm: bool = False, override_by: Actor | None = None,
+    def _order(self, *, confirm: bool = False, override: Credentials | None = None,
                override_reason: str | None = None) -> bool:
         view = self._view
         if view is None or not self.order_button.isEnabled():
@@ -490,54 +512,56 @@ class DosePanel(QWidget):
             weighted and view.weight and self._uses_recorded_weight()) else None
         basis = self.basis_combo.currentData() if weighted else None
         lot, diluent = self.lot_edit.text(), self.diluent_edit.text()
-        outcome = self.controller.act(lambda db, actor: order_dose(
-            db, actor, sid, inputs=inputs, weight_kg=weight, weight_measured_on=measured_on,
-            weight_basis=basis, lot_number=lot, diluent=diluent or None,
-            confirm_outside_warning=confirm, override_reason=override_reason,
-            override_by=override_by, clock=clock))
+
+        def act(db: Session, actor: Actor) -> DoseOrderResult:
+            # the physician's password and the order are one user action
+            override_by = None if override is None else override.actor(
+                db, workstation=actor.workstation, purpose="override_dose", clock=clock)
+            return order_dose(
+                db, actor, sid, inputs=inputs, weight_kg=weight, weight_measured_on=measured_on,
+                weight_basis=basis, lot_number=lot, diluent=diluent or None,
+                confirm_outside_warning=confirm, override_reason=override_reason,
+                override_by=override_by, clock=clock)
+
+        outcome = self.controller.act(act)
+        if override is not None:
+            self.override_physician.settle(override, outcome.ok)
         if outcome.ok:
             self.message.clear_message()
             self.confirm_check.setChecked(False)
             self.confirm_check.hide()
-            self.override_box.hide()
-            self.override_name.clear()
-            self.override_reason.clear()
+            self._hide_override()
             if outcome.value is not None and outcome.value.weight_warning:
                 self.message.show_error(outcome.value.weight_warning)
-            self.verifier_edit.setFocus()
+            self.verifier.username_edit.setFocus()
             return True
         self.message.show_error(outcome.error or "")
         if preview.needs_physician_override:
-            self.override_box.show()
-            (self.override_reason if override_by else self.override_name).setFocus()
+            self._show_override()
         elif preview.needs_confirmation and not confirm:
             self.confirm_check.show()
             self.confirm_check.setFocus()
         return False
 
     def verify(self) -> bool:
-        """Record the second nurse's independent check of the current order."""
+        """Record the second nurse's independent check, after their own password."""
         view = self._view
         dose = view.detail.dose if view else None
         if dose is None or dose.verified_by_name is not None:
             return False
-        name = " ".join(self.verifier_edit.text().split())
-        if not name:
-            self.verify_message.show_error(self.tr("Enter the second nurse's name."))
-            self.verifier_edit.setFocus()
+        missing = self.verifier.missing()
+        if missing:
+            self.verify_message.show_error(missing)
             return False
-        if name_key(name) == name_key(dose.prepared_by_name):
-            self.verify_message.show_error(SAME_PERSON)
-            self.verifier_edit.selectAll()
-            return False
-        verifier = actor_from_name(name, "nurse")
+        credentials = self.verifier.take()
         sid, order_id, clock = self.controller.session_id, dose.id, self.controller.ctx.clock
-        outcome = self.controller.act(lambda db, _actor: verify_dose(
-            db, verifier, sid, dose_order_id=order_id, clock=clock))
+        outcome = self.controller.act(lambda db, actor: verify_dose(
+            db, credentials.actor(db, workstation=actor.workstation, purpose="verify_dose",
+                                  clock=clock),
+            sid, dose_order_id=order_id, clock=clock))
+        self.verifier.settle(credentials, outcome.ok)
         if not outcome.ok:
             self.verify_message.show_error(outcome.error or "")
-            self.verifier_edit.selectAll()
             return False
-        self.verifier_edit.clear()
         self.verify_message.clear_message()
         return True
