@@ -21,9 +21,13 @@ from ketalog.store.models import (
     Course,
     Patient,
     ProtocolRecord,
+    Signature,
     TreatmentSession,
     VitalSign,
 )
+
+#: Signature kind of a nurse's "nursing record complete" (see services.signing).
+_NURSING_ATTESTATION = "nursing_attestation"
 
 _PHASE = {
     SessionState.CHECKED_IN: VitalsPhase.BEFORE_DOSE,
@@ -66,6 +70,8 @@ class BoardRow:
     dose_ended_at_utc: datetime | None
     last_vitals_at_utc: datetime | None
     next_vitals_due_at_utc: datetime | None
+    #: A nurse has completed the nursing record (the physician can sign).
+    nursing_completed: bool = False
 
     @property
     def signed(self) -> bool:
@@ -82,8 +88,9 @@ def day_board(
 ) -> list[BoardRow]:
     """Every session of the clinic's local ``day``, by chair then time.
 
-    Two queries whatever the day's size: the sessions with patient, course
-    and protocol, and the day's vital times for the "next due" column.
+    A few queries whatever the day's size: the sessions with patient, course
+    and protocol, the day's vital times for the "next due" column, and which
+    discharged sessions a nurse has completed (for the signature column).
     """
     start, end = day_bounds_utc(day, tz)
     rows = db.execute(
@@ -118,6 +125,11 @@ def day_board(
             .group_by(VitalSign.session_id)
         )
     }
+    finished = [r.id for r in rows if r.state == SessionState.DISCHARGED.value]
+    completed = set(db.scalars(
+        select(Signature.session_id).where(Signature.session_id.in_(finished),
+                                           Signature.kind == _NURSING_ATTESTATION)
+    )) if finished else set()
     # Fixed checkpoints (esketamine at 40 min) need each reading since the dose
     # started; interval schedules need only the last one.
     checkpoint_ids = [
@@ -159,5 +171,6 @@ def day_board(
             protocol_name=protocol.name, dose_started_at_utc=r.dose_started_at_utc,
             dose_ended_at_utc=r.dose_ended_at_utc,
             last_vitals_at_utc=last, next_vitals_due_at_utc=due,
+            nursing_completed=r.id in completed,
         ))
     return board

@@ -113,8 +113,11 @@ def _signatures(db: Session, session_id: int) -> tuple[SignatureBlock, ...]:
         .where(Signature.session_id == session_id)
         .order_by(Signature.signed_at_utc, Signature.id)
     ).all()
-    return tuple(SignatureBlock(name, creds, s.kind, s.meaning, s.signed_at_utc,
-                                s.content_sha256) for s, name, creds in rows)
+    # The name as it was at signing (it already carries the credentials) prints, not
+    # today's account name; rows from before the snapshot existed fall back to the account.
+    return tuple(SignatureBlock(s.signer_name or name, "" if s.signer_name else creds, s.kind,
+                                s.meaning, s.signed_at_utc, s.content_sha256)
+                 for s, name, creds in rows)
 
 
 def _addenda(db: Session, session_id: int) -> tuple[AddendumBlock, ...]:

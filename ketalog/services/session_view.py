@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.dosing import weight_age_warning
@@ -34,7 +35,13 @@ from ketalog.services.protocols import protocol_by_id
 from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.services.sessions import session_facts
 from ketalog.services.settings import clinic_today
-from ketalog.store.models import TreatmentSession
+from ketalog.services.signing import (
+    NURSING_ATTESTATION,
+    PHYSICIAN_SIGNATURE,
+    SessionVerification,
+    verify_session,
+)
+from ketalog.store.models import Addendum, Signature, TreatmentSession, User
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,57 @@ class ProtocolInfo:
 
 
 @dataclass(frozen=True)
+class SignatureLine:
+    """A nursing attestation or the physician's signature, as the sign-off tab shows it."""
+
+    kind: str
+    signer_name: str  # printed name and credentials as they were at signing
+    meaning: str
+    signed_at_utc: datetime
+    content_sha256: str
+
+
+@dataclass(frozen=True)
+class AddendumLine:
+    """An addendum to a signed session, numbered in the order written."""
+
+    number: int
+    author_name: str
+    written_at_utc: datetime
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SigningState:
+    """Who completed and signed the session, what was added since, and whether it still matches.
+
+    ``verification`` is only computed for a signed session (it re-reads the
+    whole record), so an open session costs two small queries.
+    """
+
+    attestations: tuple[SignatureLine, ...] = ()
+    signature: SignatureLine | None = None
+    verification: SessionVerification | None = None
+    addenda: tuple[AddendumLine, ...] = ()
+
+    @property
+    def nursing_completed(self) -> SignatureLine | None:
+        """The latest nursing attestation (a late entry may be followed by another)."""
+        return self.attestations[-1] if self.attestations else None
+
+    @property
+    def signed(self) -> bool:
+        """A physician has signed."""
+        return self.signature is not None
+
+    @property
+    def changed(self) -> bool:
+        """Signed, and the stored record no longer matches what was signed."""
+        return self.verification is not None and self.verification.changed
+
+
+@dataclass(frozen=True)
 class SessionView:
     """The session screen's data at one instant."""
 
@@ -83,6 +141,7 @@ class SessionView:
     next_vitals_due_at_utc: datetime | None
     discharge_problems: tuple[str, ...]
     weight: WeightInfo | None
+    signing: SigningState = SigningState()
 
     def can(self, action: SessionAction | str) -> bool:
         """Whether the action can be done now."""
@@ -107,6 +166,41 @@ def _protocol_info(protocol: Protocol) -> ProtocolInfo:
         protocol.default_concentration_mg_per_ml, protocol.default_bag_volume_ml,
         tuple(protocol.allowed_device_counts), protocol.min_monitoring_min,
         schedule.during_dose_interval_min, schedule.recovery_interval_min,
+    )
+
+
+def _printed(name: str, credentials: str | None) -> str:
+    return f"{name}, {credentials}" if credentials else name
+
+
+def load_signing_state(db: Session, session_id: int, state: str) -> SigningState:
+    """Attestations, the physician's signature, addenda, and (signed only) the verification."""
+    lines = [
+        SignatureLine(sig.kind, sig.signer_name or _printed(name, creds), sig.meaning,
+                      sig.signed_at_utc, sig.content_sha256)
+        for sig, name, creds in db.execute(
+            select(Signature, User.full_name, User.credentials)
+            .join(User, User.id == Signature.signer_id)
+            .where(Signature.session_id == session_id)
+            .order_by(Signature.signed_at_utc, Signature.id)
+        )
+    ]
+    attestations = tuple(line for line in lines if line.kind == NURSING_ATTESTATION)
+    signatures = [line for line in lines if line.kind == PHYSICIAN_SIGNATURE]
+    if not signatures and state != "signed":
+        return SigningState(attestations=attestations)
+    addenda = tuple(
+        AddendumLine(number, _printed(name, creds), a.written_at_utc, a.reason, a.text)
+        for number, (a, name, creds) in enumerate(db.execute(
+            select(Addendum, User.full_name, User.credentials)
+            .join(User, User.id == Addendum.author_id)
+            .where(Addendum.session_id == session_id)
+            .order_by(Addendum.written_at_utc, Addendum.id)
+        ), start=1)
+    )
+    return SigningState(
+        attestations=attestations, signature=signatures[-1] if signatures else None,
+        verification=verify_session(db, session_id), addenda=addenda,
     )
 
 
@@ -164,4 +258,5 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
         detail=detail, now=now, protocol=_protocol_info(protocol), blocked=blocked,
         entry_refusal=entry_refusal, progress=progress, next_vitals_due_at_utc=due,
         discharge_problems=tuple(discharge_problems(facts)), weight=weight,
+        signing=load_signing_state(db, session_id, detail.state),
     )

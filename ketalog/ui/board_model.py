@@ -93,6 +93,8 @@ class BoardTableModel(QAbstractTableModel):
                 return font
         if role == Qt.ItemDataRole.ToolTipRole and column == self.NEXT_VITALS:
             return "Vitals overdue" if self._overdue(row) else None
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.SIGNED:
+            return self._signature_hint(row)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         return self._text(row, column)
@@ -127,7 +129,22 @@ class BoardTableModel(QAbstractTableModel):
             text = due.astimezone(self._tz).strftime("%H:%M")
             return f"{ALERT_MARK} {text} OVERDUE" if self._overdue(row) else text
         if column == self.SIGNED:
-            if row.state == "signed":
+            if row.signed:
                 return f"{OK_MARK} signed"
-            return "awaiting signature" if row.state == "discharged" else ""
+            if row.state != "discharged":
+                return ""
+            if row.nursing_completed:
+                return f"{ALERT_MARK} unsigned: ready to sign"
+            return f"{ALERT_MARK} unsigned: nursing open"
         return ""
+
+    @staticmethod
+    def _signature_hint(row: BoardRow) -> str | None:
+        if row.signed:
+            return "Signed by the physician; changes only by addendum"
+        if row.state != "discharged":
+            return None
+        if row.nursing_completed:
+            return "Nursing record complete, awaiting the physician's signature"
+        return ("Unsigned: the nursing record is still open; a nurse completes it, "
+                "then a physician signs")

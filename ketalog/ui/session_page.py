@@ -1,10 +1,15 @@
-"""The session screen: header, the chair-side panels, vitals grid and trend chart."""
+"""The session screen: header, the chair-side panels, vitals grid and trend chart.
+
+A red banner across the top says when a signed session no longer matches what
+was signed, with each change in words.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -28,9 +33,12 @@ from ketalog.ui.panels.notes_panel import NotesPanel
 from ketalog.ui.panels.scales_panel import ScalesPanel
 from ketalog.ui.panels.trend_chart import TrendChart
 from ketalog.ui.panels.vitals_panel import VitalsPanel
+from ketalog.ui.signing_panel import SigningPanel
 from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
 
 PANEL_WIDTH = 500
+#: Changes listed in the banner; the Sign-off tab lists them all.
+BANNER_CHANGES = 6
 
 
 class SessionPage(QWidget):
@@ -59,6 +67,13 @@ class SessionPage(QWidget):
             label.setWordWrap(True)  # long names wrap instead of widening the window
             label.setMinimumWidth(200)
         self.message = MessageLabel()
+        self.banner = QLabel()
+        self.banner.setObjectName("tamper_banner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.setStyleSheet("QLabel#tamper_banner { background: #b00000; color: white; "
+                                  "padding: 8px; font-weight: bold; }")
+        self.banner.hide()
         back = QPushButton(self.tr("< Board (Esc)"))
         back.clicked.connect(self.back_requested)
         header = QHBoxLayout()
@@ -95,6 +110,7 @@ class SessionPage(QWidget):
         self.events = EventsPanel(self.controller, drafts)
         self.discharge = DischargePanel(self.controller, drafts)
         self.notes = NotesPanel(self.controller, drafts)
+        self.signing = SigningPanel(self.controller)
 
         # One tab set for the seven panels, wide enough to read; vitals and the
         # chart keep the rest of the screen, the infusion's progress is in the header.
@@ -103,7 +119,8 @@ class SessionPage(QWidget):
             ((self.checkin, self.tr("Check-in")), (self.dose, self.tr("Dose")),
              (self.infusion, self.tr("Infusion")), (self.scales, self.tr("Scales")),
              (self.events, self.tr("Events")), (self.discharge, self.tr("Discharge")),
-             (self.notes, self.tr("Notes"))), start=1):
+             (self.notes, self.tr("Notes")), (self.signing, self.tr("Sign-off"))),
+                start=1):
             self.tabs.addTab(panel, f"{number} {title}")
         self.tabs.setMinimumWidth(PANEL_WIDTH)
         middle = QSplitter(Qt.Orientation.Vertical)
@@ -117,7 +134,13 @@ class SessionPage(QWidget):
         body.setStretchFactor(0, 1)
         body.setStretchFactor(1, 0)
 
+        # Alt+1..7 come from the main window; the sign-off tab's key lives here
+        sign_off = QShortcut(QKeySequence("Alt+8"), self)
+        sign_off.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        sign_off.activated.connect(lambda: self.show_panel(8))
+
         layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
         layout.addLayout(header)
         layout.addWidget(self.message)
         layout.addWidget(body, 1)
@@ -153,6 +176,20 @@ class SessionPage(QWidget):
         else:
             self.progress.setText("")
         self.chart.set_view(view)
+        self._show_banner(view)
+
+    def _show_banner(self, view: SessionView) -> None:
+        check = view.signing.verification
+        if check is None or not check.changed:
+            self.banner.hide()
+            return
+        shown = [f"• {change}" for change in check.changes[:BANNER_CHANGES]]
+        more = len(check.changes) - BANNER_CHANGES
+        if more > 0:
+            shown.append("• " + self.tr("and %1 more (Alt+8, Sign-off)").replace("%1", str(more)))
+        self.banner.setText(f"{ALERT_MARK} " + self.tr(
+            "This session was changed after it was signed") + "\n" + "\n".join(shown))
+        self.banner.show()
 
     def _remind_vitals(self, _session_id: int, due_at: object) -> None:
         """A non-modal nudge when a reading falls due; the vitals banner stays until it is taken."""
@@ -166,7 +203,7 @@ class SessionPage(QWidget):
         self.controller.reload()
 
     def show_panel(self, number: int) -> None:
-        """Alt+1..7: bring a panel forward and put the keyboard in it."""
+        """Alt+1..8: bring a panel forward and put the keyboard in it."""
         if 1 <= number <= self.tabs.count():
             self.tabs.setCurrentIndex(number - 1)
             self.tabs.currentWidget().setFocus()

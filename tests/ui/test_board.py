@@ -133,3 +133,24 @@ def test_schedule_needs_a_patient(qtbot: QtBot, chair: Chair) -> None:
     assert not dialog.schedule_button.isEnabled()
     assert "Find or register" in dialog.schedule_button.toolTip()
     QApplication.processEvents()
+
+
+def test_signature_column_marks_unsigned_sessions(qtbot: QtBot, chair: Chair) -> None:
+    from ketalog.services.signing import complete_nursing_record, sign_session
+    from tests.staff import NURSE, PHYSICIAN, password_of
+
+    chair.to("discharged")
+    page = _page(qtbot, chair)
+    cell = page.model.index(0, page.model.SIGNED)
+    assert cell.data() == "⚠ unsigned: nursing open"
+    with chair.db() as db:
+        complete_nursing_record(db, NURSE, chair.session_id, clock=chair.clock)
+    page.refresh()
+    cell = page.model.index(0, page.model.SIGNED)
+    assert cell.data() == "⚠ unsigned: ready to sign"
+    assert "awaiting the physician's signature" in cell.data(Qt.ItemDataRole.ToolTipRole)
+    with chair.db() as db:
+        sign_session(db, PHYSICIAN, chair.session_id, password=password_of("ada"),
+                     clock=chair.clock)
+    page.refresh()
+    assert page.model.index(0, page.model.SIGNED).data() == "✓ signed"

@@ -1,0 +1,202 @@
+"""Sessions waiting for a physician's signature, oldest first; Enter opens one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFont, QKeyEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketalog.services.signing import WaitingSession, waiting_for_signature
+from ketalog.ui.context import UiContext
+from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, big_font
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def local_stamp(at_utc: datetime, tz: ZoneInfo) -> str:
+    """A stored instant as clinic time with its zone: "21 Nov 2026 14:05 EST"."""
+    local = at_utc.astimezone(tz)
+    return f"{local.day} {local:%b %Y %H:%M} {local.tzname() or ''}".rstrip()
+
+
+class WaitingTableModel(QAbstractTableModel):
+    """Discharged, unsigned sessions: date, patient, MRN, chair, nursing record."""
+
+    DATE, PATIENT, MRN, CHAIR, NURSING = range(5)
+    HEADERS = ("Date", "Patient", "MRN", "Chair", "Nursing record completed")
+    SessionIdRole = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, tz: ZoneInfo, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._tz = tz
+        self._rows: list[WaitingSession] = []
+
+    def set_rows(self, rows: Sequence[WaitingSession]) -> None:
+        """Replace the list (small; a reset is cheapest)."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> WaitingSession:
+        """The session shown in ``row``."""
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        """One row per session."""
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        """The fixed columns."""
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Column titles."""
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(self.HEADERS)):
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Text per column; ready-to-sign rows bold; the session id under SessionIdRole."""
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == self.SessionIdRole:
+            return row.session_id
+        if role == Qt.ItemDataRole.FontRole and row.ready_to_sign:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.NURSING:
+            return ("Ready to sign: Enter opens the session, then Sign... (Alt+8)"
+                    if row.ready_to_sign else
+                    "A nurse completes the nursing record before the physician signs")
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        column = index.column()
+        if column == self.DATE:
+            return row.scheduled_at_utc.astimezone(self._tz).strftime("%a %d %b %Y %H:%M")
+        if column == self.PATIENT:
+            return row.patient_name
+        if column == self.MRN:
+            return row.mrn
+        if column == self.CHAIR:
+            return row.chair
+        if column == self.NURSING:
+            if row.nursing_completed_at_utc is None:
+                return f"{ALERT_MARK} nursing record open"
+            stamp = local_stamp(row.nursing_completed_at_utc, self._tz)
+            return f"{OK_MARK} {row.nursing_completed_by} · {stamp}"
+        return None
+
+
+class WaitingTable(QTableView):
+    """Enter opens the selected session like a double click."""
+
+    open_requested = Signal(int)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter/Return opens the current row's session."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_index(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+    def open_index(self, index: QModelIndex) -> None:
+        """Ask for the session of ``index``'s row."""
+        session_id = index.siblingAtColumn(0).data(WaitingTableModel.SessionIdRole)
+        if isinstance(session_id, int):
+            self.open_requested.emit(session_id)
+
+
+class WaitingPage(QWidget):
+    """The physician's list of sessions to sign; reloads whenever it is shown.
+
+    ``count_changed`` carries the number after every refresh (for a toolbar
+    badge); :meth:`count` is the number as last loaded.
+    """
+
+    open_session = Signal(int)
+    count_changed = Signal(int)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = WaitingTableModel(ctx.tz, self)
+        self.heading = QLabel()
+        big_font(self.heading, 16)
+        self.message = MessageLabel()
+        self.table = WaitingTable()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(WaitingTableModel.NURSING, QHeaderView.ResizeMode.Stretch)
+        big_font(self.table, 13, bold=False)
+        self.table.doubleClicked.connect(self.table.open_index)
+        self.table.open_requested.connect(self.open_session)
+        self.empty = QLabel(self.tr("Nothing is waiting for a signature."))
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.hide()
+        hint = QLabel(self.tr("Enter or a double click opens the session; sign it in its "
+                              "Sign-off tab (Alt+8). Bold rows are ready to sign."))
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(hint)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty)
+        self.setFocusProxy(self.table)
+
+    def count(self) -> int:
+        """Sessions waiting, as last loaded by :meth:`refresh`."""
+        return self.model.rowCount()
+
+    def refresh(self) -> int:
+        """Reload the list from the database; returns the number waiting."""
+        outcome = self.ctx.run(waiting_for_signature)
+        if outcome.value is None:
+            self.message.show_error(outcome.error or "")
+            return self.count()
+        self.message.clear_message()
+        keep = self.table.currentIndex().row()
+        rows = outcome.value
+        self.model.set_rows(rows)
+        if rows:
+            self.table.selectRow(min(max(keep, 0), len(rows) - 1))
+        ready = sum(1 for r in rows if r.ready_to_sign)
+        sessions = self.tr("1 session") if len(rows) == 1 else self.tr("%1 sessions").replace(
+            "%1", str(len(rows)))
+        self.heading.setText(self.tr("Waiting for signature: %1, %2 ready to sign")
+                             .replace("%1", sessions).replace("%2", str(ready)))
+        self.empty.setVisible(not rows)
+        self.count_changed.emit(len(rows))
+        return len(rows)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Always show the list as stored now."""
+        super().showEvent(event)
+        self.refresh()
