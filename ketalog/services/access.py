@@ -103,7 +103,8 @@ def authorize(db: Session, actor: Actor, permission: Permission) -> User:
     if user.role not in allowed:
         who = " or ".join(_ARTICLE.get(r, r) for r in sorted(allowed))
         raise PermissionDenied(
-            f"Only {who} can {what}; you are signed in as {_ARTICLE.get(user.role, user.role)}."
+            f"Only {who} can {what}; {user.full_name} ({user.username}) is "
+            f"{_ARTICLE.get(user.role, user.role)}."
         )
     return user
 

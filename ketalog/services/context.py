@@ -24,8 +24,9 @@ def system_clock() -> datetime:
 class Actor:
     """The person doing something, as the audit trail records them.
 
-    ``user_id`` is None only for system work (first-run set-up, demo data) and
-    until log-in exists, for a nurse identified by name.
+    ``user_id`` is None only for system work (first-run set-up, the command
+    line); services judge the stored account behind ``user_id``, never the
+    role claimed here (see services.access).
     """
 
     username: str

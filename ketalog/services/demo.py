@@ -302,11 +302,13 @@ def build_demo_clinic(
             sid = svc.schedule_session(db, desk, course_id=course_id, chair=chair,
                                        scheduled_at=start,
                                        clock=SimClock(start - timedelta(days=3)))
-            until = SessionState.DISCHARGED if day == today - timedelta(days=1) else (
-                SessionState.SIGNED)
+            # the physician has not yet reviewed yesterday's work, nor every patient's
+            # latest session: the waiting-for-signature list has something on it
+            recent = day == today - timedelta(days=1) or (n == past - 1 and index % 4 == 1)
+            until = SessionState.DISCHARGED if recent else SessionState.SIGNED
             clinic.run(sid, protocol, start, until,
                        phq9_total=round(phq9_start - phq9_drop * n))
-            if until is SessionState.DISCHARGED and index % 2 == 0:
+            if until is SessionState.DISCHARGED and index % 3 != 2:
                 # yesterday's charting finished by the nurse: waiting for the physician
                 complete_nursing_record(db, clinic.nurse, sid,
                                         clock=SimClock(start + timedelta(hours=3)))

@@ -122,13 +122,14 @@ def _signatures(db: Session, session_id: int) -> tuple[SignatureBlock, ...]:
 
 def _addenda(db: Session, session_id: int) -> tuple[AddendumBlock, ...]:
     rows = db.execute(
-        select(Addendum, User.full_name)
+        select(Addendum, User.full_name, User.credentials)
         .join(User, User.id == Addendum.author_id)
         .where(Addendum.session_id == session_id)
         .order_by(Addendum.written_at_utc, Addendum.id)
     ).all()
-    return tuple(AddendumBlock(n, name, a.written_at_utc, a.reason, a.text)
-                 for n, (a, name) in enumerate(rows, start=1))
+    return tuple(AddendumBlock(n, f"{name}, {creds}" if creds else name, a.written_at_utc,
+                               a.reason, a.text)
+                 for n, (a, name, creds) in enumerate(rows, start=1))
 
 
 def session_summary_data(db: Session, session_id: int) -> SessionSummaryData:

@@ -520,9 +520,7 @@ def order_dose(
         level = check.level
         if check.needs_physician_override:
             if override_by is None:
-                raise PermissionDenied(
-                    f"{check.message} A physician must override it with a reason."
-                )
+                raise PermissionDenied(check.message)
             authorize(db, override_by, Permission.OVERRIDE_DOSE)
             _required_text(override_reason, "override_reason",
                            "Give the reason for overriding the maximum dose.")

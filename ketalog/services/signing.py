@@ -293,16 +293,19 @@ def verify_session(db: Session, session_id: int) -> SessionVerification:
     base = {"session_id": session_id, "signed": True, "signer_name": sig.signer_name,
             "signed_at_utc": sig.signed_at_utc, "signed_sha256": sig.content_sha256,
             "current_sha256": current_sha}
+    # the state is outside the hash (signing itself sets it), so it is checked on its own
+    state = db.scalar(select(TreatmentSession.state).where(TreatmentSession.id == session_id))
+    changes: list[str] = ([] if state == SessionState.SIGNED.value
+                          else [f"Session: state was \"signed\", now {_shown(state)}"])
     if current_sha == sig.content_sha256:
-        return SessionVerification(intact=True, **base)  # type: ignore[arg-type]
-    changes: list[str]
-    if sig.content_json is None or sha256_text(sig.content_json) != sig.content_sha256:
-        changes = ["The signed copy kept with the signature does not match its hash either, so "
-                   "the changes cannot be itemised."]
-    else:
-        changes = describe_changes(json.loads(sig.content_json), current)
         if not changes:
-            changes = ["The stored record differs from the signed one in its encoding."]
+            return SessionVerification(intact=True, **base)  # type: ignore[arg-type]
+    elif sig.content_json is None or sha256_text(sig.content_json) != sig.content_sha256:
+        changes.append("The signed copy kept with the signature does not match its hash "
+                       "either, so the changes cannot be itemised.")
+    else:
+        changes += describe_changes(json.loads(sig.content_json), current) or [
+            "The stored record differs from the signed one in its encoding."]
     return SessionVerification(intact=False, changes=tuple(changes), **base)  # type: ignore[arg-type]
 
 

@@ -137,7 +137,7 @@ def test_role_rules_hold_in_the_services(db: Session, clock: FakeClock) -> None:
         svc.acknowledge_predose_bp(db, NURSE, sid, clock=clock)
     # the role an Actor claims counts for nothing: the stored account decides
     forged = Actor(username="nora", display_name="Dr Nora", role="physician", user_id=1)
-    with pytest.raises(PermissionDenied, match="signed in as a nurse"):
+    with pytest.raises(PermissionDenied, match=r"Nora Reyes \(nora\) is a nurse"):
         svc.acknowledge_predose_bp(db, forged, sid, clock=clock)
     with pytest.raises(PermissionDenied, match="Sign in"):
         svc.record_vitals(db, Actor(username="x", display_name="X", role="nurse"), sid,

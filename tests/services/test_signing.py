@@ -266,7 +266,7 @@ def test_addenda_need_reason_and_text_and_a_signed_session(
                  text="Cuff reading 124/78 confirmed manually.", clock=clock)
     addenda = session_summary_data(db, discharged).addenda
     assert [(a.number, a.author_name, a.reason) for a in addenda] == [
-        (1, "Nora Reyes", "late entry"), (2, "Ada Lindqvist", "correction of BP at 10:05")]
+        (1, "Nora Reyes, RN", "late entry"), (2, "Ada Lindqvist, MD", "correction of BP at 10:05")]
     # an addendum is not part of the signed record: the signature still verifies
     assert verify_session(db, discharged).intact
     signing = load_session_view(db, discharged, clock.now).signing
@@ -309,3 +309,16 @@ def test_the_session_view_carries_the_sign_off_state(
     assert view.signing.signature.signer_name == "Ada Lindqvist, MD"
     assert view.signing.verification is not None and view.signing.verification.intact
     assert not view.signing.changed
+
+
+def test_a_state_moved_back_behind_the_guards_is_reported(
+    db: Session, engine: Engine, signed: int
+) -> None:
+    sid = signed
+    assert verify_session(db, sid).intact
+    db.rollback()  # end the read before another connection writes
+    tamper(engine, "UPDATE treatment_sessions SET state = 'discharged' WHERE id = :id", id=sid)
+    db.expire_all()
+    result = verify_session(db, sid)
+    assert result.changed
+    assert 'Session: state was "signed", now "discharged"' in result.changes

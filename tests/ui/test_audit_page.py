@@ -181,7 +181,7 @@ def test_nurse_is_refused_with_the_services_message(qtbot: QtBot, trail: Trail) 
     trail.actor[0] = NURSE
     dialog = _open(qtbot, trail)
     assert dialog.message.isVisible()
-    assert ("Only an administrator can view the audit trail; you are signed in as a nurse."
+    assert ("Only an administrator can view the audit trail; Nora Reyes (nora) is a nurse."
             in dialog.message.text())
     assert dialog.model.rowCount() == 0
     assert dialog.user.count() == 1  # no user list either
