@@ -23,8 +23,6 @@ def open_database(url: str | None = None) -> Engine:
         DatabaseConfigError: with a message saying what is wrong and how to
             fix it (bad URL, unreachable server, foreign or newer database).
     """
-    from ketalog.services.protocols import seed_default_protocols
-
     engine = make_engine(url)
     try:
         status = ensure_schema(engine)
@@ -32,6 +30,9 @@ def open_database(url: str | None = None) -> Engine:
             if status.state is not SchemaState.CURRENT or db.scalar(
                 select(ProtocolRecord.id).limit(1)
             ) is None:
+                # loaded only to seed: the start-up path to the log-in page skips it
+                from ketalog.services.protocols import seed_default_protocols
+
                 seed_default_protocols(db)
     except DatabaseConfigError:
         engine.dispose()

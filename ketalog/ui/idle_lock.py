@@ -4,6 +4,11 @@ The watcher is an application-wide event filter (key press, mouse press, move
 and wheel count as someone being there) plus a timer that compares the last
 activity with the injected clock, so tests move a fake clock and call
 :meth:`IdleWatcher.check` instead of waiting ten minutes.
+
+The filter is installed only while armed: it runs Python for every event of
+every object, which is a cost worth paying only while someone is signed in.
+Arming installs it on the event loop's next turn rather than in the middle of
+showing the board; activity before that counts from the arming itself.
 """
 
 from __future__ import annotations
@@ -41,9 +46,7 @@ class IdleWatcher(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(CHECK_MS)
         self.timer.timeout.connect(self.check)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        self._filtering = False
 
     def arm(self, minutes: int) -> None:
         """Start watching (after sign-in or unlock), counting from now."""
@@ -51,11 +54,22 @@ class IdleWatcher(QObject):
         self.last_activity = self.clock()
         self.armed = True
         self.timer.start()
+        QTimer.singleShot(0, self._install_filter)
 
     def disarm(self) -> None:
         """Stop watching (signed out or already locked)."""
         self.armed = False
         self.timer.stop()
+        app = QApplication.instance()
+        if self._filtering and app is not None:
+            app.removeEventFilter(self)
+        self._filtering = False
+
+    def _install_filter(self) -> None:
+        app = QApplication.instance()
+        if self.armed and not self._filtering and app is not None:
+            app.installEventFilter(self)
+            self._filtering = True
 
     def touch(self) -> None:
         """Someone is here: count the idle time from now."""

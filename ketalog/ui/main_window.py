@@ -1,4 +1,12 @@
-"""The main window: the day board and the open session, with keyboard shortcuts."""
+"""The main window: the day board and the open session, with keyboard shortcuts.
+
+Start-up is in two steps so the log-in page paints as early as possible: the
+window first holds only the log-in (or first-run) page; the workspace (board
+page, toolbar, lock page, idle watcher, documents, shortcuts and timers) is
+built by :meth:`MainWindow.prewarm` right after the log-in page is painted,
+while the user types. The prewarm reads no patient data: the board is first
+read after sign-in.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +14,10 @@ import importlib
 import socket
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -38,11 +47,15 @@ from ketalog.services.settings import (
     idle_lock_minutes,
 )
 from ketalog.services.users import UserSummary
-from ketalog.ui.board_page import BoardPage
 from ketalog.ui.context import DraftStore, UiContext
-from ketalog.ui.idle_lock import IdleWatcher, LockPage
 from ketalog.ui.login import FirstAdministratorPage, LoginPage
 from ketalog.ui.style import ALERT_MARK
+
+if TYPE_CHECKING:
+    # built by MainWindow.prewarm, after the log-in page is painted
+    from ketalog.ui.board_page import BoardPage
+    from ketalog.ui.documents import DocumentButtons
+    from ketalog.ui.idle_lock import IdleWatcher, LockPage
 
 TITLE = "ketalog"
 NOTICE_STYLE = ("QLabel#draftsNotice { background: #fff4d6; color: #4d3800; font-weight: bold; "
@@ -131,7 +144,38 @@ class MainWindow(QMainWindow):
     Everything with patient data lives in one ``workspace`` page of an outer
     stack; the log-in, first-run and lock pages replace it without destroying
     it, so what was half typed survives a lock or a change of user.
+
+    Constructed without ``user``, the window holds just the start page and
+    builds the workspace once that page is painted (:meth:`prewarm`), then
+    emits ``ready``. Constructed with ``user``, or signed in before the
+    prewarm ran, it builds the workspace at once.
     """
+
+    #: The workspace is built (nothing was read): signing in now costs only the
+    #: password check, the audit row, the board query and the paint.
+    ready = Signal()
+
+    #: Built by :meth:`prewarm`; asked for earlier, they are built on the spot.
+    _WORKSPACE_PARTS = frozenset({
+        "board", "documents", "stack", "notice", "workspace", "lock_page", "idle",
+        "refresh_timer", "tick_timer", "user_toolbar", "signed_in_label", "switch_action",
+        "lock_action", "audit_action",
+    })
+
+    board: BoardPage
+    documents: DocumentButtons
+    stack: QStackedWidget
+    notice: QLabel
+    workspace: QWidget
+    lock_page: LockPage
+    idle: IdleWatcher
+    refresh_timer: QTimer
+    tick_timer: QTimer
+    user_toolbar: QToolBar
+    signed_in_label: QLabel
+    switch_action: QAction
+    lock_action: QAction
+    audit_action: QAction
 
     def __init__(self, engine: Engine, database_label: str, *,
                  clock: Clock = system_clock, user: UserSummary | None = None) -> None:
@@ -144,16 +188,58 @@ class MainWindow(QMainWindow):
         self.database_label = database_label
         self.user: UserSummary | None = None
         self.locked = False
+        self.prewarmed = False
         self._previous_user: UserSummary | None = None
         self._focus_before_lock: QWidget | None = None
         self.ctx = UiContext(factory, tz, self.current_actor, clock)
         self.drafts = AttributedDrafts(lambda: self.current_actor().display_name)
-        self._build_toolbar()
+        self.login_page = LoginPage(self.ctx, self.workstation)
+        self.login_page.set_footer(self.tr("Database: %1").replace("%1", database_label))
+        self.login_page.signed_in.connect(self.sign_in)
+        self.first_run_page: FirstAdministratorPage | None = None
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.login_page)
+        self.setCentralWidget(self.pages)
+        self.session_page: QWidget | None = None
+        self.resize(1400, 860)
+        self._prewarm_queued = False
+        if user is not None:
+            self.prewarm()
+            self.sign_in(user)
+        else:
+            self._show_start_page()
 
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        """After the first paint (the start page is on screen), queue the prewarm."""
+        super().paintEvent(event)
+        if not self._prewarm_queued and not self.prewarmed:
+            self._prewarm_queued = True
+            QTimer.singleShot(0, self.prewarm)
+
+    def __getattr__(self, name: str) -> Any:
+        """A workspace part asked for before the prewarm ran: build the workspace now."""
+        if name in MainWindow._WORKSPACE_PARTS and not self.__dict__.get("prewarmed", True):
+            self.prewarm()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def prewarm(self) -> None:
+        """Build everything behind the start page (once); reads no patient data.
+
+        Imports the board's modules; builds the board page (empty), the
+        toolbar, the lock page, the idle watcher, the document buttons, the
+        shortcuts and the timers; then emits ``ready``.
+        """
+        if self.prewarmed:
+            return
+        self.prewarmed = True
+        from ketalog.ui.board_page import BoardPage
+        from ketalog.ui.documents import DocumentButtons
+        from ketalog.ui.idle_lock import IdleWatcher, LockPage
+
+        self._build_toolbar()
         self.board = BoardPage(self.ctx)
         self.board.open_session.connect(self.open_session)
-        from ketalog.ui.documents import DocumentButtons
-
         self.documents = DocumentButtons(self.ctx, self)
         self.documents.failed.connect(self._document_failed)
         self.documents.opened.connect(self._document_opened)
@@ -170,21 +256,13 @@ class MainWindow(QMainWindow):
         work.setContentsMargins(0, 0, 0, 0)
         work.addWidget(self.notice)
         work.addWidget(self.stack, 1)
-        self.login_page = LoginPage(self.ctx, self.workstation)
-        self.login_page.set_footer(self.tr("Database: %1").replace("%1", database_label))
-        self.login_page.signed_in.connect(self.sign_in)
         self.lock_page = LockPage(self.ctx, self.workstation)
         self.lock_page.unlocked.connect(self._unlocked)
         self.lock_page.switch_requested.connect(self.switch_user)
-        self.first_run_page: FirstAdministratorPage | None = None
-        self.pages = QStackedWidget()
-        for page in (self.workspace, self.login_page, self.lock_page):
+        for page in (self.workspace, self.lock_page):
             self.pages.addWidget(page)
-        self.setCentralWidget(self.pages)
-        self.session_page: QWidget | None = None
-        self.resize(1400, 860)
         self._shortcuts()
-        self.idle = IdleWatcher(clock, self)
+        self.idle = IdleWatcher(self.ctx.clock, self)
         self.idle.idle.connect(self.lock)
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_MS)
@@ -194,10 +272,7 @@ class MainWindow(QMainWindow):
         self.tick_timer.setInterval(TICK_MS)
         self.tick_timer.timeout.connect(self._tick)
         self.tick_timer.start()
-        if user is not None:
-            self.sign_in(user)
-        else:
-            self._show_start_page()
+        self.ready.emit()
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar(self.tr("User"))
@@ -270,14 +345,16 @@ class MainWindow(QMainWindow):
         self.login_page.username.setFocus()
 
     def _show_page(self, page: QWidget) -> None:
-        working = page is self.workspace
+        working = self.prewarmed and page is self.workspace
         self.pages.setCurrentWidget(page)
-        self.user_toolbar.setVisible(working)
+        if self.prewarmed:
+            self.user_toolbar.setVisible(working)
         self.setWindowTitle(TITLE if working or not self.locked else
                             self.tr("ketalog — locked"))
 
     def sign_in(self, user: UserSummary) -> None:
         """Show the workspace for ``user`` (after the log-in page, or given at start)."""
+        self.prewarm()  # already done unless sign-in came before the event loop's first turn
         previous = self._previous_user
         self.user = user
         self.locked = False
