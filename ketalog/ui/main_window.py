@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -72,7 +72,8 @@ SHORTCUTS = (
     ("Ctrl+T", "Today's board"),
     ("Esc", "Back to the board"),
     ("F2", "Vitals entry line (session); Enter saves the reading"),
-    ("Alt+1 ... Alt+7", "Check-in, Dose, Infusion, Scales, Events, Discharge, Notes"),
+    ("Alt+1 ... Alt+8", "Check-in, Dose, Infusion, Scales, Events, Discharge, Notes, Sign-off"),
+    ("Ctrl+Shift+W", "Sessions waiting for a physician's signature"),
     ("Ctrl+D", "Discharge (the reasons are shown when it is not yet allowed)"),
     ("Ctrl+Enter", "Add the note being written"),
     ("Ctrl+P", "Chart summary (session) / day log (board): preview, save, print"),
@@ -159,7 +160,7 @@ class MainWindow(QMainWindow):
     _WORKSPACE_PARTS = frozenset({
         "board", "documents", "stack", "notice", "workspace", "lock_page", "idle",
         "refresh_timer", "tick_timer", "user_toolbar", "signed_in_label", "switch_action",
-        "lock_action", "audit_action",
+        "lock_action", "audit_action", "waiting_action",
     })
 
     board: BoardPage
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
     switch_action: QAction
     lock_action: QAction
     audit_action: QAction
+    waiting_action: QAction
 
     def __init__(self, engine: Engine, database_label: str, *,
                  clock: Clock = system_clock, user: UserSummary | None = None) -> None:
@@ -288,6 +290,10 @@ class MainWindow(QMainWindow):
         self.lock_action.setToolTip(self.tr("Hide patient data until you enter your password "
                                             "again (Ctrl+Shift+L)"))
         self.lock_action.triggered.connect(self.lock)
+        self.waiting_action = toolbar.addAction(self.tr("Waiting for signature…"))
+        self.waiting_action.setToolTip(self.tr("Finished sessions no physician has signed yet "
+                                               "(Ctrl+Shift+W)"))
+        self.waiting_action.triggered.connect(self.show_waiting)
         self.audit_action = toolbar.addAction(self.tr("Audit trail…"))
         self.audit_action.setToolTip(self.tr("Who did what, when (administrators)"))
         self.audit_action.triggered.connect(self.show_audit_trail)
@@ -364,6 +370,7 @@ class MainWindow(QMainWindow):
                                      .replace("%1", actor.display_name)
                                      .replace("%2", user.role))
         self.audit_action.setVisible(may(user.role, Permission.VIEW_AUDIT))
+        self.waiting_action.setVisible(may(user.role, Permission.ADDENDUM))  # clinicians
         self._show_page(self.workspace)
         minutes = self.ctx.run(idle_lock_minutes)
         self.idle.arm(minutes.value if minutes.value else DEFAULT_IDLE_LOCK_MINUTES)
@@ -451,6 +458,31 @@ class MainWindow(QMainWindow):
         audit_page = importlib.import_module("ketalog.ui.audit_page")
         audit_page.AuditDialog(self.ctx, self).exec()
 
+    def show_waiting(self) -> None:
+        """Physicians (and nurses): finished sessions waiting for a signature."""
+        if not self.active or self.user is None:
+            return
+        from PySide6.QtWidgets import QDialog, QVBoxLayout
+
+        from ketalog.ui.waiting_page import WaitingPage
+
+        dialog = QDialog(self)
+        dialog.setWindowTitle(self.tr("Waiting for signature"))
+        page = WaitingPage(self.ctx, dialog)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(page)
+
+        def open_it(session_id: int) -> None:
+            dialog.accept()
+            self.open_session(session_id)
+
+        page.open_session.connect(open_it)
+        page.refresh()
+        dialog.resize(900, 520)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.waiting_dialog = page
+        dialog.open()
+
     def _update_notice(self) -> None:
         """Warn when the open session's forms hold entries someone else typed."""
         page = self.session_page
@@ -481,6 +513,7 @@ class MainWindow(QMainWindow):
         bind("F5", self.refresh)
         bind("Ctrl+L", self.switch_user)
         bind("Ctrl+Shift+L", self.lock)
+        bind("Ctrl+Shift+W", self.show_waiting)
         shortcut = QShortcut(QKeySequence("F1"), self)  # the list itself is no secret
         shortcut.activated.connect(self.show_help)
         bind("F2", self._focus_vitals)

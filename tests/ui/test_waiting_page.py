@@ -72,3 +72,29 @@ def test_waiting_model_passes_the_model_tester(qtmodeltester) -> None:  # type: 
     assert model.index(0, WaitingTableModel.NURSING).data() == (
         "✓ Nora Reyes, RN · 21 Nov 2026 14:05 EST")
     assert model.index(1, WaitingTableModel.DATE).data() == "Sat 21 Nov 2026 14:05"
+
+
+def test_the_main_window_lists_and_opens_waiting_sessions(qtbot: QtBot, chair: Chair) -> None:
+    from PySide6.QtCore import Qt
+
+    from ketalog.services.signing import complete_nursing_record
+    from ketalog.services.users import UserSummary
+    from ketalog.ui.main_window import MainWindow
+    from tests.staff import NURSE
+    from tests.ui.conftest import activate
+
+    chair.to("discharged")
+    with chair.db() as db:
+        complete_nursing_record(db, NURSE, chair.session_id, clock=chair.clock)
+    physician = UserSummary(3, "ada", "Ada Lindqvist", "MD", "physician")
+    window = MainWindow(chair.engine, "sqlite:///ui", clock=chair.clock, user=physician)
+    qtbot.addWidget(window)
+    activate(qtbot, window)
+    assert window.waiting_action.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_W,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    page = window.waiting_dialog
+    assert page.count() == 1
+    page.open_session.emit(chair.session_id)
+    assert window.session_page is not None
+    assert window.session_page.session_id == chair.session_id  # type: ignore[attr-defined]
