@@ -361,31 +361,19 @@ def test_csv_unwritable_path_leaves_nothing(db: Session, clock: FakeClock,
     assert list(folder.iterdir()) == []
 
 
-def test_csv_into_read_only_folder_leaves_nothing(db: Session, clock: FakeClock,
-                                                  tmp_path: Path) -> None:
+def test_csv_under_a_file_instead_of_a_folder_leaves_nothing(
+    db: Session, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A path whose "folder" is a file can't be written, even by root."""
     _trail(db, clock)
     rows = audit_report(db, **NOVEMBER)  # type: ignore[arg-type]
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        if _writable(locked):
-            pytest.skip("running as a user who can write anywhere (root)")
-        with pytest.raises(ExportFailed, match="Cannot write .*nothing was written"):
-            write_audit_csv(rows, locked / "audit.csv")
-        assert list(locked.iterdir()) == []
-    finally:
-        locked.chmod(0o700)
-
-
-def _writable(folder: Path) -> bool:
-    probe = folder / ".probe"
-    try:
-        probe.write_text("x")
-    except OSError:
-        return False
-    probe.unlink()
-    return True
+    out = tmp_path / "out"
+    out.mkdir()
+    not_a_folder = out / "notes.txt"
+    not_a_folder.write_text("x")
+    with pytest.raises(ExportFailed, match="nothing was written"):
+        write_audit_csv(rows, not_a_folder / "audit.csv")
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
 
 
 # --------------------------------------------------------------------------- the list
