@@ -130,6 +130,13 @@ def generate(path: Path, *, now: datetime | None = None, seed: int = 10,
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").fetchall()
     for name, _sql in indexes:
         conn.execute(f'DROP INDEX "{name}"')
+    # The signed-session guards look signatures up by session: without the index
+    # each insert would scan, so they are set aside too and restored at the end.
+    guards = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+        "AND name LIKE 'ketalog_guard_%'").fetchall()
+    for name, _sql in guards:
+        conn.execute(f'DROP TRIGGER "{name}"')
     protocol_ids = dict(conn.execute("SELECT code, id FROM protocols"))
     iv = protocol_ids["iv-depression-0.5"]
     conn.execute("INSERT INTO settings (key, value_json, updated_at_utc, version) "
@@ -331,7 +338,7 @@ def generate(path: Path, *, now: datetime | None = None, seed: int = 10,
         "action, table_name, row_id, field, old_value, new_value, prev_hash, row_hash) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", audit.rows)
     conn.commit()
-    for _name, sql in indexes:
+    for _name, sql in (*indexes, *guards):
         conn.execute(sql)
     conn.execute("ANALYZE")
     conn.commit()

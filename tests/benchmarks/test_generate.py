@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ketalog.services.audit import GENESIS_HASH, AuditContent, chain_hash
 from ketalog.services.board import day_board
@@ -40,4 +40,8 @@ def test_small_generated_clinic_reads_like_app_data(tmp_path: Path) -> None:
             assert row.prev_hash == previous
             assert row.row_hash == chain_hash(previous, content)
             previous = row.row_hash
+        # the bulk load sets the database guards aside; they must be back
+        guards = db.scalar(text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                                "AND name LIKE 'ketalog_guard_%'"))
+        assert guards is not None and guards > 30
     engine.dispose()
