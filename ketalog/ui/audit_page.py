@@ -16,11 +16,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QRunnable,
     Qt,
     QThreadPool,
@@ -57,8 +54,7 @@ from ketalog.services.audit_trail import (
 )
 from ketalog.ui.context import Outcome, UiContext
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel
-
-Index = QModelIndex | QPersistentModelIndex
+from ketalog.ui.tables import Index, RowsTableModel
 
 #: Rows shown at most; the filters narrow a long trail down.
 SHOW_ROWS = 1_000
@@ -68,7 +64,7 @@ EXPORT_ROWS = 1_000_000
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-class AuditTableModel(QAbstractTableModel):
+class AuditTableModel(RowsTableModel):
     """Audit rows as plain objects; header clicks ask the dialog to re-query."""
 
     TIME, USER, WORKSTATION, PATIENT, ACTION, TARGET, CHANGE = range(7)
@@ -86,7 +82,6 @@ class AuditTableModel(QAbstractTableModel):
 
     def __init__(self, tz: ZoneInfo, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[AuditRow] = []
         self._tz = tz
 
     def set_rows(self, rows: Sequence[AuditRow]) -> None:
@@ -98,14 +93,6 @@ class AuditTableModel(QAbstractTableModel):
     def rows(self) -> list[AuditRow]:
         """The rows shown, in order."""
         return list(self._rows)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        """One row per audit entry."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        """The fixed columns."""
-        return 0 if parent.isValid() else len(self.HEADERS)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:

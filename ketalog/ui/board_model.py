@@ -8,34 +8,31 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QFont
 
 from ketalog.domain.infusion import duration_text
 from ketalog.domain.session_state import STATE_LABELS
 from ketalog.services.board import BoardRow
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT
-
-Index = QModelIndex | QPersistentModelIndex
-
+from ketalog.ui.tables import SESSION_ID_ROLE, Index, RowsTableModel
 
 _ROLES_USED = frozenset({
     Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole,
-    Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.UserRole + 1,
+    Qt.ItemDataRole.ToolTipRole, SESSION_ID_ROLE,
 })
 
 
-class BoardTableModel(QAbstractTableModel):
+class BoardTableModel(RowsTableModel):
     """Sessions of one day: chair, time, patient, course, protocol, state, timer, next vitals."""
 
     CHAIR, TIME, PATIENT, MRN, COURSE, PROTOCOL, STATE, ELAPSED, NEXT_VITALS, SIGNED = range(10)
     HEADERS = ("Chair", "Time", "Patient", "MRN", "Infusion", "Protocol", "State", "Dose time",
                "Next vitals", "Signature")
-    SessionIdRole = Qt.ItemDataRole.UserRole + 1
+    SessionIdRole = SESSION_ID_ROLE
 
     def __init__(self, tz: ZoneInfo, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[BoardRow] = []
         self._tz = tz
         self._now: datetime | None = None
 
@@ -55,23 +52,7 @@ class BoardTableModel(QAbstractTableModel):
 
     def row_at(self, row: int) -> BoardRow:
         """The session shown in ``row``."""
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        """One row per session; a table has no children."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        """The fixed board columns."""
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Column titles."""
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
+        return self._rows[row]  # type: ignore[no-any-return]
 
     def _overdue(self, row: BoardRow) -> bool:
         return self._now is not None and row.vitals_overdue(self._now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -21,24 +20,7 @@ from ketalog.services.board import day_board
 from ketalog.ui.board_model import BoardTableModel
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import MessageLabel, big_font
-
-
-class BoardTable(QTableView):
-    """The board's table: Enter opens the selected session like a double click."""
-
-    open_requested = Signal(int)
-
-    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
-        """Enter/Return opens the current row's session."""
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self._open(self.currentIndex())
-            return
-        super().keyPressEvent(event)
-
-    def _open(self, index: QModelIndex) -> None:
-        session_id = index.siblingAtColumn(0).data(BoardTableModel.SessionIdRole)
-        if isinstance(session_id, int):
-            self.open_requested.emit(session_id)
+from ketalog.ui.tables import SessionTable
 
 
 class BoardPage(QWidget):
@@ -76,7 +58,7 @@ class BoardPage(QWidget):
                        self.day_log_button):
             bar.addWidget(widget)
 
-        self.table = BoardTable()
+        self.table = SessionTable()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -88,7 +70,6 @@ class BoardPage(QWidget):
         header.setSectionResizeMode(BoardTableModel.PROTOCOL, QHeaderView.ResizeMode.Stretch)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         big_font(self.table, 13, bold=False)
-        self.table.doubleClicked.connect(self.table._open)
         self.table.open_requested.connect(self.open_session)
         self.message = MessageLabel()
         self.empty = QLabel(self.tr("No sessions on this day. Press Ctrl+N to schedule one."))

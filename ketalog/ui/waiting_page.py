@@ -8,18 +8,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QKeyEvent, QShowEvent
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -27,8 +23,7 @@ from PySide6.QtWidgets import (
 from ketalog.services.signing import WaitingSession, waiting_for_signature
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, big_font
-
-Index = QModelIndex | QPersistentModelIndex
+from ketalog.ui.tables import SESSION_ID_ROLE, Index, RowsTableModel, SessionTable
 
 
 def local_stamp(at_utc: datetime, tz: ZoneInfo) -> str:
@@ -37,17 +32,16 @@ def local_stamp(at_utc: datetime, tz: ZoneInfo) -> str:
     return f"{local.day} {local:%b %Y %H:%M} {local.tzname() or ''}".rstrip()
 
 
-class WaitingTableModel(QAbstractTableModel):
+class WaitingTableModel(RowsTableModel):
     """Discharged, unsigned sessions: date, patient, MRN, chair, nursing record."""
 
     DATE, PATIENT, MRN, CHAIR, NURSING = range(5)
     HEADERS = ("Date", "Patient", "MRN", "Chair", "Nursing record completed")
-    SessionIdRole = Qt.ItemDataRole.UserRole + 1
+    SessionIdRole = SESSION_ID_ROLE
 
     def __init__(self, tz: ZoneInfo, parent: Any = None) -> None:
         super().__init__(parent)
         self._tz = tz
-        self._rows: list[WaitingSession] = []
 
     def set_rows(self, rows: Sequence[WaitingSession]) -> None:
         """Replace the list (small; a reset is cheapest)."""
@@ -57,23 +51,7 @@ class WaitingTableModel(QAbstractTableModel):
 
     def row_at(self, row: int) -> WaitingSession:
         """The session shown in ``row``."""
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        """One row per session."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        """The fixed columns."""
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Column titles."""
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
+        return self._rows[row]  # type: ignore[no-any-return]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Text per column; ready-to-sign rows bold; the session id under SessionIdRole."""
@@ -109,25 +87,6 @@ class WaitingTableModel(QAbstractTableModel):
         return None
 
 
-class WaitingTable(QTableView):
-    """Enter opens the selected session like a double click."""
-
-    open_requested = Signal(int)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Enter/Return opens the current row's session."""
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.open_index(self.currentIndex())
-            return
-        super().keyPressEvent(event)
-
-    def open_index(self, index: QModelIndex) -> None:
-        """Ask for the session of ``index``'s row."""
-        session_id = index.siblingAtColumn(0).data(WaitingTableModel.SessionIdRole)
-        if isinstance(session_id, int):
-            self.open_requested.emit(session_id)
-
-
 class WaitingPage(QWidget):
     """The physician's list of sessions to sign; reloads whenever it is shown.
 
@@ -145,7 +104,7 @@ class WaitingPage(QWidget):
         self.heading = QLabel()
         big_font(self.heading, 16)
         self.message = MessageLabel()
-        self.table = WaitingTable()
+        self.table = SessionTable()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -155,7 +114,6 @@ class WaitingPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(WaitingTableModel.NURSING, QHeaderView.ResizeMode.Stretch)
         big_font(self.table, 13, bold=False)
-        self.table.doubleClicked.connect(self.table.open_index)
         self.table.open_requested.connect(self.open_session)
         self.empty = QLabel(self.tr("Nothing is waiting for a signature."))
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
