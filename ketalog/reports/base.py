@@ -9,8 +9,6 @@ mode), so a chart copy can be compared and hashed.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +36,8 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+
+from ketalog.store.files import FolderMissing, IsAFolder, write_atomically
 
 rl_config.invariant = 1  # same input, same bytes: no timestamps or random ids in the file
 
@@ -243,26 +243,12 @@ def write_pdf_atomic(path: Path, data: bytes) -> None:
             full; any partial temporary file is removed.
     """
     target = Path(path).expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise ReportError(f"The folder {folder} does not exist; choose an existing folder.")
-    if target.is_dir():
-        raise ReportError(f"{target} is a folder; give a file name ending in .pdf.")
-    handle, temp_name = None, None
     try:
-        handle, temp_name = tempfile.mkstemp(prefix=".ketalog-", suffix=".pdf.tmp", dir=folder)
-        with os.fdopen(handle, "wb") as out:
-            handle = None
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp_name, target)
-        temp_name = None
+        write_atomically(target, lambda out: out.write(data), temp_suffix=".pdf.tmp")
+    except FolderMissing as exc:
+        raise ReportError(f"{exc}; choose an existing folder.") from exc
+    except IsAFolder as exc:
+        raise ReportError(f"{exc}; give a file name ending in .pdf.") from exc
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ReportError(f"Cannot write {target}: {reason}. Choose another location.") from exc
-    finally:
-        if handle is not None:
-            os.close(handle)
-        if temp_name is not None:
-            Path(temp_name).unlink(missing_ok=True)

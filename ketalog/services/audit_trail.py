@@ -8,16 +8,14 @@ walks it and answers the questions an auditor asks: "is the trail intact?",
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
-import tempfile
+import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Result, Select, exists, func, or_, select, text
@@ -29,6 +27,7 @@ from ketalog.services.audit import GENESIS_HASH, AuditContent, chain_hash
 from ketalog.services.context import Actor
 from ketalog.services.errors import NotFound
 from ketalog.services.settings import clinic_timezone
+from ketalog.store.files import FolderMissing, IsAFolder, write_atomically
 from ketalog.store.models import AuditEntry, Patient, User
 
 #: Rows read per round trip while walking the chain.
@@ -450,28 +449,20 @@ def write_audit_csv(rows: Sequence[AuditRow], path: Path | str, *,
             folder, or the disk is full.
     """
     target = Path(path).expanduser()
-    folder = target.parent
-    temp_name: str | None = None
+
+    def write(out: BinaryIO) -> None:
+        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+        csv.writer(text).writerows(csv_records(rows, tz))
+        text.flush()
+        text.detach()
+
     try:
-        if not folder.is_dir():
-            raise ExportFailed(f"The folder {folder} does not exist; nothing was written. "
-                               "Choose an existing folder.")
-        if target.is_dir():
-            raise ExportFailed(f"{target} is a folder; give a file name ending in .csv.")
-        handle, temp_name = tempfile.mkstemp(prefix=".ketalog-audit-", suffix=".csv.tmp",
-                                             dir=folder)
-        with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as out:
-            csv.writer(out).writerows(csv_records(rows, tz))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp_name, target)
-        temp_name = None
+        return write_atomically(target, write, temp_suffix=".csv.tmp")
+    except FolderMissing as exc:
+        raise ExportFailed(f"{exc}; nothing was written. Choose an existing folder.") from exc
+    except IsAFolder as exc:
+        raise ExportFailed(f"{exc}; give a file name ending in .csv.") from exc
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ExportFailed(f"Cannot write {target}: {reason}; nothing was written. "
                            "Choose another location.") from exc
-    finally:
-        if temp_name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temp_name)
-    return target
