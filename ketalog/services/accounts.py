@@ -128,8 +128,8 @@ def authenticate(
     user = _check_password(db, user, username, password, workstation=workstation, now=now,
                            purpose=purpose)
     summary = summary_of(user)
-    append_audit(db, summary.as_actor(workstation), purpose if purpose != "login" else "login",
-                 at=now, table_name="users", row_id=user.id)
+    append_audit(db, summary.as_actor(workstation), purpose, at=now, table_name="users",
+                 row_id=user.id)
     db.commit()
     return summary
 

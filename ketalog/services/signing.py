@@ -31,6 +31,7 @@ from ketalog.services.accounts import confirm_password
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
+from ketalog.services.sessions import _session
 from ketalog.store.models import (
     AdverseEvent,
     DoseOrder,
@@ -122,13 +123,6 @@ def sha256_text(text: str) -> str:
 def session_content_sha256(db: Session, session_id: int) -> str:
     """SHA-256 over the canonical form of the session as stored now."""
     return sha256_text(canonical_json(session_record(db, session_id)))
-
-
-def _session(db: Session, session_id: int) -> TreatmentSession:
-    found = db.get(TreatmentSession, session_id, populate_existing=True)
-    if found is None:
-        raise NotFound(f"No session with id {session_id}.")
-    return found
 
 
 def _signatures(db: Session, session_id: int, kind: str) -> list[Signature]:
@@ -283,18 +277,17 @@ def describe_changes(signed: dict[str, Any], current: dict[str, Any]) -> list[st
 
 def verify_session(db: Session, session_id: int) -> SessionVerification:
     """Recompute the hash of a signed session and compare it with the signature's."""
-    current_text = canonical_json(current := session_record(db, session_id))
-    current_sha = sha256_text(current_text)
+    state = _session(db, session_id).state  # also refuses an unknown session
     signatures = _signatures(db, session_id, PHYSICIAN_SIGNATURE)
     if not signatures:
-        return SessionVerification(session_id, signed=False, intact=True,
-                                   current_sha256=current_sha)
+        return SessionVerification(session_id, signed=False, intact=True)
+    current = session_record(db, session_id)
+    current_sha = sha256_text(canonical_json(current))
     sig = signatures[-1]
     base = {"session_id": session_id, "signed": True, "signer_name": sig.signer_name,
             "signed_at_utc": sig.signed_at_utc, "signed_sha256": sig.content_sha256,
             "current_sha256": current_sha}
     # the state is outside the hash (signing itself sets it), so it is checked on its own
-    state = db.scalar(select(TreatmentSession.state).where(TreatmentSession.id == session_id))
     changes: list[str] = ([] if state == SessionState.SIGNED.value
                           else [f"Session: state was \"signed\", now {_shown(state)}"])
     if current_sha == sig.content_sha256:
