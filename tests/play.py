@@ -48,3 +48,22 @@ def sign(db: Session, sid: int, clock: Advancing) -> None:
     complete_nursing_record(db, NURSE, sid, clock=clock)
     clock.advance(30)
     sign_session(db, PHYSICIAN, sid, password=password_of(PHYSICIAN.username), clock=clock)
+
+
+def book(db: Session, clock: Advancing, *, indication: str = "treatment-resistant depression",
+         chair: str = "Chair 1") -> int:
+    """José Ñúñez, 80 kg, an IV depression course and one session booked now; its id."""
+    from datetime import date
+
+    from ketalog.services.patients import record_weight, register_patient
+    from ketalog.services.protocols import protocol_id_by_code
+
+    now = clock()
+    patient = register_patient(db, NURSE, family_name="Ñúñez", given_name="José",
+                               birth_date=date(1980, 3, 14), clock=clock)
+    record_weight(db, NURSE, patient.id, "80", clock=clock)
+    course = svc.open_course(db, NURSE, patient_id=patient.id,
+                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                             indication=indication, clock=clock)
+    return svc.schedule_session(db, NURSE, course_id=course, chair=chair, scheduled_at=now,
+                                clock=clock)

@@ -15,13 +15,13 @@ from ketalog.services import sessions as svc
 from ketalog.services.accounts import LoginRefused, authenticate
 from ketalog.services.context import SYSTEM, Actor
 from ketalog.services.errors import PermissionDenied
-from ketalog.services.patients import record_weight, register_patient
+from ketalog.services.patients import register_patient
 from ketalog.services.pdf import record_document
-from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.settings import get_setting, set_setting
 from ketalog.services.users import create_user
 from ketalog.store.models import AuditEntry, User
 from tests.conftest import FakeClock
+from tests.play import book
 from tests.staff import ADMIN, NURSE, PHYSICIAN, password_of
 
 PASSPHRASE_64 = "Ñandú über 東京 — ein sehr langes Passwort, ça va? ☕ κλειδί 🔑 ok!!"
@@ -36,17 +36,6 @@ def _user(db: Session, username: str) -> User:
                      .execution_options(populate_existing=True))
     assert user is not None
     return user
-
-
-def _booked(db: Session, clock: FakeClock) -> int:
-    patient = register_patient(db, NURSE, family_name="Ñúñez", given_name="José",
-                               birth_date=date(1980, 3, 14), clock=clock)
-    record_weight(db, NURSE, patient.id, "80", clock=clock)
-    course = svc.open_course(db, NURSE, patient_id=patient.id,
-                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                             indication="PTSD", clock=clock)
-    return svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
-                                scheduled_at=clock.now, clock=clock)
 
 
 def test_log_in_with_the_right_password_is_audited(db: Session, clock: FakeClock) -> None:
@@ -129,7 +118,7 @@ def test_password_rules(db: Session, clock: FakeClock, password: str, message: s
 
 
 def test_role_rules_hold_in_the_services(db: Session, clock: FakeClock) -> None:
-    sid = _booked(db, clock)
+    sid = book(db, clock, indication="PTSD")
     svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     with pytest.raises(PermissionDenied, match="Only a nurse or a physician can record"):
         svc.record_vitals(db, ADMIN, sid, {"heart_rate_bpm": 70}, clock=clock)
@@ -185,7 +174,7 @@ def test_first_administrator_only_on_an_empty_database(db: Session, clock: FakeC
 
 
 def test_views_and_documents_are_audited(db: Session, clock: FakeClock) -> None:
-    sid = _booked(db, clock)
+    sid = book(db, clock, indication="PTSD")
     svc.record_session_view(db, PHYSICIAN, sid, clock=clock)
     record_document(db, PHYSICIAN, "session", sid, action="pdf_printed", detail="3 pages",
                     clock=clock)

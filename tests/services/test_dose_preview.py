@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,10 +12,9 @@ from ketalog.domain.protocols import Protocol, load_default_protocols
 from ketalog.services import sessions as svc
 from ketalog.services.dose_preview import preview_dose, preview_for_protocol
 from ketalog.services.errors import NotFound
-from ketalog.services.patients import record_weight, register_patient
-from ketalog.services.protocols import protocol_id_by_code
 from ketalog.store.models import AuditEntry, DoseOrder
 from tests.conftest import FakeClock
+from tests.play import book
 from tests.staff import NURSE
 
 IV_INPUTS = {"dose_mg_per_kg": "0.5", "concentration_mg_per_ml": "10", "bag_volume_ml": "100",
@@ -84,14 +82,7 @@ def test_rate_and_device_modes() -> None:
 
 def test_preview_reads_the_sessions_protocol_and_writes_nothing(db: Session,
                                                                  clock: FakeClock) -> None:
-    patient = register_patient(db, NURSE, family_name="Ñúñez", given_name="José",
-                               birth_date=date(1980, 3, 14), clock=clock)
-    record_weight(db, NURSE, patient.id, "80", clock=clock)
-    course = svc.open_course(db, NURSE, patient_id=patient.id,
-                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                             indication="treatment-resistant depression", clock=clock)
-    sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
-                               scheduled_at=clock.now, clock=clock)
+    sid = book(db, clock)
     audit_rows = db.scalar(select(func.count()).select_from(AuditEntry))
 
     preview = preview_dose(db, sid, {**IV_INPUTS, "dose_mg_per_kg": "0.75"}, "80")

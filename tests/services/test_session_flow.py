@@ -17,12 +17,13 @@ from ketalog.services.audit import GENESIS_HASH, AuditContent, chain_hash
 from ketalog.services.board import day_board
 from ketalog.services.context import Actor
 from ketalog.services.errors import PermissionDenied
-from ketalog.services.patients import record_weight, register_patient
+from ketalog.services.patients import register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.session_detail import open_session
 from ketalog.services.signing import session_content_sha256, sign_session
 from ketalog.store.models import AuditEntry, DoseOrder, InfusionEvent, TreatmentSession, VitalSign
 from tests.conftest import FakeClock
+from tests.play import book
 from tests.staff import NURSE, NURSE2, PHYSICIAN, password_of
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -37,14 +38,7 @@ def _count(db: Session, model: type) -> int:
 @pytest.fixture
 def booked(db: Session, clock: FakeClock) -> int:
     """A patient weighed 80 kg with an IV depression course and one session at Chair 1."""
-    patient = register_patient(db, NURSE, family_name="Ñúñez", given_name="José",
-                               birth_date=date(1980, 3, 14), clock=clock)
-    record_weight(db, NURSE, patient.id, "80", clock=clock)
-    course = svc.open_course(db, NURSE, patient_id=patient.id,
-                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                             indication="treatment-resistant depression", clock=clock)
-    return svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
-                                scheduled_at=clock.now, clock=clock)
+    return book(db, clock)
 
 
 def _check_in(db: Session, sid: int, clock: FakeClock, escort: str = "Maria (wife)") -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import date
 from io import BytesIO
 
 import pytest
@@ -21,8 +20,6 @@ from ketalog.services.accounts import LoginRefused
 from ketalog.services.documents import session_summary_data
 from ketalog.services.errors import PermissionDenied
 from ketalog.services.interventions import record_adverse_event, record_intervention
-from ketalog.services.patients import record_weight, register_patient
-from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.session_view import load_session_view
 from ketalog.services.signing import (
     PHYSICIAN_SIGNATURE,
@@ -34,7 +31,7 @@ from ketalog.services.signing import (
 )
 from ketalog.store.models import Note, Signature, TreatmentSession, User, VitalSign
 from tests.conftest import FakeClock
-from tests.play import BASELINE, start_infusion
+from tests.play import BASELINE, book, start_infusion
 from tests.staff import NURSE, NURSE2, PHYSICIAN, password_of
 from tests.tamper import tamper
 
@@ -44,14 +41,7 @@ PASSWORD = password_of(PHYSICIAN.username)
 @pytest.fixture
 def discharged(db: Session, clock: FakeClock) -> int:
     """José Ñúñez's first IV infusion, played through the services up to discharge."""
-    patient = register_patient(db, NURSE, family_name="Ñúñez", given_name="José",
-                               birth_date=date(1980, 3, 14), clock=clock)
-    record_weight(db, NURSE, patient.id, "80", clock=clock)
-    course = svc.open_course(db, NURSE, patient_id=patient.id,
-                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                             indication="treatment-resistant depression", clock=clock)
-    sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
-                               scheduled_at=clock.now, clock=clock)
+    sid = book(db, clock)
     svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, sid, clock)
     clock.advance(40)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -19,11 +18,10 @@ from ketalog.domain.session_state import SessionAction
 from ketalog.services import sessions as svc
 from ketalog.services.context import Actor
 from ketalog.services.database import make_sessionmaker, open_database
-from ketalog.services.patients import record_weight, register_patient
-from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.ui.context import DraftStore, SessionController, UiContext
 from tests.conftest import FakeClock
+from tests.play import book
 from tests.staff import NURSE, NURSE2, seed_staff
 
 BASELINE = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
@@ -109,14 +107,7 @@ def chair(tmp_path: Path) -> Iterator[Chair]:
     factory = make_sessionmaker(engine)
     clock = FakeClock()
     with factory() as db:
-        patient = register_patient(db, NURSE, family_name="Ñúñez", given_name="José",
-                                   birth_date=date(1980, 3, 14), clock=clock)
-        record_weight(db, NURSE, patient.id, "80", clock=clock)
-        course = svc.open_course(db, NURSE, patient_id=patient.id,
-                                 protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                                 indication="treatment-resistant depression", clock=clock)
-        sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
-                                   scheduled_at=clock.now, clock=clock)
+        sid = book(db, clock)
     actor: list[Actor] = [NURSE]
     ctx = UiContext(factory, ZoneInfo("UTC"), lambda: actor[0], clock)
     yield Chair(engine, factory, clock, ctx, DraftStore(), sid, actor)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -25,12 +24,11 @@ from ketalog.domain.session_state import SessionAction
 from ketalog.services import sessions as svc
 from ketalog.services.context import SYSTEM
 from ketalog.services.database import make_sessionmaker, open_database
-from ketalog.services.patients import record_weight, register_patient
-from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.users import create_user
 from ketalog.store.models import AuditEntry, User
 from ketalog.ui.main_window import MainWindow
 from tests.conftest import FakeClock
+from tests.play import book
 from tests.staff import NURSE, password_of, seed_staff
 from tests.ui.conftest import activate
 
@@ -59,14 +57,7 @@ def make_clinic(tmp_path: Path) -> Clinic:
     seed_staff(engine)
     clock = FakeClock()
     with make_sessionmaker(engine)() as db:
-        patient = register_patient(db, NURSE, family_name="Ñúñez", given_name="José",
-                                   birth_date=date(1980, 3, 14), clock=clock)
-        record_weight(db, NURSE, patient.id, "80", clock=clock)
-        course = svc.open_course(db, NURSE, patient_id=patient.id,
-                                 protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                                 indication="treatment-resistant depression", clock=clock)
-        sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
-                                   scheduled_at=clock.now, clock=clock)
+        sid = book(db, clock)
         svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     return Clinic(engine, clock, sid)
 
