@@ -478,7 +478,7 @@ class MainWindow(QMainWindow):
 
         page.open_session.connect(open_it)
         page.refresh()
-        dialog.resize(900, 520)
+        dialog.resize(1150, 520)  # the nursing column names who completed it and when
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.waiting_dialog = page
         dialog.open()
