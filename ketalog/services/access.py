@@ -36,6 +36,11 @@ class Permission(StrEnum):
     MANAGE_PROTOCOLS = "manage_protocols"
     MANAGE_SETTINGS = "manage_settings"
     VIEW_AUDIT = "view_audit"
+    SCREEN = "screen"                  # record an eligibility screening (consultation)
+    APPROVE_SCREENING = "approve_screening"  # approve, or override a contraindication
+    MANAGE_COURSE = "manage_course"    # start maintenance, complete or stop a course
+    FILE_REMS = "file_rems"            # mark a Spravato REMS form as filed
+    VIEW_OUTCOMES = "view_outcomes"    # the clinic's outcomes across courses
 
 
 _CLINICIANS = frozenset({"nurse", "physician"})
@@ -56,6 +61,11 @@ ROLES_FOR: Final[Mapping[Permission, frozenset[str]]] = MappingProxyType({
     Permission.MANAGE_PROTOCOLS: _ADMIN,
     Permission.MANAGE_SETTINGS: _ADMIN,
     Permission.VIEW_AUDIT: _ADMIN,
+    Permission.SCREEN: _CLINICIANS,
+    Permission.APPROVE_SCREENING: frozenset({"physician"}),
+    Permission.MANAGE_COURSE: frozenset({"physician"}),
+    Permission.FILE_REMS: frozenset({"nurse", "physician", "administrator"}),
+    Permission.VIEW_OUTCOMES: frozenset({"physician", "administrator"}),
 })
 
 #: How each permission reads in a refusal ("Only a physician can ...").
@@ -73,6 +83,11 @@ _WORDS: Final[Mapping[Permission, str]] = MappingProxyType({
     Permission.MANAGE_PROTOCOLS: "change protocols",
     Permission.MANAGE_SETTINGS: "change clinic settings",
     Permission.VIEW_AUDIT: "view the audit trail",
+    Permission.SCREEN: "record an eligibility screening",
+    Permission.APPROVE_SCREENING: "approve a screening or override a contraindication",
+    Permission.MANAGE_COURSE: "change a course's phase or end it",
+    Permission.FILE_REMS: "file a REMS monitoring form",
+    Permission.VIEW_OUTCOMES: "view the clinic's outcomes",
 })
 
 _ARTICLE = {"nurse": "a nurse", "physician": "a physician", "administrator": "an administrator"}

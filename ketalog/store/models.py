@@ -180,9 +180,60 @@ class Course(Versioned, Created, Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     status_reason: Mapped[str | None] = mapped_column(Text)
     started_on: Mapped[date | None]
+    #: When the course was completed or stopped (schema 0004).
+    ended_on: Mapped[date | None]
+    #: Infusions need an approved eligibility screening. Courses opened before
+    #: schema 0004 (before ketalog recorded screenings) are stored as False.
+    screening_required: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                     server_default=false())
 
     patient: Mapped[Patient] = relationship(back_populates="courses")
     protocol: Mapped[ProtocolRecord] = relationship()
+
+
+class Screening(Versioned, Created, Base):
+    """The eligibility screening of the consultation before a course's first infusion.
+
+    Yes/no findings are nullable: ``None`` means "not asked yet", which blocks
+    approval, so an unanswered question is never read as "no". The domain
+    (``domain.screening``) classifies findings as contraindications or cautions.
+    """
+
+    __tablename__ = "screenings"
+    __table_args__ = (Index("ix_screenings_patient", "patient_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), unique=True)
+    history_summary: Mapped[str | None] = mapped_column(Text)
+    #: current medications, one per line, as the patient or referral gave them
+    medications: Mapped[str | None] = mapped_column(Text)
+    allergies: Mapped[str | None] = mapped_column(Text)
+    baseline_systolic_mmhg: Mapped[int | None] = mapped_column(Integer)
+    baseline_diastolic_mmhg: Mapped[int | None] = mapped_column(Integer)
+    #: JSON list of {"test": str, "result": str, "taken_on": "YYYY-MM-DD"}
+    labs_json: Mapped[str] = mapped_column(Text, default="[]")
+    takes_benzodiazepine: Mapped[bool | None] = mapped_column(Boolean)
+    takes_other_sedative: Mapped[bool | None] = mapped_column(Boolean)
+    takes_opioid: Mapped[bool | None] = mapped_column(Boolean)
+    takes_stimulant: Mapped[bool | None] = mapped_column(Boolean)
+    takes_maoi: Mapped[bool | None] = mapped_column(Boolean)
+    takes_lamotrigine: Mapped[bool | None] = mapped_column(Boolean)
+    pregnant_or_breastfeeding: Mapped[bool | None] = mapped_column(Boolean)
+    psychosis_history: Mapped[bool | None] = mapped_column(Boolean)
+    active_substance_use: Mapped[bool | None] = mapped_column(Boolean)
+    uncontrolled_cardiovascular: Mapped[bool | None] = mapped_column(Boolean)
+    hepatic_impairment: Mapped[bool | None] = mapped_column(Boolean)
+    raised_intracranial_or_intraocular_pressure: Mapped[bool | None] = mapped_column(Boolean)
+    bipolar_disorder: Mapped[bool | None] = mapped_column(Boolean)
+    on_mood_stabiliser: Mapped[bool | None] = mapped_column(Boolean)
+    consent_signed_on: Mapped[date | None]
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    override_at_utc: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at_utc: Mapped[datetime | None]
+    updated_at_utc: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
 
 class TreatmentSession(Versioned, Created, Base):
@@ -460,6 +511,22 @@ class Addendum(Created, Base):
     written_at_utc: Mapped[datetime]
     reason: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
+
+
+class RemsFiling(Created, Base):
+    """That a session's Spravato REMS monitoring form was filed, by whom and when.
+
+    Kept apart from the session's own rows because filing happens after the
+    physician signs (within 7 days) and must not touch the signed record.
+    """
+
+    __tablename__ = "rems_filings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"), unique=True)
+    filed_at_utc: Mapped[datetime]
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    confirmation: Mapped[str | None] = mapped_column(String(120))
 
 
 # --- administration ---------------------------------------------------------
