@@ -25,6 +25,8 @@ from ketalog.domain.values import describe_value, int_problem
 FLAG_SUICIDE_RISK_SCREEN: Final = "suicide_risk_screen"
 #: Flag raised when the PCL-5 total reaches the probable-PTSD cut-off.
 FLAG_PROBABLE_PTSD: Final = "probable_ptsd"
+#: A C-SSRS screen at moderate or high risk: a physician reviews before the infusion.
+FLAG_SUICIDE_RISK_REVIEW: Final = "suicide_risk_review"
 #: Flag raised when the modified Aldrete total reaches the discharge minimum.
 FLAG_DISCHARGE_READY: Final = "discharge_ready"
 
@@ -411,6 +413,66 @@ _MADRS = ScaleDefinition(
     ),
 )
 
+# C-SSRS screener, "since last visit" wording (Columbia Lighthouse Project; free
+# for clinical use). Items 3-5 are asked only when item 2 is yes: the nurse
+# records "No" for a question not asked. Item 6 asks about the past 3 months.
+_CSSRS = ScaleDefinition(
+    code="cssrs",
+    name="C-SSRS screen",
+    items=_items(
+        (
+            "Have you wished you were dead or wished you could go to sleep and not wake up?",
+            "Have you actually had any thoughts about killing yourself?",
+            "Have you been thinking about how you might do this?",
+            "Have you had these thoughts and had some intention of acting on them?",
+            "Have you started to work out or worked out the details of how to kill "
+            "yourself? Did you intend to carry out this plan?",
+            "In the past 3 months, have you done anything, started to do anything, or "
+            "prepared to do anything to end your life?",
+        ),
+        {0: "No", 1: "Yes"},
+    ),
+    item_min=0,
+    item_max=1,
+)
+
+#: C-SSRS screener risk levels, lowest first.
+CSSRS_RISK_LEVELS: Final = ("no risk identified", "low risk", "moderate risk", "high risk")
+
+
+def cssrs_risk(item_scores: Sequence[int]) -> str:
+    """The screener's risk level from its six yes/no answers (1 = yes).
+
+    Columbia's triage: yes to item 4, 5 or 6 (behaviour in the past 3 months)
+    is high risk; yes to item 3 is moderate; yes to item 1 or 2 only is low.
+    """
+    yes = {number for number, value in enumerate(item_scores, start=1) if value}
+    if yes & {4, 5, 6}:
+        return CSSRS_RISK_LEVELS[3]
+    if 3 in yes:
+        return CSSRS_RISK_LEVELS[2]
+    if yes & {1, 2}:
+        return CSSRS_RISK_LEVELS[1]
+    return CSSRS_RISK_LEVELS[0]
+
+
+def check_in_measures(indication: str | None) -> tuple[str, ...]:
+    """The measures offered at check-in for a course's indication, in order.
+
+    PHQ-9 and GAD-7 for every course, PCL-5 for PTSD, the pain NRS for chronic
+    pain, MADRS when a clinician rates it, and the C-SSRS screen (needed when
+    PHQ-9 item 9 is above 0).
+    """
+    words = (indication or "").lower()
+    codes = ["phq9", "gad7"]
+    if "ptsd" in words:
+        codes.append("pcl5")
+    if "pain" in words:
+        codes.append("pain")
+    codes += ["madrs", "cssrs"]
+    return tuple(codes)
+
+
 #: Every instrument ketalog scores, by code.
 SCALES: Final[Mapping[str, ScaleDefinition]] = MappingProxyType(
     {
@@ -427,6 +489,7 @@ SCALES: Final[Mapping[str, ScaleDefinition]] = MappingProxyType(
             _GAD7,
             _PCL5,
             _MADRS,
+            _CSSRS,
         )
     }
 )
@@ -628,6 +691,12 @@ def _flags(
             f"PHQ-9 item 9 is {scores[8]}: complete a suicide-risk screen (C-SSRS) "
             "and tell the physician."
         )
+    elif scale.code == "cssrs" and cssrs_risk(scores) in CSSRS_RISK_LEVELS[2:]:
+        flags.append(FLAG_SUICIDE_RISK_REVIEW)
+        messages.append(
+            f"C-SSRS screen: {cssrs_risk(scores)}. A physician must review the patient "
+            "before the infusion starts."
+        )
     elif scale.code == "pcl5" and pcl5_probable_ptsd(total, pcl5_cutoff):
         flags.append(FLAG_PROBABLE_PTSD)
         messages.append(
@@ -706,7 +775,7 @@ def score_scale(
         code=scale.code,
         item_scores=item_scores,
         total=total,
-        band=scale.band_for(total),
+        band=cssrs_risk(item_scores) if scale.code == "cssrs" else scale.band_for(total),
         flags=flags,
         messages=messages,
     )

@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Final
 
 from ketalog.domain.errors import Problem, TransitionRefused, ValidationError
+from ketalog.domain.safety import NO_SCREEN, SuicideRiskScreen, safety_start_problems
 
 
 class SessionState(StrEnum):
@@ -165,6 +166,10 @@ class SessionFacts:
     reason: str | None = None
     #: pre-infusion checklist items not yet done, in words ("consent on file")
     checklist_missing: tuple[str, ...] = ()
+    #: what the course's eligibility screening still lacks, in words (schema 0004)
+    course_problems: tuple[str, ...] = ()
+    #: PHQ-9 item 9, the C-SSRS screen after it and the physician's review
+    suicide_risk: SuicideRiskScreen = NO_SCREEN
 
     def __post_init__(self) -> None:
         """Refuse values the rules could misread, listing every one."""
@@ -203,10 +208,14 @@ class SessionFacts:
             )
         if self.reason is not None and not isinstance(self.reason, str):
             problems.append(Problem("reason", "The reason must be text."))
-        missing = self.checklist_missing
-        if not isinstance(missing, tuple) or not all(isinstance(m, str) for m in missing):
-            problems.append(Problem("checklist_missing",
-                                    "Missing checklist items must be a tuple of names."))
+        for name, what in (("checklist_missing", "Missing checklist items"),
+                           ("course_problems", "Course problems")):
+            missing = getattr(self, name)
+            if not isinstance(missing, tuple) or not all(isinstance(m, str) for m in missing):
+                problems.append(Problem(name, f"{what} must be a tuple of names."))
+        if not isinstance(self.suicide_risk, SuicideRiskScreen):
+            problems.append(Problem("suicide_risk", "The suicide-risk screen must be a "
+                                                    "SuicideRiskScreen."))
         if problems:
             raise ValidationError(problems)
 
@@ -370,7 +379,8 @@ def start_problems(facts: SessionFacts) -> list[str]:
     requires pre-dose vitals, and a pre-dose BP alert needs a physician's
     acknowledgment before any drug runs.
     """
-    problems: list[str] = []
+    problems: list[str] = list(facts.course_problems)
+    problems.extend(safety_start_problems(facts.suicide_risk))
     if facts.checklist_missing:
         problems.append(
             "The pre-infusion checklist is not complete ("

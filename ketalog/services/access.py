@@ -41,6 +41,7 @@ class Permission(StrEnum):
     MANAGE_COURSE = "manage_course"    # start maintenance, complete or stop a course
     FILE_REMS = "file_rems"            # mark a Spravato REMS form as filed
     VIEW_OUTCOMES = "view_outcomes"    # the clinic's outcomes across courses
+    REVIEW_SUICIDE_RISK = "review_suicide_risk"  # clear a moderate/high C-SSRS for the start
 
 
 _CLINICIANS = frozenset({"nurse", "physician"})
@@ -66,6 +67,7 @@ ROLES_FOR: Final[Mapping[Permission, frozenset[str]]] = MappingProxyType({
     Permission.MANAGE_COURSE: frozenset({"physician"}),
     Permission.FILE_REMS: frozenset({"nurse", "physician", "administrator"}),
     Permission.VIEW_OUTCOMES: frozenset({"physician", "administrator"}),
+    Permission.REVIEW_SUICIDE_RISK: frozenset({"physician"}),
 })
 
 #: How each permission reads in a refusal ("Only a physician can ...").
@@ -88,6 +90,7 @@ _WORDS: Final[Mapping[Permission, str]] = MappingProxyType({
     Permission.MANAGE_COURSE: "change a course's phase or end it",
     Permission.FILE_REMS: "file a REMS monitoring form",
     Permission.VIEW_OUTCOMES: "view the clinic's outcomes",
+    Permission.REVIEW_SUICIDE_RISK: "review a suicide-risk screen",
 })
 
 _ARTICLE = {"nurse": "a nurse", "physician": "a physician", "administrator": "an administrator"}

@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.safety import safety_alert
 from ketalog.domain.session_state import SessionState
 from ketalog.domain.vitals import VitalsPhase, next_vitals_due
 from ketalog.services.protocols import protocol_from_record
+from ketalog.services.safety import suicide_risk_screens
 from ketalog.store.models import (
     Course,
     Patient,
@@ -72,6 +74,21 @@ class BoardRow:
     next_vitals_due_at_utc: datetime | None
     #: A nurse has completed the nursing record (the physician can sign).
     nursing_completed: bool = False
+    #: the course's phase: "maintenance" boosters continue the induction's numbering
+    course_phase: str = "induction"
+    #: PHQ-9 item 9 / C-SSRS words for the physician (None when nothing is positive)
+    safety_alert: str | None = None
+    #: the course screening's cautions and overridden contraindications, short labels
+    cautions: tuple[str, ...] = ()
+
+    @property
+    def infusion_label(self) -> str:
+        """Infusion "3 of 6", or "8 (maintenance)" for a booster after the induction."""
+        if self.sequence_number is None:
+            return ""
+        if self.course_phase == "maintenance" or self.sequence_number > self.planned_infusions:
+            return f"{self.sequence_number} (maintenance)"
+        return f"{self.sequence_number} of {self.planned_infusions}"
 
     @property
     def signed(self) -> bool:
@@ -100,7 +117,7 @@ def day_board(
             TreatmentSession.course_id, TreatmentSession.sequence_number,
             TreatmentSession.dose_started_at_utc, TreatmentSession.dose_ended_at_utc,
             Patient.family_name, Patient.given_name, Patient.mrn, Patient.birth_date,
-            Course.planned_infusions, ProtocolRecord.id.label("protocol_id"),
+            Course.planned_infusions, Course.phase, ProtocolRecord.id.label("protocol_id"),
         )
         .join(Patient, Patient.id == TreatmentSession.patient_id)
         .join(Course, Course.id == TreatmentSession.course_id)
@@ -146,6 +163,8 @@ def day_board(
         ):
             readings[session_id].append(taken_at)
     moment = now or datetime.now(UTC)
+    screens = suicide_risk_screens(db, [r.id for r in rows])
+    cautions: dict[int, tuple[str, ...]] = {}  # WIRE: screening.course_cautions
     board = []
     for r in rows:
         protocol = protocols[r.protocol_id]
@@ -171,6 +190,8 @@ def day_board(
             protocol_name=protocol.name, dose_started_at_utc=r.dose_started_at_utc,
             dose_ended_at_utc=r.dose_ended_at_utc,
             last_vitals_at_utc=last, next_vitals_due_at_utc=due,
-            nursing_completed=r.id in completed,
+            nursing_completed=r.id in completed, course_phase=r.phase,
+            safety_alert=safety_alert(screens[r.id]) if r.id in screens else None,
+            cautions=cautions.get(r.course_id, ()),
         ))
     return board

@@ -20,6 +20,7 @@ from ketalog.domain.dosing import weight_age_warning
 from ketalog.domain.errors import TransitionRefused
 from ketalog.domain.infusion import InfusionProgress, PumpEvent, infusion_progress
 from ketalog.domain.protocols import DosingMode, Protocol
+from ketalog.domain.safety import NO_SCREEN, SuicideRiskScreen
 from ketalog.domain.session_state import (
     SessionAction,
     allowed_actions,
@@ -142,6 +143,10 @@ class SessionView:
     discharge_problems: tuple[str, ...]
     weight: WeightInfo | None
     signing: SigningState = SigningState()
+    #: PHQ-9 item 9, the C-SSRS after it and the physician's review (check-in measures)
+    suicide_risk: SuicideRiskScreen = NO_SCREEN
+    #: the course screening's cautions, for the header ("benzodiazepine", ...)
+    cautions: tuple[str, ...] = ()
 
     def can(self, action: SessionAction | str) -> bool:
         """Whether the action can be done now."""
@@ -259,4 +264,6 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
         entry_refusal=entry_refusal, progress=progress, next_vitals_due_at_utc=due,
         discharge_problems=tuple(discharge_problems(facts)), weight=weight,
         signing=load_signing_state(db, session_id, detail.state),
+        suicide_risk=facts.suicide_risk,
+        cautions=(),  # WIRE: screening.course_gate(...).cautions
     )

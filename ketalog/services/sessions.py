@@ -38,6 +38,7 @@ from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound, PermissionDenied
 from ketalog.services.patients import latest_weight
 from ketalog.services.protocols import protocol_by_id, protocol_from_record
+from ketalog.services.safety import suicide_risk_screen
 from ketalog.services.settings import clinic_today
 from ketalog.store.models import (
     AdverseEvent,
@@ -316,6 +317,7 @@ def session_facts(
         min_monitoring_min=protocol.min_monitoring_min,
         reason=reason,
         checklist_missing=tuple(label for label, done in checklist if not done),
+        suicide_risk=suicide_risk_screen(db, session.id),
     )
 
 

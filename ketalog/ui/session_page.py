@@ -101,7 +101,7 @@ class SessionPage(QWidget):
         documents.addWidget(course)
         header.addLayout(documents)
 
-        self.checkin = CheckInPanel(self.controller)
+        self.checkin = CheckInPanel(self.controller, drafts)
         self.dose = DosePanel(self.controller)
         self.infusion = InfusionPanel(self.controller)
         self.vitals = VitalsPanel(self.controller, drafts)

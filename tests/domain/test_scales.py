@@ -46,6 +46,7 @@ EXPECTED = {
     "gad7": ("GAD-7", 7, 0, 3, 21),
     "pcl5": ("PCL-5", 20, 0, 4, 80),
     "madrs": ("MADRS", 10, 0, 6, 60),
+    "cssrs": ("C-SSRS screen", 6, 0, 1, 6),
 }
 
 
@@ -550,3 +551,23 @@ def test_domain_modules_import_neither_qt_nor_sqlalchemy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("answers", "risk", "review"), [
+    ([0, 0, 0, 0, 0, 0], "no risk identified", False),
+    ([1, 0, 0, 0, 0, 0], "low risk", False),
+    ([1, 1, 0, 0, 0, 0], "low risk", False),
+    ([1, 1, 1, 0, 0, 0], "moderate risk", True),
+    ([1, 1, 1, 1, 0, 0], "high risk", True),
+    ([0, 1, 0, 0, 1, 0], "high risk", True),
+    ([0, 0, 0, 0, 0, 1], "high risk", True),
+])
+def test_cssrs_screen_risk_levels(answers: list[int], risk: str, review: bool) -> None:
+    result = score_scale("C-SSRS screen", answers)
+    assert result.band == risk
+    assert ("suicide_risk_review" in result.flags) is review
+
+
+def test_cssrs_answers_are_yes_or_no() -> None:
+    with pytest.raises(ValidationError, match="C-SSRS"):
+        score_scale("cssrs", [2, 0, 0, 0, 0, 0])

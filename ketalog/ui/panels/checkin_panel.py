@@ -35,9 +35,10 @@ from ketalog.services.sessions import (
     update_checklist,
     update_discharge_details,
 )
-from ketalog.ui.context import SessionController
+from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.credentials import CredentialsRow
 from ketalog.ui.panels.dose_panel import scrolled_layout
+from ketalog.ui.panels.measures_box import MeasuresBox
 from ketalog.ui.style import ALERT_BACKGROUND, ALERT_MARK, OK_MARK, MessageLabel, big_font
 
 CHECKLIST = ("identity_confirmed", "consent_on_file", "npo_confirmed")
@@ -57,9 +58,11 @@ def baseline_reading(view: SessionView) -> VitalRow | None:
 class CheckInPanel(QWidget):
     """Check-in, checklist, escort, today's weight, pre-dose BP acknowledgment, cancel."""
 
-    def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: SessionController, drafts: DraftStore | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
+        self.measures = MeasuresBox(controller, drafts if drafts is not None else DraftStore())
         self._view: SessionView | None = None
         self._escort_shown = ""
 
@@ -168,6 +171,7 @@ class CheckInPanel(QWidget):
         layout.addWidget(self.checklist_box)
         layout.addWidget(self.weight_box)
         layout.addWidget(self.message)
+        layout.addWidget(self.measures)
         layout.addWidget(self.cancel_box)
         layout.addStretch(1)
 
@@ -186,6 +190,7 @@ class CheckInPanel(QWidget):
             return
         self._view = view
         detail = view.detail
+        self.measures.show_view(view)
         can_check_in = view.can("check_in")
         self.check_in_button.setEnabled(can_check_in)
         self.check_in_button.setToolTip(view.why_not("check_in"))

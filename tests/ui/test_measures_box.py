@@ -1,0 +1,94 @@
+"""Measures at check-in: item by item with the keyboard, stored when recorded; PHQ-9 item 9
+above 0 opens the C-SSRS screen and blocks the start until a physician reviews."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from ketalog.store.models import Note, ScaleScore
+from ketalog.ui.panels.checkin_panel import CheckInPanel
+from tests.staff import PHYSICIAN
+from tests.ui.conftest import Chair, activate, open_panel
+
+
+def _type(qtbot: QtBot, digits: str) -> None:
+    for digit in digits:
+        focus = QApplication.focusWidget()
+        assert focus is not None
+        qtbot.keyClick(focus, digit)
+
+
+def _scores(chair: Chair, scale: str) -> list[ScaleScore]:
+    with chair.db() as db:
+        return list(db.scalars(select(ScaleScore).where(ScaleScore.scale == scale)))
+
+
+def test_phq9_typed_item_by_item_is_stored_with_its_total(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("checked_in")
+    panel, _ = open_panel(chair, qtbot, CheckInPanel, drafts=True)
+    activate(qtbot, panel)
+    box = panel.measures
+    assert [box.choice.itemData(i) for i in range(box.choice.count())] == [
+        "phq9", "gad7", "madrs", "cssrs"]  # a depression course: no PCL-5, no pain NRS
+    texts = [label.text() for label in box.form.findChildren(type(box.recorded))]
+    assert "1. Little interest or pleasure in doing things" in texts
+    assert box.form.rows[9].buttons[3].accessibleName() == "3 Nearly every day"
+    box.form.focus_first()
+    _type(qtbot, "21210100")
+    assert _scores(chair, "phq9") == []  # nothing stored before the form is recorded
+    _type(qtbot, "0")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    [phq9] = _scores(chair, "phq9")
+    assert (phq9.total, phq9.band, json.loads(phq9.item_scores_json)[8]) == (7, "mild", 0)
+    assert "PHQ-9 7 mild" in box.recorded.text()
+    assert not box.safety.isVisible()
+
+
+def test_half_typed_measure_survives_switching(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("checked_in")
+    panel, _ = open_panel(chair, qtbot, CheckInPanel, drafts=True)
+    box = panel.measures
+    box.form.rows[1].set_value(3)
+    box.form.changed.emit()
+    box.choose("gad7")
+    assert box.form.values()[0] is None
+    box.choose("phq9")
+    assert box.form.values()[0] == 3
+
+
+def test_item9_opens_cssrs_and_a_physician_reviews(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("checklist")
+    panel, controller = open_panel(chair, qtbot, CheckInPanel, drafts=True)
+    box = panel.measures
+    for number, value in enumerate([2, 2, 2, 1, 1, 1, 1, 0, 1], start=1):
+        box.form.rows[number].set_value(value)
+    qtbot.mouseClick(box.form.record_button, Qt.MouseButton.LeftButton)
+    assert box.current_code() == "cssrs"
+    assert box.safety.isVisible()
+    assert "C-SSRS screen below" in box.safety_text.text()
+    assert controller.view is not None
+    assert any("C-SSRS" in r for r in controller.view.blocked["start_infusion"])
+
+    for number, value in enumerate([1, 1, 1, 1, 0, 0], start=1):
+        box.form.rows[number].set_value(value)
+    qtbot.mouseClick(box.form.record_button, Qt.MouseButton.LeftButton)
+    [cssrs] = _scores(chair, "cssrs")
+    assert cssrs.band == "high risk"
+    assert "physician must review" in box.safety_text.text()
+    assert not box.review_edit.isEnabled()  # a nurse is signed in
+
+    chair.actor[0] = PHYSICIAN
+    controller.reload()
+    assert box.review_edit.isEnabled()
+    qtbot.keyClicks(box.review_edit, "Passive ideation, no plan; safety plan agreed; proceed")
+    qtbot.keyClick(box.review_edit, Qt.Key.Key_Return)
+    with chair.db() as db:
+        [note] = db.scalars(select(Note).where(Note.kind == "risk_review")).all()
+    assert note.author_id == PHYSICIAN.user_id
+    assert "reviewed by" in box.safety_text.text()
+    assert not any("C-SSRS" in r for r in controller.view.blocked.get("start_infusion", ()))
