@@ -148,6 +148,16 @@ class SessionView:
     #: the course screening's cautions, for the header ("benzodiazepine", ...)
     cautions: tuple[str, ...] = ()
 
+    @property
+    def infusion_label(self) -> str:
+        """Infusion "3 of 6", or "8 (maintenance)" once the induction series is done."""
+        d = self.detail
+        if d.sequence_number is None:
+            return ""
+        if d.course_phase == "maintenance" or d.sequence_number > d.planned_infusions:
+            return f"{d.sequence_number} (maintenance)"
+        return f"{d.sequence_number} of {d.planned_infusions}"
+
     def can(self, action: SessionAction | str) -> bool:
         """Whether the action can be done now."""
         return self.blocked.get(str(action)) == ()

@@ -26,9 +26,10 @@ _ROLES_USED = frozenset({
 class BoardTableModel(RowsTableModel):
     """Sessions of one day: chair, time, patient, course, protocol, state, timer, next vitals."""
 
-    CHAIR, TIME, PATIENT, MRN, COURSE, PROTOCOL, STATE, ELAPSED, NEXT_VITALS, SIGNED = range(10)
+    (CHAIR, TIME, PATIENT, MRN, COURSE, PROTOCOL, STATE, ELAPSED, NEXT_VITALS, SIGNED,
+     ALERTS) = range(11)
     HEADERS = ("Chair", "Time", "Patient", "MRN", "Infusion", "Protocol", "State", "Dose time",
-               "Next vitals", "Signature")
+               "Next vitals", "Signature", "Safety and cautions")
     SessionIdRole = SESSION_ID_ROLE
 
     def __init__(self, tz: ZoneInfo, parent: Any = None) -> None:
@@ -65,6 +66,11 @@ class BoardTableModel(RowsTableModel):
         column = index.column()
         if role == self.SessionIdRole:
             return row.session_id
+        if column == self.ALERTS and row.safety_alert and role in (
+                Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole):
+            return self._alarm(role)
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.ALERTS:
+            return self._alerts(row) or None
         if column == self.NEXT_VITALS and self._overdue(row):
             if role == Qt.ItemDataRole.ForegroundRole:
                 return QBrush(OVERDUE_TEXT)
@@ -90,9 +96,9 @@ class BoardTableModel(RowsTableModel):
         if column == self.MRN:
             return row.mrn
         if column == self.COURSE:
-            if row.sequence_number is None:
-                return ""
-            return f"{row.sequence_number} of {row.planned_infusions}"
+            return row.infusion_label
+        if column == self.ALERTS:
+            return self._alerts(row)
         if column == self.PROTOCOL:
             return row.protocol_name
         if column == self.STATE:
@@ -118,6 +124,22 @@ class BoardTableModel(RowsTableModel):
                 return f"{ALERT_MARK} unsigned: ready to sign"
             return f"{ALERT_MARK} unsigned: nursing open"
         return ""
+
+    @staticmethod
+    def _alarm(role: int) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(OVERDUE_TEXT)
+        font = QFont()
+        font.setBold(True)
+        return font
+
+    @staticmethod
+    def _alerts(row: BoardRow) -> str:
+        """PHQ-9 item 9 / C-SSRS first (the physician must see it), then the cautions."""
+        parts = [f"{ALERT_MARK} {row.safety_alert}"] if row.safety_alert else []
+        if row.cautions:
+            parts.append("Caution: " + ", ".join(row.cautions))
+        return "; ".join(parts)
 
     @staticmethod
     def _signature_hint(row: BoardRow) -> str | None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.domain.safety import safety_alert
 from ketalog.domain.session_state import STATE_LABELS
 from ketalog.domain.values import format_decimal
 from ketalog.services.session_view import SessionView
@@ -63,7 +64,11 @@ class SessionPage(QWidget):
         big_font(self.state, 16)
         self.progress = QLabel()
         big_font(self.progress, 16)
-        for label in (self.patient, self.facts):
+        self.alerts = QLabel()
+        self.alerts.setObjectName("session_alerts")
+        self.alerts.setStyleSheet("QLabel#session_alerts { color: #8b0000; font-weight: bold; }")
+        self.alerts.hide()
+        for label in (self.patient, self.facts, self.alerts):
             label.setWordWrap(True)  # long names wrap instead of widening the window
             label.setMinimumWidth(200)
         self.message = MessageLabel()
@@ -80,6 +85,7 @@ class SessionPage(QWidget):
         names = QVBoxLayout()
         names.addWidget(self.patient)
         names.addWidget(self.facts)
+        names.addWidget(self.alerts)
         header.addWidget(back)
         header.addLayout(names, 1)
         header.addWidget(self.progress)
@@ -156,8 +162,7 @@ class SessionPage(QWidget):
         d = view.detail
         self.message.clear_message()
         self.patient.setText(f"{d.patient_name}   {d.mrn}   born {d.birth_date.isoformat()}")
-        course = (f"infusion {d.sequence_number} of {d.planned_infusions}"
-                  if d.sequence_number else "")
+        course = f"infusion {view.infusion_label}" if view.infusion_label else ""
         when = d.scheduled_at_utc.astimezone(self.ctx.tz).strftime("%H:%M")
         self.facts.setText(f"{d.chair} {when} · {d.protocol_name} · {d.indication} · {course}")
         state = STATE_LABELS.get(d.state, d.state)
@@ -177,6 +182,18 @@ class SessionPage(QWidget):
             self.progress.setText("")
         self.chart.set_view(view)
         self._show_banner(view)
+        self._show_alerts(view)
+
+    def _show_alerts(self, view: SessionView) -> None:
+        """The safety prompt and the screening's cautions under the patient's name."""
+        parts = []
+        alert = safety_alert(view.suicide_risk)
+        if alert:
+            parts.append(f"{ALERT_MARK} {alert}")
+        if view.cautions:
+            parts.append(self.tr("Caution: %1").replace("%1", ", ".join(view.cautions)))
+        self.alerts.setText("   ".join(parts))
+        self.alerts.setVisible(bool(parts))
 
     def _show_banner(self, view: SessionView) -> None:
         check = view.signing.verification

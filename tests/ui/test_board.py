@@ -154,3 +154,29 @@ def test_signature_column_marks_unsigned_sessions(qtbot: QtBot, chair: Chair) ->
                      clock=chair.clock)
     page.refresh()
     assert page.model.index(0, page.model.SIGNED).data() == "✓ signed"
+
+
+def test_board_shows_the_safety_prompt_and_maintenance_numbering(
+        chair: Chair, qtbot: QtBot) -> None:
+    from ketalog.domain.session_state import SessionAction
+    from ketalog.services import sessions as svc
+    from ketalog.store.models import Course
+    from ketalog.ui.board_model import BoardTableModel
+    from tests.staff import NURSE
+
+    with chair.db() as db:
+        svc.change_state(db, NURSE, chair.session_id, SessionAction.CHECK_IN, clock=chair.clock)
+        svc.record_scale(db, NURSE, chair.session_id, "phq9", [2, 2, 2, 1, 1, 1, 1, 0, 1],
+                         clock=chair.clock)
+    page = _page(qtbot, chair)
+    model = page.model
+    cell = model.index(0, BoardTableModel.ALERTS)
+    assert model.data(cell) == "⚠ PHQ-9 item 9 = 1: C-SSRS screen needed"
+    assert model.data(cell, Qt.ItemDataRole.ForegroundRole) is not None
+    assert model.data(model.index(0, BoardTableModel.COURSE)) == "1 of 6"
+    with chair.db() as db:
+        course = db.scalars(select(Course)).one()
+        course.phase = "maintenance"
+        db.commit()
+    page.refresh()
+    assert model.data(model.index(0, BoardTableModel.COURSE)) == "1 (maintenance)"
