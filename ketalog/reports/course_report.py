@@ -1,10 +1,11 @@
 """The course report: a patient's outcome scores across a treatment course.
 
 For the physician following the course: who and what (indication, protocol,
-how far through the plan), the outcome on each scale recorded (baseline,
-latest, change, response, remission) with the "no response after 3
-infusions" flag spelled out in words, a chart per scale with the baseline and
-the 50 % response line, and every session's dose and scores.
+phase, how far through the plan), the outcome on each scale recorded
+(baseline, latest, change, response, remission), the indication's primary
+scale first and marked, with the "no response after 3 infusions" flag spelled
+out in words, a chart per scale with the baseline and the 50 % response line,
+and every session's dose given and scores.
 
 Response and remission are judged by ``ketalog.domain.outcomes`` (the
 services hand the verdicts in); this module only words and draws them.
@@ -22,7 +23,6 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.outcomes import NO_RESPONSE_AFTER, REMISSION_BELOW, CourseOutcome
 from ketalog.domain.scales import ScaleDefinition, get_scale
-from ketalog.domain.session_state import DOSE_STARTED_STATES
 from ketalog.reports.base import (
     MARGIN,
     PAGE_SIZE,
@@ -35,7 +35,8 @@ from ketalog.reports.base import (
 )
 from ketalog.reports.course_chart import ChartPoint, ScaleSpec, number_text, score_chart
 from ketalog.reports.day_log import NONE_TEXT, format_mg, state_label
-from ketalog.services.documents import OUTCOME_SCALES, CourseReportData, CourseSessionLine
+from ketalog.services.documents import CourseReportData
+from ketalog.services.outcomes import CourseSessionRow
 
 TITLE = "Course report"
 NO_SCORES = "No outcome scores have been recorded in this course."
@@ -61,16 +62,14 @@ def _definition(code: str) -> ScaleDefinition | None:
 
 def identity_line(data: CourseReportData) -> str:
     """Whose course, on every page: name, MRN, birth date and course number."""
-    return (f"{data.patient_name} \u00b7 MRN {data.mrn} \u00b7 born "
-            f"{data.birth_date.isoformat()} \u00b7 course {data.course_id}")
+    c = data.course
+    return (f"{c.patient_name} \u00b7 MRN {c.mrn} \u00b7 born "
+            f"{c.birth_date.isoformat()} \u00b7 course {c.course_id}")
 
 
 def _scales_recorded(data: CourseReportData) -> list[str]:
-    """Scales with at least one score, in the services' order, then any others."""
-    seen = set(data.outcomes)
-    for line in data.sessions:
-        seen.update(line.scores)
-    return [c for c in OUTCOME_SCALES if c in seen] + sorted(seen - set(OUTCOME_SCALES))
+    """Scales with at least one score: the primary scale first, then the usual order."""
+    return list(data.course.scales)
 
 
 def _with_band(code: str, total: int) -> str:
@@ -107,27 +106,45 @@ def response_text(outcome: CourseOutcome) -> str:
     return f"{'yes' if outcome.response else 'no'} (\u2264 {half})"
 
 
-def flag_text(outcome: CourseOutcome, follow_ups: int) -> str:
-    """The physician's flag in words."""
-    half = number_text(Decimal(outcome.baseline) / 2)
+def flag_text(outcome: CourseOutcome) -> str:
+    """The physician's flag in words: infusions given, and what the scores show."""
+    half = number_text(outcome.response_threshold)
+    infusions = (f"{outcome.infusions_since_baseline} infusions have been given since the "
+                 f"baseline of {outcome.baseline}")
+    if outcome.follow_ups == 0:
+        scores = "no score has been recorded since, so none shows a response"
+    else:
+        scores = (f"none of the {outcome.follow_ups} score"
+                  f"{'' if outcome.follow_ups == 1 else 's'} since has fallen to {half} or below "
+                  f"(a 50 % reduction); the latest is {outcome.latest}")
     return (f"{WARNING_MARK} {scale_name(outcome.scale)}: {NO_RESPONSE_FLAG.lower()}. "
-            f"None of the {follow_ups} scores since the baseline of {outcome.baseline} has "
-            f"fallen to {half} or below (a 50 % reduction); the latest is {outcome.latest}. "
-            "For the physician to review the treatment plan.")
+            f"{infusions} and {scores}. For the physician to review the treatment plan.")
+
+
+def status_text(data: CourseReportData) -> str:
+    """"Active", "Completed on 2026-12-01", "Stopped on ...: reason"."""
+    c = data.course
+    text = c.status.replace("_", " ").capitalize()
+    if c.ended_on is not None:
+        text += f" on {c.ended_on.isoformat()}"
+    if c.status_reason:
+        text += f": {c.status_reason}"
+    return text
 
 
 def _facts(data: CourseReportData) -> Table:
     sheet = stylesheet()
-    given = sum(1 for line in data.sessions if line.state in DOSE_STARTED_STATES)
-    booked = sum(1 for line in data.sessions if line.state == "scheduled")
+    c = data.course
+    booked = c.booked
     rows = [
         ("Patient", identity_line(data)),
-        ("Indication", data.indication),
-        ("Protocol", data.protocol_name),
-        ("Planned infusions", str(data.planned_infusions)),
-        ("Infusions given", f"{given} of {data.planned_infusions} planned"
+        ("Indication", f"{c.indication} (judged on {scale_name(c.primary_scale)})"),
+        ("Protocol", c.protocol_name),
+        ("Phase", c.phase.capitalize()),
+        ("Planned infusions", str(c.planned_infusions)),
+        ("Infusions given", f"{c.infusions_given} of {c.planned_infusions} planned"
                             + (f"; {booked} more booked" if booked else "")),
-        ("Course status", data.status.replace("_", " ").capitalize()),
+        ("Course status", status_text(data)),
     ]
     table = Table([[Paragraph(escape(k), sheet["cell_bold"]), Paragraph(escape(v), sheet["cell"])]
                    for k, v in rows], colWidths=[34 * mm, BODY_WIDTH - 34 * mm])
@@ -144,35 +161,40 @@ def _facts(data: CourseReportData) -> Table:
 def _outcome_section(data: CourseReportData, scales: Sequence[str]) -> list[Flowable]:
     sheet = stylesheet()
     story: list[Flowable] = [Paragraph("Outcome", sheet["h2"])]
-    judged = [c for c in scales if c in data.outcomes]
+    outcomes = data.course.outcomes
+    judged = [c for c in scales if c in outcomes]
     if not judged:
         story.append(Paragraph(escape(NO_SCORES), sheet["body"]))
         return story
-    counts = {c: sum(1 for line in data.sessions if c in line.scores) for c in judged}
     header = ["Scale", "Scores", "Baseline", "Latest", "Change", "Response\n(\u2265 50 % fall)",
               "Remission"]
     rows = []
     for code in judged:
-        outcome = data.outcomes[code]
-        rows.append([scale_name(code), str(counts[code]), _with_band(code, outcome.baseline),
+        outcome = outcomes[code]
+        name = scale_name(code)
+        if code == data.course.primary_scale:
+            name += " (primary)"
+        rows.append([name, str(outcome.follow_ups + 1), _with_band(code, outcome.baseline),
                      _with_band(code, outcome.latest), change_text(outcome),
                      response_text(outcome), remission_text(outcome)])
-    flagged = [i for i, c in enumerate(judged) if data.outcomes[c].no_response_flag]
+    flagged = [i for i, c in enumerate(judged) if outcomes[c].no_response_flag]
     widths = [20 * mm, 16 * mm, 30 * mm, 30 * mm, 27 * mm, 27 * mm, 30 * mm]
     story.append(data_table([h.replace("\n", " ") for h in header], rows, widths,
                             emphasised_rows=flagged))
     for code in judged:
-        outcome = data.outcomes[code]
+        outcome = outcomes[code]
         if outcome.no_response_flag:
             story.append(Spacer(1, 1.5 * mm))
-            story.append(_flag_box(flag_text(outcome, counts[code] - 1)))
+            story.append(_flag_box(flag_text(outcome)))
     rules = ", ".join(f"{scale_name(c)} below {v}" for c, v in REMISSION_BELOW.items())
     story.append(Spacer(1, 1.5 * mm))
     story.append(Paragraph(escape(
         "Baseline is the course's first score. Response: a fall of at least 50 % from the "
-        f"baseline. Remission: {rules}; other scales have no remission rule. The flag "
+        f"baseline, judged on the latest score. Remission: {rules}; other scales have no "
+        "remission rule. The primary scale is the one the indication is judged on. The flag "
         f"\u201c{NO_RESPONSE_FLAG.lower()}\u201d is raised when {NO_RESPONSE_AFTER} or more "
-        "scores after the baseline show no response."), sheet["small"]))
+        "infusions have been given since the baseline and no score since shows a response."),
+        sheet["small"]))
     return story
 
 
@@ -189,7 +211,7 @@ def _flag_box(text: str) -> Table:
 
 def _chart_points(data: CourseReportData, code: str) -> list[ChartPoint]:
     points = []
-    for line in data.sessions:
+    for line in data.course.sessions:
         if line.state == "cancelled" and code not in line.scores:
             continue
         day = line.scheduled_at_utc.astimezone(data.tz)
@@ -206,7 +228,8 @@ def _charts(data: CourseReportData, scales: Sequence[str]) -> list[Flowable]:
         spec = ScaleSpec(
             scale_name(code),
             0 if definition is None else definition.min_total,
-            max([s.scores.get(code, 0) for s in data.sessions] + [1]) if definition is None
+            max([s.scores.get(code, 0) for s in data.course.sessions] + [1])
+            if definition is None
             else definition.max_total,
             REMISSION_BELOW.get(code),
         )
@@ -228,35 +251,37 @@ def _charts(data: CourseReportData, scales: Sequence[str]) -> list[Flowable]:
 
 def _session_rows(data: CourseReportData, scales: Sequence[str]) -> list[list[str]]:
     rows = []
-    for line in data.sessions:
+    for line in data.course.sessions:
         rows.append([
             NONE_TEXT if line.number is None else str(line.number),
             local_time(line.scheduled_at_utc, data.tz, "%Y-%m-%d"),
             state_label(line.state),
-            format_mg(line.total_mg),
-            NONE_TEXT if line.dose_mg_per_kg is None else number_text(line.dose_mg_per_kg),
+            format_mg(line.given_mg),
+            NONE_TEXT if line.given_mg is None or line.dose_mg_per_kg is None
+            else number_text(line.dose_mg_per_kg),
             *(_score_cell(line, code) for code in scales),
         ])
     return rows
 
 
-def _score_cell(line: CourseSessionLine, code: str) -> str:
+def _score_cell(line: CourseSessionRow, code: str) -> str:
     return str(line.scores[code]) if code in line.scores else NONE_TEXT
 
 
 def _sessions_section(data: CourseReportData, scales: Sequence[str]) -> list[Flowable]:
     sheet = stylesheet()
     heading = Paragraph("Sessions", sheet["h2"])
-    if not data.sessions:
+    if not data.course.sessions:
         return [heading, Paragraph("No sessions have been booked in this course yet.",
                                    sheet["body"])]
-    header = ["No.", "Date", "State", "Dose (mg)", "mg/kg", *(scale_name(c) for c in scales)]
+    header = ["No.", "Date", "State", "Given (mg)", "mg/kg", *(scale_name(c) for c in scales)]
     widths = [12 * mm, 24 * mm, 26 * mm, 20 * mm, 16 * mm]
     if scales:
         widths += [min(22 * mm, (BODY_WIDTH - sum(widths)) / len(scales))] * len(scales)
     table = data_table(header, _session_rows(data, scales), widths)
     table.hAlign = "LEFT"
-    note = "Dose is the current dose order."
+    note = ("Given is the computed total of the dose order of each infusion started (for "
+            "an infusion stopped early, more than ran in).")
     if scales:
         note = ("Scores are each session's first recorded total; \u2014 where none was "
                 "recorded. " + note)

@@ -14,15 +14,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ketalog.domain.outcomes import CourseOutcome, course_outcome
+from ketalog.domain.outcomes import OUTCOME_SCALES
 from ketalog.reports.base import Clinic
 from ketalog.services.board import day_bounds_utc
 from ketalog.services.errors import NotFound
+from ketalog.services.outcomes import CourseView, course_view
 from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.services.settings import clinic_timezone, get_setting
 from ketalog.store.models import (
     Addendum,
-    Course,
     DoseOrder,
     Patient,
     ProtocolRecord,
@@ -36,7 +36,6 @@ CLINIC_ADDRESS = "clinic_address"
 CLINIC_PHONE = "clinic_phone"
 CLINIC_LOGO_PATH = "clinic_logo_path"
 MAX_LOGO_BYTES = 2 * 1024 * 1024
-OUTCOME_SCALES = ("phq9", "gad7", "pcl5", "madrs", "pain")
 
 
 class NotEnoughData(NotFound):
@@ -279,42 +278,17 @@ def day_log_data(db: Session, day: date) -> DayLogData:
 
 @dataclass(frozen=True)
 class CourseReportData:
-    """A course with every session's dose and outcome scores, and the outcome so far."""
+    """A course with every session's dose and outcome scores, and the outcome so far.
+
+    ``course`` is what the course window shows (``services.outcomes.course_view``),
+    so paper and screen agree on every verdict.
+    """
 
     clinic: Clinic
     tz: ZoneInfo
-    course_id: int
-    patient_name: str
-    mrn: str
-    birth_date: date
-    indication: str
-    protocol_name: str
-    planned_infusions: int
-    status: str
-    sessions: tuple[CourseSessionLine, ...]
-    outcomes: dict[str, CourseOutcome]  # scale code -> outcome, for scales recorded
+    course: CourseView
 
 
 def course_report_data(db: Session, course_id: int) -> CourseReportData:
     """The course report's data, with response and remission judged by the domain."""
-    row = db.execute(
-        select(Course, Patient, ProtocolRecord.name)
-        .join(Patient, Patient.id == Course.patient_id)
-        .join(ProtocolRecord, ProtocolRecord.id == Course.protocol_id)
-        .where(Course.id == course_id)
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"No course with id {course_id}.")
-    course, patient, protocol_name = row
-    lines = _course_lines(db, course_id)
-    outcomes = {}
-    for scale in OUTCOME_SCALES:
-        series = [line.scores[scale] for line in lines if scale in line.scores]
-        if series:
-            outcomes[scale] = course_outcome(scale, series)
-    return CourseReportData(
-        clinic(db), clinic_timezone(db), course.id,
-        f"{patient.family_name}, {patient.given_name}", patient.mrn, patient.birth_date,
-        course.indication, protocol_name, course.planned_infusions, course.status, lines,
-        outcomes,
-    )
+    return CourseReportData(clinic(db), clinic_timezone(db), course_view(db, course_id))

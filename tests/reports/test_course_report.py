@@ -14,17 +14,14 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from ketalog.domain.outcomes import course_outcome
+from ketalog.domain.outcomes import course_outcomes, primary_scale
 from ketalog.domain.session_state import SessionAction
 from ketalog.reports.base import Clinic
 from ketalog.reports.course_report import build_course_report
 from ketalog.services import sessions as svc
 from ketalog.services.database import make_sessionmaker, open_database
-from ketalog.services.documents import (
-    CourseReportData,
-    CourseSessionLine,
-    course_report_data,
-)
+from ketalog.services.documents import CourseReportData, course_report_data
+from ketalog.services.outcomes import CourseSessionRow, CourseView
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.settings import set_setting
@@ -167,39 +164,65 @@ def test_remission_worked_by_hand(db: Session) -> None:
 
 
 def line(number: int, day: int, scores: dict[str, int], state: str = "discharged",
-         mg: str | None = "40.0") -> CourseSessionLine:
-    return CourseSessionLine(number, number, datetime(2026, 11, day, 14, 0, tzinfo=UTC), state,
-                             None if mg is None else Decimal(mg),
-                             None if mg is None else Decimal("0.5"), scores)
+         mg: str | None = "40.0") -> CourseSessionRow:
+    at = datetime(2026, 11, day, 14, 0, tzinfo=UTC)
+    return CourseSessionRow(number, number, at, state, "Chair 1",
+                            None if state in ("scheduled", "cancelled") else at,
+                            None if mg is None else Decimal(mg),
+                            None if mg is None else Decimal("0.5"), scores)
 
 
-def direct(lines: Sequence[CourseSessionLine], *, name: str = "Ñúñez, José") -> CourseReportData:
-    outcomes = {}
-    for scale in ("phq9", "gad7", "pcl5"):
-        series = [ln.scores[scale] for ln in lines if scale in ln.scores]
-        if series:
-            outcomes[scale] = course_outcome(scale, series)
-    return CourseReportData(CLINIC, TZ, 7, name, "K0000042", date(1980, 3, 14),
-                            "treatment-resistant depression",
-                            "IV ketamine for depression, 0.5 mg/kg over 40 min", 6, "active",
-                            tuple(lines), outcomes)
+def direct(lines: Sequence[CourseSessionRow], *, name: str = "Ñúñez, José",
+           indication: str = "treatment-resistant depression") -> CourseReportData:
+    primary = primary_scale(indication)
+    outcomes = course_outcomes([ln.visit for ln in lines],
+                               [primary, *(c for c in ("phq9", "gad7", "pcl5") if c != primary)])
+    view = CourseView(7, 1, name, "K0000042", date(1980, 3, 14), indication, primary,
+                      "iv-depression-0.5", "IV ketamine for depression, 0.5 mg/kg over 40 min",
+                      "induction", "active", None, date(2026, 11, 2), None, 6, tuple(lines),
+                      outcomes)
+    return CourseReportData(CLINIC, TZ, view)
 
 
 def test_no_response_after_three_infusions_is_flagged_in_words() -> None:
     lines = [line(1, 2, {"phq9": 22, "pcl5": 50}), line(2, 4, {"phq9": 20, "pcl5": 47}),
              line(3, 6, {"phq9": 19}), line(4, 9, {"phq9": 18, "pcl5": 30}),
              line(5, 11, {}, state="scheduled", mg=None)]
-    text = "\n".join(pages(build_course_report(direct(lines))))
+    text = " ".join(" ".join(pages(build_course_report(direct(lines)))).split())
     assert "PHQ-9: no response after 3 infusions." in text
-    assert "None of the 3 scores since the baseline of 22 has fallen to 11 or below" in text
+    assert ("4 infusions have been given since the baseline of 22 and none of the 3 scores "
+            "since has fallen to 11 or below") in text
     assert "the latest is 18" in text
     assert "-4 (-18.2 %)" in text
-    # PCL-5 50 -> 30 is a 40 % fall: no response, only 2 follow-ups so no flag yet;
-    # PCL-5 has no remission rule
+    # PCL-5 50 -> 30 is a 40 % fall: no response; only 2 scores since the baseline, but
+    # the flag counts infusions (4 given); PCL-5 has no remission rule
     assert "-20 (-40 %)" in text
     assert "no rule" in text
-    assert "PCL-5: no response" not in text
+    assert ("PCL-5: no response after 3 infusions. 4 infusions have been given since the "
+            "baseline of 50 and none of the 2 scores since has fallen to 25 or below") in text
     assert "50 % response (≤ 25)" in text
+    assert "PHQ-9 (primary)" in text
+
+
+def test_scores_do_not_raise_the_flag_before_the_third_infusion() -> None:
+    # questionnaires at four visits, but the third infusion has not started yet
+    lines = [line(1, 2, {"phq9": 22}), line(2, 4, {"phq9": 21}),
+             line(3, 6, {"phq9": 20}, state="checked_in", mg=None),
+             line(4, 9, {}, state="scheduled", mg=None)]
+    text = "\n".join(pages(build_course_report(direct(lines))))
+    assert "no response after 3 infusions." not in text
+    assert "2 of 6 planned; 1 more booked" in text
+
+
+def test_a_ptsd_course_is_judged_on_pcl5_and_flags_three_infusions_without_scores() -> None:
+    lines = [line(1, 2, {"pcl5": 52, "phq9": 20}), line(2, 4, {}), line(3, 6, {})]
+    text = " ".join(" ".join(
+        pages(build_course_report(direct(lines, indication="PTSD")))).split())
+    assert "PTSD (judged on PCL-5)" in text
+    assert "PCL-5 (primary)" in text
+    assert text.index("PCL-5 (primary)") < text.index("PHQ-9")
+    assert ("3 infusions have been given since the baseline of 52 and no score has been "
+            "recorded since, so none shows a response") in text
 
 
 def test_a_course_without_scores_says_so_plainly() -> None:

@@ -1,0 +1,249 @@
+"""Measurement-based care: one course's scores and doses, and the clinic's outcomes.
+
+:func:`course_view` is everything the course window and the course report
+show about one course; :func:`clinic_outcomes_report` tallies response and
+remission across the courses of a period for the physician and administrator,
+with counts only (no names). Both read; neither writes.
+
+The rules (baseline, response, remission, the no-response flag, the primary
+scale of each indication) are the domain's (``domain.outcomes``); this module
+only gathers the visits they are judged on, in a few queries per call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ScalarSelect, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from ketalog.domain.errors import ValidationError
+from ketalog.domain.outcomes import (
+    OUTCOME_SCALES,
+    ClinicOutcomes,
+    CourseOutcome,
+    CourseResult,
+    CourseVisit,
+    clinic_outcomes,
+    course_outcomes,
+    primary_scale,
+)
+from ketalog.domain.session_state import dose_started
+from ketalog.services.access import Permission, authorize_admin_work
+from ketalog.services.board import day_bounds_utc
+from ketalog.services.context import Actor
+from ketalog.services.errors import NotFound
+from ketalog.services.settings import clinic_timezone
+from ketalog.store.models import Course, DoseOrder, Patient, ProtocolRecord, ScaleScore
+from ketalog.store.models import TreatmentSession as Ts
+
+
+@dataclass(frozen=True)
+class CourseSessionRow:
+    """One session of a course: when, its number, how far it got, the dose, the scores."""
+
+    session_id: int
+    number: int | None  # "infusion n of N"; maintenance boosters continue the numbering
+    scheduled_at_utc: datetime
+    state: str
+    chair: str
+    dose_started_at_utc: datetime | None
+    ordered_mg: Decimal | None  # the current dose order's computed total
+    dose_mg_per_kg: Decimal | None
+    scores: Mapping[str, int]  # scale code -> the visit's first total (taken at check-in)
+
+    @property
+    def infused(self) -> bool:
+        """The dose was started: this session counts as an infusion given."""
+        return dose_started(self.state)
+
+    @property
+    def given_mg(self) -> Decimal | None:
+        """The dose order's total for an infusion given; None before the dose starts.
+
+        For a session stopped early this is what was ordered, more than what ran in.
+        """
+        return self.ordered_mg if self.infused else None
+
+    @property
+    def visit(self) -> CourseVisit:
+        """The session as the outcome rules see it."""
+        return CourseVisit(self.infused, self.scores)
+
+
+@dataclass(frozen=True)
+class CourseView:
+    """Everything the course window and course report show about one course."""
+
+    course_id: int
+    patient_id: int
+    patient_name: str
+    mrn: str
+    birth_date: date
+    indication: str
+    primary_scale: str
+    protocol_code: str
+    protocol_name: str
+    phase: str  # induction | maintenance
+    status: str  # active | completed | stopped
+    status_reason: str | None
+    started_on: date | None
+    ended_on: date | None
+    planned_infusions: int
+    sessions: tuple[CourseSessionRow, ...]
+    outcomes: Mapping[str, CourseOutcome]  # by scale code, the primary scale first
+
+    @property
+    def infusions_given(self) -> int:
+        """Sessions whose dose was started."""
+        return sum(1 for s in self.sessions if s.infused)
+
+    @property
+    def booked(self) -> int:
+        """Sessions still scheduled."""
+        return sum(1 for s in self.sessions if s.state == "scheduled")
+
+    @property
+    def scales(self) -> tuple[str, ...]:
+        """Outcome scales scored in this course, primary first, then the usual order."""
+        seen = {code for s in self.sessions for code in s.scores}
+        ordered = [self.primary_scale] + [c for c in OUTCOME_SCALES if c != self.primary_scale]
+        return tuple(c for c in ordered if c in seen) + tuple(sorted(seen - set(ordered)))
+
+    @property
+    def latest_infusion_number(self) -> int | None:
+        """The number of the last infusion given (None before the first)."""
+        numbers = [s.number for s in self.sessions if s.infused and s.number is not None]
+        return max(numbers) if numbers else None
+
+    @property
+    def progress_text(self) -> str:
+        """"infusion 3 of 6"; beyond the plan, the booster's number and the plan."""
+        n, planned = self.latest_infusion_number, self.planned_infusions
+        if n is None:
+            return f"no infusion given yet ({planned} planned)"
+        if n > planned:
+            return f"infusion {n} (maintenance; induction of {planned})"
+        return f"infusion {n} of {planned}"
+
+
+def _ordered_outcomes(primary: str, visits: Sequence[CourseVisit]) -> dict[str, CourseOutcome]:
+    order = [primary] + [c for c in OUTCOME_SCALES if c != primary]
+    return course_outcomes(visits, order)
+
+
+def _session_rows(db: Session, course_ids: Sequence[int] | ScalarSelect[int],
+                  ) -> dict[int, list[CourseSessionRow]]:
+    """Sessions of the courses ``course_ids`` (a subquery or list) with dose and scores.
+
+    Three queries whatever the number of courses.
+    """
+    sessions = db.execute(
+        select(Ts.id, Ts.course_id, Ts.sequence_number, Ts.scheduled_at_utc, Ts.state, Ts.chair,
+               Ts.dose_started_at_utc)
+        .where(Ts.course_id.in_(course_ids))
+        .order_by(Ts.course_id, Ts.scheduled_at_utc, Ts.id)
+    ).all()
+    doses: dict[int, tuple[Decimal, Decimal | None]] = {}
+    for order in db.execute(
+        select(DoseOrder.session_id, DoseOrder.total_mg, DoseOrder.dose_mg_per_kg)
+        .join(Ts, Ts.id == DoseOrder.session_id)
+        .where(Ts.course_id.in_(course_ids),
+               DoseOrder.superseded_at_utc.is_(None))
+        .order_by(DoseOrder.id)  # the newest current order wins, as the session shows it
+    ):
+        doses[order.session_id] = (order.total_mg, order.dose_mg_per_kg)
+    scores: dict[int, dict[str, int]] = {}
+    for score in db.execute(
+        select(ScaleScore.session_id, ScaleScore.scale, ScaleScore.total)
+        .join(Ts, Ts.id == ScaleScore.session_id)
+        .where(Ts.course_id.in_(course_ids),
+               ScaleScore.scale.in_(OUTCOME_SCALES), ScaleScore.voided_at_utc.is_(None))
+        .order_by(ScaleScore.taken_at_utc, ScaleScore.id)
+    ):
+        # the first score of the visit: the one taken at check-in, before the dose
+        if score.session_id is not None:
+            scores.setdefault(score.session_id, {}).setdefault(score.scale, score.total)
+    rows: dict[int, list[CourseSessionRow]] = {}
+    for s in sessions:
+        mg, per_kg = doses.get(s.id, (None, None))
+        rows.setdefault(s.course_id, []).append(CourseSessionRow(
+            s.id, s.sequence_number, s.scheduled_at_utc, s.state, s.chair,
+            s.dose_started_at_utc, mg, per_kg, scores.get(s.id, {})))
+    return rows
+
+
+def course_view(db: Session, course_id: int) -> CourseView:
+    """One course with every session's dose and scores, and its outcome on each scale."""
+    row = db.execute(
+        select(Course, Patient.family_name, Patient.given_name, Patient.mrn, Patient.birth_date,
+               ProtocolRecord.code, ProtocolRecord.name)
+        .join(Patient, Patient.id == Course.patient_id)
+        .join(ProtocolRecord, ProtocolRecord.id == Course.protocol_id)
+        .where(Course.id == course_id)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"No course with id {course_id}.")
+    course, family, given, mrn, birth_date, code, name = row
+    sessions = tuple(_session_rows(db, [course_id]).get(course_id, []))
+    primary = primary_scale(course.indication)
+    return CourseView(
+        course.id, course.patient_id, f"{family}, {given}", mrn, birth_date, course.indication,
+        primary, code, name, course.phase, course.status, course.status_reason,
+        course.started_on, course.ended_on, course.planned_infusions, sessions,
+        _ordered_outcomes(primary, [s.visit for s in sessions]),
+    )
+
+
+def clinic_outcomes_report(db: Session, actor: Actor, *, start: date,
+                           end: date) -> ClinicOutcomes:
+    """Response and remission across the courses that began in ``start``..``end`` (inclusive).
+
+    A course begins on the clinic-local day of its first infusion; a course with
+    no infusion yet begins on its ``started_on`` date (so it is counted, as
+    excluded, rather than left out). Each course falls in one period only.
+
+    Raises:
+        PermissionDenied: the actor is not a physician or administrator.
+        ValidationError: the period ends before it starts.
+    """
+    authorize_admin_work(db, actor, Permission.VIEW_OUTCOMES)
+    if end < start:
+        raise ValidationError.single(
+            "end", f"The period ends ({end.isoformat()}) before it starts "
+            f"({start.isoformat()}); swap the dates.")
+    tz = clinic_timezone(db)
+    start_utc, end_utc = day_bounds_utc(start, tz)[0], day_bounds_utc(end, tz)[1]
+    first = (
+        select(Ts.course_id, func.min(Ts.dose_started_at_utc).label("first_at"))
+        .where(Ts.dose_started_at_utc.is_not(None))
+        .group_by(Ts.course_id)
+        .subquery()
+    )
+    in_range = (
+        select(Course.id)
+        .outerjoin(first, first.c.course_id == Course.id)
+        .where(or_(
+            and_(first.c.first_at >= start_utc, first.c.first_at < end_utc),
+            and_(first.c.first_at.is_(None), Course.started_on >= start,
+                 Course.started_on <= end),
+        ))
+    )
+    courses = db.execute(
+        select(Course.id, Course.patient_id, Course.indication, ProtocolRecord.name)
+        .join(ProtocolRecord, ProtocolRecord.id == Course.protocol_id)
+        .where(Course.id.in_(in_range.scalar_subquery()))
+        .order_by(Course.id)
+    ).all()
+    rows = _session_rows(db, in_range.scalar_subquery())
+    results = []
+    for course in courses:
+        scale = primary_scale(course.indication)
+        visits = [s.visit for s in rows.get(course.id, [])]
+        results.append(CourseResult(course.id, course.patient_id, course.indication, course.name,
+                                    course_outcomes(visits, [scale])))
+    return clinic_outcomes(results)
