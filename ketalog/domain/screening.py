@@ -21,9 +21,10 @@ Classification (decided here, shown to the nurse and physician word for word):
   mania: a flag, not a block); a baseline BP of 140 systolic or 90 diastolic
   or more.
 
-Unanswered is never read as "no": a yes/no question still ``None``, a blank
-medication or allergy list (write "none"), a missing consent date or
-baseline BP all block approval. "On a mood stabiliser" is asked only of a
+Unanswered is never read as "no": a yes/no question still ``None``, a
+missing consent date or baseline BP all block approval. The medication and
+allergy lists are free text and not required (the yes/no drug questions are
+what is asked). "On a mood stabiliser" is asked only of a
 patient with bipolar disorder. Labs are recorded when taken but not required,
 since clinics order different ones. A medication list naming a drug whose
 class question is answered "No" (lorazepam, but "Benzodiazepines: No") also
@@ -342,10 +343,6 @@ def review_screening(findings: ScreeningFindings) -> ScreeningReview:
             "bipolar, no mood stabiliser"))
 
     unanswered: list[str] = []
-    for name, label in (("medications", "Current medications (write \"none\" if none)"),
-                        ("allergies", "Allergies (write \"none known\" if none)")):
-        if not (getattr(findings, name) or "").strip():
-            unanswered.append(label)
     if systolic is None or diastolic is None:
         unanswered.append("Baseline blood pressure")
     for name, label in YES_NO_QUESTIONS.items():

@@ -298,9 +298,13 @@ def _store_labs(db: Session, actor: Actor, row: Screening, labs: list[LabResult]
 
 def add_lab(
     db: Session, actor: Actor, screening_id: int, *, test: str, result: str,
-    taken_on: object, expected_version: int, clock: Clock = system_clock,
+    taken_on: object, expected_version: int | None = None, clock: Clock = system_clock,
 ) -> ScreeningView:
-    """Add one lab value (test, result, date taken; all required, date not in the future)."""
+    """Add one lab value (test, result, date taken; all required, date not in the future).
+
+    ``expected_version`` (the form's) refuses an entry on a stale form; None skips the check
+    (adding never overwrites anything).
+    """
     authorize(db, actor, Permission.SCREEN)
     now = clock()
     row = _screening(db, screening_id)

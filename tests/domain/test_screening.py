@@ -162,8 +162,6 @@ def test_bipolar_without_a_mood_stabiliser_is_a_flag_not_a_block() -> None:
 def test_an_empty_screening_lists_everything_still_to_answer() -> None:
     review = review_screening(ScreeningFindings())
     assert review.unanswered == (
-        'Current medications (write "none" if none)',
-        'Allergies (write "none known" if none)',
         "Baseline blood pressure",
         *[label for name, label in YES_NO_QUESTIONS.items() if name != "on_mood_stabiliser"],
         "Consent signed (date)",
@@ -188,18 +186,18 @@ def test_the_mood_stabiliser_question_is_asked_only_of_bipolar_patients() -> Non
 
 
 @pytest.mark.parametrize(("field", "label"), [
-    ("medications", 'Current medications (write "none" if none)'),
-    ("allergies", 'Allergies (write "none known" if none)'),
     ("baseline_systolic_mmhg", "Baseline blood pressure"),
     ("baseline_diastolic_mmhg", "Baseline blood pressure"),
     ("consent_signed_on", "Consent signed (date)"),
 ])
-def test_missing_lists_bp_and_consent_are_unanswered(field: str, label: str) -> None:
+def test_missing_bp_and_consent_are_unanswered(field: str, label: str) -> None:
     assert review_screening(CLEAN.with_value(field, None)).unanswered == (label,)
 
 
-def test_labs_are_not_required() -> None:
-    assert review_screening(CLEAN.with_value("labs", ())).unanswered == ()
+@pytest.mark.parametrize("field", ["labs", "medications", "allergies", "history_summary"])
+def test_labs_and_free_text_are_not_required(field: str) -> None:
+    empty = () if field == "labs" else None
+    assert review_screening(CLEAN.with_value(field, empty)).unanswered == ()
 
 
 # --- medications -----------------------------------------------------------------------

@@ -16,6 +16,8 @@ from ketalog.domain.errors import TransitionRefused, ValidationError
 from ketalog.domain.screening import YES_NO_QUESTIONS
 from ketalog.services import sessions as svc
 from ketalog.services.errors import NotFound, PermissionDenied, StaleEdit
+from ketalog.services.patients import register_patient
+from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.screening import (
     OVERRIDDEN_LABEL,
     ScreeningView,
@@ -31,7 +33,6 @@ from ketalog.services.screening import (
 )
 from ketalog.store.models import AuditEntry, Course, Screening
 from tests.conftest import FakeClock
-from tests.play import book
 from tests.staff import ADMIN, NURSE, NURSE2, PHYSICIAN
 
 CLEAN_ANSWERS: dict[str, object] = {
@@ -44,11 +45,19 @@ CLEAN_ANSWERS: dict[str, object] = {
 }
 
 
+def new_course(db: Session, clock: FakeClock) -> int:
+    """José Ñúñez's IV depression course, not screened yet (no session booked)."""
+    patient = register_patient(db, NURSE, family_name="Ñúñez", given_name="José",
+                               birth_date=date(1980, 3, 14), clock=clock)
+    return svc.open_course(db, NURSE, patient_id=patient.id,
+                           protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                           indication="treatment-resistant depression", clock=clock)
+
+
 @pytest.fixture
 def course_id(db: Session, clock: FakeClock) -> int:
-    """José Ñúñez's IV depression course (one session booked)."""
-    sid = book(db, clock)
-    return svc._session(db, sid).course_id
+    """A course without a screening."""
+    return new_course(db, clock)
 
 
 def fill(db: Session, screening_id: int, clock: FakeClock,
