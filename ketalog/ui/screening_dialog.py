@@ -205,6 +205,9 @@ class ScreeningDialog(QDialog):
             combo = QComboBox()
             combo.addItems([self.tr("Not asked"), self.tr("No"), self.tr("Yes")])
             combo.setAccessibleName(label)
+            # scrolling the form must not answer a question on the way past
+            combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            combo.installEventFilter(self)
             combo.activated.connect(lambda index, n=name: self._commit(n, ANSWERS[index]))
             self.questions[name] = combo
             text = QLabel(label)
@@ -337,7 +340,11 @@ class ScreeningDialog(QDialog):
         return line
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        """Multi-line text is committed when its field is left."""
+        """Multi-line text is committed when its field is left; wheels skip unfocused answers."""
+        if event.type() == QEvent.Type.Wheel and isinstance(obj, QComboBox) \
+                and not obj.hasFocus():
+            event.ignore()
+            return True
         if event.type() == QEvent.Type.FocusOut and isinstance(obj, QPlainTextEdit) \
                 and obj.objectName() in _TEXT_FIELDS:
             self._commit_text(obj.objectName())

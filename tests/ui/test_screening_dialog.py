@@ -280,3 +280,18 @@ def test_a_stale_form_is_refused_beside_the_field(qtbot: QtBot, chair: Clinic) -
     dialog.history.setFocus()
     dialog.medications.setFocus()
     assert stored(chair).history_summary == "Late entry"
+
+
+def test_scrolling_past_a_question_does_not_answer_it(qtbot: QtBot, chair: Clinic) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    dialog = open_dialog(chair, qtbot)
+    combo = dialog.questions["psychosis_history"]
+    assert not combo.hasFocus()
+    wheel = QWheelEvent(QPointF(5, 5), QPointF(combo.mapToGlobal(QPoint(5, 5))), QPoint(0, 0),
+                        QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(combo, wheel)
+    assert combo.currentIndex() == 0
+    assert stored(chair).psychosis_history is None
