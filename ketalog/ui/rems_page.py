@@ -1,0 +1,389 @@
+"""The Spravato REMS forms to file: overdue first, marked filed here, printed or saved as PDF.
+
+Every esketamine session whose first device was given has a monitoring form
+that must reach the REMS within 7 days. The list says, per form, whether it
+is filed, due (in n days, today) or overdue (in red, bold and marked, never by
+colour alone). "Mark filed…" asks for the REMS confirmation number and records
+the filing at once; the PDF is built off the GUI thread like every document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketalog.services.rems import RemsRow, file_rems_form, rems_list
+from ketalog.ui.context import UiContext
+from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT, MessageLabel, big_font
+from ketalog.ui.tables import SESSION_ID_ROLE, Index, RowsTableModel, SessionTable
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ketalog.services.context import Actor
+    from ketalog.ui.documents import PdfPreview
+
+TITLE = "Spravato REMS monitoring form"
+
+
+def _day(value: date) -> str:
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+class RemsTableModel(RowsTableModel):
+    """One esketamine session per row: date, patient, MRN, filing status, days left, filer."""
+
+    DATE, PATIENT, MRN, STATUS, DAYS, FILED_BY = range(6)
+    HEADERS = ("Treatment date", "Patient", "MRN", "Status", "Days left", "Filed by")
+    SessionIdRole = SESSION_ID_ROLE
+
+    def set_rows(self, rows: Sequence[RemsRow]) -> None:
+        """Replace the list (small; a reset is cheapest)."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> RemsRow:
+        """The form shown in ``row``."""
+        return self._rows[row]  # type: ignore[no-any-return]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Text per column; overdue rows red, bold and marked; the session id under its role."""
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row: RemsRow = self._rows[index.row()]
+        column = index.column()
+        if role == self.SessionIdRole:
+            return row.session_id
+        if row.status.overdue and column in (self.STATUS, self.DAYS):
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return OVERDUE_TEXT
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setBold(True)
+                return font
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.STATUS:
+            due = f"File by {_day(row.status.due_on)} (7 days after the treatment)."
+            if row.confirmation:
+                due += f"\nREMS confirmation {row.confirmation}"
+            if not row.discharged:
+                due += "\nThe patient is still being monitored."
+            return due
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if column == self.DATE:
+            return _day(row.treatment_date)
+        if column == self.PATIENT:
+            return row.patient_name
+        if column == self.MRN:
+            return row.mrn
+        if column == self.STATUS:
+            if row.status.overdue:
+                return f"{ALERT_MARK} {row.status.text.upper()}"
+            if row.filed_at_utc is not None:
+                return f"{OK_MARK} {row.status.text}"
+            if not row.discharged:
+                return f"{row.status.text} (still being monitored)"
+            return row.status.text
+        if column == self.DAYS:
+            return "" if row.filed_at_utc is not None else str(row.status.days_left)
+        if column == self.FILED_BY:
+            return row.filed_by or ""
+        return None
+
+
+class MarkFiledDialog(QDialog):
+    """Asks the REMS confirmation number and records the filing when accepted.
+
+    A refusal (already filed elsewhere, not discharged) is shown under the
+    field and the dialog stays open; nothing is recorded.
+    """
+
+    def __init__(self, ctx: UiContext, row: RemsRow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.row = row
+        self.setWindowTitle(self.tr("Mark REMS form filed"))
+        what = QLabel(self.tr("%1, treated %2: record that the monitoring form was filed "
+                              "with the Spravato REMS.")
+                      .replace("%1", row.patient_name).replace("%2", _day(row.treatment_date)))
+        what.setWordWrap(True)
+        self.confirmation = QLineEdit()
+        self.confirmation.setMaxLength(120)
+        self.confirmation.setPlaceholderText(self.tr("as shown by the REMS (optional)"))
+        self.message = MessageLabel()
+        form = QFormLayout()
+        form.addRow(self.tr("REMS confirmation number"), self.confirmation)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.file_button = self.buttons.addButton(self.tr("Mark filed"),
+                                                  QDialogButtonBox.ButtonRole.AcceptRole)
+        self.file_button.setDefault(True)
+        self.buttons.accepted.connect(self.file)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(what)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.confirmation.setFocus()
+
+    def file(self) -> bool:
+        """Record the filing; close on success, say why not otherwise."""
+        actor = self.ctx.actor()
+        number = self.confirmation.text()
+        outcome = self.ctx.run(lambda db: file_rems_form(
+            db, actor, self.row.session_id, confirmation=number, clock=self.ctx.clock))
+        if not outcome.ok:
+            self.message.show_error(outcome.error or "")
+            return False
+        self.accept()
+        return True
+
+
+class _JobSignals(QObject):
+    finished = Signal(bytes)
+    failed = Signal(str)
+
+
+class RemsDocumentJob(QRunnable):
+    """Build one session's REMS form PDF in a pool thread (its own database session)."""
+
+    def __init__(self, ctx: UiContext, session_id: int, actor: Actor) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.session_id = session_id
+        self.actor = actor  # read on the GUI thread: the signed-in user who asked
+        self.signals = _JobSignals()
+
+    def run(self) -> None:
+        """Gather the data and render; report bytes or the refusal, never raise."""
+        from ketalog.reports.base import ReportError
+        from ketalog.services.rems import record_rems_document, rems_pdf
+
+        def build(db: Session) -> bytes:
+            pdf = rems_pdf(db, self.session_id)
+            record_rems_document(db, self.actor, self.session_id, action="pdf_produced",
+                                 detail=f"{len(pdf)} bytes", clock=self.ctx.clock)
+            return pdf
+
+        try:
+            outcome = self.ctx.run(build)
+        except ReportError as exc:
+            self.signals.failed.emit(str(exc))
+            return
+        if outcome.value is not None:
+            self.signals.finished.emit(outcome.value)
+        else:
+            self.signals.failed.emit(outcome.error or "The form could not be built.")
+
+
+class RemsDialog(QDialog):
+    """The clinic's REMS monitoring forms: what is overdue, what is due, what was filed.
+
+    ``open_session`` asks the main window to open a form's session (Enter or a
+    double click); ``preview_opened`` carries each PDF preview as it opens.
+    """
+
+    open_session = Signal(int)
+    preview_opened = Signal(object)  # PdfPreview
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(self.tr("Spravato REMS forms"))
+        self.pool = QThreadPool.globalInstance()
+        # a running job must outlive the click that started it
+        self.running: set[RemsDocumentJob] = set()
+        self.previews: list[PdfPreview] = []
+        self.mark_dialog: MarkFiledDialog | None = None
+
+        self.heading = QLabel()
+        big_font(self.heading, 16)
+        hint = QLabel(self.tr("Each esketamine session's monitoring form must be filed with the "
+                              "REMS within 7 days of the treatment. Overdue forms come first."))
+        hint.setWordWrap(True)
+        self.show_filed = QCheckBox(self.tr("Show filed forms"))
+        self.show_filed.setChecked(True)
+        self.show_filed.toggled.connect(lambda _on: self.refresh())
+        self.message = MessageLabel()
+        self.model = RemsTableModel(self)
+        self.table = SessionTable()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(RemsTableModel.FILED_BY, QHeaderView.ResizeMode.Stretch)
+        big_font(self.table, 13, bold=False)
+        self.table.open_requested.connect(self.open_session)
+        self.empty = QLabel(self.tr("No esketamine treatments to report."))
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.hide()
+
+        self.mark_button = QPushButton(self.tr("Mark filed…"))
+        self.mark_button.clicked.connect(self.mark_filed)
+        self.pdf_button = QPushButton(self.tr("Print / Save PDF…"))
+        self.pdf_button.clicked.connect(self.print_form)
+        close = QPushButton(self.tr("Close"))
+        close.clicked.connect(self.reject)
+        bar = QHBoxLayout()
+        bar.addWidget(self.show_filed)
+        bar.addStretch(1)
+        for button in (self.mark_button, self.pdf_button, close):
+            button.setAutoDefault(False)
+            bar.addWidget(button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(hint)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty)
+        layout.addLayout(bar)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda _now, _before: self._update_buttons())
+        self.setFocusProxy(self.table)
+        self.resize(1100, 560)
+
+    # ------------------------------------------------------------------ the list
+
+    def today(self) -> date:
+        """The clinic's date now."""
+        return self.ctx.clock().astimezone(self.ctx.tz).date()
+
+    def selected(self) -> RemsRow | None:
+        """The form of the current row, if any."""
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.row_at(index.row())
+
+    def refresh(self) -> int:
+        """Reload the list as stored now; keeps the same session selected. Returns the rows."""
+        today, include = self.today(), self.show_filed.isChecked()
+        outcome = self.ctx.run(lambda db: rems_list(db, today=today, include_filed=include))
+        if outcome.value is None:
+            self.message.show_error(outcome.error or "")
+            return self.model.rowCount()
+        keep = self.selected()
+        rows = outcome.value
+        self.model.set_rows(rows)
+        if rows:
+            ids = [r.session_id for r in rows]
+            self.table.selectRow(ids.index(keep.session_id)
+                                 if keep is not None and keep.session_id in ids else 0)
+        overdue = sum(1 for r in rows if r.status.overdue)
+        due = sum(1 for r in rows if r.filed_at_utc is None and not r.status.overdue)
+        self.heading.setText(self.tr("REMS forms: %1 overdue, %2 to file")
+                             .replace("%1", str(overdue)).replace("%2", str(due)))
+        self.empty.setVisible(not rows)
+        self._update_buttons()
+        return len(rows)
+
+    def _update_buttons(self) -> None:
+        row = self.selected()
+        self.pdf_button.setEnabled(row is not None)
+        if row is None:
+            self.mark_button.setEnabled(False)
+            self.mark_button.setToolTip(self.tr("Select a form first."))
+        elif row.filed_at_utc is not None:
+            self.mark_button.setEnabled(False)
+            self.mark_button.setToolTip(self.tr("Already %1 by %2.")
+                                        .replace("%1", row.status.text)
+                                        .replace("%2", row.filed_by or ""))
+        elif not row.discharged:
+            self.mark_button.setEnabled(False)
+            self.mark_button.setToolTip(self.tr("The patient is still being monitored; file the "
+                                                "form after discharge."))
+        else:
+            self.mark_button.setEnabled(True)
+            self.mark_button.setToolTip(self.tr("Record that this form was filed with the REMS"))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Always show the list as stored now."""
+        super().showEvent(event)
+        self.refresh()
+
+    # ------------------------------------------------------------------ actions
+
+    def mark_filed(self) -> MarkFiledDialog | None:
+        """Ask the confirmation number of the selected form; the list updates when filed."""
+        row = self.selected()
+        if row is None:
+            return None
+        dialog = MarkFiledDialog(self.ctx, row, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self._filed)
+        self.mark_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _filed(self) -> None:
+        self.mark_dialog = None
+        self.refresh()
+        row = self.selected()
+        if row is not None and row.filed_at_utc is not None:
+            self.message.show_info(self.tr("%1: REMS form %2.")
+                                   .replace("%1", row.patient_name)
+                                   .replace("%2", row.status.text))
+
+    def print_form(self) -> RemsDocumentJob | None:
+        """Build the selected form's PDF in the background; a preview opens when ready."""
+        row = self.selected()
+        if row is None:
+            return None
+        job = RemsDocumentJob(self.ctx, row.session_id, self.ctx.actor())
+        job.setAutoDelete(False)
+        self.running.add(job)
+        sid = row.session_id
+        job.signals.finished.connect(lambda pdf: self._built(job, sid, pdf),
+                                     Qt.ConnectionType.QueuedConnection)
+        job.signals.failed.connect(lambda message: self._failed(job, message),
+                                   Qt.ConnectionType.QueuedConnection)
+        self.message.show_info(self.tr("Preparing the form…"))
+        self.pool.start(job)
+        return job
+
+    def _failed(self, job: RemsDocumentJob, message: str) -> None:
+        self.running.discard(job)
+        self.message.show_error(message)
+
+    def _built(self, job: RemsDocumentJob, session_id: int, pdf: bytes) -> None:
+        from ketalog.services.rems import record_rems_document
+        from ketalog.ui.documents import PdfPreview
+
+        self.running.discard(job)
+        self.message.clear_message()
+        actor = job.actor
+
+        def record(action: str, detail: str) -> None:
+            self.ctx.run(lambda db: record_rems_document(db, actor, session_id, action=action,
+                                                         detail=detail, clock=self.ctx.clock))
+
+        preview = PdfPreview(pdf, self.tr(TITLE), f"rems-{session_id}.pdf", self, record)
+        preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.previews.append(preview)
+        preview.finished.connect(lambda _code: self.previews.remove(preview)
+                                 if preview in self.previews else None)
+        preview.show()
+        self.preview_opened.emit(preview)
