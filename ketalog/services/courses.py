@@ -155,6 +155,7 @@ class Booking:
     chair: str
     state: str
     sequence_number: int | None
+    planned_infusions: int
     version: int
 
 
@@ -165,8 +166,10 @@ def booking_of(db: Session, session_id: int) -> Booking:
         raise NotFound(f"No session with id {session_id}.")
     patient = db.get(Patient, session.patient_id)
     name = f"{patient.family_name}, {patient.given_name}" if patient else ""
+    course = _course(db, session.course_id)
     return Booking(session.id, session.course_id, name, session.scheduled_at_utc, session.chair,
-                   session.state, session.sequence_number, session.version)
+                   session.state, session.sequence_number, course.planned_infusions,
+                   session.version)
 
 
 # --- helpers -----------------------------------------------------------------------------
