@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import ScalarSelect, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -27,6 +29,7 @@ from ketalog.domain.outcomes import (
     CourseOutcome,
     CourseResult,
     CourseVisit,
+    OutcomeRow,
     clinic_outcomes,
     course_outcomes,
     primary_scale,
@@ -247,3 +250,108 @@ def clinic_outcomes_report(db: Session, actor: Actor, *, start: date,
         results.append(CourseResult(course.id, course.patient_id, course.indication, course.name,
                                     course_outcomes(visits, [scale])))
     return clinic_outcomes(results)
+
+
+# --- words and export ---------------------------------------------------------------
+
+#: The columns of an outcomes table, on screen and on the command line.
+OUTCOME_COLUMNS = ("Primary scale", "Courses", "Patients", "Evaluable",
+                   "Excluded (missing scores)", "Response", "Remission")
+
+
+def share_text(count: int, total: int, percent: Decimal | None, *, of: str = "") -> str:
+    """"2 of 3 (66.7 %)": the count always, the percentage when there is a denominator."""
+    base = f"{count} of {total}{of}"
+    return base if percent is None else f"{base} ({percent} %)"
+
+
+def excluded_text(row: OutcomeRow) -> str:
+    """"3 (2 no baseline, 1 no follow-up)", or "0"."""
+    if row.excluded == 0:
+        return "0"
+    return (f"{row.excluded} ({row.missing_baseline} no baseline, "
+            f"{row.missing_follow_up} no follow-up)")
+
+
+def remission_text(row: OutcomeRow) -> str:
+    """Remitters of the evaluable courses with a remission rule, or "no rule"."""
+    if row.remitters is None:
+        return "no rule"
+    of = " with a rule" if row.remission_evaluable != row.evaluable else ""
+    return share_text(row.remitters, row.remission_evaluable, row.remission_percent, of=of)
+
+
+def outcome_cells(row: OutcomeRow) -> tuple[str, ...]:
+    """One row of an outcomes table in :data:`OUTCOME_COLUMNS` order (group not included)."""
+    from ketalog.domain.scales import get_scale
+
+    scales = " / ".join(get_scale(code).name for code in row.scales) or "\u2014"
+    return (scales, str(row.courses), str(row.patients), str(row.evaluable), excluded_text(row),
+            share_text(row.responders, row.evaluable, row.response_percent),
+            remission_text(row))
+
+CSV_HEADINGS = (
+    "Grouping", "Group", "Primary scale", "Courses", "Patients", "Evaluable",
+    "Excluded (missing scores)", "Excluded: no baseline", "Excluded: no follow-up",
+    "Responders", "Response % of evaluable", "Evaluable with a remission rule", "Remitters",
+    "Remission % of evaluable with a rule",
+)
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def outcome_records(outcomes: ClinicOutcomes, *, start: date,
+                    end: date) -> list[tuple[str, ...]]:
+    """The tally as rows of text: a heading row, the period, then every group and the total."""
+    from ketalog.domain.outcomes import EVALUABLE_MEANING
+
+    records: list[tuple[str, ...]] = [
+        ("Period", start.isoformat(), end.isoformat()), ("Evaluable", EVALUABLE_MEANING),
+        CSV_HEADINGS]
+    groups = ([("indication", r) for r in outcomes.by_indication]
+              + [("protocol", r) for r in outcomes.by_protocol] + [("all", outcomes.total)])
+    for grouping, r in groups:
+        records.append((
+            grouping, r.group, " / ".join(r.scales), str(r.courses), str(r.patients),
+            str(r.evaluable), str(r.excluded), str(r.missing_baseline),
+            str(r.missing_follow_up), str(r.responders), _cell(r.response_percent),
+            str(r.remission_evaluable) if r.remitters is not None else "",
+            _cell(r.remitters), _cell(r.remission_percent)))
+    return records
+
+
+def write_outcomes_csv(outcomes: ClinicOutcomes, path: Path | str, *, start: date,
+                       end: date) -> Path:
+    """Write the tally as CSV (UTF-8 with BOM, for spreadsheets) completely or not at all.
+
+    Raises:
+        ExportFailed: the folder is missing or not writable, the path is a
+            folder, or the disk is full.
+    """
+    import csv
+    import io
+
+    from ketalog.services.audit_trail import ExportFailed
+    from ketalog.store.files import FolderMissing, IsAFolder, write_atomically
+
+    target = Path(path).expanduser()
+    records = outcome_records(outcomes, start=start, end=end)
+
+    def write(out: BinaryIO) -> None:
+        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+        csv.writer(text).writerows(records)
+        text.flush()
+        text.detach()
+
+    try:
+        return write_atomically(target, write, temp_suffix=".csv.tmp")
+    except FolderMissing as exc:
+        raise ExportFailed(f"{exc}; nothing was written. Choose an existing folder.") from exc
+    except IsAFolder as exc:
+        raise ExportFailed(f"{exc}; give a file name ending in .csv.") from exc
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ExportFailed(f"Cannot write {target}: {reason}; nothing was written. "
+                           "Choose another location.") from exc

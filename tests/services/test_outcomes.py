@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -21,7 +21,7 @@ from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.settings import set_setting
 from tests.conftest import FakeClock
-from tests.play import start_infusion
+from tests.play import screen_course, start_infusion
 from tests.staff import ADMIN, NURSE, PHYSICIAN
 
 IV = "IV ketamine for depression, 0.5 mg/kg over 40 min"
@@ -56,13 +56,15 @@ def play_course(db: Session, clock: FakeClock, *, family: str, first: datetime,
                 protocol: str = "iv-depression-0.5", started_on: date | None = None,
                 every_days: int = 2) -> int:
     """Register a patient, open a course and play each visit through the services."""
-    clock.now = first - timedelta(days=1)
+    # registered and screened the day before, mid-day (the same date in UTC and New York)
+    clock.now = datetime.combine((first - timedelta(days=1)).date(), time(15), tzinfo=UTC)
     patient = register_patient(db, NURSE, family_name=family, given_name="Test",
                                birth_date=date(1980, 3, 14), clock=clock)
     record_weight(db, NURSE, patient.id, "80", clock=clock)
     course = svc.open_course(db, NURSE, patient_id=patient.id,
                              protocol_id=protocol_id_by_code(db, protocol),
                              indication=indication, started_on=started_on, clock=clock)
+    screen_course(db, course, clock)
     for n, visit in enumerate(visits):
         at = first + timedelta(days=every_days * n)
         sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",

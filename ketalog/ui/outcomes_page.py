@@ -1,0 +1,238 @@
+"""The clinic's outcomes: response and remission by indication and by protocol, with counts.
+
+For the physician and administrator checking the clinic's own claims: every
+percentage is of the evaluable courses and is shown with its count, and the
+courses excluded for missing scores are counted on every row and in a line of
+their own, never left out. A nurse sees the refusal in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketalog.domain.outcomes import EVALUABLE_MEANING, ClinicOutcomes, OutcomeRow
+from ketalog.services.outcomes import (
+    OUTCOME_COLUMNS,
+    clinic_outcomes_report,
+    excluded_text,
+    outcome_cells,
+    share_text,
+)
+from ketalog.ui.context import UiContext
+from ketalog.ui.style import MessageLabel, big_font
+from ketalog.ui.tables import Index, RowsTableModel
+
+#: Wait this long after a date changes before asking again (typing a year is four keys).
+REFRESH_DELAY_MS = 300
+
+
+def last_twelve_months(today: date) -> tuple[date, date]:
+    """From the day after the same date a year ago, to today (both included)."""
+    try:
+        year_ago = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        year_ago = today.replace(year=today.year - 1, day=28)
+    return year_ago + timedelta(days=1), today
+
+
+def plural(count: int, noun: str) -> str:
+    """"1 course", "2 courses"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+class OutcomeRowsModel(RowsTableModel):
+    """Groups of courses (an indication or a protocol) with the total as a bold last row."""
+
+    GROUP = 0
+
+    def __init__(self, group_heading: str, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.HEADERS = (group_heading, *OUTCOME_COLUMNS)
+        self._total_row = -1
+
+    def set_rows(self, rows: Sequence[OutcomeRow], total: OutcomeRow | None = None) -> None:
+        """Replace the rows; ``total`` (when given and rows exist) goes last, in bold."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._total_row = -1
+        if total is not None and rows:
+            self._rows.append(total)
+            self._total_row = len(self._rows) - 1
+        self.endResetModel()
+
+    def row_at(self, row: int) -> OutcomeRow:
+        """The group shown in ``row``."""
+        return self._rows[row]  # type: ignore[no-any-return]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Group name, then the counts and percentages as text."""
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row: OutcomeRow = self._rows[index.row()]
+        if role == Qt.ItemDataRole.FontRole and index.row() == self._total_row:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() != self.GROUP:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if index.column() == self.GROUP:
+            return row.group
+        cells = outcome_cells(row)
+        column = index.column() - 1
+        return cells[column] if 0 <= column < len(cells) else None
+
+
+class OutcomesDialog(QDialog):
+    """Pick a period; see response and remission by indication and by protocol."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.outcomes: ClinicOutcomes | None = None
+        self.setWindowTitle(self.tr("Clinic outcomes"))
+        self.setModal(False)
+        self.setMinimumSize(900, 560)
+
+        start, end = last_twelve_months(ctx.clock().astimezone(ctx.tz).date())
+        self.date_from = QDateEdit(_qdate(start))
+        self.date_to = QDateEdit(_qdate(end))
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REFRESH_DELAY_MS)
+        self._timer.timeout.connect(self.refresh)
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.dateChanged.connect(lambda _d: self._timer.start())
+        filters = QHBoxLayout()
+        for label, widget in ((self.tr("Courses begun from"), self.date_from),
+                              (self.tr("to"), self.date_to)):
+            form = QFormLayout()
+            form.setContentsMargins(0, 0, 0, 0)
+            form.addRow(label, widget)
+            filters.addLayout(form)
+        filters.addStretch(1)
+
+        self.heading = QLabel()
+        big_font(self.heading, 14)
+        self.heading.setWordWrap(True)
+        self.meaning = QLabel(self.tr(EVALUABLE_MEANING) + " " + self.tr(
+            "A course begins on the day of its first infusion (or its start date before "
+            "one). Percentages are of the evaluable courses; remission counts only courses "
+            "whose primary scale has a remission rule (PHQ-9 below 5, GAD-7 below 5)."))
+        self.meaning.setWordWrap(True)
+        self.excluded_label = QLabel()
+        self.excluded_label.setWordWrap(True)
+        big_font(self.excluded_label, 11)
+        self.message = MessageLabel()
+
+        self.indication_model = OutcomeRowsModel(self.tr("Indication"), self)
+        self.protocol_model = OutcomeRowsModel(self.tr("Protocol"), self)
+        self.indication_table = self._table(self.indication_model)
+        self.protocol_table = self._table(self.protocol_model)
+
+        close = QPushButton(self.tr("Close"))
+        close.setAutoDefault(False)
+        close.clicked.connect(self.close)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(close)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.message)
+        layout.addWidget(self.excluded_label)
+        layout.addWidget(QLabel(self.tr("By indication")))
+        layout.addWidget(self.indication_table, 1)
+        layout.addWidget(QLabel(self.tr("By protocol")))
+        layout.addWidget(self.protocol_table, 1)
+        layout.addWidget(self.meaning)
+        layout.addLayout(bottom)
+        self.refresh()
+        self.date_from.setFocus()
+
+    @staticmethod
+    def _table(model: OutcomeRowsModel) -> QTableView:
+        table = QTableView()
+        table.setModel(model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        return table
+
+    def period(self) -> tuple[date, date]:
+        """The dates chosen (clinic-local days, both included)."""
+        return _pydate(self.date_from.date()), _pydate(self.date_to.date())
+
+    def refresh(self) -> ClinicOutcomes | None:
+        """Tally the chosen period as stored now; a refusal shows in the message line."""
+        self._timer.stop()
+        start, end = self.period()
+        actor = self.ctx.actor()
+        outcome = self.ctx.run(
+            lambda db: clinic_outcomes_report(db, actor, start=start, end=end))
+        if outcome.value is None:
+            self.message.show_error(outcome.error or "")
+            self.outcomes = None
+            self.indication_model.set_rows([])
+            self.protocol_model.set_rows([])
+            self.heading.setText("")
+            self.excluded_label.setText("")
+            return None
+        self.message.clear_message()
+        self._show(outcome.value, start, end)
+        return outcome.value
+
+    def _show(self, outcomes: ClinicOutcomes, start: date, end: date) -> None:
+        self.outcomes = outcomes
+        total = outcomes.total
+        period = f"{start.isoformat()} \u2013 {end.isoformat()}"
+        if total.courses == 0:
+            self.heading.setText(self.tr("No course began from %1.").replace("%1", period))
+        else:
+            self.heading.setText(
+                self.tr("%1: %2 (%3); response %4; remission %5")
+                .replace("%1", period).replace("%2", plural(total.courses, "course"))
+                .replace("%3", plural(total.patients, "patient"))
+                .replace("%4", share_text(total.responders, total.evaluable,
+                                          total.response_percent))
+                .replace("%5", outcome_cells(total)[-1]))
+        self.excluded_label.setText(
+            self.tr("Excluded for missing scores: %1 of %2%3.")
+            .replace("%1", str(total.excluded)).replace("%2", plural(total.courses, "course"))
+            .replace("%3", "" if total.excluded == 0
+                     else " \u2014 " + excluded_text(total).split(" ", 1)[1].strip("()")))
+        self.indication_model.set_rows(outcomes.by_indication, outcomes.total)
+        self.protocol_model.set_rows(outcomes.by_protocol, outcomes.total)
