@@ -21,6 +21,7 @@ from ketalog.cli_accounts import (
     cmd_verify,
 )
 from ketalog.cli_audit import add_audit_parser, cmd_audit
+from ketalog.cli_rems import add_rems_parser, cmd_rems
 from ketalog.domain.errors import DomainError
 from ketalog.store.engine import DatabaseConfigError
 
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "backed up first)")
     db_sub.add_parser("check", help="check the connection and the schema version")
     add_audit_parser(sub)
+    add_rems_parser(sub)
     add_account_parsers(sub)
     return parser
 
@@ -240,7 +242,7 @@ def cmd_verify_session(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo, "sessions": cmd_sessions, "db": cmd_db, "gui": cmd_gui, "pdf": cmd_pdf,
-    "audit": cmd_audit, "user": cmd_user_accounts, "verify": cmd_verify_session,
+    "audit": cmd_audit, "rems": cmd_rems, "user": cmd_user_accounts, "verify": cmd_verify_session,
 }
 
 

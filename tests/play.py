@@ -50,8 +50,35 @@ def sign(db: Session, sid: int, clock: Advancing) -> None:
     sign_session(db, PHYSICIAN, sid, password=password_of(PHYSICIAN.username), clock=clock)
 
 
+def screen_course(db: Session, course_id: int, clock: Advancing, *, approve: bool = True,
+                  **answers: object) -> int:
+    """Record the course's eligibility screening: every question No unless given, BP 124/78,
+    consent today; then the physician approves it (unless ``approve=False``). Its id."""
+    from ketalog.domain.screening import YES_NO_QUESTIONS
+    from ketalog.services.screening import (
+        approve_screening,
+        screening_view_by_id,
+        start_screening,
+        update_screening,
+    )
+    from tests.staff import PHYSICIAN
+
+    screening_id = start_screening(db, NURSE, course_id, clock=clock)
+    values: dict[str, object] = dict.fromkeys(YES_NO_QUESTIONS, False)
+    values.update(medications="none", allergies="none known", baseline_systolic_mmhg=124,
+                  baseline_diastolic_mmhg=78, consent_signed_on=clock().date())
+    values.update(answers)
+    for field, value in values.items():
+        version = screening_view_by_id(db, screening_id).version
+        update_screening(db, NURSE, screening_id, field, value, expected_version=version,
+                         clock=clock)
+    if approve:
+        approve_screening(db, PHYSICIAN, screening_id, clock=clock)
+    return screening_id
+
+
 def book(db: Session, clock: Advancing, *, indication: str = "treatment-resistant depression",
-         chair: str = "Chair 1") -> int:
+         chair: str = "Chair 1", screened: bool = True) -> int:
     """José Ñúñez, 80 kg, an IV depression course and one session booked now; its id."""
     from datetime import date
 
@@ -65,5 +92,7 @@ def book(db: Session, clock: Advancing, *, indication: str = "treatment-resistan
     course = svc.open_course(db, NURSE, patient_id=patient.id,
                              protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
                              indication=indication, clock=clock)
+    if screened:
+        screen_course(db, course, clock)
     return svc.schedule_session(db, NURSE, course_id=course, chair=chair, scheduled_at=now,
                                 clock=clock)

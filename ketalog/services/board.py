@@ -15,10 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.safety import safety_alert
+from ketalog.domain.scheduling import infusion_label
 from ketalog.domain.session_state import SessionState
 from ketalog.domain.vitals import VitalsPhase, next_vitals_due
 from ketalog.services.protocols import protocol_from_record
 from ketalog.services.safety import suicide_risk_screens
+from ketalog.services.screening import course_cautions
 from ketalog.store.models import (
     Course,
     Patient,
@@ -83,12 +85,11 @@ class BoardRow:
 
     @property
     def infusion_label(self) -> str:
-        """Infusion "3 of 6", or "8 (maintenance)" for a booster after the induction."""
+        """Infusion "3 of 6"; a booster after the induction series reads "7 (maintenance)"."""
         if self.sequence_number is None:
             return ""
-        if self.course_phase == "maintenance" or self.sequence_number > self.planned_infusions:
-            return f"{self.sequence_number} (maintenance)"
-        return f"{self.sequence_number} of {self.planned_infusions}"
+        return infusion_label(self.sequence_number, self.planned_infusions).removeprefix(
+            "infusion ")
 
     @property
     def signed(self) -> bool:
@@ -164,7 +165,7 @@ def day_board(
             readings[session_id].append(taken_at)
     moment = now or datetime.now(UTC)
     screens = suicide_risk_screens(db, [r.id for r in rows])
-    cautions: dict[int, tuple[str, ...]] = {}  # WIRE: screening.course_cautions
+    cautions = course_cautions(db, {r.course_id for r in rows})
     board = []
     for r in rows:
         protocol = protocols[r.protocol_id]

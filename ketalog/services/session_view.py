@@ -21,6 +21,7 @@ from ketalog.domain.errors import TransitionRefused
 from ketalog.domain.infusion import InfusionProgress, PumpEvent, infusion_progress
 from ketalog.domain.protocols import DosingMode, Protocol
 from ketalog.domain.safety import NO_SCREEN, SuicideRiskScreen
+from ketalog.domain.scheduling import infusion_label
 from ketalog.domain.session_state import (
     SessionAction,
     allowed_actions,
@@ -33,6 +34,7 @@ from ketalog.services.board import vitals_phase
 from ketalog.services.errors import NotFound
 from ketalog.services.patients import latest_weight
 from ketalog.services.protocols import protocol_by_id
+from ketalog.services.screening import course_gate
 from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.services.sessions import session_facts
 from ketalog.services.settings import clinic_today
@@ -150,13 +152,11 @@ class SessionView:
 
     @property
     def infusion_label(self) -> str:
-        """Infusion "3 of 6", or "8 (maintenance)" once the induction series is done."""
+        """Infusion "3 of 6"; a booster after the induction series reads "7 (maintenance)"."""
         d = self.detail
         if d.sequence_number is None:
             return ""
-        if d.course_phase == "maintenance" or d.sequence_number > d.planned_infusions:
-            return f"{d.sequence_number} (maintenance)"
-        return f"{d.sequence_number} of {d.planned_infusions}"
+        return infusion_label(d.sequence_number, d.planned_infusions).removeprefix("infusion ")
 
     def can(self, action: SessionAction | str) -> bool:
         """Whether the action can be done now."""
@@ -226,7 +226,8 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
     if row is None:
         raise NotFound(f"No session with id {session_id}.")
     protocol = protocol_by_id(db, row.protocol_id)
-    facts = session_facts(db, row, protocol, now)
+    gate = course_gate(db, row.course_id)
+    facts = session_facts(db, row, protocol, now, gate=gate)
     blocked: dict[str, tuple[str, ...]] = {}
     for action in allowed_actions(detail.state):
         if action is SessionAction.SIGN:
@@ -275,5 +276,5 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
         discharge_problems=tuple(discharge_problems(facts)), weight=weight,
         signing=load_signing_state(db, session_id, detail.state),
         suicide_risk=facts.suicide_risk,
-        cautions=(),  # WIRE: screening.course_gate(...).cautions
+        cautions=gate.cautions,
     )

@@ -39,6 +39,7 @@ from ketalog.services.errors import NotFound, PermissionDenied
 from ketalog.services.patients import latest_weight
 from ketalog.services.protocols import protocol_by_id, protocol_from_record
 from ketalog.services.safety import suicide_risk_screen
+from ketalog.services.screening import CourseGate, course_gate
 from ketalog.services.settings import clinic_today
 from ketalog.store.models import (
     AdverseEvent,
@@ -219,6 +220,9 @@ def _add_session(
     if course.status != "active":
         raise ValidationError.single("course_id", f"The course is {course.status}; open a new one.")
     chair_name = _required_text(chair, "chair", "Choose the chair for the session.")
+    gate = course_gate(db, course_id)
+    if gate.schedule_problems:
+        raise TransitionRefused(list(gate.schedule_problems))
     if scheduled_at.tzinfo is None:
         raise ValidationError.single("scheduled_at", "The time has no time zone.")
     given = db.scalar(
@@ -238,6 +242,10 @@ def _add_session(
     append_audit(db, actor, "create", at=now, table_name="treatment_sessions", row_id=session.id,
                  patient_id=course.patient_id,
                  new={"chair": chair_name, "scheduled_at_utc": scheduled_at})
+    # "infusion n of N" follows the scheduled order, whatever order sessions were booked in
+    from ketalog.services.courses import renumber_course  # courses imports sessions
+
+    renumber_course(db, course_id, actor=actor, at=now)
     return session.id
 
 
@@ -264,9 +272,9 @@ def _is_verified(db: Session, dose_order_id: int) -> bool:
 
 def session_facts(
     db: Session, session: TreatmentSession, protocol: Protocol, now: datetime,
-    reason: str | None = None,
+    reason: str | None = None, gate: CourseGate | None = None,
 ) -> SessionFacts:
-    """Gather what the state machine needs to judge a move."""
+    """Gather what the state machine needs to judge a move (``gate``: already read)."""
     order = _current_dose_order(db, session.id)
     vitals = db.execute(
         select(VitalSign.taken_at_utc, VitalSign.alert_codes)
@@ -318,6 +326,7 @@ def session_facts(
         reason=reason,
         checklist_missing=tuple(label for label, done in checklist if not done),
         suicide_risk=suicide_risk_screen(db, session.id),
+        course_problems=(gate or course_gate(db, session.course_id)).start_problems,
     )
 
 
@@ -383,6 +392,11 @@ def change_state(
     append_audit(db, actor, "update", at=now, table_name="treatment_sessions", row_id=session_id,
                  patient_id=session.patient_id, field="state", old=old,
                  new=new.value if not facts.reason else f"{new.value} ({facts.reason})")
+    if move is SessionAction.CANCEL:
+        # a cancelled session gives up its number; the later ones move up (no repeats)
+        from ketalog.services.courses import renumber_course  # courses imports sessions
+
+        renumber_course(db, session.course_id, actor=actor, at=now)
     db.commit()
     return new
 

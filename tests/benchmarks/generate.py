@@ -192,7 +192,11 @@ def generate(path: Path, *, now: datetime | None = None, seed: int = 10,
                           tzinfo=UTC)
             session_rows.append((session_id, pid, course_id, day, at, n))
             day += timedelta(days=2 if course_id <= today_courses else rng.choice((2, 3, 3, 4)))
-    conn.executemany("INSERT INTO courses VALUES (?,?,?,?,?,?,?,?,?,?,?)", course_rows)
+    # The generated history predates screenings: screening_required is false (0).
+    conn.executemany(
+        "INSERT INTO courses (id, patient_id, protocol_id, indication, planned_infusions, phase,"
+        " status, status_reason, started_on, version, created_at_utc, screening_required)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,0)", course_rows)
     conn.executemany(
         "INSERT INTO patient_weights (patient_id, weight_kg, measured_on, basis, recorded_by_id,"
         " created_at_utc) VALUES (?,?,?,?,?,?)", weight_rows)

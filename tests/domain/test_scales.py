@@ -24,6 +24,7 @@ from ketalog.domain.scales import (
     SCALES,
     ScaleResult,
     aldrete_discharge_ready,
+    cssrs_risk,
     get_scale,
     pcl5_probable_ptsd,
     score_scale,
@@ -494,7 +495,10 @@ def _check_result(code: str, result: ScaleResult) -> None:
     assert all(type(s) is int and scale.item_min <= s <= scale.item_max for s in result.item_scores)
     assert result.total == sum(result.item_scores)
     assert scale.min_total <= result.total <= scale.max_total
-    assert result.band == scale.band_for(result.total)
+    if code == "cssrs":  # the screener's band is its risk level, not a total range
+        assert result.band == cssrs_risk(result.item_scores)
+    else:
+        assert result.band == scale.band_for(result.total)
     assert len(result.flags) == len(result.messages)
 
 

@@ -32,7 +32,7 @@ from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.settings import CLINIC_NAME, set_clinic_timezone, set_setting
 from tests.conftest import FakeClock
-from tests.play import sign, start_infusion
+from tests.play import screen_course, sign, start_infusion
 from tests.staff import NURSE, seed_staff
 
 CLINIC_TZ = "America/New_York"
@@ -101,6 +101,7 @@ class ClinicDb:
                                      protocol_id=protocol_id_by_code(db, protocol),
                                      indication="treatment-resistant depression",
                                      planned_infusions=planned, clock=c)
+            screen_course(db, course, c)
             return svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
                                         scheduled_at=c.now, clock=c)
 

@@ -26,7 +26,7 @@ from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.settings import set_setting
 from tests.conftest import FakeClock
-from tests.play import sign, start_infusion
+from tests.play import screen_course, sign, start_infusion
 from tests.staff import ADMIN, NURSE, seed_staff
 
 VITALS = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
@@ -77,6 +77,7 @@ def book(db: Session, clock: FakeClock, family: str, given: str, kg: str, chair:
     course = svc.open_course(db, NURSE, patient_id=patient.id,
                              protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
                              indication="treatment-resistant depression", clock=clock)
+    screen_course(db, course, clock)
     sid = svc.schedule_session(db, NURSE, course_id=course, chair=chair, scheduled_at=at_utc,
                                clock=clock)
     return sid, patient.mrn

@@ -231,13 +231,15 @@ def test_renumbering_after_a_cancellation_repeats_no_number(
 ) -> None:
     course_id = _course_id(db, first)
     ids = _plan(db, course_id, clock)
+    before = {r[0]: r[3] for r in _rows(db, course_id)}
+    # the cancellation renumbers the course itself
     svc.change_state(db, NURSE, ids[1], SessionAction.CANCEL, reason="patient has flu",
                      clock=clock)
-    changed = courses.renumber_course(db, course_id, actor=NURSE, at=clock())
-    db.commit()
+    after = {r[0]: r[3] for r in _rows(db, course_id)}
+    changed = {sid for sid in before if before[sid] != after[sid]}
     # infusion 3 (cancelled) loses its number; 4, 5, 6 become 3, 4, 5; infusion 1 untouched
-    assert set(changed) == {ids[1], ids[2], ids[3], ids[4]}
-    assert first not in changed and ids[0] not in changed
+    assert changed == {ids[1], ids[2], ids[3], ids[4]}
+    assert courses.renumber_course(db, course_id, actor=NURSE, at=clock()) == {}
     extra = svc.schedule_session(db, NURSE, course_id=course_id, chair="Chair 2",
                                  scheduled_at=datetime(2026, 12, 4, 9, tzinfo=BERLIN),
                                  clock=clock)

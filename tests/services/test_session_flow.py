@@ -23,7 +23,7 @@ from ketalog.services.session_detail import open_session
 from ketalog.services.signing import session_content_sha256, sign_session
 from ketalog.store.models import AuditEntry, DoseOrder, InfusionEvent, TreatmentSession, VitalSign
 from tests.conftest import FakeClock
-from tests.play import book
+from tests.play import book, screen_course
 from tests.staff import NURSE, NURSE2, PHYSICIAN, password_of
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -209,6 +209,7 @@ def test_missing_weight_is_refused(db: Session, clock: FakeClock) -> None:
     course = svc.open_course(db, NURSE, patient_id=patient.id,
                              protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
                              indication="PTSD", clock=clock)
+    screen_course(db, course, clock)
     sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
                                scheduled_at=clock.now, clock=clock)
     _check_in(db, sid, clock)

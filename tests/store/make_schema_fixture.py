@@ -17,6 +17,7 @@ from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.store.migrate import HEAD_REVISION
 from tests.conftest import FakeClock
+from tests.play import screen_course
 from tests.staff import NURSE, NURSE2, seed_staff
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -40,6 +41,7 @@ def main() -> None:
         course = svc.open_course(db, NURSE, patient_id=patient.id,
                                  protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
                                  indication="PTSD", clock=clock)
+        screen_course(db, course, clock)
         sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
                                    scheduled_at=at, clock=clock)
         svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
