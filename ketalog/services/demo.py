@@ -21,8 +21,15 @@ from ketalog.domain.protocols import DosingMode, Protocol
 from ketalog.domain.session_state import SessionAction, SessionState
 from ketalog.services import sessions as svc
 from ketalog.services.context import SYSTEM
+from ketalog.services.courses import (
+    complete_course,
+    plan_induction_series,
+    start_maintenance,
+    stop_course,
+)
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_by_id, protocol_id_by_code
+from ketalog.services.rems import file_rems_form
 from ketalog.services.settings import CLINIC_NAME, clinic_timezone, set_setting
 from ketalog.services.signing import complete_nursing_record, sign_session
 from ketalog.services.users import UserSummary, create_user
@@ -78,10 +85,32 @@ class DemoSummary:
     today_states: dict[str, int] = field(default_factory=dict)
 
 
-def phq9_items(total: int) -> list[int]:
-    """Nine PHQ-9 item scores adding up to ``total`` (item 9, self-harm, kept at 0)."""
-    total = max(0, min(24, total))
-    return [min(3, max(0, total - 3 * i)) for i in range(8)] + [0]
+def phq9_items(total: int, item9: int = 0) -> list[int]:
+    """Nine PHQ-9 item scores adding up to ``total`` (item 9, self-harm, as given)."""
+    total = max(0, min(24, total - item9))
+    return [min(3, max(0, total - 3 * i)) for i in range(8)] + [item9]
+
+
+def spread_items(total: int, count: int, top: int) -> list[int]:
+    """``count`` item scores of 0..``top`` adding up to ``total`` (as far as it fits)."""
+    total = max(0, min(count * top, total))
+    return [total // count + (1 if i < total % count else 0) for i in range(count)]
+
+
+#: Screening answers that make a caution or a contraindication, by demo patient index.
+_SCREENING_PROFILES: dict[int, dict[str, object]] = {
+    3: {"takes_benzodiazepine": True, "medications": "lorazepam 0.5 mg at night\nsertraline "
+        "100 mg"},
+    5: {"bipolar_disorder": True, "on_mood_stabiliser": False},
+    16: {"psychosis_history": True,
+         "history_summary": "Brief psychotic episode 2019 (cannabis-related)."},
+    18: {"uncontrolled_cardiovascular": True, "baseline_systolic_mmhg": 158,
+         "baseline_diastolic_mmhg": 96},
+}
+#: Demo patients whose course plays out in a known way (index -> role).
+_REMITTER, _RESPONDER, _NON_RESPONDER = 0, 1, 2
+_COMPLETED, _MAINTENANCE, _STOPPED, _SCREENING_OPEN, _BLOCKED, _OVERRIDDEN, _PLANNED = (
+    12, 13, 14, 15, 16, 18, 19)
 
 
 def default_dose_inputs(protocol: Protocol) -> dict[str, object]:
@@ -125,8 +154,48 @@ class _Clinic:
             svc.add_vital_action_note(self.db, self.nurse, saved.vital_id, alert_note,
                                       expected_version=1, clock=clock)
 
+    def screen(self, course_id: int, clock: SimClock, *, approve: bool = True,
+               answers: dict[str, object] | None = None) -> None:
+        """The consultation, then the physician's approval (and override, if needed).
+
+        Every question is answered No unless the profile says otherwise.
+        """
+        from ketalog.domain.screening import YES_NO_QUESTIONS
+        from ketalog.services import screening as scr
+
+        db = self.db
+        screening_id = scr.start_screening(db, self.nurse, course_id, clock=clock)
+        values: dict[str, object] = dict.fromkeys(YES_NO_QUESTIONS, False)
+        values.update(
+            history_summary="Recurrent depression since early adulthood; two adequate "
+                            "antidepressant trials without remission.",
+            medications="sertraline 100 mg", allergies="none known",
+            baseline_systolic_mmhg=self.rng.randint(112, 134),
+            baseline_diastolic_mmhg=self.rng.randint(70, 84),
+            consent_signed_on=clock().date(),
+        )
+        values.update(answers or {})
+        for name, value in values.items():
+            version = scr.screening_view_by_id(db, screening_id).version
+            scr.update_screening(db, self.nurse, screening_id, name, value,
+                                 expected_version=version, clock=clock)
+        scr.add_lab(db, self.nurse, screening_id, test="ALT", result="24 U/L",
+                    taken_on=clock().date() - timedelta(days=5),
+                    expected_version=scr.screening_view_by_id(db, screening_id).version,
+                    clock=clock)
+        if not approve:
+            return
+        view = scr.screening_view_by_id(db, screening_id)
+        if view.review.contraindications:
+            scr.override_contraindications(
+                db, self.physician, screening_id, clock=clock,
+                reason="BP controlled on amlodipine at review; cardiology agrees; monitor "
+                       "closely.")
+        scr.approve_screening(db, self.physician, screening_id, clock=clock)
+
     def run(self, sid: int, protocol: Protocol, start: datetime, until: SessionState,
-            phq9_total: int | None = None) -> None:
+            phq9_total: int | None = None, *, item9: int = 0,
+            measures: dict[str, list[int]] | None = None) -> None:
         """Play a session from check-in up to ``until`` with the simulated clock."""
         clock = SimClock(start)
         rng = self.rng
@@ -144,7 +213,9 @@ class _Clinic:
             return
         step(SessionAction.CHECK_IN)
         if phq9_total is not None:
-            svc.record_scale(db, nurse, sid, "phq9", phq9_items(phq9_total), clock=clock)
+            svc.record_scale(db, nurse, sid, "phq9", phq9_items(phq9_total, item9), clock=clock)
+        for code, items in (measures or {}).items():
+            svc.record_scale(db, nurse, sid, code, items, clock=clock)
         for item in svc.CHECKLIST_ITEMS:
             svc.update_checklist(db, nurse, sid, item, True, clock=clock)
         svc.update_discharge_details(
@@ -286,14 +357,49 @@ def build_demo_clinic(
         protocol_id = protocol_ids[code]
         protocol = protocol_by_id(db, protocol_id)
         indication = ("chronic pain" if code == "iv-pain-0.35"
+                      else "treatment-resistant depression" if code == "esketamine-intranasal"
+                      else "bipolar depression" if index == 5
                       else rng.choice(svc.INDICATIONS[:6]))
+        course_start = today - timedelta(days=30)
         course_id = svc.open_course(db, desk, patient_id=patient.id, protocol_id=protocol_id,
-                                    indication=indication, started_on=today - timedelta(days=30),
+                                    indication=indication, started_on=course_start,
                                     clock=setup_clock)
+        consult = SimClock(datetime.combine(course_start - timedelta(days=7), time(10, 0),
+                                            tzinfo=tz).astimezone(UTC))
+        clinic.screen(course_id, consult,
+                      approve=index not in (_SCREENING_OPEN, _BLOCKED),
+                      answers=_SCREENING_PROFILES.get(index))
+        if index in (_SCREENING_OPEN, _BLOCKED):
+            if progress is not None:
+                progress(f"{family}, {given}")
+            continue  # waiting for the physician; the blocked one cannot be booked at all
         past = rng.randint(0, 5) if index >= len(plan) else rng.randint(0, 3)
         # a course trajectory: remitter, responder or non-responder
         phq9_start = rng.randint(15, 24)
         phq9_drop = rng.choice((4.0, 2.5, 2.5, 0.5))
+        if index in (_REMITTER, _RESPONDER, _NON_RESPONDER):
+            past = 5 if index != _NON_RESPONDER else 4
+            phq9_start, phq9_drop = {_REMITTER: (22, 3.6), _RESPONDER: (22, 2.4),
+                                     _NON_RESPONDER: (20, 0.4)}[index]
+        elif index in (_COMPLETED, _MAINTENANCE):
+            past, phq9_start, phq9_drop = protocol.planned_induction_infusions, 21, 2.5
+        elif index == _STOPPED:
+            past = 2
+        elif index == _PLANNED:
+            past = 0
+        elif code == "esketamine-intranasal":
+            past = 4 + index % 3
+
+        def measures(total: float, indication: str = indication) -> dict[str, list[int]]:
+            """GAD-7 for anxiety, PCL-5 for PTSD, pain NRS for pain, following the PHQ-9."""
+            if indication == "anxiety":
+                return {"gad7": spread_items(round(total * 0.8), 7, 3)}
+            if indication == "PTSD":
+                return {"pcl5": spread_items(round(total * 2.6), 20, 4)}
+            if indication == "chronic pain":
+                return {"pain": [max(0, min(10, round(total / 2.5)))]}
+            return {}
+
         first_day = today - timedelta(days=2 * past + rng.randint(1, 3))
         for n in range(past):
             day = first_day + timedelta(days=2 * n)
@@ -306,13 +412,36 @@ def build_demo_clinic(
             # latest session: the waiting-for-signature list has something on it
             recent = day == today - timedelta(days=1) or (n == past - 1 and index % 4 == 1)
             until = SessionState.DISCHARGED if recent else SessionState.SIGNED
-            clinic.run(sid, protocol, start, until,
-                       phq9_total=round(phq9_start - phq9_drop * n))
+            total = phq9_start - phq9_drop * n
+            clinic.run(sid, protocol, start, until, phq9_total=round(total),
+                       measures=measures(total))
             if until is SessionState.DISCHARGED and index % 3 != 2:
                 # yesterday's charting finished by the nurse: waiting for the physician
                 complete_nursing_record(db, clinic.nurse, sid,
                                         clock=SimClock(start + timedelta(hours=3)))
+            if code == "esketamine-intranasal" and index % 20 == 17 and n < past - 1:
+                # this patient's older REMS forms were filed; the latest is due
+                file_rems_form(db, clinic.nurse, sid, confirmation=f"REMS-{sid:06d}",
+                               clock=SimClock(start + timedelta(days=2)))
             clinic.summary.sessions += 1
+        later = SimClock(real_now - timedelta(hours=1))
+        if index == _COMPLETED:
+            complete_course(db, clinic.physician, course_id, clock=later)
+        elif index == _MAINTENANCE:
+            start_maintenance(db, clinic.physician, course_id, clock=later)
+            booster = _local(today + timedelta(days=14), 10, 0, tz)
+            svc.schedule_session(db, desk, course_id=course_id, chair=CHAIRS[0],
+                                 scheduled_at=booster, clock=later)
+            clinic.summary.sessions += 1
+        elif index == _STOPPED:
+            stop_course(db, clinic.physician, course_id, clock=later,
+                        reason="Patient moved away; referred to a clinic near the new home.")
+        elif index == _PLANNED:
+            monday = today + timedelta(days=7 - today.weekday())
+            ids = plan_induction_series(db, desk, course_id, first_day=monday,
+                                        weekdays=(0, 2, 4), time_of_day=time(9, 30),
+                                        chair=CHAIRS[1], clock=later)
+            clinic.summary.sessions += len(ids)
         if index < len(plan):
             chair_index, state, minutes_ago = plan[index]
             start = real_now - timedelta(minutes=minutes_ago)
@@ -323,8 +452,12 @@ def build_demo_clinic(
                                        scheduled_at=start,
                                        clock=SimClock(real_now - timedelta(days=2)))
             if state is not SessionState.SCHEDULED:
+                total = phq9_start - phq9_drop * past
+                # today's checked-in patient answers PHQ-9 item 9 above 0: the board
+                # asks for the C-SSRS screen and tells the physician
                 clinic.run(sid, protocol, min(start, real_now), state,
-                           phq9_total=round(phq9_start - phq9_drop * past))
+                           phq9_total=round(total), measures=measures(total),
+                           item9=1 if state is SessionState.CHECKED_IN else 0)
             clinic.summary.sessions += 1
             clinic.summary.today_states[state.value] = (
                 clinic.summary.today_states.get(state.value, 0) + 1
