@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.session_state import SessionAction
+from ketalog.services import outcomes as outcomes_service
 from ketalog.services import sessions as svc
 from ketalog.services.context import SYSTEM
 from ketalog.services.errors import NotFound, PermissionDenied
@@ -226,6 +227,12 @@ def test_clinic_outcomes_by_hand(ny: Session, statements: Statements) -> None:
     assert (total.courses, total.patients, total.evaluable, total.excluded) == (6, 6, 3, 3)
     assert (total.responders, total.remitters, total.response_percent) == (
         2, 1, Decimal("66.7"))
+
+    # many courses are read in chunks; the tally is the same whatever the chunk size
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(outcomes_service, "ID_CHUNK", 2)
+        assert clinic_outcomes_report(db, PHYSICIAN, start=date(2026, 11, 1),
+                                      end=date(2026, 11, 30)) == outcomes
 
     october = clinic_outcomes_report(db, ADMIN, start=date(2026, 10, 1),
                                      end=date(2026, 10, 31))
