@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketalog.services.board import day_board
+from ketalog.services.board import BoardRow, day_board
 from ketalog.ui.board_model import BoardTableModel
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import MessageLabel, big_font
@@ -80,6 +80,13 @@ class BoardPage(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
+
+    def selected_row(self) -> BoardRow | None:
+        """The session selected (the current row) on the board, or None."""
+        current = self.table.currentIndex()
+        if not current.isValid() or current.row() >= self.model.rowCount():
+            return None
+        return self.model.row_at(current.row())
 
     def selected_day(self) -> date:
         """The day the board shows."""

@@ -74,6 +74,8 @@ SHORTCUTS = (
     ("F2", "Vitals entry line (session); Enter saves the reading"),
     ("Alt+1 ... Alt+8", "Check-in, Dose, Infusion, Scales, Events, Discharge, Notes, Sign-off"),
     ("Ctrl+Shift+W", "Sessions waiting for a physician's signature"),
+    ("Ctrl+Shift+C", "The course of the open or selected session: screening, series, outcome"),
+    ("Ctrl+Shift+R", "Esketamine REMS monitoring forms: due, overdue, filed"),
     ("Ctrl+D", "Discharge (the reasons are shown when it is not yet allowed)"),
     ("Ctrl+Enter", "Add the note being written"),
     ("Ctrl+P", "Chart summary (session) / day log (board): preview, save, print"),
@@ -294,6 +296,18 @@ class MainWindow(QMainWindow):
         self.waiting_action.setToolTip(self.tr("Finished sessions no physician has signed yet "
                                                "(Ctrl+Shift+W)"))
         self.waiting_action.triggered.connect(self.show_waiting)
+        self.course_action = toolbar.addAction(self.tr("Course…"))
+        self.course_action.setToolTip(self.tr("The selected patient's course: screening, series, "
+                                              "scores and outcome (Ctrl+Shift+C)"))
+        self.course_action.triggered.connect(self.show_course)
+        self.rems_action = toolbar.addAction(self.tr("REMS forms…"))
+        self.rems_action.setToolTip(self.tr("Esketamine REMS monitoring forms: due, overdue, "
+                                            "filed (Ctrl+Shift+R)"))
+        self.rems_action.triggered.connect(self.show_rems)
+        self.outcomes_action = toolbar.addAction(self.tr("Outcomes…"))
+        self.outcomes_action.setToolTip(self.tr("The clinic's response and remission counts "
+                                                "(physicians and administrators)"))
+        self.outcomes_action.triggered.connect(self.show_outcomes)
         self.audit_action = toolbar.addAction(self.tr("Audit trail…"))
         self.audit_action.setToolTip(self.tr("Who did what, when (administrators)"))
         self.audit_action.triggered.connect(self.show_audit_trail)
@@ -370,6 +384,7 @@ class MainWindow(QMainWindow):
                                      .replace("%1", actor.display_name)
                                      .replace("%2", user.role))
         self.audit_action.setVisible(may(user.role, Permission.VIEW_AUDIT))
+        self.outcomes_action.setVisible(may(user.role, Permission.VIEW_OUTCOMES))
         self.waiting_action.setVisible(may(user.role, Permission.ADDENDUM))  # clinicians
         self._show_page(self.workspace)
         minutes = self.ctx.run(idle_lock_minutes)
@@ -458,6 +473,71 @@ class MainWindow(QMainWindow):
         audit_page = importlib.import_module("ketalog.ui.audit_page")
         audit_page.AuditDialog(self.ctx, self).exec()
 
+    def _current_course_id(self) -> int | None:
+        """The open session's course, or the course of the session selected on the board."""
+        page = self.session_page
+        if page is not None and not self._on_board():
+            view = page.controller.view  # type: ignore[attr-defined]
+            return None if view is None else int(view.detail.course_id)
+        row = self.board.selected_row()
+        return None if row is None else row.course_id
+
+    def show_course(self) -> None:
+        """Ctrl+Shift+C: the course window of the open or selected session."""
+        if not self.active:
+            return
+        course_id = self._current_course_id()
+        if course_id is None:
+            self.board.message.show_error(self.tr("Select a session on the board first (or open "
+                                                  "one): its course is shown."))
+            return
+        from ketalog.ui.course_actions import add_course_actions
+        from ketalog.ui.course_page import CourseDialog
+
+        dialog = CourseDialog(self.ctx, course_id, self)
+        self.course_buttons = add_course_actions(dialog)
+
+        def open_it(session_id: int) -> None:
+            dialog.accept()
+            self.open_session(session_id)
+
+        dialog.open_session.connect(open_it)
+        dialog.finished.connect(lambda _result: self.refresh())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.course_dialog = dialog
+        dialog.refresh()
+        dialog.open()
+
+    def show_rems(self) -> None:
+        """Ctrl+Shift+R: the esketamine REMS forms, overdue first."""
+        if not self.active or self.user is None:
+            return
+        from ketalog.ui.rems_page import RemsDialog
+
+        dialog = RemsDialog(self.ctx, self)
+
+        def open_it(session_id: int) -> None:
+            dialog.accept()
+            self.open_session(session_id)
+
+        dialog.open_session.connect(open_it)
+        dialog.preview_opened.connect(self._document_opened)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.rems_dialog = dialog
+        dialog.open()
+
+    def show_outcomes(self) -> None:
+        """Physicians and administrators: response and remission across the clinic."""
+        if not self.active or self.user is None or not may(self.user.role,
+                                                           Permission.VIEW_OUTCOMES):
+            return
+        from ketalog.ui.outcomes_page import OutcomesDialog
+
+        dialog = OutcomesDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.outcomes_dialog = dialog
+        dialog.open()
+
     def show_waiting(self) -> None:
         """Physicians (and nurses): finished sessions waiting for a signature."""
         if not self.active or self.user is None:
@@ -514,6 +594,8 @@ class MainWindow(QMainWindow):
         bind("Ctrl+L", self.switch_user)
         bind("Ctrl+Shift+L", self.lock)
         bind("Ctrl+Shift+W", self.show_waiting)
+        bind("Ctrl+Shift+C", self.show_course)
+        bind("Ctrl+Shift+R", self.show_rems)
         shortcut = QShortcut(QKeySequence("F1"), self)  # the list itself is no secret
         shortcut.activated.connect(self.show_help)
         bind("F2", self._focus_vitals)

@@ -94,3 +94,50 @@ def test_help_lists_every_shortcut(qtbot: QtBot) -> None:
     keys = [dialog.table.item(row, 0).text() for row in range(dialog.table.rowCount())]
     assert keys == [k for k, _ in SHORTCUTS]
     assert {"F1", "F2", "Ctrl+N", "Esc", "Ctrl+D"} <= set(keys)
+
+
+def _signed_in(qtbot: QtBot, engine: Engine, username: str, password: str) -> MainWindow:
+    window = MainWindow(engine, "sqlite:///demo")
+    qtbot.addWidget(window)
+    activate(qtbot, window)
+    qtbot.keyClicks(window.login_page.username, username)
+    qtbot.keyClicks(window.login_page.password, password)
+    qtbot.mouseClick(window.login_page.sign_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.board.isVisible())
+    return window
+
+
+def test_course_window_from_the_board_shows_the_safety_prompt_and_actions(
+        qtbot: QtBot, demo_engine: Engine) -> None:
+    window = _signed_in(qtbot, demo_engine, "physician", "physician-demo-pass")
+    model = window.board_model
+    [row] = [r for r in range(model.rowCount())
+             if model.row_at(r).state == "checked_in"]
+    alert = model.index(row, BoardTableModel.ALERTS).data()
+    assert "PHQ-9 item 9 = 1: C-SSRS screen needed" in alert  # the physician is told
+    assert window.outcomes_action.isVisible()
+    window.board.table.setCurrentIndex(model.index(row, 0))
+    qtbot.keyClick(window, Qt.Key.Key_C,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.course_dialog.isVisible())
+    dialog = window.course_dialog
+    assert dialog.view is not None and dialog.view.course_id == model.row_at(row).course_id
+    assert all(b.isEnabled() for b in window.course_buttons.values())  # a physician
+    dialog.reject()
+
+
+def test_nurse_sees_course_actions_for_physicians_disabled(
+        qtbot: QtBot, demo_engine: Engine) -> None:
+    window = _signed_in(qtbot, demo_engine, "nurse", "nurse-demo-pass")
+    assert not window.outcomes_action.isVisible()
+    window.board.table.setCurrentIndex(window.board_model.index(0, 0))
+    window.show_course()
+    buttons = window.course_buttons
+    assert buttons["screening"].isEnabled() and buttons["plan_series"].isEnabled()
+    assert not buttons["stop_course"].isEnabled()
+    assert "Only a physician" in buttons["complete_course"].toolTip()
+    window.course_dialog.reject()
+    window.show_rems()
+    qtbot.waitUntil(lambda: window.rems_dialog.isVisible())
+    assert window.rems_dialog.model.rowCount() > 0  # the demo's esketamine patients
+    window.rems_dialog.reject()

@@ -1,0 +1,83 @@
+"""The course window's buttons: screening, plan the series, maintenance, complete, stop.
+
+Each opens its own dialog or calls one service through the UI context; the
+course window reloads afterwards so what it shows is what is stored. Buttons a
+role may not use stay visible but disabled, with the reason as the tooltip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QMessageBox, QPushButton
+
+from ketalog.services.access import Permission, may
+from ketalog.services.courses import complete_course, start_maintenance
+from ketalog.ui.course_page import CourseDialog
+from ketalog.ui.screening_dialog import ScreeningDialog
+from ketalog.ui.series_dialog import PlanSeriesDialog, StopCourseDialog
+
+
+def add_course_actions(window: CourseDialog) -> dict[str, QPushButton]:
+    """Fill the course window's action row; returns the buttons by name (tests use them)."""
+    ctx, course_id = window.ctx, window.course_id
+    role = ctx.actor().role
+    buttons: dict[str, QPushButton] = {}
+
+    def button(name: str, text: str, tip: str, action: Callable[[], None],
+               permission: Permission) -> None:
+        widget = QPushButton(text)
+        widget.setObjectName(name)
+        allowed = may(role, permission)
+        widget.setEnabled(allowed)
+        widget.setToolTip(tip if allowed else window.tr("Only a %1 can do this.").replace(
+            "%1", "physician" if permission is Permission.MANAGE_COURSE else "clinician"))
+        widget.clicked.connect(action)
+        window.actions.addWidget(widget)
+        buttons[name] = widget
+
+    def after(dialog_run: Callable[[], object]) -> Callable[[], None]:
+        def run() -> None:
+            dialog_run()
+            window.refresh()
+        return run
+
+    def screening() -> None:
+        ScreeningDialog(ctx, course_id, window).exec()
+
+    def plan() -> None:
+        PlanSeriesDialog(ctx, course_id, window).exec()
+
+    def stop() -> None:
+        StopCourseDialog(ctx, course_id, window).exec()
+
+    def service(call: Callable[..., None], done: str) -> Callable[[], None]:
+        def run() -> None:
+            actor, clock = ctx.actor(), ctx.clock
+            outcome = ctx.run(lambda db: call(db, actor, course_id, clock=clock))
+            if outcome.error:
+                QMessageBox.warning(window, window.tr("Not done"), outcome.error)
+            else:
+                window.message.show_info(done)
+            window.refresh()
+        return run
+
+    button("screening", window.tr("Screening…"),
+           window.tr("The eligibility screening: findings, cautions, the physician's approval"),
+           after(screening), Permission.SCREEN)
+    button("plan_series", window.tr("Plan series…"),
+           window.tr("Book the induction series (e.g. Mon/Wed/Fri) around closed days"),
+           after(plan), Permission.SCHEDULE)
+    button("start_maintenance", window.tr("Start maintenance"),
+           window.tr("Induction done: boosters continue the numbering"),
+           service(start_maintenance, window.tr("The course is in maintenance now.")),
+           Permission.MANAGE_COURSE)
+    button("complete_course", window.tr("Complete course"),
+           window.tr("Mark the course completed (nothing may still be booked)"),
+           service(complete_course, window.tr("The course is completed.")),
+           Permission.MANAGE_COURSE)
+    button("stop_course", window.tr("Stop course…"),
+           window.tr("Stop the course with a reason; sessions still booked are cancelled"),
+           after(stop), Permission.MANAGE_COURSE)
+    window.actions.addStretch(1)
+    return buttons
