@@ -69,6 +69,8 @@ class BoardTableModel(RowsTableModel):
         if column == self.ALERTS and row.safety_alert and role in (
                 Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole):
             return self._alarm(role)
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.PROTOCOL:
+            return row.protocol_name
         if role == Qt.ItemDataRole.ToolTipRole and column == self.ALERTS:
             return self._alerts(row) or None
         if column == self.NEXT_VITALS and self._overdue(row):

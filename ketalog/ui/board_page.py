@@ -22,6 +22,9 @@ from ketalog.ui.context import UiContext
 from ketalog.ui.style import MessageLabel, big_font
 from ketalog.ui.tables import SessionTable
 
+#: Pixels for the protocol column ("IV ketamine, 0.5 mg/kg ..." elided; tooltip in full).
+PROTOCOL_WIDTH = 240
+
 
 class BoardPage(QWidget):
     """Date picker, the board table and the button to schedule a session."""
@@ -66,8 +69,11 @@ class BoardPage(QWidget):
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # the protocol name is the long one: it takes what is left, elided
-        header.setSectionResizeMode(BoardTableModel.PROTOCOL, QHeaderView.ResizeMode.Stretch)
+        # the protocol name and the safety column are the long ones: the protocol gets a
+        # fixed share (elided, full name in its tooltip), safety and cautions the rest
+        header.setSectionResizeMode(BoardTableModel.PROTOCOL, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(BoardTableModel.PROTOCOL, PROTOCOL_WIDTH)
+        header.setSectionResizeMode(BoardTableModel.ALERTS, QHeaderView.ResizeMode.Stretch)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         big_font(self.table, 13, bold=False)
         self.table.open_requested.connect(self.open_session)

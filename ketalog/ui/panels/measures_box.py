@@ -120,6 +120,8 @@ class MeasuresBox(QGroupBox):
             self.choice.blockSignals(False)
             self.message.clear_message()
             self._switch()
+            if view.suicide_risk.positive and view.suicide_risk.cssrs_risk is None:
+                self.choose("cssrs")  # the screen the start is waiting for comes first
         self.setEnabled(view.entry_refusal is None)
         self._show_recorded(view)
         self._show_safety(view)
