@@ -98,6 +98,13 @@ def test_a_whole_session_at_the_chair(qtbot: QtBot, engine: Engine) -> None:
     click(qtbot, dialog.schedule_button)
     assert dialog.session_id is not None
     sid = dialog.session_id
+    # the consultation's screening, approved by the physician (its own dialog is tested
+    # in test_screening_dialog); without it the start stays disabled
+    from tests.play import screen_course
+
+    with make_sessionmaker(engine)() as db:
+        course_id = db.get_one(TreatmentSession, sid).course_id
+        screen_course(db, course_id, clock)
     window.board.refresh()
     assert window.board.model.rowCount() == 1
     window.open_session(sid)
@@ -113,6 +120,12 @@ def test_a_whole_session_at_the_chair(qtbot: QtBot, engine: Engine) -> None:
         qtbot.keyClick(box, Qt.Key.Key_Space)
     type_enter(qtbot, checkin.escort_edit, "Maria Okafor")
     type_enter(qtbot, checkin.weight_edit, "80")
+    # PHQ-9 at check-in, item by item (item 9 is 0: nothing more to screen)
+    measures = checkin.measures
+    for number, value in enumerate([2, 2, 1, 2, 1, 1, 1, 0, 0], start=1):
+        measures.form.rows[number].set_value(value)
+    click(qtbot, measures.form.record_button)
+    assert "PHQ-9 10 moderate" in measures.recorded.text()
 
     # --- baseline vitals
     clock.advance(3)
@@ -222,7 +235,8 @@ def test_a_whole_session_at_the_chair(qtbot: QtBot, engine: Engine) -> None:
         scores = db.scalars(select(ScaleScore).where(ScaleScore.session_id == sid)
                             .order_by(ScaleScore.id)).all()
         assert [(s.scale, s.total, json.loads(s.item_scores_json)) for s in scores] == [
-            ("moaas", 4, [4]), ("cadss6", 7, [1, 2, 0, 1, 3, 0]),
+            ("phq9", 10, [2, 2, 1, 2, 1, 1, 1, 0, 0]), ("moaas", 4, [4]),
+            ("cadss6", 7, [1, 2, 0, 1, 3, 0]),
             ("aldrete", 9, [2, 2, 2, 2, 1])]
         note = db.scalars(select(Note).where(Note.session_id == sid)).one()
         assert (note.kind, note.author_name) == ("recovery", "Nora Reyes, RN")
