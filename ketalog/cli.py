@@ -21,6 +21,7 @@ from ketalog.cli_accounts import (
     cmd_verify,
 )
 from ketalog.cli_audit import add_audit_parser, cmd_audit
+from ketalog.cli_outcomes import add_outcomes_parser, cmd_outcomes
 from ketalog.cli_rems import add_rems_parser, cmd_rems
 from ketalog.domain.errors import DomainError
 from ketalog.store.engine import DatabaseConfigError
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("check", help="check the connection and the schema version")
     add_audit_parser(sub)
     add_rems_parser(sub)
+    add_outcomes_parser(sub)
     add_account_parsers(sub)
     return parser
 
@@ -240,9 +242,15 @@ def cmd_verify_session(args: argparse.Namespace) -> int:
     return cmd_verify(args, _open)
 
 
+def cmd_clinic_outcomes(args: argparse.Namespace) -> int:
+    """Response and remission across the clinic's courses in a date range."""
+    return cmd_outcomes(args, _open)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo, "sessions": cmd_sessions, "db": cmd_db, "gui": cmd_gui, "pdf": cmd_pdf,
-    "audit": cmd_audit, "rems": cmd_rems, "user": cmd_user_accounts, "verify": cmd_verify_session,
+    "audit": cmd_audit, "rems": cmd_rems, "outcomes": cmd_clinic_outcomes,
+    "user": cmd_user_accounts, "verify": cmd_verify_session,
 }
 
 

@@ -359,6 +359,8 @@ def build_demo_clinic(
         indication = ("chronic pain" if code == "iv-pain-0.35"
                       else "treatment-resistant depression" if code == "esketamine-intranasal"
                       else "bipolar depression" if index == 5
+                      else "treatment-resistant depression"
+                      if index in (_REMITTER, _RESPONDER, _NON_RESPONDER)
                       else rng.choice(svc.INDICATIONS[:6]))
         course_start = today - timedelta(days=30)
         course_id = svc.open_course(db, desk, patient_id=patient.id, protocol_id=protocol_id,
