@@ -61,12 +61,14 @@ def screen_course(db: Session, course_id: int, clock: Advancing, *, approve: boo
         start_screening,
         update_screening,
     )
+    from ketalog.services.settings import clinic_today
     from tests.staff import PHYSICIAN
 
     screening_id = start_screening(db, NURSE, course_id, clock=clock)
     values: dict[str, object] = dict.fromkeys(YES_NO_QUESTIONS, False)
     values.update(medications="none", allergies="none known", baseline_systolic_mmhg=124,
-                  baseline_diastolic_mmhg=78, consent_signed_on=clock().date())
+                  baseline_diastolic_mmhg=78,
+                  consent_signed_on=clinic_today(db, clock()))
     values.update(answers)
     for field, value in values.items():
         version = screening_view_by_id(db, screening_id).version

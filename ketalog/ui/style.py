@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QWidget
 
 #: Text marks that carry the meaning colour also carries (for colour-blind
 #: readers and black-and-white printouts).
@@ -49,3 +49,15 @@ class MessageLabel(QLabel):
         """Hide the message."""
         self.setText("")
         self.hide()
+
+
+def alert_banner(object_name: str) -> tuple[QFrame, QLabel]:
+    """A red-bordered banner that stops the eye (pre-dose BP, suicide-risk screen) and its text."""
+    frame = QFrame()
+    frame.setObjectName(object_name)
+    frame.setStyleSheet(f"#{object_name} {{ background: {ALERT_BACKGROUND.name()}; "
+                        "border: 2px solid #8b0000; }")
+    text = QLabel()
+    text.setWordWrap(True)
+    big_font(text, 13)
+    return frame, text

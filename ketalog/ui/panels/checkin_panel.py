@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -39,7 +38,7 @@ from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.credentials import CredentialsRow
 from ketalog.ui.panels.dose_panel import scrolled_layout
 from ketalog.ui.panels.measures_box import MeasuresBox
-from ketalog.ui.style import ALERT_BACKGROUND, ALERT_MARK, OK_MARK, MessageLabel, big_font
+from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, alert_banner, big_font
 
 CHECKLIST = ("identity_confirmed", "consent_on_file", "npo_confirmed")
 PREDOSE_ALERT = "predose_bp_high"
@@ -124,14 +123,7 @@ class CheckInPanel(QWidget):
         weight_layout.addLayout(weight_row)
 
         # pre-dose blood pressure
-        self.bp_banner = QFrame()
-        self.bp_banner.setObjectName("predose_bp_banner")
-        self.bp_banner.setStyleSheet(
-            f"#predose_bp_banner {{ background: {ALERT_BACKGROUND.name()}; "
-            "border: 2px solid #8b0000; }")
-        self.bp_text = QLabel()
-        self.bp_text.setWordWrap(True)
-        big_font(self.bp_text, 13)
+        self.bp_banner, self.bp_text = alert_banner("predose_bp_banner")
         self.ack_prompt = QLabel()
         self.ack_prompt.setWordWrap(True)
         self.physician = CredentialsRow(self.tr("physician"), "acknowledging_physician")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -32,7 +31,7 @@ from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import record_scale
 from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.panels.scales_panel import ItemsForm, local_hhmm
-from ketalog.ui.style import ALERT_BACKGROUND, ALERT_MARK, OK_MARK, MessageLabel, big_font
+from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, alert_banner
 
 CLINICIAN_RATED = frozenset({"madrs"})
 
@@ -66,14 +65,7 @@ class MeasuresBox(QGroupBox):
         self.form.submitted.connect(self.record)
         self.message = MessageLabel()
 
-        self.safety = QFrame()
-        self.safety.setObjectName("suicide_risk_banner")
-        self.safety.setStyleSheet(
-            f"#suicide_risk_banner {{ background: {ALERT_BACKGROUND.name()}; "
-            "border: 2px solid #8b0000; }")
-        self.safety_text = QLabel()
-        self.safety_text.setWordWrap(True)
-        big_font(self.safety_text, 13)
+        self.safety, self.safety_text = alert_banner("suicide_risk_banner")
         self.review_edit = QLineEdit()
         self.review_edit.setObjectName("risk_review")
         self.review_edit.setPlaceholderText(
