@@ -9,7 +9,7 @@ database session and touch no widget.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -83,12 +83,6 @@ class AuditTableModel(RowsTableModel):
     def __init__(self, tz: ZoneInfo, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._tz = tz
-
-    def set_rows(self, rows: Sequence[AuditRow]) -> None:
-        """Replace the rows shown."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
 
     def rows(self) -> list[AuditRow]:
         """The rows shown, in order."""

@@ -37,12 +37,11 @@ class BoardTableModel(RowsTableModel):
         self._tz = tz
         self._now: datetime | None = None
 
-    def set_rows(self, rows: Sequence[BoardRow], now: datetime) -> None:
-        """Replace the rows (a day's board is small; a reset is cheapest)."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._now = now
-        self.endResetModel()
+    def set_rows(self, rows: Sequence[BoardRow], now: datetime | None = None) -> None:
+        """Replace the rows as of ``now`` (None keeps the time the board already has)."""
+        if now is not None:
+            self._now = now
+        super().set_rows(rows)
 
     def set_now(self, now: datetime) -> None:
         """Advance the clock for timers and overdue marks without reloading."""

@@ -9,7 +9,6 @@ the filing at once; the PDF is built off the GUI thread like every document.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -54,12 +53,6 @@ class RemsTableModel(RowsTableModel):
     DATE, PATIENT, MRN, STATUS, DAYS, FILED_BY = range(6)
     HEADERS = ("Treatment date", "Patient", "MRN", "Status", "Days left", "Filed by")
     SessionIdRole = SESSION_ID_ROLE
-
-    def set_rows(self, rows: Sequence[RemsRow]) -> None:
-        """Replace the list (small; a reset is cheapest)."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
 
     def row_at(self, row: int) -> RemsRow:
         """The form shown in ``row``."""

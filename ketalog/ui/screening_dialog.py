@@ -73,12 +73,6 @@ class LabsModel(RowsTableModel):
 
     HEADERS = ("Test", "Result", "Taken on")
 
-    def set_rows(self, labs: tuple[LabResult, ...]) -> None:
-        """Show ``labs`` in stored order (the order remove_lab counts in)."""
-        self.beginResetModel()
-        self._rows = list(labs)
-        self.endResetModel()
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Display text of one cell."""
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:

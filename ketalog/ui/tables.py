@@ -7,6 +7,7 @@ Each model keeps its rows as plain objects (no queries in ``data()``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -33,6 +34,12 @@ class RowsTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[Any] = []
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        """Replace the rows, in the order given (lists are small; a reset is cheapest)."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
 
     def row_at(self, row: int) -> Any:
         """The object shown in ``row``."""

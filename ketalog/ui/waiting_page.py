@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,12 +41,6 @@ class WaitingTableModel(RowsTableModel):
     def __init__(self, tz: ZoneInfo, parent: Any = None) -> None:
         super().__init__(parent)
         self._tz = tz
-
-    def set_rows(self, rows: Sequence[WaitingSession]) -> None:
-        """Replace the list (small; a reset is cheapest)."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
 
     def row_at(self, row: int) -> WaitingSession:
         """The session shown in ``row``."""
