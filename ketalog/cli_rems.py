@@ -103,7 +103,7 @@ def _write_pdf(args: argparse.Namespace) -> int:
     from ketalog.cli import EXIT_OK, CommandError, _open
     from ketalog.cli_accounts import cli_actor
     from ketalog.reports.base import ReportError, write_pdf_atomic
-    from ketalog.services.rems import record_rems_document, rems_pdf
+    from ketalog.services.pdf import DocumentKind, produce_pdf, record_document
 
     output = Path(args.file)
     if output.parent != Path("") and not output.expanduser().parent.is_dir():
@@ -111,10 +111,10 @@ def _write_pdf(args: argparse.Namespace) -> int:
     engine, factory = _open(args.database_url)
     try:
         with factory() as db:
-            data = rems_pdf(db, args.session_id)
+            data = produce_pdf(db, DocumentKind.REMS, args.session_id)
             write_pdf_atomic(output, data)
-            record_rems_document(db, cli_actor(), args.session_id, action="pdf_saved",
-                                 detail=str(output.expanduser().resolve()))
+            record_document(db, cli_actor(), DocumentKind.REMS, args.session_id,
+                            action="pdf_saved", detail=str(output.expanduser().resolve()))
     except ReportError as exc:
         raise CommandError(str(exc)) from exc
     finally:

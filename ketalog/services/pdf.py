@@ -21,6 +21,7 @@ class DocumentKind(StrEnum):
     VISIT = "visit"  # the patient's take-home report
     DAY = "day"  # the day log
     COURSE = "course"  # the course report
+    REMS = "rems"  # a session's esketamine REMS monitoring form
 
 
 def produce_pdf(db: Session, kind: DocumentKind | str, key: int | date) -> bytes:
@@ -50,6 +51,10 @@ def produce_pdf(db: Session, kind: DocumentKind | str, key: int | date) -> bytes
         from ketalog.reports.visit_report import build_visit_report
 
         return build_visit_report(documents.visit_report_data(db, key))
+    if document is DocumentKind.REMS:
+        from ketalog.services.rems import rems_pdf
+
+        return rems_pdf(db, key)
     from ketalog.reports.course_report import build_course_report
 
     return build_course_report(documents.course_report_data(db, key))

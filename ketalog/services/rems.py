@@ -50,8 +50,6 @@ if TYPE_CHECKING:
 
 #: Longest confirmation number kept (the column's size).
 MAX_CONFIRMATION_LENGTH = 120
-#: The audit field naming this document (``pdf_produced`` / ``pdf_saved`` / ``pdf_printed``).
-DOCUMENT_FIELD = "rems"
 #: services.documents.CLINIC_ADDRESS, named here so the form loads without reportlab.
 _CLINIC_ADDRESS = "clinic_address"
 
@@ -346,18 +344,3 @@ def rems_pdf(db: Session, session_id: int) -> bytes:
     from ketalog.reports.rems_form import build_rems_form_pdf
 
     return build_rems_form_pdf(rems_document_data(db, session_id))
-
-
-def record_rems_document(
-    db: Session, actor: Actor, session_id: int, *, action: str, detail: str | None = None,
-    clock: Clock = system_clock,
-) -> None:
-    """Audit that the REMS form was produced, saved or printed (like ``pdf.record_document``)."""
-    patient_id = db.scalar(select(TreatmentSession.patient_id)
-                           .where(TreatmentSession.id == session_id))
-    if patient_id is None:
-        raise NotFound(f"No session with id {session_id}.")
-    append_audit(db, actor, action, at=clock(), table_name="treatment_sessions",
-                 row_id=session_id, patient_id=patient_id, field=DOCUMENT_FIELD,
-                 new=detail if detail is not None else str(session_id))
-    db.commit()

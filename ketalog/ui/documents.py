@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 from ketalog.ui.style import MessageLabel
 
 TITLES = {"session": "Session summary", "visit": "Visit report", "day": "Day log",
-          "course": "Course report"}
+          "course": "Course report", "rems": "Spravato REMS monitoring form"}
 
 
 class _JobSignals(QObject):

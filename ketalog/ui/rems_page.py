@@ -10,9 +10,9 @@ the filing at once; the PDF is built off the GUI thread like every document.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,18 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.services.pdf import DocumentKind
 from ketalog.services.rems import RemsRow, file_rems_form, rems_list
 from ketalog.ui.context import UiContext
+from ketalog.ui.documents import DocumentButtons, DocumentJob, PdfPreview
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT, MessageLabel, big_font
 from ketalog.ui.tables import SESSION_ID_ROLE, Index, RowsTableModel, SessionTable
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from ketalog.services.context import Actor
-    from ketalog.ui.documents import PdfPreview
-
-TITLE = "Spravato REMS monitoring form"
 
 
 def _day(value: date) -> str:
@@ -151,43 +145,6 @@ class MarkFiledDialog(QDialog):
         return True
 
 
-class _JobSignals(QObject):
-    finished = Signal(bytes)
-    failed = Signal(str)
-
-
-class RemsDocumentJob(QRunnable):
-    """Build one session's REMS form PDF in a pool thread (its own database session)."""
-
-    def __init__(self, ctx: UiContext, session_id: int, actor: Actor) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.session_id = session_id
-        self.actor = actor  # read on the GUI thread: the signed-in user who asked
-        self.signals = _JobSignals()
-
-    def run(self) -> None:
-        """Gather the data and render; report bytes or the refusal, never raise."""
-        from ketalog.reports.base import ReportError
-        from ketalog.services.rems import record_rems_document, rems_pdf
-
-        def build(db: Session) -> bytes:
-            pdf = rems_pdf(db, self.session_id)
-            record_rems_document(db, self.actor, self.session_id, action="pdf_produced",
-                                 detail=f"{len(pdf)} bytes", clock=self.ctx.clock)
-            return pdf
-
-        try:
-            outcome = self.ctx.run(build)
-        except ReportError as exc:
-            self.signals.failed.emit(str(exc))
-            return
-        if outcome.value is not None:
-            self.signals.finished.emit(outcome.value)
-        else:
-            self.signals.failed.emit(outcome.error or "The form could not be built.")
-
-
 class RemsDialog(QDialog):
     """The clinic's REMS monitoring forms: what is overdue, what is due, what was filed.
 
@@ -202,10 +159,9 @@ class RemsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(self.tr("Spravato REMS forms"))
-        self.pool = QThreadPool.globalInstance()
-        # a running job must outlive the click that started it
-        self.running: set[RemsDocumentJob] = set()
-        self.previews: list[PdfPreview] = []
+        self.documents = DocumentButtons(ctx, self)
+        self.documents.failed.connect(self.message_error)
+        self.documents.opened.connect(self._preview_opened)
         self.mark_dialog: MarkFiledDialog | None = None
 
         self.heading = QLabel()
@@ -340,43 +296,18 @@ class RemsDialog(QDialog):
                                    .replace("%1", row.patient_name)
                                    .replace("%2", row.status.text))
 
-    def print_form(self) -> RemsDocumentJob | None:
+    def print_form(self) -> DocumentJob | None:
         """Build the selected form's PDF in the background; a preview opens when ready."""
         row = self.selected()
         if row is None:
             return None
-        job = RemsDocumentJob(self.ctx, row.session_id, self.ctx.actor())
-        job.setAutoDelete(False)
-        self.running.add(job)
-        sid = row.session_id
-        job.signals.finished.connect(lambda pdf: self._built(job, sid, pdf),
-                                     Qt.ConnectionType.QueuedConnection)
-        job.signals.failed.connect(lambda message: self._failed(job, message),
-                                   Qt.ConnectionType.QueuedConnection)
         self.message.show_info(self.tr("Preparing the form…"))
-        self.pool.start(job)
-        return job
+        return self.documents.request(DocumentKind.REMS, row.session_id)
 
-    def _failed(self, job: RemsDocumentJob, message: str) -> None:
-        self.running.discard(job)
+    def message_error(self, message: str) -> None:
+        """A form that could not be built: say why."""
         self.message.show_error(message)
 
-    def _built(self, job: RemsDocumentJob, session_id: int, pdf: bytes) -> None:
-        from ketalog.services.rems import record_rems_document
-        from ketalog.ui.documents import PdfPreview
-
-        self.running.discard(job)
+    def _preview_opened(self, preview: PdfPreview) -> None:
         self.message.clear_message()
-        actor = job.actor
-
-        def record(action: str, detail: str) -> None:
-            self.ctx.run(lambda db: record_rems_document(db, actor, session_id, action=action,
-                                                         detail=detail, clock=self.ctx.clock))
-
-        preview = PdfPreview(pdf, self.tr(TITLE), f"rems-{session_id}.pdf", self, record)
-        preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.previews.append(preview)
-        preview.finished.connect(lambda _code: self.previews.remove(preview)
-                                 if preview in self.previews else None)
-        preview.show()
         self.preview_opened.emit(preview)

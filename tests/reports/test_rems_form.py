@@ -13,10 +13,10 @@ from ketalog.domain.rems import RemsInputs, RemsVitals, build_rems_form
 from ketalog.reports.base import DRAFT_TEXT, Clinic
 from ketalog.reports.rems_form import build_rems_form_pdf
 from ketalog.services import sessions as svc
+from ketalog.services.pdf import record_document
 from ketalog.services.rems import (
     RemsFormDocument,
     file_rems_form,
-    record_rems_document,
     rems_document_data,
     rems_pdf,
 )
@@ -104,8 +104,8 @@ def test_the_same_records_give_the_same_bytes_and_producing_is_audited(
         first = rems_pdf(db, sid)
         clinic.clock.advance(60 * 24 * 3)  # no "today" on the page
         assert rems_pdf(db, sid) == first
-        record_rems_document(db, NURSE, sid, action="pdf_saved", detail="/tmp/x.pdf",
-                             clock=clinic.clock)
+        record_document(db, NURSE, "rems", sid, action="pdf_saved", detail="/tmp/x.pdf",
+                        clock=clinic.clock)
         entry = db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
     assert (entry.action, entry.field, entry.row_id, entry.new_value) == (
         "pdf_saved", "rems", sid, "/tmp/x.pdf")
