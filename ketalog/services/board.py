@@ -76,8 +76,6 @@ class BoardRow:
     next_vitals_due_at_utc: datetime | None
     #: A nurse has completed the nursing record (the physician can sign).
     nursing_completed: bool = False
-    #: the course's phase: "maintenance" boosters continue the induction's numbering
-    course_phase: str = "induction"
     #: PHQ-9 item 9 / C-SSRS words for the physician (None when nothing is positive)
     safety_alert: str | None = None
     #: the course screening's cautions and overridden contraindications, short labels
@@ -118,7 +116,7 @@ def day_board(
             TreatmentSession.course_id, TreatmentSession.sequence_number,
             TreatmentSession.dose_started_at_utc, TreatmentSession.dose_ended_at_utc,
             Patient.family_name, Patient.given_name, Patient.mrn, Patient.birth_date,
-            Course.planned_infusions, Course.phase, ProtocolRecord.id.label("protocol_id"),
+            Course.planned_infusions, ProtocolRecord.id.label("protocol_id"),
         )
         .join(Patient, Patient.id == TreatmentSession.patient_id)
         .join(Course, Course.id == TreatmentSession.course_id)
@@ -191,7 +189,7 @@ def day_board(
             protocol_name=protocol.name, dose_started_at_utc=r.dose_started_at_utc,
             dose_ended_at_utc=r.dose_ended_at_utc,
             last_vitals_at_utc=last, next_vitals_due_at_utc=due,
-            nursing_completed=r.id in completed, course_phase=r.phase,
+            nursing_completed=r.id in completed,
             safety_alert=safety_alert(screens[r.id]) if r.id in screens else None,
             cautions=cautions.get(r.course_id, ()),
         ))

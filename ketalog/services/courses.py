@@ -381,8 +381,7 @@ def plan_induction_series(
                      patient_id=course.patient_id, field="series",
                      new={"dates": booked_days, "time": at_time.strftime("%H:%M"),
                           "chair": chair_name, "sessions": ids})
-        renumber_course(db, course_id, actor=actor, at=now)
-        db.commit()
+        db.commit()  # each _add_session has renumbered the course already
     except BaseException:
         db.rollback()
         raise

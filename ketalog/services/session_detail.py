@@ -187,7 +187,6 @@ class SessionDetail:
     adverse_events: tuple[AdverseEventRow, ...]
     notes: tuple[NoteRow, ...]
     signatures: tuple[EventRow, ...]
-    course_phase: str = "induction"
 
 
 def open_session(db: Session, session_id: int) -> SessionDetail:
@@ -200,7 +199,7 @@ def open_session(db: Session, session_id: int) -> SessionDetail:
                       ProtocolRecord.__table__)
     head = db.execute(
         select(ts, pt.c.family_name, pt.c.given_name, pt.c.mrn, pt.c.birth_date,
-               co.c.indication, co.c.planned_infusions, co.c.phase.label("course_phase"),
+               co.c.indication, co.c.planned_infusions,
                pr.c.code.label("protocol_code"), pr.c.name.label("protocol_name"))
         .join(pt, pt.c.id == ts.c.patient_id)
         .join(co, co.c.id == ts.c.course_id)
@@ -241,8 +240,7 @@ def open_session(db: Session, session_id: int) -> SessionDetail:
         patient_name=f"{head.family_name}, {head.given_name}", mrn=head.mrn,
         birth_date=head.birth_date, course_id=head.course_id, indication=head.indication,
         sequence_number=head.sequence_number, planned_infusions=head.planned_infusions,
-        course_phase=head.course_phase, protocol_code=head.protocol_code,
-        protocol_name=head.protocol_name,
+        protocol_code=head.protocol_code, protocol_name=head.protocol_name,
         checked_in_at_utc=head.checked_in_at_utc, dose_started_at_utc=head.dose_started_at_utc,
         dose_ended_at_utc=head.dose_ended_at_utc,
         ready_to_leave_at_utc=head.ready_to_leave_at_utc,
