@@ -58,13 +58,17 @@ def safety_start_problems(screen: SuicideRiskScreen) -> list[str]:
 
 
 def safety_alert(screen: SuicideRiskScreen) -> str | None:
-    """The day board's words for the physician, or None when nothing is positive."""
+    """The day board's words for the physician, or None when nothing is positive.
+
+    What to do comes first, so a narrow board column that cuts the end off still
+    says it ("C-SSRS screen needed: ...").
+    """
     if not screen.positive:
         return None
     if screen.cssrs_risk is None:
-        return f"PHQ-9 item 9 = {screen.phq9_item9}: C-SSRS screen needed"
+        return f"C-SSRS screen needed: PHQ-9 item 9 = {screen.phq9_item9}"
     if screen.needs_review:
-        return f"C-SSRS {screen.cssrs_risk}: physician review needed"
+        return f"Physician review needed: C-SSRS {screen.cssrs_risk}"
     if screen.reviewed_by:
         return f"C-SSRS {screen.cssrs_risk}; reviewed by {screen.reviewed_by}"
-    return f"PHQ-9 item 9 = {screen.phq9_item9}; C-SSRS {screen.cssrs_risk}"
+    return f"C-SSRS {screen.cssrs_risk} (PHQ-9 item 9 = {screen.phq9_item9})"

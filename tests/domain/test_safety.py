@@ -22,13 +22,13 @@ def test_item9_positive_without_screen_blocks_start_and_tells_the_physician() ->
     screen = SuicideRiskScreen(phq9_item9=2)
     [problem] = start_problems(SessionFacts(**READY, suicide_risk=screen))
     assert "PHQ-9 item 9" in problem and "C-SSRS" in problem
-    assert safety_alert(screen) == "PHQ-9 item 9 = 2: C-SSRS screen needed"
+    assert safety_alert(screen) == "C-SSRS screen needed: PHQ-9 item 9 = 2"
 
 
 def test_low_risk_screen_clears_the_start() -> None:
     screen = SuicideRiskScreen(phq9_item9=1, cssrs_risk="low risk")
     assert start_problems(SessionFacts(**READY, suicide_risk=screen)) == []
-    assert safety_alert(screen) == "PHQ-9 item 9 = 1; C-SSRS low risk"
+    assert safety_alert(screen) == "C-SSRS low risk (PHQ-9 item 9 = 1)"
 
 
 @pytest.mark.parametrize("risk", ["moderate risk", "high risk"])
@@ -36,7 +36,7 @@ def test_moderate_or_high_risk_needs_a_physician_review(risk: str) -> None:
     screen = SuicideRiskScreen(phq9_item9=3, cssrs_risk=risk)
     [problem] = start_problems(SessionFacts(**READY, suicide_risk=screen))
     assert risk in problem and "physician must review" in problem
-    assert safety_alert(screen) == f"C-SSRS {risk}: physician review needed"
+    assert safety_alert(screen) == f"Physician review needed: C-SSRS {risk}"
     reviewed = SuicideRiskScreen(phq9_item9=3, cssrs_risk=risk, reviewed_by="Ada Lovel, MD")
     assert start_problems(SessionFacts(**READY, suicide_risk=reviewed)) == []
     assert safety_alert(reviewed) == f"C-SSRS {risk}; reviewed by Ada Lovel, MD"

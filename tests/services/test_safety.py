@@ -39,14 +39,14 @@ def test_item9_positive_blocks_the_start_until_screened_and_reviewed(
         db: Session, clock: FakeClock) -> None:
     sid = _checked_in(db, clock)
     svc.record_scale(db, NURSE, sid, "phq9", PHQ9_ITEM9_TWO, clock=clock)
-    assert _board_alert(db, sid, clock) == "PHQ-9 item 9 = 2: C-SSRS screen needed"
+    assert _board_alert(db, sid, clock) == "C-SSRS screen needed: PHQ-9 item 9 = 2"
     with pytest.raises(TransitionRefused, match="record the C-SSRS"):
         start_infusion(db, sid, clock)
 
     clock.advance(2)
     svc.record_scale(db, NURSE, sid, "cssrs", [1, 1, 1, 0, 0, 0], clock=clock)
     assert suicide_risk_screen(db, sid).cssrs_risk == "moderate risk"
-    assert _board_alert(db, sid, clock) == "C-SSRS moderate risk: physician review needed"
+    assert _board_alert(db, sid, clock) == "Physician review needed: C-SSRS moderate risk"
     with pytest.raises(TransitionRefused, match="physician must review"):
         svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
     with pytest.raises(PermissionDenied, match="physician"):
@@ -75,7 +75,7 @@ def test_low_risk_screen_lets_the_nurse_start(db: Session, clock: FakeClock) -> 
     svc.record_scale(db, NURSE, sid, "phq9", PHQ9_ITEM9_TWO, clock=clock)
     svc.record_scale(db, NURSE, sid, "cssrs", [1, 0, 0, 0, 0, 0], clock=clock)
     start_infusion(db, sid, clock)
-    assert _board_alert(db, sid, clock) == "PHQ-9 item 9 = 2; C-SSRS low risk"
+    assert _board_alert(db, sid, clock) == "C-SSRS low risk (PHQ-9 item 9 = 2)"
 
 
 def test_nothing_to_review_without_a_screen(db: Session, clock: FakeClock) -> None:

@@ -171,7 +171,7 @@ def test_board_shows_the_safety_prompt_and_maintenance_numbering(
     page = _page(qtbot, chair)
     model = page.model
     cell = model.index(0, BoardTableModel.ALERTS)
-    assert model.data(cell) == "⚠ PHQ-9 item 9 = 1: C-SSRS screen needed"
+    assert model.data(cell) == "⚠ C-SSRS screen needed: PHQ-9 item 9 = 1"
     assert model.data(cell, Qt.ItemDataRole.ForegroundRole) is not None
     assert model.data(model.index(0, BoardTableModel.COURSE)) == "1 of 6"
     with chair.db() as db:

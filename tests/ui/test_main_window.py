@@ -114,7 +114,7 @@ def test_course_window_from_the_board_shows_the_safety_prompt_and_actions(
     [row] = [r for r in range(model.rowCount())
              if model.row_at(r).state == "checked_in"]
     alert = model.index(row, BoardTableModel.ALERTS).data()
-    assert "PHQ-9 item 9 = 1: C-SSRS screen needed" in alert  # the physician is told
+    assert "C-SSRS screen needed: PHQ-9 item 9 = 1" in alert  # the physician is told
     assert window.outcomes_action.isVisible()
     window.board.table.setCurrentIndex(model.index(row, 0))
     qtbot.keyClick(window, Qt.Key.Key_C,
