@@ -529,6 +529,48 @@ class RemsFiling(Created, Base):
     confirmation: Mapped[str | None] = mapped_column(String(120))
 
 
+# --- several workstations ----------------------------------------------------
+
+
+class SessionPresence(Base):
+    """Who has a session open right now, on which workstation (a soft indicator).
+
+    One row per user and workstation, refreshed by a heartbeat while the
+    session page is shown and deleted when it closes; a row whose heartbeat
+    is older than a minute is ignored (the workstation crashed or lost the
+    network). Not clinical data, so neither audited nor kept.
+    """
+
+    __tablename__ = "session_presence"
+    __table_args__ = (
+        UniqueConstraint("user_id", "workstation"),
+        Index("ix_session_presence_session", "session_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    display_name: Mapped[str] = mapped_column(String(200))
+    workstation: Mapped[str] = mapped_column(String(120))
+    opened_at_utc: Mapped[datetime]
+    seen_at_utc: Mapped[datetime]
+
+
+class ClientWrite(Base):
+    """The id of a user action that committed, written in the action's own transaction.
+
+    A save retried after a lost connection carries the id of its first try:
+    when the id is here, the first try had committed before the connection
+    dropped and the retry must not write the entry a second time.
+    """
+
+    __tablename__ = "client_writes"
+    __table_args__ = (Index("ix_client_writes_written", "written_at_utc"),)
+
+    request_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    written_at_utc: Mapped[datetime]
+
+
 # --- administration ---------------------------------------------------------
 
 
