@@ -102,6 +102,13 @@ def run_gui(database_url: str | None = None) -> int:
     except DatabaseConfigError as exc:
         QMessageBox.critical(None, "ketalog: database problem", str(exc))
         return 1
+    from datetime import date
+
+    from ketalog.store.backup import start_daily_backup
+
+    # one stat when today's backup exists; otherwise written off the GUI thread.
+    # Never raises: the outcome waits in ketalog.store.backup.last_daily_result().
+    start_daily_backup(url, today=date.today())
     from ketalog.ui.main_window import MainWindow
 
     window = MainWindow(engine, describe_url(url))

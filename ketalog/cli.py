@@ -21,6 +21,7 @@ from ketalog.cli_accounts import (
     cmd_verify,
 )
 from ketalog.cli_audit import add_audit_parser, cmd_audit
+from ketalog.cli_backup import add_backup_parsers, cmd_backup, cmd_restore
 from ketalog.cli_outcomes import add_outcomes_parser, cmd_outcomes
 from ketalog.cli_rems import add_rems_parser, cmd_rems
 from ketalog.domain.errors import DomainError
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_rems_parser(sub)
     add_outcomes_parser(sub)
     add_account_parsers(sub)
+    add_backup_parsers(sub)
     return parser
 
 
@@ -251,6 +253,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo, "sessions": cmd_sessions, "db": cmd_db, "gui": cmd_gui, "pdf": cmd_pdf,
     "audit": cmd_audit, "rems": cmd_rems, "outcomes": cmd_clinic_outcomes,
     "user": cmd_user_accounts, "verify": cmd_verify_session,
+    "backup": cmd_backup, "restore": cmd_restore,
 }
 
 

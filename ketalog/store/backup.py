@@ -1,0 +1,730 @@
+"""Backups: a consistent copy of the database now, a daily one at start-up, and restore.
+
+SQLite copies go through SQLite's online backup API, so a backup taken while
+the app is writing (WAL mode) holds every committed row and never a torn
+page; each copy is written beside its target, checked with ``PRAGMA
+integrity_check`` and only then renamed into place. Restore refuses anything
+that is not a readable ketalog database of a schema this version knows, and
+keeps the database it replaces. PostgreSQL goes through ``pg_dump`` and
+``pg_restore`` (see :mod:`ketalog.store.pg_backup`).
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+import os
+import re
+import sqlite3
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import URL
+
+from ketalog.store.engine import (
+    ENV_DATABASE_URL,
+    SQLITE_MAGIC,
+    DatabaseConfigError,
+    describe_url,
+    network_filesystem,
+    normalise_url,
+    sqlite_path,
+)
+from ketalog.store.migrate import HEAD_REVISION, KNOWN_REVISIONS
+
+#: How many automatic daily backups are kept.
+KEEP_DAILY = 14
+#: The folder, beside the database file, that holds the automatic backups.
+BACKUP_FOLDER_NAME = "backups"
+#: Tables every ketalog database has had since its first schema.
+REQUIRED_TABLES = ("alembic_version", "patients", "treatment_sessions", "audit_log")
+#: The first bytes of a ``pg_dump --format=custom`` archive.
+PG_ARCHIVE_MAGIC = b"PGDMP"
+#: Unfinished copies are written under this prefix and renamed when complete.
+PARTIAL_PREFIX = ".ketalog-backup-"
+PARTIAL_SUFFIX = ".partial"
+#: A partial copy older than this is left over from a crash and may be removed.
+STALE_PARTIAL_S = 3600.0
+
+_AUTOMATIC_NAME = re.compile(r"^ketalog-(\d{4}-\d{2}-\d{2})\.sqlite3$")
+_SIDECARS = ("-wal", "-shm", "-journal")
+
+
+class BackupError(Exception):
+    """A backup or restore was refused or failed; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """One automatic backup in the backups folder."""
+
+    path: Path
+    taken_on: date  # the workstation's local date, from the file name
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """A backup that was written and checked."""
+
+    path: Path
+    size_bytes: int
+    revision: str
+    database: str  # the database backed up: its file, or its URL with the password hidden
+
+
+@dataclass(frozen=True)
+class RestoreInfo:
+    """A restore that replaced the database's content."""
+
+    source: Path
+    size_bytes: int
+    revision: str
+    database: str  # the database restored into: its file, or its URL without password
+    previous_copy: Path | None  # the database as it was before, kept beside it (if any)
+
+    @property
+    def needs_upgrade(self) -> bool:
+        """True when the backup is of an older schema: ketalog upgrades it at the next start."""
+        return self.revision != HEAD_REVISION
+
+
+@dataclass(frozen=True)
+class DailyBackupResult:
+    """What the start-up backup did: took one, had nothing to do, or failed (never raised)."""
+
+    taken: BackupFile | None
+    skipped_reason: str | None
+    error: str | None
+    in_progress: bool = False  # being written in the background right now
+
+    @property
+    def message(self) -> str:
+        """One line for the settings dialog or a status bar."""
+        if self.error:
+            return self.error
+        if self.in_progress:
+            return "Today's automatic backup is being written."
+        if self.taken is not None:
+            return (f"Today's automatic backup was saved as {self.taken.path} "
+                    f"({human_size(self.taken.size_bytes)}).")
+        return self.skipped_reason or ""
+
+
+_last_daily: DailyBackupResult | None = None
+_daily_lock = threading.Lock()
+
+
+def last_daily_result() -> DailyBackupResult | None:
+    """The outcome of this process's start-up backup check (None before it ran)."""
+    with _daily_lock:
+        return _last_daily
+
+
+def _remember(result: DailyBackupResult) -> DailyBackupResult:
+    global _last_daily
+    with _daily_lock:
+        _last_daily = result
+    return result
+
+
+def human_size(size_bytes: int) -> str:
+    """A file size as people read it: 812 KiB, 3.4 MiB."""
+    if size_bytes < 1024:
+        return f"{size_bytes} bytes"
+    value = size_bytes / 1024
+    for unit in ("KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if value >= 100 else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- daily backups
+
+
+def backup_folder(database_path: Path) -> Path:
+    """The folder of automatic backups: ``backups`` beside the database file."""
+    return Path(database_path).expanduser().parent / BACKUP_FOLDER_NAME
+
+
+def automatic_backup_path(database_path: Path, day: date) -> Path:
+    """Where the automatic backup of ``day`` lives."""
+    return backup_folder(database_path) / f"ketalog-{day.isoformat()}.sqlite3"
+
+
+def list_automatic_backups(database_path: Path) -> list[BackupFile]:
+    """The automatic backups, newest first; other files in the folder are not listed."""
+    found: list[BackupFile] = []
+    try:
+        entries = list(os.scandir(backup_folder(database_path)))
+    except OSError:
+        return []
+    for entry in entries:
+        match = _AUTOMATIC_NAME.match(entry.name)
+        if match is None:
+            continue
+        try:
+            taken_on = date.fromisoformat(match.group(1))
+            if not entry.is_file():
+                continue
+            size = entry.stat().st_size
+        except (ValueError, OSError):
+            continue
+        found.append(BackupFile(Path(entry.path), taken_on, size))
+    found.sort(key=lambda b: b.taken_on, reverse=True)
+    return found
+
+
+def _database_file(database: Engine | URL | str | Path) -> Path | None | str:
+    """The SQLite file behind ``database``; None for in-memory; the URL text for PostgreSQL."""
+    if isinstance(database, Path):
+        return database.expanduser()
+    url = database.url if isinstance(database, Engine) else normalise_url(database)
+    if url.get_backend_name() != "sqlite":
+        return describe_url(url)
+    return sqlite_path(url)
+
+
+def _postgres_skip() -> str:
+    return ("PostgreSQL databases get no automatic backup from the workstations: back up on "
+            "the server (pg_dump or the server's own backups), or run 'ketalog backup FILE'.")
+
+
+def daily_backup_due(database: Engine | URL | str | Path, *, today: date) -> bool:
+    """Whether :func:`daily_backup` would take a backup: one file check, no database access."""
+    try:
+        path = _database_file(database)
+    except DatabaseConfigError:
+        return False
+    if not isinstance(path, Path) or not path.is_file():
+        return False
+    return not automatic_backup_path(path, today).exists()
+
+
+def daily_backup(database: Engine | URL | str | Path, *, today: date,
+                 keep: int = KEEP_DAILY) -> DailyBackupResult:
+    """Back up the SQLite file once per local day and keep the newest ``keep`` such backups.
+
+    Cheap when today's backup exists (one ``stat``). Never raises: a failure
+    (disk full, folder not writable) comes back as ``error``, a message the
+    app shows without stopping. The result is also kept for
+    :func:`last_daily_result`.
+    """
+    try:
+        result = _daily_backup(database, today=today, keep=keep)
+    except Exception as exc:  # anything at all: a backup must never stop the app starting
+        result = DailyBackupResult(None, None, f"Today's automatic backup failed unexpectedly "
+                                   f"({type(exc).__name__}: {exc}). ketalog works normally; "
+                                   "run 'ketalog backup FILE' to take one by hand.")
+    return _remember(result)
+
+
+def _daily_backup(database: Engine | URL | str | Path, *, today: date,
+                  keep: int) -> DailyBackupResult:
+    try:
+        path = _database_file(database)
+    except DatabaseConfigError as exc:
+        return DailyBackupResult(None, None, str(exc))
+    if isinstance(path, str):
+        return DailyBackupResult(None, _postgres_skip(), None)
+    if path is None:
+        return DailyBackupResult(None, "An in-memory database has no file to back up.", None)
+    target = automatic_backup_path(path, today)
+    if target.exists():
+        return DailyBackupResult(None, f"Today's automatic backup already exists ({target}).",
+                                 None)
+    if not path.is_file():
+        return DailyBackupResult(None, f"There is no database file at {path} yet.", None)
+    folder = target.parent
+    try:
+        folder.mkdir(exist_ok=True)
+        _remove_stale_partials(folder)
+        source = _open_existing(path)
+        try:
+            _copy_into_new_file(source, target, source_name=path)
+        finally:
+            source.close()
+        taken = BackupFile(target, today, target.stat().st_size)
+    except (OSError, sqlite3.Error, BackupError) as exc:
+        return DailyBackupResult(None, None, _daily_failure(folder, exc))
+    removed_error = _rotate(path, keep)
+    return DailyBackupResult(taken, None, removed_error)
+
+
+def _daily_failure(folder: Path, exc: BaseException) -> str:
+    cause = exc.__cause__ if isinstance(exc, BackupError) and exc.__cause__ else exc
+    if isinstance(cause, BackupError):  # a refusal (e.g. integrity) says what to do itself
+        return (f"Today's automatic backup was not kept: {cause} ketalog works normally and "
+                "tries again at the next start.")
+    reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)
+    lowered = reason.lower()
+    errno_value = cause.errno if isinstance(cause, OSError) else None
+    if errno_value in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or "full" in lowered:
+        fix = "Free some disk space."
+    elif "disk i/o error" in lowered:
+        fix = "Free some disk space and check the disk."
+    elif errno_value in (errno.EACCES, errno.EPERM, errno.EROFS) or "read-only" in lowered \
+            or "readonly" in lowered or "permission" in lowered:
+        fix = f"Make the folder {folder} writable."
+    elif errno_value in (errno.ENOTDIR, errno.EEXIST):
+        fix = f"Move the file named {folder} out of the way so the folder can be created."
+    else:
+        fix = f"Check that the folder {folder} is writable and the disk has free space."
+    return (f"Today's automatic backup could not be written to {folder}: {reason.rstrip('.')}. "
+            f"{fix} ketalog works normally and tries again at the next start.")
+
+
+def _rotate(database_path: Path, keep: int) -> str | None:
+    """Delete automatic backups beyond the newest ``keep``; an error message, or None."""
+    for old in list_automatic_backups(database_path)[max(keep, 1):]:
+        try:
+            old.path.unlink()
+        except OSError as exc:
+            return (f"Today's backup was taken, but the old backup {old.path} could not be "
+                    f"deleted: {exc.strerror}. Delete it by hand to free the space.")
+    return None
+
+
+def _remove_stale_partials(folder: Path) -> None:
+    """Remove unfinished copies a crash left behind (only ours, only old ones)."""
+    cutoff = time.time() - STALE_PARTIAL_S
+    for entry in os.scandir(folder):
+        if entry.name.startswith(PARTIAL_PREFIX) and PARTIAL_SUFFIX in entry.name:
+            try:
+                if entry.stat().st_mtime < cutoff:
+                    Path(entry.path).unlink()
+            except OSError:
+                pass
+
+
+def start_daily_backup(database: Engine | URL | str | Path, *, today: date,
+                       keep: int = KEEP_DAILY) -> threading.Thread | None:
+    """Run :func:`daily_backup` off the GUI thread when one is due; return the thread.
+
+    The check is one ``stat``; when no backup is due, the result is recorded
+    at once and None is returned. The thread is not a daemon: quitting the
+    app waits for a backup under way rather than leave it half-written.
+    """
+    if not daily_backup_due(database, today=today):
+        daily_backup(database, today=today, keep=keep)
+        return None
+    _remember(DailyBackupResult(None, None, None, in_progress=True))
+    worker = threading.Thread(target=daily_backup, args=(database,),
+                              kwargs={"today": today, "keep": keep},
+                              name="ketalog-daily-backup", daemon=False)
+    try:
+        worker.start()
+    except RuntimeError as exc:  # no thread to be had: skip today's, never stop the start
+        _remember(DailyBackupResult(None, None, f"Today's automatic backup could not be "
+                                    f"started ({exc}). ketalog works normally; run 'ketalog "
+                                    "backup FILE' to take one by hand."))
+        return None
+    return worker
+
+
+# --------------------------------------------------------------------------- backup and restore
+
+
+def backup_database(url: str | URL, target: Path) -> BackupInfo:
+    """Write a checked backup of the database at ``url`` to ``target`` (complete or not at all).
+
+    SQLite: a copy made with the online backup API; PostgreSQL: a
+    ``pg_dump --format=custom`` archive.
+
+    Raises:
+        BackupError: the database cannot be backed up, or the file not written.
+    """
+    try:
+        parsed = normalise_url(url)
+    except DatabaseConfigError as exc:
+        raise BackupError(str(exc)) from exc
+    target = Path(target).expanduser()
+    if parsed.get_backend_name() != "sqlite":
+        from ketalog.store.pg_backup import pg_backup
+
+        return pg_backup(parsed, target)
+    path = sqlite_path(parsed)
+    if path is None:
+        raise BackupError("An in-memory database cannot be backed up; give a database file "
+                          f"with --database-url or {ENV_DATABASE_URL}.")
+    if not path.is_file():
+        raise BackupError(f"There is no database file at {path}, so there is nothing to back up. "
+                          f"Check --database-url or {ENV_DATABASE_URL}.")
+    _refuse_same_file(path, target, "write the backup over the database itself")
+    source = _open_existing(path)
+    try:
+        revision = _copy_into_new_file(source, target, source_name=path)
+    finally:
+        source.close()
+    return BackupInfo(target, target.stat().st_size, revision, str(path))
+
+
+def restore_database(url: str | URL, source: Path) -> RestoreInfo:
+    """Replace the database at ``url`` with the backup ``source``.
+
+    Refuses, changing nothing, a file that is not a ketalog backup, a backup
+    of a newer schema than this version knows, and a damaged one. A SQLite
+    database is kept beside itself as ``<stem>.before-restore-<UTC>.sqlite3``.
+
+    Raises:
+        BackupError: the restore was refused or failed; the message says why.
+    """
+    try:
+        parsed = normalise_url(url)
+    except DatabaseConfigError as exc:
+        raise BackupError(str(exc)) from exc
+    source = _existing_file(Path(source).expanduser())
+    if parsed.get_backend_name() != "sqlite":
+        from ketalog.store.pg_backup import pg_restore_archive
+
+        return pg_restore_archive(parsed, source)
+    path = sqlite_path(parsed)
+    if path is None:
+        raise BackupError("Cannot restore into an in-memory database; give a database file "
+                          f"with --database-url or {ENV_DATABASE_URL}.")
+    _refuse_same_file(path, source, "restore the database over itself")
+    header = read_header(source)
+    if header.startswith(PG_ARCHIVE_MAGIC):
+        raise BackupError(f"{source} is a PostgreSQL backup (pg_dump archive); restore it into a "
+                          "PostgreSQL database (--database-url postgresql://USER@HOST/DATABASE). "
+                          "Nothing was changed.")
+    if not header.startswith(SQLITE_MAGIC):
+        raise BackupError(f"{source} is not a ketalog backup: it is not a SQLite database file. "
+                          "Choose a file written by 'ketalog backup' or one from the backups "
+                          f"folder {backup_folder(path)}. Nothing was changed.")
+    _check_restore_target(path)
+    backup = _open_backup_file(source)
+    try:
+        revision = inspect_sqlite(backup, source, kind="backup")
+        refuse_unknown_revision(revision, source)
+        problem = integrity_problem(backup)
+        if problem is not None:
+            raise BackupError(f"{source} is damaged: it fails SQLite's integrity check "
+                              f"({problem}). Choose an older backup; nothing was changed.")
+        previous = _replace_sqlite(path, backup, source)
+    finally:
+        backup.close()
+    return RestoreInfo(source, source.stat().st_size, revision, str(path), previous)
+
+
+def refuse_unknown_revision(revision: str, source: Path) -> None:
+    """Refuse a backup whose schema this version of ketalog does not know."""
+    if revision in KNOWN_REVISIONS:
+        return
+    if revision.isdigit() and revision > HEAD_REVISION:
+        raise BackupError(f"{source} was made by a newer version of ketalog (schema {revision}; "
+                          f"this version knows up to {HEAD_REVISION}). Update ketalog on this "
+                          "computer, then restore it. Nothing was changed.")
+    raise BackupError(f"{source} has a schema revision ketalog does not know ({revision!r}); it "
+                      "is not a backup this version can restore. Nothing was changed.")
+
+
+# --------------------------------------------------------------------------- SQLite details
+
+
+def read_header(path: Path) -> bytes:
+    """The first 100 bytes of a file (the SQLite header), or a BackupError."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(100)
+    except OSError as exc:
+        raise BackupError(f"Cannot read {path}: {exc.strerror}. Check the file's permissions; "
+                          "nothing was changed.") from exc
+
+
+def _check_restore_target(path: Path) -> None:
+    """Refuse a target SQLite cannot safely use, or a file that is not a database at all.
+
+    Unlike opening the database, a damaged ketalog database is accepted here:
+    replacing it is what a restore is for (it is moved aside, not deleted).
+    """
+    where = network_filesystem(path)
+    if where is not None:
+        raise BackupError(f"The database file {path} is on {where}. SQLite files must not be "
+                          "shared over a network (they get corrupted); restore into a local "
+                          "file, or use PostgreSQL for several workstations. Nothing was "
+                          "changed.")
+    if path.is_dir():
+        raise BackupError(f"{path} is a folder; give the path of the database file.")
+    if path.exists():
+        header = read_header(path)
+        if header and not header.startswith(SQLITE_MAGIC):
+            raise BackupError(f"{path} is not a SQLite database, so ketalog will not overwrite "
+                              "it; point --database-url at the ketalog database or at a new "
+                              "file. Nothing was changed.")
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"Cannot create the folder {path.parent}: {exc.strerror}. Choose a "
+                          "database path you can write to.") from exc
+
+
+def _existing_file(path: Path) -> Path:
+    if path.is_dir():
+        raise BackupError(f"{path} is a folder; give the backup file itself.")
+    if not path.is_file():
+        raise BackupError(f"There is no file {path}; check the name. Nothing was changed.")
+    return path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
+def _refuse_same_file(database: Path, other: Path, what: str) -> None:
+    names = {database.resolve()} | {Path(f"{database.resolve()}{s}") for s in _SIDECARS}
+    if other.resolve() in names or _same_file(database, other):
+        raise BackupError(f"{other} is the database file itself; ketalog will not {what}. "
+                          "Choose another file name. Nothing was changed.")
+
+
+def _open_existing(path: Path) -> sqlite3.Connection:
+    """A connection to an existing database file (never creates one)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True,
+                               isolation_level=None)
+    except sqlite3.Error as exc:
+        raise BackupError(f"Cannot open the database {path}: {exc}. Check the path and its "
+                          "permissions.") from exc
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
+
+
+def _open_backup_file(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a backup file that leaves the file and its folder unchanged.
+
+    A file in WAL mode without a ``-wal`` beside it is opened as immutable, so
+    SQLite does not create ``-wal``/``-shm`` files next to the user's backup.
+    """
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    header = read_header(path)
+    if len(header) >= 20 and header[18] == 2 and not Path(f"{path}-wal").exists():
+        uri += "&immutable=1"
+    try:
+        return sqlite3.connect(uri, uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise BackupError(f"Cannot open {path}: {exc}. Nothing was changed.") from exc
+
+
+def inspect_sqlite(conn: sqlite3.Connection, path: Path, *, kind: str) -> str:
+    """The schema revision of a ketalog database; BackupError when it is not one.
+
+    ``kind`` names the file in messages ("backup" or "database").
+    """
+    try:
+        tables = {str(row[0]) for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = [t for t in REQUIRED_TABLES if t not in tables]
+        rows = [] if missing else conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{path} is damaged: SQLite cannot read it ({exc}). "
+                          + ("Choose an older backup; nothing was changed." if kind == "backup"
+                             else "Restore a backup with 'ketalog restore FILE'.")) from exc
+    if not tables:
+        raise BackupError(f"{path} is an empty SQLite database, not a ketalog {kind}. "
+                          "Nothing was changed.")
+    if missing:
+        holds = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise BackupError(f"{path} is a SQLite database but not a ketalog {kind}: it lacks "
+                          f"ketalog's {', '.join(missing)} table{'s' if len(missing) > 1 else ''} "
+                          f"(it holds {holds}). Nothing was changed.")
+    if len(rows) != 1 or not rows[0][0]:
+        raise BackupError(f"{path} is not a ketalog {kind}: it records no schema revision. "
+                          "Nothing was changed.")
+    return str(rows[0][0])
+
+
+def integrity_problem(conn: sqlite3.Connection) -> str | None:
+    """None when ``PRAGMA integrity_check`` says ok, else its first complaint."""
+    try:
+        rows = conn.execute("PRAGMA integrity_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    problems = [str(r[0]) for r in rows if str(r[0]) != "ok"]
+    if not rows:
+        return "no answer"
+    if not problems:
+        return None
+    more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
+    return problems[0] + more
+
+
+def _fsync_path(path: Path, *, folder: bool = False) -> None:
+    if folder and os.name == "nt":  # pragma: no cover - Windows cannot open a folder
+        return
+    fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if folder else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_with_sidecars(path: Path) -> None:
+    for name in (str(path), *(f"{path}{s}" for s in _SIDECARS)):
+        Path(name).unlink(missing_ok=True)
+
+
+def _copy_into_new_file(source: sqlite3.Connection, target: Path, *, source_name: Path,
+                        check: bool = True) -> str:
+    """Copy ``source`` with the backup API to a temporary file beside ``target``, then rename.
+
+    With ``check`` the copy must be a ketalog database that passes
+    ``integrity_check``, or it is deleted and BackupError raised. Returns the
+    copy's schema revision ("" without ``check``). The copy uses a rollback
+    journal, so it is one self-contained file.
+    """
+    folder = target.parent
+    if not folder.is_dir():
+        raise BackupError(f"The folder {folder} does not exist; create it or choose another "
+                          "place. Nothing was written.")
+    if target.is_dir():
+        raise BackupError(f"{target} is a folder; give a file name such as "
+                          f"{target / 'ketalog-backup.sqlite3'}.")
+    temp: Path | None = None
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=PARTIAL_PREFIX, suffix=PARTIAL_SUFFIX,
+                                             dir=folder)
+        os.close(handle)
+        temp = Path(temp_name)
+        dest = sqlite3.connect(temp, isolation_level=None)
+        try:
+            source.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE").fetchall()
+            revision = ""
+            if check:
+                revision = inspect_sqlite(dest, source_name, kind="database")
+                problem = integrity_problem(dest)
+                if problem is not None:
+                    raise BackupError(
+                        f"The copy of {source_name} fails SQLite's integrity check ({problem}), "
+                        "so it was not kept: the database itself may be damaged. Restore the "
+                        "newest good backup with 'ketalog restore FILE'.")
+        finally:
+            dest.close()
+        _fsync_path(temp)
+        os.replace(temp, target)
+        temp = None
+        _fsync_path(folder, folder=True)
+        return revision
+    except sqlite3.Error as exc:
+        raise BackupError(f"Could not copy {source_name} to {target}: {exc}. Check the free "
+                          "disk space; nothing was written.") from exc
+    except OSError as exc:
+        raise BackupError(f"Could not write {target}: {exc.strerror or exc}. Check the free disk "
+                          "space and the folder's permissions; nothing was written.") from exc
+    finally:
+        if temp is not None:
+            _remove_with_sidecars(temp)
+
+
+def _previous_copy_name(database: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for n in itertools.count():
+        suffix = f"-{n}" if n else ""
+        candidate = database.with_name(f"{database.stem}.before-restore-{stamp}{suffix}.sqlite3")
+        if not candidate.exists():
+            return candidate
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _target_state(database: Path) -> str:
+    """'ketalog', 'empty', 'foreign' or 'damaged' for an existing database file."""
+    try:
+        conn = _open_existing(database)
+    except BackupError:
+        return "damaged"
+    try:
+        tables = {str(row[0]) for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError:
+        return "damaged"
+    finally:
+        conn.close()
+    if not tables:
+        return "empty"
+    return "ketalog" if "alembic_version" in tables else "foreign"
+
+
+def _move_aside(database: Path, previous: Path) -> None:
+    """Rename a damaged database (with its WAL or journal) out of the way."""
+    os.replace(database, previous)
+    for suffix in ("-wal", "-journal"):
+        side = Path(f"{database}{suffix}")
+        if side.exists():
+            os.replace(side, Path(f"{previous}{suffix}"))
+    Path(f"{database}-shm").unlink(missing_ok=True)
+
+
+def _replace_sqlite(database: Path, backup: sqlite3.Connection, source: Path) -> Path | None:
+    """Put the checked backup's content into ``database``; the kept previous copy, if any."""
+    if not database.exists() or database.stat().st_size == 0:
+        # WAL or journal files without their database would be applied to the new file
+        for suffix in _SIDECARS:
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        _copy_into_new_file(backup, database, source_name=source)
+        return None
+    state = _target_state(database)
+    if state == "foreign":
+        raise BackupError(f"{database} holds tables that are not ketalog's; ketalog will not "
+                          "overwrite it. Point --database-url at the ketalog database or at a new "
+                          "file. Nothing was changed.")
+    previous = _previous_copy_name(database)
+    if state != "damaged":
+        current = _open_existing(database)
+        try:
+            _copy_into_new_file(current, previous, source_name=database, check=False)
+        except BackupError as exc:
+            cause = exc.__cause__
+            # "malformed" is a DatabaseError; a full disk or a lock is an OperationalError
+            damaged = isinstance(cause, sqlite3.DatabaseError) and not isinstance(
+                cause, sqlite3.OperationalError)
+            if not damaged:
+                raise BackupError(f"The current database could not be kept before the restore: "
+                                  f"{exc} Nothing was changed.") from exc
+            state = "damaged"
+        finally:
+            current.close()
+    if state == "damaged":
+        try:
+            _move_aside(database, previous)
+        except OSError as exc:
+            raise BackupError(f"The damaged database {database} could not be moved aside: "
+                              f"{exc.strerror}. Close ketalog and try again; nothing was "
+                              "changed.") from exc
+        _copy_into_new_file(backup, database, source_name=source)
+        return previous
+    _restore_into_live(database, backup, source, previous)
+    return previous
+
+
+def _restore_into_live(database: Path, backup: sqlite3.Connection, source: Path,
+                       previous: Path) -> None:
+    """Write the backup into the database through SQLite (safe beside open WAL connections)."""
+    dest = _open_existing(database)
+    try:
+        try:
+            backup.backup(dest)
+        except sqlite3.Error as exc:
+            previous.unlink(missing_ok=True)
+            raise BackupError(f"The restore of {source} into {database} failed: {exc}. The "
+                              "database was not changed; check the free disk space and close "
+                              "ketalog on this computer, then try again.") from exc
+        dest.execute("PRAGMA journal_mode = WAL").fetchall()
+        dest.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        problem = integrity_problem(dest)
+    finally:
+        dest.close()
+    if problem is not None:
+        raise BackupError(f"After the restore, {database} fails SQLite's integrity check "
+                          f"({problem}). The database as it was before is kept as {previous}; "
+                          "copy it back with ketalog closed, or restore another backup.")
