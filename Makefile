@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 QT_DEBS := libegl1 libgl1 libopengl0 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench lint typecheck check setup qt-deps clean
+.PHONY: run test test-slow bench lint typecheck check setup qt-deps clean
 
 setup: $(STAMP) qt-deps
 
@@ -36,6 +36,10 @@ run: setup
 
 test: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+# The long runs `make test` leaves out (200 kill -9 crashes of the app, ...).
+test-slow: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m slow
 
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.benchmarks.run

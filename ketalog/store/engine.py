@@ -145,6 +145,12 @@ def check_sqlite_file(path: Path) -> None:
                 f"{path} is not a SQLite database (it may be another kind of file or damaged). "
                 "ketalog left it untouched; choose another path or restore a backup."
             )
+        # before the first connection: switching a file to WAL already writes to it
+        from ketalog.store.faults import sqlite_file_problem
+
+        problem = sqlite_file_problem(path)
+        if problem is not None:
+            raise DatabaseConfigError(problem)
     else:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
