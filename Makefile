@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 QT_DEBS := libegl1 libgl1 libopengl0 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-slow bench lint typecheck check setup qt-deps clean
+.PHONY: run test test-slow bench load lint typecheck check setup qt-deps clean
 
 setup: $(STAMP) qt-deps
 
@@ -43,6 +43,10 @@ test-slow: setup
 
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.benchmarks.run
+
+# Ten workstations on one PostgreSQL server for five minutes (tests/load/run.py); not in `make test`.
+load: setup
+	$(BIN)/python -m tests.load.run
 
 lint: setup
 	$(BIN)/ruff check .
