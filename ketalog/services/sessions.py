@@ -76,10 +76,17 @@ NOTE_KINDS = ("recovery", "nursing", "observation")
 # --- helpers ----------------------------------------------------------------
 
 
-def _session(db: Session, session_id: int) -> TreatmentSession:
+def _session(db: Session, session_id: int, *, lock: bool = False) -> TreatmentSession:
     # populate_existing: judge the move on the row as stored now, not as this
     # ORM session first saw it (another workstation may have changed it).
-    found = db.get(TreatmentSession, session_id, populate_existing=True)
+    # lock (for actions that update the session row): wait here for another
+    # workstation's change of the row to commit, then judge the row it left, so
+    # the second of two simultaneous moves is refused in words ("already
+    # paused", "changed by NAME") instead of failing at the UPDATE with a
+    # StaleDataError. FOR NO KEY UPDATE, as the UPDATE itself takes: readings
+    # inserted meanwhile (their foreign key takes KEY SHARE) are not held up.
+    found = db.get(TreatmentSession, session_id, populate_existing=True,
+                   with_for_update={"key_share": True} if lock else None)
     if found is None:
         raise NotFound(f"No session with id {session_id}.")
     return found
@@ -357,7 +364,7 @@ def change_state(
     authorize(db, actor, Permission.RECORD)
     now = clock()
     when = _when(at, now)
-    session = _session(db, session_id)
+    session = _session(db, session_id, lock=True)
     move = parse_action(action)
     if move is SessionAction.SIGN:
         raise PermissionDenied("Use sign_session to sign; it records the signature.")
@@ -407,7 +414,7 @@ def acknowledge_predose_bp(
     """A physician accepts a pre-dose BP above threshold so the infusion may start."""
     authorize(db, actor, Permission.ACKNOWLEDGE_BP)
     now = clock()
-    session = _session(db, session_id)
+    session = _session(db, session_id, lock=True)
     ensure_editable(session.state, "a blood pressure acknowledgment")
     session.predose_bp_ack_by_id = actor.user_id
     session.predose_bp_ack_at_utc = now
@@ -438,7 +445,7 @@ def update_discharge_details(
     from ketalog.services.locking import check_version
 
     now = clock()
-    session = _session(db, session_id)
+    session = _session(db, session_id, lock=True)
     ensure_editable(session.state, "discharge details")
     check_version(db, session, expected_version, "session")
     changes: dict[str, tuple[object, object]] = {}
@@ -897,7 +904,7 @@ def update_checklist(
     now = clock()
     if item not in CHECKLIST_ITEMS:
         raise ValidationError.single("item", f"Unknown checklist item '{item}'.")
-    session = _session(db, session_id)
+    session = _session(db, session_id, lock=True)
     ensure_editable(session.state, "the checklist")
     if dose_started(SessionState(session.state)):
         raise TransitionRefused(["The dose has started; the pre-infusion checklist is closed."])
