@@ -239,13 +239,13 @@ def _app_start_message(qtbot: object, path: Path) -> tuple[int, str]:
 
     seen: list[str] = []
 
-    def answer() -> None:
+    def answer() -> None:  # the user closes the message (Esc: quit, never retry)
         box = QApplication.activeModalWidget()
         if isinstance(box, QMessageBox):
             seen.append(box.text())
-            box.accept()
-        else:
-            QTimer.singleShot(20, answer)
+            box.reject()
+            return
+        QTimer.singleShot(20, answer)
 
     QTimer.singleShot(20, answer)
     code = run_gui(f"sqlite:///{path}")
