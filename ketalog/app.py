@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from ketalog.store.engine import DatabaseConfigError, describe_url, resolve_database_url
 
@@ -94,13 +94,17 @@ def run_gui(database_url: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("ketalog")
-    url = resolve_database_url(database_url)
+    url = ""
     try:
+        url = resolve_database_url(database_url)  # a damaged workstation file is refused
         from ketalog.services.database import open_database
 
         engine = open_database(url)
     except DatabaseConfigError as exc:
-        QMessageBox.critical(None, "ketalog: database problem", str(exc))
+        from ketalog.ui.settings_dialog import offer_settings_after_failure
+
+        if offer_settings_after_failure(str(exc), url):
+            return run_gui(database_url)  # the settings may have changed: resolve again
         return 1
     from datetime import date
 

@@ -22,6 +22,7 @@ from ketalog.cli_accounts import (
 )
 from ketalog.cli_audit import add_audit_parser, cmd_audit
 from ketalog.cli_backup import add_backup_parsers, cmd_backup, cmd_restore
+from ketalog.cli_db import DbCommandError, add_db_connection_parsers, cmd_db_test, cmd_db_use
 from ketalog.cli_outcomes import add_outcomes_parser, cmd_outcomes
 from ketalog.cli_rems import add_rems_parser, cmd_rems
 from ketalog.domain.errors import DomainError
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="create or upgrade the schema (a SQLite file is "
                       "backed up first)")
     db_sub.add_parser("check", help="check the connection and the schema version")
+    add_db_connection_parsers(db_sub)
     add_audit_parser(sub)
     add_rems_parser(sub)
     add_outcomes_parser(sub)
@@ -163,6 +165,8 @@ def cmd_db(args: argparse.Namespace) -> int:
     from ketalog.store.engine import describe_url, make_engine, resolve_database_url
     from ketalog.store.migrate import HEAD_REVISION, SchemaState, schema_status
 
+    if args.db_command in {"test", "use"}:
+        return cmd_db_test(args) if args.db_command == "test" else cmd_db_use(args)
     url = resolve_database_url(args.database_url)
     if args.db_command == "upgrade":
         engine, _factory = _open(url)
@@ -264,7 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = COMMANDS[args.command or "gui"]
     try:
         return command(args)
-    except (CommandError, AccountCommandError, DatabaseConfigError, DomainError) as exc:
+    except (CommandError, AccountCommandError, DatabaseConfigError, DomainError,
+            DbCommandError) as exc:
         print(f"ketalog: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

@@ -44,12 +44,22 @@ def default_database_path() -> Path:
 def resolve_database_url(
     cli_url: str | None = None, environ: Mapping[str, str] | None = None
 ) -> str:
-    """Pick the database: ``--database-url``, then the environment, then the default file."""
+    """Pick the database: ``--database-url``, the environment, the workstation file, the default.
+
+    Raises:
+        DatabaseConfigError: the workstation file is damaged (never silently
+            ignored: the default file would be the wrong database).
+    """
     env = os.environ if environ is None else environ
     if cli_url:
         return cli_url
     if env.get(ENV_DATABASE_URL):
         return env[ENV_DATABASE_URL]
+    from ketalog.store.workstation import load_workstation_config
+
+    saved = load_workstation_config(env).database_url
+    if saved:
+        return saved
     return f"sqlite:///{default_database_path()}"
 
 
@@ -213,21 +223,101 @@ def describe_url(url: str | URL) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
+def _quoted_after(text: str, marker: str) -> str | None:
+    """The first double-quoted name after ``marker`` in a libpq message."""
+    import re
+
+    found = re.search(re.escape(marker) + r'\s*"([^"]*)"', text, flags=re.IGNORECASE)
+    return found.group(1) if found else None
+
+
 def explain_connection_error(exc: BaseException, url: str | URL) -> str:
-    """Turn a driver error into one line a clinic administrator can act on."""
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else ""
-    where = describe_url(url)
+    """Turn a driver error into one line a clinic administrator can act on.
+
+    libpq prefixes every failure with "connection to server at ... failed:";
+    what follows decides which of the distinct problems this is: the host
+    cannot be reached, the login was refused, the database is missing, the
+    server requires (or lacks) TLS, or the server's certificate was not trusted.
+    """
+    full = str(getattr(exc, "orig", None) or exc).strip()
+    text = full.splitlines()[0] if full else ""
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except ArgumentError:
+        parsed = None
+    # shown as the administrator writes it: postgresql://, not postgresql+psycopg://
+    where = describe_url(parsed.set(drivername=parsed.get_backend_name()) if parsed else url)
+    host = (parsed.host if parsed is not None else None) or "localhost"
+    port = (parsed.port if parsed is not None else None) or 5432
+    sslmode = str(parsed.query.get("sslmode", "prefer")) if parsed is not None else "prefer"
     lowered = text.lower()
-    if "password authentication failed" in lowered or "no password supplied" in lowered:
-        hint = "authentication failed; check the user name and password"
+    if "root certificate file" in lowered and "does not exist" in lowered:
+        cert = _quoted_after(text, "root certificate file") or "(none given)"
+        hint = (f"TLS certificate problem: the root certificate file {cert} does not exist; "
+                f"sslmode={sslmode} needs the clinic's CA certificate (sslrootcert) to check "
+                "the server, so choose that file")
+    elif "could not read root certificate file" in lowered:
+        cert = _quoted_after(text, "root certificate file") or ""
+        hint = (f"TLS certificate problem: the root certificate file {cert} could not be read; "
+                "choose the clinic's CA certificate in PEM format")
+    elif "does not match host name" in lowered:
+        named = _quoted_after(text, "server certificate for") or "another name"
+        hint = (f"TLS certificate problem: the server's certificate is for {named}, not for "
+                f"the host name {host}; connect using the name in the certificate, or have the "
+                "certificate re-issued for this name")
+    elif "certificate verify failed" in lowered or "certificate has expired" in lowered:
+        hint = ("TLS certificate problem: the server's certificate could not be verified "
+                "against the root certificate given (sslrootcert) or has expired; check that "
+                "you have the clinic's CA certificate and that this is really your server")
+    elif ("pg_hba.conf" in lowered and "no encryption" in lowered) or "ssl off" in lowered:
+        hint = ("TLS required: the server accepts only encrypted connections from here; set "
+                "SSL mode to verify-full (recommended) or require")
+    elif "server does not support ssl" in lowered:
+        hint = (f"TLS required by sslmode={sslmode} but the server does not offer it; switch "
+                "on ssl in the server's postgresql.conf, or use sslmode=prefer on a trusted "
+                "network only")
+    elif "invalid response to ssl negotiation" in lowered or "received invalid response" in lowered:
+        hint = (f"something other than PostgreSQL answered at {host}:{port}; check the port "
+                "(PostgreSQL listens on 5432 by default)")
+    elif ("password authentication failed" in lowered or "authentication failed" in lowered):
+        user = _quoted_after(text, "for user") or (parsed.username if parsed else None) or ""
+        hint = (f"authentication failed for user {user}; check the user name and password "
+                "(passwords are case-sensitive)")
+    elif "no password supplied" in lowered:
+        hint = ("authentication failed: the server asks for a password and none was given; "
+                "enter the password")
+    elif lowered.find("role \"") >= 0 and "does not exist" in lowered:
+        user = _quoted_after(text, "role") or ""
+        hint = (f"authentication failed: the user {user} does not exist on the server; check "
+                "the user name or ask the administrator to create it")
+    elif "no pg_hba.conf entry" in lowered or "pg_hba.conf rejects" in lowered:
+        hint = ("the server does not accept this user and database from this computer; the "
+                "server's administrator must allow it in pg_hba.conf")
     elif "does not exist" in lowered and "database" in lowered:
-        hint = "the database does not exist; create it or fix its name in the URL"
-    elif "connection refused" in lowered or "could not connect" in lowered:
-        hint = "the server is unreachable; check that PostgreSQL is running and the host/port"
-    elif "timeout" in lowered or "timed out" in lowered:
-        hint = "the server did not answer in time; check the network and the host name"
+        name = _quoted_after(text, "database") or (parsed.database if parsed else None) or ""
+        hint = (f"the database \"{name}\" does not exist on the server; create it "
+                f"(createdb -h {host} -O USER {name}) or fix its name")
+    elif ("could not translate host name" in lowered or "failed to resolve host" in lowered
+          or "name or service not known" in lowered or "nodename nor servname" in lowered):
+        hint = (f"the server is unreachable: the host name {host} is unknown; check its "
+                "spelling, or use the server's IP address")
+    elif ("timeout expired" in lowered or "timed out" in lowered or "timeout" in lowered):
+        hint = (f"the server is unreachable: {host}:{port} did not answer in time; check the "
+                "network cable or Wi-Fi, the firewall and the host name")
+    elif ("connection refused" in lowered or "could not connect" in lowered
+          or "no route to host" in lowered or "network is unreachable" in lowered):
+        hint = (f"the server is unreachable: nothing accepts connections at {host}:{port}; "
+                "check that PostgreSQL is running there and the host name, port and firewall")
+    elif "starting up" in lowered or "shutting down" in lowered or "in recovery" in lowered:
+        hint = "the server is starting up or shutting down; try again in a minute"
+    elif "too many clients" in lowered or "connection slots" in lowered:
+        hint = ("the server has no free connection slots; close other programs using it or "
+                "ask its administrator to raise max_connections")
+    elif "invalid sslmode" in lowered:
+        hint = ("the SSL mode is not valid; use disable, allow, prefer, require, verify-ca or "
+                "verify-full")
     elif "ssl" in lowered or "tls" in lowered:
-        hint = "the server requires TLS or rejected it; check sslmode in the URL"
+        hint = f"TLS problem ({text}); check the SSL mode and the root certificate"
     elif "unable to open database file" in lowered:
         hint = "the SQLite file cannot be opened; check the path and its permissions"
     elif "file is not a database" in lowered or "malformed" in lowered:
