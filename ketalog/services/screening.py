@@ -36,9 +36,10 @@ from ketalog.domain.screening import (
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
-from ketalog.services.errors import NotFound, StaleEdit
-from ketalog.services.settings import clinic_timezone, clinic_today
-from ketalog.store.models import AuditEntry, Course, Patient, Screening, User
+from ketalog.services.errors import NotFound
+from ketalog.services.locking import check_version, printed_name
+from ketalog.services.settings import clinic_today
+from ketalog.store.models import Course, Patient, Screening
 
 TABLE = "screenings"
 #: The board's caution label for a course whose contraindication a physician overrode.
@@ -109,12 +110,7 @@ def findings_of(row: Screening) -> ScreeningFindings:
 
 
 def _printed_name(db: Session, user_id: int | None) -> str | None:
-    if user_id is None:
-        return None
-    user = db.get(User, user_id)
-    if user is None:
-        return f"user {user_id}"
-    return f"{user.full_name}, {user.credentials}" if user.credentials else user.full_name
+    return None if user_id is None else printed_name(db, user_id, f"user {user_id}")
 
 
 def _view(db: Session, row: Screening, *, approval_withdrawn: bool = False,
@@ -197,23 +193,18 @@ def start_screening(db: Session, actor: Actor, course_id: int,
     return row.id
 
 
-def _check_fresh(db: Session, row: Screening, expected_version: int | None) -> None:
-    """Refuse an edit made on a form older than the stored screening; say who changed it."""
-    if expected_version is None or row.version == expected_version:
+def _check_fresh(db: Session, row: Screening, expected_version: int | None, *,
+                 field: str | None = None, yours: object = None) -> None:
+    """Refuse an edit made on a form older than the stored screening; say who changed it.
+
+    For one field's edit the refusal carries both values, so the form can
+    let the user choose which to keep.
+    """
+    if expected_version is None:
         return
-    last = db.scalar(select(AuditEntry).where(AuditEntry.table_name == TABLE,
-                                              AuditEntry.row_id == row.id)
-                     .order_by(AuditEntry.id.desc()).limit(1))
-    if last is None:
-        who = "another workstation"
-    else:
-        name = _printed_name(db, last.user_id) if last.user_id else last.username
-        local = last.occurred_at_utc.astimezone(clinic_timezone(db))
-        who = f"{name} at {local.day} {local:%b %Y %H:%M}"
-    raise StaleEdit(
-        f"This screening was changed by {who} after you opened it; nothing was saved. "
-        "The form now shows the stored values; enter your change again if it is still needed."
-    )
+    check_version(db, row, expected_version, "screening", table=TABLE, field=field,
+                  what=field.replace("_", " ") if field else None, yours=yours,
+                  theirs=getattr(row, field) if field else None)
 
 
 def _after_edit(db: Session, actor: Actor, row: Screening, before: ScreeningReview,
@@ -260,7 +251,8 @@ def update_screening(
     authorize(db, actor, Permission.SCREEN)
     now = clock()
     row = _screening(db, screening_id)
-    _check_fresh(db, row, expected_version)
+    _check_fresh(db, row, expected_version,
+                 field=field if field in EDITABLE_FIELDS else None, yours=value)
     if field not in EDITABLE_FIELDS:
         raise ValidationError.single(
             field, f"'{field}' cannot be changed here; labs, overrides and approval have "

@@ -425,6 +425,11 @@ def acknowledge_predose_bp(
     db.commit()
 
 
+_DISCHARGE_FIELDS = {"escort_name": "the escort's name",
+                     "instructions_given": "aftercare instructions given",
+                     "ready_to_leave_at_utc": "the ready-to-leave time"}
+
+
 def update_discharge_details(
     db: Session,
     actor: Actor,
@@ -447,7 +452,17 @@ def update_discharge_details(
     now = clock()
     session = _session(db, session_id, lock=True)
     ensure_editable(session.state, "discharge details")
-    check_version(db, session, expected_version, "session")
+    asked = {name: value for name, value in (("escort_name", escort_name),
+                                             ("instructions_given", instructions_given),
+                                             ("ready_to_leave_at_utc", ready_to_leave_at))
+             if value is not None}
+    if len(asked) == 1:  # one field edited: the refusal carries both values
+        field, yours = next(iter(asked.items()))
+        check_version(db, session, expected_version, "session", table="treatment_sessions",
+                      field=field, what=_DISCHARGE_FIELDS[field], yours=yours,
+                      theirs=getattr(session, field))
+    else:
+        check_version(db, session, expected_version, "session", table="treatment_sessions")
     changes: dict[str, tuple[object, object]] = {}
     if escort_name is not None and escort_name.strip() != (session.escort_name or ""):
         changes["escort_name"] = (session.escort_name, escort_name.strip())
@@ -704,7 +719,9 @@ def add_vital_action_note(
     session = _session(db, vital.session_id)
     ensure_editable(session.state, "an action note")
     text = _required_text(note, "action_note", "Write the action taken for this alert.")
-    check_version(db, vital, expected_version, "reading")
+    check_version(db, vital, expected_version, "reading", table="vital_signs",
+                  field="action_note", what="the action taken for this alert", yours=text,
+                  theirs=vital.action_note)
     old = vital.action_note
     vital.action_note = text
     db.flush()

@@ -48,6 +48,7 @@ from ketalog.services.screening import (
     start_screening,
     update_screening,
 )
+from ketalog.ui.conflict import settle_conflict
 from ketalog.ui.context import Outcome, UiContext
 from ketalog.ui.panels.scales_panel import EnterButton, ScrollingPage
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel
@@ -519,9 +520,20 @@ class ScreeningDialog(QDialog):
         elif getattr(view.findings, name) is value:
             return
         actor, clock = self.ctx.actor(), self.ctx.clock
-        outcome = self.ctx.run(lambda db: update_screening(
-            db, actor, view.screening_id, name, value, expected_version=view.version,
-            clock=clock))
+
+        def save_on(version: int) -> Outcome[ScreeningView]:
+            return self.ctx.run(lambda db: update_screening(
+                db, actor, view.screening_id, name, value, expected_version=version,
+                clock=clock))
+
+        outcome = save_on(view.version)
+        # a stale form: saved at once when only other fields changed, else the user chooses
+        settled = settle_conflict(self, outcome, getattr(view.findings, name), save_on)
+        if settled is outcome:  # the user kept the stored answer: show it
+            self.errors[name].show_error(outcome.error or "")
+            self.reload()
+            return
+        outcome = settled or outcome
         if outcome.value is None:
             self.errors[name].show_error(outcome.error or "")
             # the rest of the form shows what is stored; a combo goes back to its stored answer

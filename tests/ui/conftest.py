@@ -9,7 +9,8 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +20,7 @@ from ketalog.services import sessions as svc
 from ketalog.services.context import Actor
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.session_detail import SessionDetail, open_session
+from ketalog.ui.conflict import ConflictDialog
 from ketalog.ui.context import DraftStore, SessionController, UiContext
 from tests.conftest import FakeClock
 from tests.play import book
@@ -135,3 +137,20 @@ def open_panel(chair: Chair, qtbot: QtBot, panel_type: type[P], *,
     panel.show()
     controller.reload()
     return panel, controller
+
+
+def answer_conflict(qtbot: QtBot, button: str) -> list[ConflictDialog]:
+    """Click ``button`` ("keep" or "mine") on the conflict dialog when it appears."""
+    seen: list[ConflictDialog] = []
+
+    def click() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ConflictDialog):
+            QTimer.singleShot(20, click)
+            return
+        seen.append(dialog)
+        target = dialog.keep_button if button == "keep" else dialog.mine_button
+        qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, click)
+    return seen

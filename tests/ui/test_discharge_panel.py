@@ -13,7 +13,7 @@ from ketalog.services import sessions as svc
 from ketalog.store.models import TreatmentSession
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.discharge_panel import DischargePanel
-from tests.ui.conftest import NURSE, NURSE2, Chair
+from tests.ui.conftest import NURSE, NURSE2, Chair, answer_conflict
 
 
 def _open(chair: Chair, qtbot: QtBot, state: str | None = "recovering"
@@ -117,22 +117,24 @@ def test_ready_to_leave_is_recorded(chair: Chair, qtbot: QtBot) -> None:
     assert panel.ready_label.text() == "Ready to leave at " + chair.clock.now.strftime("%H:%M")
 
 
-def test_stale_escort_edit_shows_the_refusal(chair: Chair, qtbot: QtBot) -> None:
+def test_stale_escort_edit_shows_both_names_and_keeps_the_stored_one(
+        chair: Chair, qtbot: QtBot) -> None:
     panel, _ = _open(chair, qtbot)
-    # another workstation names the escort after this screen was loaded
+    panel.escort.setFocus()
+    panel.escort.selectAll()
+    qtbot.keyClicks(panel.escort, "Rosa (sister)")
+    # another workstation names the escort while this nurse types
     with chair.db() as db:
         version = svc._session(db, chair.session_id).version
         svc.update_discharge_details(db, NURSE2, chair.session_id, expected_version=version,
                                      escort_name="Pedro (brother)", clock=chair.clock)
-    panel.escort.setFocus()
-    panel.escort.selectAll()
-    qtbot.keyClicks(panel.escort, "Rosa (sister)")
+    seen = answer_conflict(qtbot, "keep")
     qtbot.keyClick(panel.escort, Qt.Key.Key_Return)
+    assert seen, "no choice was offered"
+    assert seen[0].theirs.text() == "Pedro (brother)" and seen[0].yours.text() == "Rosa (sister)"
+    assert "changed by Sam Okafor, RN" in seen[0].heading.text()
     assert _stored(chair).escort_name == "Pedro (brother)"  # nothing overwritten
-    assert panel.message.isVisible()
-    text = panel.message.text()
-    assert text.startswith("⚠") and "another workstation" in text
-    assert "Your entry was: Rosa (sister)" in text
+    assert "Kept the stored escort: Pedro (brother)" in panel.message.text()
     assert panel.escort.text() == "Pedro (brother)"  # the screen shows what is stored
     # entered again knowingly, it is accepted against the new version
     panel.escort.selectAll()

@@ -29,7 +29,7 @@ from ketalog.ui.context import UiContext
 from ketalog.ui.screening_dialog import ScreeningDialog
 from tests.conftest import FakeClock
 from tests.staff import NURSE, NURSE2, PHYSICIAN, seed_staff
-from tests.ui.conftest import activate
+from tests.ui.conftest import activate, answer_conflict
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -262,7 +262,8 @@ def test_editing_an_approved_screening_warns_that_the_approval_was_withdrawn(
     assert dialog.status.text().startswith("Not approved yet")
 
 
-def test_a_stale_form_is_refused_beside_the_field(qtbot: QtBot, chair: Clinic) -> None:
+def test_a_change_to_another_field_meanwhile_does_not_stop_an_answer(
+        qtbot: QtBot, chair: Clinic) -> None:
     sid = fill_through_services(chair)
     dialog = open_dialog(chair, qtbot)
     assert dialog.view is not None
@@ -272,14 +273,28 @@ def test_a_stale_form_is_refused_beside_the_field(qtbot: QtBot, chair: Clinic) -
     dialog.history.setFocus()
     qtbot.keyClicks(dialog.history, "Late entry")
     dialog.medications.setFocus()
-    assert "changed by Sam Okafor, RN" in dialog.errors["history_summary"].text()
-    assert dialog.history.toPlainText() == "Late entry"  # what was typed is still there
-    assert dialog.allergies.toPlainText() == "penicillin (rash)"  # the form shows the stored
-    assert stored(chair).history_summary is None
-    # committing again on the fresh form goes through
-    dialog.history.setFocus()
-    dialog.medications.setFocus()
+    assert QApplication.activeModalWidget() is None  # nothing to choose: another field
     assert stored(chair).history_summary == "Late entry"
+    assert stored(chair).allergies == "penicillin (rash)"
+    assert dialog.allergies.toPlainText() == "penicillin (rash)"  # the form shows both
+
+
+def test_the_same_field_changed_meanwhile_offers_both_answers(
+        qtbot: QtBot, chair: Clinic) -> None:
+    sid = fill_through_services(chair)
+    dialog = open_dialog(chair, qtbot)
+    assert dialog.view is not None
+    with chair.db() as db:
+        update_screening(db, NURSE2, sid, "history_summary", "TRD since 2019",
+                         expected_version=dialog.view.version, clock=chair.clock)
+    dialog.history.setFocus()
+    qtbot.keyClicks(dialog.history, "Late entry")
+    seen = answer_conflict(qtbot, "keep")
+    dialog.medications.setFocus()
+    assert seen and seen[0].theirs.text() == "TRD since 2019"
+    assert seen[0].yours.text() == "Late entry"
+    assert stored(chair).history_summary == "TRD since 2019"  # kept, as chosen
+    assert "changed by Sam Okafor, RN" in dialog.errors["history_summary"].text()
 
 
 def test_scrolling_past_a_question_does_not_answer_it(qtbot: QtBot, chair: Clinic) -> None:

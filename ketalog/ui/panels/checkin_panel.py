@@ -9,7 +9,7 @@ otherwise the physician's own user name and password at the chair.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,7 +34,8 @@ from ketalog.services.sessions import (
     update_checklist,
     update_discharge_details,
 )
-from ketalog.ui.context import DraftStore, SessionController
+from ketalog.ui.conflict import EditStart, settle_conflict
+from ketalog.ui.context import DraftStore, Outcome, SessionController
 from ketalog.ui.credentials import CredentialsRow
 from ketalog.ui.panels.dose_panel import scrolled_layout
 from ketalog.ui.panels.measures_box import MeasuresBox
@@ -94,6 +95,8 @@ class CheckInPanel(QWidget):
         self.escort_edit.setObjectName("escort_name")
         self.escort_edit.setPlaceholderText(self.tr("responsible adult taking the patient home"))
         self.escort_edit.editingFinished.connect(self.save_escort)
+        self._escort_start = EditStart()
+        self.escort_edit.textEdited.connect(self._escort_edited)
         checklist_layout.addRow(self.tr("Escort"), self.escort_edit)
         self.checklist_hint = QLabel()
         self.checklist_hint.setWordWrap(True)
@@ -335,16 +338,42 @@ class CheckInPanel(QWidget):
             (nxt or self.escort_edit).setFocus()
         return True
 
+    def _escort_edited(self) -> None:
+        if self._view is not None:
+            self._escort_start.begin(self._escort_shown, self._view.detail.version)
+
     def save_escort(self) -> bool:
-        """Commit the escort's name (on Enter or leaving the field) if it changed."""
+        """Commit the escort's name (on Enter or leaving the field) if it changed.
+
+        Judged against the name shown when typing began: if another workstation
+        stored a different name meanwhile, the nurse sees both and chooses.
+        """
         view = self._view
         name = self.escort_edit.text().strip()
-        if view is None or name == (view.detail.escort_name or "").strip():
+        if view is None or self._escort_start.busy:  # the choice dialog took the focus
             return False
-        sid, clock, version = self.controller.session_id, self.controller.ctx.clock, \
-            view.detail.version
-        outcome = self.controller.act(lambda db, actor: update_discharge_details(
-            db, actor, sid, expected_version=version, escort_name=name, clock=clock))
+        base, version = self._escort_start.take(self._escort_shown, view.detail.version)
+        if name == str(base or "").strip() and version == view.detail.version:
+            return False
+        sid, clock = self.controller.session_id, self.controller.ctx.clock
+
+        def save_on(version: int) -> Outcome[Any]:
+            return self.controller.act(lambda db, actor: update_discharge_details(
+                db, actor, sid, expected_version=version, escort_name=name, clock=clock),
+                retry=self.save_escort)
+
+        outcome = save_on(version)
+        with self._escort_start.settling():
+            settled = settle_conflict(self, outcome, base, save_on)
+        if settled is not None:
+            if settled is outcome:  # kept the stored name
+                self.escort_edit.setText(self._escort_shown)
+                self.message.show_info(self.tr("Kept the stored escort: %1").replace(
+                    "%1", self._escort_shown or self.tr("(empty)")))
+                return False
+            outcome = settled
+        if outcome.offline:
+            self._escort_start.begin(base, version)  # still unsaved: judge the retry the same
         return self._report(outcome.error)
 
     def save_weight(self) -> bool:

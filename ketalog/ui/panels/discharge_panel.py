@@ -29,6 +29,7 @@ from ketalog.domain.scales import ALDRETE_DISCHARGE_MINIMUM, get_scale
 from ketalog.domain.session_state import SessionAction
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import change_state, record_scale, update_discharge_details
+from ketalog.ui.conflict import EditStart, settle_conflict
 from ketalog.ui.context import DraftStore, Outcome, SessionController
 from ketalog.ui.panels.scales_panel import (
     EnterButton,
@@ -94,6 +95,8 @@ class DischargePanel(QWidget):
         self.escort.setPlaceholderText(self.tr("Name of the responsible adult (and relation)"))
         self.escort.editingFinished.connect(self._commit_escort)
         self.escort.textEdited.connect(lambda _t: self._keep_draft())
+        self._escort_start = EditStart()
+        self.escort.textEdited.connect(self._escort_edited)
         self.escort_status = QLabel()
         escort_label = QLabel(self.tr("&Escort"))
         escort_label.setBuddy(self.escort)
@@ -271,20 +274,49 @@ class DischargePanel(QWidget):
         else:
             self._focus_next_step()
 
-    def _discharge_details(self, **changes: Any) -> Outcome[Any]:
+    def _discharge_details(self, version: int | None = None,
+                           retry: Callable[[], object] | None = None,
+                           **changes: Any) -> Outcome[Any]:
         assert self._view is not None
-        version = self._view.detail.version
+        version = self._view.detail.version if version is None else version
         clock = self._controller.ctx.clock
-        return self._act(lambda db, actor, sid: update_discharge_details(
-            db, actor, sid, expected_version=version, clock=clock, **changes))
+        session_id = self._view.detail.id
+        return self._controller.act(lambda db, actor: update_discharge_details(
+            db, actor, session_id, expected_version=version, clock=clock, **changes),
+            retry=retry)
+
+    def _escort_edited(self) -> None:
+        if self._view is not None:
+            self._escort_start.begin(self._escort_stored, self._view.detail.version)
 
     def _commit_escort(self) -> None:
-        if self._view is None or self._view.entry_refusal is not None:
+        """Store the escort's name; a name stored meanwhile elsewhere is shown beside it."""
+        view = self._view
+        if view is None or view.entry_refusal is not None or self._escort_start.busy:
             return
         typed = self.escort.text().strip()
-        if typed == self._escort_stored.strip():
+        base, version = self._escort_start.take(self._escort_stored, view.detail.version)
+        if typed == str(base or "").strip() and version == view.detail.version:
             return
-        outcome = self._discharge_details(escort_name=typed)
+
+        def save_on(version: int) -> Outcome[Any]:
+            return self._discharge_details(version, retry=self._commit_escort,
+                                           escort_name=typed)
+
+        outcome = save_on(version)
+        with self._escort_start.settling():
+            settled = settle_conflict(self, outcome, base, save_on)
+        if settled is outcome:
+            self.escort.setText(self._escort_stored)
+            self.message.show_info(self.tr("Kept the stored escort: %1").replace(
+                "%1", self._escort_stored or self.tr("(empty)")))
+            self._keep_draft()
+            return
+        outcome = settled or outcome
+        if outcome.offline:
+            self._escort_start.begin(base, version)
+            self.message.show_error(outcome.error or "")
+            return
         if outcome.error:
             # The reload showed the stored escort; say what was typed so it is not lost.
             self.escort.setText(self._escort_stored)
