@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ketalog.store.engine import DatabaseConfigError, explain_connection_error, make_engine
 from ketalog.store.migrate import SchemaState, ensure_schema
-from ketalog.store.models import ProtocolRecord
+from ketalog.store.models import ClientWrite, ProtocolRecord, SessionPresence
+
+#: A save is retried within minutes of a lost connection; its id is kept for days.
+KEEP_WRITE_IDS = timedelta(days=7)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -34,6 +39,7 @@ def open_database(url: str | None = None) -> Engine:
                 from ketalog.services.protocols import seed_default_protocols
 
                 seed_default_protocols(db)
+            forget_old_housekeeping(db)
     except DatabaseConfigError:
         engine.dispose()
         raise
@@ -41,3 +47,23 @@ def open_database(url: str | None = None) -> Engine:
         engine.dispose()
         raise DatabaseConfigError(explain_connection_error(exc, engine.url)) from exc
     return engine
+
+
+def forget_old_housekeeping(db: Session, now: datetime | None = None) -> None:
+    """Drop write ids no retry can need any more and presences of workstations long gone.
+
+    Reads first, so a start on a database that has nothing to drop writes nothing.
+    """
+    now = now or datetime.now(UTC)
+    write_cutoff = now - KEEP_WRITE_IDS
+    presence_cutoff = now - timedelta(days=1)
+    old_writes = db.scalar(select(ClientWrite.request_id)
+                           .where(ClientWrite.written_at_utc < write_cutoff).limit(1))
+    old_presence = db.scalar(select(SessionPresence.id)
+                             .where(SessionPresence.seen_at_utc < presence_cutoff).limit(1))
+    if old_writes is None and old_presence is None:
+        db.rollback()
+        return
+    db.execute(delete(ClientWrite).where(ClientWrite.written_at_utc < write_cutoff))
+    db.execute(delete(SessionPresence).where(SessionPresence.seen_at_utc < presence_cutoff))
+    db.commit()

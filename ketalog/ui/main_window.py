@@ -17,12 +17,15 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPaintEvent, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
+    QPushButton,
     QSizePolicy,
     QStackedWidget,
     QTableWidget,
@@ -48,6 +51,7 @@ from ketalog.services.settings import (
 )
 from ketalog.services.users import UserSummary
 from ketalog.ui.context import DraftStore, UiContext
+from ketalog.ui.link import DatabaseLink
 from ketalog.ui.login import FirstAdministratorPage, LoginPage
 from ketalog.ui.style import ALERT_MARK
 
@@ -56,8 +60,17 @@ if TYPE_CHECKING:
     from ketalog.ui.board_page import BoardPage
     from ketalog.ui.documents import DocumentButtons
     from ketalog.ui.idle_lock import IdleWatcher, LockPage
+    from ketalog.ui.live import ChangeWatcher
 
 TITLE = "ketalog"
+LINK_STYLE = {
+    "lost": "QFrame#linkBanner { background: #b00000; } QFrame#linkBanner QLabel "
+            "{ color: white; font-weight: bold; }",
+    "restored": "QFrame#linkBanner { background: #1e6b2e; } QFrame#linkBanner QLabel "
+                "{ color: white; font-weight: bold; }",
+}
+#: How long "connection restored" stays on screen.
+RESTORED_NOTICE_MS = 15_000
 NOTICE_STYLE = ("QLabel#draftsNotice { background: #fff4d6; color: #4d3800; font-weight: bold; "
                 "border-bottom: 1px solid #e0c36b; padding: 8px 12px; }")
 #: The actor while nobody is signed in: every service refuses it ("Sign in to ...").
@@ -162,7 +175,8 @@ class MainWindow(QMainWindow):
     _WORKSPACE_PARTS = frozenset({
         "board", "documents", "stack", "notice", "workspace", "lock_page", "idle",
         "refresh_timer", "tick_timer", "user_toolbar", "signed_in_label", "switch_action",
-        "lock_action", "audit_action", "waiting_action",
+        "lock_action", "audit_action", "waiting_action", "watcher", "presence_timer",
+        "link_banner", "link_text", "link_retry",
     })
 
     board: BoardPage
@@ -180,6 +194,11 @@ class MainWindow(QMainWindow):
     lock_action: QAction
     audit_action: QAction
     waiting_action: QAction
+    watcher: ChangeWatcher
+    presence_timer: QTimer
+    link_banner: QFrame
+    link_text: QLabel
+    link_retry: QPushButton
 
     def __init__(self, engine: Engine, database_label: str, *,
                  clock: Clock = system_clock, user: UserSummary | None = None) -> None:
@@ -195,7 +214,12 @@ class MainWindow(QMainWindow):
         self.prewarmed = False
         self._previous_user: UserSummary | None = None
         self._focus_before_lock: QWidget | None = None
+        self.engine = engine
         self.ctx = UiContext(factory, tz, self.current_actor, clock)
+        self.link = DatabaseLink(engine, clock, self)
+        self.ctx.link = self.link
+        self.link.changed.connect(self._show_link)
+        self.link.restored.connect(self._link_restored)
         self.drafts = AttributedDrafts(lambda: self.current_actor().display_name)
         self.login_page = LoginPage(self.ctx, self.workstation)
         self.login_page.set_footer(self.tr("Database: %1").replace("%1", database_label))
@@ -207,6 +231,7 @@ class MainWindow(QMainWindow):
         self.session_page: QWidget | None = None
         self.resize(1400, 860)
         self._prewarm_queued = False
+        self._restored_detail = ""
         if user is not None:
             self.prewarm()
             self.sign_in(user)
@@ -258,6 +283,8 @@ class MainWindow(QMainWindow):
         self.workspace = QWidget()
         work = QVBoxLayout(self.workspace)
         work.setContentsMargins(0, 0, 0, 0)
+        self._build_link_banner()
+        work.addWidget(self.link_banner)
         work.addWidget(self.notice)
         work.addWidget(self.stack, 1)
         self.lock_page = LockPage(self.ctx, self.workstation)
@@ -276,7 +303,115 @@ class MainWindow(QMainWindow):
         self.tick_timer.setInterval(TICK_MS)
         self.tick_timer.timeout.connect(self._tick)
         self.tick_timer.start()
+        from ketalog.services.presence import HEARTBEAT
+        from ketalog.ui.live import ChangeWatcher
+
+        self.presence_timer = QTimer(self)
+        self.presence_timer.setInterval(int(HEARTBEAT.total_seconds() * 1000))
+        self.presence_timer.timeout.connect(self._announce_presence)
+        self.presence_timer.start()
+        self.watcher = ChangeWatcher(self.engine.url, self)
+        self.watcher.data_changed.connect(self.refresh)
+        self.watcher.presence_changed.connect(self._presence_changed)
+        self.watcher.start()
         self.ready.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """Leave the open session (others stop seeing us there) and stop listening."""
+        if self.prewarmed:
+            self._leave_session()
+            self.watcher.stop()
+            self.presence_timer.stop()
+        super().closeEvent(event)
+
+    # --- the connection and the other workstations ---------------------------------
+
+    def _build_link_banner(self) -> None:
+        self.link_banner = QFrame()
+        self.link_banner.setObjectName("linkBanner")
+        row = QHBoxLayout(self.link_banner)
+        row.setContentsMargins(12, 8, 12, 8)
+        self.link_text = QLabel()
+        self.link_text.setObjectName("linkText")
+        self.link_text.setWordWrap(True)
+        self.link_retry = QPushButton(self.tr("Retry now"))
+        self.link_retry.clicked.connect(self.link.retry_now)
+        row.addWidget(self.link_text, 1)
+        row.addWidget(self.link_retry)
+        self.link_banner.hide()
+        self._restored_timer = QTimer(self)
+        self._restored_timer.setSingleShot(True)
+        self._restored_timer.timeout.connect(self._show_link)
+
+    def _show_link(self) -> None:
+        """Redraw the banner from the link's state: lost, trying, or just restored."""
+        if not self.prewarmed:
+            return
+        link = self.link
+        tz = self.ctx.tz
+        if not link.online:
+            since = link.lost_at_utc.astimezone(tz).strftime("%H:%M") if link.lost_at_utc else ""
+            waiting = link.waiting_entries
+            kept = (self.tr("Entries waiting in their forms: %1; they are saved when it is "
+                            "back.").replace("%1", str(waiting)) if waiting else
+                    self.tr("Nothing typed since then has been saved; entries stay in their "
+                            "forms."))
+            trying = (self.tr("Trying now…") if link.trying else
+                      self.tr("Trying again in %1 s.").replace("%1", str(link.seconds_to_retry)))
+            self.link_text.setText(
+                f"{ALERT_MARK} " + self.tr("Database unreachable since %1. The screen shows what "
+                                           "was stored then.").replace("%1", since)
+                + " " + kept + " " + trying)
+            self.link_text.setToolTip(link.reason)
+            self.link_banner.setStyleSheet(LINK_STYLE["lost"])
+            self.link_retry.setVisible(True)
+            self.link_retry.setEnabled(not link.trying)
+            self.link_banner.show()
+        elif self._restored_timer.isActive() and link.restored_at_utc is not None:
+            self.link_text.setText(self.tr("Connection restored at %1.").replace(
+                "%1", link.restored_at_utc.astimezone(tz).strftime("%H:%M")) + " " + (
+                self._restored_detail))
+            self.link_banner.setStyleSheet(LINK_STYLE["restored"])
+            self.link_retry.hide()
+            self.link_banner.show()
+        else:
+            self.link_banner.hide()
+
+    def _link_restored(self) -> None:
+        """Save what waited (through each form's own save), then re-read the screen."""
+        saved = 0
+        page = self.session_page
+        if page is not None:
+            saved = page.controller.save_waiting()  # type: ignore[attr-defined]
+        self._restored_detail = (self.tr("%1 waiting entries saved.").replace("%1", str(saved))
+                                 if saved else self.tr("The screen is up to date again."))
+        self._restored_timer.start(RESTORED_NOTICE_MS)
+        self._show_link()
+        self.refresh()
+
+    def _announce_presence(self) -> None:
+        """Heartbeat: this user still has the shown session open on this workstation."""
+        if not self.active or self.ctx.offline:
+            return
+        page = self.session_page
+        if page is None or self._on_board():
+            return
+        from ketalog.services.presence import announce_presence
+
+        actor, sid = self.current_actor(), page.session_id  # type: ignore[attr-defined]
+        self.ctx.run(lambda db: announce_presence(db, actor, sid, clock=self.ctx.clock))
+
+    def _leave_session(self) -> None:
+        if self.user is None or self.ctx.offline:
+            return
+        from ketalog.services.presence import leave_session
+
+        actor = self.current_actor()
+        self.ctx.run(lambda db: leave_session(db, actor))
+
+    def _presence_changed(self) -> None:
+        if self.active and self.session_page is not None and not self._on_board():
+            self.session_page.reload()  # type: ignore[attr-defined]
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar(self.tr("User"))
@@ -402,6 +537,7 @@ class MainWindow(QMainWindow):
         if self.user is None:
             return
         actor = self.current_actor()
+        self._leave_session()
         self.ctx.run(lambda db: record_logout(db, actor, clock=self.ctx.clock))
         self._hide_patient_windows()
         self._previous_user = self.user
@@ -416,6 +552,7 @@ class MainWindow(QMainWindow):
         if not self.active or self.user is None:
             return
         actor = self.current_actor()
+        self._leave_session()
         self.ctx.run(lambda db: record_screen_lock(db, actor, clock=self.ctx.clock))
         focus = QApplication.focusWidget()
         self._focus_before_lock = (focus if focus is not None and self.workspace.isAncestorOf(
@@ -434,6 +571,7 @@ class MainWindow(QMainWindow):
         minutes = self.ctx.run(idle_lock_minutes)
         self.idle.arm(minutes.value if minutes.value else DEFAULT_IDLE_LOCK_MINUTES)
         self.refresh()
+        self._announce_presence()
         if self._focus_before_lock is not None:
             self._focus_before_lock.setFocus()
         self._focus_before_lock = None
@@ -634,9 +772,16 @@ class MainWindow(QMainWindow):
         """
         if not self.active:
             return
+        if self.ctx.offline:
+            target = self.board.message if self._on_board() or self.session_page is None else (
+                self.session_page.message)  # type: ignore[attr-defined]
+            target.show_error(self.tr("The database is unreachable: a session cannot be opened "
+                                      "until the connection is back (see the banner)."))
+            return
         from ketalog.ui.session_page import SessionPage
 
         if self.session_page is not None:
+            self.session_page.controller.forget_waiting()  # type: ignore[attr-defined]
             self.stack.removeWidget(self.session_page)
             self.session_page.deleteLater()
         page = SessionPage(self.ctx, session_id, self.drafts)
@@ -646,6 +791,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
         self._record_view(session_id)
+        self._announce_presence()
         page.reload()
         page.focus_vitals()
         self._update_notice()
@@ -659,6 +805,8 @@ class MainWindow(QMainWindow):
 
     def show_board(self) -> None:
         """Back to the day board, refreshed."""
+        if not self._on_board():
+            self._leave_session()
         self.stack.setCurrentWidget(self.board)
         self._update_notice()
         if self.active:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ketalog.domain.safety import safety_alert
 from ketalog.domain.session_state import STATE_LABELS
 from ketalog.domain.values import format_decimal
+from ketalog.services.presence import Presence
 from ketalog.services.session_view import SessionView
 from ketalog.ui.context import DraftStore, SessionController, UiContext
 from ketalog.ui.panels.checkin_panel import CheckInPanel
@@ -68,7 +69,12 @@ class SessionPage(QWidget):
         self.alerts.setObjectName("session_alerts")
         self.alerts.setStyleSheet("QLabel#session_alerts { color: #8b0000; font-weight: bold; }")
         self.alerts.hide()
-        for label in (self.patient, self.facts, self.alerts):
+        self.presence = QLabel()
+        self.presence.setObjectName("session_presence")
+        self.presence.setStyleSheet("QLabel#session_presence { background: #e8f0ff; "
+                                    "color: #123d7a; padding: 2px 6px; }")
+        self.presence.hide()
+        for label in (self.patient, self.facts, self.alerts, self.presence):
             label.setWordWrap(True)  # long names wrap instead of widening the window
             label.setMinimumWidth(200)
         self.message = MessageLabel()
@@ -86,6 +92,7 @@ class SessionPage(QWidget):
         names.addWidget(self.patient)
         names.addWidget(self.facts)
         names.addWidget(self.alerts)
+        names.addWidget(self.presence)
         header.addWidget(back)
         header.addLayout(names, 1)
         header.addWidget(self.progress)
@@ -151,6 +158,8 @@ class SessionPage(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(body, 1)
         self.controller.refused.connect(self.message.show_error)
+        self.controller.presence_changed.connect(self._show_presence)
+        self.controller.saved_later.connect(self._saved_later)
         self.vitals.vitals_due.connect(self._remind_vitals)
 
     @property
@@ -183,6 +192,25 @@ class SessionPage(QWidget):
         self.chart.set_view(view)
         self._show_banner(view)
         self._show_alerts(view)
+
+    def _show_presence(self, others: tuple[Presence, ...]) -> None:
+        """Soft "being edited by": who else has this session open, and where."""
+        if not others:
+            self.presence.hide()
+            return
+        people = "; ".join(
+            self.tr("%1 on %2 since %3").replace("%1", p.display_name)
+            .replace("%2", p.workstation)
+            .replace("%3", p.since_utc.astimezone(self.ctx.tz).strftime("%H:%M"))
+            for p in others)
+        self.presence.setText(self.tr("Also open: %1. Their entries appear here as they "
+                                      "save them; talk before changing the same field.")
+                              .replace("%1", people))
+        self.presence.show()
+
+    def _saved_later(self, count: int) -> None:
+        self.message.show_info(self.tr("Connection back: %1 waiting entries saved.")
+                               .replace("%1", str(count)))
 
     def _show_alerts(self, view: SessionView) -> None:
         """The safety prompt and the screening's cautions under the patient's name."""

@@ -466,11 +466,12 @@ class EventsPanel(QWidget):
 
     # -- actions ----------------------------------------------------------------------
 
-    def _act(self, call: Callable[[Any, Any, int], object]) -> Outcome[Any]:
+    def _act(self, call: Callable[[Any, Any, int], object],
+             retry: Callable[[], object] | None = None) -> Outcome[Any]:
         if self._view is None:
             return Outcome(error=self.tr("No session is open."))
         session_id = self._view.detail.id
-        return self._controller.act(lambda db, actor: call(db, actor, session_id))
+        return self._controller.act(lambda db, actor: call(db, actor, session_id), retry=retry)
 
     def _flag(self, kind: str) -> None:
         note = self.flag_note.text().strip() or None
@@ -533,7 +534,7 @@ class EventsPanel(QWidget):
         outcome = self._act(lambda db, actor, sid: record_intervention(
             db, actor, sid, drug=drug, dose=dose, dose_unit=unit, route=route,
             given_at=given_at, given_by_name=given_by, indication=indication,
-            outcome=outcome_text, clock=clock))
+            outcome=outcome_text, clock=clock), retry=self._record_intervention)
         if outcome.error:
             self.intervention_message.show_error(outcome.error)
             return
@@ -554,7 +555,8 @@ class EventsPanel(QWidget):
         clock = self._controller.ctx.clock
         outcome = self._act(lambda db, actor, sid: record_adverse_event(
             db, actor, sid, kind=kind, severity=severity, onset_at=onset,
-            description=description, action_taken=action, clock=clock))
+            description=description, action_taken=action, clock=clock),
+            retry=self._record_adverse)
         if outcome.error:
             self.adverse_message.show_error(outcome.error)
             self.ae_kind.setFocus(Qt.FocusReason.OtherFocusReason)

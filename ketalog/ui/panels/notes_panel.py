@@ -148,7 +148,8 @@ class NotesPanel(QWidget):
         body = self.text.toPlainText()
         clock = self._controller.ctx.clock
         outcome = self._controller.act(
-            lambda db, actor: add_note(db, actor, session_id, kind, body, clock=clock))
+            lambda db, actor: add_note(db, actor, session_id, kind, body, clock=clock),
+            retry=self.add)
         if outcome.error:
             self.message.show_error(outcome.error)
             self.text.setFocus(Qt.FocusReason.OtherFocusReason)

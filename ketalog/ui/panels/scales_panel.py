@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import textwrap
 import time as _time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -653,14 +653,16 @@ class ScalesPanel(QWidget):
 
     # -- actions ----------------------------------------------------------------------
 
-    def _record(self, code: str, items: list[int | None]) -> str | None:
+    def _record(self, code: str, items: list[int | None],
+                retry: Callable[[], object] | None = None) -> str | None:
         """Record one score; return None when stored, else the refusal."""
         if self._view is None:
             return self.tr("No session is open.")
         session_id = self._view.detail.id
         clock = self._controller.ctx.clock
         outcome = self._controller.act(
-            lambda db, actor: record_scale(db, actor, session_id, code, items, clock=clock))
+            lambda db, actor: record_scale(db, actor, session_id, code, items, clock=clock),
+            retry=retry)
         return outcome.error
 
     def _confirmation(self, code: str) -> str:
@@ -684,7 +686,7 @@ class ScalesPanel(QWidget):
     def _record_cadss(self) -> None:
         form = self.cadss_form
         code = form.scale.code
-        error = self._record(code, form.values())
+        error = self._record(code, form.values(), retry=self._record_cadss)
         if error:
             form.message.show_error(error)
             form.focus_first()

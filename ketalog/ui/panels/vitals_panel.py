@@ -269,16 +269,22 @@ class VitalsPanel(QWidget):
                 problems.extend(exc.problems)
                 raise
 
-        outcome = self.controller.act(action)
+        attempted_at = taken_at or clock()
+        outcome = self.controller.act(action, retry=self.commit)
+        if outcome.offline and not self.time_edit.text().strip():
+            # saved later, the reading keeps the time it was taken, not the time it reached us
+            self.time_edit.setText(attempted_at.astimezone(self.tz).strftime("%H:%M"))
+        if outcome.already_saved:
+            self._forget_typed(sid)
+            self.message.show_info(self.tr("Saved (it had reached the database before the "
+                                           "connection dropped)."))
+            return True
         if not outcome.ok or outcome.value is None:
             self._show_problems(outcome.error or "", problems)
             return False
         saved = outcome.value
         self.model.remember_alert_messages(saved.vital_id, saved.alert_messages)
-        self.drafts.clear(sid, DRAFT_FORM)
-        self.time_edit.clear()
-        for edit in self.fields.values():
-            edit.clear()
+        self._forget_typed(sid)
         shown = self._row(saved.vital_id)
         at = shown.taken_at_utc if shown is not None else (taken_at or clock())
         self.message.show_info(
@@ -291,6 +297,12 @@ class VitalsPanel(QWidget):
             self._saved_timer.start(SAVED_MESSAGE_MS)
             self.sbp.setFocus(Qt.FocusReason.OtherFocusReason)
         return True
+
+    def _forget_typed(self, session_id: int) -> None:
+        self.drafts.clear(session_id, DRAFT_FORM)
+        self.time_edit.clear()
+        for edit in self.fields.values():
+            edit.clear()
 
     def save_action_note(self) -> bool:
         """Store the action note for the alert reading shown; True when stored."""
@@ -305,7 +317,8 @@ class VitalsPanel(QWidget):
         clock = self.controller.ctx.clock
         outcome = self.controller.act(
             lambda db, actor: add_vital_action_note(db, actor, vital_id, note,
-                                                    expected_version=version, clock=clock))
+                                                    expected_version=version, clock=clock),
+            retry=self.save_action_note)
         if not outcome.ok:
             self.message.show_error(outcome.error or "")
             self.note_edit.setFocus(Qt.FocusReason.OtherFocusReason)
