@@ -446,6 +446,10 @@ class MainWindow(QMainWindow):
         self.audit_action = toolbar.addAction(self.tr("Audit trail…"))
         self.audit_action.setToolTip(self.tr("Who did what, when (administrators)"))
         self.audit_action.triggered.connect(self.show_audit_trail)
+        self.settings_action = toolbar.addAction(self.tr("Settings…"))
+        self.settings_action.setToolTip(self.tr("This workstation's database (test it; "
+                                                "administrators change it) and the backups"))
+        self.settings_action.triggered.connect(self.show_settings)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
@@ -522,6 +526,7 @@ class MainWindow(QMainWindow):
         self.outcomes_action.setVisible(may(user.role, Permission.VIEW_OUTCOMES))
         self.waiting_action.setVisible(may(user.role, Permission.ADDENDUM))  # clinicians
         self._show_page(self.workspace)
+        self._show_backup_status()
         minutes = self.ctx.run(idle_lock_minutes)
         self.idle.arm(minutes.value if minutes.value else DEFAULT_IDLE_LOCK_MINUTES)
         if self.session_page is not None and not self._on_board():
@@ -601,6 +606,29 @@ class MainWindow(QMainWindow):
         """A document finished building after a lock or sign-out: do not show it."""
         if not self.active:
             preview.close()
+
+    def show_settings(self) -> None:
+        """The workstation's database and backups; only administrators may save."""
+        if not self.active or self.user is None:
+            return
+        from ketalog.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.engine.url.render_as_string(hide_password=False),
+                                self.user.role == "administrator", self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def _show_backup_status(self) -> None:
+        """Today's automatic backup, in the status bar: failures must not go unseen."""
+        from ketalog.store.backup import last_daily_result
+
+        result = last_daily_result()
+        if result is None:
+            return
+        bar = self.statusBar()
+        bar.setStyleSheet("QStatusBar { color: #8b0000; font-weight: bold; }" if result.error
+                          else "")
+        bar.showMessage((f"{ALERT_MARK} " if result.error else "") + result.message)
 
     def show_audit_trail(self) -> None:
         """Administrators: the audit trail (the service checks the role again)."""

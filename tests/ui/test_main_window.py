@@ -141,3 +141,30 @@ def test_nurse_sees_course_actions_for_physicians_disabled(
     qtbot.waitUntil(lambda: window.rems_dialog.isVisible())
     assert window.rems_dialog.model.rowCount() > 0  # the demo's esketamine patients
     window.rems_dialog.reject()
+
+
+@pytest.mark.parametrize(("user", "may_save"), [
+    (UserSummary(4, "admin", "Alex Admin", "", "administrator"), True),
+    (UserSummary(1, "nora", "Nora Reyes", "RN", "nurse"), False),
+])
+def test_settings_open_from_the_toolbar_and_only_an_administrator_may_save(
+        qtbot: QtBot, sqlite_url: str, user: UserSummary, may_save: bool,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ketalog.store.backup import daily_backup
+    from ketalog.ui.settings_dialog import SettingsDialog
+
+    monkeypatch.setenv("KETALOG_CONFIG_DIR", str(tmp_path / "config"))
+    engine = open_database(sqlite_url)
+    seed_staff(engine)
+    daily_backup(engine, today=date(2026, 11, 21))  # what start-up does, remembered
+    window = MainWindow(engine, sqlite_url, user=user)
+    qtbot.addWidget(window)
+    window.show()
+    assert "automatic backup" in window.statusBar().currentMessage().lower()
+    window.settings_action.trigger()
+    dialogs = window.findChildren(SettingsDialog)
+    assert len(dialogs) == 1 and dialogs[0].isVisible()
+    assert dialogs[0].save_button.isEnabled() is may_save
+    dialogs[0].close()
+    window.close()
+    engine.dispose()
