@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# A developer's own workstation file (ketalog db use) must not steer the tests.
+os.environ["KETALOG_CONFIG_DIR"] = __import__("tempfile").mkdtemp(prefix="ketalog-test-config-")
 
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
