@@ -59,6 +59,18 @@ class BackupError(Exception):
     """A backup or restore was refused or failed; the message says why and what to do."""
 
 
+def check_backup_target(target: Path, example_name: str) -> Path:
+    """Refuse a backup path whose folder is missing or that is a folder; return the folder."""
+    folder = target.parent
+    if not folder.is_dir():
+        raise BackupError(f"The folder {folder} does not exist; create it or choose another "
+                          "place. Nothing was written.")
+    if target.is_dir():
+        raise BackupError(f"{target} is a folder; give a file name such as "
+                          f"{target / example_name}.")
+    return folder
+
+
 @dataclass(frozen=True)
 class BackupFile:
     """One automatic backup in the backups folder."""
@@ -583,13 +595,7 @@ def _copy_into_new_file(source: sqlite3.Connection, target: Path, *, source_name
     copy's schema revision ("" without ``check``). The copy uses a rollback
     journal, so it is one self-contained file.
     """
-    folder = target.parent
-    if not folder.is_dir():
-        raise BackupError(f"The folder {folder} does not exist; create it or choose another "
-                          "place. Nothing was written.")
-    if target.is_dir():
-        raise BackupError(f"{target} is a folder; give a file name such as "
-                          f"{target / 'ketalog-backup.sqlite3'}.")
+    folder = check_backup_target(target, "ketalog-backup.sqlite3")
     temp: Path | None = None
     try:
         handle, temp_name = tempfile.mkstemp(prefix=PARTIAL_PREFIX, suffix=PARTIAL_SUFFIX,

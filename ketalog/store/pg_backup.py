@@ -13,6 +13,7 @@ upgrades cleanly at the next start. The transaction is committed only when
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -34,6 +35,7 @@ from ketalog.store.backup import (
     BackupError,
     BackupInfo,
     RestoreInfo,
+    check_backup_target,
     read_header,
     refuse_unknown_revision,
 )
@@ -205,13 +207,7 @@ def _dump(url: URL, schema: str, target: Path) -> None:
     """``pg_dump`` the schema to a temporary file beside ``target``, check it, rename it."""
     pg_dump = tool("pg_dump")
     where = _where(url)
-    folder = target.parent
-    if not folder.is_dir():
-        raise BackupError(f"The folder {folder} does not exist; create it or choose another "
-                          "place. Nothing was written.")
-    if target.is_dir():
-        raise BackupError(f"{target} is a folder; give a file name such as "
-                          f"{target / 'ketalog-backup.dump'}.")
+    folder = check_backup_target(target, "ketalog-backup.dump")
     libpq = libpq_target(url)
     temp: Path | None = None
     try:
@@ -255,9 +251,15 @@ def pg_backup(url: URL, target: Path) -> BackupInfo:
 
 
 def _safety_name(url: URL, source: Path, schema: str) -> Path:
+    """A new file for the pre-restore dump: never an existing one (the source may be one)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     label = f"{url.database or 'ketalog'}" + ("" if schema == "public" else f"-{schema}")
-    return source.parent / f"ketalog-{label}.before-restore-{stamp}.dump"
+    for n in itertools.count():
+        suffix = f"-{n}" if n else ""
+        candidate = source.parent / f"ketalog-{label}.before-restore-{stamp}{suffix}.dump"
+        if not candidate.exists():
+            return candidate
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def pg_restore_archive(url: URL, source: Path) -> RestoreInfo:
