@@ -383,7 +383,7 @@ class MainWindow(QMainWindow):
         page = self.session_page
         if page is not None:
             saved = page.controller.save_waiting()  # type: ignore[attr-defined]
-        self._restored_detail = (self.tr("%1 waiting entries saved.").replace("%1", str(saved))
+        self._restored_detail = (self.tr("Waiting entries saved: %1.").replace("%1", str(saved))
                                  if saved else self.tr("The screen is up to date again."))
         self._restored_timer.start(RESTORED_NOTICE_MS)
         self._show_link()

@@ -209,7 +209,7 @@ class SessionPage(QWidget):
         self.presence.show()
 
     def _saved_later(self, count: int) -> None:
-        self.message.show_info(self.tr("Connection back: %1 waiting entries saved.")
+        self.message.show_info(self.tr("Connection back; waiting entries saved: %1.")
                                .replace("%1", str(count)))
 
     def _show_alerts(self, view: SessionView) -> None:

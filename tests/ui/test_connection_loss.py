@@ -103,7 +103,7 @@ def test_a_reading_typed_while_the_server_is_gone_is_kept_and_saved_once_when_ba
     assert window.session_page.isVisible()  # type: ignore[union-attr]
     shift.proxy.restore()
     qtbot.waitUntil(lambda: "Connection restored" in window.link_text.text(), timeout=10_000)
-    assert "1 waiting entries saved" in window.link_text.text()
+    assert "Waiting entries saved: 1." in window.link_text.text()
     assert shift.vitals() == [131]
     assert vitals.sbp.text() == "" and vitals.time_edit.text() == ""
     assert vitals.model.rowCount() == 1
