@@ -37,6 +37,7 @@ class ConflictDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("conflictDialog")
         self.setWindowTitle(self.tr("Changed on another workstation"))
+        self.setMinimumWidth(600)
         self.heading = heading = QLabel(self.tr("%1 was changed by %2 at %3 after you opened it. "
                                  "Nothing has been saved yet: choose which value to keep.")
                          .replace("%1", conflict.what[:1].upper() + conflict.what[1:])
@@ -65,6 +66,7 @@ class ConflictDialog(QDialog):
         self.keep_button.clicked.connect(self.reject)
         self.mine_button.clicked.connect(self.accept)
         layout = QVBoxLayout(self)
+        layout.setSpacing(14)
         layout.addWidget(heading)
         layout.addLayout(grid)
         layout.addWidget(buttons)
