@@ -60,9 +60,19 @@ class DatabaseLink(QObject):
         self.trying = False
         self.waiting_entries = 0
         self._probe: _Probe | None = None  # kept: Qt must not outlive the Python object
+        self._abandoned: _Probe | None = None
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
         self._countdown.timeout.connect(self._count_down)
+
+    def stop(self) -> None:
+        """The window is closing: no more tries, and an answer still on its way is ignored."""
+        self._countdown.stop()
+        self.online = True
+        self.trying = False
+        if self._probe is not None:
+            self._probe.signals.answered.disconnect(self._answered)
+            self._abandoned = self._probe  # still running: kept alive until it returns
 
     def report_lost(self, reason: str) -> None:
         """A database call found the server gone: go offline and start trying."""

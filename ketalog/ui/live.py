@@ -34,12 +34,20 @@ class _FeedThread(QThread):
         self._url = url
 
     def run(self) -> None:
-        feed: ChangeFeed | None = None
+        self._feed: ChangeFeed | None = None
+        try:
+            self._listen()
+        finally:  # whatever ended the loop, the connection is closed here, in its thread
+            if self._feed is not None:
+                self._close(self._feed)
+                self._feed = None
+
+    def _listen(self) -> None:
         connected_before = False
         while not self.isInterruptionRequested():
-            if feed is None:
+            if self._feed is None:
                 try:
-                    feed = open_change_feed(self._url)
+                    self._feed = open_change_feed(self._url)
                 except Exception as exc:  # any failure: say so, try again later
                     self.listening.emit(False, str(exc).splitlines()[0] if str(exc) else "")
                     self._pause(RECONNECT_S)
@@ -49,16 +57,14 @@ class _FeedThread(QThread):
                     self.heard.emit(frozenset({DATA, PRESENCE}))
                 connected_before = True
             try:
-                kinds = feed.wait(WAIT_S)
+                kinds = self._feed.wait(WAIT_S)
             except Exception as exc:  # the connection broke: listen again
-                self._close(feed)
-                feed = None
+                self._close(self._feed)
+                self._feed = None
                 self.listening.emit(False, str(exc).splitlines()[0] if str(exc) else "")
                 continue
             if kinds:
                 self.heard.emit(frozenset(kinds))
-        if feed is not None:
-            self._close(feed)
 
     def _pause(self, seconds: float) -> None:
         waited = 0.0
@@ -94,6 +100,7 @@ class ChangeWatcher(QObject):
         self._thread.heard.connect(self._heard)
         self._thread.listening.connect(self.listening)
         self.is_listening = False
+        self._stopped = False
         self.listening.connect(self._note_listening)
 
     def start(self) -> None:
@@ -101,7 +108,10 @@ class ChangeWatcher(QObject):
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop and wait for the thread (a fraction of a second)."""
+        """Stop and wait for the thread (a fraction of a second); nothing is told after."""
+        self._stopped = True
+        self._fold.stop()
+        self._pending.clear()
         self._thread.requestInterruption()
         self._thread.wait()
 
@@ -109,6 +119,8 @@ class ChangeWatcher(QObject):
         self.is_listening = connected
 
     def _heard(self, kinds: frozenset[str]) -> None:
+        if self._stopped:  # queued before the stop: the window is going
+            return
         self._pending |= kinds
         if not self._fold.isActive():
             self._fold.start()

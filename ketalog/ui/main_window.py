@@ -321,7 +321,9 @@ class MainWindow(QMainWindow):
         if self.prewarmed:
             self._leave_session()
             self.watcher.stop()
-            self.presence_timer.stop()
+            self.link.stop()
+            for timer in (self.presence_timer, self.refresh_timer, self.tick_timer):
+                timer.stop()  # nothing reads the database for a closed window
         super().closeEvent(event)
 
     # --- the connection and the other workstations ---------------------------------
