@@ -118,6 +118,7 @@ def run_gui(database_url: str | None = None) -> int:
     window = MainWindow(engine, describe_url(url))
     window.show()
     code = _bench_report(window, app) if os.environ.get(BENCH_EXIT) else app.exec()
+    window.close()  # stops the change listener's thread before the window is destroyed
     engine.dispose()
     return code
 
