@@ -101,10 +101,14 @@ class ChangeWatcher(QObject):
         self._thread.listening.connect(self.listening)
         self.is_listening = False
         self._stopped = False
+        self.started = False
         self.listening.connect(self._note_listening)
 
     def start(self) -> None:
-        """Begin listening (in the background)."""
+        """Begin listening (in the background); never again after :meth:`stop`."""
+        if self._stopped or self.started:
+            return
+        self.started = True
         self._thread.start()
 
     def stop(self) -> None:

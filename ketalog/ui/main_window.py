@@ -99,6 +99,8 @@ SHORTCUTS = (
     ("F1", "This list"),
 )
 REFRESH_MS = 5000
+#: The change listener starts this long after sign-in, once the board is painted.
+LISTEN_AFTER_MS = 300
 TICK_MS = 1000
 
 
@@ -313,7 +315,6 @@ class MainWindow(QMainWindow):
         self.watcher = ChangeWatcher(self.engine.url, self)
         self.watcher.data_changed.connect(self.refresh)
         self.watcher.presence_changed.connect(self._presence_changed)
-        self.watcher.start()
         self.ready.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
@@ -528,7 +529,8 @@ class MainWindow(QMainWindow):
         self.outcomes_action.setVisible(may(user.role, Permission.VIEW_OUTCOMES))
         self.waiting_action.setVisible(may(user.role, Permission.ADDENDUM))  # clinicians
         self._show_page(self.workspace)
-        self._show_backup_status()
+        # after the board is painted: nothing here is needed for the first paint
+        QTimer.singleShot(LISTEN_AFTER_MS, self._after_first_paint)
         minutes = self.ctx.run(idle_lock_minutes)
         self.idle.arm(minutes.value if minutes.value else DEFAULT_IDLE_LOCK_MINUTES)
         if self.session_page is not None and not self._on_board():
@@ -619,6 +621,13 @@ class MainWindow(QMainWindow):
                                 self.user.role == "administrator", self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+
+    def _after_first_paint(self) -> None:
+        """Start hearing other workstations' changes; show today's backup status."""
+        if not self.isVisible():  # closed meanwhile
+            return
+        self.watcher.start()
+        self._show_backup_status()
 
     def _show_backup_status(self) -> None:
         """Today's automatic backup, in the status bar: failures must not go unseen."""

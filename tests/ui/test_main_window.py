@@ -160,7 +160,7 @@ def test_settings_open_from_the_toolbar_and_only_an_administrator_may_save(
     window = MainWindow(engine, sqlite_url, user=user)
     qtbot.addWidget(window)
     window.show()
-    assert "automatic backup" in window.statusBar().currentMessage().lower()
+    qtbot.waitUntil(lambda: "automatic backup" in window.statusBar().currentMessage().lower())
     window.settings_action.trigger()
     dialogs = window.findChildren(SettingsDialog)
     assert len(dialogs) == 1 and dialogs[0].isVisible()
