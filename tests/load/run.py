@@ -92,6 +92,33 @@ def _deadlocks(url: str) -> int | None:
         engine.dispose()
 
 
+def _machine_busy_s() -> float | None:
+    """CPU seconds all cores of this machine have spent busy since boot (Linux)."""
+    try:
+        first = Path("/proc/stat").read_text(encoding="utf-8").splitlines()[0].split()
+    except OSError:
+        return None
+    jiffies = [int(v) for v in first[1:9]]
+    idle = jiffies[3] + jiffies[4]  # idle + iowait
+    return (sum(jiffies) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_shares(results: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    """Who used the machine's cores during the run, in core-equivalents (CPU s per s)."""
+    clients = sum(r.get("client_cpu_s") or 0.0 for r in results)
+    servers = [r.get("server_cpu_s") for r in results]
+    server = None if any(v is None for v in servers) else sum(v or 0.0 for v in servers)
+    busy = results[0].get("machine_busy_cpu_s")
+    others = None if busy is None or server is None else max(0.0, busy - clients - server)
+
+    def per_s(value: float | None) -> float | None:
+        return None if value is None or not seconds else round(value / seconds, 2)
+
+    return {"cores": os.cpu_count(), "workstations": per_s(clients),
+            "their_postgresql_backends": per_s(server), "other_processes": per_s(others),
+            "machine_busy": per_s(busy)}
+
+
 def _spawn(cfg: Config, folder: Path) -> subprocess.Popen[str]:
     path = folder / f"ws{cfg.index:02d}.json"
     path.write_text(json.dumps(asdict(cfg)), encoding="utf-8")
@@ -123,6 +150,7 @@ def run_workstations(url: str, session_ids: list[int], nurses: list[Any], *, sec
                 if line != "ready":
                     _, err = proc.communicate(timeout=30)
                     raise RuntimeError(f"a workstation failed to start:\n{err}")
+            busy_before = _machine_busy_s()
             for proc in procs:
                 assert proc.stdin is not None
                 proc.stdin.write("go\n")
@@ -134,6 +162,9 @@ def run_workstations(url: str, session_ids: list[int], nurses: list[Any], *, sec
                     raise RuntimeError(f"workstation {index} ended with {proc.returncode}:\n{err}")
                 path = folder / f"ws{index:02d}.result.json"
                 results.append(json.loads(path.read_text(encoding="utf-8")))
+            busy_after = _machine_busy_s()
+            if busy_before is not None and busy_after is not None:
+                results[0]["machine_busy_cpu_s"] = round(busy_after - busy_before, 2)
             return results
         finally:
             for proc in procs:
@@ -143,7 +174,7 @@ def run_workstations(url: str, session_ids: list[int], nurses: list[Any], *, sec
 
 
 def summarise(results: list[dict[str, Any]], checks: dict[str, Any],
-              chain: dict[str, Any]) -> dict[str, Any]:
+              chain: dict[str, Any], *, paced: bool = True) -> dict[str, Any]:
     """Latencies, throughput, refusals and errors, and whether each target is met."""
     acks, refusals = flatten(results, "acks"), flatten(results, "refusals")
     errors = flatten(results, "errors")
@@ -151,8 +182,8 @@ def summarise(results: list[dict[str, Any]], checks: dict[str, Any],
     kinds = sorted({a["kind"] for a in acks})
     latency = {k: latency_summary([a["ms"] for a in acks if a["kind"] == k]) for k in kinds}
     latency["all saves"] = latency_summary([a["ms"] for a in acks])
-    latency["refusals"] = latency_summary([r["ms"] for r in refusals])
-    latency["audit lock wait"] = latency_summary([a["lock_ms"] for a in acks])
+    latency["refused saves"] = latency_summary([r["ms"] for r in refusals])
+    latency["(audit lock wait)"] = latency_summary([a["lock_ms"] for a in acks])
     attempts = len(acks) + len(refusals) + len(errors)
     refused = Counter(f"{r['kind']} {r['type']}" for r in refusals)
     counts = checks["counts"]
@@ -163,9 +194,11 @@ def summarise(results: list[dict[str, Any]], checks: dict[str, Any],
     targets = {
         "no lost or duplicated rows": lost_or_dup == 0,
         "no errors reaching users (deadlocks included)": not errors,
-        f"p95 save latency <= {P95_TARGET_MS:g} ms": latency["all saves"]["p95"] <= P95_TARGET_MS,
         "audit chain intact": bool(chain["ok"]),
     }
+    if paced:  # as fast as possible, the cores are saturated: latency is a reference only
+        targets[f"p95 save latency <= {P95_TARGET_MS:g} ms"] = \
+            latency["all saves"]["p95"] <= P95_TARGET_MS
     return {
         "seconds": round(seconds, 1), "attempts": attempts, "acknowledged": len(acks),
         "acknowledged_by_kind": dict(Counter(a["kind"] for a in acks)),
@@ -175,6 +208,7 @@ def summarise(results: list[dict[str, Any]], checks: dict[str, Any],
         "errors": dict(Counter(e["type"] for e in errors)),
         "error_examples": [f"{e['kind']}: {e['type']}: {e['detail']}" for e in errors[:5]],
         "latency_ms": latency, "checks": checks, "audit_chain": chain,
+        "cpu_cores_used": _cpu_shares(results, seconds),
         "targets": targets, "all_met": all(targets.values()),
     }
 
@@ -206,7 +240,7 @@ def run_load(*, database_url: str | None, server_url: str = DEFAULT_SERVER,
             machine = _machine(url)
         finally:
             engine.dispose()
-        summary = summarise(results, checks, chain)
+        summary = summarise(results, checks, chain, paced=pace_ms is not None)
         summary.update(
             run_at=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", machine=machine,
             config={"workstations": workstations, "sessions": sessions,
@@ -245,6 +279,7 @@ def print_summary(s: dict[str, Any]) -> None:
     for example in s["error_examples"]:
         print(f"  {example}")
     print(f"server deadlocks detected: {s['server_deadlocks']}")
+    print(f"cores in use during the run (CPU s per s): {s['cpu_cores_used']}")
     print(f"checks: {s['checks']['counts']}")
     for kind, examples in s["checks"].get("examples", {}).items():
         print(f"  {kind}: {examples}")
@@ -260,10 +295,20 @@ def _md_section(latest: dict[str, Any]) -> list[str]:
              "each its own engine and nurse account) on one PostgreSQL database, 40 sessions "
              "shared between them. Each action is timed from opening the ORM session to the "
              "commit returning, as the app does one per click. `paced`: every workstation "
-             "waits 100-200 ms (uniform) between actions, a heavy clinic; `stress`: no wait.",
+             "waits 100-200 ms (uniform) between actions, a heavy clinic; `stress`: no wait "
+             "(the cores are saturated, so its latency is a reference, not a target). "
+             "`(audit lock wait)` is the part of each save spent waiting for the audit "
+             "chain's advisory lock, which serialises every write's last steps.",
              "Mix: vitals 55 %, scores 15 %, notes 10 %, escort name edits (with the version "
              "the form showed) 8 %, pause/resume 12 %; in the last fifth, state changes rise "
-             "to 28 % (stop, instructions, Aldrete, discharge).", ""]
+             "to 28 % (stop, instructions, Aldrete, discharge).", "",
+             "Found on 2026-11-21: two workstations moving or editing one session at the same "
+             "moment made the second fail at its UPDATE with StaleDataError (7 in 3,268 saves "
+             "in a minute; nothing lost, but the wrong refusal). Actions that update the "
+             "session row now lock it first (SELECT ... FOR NO KEY UPDATE), so the second is "
+             "refused in words. The paced p95 depends on the cores left free on this shared "
+             "2-core machine: 5-minute runs while other jobs took 0.7-0.9 cores gave "
+             "31.5-35.7 ms.", ""]
     for mode in ("paced", "stress"):
         s = latest.get(mode)
         if s is None:
@@ -286,11 +331,21 @@ def _md_section(latest: dict[str, Any]) -> list[str]:
         lines += ["", f"Refusals a user sees as such (not errors): {refused}.",
                   f"Errors reaching users: {s['errors'] or 'none'}; deadlocks detected by the "
                   f"server: {s['server_deadlocks']}.",
+                  _cpu_line(s["cpu_cores_used"]),
                   f"Read back: {checks}. Audit chain: {s['audit_chain']['message']}", "",
                   "| target | met |", "|---|---|"]
         lines += [f"| {name} | {'yes' if met else 'NO'} |" for name, met in s["targets"].items()]
         lines.append("")
     return lines
+
+
+def _cpu_line(cpu: dict[str, Any]) -> str:
+    def shown(value: float | None) -> str:
+        return "?" if value is None else f"{value:.2f}"
+    return (f"Cores busy during the run (of {cpu['cores']}): the workstations "
+            f"{shown(cpu['workstations'])}, their PostgreSQL backends "
+            f"{shown(cpu['their_postgresql_backends'])}, other processes on the machine "
+            f"{shown(cpu['other_processes'])}.")
 
 
 def write_reports(mode: str, summary: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ failed one not at all.
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 import time
@@ -27,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, exists, select
+from sqlalchemy import event, exists, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -290,6 +291,20 @@ def _plain(value: object) -> object:
     return str(value)
 
 
+def _own_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def _process_cpu_s(pid: int) -> float | None:
+    """CPU seconds a process on this machine has used (our PostgreSQL backend, on loopback)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None  # another machine, or not Linux: no figure rather than a wrong one
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main(argv: list[str]) -> int:
     """Read the config, say ready, wait for go, work, write the results."""
     raw = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
@@ -297,17 +312,24 @@ def main(argv: list[str]) -> int:
     cfg = Config(**raw)
     station = Workstation(cfg)
     station.look(cfg.session_ids[0])  # connect and warm up before the clock starts
+    with station.engine.connect() as conn:  # the pool keeps this one connection
+        backend = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
     print("ready", flush=True)
     if sys.stdin.readline().strip() != "go":
         return 2
-    began = time.time()
+    began, cpu_before, server_before = time.time(), _own_cpu_s(), _process_cpu_s(backend)
     try:
         station.run()
+        cpu, server_after = _own_cpu_s() - cpu_before, _process_cpu_s(backend)
     finally:
         station.engine.dispose()
+    server = (server_after - server_before
+              if server_before is not None and server_after is not None else None)
     result = {"index": cfg.index, "workstation": station.actor.workstation,
               "began": began, "ended": time.time(), "acks": station.rec.acks,
-              "refusals": station.rec.refusals, "errors": station.rec.errors}
+              "refusals": station.rec.refusals, "errors": station.rec.errors,
+              "client_cpu_s": round(cpu, 2),
+              "server_cpu_s": None if server is None else round(server, 2)}
     Path(cfg.result_path).write_text(json.dumps(result), encoding="utf-8")
     return 0
 
