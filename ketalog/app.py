@@ -86,6 +86,19 @@ def _bench_report(window: MainWindow, app: QApplication) -> int:
     return 0
 
 
+def _start_daily_backup(url: str) -> None:
+    """The first start of the day backs the SQLite file up (one stat when already done).
+
+    Never raises: the outcome waits in ketalog.store.backup.last_daily_result()
+    for the status bar. Written off the GUI thread when one is due.
+    """
+    from datetime import date
+
+    from ketalog.store.backup import start_daily_backup
+
+    start_daily_backup(url, today=date.today())
+
+
 def run_gui(database_url: str | None = None) -> int:
     """Open the database, then show the main window at its log-in page.
 
@@ -106,16 +119,10 @@ def run_gui(database_url: str | None = None) -> int:
         if offer_settings_after_failure(str(exc), url):
             return run_gui(database_url)  # the settings may have changed: resolve again
         return 1
-    from datetime import date
-
-    from ketalog.store.backup import start_daily_backup
-
-    # one stat when today's backup exists; otherwise written off the GUI thread.
-    # Never raises: the outcome waits in ketalog.store.backup.last_daily_result().
-    start_daily_backup(url, today=date.today())
     from ketalog.ui.main_window import MainWindow
 
     window = MainWindow(engine, describe_url(url))
+    window.ready.connect(lambda: _start_daily_backup(url))  # once the log-in page is up
     window.show()
     code = _bench_report(window, app) if os.environ.get(BENCH_EXIT) else app.exec()
     window.close()  # stops the change listener's thread before the window is destroyed
