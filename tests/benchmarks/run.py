@@ -306,7 +306,17 @@ def write_results(figures: list[Figure], generated: dict[str, object]) -> None:
             f"{'' if f.baseline_p95_ms is None else f'{f.baseline_p95_ms:.3f}'} | "
             f"{f.target} | {'yes' if f.meets_target else 'NO'} |")
     lines += ["", *STARTUP_NOTE]
-    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    results = HERE / "RESULTS.md"
+    # `make load` keeps its own section at the end of the file: carry it over
+    kept = ""
+    if results.exists():
+        before, marker, after = results.read_text(encoding="utf-8").partition(LOAD_SECTION)
+        kept = f"\n{marker}{after}" if marker else ""
+    results.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
+
+
+#: Where `make load` (tests/load) writes its figures in RESULTS.md.
+LOAD_SECTION = "## Load test (issue 7)"
 
 
 def main() -> int:
