@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -161,8 +162,8 @@ def test_another_user_with_the_session_open_is_shown(qtbot: QtBot, clinic: Clini
     other.close()
 
 
-def _type_escort_while_b_stores_one(qtbot: QtBot, clinic: Clinic, theirs: str,
-                                    mine: str) -> object:
+def _start_typing_escort(qtbot: QtBot, clinic: Clinic, mine: str) -> Any:
+    """B checks the patient in; A opens the session and starts typing the escort's name."""
     with clinic.b() as db:
         svc.change_state(db, NURSE2, clinic.session_id, SessionAction.CHECK_IN,
                          clock=clinic.clock)
@@ -172,7 +173,13 @@ def _type_escort_while_b_stores_one(qtbot: QtBot, clinic: Clinic, theirs: str,
     page.show_panel(1)  # type: ignore[attr-defined]
     checkin = page.checkin  # type: ignore[attr-defined]
     checkin.escort_edit.setFocus()
-    qtbot.keyClicks(checkin.escort_edit, mine)  # A starts typing...
+    qtbot.keyClicks(checkin.escort_edit, mine)
+    return checkin
+
+
+def _type_escort_while_b_stores_one(qtbot: QtBot, clinic: Clinic, theirs: str,
+                                    mine: str) -> Any:
+    checkin = _start_typing_escort(qtbot, clinic, mine)  # A starts typing...
     with clinic.b() as db:  # ...while B stores another name
         version = svc._session(db, clinic.session_id).version
         svc.update_discharge_details(db, NURSE2, clinic.session_id, expected_version=version,
@@ -214,16 +221,7 @@ def test_a_stale_edit_overwrites_only_when_the_user_chooses_and_is_audited(
 
 def test_a_change_to_another_field_meanwhile_does_not_stop_the_edit(
         qtbot: QtBot, clinic: Clinic) -> None:
-    with clinic.b() as db:
-        svc.change_state(db, NURSE2, clinic.session_id, SessionAction.CHECK_IN,
-                         clock=clinic.clock)
-    clinic.a.open_session(clinic.session_id)
-    page = clinic.a.session_page
-    assert page is not None
-    page.show_panel(1)  # type: ignore[attr-defined]
-    checkin = page.checkin  # type: ignore[attr-defined]
-    checkin.escort_edit.setFocus()
-    qtbot.keyClicks(checkin.escort_edit, "Mario (son)")
+    checkin = _start_typing_escort(qtbot, clinic, "Mario (son)")
     with clinic.b() as db:  # B ticks a checklist item: the session's version moves on
         svc.update_checklist(db, NURSE2, clinic.session_id, "identity_confirmed", True,
                              clock=clinic.clock)
