@@ -421,20 +421,31 @@ def test_daily_backup_failure_is_a_message_not_an_exception(
     assert blocker.read_text(encoding="utf-8") == "a file where the folder should be"
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
-                    reason="needs a POSIX user that file permissions apply to (not root)")
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions and mounts")
 def test_daily_backup_into_a_read_only_folder(clinic: tuple[str, Engine, Path]) -> None:
+    """Read-only by permissions for a user; for root (whom permissions don't stop), a
+    read-only file system mounted on the folder."""
+    import subprocess
+
     url, _engine, path = clinic
     folder = backup_folder(path)
     folder.mkdir()
-    folder.chmod(0o555)
+    as_root = os.geteuid() == 0
+    if as_root:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)],
+                       check=True)
+    else:
+        folder.chmod(0o555)
     try:
         result = daily_backup(url, today=TODAY)
+        assert list(folder.iterdir()) == []
     finally:
-        folder.chmod(0o755)
+        if as_root:
+            subprocess.run(["umount", str(folder)], check=True)
+        else:
+            folder.chmod(0o755)
     assert result.taken is None and result.error is not None
-    assert "writable" in result.error
-    assert list(folder.iterdir()) == []
+    assert "writable" in result.error, result.error
 
 
 _FULL_DISK_SCRIPT = """
