@@ -17,6 +17,11 @@ from ketalog.domain.errors import Problem, ValidationError
 _MAX_MAGNITUDE: Final = Decimal("1e9")
 
 
+def printed_name(name: str, credentials: str | None) -> str:
+    """A clinician as records and documents print them: "Nora Reyes, RN"."""
+    return f"{name}, {credentials}" if credentials else name
+
+
 def describe_value(value: object) -> str:
     """A short rendering of any input for a message; never raises."""
     if isinstance(value, str):

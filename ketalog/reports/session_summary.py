@@ -29,7 +29,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.infusion import InfusionProgress, PumpEvent, duration_text, infusion_progress
 from ketalog.domain.scales import ScaleDefinition, get_scale
-from ketalog.domain.values import format_decimal
+from ketalog.domain.values import format_decimal, printed_name
 from ketalog.reports.base import (
     FONT,
     FONT_BOLD,
@@ -702,7 +702,7 @@ class _SessionSummary:
             out.append(KeepTogether([self._signature_block(sig), Spacer(1, 2 * mm)]))
 
     def _signature_block(self, sig: SignatureBlock) -> Table:
-        name = f"{sig.signer_name}, {sig.credentials}" if sig.credentials else sig.signer_name
+        name = printed_name(sig.signer_name, sig.credentials)
         kind = sig.kind.replace("_", " ")
         rows = [
             ("Signed by", name),

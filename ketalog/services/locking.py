@@ -12,6 +12,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.values import printed_name
 from ketalog.services.errors import Conflict, StaleEdit
 from ketalog.services.settings import clinic_timezone
 from ketalog.store.models import AuditEntry, User
@@ -22,12 +23,12 @@ class _VersionedRow(Protocol):
     version: int
 
 
-def printed_name(db: Session, user_id: int | None, username: str = "") -> str:
-    """A user as documents print them: "Nora Reyes, RN"."""
+def user_printed_name(db: Session, user_id: int | None, username: str = "") -> str:
+    """The stored user as documents print them: "Nora Reyes, RN"."""
     user = db.get(User, user_id) if user_id is not None else None
     if user is None:
         return username or "another user"
-    return f"{user.full_name}, {user.credentials}" if user.credentials else user.full_name
+    return printed_name(user.full_name, user.credentials)
 
 
 def last_change(db: Session, table: str, row_id: int,
@@ -42,7 +43,7 @@ def last_change(db: Session, table: str, row_id: int,
     if last is None:
         return None
     local = last.occurred_at_utc.astimezone(clinic_timezone(db))
-    return printed_name(db, last.user_id, last.username), f"{local.day} {local:%b %Y %H:%M}"
+    return user_printed_name(db, last.user_id, last.username), f"{local.day} {local:%b %Y %H:%M}"
 
 
 def check_version(db: Session, row: _VersionedRow, expected_version: int, label: str, *,

@@ -28,6 +28,7 @@ from ketalog.domain.rems import (
     build_rems_form,
     filing_status,
 )
+from ketalog.domain.values import printed_name
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
@@ -63,10 +64,6 @@ def _esketamine_protocol() -> ColumnElement[bool]:
     """:func:`is_esketamine` as a SQL condition on ``protocols``."""
     return or_(func.lower(ProtocolRecord.drug).like("%esketamine%"),
                ProtocolRecord.dosing_mode == DosingMode.DEVICE.value)
-
-
-def _printed(name: str, credentials: str | None) -> str:
-    return f"{name}, {credentials}" if credentials else name
 
 
 def _clinic_setting(db: Session) -> str:
@@ -204,7 +201,7 @@ def rems_list(db: Session, *, today: date, include_filed: bool = True) -> list[R
             session_id=r.id, patient_name=f"{r.family_name}, {r.given_name}", mrn=r.mrn,
             treatment_date=treated, state=r.state, discharged=r.discharged_at_utc is not None,
             status=filing_status(treated, filed_on, today),
-            filed_by=_printed(r.full_name, r.credentials) if r.full_name else None,
+            filed_by=printed_name(r.full_name, r.credentials) if r.full_name else None,
             filed_at_utc=r.filed_at_utc, confirmation=r.confirmation,
         ))
     rows.sort(key=lambda row: (row.status.sort_key, row.treatment_date, row.session_id))
@@ -228,7 +225,7 @@ def _already_filed(db: Session, session_id: int, tz: ZoneInfo) -> ValidationErro
     confirmation = f" (confirmation {found.confirmation})" if found.confirmation else ""
     return ValidationError.single(
         "session_id",
-        f"This REMS form was already filed by {_printed(found.full_name, found.credentials)} "
+        f"This REMS form was already filed by {printed_name(found.full_name, found.credentials)} "
         f"on {when}{confirmation}; it is filed once.",
     )
 
@@ -328,7 +325,7 @@ def rems_document_data(db: Session, session_id: int) -> RemsFormDocument:
     return RemsFormDocument(
         clinic=clinic(db), tz=clinic_timezone(db), form=form,
         filed_at_utc=filed.filed_at_utc if filed else None,
-        filed_by=_printed(filed.full_name, filed.credentials) if filed else None,
+        filed_by=printed_name(filed.full_name, filed.credentials) if filed else None,
         confirmation=filed.confirmation if filed else None,
     )
 

@@ -37,7 +37,7 @@ from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
-from ketalog.services.locking import check_version, printed_name
+from ketalog.services.locking import check_version, user_printed_name
 from ketalog.services.settings import clinic_today
 from ketalog.store.models import Course, Patient, Screening
 
@@ -110,7 +110,7 @@ def findings_of(row: Screening) -> ScreeningFindings:
 
 
 def _printed_name(db: Session, user_id: int | None) -> str | None:
-    return None if user_id is None else printed_name(db, user_id, f"user {user_id}")
+    return None if user_id is None else user_printed_name(db, user_id, f"user {user_id}")
 
 
 def _view(db: Session, row: Screening, *, approval_withdrawn: bool = False,

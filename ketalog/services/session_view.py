@@ -29,6 +29,7 @@ from ketalog.domain.session_state import (
     ensure_editable,
     next_state,
 )
+from ketalog.domain.values import printed_name
 from ketalog.domain.vitals import VitalsPhase, next_vitals_due
 from ketalog.services.board import vitals_phase
 from ketalog.services.errors import NotFound
@@ -184,14 +185,10 @@ def _protocol_info(protocol: Protocol) -> ProtocolInfo:
     )
 
 
-def _printed(name: str, credentials: str | None) -> str:
-    return f"{name}, {credentials}" if credentials else name
-
-
 def load_signing_state(db: Session, session_id: int, state: str) -> SigningState:
     """Attestations, the physician's signature, addenda, and (signed only) the verification."""
     lines = [
-        SignatureLine(sig.kind, sig.signer_name or _printed(name, creds), sig.meaning,
+        SignatureLine(sig.kind, sig.signer_name or printed_name(name, creds), sig.meaning,
                       sig.signed_at_utc, sig.content_sha256)
         for sig, name, creds in db.execute(
             select(Signature, User.full_name, User.credentials)
@@ -205,7 +202,7 @@ def load_signing_state(db: Session, session_id: int, state: str) -> SigningState
     if not signatures and state != "signed":
         return SigningState(attestations=attestations)
     addenda = tuple(
-        AddendumLine(number, _printed(name, creds), a.written_at_utc, a.reason, a.text)
+        AddendumLine(number, printed_name(name, creds), a.written_at_utc, a.reason, a.text)
         for number, (a, name, creds) in enumerate(db.execute(
             select(Addendum, User.full_name, User.credentials)
             .join(User, User.id == Addendum.author_id)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import Problem, TransitionRefused, ValidationError
 from ketalog.domain.session_state import SessionAction, SessionFacts, SessionState, next_state
+from ketalog.domain.values import printed_name
 from ketalog.services.access import Permission, authorize
 from ketalog.services.accounts import confirm_password
 from ketalog.services.audit import append_audit
@@ -44,7 +45,6 @@ from ketalog.store.models import (
     ScaleScore,
     Signature,
     TreatmentSession,
-    User,
     VitalSign,
 )
 
@@ -132,10 +132,6 @@ def _signatures(db: Session, session_id: int, kind: str) -> list[Signature]:
                            .execution_options(populate_existing=True)))
 
 
-def _printed_name(user: User) -> str:
-    return f"{user.full_name}, {user.credentials}" if user.credentials else user.full_name
-
-
 def _finished(session: TreatmentSession, what: str) -> None:
     if session.state == SessionState.SIGNED.value:
         raise TransitionRefused(["This session is already signed; write an addendum to add "
@@ -162,7 +158,8 @@ def complete_nursing_record(
     text = canonical_json(session_record(db, session_id))
     signature = Signature(session_id=session_id, signer_id=user.id, kind=NURSING_ATTESTATION,
                           meaning=NURSING_MEANING, signed_at_utc=now,
-                          content_sha256=sha256_text(text), signer_name=_printed_name(user),
+                          content_sha256=sha256_text(text),
+                          signer_name=printed_name(user.full_name, user.credentials),
                           content_json=text, created_at_utc=now)
     db.add(signature)
     db.flush()
@@ -209,8 +206,8 @@ def sign_session(
     db.flush()
     signature = Signature(session_id=session_id, signer_id=user.id, kind=PHYSICIAN_SIGNATURE,
                           meaning=PHYSICIAN_MEANING, signed_at_utc=now, content_sha256=digest,
-                          signer_name=_printed_name(user), content_json=text,
-                          created_at_utc=now)
+                          signer_name=printed_name(user.full_name, user.credentials),
+                          content_json=text, created_at_utc=now)
     db.add(signature)
     db.flush()
     append_audit(db, actor, "sign", at=now, table_name="treatment_sessions", row_id=session_id,

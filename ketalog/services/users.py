@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import Problem, ValidationError
+from ketalog.domain.values import printed_name
 from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
@@ -31,8 +32,8 @@ class UserSummary:
 
     def as_actor(self, workstation: str = "") -> Actor:
         """The actor to pass to services when this user acts."""
-        name = f"{self.full_name}, {self.credentials}" if self.credentials else self.full_name
-        return Actor(username=self.username, display_name=name, role=self.role,
+        return Actor(username=self.username,
+                     display_name=printed_name(self.full_name, self.credentials), role=self.role,
                      user_id=self.id, workstation=workstation)
 
 
