@@ -225,11 +225,12 @@ class DischargePanel(QWidget):
 
     # -- actions ----------------------------------------------------------------------
 
-    def _act(self, call: Callable[[Any, Any, int], object]) -> Outcome[Any]:
+    def _act(self, call: Callable[[Any, Any, int], object],
+             retry: Callable[[], object] | None = None) -> Outcome[Any]:
         if self._view is None:
             return Outcome(error=self.tr("No session is open."))
         session_id = self._view.detail.id
-        return self._controller.act(lambda db, actor: call(db, actor, session_id))
+        return self._controller.act(lambda db, actor: call(db, actor, session_id), retry=retry)
 
     def discharge(self) -> None:
         """Discharge now; when refused, show the domain's reasons."""
@@ -280,10 +281,8 @@ class DischargePanel(QWidget):
         assert self._view is not None
         version = self._view.detail.version if version is None else version
         clock = self._controller.ctx.clock
-        session_id = self._view.detail.id
-        return self._controller.act(lambda db, actor: update_discharge_details(
-            db, actor, session_id, expected_version=version, clock=clock, **changes),
-            retry=retry)
+        return self._act(lambda db, actor, sid: update_discharge_details(
+            db, actor, sid, expected_version=version, clock=clock, **changes), retry=retry)
 
     def _escort_edited(self) -> None:
         if self._view is not None:
