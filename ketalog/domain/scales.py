@@ -779,3 +779,24 @@ def score_scale(
         flags=flags,
         messages=messages,
     )
+
+
+#: Questions asked only after a given answer: scale -> (item, answer that skips, skipped
+#: items). C-SSRS: items 3-5 are asked only when item 2 is yes; "No" is recorded for
+#: a question not asked (Columbia's screener instructions).
+SKIP_RULES: Final[Mapping[str, tuple[tuple[int, int, tuple[int, ...]], ...]]] = {
+    "cssrs": ((2, 0, (3, 4, 5)),),
+}
+
+
+def skipped_items(code: str, values: Mapping[int, int | None]) -> dict[int, int]:
+    """Items not asked given the answers so far, each with the value recorded for it.
+
+    ``values`` maps item number to the answer given (None: not yet answered).
+    """
+    skipped: dict[int, int] = {}
+    for item, answer, items in SKIP_RULES.get(code, ()):
+        if values.get(item) == answer:
+            for number in items:
+                skipped[number] = 0
+    return skipped

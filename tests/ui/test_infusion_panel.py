@@ -12,7 +12,7 @@ from ketalog.ui.context import SessionController
 from ketalog.ui.panels.dose_panel import DosePanel
 from ketalog.ui.panels.infusion_panel import TICK_MS, InfusionPanel, mmss
 from tests.staff import password_of
-from tests.ui.conftest import BASELINE, NURSE, Chair, open_panel
+from tests.ui.conftest import BASELINE, NURSE, Chair, activate, open_panel
 
 
 def _panel(chair: Chair, qtbot: QtBot) -> tuple[InfusionPanel, SessionController]:
@@ -136,13 +136,13 @@ def test_rate_change_is_stored_with_its_reason(chair: Chair, qtbot: QtBot) -> No
     qtbot.mouseClick(panel.rate_button, Qt.MouseButton.LeftButton)
     assert "reason for changing the rate" in panel.message.text()
 
-    qtbot.keyClicks(panel.reason_edit, "Nausea")
+    qtbot.keyClicks(panel.rate_reason_edit, "Nausea")
     qtbot.mouseClick(panel.rate_button, Qt.MouseButton.LeftButton)
     event = chair.stored().infusion_events[-1]
     assert (event.kind, event.rate_ml_per_h, event.detail) == ("rate_change", Decimal(100),
                                                                "Nausea")
     assert panel.rate_label.text() == "Rate: 100 mL/h"
-    assert panel.rate_edit.text() == "" and panel.reason_edit.text() == ""
+    assert panel.rate_edit.text() == "" and panel.rate_reason_edit.text() == ""
     chair.clock.advance(15)  # 25 mL at 150 + 25 mL at 100 mL/h
     panel.tick()
     assert panel.delivered_label.text() == "20.0 mg"
@@ -173,3 +173,60 @@ def test_mmss_rounds_to_the_nearest_second() -> None:
     assert mmss(Decimal(240)) == "4:00:00"
     assert mmss(Decimal("208.9")) == "3:28:54"
     assert mmss(Decimal(-1)) == "00:00"
+
+
+def test_enter_in_the_rate_goes_to_its_reason_and_enter_there_changes_the_rate(
+        chair: Chair, qtbot: QtBot) -> None:
+    chair.to("infusing")
+    panel, _ = _panel(chair, qtbot)
+    activate(qtbot, panel)
+    chair.clock.advance(10)
+    panel.rate_edit.setFocus()
+    qtbot.keyClicks(panel.rate_edit, "100")
+    qtbot.keyClick(panel.rate_edit, Qt.Key.Key_Return)
+    assert panel.rate_reason_edit.hasFocus()
+    qtbot.keyClicks(panel.rate_reason_edit, "Nausea")
+    qtbot.keyClick(panel.rate_reason_edit, Qt.Key.Key_Return)
+    stored = chair.stored()
+    assert stored.state == "infusing"  # never a pause: the pause reason is another field
+    assert [(e.kind, e.detail) for e in stored.infusion_events] == [
+        ("start", ""), ("rate_change", "Nausea")]
+
+
+def test_enter_in_the_reason_pauses_once_with_that_reason(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("infusing")
+    panel, _ = _panel(chair, qtbot)
+    activate(qtbot, panel)
+    chair.clock.advance(6)
+    panel.reason_edit.setFocus()
+    qtbot.keyClicks(panel.reason_edit, "BP 158/92")
+    qtbot.keyClick(panel.reason_edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(panel.reason_edit, "more words")
+    qtbot.keyClick(panel.reason_edit, Qt.Key.Key_Return)
+    qtbot.keyClick(panel.reason_edit, Qt.Key.Key_Return)
+    stored = chair.stored()
+    assert stored.state == "paused"
+    assert [(e.kind, e.detail) for e in stored.infusion_events] == [
+        ("start", ""), ("pause", "BP 158/92")]
+    assert "Alt+R" in panel.message.text()  # Enter while paused says how to resume
+    assert panel.reason_edit.hasFocus()
+
+
+def test_pump_actions_have_their_own_keys_and_never_take_the_focus(
+        chair: Chair, qtbot: QtBot) -> None:
+    chair.to("infusing")
+    panel, _ = _panel(chair, qtbot)
+    activate(qtbot, panel)
+    for button in (panel.start_button, panel.pause_button, panel.resume_button,
+                   panel.stop_button, panel.stop_early_button, panel.rate_button):
+        assert button.focusPolicy() == Qt.FocusPolicy.NoFocus
+    chair.clock.advance(4)
+    panel.reason_edit.setFocus()
+    qtbot.keyClicks(panel.reason_edit, "nausea")
+    qtbot.keyClick(panel.reason_edit, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)
+    assert chair.stored().state == "paused"
+    qtbot.keyClick(panel.reason_edit, Qt.Key.Key_P, Qt.KeyboardModifier.AltModifier)
+    assert "The pump is paused" in panel.message.text()
+    qtbot.keyClick(panel.reason_edit, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    assert chair.stored().state == "infusing"
+    assert "Alt+P" in panel.pause_button.text() and "Alt+P" in panel.pause_button.toolTip()

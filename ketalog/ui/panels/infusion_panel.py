@@ -10,16 +10,16 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -27,8 +27,8 @@ from ketalog.domain.infusion import InfusionProgress, duration_text
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import change_rate, change_state
 from ketalog.ui.context import SessionController
-from ketalog.ui.panels.dose_panel import scrolled_layout
-from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
+from ketalog.ui.style import ALERT_MARK, big_font
+from ketalog.ui.widgets import ActionButton, SessionPanel
 
 TICK_MS = 1000
 
@@ -62,15 +62,19 @@ def progress_at(view: SessionView, now: datetime) -> InfusionProgress | None:
     )
 
 
-class InfusionPanel(QWidget):
-    """Start, pause, resume, change the rate, stop; with the live timer and dose given."""
+class InfusionPanel(SessionPanel):
+    """Start, pause, resume, change the rate, stop; with the live timer and dose given.
+
+    Every pump action is an :class:`ActionButton` with its own Alt key; the
+    only field whose Enter acts is the reason field, whose Enter pauses the
+    running pump, once, with the reason typed.
+    """
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.controller = controller
-        self._view: SessionView | None = None
+        super().__init__(controller, None, parent)
 
         self.state_label = QLabel()
+        self.state_label.setWordWrap(True)
         big_font(self.state_label, 14)
         self.elapsed_label = QLabel("--:--")
         self.elapsed_label.setObjectName("elapsed")
@@ -94,69 +98,72 @@ class InfusionPanel(QWidget):
         grid.addRow("", self.ordered_label)
         grid.addRow(self.tr("To planned end"), self.remaining_label)
 
-        self.start_button = QPushButton(self.tr("Start infusion"))
+        self.start_button = ActionButton(self.tr("Start infusion"), shortcut="Alt+S")
         self.start_button.clicked.connect(self.start)
         self.start_reasons = QLabel()
         self.start_reasons.setWordWrap(True)
         self.start_reasons.setObjectName("start_reasons")
         self.reason_edit = QLineEdit()
         self.reason_edit.setObjectName("reason")
-        self.reason_edit.setPlaceholderText(
-            self.tr("reason (to pause, stop early, change rate)"))
-        self.pause_button = QPushButton(self.tr("Pause"))
+        self.reason_label = QLabel(self.tr("Reason"))
+        self.reason_label.setBuddy(self.reason_edit)
+        self.pause_button = ActionButton(self.tr("Pause"), shortcut="Alt+P")
         self.pause_button.clicked.connect(self.pause)
-        self.resume_button = QPushButton(self.tr("Resume"))
+        self.pause_button.bind_enter(self.reason_edit)
+        self.resume_button = ActionButton(self.tr("Resume"), shortcut="Alt+R")
         self.resume_button.clicked.connect(self.resume)
-        self.stop_button = QPushButton(self.tr("Stop (planned end)"))
+        self.stop_button = ActionButton(self.tr("Stop (planned end)"), shortcut="Alt+T")
         self.stop_button.clicked.connect(self.stop)
-        self.stop_early_button = QPushButton(self.tr("Stop early"))
+        self.stop_early_button = ActionButton(self.tr("Stop early"), shortcut="Alt+E")
         self.stop_early_button.clicked.connect(self.stop_early)
         self.rate_edit = QLineEdit()
         self.rate_edit.setObjectName("new_rate")
         self.rate_edit.setPlaceholderText(self.tr("new rate, mL/h"))
-        self.rate_edit.returnPressed.connect(self.reason_edit.setFocus)
-        self.rate_button = QPushButton(self.tr("Change rate"))
+        self.rate_reason_edit = QLineEdit()
+        self.rate_reason_edit.setObjectName("rate_reason")
+        self.rate_reason_edit.setPlaceholderText(self.tr("why the rate changes, then Enter"))
+        self.rate_edit.returnPressed.connect(self.rate_reason_edit.setFocus)
+        self.rate_button = ActionButton(self.tr("Change rate"), shortcut="Alt+C")
         self.rate_button.clicked.connect(self.change_rate)
-        self.message = MessageLabel()
+        self.rate_button.bind_enter(self.rate_reason_edit)
 
         actions = QGridLayout()  # two columns: fits the narrow session-page column
         actions.addWidget(self.pause_button, 0, 0)
         actions.addWidget(self.resume_button, 0, 0)  # never shown together with Pause
         actions.addWidget(self.stop_early_button, 0, 1)
         actions.addWidget(self.stop_button, 1, 0, 1, 2)
-        rate_row = QHBoxLayout()
-        rate_row.addWidget(self.rate_edit)
-        rate_row.addWidget(self.rate_button)
-        rate_row.addStretch(1)
-        layout = scrolled_layout(self)
+        reason_row = QHBoxLayout()
+        reason_row.addWidget(self.reason_label)
+        reason_row.addWidget(self.reason_edit, 1)
+        self.rate_box = QGroupBox(self.tr("Rate change"))
+        rate_form = QFormLayout(self.rate_box)
+        rate_form.addRow(self.tr("New rate (mL/h)"), self.rate_edit)
+        rate_form.addRow(self.tr("Reason"), self.rate_reason_edit)
+        rate_form.addRow("", self.rate_button)
+        layout = QVBoxLayout()
         layout.addWidget(self.state_label)
         layout.addLayout(grid)
         layout.addWidget(self.rate_label)
         layout.addWidget(self.end_hint)
         layout.addWidget(self.start_button)
         layout.addWidget(self.start_reasons)
-        layout.addWidget(self.reason_edit)
+        layout.addLayout(reason_row)
         layout.addLayout(actions)
-        layout.addLayout(rate_row)
+        layout.addWidget(self.rate_box)
         layout.addWidget(self.message)
         layout.addStretch(1)
+        self.set_content(layout)
 
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
-
-        controller.view_changed.connect(self.show_view)
-        if controller.view is not None:
-            self.show_view(controller.view)
+        self.follow_session()
 
     # --- showing --------------------------------------------------------------------
 
     def show_view(self, view: SessionView) -> None:
         """Show the session as stored and enable what can be done now."""
-        if view.detail.id != self.controller.session_id:
-            return
-        self._view = view
         state = view.detail.state
         can_start = view.can("start_infusion")
         self.start_button.setEnabled(can_start)
@@ -175,23 +182,25 @@ class InfusionPanel(QWidget):
             button.setVisible(possible)
             button.setEnabled(possible)
             button.setToolTip(view.why_not(action))
+        if state == "paused":
+            self.pause_button.setToolTip(self.tr(
+                "The pump is paused: Resume (Alt+R) restarts it; Stop early (Alt+E) uses the "
+                "reason typed."))
         running = state == "infusing"
-        for widget in (self.rate_edit, self.rate_button):
-            widget.setVisible(running)
-        self.reason_edit.setVisible(state in ("infusing", "paused"))
+        self.rate_box.setVisible(running)
+        pump_on = state in ("infusing", "paused")
+        for widget in (self.reason_label, self.reason_edit):
+            widget.setVisible(pump_on)
+        self.reason_edit.setPlaceholderText(
+            self.tr("why you pause (Enter pauses) or stop early") if running
+            else self.tr("why you stop early (Alt+E); Alt+R resumes"))
         self.state_label.setText(self._state_text(view))
         self.tick()
-        # None clears the proxy (the stubs do not say so)
-        self.setFocusProxy(cast(QWidget, self._next_field(view)))
 
-    def _next_field(self, view: SessionView) -> QWidget | None:
-        """Where the keyboard goes when the panel is brought forward (Alt+3)."""
-        if view.can("start_infusion"):
-            return self.start_button
-        if view.detail.state == "infusing":
+    def next_field(self, view: SessionView) -> QWidget | None:
+        """Alt+3: the reason field while the pump runs or is paused; else nowhere."""
+        if view.detail.state in ("infusing", "paused"):
             return self.reason_edit
-        if view.detail.state == "paused":
-            return self.resume_button
         return None
 
     def _state_text(self, view: SessionView) -> str:
@@ -216,7 +225,7 @@ class InfusionPanel(QWidget):
 
     def tick(self) -> None:
         """Refresh the timer from the last view and the clock (the QTimer calls this)."""
-        view = self._view
+        view = self.view
         progress = progress_at(view, self.controller.ctx.clock()) if view else None
         dose = view.detail.dose if view else None
         if progress is None or dose is None:
@@ -251,14 +260,10 @@ class InfusionPanel(QWidget):
     # --- acting ---------------------------------------------------------------------
 
     def _move(self, action: str, reason: str | None = None) -> bool:
-        sid, clock = self.controller.session_id, self.controller.ctx.clock
-        outcome = self.controller.act(lambda db, actor: change_state(
+        clock = self.ctx.clock
+        outcome = self.act(lambda db, actor, sid: change_state(
             db, actor, sid, action, reason=reason, clock=clock))
-        if outcome.error:
-            self.message.show_error(outcome.error)
-            return False
-        self.message.clear_message()
-        return True
+        return self.report(outcome)
 
     def _reason(self) -> str | None:
         return self.reason_edit.text().strip() or None
@@ -277,10 +282,7 @@ class InfusionPanel(QWidget):
 
     def resume(self) -> bool:
         """Restart the pump at the rate it last ran."""
-        if self._move("resume", self._reason()):
-            self.reason_edit.clear()
-            return True
-        return False
+        return self._move("resume")
 
     def stop(self) -> bool:
         """Stop at the planned end; recovery begins."""
@@ -295,18 +297,16 @@ class InfusionPanel(QWidget):
         return False
 
     def change_rate(self) -> bool:
-        """Record a new pump rate with the reason typed."""
-        rate, reason = self.rate_edit.text().strip(), self._reason()
-        sid, clock = self.controller.session_id, self.controller.ctx.clock
-        outcome = self.controller.act(lambda db, actor: change_rate(
-            db, actor, sid, rate, reason=reason, clock=clock))
-        if outcome.error:
-            self.message.show_error(outcome.error)
-            (self.rate_edit if not rate else self.reason_edit).setFocus()
+        """Record a new pump rate with its own reason."""
+        rate, reason = self.rate_edit.text().strip(), self.rate_reason_edit.text().strip()
+        clock = self.ctx.clock
+        outcome = self.act(lambda db, actor, sid: change_rate(
+            db, actor, sid, rate, reason=reason or None, clock=clock))
+        if not self.report(outcome):
+            (self.rate_edit if not rate else self.rate_reason_edit).setFocus()
             return False
-        self.message.clear_message()
         self.rate_edit.clear()
-        self.reason_edit.clear()
+        self.rate_reason_edit.clear()
         return True
 
 

@@ -1,0 +1,29 @@
+"""The widget kit every screen is built from, so each rule is written once.
+
+* :mod:`.buttons`: state-changing buttons never take focus; Enter and Space
+  press every other button alike.
+* :mod:`.fields`: value widgets the wheel changes only while focused.
+* :mod:`.choice`: scored items with one focus stop each, and multi-item forms.
+* :mod:`.table`: one table model with declarative columns and id-keyed updates.
+* :mod:`.panel`: the base of every chair-side panel.
+"""
+
+from ketalog.ui.widgets.buttons import ActionButton, Button
+from ketalog.ui.widgets.choice import ChoiceRow, ItemsForm, choice_values
+from ketalog.ui.widgets.fields import ComboBox, DateField, DecimalSpinBox, SpinBox, TimeField
+from ketalog.ui.widgets.panel import ScrollingPage, SessionPanel, hint
+from ketalog.ui.widgets.table import (
+    ROW_ID_ROLE,
+    SESSION_ID_ROLE,
+    Column,
+    RowsModel,
+    SessionTable,
+    make_table,
+)
+
+__all__ = [
+    "ROW_ID_ROLE", "SESSION_ID_ROLE", "ActionButton", "Button", "ChoiceRow", "Column",
+    "ComboBox", "DateField", "DecimalSpinBox", "ItemsForm", "RowsModel", "ScrollingPage",
+    "SessionPanel", "SessionTable", "SpinBox", "TimeField", "choice_values", "hint",
+    "make_table",
+]
