@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.values import printed_name
 from ketalog.services.errors import NotFound
 from ketalog.store.models import (
     AdverseEvent,
@@ -31,6 +32,7 @@ from ketalog.store.models import (
     ScaleScore,
     Signature,
     TreatmentSession,
+    User,
     VitalSign,
 )
 
@@ -117,6 +119,8 @@ class ScoreRow:
     total: int
     item_scores: tuple[int, ...]
     band: str | None
+    #: who recorded it, as printed ("Nora Reyes, RN"); "" when unknown
+    recorded_by_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,17 @@ class SessionDetail:
     adverse_events: tuple[AdverseEventRow, ...]
     notes: tuple[NoteRow, ...]
     signatures: tuple[EventRow, ...]
+
+
+def _scores_with_recorders(db: Session, session_id: int) -> list[Row[Any]]:
+    """The session's live scores, oldest first, with who recorded each."""
+    sc, us = ScaleScore.__table__, User.__table__
+    return list(db.execute(
+        select(sc, us.c.full_name, us.c.credentials)
+        .outerjoin(us, us.c.id == sc.c.recorded_by_id)
+        .where(sc.c.session_id == session_id, sc.c.voided_at_utc.is_(None))
+        .order_by(sc.c.taken_at_utc, sc.c.id)
+    ))
 
 
 def open_session(db: Session, session_id: int) -> SessionDetail:
@@ -265,8 +280,9 @@ def open_session(db: Session, session_id: int) -> SessionDetail:
         ),
         scores=tuple(
             ScoreRow(sc.id, sc.scale, sc.taken_at_utc, sc.total,
-                     tuple(json.loads(sc.item_scores_json)), sc.band)
-            for sc in rows(ScaleScore, "taken_at_utc") if sc.voided_at_utc is None
+                     tuple(json.loads(sc.item_scores_json)), sc.band,
+                     printed_name(sc.full_name, sc.credentials) if sc.full_name else "")
+            for sc in _scores_with_recorders(db, session_id)
         ),
         event_flags=tuple(
             EventRow(f.id, f.kind, f.onset_at_utc, f.note or "", f.resolved_at_utc)

@@ -50,9 +50,9 @@ from ketalog.services.screening import (
 )
 from ketalog.ui.conflict import settle_conflict
 from ketalog.ui.context import Outcome, UiContext
-from ketalog.ui.panels.scales_panel import EnterButton, ScrollingPage
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel
 from ketalog.ui.tables import RowsTableModel
+from ketalog.ui.widgets import ActionButton, ScrollingPage
 
 Index = QModelIndex | QPersistentModelIndex
 #: The tri-state choice: index in the combo box -> stored answer.
@@ -223,7 +223,7 @@ class ScreeningDialog(QDialog):
         self.labs_table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.Stretch)
         self.labs_table.setMaximumHeight(140)
-        self.remove_lab_button = EnterButton(self.tr("&Remove selected lab"))
+        self.remove_lab_button = ActionButton(self.tr("&Remove selected lab"))
         self.remove_lab_button.setAutoDefault(False)
         self.remove_lab_button.clicked.connect(self.remove_selected_lab)
         self.lab_test = QLineEdit()
@@ -233,7 +233,7 @@ class ScreeningDialog(QDialog):
         self.lab_taken_on = QLineEdit()
         self.lab_taken_on.setPlaceholderText(self.tr("Taken on YYYY-MM-DD"))
         self.lab_taken_on.returnPressed.connect(self.add_lab)
-        self.add_lab_button = EnterButton(self.tr("&Add lab"))
+        self.add_lab_button = ActionButton(self.tr("&Add lab"))
         self.add_lab_button.setAutoDefault(False)
         self.add_lab_button.clicked.connect(self.add_lab)
         entry = QHBoxLayout()
@@ -257,10 +257,10 @@ class ScreeningDialog(QDialog):
         self.cautions.setStyleSheet(f"color: {AMBER};")
         self.override_line = QLabel()
         self.override_line.setWordWrap(True)
-        self.override_button = EnterButton(self.tr("&Override contraindication…"))
+        self.override_button = ActionButton(self.tr("&Override contraindication…"))
         self.override_button.setAutoDefault(False)
         self.override_button.clicked.connect(self.start_override)
-        self.approve_button = EnterButton(self.tr("Approve &screening"))
+        self.approve_button = ActionButton(self.tr("Approve &screening"))
         self.approve_button.setAutoDefault(False)
         self.approve_button.clicked.connect(self.approve)
         review_box = QGroupBox(self.tr("Review"))

@@ -34,10 +34,9 @@ from ketalog.services.signing import (
     sign_session,
 )
 from ketalog.ui.context import Outcome, SessionController
-from ketalog.ui.panels.scales_panel import EnterButton, panel_layout
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, big_font
-
-_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+from ketalog.ui.widgets import ActionButton, SessionPanel
+from ketalog.ui.widgets.buttons import ENTER_KEYS
 
 
 def local_stamp(at_utc: datetime, tz: ZoneInfo) -> str:
@@ -115,7 +114,7 @@ class SignDialog(QDialog):
         self.password.setFocus()
 
 
-class SigningPanel(QWidget):
+class SigningPanel(SessionPanel):
     """The session's sign-off state and the actions the signed-in role may take.
 
     Attributes used by tests: ``status``, ``nursing``, ``complete_button``,
@@ -125,9 +124,8 @@ class SigningPanel(QWidget):
     """
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(controller, None, parent)
         self._controller = controller
-        self._view: SessionView | None = None
         self.sign_dialog: SignDialog | None = None
         self._signing_session = controller.session_id
         tz = controller.ctx.tz
@@ -135,10 +133,10 @@ class SigningPanel(QWidget):
 
         self.status = _wrapping()
         big_font(self.status, 14)
-        self.message = MessageLabel()
 
         self.nursing = _wrapping()
-        self.complete_button = EnterButton(self.tr("Complete nursing record"))
+        self.complete_button = ActionButton(self.tr("Complete nursing record"),
+                                            shortcut="Alt+N")
         self.complete_button.setToolTip(self.tr(
             "Attest that the nursing record is complete; the physician signs after"))
         self.complete_button.clicked.connect(self.complete)
@@ -149,7 +147,7 @@ class SigningPanel(QWidget):
 
         self.signature = _wrapping()
         self.sha = _mono(_wrapping())
-        self.sign_button = EnterButton(self.tr("Sign..."))
+        self.sign_button = ActionButton(self.tr("Sign..."), shortcut="Alt+G")
         self.sign_button.clicked.connect(self.start_signing)
         self.verification = _wrapping()
         signature_box = QGroupBox(self.tr("Physician signature"))
@@ -171,7 +169,7 @@ class SigningPanel(QWidget):
         self.text.setMinimumHeight(80)
         self.text.setMaximumHeight(160)
         self.text.installEventFilter(self)
-        self.add_button = EnterButton(self.tr("Add addendum (Ctrl+Enter)"))
+        self.add_button = ActionButton(self.tr("Add addendum"), shortcut="Ctrl+Return")
         self.add_button.clicked.connect(self.add)
         self.addendum_form = QGroupBox(self.tr("Add an addendum"))
         form = QFormLayout(self.addendum_form)
@@ -187,22 +185,19 @@ class SigningPanel(QWidget):
         layout.addWidget(self.addenda_box)
         layout.addWidget(self.addendum_form)
         layout.addStretch(1)
-        self.page = panel_layout(self, QWidget(), layout)
-
-        controller.view_changed.connect(self.show_view)
-        if controller.view is not None:
-            self.show_view(controller.view)
+        self.set_content(layout)
+        self.follow_session()
 
     # -- showing ----------------------------------------------------------------------
 
     def _role(self) -> str:
         return self._controller.ctx.actor().role
 
+    def show_entry_refusal(self, refusal: str | None) -> None:
+        """Sign-off has its own states: the entry refusal is not shown here."""
+
     def show_view(self, view: SessionView) -> None:
         """Show who completed and signed, the addenda, and what this user may do."""
-        if self._view is not None and self._view.detail.id != view.detail.id:
-            self.message.clear_message()
-        self._view = view
         role = self._role()
         state = view.detail.state
         signing = view.signing
@@ -301,9 +296,9 @@ class SigningPanel(QWidget):
 
     def complete(self) -> None:
         """The nurse attests that the nursing record is complete."""
-        if self._view is None:
+        if self.view is None:
             return
-        session_id = self._view.detail.id
+        session_id = self.view.detail.id
         clock = self._controller.ctx.clock
         outcome = self._controller.act(
             lambda db, actor: complete_nursing_record(db, actor, session_id, clock=clock))
@@ -314,9 +309,9 @@ class SigningPanel(QWidget):
 
     def start_signing(self) -> SignDialog | None:
         """Open the signature dialog (non-blocking); it signs when the password is right."""
-        if self._view is None:
+        if self.view is None:
             return None
-        d = self._view.detail
+        d = self.view.detail
         ctx = self._controller.ctx
         actor = ctx.actor()
         session_id = d.id
@@ -344,9 +339,9 @@ class SigningPanel(QWidget):
 
     def add(self) -> None:
         """Append the addendum as written; reason and text are both required."""
-        if self._view is None:
+        if self.view is None:
             return
-        session_id = self._view.detail.id
+        session_id = self.view.detail.id
         reason, body = self.reason.text(), self.text.toPlainText()
         clock = self._controller.ctx.clock
         outcome = self._controller.act(
@@ -363,7 +358,7 @@ class SigningPanel(QWidget):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         """Ctrl+Enter in the addendum text adds it; plain Enter is a new line."""
         if (obj is self.text and event.type() == QEvent.Type.KeyPress
-                and isinstance(event, QKeyEvent) and event.key() in _ENTER_KEYS
+                and isinstance(event, QKeyEvent) and event.key() in ENTER_KEYS
                 and event.modifiers() & Qt.KeyboardModifier.ControlModifier):
             self.add()
             return True

@@ -15,7 +15,7 @@ from ketalog.ui.credentials import CredentialsRow
 from ketalog.ui.panels.checkin_panel import CheckInPanel
 from ketalog.ui.panels.infusion_panel import InfusionPanel
 from tests.staff import PHYSICIAN, password_of
-from tests.ui.conftest import BASELINE, NURSE, Chair, open_panel
+from tests.ui.conftest import BASELINE, NURSE, Chair, activate, open_panel
 
 
 def _panel(chair: Chair, qtbot: QtBot) -> tuple[CheckInPanel, SessionController]:
@@ -180,7 +180,9 @@ def test_a_signed_in_physician_acknowledges_with_one_click(chair: Chair, qtbot: 
     panel, infusion = _high_bp(chair, qtbot)
     assert not panel.physician.isVisible()
     assert panel.ack_prompt.text() == "Acknowledging as Ada Lindqvist, MD"
-    assert panel.focusProxy() is panel.acknowledge_button
+    # the button never has the keyboard: a stray Space or Enter cannot acknowledge
+    assert panel.acknowledge_button.focusPolicy() == Qt.FocusPolicy.NoFocus
+    assert panel.focusProxy() is not panel.acknowledge_button
 
     qtbot.mouseClick(panel.acknowledge_button, Qt.MouseButton.LeftButton)
     assert chair.stored().predose_bp_ack_at_utc is not None
@@ -212,16 +214,22 @@ def test_cancel_needs_a_reason(chair: Chair, qtbot: QtBot) -> None:
 
 def test_keyboard_alone_walks_the_checklist(chair: Chair, qtbot: QtBot) -> None:
     panel, _ = _panel(chair, qtbot)
-    qtbot.waitExposed(panel)
-    panel.activateWindow()
+    activate(qtbot, panel)
     panel.setFocus()  # what Alt+1 on the session page does
-    qtbot.waitUntil(panel.check_in_button.hasFocus)
-    qtbot.keyClick(panel.check_in_button, Qt.Key.Key_Space)
+    assert not panel.check_in_button.hasFocus()
+    qtbot.keyClick(panel, Qt.Key.Key_Space)  # a stray key checks nobody in
+    assert chair.stored().state == "scheduled"
+    qtbot.keyClick(panel, Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
     assert chair.stored().state == "checked_in"
-    for item in ("identity_confirmed", "consent_on_file", "npo_confirmed"):
+    items = ("identity_confirmed", "consent_on_file", "npo_confirmed")
+    for number, item in enumerate(items):
         box = panel.checks[item]
         assert box.hasFocus(), item
         qtbot.keyClick(box, Qt.Key.Key_Space)
+        assert box.hasFocus(), f"the tick of {item} moved the focus"
+        qtbot.keyClick(box, Qt.Key.Key_Tab)
+        if number + 1 < len(items):
+            assert panel.checks[items[number + 1]].hasFocus()
     assert panel.escort_edit.hasFocus()
     qtbot.keyClicks(panel.escort_edit, "Maria Lopez")
     qtbot.keyClick(panel.escort_edit, Qt.Key.Key_Tab)  # leaving the field saves too
@@ -230,3 +238,23 @@ def test_keyboard_alone_walks_the_checklist(chair: Chair, qtbot: QtBot) -> None:
         True, True, True)
     assert stored.escort_name == "Maria Lopez"
     assert "Checklist complete" in panel.checklist_hint.text()
+
+
+def test_keys_typed_right_after_a_tick_go_where_the_nurse_expects(
+        chair: Chair, qtbot: QtBot) -> None:
+    """Found by hand: the auto-advance after a tick swallowed the next keystrokes."""
+    chair.to("checked_in")
+    panel, _ = _panel(chair, qtbot)
+    activate(qtbot, panel)
+    panel.checks["identity_confirmed"].setFocus()
+    for key in (Qt.Key.Key_Space, Qt.Key.Key_Tab, Qt.Key.Key_Space, Qt.Key.Key_Tab,
+                Qt.Key.Key_Space, Qt.Key.Key_Tab):
+        target = panel.focusWidget()
+        assert target is not None
+        qtbot.keyClick(target, key)
+    qtbot.keyClicks(panel.focusWidget(), "Maria Lopez")
+    qtbot.keyClick(panel.focusWidget(), Qt.Key.Key_Return)
+    stored = chair.stored()
+    assert (stored.identity_confirmed, stored.consent_on_file, stored.npo_confirmed) == (
+        True, True, True)
+    assert stored.escort_name == "Maria Lopez"

@@ -78,7 +78,7 @@ def test_refused_with_every_reason_then_discharged(chair: Chair, qtbot: QtBot) -
     _type(qtbot, panel, "2222")
     assert "Total 8 / 10" in panel.aldrete_form.total_label.text()
     _type(qtbot, panel, "1")
-    assert panel.aldrete_form.total_label.text() == "Total 9 / 10"
+    assert panel.aldrete_form.total_label.text() == "Total 9 / 10  (Enter records)"
     qtbot.keyClick(panel.focusWidget(), Qt.Key.Key_Return)
     assert "Last Aldrete: 9 / 10" in panel.aldrete_last.text()
     assert "Aldrete" not in panel.problems_label.text()
@@ -94,7 +94,7 @@ def test_refused_with_every_reason_then_discharged(chair: Chair, qtbot: QtBot) -
     assert _stored(chair).instructions_given is True
     assert panel.discharge_button.isEnabled()
     assert panel.problems_label.text() == "✓ Every discharge check is met."
-    assert panel.focusWidget() is panel.discharge_button
+    assert panel.focusWidget() is panel.instructions  # a tick never moves the focus
 
     chair.clock.advance(5)
     qtbot.mouseClick(panel.discharge_button, Qt.MouseButton.LeftButton)

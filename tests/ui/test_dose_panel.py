@@ -136,20 +136,20 @@ def test_dose_above_usual_range_is_stored_only_after_confirming(chair: Chair,
     chair.to("checked_in")
     panel, _ = _panel(chair, qtbot)
     _retype(qtbot, panel.fields["dose_mg_per_kg"], "1.2")
-    assert not panel.confirm_check.isVisible()
+    assert not panel.confirm_button.isVisible()
     qtbot.mouseClick(panel.order_button, Qt.MouseButton.LeftButton)
 
     assert _order_count(chair) == 0
     assert "above the usual maximum" in panel.message.text()
     assert "Confirm the dose to continue" in panel.message.text()
-    assert panel.confirm_check.isVisible()
-    assert panel.confirm_check.text() == "Confirm dose outside the usual range"
+    assert panel.confirm_button.isVisible()
+    assert panel.confirm_button.label() == "Confirm dose outside the usual range"
 
-    qtbot.mouseClick(panel.confirm_check, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.confirm_button, Qt.MouseButton.LeftButton)
 
     dose = _dose(chair)
     assert dose is not None and dose.total_mg == 96 and dose.limit_level == "above_warning"
-    assert not panel.confirm_check.isVisible()
+    assert not panel.confirm_button.isVisible()
     assert not panel.message.isVisible()
 
 
@@ -158,9 +158,9 @@ def test_a_changed_dose_needs_a_fresh_confirmation(chair: Chair, qtbot: QtBot) -
     panel, _ = _panel(chair, qtbot)
     _retype(qtbot, panel.fields["dose_mg_per_kg"], "1.2")
     qtbot.mouseClick(panel.order_button, Qt.MouseButton.LeftButton)
-    assert panel.confirm_check.isVisible()
+    assert panel.confirm_button.isVisible()
     _retype(qtbot, panel.fields["dose_mg_per_kg"], "1.3")
-    assert not panel.confirm_check.isVisible()
+    assert not panel.confirm_button.isVisible()
     assert _order_count(chair) == 0
 
 
@@ -172,7 +172,7 @@ def _above_maximum(chair: Chair, qtbot: QtBot) -> DosePanel:
     qtbot.mouseClick(panel.order_button, Qt.MouseButton.LeftButton)
     assert _order_count(chair) == 0
     assert "above the protocol maximum of 1.5 mg/kg" in panel.message.text()
-    assert panel.override_box.isVisible() and not panel.confirm_check.isVisible()
+    assert panel.override_box.isVisible() and not panel.confirm_button.isVisible()
     return panel
 
 

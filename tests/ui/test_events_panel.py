@@ -54,11 +54,17 @@ def test_flag_dissociation_then_resolve_stores_onset_and_resolution(
     assert panel.flag_note.text() == ""
     assert list(panel.open_flags.buttons) == [flag.id]
     assert panel.flags_model.index(0, FlagsTableModel.RESOLVED).data() == "⚠ open"
-    # the nurse resolves it twelve minutes later, from the keyboard
+    # the nurse resolves it twelve minutes later, from the keyboard: a stray Enter on
+    # arrival resolves nothing, Down chooses the flag, Enter resolves it
     chair.clock.advance(12)
-    button = panel.open_flags.buttons[flag.id]
-    assert panel.focusWidget() is button  # focus went to the new flag's Resolved button
-    qtbot.keyClick(button, Qt.Key.Key_Return)
+    assert panel.open_flags.buttons[flag.id].focusPolicy() == Qt.FocusPolicy.NoFocus
+    panel.open_flags.setFocus()
+    qtbot.keyClick(panel.open_flags, Qt.Key.Key_Return)
+    with chair.db() as db:
+        assert db.get(EventFlag, flag.id).resolved_at_utc is None  # type: ignore[union-attr]
+    qtbot.keyClick(panel.open_flags, Qt.Key.Key_Down)
+    assert panel.open_flags.cursor_item() == flag.id
+    qtbot.keyClick(panel.open_flags, Qt.Key.Key_Return)
     with chair.db() as db:
         stored = db.get(EventFlag, flag.id)
         assert stored is not None and stored.resolved_at_utc is not None

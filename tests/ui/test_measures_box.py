@@ -105,3 +105,54 @@ def test_a_session_waiting_for_the_cssrs_opens_on_it(chair: Chair, qtbot: QtBot)
     panel, _ = open_panel(chair, qtbot, CheckInPanel, drafts=True)
     assert panel.measures.current_code() == "cssrs"
     assert panel.measures.form.rows[1].buttons[1].accessibleName() == "1 Yes"
+
+
+def test_a_recorded_measure_shows_what_was_recorded_and_invites_no_double_entry(
+        chair: Chair, qtbot: QtBot) -> None:
+    """Found by hand: after "recorded" the PHQ-9 reset to an empty "Total 0/27" form."""
+    chair.to("checked_in")
+    panel, _ = open_panel(chair, qtbot, CheckInPanel, drafts=True)
+    activate(qtbot, panel)
+    box = panel.measures
+    box.form.focus_first()
+    _type(qtbot, "111111110")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    form = box.form
+    assert form.showing_recorded
+    assert "PHQ-9 8 / 27 (mild) recorded at 09:00 by Nora Reyes, RN" in (
+        form.recorded_label.text())
+    assert not form.another_button.isVisible()  # once per visit
+    assert "Total 0" not in form.total_label.text() or not form.total_label.isVisible()
+    assert QApplication.focusWidget() is box.choice  # on to the next measure
+    qtbot.keyClick(box.choice, Qt.Key.Key_Return)  # nothing recorded twice by a stray Enter
+    assert len(_scores(chair, "phq9")) == 1
+    box.choose("gad7")
+    assert not form.showing_recorded and form.values() == [None] * 7
+    box.choose("phq9")
+    assert form.showing_recorded
+
+
+def test_cssrs_by_keyboard_with_its_skip_logic(chair: Chair, qtbot: QtBot) -> None:
+    """Items 3-5 are asked only after "yes" to item 2: "no" to 2 goes straight to 6."""
+    chair.to("checked_in")
+    panel, _ = open_panel(chair, qtbot, CheckInPanel, drafts=True)
+    activate(qtbot, panel)
+    box = panel.measures
+    box.choose("cssrs")
+    box.choice.setFocus()
+    qtbot.keyClick(box.choice, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is box.form.rows[1]  # Measure, then item 1
+    _type(qtbot, "10")  # yes to 1, no to 2
+    assert QApplication.focusWidget() is box.form.rows[6]
+    assert [box.form.rows[n].isEnabled() for n in (3, 4, 5)] == [False] * 3
+    _type(qtbot, "0")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    [cssrs] = _scores(chair, "cssrs")
+    assert json.loads(cssrs.item_scores_json) == [1, 0, 0, 0, 0, 0]
+    assert cssrs.band == "low risk"
+
+
+def test_measures_close_once_the_patient_is_discharged(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("discharged")
+    panel, _ = open_panel(chair, qtbot, CheckInPanel, drafts=True)
+    assert not panel.measures.isEnabled()

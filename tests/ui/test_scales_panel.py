@@ -60,7 +60,7 @@ def test_moaas_digit_only_selects_and_enter_records(chair: Chair, qtbot: QtBot) 
     panel, _ = _open(chair, qtbot)
     panel.moaas.focus_choice()
     _type(qtbot, panel, "4")
-    assert panel.focusWidget() is panel.moaas.buttons[4]
+    assert panel.focusWidget() is panel.moaas and panel.moaas.cursor_value() == 4
     assert _scores(chair) == []  # a stray digit stores nothing
     _enter(qtbot, panel)
     assert _scores(chair) == [("moaas", 4, [4])]
@@ -76,12 +76,15 @@ def test_cadss6_by_keyboard_records_total_7(chair: Chair, qtbot: QtBot) -> None:
     assert "Total 7 / 24" in form.total_label.text()
     assert "1 of 6 items still to score" in form.total_label.text()
     _type(qtbot, panel, "0")
-    assert panel.focusWidget() is form.record_button  # the next thing to do
-    assert form.total_label.text() == "Total 7 / 24"
+    assert panel.focusWidget() is form.rows[22]  # the last item keeps the keyboard
+    assert form.total_label.text() == "Total 7 / 24  (Enter records)"
     _enter(qtbot, panel)
     assert _scores(chair) == [("cadss6", 7, [1, 2, 0, 1, 3, 0])]
-    assert form.values() == [None] * 6  # cleared for the next scoring
-    assert panel.focusWidget() is form.rows[1].buttons[0]
+    # the form now shows what was recorded, with time and author, not an empty form
+    assert form.showing_recorded and form.recorded_label.isVisible()
+    assert "CADSS-6 7 / 24 recorded at 09:" in form.recorded_label.text()
+    assert "by Nora Reyes, RN" in form.recorded_label.text()
+    assert not form.total_label.isVisible()
     assert panel.scores_model.index(0, ScoresTableModel.TOTAL).data() == "7 / 24"
     assert panel.scores_model.index(0, ScoresTableModel.ITEMS).data() == (
         "1:1  2:2  6:0  7:1  15:3  22:0")
@@ -99,7 +102,7 @@ def test_incomplete_cadss6_is_refused_with_the_service_message(
     assert "CADSS-6 item 15 is missing" in form.message.text()
     assert "CADSS-6 item 22 is missing" in form.message.text()
     assert form.values() == [1, 2, 0, 1, None, None]  # nothing typed is lost
-    assert panel.focusWidget() is form.rows[15].buttons[0]
+    assert panel.focusWidget() is form.rows[15]
 
 
 def test_full_cadss23_can_be_chosen(chair: Chair, qtbot: QtBot) -> None:
@@ -132,7 +135,7 @@ def test_cadss_draft_survives_a_session_switch(chair: Chair, qtbot: QtBot) -> No
     panel.cadss_form.focus_first()
     _type(qtbot, panel, "123")
     with chair.db() as db:
-        other = svc.schedule_session(db, NURSE, course_id=panel._view.detail.course_id,
+        other = svc.schedule_session(db, NURSE, course_id=panel.view.detail.course_id,
                                      chair="Chair 2", scheduled_at=chair.clock.now,
                                      clock=chair.clock)
     first = controller.session_id
@@ -143,3 +146,45 @@ def test_cadss_draft_survives_a_session_switch(chair: Chair, qtbot: QtBot) -> No
     controller.session_id = first
     controller.reload()
     assert panel.cadss_form.values() == [1, 2, 3, None, None, None]
+
+
+def test_record_another_cadss_starts_an_empty_form_after_the_recorded_one(
+        chair: Chair, qtbot: QtBot) -> None:
+    panel, controller = _open(chair, qtbot)
+    with chair.db() as db:
+        svc.record_scale(db, NURSE, chair.session_id, "cadss6", [1, 1, 1, 1, 1, 1],
+                         clock=chair.clock)
+    controller.reload()
+    form = panel.cadss_form
+    assert form.showing_recorded and "CADSS-6 6 / 24" in form.recorded_label.text()
+    assert form.another_button.isVisible()
+    qtbot.mouseClick(form.another_button, Qt.MouseButton.LeftButton)
+    assert not form.showing_recorded and form.values() == [None] * 6
+    assert panel.focusWidget() is form.rows[1]
+    controller.reload()  # a refresh does not take the new entry away
+    assert not form.showing_recorded
+    _type(qtbot, panel, "222222")
+    _enter(qtbot, panel)
+    assert [s[1] for s in _scores(chair)] == [6, 12]
+    assert "CADSS-6 12 / 24" in form.recorded_label.text()
+
+
+def test_scores_are_closed_once_the_patient_is_discharged(chair: Chair, qtbot: QtBot) -> None:
+    panel, _ = _open(chair, qtbot, "discharged")
+    assert not panel.entry_area.isEnabled()
+    assert "discharged at" in panel.entry_message.text()
+    assert "in-session scores are closed" in panel.entry_message.text()
+
+
+def test_tab_walks_item_by_item_from_sedation_to_the_last_cadss_item(
+        chair: Chair, qtbot: QtBot) -> None:
+    panel, _ = _open(chair, qtbot)
+    panel.moaas.focus_choice()
+    seen = [panel.focusWidget()]
+    for _ in range(11):
+        qtbot.keyClick(panel.focusWidget(), Qt.Key.Key_Tab)
+        seen.append(panel.focusWidget())
+    form = panel.cadss_form
+    assert seen == [panel.moaas, panel.ratings["nausea"], panel.ratings["anxiety"],
+                    panel.ratings["pain"], panel.full_cadss, *form.rows.values(),
+                    panel.scores_table]

@@ -9,17 +9,15 @@ otherwise the physician's own user name and password at the chair.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -37,9 +35,9 @@ from ketalog.services.sessions import (
 from ketalog.ui.conflict import EditStart, settle_conflict
 from ketalog.ui.context import DraftStore, Outcome, SessionController
 from ketalog.ui.credentials import CredentialsRow
-from ketalog.ui.panels.dose_panel import scrolled_layout
 from ketalog.ui.panels.measures_box import MeasuresBox
-from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, alert_banner, big_font
+from ketalog.ui.style import ALERT_MARK, OK_MARK, alert_banner, big_font
+from ketalog.ui.widgets import ActionButton, ComboBox, SessionPanel
 
 CHECKLIST = ("identity_confirmed", "consent_on_file", "npo_confirmed")
 PREDOSE_ALERT = "predose_bp_high"
@@ -55,20 +53,22 @@ def baseline_reading(view: SessionView) -> VitalRow | None:
     return before[-1] if before else None
 
 
-class CheckInPanel(QWidget):
-    """Check-in, checklist, escort, today's weight, pre-dose BP acknowledgment, cancel."""
+class CheckInPanel(SessionPanel):
+    """Check-in, checklist, escort, today's weight, pre-dose BP acknowledgment, cancel.
+
+    A checklist tick never moves the focus on its own: the keys typed after a
+    tick go where the nurse expects them.
+    """
 
     def __init__(self, controller: SessionController, drafts: DraftStore | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.controller = controller
-        self.measures = MeasuresBox(controller, drafts if drafts is not None else DraftStore())
-        self._view: SessionView | None = None
+        super().__init__(controller, drafts, parent)
+        self.measures = MeasuresBox(controller, self.drafts)
         self._escort_shown = ""
 
         self.status_label = QLabel()
         big_font(self.status_label, 14)
-        self.check_in_button = QPushButton(self.tr("Check in"))
+        self.check_in_button = ActionButton(self.tr("Check in"), shortcut="Alt+I")
         self.check_in_button.clicked.connect(self.check_in)
         self.check_in_hint = QLabel()
         self.check_in_hint.setWordWrap(True)
@@ -113,7 +113,7 @@ class CheckInPanel(QWidget):
         self.weight_edit.setObjectName("todays_weight")
         self.weight_edit.setPlaceholderText(self.tr("kg, then Enter"))
         self.weight_edit.returnPressed.connect(self.save_weight)
-        self.basis_combo = QComboBox()
+        self.basis_combo = ComboBox()
         self.basis_combo.addItem(self.tr("actual body weight"), "actual")
         self.basis_combo.addItem(self.tr("ideal body weight"), "ideal")
         weight_row = QHBoxLayout()
@@ -131,7 +131,7 @@ class CheckInPanel(QWidget):
         self.ack_prompt.setWordWrap(True)
         self.physician = CredentialsRow(self.tr("physician"), "acknowledging_physician")
         self.physician.submitted.connect(self.acknowledge_bp)
-        self.acknowledge_button = QPushButton(self.tr("Acknowledge"))
+        self.acknowledge_button = ActionButton(self.tr("Acknowledge"), shortcut="Alt+K")
         self.acknowledge_button.clicked.connect(self.acknowledge_bp)
         self._ack_row = ack_row = QHBoxLayout()
         ack_row.addWidget(self.ack_prompt)
@@ -140,7 +140,6 @@ class CheckInPanel(QWidget):
         banner_layout = QVBoxLayout(self.bp_banner)
         banner_layout.addWidget(self.bp_text)
         banner_layout.addLayout(ack_row)
-        QWidget.setTabOrder(self.physician.password_edit, self.acknowledge_button)
         self.bp_banner.hide()
         self.bp_ok_label = QLabel()
         self.bp_ok_label.hide()
@@ -150,15 +149,16 @@ class CheckInPanel(QWidget):
         self.cancel_reason = QLineEdit()
         self.cancel_reason.setObjectName("cancel_reason")
         self.cancel_reason.setPlaceholderText(self.tr("reason (required)"))
-        self.cancel_reason.returnPressed.connect(self.cancel)
-        self.cancel_button = QPushButton(self.tr("Cancel session"))
+        self.cancel_button = ActionButton(self.tr("Cancel session"))
+        self.cancel_button.setToolTip(self.tr("Cancel with the reason typed (Enter in the "
+                                              "reason does the same)"))
         self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.bind_enter(self.cancel_reason)
         cancel_row = QHBoxLayout(self.cancel_box)
         cancel_row.addWidget(self.cancel_reason, 1)
         cancel_row.addWidget(self.cancel_button)
 
-        self.message = MessageLabel()
-        layout = scrolled_layout(self)
+        layout = QVBoxLayout()
         layout.addLayout(top)
         layout.addWidget(self.check_in_hint)
         layout.addWidget(self.bp_banner)
@@ -169,10 +169,8 @@ class CheckInPanel(QWidget):
         layout.addWidget(self.measures)
         layout.addWidget(self.cancel_box)
         layout.addStretch(1)
-
-        controller.view_changed.connect(self.show_view)
-        if controller.view is not None:
-            self.show_view(controller.view)
+        self.set_content(layout)
+        self.follow_session()
 
     # --- showing --------------------------------------------------------------------
 
@@ -181,9 +179,6 @@ class CheckInPanel(QWidget):
 
     def show_view(self, view: SessionView) -> None:
         """Show the session as stored; a half-typed escort name is kept."""
-        if view.detail.id != self.controller.session_id:
-            return
-        self._view = view
         detail = view.detail
         self.measures.show_view(view)
         can_check_in = view.can("check_in")
@@ -229,13 +224,9 @@ class CheckInPanel(QWidget):
 
         cancellable = "cancel" in view.blocked
         self.cancel_box.setVisible(cancellable)
-        # None clears the proxy (the stubs do not say so)
-        self.setFocusProxy(cast(QWidget, self._next_field(view)))
 
-    def _next_field(self, view: SessionView) -> QWidget | None:
-        """Where the keyboard goes when the panel is brought forward (Alt+1)."""
-        if view.can("check_in"):
-            return self.check_in_button
+    def next_field(self, view: SessionView) -> QWidget | None:
+        """Where the keyboard goes when the panel is brought forward (Alt+1): a field."""
         if view.entry_refusal is not None or view.detail.state not in BEFORE_DOSE:
             return None
         for item in CHECKLIST:
@@ -243,8 +234,8 @@ class CheckInPanel(QWidget):
                 return self.checks[item]
         if not (view.detail.escort_name or "").strip():
             return self.escort_edit
-        if not self.bp_banner.isHidden():
-            return self.acknowledge_button if self.physician.isHidden() else self.physician
+        if not self.bp_banner.isHidden() and not self.physician.isHidden():
+            return self.physician
         return self.weight_edit
 
     def _show_weight(self, view: SessionView) -> None:
@@ -325,22 +316,15 @@ class CheckInPanel(QWidget):
         return False
 
     def tick(self, item: str, done: bool) -> bool:
-        """Commit one checklist tick at once."""
+        """Commit one checklist tick at once; the focus stays on the tick."""
         sid, clock = self.controller.session_id, self.controller.ctx.clock
         outcome = self.controller.act(
             lambda db, actor: update_checklist(db, actor, sid, item, done, clock=clock))
-        if not self._report(outcome.error):
-            return False
-        following = list(CHECKLIST)[list(CHECKLIST).index(item) + 1:]
-        if done:
-            nxt = next((self.checks[i] for i in following if not self.checks[i].isChecked()),
-                       None)
-            (nxt or self.escort_edit).setFocus()
-        return True
+        return self._report(outcome.error)
 
     def _escort_edited(self) -> None:
-        if self._view is not None:
-            self._escort_start.begin(self._escort_shown, self._view.detail.version)
+        if self.view is not None:
+            self._escort_start.begin(self._escort_shown, self.view.detail.version)
 
     def save_escort(self) -> bool:
         """Commit the escort's name (on Enter or leaving the field) if it changed.
@@ -348,7 +332,7 @@ class CheckInPanel(QWidget):
         Judged against the name shown when typing began: if another workstation
         stored a different name meanwhile, the nurse sees both and chooses.
         """
-        view = self._view
+        view = self.view
         name = self.escort_edit.text().strip()
         if view is None or self._escort_start.busy:  # the choice dialog took the focus
             return False
@@ -378,7 +362,7 @@ class CheckInPanel(QWidget):
 
     def save_weight(self) -> bool:
         """Record today's weight (Enter); the dose panel then offers it."""
-        view = self._view
+        view = self.view
         if view is None:
             return False
         patient, clock = view.detail.patient_id, self.controller.ctx.clock

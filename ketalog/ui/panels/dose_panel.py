@@ -11,19 +11,14 @@ the preparing nurse stays signed in.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import cast
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +32,7 @@ from ketalog.services.sessions import DoseOrderResult, order_dose, verify_dose
 from ketalog.ui.context import SessionController
 from ketalog.ui.credentials import Credentials, CredentialsRow
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, big_font
+from ketalog.ui.widgets import ActionButton, ComboBox, SessionPanel
 
 #: Input fields per dosing mode, in the order the nurse fills them (weight apart).
 MODE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -46,21 +42,6 @@ MODE_FIELDS: dict[str, tuple[str, ...]] = {
     "device": ("device_count",),
 }
 DOSE_STARTED = "The infusion has started; the dose can no longer be changed."
-
-
-def scrolled_layout(panel: QWidget) -> QVBoxLayout:
-    """The panel's content layout, inside a scroll area so nothing is squeezed in a short tab."""
-    content = QWidget()
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    # text wraps to the column's width instead of running off to the side
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setWidget(content)
-    outer = QVBoxLayout(panel)
-    outer.setContentsMargins(0, 0, 0, 0)
-    outer.addWidget(scroll)
-    return QVBoxLayout(content)
 
 
 def _fmt(value: Decimal | None, places: int) -> str:
@@ -79,13 +60,16 @@ def _plain(value: object) -> str:
     return str(value)
 
 
-class DosePanel(QWidget):
-    """Dose inputs with a live result, the order, and the second nurse's verification."""
+class DosePanel(SessionPanel):
+    """Dose inputs with a live result, the order, and the second nurse's verification.
+
+    Enter moves from field to field and, in the last one (diluent), orders;
+    Enter in the second nurse's password verifies; Enter in the physician's
+    password orders with the override. The buttons never take the focus.
+    """
 
     def __init__(self, controller: SessionController, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.controller = controller
-        self._view: SessionView | None = None
+        super().__init__(controller, None, parent)
         self._protocol_code: str | None = None
         self._weight_prefill = ""
         self._basis_prefill = "actual"
@@ -113,13 +97,13 @@ class DosePanel(QWidget):
         self.weight_edit.setObjectName("weight_kg")
         self.weight_edit.textEdited.connect(self._inputs_changed)
         self.weight_edit.returnPressed.connect(self.focusNextChild)
-        self.basis_combo = QComboBox()
+        self.basis_combo = ComboBox()
         self.basis_combo.addItem(self.tr("actual body weight"), "actual")
         self.basis_combo.addItem(self.tr("ideal body weight"), "ideal")
         self.basis_combo.activated.connect(self._inputs_changed)
         self.weight_note = QLabel()
         self.weight_note.setWordWrap(True)
-        self.device_combo = QComboBox()
+        self.device_combo = ComboBox()
         self.device_combo.setPlaceholderText(self.tr("choose the number of devices"))
         self.device_combo.activated.connect(self._inputs_changed)
         self.lot_edit = QLineEdit()
@@ -127,8 +111,7 @@ class DosePanel(QWidget):
         self.lot_edit.returnPressed.connect(self.focusNextChild)
         self.diluent_edit = QLineEdit()
         self.diluent_edit.setObjectName("diluent")
-        self.diluent_edit.setPlaceholderText(self.tr("e.g. 0.9% sodium chloride"))
-        self.diluent_edit.returnPressed.connect(self.order)
+        self.diluent_edit.setPlaceholderText(self.tr("e.g. 0.9% sodium chloride; Enter orders"))
 
         self.form = QFormLayout()
         self._rows: dict[str, QWidget] = {}
@@ -165,13 +148,17 @@ class DosePanel(QWidget):
         self.result_form.addRow(self.tr("Pump rate"), self.rate_label)
 
         # ordering
-        self.order_button = QPushButton(self.tr("Order dose"))
+        self.order_button = ActionButton(self.tr("Order dose"), shortcut="Alt+O")
         self.order_button.clicked.connect(self.order)
+        self.order_button.bind_enter(self.diluent_edit)
         self.order_hint = QLabel()
         self.order_hint.setWordWrap(True)
-        self.confirm_check = QCheckBox(self.tr("Confirm dose outside the usual range"))
-        self.confirm_check.hide()
-        self.confirm_check.clicked.connect(self._confirm_clicked)
+        self.confirm_button = ActionButton(self.tr("Confirm dose outside the usual range"),
+                                           shortcut="Alt+F")
+        self.confirm_button.setToolTip(self.tr("Order this dose although it is outside the "
+                                               "protocol's usual range"))
+        self.confirm_button.hide()
+        self.confirm_button.clicked.connect(self._confirm_clicked)
         self.override_box = QGroupBox(self.tr("Physician override (above the protocol maximum)"))
         self.override_physician = CredentialsRow(self.tr("physician"), "override_physician")
         self.override_physician.submitted.connect(self._order_with_override)
@@ -179,14 +166,13 @@ class DosePanel(QWidget):
         self.override_reason.setObjectName("override_reason")
         # the reason first, then the physician's password: like a signature, last
         self.override_reason.returnPressed.connect(self.override_physician.focus)
-        self.override_button = QPushButton(self.tr("Order with physician override"))
+        self.override_button = ActionButton(self.tr("Order with physician override"))
         self.override_button.clicked.connect(self._order_with_override)
         override_form = QFormLayout(self.override_box)
         override_form.addRow(self.tr("Reason"), self.override_reason)
         override_form.addRow(self.tr("Physician"), self.override_physician)
         override_form.addRow("", self.override_button)
         self.override_box.hide()
-        self.message = MessageLabel()
 
         # the stored order and its verification
         self.order_box = QGroupBox(self.tr("Ordered dose"))
@@ -200,7 +186,7 @@ class DosePanel(QWidget):
         big_font(self.verified_label, 14)
         self.verifier = CredentialsRow(self.tr("second nurse"), "verifier")
         self.verifier.submitted.connect(self.verify)
-        self.verify_button = QPushButton(self.tr("Verify"))
+        self.verify_button = ActionButton(self.tr("Verify"))
         self.verify_button.clicked.connect(self.verify)
         self.verify_message = MessageLabel()
         verify_row = QHBoxLayout()
@@ -218,7 +204,7 @@ class DosePanel(QWidget):
         order_layout.addWidget(self.verify_message)
         self.order_box.hide()
 
-        layout = scrolled_layout(self)
+        layout = QVBoxLayout()
         layout.addWidget(self.protocol_label)
         layout.addLayout(self.form)
         layout.addLayout(self.result_form)
@@ -229,39 +215,32 @@ class DosePanel(QWidget):
         order_row.addWidget(self.order_hint, 1)
         layout.addLayout(order_row)
         layout.addWidget(self.message)
-        layout.addWidget(self.confirm_check)
+        layout.addWidget(self.confirm_button)
         layout.addWidget(self.override_box)
         layout.addWidget(self.order_box)
         layout.addStretch(1)
-
+        self.set_content(layout)
         chain: list[QWidget] = [
             self.fields["dose_mg_per_kg"], self.fields["rate_mg_per_kg_per_h"], self.weight_edit,
             self.basis_combo, self.device_combo, self.fields["concentration_mg_per_ml"],
             self.fields["bag_volume_ml"], self.fields["duration_min"], self.lot_edit,
-            self.diluent_edit, self.order_button, self.confirm_check, self.override_reason,
-            self.override_physician.username_edit, self.override_physician.password_edit,
-            self.override_button, self.verifier.username_edit, self.verifier.password_edit,
-            self.verify_button,
+            self.diluent_edit, self.override_reason, self.override_physician.username_edit,
+            self.override_physician.password_edit, self.verifier.username_edit,
+            self.verifier.password_edit,
         ]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
-
-        controller.view_changed.connect(self.show_view)
-        if controller.view is not None:
-            self.show_view(controller.view)
+        self.follow_session()
 
     # --- showing --------------------------------------------------------------------
 
     @property
     def mode(self) -> str:
         """The protocol's dosing mode ("weight", "rate", "im_weight", "device")."""
-        return self._view.protocol.dosing_mode if self._view else "weight"
+        return self.view.protocol.dosing_mode if self.view else "weight"
 
     def show_view(self, view: SessionView) -> None:
         """Show the session as stored; typed but unordered values are kept."""
-        if view.detail.id != self.controller.session_id:
-            return
-        self._view = view
         protocol = view.protocol
         if protocol.code != self._protocol_code:
             self._protocol_code = protocol.code
@@ -287,10 +266,8 @@ class DosePanel(QWidget):
             self.order_hint.setText("")
         self._show_order(view)
         self._update_preview()
-        # None clears the proxy (the stubs do not say so)
-        self.setFocusProxy(cast(QWidget, self._next_field(view)))
 
-    def _next_field(self, view: SessionView) -> QWidget | None:
+    def next_field(self, view: SessionView) -> QWidget | None:
         """Where the keyboard goes when the panel is brought forward (Alt+2)."""
         dose = view.detail.dose
         if dose is not None and dose.verified_by_name is None and view.entry_refusal is None:
@@ -354,7 +331,7 @@ class DosePanel(QWidget):
         self._show_weight_note()
 
     def _show_weight_note(self) -> None:
-        weight = self._view.weight if self._view else None
+        weight = self.view.weight if self.view else None
         if weight is None:
             self.weight_note.setText(self.tr("%1 No weight recorded; weigh the patient.")
                                      .replace("%1", ALERT_MARK))
@@ -419,15 +396,14 @@ class DosePanel(QWidget):
 
     def _inputs_changed(self, *_args: object) -> None:
         # a confirmation or override applies to the exact dose it was given for
-        self.confirm_check.setChecked(False)
-        self.confirm_check.hide()
+        self.confirm_button.hide()
         self._hide_override()
         self.message.clear_message()
         self._show_weight_note()
         self._update_preview()
 
     def _update_preview(self) -> None:
-        if self._view is None:
+        if self.view is None:
             return
         sid, inputs, weight = self.controller.session_id, self.inputs(), self.weight_edit.text()
         outcome = self.controller.ctx.run(lambda db: preview_dose(db, sid, inputs, weight))
@@ -456,9 +432,8 @@ class DosePanel(QWidget):
         """Order the dose as typed; on a limit refusal, ask for confirmation or an override."""
         return self._order()
 
-    def _confirm_clicked(self, checked: bool) -> None:
-        if checked and not self._order(confirm=True):
-            self.confirm_check.setChecked(False)
+    def _confirm_clicked(self) -> None:
+        self._order(confirm=True)
 
     def _show_override(self) -> None:
         """Ask for the physician's override; a signed-in physician still types the password."""
@@ -495,7 +470,7 @@ class DosePanel(QWidget):
 
     def _order(self, *, confirm: bool = False, override: Credentials | None = None,
                override_reason: str | None = None) -> bool:
-        view = self._view
+        view = self.view
         if view is None or not self.order_button.isEnabled():
             return False
         self._update_preview()
@@ -528,8 +503,7 @@ class DosePanel(QWidget):
             self.override_physician.settle(override, outcome.ok)
         if outcome.ok:
             self.message.clear_message()
-            self.confirm_check.setChecked(False)
-            self.confirm_check.hide()
+            self.confirm_button.hide()
             self._hide_override()
             if outcome.value is not None and outcome.value.weight_warning:
                 self.message.show_error(outcome.value.weight_warning)
@@ -539,13 +513,12 @@ class DosePanel(QWidget):
         if preview.needs_physician_override:
             self._show_override()
         elif preview.needs_confirmation and not confirm:
-            self.confirm_check.show()
-            self.confirm_check.setFocus()
+            self.confirm_button.show()
         return False
 
     def verify(self) -> bool:
         """Record the second nurse's independent check, after their own password."""
-        view = self._view
+        view = self.view
         dose = view.detail.dose if view else None
         if dose is None or dose.verified_by_name is not None:
             return False

@@ -10,14 +10,14 @@ because discharge waits for them. Interventions come from the formulary
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -44,16 +44,18 @@ from ketalog.services.session_detail import AdverseEventRow, EventRow, Intervent
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import EVENT_FLAG_KINDS, flag_event, resolve_event
 from ketalog.ui.context import DraftStore, Outcome, SessionController
-from ketalog.ui.panels.scales_panel import (
-    EnterButton,
-    RowsTableModel,
-    local_hhmm,
-    make_table,
-    panel_layout,
-)
+from ketalog.ui.panels.scales_panel import local_hhmm
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, big_font
+from ketalog.ui.widgets import (
+    ActionButton,
+    Column,
+    ComboBox,
+    RowsModel,
+    SessionPanel,
+    make_table,
+)
+from ketalog.ui.widgets.buttons import ENTER_KEYS, plain_key
 
-_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _TIME = re.compile(r"(\d{1,2})[:.h]?(\d{2})")
 UNITS = ("mg", "mcg", "mL", "g", "units", "L/min")
 
@@ -87,7 +89,13 @@ def parse_clock_time(text: str, now_utc: datetime, tz: ZoneInfo) -> datetime | N
 
 
 class OpenItemsList(QWidget):
-    """What is still open (flags, adverse events), each with its own Resolved button."""
+    """What is still open (flags, adverse events), each with its own Resolved button.
+
+    One stop in the Tab order: Up and Down put a cursor on an item (none is
+    chosen on arrival, so a stray Enter resolves nothing) and Enter records
+    that the item under the cursor resolved now. The Resolved buttons are for
+    the mouse and never take the focus.
+    """
 
     #: The id of the item to close now.
     resolve = Signal(int)
@@ -95,10 +103,15 @@ class OpenItemsList(QWidget):
     def __init__(self, empty_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setContentsMargins(2, 2, 2, 2)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet("OpenItemsList:focus { border: 2px solid #2f6f8f; }"
+                           "QLabel[cursor=\"true\"] { border: 3px solid #2f6f8f; }")
         self._shown: tuple[tuple[int, str], ...] | None = None
         self._empty_text = empty_text
-        self.buttons: dict[int, EnterButton] = {}
+        self._cursor: int | None = None
+        self.buttons: dict[int, ActionButton] = {}
+        self.labels: dict[int, QLabel] = {}
         self.set_items(())
 
     def set_items(self, items: Sequence[tuple[int, str]]) -> None:
@@ -113,6 +126,10 @@ class OpenItemsList(QWidget):
             if widget is not None:
                 widget.deleteLater()
         self.buttons = {}
+        self.labels = {}
+        if self._cursor not in {item_id for item_id, _ in wanted}:
+            self._cursor = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if wanted else Qt.FocusPolicy.NoFocus)
         if not wanted:
             self._layout.addWidget(QLabel(f"{OK_MARK} {self._empty_text}"))
             return
@@ -122,38 +139,71 @@ class OpenItemsList(QWidget):
             row.setContentsMargins(0, 0, 0, 0)
             label = QLabel(f"{ALERT_MARK} {text}")
             label.setWordWrap(True)
+            label.setProperty("cursor", item_id == self._cursor)
             big_font(label, 12)
-            button = EnterButton(self.tr("Resolved"))
-            button.setToolTip(self.tr("Record that this resolved now"))
+            button = ActionButton(self.tr("Resolved"))
+            button.setToolTip(self.tr("Record that this resolved now (keyboard: Up/Down "
+                                      "to choose, Enter)"))
             button.clicked.connect(lambda _c=False, i=item_id: self.resolve.emit(i))
             row.addWidget(label, 1)
             row.addWidget(button)
             self.buttons[item_id] = button
+            self.labels[item_id] = label
             self._layout.addWidget(line)
 
+    def cursor_item(self) -> int | None:
+        """The item under the keyboard's cursor, or None."""
+        return self._cursor
 
-class FlagsTableModel(RowsTableModel):
+    def _set_cursor(self, item_id: int | None) -> None:
+        self._cursor = item_id
+        for key, label in self.labels.items():
+            label.setProperty("cursor", key == item_id)
+            label.style().unpolish(label)
+            label.style().polish(label)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        """Leaving the list forgets the cursor: a later Enter cannot resolve anything."""
+        super().focusOutEvent(event)
+        self._set_cursor(None)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Up/Down choose an item, Enter resolves it."""
+        ids = list(self.buttons)
+        key = event.key()
+        if not ids or not plain_key(event):
+            super().keyPressEvent(event)
+            return
+        position = ids.index(self._cursor) if self._cursor in ids else None
+        if key == Qt.Key.Key_Down:
+            self._set_cursor(ids[0 if position is None else min(position + 1, len(ids) - 1)])
+        elif key == Qt.Key.Key_Up:
+            self._set_cursor(ids[0 if position is None else max(position - 1, 0)])
+        elif key in ENTER_KEYS:
+            if self._cursor is not None and not event.isAutoRepeat():
+                self.resolve.emit(self._cursor)
+        else:
+            super().keyPressEvent(event)
+
+
+def _resolved(at_utc: datetime | None, tz: ZoneInfo) -> str:
+    if at_utc is None:
+        return f"{ALERT_MARK} open"
+    return f"{OK_MARK} {local_hhmm(at_utc, tz)}"
+
+
+class FlagsTableModel(RowsModel[EventRow]):
     """Every event flag: event, onset, resolution, note."""
 
     EVENT, ONSET, RESOLVED, NOTE = range(4)
 
-    def headers(self) -> tuple[str, ...]:
-        """Column titles."""
-        return (self.tr("Event"), self.tr("Onset"), self.tr("Resolved"), self.tr("Note"))
-
-    def cell(self, row: EventRow, column: int) -> str:
-        """Display text of one cell."""
-        if column == self.EVENT:
-            return flag_name(row.kind)
-        if column == self.ONSET:
-            return local_hhmm(row.at_utc, self._tz)
-        if column == self.RESOLVED:
-            if row.until_utc is None:
-                return f"{ALERT_MARK} " + self.tr("open")
-            return f"{OK_MARK} {local_hhmm(row.until_utc, self._tz)}"
-        if column == self.NOTE:
-            return row.detail
-        return ""
+    def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
+        super().__init__((
+            Column("Event", lambda r: flag_name(r.kind)),
+            Column("Onset", lambda r: local_hhmm(r.at_utc, tz)),
+            Column("Resolved", lambda r: _resolved(r.until_utc, tz)),
+            Column("Note", lambda r: r.detail),
+        ), parent)
 
 
 def _amount(dose: Decimal | None, unit: str | None) -> str:
@@ -162,83 +212,40 @@ def _amount(dose: Decimal | None, unit: str | None) -> str:
     return f"{dose.normalize():f} {unit or ''}".strip()
 
 
-class InterventionsTableModel(RowsTableModel):
+class InterventionsTableModel(RowsModel[InterventionRow]):
     """Drugs and actions given: time, drug, dose, route, who, indication, outcome."""
 
     TIME, DRUG, DOSE, ROUTE, GIVEN_BY, INDICATION, OUTCOME = range(7)
 
-    def headers(self) -> tuple[str, ...]:
-        """Column titles."""
-        return (self.tr("Time"), self.tr("Drug / action"), self.tr("Dose"), self.tr("Route"),
-                self.tr("Given by"), self.tr("Indication"), self.tr("Outcome"))
-
-    def cell(self, row: InterventionRow, column: int) -> str:
-        """Display text of one cell."""
-        values = {
-            self.TIME: local_hhmm(row.given_at_utc, self._tz),
-            self.DRUG: row.drug,
-            self.DOSE: _amount(row.dose, row.dose_unit),
-            self.ROUTE: row.route or "",
-            self.GIVEN_BY: row.given_by_name,
-            self.INDICATION: row.indication or "",
-            self.OUTCOME: row.outcome or "",
-        }
-        return values.get(column, "")
+    def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
+        super().__init__((
+            Column("Time", lambda r: local_hhmm(r.given_at_utc, tz)),
+            Column("Drug / action", lambda r: r.drug),
+            Column("Dose", lambda r: _amount(r.dose, r.dose_unit)),
+            Column("Route", lambda r: r.route or ""),
+            Column("Given by", lambda r: r.given_by_name),
+            Column("Indication", lambda r: r.indication or ""),
+            Column("Outcome", lambda r: r.outcome or ""),
+        ), parent)
 
 
-class AdverseEventsTableModel(RowsTableModel):
+class AdverseEventsTableModel(RowsModel[AdverseEventRow]):
     """Adverse events: onset, event, severity, resolution, description, action."""
 
     ONSET, KIND, SEVERITY, RESOLVED, DESCRIPTION, ACTION = range(6)
 
-    def headers(self) -> tuple[str, ...]:
-        """Column titles."""
-        return (self.tr("Onset"), self.tr("Event"), self.tr("Severity"), self.tr("Resolved"),
-                self.tr("Description"), self.tr("Action taken"))
-
-    def cell(self, row: AdverseEventRow, column: int) -> str:
-        """Display text of one cell."""
-        if column == self.RESOLVED:
-            if row.resolved_at_utc is None:
-                return f"{ALERT_MARK} " + self.tr("open")
-            return f"{OK_MARK} {local_hhmm(row.resolved_at_utc, self._tz)}"
-        values = {
-            self.ONSET: local_hhmm(row.onset_at_utc, self._tz),
-            self.KIND: row.kind,
-            self.SEVERITY: row.severity,
-            self.DESCRIPTION: row.description or "",
-            self.ACTION: row.action_taken or "",
-        }
-        return values.get(column, "")
+    def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
+        super().__init__((
+            Column("Onset", lambda r: local_hhmm(r.onset_at_utc, tz)),
+            Column("Event", lambda r: r.kind),
+            Column("Severity", lambda r: r.severity),
+            Column("Resolved", lambda r: _resolved(r.resolved_at_utc, tz)),
+            Column("Description", lambda r: r.description or ""),
+            Column("Action taken", lambda r: r.action_taken or ""),
+        ), parent)
 
 
-class _EnterRecords(QObject):
-    """Enter in a form's field records the form (the drug field moves on instead)."""
-
-    def __init__(self, record: Callable[[], None], exceptions: dict[QObject, QWidget],
-                 parent: QObject) -> None:
-        super().__init__(parent)
-        self._record = record
-        self._exceptions = exceptions
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
-                and event.key() in _ENTER_KEYS):
-            popup = obj.parent() if isinstance(obj, QLineEdit) else obj
-            if isinstance(popup, QComboBox) and popup.view().isVisible():
-                return False
-            target = self._exceptions.get(obj)
-            if target is not None:
-                target.setFocus(Qt.FocusReason.TabFocusReason)
-                if isinstance(target, QLineEdit):
-                    target.selectAll()
-            else:
-                self._record()
-            return True
-        return False
-
-
-class EventsPanel(QWidget):
+class EventsPanel(SessionPanel):
     """Event flags, interventions and adverse events of the open session.
 
     Attributes used by tests and the main window: ``flag_buttons`` (kind ->
@@ -255,50 +262,48 @@ class EventsPanel(QWidget):
     DRAFT_FLAG = "events.flag"
     DRAFT_INTERVENTION = "events.intervention"
     DRAFT_ADVERSE = "events.adverse"
+    #: The flag buttons' keys (only while this panel is shown).
+    FLAG_KEYS = {"sedation": "Alt+S", "dissociation": "Alt+D",
+                 "respiratory_depression": "Alt+Y"}
 
     def __init__(self, controller: SessionController, drafts: DraftStore | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._controller = controller
-        self._drafts = drafts if drafts is not None else DraftStore()
-        self._view: SessionView | None = None
-        self._session_id: int | None = None
+        super().__init__(controller, drafts, parent)
         self._restoring = False
         tz = controller.ctx.tz
-
-        self.entry_message = MessageLabel()
-        self.entry_area = QWidget()
         entry = QVBoxLayout(self.entry_area)
         entry.setContentsMargins(0, 0, 0, 0)
 
         # -- flags
         flags = QGroupBox(self.tr("Event flags (onset now)"))
-        self.flag_buttons: dict[str, EnterButton] = {}
+        self.flag_buttons: dict[str, ActionButton] = {}
         buttons = QGridLayout()
         for number, kind in enumerate(EVENT_FLAG_KINDS):
-            button = EnterButton(self.tr("Flag %1").replace("%1", flag_name(kind).lower()))
+            button = ActionButton(self.tr("Flag %1").replace("%1", flag_name(kind).lower()),
+                                  shortcut=self.FLAG_KEYS.get(kind))
             big_font(button, 11)
             button.setMinimumHeight(40)
             button.clicked.connect(lambda _c=False, k=kind: self._flag(k))
             self.flag_buttons[kind] = button
             buttons.addWidget(button, number // 2, number % 2)
         self.flag_note = QLineEdit()
-        self.flag_note.setPlaceholderText(self.tr("Note for the flag (optional)"))
+        self.flag_note.setPlaceholderText(self.tr("Note for the flag (optional), then its key"))
         self.flag_note.textChanged.connect(self._keep_drafts)
         self.flag_message = MessageLabel()
         box = QVBoxLayout(flags)
-        box.addLayout(buttons)
         box.addWidget(self.flag_note)
+        box.addLayout(buttons)
         box.addWidget(self.flag_message)
         entry.addWidget(flags)
 
         # -- interventions
         given = QGroupBox(self.tr("Intervention given"))
-        self.drug = QComboBox()
+        self.drug = ComboBox()
         self.drug.setEditable(True)
         self.drug.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.drug.addItem("")
-        for name, dose, unit, route in FORMULARY:
+        for item in FORMULARY:
+            name, dose, unit, route = item[:4]
             self.drug.addItem(name, (dose, unit, route))
             self.drug.setItemData(self.drug.count() - 1, f"{name} {dose} {unit} {route}",
                                   Qt.ItemDataRole.ToolTipRole)
@@ -307,18 +312,18 @@ class EventsPanel(QWidget):
         line_edit.setPlaceholderText(self.tr("formulary drug or free text"))
         self.drug.currentTextChanged.connect(self._drug_typed)
         self.dose = QLineEdit()
-        self.unit = QComboBox()
+        self.unit = ComboBox()
         self.unit.setEditable(True)
         self.unit.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.unit.addItems(["", *UNITS])
-        self.route = QComboBox()
+        self.route = ComboBox()
         self.route.addItems(["", *ROUTES])
         self.given_at = QLineEdit()
         self.given_at.setPlaceholderText(self.tr("now (or HH:MM)"))
         self.given_by = QLineEdit()
         self.indication = QLineEdit()
         self.outcome = QLineEdit()
-        self.record_intervention_button = EnterButton(self.tr("Record intervention"))
+        self.record_intervention_button = ActionButton(self.tr("Record intervention (Enter)"))
         self.record_intervention_button.clicked.connect(self._record_intervention)
         self.intervention_message = MessageLabel()
         form = QFormLayout(given)
@@ -338,12 +343,11 @@ class EventsPanel(QWidget):
         entry.addWidget(given)
         unit_edit = self.unit.lineEdit()
         assert unit_edit is not None
-        self._intervention_fields: list[QWidget] = [
-            line_edit, self.dose, unit_edit, self.route, self.given_at, self.given_by,
-            self.indication, self.outcome]
-        enter = _EnterRecords(self._record_intervention, {line_edit: self.dose}, self)
-        for widget in self._intervention_fields:
-            widget.installEventFilter(enter)
+        # Enter in the drug moves on to the dose; in every other field it records
+        line_edit.returnPressed.connect(self._drug_entered)
+        self.record_intervention_button.bind_enter(
+            self.dose, self.unit, self.route, self.given_at, self.given_by, self.indication,
+            self.outcome)
         for edit in (line_edit, self.dose, unit_edit, self.given_at, self.given_by,
                      self.indication, self.outcome):
             assert isinstance(edit, QLineEdit)
@@ -352,18 +356,18 @@ class EventsPanel(QWidget):
 
         # -- adverse events
         adverse = QGroupBox(self.tr("Adverse event"))
-        self.ae_kind = QComboBox()
+        self.ae_kind = ComboBox()
         self.ae_kind.addItem(self.tr("(choose the event)"), "")
         for kind in ADVERSE_EVENT_KINDS:
             self.ae_kind.addItem(kind, kind)
-        self.ae_severity = QComboBox()
+        self.ae_severity = ComboBox()
         for severity in SEVERITIES:
             self.ae_severity.addItem(severity, severity)
         self.ae_onset = QLineEdit()
         self.ae_onset.setPlaceholderText(self.tr("now (or HH:MM)"))
         self.ae_description = QLineEdit()
         self.ae_action = QLineEdit()
-        self.record_adverse_button = EnterButton(self.tr("Record adverse event"))
+        self.record_adverse_button = ActionButton(self.tr("Record adverse event (Enter)"))
         self.record_adverse_button.clicked.connect(self._record_adverse)
         self.adverse_message = MessageLabel()
         form = QFormLayout(adverse)
@@ -375,10 +379,8 @@ class EventsPanel(QWidget):
         form.addRow(self.record_adverse_button)
         form.addRow(self.adverse_message)
         entry.addWidget(adverse)
-        enter = _EnterRecords(self._record_adverse, {}, self)
-        for widget in (self.ae_kind, self.ae_severity, self.ae_onset, self.ae_description,
-                       self.ae_action):
-            widget.installEventFilter(enter)
+        self.record_adverse_button.bind_enter(self.ae_kind, self.ae_severity, self.ae_onset,
+                                              self.ae_description, self.ae_action)
         for edit in (self.ae_onset, self.ae_description, self.ae_action):
             edit.textChanged.connect(self._keep_drafts)
         for combo in (self.ae_kind, self.ae_severity):
@@ -398,7 +400,7 @@ class EventsPanel(QWidget):
                                               InterventionsTableModel.OUTCOME)
         self.adverse_table = make_table(self.adverse_model, AdverseEventsTableModel.DESCRIPTION)
 
-        open_box = QGroupBox(self.tr("Open now"))
+        open_box = QGroupBox(self.tr("Open now (Up/Down to choose, Enter: resolved now)"))
         box = QVBoxLayout(open_box)
         box.addWidget(self.open_flags)
         box.addWidget(self.open_adverse)
@@ -415,42 +417,37 @@ class EventsPanel(QWidget):
         layout.addWidget(self.interventions_table)
         layout.addWidget(QLabel(self.tr("Adverse events")))
         layout.addWidget(self.adverse_table)
-        self.page = panel_layout(self, self.entry_message, layout)
+        self.set_content(layout)
 
-        self.setFocusProxy(self.flag_buttons[EVENT_FLAG_KINDS[0]])
         self.entry_area.setEnabled(False)
         self.open_flags.setEnabled(False)
         self.open_adverse.setEnabled(False)
-        controller.view_changed.connect(self.show_view)
-        if controller.view is not None:
-            self.show_view(controller.view)
+        for button in self.flag_buttons.values():
+            button.refused.connect(self.flag_message.show_error)
+        self.follow_session()
 
     # -- view -------------------------------------------------------------------------
 
+    def session_changed(self, view: SessionView) -> None:
+        """Another session: its drafts, and no message of the last one."""
+        for message in (self.flag_message, self.intervention_message,
+                        self.adverse_message, self.open_message):
+            message.clear_message()
+        self._restore_drafts()
+
     def show_view(self, view: SessionView) -> None:
         """Show the session as stored now; keep what is being typed."""
-        if view.detail.id != self._session_id:
-            self._session_id = view.detail.id
-            for message in (self.flag_message, self.intervention_message,
-                            self.adverse_message, self.open_message):
-                message.clear_message()
-            self._restore_drafts()
-        self._view = view
         allowed = view.entry_refusal is None
-        for widget in (self.entry_area, self.open_flags, self.open_adverse):
+        for widget in (self.open_flags, self.open_adverse):
             widget.setEnabled(allowed)
-        if allowed:
-            self.entry_message.clear_message()
-        else:
-            self.entry_message.show_error(view.entry_refusal or "")
-        self.given_by.setPlaceholderText(self._controller.ctx.actor().display_name)
-        tz = self._controller.ctx.tz
+        self.given_by.setPlaceholderText(self.ctx.actor().display_name)
+        tz = self.ctx.tz
         detail = view.detail
         open_flags = [f for f in detail.event_flags if f.until_utc is None]
         for kind, button in self.flag_buttons.items():
             already = [f for f in open_flags if f.kind == kind]
             button.setEnabled(not already)
-            button.setToolTip(self.tr("Open since %1; resolve it below").replace(
+            button.setToolTip(self.tr("Open since %1; resolve it under Open now").replace(
                 "%1", local_hhmm(already[0].at_utc, tz)) if already else "")
         self.open_flags.set_items([
             (f.id, self.tr("%1 since %2").replace("%1", flag_name(f.kind)).replace(
@@ -464,19 +461,16 @@ class EventsPanel(QWidget):
         self.interventions_model.set_rows(_newest_first(detail.interventions, "given_at_utc"))
         self.adverse_model.set_rows(_newest_first(detail.adverse_events, "onset_at_utc"))
 
-    # -- actions ----------------------------------------------------------------------
+    def next_field(self, view: SessionView) -> QWidget | None:
+        """Alt+5: the flag's note, where an event at the chair is written first."""
+        return self.flag_note
 
-    def _act(self, call: Callable[[Any, Any, int], object],
-             retry: Callable[[], object] | None = None) -> Outcome[Any]:
-        if self._view is None:
-            return Outcome(error=self.tr("No session is open."))
-        session_id = self._view.detail.id
-        return self._controller.act(lambda db, actor: call(db, actor, session_id), retry=retry)
+    # -- actions ----------------------------------------------------------------------
 
     def _flag(self, kind: str) -> None:
         note = self.flag_note.text().strip() or None
-        clock = self._controller.ctx.clock
-        outcome = self._act(lambda db, actor, sid: flag_event(
+        clock = self.ctx.clock
+        outcome = self.act(lambda db, actor, sid: flag_event(
             db, actor, sid, kind, note=note, clock=clock))
         if outcome.error:
             self.flag_message.show_error(outcome.error)
@@ -484,34 +478,32 @@ class EventsPanel(QWidget):
         self.flag_note.clear()
         self.flag_message.show_info(f"{ALERT_MARK} " + self.tr("%1 flagged at %2.").replace(
             "%1", flag_name(kind)).replace("%2", self._now_text()))
-        button = self.open_flags.buttons.get(outcome.value) if outcome.value else None
-        if button is not None:
-            button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _resolve_flag(self, flag_id: int) -> None:
-        clock = self._controller.ctx.clock
-        outcome = self._act(lambda db, actor, _sid: resolve_event(db, actor, flag_id,
-                                                                  clock=clock))
+        clock = self.ctx.clock
+        outcome = self.act(lambda db, actor, _sid: resolve_event(db, actor, flag_id,
+                                                                 clock=clock))
         self._after_resolve(outcome)
 
     def _resolve_adverse(self, event_id: int) -> None:
-        clock = self._controller.ctx.clock
-        outcome = self._act(lambda db, actor, _sid: resolve_adverse_event(
+        clock = self.ctx.clock
+        outcome = self.act(lambda db, actor, _sid: resolve_adverse_event(
             db, actor, event_id, clock=clock))
         self._after_resolve(outcome)
 
     def _after_resolve(self, outcome: Outcome[Any]) -> None:
-        if outcome.error:
-            self.open_message.show_error(outcome.error)
-        else:
-            self.open_message.show_info(f"{OK_MARK} " + self.tr("Resolved at %1.").replace(
-                "%1", self._now_text()))
+        self.report(outcome, f"{OK_MARK} " + self.tr("Resolved at %1.").replace(
+            "%1", self._now_text()), self.open_message)
+
+    def _drug_entered(self) -> None:
+        """Enter in the drug: on to its dose (a formulary drug has filled it in)."""
+        self.dose.setFocus(Qt.FocusReason.TabFocusReason)
+        self.dose.selectAll()
 
     def _time_or_message(self, field: QLineEdit, message: MessageLabel
                          ) -> tuple[bool, datetime | None]:
         try:
-            return True, parse_clock_time(field.text(), self._controller.ctx.clock(),
-                                          self._controller.ctx.tz)
+            return True, parse_clock_time(field.text(), self.ctx.clock(), self.ctx.tz)
         except ValueError:
             message.show_error(self.tr("Give the time as HH:MM (24-hour), or leave it "
                                        "empty for now."))
@@ -520,6 +512,8 @@ class EventsPanel(QWidget):
             return False, None
 
     def _record_intervention(self) -> None:
+        if self.drug.view().isVisible():
+            return  # Enter chose from the open list
         ok, given_at = self._time_or_message(self.given_at, self.intervention_message)
         if not ok:
             return
@@ -530,8 +524,8 @@ class EventsPanel(QWidget):
         given_by = self.given_by.text().strip() or None
         indication = self.indication.text()
         outcome_text = self.outcome.text()
-        clock = self._controller.ctx.clock
-        outcome = self._act(lambda db, actor, sid: record_intervention(
+        clock = self.ctx.clock
+        outcome = self.act(lambda db, actor, sid: record_intervention(
             db, actor, sid, drug=drug, dose=dose, dose_unit=unit, route=route,
             given_at=given_at, given_by_name=given_by, indication=indication,
             outcome=outcome_text, clock=clock), retry=self._record_intervention)
@@ -545,6 +539,8 @@ class EventsPanel(QWidget):
         self.drug.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _record_adverse(self) -> None:
+        if any(combo.view().isVisible() for combo in (self.ae_kind, self.ae_severity)):
+            return  # Enter chose from the open list
         ok, onset = self._time_or_message(self.ae_onset, self.adverse_message)
         if not ok:
             return
@@ -552,8 +548,8 @@ class EventsPanel(QWidget):
         severity = str(self.ae_severity.currentData())
         description = self.ae_description.text()
         action = self.ae_action.text()
-        clock = self._controller.ctx.clock
-        outcome = self._act(lambda db, actor, sid: record_adverse_event(
+        clock = self.ctx.clock
+        outcome = self.act(lambda db, actor, sid: record_adverse_event(
             db, actor, sid, kind=kind, severity=severity, onset_at=onset,
             description=description, action_taken=action, clock=clock),
             retry=self._record_adverse)
@@ -571,7 +567,8 @@ class EventsPanel(QWidget):
         """A formulary drug fills in its usual dose, unit and route."""
         if self._restoring:
             return
-        for name, dose, unit, route in FORMULARY:
+        for item in FORMULARY:
+            name, dose, unit, route = item[:4]
             if text.strip().lower() == name:
                 self.dose.setText(dose)
                 self.unit.setCurrentText(unit)
@@ -579,7 +576,7 @@ class EventsPanel(QWidget):
                 return
 
     def _now_text(self) -> str:
-        return local_hhmm(self._controller.ctx.clock(), self._controller.ctx.tz)
+        return local_hhmm(self.ctx.clock(), self.ctx.tz)
 
     # -- drafts -----------------------------------------------------------------------
 
@@ -618,21 +615,21 @@ class EventsPanel(QWidget):
         return {**typed, "severity": str(self.ae_severity.currentData())}
 
     def _keep_drafts(self) -> None:
-        if self._restoring or self._session_id is None:
+        if self._restoring or self.session_id is None:
             return
-        sid = self._session_id
-        self._drafts.put(sid, self.DRAFT_FLAG, {"note": self.flag_note.text()})
-        self._drafts.put(sid, self.DRAFT_INTERVENTION, self._intervention_draft())
-        self._drafts.put(sid, self.DRAFT_ADVERSE, self._adverse_draft())
+        sid = self.session_id
+        self.drafts.put(sid, self.DRAFT_FLAG, {"note": self.flag_note.text()})
+        self.drafts.put(sid, self.DRAFT_INTERVENTION, self._intervention_draft())
+        self.drafts.put(sid, self.DRAFT_ADVERSE, self._adverse_draft())
 
     def _restore_drafts(self) -> None:
-        assert self._session_id is not None
-        sid = self._session_id
+        assert self.session_id is not None
+        sid = self.session_id
         self._clear_intervention()
         self._clear_adverse()
         self._restoring = True
-        self.flag_note.setText(self._drafts.get(sid, self.DRAFT_FLAG).get("note", ""))
-        given = self._drafts.get(sid, self.DRAFT_INTERVENTION)
+        self.flag_note.setText(self.drafts.get(sid, self.DRAFT_FLAG).get("note", ""))
+        given = self.drafts.get(sid, self.DRAFT_INTERVENTION)
         self.drug.setEditText(given.get("drug", ""))
         self.dose.setText(given.get("dose", ""))
         self.unit.setEditText(given.get("unit", ""))
@@ -641,7 +638,7 @@ class EventsPanel(QWidget):
         self.given_by.setText(given.get("given_by", ""))
         self.indication.setText(given.get("indication", ""))
         self.outcome.setText(given.get("outcome", ""))
-        adverse = self._drafts.get(sid, self.DRAFT_ADVERSE)
+        adverse = self.drafts.get(sid, self.DRAFT_ADVERSE)
         self.ae_kind.setCurrentIndex(max(self.ae_kind.findData(adverse.get("kind", "")), 0))
         self.ae_severity.setCurrentIndex(
             max(self.ae_severity.findData(adverse.get("severity", "mild")), 0))

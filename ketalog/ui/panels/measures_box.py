@@ -9,17 +9,19 @@ measure, patient or user loses nothing.
 PHQ-9 item 9 above 0 opens the C-SSRS screen at once; the start of the
 infusion waits for it (domain.safety), and a screen at moderate or high risk
 waits for a physician's recorded review, which a signed-in physician writes here.
+
+A measure recorded this visit shows as recorded (total, band, time, author):
+each is scored once per visit, so no "Record another" is offered. The C-SSRS
+follows its skip logic (items 3-5 only after "yes" to item 2).
 """
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,11 +29,13 @@ from PySide6.QtWidgets import (
 from ketalog.domain.scales import check_in_measures, get_scale
 from ketalog.services.access import Permission, may
 from ketalog.services.safety import review_suicide_risk
+from ketalog.services.session_detail import ScoreRow
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import record_scale
 from ketalog.ui.context import DraftStore, SessionController
-from ketalog.ui.panels.scales_panel import ItemsForm, local_hhmm
+from ketalog.ui.panels.scales_panel import local_hhmm, recorded_line, scores_closed_text
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, alert_banner
+from ketalog.ui.widgets import ActionButton, ComboBox, ItemsForm
 
 CLINICIAN_RATED = frozenset({"madrs"})
 
@@ -54,13 +58,15 @@ class MeasuresBox(QGroupBox):
         self._view: SessionView | None = None
         self._session_id: int | None = None
         self._offered: tuple[str, ...] = ()
+        #: the recorded score the form shows (None: the entry form)
+        self._shown_score: int | None = None
 
-        self.choice = QComboBox()
+        self.choice = ComboBox()
         self.choice.setObjectName("measure_choice")
         self.choice.currentIndexChanged.connect(self._switch)
         self.recorded = QLabel()
         self.recorded.setWordWrap(True)
-        self.form = ItemsForm(get_scale("phq9"))
+        self.form = ItemsForm(get_scale("phq9"), repeatable=False)
         self.form.changed.connect(self._keep_draft)
         self.form.submitted.connect(self.record)
         self.message = MessageLabel()
@@ -70,9 +76,10 @@ class MeasuresBox(QGroupBox):
         self.review_edit.setObjectName("risk_review")
         self.review_edit.setPlaceholderText(
             self.tr("physician's review: assessment and decision, then Enter"))
-        self.review_edit.returnPressed.connect(self.record_review)
-        self.review_button = QPushButton(self.tr("Record review"))
+        self.review_button = ActionButton(self.tr("Record review"))
         self.review_button.clicked.connect(self.record_review)
+        self.review_button.bind_enter(self.review_edit)
+        self.review_button.refused.connect(self.message.show_error)
         review_row = QHBoxLayout()
         review_row.addWidget(self.review_edit, 1)
         review_row.addWidget(self.review_button)
@@ -114,8 +121,10 @@ class MeasuresBox(QGroupBox):
             self._switch()
             if view.suicide_risk.positive and view.suicide_risk.cssrs_risk is None:
                 self.choose("cssrs")  # the screen the start is waiting for comes first
-        self.setEnabled(view.entry_refusal is None)
+        closed = scores_closed_text(view, self._controller.ctx.tz)
+        self.setEnabled(view.entry_refusal is None and closed is None)
         self._show_recorded(view)
+        self._show_form(view)
         self._show_safety(view)
 
     def _show_recorded(self, view: SessionView) -> None:
@@ -135,6 +144,22 @@ class MeasuresBox(QGroupBox):
                          f"({local_hhmm(row.taken_at_utc, tz)})")
         self.recorded.setText(self.tr("This visit: ") + ("; ".join(parts) if parts
                                                         else self.tr("nothing recorded yet")))
+
+    def _latest(self, view: SessionView, code: str) -> ScoreRow | None:
+        rows = [s for s in view.detail.scores if s.scale == code]
+        return rows[-1] if rows else None
+
+    def _show_form(self, view: SessionView) -> None:
+        """The measure on screen as recorded this visit, or its entry form."""
+        row = self._latest(view, self.current_code())
+        if row is not None:
+            if not self.form.showing_recorded or row.id != self._shown_score:
+                self.form.show_recorded(recorded_line(row, self._controller.ctx.tz),
+                                        row.item_scores)
+                self._shown_score = row.id
+        elif self.form.showing_recorded:
+            self.form.new_entry(focus=False)
+            self._shown_score = None
 
     def _show_safety(self, view: SessionView) -> None:
         screen = view.suicide_risk
@@ -181,11 +206,17 @@ class MeasuresBox(QGroupBox):
 
     def _switch(self) -> None:
         code = self.current_code()
+        if self.form.showing_recorded:
+            self.form.new_entry(focus=False)
+            self._shown_score = None
         if self.form.scale.code != code:
             self.form.set_scale(get_scale(code))
+        QWidget.setTabOrder(self.choice, self.form.first_row())  # Measure, then item 1...
         self.form.clear()
         if self._session_id is not None:
             self.form.restore(self._drafts.get(self._session_id, self.DRAFT_PREFIX + code))
+        if self._view is not None:
+            self._show_form(self._view)
 
     def _keep_draft(self) -> None:
         if self._session_id is not None:
@@ -205,17 +236,21 @@ class MeasuresBox(QGroupBox):
             self.form.focus_first()
             return False
         self._drafts.clear(sid, self.DRAFT_PREFIX + code)
-        self.form.clear()
         name = get_scale(code).name
         if code == "phq9" and items[8]:
             self.message.show_error(self.tr("PHQ-9 recorded. Item 9 is %1: the C-SSRS screen is "
                                             "open; ask its questions now.").replace(
                 "%1", str(items[8])))
             self.choose("cssrs")
+            self.form.focus_first()
         else:
             self.message.show_info(f"{OK_MARK} " + self.tr("%1 recorded.").replace("%1", name))
-        self.form.focus_first()
+            self._next_measure()
         return True
+
+    def _next_measure(self) -> None:
+        """After recording, the keyboard goes to the measure chooser (the next measure)."""
+        self.choice.setFocus()
 
     def record_review(self) -> bool:
         """A signed-in physician records the review of a moderate or high risk screen."""

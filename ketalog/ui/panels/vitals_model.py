@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QFont, QGuiApplication
 
 from ketalog.services.session_detail import VitalRow
 from ketalog.ui.style import ALERT_BACKGROUND, ALERT_MARK, DISABLED_HINT
+from ketalog.ui.widgets import ROW_ID_ROLE, Column, RowsModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -27,7 +28,7 @@ ALERT_FIELDS: Mapping[str, str] = {
 }
 
 
-class VitalsTableModel(QAbstractTableModel):
+class VitalsTableModel(RowsModel[VitalRow]):
     """Readings of one session, oldest first: one row per reading, one column per sign.
 
     Alerting cells carry the alert mark in their text, a bold font and a
@@ -39,7 +40,7 @@ class VitalsTableModel(QAbstractTableModel):
     TIME, BP, HR, SPO2, RR, TEMP, ETCO2, PAIN, ALERTS = range(9)
     _KEYS = ("time", "bp", "hr", "spo2", "rr", "temp", "etco2", "pain", "alerts")
     #: The reading's database id.
-    VitalIdRole = Qt.ItemDataRole.UserRole + 1
+    VitalIdRole = ROW_ID_ROLE
     #: The alert codes of the reading (tuple of str); () for none.
     AlertCodesRole = Qt.ItemDataRole.UserRole + 2
     #: Whether the reading was voided (entered in error).
@@ -47,20 +48,20 @@ class VitalsTableModel(QAbstractTableModel):
 
     def __init__(self, tz: ZoneInfo, parent: QObject | None = None, *,
                  font_points: int = 15) -> None:
-        super().__init__(parent)
         self._tz = tz
-        self._rows: list[VitalRow] = []
         self._messages: dict[int, tuple[str, ...]] = {}
         self._font_points = font_points
         self._fonts: dict[tuple[bool, bool], QFont] = {}
+        super().__init__((), parent)
+        self.set_columns([
+            Column(title, self._cell_text(column), tooltip=self._tooltip, header_tip=tip)
+            for column, (title, tip) in enumerate(zip(self.headers(), self.header_tips(),
+                                                      strict=True))
+        ])
 
-    # --- data in ----------------------------------------------------------------------
-
-    def set_rows(self, rows: Sequence[VitalRow]) -> None:
-        """Replace the readings (a session has tens of them; a reset is cheapest)."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+    def _cell_text(self, column: int) -> Callable[[VitalRow], str]:
+        """How a reading reads in ``column`` (alerting cells carry the mark)."""
+        return lambda row: self._text(row, column, self._alerting(row, column))
 
     def remember_alert_messages(self, vital_id: int, messages: Iterable[str]) -> None:
         """Keep the service's full alert messages for a reading saved on this screen.
@@ -74,17 +75,6 @@ class VitalsTableModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(row_number, 0),
                                       self.index(row_number, self.columnCount() - 1),
                                       [Qt.ItemDataRole.ToolTipRole])
-
-    def row_at(self, row: int) -> VitalRow:
-        """The reading shown in grid row ``row``."""
-        return self._rows[row]
-
-    def row_of(self, vital_id: int) -> int | None:
-        """The grid row of a reading, or None when it is not shown."""
-        for number, row in enumerate(self._rows):
-            if row.id == vital_id:
-                return number
-        return None
 
     # --- words -----------------------------------------------------------------------
 
@@ -143,25 +133,6 @@ class VitalsTableModel(QAbstractTableModel):
 
     # --- Qt model --------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        """One row per reading; a table has no children."""
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        """The fixed grid columns."""
-        return 0 if parent.isValid() else len(self._KEYS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Column titles, with units in the tooltip."""
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._KEYS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.headers()[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.header_tips()[section]
-        return None
-
     def flags(self, index: Index) -> Qt.ItemFlag:
         """Readings are read-only here: corrections are voids, made elsewhere."""
         if not index.isValid():
@@ -169,20 +140,17 @@ class VitalsTableModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Text, font, alert background and tooltips per cell."""
+        """Text and tooltips from the columns; font, alert background and roles per cell."""
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         column = index.column()
         if not 0 <= column < len(self._KEYS):
             return None
         row = self._rows[index.row()]
-        alerting = self._alerting(row, column)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, column, alerting)
         if role == Qt.ItemDataRole.FontRole:
-            return self._font(bold=alerting, struck=row.voided)
+            return self._font(bold=self._alerting(row, column), struck=row.voided)
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(ALERT_BACKGROUND) if alerting else None
+            return QBrush(ALERT_BACKGROUND) if self._alerting(row, column) else None
         if role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(DISABLED_HINT) if row.voided else None
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -191,13 +159,11 @@ class VitalsTableModel(QAbstractTableModel):
             if column == self.ALERTS:
                 return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             return int(Qt.AlignmentFlag.AlignCenter)
-        if role == self.VitalIdRole:
-            return row.id
         if role == self.AlertCodesRole:
             return row.alert_codes
         if role == self.VoidedRole:
             return row.voided
-        return None
+        return super().data(index, role)
 
     # --- helpers ---------------------------------------------------------------------
 

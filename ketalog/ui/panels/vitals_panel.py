@@ -37,6 +37,7 @@ from ketalog.services.sessions import SavedVital, add_vital_action_note, record_
 from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.panels.vitals_model import VitalsTableModel
 from ketalog.ui.style import ALERT_MARK, OVERDUE_TEXT, MessageLabel, big_font
+from ketalog.ui.widgets import SessionPanel
 
 #: Entry fields in tab order: the keys ``record_vitals`` takes.
 VITAL_FIELDS = ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent",
@@ -58,7 +59,7 @@ class _TimeProblem(ValueError):
     """The typed time is not a clock time."""
 
 
-class VitalsPanel(QWidget):
+class VitalsPanel(SessionPanel):
     """Grid of readings, the entry line, alert action note and the next-due line.
 
     Signals:
@@ -71,15 +72,13 @@ class VitalsPanel(QWidget):
 
     def __init__(self, controller: SessionController, drafts: DraftStore,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.controller = controller
-        self.drafts = drafts
+        super().__init__(controller, drafts, parent)
         self.tz = controller.ctx.tz
         #: Beep when a reading becomes due (off by default: a clinic is noisy enough).
         self.sound_enabled = False
-        self._view: SessionView | None = None
-        self._session_id: int | None = None
         self._note_vital_id: int | None = None
+        self._switched = False
+        self._had_focus = False
         self._reminded: set[tuple[int, datetime]] = set()
 
         self.model = VitalsTableModel(self.tz, self)
@@ -171,7 +170,7 @@ class VitalsPanel(QWidget):
         box_layout.addLayout(note_row)
         self.alert_box.hide()
 
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout()
         layout.addWidget(self.due_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.entry_line)
@@ -190,43 +189,39 @@ class VitalsPanel(QWidget):
         self._due_timer.timeout.connect(self.refresh_due)
         self._due_timer.start()
 
+        self.set_content(layout, scrolling=False)
         self._set_entry_refusal(self.tr("No session is open."))
-        controller.view_changed.connect(self.show_view)
-        if controller.view is not None:
-            self.show_view(controller.view)
+        self.follow_session()
 
     # --- public -------------------------------------------------------------------------
 
-    @property
-    def session_id(self) -> int | None:
-        """The session shown (None before the first view arrives)."""
-        return self._session_id
+    def session_changed(self, view: SessionView) -> None:
+        """Another session: its draft, no marks or messages of the last one."""
+        focused = QApplication.focusWidget()
+        self._had_focus = focused is not None and self.isAncestorOf(focused)
+        self._switched = True
+        self._restore_draft()
+        self._clear_problem_marks()
+        self._saved_timer.stop()
 
-    @property
-    def view(self) -> SessionView | None:
-        """The session view last shown."""
-        return self._view
+    def show_entry_refusal(self, refusal: str | None) -> None:
+        """The entry line closes with the reason in its own words."""
+        self._set_entry_refusal(refusal)
 
     def show_view(self, view: SessionView) -> None:
-        """Show the session as loaded; restore its draft when it is another session."""
-        switching = view.detail.id != self._session_id
-        focused = QApplication.focusWidget()
-        had_focus = focused is not None and self.isAncestorOf(focused)
-        self._view = view
-        if switching:
-            self._session_id = view.detail.id
-            self._restore_draft()
-            self._clear_problem_marks()
-            self.message.clear_message()
-            self._saved_timer.stop()
+        """Show the session as loaded; the newest reading scrolled into view."""
+        switching, self._switched = self._switched, False
         self.model.set_rows(view.detail.vitals)
         # after the alert box has shown or hidden and the table has its new height
         QTimer.singleShot(0, self.table, self.table.scrollToBottom)
-        self._set_entry_refusal(view.entry_refusal)
         self._update_note_box(restore=switching or self._note_vital_id is None)
         self.refresh_due()
-        if switching and had_focus:
+        if switching and self._had_focus:
             self.focus_entry()
+
+    def next_field(self, view: SessionView) -> QWidget | None:
+        """The entry line's first field (or the pending action note)."""
+        return None
 
     def focus_entry(self) -> None:
         """Put the cursor where the next value goes: a pending action note, else SBP."""
@@ -248,7 +243,7 @@ class VitalsPanel(QWidget):
         On a refusal nothing is stored, the typed text stays, the domain's
         message is shown and the cursor goes to the field it is about.
         """
-        view, sid = self._view, self._session_id
+        view, sid = self.view, self.session_id
         if view is None or sid is None or view.entry_refusal is not None:
             return False
         self._clear_problem_marks()
@@ -306,7 +301,7 @@ class VitalsPanel(QWidget):
 
     def save_action_note(self) -> bool:
         """Store the action note for the alert reading shown; True when stored."""
-        sid, vital_id = self._session_id, self._note_vital_id
+        sid, vital_id = self.session_id, self._note_vital_id
         if sid is None or vital_id is None or not self.note_edit.isEnabled():
             return False
         row = self._row(vital_id)
@@ -335,7 +330,7 @@ class VitalsPanel(QWidget):
 
     def refresh_due(self) -> None:
         """Re-judge the next-due line against the clock; remind once when a reading is due."""
-        view = self._view
+        view = self.view
         if view is None:
             self.due_label.setText("")
             return
@@ -442,7 +437,7 @@ class VitalsPanel(QWidget):
         self._apply_tooltips()
 
     def _apply_tooltips(self) -> None:
-        refusal = self._view.entry_refusal if self._view is not None else None
+        refusal = self.view.entry_refusal if self.view is not None else None
         names = self._field_labels()
         for key, (_, long_name) in names.items():
             edit = self.time_edit if key == TIME_KEY else self.fields[key]
@@ -469,18 +464,18 @@ class VitalsPanel(QWidget):
         self._apply_tooltips()
 
     def _restore_draft(self) -> None:
-        sid = self._session_id
+        sid = self.session_id
         draft = self.drafts.get(sid, DRAFT_FORM) if sid is not None else {}
         self.time_edit.setText(draft.get(TIME_KEY, ""))
         for key, edit in self.fields.items():
             edit.setText(draft.get(key, ""))
 
     def _store_draft(self, _text: str = "") -> None:
-        if self._session_id is not None:
-            self.drafts.put(self._session_id, DRAFT_FORM, self.entry_values())
+        if self.session_id is not None:
+            self.drafts.put(self.session_id, DRAFT_FORM, self.entry_values())
 
     def _store_note_draft(self, text: str) -> None:
-        sid, vital_id = self._session_id, self._note_vital_id
+        sid, vital_id = self.session_id, self._note_vital_id
         if sid is None or vital_id is None:
             return
         if text.strip():
@@ -489,15 +484,15 @@ class VitalsPanel(QWidget):
             self.drafts.clear(sid, NOTE_FORM)
 
     def _row(self, vital_id: int) -> VitalRow | None:
-        if self._view is None:
+        if self.view is None:
             return None
-        return next((v for v in self._view.detail.vitals if v.id == vital_id), None)
+        return next((v for v in self.view.detail.vitals if v.id == vital_id), None)
 
     def _pending_alert(self) -> VitalRow | None:
         """The latest live reading with an alert and no action note yet."""
-        if self._view is None:
+        if self.view is None:
             return None
-        pending = [v for v in self._view.detail.vitals
+        pending = [v for v in self.view.detail.vitals
                    if v.alert_codes and not v.voided and not (v.action_note or "").strip()]
         return pending[-1] if pending else None
 
@@ -518,8 +513,8 @@ class VitalsPanel(QWidget):
             self.tr("Alert at %1: %2").replace("%1", when)
             .replace("%2", " ".join(self.model.alert_messages(row))))
         self.note_label.setText(self.tr("Action taken (%1):").replace("%1", when))
-        if restore and self._session_id is not None:
-            draft = self.drafts.get(self._session_id, NOTE_FORM)
+        if restore and self.session_id is not None:
+            draft = self.drafts.get(self.session_id, NOTE_FORM)
             self.note_edit.setText(draft.get("note", "") if draft.get("vital_id") == str(row.id)
                                    else "")
         self.alert_box.show()

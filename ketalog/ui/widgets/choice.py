@@ -45,6 +45,11 @@ QPushButton[cursor="true"] { border: 3px solid #2f6f8f; }
 """
 
 
+def _focused(widget: QWidget) -> bool:
+    """Whether ``widget`` has (or, its window inactive, would have) the keyboard focus."""
+    return widget.window().focusWidget() is widget
+
+
 def choice_values(scale: ScaleDefinition, item_anchors: Mapping[int, str]) -> list[int]:
     """The values of one item in the order the instrument prints them.
 
@@ -139,9 +144,8 @@ class ChoiceRow(QWidget):
             self._group.setExclusive(self.checkable)
         elif value in self.buttons:
             self.buttons[value].setChecked(True)
-        self._set_cursor(value if self.hasFocus() else None)
+        self._set_cursor(value if _focused(self) else None)
 
-    @property
     def cursor_value(self) -> int | None:
         """The value under the keyboard's cursor (None until a key chose one)."""
         return self._cursor
@@ -183,8 +187,7 @@ class ChoiceRow(QWidget):
     # --- acting -----------------------------------------------------------------------
 
     def _clicked(self, value: int) -> None:
-        if self.hasFocus() or self.checkable:
-            self._set_cursor(value if self.hasFocus() else None)
+        self._set_cursor(value if _focused(self) else None)
         self.chosen.emit(value)
 
     def _pick(self, value: int) -> None:
@@ -272,7 +275,7 @@ class ItemsForm(QWidget):
         self.recorded_label.setWordWrap(True)
         big_font(self.recorded_label, 13)
         self.another_button = Button(self.tr("Record another"))
-        self.another_button.clicked.connect(self.new_entry)
+        self.another_button.clicked.connect(lambda _checked=False: self.new_entry())
         self.message = MessageLabel()
         recorded = QHBoxLayout()
         recorded.addWidget(self.recorded_label, 1)
@@ -331,6 +334,7 @@ class ItemsForm(QWidget):
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
         layout.replaceWidget(old, self._grid_host)
+        old.hide()  # out of the Tab chain now, not when the event loop deletes it
         old.deleteLater()
         # rows made now would come last in the window's Tab chain: put them in item order
         chain = list(self.rows.values())
@@ -340,8 +344,8 @@ class ItemsForm(QWidget):
         self.message.clear_message()
         self._apply_skips()
         self._update_total()
-        if self._showing_recorded:
-            self._grid_host.hide()
+        # shown now, not on the event loop's next turn: Tab must find the new rows at once
+        self._grid_host.setVisible(not self._showing_recorded)
 
     def first_row(self) -> ChoiceRow:
         """The row of the first item (where Tab enters the form)."""
@@ -397,7 +401,7 @@ class ItemsForm(QWidget):
         self._grid_host.hide()
         self.footer.hide()
 
-    def new_entry(self) -> None:
+    def new_entry(self, *, focus: bool = True) -> None:
         """Back to an empty form for another score ("Record another")."""
         self._showing_recorded = False
         self.recorded_box.hide()
@@ -405,7 +409,8 @@ class ItemsForm(QWidget):
         self.footer.show()
         self.clear()
         self.message.clear_message()
-        self.focus_first()
+        if focus:
+            self.focus_first()
 
     # --- scoring ----------------------------------------------------------------------
 
@@ -413,7 +418,7 @@ class ItemsForm(QWidget):
         self._apply_skips()
         self._update_total()
         self.changed.emit()
-        if self.rows[number].hasFocus():
+        if _focused(self.rows[number]):
             following = [item.number for item in self._scale.items
                          if item.number > number and self.rows[item.number].isEnabled()]
             if following:

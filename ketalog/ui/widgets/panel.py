@@ -95,16 +95,22 @@ class SessionPanel(QWidget):
         """The UI context (clock, time zone, who acts)."""
         return self.controller.ctx
 
-    def set_content(self, content: QVBoxLayout) -> ScrollingPage:
-        """Lay out the panel: the entry refusal always in view, ``content`` scrolling."""
+    def set_content(self, content: QVBoxLayout, *, scrolling: bool = True) -> None:
+        """Lay out the panel: the entry refusal always in view, ``content`` scrolling.
+
+        A panel that is mostly one table (vitals) passes ``scrolling=False``
+        and shows its refusal itself (:meth:`show_entry_refusal`).
+        """
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        if not scrolling:
+            outer.addLayout(content)
+            return
         host = QWidget()
         host.setLayout(content)
         self.page = ScrollingPage(host)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.entry_message)
         outer.addWidget(self.page, 1)
-        return self.page
 
     def follow_session(self) -> None:
         """Listen for views of the session and show the current one (end of ``__init__``)."""
@@ -125,15 +131,18 @@ class SessionPanel(QWidget):
             self.session_id = view.detail.id
             self.message.clear_message()
             self.session_changed(view)
-        allowed = view.entry_refusal is None
-        self.entry_area.setEnabled(allowed)
-        if allowed:
-            self.entry_message.clear_message()
-        else:
-            self.entry_message.show_error(view.entry_refusal or "")
+        self.show_entry_refusal(view.entry_refusal)
         self.show_view(view)
         # None clears the proxy (the stubs do not say so)
         self.setFocusProxy(cast(QWidget, self.next_field(view)))
+
+    def show_entry_refusal(self, refusal: str | None) -> None:
+        """Close the entry area and say why while clinical entries are refused."""
+        self.entry_area.setEnabled(refusal is None)
+        if refusal is None:
+            self.entry_message.clear_message()
+        else:
+            self.entry_message.show_error(refusal)
 
     def session_changed(self, view: SessionView) -> None:
         """Another session is shown now: restore its drafts (subclasses)."""
