@@ -7,11 +7,9 @@ from datetime import date
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -20,7 +18,7 @@ from ketalog.services.board import BoardRow, day_board
 from ketalog.ui.board_model import BoardTableModel
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import MessageLabel, big_font
-from ketalog.ui.tables import SessionTable
+from ketalog.ui.widgets import Button, DateField, SessionTable
 
 #: Pixels for the protocol column ("IV ketamine, 0.5 mg/kg ..." elided; tooltip in full).
 PROTOCOL_WIDTH = 240
@@ -38,21 +36,21 @@ class BoardPage(QWidget):
         self.model = BoardTableModel(ctx.tz, self)
         self.heading = QLabel()
         big_font(self.heading, 16)
-        self.day = QDateEdit()
+        self.day = DateField()
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("ddd d MMM yyyy")
         today = ctx.clock().astimezone(ctx.tz).date()
         self.day.setDate(QDate(today.year, today.month, today.day))
         self.day.dateChanged.connect(lambda _d: self.refresh())
-        previous_day = QPushButton(self.tr("< Previous day"))
+        previous_day = Button(self.tr("< Previous day"))
         previous_day.clicked.connect(lambda: self.shift_day(-1))
-        next_day = QPushButton(self.tr("Next day >"))
+        next_day = Button(self.tr("Next day >"))
         next_day.clicked.connect(lambda: self.shift_day(1))
-        today_button = QPushButton(self.tr("Today"))
+        today_button = Button(self.tr("Today"))
         today_button.clicked.connect(self.go_today)
-        self.schedule_button = QPushButton(self.tr("New session... (Ctrl+N)"))
+        self.schedule_button = Button(self.tr("New session... (Ctrl+N)"))
         self.schedule_button.clicked.connect(self.schedule)
-        self.day_log_button = QPushButton(self.tr("Day log... (Ctrl+P)"))
+        self.day_log_button = Button(self.tr("Day log... (Ctrl+P)"))
         self.day_log_button.clicked.connect(
             lambda: self.day_log_requested.emit(self.selected_day()))
         bar = QHBoxLayout()
@@ -70,10 +68,13 @@ class BoardPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         # the protocol name and the safety column are the long ones: the protocol gets a
-        # fixed share (elided, full name in its tooltip), safety and cautions the rest
+        # fixed share (elided, full name in its tooltip); safety and cautions take the rest
+        # and wrap onto more lines, never cut: a caution must be read, not hovered
         header.setSectionResizeMode(BoardTableModel.PROTOCOL, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(BoardTableModel.PROTOCOL, PROTOCOL_WIDTH)
         header.setSectionResizeMode(BoardTableModel.ALERTS, QHeaderView.ResizeMode.Stretch)
+        header.sectionResized.connect(lambda *_args: self.table.resizeRowsToContents())
+        self.table.setWordWrap(True)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         big_font(self.table, 13, bold=False)
         self.table.open_requested.connect(self.open_session)
@@ -121,6 +122,7 @@ class BoardPage(QWidget):
         self.model.set_rows(outcome.value, now)
         if 0 <= keep < self.model.rowCount():
             self.table.selectRow(keep)
+        self.table.resizeRowsToContents()
         is_today = day == now.astimezone(self.ctx.tz).date()
         label = self.tr("Today") if is_today else day.strftime("%A")
         self.heading.setText(f"{label}: {len(outcome.value)} " + self.tr("sessions"))

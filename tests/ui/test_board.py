@@ -180,3 +180,42 @@ def test_board_shows_the_safety_prompt_and_maintenance_numbering(
         db.commit()
     page.refresh()  # an induction infusion keeps its "n of N" once the course is in maintenance
     assert model.data(model.index(0, BoardTableModel.COURSE)) == "1 of 6"
+
+
+def test_safety_text_is_never_cut_off_at_1366x768(chair: Chair, qtbot: QtBot) -> None:
+    """Found by hand: the safety column read "⚠ C-..." at 1366x768; it must be read, not hovered."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QFontMetrics
+
+    from ketalog.domain.session_state import SessionAction
+    from ketalog.services import sessions as svc
+    from ketalog.services.screening import screening_view_by_id, update_screening
+    from ketalog.store.models import Screening
+    from ketalog.ui.board_model import BoardTableModel
+    from tests.staff import NURSE
+
+    with chair.db() as db:
+        screening = db.scalars(select(Screening)).one()
+        for question in ("takes_benzodiazepine", "takes_opioid", "takes_stimulant",
+                         "takes_lamotrigine", "takes_other_sedative"):
+            version = screening_view_by_id(db, screening.id).version
+            update_screening(db, NURSE, screening.id, question, True, expected_version=version,
+                             clock=chair.clock)
+        svc.change_state(db, NURSE, chair.session_id, SessionAction.CHECK_IN, clock=chair.clock)
+        svc.record_scale(db, NURSE, chair.session_id, "phq9", [2, 2, 2, 1, 1, 1, 1, 0, 1],
+                         clock=chair.clock)
+    page = BoardPage(chair.ctx)
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    qtbot.waitExposed(page)
+    page.refresh()
+    table, model = page.table, page.model
+    text = model.index(0, BoardTableModel.ALERTS).data()
+    assert "C-SSRS screen needed" in text and "benzodiazepine" in text.lower()
+    width = table.columnWidth(BoardTableModel.ALERTS)
+    metrics = QFontMetrics(table.font())
+    needed = metrics.boundingRect(QRect(0, 0, width - 8, 10_000),
+                                  int(Qt.TextFlag.TextWordWrap), text)
+    assert needed.width() <= width - 4
+    assert needed.height() <= table.rowHeight(0), (needed.height(), table.rowHeight(0))
