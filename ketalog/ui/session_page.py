@@ -13,7 +13,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -37,6 +36,7 @@ from ketalog.ui.panels.trend_chart import TrendChart
 from ketalog.ui.panels.vitals_panel import VitalsPanel
 from ketalog.ui.signing_panel import SigningPanel
 from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
+from ketalog.ui.widgets import Button
 
 PANEL_WIDTH = 500
 #: Changes listed in the banner; the Sign-off tab lists them all.
@@ -85,7 +85,7 @@ class SessionPage(QWidget):
         self.banner.setStyleSheet("QLabel#tamper_banner { background: #b00000; color: white; "
                                   "padding: 8px; font-weight: bold; }")
         self.banner.hide()
-        back = QPushButton(self.tr("< Board (Esc)"))
+        back = Button(self.tr("< Board (Esc)"), focusable=False)
         back.clicked.connect(self.back_requested)
         header = QHBoxLayout()
         names = QVBoxLayout()
@@ -98,13 +98,13 @@ class SessionPage(QWidget):
         header.addWidget(self.progress)
         header.addSpacing(24)
         header.addWidget(self.state)
-        summary = QPushButton(self.tr("Chart summary..."))
+        summary = Button(self.tr("Chart summary..."), focusable=False)
         summary.setToolTip(self.tr("Preview, save or print the session summary (Ctrl+P)"))
         summary.clicked.connect(lambda: self.document_requested.emit("session"))
-        visit = QPushButton(self.tr("Visit report..."))
+        visit = Button(self.tr("Visit report..."), focusable=False)
         visit.setToolTip(self.tr("The patient's take-home report (Ctrl+Shift+P)"))
         visit.clicked.connect(lambda: self.document_requested.emit("visit"))
-        course = QPushButton(self.tr("Course report..."))
+        course = Button(self.tr("Course report..."), focusable=False)
         course.setToolTip(self.tr("Scores across this patient's course, response and remission"))
         course.clicked.connect(lambda: self.document_requested.emit("course"))
         self.course_button = course

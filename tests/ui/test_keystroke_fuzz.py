@@ -14,7 +14,9 @@ typed.
 
 from __future__ import annotations
 
+import itertools
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -67,6 +69,7 @@ KEYS = st.one_of(
     st.sampled_from(list("BP 158/92 after labetalol ok 0123456789")),
 )
 SEQUENCES = st.lists(KEYS, min_size=1, max_size=40)
+_COPIES = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -156,9 +159,7 @@ class Screen:
 @contextmanager
 def _open(template: tuple[Path, int], folder: Path, qtbot: QtBot) -> Iterator[Screen]:
     path, sid = template
-    copy = folder / "fuzz.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    copy = folder / f"fuzz-{next(_COPIES)}.sqlite3"  # never shared with an earlier example
     shutil.copy(path, copy)
     engine = open_database(f"sqlite:///{copy}")
     factory = make_sessionmaker(engine)
@@ -172,8 +173,7 @@ def _open(template: tuple[Path, int], folder: Path, qtbot: QtBot) -> Iterator[Sc
     try:
         yield Screen(engine, page, sid)
     finally:
-        page.close()
-        page.deleteLater()
+        page.close()  # qtbot deletes it at the end of the test
         engine.dispose()
 
 
@@ -208,14 +208,16 @@ def _type(qtbot: QtBot, page: SessionPage, keys: list[str]) -> str:
 
 
 def _text_typed(stored: str | None, before: str | None, typed: str) -> bool:
+    """Every character the stored text gained was typed (it may extend what was there)."""
     if stored == before or stored is None:
         return True
-    return all(part in typed for part in stored.split())
+    gained = Counter(stored) - Counter(before or "")
+    return not gained - Counter(typed)
 
 
 @pytest.mark.gui
 @pytest.mark.parametrize("state", STATES)
-@settings(max_examples=12, deadline=None,
+@settings(max_examples=10, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
 @given(panel=st.integers(min_value=1, max_value=8), keys=SEQUENCES)

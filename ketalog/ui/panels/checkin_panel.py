@@ -133,6 +133,7 @@ class CheckInPanel(SessionPanel):
         self.physician.submitted.connect(self.acknowledge_bp)
         self.acknowledge_button = ActionButton(self.tr("Acknowledge"), shortcut="Alt+K")
         self.acknowledge_button.clicked.connect(self.acknowledge_bp)
+        self.acknowledge_button.owner_fields.append(self.physician.password_edit)
         self._ack_row = ack_row = QHBoxLayout()
         ack_row.addWidget(self.ack_prompt)
         ack_row.addWidget(self.physician, 1)

@@ -168,6 +168,7 @@ class DosePanel(SessionPanel):
         self.override_reason.returnPressed.connect(self.override_physician.focus)
         self.override_button = ActionButton(self.tr("Order with physician override"))
         self.override_button.clicked.connect(self._order_with_override)
+        self.override_button.owner_fields.append(self.override_physician.password_edit)
         override_form = QFormLayout(self.override_box)
         override_form.addRow(self.tr("Reason"), self.override_reason)
         override_form.addRow(self.tr("Physician"), self.override_physician)
@@ -188,6 +189,7 @@ class DosePanel(SessionPanel):
         self.verifier.submitted.connect(self.verify)
         self.verify_button = ActionButton(self.tr("Verify"))
         self.verify_button.clicked.connect(self.verify)
+        self.verify_button.owner_fields.append(self.verifier.password_edit)
         self.verify_message = MessageLabel()
         verify_row = QHBoxLayout()
         self.verify_prompt = QLabel(self.tr(

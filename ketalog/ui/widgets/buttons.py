@@ -19,7 +19,15 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QCheckBox,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QTabBar,
+    QWidget,
+)
 
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
@@ -148,12 +156,19 @@ class _EnterPresses(QObject):
 
 
 class Button(QPushButton):
-    """A harmless button that may have the focus; Enter presses it as Space does."""
+    """A harmless button that may have the focus; Enter presses it as Space does.
+
+    ``focusable=False`` keeps it out of the Tab order (a screen's header, where
+    Tab should stay among the fields); it is then reached by its own key.
+    """
 
     def __init__(self, text: str = "", parent: QWidget | None = None,
-                 on_click: Callable[[], object] | None = None) -> None:
+                 on_click: Callable[[], object] | None = None, *,
+                 focusable: bool = True) -> None:
         super().__init__(text, parent)
         self.setAutoDefault(False)
+        if not focusable:
+            self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         if on_click is not None:
             self.clicked.connect(lambda _checked=False: on_click())
 
@@ -167,5 +182,13 @@ class Button(QPushButton):
 
 
 def is_safe_button(button: QAbstractButton) -> bool:
-    """Whether a button follows the kit's rule (used by tests over every screen)."""
+    """Whether a button follows the kit's rule (used by tests over every screen).
+
+    Tick boxes and radio buttons are values, not actions: they may have the
+    focus (Space ticks), as any field may. Qt's own parts (a tab bar's
+    scroll arrows) are left to Qt.
+    """
+    if isinstance(button, QCheckBox | QRadioButton) or isinstance(
+            button.parentWidget(), QTabBar):
+        return True
     return isinstance(button, Button) or button.focusPolicy() == Qt.FocusPolicy.NoFocus

@@ -340,6 +340,8 @@ class ItemsForm(QWidget):
         chain = list(self.rows.values())
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
+        # Enter in any item records the form (keyPressEvent below)
+        self.record_button.owner_fields[:] = chain
         self.record_button.setText(self.tr("Record %1").replace("%1", scale.name))
         self.message.clear_message()
         self._apply_skips()
