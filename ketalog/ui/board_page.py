@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +25,20 @@ from ketalog.ui.widgets import Button, DateField, SessionTable
 
 #: Pixels for the protocol column ("IV ketamine, 0.5 mg/kg ..." elided; tooltip in full).
 PROTOCOL_WIDTH = 240
+#: The protocol column gives way down to this before the safety column wraps further.
+PROTOCOL_MIN_WIDTH = 100
+#: The safety and cautions column never gets less (it wraps onto more lines instead).
+SAFETY_MIN_WIDTH = 260
+
+
+class _OneLine(QStyledItemDelegate):
+    """Cells that stay on one line (elided, full text in the tooltip): all but safety."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem,  # noqa: N802 - Qt override
+                        index: QModelIndex | QPersistentModelIndex) -> None:
+        """No wrapping in this column."""
+        super().initStyleOption(option, index)
+        option.features &= ~QStyleOptionViewItem.ViewItemFeature.WrapText
 
 
 class BoardPage(QWidget):
@@ -67,15 +84,19 @@ class BoardPage(QWidget):
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # the protocol name and the safety column are the long ones: the protocol gets a
-        # fixed share (elided, full name in its tooltip); safety and cautions take the rest
-        # and wrap onto more lines, never cut: a caution must be read, not hovered
-        header.setSectionResizeMode(BoardTableModel.PROTOCOL, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(BoardTableModel.PROTOCOL, PROTOCOL_WIDTH)
-        header.setSectionResizeMode(BoardTableModel.ALERTS, QHeaderView.ResizeMode.Stretch)
-        header.sectionResized.connect(lambda *_args: self.table.resizeRowsToContents())
+        # the protocol name and the safety column are the long ones: the protocol gets
+        # what is left after the safety column's minimum (elided, full name in its
+        # tooltip); safety and cautions wrap onto more lines, never cut: a caution must
+        # be read, not hovered
+        for column in (BoardTableModel.PROTOCOL, BoardTableModel.ALERTS):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+        self._one_line = _OneLine(self.table)
+        for column in range(self.model.columnCount()):
+            if column != BoardTableModel.ALERTS:
+                self.table.setItemDelegateForColumn(column, self._one_line)
         self.table.setWordWrap(True)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         big_font(self.table, 13, bold=False)
         self.table.open_requested.connect(self.open_session)
         self.message = MessageLabel()
@@ -87,6 +108,22 @@ class BoardPage(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        """A new width: share it out again."""
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Safety gets its minimum and the rest; the protocol what is left; rows grow to fit."""
+        header = self.table.horizontalHeader()
+        others = sum(header.sectionSize(c) for c in range(self.model.columnCount())
+                     if c not in (BoardTableModel.PROTOCOL, BoardTableModel.ALERTS))
+        free = max(self.table.viewport().width() - others, 0)
+        protocol = max(PROTOCOL_MIN_WIDTH, min(PROTOCOL_WIDTH, free - SAFETY_MIN_WIDTH))
+        header.resizeSection(BoardTableModel.PROTOCOL, protocol)
+        header.resizeSection(BoardTableModel.ALERTS, max(SAFETY_MIN_WIDTH, free - protocol))
+        self.table.resizeRowsToContents()
 
     def selected_row(self) -> BoardRow | None:
         """The session selected (the current row) on the board, or None."""
@@ -122,7 +159,7 @@ class BoardPage(QWidget):
         self.model.set_rows(outcome.value, now)
         if 0 <= keep < self.model.rowCount():
             self.table.selectRow(keep)
-        self.table.resizeRowsToContents()
+        self.fit_columns()
         is_today = day == now.astimezone(self.ctx.tz).date()
         label = self.tr("Today") if is_today else day.strftime("%A")
         self.heading.setText(f"{label}: {len(outcome.value)} " + self.tr("sessions"))
