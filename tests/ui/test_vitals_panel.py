@@ -434,3 +434,25 @@ def test_the_newest_reading_stays_in_view(chair: Chair, qtbot: QtBot) -> None:
     last = panel.model.index(panel.model.rowCount() - 1, 0)
     qtbot.waitUntil(
         lambda: 0 <= panel.table.visualRect(last).bottom() <= panel.table.viewport().height())
+
+
+def test_every_reading_fits_its_column_as_readings_arrive(chair: Chair, qtbot: QtBot) -> None:
+    """Found under Xvfb: readings added after the grid was built showed BP as "" and time "…"."""
+    chair.to("infusing")
+    controller = chair.controller()
+    panel = VitalsPanel(controller, chair.drafts)
+    qtbot.addWidget(panel)
+    panel.resize(800, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    controller.reload()
+    for sbp in (121, 188):
+        chair.clock.advance(10)
+        with chair.db() as db:
+            svc.record_vitals(db, NURSE, chair.session_id, dict(BASELINE, systolic_mmhg=sbp),
+                              clock=chair.clock)
+        controller.reload()
+    table, model = panel.table, panel.model
+    qtbot.waitUntil(lambda: all(
+        table.columnWidth(column) >= table.sizeHintForColumn(column)
+        for column in range(model.columnCount() - 1)))

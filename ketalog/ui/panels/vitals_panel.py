@@ -177,6 +177,7 @@ class VitalsPanel(SessionPanel):
         layout.addWidget(self.refusal_label)
         layout.addWidget(self.message)
         layout.addWidget(self.alert_box)
+        self.set_content(layout, scrolling=False)
         chain = [self.time_edit, *self.fields.values(), self.note_edit]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
@@ -189,7 +190,6 @@ class VitalsPanel(SessionPanel):
         self._due_timer.timeout.connect(self.refresh_due)
         self._due_timer.start()
 
-        self.set_content(layout, scrolling=False)
         self._set_entry_refusal(self.tr("No session is open."))
         self.follow_session()
 

@@ -107,6 +107,7 @@ class RowsModel(QAbstractTableModel, Generic[R]):
             self._reset(new)
             return
         wanted = set(new_keys)
+        had = len(self._rows)
         for number in range(len(self._rows) - 1, -1, -1):
             if self._key(self._rows[number]) not in wanted:
                 self.beginRemoveRows(QModelIndex(), number, number)
@@ -116,16 +117,23 @@ class RowsModel(QAbstractTableModel, Generic[R]):
         if kept != [k for k in new_keys if k in set(kept)]:
             self._reset(new)  # reordered: the simple path
             return
+        changed = had != len(kept) or len(new) != len(kept)
         for number, (key, row) in enumerate(zip(new_keys, new, strict=True)):
             if number < len(self._rows) and self._key(self._rows[number]) == key:
                 if self._rows[number] != row:
                     self._rows[number] = row
                     self.dataChanged.emit(self.index(number, 0),
                                           self.index(number, max(self.columnCount() - 1, 0)))
+                    changed = True
                 continue
             self.beginInsertRows(QModelIndex(), number, number)
             self._rows.insert(number, row)
             self.endInsertRows()
+        if changed:
+            # columns sized to their contents measure again (Qt's headers do not on
+            # inserted rows or changed cells); no index moves, so the selection stays
+            self.layoutAboutToBeChanged.emit()
+            self.layoutChanged.emit()
 
     def _reset(self, rows: list[R]) -> None:
         self.beginResetModel()
