@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 QT_DEBS := libegl1 libgl1 libopengl0 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-slow bench load lint typecheck check setup qt-deps clean
+.PHONY: run test test-slow bench load lint typecheck check setup qt-deps clean screenshots
 
 setup: $(STAMP) qt-deps
 
@@ -47,6 +47,10 @@ bench: setup
 # Ten workstations on one PostgreSQL server for five minutes (tests/load/run.py); not in `make test`.
 load: setup
 	$(BIN)/python -m tests.load.run
+
+# README's pictures from the real app on the demo clinic (1366x768, and 1920x1080 beside them).
+screenshots: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.screenshots
 
 lint: setup
 	$(BIN)/ruff check .

@@ -25,3 +25,17 @@ def test_header_reminder_and_panel_switching(qtbot: QtBot, chair: Chair) -> None
     assert page.progress.text().startswith("11.0 mg of 40.0 mg")
     page.show_panel(6)
     assert page.tabs.currentWidget() is page.discharge
+
+
+def test_every_panel_title_is_readable_at_1366x768(qtbot: QtBot, chair: Chair) -> None:
+    """Found under Xvfb: at 1366 px the tab bar hid Notes and Sign-off behind scroll arrows."""
+    chair.to("infusing")
+    page = SessionPage(chair.ctx, chair.session_id, chair.drafts)
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    qtbot.waitExposed(page)
+    page.reload()
+    bar = page.tabs.tabBar()
+    assert bar.sizeHint().width() <= page.tabs.width()
+    assert all(bar.tabRect(i).right() <= page.tabs.width() for i in range(bar.count()))
