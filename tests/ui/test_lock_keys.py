@@ -73,9 +73,12 @@ def test_vitals_typed_at_the_lock_page_stay_in_its_password_field(
     before = vitals_count(clinic)
     lock_idle(window, clinic)
 
+    assert not window.lock_page.typing_hint.isVisible()
     type_keys(qtbot, window, "128\t84\t72 98\t16")
     assert_still_locked(window)  # "Sign in as someone else" was not pressed by the space
-    assert window.lock_page.password.text() == "12884 7298" + "16"
+    hint = window.lock_page.typing_hint
+    assert hint.isVisible() and "never recorded in a chart" in hint.text()
+    assert window.lock_page.password.text() == "1288472 9816"
     type_keys(qtbot, window, "\n")
     assert_still_locked(window)
     assert "password is wrong" in window.lock_page.message.text()
