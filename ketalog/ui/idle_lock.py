@@ -23,16 +23,61 @@ from datetime import datetime, timedelta
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent, QWindow
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ketalog.domain.chair_status import Urgency, clock_text
 from ketalog.services.accounts import authenticate
+from ketalog.services.chair_status import ChairStatus, chair_status
 from ketalog.services.context import Clock
 from ketalog.services.users import UserSummary
+from ketalog.store.workstation import (
+    DEFAULT_LOCK_ATTENTION,
+    LockAttention,
+    WorkstationConfigError,
+    load_workstation_config,
+)
 from ketalog.ui.context import UiContext
-from ketalog.ui.login import StartCard, password_edit, primary_button
+from ketalog.ui.login import PAGE_STYLE, StartCard, password_edit, primary_button
+from ketalog.ui.style import ALERT_MARK, big_font
 
 #: How often the timer compares the last activity with the clock.
 CHECK_MS = 5000
+#: How often the lock page re-reads the chairs.
+STATUS_MS = 5000
+#: The status frame's flash: one half-period.
+FLASH_MS = 700
+#: While a chair still needs someone, the beep is repeated this often.
+REMIND_S = 60
+STATUS_WIDTH = 560
+#: Dark, with a banner: never mistaken for the (light) session screens behind it.
+LOCK_STYLE = """
+QWidget#lockPage { background: #27313a; }
+QLabel#lockBanner { color: #ffffff; font-size: 22pt; font-weight: bold; letter-spacing: 2px; }
+QLabel#typingHint { background: #fff4d6; color: #4d3800; font-weight: bold;
+                    border: 1px solid #e0c36b; border-radius: 4px; padding: 6px; }
+"""
+STATUS_STYLE = """
+QFrame#chairStatus { background: #ffffff; border: 3px solid #8fa3b3; border-radius: 10px; }
+QFrame#chairStatus QLabel { background: transparent; color: #26323a; }
+QFrame#chairStatus QLabel#statusHeading { color: #4a5560; font-weight: bold; }
+QFrame#chairStatus QLabel[urgency="now"] { color: #a00000; }
+QFrame#chairStatus QLabel[urgency="soon"] { color: #6b4a00; }
+QFrame#chairStatus QLabel[urgency="routine"] { color: #4a5560; font-weight: normal; }
+"""
+STATUS_FLASH_STYLE = """
+QFrame#chairStatus { background: #b00000; border: 3px solid #ffd7d7; border-radius: 10px; }
+QFrame#chairStatus QLabel { background: transparent; color: #ffffff; }
+QFrame#chairStatus QLabel#statusHeading { font-weight: bold; }
+QFrame#chairStatus QLabel[urgency="routine"] { font-weight: normal; }
+"""
 _ACTIVITY = frozenset({
     QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
     QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.TabletPress,
@@ -194,7 +239,17 @@ class KeyboardLock(QObject):
 
 
 class LockPage(StartCard):
-    """Shown in place of everything while locked: only the user's name, no patient data.
+    """Shown in place of everything while locked: the user's name and each chair's needs.
+
+    No patient data: the chair lines come from
+    :func:`ketalog.services.chair_status.chair_status`, which holds no name,
+    MRN or birth date. They are re-read every :data:`STATUS_MS` and on every
+    other workstation's change (:meth:`refresh_status`) while the page is
+    shown, without unlocking or refreshing anything behind it. When a chair
+    needs someone now, the page calls for help as this workstation's
+    ``lock_attention`` setting says: the status frame flashes and the window
+    asks the desktop for attention, and/or the workstation beeps (at each new
+    need, then every :data:`REMIND_S` seconds while one remains).
 
     The keyboard belongs to the password field alone (:class:`KeyboardLock`);
     the buttons are for the mouse. The first key typed shows, in the card,
@@ -206,11 +261,18 @@ class LockPage(StartCard):
 
     def __init__(self, ctx: UiContext, workstation: str, parent: QWidget | None = None) -> None:
         super().__init__("", "", parent)
+        self.setObjectName("lockPage")
+        self.setStyleSheet(PAGE_STYLE + LOCK_STYLE)
         self.ctx = ctx
         self.workstation = workstation
         self.user: UserSummary | None = None
         #: shown for a user and not yet unlocked (the keyboard is held while visible)
         self.holding = False
+        self.attention = DEFAULT_LOCK_ATTENTION
+        self.status: ChairStatus | None = None
+        self._announced: frozenset[str] = frozenset()
+        self._beeped_at: datetime | None = None
+        self._flash_on = False
         self.title.setText(self.tr("Locked"))
         self.typing_hint = QLabel(self.tr(
             "This screen is locked. What you type goes only into the password field below "
@@ -231,9 +293,45 @@ class LockPage(StartCard):
         self.unlock_button.clicked.connect(self.submit)
         self.password.returnPressed.connect(self.submit)
         self.switch_button.clicked.connect(self._switch)
+        self._build_status()
+        self.status_timer = QTimer(self)
+        self.status_timer.setInterval(STATUS_MS)
+        self.status_timer.timeout.connect(self.refresh_status)
+        self.flash_timer = QTimer(self)
+        self.flash_timer.setInterval(FLASH_MS)
+        self.flash_timer.timeout.connect(self._flash)
+
+    def _build_status(self) -> None:
+        """The banner and the chair status frame, above the card."""
+        self.banner = QLabel(f"🔒 {self.tr('LOCKED')}")
+        self.banner.setObjectName("lockBanner")
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.status_frame = QFrame()
+        self.status_frame.setObjectName("chairStatus")
+        self.status_frame.setFixedWidth(STATUS_WIDTH)
+        column = QVBoxLayout(self.status_frame)
+        column.setContentsMargins(18, 12, 18, 14)
+        column.setSpacing(4)
+        self.status_heading = QLabel()
+        self.status_heading.setObjectName("statusHeading")
+        self.status_heading.setWordWrap(True)
+        column.addWidget(self.status_heading)
+        self.status_lines = QVBoxLayout()
+        self.status_lines.setSpacing(4)
+        column.addLayout(self.status_lines)
+        self.status_labels: list[QLabel] = []
+        outer = self.layout()
+        assert isinstance(outer, QVBoxLayout)
+        outer.insertWidget(1, self.banner)
+        outer.insertSpacing(2, 10)
+        outer.insertWidget(3, self.status_frame, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.insertSpacing(4, 14)
+        self._style_status()
+
+    # --- showing and hiding ---------------------------------------------------------------
 
     def show_for(self, user: UserSummary, display_name: str) -> None:
-        """Lock for ``user``: name them, empty the field, put the keyboard in it."""
+        """Lock for ``user``: name them, empty the field, take the keyboard, show the chairs."""
         self.user = user
         self.holding = True
         self.title.setText(self.tr("Locked — %1").replace("%1", display_name))
@@ -243,27 +341,132 @@ class LockPage(StartCard):
         self.password.clear()
         self.message.clear_message()
         self.typing_hint.hide()
+        self.attention = _attention_setting()
+        self._announced = frozenset()
+        self._beeped_at = None
         if self.isVisible():
-            self.keyboard.engage()
+            self._hold()
         self.password.setFocus()
 
+    def _hold(self) -> None:
+        self.keyboard.engage()
+        self.status_timer.start()
+        self.refresh_status()
+
+    def _let_go(self) -> None:
+        self.keyboard.release()
+        self.status_timer.stop()
+        self._stop_flashing()
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        """Hold the keyboard whenever the page is on screen for a locked user."""
+        """Hold the keyboard and keep the chairs current whenever shown for a locked user."""
         super().showEvent(event)
         if self.holding:
-            self.keyboard.engage()
+            self._hold()
 
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
         """Whatever took the page away (unlock, sign-out), the keyboard is free again."""
-        self.keyboard.release()
+        self._let_go()
         super().hideEvent(event)
+
+    # --- the chairs -----------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        """Re-read what each chair needs (timer, other workstations' changes); only while locked."""
+        if not self.holding:
+            return
+        outcome = self.ctx.run(lambda db: chair_status(db, tz=self.ctx.tz, now=self.ctx.clock()))
+        if outcome.ok and outcome.value is not None:
+            self.status = outcome.value
+            self._show_status(outcome.value)
+        else:
+            since = (f" {clock_text(self.status.read_at_utc, self.ctx.tz)}"
+                     if self.status is not None else "")
+            self.status_heading.setText(f"{ALERT_MARK} " + self.tr(
+                "The chairs cannot be read now (%1). Shown as of%2; check the chairs "
+                "yourself.").replace("%1", (outcome.error or "").rstrip(".")).replace(
+                "%2", since or self.tr(" never")))
+        self._call_for_help()
+
+    def chair_lines(self) -> list[str]:
+        """The chair lines on screen now, top to bottom."""
+        return [label.text() for label in self.status_labels if not label.isHidden()]
+
+    def _show_status(self, status: ChairStatus) -> None:
+        read_at = clock_text(status.read_at_utc, self.ctx.tz)
+        if not status.lines:
+            self.status_heading.setText(self.tr("No patient in a chair is being monitored "
+                                                "(as of %1).").replace("%1", read_at))
+        elif status.needs_someone:
+            self.status_heading.setText(f"{ALERT_MARK} " + self.tr(
+                "A chair needs someone now (as of %1):").replace("%1", read_at))
+        else:
+            self.status_heading.setText(self.tr("The chairs now (as of %1):").replace(
+                "%1", read_at))
+        while len(self.status_labels) < len(status.lines):
+            label = QLabel()
+            label.setWordWrap(True)
+            big_font(label, 14)
+            self.status_lines.addWidget(label)
+            self.status_labels.append(label)
+        for label, line in zip(self.status_labels, status.lines, strict=False):
+            urgent = line.urgency is Urgency.NOW
+            label.setText(f"{ALERT_MARK} {line.text}" if urgent else line.text)
+            label.setProperty("urgency", line.urgency.name.lower())
+            label.show()
+        for label in self.status_labels[len(status.lines):]:
+            label.hide()
+        self._style_status()
+
+    def _call_for_help(self) -> None:
+        """Flash and/or beep per the setting while a chair needs someone; quiet otherwise."""
+        status = self.status
+        urgent = status.urgent_texts if status is not None else frozenset()
+        if not urgent:
+            self._announced = frozenset()
+            self._stop_flashing()
+            return
+        new = bool(urgent - self._announced)
+        self._announced = urgent
+        attention = self.attention
+        if attention.flashes:
+            if not self.flash_timer.isActive():
+                self.flash_timer.start()
+            if new:
+                QApplication.alert(self.window(), 0)
+        now = self.ctx.clock()
+        if attention.sounds and (new or self._beeped_at is None
+                                 or now - self._beeped_at >= timedelta(seconds=REMIND_S)):
+            QApplication.beep()
+            self._beeped_at = now
+
+    @property
+    def flashing(self) -> bool:
+        """Whether the status frame is flashing."""
+        return self.flash_timer.isActive()
+
+    def _flash(self) -> None:
+        self._flash_on = not self._flash_on
+        self._style_status()
+
+    def _stop_flashing(self) -> None:
+        self.flash_timer.stop()
+        if self._flash_on:
+            self._flash_on = False
+            self._style_status()
+
+    def _style_status(self) -> None:
+        """Set the frame's sheet again: it also re-reads each line's urgency property."""
+        self.status_frame.setStyleSheet(STATUS_FLASH_STYLE if self._flash_on else STATUS_STYLE)
+
+    # --- the password -----------------------------------------------------------------------
 
     def _typed(self) -> None:
         self.typing_hint.show()
 
     def _switch(self) -> None:
         self.holding = False
-        self.keyboard.release()
+        self._let_go()
         self.switch_requested.emit()
 
     def submit(self) -> UserSummary | None:
@@ -286,6 +489,14 @@ class LockPage(StartCard):
             return None
         self.message.clear_message()
         self.holding = False
-        self.keyboard.release()
+        self._let_go()
         self.unlocked.emit(outcome.value)
         return outcome.value
+
+
+def _attention_setting() -> LockAttention:
+    """This workstation's ``lock_attention``; a damaged settings file means the default."""
+    try:
+        return load_workstation_config().lock_attention
+    except WorkstationConfigError:
+        return DEFAULT_LOCK_ATTENTION

@@ -139,8 +139,13 @@ def all_text(widget: QWidget) -> str:
     return "\n".join(parts)
 
 
+def chair_lines(window: MainWindow) -> list[str]:
+    """The lines as shown, without the alert mark urgent ones carry."""
+    return [t.removeprefix("⚠ ") for t in window.lock_page.chair_lines()]
+
+
 def chair_line(window: MainWindow, chair: str) -> str:
-    found = [t for t in window.lock_page.chair_lines() if t.startswith(f"{chair}: ")]
+    found = [t for t in chair_lines(window) if t.startswith(f"{chair}: ")]
     assert len(found) == 1, window.lock_page.chair_lines()
     return found[0]
 
@@ -154,13 +159,13 @@ def test_the_lock_page_says_what_each_chair_needs_and_names_no_patient(
     assert set(overdue) == {"Chair 1", "Chair 2", "Chair 3"}  # the demo at 15:02
     for chair, need in overdue.items():
         assert need in chair_line(window, chair)
-    lines = page.chair_lines()
+    assert all(t.startswith("⚠ ") for t in page.chair_lines())  # urgent: not colour alone
+    lines = chair_lines(window)
     assert lines[0].startswith("Chair 3: vitals overdue since")  # the oldest first
     assert "infusion paused since" in chair_line(window, "Chair 3")
     assert page.status_frame.isVisible()
-    for label in page.status_labels:
-        if label.isVisible():
-            assert label.text() in lines
+    assert [label.text() for label in page.status_labels if label.isVisible()] == (
+        page.chair_lines())
 
     text = all_text(page) + "\n" + visible_text(window)
     for identity in demo.identities():
