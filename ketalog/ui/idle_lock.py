@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketalog.domain.chair_status import Urgency, clock_text
-from ketalog.services.accounts import authenticate
+from ketalog.services.accounts import WRONG_CREDENTIALS, authenticate
 from ketalog.services.chair_status import ChairStatus, chair_status
 from ketalog.services.context import Clock
 from ketalog.services.users import UserSummary
@@ -56,7 +56,7 @@ STATUS_MS = 5000
 FLASH_MS = 700
 #: While a chair still needs someone, the beep is repeated this often.
 REMIND_S = 60
-STATUS_WIDTH = 560
+STATUS_WIDTH = 680
 #: Dark, with a banner: never mistaken for the (light) session screens behind it.
 LOCK_STYLE = """
 QWidget#lockPage { background: #27313a; }
@@ -238,6 +238,17 @@ class KeyboardLock(QObject):
             self.typed.emit()
 
 
+class _FittedFrame(QFrame):
+    """A frame never shorter than its wrapped lines (the start card's fix, see login._Card)."""
+
+    def event(self, event: QEvent) -> bool:
+        """Re-fit after every layout change (lines added, longer text)."""
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.setMinimumHeight(self.sizeHint().height())
+        return handled
+
+
 class LockPage(StartCard):
     """Shown in place of everything while locked: the user's name and each chair's needs.
 
@@ -303,10 +314,10 @@ class LockPage(StartCard):
 
     def _build_status(self) -> None:
         """The banner and the chair status frame, above the card."""
-        self.banner = QLabel(f"🔒 {self.tr('LOCKED')}")
+        self.banner = QLabel(self.tr("LOCKED"))
         self.banner.setObjectName("lockBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.status_frame = QFrame()
+        self.status_frame = _FittedFrame()
         self.status_frame.setObjectName("chairStatus")
         self.status_frame.setFixedWidth(STATUS_WIDTH)
         column = QVBoxLayout(self.status_frame)
@@ -483,7 +494,10 @@ class LockPage(StartCard):
             clock=self.ctx.clock))
         self.password.clear()
         if not outcome.ok or outcome.value is None:
-            self.message.show_error((outcome.error or "") + " " + self.tr(
+            error = outcome.error or ""
+            if error == WRONG_CREDENTIALS:  # the user name is not in question here
+                error = self.tr("That is not %1's password.").replace("%1", user.full_name)
+            self.message.show_error(error + " " + self.tr(
                 "The screen is still locked: nothing typed here was recorded in a chart."))
             self.password.setFocus()
             return None

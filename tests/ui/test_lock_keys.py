@@ -81,7 +81,7 @@ def test_vitals_typed_at_the_lock_page_stay_in_its_password_field(
     assert window.lock_page.password.text() == "1288472 9816"
     type_keys(qtbot, window, "\n")
     assert_still_locked(window)
-    assert "password is wrong" in window.lock_page.message.text()
+    assert "That is not Nora Reyes's password." in window.lock_page.message.text()
 
     assert vitals_count(clinic) == before
     assert (panel.sbp.text(), panel.dbp.text(), panel.hr.text()) == (  # type: ignore[attr-defined]
