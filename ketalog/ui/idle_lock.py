@@ -311,6 +311,8 @@ class LockPage(StartCard):
         self.flash_timer = QTimer(self)
         self.flash_timer.setInterval(FLASH_MS)
         self.flash_timer.timeout.connect(self._flash)
+        if ctx.link is not None:  # the connection is back: the chairs at once, not in 5 s
+            ctx.link.restored.connect(self.refresh_status)
 
     def _build_status(self) -> None:
         """The banner and the chair status frame, above the card."""
@@ -391,12 +393,14 @@ class LockPage(StartCard):
             self.status = outcome.value
             self._show_status(outcome.value)
         else:
-            since = (f" {clock_text(self.status.read_at_utc, self.ctx.tz)}"
-                     if self.status is not None else "")
+            why = (self.tr("the database cannot be reached") if outcome.offline
+                   else (outcome.error or "").rstrip("."))
+            shown = (self.tr("the lines below are as of %1").replace(
+                "%1", clock_text(self.status.read_at_utc, self.ctx.tz))
+                if self.status is not None else self.tr("nothing could be read"))
             self.status_heading.setText(f"{ALERT_MARK} " + self.tr(
-                "The chairs cannot be read now (%1). Shown as of%2; check the chairs "
-                "yourself.").replace("%1", (outcome.error or "").rstrip(".")).replace(
-                "%2", since or self.tr(" never")))
+                "The chairs cannot be read now (%1): %2; check the chairs yourself.")
+                .replace("%1", why).replace("%2", shown))
         self._call_for_help()
 
     def chair_lines(self) -> list[str]:

@@ -235,3 +235,23 @@ def test_the_workstation_setting_decides_flash_or_sound(
     assert not window.locked
     assert not page.flashing and not page.status_timer.isActive()
     save_workstation_config(WorkstationConfig())
+
+
+def test_an_unreachable_database_is_said_not_hidden(
+        qtbot: QtBot, demo: Demo, calls: dict[str, int]) -> None:
+    window = signed_in_window(qtbot, demo)
+    lock_over_an_open_session(qtbot, window)
+    page = window.lock_page
+    shown = page.chair_lines()
+    read_at = page.status_heading.text()
+    window.link.report_lost("server closed the connection unexpectedly")
+    demo.clock.advance(1)
+    page.status_timer.timeout.emit()
+    heading = page.status_heading.text()
+    assert "cannot be read now" in heading and "check the chairs yourself" in heading
+    with demo.db() as db:
+        stamp = clock_text(DEMO_NOW + timedelta(minutes=2), clinic_timezone(db))
+    assert f"(as of {stamp})" in read_at
+    assert f"(the database cannot be reached): the lines below are as of {stamp};" in heading
+    assert page.chair_lines() == shown and page.flashing  # the last known needs stay up
+    window.link.stop()
