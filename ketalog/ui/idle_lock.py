@@ -211,18 +211,18 @@ class KeyboardLock(QObject):
             if watched is not field:
                 QTimer.singleShot(0, self._refocus)
             return False
-        if watched is field or (isinstance(watched, QWidget) and watched.isAncestorOf(field)):
-            # the field itself, or the key travelling up from it: only Tab is stopped
-            if (kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
-                    and watched is field):
+        tab = isinstance(event, QKeyEvent) and event.key() in _TAB_KEYS
+        if watched is field:
+            if kind == QEvent.Type.KeyPress:
                 self._note_typed()
-                return event.key() in _TAB_KEYS
-            return isinstance(event, QKeyEvent) and event.key() in _TAB_KEYS
+            return tab  # typed into the field: only Tab (leaving it) is stopped
+        if isinstance(watched, QWidget) and watched.isAncestorOf(field):
+            return tab  # a key the field left travelling up to the page and the window
         # any other widget of the window: a hidden form, a button
         self._refocus()
         if kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             self._note_typed()
-            if event.key() not in _TAB_KEYS:
+            if not tab:
                 copy = QKeyEvent(QEvent.Type.KeyPress, event.key(), event.modifiers(),
                                  event.text(), event.isAutoRepeat(), event.count())
                 QApplication.sendEvent(field, copy)
