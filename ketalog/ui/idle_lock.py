@@ -147,6 +147,19 @@ _KEY_EVENTS = frozenset({
     QEvent.Type.InputMethod, QEvent.Type.FocusIn,
 })
 _TAB_KEYS = frozenset({Qt.Key.Key_Tab, Qt.Key.Key_Backtab})
+_ENTER_KEYS = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter})
+
+
+def _session_habit(event: QKeyEvent) -> bool:
+    """A key meant as a command (Alt+3 for a panel, Ctrl+Enter for a note), not a character.
+
+    Alt without Ctrl never types a password character (AltGr arrives as Ctrl+Alt
+    or as its own character); Ctrl or Alt with Enter is a command, not a submit.
+    """
+    mods = event.modifiers()
+    ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+    alt = bool(mods & Qt.KeyboardModifier.AltModifier)
+    return (alt and not ctrl) or ((ctrl or alt) and event.key() in _ENTER_KEYS)
 
 
 class KeyboardLock(QObject):
@@ -161,7 +174,9 @@ class KeyboardLock(QObject):
       that took the focus, a button) is handed to ``field``, which takes the
       focus back;
     - Tab and Shift+Tab in ``field`` are swallowed, so typing a vitals line
-      ("128 Tab 84 Tab ...") never walks to a button.
+      ("128 Tab 84 Tab ...") never walks to a button; so are a session's
+      command keys (Alt+3, Ctrl+Enter): they type no character and submit
+      nothing.
 
     ``typed`` is emitted at the first key press after engaging.
     """
@@ -211,18 +226,19 @@ class KeyboardLock(QObject):
             if watched is not field:
                 QTimer.singleShot(0, self._refocus)
             return False
-        tab = isinstance(event, QKeyEvent) and event.key() in _TAB_KEYS
+        keep_out = isinstance(event, QKeyEvent) and (event.key() in _TAB_KEYS
+                                                     or _session_habit(event))
         if watched is field:
             if kind == QEvent.Type.KeyPress:
                 self._note_typed()
-            return tab  # typed into the field: only Tab (leaving it) is stopped
+            return keep_out  # typed into the field: only Tab and command keys are stopped
         if isinstance(watched, QWidget) and watched.isAncestorOf(field):
-            return tab  # a key the field left travelling up to the page and the window
+            return keep_out  # a key the field left, travelling up to the page and the window
         # any other widget of the window: a hidden form, a button
         self._refocus()
         if kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             self._note_typed()
-            if not tab:
+            if not keep_out:
                 copy = QKeyEvent(QEvent.Type.KeyPress, event.key(), event.modifiers(),
                                  event.text(), event.isAutoRepeat(), event.count())
                 QApplication.sendEvent(field, copy)
