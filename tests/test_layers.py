@@ -15,10 +15,12 @@ RULES = {
     "ketalog.cli": ("PySide6", "reportlab", "alembic"),
 }
 MODULES = {
-    "ketalog.domain": ["dosing", "vitals", "scales", "session_state", "protocols", "values"],
+    "ketalog.domain": ["dosing", "vitals", "scales", "session_state", "protocols", "values",
+                       "chair_status"],
     "ketalog.store": ["models", "engine", "migrate", "types"],
     "ketalog.services": ["sessions", "board", "session_detail", "patients", "protocols",
-                         "demo", "database", "audit", "settings", "users", "signing"],
+                         "demo", "database", "audit", "settings", "users", "signing",
+                         "chair_status"],
     "ketalog.cli": [""],
 }
 

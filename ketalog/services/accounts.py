@@ -4,7 +4,8 @@ Failed log-ins are throttled (after three in a row the account waits 1, 2, 4 ...
 up to 30 seconds before the next try is even checked) and the account locks
 after ten in a row until an administrator unlocks it. Every log-in, failure,
 lock and unlock is an audit row. A wrong user name and a wrong password get
-the same words, so the screen does not tell a stranger which accounts exist.
+the same words, so the screen does not tell a stranger which accounts exist,
+and a name matching no account is recorded as "unknown user", never as typed.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ LOCK_AFTER_FAILURES = 10
 FREE_FAILURES = 3
 MAX_THROTTLE = timedelta(seconds=30)
 WRONG_CREDENTIALS = "The user name or password is wrong."
+#: The audit trail's user name for a failed log-in whose name matches no account.
+UNKNOWN_USER = "unknown user"
 
 
 class LoginRefused(DomainError):
@@ -56,13 +59,15 @@ def _find(db: Session, username: str) -> User | None:
     )
 
 
-def _check_password(db: Session, user: User | None, username: str, password: str,
+def _check_password(db: Session, user: User | None, password: str,
                     *, workstation: str, now: datetime, purpose: str) -> User:
     """Judge one password attempt and record its outcome (committed either way)."""
+    # A name matching no account is never stored: it may be a password typed into the
+    # user-name box (or vitals typed at a lock page), and the audit trail is permanent.
     who = (Actor(username=user.username, display_name=user.full_name, role=user.role,
                  user_id=user.id, workstation=workstation) if user is not None
-           else Actor(username=username.strip().lower()[:64] or "?", display_name="?",
-                      role="unknown", workstation=workstation))
+           else Actor(username=UNKNOWN_USER, display_name=UNKNOWN_USER, role="unknown",
+                      workstation=workstation))
     if user is None:
         spend_equal_time(password)
         append_audit(db, who, "login_failed", at=now, table_name="users", field=purpose,
@@ -125,7 +130,7 @@ def authenticate(
     """
     now = clock()
     user = _find(db, username)
-    user = _check_password(db, user, username, password, workstation=workstation, now=now,
+    user = _check_password(db, user, password, workstation=workstation, now=now,
                            purpose=purpose)
     summary = summary_of(user)
     append_audit(db, summary.as_actor(workstation), purpose, at=now, table_name="users",
@@ -145,7 +150,7 @@ def confirm_password(
     user = db.get(User, actor.user_id, populate_existing=True) if actor.user_id else None
     if user is None:
         raise LoginRefused("Sign in first.")
-    return _check_password(db, user, user.username, password, workstation=actor.workstation,
+    return _check_password(db, user, password, workstation=actor.workstation,
                            now=now, purpose=purpose)
 
 

@@ -1,4 +1,4 @@
-"""This workstation's own settings: which database to open.
+"""This workstation's own settings: which database to open, and how its lock page calls for help.
 
 They cannot live in the database they point to, so they are a small JSON file
 in the user's configuration folder. The file may hold the PostgreSQL password
@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -29,6 +30,29 @@ class WorkstationConfigError(DatabaseConfigError):
     """The workstation file exists but cannot be read or understood."""
 
 
+class LockAttention(StrEnum):
+    """How the lock page draws attention when a chair needs someone (``lock_attention``)."""
+
+    FLASH = "flash"
+    SOUND = "sound"
+    FLASH_AND_SOUND = "flash_and_sound"
+    NONE = "none"
+
+    @property
+    def flashes(self) -> bool:
+        """The chair status flashes and the window asks the desktop for attention."""
+        return self in (LockAttention.FLASH, LockAttention.FLASH_AND_SOUND)
+
+    @property
+    def sounds(self) -> bool:
+        """The workstation beeps."""
+        return self in (LockAttention.SOUND, LockAttention.FLASH_AND_SOUND)
+
+
+#: Unset or unreadable, the lock page flashes: a broken setting must not silence it.
+DEFAULT_LOCK_ATTENTION = LockAttention.FLASH
+
+
 @dataclass(frozen=True)
 class WorkstationConfig:
     """What this workstation remembers between runs.
@@ -37,10 +61,21 @@ class WorkstationConfig:
         database_url: the database to open, or None for the default SQLite file.
         extra: keys this version does not know, kept so saving never drops what
             a newer ketalog wrote.
+        lock_attention: how the lock page calls for help when a chair needs
+            someone (flash by default).
     """
 
     database_url: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    lock_attention: LockAttention = DEFAULT_LOCK_ATTENTION
+
+
+def lock_attention_of(value: object) -> LockAttention:
+    """The stored ``lock_attention`` value; anything unknown means the default (flash)."""
+    try:
+        return LockAttention(value) if isinstance(value, str) else DEFAULT_LOCK_ATTENTION
+    except ValueError:
+        return DEFAULT_LOCK_ATTENTION
 
 
 def config_folder(environ: Mapping[str, str] | None = None) -> Path:
@@ -98,8 +133,11 @@ def load_workstation_config(environ: Mapping[str, str] | None = None) -> Worksta
             f"In the workstation settings {path}, database_url must be a text URL such as "
             "postgresql://USER@HOST/DATABASE. Open Settings and save the database again."
         )
-    extra = {k: v for k, v in data.items() if k not in {"database_url", "format"}}
-    return WorkstationConfig(database_url=url or None, extra=extra)
+    extra = {k: v for k, v in data.items()
+             if k not in {"database_url", "format", "lock_attention"}}
+    return WorkstationConfig(database_url=url or None,
+                             lock_attention=lock_attention_of(data.get("lock_attention")),
+                             extra=extra)
 
 
 def save_workstation_config(
@@ -117,6 +155,7 @@ def save_workstation_config(
     data: dict[str, Any] = dict(config.extra)
     data["format"] = FORMAT_VERSION
     data["database_url"] = config.database_url
+    data["lock_attention"] = lock_attention_of(config.lock_attention).value
     payload = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
     def write(out: BinaryIO) -> None:

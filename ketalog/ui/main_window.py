@@ -314,6 +314,7 @@ class MainWindow(QMainWindow):
         self.presence_timer.start()
         self.watcher = ChangeWatcher(self.engine.url, self)
         self.watcher.data_changed.connect(self.refresh)
+        self.watcher.data_changed.connect(self.lock_page.refresh_status)  # only while locked
         self.watcher.presence_changed.connect(self._presence_changed)
         self.ready.emit()
 

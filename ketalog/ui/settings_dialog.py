@@ -1,10 +1,12 @@
-"""This workstation's settings: which database to use, a connection test, and the backups.
+"""This workstation's settings: which database to use, a connection test, the backups, the lock.
 
 The choice is saved in the workstation file (it cannot live in the database it
 points to) and takes effect at the next start: the running app keeps its
 engine, so nothing half-switches under a nurse's open session. Anyone may open
 the dialog and test a connection; only an administrator may save. The test
-runs in a pool thread and never touches a widget from there.
+runs in a pool thread and never touches a widget from there. How the lock
+page calls for help (``lock_attention``) is saved in the same file and applies
+from the next lock.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ from ketalog.store.engine import (
     sqlite_path,
 )
 from ketalog.store.workstation import (
+    DEFAULT_LOCK_ATTENTION,
+    LockAttention,
     WorkstationConfig,
     WorkstationConfigError,
     load_workstation_config,
@@ -132,12 +136,15 @@ class SettingsDialog(QDialog):
         self.running: set[ConnectionTestJob] = set()
         #: the URL whose last test succeeded (Save says when the settings were not tested)
         self.tested_ok_url: str | None = None
+        #: the lock page's attention as saved in the workstation file
+        self.saved_attention = DEFAULT_LOCK_ATTENTION
         self.setWindowTitle(self.tr("Settings: database"))
         self.setMinimumWidth(720)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self._database_group())
         layout.addWidget(self._backups_group())
+        layout.addWidget(self._lock_group())
         self.message = MessageLabel()
         layout.addWidget(self.message)
         self.save_button = QPushButton(self.tr("Save"))
@@ -314,6 +321,24 @@ class SettingsDialog(QDialog):
         self.backups_table.setVisible(bool(backups))
         return box
 
+    def _lock_group(self) -> QGroupBox:
+        """How the lock page calls for help when a chair needs someone."""
+        box = QGroupBox(self.tr("Lock screen"))
+        form = QFormLayout(box)
+        self.lock_attention = QComboBox()
+        for attention, label in (
+                (LockAttention.FLASH, self.tr("Flash the chair status (default)")),
+                (LockAttention.SOUND, self.tr("Beep")),
+                (LockAttention.FLASH_AND_SOUND, self.tr("Flash and beep")),
+                (LockAttention.NONE, self.tr("Neither (the chairs' needs are still listed)"))):
+            self.lock_attention.addItem(label, attention)
+        form.addRow(self.tr("When a chair needs someone"), self.lock_attention)
+        note = QLabel(self.tr("While this workstation is locked, its lock page lists what each "
+                              "chair needs, without patient names."))
+        note.setWordWrap(True)
+        form.addRow(note)
+        return box
+
     # -- the settings on screen -----------------------------------------------------------
 
     def _current_sqlite_file(self) -> Path | None:
@@ -329,7 +354,9 @@ class SettingsDialog(QDialog):
         """What the next start would use: the saved setting, else the database in use."""
         url: str | None = None
         try:
-            url = load_workstation_config().database_url
+            saved = load_workstation_config()
+            url = saved.database_url
+            self.saved_attention = saved.lock_attention
         except WorkstationConfigError as exc:
             self.message.show_error(str(exc))
         for candidate in (url, self.current_url):
@@ -351,6 +378,7 @@ class SettingsDialog(QDialog):
         index = self.sslmode.findData(settings.sslmode)
         self.sslmode.setCurrentIndex(index if index >= 0 else self.sslmode.findData("prefer"))
         self.rootcert.setText(settings.sslrootcert)
+        self.lock_attention.setCurrentIndex(self.lock_attention.findData(self.saved_attention))
         self._options = dict(settings.options)
         (self.postgres_radio if settings.kind == "postgresql" else self.sqlite_radio).setChecked(
             True)
@@ -458,14 +486,18 @@ class SettingsDialog(QDialog):
             current = load_workstation_config()
         except WorkstationConfigError:
             current = WorkstationConfig()  # saving repairs a damaged file
+        attention = LockAttention(self.lock_attention.currentData())
         try:
-            save_workstation_config(replace(current, database_url=url))
+            save_workstation_config(replace(current, database_url=url, lock_attention=attention))
         except OSError as exc:
             self.message.show_error(self.tr(
                 "The setting could not be saved in %1: %2. Nothing was changed.")
                 .replace("%1", str(workstation_config_path())).replace("%2", str(exc)))
             return False
         text = self.tr("Saved. ketalog will use this database the next time it starts.")
+        if attention != current.lock_attention:
+            text += " " + self.tr("The lock screen's new alert applies from the next lock.")
+        self.saved_attention = attention
         if self.tested_ok_url != url:
             text += " " + self.tr("It was not tested successfully: test it before restarting.")
         if os.environ.get(ENV_DATABASE_URL):

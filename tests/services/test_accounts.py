@@ -57,6 +57,34 @@ def test_wrong_password_and_unknown_user_get_the_same_words(db: Session, clock: 
     assert _actions(db).count("login_failed") == 2
 
 
+def test_a_name_matching_no_account_is_stored_as_unknown_user(
+    db: Session, clock: FakeClock
+) -> None:
+    """The typed name may be a password typed into the wrong box: it never reaches the trail."""
+    secret = "Nora-Secret-2026"
+    for typed in (secret, "  " + secret.upper() + " ", "120/80 72"):
+        with pytest.raises(LoginRefused, match="user name or password is wrong"):
+            authenticate(db, typed, "whatever", workstation="chair-1", purpose="login",
+                         clock=clock)
+    with pytest.raises(LoginRefused):
+        authenticate(db, secret, "whatever", purpose="verify_dose", clock=clock)
+    rows = db.scalars(select(AuditEntry).where(AuditEntry.action == "login_failed")
+                      .order_by(AuditEntry.id)).all()
+    assert [(r.username, r.user_id, r.field, r.new_value) for r in rows] == [
+        ("unknown user", None, "login", "unknown user name")] * 3 + [
+        ("unknown user", None, "verify_dose", "unknown user name")]
+    assert rows[0].workstation == "chair-1"
+    every_value = " ".join(str(v) for r in db.scalars(select(AuditEntry))
+                           for v in (r.username, r.field, r.old_value, r.new_value))
+    assert secret.lower() not in every_value.lower() and "120/80" not in every_value
+    # a real account's name, however typed, is still that account (throttling and lock-out)
+    with pytest.raises(LoginRefused):
+        authenticate(db, " NORA", "wrong password", clock=clock)
+    last = db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert last is not None and (last.username, last.user_id) == ("nora", 1)
+    assert _user(db, "nora").failed_login_count == 1
+
+
 def test_failed_log_ins_are_throttled(db: Session, clock: FakeClock) -> None:
     for _ in range(3):
         with pytest.raises(LoginRefused, match="wrong"):

@@ -40,6 +40,7 @@ from ketalog.store.engine import (
 )
 from ketalog.store.workstation import (
     ENV_CONFIG_DIR,
+    LockAttention,
     WorkstationConfig,
     load_workstation_config,
     save_workstation_config,
@@ -496,3 +497,20 @@ def test_verify_ca_with_the_wrong_root_certificate(tls_server: TlsServer) -> Non
     check = check_connection(tls_server.settings(sslmode="verify-ca",
                                                  sslrootcert=str(tls_server.ca_cert)))
     assert check.ok and "but not its name" in check.message
+
+
+def test_the_lock_attention_setting_round_trips_and_defaults_to_flash(tmp_path: Path) -> None:
+    env = {ENV_CONFIG_DIR: str(tmp_path / "cfg")}
+    assert load_workstation_config(env).lock_attention is LockAttention.FLASH  # no file
+    save_workstation_config(WorkstationConfig("sqlite:///a", {"theme": "dark"},
+                                              LockAttention.SOUND), env)
+    loaded = load_workstation_config(env)
+    assert (loaded.database_url, loaded.extra, loaded.lock_attention) == (
+        "sqlite:///a", {"theme": "dark"}, LockAttention.SOUND)
+    assert '"lock_attention": "sound"' in workstation_config_path(env).read_text("utf-8")
+    for stored in ('"beeeep"', "3", "null"):  # unknown: the default, never silence
+        workstation_config_path(env).write_text(
+            f'{{"database_url": null, "lock_attention": {stored}}}', encoding="utf-8")
+        assert load_workstation_config(env).lock_attention is LockAttention.FLASH
+    assert [(a.flashes, a.sounds) for a in LockAttention] == [
+        (True, False), (False, True), (True, True), (False, False)]

@@ -85,7 +85,7 @@ def test_idle_lock_hides_everything_and_unlock_keeps_the_half_typed_row(
 
     qtbot.keyClicks(lock.password, "not-my-password")
     qtbot.keyClick(lock.password, Qt.Key.Key_Return)
-    assert "The user name or password is wrong." in lock.message.text()
+    assert "That is not Nora Reyes's password." in lock.message.text()
     assert window.locked and not shows_patient(window)
 
     qtbot.keyClicks(lock.password, password_of("nora"))

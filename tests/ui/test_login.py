@@ -175,6 +175,23 @@ def test_unknown_user_and_empty_fields_get_a_message(qtbot: QtBot, clinic: Clini
     assert "The user name or password is wrong." in page.message.text()
 
 
+def test_a_password_typed_as_the_user_name_is_not_stored(qtbot: QtBot, clinic: Clinic) -> None:
+    """Typed into the wrong box, the password must not land in the audit trail."""
+    window = new_window(qtbot, clinic)
+    page = window.login_page
+    qtbot.keyClicks(QApplication.focusWidget(), password_of("nora"))  # into User name
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert page.password.hasFocus()
+    qtbot.keyClicks(QApplication.focusWidget(), password_of("nora"))
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert "The user name or password is wrong." in page.message.text()
+    assert clinic.audit("login_failed") == [("login_failed", "unknown user", "login")]
+    with make_sessionmaker(clinic.engine)() as db:
+        stored = " ".join(f"{r.username} {r.old_value} {r.new_value}"
+                          for r in db.scalars(select(AuditEntry)))
+    assert password_of("nora") not in stored
+
+
 def test_first_run_creates_the_administrator_and_signs_in(qtbot: QtBot,
                                                           tmp_path: Path) -> None:
     engine = open_database(f"sqlite:///{tmp_path / 'empty.sqlite3'}")

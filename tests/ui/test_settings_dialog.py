@@ -17,6 +17,7 @@ from ketalog.store.connection import ConnectionSettings
 from ketalog.store.engine import ENV_DATABASE_URL
 from ketalog.store.workstation import (
     ENV_CONFIG_DIR,
+    LockAttention,
     WorkstationConfig,
     load_workstation_config,
     save_workstation_config,
@@ -247,3 +248,20 @@ def test_startup_failure_offers_settings_and_retries(qtbot: QtBot, tmp_path: Pat
     assert steps == []  # the retry read the file the dialog saved
     assert first.read_text(encoding="utf-8") == "shopping list\n"
     assert second.read_text(encoding="utf-8") == "dear clinic\n"
+
+
+def test_the_lock_page_attention_is_chosen_and_saved(qtbot: QtBot, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'now.sqlite3'}"
+    save_workstation_config(WorkstationConfig(url))
+    dialog = _dialog(qtbot, url)
+    combo = dialog.lock_attention
+    assert combo.currentData() == LockAttention.FLASH  # the default
+    assert [combo.itemData(i) for i in range(combo.count())] == list(LockAttention)
+    combo.setCurrentIndex(combo.findData(LockAttention.SOUND))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    saved = load_workstation_config()
+    assert (saved.database_url, saved.lock_attention) == (url, LockAttention.SOUND)
+    assert "from the next lock" in dialog.message.text()
+    again = _dialog(qtbot, url, may_save=False)
+    assert again.lock_attention.currentData() == LockAttention.SOUND
+    assert not again.save_button.isEnabled()  # like the database: administrators only
