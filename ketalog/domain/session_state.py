@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
@@ -535,3 +536,23 @@ def ensure_editable(state: SessionState | str, what: str) -> None:
     raise TransitionRefused(
         [f"{subject} cannot be recorded on {_STATE_NOUN[current].lower()}; {hint}."]
     )
+
+
+def ensure_observed_before_discharge(
+    taken_at: datetime, discharged_at: datetime | None, what: str, tz: tzinfo | None = None
+) -> None:
+    """Refuse an observation timed after the patient left the chair.
+
+    Late charting stays possible (a score written up now but taken while the
+    patient was there); a score "taken" after discharge describes nothing
+    anybody observed.
+    """
+    if discharged_at is None or taken_at <= discharged_at:
+        return
+    left = discharged_at.astimezone(tz) if tz is not None else discharged_at
+    raise ValidationError.single(
+        "taken_at",
+        f"The patient was discharged at {left:%H:%M}; {what} cannot be taken after that. "
+        "Give the time it was actually taken.",
+    )
+

@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 from ketalog.domain.dosing import DoseLevel, calculate_dose, check_dose_limits
 from ketalog.domain.errors import TransitionRefused, ValidationError
 from ketalog.domain.protocols import DosingMode, Protocol
-from ketalog.domain.scales import score_scale
+from ketalog.domain.scales import SCALES, score_scale
 from ketalog.domain.session_state import (
     SessionAction,
     SessionFacts,
     SessionState,
     dose_started,
     ensure_editable,
+    ensure_observed_before_discharge,
     next_state,
     parse_action,
 )
@@ -40,7 +41,7 @@ from ketalog.services.patients import latest_weight
 from ketalog.services.protocols import protocol_by_id, protocol_from_record
 from ketalog.services.safety import suicide_risk_screen
 from ketalog.services.screening import CourseGate, course_gate
-from ketalog.services.settings import clinic_today
+from ketalog.services.settings import clinic_timezone, clinic_today
 from ketalog.store.models import (
     AdverseEvent,
     Course,
@@ -750,6 +751,8 @@ def record_scale(
         raise ValidationError.single("items", "Give the item scores as a list.")
     result = score_scale(scale, items)
     when = _when(taken_at, now, "scoring time")
+    ensure_observed_before_discharge(when, session.discharged_at_utc,
+                                     f"a {SCALES[result.code].name} score", clinic_timezone(db))
     score = ScaleScore(
         patient_id=session.patient_id, session_id=session_id, scale=result.code,
         item_scores_json=json.dumps(list(result.item_scores)), total=result.total,
