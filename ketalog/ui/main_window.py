@@ -89,8 +89,20 @@ SHORTCUTS = (
     ("Ctrl+Shift+W", "Sessions waiting for a physician's signature"),
     ("Ctrl+Shift+C", "The course of the open or selected session: screening, series, outcome"),
     ("Ctrl+Shift+R", "Esketamine REMS monitoring forms: due, overdue, filed"),
+    ("Alt+I", "Check in (Check-in)"),
+    ("Alt+K", "Acknowledge a high pre-dose BP: physician (Check-in)"),
+    ("Alt+O", "Order the dose; Enter in the diluent field does the same (Dose)"),
+    ("Alt+F", "Confirm a dose outside the usual range (Dose)"),
+    ("Alt+S / Alt+P / Alt+R", "Start / pause / resume the infusion; Enter in the pause "
+                              "reason pauses (Infusion)"),
+    ("Alt+T / Alt+E", "Stop at the planned end / stop early (Infusion)"),
+    ("Alt+C", "Change the rate; Enter in its reason does the same (Infusion)"),
+    ("Alt+S / Alt+D / Alt+Y", "Sedation / dissociation / respiratory depression flag (Events)"),
+    ("Alt+B / Alt+L", "Begin recovery / ready to leave now (Discharge)"),
     ("Ctrl+D", "Discharge (the reasons are shown when it is not yet allowed)"),
-    ("Ctrl+Enter", "Add the note being written"),
+    ("Alt+N", "Nursing record complete (Sign-off)"),
+    ("Alt+G", "Sign: physician, with the password (Sign-off)"),
+    ("Ctrl+Enter", "Add the note or addendum being written"),
     ("Ctrl+P", "Chart summary (session) / day log (board): preview, save, print"),
     ("Ctrl+Shift+P", "Visit report for the patient (session)"),
     ("F5", "Refresh now"),
@@ -120,7 +132,7 @@ class ShortcutHelp(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(table)
         self.table = table
-        self.resize(560, 360)
+        self.resize(640, 600)  # every row visible on a 1366x768 screen
 
 
 class AttributedDrafts(DraftStore):

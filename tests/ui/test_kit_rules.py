@@ -112,3 +112,19 @@ def _resolves_a_listed_item(button: ActionButton) -> bool:
             return True
         parent = parent.parentWidget()
     return False
+
+
+@pytest.mark.parametrize("state", ("checked_in", "infusing", "discharged"))
+def test_f1_lists_every_action_key_of_the_session_screen(
+        chair: Chair, qtbot: QtBot, state: str) -> None:
+    """A key a nurse cannot look up is a key nobody uses: F1 names each one."""
+    from ketalog.ui.main_window import SHORTCUTS
+
+    listed = " ".join(keys for keys, _ in SHORTCUTS).replace(" / ", " ").split()
+    page = _page(chair, qtbot, state)
+    for number in range(1, page.tabs.count() + 1):
+        page.show_panel(number)
+        keys = {b.key_text().replace("Return", "Enter") for b in page.findChildren(ActionButton)
+                if b.isVisible() and b.key_text()}
+        missing = sorted(k for k in keys if k not in listed)
+        assert missing == [], (number, missing)
