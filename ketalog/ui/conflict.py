@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QGridLayout,
     QLabel,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,10 +27,15 @@ from PySide6.QtWidgets import (
 from ketalog.services.errors import Conflict
 from ketalog.services.locking import shown_value
 from ketalog.ui.context import Outcome
+from ketalog.ui.widgets import ActionButton, Button
 
 
 class ConflictDialog(QDialog):
-    """Stored value beside the user's; "Keep stored" is the default (Enter)."""
+    """Stored value beside the user's; "Keep stored" is the default (Enter, Space, Esc).
+
+    Overwriting the stored value is the one choice that changes the record:
+    it takes its own key (Alt+S) or a click, never a stray Space.
+    """
 
     def __init__(self, conflict: Conflict, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,8 +62,8 @@ class ConflictDialog(QDialog):
             grid.addWidget(title, 0, column)
             grid.addWidget(value, 1, column)
         buttons = QDialogButtonBox()
-        self.keep_button = QPushButton(self.tr("Keep stored value"))
-        self.mine_button = QPushButton(self.tr("Save mine instead"))
+        self.keep_button = Button(self.tr("Keep stored value"))
+        self.mine_button = ActionButton(self.tr("Save mine instead"), shortcut="Alt+S")
         buttons.addButton(self.keep_button, QDialogButtonBox.ButtonRole.RejectRole)
         buttons.addButton(self.mine_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.keep_button.setDefault(True)
