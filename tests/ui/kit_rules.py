@@ -7,6 +7,7 @@
 * no button that may take the focus reads like a state change ("Save",
   "Sign", "Unlock"...): those are kit ``ActionButton``\\ s, pressed by a click,
   their own key or Enter in their field, never by a stray Space;
+* no state-changing button is a dialog's default (pressed by Enter in any field);
 * every combo box, spin box, date or time field and slider is a kit one, so
   the wheel changes it only while it has the focus.
 """
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketalog.ui.widgets.buttons import is_safe_button
+from ketalog.ui.widgets.buttons import ActionButton, is_safe_button
 from ketalog.ui.widgets.fields import VALUE_WIDGETS
 
 #: First words of a button that changes stored state (or sends a document out of the app).
@@ -36,8 +37,6 @@ STATE_CHANGING_WORDS = (
     "stop", "start", "complete", "apply", "restore", "back up", "file", "verify", "add",
     "move", "reschedule",
 )
-#: Words that change state even behind an ellipsis (the dialog they open writes a file).
-OUT_OF_THE_APP_WORDS = ("save", "print", "export")
 
 
 def inside_calendar(widget: QWidget) -> bool:
@@ -66,13 +65,14 @@ def _words(button: QAbstractButton) -> str:
 def reads_like_a_state_change(button: QAbstractButton) -> bool:
     """The label starts with a word of :data:`STATE_CHANGING_WORDS`.
 
-    A label ending in an ellipsis opens a dialog where the change is made
-    (and has its own kit buttons), unless it sends a document out of the app.
+    A label ending in an ellipsis opens a dialog or a preview where the
+    change is made, with kit buttons of its own.
     """
     text = _words(button)
-    words = OUT_OF_THE_APP_WORDS if _opens_a_dialog(text) else STATE_CHANGING_WORDS
-    return any(text == w or text.startswith((w + " ", w + ".", w + "…")) for w in
-               words)
+    if _opens_a_dialog(text):
+        return False
+    return any(text == w or text.startswith((w + " ", w + ".", w + "…"))
+               for w in STATE_CHANGING_WORDS)
 
 
 def _opens_a_dialog(text: str) -> bool:
@@ -92,6 +92,8 @@ def kit_problems(root: QWidget) -> list[str]:
         elif (button.focusPolicy() != Qt.FocusPolicy.NoFocus
               and reads_like_a_state_change(button)):
             problems.append(f"{name}: changes state but may take the focus")
+        if isinstance(button, ActionButton) and button.isDefault():
+            problems.append(f"{name}: changes state and is the default (Enter in any field)")
     problems += [f"{type(w).__name__} ({w.objectName() or '-'}): not a kit value widget"
                  for w in value_widgets(root) if not isinstance(w, VALUE_WIDGETS)]
     return problems

@@ -59,6 +59,19 @@ def _main_window(chair: Chair, _course: int) -> QWidget:
                       user=UserSummary(1, "nora", "Nora Reyes", "RN", "nurse"))
 
 
+def _course(chair: Chair, course_id: int) -> QWidget:
+    """The course window with its action row, as the main window opens it."""
+    from ketalog.ui.course_actions import add_course_actions
+    from ketalog.ui.course_page import CourseDialog
+
+    dialog = CourseDialog(chair.ctx, course_id)
+    add_course_actions(dialog)
+    return dialog
+
+
+_course.module = "course_page"  # type: ignore[attr-defined]
+
+
 def _opener(module: str, name: str, *args: object) -> Opener:
     """``module.name(ctx, *args)``, with "course" and "session" standing for the chair's ids."""
 
@@ -94,7 +107,7 @@ WINDOWS: dict[str, tuple[Actor, Opener]] = {
     "audit": (ADMIN, _opener("audit_page", "AuditDialog")),
     "rems": (NURSE, _opener("rems_page", "RemsDialog")),
     "rems mark filed": (NURSE, _opener("rems_page", "MarkFiledDialog", None)),
-    "course": (PHYSICIAN, _opener("course_page", "CourseDialog", "course")),
+    "course": (PHYSICIAN, _course),
     "screening": (NURSE, _opener("screening_dialog", "ScreeningDialog", "course")),
     "screening override": (PHYSICIAN, _plain("screening_dialog", "OverrideDialog",
                                              lambda c: ["psychosis history"], lambda c: _ok)),

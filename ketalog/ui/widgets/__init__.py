@@ -8,7 +8,7 @@
 * :mod:`.panel`: the base of every chair-side panel.
 """
 
-from ketalog.ui.widgets.buttons import ActionButton, Button
+from ketalog.ui.widgets.buttons import ActionButton, Button, button_row
 from ketalog.ui.widgets.choice import ChoiceRow, ItemsForm, choice_values
 from ketalog.ui.widgets.fields import (
     ComboBox,
@@ -33,5 +33,5 @@ __all__ = [
     "ROW_ID_ROLE", "SESSION_ID_ROLE", "ActionButton", "Button", "ChoiceRow", "Column",
     "ComboBox", "DateField", "DateTimeField", "DecimalSpinBox", "ItemsForm", "RowsModel",
     "ScrollingPage", "SessionPanel", "SessionTable", "Slider", "SpinBox", "TimeField",
-    "choice_values", "hint", "make_table",
+    "button_row", "choice_values", "hint", "make_table",
 ]
