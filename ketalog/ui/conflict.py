@@ -17,7 +17,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QGridLayout,
     QLabel,
     QVBoxLayout,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 from ketalog.services.errors import Conflict
 from ketalog.services.locking import shown_value
 from ketalog.ui.context import Outcome
-from ketalog.ui.widgets import ActionButton, Button
+from ketalog.ui.widgets import ActionButton, Button, button_row
 
 
 class ConflictDialog(QDialog):
@@ -61,11 +60,9 @@ class ConflictDialog(QDialog):
             value.setStyleSheet("border: 1px solid #999; padding: 6px; font-size: 14pt;")
             grid.addWidget(title, 0, column)
             grid.addWidget(value, 1, column)
-        buttons = QDialogButtonBox()
         self.keep_button = Button(self.tr("Keep stored value"))
         self.mine_button = ActionButton(self.tr("Save mine instead"), shortcut="Alt+S")
-        buttons.addButton(self.keep_button, QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.addButton(self.mine_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons = button_row(self.keep_button, self.mine_button)
         self.keep_button.setDefault(True)
         self.keep_button.clicked.connect(self.reject)
         self.mine_button.clicked.connect(self.accept)
@@ -73,7 +70,7 @@ class ConflictDialog(QDialog):
         layout.setSpacing(14)
         layout.addWidget(heading)
         layout.addLayout(grid)
-        layout.addWidget(buttons)
+        layout.addLayout(buttons)
 
 
 def settle_conflict(parent: QWidget | None, outcome: Outcome[Any], base: object,

@@ -111,6 +111,7 @@ class ShortcutHelp(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Keyboard shortcuts"))
         table = QTableWidget(len(SHORTCUTS), 2)
+        table.setTabKeyNavigation(False)  # Tab leaves the list in one step, as every table
         table.setHorizontalHeaderLabels([self.tr("Keys"), self.tr("Action")])
         for row, (keys, action) in enumerate(SHORTCUTS):
             table.setItem(row, 0, QTableWidgetItem(keys))
