@@ -37,6 +37,8 @@ STATE_CHANGING_WORDS = (
     "stop", "start", "complete", "apply", "restore", "back up", "file", "verify", "add",
     "move", "reschedule",
 )
+#: Labels that start like a state change but only show a form again.
+HARMLESS_LABELS = ("record another",)
 
 
 def inside_calendar(widget: QWidget) -> bool:
@@ -69,7 +71,7 @@ def reads_like_a_state_change(button: QAbstractButton) -> bool:
     change is made, with kit buttons of its own.
     """
     text = _words(button)
-    if _opens_a_dialog(text):
+    if _opens_a_dialog(text) or text in HARMLESS_LABELS:
         return False
     return any(text == w or text.startswith((w + " ", w + ".", w + "…"))
                for w in STATE_CHANGING_WORDS)
