@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import Chair
@@ -37,3 +38,30 @@ def test_the_list_of_windows_covers_every_dialog_module() -> None:
                        "link", "live", "session_page", "style", "tables"}
     assert modules - without_windows - covered == set()
 
+
+
+def test_enter_in_the_password_signs_once_and_space_never_signs(qtbot: QtBot) -> None:
+    """Sign is pressed by Enter in its field, once; a space typed anywhere is a character."""
+    from PySide6.QtCore import Qt
+
+    from ketalog.ui.context import Outcome
+    from ketalog.ui.signing_panel import SignDialog
+    from tests.ui.conftest import activate
+
+    tried: list[str] = []
+
+    def attempt(password: str) -> Outcome[object]:
+        tried.append(password)
+        return Outcome(error="Wrong password.")
+
+    dialog = SignDialog("Dr Paul Okafor", "Ñúñez, José  K000001", attempt)
+    qtbot.addWidget(dialog)
+    activate(qtbot, dialog)
+    qtbot.keyClicks(dialog.password, "pass word")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Tab)  # to Cancel, the one focusable button
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert dialog.password.hasFocus()  # the Sign button was never a Tab stop
+    assert tried == []
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert tried == ["pass word"]
+    assert "Wrong password." in dialog.message.text() and dialog.isVisible()
