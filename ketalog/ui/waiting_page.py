@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 from ketalog.services.signing import WaitingSession, waiting_for_signature
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, big_font
-from ketalog.ui.tables import SESSION_ID_ROLE, Index, RowsTableModel, SessionTable
+from ketalog.ui.tables import SESSION_ID_ROLE, Index, RowsTableModel
+from ketalog.ui.widgets import SessionTable
 
 
 def local_stamp(at_utc: datetime, tz: ZoneInfo) -> str:
