@@ -157,11 +157,11 @@ class ClinicDb:
 
     def summary(self, sid: int) -> SessionSummaryData:
         with self.factory() as db:
-            return session_summary_data(db, sid)
+            return session_summary_data(db, sid, self.clock.now)
 
     def visit(self, sid: int) -> VisitReportData:
         with self.factory() as db:
-            return visit_report_data(db, sid)
+            return visit_report_data(db, sid, self.clock.now)
 
 
 @pytest.fixture
