@@ -140,6 +140,10 @@ class ClinicDb:
     def run(self, sid: int, *, readings: int = 4) -> None:
         """A whole uneventful session up to discharge (40 min infusion)."""
         self.start(sid)
+        self.run_rest(sid, readings=readings)
+
+    def run_rest(self, sid: int, *, readings: int = 4) -> None:
+        """From a started infusion: readings over 40 min, the stop, then discharge."""
         for i in range(readings):
             self.vitals(sid, reading(i), minutes=40 / max(readings, 1))
         self.action(sid, SessionAction.STOP_INFUSION, minutes=0.5)

@@ -106,3 +106,13 @@ def test_the_same_moment_gives_the_same_bytes(chair: Chair, kind: str) -> None:
         first = produce_pdf(db, kind, chair.session_id, as_of=chair.clock.now)
         again = produce_pdf(db, kind, chair.session_id, as_of=chair.clock.now)
     assert first == again
+
+
+def test_the_day_log_counts_what_ran_of_a_running_infusion(chair: Chair) -> None:
+    chair.to("infusing")
+    chair.clock.advance(12)
+    with chair.db() as db:
+        pdf = produce_pdf(db, "day", chair.clock.now.date(), as_of=chair.clock.now)
+    text = " ".join(" ".join(pdf_pages(pdf)).split())
+    assert "Ketamine given 12.0 mg in 1 session whose dosing started" in text
+    assert "1 infusion still in progress at 09:15: counted up to that moment." in text
