@@ -746,5 +746,5 @@ def build_session_summary(data: SessionSummaryData) -> bytes:
     """
     flowables = _SessionSummary(data).flowables()
     frame = PageFrame(data.clinic, TITLE, identity_line(data.detail, data.tz),
-                      draft=not data.signed)
+                      draft=not data.signed, safety=data.safety.text)
     return render(flowables, frame)

@@ -24,6 +24,7 @@ from ketalog.reports.base import Clinic
 from ketalog.services.board import day_bounds_utc
 from ketalog.services.errors import NotFound
 from ketalog.services.outcomes import CourseView, course_view
+from ketalog.services.patient_safety import NO_FACTS, SafetyFacts, safety_facts
 from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.services.settings import clinic_timezone, get_setting
 from ketalog.store.models import (
@@ -106,6 +107,8 @@ class SessionSummaryData:
     addenda: tuple[AddendumBlock, ...]
     #: the moment the document is printed: a running infusion is described as of then
     as_of_utc: datetime
+    #: allergies, age, sex, overrides, cautions, suicide risk: at the top of every page
+    safety: SafetyFacts = NO_FACTS
 
     @property
     def signed(self) -> bool:
@@ -154,7 +157,7 @@ def session_summary_data(db: Session, session_id: int,
         )
     return SessionSummaryData(clinic(db), clinic_timezone(db), detail,
                               _signatures(db, session_id), _addenda(db, session_id),
-                              _moment(as_of))
+                              _moment(as_of), safety_facts(db, session_id))
 
 
 def _moment(as_of: datetime | None) -> datetime:

@@ -64,7 +64,8 @@ def pdf_pages(pdf: bytes) -> list[str]:
 
 _FURNITURE = re.compile(r"^(Riverside Ketamine Clinic|Session summary|Visit report|"
                         r"DRAFT - not signed|12 River Road, Springfield · .*|"
-                        r".* · MRN K\d+ · born .*|Page \d+ of \d+)$")
+                        r".* · MRN K\d+ · born .*|Page \d+ of \d+|"
+                        r"Age \d+ · Sex .*)$")
 
 
 def body_text(pages: list[str]) -> str:
