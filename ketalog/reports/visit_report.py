@@ -327,7 +327,8 @@ class _VisitReport:
             status = COURSE_STATUS.get(line.state, line.state.replace("_", " "))
             if this:
                 status = f"{status} (this visit)" if status != "done" else "this visit"
-            when = f"{self.day(line.scheduled_at_utc)}, {self.t(line.scheduled_at_utc)}"
+            at = visit_day(self.d) if this else line.scheduled_at_utc  # this visit: when it was
+            when = f"{self.day(at)}, {self.t(at)}"
             dose = plain_decimal(line.total_mg, "mg") if line.total_mg is not None else ""
             if line.state in ("scheduled", "cancelled"):
                 dose = ""
