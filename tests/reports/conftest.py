@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -91,8 +91,10 @@ class ClinicDb:
 
     def book(self, family: str = "Ñúñez", given: str = "José", *,
              birth: date = date(1980, 3, 14), weight: str = "80",
-             planned: int | None = None, protocol: str = "iv-depression-0.5") -> int:
-        """A new patient with a course (IV depression by default) and a session booked now."""
+             planned: int | None = None, protocol: str = "iv-depression-0.5",
+             in_minutes: float = 0) -> int:
+        """A new patient with a course (IV depression by default) and a session booked now
+        (or ``in_minutes`` from now)."""
         c = self.clock
         with self.factory() as db:
             patient = register_patient(db, NURSE, family_name=family, given_name=given,
@@ -104,7 +106,8 @@ class ClinicDb:
                                      planned_infusions=planned, clock=c)
             screen_course(db, course, c)
             return svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
-                                        scheduled_at=c.now, clock=c)
+                                        scheduled_at=c.now + timedelta(minutes=in_minutes),
+                                        clock=c)
 
     def start(self, sid: int) -> None:
         """Check in, checklist and escort, baseline reading, dose ordered and verified, start."""
