@@ -10,6 +10,12 @@ alarm without telling them anything. It states only recorded facts (the drug
 given, times, readings) and fixed aftercare advice, none of which the
 physician's signature changes; the chart copy (the session summary) is the
 document that carries the signature status.
+
+Facts come from events (pauses counted from pause events, times as recorded,
+the visit dated by its check-in and discharge). The nurse's free text (an
+intervention's indication and outcome, a stop or cancel reason) is written for
+the chart and never printed here: an intervention reads through the
+formulary's patient wording, and an escort's phone number is left out.
 """
 
 from __future__ import annotations
