@@ -44,6 +44,8 @@ def _look(chair: Chair, page: SessionPage, *, mg: str, running: str) -> None:
     """Header, board and both documents agree with the pump log now."""
     page.reload()
     assert page.progress.text() == f"{mg} mg of 40.0 mg  {running}"
+    assert page.infusion.delivered_label.text() == f"{mg} mg"
+    assert page.infusion.elapsed_label.text() == running
     assert _board_dose_time(chair) == running
     summary = _pdf_text(chair, "session")
     now = chair.clock.now.strftime("%H:%M")
