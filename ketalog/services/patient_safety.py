@@ -103,8 +103,12 @@ class SafetyFacts:
 NO_FACTS = SafetyFacts()
 
 
-def safety_facts(db: Session, session_id: int) -> SafetyFacts:
+def safety_facts(db: Session, session_id: int, *, cautions: tuple[str, ...] | None = None,
+                 screen: SuicideRiskScreen | None = None) -> SafetyFacts:
     """The session's safety and identity facts, read from the same sources as the board.
+
+    ``cautions`` and ``screen``, when the caller has just read them (the session
+    view has, through ``course_gate`` and ``session_facts``), are not read again.
 
     Raises:
         NotFound: no such session.
@@ -127,10 +131,12 @@ def safety_facts(db: Session, session_id: int) -> SafetyFacts:
         if reason:
             review = review_screening(findings_of(screening))
             overrides = tuple(f.short or f.text for f in review.contraindications)
-    screen = suicide_risk_screens(db, [session_id]).get(session_id, SuicideRiskScreen())
+    if screen is None:
+        screen = suicide_risk_screens(db, [session_id]).get(session_id, SuicideRiskScreen())
+    if cautions is None:
+        cautions = course_cautions(db, [row.course_id]).get(row.course_id, ())
     return SafetyFacts(
         allergies=allergies, age_years=age_on(row.birth_date, day), sex=row.sex,
         overrides=overrides or (), override_reason=reason if overrides else None,
-        cautions=course_cautions(db, [row.course_id]).get(row.course_id, ()),
-        suicide_risk=safety_alert(screen), screen=screen,
+        cautions=cautions, suicide_risk=safety_alert(screen), screen=screen,
     )

@@ -277,5 +277,5 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
         signing=load_signing_state(db, session_id, detail.state),
         suicide_risk=facts.suicide_risk,
         cautions=gate.cautions,
-        safety=safety_facts(db, session_id),
+        safety=safety_facts(db, session_id, cautions=gate.cautions, screen=facts.suicide_risk),
     )
