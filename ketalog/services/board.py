@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.infusion import PumpEvent
 from ketalog.domain.safety import safety_alert
 from ketalog.domain.scheduling import infusion_label
 from ketalog.domain.session_state import SessionState
@@ -23,6 +24,7 @@ from ketalog.services.safety import suicide_risk_screens
 from ketalog.services.screening import course_cautions
 from ketalog.store.models import (
     Course,
+    InfusionEvent,
     Patient,
     ProtocolRecord,
     Signature,
@@ -80,6 +82,8 @@ class BoardRow:
     safety_alert: str | None = None
     #: the course screening's cautions and overridden contraindications, short labels
     cautions: tuple[str, ...] = ()
+    #: the pump log (start, pause, resume, rate change, stop): the "Dose time" is run from it
+    pump_events: tuple[PumpEvent, ...] = ()
 
     @property
     def infusion_label(self) -> str:
@@ -161,6 +165,16 @@ def day_board(
             .order_by(VitalSign.taken_at_utc)
         ):
             readings[session_id].append(taken_at)
+    pump: dict[int, list[PumpEvent]] = defaultdict(list)
+    dosed = [r.id for r in rows if r.dose_started_at_utc is not None]
+    if dosed:
+        for session_id, kind, at, rate in db.execute(
+            select(InfusionEvent.session_id, InfusionEvent.kind, InfusionEvent.occurred_at_utc,
+                   InfusionEvent.rate_ml_per_h)
+            .where(InfusionEvent.session_id.in_(dosed))
+            .order_by(InfusionEvent.occurred_at_utc, InfusionEvent.id)
+        ):
+            pump[session_id].append(PumpEvent(kind, at, rate))
     moment = now or datetime.now(UTC)
     screens = suicide_risk_screens(db, [r.id for r in rows])
     cautions = course_cautions(db, {r.course_id for r in rows})
@@ -192,5 +206,6 @@ def day_board(
             nursing_completed=r.id in completed,
             safety_alert=safety_alert(screens[r.id]) if r.id in screens else None,
             cautions=cautions.get(r.course_id, ()),
+            pump_events=tuple(pump.get(r.id, ())),
         ))
     return board

@@ -33,6 +33,7 @@ from ketalog.domain.values import printed_name
 from ketalog.domain.vitals import VitalsPhase, next_vitals_due
 from ketalog.services.board import vitals_phase
 from ketalog.services.errors import NotFound
+from ketalog.services.patient_safety import NO_FACTS, SafetyFacts, safety_facts
 from ketalog.services.patients import latest_weight
 from ketalog.services.protocols import protocol_by_id
 from ketalog.services.screening import course_gate
@@ -150,6 +151,8 @@ class SessionView:
     suicide_risk: SuicideRiskScreen = NO_SCREEN
     #: the course screening's cautions, for the header ("benzodiazepine", ...)
     cautions: tuple[str, ...] = ()
+    #: allergies, age, sex, overrides, cautions and suicide-risk state (the safety strip)
+    safety: SafetyFacts = NO_FACTS
 
     @property
     def infusion_label(self) -> str:
@@ -274,4 +277,5 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
         signing=load_signing_state(db, session_id, detail.state),
         suicide_risk=facts.suicide_risk,
         cautions=gate.cautions,
+        safety=safety_facts(db, session_id, cautions=gate.cautions, screen=facts.suicide_risk),
     )

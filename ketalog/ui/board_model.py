@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QFont
 
-from ketalog.domain.infusion import duration_text
+from ketalog.domain.infusion import duration_text, running_minutes
 from ketalog.domain.session_state import STATE_LABELS
 from ketalog.services.board import BoardRow
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT
@@ -107,6 +107,8 @@ class BoardTableModel(RowsTableModel):
         if column == self.ELAPSED:
             if row.dose_started_at_utc is None or self._now is None:
                 return ""
+            if row.pump_events:  # running time from the pump log: a pause stops the clock
+                return duration_text(running_minutes(row.pump_events, self._now))
             end = row.dose_ended_at_utc or self._now
             seconds = (end - row.dose_started_at_utc).total_seconds()
             return duration_text(Decimal(seconds) / 60)

@@ -71,7 +71,7 @@ class DocumentJob(QRunnable):
         from ketalog.services.pdf import produce_pdf, record_document
 
         def build(db: Session) -> bytes:
-            pdf = produce_pdf(db, self.kind, self.key)
+            pdf = produce_pdf(db, self.kind, self.key, as_of=self.ctx.clock())
             record_document(db, self.actor, self.kind, self.key, action="pdf_produced",
                             detail=f"{len(pdf)} bytes", clock=self.ctx.clock)
             return pdf

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketalog.domain.safety import safety_alert
 from ketalog.domain.session_state import STATE_LABELS
 from ketalog.domain.values import format_decimal
 from ketalog.services.presence import Presence
@@ -34,6 +33,7 @@ from ketalog.ui.panels.notes_panel import NotesPanel
 from ketalog.ui.panels.scales_panel import ScalesPanel
 from ketalog.ui.panels.trend_chart import TrendChart
 from ketalog.ui.panels.vitals_panel import VitalsPanel
+from ketalog.ui.safety_strip import SafetyStrip
 from ketalog.ui.signing_panel import SigningPanel
 from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
 from ketalog.ui.widgets import Button
@@ -67,16 +67,14 @@ class SessionPage(QWidget):
         big_font(self.state, 16)
         self.progress = QLabel()
         big_font(self.progress, 16)
-        self.alerts = QLabel()
-        self.alerts.setObjectName("session_alerts")
-        self.alerts.setStyleSheet("QLabel#session_alerts { color: #8b0000; font-weight: bold; }")
-        self.alerts.hide()
+        # allergies, age, sex, cautions, suicide risk: wraps, never cut (the board's words)
+        self.safety_strip = SafetyStrip()
         self.presence = QLabel()
         self.presence.setObjectName("session_presence")
         self.presence.setStyleSheet("QLabel#session_presence { background: #e8f0ff; "
                                     "color: #123d7a; padding: 2px 6px; }")
         self.presence.hide()
-        for label in (self.patient, self.facts, self.alerts, self.presence):
+        for label in (self.patient, self.facts, self.presence):
             label.setWordWrap(True)  # long names wrap instead of widening the window
             label.setMinimumWidth(200)
         self.message = MessageLabel()
@@ -93,7 +91,7 @@ class SessionPage(QWidget):
         names = QVBoxLayout()
         names.addWidget(self.patient)
         names.addWidget(self.facts)
-        names.addWidget(self.alerts)
+        names.addWidget(self.safety_strip)
         names.addWidget(self.presence)
         header.addWidget(back)
         header.addLayout(names, 1)
@@ -216,15 +214,8 @@ class SessionPage(QWidget):
                                .replace("%1", str(count)))
 
     def _show_alerts(self, view: SessionView) -> None:
-        """The safety prompt and the screening's cautions under the patient's name."""
-        parts = []
-        alert = safety_alert(view.suicide_risk)
-        if alert:
-            parts.append(f"{ALERT_MARK} {alert}")
-        if view.cautions:
-            parts.append(self.tr("Caution: %1").replace("%1", ", ".join(view.cautions)))
-        self.alerts.setText("   ".join(parts))
-        self.alerts.setVisible(bool(parts))
+        """The safety strip under the patient's name: identity facts, cautions, risk."""
+        self.safety_strip.show_facts(view.safety)
 
     def _show_banner(self, view: SessionView) -> None:
         check = view.signing.verification
