@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.alerts import AlertState, RaisedAlert
 from ketalog.domain.dosing import weight_age_warning
 from ketalog.domain.errors import TransitionRefused
 from ketalog.domain.infusion import InfusionProgress, PumpEvent, infusion_progress
@@ -31,6 +32,7 @@ from ketalog.domain.session_state import (
 )
 from ketalog.domain.values import printed_name
 from ketalog.domain.vitals import VitalsPhase, next_vitals_due
+from ketalog.services.alerts import newest_open_at, session_alerts
 from ketalog.services.board import vitals_phase
 from ketalog.services.errors import NotFound
 from ketalog.services.patients import latest_weight
@@ -150,6 +152,10 @@ class SessionView:
     suicide_risk: SuicideRiskScreen = NO_SCREEN
     #: the course screening's cautions, for the header ("benzodiazepine", ...)
     cautions: tuple[str, ...] = ()
+    #: every alert of the session with where it stands, oldest first
+    alerts: tuple[AlertState, ...] = ()
+    #: the alerts still open (waiting for a physician or a reading back in range)
+    open_alerts: tuple[RaisedAlert, ...] = ()
 
     @property
     def infusion_label(self) -> str:
@@ -249,6 +255,7 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
             total_mg=detail.dose.total_mg, bag_volume_ml=detail.dose.bag_volume_ml,
             planned_rate_ml_per_h=detail.dose.rate_ml_per_h, now=now,
         )
+    alerts = session_alerts(db, [session_id])[session_id]
     phase = vitals_phase(detail.state)
     due = None
     if phase is not VitalsPhase.NOT_MONITORED:
@@ -259,6 +266,7 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
             dose_started_at=start or now,
             recovery_started_at=detail.dose_ended_at_utc or start or now,
             readings_since_dose_start=[t for t in live if start and t >= start], now=now,
+            open_alert_at=newest_open_at(alerts),
         )
     weight = None
     today = clinic_today(db, now)
@@ -274,4 +282,5 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
         signing=load_signing_state(db, session_id, detail.state),
         suicide_risk=facts.suicide_risk,
         cautions=gate.cautions,
+        alerts=alerts, open_alerts=tuple(s.alert for s in alerts if s.is_open),
     )
