@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -38,6 +39,7 @@ from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
 from ketalog.store.models import (
     AlertAcknowledgment,
+    Patient,
     ScaleAlert,
     ScaleScore,
     TreatmentSession,
@@ -195,3 +197,48 @@ def acknowledge_alert(
                       "comment": text})
     db.commit()
     return row.id
+
+
+@dataclass(frozen=True)
+class WaitingAlert:
+    """An open alert on the physician's waiting list, with whose session it is."""
+
+    session_id: int
+    patient_name: str
+    mrn: str
+    chair: str
+    alert: RaisedAlert
+
+    @property
+    def id(self) -> tuple[str, int, str]:
+        """The alert's identity (a list refresh keeps the selection on it)."""
+        return self.alert.key
+
+
+#: Sessions whose alerts can still be open: entries accepted, not signed or cancelled.
+_FOLLOWED_STATES = ("checked_in", "infusing", "paused", "recovering", "stopped_early",
+                    "discharged")
+
+
+def alerts_waiting(db: Session, *, limit: int = 200) -> list[WaitingAlert]:
+    """Every open alert of unsigned sessions, oldest first, for the physician's list."""
+    with_alerts = (
+        select(VitalSign.session_id).where(VitalSign.alert_codes != "",
+                                           VitalSign.voided_at_utc.is_(None))
+        .union(select(ScaleAlert.session_id))
+    ).subquery()
+    rows = db.execute(
+        select(TreatmentSession.id, Patient.family_name, Patient.given_name, Patient.mrn,
+               TreatmentSession.chair)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .where(TreatmentSession.state.in_(_FOLLOWED_STATES),
+               TreatmentSession.id.in_(select(with_alerts.c.session_id)))
+        .order_by(TreatmentSession.scheduled_at_utc, TreatmentSession.id)
+        .limit(limit)
+    ).all()
+    states = session_alerts(db, [r.id for r in rows])
+    waiting = [
+        WaitingAlert(r.id, f"{r.family_name.upper()}, {r.given_name}", r.mrn, r.chair, s.alert)
+        for r in rows for s in states[r.id] if s.is_open
+    ]
+    return sorted(waiting, key=lambda w: w.alert.raised_at_utc)

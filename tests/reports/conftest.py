@@ -128,7 +128,7 @@ class ClinicDb:
         """Recovery reading, Aldrete 10, instructions, a recovery note, discharge."""
         c = self.clock
         with self.factory() as db:
-            c.advance(20)
+            c.advance(25)
             svc.record_vitals(db, NURSE, sid, BASELINE, clock=c)
             svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=c)
             svc.update_discharge_details(db, NURSE, sid, expected_version=self.version(db, sid),
