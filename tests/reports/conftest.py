@@ -128,13 +128,13 @@ class ClinicDb:
         """Recovery reading, Aldrete 10, instructions, a recovery note, discharge."""
         c = self.clock
         with self.factory() as db:
-            c.advance(25)
+            c.advance(20)
             svc.record_vitals(db, NURSE, sid, BASELINE, clock=c)
             svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=c)
             svc.update_discharge_details(db, NURSE, sid, expected_version=self.version(db, sid),
                                          instructions_given=True, clock=c)
             svc.add_note(db, NURSE, sid, "recovery", note, clock=c)
-            c.advance(5)
+            c.advance(10)  # 30 min of recovery, the reading 10 min old
             svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=c)
 
     def run(self, sid: int, *, readings: int = 4) -> None:
