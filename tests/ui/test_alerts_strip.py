@@ -144,3 +144,25 @@ def test_the_discharge_panel_turns_ready_when_the_recovery_time_is_up(
     qtbot.waitUntil(panel.discharge_button.isEnabled, timeout=7000)
     assert panel.problems_label.text() == "✓ Every discharge check is met."
     window.close()
+
+
+def test_the_waiting_list_button_counts_open_alerts_from_any_screen(
+        chair: Chair, qtbot: QtBot) -> None:
+    from ketalog.ui.main_window import MainWindow
+
+    _alert_with_note(chair)
+    uid, username, name, credentials, role = STAFF[2]  # the physician
+    window = MainWindow(chair.engine, "sqlite:///ui", clock=chair.clock,
+                        user=UserSummary(uid, username, name, credentials, role))
+    qtbot.addWidget(window)
+    window.show()
+    window.open_session(chair.session_id)
+    window.refresh()
+    assert window.waiting_action.text() == "Waiting for signature… ⚠ 1 alert"
+    strip = window.session_page.alerts_strip  # type: ignore[union-attr]
+    assert strip.isVisible() and strip.acknowledge.isVisible()
+    qtbot.mouseClick(strip.acknowledge, Qt.MouseButton.LeftButton)
+    window.refresh()
+    assert window.waiting_action.text() == "Waiting for signature…"
+    assert strip.isHidden()
+    window.close()
