@@ -74,9 +74,18 @@ def session_alerts(
     db: Session, session_ids: Collection[int]
 ) -> dict[int, tuple[AlertState, ...]]:
     """Every alert of each session with where it stands, oldest first (a few queries in all)."""
-    ids = list(session_ids)
-    if not ids:
+    asked = list(session_ids)
+    if not asked:
         return {}
+    # most sessions never raise an alert: read the rest only for those that did
+    flagged = set(db.scalars(
+        select(VitalSign.session_id).where(VitalSign.session_id.in_(asked),
+                                           VitalSign.alert_codes != "",
+                                           VitalSign.voided_at_utc.is_(None))
+        .union(select(ScaleAlert.session_id).where(ScaleAlert.session_id.in_(asked)))))
+    ids = [sid for sid in asked if sid in flagged]
+    if not ids:
+        return {sid: () for sid in asked}
     raised: dict[int, list[RaisedAlert]] = defaultdict(list)
     seen: dict[int, list[Observation]] = defaultdict(list)
     acks: dict[int, list[Acknowledgment]] = defaultdict(list)
@@ -131,7 +140,8 @@ def session_alerts(
                 acks[session_id].append(Acknowledgment(
                     alert.source, alert.source_id, alert.code, at,
                     printed_name(name, credentials)))
-    return {sid: tuple(alert_states(raised[sid], seen[sid], acks[sid])) for sid in ids}
+    return {sid: tuple(alert_states(raised[sid], seen[sid], acks[sid])) if sid in flagged
+            else () for sid in asked}
 
 
 def open_session_alerts(db: Session, session_id: int) -> tuple[RaisedAlert, ...]:

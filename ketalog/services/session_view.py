@@ -230,7 +230,9 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
         raise NotFound(f"No session with id {session_id}.")
     protocol = protocol_by_id(db, row.protocol_id)
     gate = course_gate(db, row.course_id)
-    facts = session_facts(db, row, protocol, now, gate=gate)
+    alerts = session_alerts(db, [session_id])[session_id]
+    facts = session_facts(db, row, protocol, now, gate=gate, open_alerts=tuple(
+        s.alert.message for s in alerts if s.is_open))
     blocked: dict[str, tuple[str, ...]] = {}
     for action in allowed_actions(detail.state):
         if action is SessionAction.SIGN:
@@ -255,7 +257,6 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
             total_mg=detail.dose.total_mg, bag_volume_ml=detail.dose.bag_volume_ml,
             planned_rate_ml_per_h=detail.dose.rate_ml_per_h, now=now,
         )
-    alerts = session_alerts(db, [session_id])[session_id]
     phase = vitals_phase(detail.state)
     due = None
     if phase is not VitalsPhase.NOT_MONITORED:

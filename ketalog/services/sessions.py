@@ -290,8 +290,9 @@ def _minutes_between(since: datetime | None, now: datetime) -> int | None:
 def session_facts(
     db: Session, session: TreatmentSession, protocol: Protocol, now: datetime,
     reason: str | None = None, gate: CourseGate | None = None,
+    open_alerts: tuple[str, ...] | None = None,
 ) -> SessionFacts:
-    """Gather what the state machine needs to judge a move (``gate``: already read)."""
+    """Gather what the state machine needs to judge a move (``gate``, ``open_alerts``: read)."""
     order = _current_dose_order(db, session.id)
     vitals = db.execute(
         select(VitalSign.taken_at_utc, VitalSign.alert_codes)
@@ -346,7 +347,8 @@ def session_facts(
         minutes_since_last_reading=_minutes_between(vitals[-1].taken_at_utc if vitals else None,
                                                     now),
         discharge_reading_within_min=protocol.schedule.discharge_reading_within_min,
-        open_alerts=tuple(alert.message for alert in open_session_alerts(db, session.id)),
+        open_alerts=open_alerts if open_alerts is not None else tuple(
+            alert.message for alert in open_session_alerts(db, session.id)),
         reason=reason,
         checklist_missing=tuple(label for label, done in checklist if not done),
         suicide_risk=suicide_risk_screen(db, session.id),
