@@ -776,19 +776,19 @@ def record_scale(
     )
     db.add(score)
     db.flush()
-    append_audit(db, actor, "create", at=now, table_name="scale_scores", row_id=score.id,
-                 patient_id=session.patient_id,
-                 new={"scale": result.code, "items": list(result.item_scores),
-                      "total": result.total})
+    # alerts are part of the same user action: stored beside the score, named in its audit row
     thresholds = _protocol_of(db, session).thresholds
-    for alert in scale_alerts(result.code, result.item_scores, result.total, thresholds):
-        row = ScaleAlert(session_id=session_id, scale_score_id=score.id, code=alert.code.value,
-                         message=alert.message, raised_at_utc=when, created_at_utc=now)
-        db.add(row)
-        db.flush()
-        append_audit(db, actor, "create", at=now, table_name="scale_alerts", row_id=row.id,
-                     patient_id=session.patient_id,
-                     new={"scale_score_id": score.id, "code": alert.code.value})
+    alerts = scale_alerts(result.code, result.item_scores, result.total, thresholds)
+    for alert in alerts:
+        db.add(ScaleAlert(session_id=session_id, scale_score_id=score.id, code=alert.code.value,
+                          message=alert.message, raised_at_utc=when, created_at_utc=now))
+    audited: dict[str, object] = {"scale": result.code, "items": list(result.item_scores),
+                                  "total": result.total}
+    if alerts:
+        audited["alerts"] = [alert.code.value for alert in alerts]
+    db.flush()
+    append_audit(db, actor, "create", at=now, table_name="scale_scores", row_id=score.id,
+                 patient_id=session.patient_id, new=audited)
     db.commit()
     return score.id
 
