@@ -63,8 +63,8 @@ ALERT_WORDS: Final = {
     "hr_high": "heart rate high",
     "spo2_low": "SpO2 low",
     "rr_low": "respiratory rate low",
-    ScaleAlertCode.MOAAS_LOW.value: "MOAA/S low (deep sedation)",
-    ScaleAlertCode.CADSS_HIGH.value: "CADSS high (marked dissociation)",
+    ScaleAlertCode.MOAAS_LOW.value: "sedation deep",
+    ScaleAlertCode.CADSS_HIGH.value: "dissociation marked",
 }
 
 #: Scale codes (domain.scales) and the measure their scores observe.

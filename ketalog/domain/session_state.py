@@ -186,7 +186,7 @@ class SessionFacts:
     minutes_since_last_reading: int | None = None
     #: how old that reading may be at discharge
     discharge_reading_within_min: int = 15
-    #: open alerts, each in words with its time ("systolic high at 10:42")
+    #: open alerts, each in words ("Systolic high: BP 185/100")
     open_alerts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -495,7 +495,7 @@ def discharge_problems(facts: SessionFacts) -> list[str]:
             )
     for alert in facts.open_alerts:
         problems.append(
-            f"Alert not followed up: {alert}; a physician must acknowledge it, or a new "
+            f"Alert not followed up ({alert}); a physician must acknowledge it, or a new "
             "reading must be back in range."
         )
     if not facts.escort_named:

@@ -11,6 +11,7 @@ session screen and the discharge check all read it from here, so they agree.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from ketalog.domain.alerts import (
     RaisedAlert,
     alert_states,
     alert_words,
+    cadss6_total,
 )
 from ketalog.domain.errors import TransitionRefused, ValidationError
 from ketalog.domain.session_state import ensure_editable
@@ -66,6 +68,14 @@ def _vital_value(vital: VitalSign, code: str) -> str:
     return ""
 
 
+def _score_value(scale: str, total: int, items_json: str) -> str:
+    """The score behind an alert ("MOAA/S 3", "CADSS-6 14 of 24")."""
+    if scale == "moaas":
+        return f"MOAA/S {total}"
+    cadss = cadss6_total(scale, json.loads(items_json))
+    return f"CADSS-6 {cadss} of 24" if cadss is not None else f"{scale} {total}"
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -101,14 +111,16 @@ def session_alerts(
                 f"{_capital(alert_words(code))}: {_vital_value(vital, code)}",
                 vital.action_note))
     scale_codes: dict[int, set[str]] = defaultdict(set)
-    for stored, taken_at in db.execute(
-        select(ScaleAlert, ScaleScore.taken_at_utc)
+    for stored, taken_at, scale, total, items in db.execute(
+        select(ScaleAlert, ScaleScore.taken_at_utc, ScaleScore.scale, ScaleScore.total,
+               ScaleScore.item_scores_json)
         .join(ScaleScore, ScaleScore.id == ScaleAlert.scale_score_id)
         .where(ScaleAlert.session_id.in_(ids), ScaleScore.voided_at_utc.is_(None))
     ):
         scale_codes[stored.scale_score_id].add(stored.code)
         raised[stored.session_id].append(RaisedAlert(
-            AlertSource.SCALE, stored.scale_score_id, stored.code, taken_at, stored.message))
+            AlertSource.SCALE, stored.scale_score_id, stored.code, taken_at,
+            f"{_capital(alert_words(stored.code))}: {_score_value(scale, total, items)}"))
     for score_id, session_id, scale, taken_at in db.execute(
         select(ScaleScore.id, ScaleScore.session_id, ScaleScore.scale, ScaleScore.taken_at_utc)
         .where(ScaleScore.session_id.in_(ids), ScaleScore.scale.in_(SCALE_MEASURE),

@@ -121,12 +121,12 @@ def test_discharge_one_minute_after_the_infusion_with_an_old_reading_lists_each_
 ) -> None:
     assert discharge_problems(_ready()) == []
     problems = discharge_problems(_ready(minutes_since_dose_end=1, minutes_since_last_reading=25,
-                                         open_alerts=("systolic high at 10:42",)))
+                                         open_alerts=("Systolic high: BP 185/100",)))
     assert problems == [
         "Recovery must last at least 30 minutes after the dose ended (now 1, 29 more to go).",
         "The last vitals reading is 25 minutes old; take a new one (discharge needs one within "
         "the last 15 minutes).",
-        "Alert not followed up: systolic high at 10:42; a physician must acknowledge it, or a "
+        "Alert not followed up (Systolic high: BP 185/100); a physician must acknowledge it, or a "
         "new reading must be back in range.",
     ]
 

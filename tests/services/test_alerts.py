@@ -146,7 +146,10 @@ def test_moaas_three_and_a_high_cadss_raise_alerts_cleared_by_a_later_score(
     # the second CADSS (12 of 24) is back in range; the MOAA/S 3 is still open
     assert states == {"moaas_low": AlertStatus.OPEN, "cadss_high": AlertStatus.BACK_IN_RANGE}
     [open_alert] = _board_row(db, infusing, clock).open_alerts
-    assert open_alert.message.startswith("MOAA/S 3 is at or below the alert threshold of 3")
+    assert open_alert.message == "Sedation deep: MOAA/S 3"
+    [cadss_alert] = [s.alert for s in session_alerts(db, [infusing])[infusing]
+                     if s.alert.code == "cadss_high"]
+    assert cadss_alert.message == "Dissociation marked: CADSS-6 14 of 24"
     clock.advance(5)
     svc.record_scale(db, NURSE, infusing, "moaas", [4], clock=clock)
     assert _board_row(db, infusing, clock).open_alerts == ()
@@ -187,8 +190,7 @@ def test_an_open_alert_blocks_discharge_until_a_physician_acknowledges_it(
     view = load_session_view(db, infusing, clock())
     assert not view.can("discharge")
     assert view.discharge_problems == (
-        "Alert not followed up: MOAA/S 2 is at or below the alert threshold of 3; check "
-        "airway and breathing, record the action taken.; a physician must acknowledge it, or "
+        "Alert not followed up (Sedation deep: MOAA/S 2); a physician must acknowledge it, or "
         "a new reading must be back in range.",)
     acknowledge_alert(db, PHYSICIAN, infusing, source=AlertSource.SCALE, source_id=score,
                       code="moaas_low", clock=clock)
