@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.alerts import RaisedAlert
 from ketalog.domain.infusion import PumpEvent
 from ketalog.domain.safety import safety_alert
 from ketalog.domain.scheduling import infusion_label
 from ketalog.domain.session_state import SessionState
 from ketalog.domain.vitals import VitalsPhase, next_vitals_due
+from ketalog.services.alerts import newest_open_at, session_alerts
 from ketalog.services.protocols import protocol_from_record
 from ketalog.services.safety import suicide_risk_screens
 from ketalog.services.screening import course_cautions
@@ -84,6 +86,8 @@ class BoardRow:
     cautions: tuple[str, ...] = ()
     #: the pump log (start, pause, resume, rate change, stop): the "Dose time" is run from it
     pump_events: tuple[PumpEvent, ...] = ()
+    #: alerts not yet acknowledged by a physician nor back in range, oldest first
+    open_alerts: tuple[RaisedAlert, ...] = ()
 
     @property
     def infusion_label(self) -> str:
@@ -178,6 +182,7 @@ def day_board(
     moment = now or datetime.now(UTC)
     screens = suicide_risk_screens(db, [r.id for r in rows])
     cautions = course_cautions(db, {r.course_id for r in rows})
+    alerts = session_alerts(db, [r.id for r in rows])
     board = []
     for r in rows:
         protocol = protocols[r.protocol_id]
@@ -194,6 +199,7 @@ def day_board(
                 recovery_started_at=r.dose_ended_at_utc or r.dose_started_at_utc or moment,
                 readings_since_dose_start=since_dose,
                 now=moment,
+                open_alert_at=newest_open_at(alerts.get(r.id, ())),
             )
         board.append(BoardRow(
             session_id=r.id, chair=r.chair, scheduled_at_utc=r.scheduled_at_utc, state=r.state,
@@ -207,5 +213,6 @@ def day_board(
             safety_alert=safety_alert(screens[r.id]) if r.id in screens else None,
             cautions=cautions.get(r.course_id, ()),
             pump_events=tuple(pump.get(r.id, ())),
+            open_alerts=tuple(s.alert for s in alerts.get(r.id, ()) if s.is_open),
         ))
     return board

@@ -881,6 +881,21 @@ class MainWindow(QMainWindow):
             self.board.refresh()
         elif self.session_page is not None:
             self.session_page.reload()  # type: ignore[attr-defined]
+        self._show_alert_badge()
+
+    def _show_alert_badge(self) -> None:
+        """The waiting list's button counts open alerts, so they are seen from any screen."""
+        if not self.waiting_action.isVisible():
+            return
+        from ketalog.services.alerts import alerts_waiting
+
+        outcome = self.ctx.run(alerts_waiting)
+        count = len(outcome.value) if outcome.value is not None else 0
+        text = self.tr("Waiting for signature…")
+        if count:
+            text += f" {ALERT_MARK} " + (self.tr("1 alert") if count == 1 else
+                                         self.tr("%1 alerts").replace("%1", str(count)))
+        self.waiting_action.setText(text)
 
     def print_current(self) -> None:
         """Ctrl+P: the day log on the board, the chart summary in a session."""

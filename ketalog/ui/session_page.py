@@ -23,6 +23,7 @@ from ketalog.domain.session_state import STATE_LABELS
 from ketalog.domain.values import format_decimal
 from ketalog.services.presence import Presence
 from ketalog.services.session_view import SessionView
+from ketalog.ui.alerts_strip import AlertsStrip
 from ketalog.ui.context import DraftStore, SessionController, UiContext
 from ketalog.ui.panels.checkin_panel import CheckInPanel
 from ketalog.ui.panels.discharge_panel import DischargePanel
@@ -124,6 +125,7 @@ class SessionPage(QWidget):
         self.discharge = DischargePanel(self.controller, drafts)
         self.notes = NotesPanel(self.controller, drafts)
         self.signing = SigningPanel(self.controller)
+        self.alerts_strip = AlertsStrip(self.controller)
 
         # One tab set for the seven panels, wide enough to read; vitals and the
         # chart keep the rest of the screen, the infusion's progress is in the header.
@@ -157,6 +159,7 @@ class SessionPage(QWidget):
         layout.addWidget(self.banner)
         layout.addLayout(header)
         layout.addWidget(self.message)
+        layout.addWidget(self.alerts_strip)
         layout.addWidget(body, 1)
         self.controller.refused.connect(self.message.show_error)
         self.controller.presence_changed.connect(self._show_presence)
@@ -179,7 +182,7 @@ class SessionPage(QWidget):
         if d.state_reason:
             state += f" ({d.state_reason})"
         alerts = sum(1 for v in d.vitals if v.alert_codes and not v.action_note)
-        if alerts:
+        if alerts or view.open_alerts:
             state = f"{ALERT_MARK} {state}"
         self.state.setText(state)
         progress = view.progress

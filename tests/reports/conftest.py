@@ -138,7 +138,7 @@ class ClinicDb:
             svc.update_discharge_details(db, NURSE, sid, expected_version=self.version(db, sid),
                                          instructions_given=True, clock=c)
             svc.add_note(db, NURSE, sid, "recovery", note, clock=c)
-            c.advance(5)
+            c.advance(10)  # 30 min of recovery, the reading 10 min old
             svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=c)
 
     def run(self, sid: int, *, readings: int = 4) -> None:

@@ -184,8 +184,8 @@ def test_notes_with_author_and_time_and_a_long_note_breaks_across_pages(
     flat = body_text(pages)
     assert "Recovery note, 05:03 - Nora Reyes, RN" in flat
     assert "Tolerated infusion well; steady gait." in flat
-    assert "Nursing note, 05:08 - Nora Reyes, RN Called the escort; she is on her way." in flat
-    assert "Observation note, 05:08 - Nora Reyes, RN" in flat
+    assert "Nursing note, 05:13 - Nora Reyes, RN Called the escort; she is on her way." in flat
+    assert "Observation note, 05:13 - Nora Reyes, RN" in flat
     positions = [flat.index(word) for word in words]
     assert positions == sorted(positions)
     first_page = next(n for n, text in enumerate(pages) if words[0] in text)

@@ -20,7 +20,7 @@ def test_what_was_given_in_plain_words_and_clinic_time(clinic: ClinicDb, played:
     assert "Your dose was worked out from your weight of 80 kg (0.5 mg for each kg)." in text
     assert "Your visit on Saturday 21 November 2026" in text
     assert "stayed in the expected range" in text
-    assert "You were ready to go home at 05:08 and left at 05:08 with Maria (wife)." in text
+    assert "You were ready to go home at 05:13 and left at 05:13 with Maria (wife)." in text
 
 
 def test_a_patient_document_has_no_draft_mark_but_every_page_frame(clinic: ClinicDb,
