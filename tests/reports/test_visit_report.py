@@ -132,7 +132,7 @@ def test_the_visit_is_dated_by_the_real_check_in_and_discharge(clinic: ClinicDb)
     clinic.clock.advance(35)  # the patient arrived late
     clinic.run(sid)
     text = body_text(pdf_pages(build_visit_report(clinic.visit(sid))))
-    assert "Your visit on Saturday 21 November 2026, 04:35 to 05:43" in text
+    assert "Your visit on Saturday 21 November 2026, 04:35 to 05:48" in text
 
 
 def test_pauses_are_counted_from_the_pause_events(clinic: ClinicDb) -> None:
