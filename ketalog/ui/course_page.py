@@ -148,10 +148,11 @@ class CourseSessionsModel(RowsModel[CourseSessionRow]):
     NUMBER, DATE, STATE, GIVEN_MG, MG_PER_KG = range(5)
 
     def __init__(self, tz: ZoneInfo, parent: QObject | None = None) -> None:
+        super().__init__((), parent, key=lambda r: r.session_id)
         self._tz = tz
         self._planned = 0
         self._scales: tuple[str, ...] = ()
-        super().__init__(self._columns_for(()), parent, key=lambda r: r.session_id)
+        self.set_columns(self._columns_for(()))
 
     def _columns_for(self, scales: Sequence[str]) -> list[Column[CourseSessionRow]]:
         right = Qt.AlignmentFlag.AlignRight
