@@ -52,8 +52,15 @@ from ketalog.services.audit_trail import (
 )
 from ketalog.ui.context import Outcome, UiContext
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel
-from ketalog.ui.tables import Index, RowsTableModel
-from ketalog.ui.widgets import ActionButton, Button, ComboBox, DateField
+from ketalog.ui.widgets import (
+    ROW_ID_ROLE,
+    ActionButton,
+    Button,
+    Column,
+    ComboBox,
+    DateField,
+    RowsModel,
+)
 
 #: Rows shown at most; the filters narrow a long trail down.
 SHOW_ROWS = 1_000
@@ -63,91 +70,59 @@ EXPORT_ROWS = 1_000_000
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-class AuditTableModel(RowsTableModel):
-    """Audit rows as plain objects; header clicks ask the dialog to re-query."""
+def _patient(row: AuditRow) -> str:
+    if row.patient_mrn is None:
+        return "" if row.patient_id is None else f"#{row.patient_id}"
+    return f"{row.patient_mrn}  {row.patient_name or ''}".rstrip()
+
+
+def _change_tip(row: AuditRow) -> str | None:
+    if row.old_value is None and row.new_value is None:
+        return None
+    return f"Old: {row.old_value or '(none)'}\nNew: {row.new_value or '(none)'}"
+
+
+class AuditTableModel(RowsModel[AuditRow]):
+    """Audit rows as plain objects; header clicks ask the dialog to re-query.
+
+    Sorting stays in the database (see the module docstring): ``sort`` does not
+    reorder the rows shown, it asks for the rows again in the new order.
+    """
 
     TIME, USER, WORKSTATION, PATIENT, ACTION, TARGET, CHANGE = range(7)
-    HEADERS = ("Time", "User", "Workstation", "Patient", "Action", "Table / row / field",
-               "Old \u2192 new")
     SORT_KEYS: dict[int, AuditSortKey] = {
         TIME: AuditSortKey.TIME, USER: AuditSortKey.USER,
         WORKSTATION: AuditSortKey.WORKSTATION, PATIENT: AuditSortKey.PATIENT,
         ACTION: AuditSortKey.ACTION, TARGET: AuditSortKey.TARGET,
     }
-    RowIdRole = Qt.ItemDataRole.UserRole + 1
+    RowIdRole = ROW_ID_ROLE
 
     #: (sort key or None for an unsortable column, descending)
     sort_requested = Signal(object, bool)
 
     def __init__(self, tz: ZoneInfo, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._tz = tz
-
-    def rows(self) -> list[AuditRow]:
-        """The rows shown, in order."""
-        return list(self._rows)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Column titles; the time column names the clinic's zone."""
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            if section == self.TIME:
-                return f"Time ({self._tz.key})"
-            return self.HEADERS[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return ("Click to sort by this column" if section in self.SORT_KEYS
-                    else "Not sortable")
-        return None
+        sortable, unsortable = "Click to sort by this column", "Not sortable"
+        super().__init__((
+            # the time column names the clinic's zone
+            Column(f"Time ({tz.key})",
+                   lambda r: r.occurred_at_utc.astimezone(tz).strftime(_TIME_FORMAT),
+                   tooltip=lambda r: (f"{r.occurred_at_utc.strftime(_TIME_FORMAT)} UTC\n"
+                                      f"Audit row {r.id}"),
+                   header_tip=sortable),
+            Column("User", lambda r: r.username,
+                   tooltip=lambda r: r.user_full_name or r.username, header_tip=sortable),
+            Column("Workstation", lambda r: r.workstation, header_tip=sortable),
+            Column("Patient", _patient, header_tip=sortable),
+            Column("Action", lambda r: r.action, header_tip=sortable),
+            Column("Table / row / field", lambda r: r.target, header_tip=sortable),
+            Column("Old \u2192 new", lambda r: " ".join(r.change.split()),
+                   tooltip=_change_tip, header_tip=unsortable),
+        ), parent)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Ask for the rows again in this order (the database sorts, not the view)."""
         self.sort_requested.emit(self.SORT_KEYS.get(column),
                                  order == Qt.SortOrder.DescendingOrder)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Text per column; full values and the UTC time in tooltips."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role == self.RowIdRole:
-            return row.id
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, column)
-        return None
-
-    def _text(self, row: AuditRow, column: int) -> str:
-        if column == self.TIME:
-            return row.occurred_at_utc.astimezone(self._tz).strftime(_TIME_FORMAT)
-        if column == self.USER:
-            return row.username
-        if column == self.WORKSTATION:
-            return row.workstation
-        if column == self.PATIENT:
-            if row.patient_mrn is None:
-                return "" if row.patient_id is None else f"#{row.patient_id}"
-            return f"{row.patient_mrn}  {row.patient_name or ''}".rstrip()
-        if column == self.ACTION:
-            return row.action
-        if column == self.TARGET:
-            return row.target
-        if column == self.CHANGE:
-            return " ".join(row.change.split())
-        return ""
-
-    def _tooltip(self, row: AuditRow, column: int) -> str | None:
-        if column == self.TIME:
-            return (f"{row.occurred_at_utc.strftime(_TIME_FORMAT)} UTC\n"
-                    f"Audit row {row.id}")
-        if column == self.USER:
-            return row.user_full_name or row.username
-        if column == self.CHANGE and (row.old_value is not None or row.new_value is not None):
-            return f"Old: {row.old_value or '(none)'}\nNew: {row.new_value or '(none)'}"
-        return None
 
 
 class _JobSignals(QObject):

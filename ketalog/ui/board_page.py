@@ -25,8 +25,10 @@ from ketalog.ui.widgets import Button, DateField, SessionTable
 
 #: Pixels for the protocol column ("IV ketamine, 0.5 mg/kg ..." elided; tooltip in full).
 PROTOCOL_WIDTH = 240
-#: The protocol column gives way down to this before the safety column wraps further.
+#: The protocol column gives way down to this before anything else does.
 PROTOCOL_MIN_WIDTH = 100
+#: Then the patient's name (elided, in full in its tooltip) down to this.
+PATIENT_MIN_WIDTH = 150
 #: The safety and cautions column never gets less (it wraps onto more lines instead).
 SAFETY_MIN_WIDTH = 260
 
@@ -88,7 +90,8 @@ class BoardPage(QWidget):
         # what is left after the safety column's minimum (elided, full name in its
         # tooltip); safety and cautions wrap onto more lines, never cut: a caution must
         # be read, not hovered
-        for column in (BoardTableModel.PROTOCOL, BoardTableModel.ALERTS):
+        for column in (BoardTableModel.PROTOCOL, BoardTableModel.PATIENT,
+                       BoardTableModel.ALERTS):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
         self._one_line = _OneLine(self.table)
         for column in range(self.model.columnCount()):
@@ -115,14 +118,28 @@ class BoardPage(QWidget):
         self.fit_columns()
 
     def fit_columns(self) -> None:
-        """Safety gets its minimum and the rest; the protocol what is left; rows grow to fit."""
+        """Share the width so the safety column is always on screen, in full.
+
+        Every column but three takes its contents' width. Of what is left the
+        safety column gets at least its minimum (and wraps onto more lines);
+        the protocol gives way first, then the patient's name (both elided,
+        full text in their tooltips); the safety column takes whatever remains.
+        """
         header = self.table.horizontalHeader()
+        flexible = (BoardTableModel.PROTOCOL, BoardTableModel.PATIENT, BoardTableModel.ALERTS)
         others = sum(header.sectionSize(c) for c in range(self.model.columnCount())
-                     if c not in (BoardTableModel.PROTOCOL, BoardTableModel.ALERTS))
+                     if c not in flexible)
         free = max(self.table.viewport().width() - others, 0)
-        protocol = max(PROTOCOL_MIN_WIDTH, min(PROTOCOL_WIDTH, free - SAFETY_MIN_WIDTH))
+        patient_wanted = max(self.table.sizeHintForColumn(BoardTableModel.PATIENT),
+                             header.sectionSizeHint(BoardTableModel.PATIENT))
+        protocol = max(PROTOCOL_MIN_WIDTH,
+                       min(PROTOCOL_WIDTH, free - SAFETY_MIN_WIDTH - patient_wanted))
+        patient = max(min(PATIENT_MIN_WIDTH, patient_wanted),
+                      min(patient_wanted, free - SAFETY_MIN_WIDTH - protocol))
         header.resizeSection(BoardTableModel.PROTOCOL, protocol)
-        header.resizeSection(BoardTableModel.ALERTS, max(SAFETY_MIN_WIDTH, free - protocol))
+        header.resizeSection(BoardTableModel.PATIENT, patient)
+        header.resizeSection(BoardTableModel.ALERTS,
+                             max(SAFETY_MIN_WIDTH, free - protocol - patient))
         self.table.resizeRowsToContents()
 
     def selected_row(self) -> BoardRow | None:

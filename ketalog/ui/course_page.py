@@ -12,11 +12,11 @@ series, screening, complete, stop).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,8 +35,7 @@ from ketalog.domain.session_state import STATE_LABELS
 from ketalog.services.outcomes import CourseSessionRow, CourseView, course_view
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
-from ketalog.ui.tables import SESSION_ID_ROLE, Index, RowsTableModel
-from ketalog.ui.widgets import Button, SessionTable
+from ketalog.ui.widgets import Button, Column, RowsModel, SessionTable
 
 NONE_TEXT = "\u2014"
 FLAG_COLOUR = "#b00000"
@@ -122,61 +121,61 @@ def number_text(row: CourseSessionRow, planned: int) -> str:
     return f"{row.number} of {planned}" if row.number <= planned else str(row.number)
 
 
-class CourseSessionsModel(RowsTableModel):
-    """The course's sessions: number, date, state, dose given, and a column per scale."""
+def _given_mg(row: CourseSessionRow) -> str:
+    return NONE_TEXT if row.given_mg is None else f"{row.given_mg:.1f}"
+
+
+def _mg_per_kg(row: CourseSessionRow) -> str:
+    if row.given_mg is None or row.dose_mg_per_kg is None:
+        return NONE_TEXT
+    return _number(row.dose_mg_per_kg)
+
+
+def _score(code: str) -> Callable[[CourseSessionRow], str]:
+    def text(row: CourseSessionRow) -> str:
+        total = row.scores.get(code)
+        return NONE_TEXT if total is None else str(total)
+    return text
+
+
+class CourseSessionsModel(RowsModel[CourseSessionRow]):
+    """The course's sessions: number, date, state, dose given, and a column per scale.
+
+    Rows are matched by session id, so reloading the course keeps the selected
+    session; the scale columns change only when the scales scored change.
+    """
 
     NUMBER, DATE, STATE, GIVEN_MG, MG_PER_KG = range(5)
-    FIXED = ("Infusion", "Date", "State", "Given (mg)", "mg/kg")
 
-    def __init__(self, tz: ZoneInfo, parent: Any = None) -> None:
-        super().__init__(parent)
+    def __init__(self, tz: ZoneInfo, parent: QObject | None = None) -> None:
+        super().__init__((), parent, key=lambda r: r.session_id)
         self._tz = tz
         self._planned = 0
         self._scales: tuple[str, ...] = ()
-        self.HEADERS = self.FIXED
+        self.set_columns(self._columns_for(()))
+
+    def _columns_for(self, scales: Sequence[str]) -> list[Column[CourseSessionRow]]:
+        right = Qt.AlignmentFlag.AlignRight
+        tz = self._tz
+        fixed: list[Column[CourseSessionRow]] = [
+            Column("Infusion", lambda r: number_text(r, self._planned), align=right),
+            Column("Date", lambda r: r.scheduled_at_utc.astimezone(tz)
+                   .strftime("%a %d %b %Y %H:%M"), align=right),
+            Column("State", lambda r: STATE_LABELS.get(r.state, r.state)),
+            Column("Given (mg)", _given_mg, align=right),
+            Column("mg/kg", _mg_per_kg, align=right),
+        ]
+        return fixed + [Column(scale_name(code), _score(code), align=right) for code in scales]
 
     def set_course(self, view: CourseView) -> None:
         """Show the course's sessions, one column per scale scored."""
-        self.beginResetModel()
-        self._rows = list(view.sessions)
-        self._planned = view.planned_infusions
-        self._scales = view.scales
-        self.HEADERS = self.FIXED + tuple(scale_name(c) for c in view.scales)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> CourseSessionRow:
-        """The session shown in ``row``."""
-        return self._rows[row]  # type: ignore[no-any-return]
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Text per cell; the session id under SESSION_ID_ROLE."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row: CourseSessionRow = self._rows[index.row()]
-        column = index.column()
-        if role == SESSION_ID_ROLE:
-            return row.session_id
-        if role == Qt.ItemDataRole.TextAlignmentRole and column != self.STATE:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if column == self.NUMBER:
-            return number_text(row, self._planned)
-        if column == self.DATE:
-            return row.scheduled_at_utc.astimezone(self._tz).strftime("%a %d %b %Y %H:%M")
-        if column == self.STATE:
-            return STATE_LABELS.get(row.state, row.state)
-        if column == self.GIVEN_MG:
-            return NONE_TEXT if row.given_mg is None else f"{row.given_mg:.1f}"
-        if column == self.MG_PER_KG:
-            if row.given_mg is None or row.dose_mg_per_kg is None:
-                return NONE_TEXT
-            return _number(row.dose_mg_per_kg)
-        scale = column - len(self.FIXED)
-        if 0 <= scale < len(self._scales):
-            total = row.scores.get(self._scales[scale])
-            return NONE_TEXT if total is None else str(total)
-        return None
+        if view.scales != self._scales:
+            self._scales = tuple(view.scales)
+            self.set_columns(self._columns_for(self._scales))
+        if view.planned_infusions != self._planned:
+            self._planned = view.planned_infusions
+            self.redraw(self.NUMBER, self.NUMBER)
+        self.set_rows(view.sessions)
 
 
 def _spread(wanted: list[float], gap: float) -> list[float]:
@@ -569,10 +568,15 @@ class CourseDialog(QDialog):
         self.progress_label.setText(view.progress_text)
         self._show_outcomes(view)
         self.chart.set_course(view)
-        keep = self.table.currentIndex().row()
+        current = self.table.currentIndex()
+        keep_row = current.row()
+        keep_id = self.model.row_at(keep_row).session_id if current.isValid() else None
         self.model.set_course(view)
         if view.sessions:
-            self.table.selectRow(min(max(keep, 0), len(view.sessions) - 1))
+            # the same session if it is still listed, else the same place in the list
+            row = self.model.row_of(keep_id) if keep_id is not None else None
+            self.table.selectRow(row if row is not None
+                                 else min(max(keep_row, 0), len(view.sessions) - 1))
 
     def _show_outcomes(self, view: CourseView) -> None:
         for label in self.outcome_labels:

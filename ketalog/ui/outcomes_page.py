@@ -8,12 +8,11 @@ their own, never left out. A nurse sees the refusal in words.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTimer
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QDate, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -34,8 +33,7 @@ from ketalog.services.outcomes import (
 )
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import MessageLabel, big_font
-from ketalog.ui.tables import Index, RowsTableModel
-from ketalog.ui.widgets import Button, DateField, make_table
+from ketalog.ui.widgets import Button, Column, DateField, RowsModel, make_table
 
 #: Wait this long after a date changes before asking again (typing a year is four keys).
 REFRESH_DELAY_MS = 300
@@ -63,48 +61,48 @@ def _pydate(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
 
 
-class OutcomeRowsModel(RowsTableModel):
+@dataclass(frozen=True)
+class OutcomeLine:
+    """One line of an outcomes table: a group's tally, or the total (bold, last)."""
+
+    row: OutcomeRow
+    total: bool = False
+
+    @property
+    def key(self) -> tuple[bool, str]:
+        """Groups are unique by name; the total is apart even if a group shares its name."""
+        return self.total, self.row.group
+
+
+def _cell(column: int) -> Callable[[OutcomeLine], str]:
+    def text(line: OutcomeLine) -> str:
+        return outcome_cells(line.row)[column]
+    return text
+
+
+class OutcomeRowsModel(RowsModel[OutcomeLine]):
     """Groups of courses (an indication or a protocol) with the total as a bold last row."""
 
     GROUP = 0
 
-    def __init__(self, group_heading: str, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.HEADERS = (group_heading, *OUTCOME_COLUMNS)
-        self._total_row = -1
+    def __init__(self, group_heading: str, parent: QObject | None = None) -> None:
+        right = Qt.AlignmentFlag.AlignRight
+        super().__init__((
+            Column(group_heading, lambda line: line.row.group, bold=_is_total),
+            *(Column(title, _cell(number), bold=_is_total, align=right)
+              for number, title in enumerate(OUTCOME_COLUMNS)),
+        ), parent, key=lambda line: line.key)
 
-    def set_rows(self, rows: Sequence[OutcomeRow], total: OutcomeRow | None = None) -> None:
-        """Replace the rows; ``total`` (when given and rows exist) goes last, in bold."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._total_row = -1
+    def set_groups(self, rows: Sequence[OutcomeRow], total: OutcomeRow | None = None) -> None:
+        """Show the groups; ``total`` (when given and groups exist) goes last, in bold."""
+        lines = [OutcomeLine(row) for row in rows]
         if total is not None and rows:
-            self._rows.append(total)
-            self._total_row = len(self._rows) - 1
-        self.endResetModel()
+            lines.append(OutcomeLine(total, total=True))
+        self.set_rows(lines)
 
-    def row_at(self, row: int) -> OutcomeRow:
-        """The group shown in ``row``."""
-        return self._rows[row]  # type: ignore[no-any-return]
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Group name, then the counts and percentages as text."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row: OutcomeRow = self._rows[index.row()]
-        if role == Qt.ItemDataRole.FontRole and index.row() == self._total_row:
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() != self.GROUP:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if index.column() == self.GROUP:
-            return row.group
-        cells = outcome_cells(row)
-        column = index.column() - 1
-        return cells[column] if 0 <= column < len(cells) else None
+def _is_total(line: OutcomeLine) -> bool:
+    return line.total
 
 
 class OutcomesDialog(QDialog):
@@ -195,8 +193,8 @@ class OutcomesDialog(QDialog):
         if outcome.value is None:
             self.message.show_error(outcome.error or "")
             self.outcomes = None
-            self.indication_model.set_rows([])
-            self.protocol_model.set_rows([])
+            self.indication_model.set_groups([])
+            self.protocol_model.set_groups([])
             self.heading.setText("")
             self.excluded_label.setText("")
             return None
@@ -223,5 +221,5 @@ class OutcomesDialog(QDialog):
             .replace("%1", str(total.excluded)).replace("%2", plural(total.courses, "course"))
             .replace("%3", "" if total.excluded == 0
                      else " \u2014 " + excluded_text(total).split(" ", 1)[1].strip("()")))
-        self.indication_model.set_rows(outcomes.by_indication, outcomes.total)
-        self.protocol_model.set_rows(outcomes.by_protocol, outcomes.total)
+        self.indication_model.set_groups(outcomes.by_indication, outcomes.total)
+        self.protocol_model.set_groups(outcomes.by_protocol, outcomes.total)

@@ -10,10 +10,9 @@ the filing at once; the PDF is built off the GUI thread like every document.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -32,68 +31,70 @@ from ketalog.services.rems import RemsRow, file_rems_form, rems_list
 from ketalog.ui.context import UiContext
 from ketalog.ui.documents import DocumentButtons, DocumentJob, PdfPreview
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT, MessageLabel, big_font
-from ketalog.ui.tables import SESSION_ID_ROLE, Index, RowsTableModel
-from ketalog.ui.widgets import ActionButton, Button, SessionTable, button_row
+from ketalog.ui.widgets import (
+    SESSION_ID_ROLE,
+    ActionButton,
+    Button,
+    Column,
+    RowsModel,
+    SessionTable,
+    button_row,
+)
 
 
 def _day(value: date) -> str:
     return f"{value:%a} {value.day} {value:%b %Y}"
 
 
-class RemsTableModel(RowsTableModel):
-    """One esketamine session per row: date, patient, MRN, filing status, days left, filer."""
+def _status(row: RemsRow) -> str:
+    if row.status.overdue:
+        return f"{ALERT_MARK} {row.status.text.upper()}"
+    if row.filed_at_utc is not None:
+        return f"{OK_MARK} {row.status.text}"
+    if not row.discharged:
+        return f"{row.status.text} (still being monitored)"
+    return row.status.text
+
+
+def _status_tip(row: RemsRow) -> str:
+    due = f"File by {_day(row.status.due_on)} (7 days after the treatment)."
+    if row.confirmation:
+        due += f"\nREMS confirmation {row.confirmation}"
+    if not row.discharged:
+        due += "\nThe patient is still being monitored."
+    return due
+
+
+def _overdue_colour(row: RemsRow) -> QColor | None:
+    return OVERDUE_TEXT if row.status.overdue else None
+
+
+def _overdue(row: RemsRow) -> bool:
+    return row.status.overdue
+
+
+class RemsTableModel(RowsModel[RemsRow]):
+    """One esketamine session per row: date, patient, MRN, filing status, days left, filer.
+
+    Rows are matched by session id, so a refresh after filing keeps the same
+    form selected; overdue forms are red, bold and marked in status and days.
+    """
 
     DATE, PATIENT, MRN, STATUS, DAYS, FILED_BY = range(6)
-    HEADERS = ("Treatment date", "Patient", "MRN", "Status", "Days left", "Filed by")
     SessionIdRole = SESSION_ID_ROLE
 
-    def row_at(self, row: int) -> RemsRow:
-        """The form shown in ``row``."""
-        return self._rows[row]  # type: ignore[no-any-return]
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Text per column; overdue rows red, bold and marked; the session id under its role."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row: RemsRow = self._rows[index.row()]
-        column = index.column()
-        if role == self.SessionIdRole:
-            return row.session_id
-        if row.status.overdue and column in (self.STATUS, self.DAYS):
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return OVERDUE_TEXT
-            if role == Qt.ItemDataRole.FontRole:
-                font = QFont()
-                font.setBold(True)
-                return font
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.STATUS:
-            due = f"File by {_day(row.status.due_on)} (7 days after the treatment)."
-            if row.confirmation:
-                due += f"\nREMS confirmation {row.confirmation}"
-            if not row.discharged:
-                due += "\nThe patient is still being monitored."
-            return due
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if column == self.DATE:
-            return _day(row.treatment_date)
-        if column == self.PATIENT:
-            return row.patient_name
-        if column == self.MRN:
-            return row.mrn
-        if column == self.STATUS:
-            if row.status.overdue:
-                return f"{ALERT_MARK} {row.status.text.upper()}"
-            if row.filed_at_utc is not None:
-                return f"{OK_MARK} {row.status.text}"
-            if not row.discharged:
-                return f"{row.status.text} (still being monitored)"
-            return row.status.text
-        if column == self.DAYS:
-            return "" if row.filed_at_utc is not None else str(row.status.days_left)
-        if column == self.FILED_BY:
-            return row.filed_by or ""
-        return None
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__((
+            Column("Treatment date", lambda r: _day(r.treatment_date)),
+            Column("Patient", lambda r: r.patient_name),
+            Column("MRN", lambda r: r.mrn),
+            Column("Status", _status, tooltip=_status_tip, colour=_overdue_colour,
+                   bold=_overdue),
+            Column("Days left",
+                   lambda r: "" if r.filed_at_utc is not None else str(r.status.days_left),
+                   colour=_overdue_colour, bold=_overdue),
+            Column("Filed by", lambda r: r.filed_by or ""),
+        ), parent, key=lambda r: r.session_id)
 
 
 class MarkFiledDialog(QDialog):

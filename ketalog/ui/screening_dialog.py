@@ -16,7 +16,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -47,17 +47,17 @@ from ketalog.services.screening import (
 from ketalog.ui.conflict import settle_conflict
 from ketalog.ui.context import Outcome, UiContext
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel
-from ketalog.ui.tables import RowsTableModel
 from ketalog.ui.widgets import (
     ActionButton,
     Button,
+    Column,
     ComboBox,
+    RowsModel,
     ScrollingPage,
     button_row,
     make_table,
 )
 
-Index = QModelIndex | QPersistentModelIndex
 #: The tri-state choice: index in the combo box -> stored answer.
 ANSWERS: tuple[bool | None, ...] = (None, False, True)
 RED = "#8b0000"
@@ -72,17 +72,21 @@ def stamp(at_utc: datetime, tz: ZoneInfo) -> str:
     return f"{local.day} {local:%b %Y %H:%M}"
 
 
-class LabsModel(RowsTableModel):
-    """The screening's labs: test, result, date taken."""
+class LabsModel(RowsModel[LabResult]):
+    """The screening's labs: test, result, date taken.
 
-    HEADERS = ("Test", "Result", "Taken on")
+    A lab has no id of its own (the form keeps a list): a row is matched by
+    its values, and two identical labs make a refresh start afresh.
+    """
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Display text of one cell."""
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        lab: LabResult = self._rows[index.row()]
-        return (lab.test, lab.result, lab.taken_on.isoformat())[index.column()]
+    TEST, RESULT, TAKEN_ON = range(3)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__((
+            Column("Test", lambda lab: lab.test),
+            Column("Result", lambda lab: lab.result),
+            Column("Taken on", lambda lab: lab.taken_on.isoformat()),
+        ), parent, key=lambda lab: lab)
 
 
 class OverrideDialog(QDialog):

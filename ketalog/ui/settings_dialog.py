@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QRunnable,
     Qt,
     QThreadPool,
@@ -64,8 +62,15 @@ from ketalog.store.workstation import (
     workstation_config_path,
 )
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel
-from ketalog.ui.tables import RowsTableModel
-from ketalog.ui.widgets import ActionButton, Button, ComboBox, SpinBox, make_table
+from ketalog.ui.widgets import (
+    ActionButton,
+    Button,
+    Column,
+    ComboBox,
+    RowsModel,
+    SpinBox,
+    make_table,
+)
 
 #: The SSL modes that check the server's certificate against a root certificate.
 VERIFYING_MODES = frozenset({"verify-ca", "verify-full"})
@@ -91,23 +96,17 @@ class ConnectionTestJob(QRunnable):
         self.signals.finished.emit(test_connection(self.target, timeout_s=self.timeout_s))
 
 
-class BackupsModel(RowsTableModel):
-    """The automatic daily backups of the SQLite file, newest first."""
+class BackupsModel(RowsModel[Any]):
+    """The automatic daily backups of the SQLite file, newest first (one file, one row)."""
 
-    HEADERS = ("Date", "Size", "File")
+    DATE, SIZE, FILE = range(3)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Date, size in MB and file name of each backup."""
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        backup = self._rows[index.row()]
-        column = index.column()
-        if column == 0:
-            return backup.taken_on.isoformat()
-        if column == 1:
-            return f"{backup.size_bytes / 1_000_000:.1f} MB"
-        return str(backup.path)
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__((
+            Column("Date", lambda b: b.taken_on.isoformat()),
+            Column("Size", lambda b: f"{b.size_bytes / 1_000_000:.1f} MB"),
+            Column("File", lambda b: str(b.path)),
+        ), parent, key=lambda b: b.path)
 
 
 class SettingsDialog(QDialog):

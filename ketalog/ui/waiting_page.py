@@ -6,11 +6,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import (
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -23,8 +20,8 @@ from ketalog.services.alerts import WaitingAlert, alerts_waiting
 from ketalog.services.signing import WaitingSession, waiting_for_signature
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT, MessageLabel, big_font
-from ketalog.ui.tables import SESSION_ID_ROLE, Index, RowsTableModel
 from ketalog.ui.widgets import Column, RowsModel, SessionTable
+from ketalog.ui.widgets.table import SESSION_ID_ROLE
 
 
 def local_stamp(at_utc: datetime, tz: ZoneInfo) -> str:
@@ -33,53 +30,41 @@ def local_stamp(at_utc: datetime, tz: ZoneInfo) -> str:
     return f"{local.day} {local:%b %Y %H:%M} {local.tzname() or ''}".rstrip()
 
 
-class WaitingTableModel(RowsTableModel):
-    """Discharged, unsigned sessions: date, patient, MRN, chair, nursing record."""
+class WaitingTableModel(RowsModel[WaitingSession]):
+    """Discharged, unsigned sessions: date, patient, MRN, chair, nursing record.
+
+    Ready-to-sign rows are bold; rows are matched by session id, so a refresh
+    keeps the physician's place in the list.
+    """
 
     DATE, PATIENT, MRN, CHAIR, NURSING = range(5)
-    HEADERS = ("Date", "Patient", "MRN", "Chair", "Nursing record completed")
     SessionIdRole = SESSION_ID_ROLE
 
     def __init__(self, tz: ZoneInfo, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._tz = tz
+        def ready(row: WaitingSession) -> bool:
+            return row.ready_to_sign
 
-    def row_at(self, row: int) -> WaitingSession:
-        """The session shown in ``row``."""
-        return self._rows[row]  # type: ignore[no-any-return]
+        def nursing(row: WaitingSession) -> str:
+            if row.nursing_completed_at_utc is None:
+                return f"{ALERT_MARK} nursing record open"
+            stamp = local_stamp(row.nursing_completed_at_utc, tz)
+            return f"{OK_MARK} {row.nursing_completed_by} · {stamp}"
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Text per column; ready-to-sign rows bold; the session id under SessionIdRole."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role == self.SessionIdRole:
-            return row.session_id
-        if role == Qt.ItemDataRole.FontRole and row.ready_to_sign:
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.NURSING:
+        def nursing_hint(row: WaitingSession) -> str:
             return ("Ready to sign: Enter opens the session, then Sign... (Alt+8)"
                     if row.ready_to_sign else
                     "A nurse completes the nursing record before the physician signs")
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        column = index.column()
-        if column == self.DATE:
-            return row.scheduled_at_utc.astimezone(self._tz).strftime("%a %d %b %Y %H:%M")
-        if column == self.PATIENT:
-            return row.patient_name
-        if column == self.MRN:
-            return row.mrn
-        if column == self.CHAIR:
-            return row.chair
-        if column == self.NURSING:
-            if row.nursing_completed_at_utc is None:
-                return f"{ALERT_MARK} nursing record open"
-            stamp = local_stamp(row.nursing_completed_at_utc, self._tz)
-            return f"{OK_MARK} {row.nursing_completed_by} · {stamp}"
-        return None
+
+        super().__init__((
+            Column("Date",
+                   lambda r: r.scheduled_at_utc.astimezone(tz).strftime("%a %d %b %Y %H:%M"),
+                   bold=ready),
+            Column("Patient", lambda r: r.patient_name, bold=ready),
+            Column("MRN", lambda r: r.mrn, bold=ready),
+            Column("Chair", lambda r: r.chair, bold=ready),
+            Column("Nursing record completed", nursing,
+                   tooltip=nursing_hint, bold=ready),
+        ), parent, key=lambda row: row.session_id)
 
 
 def _alert_columns(tz: ZoneInfo) -> tuple[Column[WaitingAlert], ...]:

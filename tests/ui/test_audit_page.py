@@ -203,3 +203,19 @@ def test_closing_during_verify_is_harmless(qtbot: QtBot, trail: Trail) -> None:
     QThreadPool.globalInstance().waitForDone(5000)
     qtbot.wait(50)  # deliver the queued result, if anything still listens
     assert not shiboken6.isValid(dialog)
+
+
+def test_headers_name_the_zone_and_say_which_columns_sort(qtbot: QtBot, trail: Trail) -> None:
+    dialog = _open(qtbot, trail)
+    model = dialog.model
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert titles == ["Time (UTC)", "User", "Workstation", "Patient", "Action",
+                      "Table / row / field", "Old \u2192 new"]
+    tips = [model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+            for c in range(model.columnCount())]
+    assert tips == ["Click to sort by this column"] * 6 + ["Not sortable"]
+    # the full time in UTC and the values before and after stay one hover away
+    assert "UTC\nAudit row" in model.index(0, AuditTableModel.TIME).data(
+        Qt.ItemDataRole.ToolTipRole)
+    assert model.index(1, AuditTableModel.CHANGE).data(Qt.ItemDataRole.ToolTipRole) == (
+        "Old: 555-0100\nNew: 555-0199")

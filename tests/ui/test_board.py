@@ -142,12 +142,12 @@ def test_signature_column_marks_unsigned_sessions(qtbot: QtBot, chair: Chair) ->
     chair.to("discharged")
     page = _page(qtbot, chair)
     cell = page.model.index(0, page.model.SIGNED)
-    assert cell.data() == "⚠ unsigned: nursing open"
+    assert cell.data() == "⚠ nursing open"
     with chair.db() as db:
         complete_nursing_record(db, NURSE, chair.session_id, clock=chair.clock)
     page.refresh()
     cell = page.model.index(0, page.model.SIGNED)
-    assert cell.data() == "⚠ unsigned: ready to sign"
+    assert cell.data() == "⚠ to sign"
     assert "awaiting the physician's signature" in cell.data(Qt.ItemDataRole.ToolTipRole)
     with chair.db() as db:
         sign_session(db, PHYSICIAN, chair.session_id, password=password_of("ada"),
@@ -219,3 +219,69 @@ def test_safety_text_is_never_cut_off_at_1366x768(chair: Chair, qtbot: QtBot) ->
                                   int(Qt.TextFlag.TextWordWrap), text)
     assert needed.width() <= width - 4
     assert needed.height() <= table.rowHeight(0), (needed.height(), table.rowHeight(0))
+
+
+def _busy_rows() -> list[object]:
+    """A real clinic afternoon's widest rows: long names, an overdue reading, an unsigned
+    record, an open alert with its action note, cautions and a C-SSRS prompt."""
+    from datetime import UTC, date, datetime
+
+    from ketalog.domain.alerts import AlertSource, RaisedAlert
+    from ketalog.services.board import BoardRow
+
+    at = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
+    alert = RaisedAlert(AlertSource.VITALS, 7, "sbp_high", at,
+                        "Systolic 185 mmHg is above the alert threshold of 180 mmHg",
+                        action_note="Labetalol 10 mg IV, physician informed")
+
+    def row(number: int, state: str, **extra: object) -> BoardRow:
+        values: dict[str, object] = dict(
+            session_id=number, chair=f"Chair {number}", scheduled_at_utc=at, state=state,
+            patient_id=number, patient_name="Kowalska-Wiśniewska, Agnieszka", mrn="K0000009",
+            birth_date=date(1974, 9, 19), course_id=number, sequence_number=2,
+            planned_infusions=6, protocol_name="IV ketamine for depression, 0.5 mg/kg over 40 min",
+            dose_started_at_utc=at, dose_ended_at_utc=None, last_vitals_at_utc=at,
+            next_vitals_due_at_utc=at + timedelta(minutes=15))
+        values.update(extra)
+        return BoardRow(**values)  # type: ignore[arg-type]
+
+    return [
+        row(1, "infusing", open_alerts=(alert,),
+            cautions=("benzodiazepine (lorazepam)", "bipolar, no mood stabiliser")),
+        row(2, "discharged", dose_ended_at_utc=at + timedelta(minutes=40),
+            next_vitals_due_at_utc=None),
+        row(3, "checked_in", dose_started_at_utc=None,
+            safety_alert="C-SSRS screen needed: PHQ-9 item 9 = 1"),
+    ]
+
+
+@pytest.mark.parametrize("width", [1366, 1920])
+def test_the_whole_board_fits_the_window_with_safety_text_in_full(
+        chair: Chair, qtbot: QtBot, width: int) -> None:
+    """Found by hand: at 1366x768 the safety column sat off the right edge behind a
+    scroll bar; a caution must be read where the eye goes, never scrolled to."""
+    from datetime import UTC, datetime
+
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QFontMetrics
+
+    from ketalog.ui.board_model import BoardTableModel
+
+    page = BoardPage(chair.ctx)
+    qtbot.addWidget(page)
+    page.resize(width - 20, 700)  # the main window's margins
+    page.show()
+    qtbot.waitExposed(page)
+    page.model.set_rows(_busy_rows(), datetime(2026, 11, 20, 17, 30, tzinfo=UTC))  # type: ignore[arg-type]
+    page.fit_columns()
+    table = page.table
+    last = BoardTableModel.ALERTS
+    assert table.columnViewportPosition(last) + table.columnWidth(last) <= (
+        table.viewport().width()), "the safety column runs off the board"
+    assert table.horizontalScrollBar().maximum() == 0
+    metrics = QFontMetrics(table.font())
+    for number in range(page.model.rowCount()):
+        text = page.model.index(number, last).data()
+        needed = metrics.boundingRect(QRect(0, 0, table.columnWidth(last) - 8, 10_000),
+                                      int(Qt.TextFlag.TextWordWrap), text)
+        assert needed.height() <= table.rowHeight(number), (number, text)

@@ -141,6 +141,7 @@ def test_refresh_shows_the_fourth_infusion_and_a_responding_score(
     dialog = _dialog(qtbot, clinic)
     sid4 = dialog.model.row_at(3).session_id
     sid5 = dialog.model.row_at(4).session_id
+    dialog.table.selectRow(3)
     with clinic.factory() as db:
         from tests.play import start_infusion
 
@@ -156,6 +157,9 @@ def test_refresh_shows_the_fourth_infusion_and_a_responding_score(
         "response: yes (≤ 11); remission: yes (< 5)")
     assert dialog.model.index(3, CourseSessionsModel.GIVEN_MG).data() == "40.0"
     assert dialog.chart.points("phq9")[-1] == (4, 4)
+    # the session selected before the refresh is still the one selected
+    assert dialog.model.row_at(dialog.table.currentIndex().row()).session_id == sid4
+    assert [i.row() for i in dialog.table.selectionModel().selectedRows()] == [3]
 
 
 def test_an_unknown_course_says_so(qtbot: QtBot, clinic: Clinic) -> None:

@@ -14,11 +14,12 @@ from PySide6.QtWidgets import QDateTimeEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session, sessionmaker
 
+from ketalog.domain.outcomes import OutcomeRow
 from ketalog.services.context import Actor
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.settings import set_setting
 from ketalog.ui.context import UiContext
-from ketalog.ui.outcomes_page import OutcomesDialog, last_twelve_months
+from ketalog.ui.outcomes_page import OutcomeRowsModel, OutcomesDialog, last_twelve_months
 from tests.conftest import FakeClock
 from tests.services.test_outcomes import Visit, play_course
 from tests.staff import ADMIN, NURSE, PHYSICIAN, seed_staff
@@ -148,3 +149,31 @@ def test_a_nurse_is_told_who_may_see_outcomes(qtbot: QtBot, clinic: Clinic) -> N
 def test_twelve_months_back_from_a_leap_day() -> None:
     assert last_twelve_months(date(2028, 2, 29)) == (date(2027, 3, 1), date(2028, 2, 29))
     assert last_twelve_months(date(2026, 1, 1)) == (date(2025, 1, 2), date(2026, 1, 1))
+
+
+def test_a_refresh_keeps_the_selected_group_and_the_total_bold_and_last(
+        qtbot: QtBot, clinic: Clinic) -> None:
+    dialog = _dialog(qtbot, clinic)
+    dialog.indication_table.selectRow(1)
+    dialog.refresh()
+    model = dialog.indication_model
+    assert dialog.indication_table.currentIndex().row() == 1
+    assert model.index(1, 0).data() == "PTSD"
+    assert model.index(3, 0).data() == "All courses"
+    assert model.index(3, 2).data(Qt.ItemDataRole.FontRole).bold()
+    assert model.index(1, 2).data(Qt.ItemDataRole.FontRole) is None
+
+
+def test_a_group_named_like_the_total_is_not_taken_for_it(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    def tally(group: str, courses: int) -> OutcomeRow:
+        return OutcomeRow(group, ("phq9",), courses, courses, courses, 0, 0, 1, 1, 0)
+
+    model = OutcomeRowsModel("Protocol")
+    model.set_groups([tally("All courses", 1), tally("IV 0.5", 2)], tally("All courses", 3))
+    qtmodeltester.check(model)
+    assert [model.index(r, 0).data() for r in range(3)] == [
+        "All courses", "IV 0.5", "All courses"]
+    assert [model.index(r, 0).data(Qt.ItemDataRole.FontRole) is not None
+            for r in range(3)] == [False, False, True]
+    model.set_groups([])
+    assert model.rowCount() == 0

@@ -265,3 +265,22 @@ def test_the_lock_page_attention_is_chosen_and_saved(qtbot: QtBot, tmp_path: Pat
     again = _dialog(qtbot, url, may_save=False)
     assert again.lock_attention.currentData() == LockAttention.SOUND
     assert not again.save_button.isEnabled()  # like the database: administrators only
+
+
+def test_the_daily_backups_are_listed_newest_first(qtbot: QtBot, tmp_path: Path,
+                                                   qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    database = tmp_path / "now.sqlite3"
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    (folder / "ketalog-2026-11-20.sqlite3").write_bytes(b"x" * 1_500_000)
+    (folder / "ketalog-2026-11-21.sqlite3").write_bytes(b"x" * 2_000_000)
+    (folder / "notes.txt").write_text("not a backup", encoding="utf-8")
+    dialog = _dialog(qtbot, f"sqlite:///{database}")
+    model = dialog.backups_model
+    qtmodeltester.check(model)
+    assert dialog.backups_table.isVisibleTo(dialog)
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(3)] == [
+        "Date", "Size", "File"]
+    assert [[model.index(r, c).data() for c in range(2)] for r in range(model.rowCount())] == [
+        ["2026-11-21", "2.0 MB"], ["2026-11-20", "1.5 MB"]]
+    assert model.index(1, 2).data() == str(folder / "ketalog-2026-11-20.sqlite3")
