@@ -243,7 +243,7 @@ def check_guards(conn: Connection) -> list[GuardProblem]:
     """Every guard that is missing, disabled or altered; empty when all protect."""
     if conn.dialect.name == "postgresql":
         return _check_postgresql(conn)
-    found = dict(conn.execute(text(
+    found: dict[str, str] = dict(conn.execute(text(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).tuples().all())
     problems = []
     for guard in expected_guards("sqlite"):
@@ -257,7 +257,7 @@ def check_guards(conn: Connection) -> list[GuardProblem]:
 
 def _check_postgresql(conn: Connection) -> list[GuardProblem]:
     problems: list[GuardProblem] = []
-    bodies = dict(conn.execute(text(
+    bodies: dict[str, str] = dict(conn.execute(text(
         "SELECT p.proname, p.prosrc FROM pg_proc p "
         f"WHERE p.pronamespace = {_SCHEMA} AND p.proname = ANY(:names)"
     ), {"names": list(FUNCTIONS)}).tuples().all())
