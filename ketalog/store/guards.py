@@ -92,7 +92,7 @@ FUNCTIONS: dict[str, str] = {SIGNED_FUNCTION: _SIGNED_BODY, REFUSE_FUNCTION: _RE
 def function_sql(name: str) -> str:
     """The CREATE OR REPLACE statement of one PostgreSQL guard function."""
     return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger\n"
-            f"LANGUAGE plpgsql AS ${FUNCTIONS[name]}$")
+            f"LANGUAGE plpgsql AS $${FUNCTIONS[name]}$$")
 
 
 @dataclass(frozen=True)
@@ -243,8 +243,8 @@ def check_guards(conn: Connection) -> list[GuardProblem]:
     """Every guard that is missing, disabled or altered; empty when all protect."""
     if conn.dialect.name == "postgresql":
         return _check_postgresql(conn)
-    found: dict[str, str] = dict(conn.execute(text(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).tuples().all())
+    found = {str(name): str(sql) for name, sql in conn.execute(text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()}
     problems = []
     for guard in expected_guards("sqlite"):
         sql = found.get(guard.name)
@@ -257,10 +257,10 @@ def check_guards(conn: Connection) -> list[GuardProblem]:
 
 def _check_postgresql(conn: Connection) -> list[GuardProblem]:
     problems: list[GuardProblem] = []
-    bodies: dict[str, str] = dict(conn.execute(text(
+    bodies = {str(n): str(b) for n, b in conn.execute(text(
         "SELECT p.proname, p.prosrc FROM pg_proc p "
         f"WHERE p.pronamespace = {_SCHEMA} AND p.proname = ANY(:names)"
-    ), {"names": list(FUNCTIONS)}).tuples().all())
+    ), {"names": list(FUNCTIONS)}).all()}
     for name, body in FUNCTIONS.items():
         if name not in bodies:
             problems.append(GuardProblem(name, None, ProblemKind.MISSING))
@@ -273,7 +273,7 @@ def _check_postgresql(conn: Connection) -> list[GuardProblem]:
         "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
         "JOIN pg_proc p ON p.oid = t.tgfoid "
         f"WHERE c.relnamespace = {_SCHEMA} AND NOT t.tgisinternal"
-    )).tuples().all()
+    )).all()
     found = {(name, table): rest for name, table, *rest in rows}
     for guard in expected_guards("postgresql"):
         row = found.get((guard.name, guard.table))
@@ -330,15 +330,15 @@ def repair_guards(conn: Connection) -> list[GuardProblem]:
     if postgres:
         for name in FUNCTIONS:
             if name in broken:
-                conn.exec_driver_sql(function_sql(name))
+                conn.execute(text(function_sql(name)))
     for guard in expected_guards(conn.dialect.name):
         if guard.name not in broken:
             continue
         if postgres:
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {guard.name} ON {guard.table}")
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {guard.name} ON {guard.table}"))
         else:
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {guard.name}")
-        conn.exec_driver_sql(guard.create_sql)
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {guard.name}"))
+        conn.execute(text(guard.create_sql))
     return problems
 
 
@@ -354,4 +354,4 @@ def install_missing(conn: Connection, tables: frozenset[str]) -> None:
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
     for guard in expected_guards(conn.dialect.name, tables):
         if guard.name not in existing:
-            conn.exec_driver_sql(guard.create_sql)
+            conn.execute(text(guard.create_sql))
