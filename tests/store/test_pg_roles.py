@@ -161,3 +161,16 @@ def test_setup_roles_refuses_sqlite(tmp_path: object,
     assert main(["--database-url", f"sqlite:///{tmp_path}/k.sqlite3", "db", "setup-roles",
                  "--passwords-stdin"]) == 1
     assert "only on PostgreSQL" in capsys.readouterr().err
+
+
+def test_an_upgrade_as_the_app_role_is_refused_with_a_message_naming_the_owner(
+        roles: Roles, postgres_url: str) -> None:
+    from ketalog.store.engine import DatabaseConfigError
+
+    admin = create_engine(make_url(postgres_url))
+    with admin.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0005'"))
+    admin.dispose()
+    with pytest.raises(DatabaseConfigError, match="owner") as refused:
+        open_database(roles.app_url)
+    assert "db upgrade" in str(refused.value) and "Traceback" not in str(refused.value)
