@@ -152,5 +152,17 @@ def ensure_schema(engine: Engine) -> SchemaStatus:
         )
     if status.state is SchemaState.BEHIND:
         backup_sqlite(engine, f"upgrade-from-{status.revision}")
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+            raise
+        who = engine.url.username or "this login"
+        raise DatabaseConfigError(
+            f"The database needs an upgrade to schema {HEAD_REVISION}, which only the owner of "
+            f"its tables may run, not {who} (the workstations' least-privilege role). Ask the "
+            "administrator to run 'ketalog --database-url postgresql://OWNER@HOST/DATABASE db "
+            "upgrade' with the owner role, then 'ketalog db setup-roles' again; nothing was "
+            "changed."
+        ) from exc
     return status
