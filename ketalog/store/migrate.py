@@ -86,6 +86,9 @@ def backup_sqlite(engine: Engine, label: str) -> Path | None:
         return None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.stem}.before-{label}-{stamp}{path.suffix}")
+    from ketalog.store.files import make_private_file
+
+    make_private_file(target)  # patient data: 0600 before a byte is written
     source = sqlite3.connect(path)
     try:
         dest = sqlite3.connect(target)

@@ -50,7 +50,8 @@ def _someone_else_reads(path: Path) -> bool:
 
 def _write_something(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO client_writes (request_id, written_at_utc) VALUES ('probe', '2026-12-03 06:00:00')"))
+        conn.execute(text("INSERT INTO client_writes (request_id, written_at_utc) "
+                          "VALUES ('probe', '2026-12-03 06:00:00')"))
 
 
 def _assert_private(files: list[Path]) -> None:
