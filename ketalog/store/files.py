@@ -78,15 +78,22 @@ def make_private_folder(folder: Path) -> None:
 
 
 def make_private_file(path: Path) -> None:
-    """Create ``path`` empty with mode 0600, or make an existing one 0600."""
+    """Create ``path`` empty with mode 0600, or take others' access to an existing one away."""
     if os.name == "nt":  # pragma: no cover - Windows has ACLs, not modes
         return
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
     except FileExistsError:
-        path.chmod(PRIVATE_FILE_MODE)
+        _remove_others_access(path)
     else:
         os.close(fd)
+
+
+def _remove_others_access(path: Path) -> None:
+    """Take group and others' access away; the owner's own bits (say read-only) stay."""
+    mode = path.stat().st_mode & 0o7777
+    if mode & 0o077:
+        path.chmod(mode & ~0o077)
 
 
 def make_sqlite_files_private(database: Path) -> None:
@@ -100,4 +107,4 @@ def make_sqlite_files_private(database: Path) -> None:
     for suffix in _SQLITE_SIDECARS:
         side = Path(f"{database}{suffix}")
         if side.exists():
-            side.chmod(PRIVATE_FILE_MODE)
+            _remove_others_access(side)
