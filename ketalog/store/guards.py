@@ -45,6 +45,11 @@ SESSION_ROWS: dict[str, str] = {
 APPEND_ONLY: tuple[str, ...] = ("audit_log", "signatures", "addenda")
 #: Session records written once: no insert after signing, never changed or deleted (0006).
 SESSION_RECORDS: tuple[str, ...] = ("scale_alerts", "alert_acknowledgments")
+#: Tables with a session_id that are deliberately not locked by the signature, and why.
+UNLOCKED_SESSION_TABLES: dict[str, str] = {
+    "session_presence": "who has the session open now: housekeeping, not the record",
+    "rems_filings": "the REMS form is filed up to 7 days after the session, once signed",
+}
 #: Tables emptied by routine housekeeping; every other table refuses TRUNCATE (PostgreSQL).
 TRUNCATE_ALLOWED: frozenset[str] = frozenset({"session_presence", "client_writes",
                                               "alembic_version"})

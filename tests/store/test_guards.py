@@ -201,3 +201,20 @@ def test_verify_and_audit_verify_still_run_and_warn(
     url = f"sqlite:///{broken_sqlite}"
     assert main(["--database-url", url, "audit", "verify"]) == 0
     assert "ketalog_guard_vital_signs_delete" in capsys.readouterr().err
+
+
+def test_every_table_holding_a_sessions_rows_is_guarded_or_says_why_not() -> None:
+    """A new table with a session_id fails here until the registry guards it (or says why)."""
+    from ketalog.store.guards import (
+        APPEND_ONLY,
+        SESSION_RECORDS,
+        SESSION_ROWS,
+        UNLOCKED_SESSION_TABLES,
+    )
+    from ketalog.store.models import Base
+
+    declared = {*SESSION_ROWS, *APPEND_ONLY, *SESSION_RECORDS, *UNLOCKED_SESSION_TABLES}
+    with_session = {t.name for t in Base.metadata.sorted_tables if "session_id" in t.c}
+    assert with_session <= declared, with_session - declared
+    sqlite_tables = {g.table for g in expected_guards("sqlite")}
+    assert with_session - set(UNLOCKED_SESSION_TABLES) <= sqlite_tables
