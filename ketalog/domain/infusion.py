@@ -112,3 +112,92 @@ def infusion_progress(
         if not running and ordered and ordered[-1].kind in ("stop", "stop_early"):
             remaining = Decimal(0)
     return InfusionProgress(running, minutes, volume, volume * mg_per_ml, remaining, rate)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A stretch of time; ``end`` is None while it is still open."""
+
+    start: datetime
+    end: datetime | None
+
+    def until(self, as_of: datetime) -> Interval | None:
+        """The part of the stretch that had happened by ``as_of`` (None: none of it)."""
+        if self.start >= as_of:
+            return None
+        end = as_of if self.end is None or self.end > as_of else self.end
+        return Interval(self.start, end)
+
+
+@dataclass(frozen=True)
+class InfusionIntervals:
+    """When the pump ran and when it was paused, from the pump events."""
+
+    running: tuple[Interval, ...]
+    paused: tuple[Interval, ...]
+
+    def until(self, as_of: datetime) -> InfusionIntervals:
+        """The stretches as they stood at ``as_of``: open ones end there, later ones go."""
+        def cut(spans: tuple[Interval, ...]) -> tuple[Interval, ...]:
+            return tuple(s for s in (span.until(as_of) for span in spans) if s is not None)
+
+        return InfusionIntervals(cut(self.running), cut(self.paused))
+
+    def phase_at(self, at: datetime, started: datetime | None) -> str:
+        """Where a reading falls: "pre-dose", "infusing", "paused" or "recovery"."""
+        if started is None or at < started:
+            return "pre-dose"
+        for span in self.running:
+            if span.start <= at and (span.end is None or at <= span.end):
+                return "infusing"
+        for span in self.paused:
+            if span.start <= at and (span.end is None or at < span.end):
+                return "paused"
+        return "recovery"
+
+
+def infusion_intervals(events: Sequence[PumpEvent]) -> InfusionIntervals:
+    """Running and paused stretches from start/pause/resume/stop events (rate changes kept)."""
+    running: list[Interval] = []
+    paused: list[Interval] = []
+    run_from: datetime | None = None
+    pause_from: datetime | None = None
+    for event in sorted(events, key=lambda e: e.at):
+        after = RUNNING_AFTER.get(event.kind)
+        if after is None:
+            continue
+        if after and run_from is None:
+            if pause_from is not None:
+                paused.append(Interval(pause_from, event.at))
+                pause_from = None
+            run_from = event.at
+        elif not after:
+            if run_from is not None:
+                running.append(Interval(run_from, event.at))
+                run_from = None
+                if event.kind == "pause":
+                    pause_from = event.at
+            elif pause_from is not None and event.kind != "pause":
+                paused.append(Interval(pause_from, event.at))  # stopped while paused
+                pause_from = None
+    if run_from is not None:
+        running.append(Interval(run_from, None))
+    if pause_from is not None:
+        paused.append(Interval(pause_from, None))
+    return InfusionIntervals(tuple(running), tuple(paused))
+
+
+def running_minutes(events: Sequence[PumpEvent], now: datetime) -> Decimal:
+    """Minutes the pump actually ran up to ``now``: pauses do not count, the clock does not.
+
+    The board's "Dose time" and the session's running time are both this figure,
+    so a paused infusion's timer stands still everywhere.
+    """
+    seconds = sum(((span.end or now) - span.start).total_seconds()
+                  for span in infusion_intervals(events).until(now).running)
+    return Decimal(seconds) / 60
+
+
+def pause_count(events: Sequence[PumpEvent]) -> int:
+    """How many times the infusion was paused: one per pause event, nothing inferred."""
+    return sum(1 for e in events if e.kind == "pause")

@@ -230,6 +230,12 @@ class VitalThresholds:
     hr_max: int = 130
     spo2_min: int = 92
     rr_min: int = 10
+    #: MOAA/S at or below this raises an alert: 3 answers only to a loud or
+    #: repeated call, deeper than the light sedation a ketamine session expects.
+    moaas_alert_at_or_below: int = 3
+    #: CADSS-6 total (0-24) above this raises an alert: 12 is "moderately" (2)
+    #: on every item on average, well past the usual peak of an IV session.
+    cadss6_alert_above: int = 12
 
     def __post_init__(self) -> None:
         # Imported here: vitals.py needs this module for the thresholds type.
@@ -272,6 +278,13 @@ class VitalThresholds:
                             f"{which[upper][0][0].lower()}{which[upper][0][1:]} {good[upper]}.",
                         )
                     )
+        for name, label, high in (
+            ("moaas_alert_at_or_below", "MOAA/S alert threshold", 4),
+            ("cadss6_alert_above", "CADSS-6 alert threshold", 23),
+        ):
+            # MOAA/S 5 (fully awake) can never alert; CADSS-6 24 could never be exceeded.
+            number = _coerce_int(self, name, label, problems)
+            _check_range(number, 0, high, label, "", name, problems)
         if problems:
             raise ValidationError(problems)
 
@@ -289,6 +302,10 @@ class VitalsSchedule:
     recovery_interval_min: int | None = 15
     baseline_required: bool = True
     before_discharge_required: bool = True
+    #: after an alert the next reading is due this soon (unless the schedule is sooner)
+    alert_recheck_min: int = 5
+    #: discharge needs a reading no older than this (with ``before_discharge_required``)
+    discharge_reading_within_min: int = 15
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -297,6 +314,12 @@ class VitalsSchedule:
             ("recovery_interval_min", "Interval between vitals in recovery"),
         ):
             number = _coerce_int(self, name, label, problems, optional=True)
+            _check_range(number, 1, MAX_VITALS_INTERVAL_MIN, label, "min", name, problems)
+        for name, label in (
+            ("alert_recheck_min", "Interval to the next vitals after an alert"),
+            ("discharge_reading_within_min", "Age of the last vitals reading at discharge"),
+        ):
+            number = _coerce_int(self, name, label, problems)
             _check_range(number, 1, MAX_VITALS_INTERVAL_MIN, label, "min", name, problems)
         checkpoints = _int_tuple(
             self.post_dose_checkpoints_min,
@@ -452,9 +475,11 @@ class Protocol:
     thresholds: VitalThresholds
     schedule: VitalsSchedule
     weight_max_age_days: int = 30
-    min_monitoring_min: int = 0  #: 120 for esketamine (REMS)
+    min_monitoring_min: int = 0  #: 120 for esketamine (REMS), from the first dose
     aldrete_discharge_min: int = 9
     planned_induction_infusions: int = 6
+    #: recovery after the infusion (or injection) ends before discharge; 30 for IV ketamine
+    min_recovery_min: int = 30
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -495,6 +520,7 @@ class Protocol:
             "min_monitoring_min": self.min_monitoring_min,
             "aldrete_discharge_min": self.aldrete_discharge_min,
             "planned_induction_infusions": self.planned_induction_infusions,
+            "min_recovery_min": self.min_recovery_min,
         }
 
     @classmethod
@@ -689,6 +715,11 @@ def _check_protocol(values: Mapping[str, object], problems: list[Problem]) -> di
     take(
         "planned_induction_infusions",
         integer("planned_induction_infusions", "Planned induction sessions", "", 1, 100),
+    )
+    take(
+        "min_recovery_min",
+        integer("min_recovery_min", "Minimum recovery time after the dose ends", "min", 0,
+                MAX_DURATION_MIN),
     )
     for name in nulls:
         out[name] = None

@@ -127,6 +127,11 @@ _FACT_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "aldrete_minimum": "Aldrete discharge minimum",
         "minutes_monitored": "Minutes monitored",
         "min_monitoring_min": "Minimum monitoring time",
+        "minutes_since_dose_end": "Minutes since the dose ended",
+        "min_recovery_min": "Minimum recovery time",
+        "reading_before_discharge_required": "Vitals before discharge required",
+        "minutes_since_last_reading": "Minutes since the last vitals reading",
+        "discharge_reading_within_min": "Age allowed for the last vitals reading",
     }
 )
 
@@ -137,6 +142,7 @@ _BOOL_FIELDS: Final = (
     "predose_bp_acknowledged",
     "escort_named",
     "instructions_given",
+    "reading_before_discharge_required",
 )
 
 
@@ -171,6 +177,18 @@ class SessionFacts:
     course_problems: tuple[str, ...] = ()
     #: PHQ-9 item 9, the C-SSRS screen after it and the physician's review
     suicide_risk: SuicideRiskScreen = NO_SCREEN
+    #: minutes since the infusion or injection ended (None: not ended)
+    minutes_since_dose_end: int | None = None
+    #: the protocol's minimum recovery after the dose ends (30 min for IV ketamine)
+    min_recovery_min: int = 0
+    #: the protocol wants a reading before discharge (``schedule.before_discharge_required``)
+    reading_before_discharge_required: bool = False
+    #: minutes since the newest live vitals reading (None: none taken)
+    minutes_since_last_reading: int | None = None
+    #: how old that reading may be at discharge
+    discharge_reading_within_min: int = 15
+    #: open alerts, each in words ("Systolic high: BP 185/100")
+    open_alerts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Refuse values the rules could misread, listing every one."""
@@ -183,6 +201,10 @@ class SessionFacts:
             ("aldrete_minimum", 10, False),
             ("minutes_monitored", None, True),
             ("min_monitoring_min", None, False),
+            ("minutes_since_dose_end", None, True),
+            ("min_recovery_min", None, False),
+            ("minutes_since_last_reading", None, True),
+            ("discharge_reading_within_min", None, False),
         ):
             value = getattr(self, name)
             if value is None and optional:
@@ -210,7 +232,8 @@ class SessionFacts:
         if self.reason is not None and not isinstance(self.reason, str):
             problems.append(Problem("reason", "The reason must be text."))
         for name, what in (("checklist_missing", "Missing checklist items"),
-                           ("course_problems", "Course problems")):
+                           ("course_problems", "Course problems"),
+                           ("open_alerts", "Open alerts")):
             missing = getattr(self, name)
             if not isinstance(missing, tuple) or not all(isinstance(m, str) for m in missing):
                 problems.append(Problem(name, f"{what} must be a tuple of names."))
@@ -411,8 +434,11 @@ def discharge_problems(facts: SessionFacts) -> list[str]:
 
     Rules (DESIGN.md "Recovery and discharge"): modified Aldrete at or above
     the clinic minimum, every event flag resolved, an escort named,
-    instructions given, and (when the protocol sets one, e.g. esketamine REMS
-    120 min) the minimum monitoring time reached.
+    instructions given, (when the protocol sets one, e.g. esketamine REMS
+    120 min) the minimum monitoring time reached, the protocol's minimum
+    recovery after the dose ended (30 min for IV ketamine), a vitals reading
+    recent enough when the protocol wants one before discharge, and no alert
+    left open (a physician acknowledges it, or a reading is back in range).
     """
     problems: list[str] = []
     if facts.aldrete_total is None:
@@ -444,6 +470,35 @@ def discharge_problems(facts: SessionFacts) -> list[str]:
                 f"Monitoring must last at least {facts.min_monitoring_min} minutes from the "
                 f"first dose (now {facts.minutes_monitored}, {left} more to go)."
             )
+    if facts.min_recovery_min > 0:
+        since = facts.minutes_since_dose_end
+        if since is None:
+            problems.append(
+                f"The dose has not ended; recovery of at least {facts.min_recovery_min} minutes "
+                "after it ends is required."
+            )
+        elif since < facts.min_recovery_min:
+            problems.append(
+                f"Recovery must last at least {facts.min_recovery_min} minutes after the dose "
+                f"ended (now {since}, {facts.min_recovery_min - since} more to go)."
+            )
+    if facts.reading_before_discharge_required:
+        within = facts.discharge_reading_within_min
+        age = facts.minutes_since_last_reading
+        if age is None:
+            problems.append(
+                f"No vitals recorded; take a reading within {within} minutes before discharge."
+            )
+        elif age > within:
+            problems.append(
+                f"The last vitals reading is {age} minutes old; take a new one (discharge needs "
+                f"one within the last {within} minutes)."
+            )
+    for alert in facts.open_alerts:
+        problems.append(
+            f"Alert not followed up ({alert}); a physician must acknowledge it, or a new "
+            "reading must be back in range."
+        )
     if not facts.escort_named:
         problems.append("No escort named; record the responsible adult taking the patient home.")
     if not facts.instructions_given:

@@ -325,6 +325,7 @@ def next_vitals_due(
     recovery_started_at: datetime | None,
     readings_since_dose_start: Sequence[datetime] = (),
     now: datetime | None = None,
+    open_alert_at: datetime | None = None,
 ) -> datetime | None:
     """When the next set of vitals is due (UTC), or None when nothing is scheduled.
 
@@ -343,6 +344,10 @@ def next_vitals_due(
       Unmet checkpoints still apply: esketamine's 40-minute check usually falls
       after the last device, whichever phase the session is in by then.
     - NOT_MONITORED: None.
+    - After the dose has started, an open alert (``open_alert_at``: when the
+      newest open one was raised) brings the next reading forward to
+      ``schedule.alert_recheck_min`` after that alert or the latest reading,
+      whichever is later, if the routine schedule is not sooner anyway.
 
     The reading before discharge is a discharge condition
     (``schedule.before_discharge_required``), not a time, so it is not here.
@@ -358,6 +363,7 @@ def next_vitals_due(
     recovery = _utc(recovery_started_at, "recovery_started_at")
     taken = [_utc(r, "readings_since_dose_start") for r in readings_since_dose_start]
     now_utc = _utc(now, "now")
+    alert_at = _utc(open_alert_at, "open_alert_at")
     times = [t for t in (last, *taken) if t is not None]
     latest = max(times) if times else None
 
@@ -388,6 +394,9 @@ def next_vitals_due(
             if latest is None or latest < checkpoint - CHECKPOINT_EARLY_TOLERANCE:
                 candidates.append(checkpoint)
                 break
+    if alert_at is not None:
+        anchor = max(alert_at, latest) if latest is not None else alert_at
+        candidates.append(anchor + timedelta(minutes=schedule.alert_recheck_min))
     return min(candidates) if candidates else None
 
 

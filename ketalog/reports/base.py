@@ -147,6 +147,9 @@ class PageFrame:
     title: str
     identity: str  # e.g. "Ñúñez, José · MRN K0000001 · born 1980-03-14 · session 2026-11-21"
     draft: bool = False
+    #: safety facts under the identity on every page (allergies, cautions, risk): wrapped
+    #: to as many lines as they need, never cut; the body starts below them
+    safety: str = ""
 
 
 class _NumberedCanvas(Canvas):
@@ -185,7 +188,19 @@ def _draw_logo(canvas: Canvas, logo: bytes, x: float, y: float, height: float) -
     return width + float(3 * mm)
 
 
+def _safety_paragraph(frame: PageFrame) -> tuple[Paragraph | None, float]:
+    """The page header's safety block and its height (0 without one)."""
+    if not frame.safety:
+        return None, 0.0
+    style = ParagraphStyle("page_safety", fontName=FONT_BOLD, fontSize=8, leading=9.8)
+    block = Paragraph(escape(frame.safety), style)
+    _width, height = block.wrap(PAGE_SIZE[0] - 2 * MARGIN, PAGE_SIZE[1])
+    return block, float(height) + float(2 * mm)
+
+
 def _decorate(frame: PageFrame) -> Any:
+    safety, safety_height = _safety_paragraph(frame)
+
     def on_page(canvas: Canvas, _doc: BaseDocTemplate) -> None:
         width, height = PAGE_SIZE
         canvas.saveState()
@@ -200,6 +215,10 @@ def _decorate(frame: PageFrame) -> Any:
         canvas.setFont(FONT_BOLD, 9)
         canvas.drawString(left, top - 9 * mm, frame.identity)
         canvas.setLineWidth(0.6)
+        if safety is not None:
+            safety.drawOn(canvas, MARGIN, top - 11 * mm - safety_height + 0.5 * mm)
+            rule = top - 11 * mm - safety_height
+            canvas.line(MARGIN, rule, width - MARGIN, rule)
         canvas.line(MARGIN, top - 11 * mm, width - MARGIN, top - 11 * mm)
         canvas.setFont(FONT, 7)
         footer = " · ".join(p for p in (frame.clinic.address, frame.clinic.phone) if p)
@@ -221,7 +240,8 @@ def render(flowables: Sequence[Flowable], frame: PageFrame) -> bytes:
     buffer = BytesIO()
     doc = BaseDocTemplate(
         buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN,
-        topMargin=MARGIN + HEADER_HEIGHT, bottomMargin=MARGIN + FOOTER_HEIGHT - 6 * mm,
+        topMargin=MARGIN + HEADER_HEIGHT + _safety_paragraph(frame)[1],
+        bottomMargin=MARGIN + FOOTER_HEIGHT - 6 * mm,
         title=f"{frame.title} - {frame.identity}", author=frame.clinic.name,
         creator="ketalog", invariant=1,
     )

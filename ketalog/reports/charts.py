@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 from reportlab.graphics.shapes import Drawing, Group, Line, Path, PolyLine, Rect, String
 from reportlab.lib import colors
 
-from ketalog.domain.infusion import RUNNING_AFTER
+from ketalog.domain.infusion import InfusionIntervals, Interval, PumpEvent
+from ketalog.domain.infusion import infusion_intervals as pump_intervals
 from ketalog.reports.base import FONT, FONT_BOLD, register_fonts
 
 if TYPE_CHECKING:
@@ -46,63 +47,15 @@ _ALERT_SERIES: dict[str, tuple[str | None, bool]] = {
 _MAX_MARKERS = 32  # per series: denser runs keep every n-th marker so the line stays readable
 
 
-@dataclass(frozen=True)
-class Interval:
-    """A stretch of time; ``end`` is None while it is still open at the last record."""
+def infusion_intervals(events: Sequence[EventRow],
+                       as_of_utc: datetime | None = None) -> InfusionIntervals:
+    """Running and paused stretches of the session's pump events (see the domain).
 
-    start: datetime
-    end: datetime | None
-
-
-@dataclass(frozen=True)
-class InfusionIntervals:
-    """When the pump ran and when it was paused, from the infusion events."""
-
-    running: tuple[Interval, ...]
-    paused: tuple[Interval, ...]
-
-    def phase_at(self, at: datetime, started: datetime | None) -> str:
-        """Where a reading falls: "pre-dose", "infusing", "paused" or "recovery"."""
-        if started is None or at < started:
-            return "pre-dose"
-        for span in self.running:
-            if span.start <= at and (span.end is None or at <= span.end):
-                return "infusing"
-        for span in self.paused:
-            if span.start <= at and (span.end is None or at < span.end):
-                return "paused"
-        return "recovery"
-
-
-def infusion_intervals(events: Sequence[EventRow]) -> InfusionIntervals:
-    """Running and paused stretches from start/pause/resume/stop events (rate changes kept)."""
-    running: list[Interval] = []
-    paused: list[Interval] = []
-    run_from: datetime | None = None
-    pause_from: datetime | None = None
-    for event in sorted(events, key=lambda e: e.at_utc):
-        after = RUNNING_AFTER.get(event.kind)
-        if after is None:
-            continue
-        if after and run_from is None:
-            if pause_from is not None:
-                paused.append(Interval(pause_from, event.at_utc))
-                pause_from = None
-            run_from = event.at_utc
-        elif not after:
-            if run_from is not None:
-                running.append(Interval(run_from, event.at_utc))
-                run_from = None
-                if event.kind == "pause":
-                    pause_from = event.at_utc
-            elif pause_from is not None and event.kind != "pause":
-                paused.append(Interval(pause_from, event.at_utc))  # stopped while paused
-                pause_from = None
-    if run_from is not None:
-        running.append(Interval(run_from, None))
-    if pause_from is not None:
-        paused.append(Interval(pause_from, None))
-    return InfusionIntervals(tuple(running), tuple(paused))
+    With ``as_of_utc`` the stretches are as they stood then: one still open ends
+    at that moment, so nothing is drawn or counted that had not happened yet.
+    """
+    spans = pump_intervals([PumpEvent(e.kind, e.at_utc, e.rate_ml_per_h) for e in events])
+    return spans if as_of_utc is None else spans.until(as_of_utc)
 
 
 @dataclass(frozen=True)
@@ -196,12 +149,14 @@ def vitals_trend_chart(
     dose_started_at_utc: datetime | None = None,
     dose_ended_at_utc: datetime | None = None,
     band_label: str = "infusion",
+    as_of_utc: datetime | None = None,
 ) -> Drawing | None:
     """Draw the trend; None when there is no valid reading to plot.
 
     Readings entered in error are left out (the table still lists them).
     ``band_label`` names the shaded dosing interval ("dosing" for a nasal or
-    IM dose, where nothing infuses).
+    IM dose, where nothing infuses). ``as_of_utc`` is the printing moment: a
+    running infusion's band (or an open pause) ends there, never at a planned end.
     """
     register_fonts()
     live = [v for v in vitals if not v.voided]
@@ -210,12 +165,15 @@ def vitals_trend_chart(
     lanes = [(code, label) for code, label in LANE_SCALES
              if any(sc.scale == code for sc in scores)]
     lane_scores = [sc for sc in scores if sc.scale in {code for code, _ in lanes}]
-    intervals = infusion_intervals(infusion_events)
+    intervals = infusion_intervals(infusion_events, as_of_utc)
     if not intervals.running and dose_started_at_utc is not None:
         intervals = InfusionIntervals((Interval(dose_started_at_utc, dose_ended_at_utc),), ())
+        if as_of_utc is not None:
+            intervals = intervals.until(as_of_utc)
 
     times = [v.taken_at_utc for v in live] + [sc.taken_at_utc for sc in lane_scores]
     times += [e.at_utc for e in infusion_events]
+    times += [s.end for s in (*intervals.running, *intervals.paused) if s.end is not None]
     t0, t1 = min(times), max(times)
     if t1 - t0 < _MIN_SPAN:
         t1 = t0 + _MIN_SPAN

@@ -202,7 +202,11 @@ def _totals(data: DayLogData) -> list[Flowable]:
     order = list(STATE_LABELS) + sorted(set(by_state) - set(STATE_LABELS))
     state_text = ", ".join(f"{state_label(s)} {by_state[s]}" for s in order if by_state[s])
     dosed = [row for row in rows if _dose_started(row) and row.total_mg is not None]
-    dosed_mg = sum((row.total_mg for row in dosed if row.total_mg is not None), Decimal(0))
+    # what the pump log delivered (a running infusion counts what has run so far);
+    # the order's mg only where no pump log was read
+    dosed_mg = sum((row.delivered_mg if row.delivered_mg is not None else row.total_mg
+                    for row in dosed if row.total_mg is not None), Decimal(0))
+    running = [row for row in dosed if row.state in ("infusing", "paused")]
     awaiting = [row for row in rows if _awaiting_signature(row)]
     signed = sum(1 for row in rows if row.signed)
     alerted = [row for row in rows if row.alert_count > 0]
@@ -239,11 +243,14 @@ def _totals(data: DayLogData) -> list[Flowable]:
     ]))
     out: list[Flowable] = [KeepTogether([Paragraph("Totals", sheet["h2"]), table])]
     notes = [
-        "Dose: the current dose order in mg. Ketamine given adds these up over every "
-        "session whose dosing started; where an infusion was stopped early, the amount "
-        "actually given is on that session's summary.",
+        "Dose: the current dose order in mg. Ketamine given adds up what the pump log "
+        "delivered in every session whose dosing started (an infusion stopped early counts "
+        "what ran, not what was ordered).",
         "Times are the clinic's local time.",
     ]
+    if running and data.as_of_utc is not None:
+        notes.insert(1, f"{plural(len(running), 'infusion')} still in progress at "
+                        f"{local_time(data.as_of_utc, data.tz)}: counted up to that moment.")
     if any(_dose_started(row) and row.total_mg is None for row in rows):
         notes.append("Sessions dosed without a current dose order are not counted in the "
                      "total.")

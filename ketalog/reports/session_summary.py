@@ -111,44 +111,52 @@ def mg_text(value: Decimal) -> str:
     return (text[:-2] if text.endswith(".0") else text) + " mg"
 
 
-def identity_line(detail: SessionDetail, tz: ZoneInfo, label: str = "session") -> str:
-    """Whose document this is, printed on every page."""
-    day = detail.scheduled_at_utc.astimezone(tz).strftime("%Y-%m-%d")
+def identity_line(detail: SessionDetail, tz: ZoneInfo, label: str = "session",
+                  at: datetime | None = None) -> str:
+    """Whose document this is, printed on every page (``at``: the day to print, if not booked)."""
+    day = (at or detail.scheduled_at_utc).astimezone(tz).strftime("%Y-%m-%d")
     return (f"{detail.patient_name} · MRN {detail.mrn} · born "
             f"{detail.birth_date.isoformat()} · {label} {day}")
 
 
-def last_record_utc(detail: SessionDetail) -> datetime:
-    """The latest instant anything was recorded for the session (a document's "now")."""
-    stamps = [detail.scheduled_at_utc]
-    stamps += [t for t in (detail.checked_in_at_utc, detail.dose_started_at_utc,
-                           detail.dose_ended_at_utc, detail.ready_to_leave_at_utc,
-                           detail.discharged_at_utc) if t is not None]
-    stamps += [e.at_utc for e in detail.infusion_events]
-    stamps += [v.taken_at_utc for v in detail.vitals]
-    stamps += [s.taken_at_utc for s in detail.scores]
-    stamps += [f.until_utc or f.at_utc for f in detail.event_flags]
-    stamps += [n.at_utc for n in detail.notes]
-    return max(stamps)
-
-
-def infusion_stopped(detail: SessionDetail) -> bool:
-    """The pump log ends with a stop (complete or early)."""
-    events = sorted(detail.infusion_events, key=lambda e: e.at_utc)
+def infusion_stopped(detail: SessionDetail, as_of: datetime | None = None) -> bool:
+    """The pump log (up to ``as_of``, when given) ends with a stop (complete or early)."""
+    events = sorted((e for e in detail.infusion_events if as_of is None or e.at_utc <= as_of),
+                    key=lambda e: e.at_utc)
     return bool(events) and events[-1].kind in ("stop", "stop_early")
 
 
-def delivered(detail: SessionDetail) -> InfusionProgress | None:
-    """The drug delivered by the pump log, up to the stop or the last record."""
-    if detail.dose is None or not any(e.kind == "start" for e in detail.infusion_events):
+def delivered(detail: SessionDetail, as_of: datetime) -> InfusionProgress | None:
+    """The drug the pump log had delivered by ``as_of`` (the printing moment).
+
+    Only events that had happened by then count, and a running infusion is
+    integrated up to that moment: never to a planned or scheduled end.
+    """
+    events = [PumpEvent(e.kind, e.at_utc, e.rate_ml_per_h) for e in detail.infusion_events
+              if e.at_utc <= as_of]
+    if detail.dose is None or not any(e.kind == "start" for e in events):
         return None
-    events = [PumpEvent(e.kind, e.at_utc, e.rate_ml_per_h) for e in detail.infusion_events]
-    now = max(e.at_utc for e in detail.infusion_events)
-    if not infusion_stopped(detail):
-        now = max(now, last_record_utc(detail))
     return infusion_progress(events, total_mg=detail.dose.total_mg,
                              bag_volume_ml=detail.dose.bag_volume_ml,
-                             planned_rate_ml_per_h=detail.dose.rate_ml_per_h, now=now)
+                             planned_rate_ml_per_h=detail.dose.rate_ml_per_h, now=as_of)
+
+
+def in_progress_text(detail: SessionDetail, as_of: datetime, tz: ZoneInfo) -> str | None:
+    """"Infusion in progress at 09:13: 10 mg of 40 mg delivered so far" (None once stopped).
+
+    Printed wherever a document is produced before the stop, so no page can be
+    read as the full dose having been given.
+    """
+    dose = detail.dose
+    progress = delivered(detail, as_of)
+    if (progress is None or dose is None or infusion_stopped(detail, as_of)
+            or dose.bag_volume_ml is None or dose.bag_volume_ml <= 0):
+        return None
+    local = as_of.astimezone(tz)
+    day = detail.scheduled_at_utc.astimezone(tz).date()
+    when = local.strftime("%H:%M" if local.date() == day else "%Y-%m-%d %H:%M")
+    return (f"Infusion in progress at {when}: {mg_text(progress.delivered_mg)} of "
+            f"{mg_text(dose.total_mg)} delivered so far")
 
 
 def para(text: str, style: ParagraphStyle) -> Paragraph:
@@ -263,7 +271,8 @@ class _SessionSummary:
         self.tcell_italic = ParagraphStyle("tcell_italic", parent=self.tcell,
                                            fontName=FONT_ITALIC)
         self.day = self.d.scheduled_at_utc.astimezone(self.tz).date()
-        self.intervals = infusion_intervals(self.d.infusion_events)
+        self.as_of = data.as_of_utc
+        self.intervals = infusion_intervals(self.d.infusion_events, self.as_of)
         self._refs: list[tuple[str, str]] = []  # long cell texts printed under their table
         self._ref_count = 0
 
@@ -344,6 +353,9 @@ class _SessionSummary:
         state = STATE_LABELS.get(d.state, d.state)
         if d.state_reason:
             state += f" - reason: {d.state_reason}"
+        running = in_progress_text(d, self.as_of, self.tz)
+        if running:
+            state += f". {running}."
         checklist = "; ".join(
             f"{label}: {'yes' if done else 'NO'}" for label, done in (
                 ("identity confirmed", d.identity_confirmed),
@@ -439,7 +451,7 @@ class _SessionSummary:
         out.append(fast_table(["Time", "Event", "Rate mL/h", "Reason"], rows, widths,
                               emphasised_rows=emphasised))
         self.flush_refs(out)
-        progress = delivered(d)
+        progress = delivered(d, self.as_of)
         if progress is None or d.dose is None:
             return
         ordered = d.dose.total_mg
@@ -447,20 +459,18 @@ class _SessionSummary:
             text = (f"Single dose given at {self.t(d.dose_started_at_utc)}: "
                     f"{mg_text(progress.delivered_mg)} of {plain_decimal(ordered, 'mg')} ordered.")
         else:
+            running = in_progress_text(d, self.as_of, self.tz)
             share = (progress.delivered_mg / ordered * 100) if ordered else Decimal(0)
-            paused_min = sum(
-                ((s.end or (d.dose_ended_at_utc or s.start)) - s.start).total_seconds() / 60
-                for s in self.intervals.paused)
-            text = (f"Running time {progress.elapsed_display}"
-                    + (f" (planned {d.dose.duration_min} min)" if d.dose.duration_min else "")
-                    + f"; paused {duration_text(Decimal(str(paused_min)))} in total. "
-                    f"Delivered by the pump log: {progress.delivered_mg_display} "
-                    f"({plain_decimal(progress.delivered_ml.quantize(Decimal('0.1')), 'mL')}) "
-                    f"of {plain_decimal(ordered, 'mg')} ordered "
-                    f"({format_decimal(share, 0)} %).")
-            if not infusion_stopped(d):
-                text += (" The infusion had not been stopped at the last record "
-                         f"({self.t(last_record_utc(d))}).")
+            paused_min = sum(((s.end or s.start) - s.start).total_seconds() / 60
+                             for s in self.intervals.paused)
+            text = (f"{running}. " if running else "") + (
+                f"Running time {progress.elapsed_display}"
+                + (f" (planned {d.dose.duration_min} min)" if d.dose.duration_min else "")
+                + f"; paused {duration_text(Decimal(str(paused_min)))} in total. "
+                f"Delivered by the pump log: {progress.delivered_mg_display} "
+                f"({plain_decimal(progress.delivered_ml.quantize(Decimal('0.1')), 'mL')}) "
+                f"of {plain_decimal(ordered, 'mg')} ordered "
+                f"({format_decimal(share, 0)} %)" + (" so far." if running else "."))
         out.append(Spacer(1, 1.5 * mm))
         out.append(self.p(text, "cell_bold"))
 
@@ -528,7 +538,8 @@ class _SessionSummary:
         chart = vitals_trend_chart(d.vitals, d.scores, d.infusion_events, self.tz,
                                    width=FRAME_WIDTH, dose_started_at_utc=d.dose_started_at_utc,
                                    dose_ended_at_utc=d.dose_ended_at_utc,
-                                   band_label="infusion" if self._bagged() else "dosing")
+                                   band_label="infusion" if self._bagged() else "dosing",
+                                   as_of_utc=self.as_of)
         if chart is None:
             return
         out.append(KeepTogether([self.h3("Trend"), chart]))
@@ -735,5 +746,5 @@ def build_session_summary(data: SessionSummaryData) -> bytes:
     """
     flowables = _SessionSummary(data).flowables()
     frame = PageFrame(data.clinic, TITLE, identity_line(data.detail, data.tz),
-                      draft=not data.signed)
+                      draft=not data.signed, safety=data.safety.text)
     return render(flowables, frame)

@@ -10,10 +10,17 @@ alarm without telling them anything. It states only recorded facts (the drug
 given, times, readings) and fixed aftercare advice, none of which the
 physician's signature changes; the chart copy (the session summary) is the
 document that carries the signature status.
+
+Facts come from events (pauses counted from pause events, times as recorded,
+the visit dated by its check-in and discharge). The nurse's free text (an
+intervention's indication and outcome, a stop or cancel reason) is written for
+the chart and never printed here: an intervention reads through the
+formulary's patient wording, and an escort's phone number is left out.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -22,6 +29,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph, Spacer
 
+from ketalog.domain.infusion import PumpEvent, pause_count
 from ketalog.reports.base import FONT_BOLD, PageFrame, escape, render, stylesheet
 from ketalog.reports.charts import infusion_intervals
 from ketalog.reports.session_summary import (
@@ -29,7 +37,7 @@ from ketalog.reports.session_summary import (
     delivered,
     fast_table,
     identity_line,
-    infusion_stopped,
+    in_progress_text,
     mg_text,
     plain_decimal,
 )
@@ -53,6 +61,31 @@ FLAG_WORDS = {
 }
 
 
+#: A run of 6+ digits, allowing spaces, dots, dashes, brackets and a leading +: a phone number.
+_PHONE = re.compile(r"\+?\(?\d[\d\s().\-/]{4,}\d")
+
+
+def without_phone_numbers(text: str) -> str:
+    """The escort as the patient's copy prints it: a phone number typed with the name goes.
+
+    The take-home report may be read by anyone who finds it; the escort's number
+    is the clinic's business, not the page's.
+    """
+    cleaned = _PHONE.sub("", text)
+    cleaned = re.sub(r"\(\s*\)|\[\s*\]", "", cleaned)  # brackets left empty
+    cleaned = re.sub(r"\b(tel|phone|ph|mobile|cell)\b\.?:?", "", cleaned, flags=re.IGNORECASE)
+    return re.sub(r"\s{2,}", " ", cleaned).strip(" ,;:-")
+
+
+def visit_day(detail: SessionDetail) -> datetime:
+    """When the visit really happened: check-in, else the first pump event, else the booking."""
+    if detail.checked_in_at_utc is not None:
+        return detail.checked_in_at_utc
+    if detail.infusion_events:
+        return min(e.at_utc for e in detail.infusion_events)
+    return detail.scheduled_at_utc
+
+
 def _times(n: int) -> str:
     return {1: "once", 2: "twice"}.get(n, f"{n} times")
 
@@ -71,6 +104,7 @@ class _VisitReport:
         self.h2 = ParagraphStyle("patient_h2", parent=sheet["h2"], fontSize=12.5, leading=16,
                                  spaceBefore=10, keepWithNext=True)
         self.title = sheet["title"]
+        self.as_of = data.as_of_utc
 
     def t(self, value: datetime | None) -> str:
         return "" if value is None else value.astimezone(self.tz).strftime("%H:%M")
@@ -93,8 +127,14 @@ class _VisitReport:
 
     def flowables(self) -> list[Flowable]:
         d = self.d
+        arrived = visit_day(d)
+        when = f"Your visit on {self.day(arrived)}"
+        if d.checked_in_at_utc is not None:
+            when += f", {self.t(d.checked_in_at_utc)}"
+            if d.discharged_at_utc is not None:
+                when += f" to {self.t(d.discharged_at_utc)}"
         out: list[Flowable] = [
-            self.p(f"Your visit on {self.day(d.scheduled_at_utc)}", self.title),
+            self.p(when, self.title),
             self.p(f"{self.data.clinic.name}. Please keep this report; it tells you what you "
                    "were given today and what to do next."),
         ]
@@ -108,16 +148,17 @@ class _VisitReport:
 
     def given(self) -> list[Flowable]:
         d, dose = self.d, self.d.dose
-        if dose is None or not any(e.kind == "start" for e in d.infusion_events):
+        events = [e for e in d.infusion_events if e.at_utc <= self.as_of]
+        if dose is None or not any(e.kind == "start" for e in events):
             text = "You did not receive a treatment at this visit."
-            if d.state == "cancelled" and d.state_reason:
-                text += f" The visit was cancelled ({d.state_reason})."
+            if d.state == "cancelled":
+                text += " The visit was cancelled; the clinic will talk with you about why."
             return [self.p(text)]
         drug = dose.drug.split(" (")[0]
-        progress = delivered(d)
+        progress = delivered(d, self.as_of)
         amount = mg_text(progress.delivered_mg if progress else dose.total_mg)
-        start = self.t(d.dose_started_at_utc or min(e.at_utc for e in d.infusion_events))
-        stops = [e for e in d.infusion_events if e.kind in ("stop", "stop_early")]
+        start = self.t(min(e.at_utc for e in events if e.kind == "start"))
+        stops = [e for e in events if e.kind in ("stop", "stop_early")]
         end = self.t(stops[-1].at_utc) if stops else ""
         lines: list[str] = []
         bagged = dose.bag_volume_ml is not None and dose.bag_volume_ml > 0
@@ -130,24 +171,24 @@ class _VisitReport:
             lines.append(f"You received {plain_decimal(dose.total_mg, 'mg')} of {drug} by "
                          f"injection into a muscle at {start}.")
         else:
-            if end:
+            running = in_progress_text(d, self.as_of, self.tz)
+            if running:
+                lines.append(f"{running}. You are receiving {drug} by IV infusion, "
+                             f"which started at {start}.")
+            else:
                 lines.append(f"You received {amount} of {drug} by IV infusion from {start} "
                              f"to {end}.")
-            else:
-                lines.append(f"You received {amount} of {drug} by IV infusion, starting at "
-                             f"{start}.")
-            pauses = infusion_intervals(d.infusion_events).paused
+            pauses = pause_count([PumpEvent(e.kind, e.at_utc) for e in events])
             if pauses:
-                minutes = sum(((p.end or p.start) - p.start).total_seconds() for p in pauses) / 60
-                lines.append(f"The infusion was paused {_times(len(pauses))} (about "
+                spans = infusion_intervals(events, self.as_of).paused
+                minutes = sum(((p.end or p.start) - p.start).total_seconds() for p in spans) / 60
+                lines.append(f"The infusion was paused {_times(pauses)} (about "
                              f"{round(minutes)} minutes in total).")
-            if not infusion_stopped(d):
-                lines.append("The infusion had not finished when this report was printed.")
         early = [e for e in stops if e.kind == "stop_early"]
         if early:
-            reason = f" ({early[-1].detail})" if early[-1].detail else ""
             what = "infusion" if bagged else "treatment"
-            lines.append(f"The {what} was stopped early at {self.t(early[-1].at_utc)}{reason}.")
+            lines.append(f"The {what} was stopped early at {self.t(early[-1].at_utc)}; "
+                         "your nurse will have talked with you about why.")
             if bagged:
                 lines.append(f"You received {amount} of the planned "
                              f"{plain_decimal(dose.total_mg, 'mg')}.")
@@ -177,14 +218,14 @@ class _VisitReport:
             if event.resolved_at_utc:
                 text += f"; it had settled by {self.t(event.resolved_at_utc)}"
             lines.append(text + ".")
-        for given in d.interventions:
-            dose = (f" {plain_decimal(given.dose)} {given.dose_unit or ''}".rstrip()
-                    if given.dose is not None else "")
-            why = f" for {given.indication}" if given.indication else ""
-            lines.append(f"You were also given {given.drug}{dose} at "
-                         f"{self.t(given.given_at_utc)}{why}.")
+        told = self.data.intervention_words
+        for index, given in enumerate(d.interventions):
+            # the patient's wording from the formulary; the nurse's note never prints here
+            what = told[index] if index < len(told) else "a medicine given by your care team"
+            lines.append(f"At {self.t(given.given_at_utc)} you were also given {what}.")
         if d.discharged_at_utc:
-            with_whom = f" with {d.escort_name}" if d.escort_name else ""
+            escort = without_phone_numbers(d.escort_name or "")
+            with_whom = f" with {escort}" if escort else ""
             ready = (f"You were ready to go home at {self.t(d.ready_to_leave_at_utc)} and left "
                      if d.ready_to_leave_at_utc else "You left ")
             lines.append(f"{ready}at {self.t(d.discharged_at_utc)}{with_whom}.")
@@ -292,7 +333,8 @@ class _VisitReport:
             status = COURSE_STATUS.get(line.state, line.state.replace("_", " "))
             if this:
                 status = f"{status} (this visit)" if status != "done" else "this visit"
-            when = f"{self.day(line.scheduled_at_utc)}, {self.t(line.scheduled_at_utc)}"
+            at = visit_day(self.d) if this else line.scheduled_at_utc  # this visit: when it was
+            when = f"{self.day(at)}, {self.t(at)}"
             dose = plain_decimal(line.total_mg, "mg") if line.total_mg is not None else ""
             if line.state in ("scheduled", "cancelled"):
                 dose = ""
@@ -310,7 +352,8 @@ def build_visit_report(data: VisitReportData) -> bytes:
     Raises:
         ReportError: the document could not be laid out.
     """
-    frame = PageFrame(data.clinic, TITLE, identity_line(data.detail, data.tz, "visit"),
+    frame = PageFrame(data.clinic, TITLE,
+                      identity_line(data.detail, data.tz, "visit", at=visit_day(data.detail)),
                       draft=False)
     return render(_VisitReport(data).flowables(), frame)
 

@@ -43,6 +43,7 @@ class Permission(StrEnum):
     VIEW_OUTCOMES = "view_outcomes"    # the clinic's outcomes across courses
     REVIEW_SUICIDE_RISK = "review_suicide_risk"  # clear a moderate/high C-SSRS for the start
     REPAIR_GUARDS = "repair_guards"    # re-create the database's guard triggers
+    ACKNOWLEDGE_ALERT = "acknowledge_alert"  # close an in-session alert after review
 
 
 _CLINICIANS = frozenset({"nurse", "physician"})
@@ -70,6 +71,7 @@ ROLES_FOR: Final[Mapping[Permission, frozenset[str]]] = MappingProxyType({
     Permission.VIEW_OUTCOMES: frozenset({"physician", "administrator"}),
     Permission.REVIEW_SUICIDE_RISK: frozenset({"physician"}),
     Permission.REPAIR_GUARDS: _ADMIN,
+    Permission.ACKNOWLEDGE_ALERT: frozenset({"physician"}),
 })
 
 #: How each permission reads in a refusal ("Only a physician can ...").
@@ -94,6 +96,7 @@ _WORDS: Final[Mapping[Permission, str]] = MappingProxyType({
     Permission.VIEW_OUTCOMES: "view the clinic's outcomes",
     Permission.REVIEW_SUICIDE_RISK: "review a suicide-risk screen",
     Permission.REPAIR_GUARDS: "restore the database's guards",
+    Permission.ACKNOWLEDGE_ALERT: "acknowledge an alert",
 })
 
 _ARTICLE = {"nurse": "a nurse", "physician": "a physician", "administrator": "an administrator"}

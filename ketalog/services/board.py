@@ -14,15 +14,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.alerts import RaisedAlert
+from ketalog.domain.infusion import PumpEvent
 from ketalog.domain.safety import safety_alert
 from ketalog.domain.scheduling import infusion_label
 from ketalog.domain.session_state import SessionState
 from ketalog.domain.vitals import VitalsPhase, next_vitals_due
+from ketalog.services.alerts import newest_open_at, session_alerts
 from ketalog.services.protocols import protocol_from_record
 from ketalog.services.safety import suicide_risk_screens
 from ketalog.services.screening import course_cautions
 from ketalog.store.models import (
     Course,
+    InfusionEvent,
     Patient,
     ProtocolRecord,
     Signature,
@@ -80,6 +84,10 @@ class BoardRow:
     safety_alert: str | None = None
     #: the course screening's cautions and overridden contraindications, short labels
     cautions: tuple[str, ...] = ()
+    #: the pump log (start, pause, resume, rate change, stop): the "Dose time" is run from it
+    pump_events: tuple[PumpEvent, ...] = ()
+    #: alerts not yet acknowledged by a physician nor back in range, oldest first
+    open_alerts: tuple[RaisedAlert, ...] = ()
 
     @property
     def infusion_label(self) -> str:
@@ -161,9 +169,20 @@ def day_board(
             .order_by(VitalSign.taken_at_utc)
         ):
             readings[session_id].append(taken_at)
+    pump: dict[int, list[PumpEvent]] = defaultdict(list)
+    dosed = [r.id for r in rows if r.dose_started_at_utc is not None]
+    if dosed:
+        for session_id, kind, at, rate in db.execute(
+            select(InfusionEvent.session_id, InfusionEvent.kind, InfusionEvent.occurred_at_utc,
+                   InfusionEvent.rate_ml_per_h)
+            .where(InfusionEvent.session_id.in_(dosed))
+            .order_by(InfusionEvent.occurred_at_utc, InfusionEvent.id)
+        ):
+            pump[session_id].append(PumpEvent(kind, at, rate))
     moment = now or datetime.now(UTC)
     screens = suicide_risk_screens(db, [r.id for r in rows])
     cautions = course_cautions(db, {r.course_id for r in rows})
+    alerts = session_alerts(db, [r.id for r in rows])
     board = []
     for r in rows:
         protocol = protocols[r.protocol_id]
@@ -180,6 +199,7 @@ def day_board(
                 recovery_started_at=r.dose_ended_at_utc or r.dose_started_at_utc or moment,
                 readings_since_dose_start=since_dose,
                 now=moment,
+                open_alert_at=newest_open_at(alerts.get(r.id, ())),
             )
         board.append(BoardRow(
             session_id=r.id, chair=r.chair, scheduled_at_utc=r.scheduled_at_utc, state=r.state,
@@ -192,5 +212,7 @@ def day_board(
             nursing_completed=r.id in completed,
             safety_alert=safety_alert(screens[r.id]) if r.id in screens else None,
             cautions=cautions.get(r.course_id, ()),
+            pump_events=tuple(pump.get(r.id, ())),
+            open_alerts=tuple(s.alert for s in alerts.get(r.id, ()) if s.is_open),
         ))
     return board

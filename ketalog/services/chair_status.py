@@ -56,10 +56,10 @@ class ChairStatus:
 def unacknowledged_alerts(row: BoardRow) -> int:
     """How many of the session's alerts still wait for a physician's acknowledgment.
 
-    The board row does not carry alerts yet; connect it here once it does
-    (e.g. ``return len(row.open_alerts)``).
+    Open alerts (:mod:`ketalog.services.alerts`): neither acknowledged nor back
+    in range. Only the count leaves here: the lock page shows no alert's values.
     """
-    return 0
+    return len(row.open_alerts)
 
 
 def chair_facts(rows: Iterable[BoardRow], *, infusion_ends: dict[int, datetime | None],

@@ -265,7 +265,7 @@ class _Clinic:
         else:
             flag = None
         step(SessionAction.STOP_INFUSION, 1)
-        recovery_min = 20 if protocol.min_monitoring_min <= 0 else protocol.min_monitoring_min
+        recovery_min = max(20, protocol.min_recovery_min, protocol.min_monitoring_min)
         for _ in range(max(2, recovery_min // 15)):
             clock.advance(15)
             self.vitals(sid, clock, base, 4)
@@ -273,6 +273,13 @@ class _Clinic:
             svc.resolve_event(db, nurse, flag, clock=clock)
         if until is SessionState.RECOVERING:
             return
+        from ketalog.services.alerts import acknowledge_alert, open_session_alerts
+
+        for alert in open_session_alerts(db, sid):  # e.g. a marked CADSS, reviewed at the chair
+            acknowledge_alert(db, self.physician, sid, source=alert.source,
+                              source_id=alert.source_id, code=alert.code,
+                              comment="Seen at the chair; settled, no further action.",
+                              clock=clock)
         svc.record_scale(db, nurse, sid, "aldrete", [2, 2, 2, 2, rng.choice((1, 2))], clock=clock)
         svc.update_discharge_details(db, nurse, sid, expected_version=_version(db, sid),
                                      instructions_given=True, clock=clock)

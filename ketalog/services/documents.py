@@ -1,7 +1,11 @@
 """The plain data each chart document is built from; reports never see a database.
 
-Nothing here reads the clock: a document built twice from the same stored
-data is byte-identical (the reports render in invariant mode).
+Nothing here reads the clock: the caller passes the printing moment
+(``as_of``), so a document built twice from the same stored data at the same
+moment is byte-identical (the reports render in invariant mode). Everything
+that depends on time (the mg delivered so far, how long the pump has run, the
+infusion band) is taken from the pump events up to that moment, never from a
+scheduled or planned time.
 """
 
 from __future__ import annotations
@@ -14,16 +18,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.infusion import PumpEvent, infusion_progress
 from ketalog.domain.outcomes import OUTCOME_SCALES
 from ketalog.reports.base import Clinic
 from ketalog.services.board import day_bounds_utc
 from ketalog.services.errors import NotFound
 from ketalog.services.outcomes import CourseView, course_view
+from ketalog.services.patient_safety import NO_FACTS, SafetyFacts, safety_facts
 from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.services.settings import clinic_timezone, get_setting
 from ketalog.store.models import (
     Addendum,
     DoseOrder,
+    InfusionEvent,
     Patient,
     ProtocolRecord,
     ScaleScore,
@@ -98,6 +105,10 @@ class SessionSummaryData:
     detail: SessionDetail
     signatures: tuple[SignatureBlock, ...]
     addenda: tuple[AddendumBlock, ...]
+    #: the moment the document is printed: a running infusion is described as of then
+    as_of_utc: datetime
+    #: allergies, age, sex, overrides, cautions, suicide risk: at the top of every page
+    safety: SafetyFacts = NO_FACTS
 
     @property
     def signed(self) -> bool:
@@ -131,8 +142,13 @@ def _addenda(db: Session, session_id: int) -> tuple[AddendumBlock, ...]:
                  for n, (a, name, creds) in enumerate(rows, start=1))
 
 
-def session_summary_data(db: Session, session_id: int) -> SessionSummaryData:
-    """The chart copy's data; refuses a session never checked in (nothing to summarise)."""
+def session_summary_data(db: Session, session_id: int,
+                         as_of: datetime | None = None) -> SessionSummaryData:
+    """The chart copy's data as of ``as_of`` (default: now); refuses a session never checked in.
+
+    Raises:
+        NotEnoughData: the patient was never checked in (nothing to summarise).
+    """
     detail = open_session(db, session_id)
     if detail.checked_in_at_utc is None and detail.state != "cancelled":
         raise NotEnoughData(
@@ -140,7 +156,15 @@ def session_summary_data(db: Session, session_id: int) -> SessionSummaryData:
             "there is nothing to summarise yet."
         )
     return SessionSummaryData(clinic(db), clinic_timezone(db), detail,
-                              _signatures(db, session_id), _addenda(db, session_id))
+                              _signatures(db, session_id), _addenda(db, session_id),
+                              _moment(as_of), safety_facts(db, session_id))
+
+
+def _moment(as_of: datetime | None) -> datetime:
+    """The printing moment: the caller's clock, or the wall clock when none was given."""
+    from datetime import UTC
+
+    return as_of if as_of is not None else datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -165,6 +189,10 @@ class VisitReportData:
     detail: SessionDetail
     next_appointment_utc: datetime | None
     course: tuple[CourseSessionLine, ...]
+    #: the moment the report is printed (see SessionSummaryData.as_of_utc)
+    as_of_utc: datetime
+    #: what to tell the patient about each intervention, in ``detail.interventions`` order
+    intervention_words: tuple[str, ...] = ()
 
 
 def _course_lines(db: Session, course_id: int) -> tuple[CourseSessionLine, ...]:
@@ -198,15 +226,19 @@ def _course_lines(db: Session, course_id: int) -> tuple[CourseSessionLine, ...]:
     )
 
 
-def visit_report_data(db: Session, session_id: int) -> VisitReportData:
-    """The patient's take-home report for one visit."""
-    summary = session_summary_data(db, session_id)
+def visit_report_data(db: Session, session_id: int,
+                      as_of: datetime | None = None) -> VisitReportData:
+    """The patient's take-home report for one visit, as of ``as_of`` (default: now)."""
+    summary = session_summary_data(db, session_id, as_of)
     detail = summary.detail
     lines = _course_lines(db, detail.course_id)
     upcoming = [line.scheduled_at_utc for line in lines
                 if line.scheduled_at_utc > detail.scheduled_at_utc and line.state == "scheduled"]
+    from ketalog.services.interventions import patient_wording
+
     return VisitReportData(summary.clinic, summary.tz, detail,
-                           min(upcoming) if upcoming else None, lines)
+                           min(upcoming) if upcoming else None, lines, summary.as_of_utc,
+                           tuple(patient_wording(i.drug) for i in detail.interventions))
 
 
 @dataclass(frozen=True)
@@ -226,6 +258,8 @@ class DayLogRow:
     discharged_at_utc: datetime | None
     state: str
     signed: bool
+    #: mg the pump log had delivered by the printing moment (None: no dose started)
+    delivered_mg: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -236,10 +270,16 @@ class DayLogData:
     tz: ZoneInfo
     day: date
     rows: tuple[DayLogRow, ...]
+    #: the printing moment; infusions still running are counted up to it
+    as_of_utc: datetime | None = None
 
 
-def day_log_data(db: Session, day: date) -> DayLogData:
-    """The day's sessions across chairs with dose, times, alerts and signature state."""
+def day_log_data(db: Session, day: date, as_of: datetime | None = None) -> DayLogData:
+    """The day's sessions across chairs with dose, times, alerts and signature state.
+
+    The mg given per session is the pump log's up to ``as_of`` (default now), so a
+    session still infusing counts what has run, not what was ordered.
+    """
     from sqlalchemy import func
 
     from ketalog.store.models import VitalSign
@@ -257,10 +297,31 @@ def day_log_data(db: Session, day: date) -> DayLogData:
                   TreatmentSession.id)
     ).all()
     ids = [row[0].id for row in sessions]
-    doses = dict(db.execute(
-        select(DoseOrder.session_id, DoseOrder.total_mg)
+    orders = {row.session_id: row for row in db.execute(
+        select(DoseOrder.session_id, DoseOrder.total_mg, DoseOrder.bag_volume_ml,
+               DoseOrder.rate_ml_per_h)
         .where(DoseOrder.session_id.in_(ids), DoseOrder.superseded_at_utc.is_(None))
-    ).all())
+    )}
+    doses = {sid: row.total_mg for sid, row in orders.items()}
+    moment = _moment(as_of)
+    pump: dict[int, list[PumpEvent]] = {}
+    for event in db.execute(
+        select(InfusionEvent.session_id, InfusionEvent.kind, InfusionEvent.occurred_at_utc,
+               InfusionEvent.rate_ml_per_h)
+        .where(InfusionEvent.session_id.in_(ids))
+        .order_by(InfusionEvent.occurred_at_utc, InfusionEvent.id)
+    ):
+        if event.occurred_at_utc > moment:
+            continue  # not yet happened at the printing moment
+        pump.setdefault(event.session_id, []).append(
+            PumpEvent(event.kind, event.occurred_at_utc, event.rate_ml_per_h))
+    delivered: dict[int, Decimal] = {}
+    for sid, events in pump.items():
+        order = orders.get(sid)
+        if order is not None and any(e.kind == "start" for e in events):
+            delivered[sid] = infusion_progress(
+                events, total_mg=order.total_mg, bag_volume_ml=order.bag_volume_ml,
+                planned_rate_ml_per_h=order.rate_ml_per_h, now=moment).delivered_mg
     alerts = dict(db.execute(
         select(VitalSign.session_id, func.count())
         .where(VitalSign.session_id.in_(ids), VitalSign.alert_codes != "",
@@ -270,10 +331,11 @@ def day_log_data(db: Session, day: date) -> DayLogData:
     rows = tuple(
         DayLogRow(s.id, s.chair, s.scheduled_at_utc, f"{family}, {given}", mrn, protocol,
                   doses.get(s.id), s.dose_started_at_utc, s.dose_ended_at_utc,
-                  int(alerts.get(s.id, 0)), s.discharged_at_utc, s.state, s.state == "signed")
+                  int(alerts.get(s.id, 0)), s.discharged_at_utc, s.state, s.state == "signed",
+                  delivered.get(s.id))
         for s, family, given, mrn, protocol in sessions
     )
-    return DayLogData(clinic(db), tz, day, rows)
+    return DayLogData(clinic(db), tz, day, rows, moment)
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,35 @@ from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.sessions import _session, _when, resolve_onset_row
 from ketalog.store.models import AdverseEvent, Intervention
 
-#: The clinic formulary shown first in the picker: (drug, usual dose, unit, route).
+#: The clinic formulary shown first in the picker: (drug, usual dose, unit, route, and what
+#: to tell the patient). The last is the only way an intervention reaches the patient's
+#: take-home report: the nursing note (indication, outcome) never does.
 FORMULARY = (
-    ("ondansetron", "4", "mg", "IV"),
-    ("midazolam", "1", "mg", "IV"),
-    ("lorazepam", "0.5", "mg", "IV"),
-    ("labetalol", "10", "mg", "IV"),
-    ("clonidine", "0.1", "mg", "PO"),
+    ("ondansetron", "4", "mg", "IV", "a medicine for nausea"),
+    ("midazolam", "1", "mg", "IV", "a medicine to help you feel calmer"),
+    ("lorazepam", "0.5", "mg", "IV", "a medicine to help you feel calmer"),
+    ("labetalol", "10", "mg", "IV", "a medicine to lower your blood pressure"),
+    ("clonidine", "0.1", "mg", "PO", "a medicine to lower your blood pressure"),
 )
+#: What the patient's report says for a drug or action with no patient wording.
+NEUTRAL_PATIENT_WORDING = "a medicine given by your care team"
+
+
+def patient_wording(drug: str) -> str:
+    """What to tell the patient about an intervention, from the formulary.
+
+    A free-text entry that names a formulary drug ("Labetalol 10 mg IV") reads as
+    that drug; anything else gets the neutral wording, never the nurse's text.
+    """
+    import re
+
+    words = set(re.findall(r"[a-z]+", (drug or "").casefold()))
+    for name, _dose, _unit, _route, wording in FORMULARY:
+        if name in words:
+            return wording
+    return NEUTRAL_PATIENT_WORDING
+
+
 ROUTES = ("IV", "IM", "PO", "SL", "IN", "SC", "inhaled", "other")
 ADVERSE_EVENT_KINDS = (
     "hypertension", "tachycardia", "nausea/vomiting", "anxiety or emergence reaction",

@@ -5,7 +5,7 @@ reportlab loads only here, on first use, so starting the app does not pay for it
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
@@ -24,8 +24,13 @@ class DocumentKind(StrEnum):
     REMS = "rems"  # a session's esketamine REMS monitoring form
 
 
-def produce_pdf(db: Session, kind: DocumentKind | str, key: int | date) -> bytes:
+def produce_pdf(db: Session, kind: DocumentKind | str, key: int | date, *,
+                as_of: datetime | None = None) -> bytes:
     """Gather the data and build the document; ``key`` is an id, or a date for the day log.
+
+    ``as_of`` is the printing moment (the caller's clock; default the wall
+    clock): a document printed mid-infusion states what the pump had delivered
+    by then, and says the infusion is still in progress.
 
     Raises:
         NotFound: no such session or course (or too little data to summarise).
@@ -40,17 +45,17 @@ def produce_pdf(db: Session, kind: DocumentKind | str, key: int | date) -> bytes
             raise ValidationError.single("key", "The day log needs a date (YYYY-MM-DD).")
         from ketalog.reports.day_log import build_day_log
 
-        return build_day_log(documents.day_log_data(db, key))
+        return build_day_log(documents.day_log_data(db, key, as_of))
     if isinstance(key, date | bool) or not isinstance(key, int):
         raise ValidationError.single("key", f"The {document.value} document needs a number id.")
     if document is DocumentKind.SESSION:
         from ketalog.reports.session_summary import build_session_summary
 
-        return build_session_summary(documents.session_summary_data(db, key))
+        return build_session_summary(documents.session_summary_data(db, key, as_of))
     if document is DocumentKind.VISIT:
         from ketalog.reports.visit_report import build_visit_report
 
-        return build_visit_report(documents.visit_report_data(db, key))
+        return build_visit_report(documents.visit_report_data(db, key, as_of))
     if document is DocumentKind.REMS:
         from ketalog.services.rems import rems_pdf
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.alerts import AlertState, RaisedAlert
 from ketalog.domain.dosing import weight_age_warning
 from ketalog.domain.errors import TransitionRefused
 from ketalog.domain.infusion import InfusionProgress, PumpEvent, infusion_progress
@@ -31,8 +32,10 @@ from ketalog.domain.session_state import (
 )
 from ketalog.domain.values import printed_name
 from ketalog.domain.vitals import VitalsPhase, next_vitals_due
+from ketalog.services.alerts import newest_open_at, session_alerts
 from ketalog.services.board import vitals_phase
 from ketalog.services.errors import NotFound
+from ketalog.services.patient_safety import NO_FACTS, SafetyFacts, safety_facts
 from ketalog.services.patients import latest_weight
 from ketalog.services.protocols import protocol_by_id
 from ketalog.services.screening import course_gate
@@ -150,6 +153,12 @@ class SessionView:
     suicide_risk: SuicideRiskScreen = NO_SCREEN
     #: the course screening's cautions, for the header ("benzodiazepine", ...)
     cautions: tuple[str, ...] = ()
+    #: allergies, age, sex, overrides, cautions and suicide-risk state (the safety strip)
+    safety: SafetyFacts = NO_FACTS
+    #: every alert of the session with where it stands, oldest first
+    alerts: tuple[AlertState, ...] = ()
+    #: the alerts still open (waiting for a physician or a reading back in range)
+    open_alerts: tuple[RaisedAlert, ...] = ()
 
     @property
     def infusion_label(self) -> str:
@@ -224,7 +233,9 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
         raise NotFound(f"No session with id {session_id}.")
     protocol = protocol_by_id(db, row.protocol_id)
     gate = course_gate(db, row.course_id)
-    facts = session_facts(db, row, protocol, now, gate=gate)
+    alerts = session_alerts(db, [session_id])[session_id]
+    facts = session_facts(db, row, protocol, now, gate=gate, open_alerts=tuple(
+        s.alert.message for s in alerts if s.is_open))
     blocked: dict[str, tuple[str, ...]] = {}
     for action in allowed_actions(detail.state):
         if action is SessionAction.SIGN:
@@ -259,6 +270,7 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
             dose_started_at=start or now,
             recovery_started_at=detail.dose_ended_at_utc or start or now,
             readings_since_dose_start=[t for t in live if start and t >= start], now=now,
+            open_alert_at=newest_open_at(alerts),
         )
     weight = None
     today = clinic_today(db, now)
@@ -274,4 +286,6 @@ def load_session_view(db: Session, session_id: int, now: datetime) -> SessionVie
         signing=load_signing_state(db, session_id, detail.state),
         suicide_risk=facts.suicide_risk,
         cautions=gate.cautions,
+        safety=safety_facts(db, session_id, cautions=gate.cautions, screen=facts.suicide_risk),
+        alerts=alerts, open_alerts=tuple(s.alert for s in alerts if s.is_open),
     )

@@ -18,6 +18,7 @@ from typing import TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.alerts import scale_alerts
 from ketalog.domain.dosing import DoseLevel, calculate_dose, check_dose_limits
 from ketalog.domain.errors import TransitionRefused, ValidationError
 from ketalog.domain.protocols import DosingMode, Protocol
@@ -34,6 +35,7 @@ from ketalog.domain.session_state import (
 )
 from ketalog.domain.vitals import AlertCode, validate_vitals, vital_alerts
 from ketalog.services.access import Permission, authorize
+from ketalog.services.alerts import open_session_alerts
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound, PermissionDenied
@@ -52,6 +54,7 @@ from ketalog.store.models import (
     Note,
     Patient,
     ProtocolRecord,
+    ScaleAlert,
     ScaleScore,
     TreatmentSession,
     VitalSign,
@@ -278,11 +281,19 @@ def _is_verified(db: Session, dose_order_id: int) -> bool:
     ) is not None
 
 
+def _minutes_between(since: datetime | None, now: datetime) -> int | None:
+    """Whole minutes from ``since`` to ``now``, never negative (back-dated); None if unset."""
+    if since is None:
+        return None
+    return max(0, int((now - since).total_seconds() // 60))
+
+
 def session_facts(
     db: Session, session: TreatmentSession, protocol: Protocol, now: datetime,
     reason: str | None = None, gate: CourseGate | None = None,
+    open_alerts: tuple[str, ...] | None = None,
 ) -> SessionFacts:
-    """Gather what the state machine needs to judge a move (``gate``: already read)."""
+    """Gather what the state machine needs to judge a move (``gate``, ``open_alerts``: read)."""
     order = _current_dose_order(db, session.id)
     vitals = db.execute(
         select(VitalSign.taken_at_utc, VitalSign.alert_codes)
@@ -331,6 +342,14 @@ def session_facts(
         instructions_given=session.instructions_given,
         minutes_monitored=monitored,
         min_monitoring_min=protocol.min_monitoring_min,
+        minutes_since_dose_end=_minutes_between(session.dose_ended_at_utc, now),
+        min_recovery_min=protocol.min_recovery_min,
+        reading_before_discharge_required=protocol.schedule.before_discharge_required,
+        minutes_since_last_reading=_minutes_between(vitals[-1].taken_at_utc if vitals else None,
+                                                    now),
+        discharge_reading_within_min=protocol.schedule.discharge_reading_within_min,
+        open_alerts=open_alerts if open_alerts is not None else tuple(
+            alert.message for alert in open_session_alerts(db, session.id)),
         reason=reason,
         checklist_missing=tuple(label for label, done in checklist if not done),
         suicide_risk=suicide_risk_screen(db, session.id),
@@ -760,10 +779,19 @@ def record_scale(
     )
     db.add(score)
     db.flush()
+    # alerts are part of the same user action: stored beside the score, named in its audit row
+    thresholds = _protocol_of(db, session).thresholds
+    alerts = scale_alerts(result.code, result.item_scores, result.total, thresholds)
+    for alert in alerts:
+        db.add(ScaleAlert(session_id=session_id, scale_score_id=score.id, code=alert.code.value,
+                          message=alert.message, raised_at_utc=when, created_at_utc=now))
+    audited: dict[str, object] = {"scale": result.code, "items": list(result.item_scores),
+                                  "total": result.total}
+    if alerts:
+        audited["alerts"] = [alert.code.value for alert in alerts]
+    db.flush()
     append_audit(db, actor, "create", at=now, table_name="scale_scores", row_id=score.id,
-                 patient_id=session.patient_id,
-                 new={"scale": result.code, "items": list(result.item_scores),
-                      "total": result.total})
+                 patient_id=session.patient_id, new=audited)
     db.commit()
     return score.id
 

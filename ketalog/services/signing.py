@@ -35,6 +35,7 @@ from ketalog.services.errors import NotFound
 from ketalog.services.sessions import _session
 from ketalog.store.models import (
     AdverseEvent,
+    AlertAcknowledgment,
     DoseOrder,
     DoseVerification,
     EventFlag,
@@ -42,6 +43,7 @@ from ketalog.store.models import (
     Intervention,
     Note,
     Patient,
+    ScaleAlert,
     ScaleScore,
     Signature,
     TreatmentSession,
@@ -60,12 +62,16 @@ _CHILD_TABLES: tuple[tuple[str, Table], ...] = tuple(
     for model in (DoseOrder, InfusionEvent, VitalSign, ScaleScore, EventFlag, Intervention,
                   AdverseEvent, Note)
 )
+#: Alert rows (schema 0006), in the record only when a session has any.
+_ALERT_TABLES = tuple((model.__tablename__, model.__table__)
+                      for model in (ScaleAlert, AlertAcknowledgment))
 #: How each part of the record is named when a change is reported.
 SECTION_LABELS = {
     "session": "Session", "dose_orders": "Dose order", "dose_verifications": "Dose check",
     "infusion_events": "Infusion event", "vital_signs": "Vital signs",
     "scale_scores": "Score", "event_flags": "Event", "interventions": "Intervention",
     "adverse_events": "Adverse event", "notes": "Note", "attestations": "Nursing attestation",
+    "scale_alerts": "Score alert", "alert_acknowledgments": "Alert acknowledgment",
 }
 
 
@@ -103,6 +109,14 @@ def session_record(db: Session, session_id: int) -> dict[str, Any]:
     record["dose_verifications"] = [_row(r) for r in db.execute(
         select(checks).join(orders, orders.c.id == checks.c.dose_order_id)
         .where(orders.c.session_id == session_id).order_by(checks.c.id)).mappings()]
+    # schema 0006: present only when the session has rows, so a session signed
+    # before alerts were stored keeps the content it was signed with
+    for name, alert_table in _ALERT_TABLES:
+        alert_rows = [_row(r) for r in db.execute(
+            select(alert_table).where(alert_table.c.session_id == session_id)
+            .order_by(alert_table.c.id)).mappings()]
+        if alert_rows:
+            record[name] = alert_rows
     sigs = Signature.__table__
     record["attestations"] = [_row(r, _VOLATILE | {"content_json"}) for r in db.execute(
         select(sigs).where(sigs.c.session_id == session_id, sigs.c.kind == NURSING_ATTESTATION)

@@ -7,7 +7,7 @@ disable them, so they are checked at start-up, by ``ketalog db check`` and
 
 This module is the registry: the guards are declared as data (which tables,
 which kind of guard) and their SQL is generated from it, so the checker, the
-repair and migration 0008 agree, and a new guarded table is one line here.
+repair and migration 0007 agree, and a new guarded table is one line here.
 Migrations 0003 and 0006 wrote their triggers with the same text; a test keeps
 a freshly migrated database free of problems on both SQLite and PostgreSQL.
 

@@ -414,6 +414,43 @@ class ScaleScore(Versioned, Created, Voidable, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+class ScaleAlert(Created, Base):
+    """An alert a score raised (MOAA/S low, CADSS high), kept with the threshold it broke.
+
+    Stored, not recomputed, so a later change of the protocol's threshold does
+    not rewrite what the nurse was told at the chair.
+    """
+
+    __tablename__ = "scale_alerts"
+    __table_args__ = (Index("ix_scale_alerts_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"))
+    scale_score_id: Mapped[int] = mapped_column(ForeignKey("scale_scores.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    raised_at_utc: Mapped[datetime]
+
+
+class AlertAcknowledgment(Created, Base):
+    """A physician's acknowledgment of one alert (a reading's code, or a scale alert)."""
+
+    __tablename__ = "alert_acknowledgments"
+    __table_args__ = (
+        Index("ix_alert_acknowledgments_session", "session_id"),
+        UniqueConstraint("source_table", "source_id", "code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"))
+    source_table: Mapped[str] = mapped_column(String(40))  #: vital_signs | scale_scores
+    source_id: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(40))
+    acknowledged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at_utc: Mapped[datetime]
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
 class EventFlag(Versioned, Created, Base):
     """Sedation, dissociation or respiratory depression, open until resolved (REMS)."""
 

@@ -26,7 +26,6 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -34,7 +33,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -55,6 +53,7 @@ from ketalog.services.audit_trail import (
 from ketalog.ui.context import Outcome, UiContext
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel
 from ketalog.ui.tables import Index, RowsTableModel
+from ketalog.ui.widgets import ActionButton, Button, ComboBox, DateField
 
 #: Rows shown at most; the filters narrow a long trail down.
 SHOW_ROWS = 1_000
@@ -193,12 +192,14 @@ class AuditDialog(QDialog):
         self.running: dict[_Job, Callable[[Outcome[Any]], None]] = {}
 
         today = ctx.clock().astimezone(ctx.tz).date()
-        self.date_from = QDateEdit(_qdate(today - timedelta(days=6)))
-        self.date_to = QDateEdit(_qdate(today))
+        self.date_from = DateField()
+        self.date_from.setDate(_qdate(today - timedelta(days=6)))
+        self.date_to = DateField()
+        self.date_to.setDate(_qdate(today))
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
-        self.user = QComboBox()
+        self.user = ComboBox()
         self.user.setEditable(True)
         self.user.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.user.addItem("")
@@ -212,11 +213,12 @@ class AuditDialog(QDialog):
         self.patient.setPlaceholderText(self.tr("Any patient (MRN)"))
         self.patient.setClearButtonEnabled(True)
         self.patient.setMinimumWidth(self.patient.fontMetrics().horizontalAdvance("M" * 14))
-        self.action = QComboBox()
+        self.action = ComboBox()
         self.action.addItem(self.tr(self.ALL_ACTIONS), None)
         for name in KNOWN_ACTIONS:
             self.action.addItem(name, name)
-        self.apply_button = QPushButton(self.tr("Show"))
+        # showing rows changes nothing: a kit Button, the dialog's default for Enter
+        self.apply_button = Button(self.tr("Show"))
         self.apply_button.setDefault(True)
         self.apply_button.clicked.connect(self.refresh)
         self.patient.returnPressed.connect(self.refresh)
@@ -234,6 +236,7 @@ class AuditDialog(QDialog):
 
         self.model = AuditTableModel(ctx.tz, self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list in one step
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -257,19 +260,16 @@ class AuditDialog(QDialog):
         self.chain = QLabel()
         self.chain.setWordWrap(True)
         self.chain.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.verify_button = QPushButton(self.tr("Verify chain"))
+        self.verify_button = ActionButton(self.tr("Verify chain"), shortcut="Alt+V")
         self.verify_button.setToolTip(self.tr(
             "Recompute every row's hash and check nothing was edited, deleted or reordered"))
         self.verify_button.clicked.connect(self.verify)
-        self.export_button = QPushButton(self.tr("Export CSV..."))
+        self.export_button = ActionButton(self.tr("Export CSV..."), shortcut="Ctrl+E")
         self.export_button.clicked.connect(self.export_dialog)
-        close = QPushButton(self.tr("Close"))
-        close.setAutoDefault(False)
-        close.clicked.connect(self.reject)
+        close = Button(self.tr("Close"), on_click=self.reject)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count, 1)
         for button in (self.verify_button, self.export_button, close):
-            button.setAutoDefault(False)
             bottom.addWidget(button)
 
         layout = QVBoxLayout(self)

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QFont
 
-from ketalog.domain.infusion import duration_text
+from ketalog.domain.alerts import RaisedAlert
+from ketalog.domain.infusion import duration_text, running_minutes
 from ketalog.domain.session_state import STATE_LABELS
 from ketalog.services.board import BoardRow
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT
@@ -65,7 +66,7 @@ class BoardTableModel(RowsTableModel):
         column = index.column()
         if role == self.SessionIdRole:
             return row.session_id
-        if column == self.ALERTS and row.safety_alert and role in (
+        if column == self.ALERTS and (row.safety_alert or row.open_alerts) and role in (
                 Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole):
             return self._alarm(role)
         if role == Qt.ItemDataRole.ToolTipRole and column == self.PROTOCOL:
@@ -107,6 +108,8 @@ class BoardTableModel(RowsTableModel):
         if column == self.ELAPSED:
             if row.dose_started_at_utc is None or self._now is None:
                 return ""
+            if row.pump_events:  # running time from the pump log: a pause stops the clock
+                return duration_text(running_minutes(row.pump_events, self._now))
             end = row.dose_ended_at_utc or self._now
             seconds = (end - row.dose_started_at_utc).total_seconds()
             return duration_text(Decimal(seconds) / 60)
@@ -134,13 +137,20 @@ class BoardTableModel(RowsTableModel):
         font.setBold(True)
         return font
 
-    @staticmethod
-    def _alerts(row: BoardRow) -> str:
-        """PHQ-9 item 9 / C-SSRS first (the physician must see it), then the cautions."""
-        parts = [f"{ALERT_MARK} {row.safety_alert}"] if row.safety_alert else []
+    def _alerts(self, row: BoardRow) -> str:
+        """Open alerts (what, when, the action), PHQ-9 item 9 / C-SSRS, then the cautions."""
+        parts = [self._open_alert(alert) for alert in row.open_alerts]
+        if row.safety_alert:
+            parts.append(f"{ALERT_MARK} {row.safety_alert}")
         if row.cautions:
             parts.append("Caution: " + ", ".join(row.cautions))
         return "; ".join(parts)
+
+    def _open_alert(self, alert: RaisedAlert) -> str:
+        """"⚠ 10:42 Systolic high: BP 185/100, labetalol 10 mg IV; not acknowledged"."""
+        when = alert.raised_at_utc.astimezone(self._tz).strftime("%H:%M")
+        action = (alert.action_note or "").strip() or "no action note"
+        return f"{ALERT_MARK} {when} {alert.message}, {action}; not acknowledged"
 
     @staticmethod
     def _signature_hint(row: BoardRow) -> str | None:

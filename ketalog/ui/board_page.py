@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from ketalog.services.board import BoardRow, day_board
 from ketalog.ui.board_model import BoardTableModel
 from ketalog.ui.context import UiContext
-from ketalog.ui.style import MessageLabel, big_font
+from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
 from ketalog.ui.widgets import Button, DateField, SessionTable
 
 #: Pixels for the protocol column ("IV ketamine, 0.5 mg/kg ..." elided; tooltip in full).
@@ -162,7 +162,11 @@ class BoardPage(QWidget):
         self.fit_columns()
         is_today = day == now.astimezone(self.ctx.tz).date()
         label = self.tr("Today") if is_today else day.strftime("%A")
-        self.heading.setText(f"{label}: {len(outcome.value)} " + self.tr("sessions"))
+        heading = f"{label}: {len(outcome.value)} " + self.tr("sessions")
+        alerts = sum(len(r.open_alerts) for r in outcome.value)
+        if alerts:  # said in the heading too, so it is seen without reading every row
+            heading += f"   {ALERT_MARK} " + self.tr("open alerts: %1").replace("%1", str(alerts))
+        self.heading.setText(heading)
         self.empty.setVisible(not outcome.value)
 
     def tick(self) -> None:

@@ -17,10 +17,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QGridLayout,
     QLabel,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,10 +26,15 @@ from PySide6.QtWidgets import (
 from ketalog.services.errors import Conflict
 from ketalog.services.locking import shown_value
 from ketalog.ui.context import Outcome
+from ketalog.ui.widgets import ActionButton, Button, button_row
 
 
 class ConflictDialog(QDialog):
-    """Stored value beside the user's; "Keep stored" is the default (Enter)."""
+    """Stored value beside the user's; "Keep stored" is the default (Enter, Space, Esc).
+
+    Overwriting the stored value is the one choice that changes the record:
+    it takes its own key (Alt+S) or a click, never a stray Space.
+    """
 
     def __init__(self, conflict: Conflict, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,11 +60,9 @@ class ConflictDialog(QDialog):
             value.setStyleSheet("border: 1px solid #999; padding: 6px; font-size: 14pt;")
             grid.addWidget(title, 0, column)
             grid.addWidget(value, 1, column)
-        buttons = QDialogButtonBox()
-        self.keep_button = QPushButton(self.tr("Keep stored value"))
-        self.mine_button = QPushButton(self.tr("Save mine instead"))
-        buttons.addButton(self.keep_button, QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.addButton(self.mine_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.keep_button = Button(self.tr("Keep stored value"))
+        self.mine_button = ActionButton(self.tr("Save mine instead"), shortcut="Alt+S")
+        buttons = button_row(self.keep_button, self.mine_button)
         self.keep_button.setDefault(True)
         self.keep_button.clicked.connect(self.reject)
         self.mine_button.clicked.connect(self.accept)
@@ -69,7 +70,7 @@ class ConflictDialog(QDialog):
         layout.setSpacing(14)
         layout.addWidget(heading)
         layout.addLayout(grid)
-        layout.addWidget(buttons)
+        layout.addLayout(buttons)
 
 
 def settle_conflict(parent: QWidget | None, outcome: Outcome[Any], base: object,

@@ -3,6 +3,9 @@
 Each opens its own dialog or calls one service through the UI context; the
 course window reloads afterwards so what it shows is what is stored. Buttons a
 role may not use stay visible but disabled, with the reason as the tooltip.
+The two that change the course at once (maintenance, complete) are kit
+action buttons with their own keys; the others open a dialog and may have
+the focus.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from ketalog.services.courses import complete_course, start_maintenance
 from ketalog.ui.course_page import CourseDialog
 from ketalog.ui.screening_dialog import ScreeningDialog
 from ketalog.ui.series_dialog import PlanSeriesDialog, StopCourseDialog
+from ketalog.ui.widgets import ActionButton, Button
 
 
 def add_course_actions(window: CourseDialog) -> dict[str, QPushButton]:
@@ -25,8 +29,9 @@ def add_course_actions(window: CourseDialog) -> dict[str, QPushButton]:
     buttons: dict[str, QPushButton] = {}
 
     def button(name: str, text: str, tip: str, action: Callable[[], None],
-               permission: Permission) -> None:
-        widget = QPushButton(text)
+               permission: Permission, shortcut: str | None = None) -> None:
+        widget: QPushButton = (ActionButton(text, shortcut=shortcut) if shortcut
+                               else Button(text))
         widget.setObjectName(name)
         allowed = may(role, permission)
         widget.setEnabled(allowed)
@@ -71,11 +76,11 @@ def add_course_actions(window: CourseDialog) -> dict[str, QPushButton]:
     button("start_maintenance", window.tr("Start maintenance"),
            window.tr("Induction done: boosters continue the numbering"),
            service(start_maintenance, window.tr("The course is in maintenance now.")),
-           Permission.MANAGE_COURSE)
+           Permission.MANAGE_COURSE, "Alt+M")
     button("complete_course", window.tr("Complete course"),
            window.tr("Mark the course completed (nothing may still be booked)"),
            service(complete_course, window.tr("The course is completed.")),
-           Permission.MANAGE_COURSE)
+           Permission.MANAGE_COURSE, "Alt+C")
     button("stop_course", window.tr("Stop course…"),
            window.tr("Stop the course with a reason; sessions still booked are cancelled"),
            after(stop), Permission.MANAGE_COURSE)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,7 +35,8 @@ from ketalog.domain.session_state import STATE_LABELS
 from ketalog.services.outcomes import CourseSessionRow, CourseView, course_view
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
-from ketalog.ui.tables import SESSION_ID_ROLE, Index, RowsTableModel, SessionTable
+from ketalog.ui.tables import SESSION_ID_ROLE, Index, RowsTableModel
+from ketalog.ui.widgets import Button, SessionTable
 
 NONE_TEXT = "\u2014"
 FLAG_COLOUR = "#b00000"
@@ -522,9 +522,7 @@ class CourseDialog(QDialog):
             QHeaderView.ResizeMode.ResizeToContents)
         self.table.open_requested.connect(self.open_session)
 
-        close = QPushButton(self.tr("Close"))
-        close.setAutoDefault(False)
-        close.clicked.connect(self.close)
+        close = Button(self.tr("Close"), on_click=self.close)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
         bottom.addWidget(close)

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -44,6 +43,7 @@ if TYPE_CHECKING:
 
     from ketalog.services.context import Actor
 from ketalog.ui.style import MessageLabel
+from ketalog.ui.widgets import ActionButton, Button
 
 TITLES = {"session": "Session summary", "visit": "Visit report", "day": "Day log",
           "course": "Course report", "rems": "Spravato REMS monitoring form"}
@@ -71,7 +71,7 @@ class DocumentJob(QRunnable):
         from ketalog.services.pdf import produce_pdf, record_document
 
         def build(db: Session) -> bytes:
-            pdf = produce_pdf(db, self.kind, self.key)
+            pdf = produce_pdf(db, self.kind, self.key, as_of=self.ctx.clock())
             record_document(db, self.actor, self.kind, self.key, action="pdf_produced",
                             detail=f"{len(pdf)} bytes", clock=self.ctx.clock)
             return pdf
@@ -109,14 +109,13 @@ class PdfPreview(QDialog):
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.message = MessageLabel()
-        save = QPushButton(self.tr("Save as PDF... (Ctrl+S)"))
-        save.setShortcut("Ctrl+S")
+        # saving and printing send the record out of the app (and are audited): a click
+        # or their key, never a stray Space; Close may have the focus
+        self.save_button = save = ActionButton(self.tr("Save as PDF..."), shortcut="Ctrl+S")
         save.clicked.connect(self.save_dialog)
-        print_button = QPushButton(self.tr("Print... (Ctrl+P)"))
-        print_button.setShortcut("Ctrl+P")
+        self.print_button = print_button = ActionButton(self.tr("Print..."), shortcut="Ctrl+P")
         print_button.clicked.connect(self.print_dialog)
-        close = QPushButton(self.tr("Close"))
-        close.clicked.connect(self.accept)
+        close = Button(self.tr("Close"), on_click=self.accept)
         bar = QHBoxLayout()
         bar.addWidget(QLabel(self.tr("%1 pages").replace("%1", str(self.document.pageCount()))))
         bar.addStretch(1)

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -47,6 +46,7 @@ from ketalog.store.workstation import (
 from ketalog.ui.context import UiContext
 from ketalog.ui.login import PAGE_STYLE, StartCard, password_edit, primary_button
 from ketalog.ui.style import ALERT_MARK, big_font
+from ketalog.ui.widgets import Button
 
 #: How often the timer compares the last activity with the clock.
 CHECK_MS = 5000
@@ -309,16 +309,16 @@ class LockPage(StartCard):
         self.typing_hint.hide()
         self.form.addWidget(self.typing_hint, 0, 0)
         self.password = self.add_field(self.tr("&Password"), password_edit())
-        self.unlock_button = primary_button(self.tr("Unlock"))
-        self.switch_button = QPushButton(self.tr("Sign in as someone else"))
+        # neither button takes the focus: a typed space never presses them; Enter in
+        # the password field presses Unlock once
+        self.unlock_button = primary_button(self.tr("Unlock"), self.password)
+        self.switch_button = Button(self.tr("Sign in as someone else"), focusable=False)
         self.switch_button.setObjectName("quiet")
         for button in (self.unlock_button, self.switch_button):
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a typed space never presses them
             self.buttons.addWidget(button)
         self.keyboard = KeyboardLock(self.password, self)
         self.keyboard.typed.connect(self._typed)
         self.unlock_button.clicked.connect(self.submit)
-        self.password.returnPressed.connect(self.submit)
         self.switch_button.clicked.connect(self._switch)
         self._build_status()
         self.status_timer = QTimer(self)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +22,7 @@ from ketalog.services.accounts import authenticate, create_first_administrator
 from ketalog.services.users import UserSummary
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import MessageLabel, big_font
+from ketalog.ui.widgets import ActionButton
 
 #: A calm page: pale background, one white card in the middle, one blue button.
 PAGE_STYLE = """
@@ -125,11 +125,15 @@ def password_edit() -> QLineEdit:
     return edit
 
 
-def primary_button(text: str) -> QPushButton:
-    """The one button a start screen is for."""
-    button = QPushButton(text)
+def primary_button(text: str, field: QLineEdit) -> ActionButton:
+    """The one button a start screen is for, pressed by a click or Enter in ``field``.
+
+    It never takes the focus: a space typed on the page is a character of a
+    field, never a press.
+    """
+    button = ActionButton(text)
     button.setObjectName("primary")
-    button.setDefault(True)
+    button.bind_enter(field)
     return button
 
 
@@ -147,11 +151,10 @@ class LoginPage(StartCard):
         self.username = self.add_field(self.tr("&User name"), QLineEdit())
         self.username.setMaxLength(64)
         self.password = self.add_field(self.tr("&Password"), password_edit())
-        self.sign_in_button = primary_button(self.tr("Sign in"))
+        self.sign_in_button = primary_button(self.tr("Sign in"), self.password)
         self.buttons.addWidget(self.sign_in_button)
         self.sign_in_button.clicked.connect(self.submit)
         self.username.returnPressed.connect(self._username_entered)
-        self.password.returnPressed.connect(self.submit)
 
     def _username_entered(self) -> None:
         if self.password.text():
@@ -218,10 +221,10 @@ class FirstAdministratorPage(StartCard):
         self.password = self.add_field(self.tr("&Password (at least 8 characters)"),
                                        password_edit())
         self.password_again = self.add_field(self.tr("Password &again"), password_edit())
-        self.create_button = primary_button(self.tr("Create administrator and sign in"))
+        self.create_button = primary_button(self.tr("Create administrator and sign in"),
+                                            self.password_again)
         self.buttons.addWidget(self.create_button)
         self.create_button.clicked.connect(self.submit)
-        self.password_again.returnPressed.connect(self.submit)
         for edit, following in ((self.username, self.full_name),
                                 (self.full_name, self.credentials),
                                 (self.credentials, self.password),

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QPushButton,
     QSizePolicy,
     QStackedWidget,
     QTableWidget,
@@ -54,6 +53,7 @@ from ketalog.ui.context import DraftStore, UiContext
 from ketalog.ui.link import DatabaseLink
 from ketalog.ui.login import FirstAdministratorPage, LoginPage
 from ketalog.ui.style import ALERT_MARK
+from ketalog.ui.widgets import Button
 
 if TYPE_CHECKING:
     # built by MainWindow.prewarm, after the log-in page is painted
@@ -123,6 +123,7 @@ class ShortcutHelp(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Keyboard shortcuts"))
         table = QTableWidget(len(SHORTCUTS), 2)
+        table.setTabKeyNavigation(False)  # Tab leaves the list in one step, as every table
         table.setHorizontalHeaderLabels([self.tr("Keys"), self.tr("Action")])
         for row, (keys, action) in enumerate(SHORTCUTS):
             table.setItem(row, 0, QTableWidgetItem(keys))
@@ -212,7 +213,7 @@ class MainWindow(QMainWindow):
     presence_timer: QTimer
     link_banner: QFrame
     link_text: QLabel
-    link_retry: QPushButton
+    link_retry: Button
 
     def __init__(self, engine: Engine, database_label: str, *,
                  clock: Clock = system_clock, user: UserSummary | None = None) -> None:
@@ -350,7 +351,9 @@ class MainWindow(QMainWindow):
         self.link_text = QLabel()
         self.link_text.setObjectName("linkText")
         self.link_text.setWordWrap(True)
-        self.link_retry = QPushButton(self.tr("Retry now"))
+        # harmless (it only tries the connection), and out of the Tab order: a banner
+        # appearing must not put a stop between the fields a nurse is typing in
+        self.link_retry = Button(self.tr("Retry now"), focusable=False)
         self.link_retry.clicked.connect(self.link.retry_now)
         row.addWidget(self.link_text, 1)
         row.addWidget(self.link_retry)
@@ -878,6 +881,21 @@ class MainWindow(QMainWindow):
             self.board.refresh()
         elif self.session_page is not None:
             self.session_page.reload()  # type: ignore[attr-defined]
+        self._show_alert_badge()
+
+    def _show_alert_badge(self) -> None:
+        """The waiting list's button counts open alerts, so they are seen from any screen."""
+        if not self.waiting_action.isVisible():
+            return
+        from ketalog.services.alerts import alerts_waiting
+
+        outcome = self.ctx.run(alerts_waiting)
+        count = len(outcome.value) if outcome.value is not None else 0
+        text = self.tr("Waiting for signature…")
+        if count:
+            text += f" {ALERT_MARK} " + (self.tr("1 alert") if count == 1 else
+                                         self.tr("%1 alerts").replace("%1", str(count)))
+        self.waiting_action.setText(text)
 
     def print_current(self) -> None:
         """Ctrl+P: the day log on the board, the chart summary in a session."""

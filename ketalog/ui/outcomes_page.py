@@ -15,14 +15,10 @@ from typing import Any
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDateEdit,
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -39,6 +35,7 @@ from ketalog.services.outcomes import (
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import MessageLabel, big_font
 from ketalog.ui.tables import Index, RowsTableModel
+from ketalog.ui.widgets import Button, DateField, make_table
 
 #: Wait this long after a date changes before asking again (typing a year is four keys).
 REFRESH_DELAY_MS = 300
@@ -122,8 +119,10 @@ class OutcomesDialog(QDialog):
         self.setMinimumSize(900, 560)
 
         start, end = last_twelve_months(ctx.clock().astimezone(ctx.tz).date())
-        self.date_from = QDateEdit(_qdate(start))
-        self.date_to = QDateEdit(_qdate(end))
+        self.date_from = DateField()
+        self.date_from.setDate(_qdate(start))
+        self.date_to = DateField()
+        self.date_to.setDate(_qdate(end))
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(REFRESH_DELAY_MS)
@@ -159,9 +158,7 @@ class OutcomesDialog(QDialog):
         self.indication_table = self._table(self.indication_model)
         self.protocol_table = self._table(self.protocol_model)
 
-        close = QPushButton(self.tr("Close"))
-        close.setAutoDefault(False)
-        close.clicked.connect(self.close)
+        close = Button(self.tr("Close"), on_click=self.close)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
         bottom.addWidget(close)
@@ -182,15 +179,7 @@ class OutcomesDialog(QDialog):
 
     @staticmethod
     def _table(model: OutcomeRowsModel) -> QTableView:
-        table = QTableView()
-        table.setModel(model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.verticalHeader().setVisible(False)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        return table
+        return make_table(model, stretch_column=0)
 
     def period(self) -> tuple[date, date]:
         """The dates chosen (clinic-local days, both included)."""

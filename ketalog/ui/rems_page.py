@@ -18,13 +18,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -34,7 +32,8 @@ from ketalog.services.rems import RemsRow, file_rems_form, rems_list
 from ketalog.ui.context import UiContext
 from ketalog.ui.documents import DocumentButtons, DocumentJob, PdfPreview
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT, MessageLabel, big_font
-from ketalog.ui.tables import SESSION_ID_ROLE, Index, RowsTableModel, SessionTable
+from ketalog.ui.tables import SESSION_ID_ROLE, Index, RowsTableModel
+from ketalog.ui.widgets import ActionButton, Button, SessionTable, button_row
 
 
 def _day(value: date) -> str:
@@ -119,17 +118,17 @@ class MarkFiledDialog(QDialog):
         self.message = MessageLabel()
         form = QFormLayout()
         form.addRow(self.tr("REMS confirmation number"), self.confirmation)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.file_button = self.buttons.addButton(self.tr("Mark filed"),
-                                                  QDialogButtonBox.ButtonRole.AcceptRole)
-        self.file_button.setDefault(True)
-        self.buttons.accepted.connect(self.file)
-        self.buttons.rejected.connect(self.reject)
+        cancel = Button(self.tr("Cancel"), on_click=self.reject)
+        # filing is recorded: a click or Enter in the confirmation field, once
+        self.file_button = ActionButton(self.tr("Mark filed"))
+        self.file_button.bind_enter(self.confirmation)
+        self.file_button.clicked.connect(self.file)
+        self.buttons = button_row(cancel, self.file_button)
         layout = QVBoxLayout(self)
         layout.addWidget(what)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
+        layout.addLayout(self.buttons)
         self.confirmation.setFocus()
 
     def file(self) -> bool:
@@ -189,17 +188,16 @@ class RemsDialog(QDialog):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.hide()
 
-        self.mark_button = QPushButton(self.tr("Mark filed…"))
+        # both open a dialog or a preview, whose own buttons file or print
+        self.mark_button = Button(self.tr("Mark filed…"))
         self.mark_button.clicked.connect(self.mark_filed)
-        self.pdf_button = QPushButton(self.tr("Print / Save PDF…"))
+        self.pdf_button = Button(self.tr("Print / Save PDF…"))
         self.pdf_button.clicked.connect(self.print_form)
-        close = QPushButton(self.tr("Close"))
-        close.clicked.connect(self.reject)
+        close = Button(self.tr("Close"), on_click=self.reject)
         bar = QHBoxLayout()
         bar.addWidget(self.show_filed)
         bar.addStretch(1)
         for button in (self.mark_button, self.pdf_button, close):
-            button.setAutoDefault(False)
             bar.addWidget(button)
 
         layout = QVBoxLayout(self)

@@ -7,17 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimeZone
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
-    QDateTimeEdit,
     QDialog,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +30,7 @@ from ketalog.services.sessions import INDICATIONS, book_session
 from ketalog.services.settings import clinic_chairs
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import MessageLabel
+from ketalog.ui.widgets import ActionButton, Button, ComboBox, DateTimeField, button_row
 
 NEW_COURSE = -1
 
@@ -64,7 +61,9 @@ class ScheduleDialog(QDialog):
         self.birth.setPlaceholderText("YYYY-MM-DD")
         self.different_person = QCheckBox(self.tr("I checked: this is a different person"))
         self.different_person.hide()
-        self.register_button = QPushButton(self.tr("Register new patient"))
+        # registering and booking store a record: a click, their key, or Enter in the
+        # last field of their form; never a stray Space
+        self.register_button = ActionButton(self.tr("Register new patient"), shortcut="Alt+R")
         self.register_button.clicked.connect(self._register)
         new_box = QGroupBox(self.tr("New patient"))
         new_form = QFormLayout(new_box)
@@ -75,13 +74,13 @@ class ScheduleDialog(QDialog):
         new_form.addRow(self.register_button)
 
         self.chosen = QLabel(self.tr("No patient chosen"))
-        self.course = QComboBox()
+        self.course = ComboBox()
         self.course.currentIndexChanged.connect(self._course_changed)
-        self.protocol = QComboBox()
-        self.indication = QComboBox()
+        self.protocol = ComboBox()
+        self.indication = ComboBox()
         self.indication.addItems(list(INDICATIONS))
-        self.chair = QComboBox()
-        self.when = QDateTimeEdit()
+        self.chair = ComboBox()
+        self.when = DateTimeField()
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.when.setCalendarPopup(True)
         booking = QGroupBox(self.tr("Booking"))
@@ -94,17 +93,12 @@ class ScheduleDialog(QDialog):
         form.addRow(self.tr("Date and time"), self.when)
 
         self.message = MessageLabel()
-        self.schedule_button = QPushButton(self.tr("Schedule"))
-        self.schedule_button.setDefault(False)
-        self.schedule_button.setAutoDefault(False)
+        self.schedule_button = ActionButton(self.tr("Schedule"), shortcut="Ctrl+Return")
         self.schedule_button.clicked.connect(self._schedule)
-        cancel = QPushButton(self.tr("Close"))
-        cancel.setAutoDefault(False)
-        cancel.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.schedule_button)
+        self.register_button.bind_enter(self.birth)
+        self.schedule_button.bind_enter(self.when)
+        cancel = Button(self.tr("Close"), on_click=self.reject)
+        buttons = button_row(cancel, self.schedule_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(self.tr("Find the patient")))

@@ -19,9 +19,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -30,8 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -52,7 +48,14 @@ from ketalog.ui.conflict import settle_conflict
 from ketalog.ui.context import Outcome, UiContext
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel
 from ketalog.ui.tables import RowsTableModel
-from ketalog.ui.widgets import ActionButton, ScrollingPage
+from ketalog.ui.widgets import (
+    ActionButton,
+    Button,
+    ComboBox,
+    ScrollingPage,
+    button_row,
+    make_table,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 #: The tri-state choice: index in the combo box -> stored answer.
@@ -98,12 +101,10 @@ class OverrideDialog(QDialog):
         self.reason.setPlaceholderText(self.tr(
             "The clinical justification, e.g. \"BP controlled on review, cardiology cleared\""))
         self.message = MessageLabel()
-        buttons = QDialogButtonBox()
-        self.ok_button = buttons.addButton(self.tr("Record override"),
-                                           QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        # the reason may run to several lines: Enter is a new line, Ctrl+Enter records
+        self.ok_button = ActionButton(self.tr("Record override"), shortcut="Ctrl+Return")
         self.ok_button.clicked.connect(self.record)
-        buttons.rejected.connect(self.reject)
+        buttons = button_row(Button(self.tr("Cancel"), on_click=self.reject), self.ok_button)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(self.tr("Treat despite:")))
         layout.addWidget(listed)
@@ -112,7 +113,7 @@ class OverrideDialog(QDialog):
         layout.addWidget(reason_label)
         layout.addWidget(self.reason)
         layout.addWidget(self.message)
-        layout.addWidget(buttons)
+        layout.addLayout(buttons)
         self.setMinimumWidth(480)
         self.reason.setFocus()
 
@@ -193,16 +194,14 @@ class ScreeningDialog(QDialog):
                       "consent_signed_on")
 
         # --- yes/no questions -----------------------------------------------------------
-        self.questions: dict[str, QComboBox] = {}
+        self.questions: dict[str, ComboBox] = {}
         questions_box = QGroupBox(self.tr("Questions (Not asked until answered)"))
         grid = QGridLayout(questions_box)
         for row, (name, label) in enumerate(YES_NO_QUESTIONS.items()):
-            combo = QComboBox()
+            # a kit combo: scrolling the form must not answer a question on the way past
+            combo = ComboBox()
             combo.addItems([self.tr("Not asked"), self.tr("No"), self.tr("Yes")])
             combo.setAccessibleName(label)
-            # scrolling the form must not answer a question on the way past
-            combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-            combo.installEventFilter(self)
             combo.activated.connect(lambda index, n=name: self._commit(n, ANSWERS[index]))
             self.questions[name] = combo
             text = QLabel(label)
@@ -214,17 +213,12 @@ class ScreeningDialog(QDialog):
 
         # --- labs ----------------------------------------------------------------------
         self.labs_model = LabsModel(self)
-        self.labs_table = QTableView()
-        self.labs_table.setModel(self.labs_model)
-        self.labs_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.labs_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.labs_table = make_table(self.labs_model)
         self.labs_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.labs_table.verticalHeader().setVisible(False)
         self.labs_table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.Stretch)
         self.labs_table.setMaximumHeight(140)
         self.remove_lab_button = ActionButton(self.tr("&Remove selected lab"))
-        self.remove_lab_button.setAutoDefault(False)
         self.remove_lab_button.clicked.connect(self.remove_selected_lab)
         self.lab_test = QLineEdit()
         self.lab_test.setPlaceholderText(self.tr("Test, e.g. ALT"))
@@ -232,10 +226,9 @@ class ScreeningDialog(QDialog):
         self.lab_result.setPlaceholderText(self.tr("Result with unit"))
         self.lab_taken_on = QLineEdit()
         self.lab_taken_on.setPlaceholderText(self.tr("Taken on YYYY-MM-DD"))
-        self.lab_taken_on.returnPressed.connect(self.add_lab)
         self.add_lab_button = ActionButton(self.tr("&Add lab"))
-        self.add_lab_button.setAutoDefault(False)
         self.add_lab_button.clicked.connect(self.add_lab)
+        self.add_lab_button.bind_enter(self.lab_taken_on)
         entry = QHBoxLayout()
         for widget in (self.lab_test, self.lab_result, self.lab_taken_on, self.add_lab_button):
             entry.addWidget(widget)
@@ -258,10 +251,8 @@ class ScreeningDialog(QDialog):
         self.override_line = QLabel()
         self.override_line.setWordWrap(True)
         self.override_button = ActionButton(self.tr("&Override contraindication…"))
-        self.override_button.setAutoDefault(False)
         self.override_button.clicked.connect(self.start_override)
         self.approve_button = ActionButton(self.tr("Approve &screening"))
-        self.approve_button.setAutoDefault(False)
         self.approve_button.clicked.connect(self.approve)
         review_box = QGroupBox(self.tr("Review"))
         review_layout = QVBoxLayout(review_box)
@@ -275,9 +266,7 @@ class ScreeningDialog(QDialog):
         decisions.addStretch(1)
         review_layout.addLayout(decisions)
 
-        close = QPushButton(self.tr("Close"))
-        close.setAutoDefault(False)
-        close.clicked.connect(self.accept)
+        close = Button(self.tr("Close"), on_click=self.accept)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
         bottom.addWidget(close)
@@ -335,11 +324,7 @@ class ScreeningDialog(QDialog):
         return line
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        """Multi-line text is committed when its field is left; wheels skip unfocused answers."""
-        if event.type() == QEvent.Type.Wheel and isinstance(obj, QComboBox) \
-                and not obj.hasFocus():
-            event.ignore()
-            return True
+        """Multi-line text is committed when its field is left."""
         if event.type() == QEvent.Type.FocusOut and isinstance(obj, QPlainTextEdit) \
                 and obj.objectName() in _TEXT_FIELDS:
             self._commit_text(obj.objectName())

@@ -14,9 +14,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimeZone
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
-    QDateEdit,
-    QDateTimeEdit,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -24,9 +21,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
-    QSpinBox,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -46,6 +40,16 @@ from ketalog.services.courses import (
 from ketalog.services.settings import clinic_chairs
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import ALERT_MARK, MessageLabel
+from ketalog.ui.widgets import (
+    ActionButton,
+    Button,
+    ComboBox,
+    DateField,
+    DateTimeField,
+    SpinBox,
+    TimeField,
+    button_row,
+)
 
 #: Weekday presets offered as one click (Monday = 0).
 PRESETS = {"Mon/Wed/Fri": (0, 2, 4), "Tue/Thu": (1, 3)}
@@ -58,14 +62,6 @@ def _qdate(day: date) -> QDate:
 
 def _pydate(day: QDate) -> date:
     return date(day.year(), day.month(), day.day())
-
-
-def _button(text: str) -> QPushButton:
-    """A push button Enter in a field never presses by accident."""
-    button = QPushButton(text)
-    button.setAutoDefault(False)
-    button.setDefault(False)
-    return button
 
 
 class PlanSeriesDialog(QDialog):
@@ -82,7 +78,7 @@ class PlanSeriesDialog(QDialog):
 
         self.course_label = QLabel()
         self.course_label.setWordWrap(True)
-        self.first_day = QDateEdit()
+        self.first_day = DateField()
         self.first_day.setDisplayFormat("yyyy-MM-dd")
         self.first_day.setCalendarPopup(True)
         self.weekday_boxes: list[QCheckBox] = []
@@ -94,17 +90,18 @@ class PlanSeriesDialog(QDialog):
             days_row.addWidget(box)
         days_row.addStretch(1)
         presets_row = QHBoxLayout()
-        self.preset_buttons: dict[str, QPushButton] = {}
-        for name, days in PRESETS.items():
-            button = _button(self.tr(name))
+        self.preset_buttons: dict[str, Button] = {}
+        for name, days in PRESETS.items():  # they only tick boxes: may have the focus
+            button = Button(self.tr(name))
             button.clicked.connect(lambda _checked=False, d=days: self.choose_weekdays(d))
             self.preset_buttons[name] = button
             presets_row.addWidget(button)
         presets_row.addStretch(1)
-        self.time_of_day = QTimeEdit(QTime(DEFAULT_TIME.hour, DEFAULT_TIME.minute))
+        self.time_of_day = TimeField()
+        self.time_of_day.setTime(QTime(DEFAULT_TIME.hour, DEFAULT_TIME.minute))
         self.time_of_day.setDisplayFormat("HH:mm")
-        self.chair = QComboBox()
-        self.count = QSpinBox()
+        self.chair = ComboBox()
+        self.count = SpinBox()
         self.count.setRange(1, MAX_SERIES_SESSIONS)
         form = QFormLayout()
         form.addRow(self.tr("First day"), self.first_day)
@@ -117,14 +114,11 @@ class PlanSeriesDialog(QDialog):
         self.preview_list = QListWidget()
         self.preview_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.message = MessageLabel()
-        self.book_button = _button(self.tr("Book sessions"))
+        # booking stores the series: a click, Ctrl+Enter, or Enter in the count
+        self.book_button = ActionButton(self.tr("Book sessions"), shortcut="Ctrl+Return")
         self.book_button.clicked.connect(self.book)
-        close = _button(self.tr("Close"))
-        close.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(close)
-        buttons.addWidget(self.book_button)
+        self.book_button.bind_enter(self.count)
+        buttons = button_row(Button(self.tr("Close"), on_click=self.reject), self.book_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.course_label)
@@ -257,22 +251,18 @@ class RescheduleDialog(QDialog):
 
         self.current = QLabel()
         self.current.setWordWrap(True)
-        self.when = QDateTimeEdit()
+        self.when = DateTimeField()
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.when.setCalendarPopup(True)
-        self.chair = QComboBox()
+        self.chair = ComboBox()
         form = QFormLayout()
         form.addRow(self.tr("New date and time"), self.when)
         form.addRow(self.tr("Chair"), self.chair)
         self.message = MessageLabel()
-        self.move_button = _button(self.tr("Move session"))
+        self.move_button = ActionButton(self.tr("Move session"), shortcut="Ctrl+Return")
         self.move_button.clicked.connect(self.move_session)
-        close = _button(self.tr("Close"))
-        close.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(close)
-        buttons.addWidget(self.move_button)
+        self.move_button.bind_enter(self.when)
+        buttons = button_row(Button(self.tr("Close"), on_click=self.reject), self.move_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.current)
         layout.addLayout(form)
@@ -343,14 +333,11 @@ class StopCourseDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.tr("Reason"), self.reason)
         self.message = MessageLabel()
-        self.stop_button = _button(self.tr("Stop course"))
+        # stopping cancels booked sessions: a click or Enter in the reason, once
+        self.stop_button = ActionButton(self.tr("Stop course"))
         self.stop_button.clicked.connect(self.stop)
-        close = _button(self.tr("Close"))
-        close.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(close)
-        buttons.addWidget(self.stop_button)
+        self.stop_button.bind_enter(self.reason)
+        buttons = button_row(Button(self.tr("Close"), on_click=self.reject), self.stop_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(form)

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketalog.domain.safety import safety_alert
 from ketalog.domain.session_state import STATE_LABELS
 from ketalog.domain.values import format_decimal
 from ketalog.services.presence import Presence
 from ketalog.services.session_view import SessionView
+from ketalog.ui.alerts_strip import AlertsStrip
 from ketalog.ui.context import DraftStore, SessionController, UiContext
 from ketalog.ui.panels.checkin_panel import CheckInPanel
 from ketalog.ui.panels.discharge_panel import DischargePanel
@@ -34,6 +34,7 @@ from ketalog.ui.panels.notes_panel import NotesPanel
 from ketalog.ui.panels.scales_panel import ScalesPanel
 from ketalog.ui.panels.trend_chart import TrendChart
 from ketalog.ui.panels.vitals_panel import VitalsPanel
+from ketalog.ui.safety_strip import SafetyStrip
 from ketalog.ui.signing_panel import SigningPanel
 from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
 from ketalog.ui.widgets import Button
@@ -67,16 +68,14 @@ class SessionPage(QWidget):
         big_font(self.state, 16)
         self.progress = QLabel()
         big_font(self.progress, 16)
-        self.alerts = QLabel()
-        self.alerts.setObjectName("session_alerts")
-        self.alerts.setStyleSheet("QLabel#session_alerts { color: #8b0000; font-weight: bold; }")
-        self.alerts.hide()
+        # allergies, age, sex, cautions, suicide risk: wraps, never cut (the board's words)
+        self.safety_strip = SafetyStrip()
         self.presence = QLabel()
         self.presence.setObjectName("session_presence")
         self.presence.setStyleSheet("QLabel#session_presence { background: #e8f0ff; "
                                     "color: #123d7a; padding: 2px 6px; }")
         self.presence.hide()
-        for label in (self.patient, self.facts, self.alerts, self.presence):
+        for label in (self.patient, self.facts, self.presence):
             label.setWordWrap(True)  # long names wrap instead of widening the window
             label.setMinimumWidth(200)
         self.message = MessageLabel()
@@ -93,7 +92,7 @@ class SessionPage(QWidget):
         names = QVBoxLayout()
         names.addWidget(self.patient)
         names.addWidget(self.facts)
-        names.addWidget(self.alerts)
+        names.addWidget(self.safety_strip)
         names.addWidget(self.presence)
         header.addWidget(back)
         header.addLayout(names, 1)
@@ -126,6 +125,7 @@ class SessionPage(QWidget):
         self.discharge = DischargePanel(self.controller, drafts)
         self.notes = NotesPanel(self.controller, drafts)
         self.signing = SigningPanel(self.controller)
+        self.alerts_strip = AlertsStrip(self.controller)
 
         # One tab set for the seven panels, wide enough to read; vitals and the
         # chart keep the rest of the screen, the infusion's progress is in the header.
@@ -159,6 +159,7 @@ class SessionPage(QWidget):
         layout.addWidget(self.banner)
         layout.addLayout(header)
         layout.addWidget(self.message)
+        layout.addWidget(self.alerts_strip)
         layout.addWidget(body, 1)
         self.controller.refused.connect(self.message.show_error)
         self.controller.presence_changed.connect(self._show_presence)
@@ -181,7 +182,7 @@ class SessionPage(QWidget):
         if d.state_reason:
             state += f" ({d.state_reason})"
         alerts = sum(1 for v in d.vitals if v.alert_codes and not v.action_note)
-        if alerts:
+        if alerts or view.open_alerts:
             state = f"{ALERT_MARK} {state}"
         self.state.setText(state)
         progress = view.progress
@@ -216,15 +217,8 @@ class SessionPage(QWidget):
                                .replace("%1", str(count)))
 
     def _show_alerts(self, view: SessionView) -> None:
-        """The safety prompt and the screening's cautions under the patient's name."""
-        parts = []
-        alert = safety_alert(view.suicide_risk)
-        if alert:
-            parts.append(f"{ALERT_MARK} {alert}")
-        if view.cautions:
-            parts.append(self.tr("Caution: %1").replace("%1", ", ".join(view.cautions)))
-        self.alerts.setText("   ".join(parts))
-        self.alerts.setVisible(bool(parts))
+        """The safety strip under the patient's name: identity facts, cautions, risk."""
+        self.safety_strip.show_facts(view.safety)
 
     def _show_banner(self, view: SessionView) -> None:
         check = view.signing.verification

@@ -27,19 +27,14 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QRadioButton,
-    QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -70,6 +65,7 @@ from ketalog.store.workstation import (
 )
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel
 from ketalog.ui.tables import RowsTableModel
+from ketalog.ui.widgets import ActionButton, Button, ComboBox, SpinBox, make_table
 
 #: The SSL modes that check the server's certificate against a root certificate.
 VERIFYING_MODES = frozenset({"verify-ca", "verify-full"})
@@ -147,14 +143,14 @@ class SettingsDialog(QDialog):
         layout.addWidget(self._lock_group())
         self.message = MessageLabel()
         layout.addWidget(self.message)
-        self.save_button = QPushButton(self.tr("Save"))
+        # saving rewrites the workstation file: a click or Ctrl+S, never a stray Space
+        self.save_button = ActionButton(self.tr("Save"), shortcut="Ctrl+S")
         self.save_button.clicked.connect(self.save)
         self.save_button.setEnabled(may_save)
         if not may_save:
             self.save_button.setToolTip(self.tr(
                 "Only an administrator can change which database this workstation uses."))
-        close = QPushButton(self.tr("Close"))
-        close.clicked.connect(self.reject)
+        close = Button(self.tr("Close"), on_click=self.reject)
         bar = QHBoxLayout()
         if not may_save:
             hint = QLabel(self.tr("You can test a connection; an administrator can change it."))
@@ -204,7 +200,7 @@ class SettingsDialog(QDialog):
         form.addWidget(self.postgres_page)
         self.sqlite_radio.toggled.connect(self._kind_changed)
 
-        self.test_button = QPushButton(self.tr("Test connection"))
+        self.test_button = Button(self.tr("Test connection"))  # reads only: may have the focus
         self.test_button.clicked.connect(self.start_test)
         self.result_label = QLabel()
         self.result_label.setObjectName("connectionResult")
@@ -222,7 +218,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         column.addLayout(form)
         self.sqlite_path = QLineEdit()
-        browse = QPushButton(self.tr("Browse..."))
+        browse = Button(self.tr("Browse..."))
         browse.clicked.connect(self._browse_sqlite)
         line = QHBoxLayout()
         line.addWidget(self.sqlite_path, 1)
@@ -239,7 +235,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(page)
         self.host = QLineEdit()
         self.host.setPlaceholderText("db.clinic.example")
-        self.port = QSpinBox()
+        self.port = SpinBox()
         self.port.setRange(1, 65535)
         self.port.setValue(DEFAULT_PORT)
         self.port.setMaximumWidth(120)
@@ -247,7 +243,7 @@ class SettingsDialog(QDialog):
         self.user = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.sslmode = QComboBox()
+        self.sslmode = ComboBox()
         for mode in SSL_MODES:
             label = f"{mode} ({self.tr('recommended')})" if mode == "verify-full" else mode
             self.sslmode.addItem(label, mode)
@@ -256,7 +252,7 @@ class SettingsDialog(QDialog):
         self.sslmode.currentIndexChanged.connect(self._sslmode_changed)
         self.rootcert = QLineEdit()
         self.rootcert.setPlaceholderText(self.tr("the clinic's CA certificate (.crt or .pem)"))
-        self.rootcert_browse = QPushButton(self.tr("Browse..."))
+        self.rootcert_browse = Button(self.tr("Browse..."))
         self.rootcert_browse.clicked.connect(self._browse_rootcert)
         cert_line = QHBoxLayout()
         cert_line.addWidget(self.rootcert, 1)
@@ -280,11 +276,7 @@ class SettingsDialog(QDialog):
         self.backups_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.backups_label)
         self.backups_model = BackupsModel(self)
-        self.backups_table = QTableView()
-        self.backups_table.setModel(self.backups_model)
-        self.backups_table.verticalHeader().hide()
-        self.backups_table.horizontalHeader().setSectionResizeMode(
-            2, QHeaderView.ResizeMode.Stretch)
+        self.backups_table = make_table(self.backups_model, stretch_column=2)
         self.backups_table.setMaximumHeight(160)
         layout.addWidget(self.backups_table)
         self.backups_table.hide()
@@ -325,7 +317,7 @@ class SettingsDialog(QDialog):
         """How the lock page calls for help when a chair needs someone."""
         box = QGroupBox(self.tr("Lock screen"))
         form = QFormLayout(box)
-        self.lock_attention = QComboBox()
+        self.lock_attention = ComboBox()
         for attention, label in (
                 (LockAttention.FLASH, self.tr("Flash the chair status (default)")),
                 (LockAttention.SOUND, self.tr("Beep")),

@@ -15,7 +15,6 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QLabel,
@@ -35,7 +34,7 @@ from ketalog.services.signing import (
 )
 from ketalog.ui.context import Outcome, SessionController
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, big_font
-from ketalog.ui.widgets import ActionButton, SessionPanel
+from ketalog.ui.widgets import ActionButton, Button, SessionPanel, button_row
 from ketalog.ui.widgets.buttons import ENTER_KEYS
 
 
@@ -88,18 +87,17 @@ class SignDialog(QDialog):
         form.addRow(self.tr("Meaning"), self.meaning)
         form.addRow(self.tr("Signer"), self.signer)
         form.addRow(self.tr("&Password"), self.password)
-        buttons = QDialogButtonBox()
-        self.sign_button = buttons.addButton(self.tr("Sign"),
-                                             QDialogButtonBox.ButtonRole.AcceptRole)
-        self.sign_button.setDefault(True)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        # signing is pressed by a click or Enter in the password field, once; Cancel
+        # may have the focus
+        self.sign_button = ActionButton(self.tr("Sign"))
+        self.sign_button.bind_enter(self.password)
         self.sign_button.clicked.connect(self.sign)
-        buttons.rejected.connect(self.reject)
+        buttons = button_row(Button(self.tr("Cancel"), on_click=self.reject), self.sign_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(explain)
         layout.addWidget(self.message)
-        layout.addWidget(buttons)
+        layout.addLayout(buttons)
         self.setMinimumWidth(460)
         self.password.setFocus()
 

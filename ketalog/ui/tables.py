@@ -1,8 +1,8 @@
-"""What the app's list tables share: a model over plain row objects, and a session list.
+"""The older list-table model over plain row objects (no queries in ``data()``).
 
-The day board and the waiting-for-signature list both show one session per
-row and open it on Enter or a double click; the audit window shows audit rows.
-Each model keeps its rows as plain objects (no queries in ``data()``).
+The session list view (Enter or a double click opens a session) is the
+kit's :class:`ketalog.ui.widgets.SessionTable`; new tables use the kit's
+``RowsModel`` with declared columns.
 """
 
 from __future__ import annotations
@@ -15,10 +15,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    Signal,
 )
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QTableView
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -61,28 +58,3 @@ class RowsTableModel(QAbstractTableModel):
             return self.HEADERS[section]
         return None
 
-
-class SessionTable(QTableView):
-    """A list of sessions: Enter opens the selected one like a double click.
-
-    The model gives each row's session id under :data:`SESSION_ID_ROLE`.
-    """
-
-    open_requested = Signal(int)
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.doubleClicked.connect(self.open_index)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt signature
-        """Enter/Return opens the current row's session."""
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.open_index(self.currentIndex())
-            return
-        super().keyPressEvent(event)
-
-    def open_index(self, index: QModelIndex) -> None:
-        """Ask for the session of ``index``'s row."""
-        session_id = index.siblingAtColumn(0).data(SESSION_ID_ROLE)
-        if isinstance(session_id, int):
-            self.open_requested.emit(session_id)

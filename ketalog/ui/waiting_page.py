@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.services.alerts import WaitingAlert, alerts_waiting
 from ketalog.services.signing import WaitingSession, waiting_for_signature
 from ketalog.ui.context import UiContext
-from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, big_font
-from ketalog.ui.tables import SESSION_ID_ROLE, Index, RowsTableModel, SessionTable
+from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT, MessageLabel, big_font
+from ketalog.ui.tables import SESSION_ID_ROLE, Index, RowsTableModel
+from ketalog.ui.widgets import Column, RowsModel, SessionTable
 
 
 def local_stamp(at_utc: datetime, tz: ZoneInfo) -> str:
@@ -80,6 +82,21 @@ class WaitingTableModel(RowsTableModel):
         return None
 
 
+def _alert_columns(tz: ZoneInfo) -> tuple[Column[WaitingAlert], ...]:
+    """The open-alerts list: when, who, where, what, and the action note."""
+    return (
+        Column("Time",
+               lambda w: w.alert.raised_at_utc.astimezone(tz).strftime("%a %d %b %H:%M")),
+        Column("Patient", lambda w: w.patient_name),
+        Column("MRN", lambda w: w.mrn),
+        Column("Chair", lambda w: w.chair),
+        Column("Alert", lambda w: f"{ALERT_MARK} {w.alert.message}",
+               colour=lambda _w: OVERDUE_TEXT, bold=lambda _w: True),
+        Column("Action taken",
+               lambda w: (w.alert.action_note or "").strip() or "no action note yet"),
+    )
+
+
 class WaitingPage(QWidget):
     """The physician's list of sessions to sign; reloads whenever it is shown.
 
@@ -89,6 +106,8 @@ class WaitingPage(QWidget):
 
     open_session = Signal(int)
     count_changed = Signal(int)
+    #: open alerts waiting for a physician's acknowledgment, after every refresh
+    alerts_changed = Signal(int)
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,7 +133,24 @@ class WaitingPage(QWidget):
         hint = QLabel(self.tr("Enter or a double click opens the session; sign it in its "
                               "Sign-off tab (Alt+8). Bold rows are ready to sign."))
         hint.setWordWrap(True)
+        # open alerts first: they are about patients still in the chair
+        self.alerts_heading = QLabel()
+        big_font(self.alerts_heading, 16)
+        self.alerts_model: RowsModel[WaitingAlert] = RowsModel(
+            _alert_columns(ctx.tz), self, key=lambda w: w.session_id)
+        self.alerts_table = SessionTable()
+        self.alerts_table.setModel(self.alerts_model)
+        self.alerts_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.alerts_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.alerts_table.verticalHeader().setVisible(False)
+        self.alerts_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.alerts_table.horizontalHeader().setStretchLastSection(True)
+        self.alerts_table.setMaximumHeight(180)
+        self.alerts_table.open_requested.connect(self.open_session)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.alerts_heading)
+        layout.addWidget(self.alerts_table)
         layout.addWidget(self.heading)
         layout.addWidget(hint)
         layout.addWidget(self.message)
@@ -133,6 +169,7 @@ class WaitingPage(QWidget):
             self.message.show_error(outcome.error or "")
             return self.count()
         self.message.clear_message()
+        self._refresh_alerts()
         keep = self.table.currentIndex().row()
         rows = outcome.value
         self.model.set_rows(rows)
@@ -146,6 +183,19 @@ class WaitingPage(QWidget):
         self.empty.setVisible(not rows)
         self.count_changed.emit(len(rows))
         return len(rows)
+
+    def _refresh_alerts(self) -> None:
+        """The open alerts of unsigned sessions (hidden when there are none)."""
+        outcome = self.ctx.run(alerts_waiting)
+        alerts = outcome.value or []
+        self.alerts_model.set_rows(alerts)
+        self.alerts_heading.setText(
+            f"{ALERT_MARK} " + self.tr("Alerts waiting for a physician's acknowledgment: %1 "
+                                       "(Enter opens the session; Alt+A acknowledges there)")
+            .replace("%1", str(len(alerts))))
+        self.alerts_heading.setVisible(bool(alerts))
+        self.alerts_table.setVisible(bool(alerts))
+        self.alerts_changed.emit(len(alerts))
 
     def showEvent(self, event: QShowEvent) -> None:
         """Always show the list as stored now."""

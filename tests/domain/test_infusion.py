@@ -71,3 +71,23 @@ def test_without_a_bag_the_dose_counts_when_given() -> None:
 ])
 def test_duration_text(minutes: str, text: str) -> None:
     assert duration_text(Decimal(minutes)) == text
+
+
+def test_running_minutes_stand_still_while_paused_and_stop_at_the_stop() -> None:
+    from ketalog.domain.infusion import pause_count, running_minutes
+
+    events = [PumpEvent("start", at(0), Decimal(150)), PumpEvent("pause", at(10)),
+              PumpEvent("resume", at(15)), PumpEvent("stop", at(40))]
+    assert running_minutes(events[:2], at(14)) == Decimal(10)  # paused: the clock stands
+    assert running_minutes(events, at(20)) == Decimal(15)  # the stop at 40 has not happened
+    assert running_minutes(events, at(90)) == Decimal(35)  # after the stop: what ran
+    assert pause_count(events) == 1
+
+
+def test_intervals_as_they_stood_at_a_moment() -> None:
+    from ketalog.domain.infusion import Interval, infusion_intervals
+
+    events = [PumpEvent("start", at(0)), PumpEvent("pause", at(10)), PumpEvent("resume", at(15))]
+    spans = infusion_intervals(events).until(at(12))
+    assert spans.running == (Interval(at(0), at(10)),)
+    assert spans.paused == (Interval(at(10), at(12)),)  # the open pause ends at the moment

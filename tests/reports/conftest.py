@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -64,7 +64,8 @@ def pdf_pages(pdf: bytes) -> list[str]:
 
 _FURNITURE = re.compile(r"^(Riverside Ketamine Clinic|Session summary|Visit report|"
                         r"DRAFT - not signed|12 River Road, Springfield · .*|"
-                        r".* · MRN K\d+ · born .*|Page \d+ of \d+)$")
+                        r".* · MRN K\d+ · born .*|Page \d+ of \d+|"
+                        r"Age \d+ · Sex .*)$")
 
 
 def body_text(pages: list[str]) -> str:
@@ -90,8 +91,10 @@ class ClinicDb:
 
     def book(self, family: str = "Ñúñez", given: str = "José", *,
              birth: date = date(1980, 3, 14), weight: str = "80",
-             planned: int | None = None, protocol: str = "iv-depression-0.5") -> int:
-        """A new patient with a course (IV depression by default) and a session booked now."""
+             planned: int | None = None, protocol: str = "iv-depression-0.5",
+             in_minutes: float = 0) -> int:
+        """A new patient with a course (IV depression by default) and a session booked now
+        (or ``in_minutes`` from now)."""
         c = self.clock
         with self.factory() as db:
             patient = register_patient(db, NURSE, family_name=family, given_name=given,
@@ -103,7 +106,8 @@ class ClinicDb:
                                      planned_infusions=planned, clock=c)
             screen_course(db, course, c)
             return svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
-                                        scheduled_at=c.now, clock=c)
+                                        scheduled_at=c.now + timedelta(minutes=in_minutes),
+                                        clock=c)
 
     def start(self, sid: int) -> None:
         """Check in, checklist and escort, baseline reading, dose ordered and verified, start."""
@@ -134,12 +138,16 @@ class ClinicDb:
             svc.update_discharge_details(db, NURSE, sid, expected_version=self.version(db, sid),
                                          instructions_given=True, clock=c)
             svc.add_note(db, NURSE, sid, "recovery", note, clock=c)
-            c.advance(5)
+            c.advance(10)  # 30 min of recovery, the reading 10 min old
             svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=c)
 
     def run(self, sid: int, *, readings: int = 4) -> None:
         """A whole uneventful session up to discharge (40 min infusion)."""
         self.start(sid)
+        self.run_rest(sid, readings=readings)
+
+    def run_rest(self, sid: int, *, readings: int = 4) -> None:
+        """From a started infusion: readings over 40 min, the stop, then discharge."""
         for i in range(readings):
             self.vitals(sid, reading(i), minutes=40 / max(readings, 1))
         self.action(sid, SessionAction.STOP_INFUSION, minutes=0.5)
@@ -157,11 +165,11 @@ class ClinicDb:
 
     def summary(self, sid: int) -> SessionSummaryData:
         with self.factory() as db:
-            return session_summary_data(db, sid)
+            return session_summary_data(db, sid, self.clock.now)
 
     def visit(self, sid: int) -> VisitReportData:
         with self.factory() as db:
-            return visit_report_data(db, sid)
+            return visit_report_data(db, sid, self.clock.now)
 
 
 @pytest.fixture

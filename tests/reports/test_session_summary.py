@@ -184,8 +184,8 @@ def test_notes_with_author_and_time_and_a_long_note_breaks_across_pages(
     flat = body_text(pages)
     assert "Recovery note, 05:03 - Nora Reyes, RN" in flat
     assert "Tolerated infusion well; steady gait." in flat
-    assert "Nursing note, 05:08 - Nora Reyes, RN Called the escort; she is on her way." in flat
-    assert "Observation note, 05:08 - Nora Reyes, RN" in flat
+    assert "Nursing note, 05:13 - Nora Reyes, RN Called the escort; she is on her way." in flat
+    assert "Observation note, 05:13 - Nora Reyes, RN" in flat
     positions = [flat.index(word) for word in words]
     assert positions == sorted(positions)
     first_page = next(n for n, text in enumerate(pages) if words[0] in text)
@@ -360,3 +360,17 @@ def test_an_im_dose_is_a_single_dose(clinic: ClinicDb) -> None:
     text = body_text(pdf_pages(build_session_summary(clinic.summary(sid))))
     assert "IM (weight-based IM injection)" in text
     assert "Single dose given at 04:03: 40 mg of 40 mg ordered." in text
+
+
+def test_a_summary_printed_mid_infusion_never_counts_to_the_booked_time(
+        clinic: ClinicDb) -> None:
+    """Found on the demo clinic: the session booked for later than it started printed
+    the full dose (100 %) mid-infusion, because the booked time counted as "the last
+    record". The printing moment is the caller's, and the dose runs to it only."""
+    sid = clinic.book(in_minutes=90)  # booked for 05:30, the patient was taken early
+    clinic.start(sid)  # started 04:03
+    clinic.vitals(sid, reading(1), minutes=10)  # 04:13
+    text = _flat("\n".join(pdf_pages(build_session_summary(clinic.summary(sid)))))
+    assert "Infusion in progress at 04:13: 10 mg of 40 mg delivered so far" in text
+    assert "(25 %) so far" in text
+    assert "100 %" not in text

@@ -20,7 +20,7 @@ def test_what_was_given_in_plain_words_and_clinic_time(clinic: ClinicDb, played:
     assert "Your dose was worked out from your weight of 80 kg (0.5 mg for each kg)." in text
     assert "Your visit on Saturday 21 November 2026" in text
     assert "stayed in the expected range" in text
-    assert "You were ready to go home at 05:08 and left at 05:08 with Maria (wife)." in text
+    assert "You were ready to go home at 05:13 and left at 05:13 with Maria (wife)." in text
 
 
 def test_a_patient_document_has_no_draft_mark_but_every_page_frame(clinic: ClinicDb,
@@ -90,7 +90,7 @@ def test_a_rise_still_there_at_the_last_check_is_not_called_settled(clinic: Clin
     clinic.vitals(sid, {**reading(1), "heart_rate_bpm": 135}, minutes=10)
     text = body_text(pdf_pages(build_visit_report(clinic.visit(sid))))
     assert "Your heart rate went up (highest 135 beats a minute); at your last check" in text
-    assert "The infusion had not finished when this report was printed." in text
+    assert "Infusion in progress at 04:13: 10 mg of 40 mg delivered so far." in text
 
 
 def test_stopped_early_says_what_was_actually_received(clinic: ClinicDb) -> None:
@@ -99,7 +99,9 @@ def test_stopped_early_says_what_was_actually_received(clinic: ClinicDb) -> None
     clinic.action(sid, SessionAction.STOP_EARLY, minutes=20, reason="Felt too unwell.")
     text = body_text(pdf_pages(build_visit_report(clinic.visit(sid))))
     assert "You received 20 mg of ketamine by IV infusion from 04:03 to 04:23." in text
-    assert "The infusion was stopped early at 04:23 (Felt too unwell.)." in text
+    assert "The infusion was stopped early at 04:23; your nurse will have talked with you " \
+           "about why." in text
+    assert "Felt too unwell" not in text  # the nurse's reason is for the chart, not the page
     assert "You received 20 mg of the planned 40 mg." in text
 
 
@@ -107,8 +109,8 @@ def test_cancelled_visit(clinic: ClinicDb) -> None:
     sid = clinic.book()
     clinic.action(sid, SessionAction.CANCEL, reason="Fever; rebooked")
     text = body_text(pdf_pages(build_visit_report(clinic.visit(sid))))
-    assert "You did not receive a treatment at this visit. The visit was cancelled " \
-           "(Fever; rebooked)." in text
+    assert "You did not receive a treatment at this visit. The visit was cancelled" in text
+    assert "Fever" not in text  # the nurse's reason is for the chart, not the page
 
 
 def test_identical_data_gives_identical_bytes(clinic: ClinicDb, played: int) -> None:
@@ -120,3 +122,56 @@ def test_an_im_injection_is_described_as_one(clinic: ClinicDb) -> None:
     clinic.start(sid)
     text = body_text(pdf_pages(build_visit_report(clinic.visit(sid))))
     assert "You received 40 mg of ketamine by injection into a muscle at 04:03." in text
+
+
+# --- written for the patient (issue 13, item 8) -----------------------------------------
+
+
+def test_the_visit_is_dated_by_the_real_check_in_and_discharge(clinic: ClinicDb) -> None:
+    sid = clinic.book()  # booked for 04:00 New York time
+    clinic.clock.advance(35)  # the patient arrived late
+    clinic.run(sid)
+    text = body_text(pdf_pages(build_visit_report(clinic.visit(sid))))
+    assert "Your visit on Saturday 21 November 2026, 04:35 to 05:43" in text
+
+
+def test_pauses_are_counted_from_the_pause_events(clinic: ClinicDb) -> None:
+    sid = clinic.book()
+    clinic.start(sid)
+    for minutes in (5, 5):
+        clinic.action(sid, SessionAction.PAUSE, minutes=minutes, reason="BP up")
+        clinic.action(sid, SessionAction.RESUME, minutes=2)
+    text = body_text(pdf_pages(build_visit_report(clinic.visit(sid))))
+    assert "The infusion was paused twice (about 4 minutes in total)." in text
+
+
+def test_no_escort_phone_number_and_no_nursing_note(clinic: ClinicDb) -> None:
+    from ketalog.services.interventions import record_intervention
+
+    sid = clinic.book()
+    clinic.start(sid)
+    with clinic.db() as db:
+        svc.update_discharge_details(db, NURSE, sid, expected_version=clinic.version(db, sid),
+                                     escort_name="Maria Okafor (wife) tel. +1 555-013-4477",
+                                     clock=clinic.clock)
+        record_intervention(db, NURSE, sid, drug="Labetalol", dose="10", dose_unit="mg",
+                            route="IV", indication="BP 185/100 after 20 min, Dr Lindqvist told",
+                            outcome="BP 150/88 at 10 min", clock=clinic.clock)
+        record_intervention(db, NURSE, sid, drug="cold flannel on forehead",
+                            indication="patient anxious, crying", clock=clinic.clock)
+    clinic.run_rest(sid)
+    text = body_text(pdf_pages(build_visit_report(clinic.visit(sid))))
+    assert "with Maria Okafor (wife)." in text
+    assert "013" not in text and "4477" not in text
+    assert "you were also given a medicine to lower your blood pressure." in text
+    assert "you were also given a medicine given by your care team." in text
+    for note in ("185/100", "Lindqvist", "150/88", "crying", "flannel", "Labetalol"):
+        assert note not in text
+
+
+def test_without_phone_numbers_keeps_the_name() -> None:
+    from ketalog.reports.visit_report import without_phone_numbers
+
+    assert without_phone_numbers("Maria Okafor (wife) 07700 900123") == "Maria Okafor (wife)"
+    assert without_phone_numbers("son, ph: (555) 013-4477") == "son"
+    assert without_phone_numbers("Maria (wife)") == "Maria (wife)"

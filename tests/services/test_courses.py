@@ -272,7 +272,7 @@ def test_renumbering_never_touches_a_signed_session(
     start_infusion(db, first, clock)
     clock.advance(40)
     svc.change_state(db, NURSE, first, SessionAction.STOP_INFUSION, clock=clock)
-    clock.advance(20)
+    clock.advance(30)
     svc.record_vitals(db, NURSE, first, BASELINE, clock=clock)
     svc.record_scale(db, NURSE, first, "aldrete", [2, 2, 2, 2, 2], clock=clock)
     svc.update_discharge_details(db, NURSE, first, expected_version=svc._session(db, first).version,

@@ -157,7 +157,7 @@ def test_discharge_is_refused_at_119_minutes_and_allowed_at_120(db: Session,
     first = dose_esketamine(db, clock, sid)
     clock.now = first + timedelta(minutes=10)
     svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
-    clock.now = first + timedelta(minutes=40)
+    clock.now = first + timedelta(minutes=110)
     svc.record_vitals(db, NURSE, sid, BEFORE_LEAVING, clock=clock)
     svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
     svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,

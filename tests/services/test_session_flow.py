@@ -92,7 +92,7 @@ def test_a_whole_session_is_stored_exactly(db: Session, booked: int, clock: Fake
     svc.record_scale(db, NURSE, sid, "moaas", [4], clock=clock)
     svc.record_scale(db, NURSE, sid, "cadss6", [1, 2, 0, 1, 3, 0], clock=clock)
     svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
-    clock.advance(15)
+    clock.advance(30)
     svc.record_vitals(db, NURSE, sid, GOOD_VITALS, clock=clock)
 
     with pytest.raises(TransitionRefused) as refused:

@@ -46,7 +46,7 @@ def discharged(db: Session, clock: FakeClock) -> int:
     start_infusion(db, sid, clock)
     clock.advance(40)
     svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
-    clock.advance(20)
+    clock.advance(30)
     svc.record_vitals(db, NURSE, sid, BASELINE, clock=clock)
     svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
     svc.update_discharge_details(db, NURSE, sid,

@@ -61,8 +61,18 @@ def main() -> None:
             svc.change_state(db, NURSE, other, SessionAction.CHECK_IN, clock=tick)
             start_infusion(db, other, tick)
             tick.advance(40)
+            if HEAD_REVISION >= "0006":  # a sedation alert, acknowledged by the physician
+                from ketalog.services.alerts import acknowledge_alert
+                from tests.staff import PHYSICIAN
+
+                score = svc.record_scale(db, NURSE, other, "moaas", [3], clock=tick)
+                acknowledge_alert(db, PHYSICIAN, other, source="scale_scores", source_id=score,
+                                  code="moaas_low", comment="seen, airway fine", clock=tick)
             svc.change_state(db, NURSE, other, SessionAction.STOP_INFUSION, clock=tick)
             tick.advance(30)
+            if HEAD_REVISION >= "0006":  # discharge needs a recent reading from 0006 on
+                svc.record_vitals(db, NURSE, other, {"systolic_mmhg": 122, "diastolic_mmhg": 76},
+                                  clock=tick)
             svc.record_scale(db, NURSE, other, "aldrete", [2, 2, 2, 2, 2], clock=tick)
             svc.update_discharge_details(db, NURSE, other,
                                          expected_version=svc._session(db, other).version,

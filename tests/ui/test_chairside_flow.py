@@ -179,8 +179,8 @@ def test_a_whole_session_at_the_chair(qtbot: QtBot, engine: Engine) -> None:
         click(qtbot, form.rows[number].buttons[value])
     click(qtbot, form.record_button)
 
-    # --- recovery, discharge refused then allowed, note
-    clock.advance(15)
+    # --- recovery, discharge refused then allowed, note (30 minutes of recovery)
+    clock.advance(30)
     enter_vitals(qtbot, window, ["126", "80", "74", "98", "14"])
     qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.AltModifier)
     discharge = page.discharge  # type: ignore[attr-defined]

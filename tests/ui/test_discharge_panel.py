@@ -13,7 +13,7 @@ from ketalog.services import sessions as svc
 from ketalog.store.models import TreatmentSession
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.discharge_panel import DischargePanel
-from tests.ui.conftest import NURSE, NURSE2, Chair, answer_conflict
+from tests.ui.conftest import BASELINE, NURSE, NURSE2, Chair, answer_conflict
 
 
 def _open(chair: Chair, qtbot: QtBot, state: str | None = "recovering"
@@ -56,6 +56,9 @@ def _forget_escort(chair: Chair) -> None:
 
 def test_refused_with_every_reason_then_discharged(chair: Chair, qtbot: QtBot) -> None:
     chair.to("recovering")
+    chair.clock.advance(30)  # the recovery time is up and a reading fresh
+    with chair.db() as db:
+        svc.record_vitals(db, NURSE, chair.session_id, BASELINE, clock=chair.clock)
     _forget_escort(chair)
     panel, _ = _open(chair, qtbot, None)
     assert panel.escort.text() == ""

@@ -1,7 +1,8 @@
 """The kit's rules hold on every widget of the session screen, in every state.
 
-* every button either never takes the focus or is a kit ``Button`` (Enter = Space);
-* every value widget is a kit one, and a wheel turn over it unfocused changes nothing;
+* every button either never takes the focus or is a kit ``Button`` (Enter = Space),
+  and every value widget is a kit one (:func:`tests.ui.kit_rules.assert_follows_the_kit`);
+* a wheel turn over a value widget unfocused changes nothing;
 * every state-changing button has a key or a field whose Enter presses it, and no
   two keys clash on one screen.
 """
@@ -12,21 +13,14 @@ from collections import Counter
 
 import pytest
 from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractSpinBox,
-    QCalendarWidget,
     QComboBox,
-    QScrollBar,
-    QSlider,
-    QWidget,
 )
 from pytestqt.qtbot import QtBot
 
 from ketalog.ui.session_page import SessionPage
 from ketalog.ui.widgets import ActionButton
-from ketalog.ui.widgets.buttons import is_safe_button
-from ketalog.ui.widgets.fields import VALUE_WIDGETS
 from tests.ui.conftest import Chair, activate
+from tests.ui.kit_rules import assert_follows_the_kit, value_widgets
 from tests.ui.test_wheel_safety import turn_wheel
 
 STATES = ("scheduled", "checked_in", "verified", "infusing", "recovering", "discharged")
@@ -42,33 +36,11 @@ def _page(chair: Chair, qtbot: QtBot, state: str) -> SessionPage:
     return page
 
 
-def _inside_calendar(widget: QWidget) -> bool:
-    parent = widget.parentWidget()
-    while parent is not None:
-        if isinstance(parent, QCalendarWidget):
-            return True
-        parent = parent.parentWidget()
-    return False
-
-
-def value_widgets(root: QWidget) -> list[QWidget]:
-    """Combo boxes, spin boxes, date fields and sliders (scroll bars are the page's own)."""
-    found: list[QWidget] = []
-    for kind in (QComboBox, QAbstractSpinBox, QSlider):
-        found += [w for w in root.findChildren(kind)
-                  if not isinstance(w, QScrollBar) and not _inside_calendar(w)]
-    return found
-
-
 @pytest.mark.parametrize("state", STATES)
 def test_every_button_and_value_widget_follows_the_kit(
         chair: Chair, qtbot: QtBot, state: str) -> None:
     page = _page(chair, qtbot, state)
-    unsafe = [b for b in page.findChildren(QAbstractButton)
-              if not is_safe_button(b) and not _inside_calendar(b)]
-    assert unsafe == [], [(b.text(), b.parentWidget()) for b in unsafe]
-    foreign = [w for w in value_widgets(page) if not isinstance(w, VALUE_WIDGETS)]
-    assert foreign == [], foreign
+    assert_follows_the_kit(page)
 
 
 @pytest.mark.parametrize("state", STATES)

@@ -255,3 +255,26 @@ def test_an_unreachable_database_is_said_not_hidden(
     assert f"(the database cannot be reached): the lines below are as of {stamp};" in heading
     assert page.chair_lines() == shown and page.flashing  # the last known needs stay up
     window.link.stop()
+
+
+def test_an_alert_nobody_acknowledged_is_on_the_lock_page_by_chair_only(
+        qtbot: QtBot, demo: Demo, calls: dict[str, int]) -> None:
+    with demo.db() as db:
+        tz = clinic_timezone(db)
+        row = next(r for r in day_board(db, demo.clock().astimezone(tz).date(), tz,
+                                        now=demo.clock())
+                   if r.chair == "Chair 2" and r.state == "infusing")
+        nurse = db.scalar(select(User).where(User.username == "nurse"))
+        assert nurse is not None
+        saved = record_vitals(db, summary_of(nurse).as_actor("t"), row.session_id,
+                              {**BASELINE, "systolic_mmhg": 185, "diastolic_mmhg": 100},
+                              clock=demo.clock)
+        assert saved.alerts == ("sbp_high",)
+    window = signed_in_window(qtbot, demo)
+    lock_over_an_open_session(qtbot, window)
+    line = chair_line(window, "Chair 2")
+    assert "alert not acknowledged" in line
+    assert "185" not in line  # the lock page says that a chair needs someone, not the values
+    text = all_text(window.lock_page)
+    for identity in demo.identities():
+        assert identity not in text, identity

@@ -96,7 +96,7 @@ def test_a_nurse_plans_mon_wed_fri_with_clicks_and_keys(
     qtbot.mouseClick(dialog.weekday_boxes[MON], Qt.MouseButton.LeftButton)
     assert _preview(dialog)[0] == "Wed 25 Nov 2026"
     qtbot.mouseClick(dialog.weekday_boxes[MON], Qt.MouseButton.LeftButton)
-    assert dialog.book_button.text() == "Book 4 sessions"
+    assert dialog.book_button.label() == "Book 4 sessions"
     assert dialog.book_button.isEnabled()
     qtbot.mouseClick(dialog.book_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Accepted
@@ -120,7 +120,7 @@ def test_the_preview_shows_a_holiday_moved_and_refuses_a_double_booking(
     lines = _preview(dialog)
     assert lines[:3] == ["Mon 23 Nov 2026", "   Wed 25 Nov 2026: clinic closed (holiday), moved",
                          "Fri 27 Nov 2026"]
-    assert dialog.book_button.text() == "Book 5 sessions"
+    assert dialog.book_button.label() == "Book 5 sessions"
     assert dialog.book_button.isEnabled()
     # another workstation books José on Monday 30 November: the preview marks that day
     with chair.db() as db:

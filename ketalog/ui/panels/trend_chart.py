@@ -17,13 +17,16 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QWidget
 
-from ketalog.services.session_detail import ScoreRow, VitalRow
+from ketalog.domain.infusion import PumpEvent, infusion_intervals
+from ketalog.services.session_detail import EventRow, ScoreRow, VitalRow
 from ketalog.services.session_view import SessionView
 from ketalog.ui.style import ALERT_MARK
 
 #: Scales marked on the chart's time axis: code -> lane label.
 SCORE_LANES: tuple[tuple[str, str], ...] = (("moaas", "MOAA/S"), ("cadss6", "CADSS-6"))
 INFUSION_FILL = QColor(120, 160, 220, 60)
+#: A pause inside the infusion: hatched, so it never reads as infusing.
+PAUSE_HATCH = QColor(150, 110, 20, 150)
 _TICK_STEPS_MIN = (1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720)
 _MIN_TICK_PX = 64.0
 _MIN_SPAN = timedelta(minutes=20)
@@ -57,6 +60,7 @@ class TrendChart(QWidget):
         self._scores: list[ScoreRow] = []
         self._dose_started: datetime | None = None
         self._dose_ended: datetime | None = None
+        self._pump: list[PumpEvent] = []
         self._now = datetime.now(UTC)
         self.series = (
             Series("systolic_mmhg", self.tr("SBP"), QColor("#b03a2e"), Qt.PenStyle.SolidLine,
@@ -77,13 +81,20 @@ class TrendChart(QWidget):
         """Show the session as loaded."""
         d = view.detail
         self.set_data(d.vitals, d.scores, dose_started_at=d.dose_started_at_utc,
-                      dose_ended_at=d.dose_ended_at_utc, now=view.now)
+                      dose_ended_at=d.dose_ended_at_utc, now=view.now,
+                      pump_events=d.infusion_events)
 
     def set_data(self, vitals: Sequence[VitalRow], scores: Sequence[ScoreRow] = (), *,
                  dose_started_at: datetime | None = None,
                  dose_ended_at: datetime | None = None,
-                 now: datetime | None = None) -> None:
-        """Show these readings and scores (voided readings are left out)."""
+                 now: datetime | None = None,
+                 pump_events: Sequence[EventRow] = ()) -> None:
+        """Show these readings and scores (voided readings are left out).
+
+        With ``pump_events`` the band follows the pump: shaded while it ran,
+        hatched while paused, ending at the real stop (or now while it runs).
+        """
+        self._pump = [PumpEvent(e.kind, e.at_utc, e.rate_ml_per_h) for e in pump_events]
         self._vitals = sorted((v for v in vitals if not v.voided), key=lambda v: v.taken_at_utc)
         codes = {code for code, _ in SCORE_LANES}
         self._scores = sorted((s for s in scores if s.scale in codes),
@@ -114,10 +125,25 @@ class TrendChart(QWidget):
 
     def infusion_interval(self) -> tuple[datetime, datetime] | None:
         """Dose start to dose end (or now, while it runs); None before the dose."""
+        spans = self.running_spans()
+        if spans:
+            return spans[0][0], max([spans[-1][1], *(end for _, end in self.paused_spans())])
         if self._dose_started is None:
             return None
         end = self._dose_ended or max(self._now, self._dose_started)
         return self._dose_started, end
+
+    def running_spans(self) -> list[tuple[datetime, datetime]]:
+        """When the pump ran, from its events up to now (a running one ends at now)."""
+        now = max([self._now, *(e.at for e in self._pump)])
+        spans = infusion_intervals(self._pump).until(now)
+        return [(span.start, span.end or now) for span in spans.running]
+
+    def paused_spans(self) -> list[tuple[datetime, datetime]]:
+        """When the infusion was paused (an open pause ends at now)."""
+        now = max([self._now, *(e.at for e in self._pump)])
+        spans = infusion_intervals(self._pump).until(now)
+        return [(span.start, span.end or now) for span in spans.paused]
 
     # --- geometry -----------------------------------------------------------------------
 
@@ -196,13 +222,28 @@ class TrendChart(QWidget):
         return self.spo2_to_y(value) if series.right_axis else self.value_to_y(value)
 
     def infusion_rect(self) -> QRectF | None:
-        """The shaded infusion band (full plot height), or None before the dose."""
+        """The whole infusion (first start to the real stop), or None before the dose."""
         interval = self.infusion_interval()
         if interval is None:
             return None
+        return self._band(*interval)
+
+    def _band(self, start: datetime, end: datetime) -> QRectF:
         plot = self.plot_rect()
-        x0, x1 = self.time_to_x(interval[0]), self.time_to_x(interval[1])
+        x0, x1 = self.time_to_x(start), self.time_to_x(end)
         return QRectF(x0, plot.top(), max(1.0, x1 - x0), plot.height())
+
+    def running_rects(self) -> list[QRectF]:
+        """The shaded stretches: when the pump ran (the whole dose without a pump log)."""
+        spans = self.running_spans()
+        if not spans:
+            interval = self.infusion_interval()
+            spans = [interval] if interval is not None else []
+        return [self._band(start, end) for start, end in spans]
+
+    def paused_rects(self) -> list[QRectF]:
+        """The hatched stretches: when the infusion was paused."""
+        return [self._band(start, end) for start, end in self.paused_spans()]
 
     def time_ticks(self) -> list[datetime]:
         """Instants labelled on the time axis, at a round clock step that fits."""
@@ -237,15 +278,21 @@ class TrendChart(QWidget):
         font.setPointSize(9)
         painter.setFont(font)
         plot = self.plot_rect()
-        infusion = self.infusion_rect()
-        if infusion is not None:
-            painter.fillRect(infusion, INFUSION_FILL)
+        running = self.running_rects()
+        for band in running:
+            painter.fillRect(band, INFUSION_FILL)
             for index in range(len(SCORE_LANES)):
                 lane = self.lane_rect(index)
-                painter.fillRect(QRectF(infusion.left(), lane.top(), infusion.width(),
+                painter.fillRect(QRectF(band.left(), lane.top(), band.width(),
                                         lane.height()), INFUSION_FILL)
+        for band in self.paused_rects():
+            painter.fillRect(band, QBrush(PAUSE_HATCH, Qt.BrushStyle.BDiagPattern))
+            painter.setPen(QColor("#6b4a00"))
+            painter.drawText(QRectF(band.left() + 3, plot.top() + 18, 120, 16),
+                             Qt.AlignmentFlag.AlignLeft, self.tr("Paused"))
+        if running:
             painter.setPen(QColor("#2a4d80"))
-            painter.drawText(QRectF(infusion.left() + 3, plot.top() + 2, 120, 16),
+            painter.drawText(QRectF(running[0].left() + 3, plot.top() + 2, 120, 16),
                              Qt.AlignmentFlag.AlignLeft, self.tr("Infusion"))
         self._paint_axes(painter, plot)
         for series in self.series:
@@ -401,9 +448,14 @@ class TrendChart(QWidget):
             x += 30 + width + 12
         painter.fillRect(QRectF(x, y - 6, 18, 12), INFUSION_FILL)
         painter.setPen(QColor("#222222"))
+        label = self.tr("Infusion")
+        painter.drawText(QRectF(x + 22, y - 8, 80, 16),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
+        x += 22 + painter.fontMetrics().horizontalAdvance(label) + 12
+        painter.fillRect(QRectF(x, y - 6, 18, 12), QBrush(PAUSE_HATCH, Qt.BrushStyle.BDiagPattern))
         painter.drawText(QRectF(x + 22, y - 8, 80, 16),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         self.tr("Infusion"))
+                         self.tr("Paused"))
 
     def _summary(self) -> str:
         """Tooltip text: the latest reading in words (the chart for screen readers)."""

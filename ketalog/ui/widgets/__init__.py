@@ -8,9 +8,17 @@
 * :mod:`.panel`: the base of every chair-side panel.
 """
 
-from ketalog.ui.widgets.buttons import ActionButton, Button
+from ketalog.ui.widgets.buttons import ActionButton, Button, button_row
 from ketalog.ui.widgets.choice import ChoiceRow, ItemsForm, choice_values
-from ketalog.ui.widgets.fields import ComboBox, DateField, DecimalSpinBox, SpinBox, TimeField
+from ketalog.ui.widgets.fields import (
+    ComboBox,
+    DateField,
+    DateTimeField,
+    DecimalSpinBox,
+    Slider,
+    SpinBox,
+    TimeField,
+)
 from ketalog.ui.widgets.panel import ScrollingPage, SessionPanel, hint
 from ketalog.ui.widgets.table import (
     ROW_ID_ROLE,
@@ -23,7 +31,7 @@ from ketalog.ui.widgets.table import (
 
 __all__ = [
     "ROW_ID_ROLE", "SESSION_ID_ROLE", "ActionButton", "Button", "ChoiceRow", "Column",
-    "ComboBox", "DateField", "DecimalSpinBox", "ItemsForm", "RowsModel", "ScrollingPage",
-    "SessionPanel", "SessionTable", "SpinBox", "TimeField", "choice_values", "hint",
-    "make_table",
+    "ComboBox", "DateField", "DateTimeField", "DecimalSpinBox", "ItemsForm", "RowsModel",
+    "ScrollingPage", "SessionPanel", "SessionTable", "Slider", "SpinBox", "TimeField",
+    "button_row", "choice_values", "hint", "make_table",
 ]

@@ -22,6 +22,7 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
+    QHBoxLayout,
     QLineEdit,
     QPushButton,
     QRadioButton,
@@ -179,6 +180,20 @@ class Button(QPushButton):
                 self.click()
             return
         super().keyPressEvent(event)
+
+
+def button_row(*buttons: QAbstractButton) -> QHBoxLayout:
+    """A dialog's buttons, right-aligned, in the order given.
+
+    Used instead of ``QDialogButtonBox``, which makes its first accepting
+    button the dialog's default: Enter in any field would then press a
+    state-changing button as well as the field's own Enter.
+    """
+    row = QHBoxLayout()
+    row.addStretch(1)
+    for button in buttons:
+        row.addWidget(button)
+    return row
 
 
 def is_safe_button(button: QAbstractButton) -> bool:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
     QDateEdit,
+    QDateTimeEdit,
     QDoubleSpinBox,
     QSlider,
     QSpinBox,
@@ -87,6 +88,19 @@ class DateField(QDateEdit):
             super().wheelEvent(event)
 
 
+class DateTimeField(QDateTimeEdit):
+    """A date-and-time field the wheel changes only while it has the focus."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        _steady(self)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+        """Scroll the page unless focused."""
+        if _wheel_changes(self, event):
+            super().wheelEvent(event)
+
+
 class TimeField(QTimeEdit):
     """A time field the wheel changes only while it has the focus."""
 
@@ -116,6 +130,6 @@ class Slider(QSlider):
 
 #: The value widgets of the kit; a test walks every screen and finds no other kind.
 VALUE_WIDGETS: tuple[type[QWidget], ...] = (ComboBox, SpinBox, DecimalSpinBox, DateField,
-                                            TimeField, Slider)
+                                            DateTimeField, TimeField, Slider)
 #: Qt's own value widgets, which the kit replaces everywhere.
 QT_VALUE_WIDGETS: tuple[type[QWidget], ...] = (QComboBox, QAbstractSpinBox, QSlider)

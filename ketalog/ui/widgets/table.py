@@ -194,8 +194,13 @@ class RowsModel(QAbstractTableModel, Generic[R]):
 
 
 def make_table(model: QAbstractTableModel, stretch_column: int | None = None) -> QTableView:
-    """A compact read-only list view over a model: rows selected whole, text wrapped."""
+    """A compact read-only list view over a model: rows selected whole, text wrapped.
+
+    Tab leaves the table in one step (arrows move between rows), so a form
+    after a list is one Tab away, not one per cell.
+    """
     table = QTableView()
+    table.setTabKeyNavigation(False)
     table.setModel(model)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -211,13 +216,15 @@ def make_table(model: QAbstractTableModel, stretch_column: int | None = None) ->
 class SessionTable(QTableView):
     """A list of sessions: Enter opens the selected one like a double click.
 
-    The model gives each row's session id under :data:`SESSION_ID_ROLE`.
+    The model gives each row's session id under :data:`SESSION_ID_ROLE`; Tab
+    leaves the list in one step (arrows move between sessions).
     """
 
     open_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setTabKeyNavigation(False)
         self.doubleClicked.connect(self.open_index)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt signature

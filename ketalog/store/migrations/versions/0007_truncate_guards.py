@@ -1,7 +1,7 @@
 """every table of clinical data refuses TRUNCATE (PostgreSQL)
 
-Revision ID: 0008
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03
 
 0003 put statement-level TRUNCATE guards on the audit trail, signatures and
@@ -18,8 +18,8 @@ from alembic import op
 
 from ketalog.store.guards import install_missing
 
-revision: str = '0008'
-down_revision: str | None = '0005'
+revision: str = '0007'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,112 @@
+"""The session's open alerts across the top of the session screen, until someone follows up.
+
+An alert the nurse has written an action note for is not finished: it stays
+here (and on the board, the waiting list and the lock page) until a physician
+acknowledges it or a later reading of the same measure is back in range. A
+physician signed in gets an Acknowledge button (its own key, Alt+A; Enter in
+the comment field) that acknowledges the newest open alert; anyone else reads
+that a physician must acknowledge it. Hidden while nothing is open.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from ketalog.domain.alerts import RaisedAlert
+from ketalog.services.access import Permission, may
+from ketalog.services.alerts import acknowledge_alert
+from ketalog.services.session_view import SessionView
+from ketalog.ui.context import DraftStore, SessionController
+from ketalog.ui.style import ALERT_MARK
+from ketalog.ui.widgets import ActionButton, SessionPanel
+
+#: Most alerts listed by line; more are counted ("and 2 more").
+SHOWN_ALERTS = 4
+
+
+class AlertsStrip(SessionPanel):
+    """Open alerts, newest first, with the physician's Acknowledge (see the module docstring)."""
+
+    def __init__(self, controller: SessionController, drafts: DraftStore | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(controller, drafts, parent)
+        self.setObjectName("alerts_strip")
+        frame = QFrame()
+        frame.setObjectName("alerts_frame")
+        frame.setStyleSheet("QFrame#alerts_frame { background: #fff0f0; border: 2px solid "
+                            "#b00000; } QLabel { color: #6b0000; }")
+        self.lines = QLabel()
+        self.lines.setObjectName("alerts_lines")
+        self.lines.setWordWrap(True)
+        self.who = QLabel()
+        self.who.setWordWrap(True)
+        self.comment = QLineEdit()
+        self.comment.setPlaceholderText(self.tr("Comment (optional), Enter acknowledges"))
+        self.comment.setAccessibleName(self.tr("Comment on the acknowledgment"))
+        self.acknowledge = ActionButton(self.tr("Acknowledge"), shortcut="Alt+A")
+        self.acknowledge.setToolTip(self.tr("Acknowledge the newest open alert as the physician"))
+        self.acknowledge.clicked.connect(self._acknowledge)
+        self.acknowledge.bind_enter(self.comment)
+        row = QHBoxLayout()
+        row.addWidget(self.who, 1)
+        row.addWidget(self.comment, 1)
+        row.addWidget(self.acknowledge)
+        inner = QVBoxLayout(frame)
+        inner.setContentsMargins(8, 4, 8, 4)
+        inner.addWidget(self.lines)
+        inner.addLayout(row)
+        inner.addWidget(self.message)
+        layout = QVBoxLayout()
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(frame)
+        self.set_content(layout, scrolling=False)
+        self.hide()
+        self.follow_session()
+
+    def _physician(self) -> bool:
+        return may(self.ctx.actor().role, Permission.ACKNOWLEDGE_ALERT)
+
+    def _line(self, alert: RaisedAlert) -> str:
+        when = alert.raised_at_utc.astimezone(self.ctx.tz).strftime("%H:%M")
+        note = (alert.action_note or "").strip()
+        action = (self.tr("action: %1").replace("%1", note) if note
+                  else self.tr("no action note yet"))
+        return f"{ALERT_MARK} {when} {alert.message} ({action})"
+
+    def newest(self) -> RaisedAlert | None:
+        """The alert the Acknowledge button acts on: the newest open one."""
+        alerts = self.view.open_alerts if self.view is not None else ()
+        return alerts[-1] if alerts else None
+
+    def show_view(self, view: SessionView) -> None:
+        """List the open alerts, newest first; hide when there are none."""
+        alerts = list(reversed(view.open_alerts))
+        if not alerts:
+            self.comment.clear()
+            self.hide()
+            return
+        lines = [self._line(a) for a in alerts[:SHOWN_ALERTS]]
+        if len(alerts) > SHOWN_ALERTS:
+            lines.append(self.tr("and %1 more").replace("%1", str(len(alerts) - SHOWN_ALERTS)))
+        title = self.tr("Open alerts: not yet acknowledged by a physician nor back in range")
+        self.lines.setText(title + "\n" + "\n".join(lines))
+        physician = self._physician()
+        self.comment.setVisible(physician)
+        self.acknowledge.setVisible(physician)
+        self.acknowledge.setEnabled(physician and view.entry_refusal is None)
+        self.who.setText(
+            self.tr("Acknowledge the newest: %1").replace("%1", alerts[0].words) if physician
+            else self.tr("A physician must acknowledge these alerts (or a new reading be back "
+                         "in range)."))
+        self.show()
+
+    def _acknowledge(self) -> None:
+        alert = self.newest()
+        if alert is None:
+            return
+        comment = self.comment.text()
+        outcome = self.act(lambda db, actor, sid: acknowledge_alert(
+            db, actor, sid, source=alert.source, source_id=alert.source_id, code=alert.code,
+            comment=comment, clock=self.ctx.clock), retry=self._acknowledge)
+        if self.report(outcome):
+            self.comment.clear()
