@@ -22,7 +22,15 @@ from ketalog.cli_accounts import (
 )
 from ketalog.cli_audit import add_audit_parser, cmd_audit
 from ketalog.cli_backup import add_backup_parsers, cmd_backup, cmd_restore
-from ketalog.cli_db import DbCommandError, add_db_connection_parsers, cmd_db_test, cmd_db_use
+from ketalog.cli_db import (
+    DbCommandError,
+    add_db_connection_parsers,
+    add_db_guard_parsers,
+    cmd_db_repair_guards,
+    cmd_db_setup_roles,
+    cmd_db_test,
+    cmd_db_use,
+)
 from ketalog.cli_outcomes import add_outcomes_parser, cmd_outcomes
 from ketalog.cli_rems import add_rems_parser, cmd_rems
 from ketalog.domain.errors import DomainError
@@ -83,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "backed up first)")
     db_sub.add_parser("check", help="check the connection and the schema version")
     add_db_connection_parsers(db_sub)
+    add_db_guard_parsers(db_sub)
     add_audit_parser(sub)
     add_rems_parser(sub)
     add_outcomes_parser(sub)
@@ -91,11 +100,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open(url: str | None) -> tuple[Engine, sessionmaker[Session]]:
+def _open(url: str | None, *, check_guards: bool = True) -> tuple[Engine, sessionmaker[Session]]:
     from ketalog.services.database import make_sessionmaker, open_database
 
-    engine = open_database(url)
+    engine = open_database(url, check_guards=check_guards)
     return engine, make_sessionmaker(engine)
+
+
+def _open_to_investigate(url: str | None) -> tuple[Engine, sessionmaker[Session]]:
+    """Open for the commands that look for tampering: a broken guard is told, not refused."""
+    from ketalog.store.guards import GuardsBroken, require_guards
+
+    engine, factory = _open(url, check_guards=False)
+    try:
+        require_guards(engine)
+    except GuardsBroken as exc:
+        print(f"ketalog: warning: {exc}", file=sys.stderr)
+    return engine, factory
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -167,20 +188,32 @@ def cmd_db(args: argparse.Namespace) -> int:
 
     if args.db_command in {"test", "use"}:
         return cmd_db_test(args) if args.db_command == "test" else cmd_db_use(args)
+    if args.db_command == "repair-guards":
+        return cmd_db_repair_guards(args)
+    if args.db_command == "setup-roles":
+        return cmd_db_setup_roles(args)
     url = resolve_database_url(args.database_url)
     if args.db_command == "upgrade":
         engine, _factory = _open(url)
         engine.dispose()
         print(f"Database {describe_url(url)} is at schema {HEAD_REVISION}.")
         return EXIT_OK
+    from ketalog.store.guards import GuardsBroken, require_guards
+
     engine = make_engine(url)
     try:
         status = schema_status(engine)
+        if status.state is SchemaState.CURRENT:
+            try:
+                require_guards(engine)
+            except GuardsBroken as exc:
+                raise CommandError(str(exc)) from exc
     finally:
         engine.dispose()
     where = describe_url(url)
     if status.state is SchemaState.CURRENT:
-        print(f"OK: {where} is reachable and at schema {status.revision} (current).")
+        print(f"OK: {where} is reachable, at schema {status.revision} (current), and every "
+              "guard trigger is in place and enabled.")
         return EXIT_OK
     messages = {
         SchemaState.EMPTY: "is empty; run 'ketalog db upgrade' (or start ketalog) to create it",
@@ -245,7 +278,7 @@ def cmd_user_accounts(args: argparse.Namespace) -> int:
 
 def cmd_verify_session(args: argparse.Namespace) -> int:
     """Check a signed session against its signature."""
-    return cmd_verify(args, _open)
+    return cmd_verify(args, _open_to_investigate)
 
 
 def cmd_clinic_outcomes(args: argparse.Namespace) -> int:

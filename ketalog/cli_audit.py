@@ -65,7 +65,8 @@ def _table(rows: list[AuditRow], tz: ZoneInfo) -> list[str]:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """Run ``audit verify`` or ``audit report``."""
-    from ketalog.cli import EXIT_FAILED, EXIT_OK, CommandError, _open
+    from ketalog.cli import EXIT_FAILED, EXIT_OK, CommandError
+    from ketalog.cli import _open_to_investigate as _open
     from ketalog.services.audit_trail import (
         ExportFailed,
         audit_report,

@@ -98,3 +98,115 @@ def cmd_db_use(args: argparse.Namespace) -> int:
               f"({describe_url(os.environ[ENV_DATABASE_URL])}) and takes precedence over "
               "this setting until it is removed.")
     return 0
+
+
+def add_db_guard_parsers(db_sub: Any) -> None:
+    """Register ``db repair-guards`` and ``db setup-roles`` on the ``db`` sub-parsers."""
+    repair = db_sub.add_parser(
+        "repair-guards", help="re-create missing, disabled or altered guard triggers "
+        "(an administrator's user name and password; on PostgreSQL the owner's login)")
+    repair.add_argument("--user", required=True, metavar="USERNAME",
+                        help="an administrator's ketalog user name")
+    repair.add_argument("--password-stdin", action="store_true",
+                        help="read the administrator's password from standard input")
+    roles = db_sub.add_parser(
+        "setup-roles", help="PostgreSQL: create the owner role (migrations) and the app role "
+        "(workstations, least privilege); run with a superuser's --database-url")
+    roles.add_argument("--owner", default="ketalog_owner", metavar="ROLE",
+                       help="the role that owns the tables and runs upgrades "
+                       "(default ketalog_owner)")
+    roles.add_argument("--app", default="ketalog_app", metavar="ROLE",
+                       help="the role the workstations log in as (default ketalog_app)")
+    roles.add_argument("--passwords-stdin", action="store_true",
+                       help="read the owner's password, then the app role's, one a line "
+                       "(an empty line keeps or sets no password)")
+
+
+def _one_line(prompt: str, from_stdin: bool) -> str:
+    import getpass
+    import sys
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise DbCommandError("no terminal to ask for the password; use the --...-stdin option")
+    return getpass.getpass(prompt)
+
+
+def cmd_db_repair_guards(args: argparse.Namespace) -> int:
+    """Check the guards and re-create the broken ones, audited under the administrator."""
+    import getpass
+    import socket
+
+    from sqlalchemy.exc import DBAPIError
+
+    from ketalog.services.accounts import LoginRefused
+    from ketalog.services.database import make_sessionmaker, open_database
+    from ketalog.services.errors import PermissionDenied
+    from ketalog.services.guards import repair_database_guards
+    from ketalog.store.engine import describe_url, resolve_database_url
+
+    password = _one_line("Administrator's password: ", args.password_stdin)
+    url = resolve_database_url(args.database_url)
+    engine = open_database(url, check_guards=False)
+    try:
+        with make_sessionmaker(engine)() as db:
+            try:
+                repaired = repair_database_guards(
+                    db, args.user, password,
+                    workstation=f"cli:{getpass.getuser()}@{socket.gethostname()}")
+            except (LoginRefused, PermissionDenied) as exc:
+                raise DbCommandError(f"{exc} Nothing was changed.") from exc
+            except DBAPIError as exc:
+                db.rollback()
+                raise DbCommandError(
+                    f"the guards of {describe_url(url)} could not be re-created "
+                    f"({str(exc.orig).splitlines()[0] if exc.orig else exc}); on PostgreSQL "
+                    "run this with the tables' owner login (see 'ketalog db setup-roles'). "
+                    "Nothing was changed.") from exc
+    finally:
+        engine.dispose()
+    if not repaired:
+        print(f"OK: every guard of {describe_url(url)} is in place and enabled; nothing to do.")
+        return 0
+    for problem in repaired:
+        print(f"Repaired: {problem.describe()}.")
+    print("Every guard is in place again (recorded in the audit trail). Check what may have "
+          "changed meanwhile: 'ketalog audit verify' and 'ketalog verify SESSION_ID'.")
+    return 0
+
+
+def cmd_db_setup_roles(args: argparse.Namespace) -> int:
+    """Create the owner and app roles on PostgreSQL and say which URL each one uses."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from ketalog.store.engine import describe_url, make_engine, resolve_database_url
+    from ketalog.store.pg_roles import RolesError, setup_roles
+
+    url = resolve_database_url(args.database_url)
+    owner_password = _one_line(f"Password for {args.owner}: ", args.passwords_stdin)
+    app_password = _one_line(f"Password for {args.app}: ", args.passwords_stdin)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            report = setup_roles(conn, owner=args.owner, app=args.app,
+                                 owner_password=owner_password or None,
+                                 app_password=app_password or None)
+    except RolesError as exc:
+        raise DbCommandError(f"{exc} Nothing was changed.") from exc
+    except DBAPIError as exc:
+        raise DbCommandError(
+            f"the roles could not be set up on {describe_url(url)} "
+            f"({str(exc.orig).splitlines()[0] if exc.orig else exc}); run this with a "
+            "superuser's login. Nothing was changed.") from exc
+    finally:
+        engine.dispose()
+    base = make_url(url).set(drivername="postgresql", password=None)
+    print(f"Database {report.database}, schema {report.schema}: {report.tables} tables now "
+          f"belong to {report.owner}; {report.app} may read and write what the services need, "
+          "and cannot disable or drop guards, truncate tables or reset id sequences.")
+    print(f"Workstations:  ketalog db use {describe_url(base.set(username=report.app))}")
+    print(f"Upgrades:      ketalog --database-url {describe_url(base.set(username=report.owner))}"
+          " db upgrade   (then run setup-roles again)")
+    return 0

@@ -42,6 +42,7 @@ class Permission(StrEnum):
     FILE_REMS = "file_rems"            # mark a Spravato REMS form as filed
     VIEW_OUTCOMES = "view_outcomes"    # the clinic's outcomes across courses
     REVIEW_SUICIDE_RISK = "review_suicide_risk"  # clear a moderate/high C-SSRS for the start
+    REPAIR_GUARDS = "repair_guards"    # re-create the database's guard triggers
     ACKNOWLEDGE_ALERT = "acknowledge_alert"  # close an in-session alert after review
 
 
@@ -69,6 +70,7 @@ ROLES_FOR: Final[Mapping[Permission, frozenset[str]]] = MappingProxyType({
     Permission.FILE_REMS: frozenset({"nurse", "physician", "administrator"}),
     Permission.VIEW_OUTCOMES: frozenset({"physician", "administrator"}),
     Permission.REVIEW_SUICIDE_RISK: frozenset({"physician"}),
+    Permission.REPAIR_GUARDS: _ADMIN,
     Permission.ACKNOWLEDGE_ALERT: frozenset({"physician"}),
 })
 
@@ -93,6 +95,7 @@ _WORDS: Final[Mapping[Permission, str]] = MappingProxyType({
     Permission.FILE_REMS: "file a REMS monitoring form",
     Permission.VIEW_OUTCOMES: "view the clinic's outcomes",
     Permission.REVIEW_SUICIDE_RISK: "review a suicide-risk screen",
+    Permission.REPAIR_GUARDS: "restore the database's guards",
     Permission.ACKNOWLEDGE_ALERT: "acknowledge an alert",
 })
 

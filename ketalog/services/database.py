@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ketalog.store.engine import DatabaseConfigError, explain_connection_error, make_engine
+from ketalog.store.guards import require_guards
 from ketalog.store.migrate import SchemaState, ensure_schema
 from ketalog.store.models import ClientWrite, ProtocolRecord, SessionPresence
 
@@ -21,16 +22,22 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def open_database(url: str | None = None) -> Engine:
-    """Connect, bring the schema up to date and seed the default protocols.
+def open_database(url: str | None = None, *, check_guards: bool = True) -> Engine:
+    """Connect, bring the schema up to date, check the guards and seed the default protocols.
+
+    ``check_guards=False`` is for the commands that investigate a damaged
+    database (``verify``, ``audit``): they must still run when a guard is gone.
 
     Raises:
         DatabaseConfigError: with a message saying what is wrong and how to
-            fix it (bad URL, unreachable server, foreign or newer database).
+            fix it (bad URL, unreachable server, foreign or newer database, a
+            guard trigger missing or disabled: GuardsBroken).
     """
     engine = make_engine(url)
     try:
         status = ensure_schema(engine)
+        if check_guards:
+            require_guards(engine)
         with make_sessionmaker(engine)() as db:
             if status.state is not SchemaState.CURRENT or db.scalar(
                 select(ProtocolRecord.id).limit(1)

@@ -35,6 +35,7 @@ from ketalog.store.engine import (
     normalise_url,
     sqlite_path,
 )
+from ketalog.store.files import make_private_folder
 from ketalog.store.migrate import HEAD_REVISION, KNOWN_REVISIONS
 
 #: How many automatic daily backups are kept.
@@ -255,7 +256,7 @@ def _daily_backup(database: Engine | URL | str | Path, *, today: date,
         return DailyBackupResult(None, f"There is no database file at {path} yet.", None)
     folder = target.parent
     try:
-        folder.mkdir(exist_ok=True)
+        make_private_folder(folder)
         _remove_stale_partials(folder)
         source = _open_existing(path)
         try:
@@ -472,7 +473,8 @@ def _check_restore_target(path: Path) -> None:
                               "file. Nothing was changed.")
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.exists():
+            make_private_folder(path.parent)
     except OSError as exc:
         raise BackupError(f"Cannot create the folder {path.parent}: {exc.strerror}. Choose a "
                           "database path you can write to.") from exc

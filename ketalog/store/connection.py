@@ -244,14 +244,29 @@ def _test_sqlite(url: URL) -> ConnectionCheck:
                                       query={"mode": "ro", "uri": "true"}))
     try:
         status = schema_status(engine)
+        guards = _guard_problem(engine, status.state.value)
     except DatabaseConfigError as exc:
         return ConnectionCheck(False, str(exc))
     finally:
         engine.dispose()
+    if guards is not None:
+        return ConnectionCheck(False, guards, f"SQLite {sqlite3.sqlite_version}",
+                               status.state.value)
     usable, words = _schema_words(status.state.value, status.revision, sqlite=True)
     size_mb = path.stat().st_size / 1_000_000
     return ConnectionCheck(usable, f"SQLite file {path} ({size_mb:.1f} MB). {words}",
                            f"SQLite {sqlite3.sqlite_version}", status.state.value)
+
+
+def _guard_problem(engine: Engine, state: str) -> str | None:
+    """Why a current database's guards do not protect it, or None when they all do."""
+    if state != "current":
+        return None
+    from ketalog.store.guards import check_guards, describe_problems
+
+    with engine.connect() as conn:
+        problems = check_guards(conn)
+    return describe_problems(problems) if problems else None
 
 
 def _refused_state(message: str) -> str | None:
@@ -279,6 +294,7 @@ def _test_postgres(url: URL, timeout_s: float) -> ConnectionCheck:
                     "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
                 ).scalar()
             status = schema_status(engine)
+            guards = _guard_problem(engine, status.state.value)
         except DBAPIError as exc:
             return ConnectionCheck(False, explain_connection_error(exc, shown))
         except DatabaseConfigError as exc:
@@ -288,6 +304,8 @@ def _test_postgres(url: URL, timeout_s: float) -> ConnectionCheck:
     finally:
         engine.dispose()
     encrypted = bool(ssl)
+    if guards is not None:
+        return ConnectionCheck(False, guards, version, status.state.value, encrypted)
     usable, words = _schema_words(status.state.value, status.revision, sqlite=False)
     short_version = " ".join(version.split()[:2])
     who = f" as {url.username}" if url.username else ""

@@ -163,7 +163,10 @@ def check_sqlite_file(path: Path) -> None:
             raise DatabaseConfigError(problem)
     else:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            from ketalog.store.files import make_private_folder
+
+            if not path.parent.exists():  # a new folder holds only ketalog's files
+                make_private_folder(path.parent)
         except OSError as exc:
             raise DatabaseConfigError(
                 f"Cannot create the folder {path.parent}: {exc.strerror}. "
@@ -194,6 +197,26 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _make_private(path: Path) -> None:
+    """Patient data for this account only: umask, the data folder 0700, the files 0600.
+
+    A folder the user chose is left as it is (it may be shared with other
+    files); the default data folder is ketalog's own and is made 0700.
+    """
+    from ketalog.store.files import make_private_folder, make_sqlite_files_private, private_umask
+
+    private_umask()
+    try:
+        if path.parent.resolve() == default_database_path().parent.resolve():
+            make_private_folder(path.parent)
+        make_sqlite_files_private(path)
+    except OSError as exc:
+        raise DatabaseConfigError(
+            f"Cannot make the database {path} private to this account: {exc.strerror}. "
+            "Check that this account owns the file and its folder."
+        ) from exc
+
+
 def make_engine(url: str | URL | None = None, *, echo: bool = False) -> Engine:
     """Create the engine for ``url`` (default: resolved from the environment).
 
@@ -206,6 +229,7 @@ def make_engine(url: str | URL | None = None, *, echo: bool = False) -> Engine:
         path = sqlite_path(parsed)
         if path is not None:
             check_sqlite_file(path)
+            _make_private(path)
             parsed = parsed.set(database=str(path))
         engine = create_engine(parsed, echo=echo)
         _configure_sqlite(engine)

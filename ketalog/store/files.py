@@ -51,3 +51,60 @@ def write_atomically(path: Path | str, write: Callable[[BinaryIO], object], *,
         if temp_name is not None:
             Path(temp_name).unlink(missing_ok=True)
     return target
+
+
+#: Files holding patient data: read and written by the clinic's account only.
+PRIVATE_FILE_MODE = 0o600
+#: Folders holding them.
+PRIVATE_FOLDER_MODE = 0o700
+_SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
+
+
+def private_umask() -> None:
+    """Make every file this process creates from now on private (0600, folders 0700).
+
+    Set before the first database connection, so no file holding patient data
+    (the database, its -wal and -shm, copies, documents) is ever world-readable,
+    not even for the moment between its creation and a chmod.
+    """
+    os.umask(0o077)
+
+
+def make_private_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parents) if needed and make it 0700."""
+    folder.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+    if os.name != "nt":
+        folder.chmod(PRIVATE_FOLDER_MODE)
+
+
+def make_private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600, or take others' access to an existing one away."""
+    if os.name == "nt":  # pragma: no cover - Windows has ACLs, not modes
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        _remove_others_access(path)
+    else:
+        os.close(fd)
+
+
+def _remove_others_access(path: Path) -> None:
+    """Take group and others' access away; the owner's own bits (say read-only) stay."""
+    mode = path.stat().st_mode & 0o7777
+    if mode & 0o077:
+        path.chmod(mode & ~0o077)
+
+
+def make_sqlite_files_private(database: Path) -> None:
+    """The database file 0600 from its creation, and any -wal, -shm or -journal left 0600.
+
+    SQLite gives the -wal and -shm files it creates the database file's mode,
+    so a private database keeps them private; files an older ketalog left
+    world-readable are fixed here.
+    """
+    make_private_file(database)
+    for suffix in _SQLITE_SIDECARS:
+        side = Path(f"{database}{suffix}")
+        if side.exists():
+            _remove_others_access(side)

@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 #: The newest schema revision this version of ketalog knows.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 #: Every revision this version knows, oldest first.
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 
 
 class SchemaState(StrEnum):
@@ -86,6 +86,9 @@ def backup_sqlite(engine: Engine, label: str) -> Path | None:
         return None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.stem}.before-{label}-{stamp}{path.suffix}")
+    from ketalog.store.files import make_private_file
+
+    make_private_file(target)  # patient data: 0600 before a byte is written
     source = sqlite3.connect(path)
     try:
         dest = sqlite3.connect(target)
@@ -152,5 +155,17 @@ def ensure_schema(engine: Engine) -> SchemaStatus:
         )
     if status.state is SchemaState.BEHIND:
         backup_sqlite(engine, f"upgrade-from-{status.revision}")
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+            raise
+        who = engine.url.username or "this login"
+        raise DatabaseConfigError(
+            f"The database needs an upgrade to schema {HEAD_REVISION}, which only the owner of "
+            f"its tables may run, not {who} (the workstations' least-privilege role). Ask the "
+            "administrator to run 'ketalog --database-url postgresql://OWNER@HOST/DATABASE db "
+            "upgrade' with the owner role, then 'ketalog db setup-roles' again; nothing was "
+            "changed."
+        ) from exc
     return status

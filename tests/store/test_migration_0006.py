@@ -40,7 +40,7 @@ def test_0006_upgrades_and_downgrades_with_its_guards(database_url: str) -> None
     """Row guards are tested on real rows in tests/services/test_alerts.py."""
     engine = open_database(database_url)
     assert set(inspect(engine).get_table_names()) >= ALERT_TABLES
-    assert len(_guards(engine)) == (4 if engine.dialect.name == "postgresql" else 6)
+    assert len(_guards(engine)) == 6  # PostgreSQL: 4 row guards, and 0007's two TRUNCATE guards
     _migrate(engine, "0005", down=True)
     assert not ALERT_TABLES & set(inspect(engine).get_table_names())
     assert _guards(engine) == set()
@@ -48,5 +48,5 @@ def test_0006_upgrades_and_downgrades_with_its_guards(database_url: str) -> None
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
     _migrate(engine, "head", down=False)
     assert set(inspect(engine).get_table_names()) >= ALERT_TABLES
-    assert len(_guards(engine)) == (4 if engine.dialect.name == "postgresql" else 6)
+    assert len(_guards(engine)) == 6  # PostgreSQL: 4 row guards, and 0007's two TRUNCATE guards
     engine.dispose()

@@ -1,0 +1,362 @@
+"""The database guards in one place: what must exist, whether it does, and its repair.
+
+"Signed means immutable" holds against raw SQL only while the guard triggers
+are there and switched on. Anyone who can write the database can drop or
+disable them, so they are checked at start-up, by ``ketalog db check`` and
+``ketalog db test``, and restored by ``ketalog db repair-guards``.
+
+This module is the registry: the guards are declared as data (which tables,
+which kind of guard) and their SQL is generated from it, so the checker, the
+repair and migration 0007 agree, and a new guarded table is one line here.
+Migrations 0003 and 0006 wrote their triggers with the same text; a test keeps
+a freshly migrated database free of problems on both SQLite and PostgreSQL.
+
+A guard is only required when its table is one of the ORM's tables, so a
+branch whose models lack a table (say, before its migration is merged) does
+not require that table's guards.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Connection, Engine, text
+
+from ketalog.store.engine import DatabaseConfigError
+
+SIGNED_MESSAGE = ("ketalog: this session is signed and cannot be changed; "
+                  "write an addendum instead")
+APPEND_ONLY_MESSAGE = "ketalog: rows of this table are never changed or deleted"
+
+#: Tables whose rows belong to one session (column naming it): nothing changes once signed.
+SESSION_ROWS: dict[str, str] = {
+    "dose_orders": "session_id",
+    "infusion_events": "session_id",
+    "vital_signs": "session_id",
+    "scale_scores": "session_id",
+    "event_flags": "session_id",
+    "interventions": "session_id",
+    "adverse_events": "session_id",
+    "notes": "session_id",
+}
+#: Rows never changed or deleted by anyone (the record of what was done and said).
+APPEND_ONLY: tuple[str, ...] = ("audit_log", "signatures", "addenda")
+#: Session records written once: no insert after signing, never changed or deleted (0006).
+SESSION_RECORDS: tuple[str, ...] = ("scale_alerts", "alert_acknowledgments")
+#: Tables with a session_id that are deliberately not locked by the signature, and why.
+UNLOCKED_SESSION_TABLES: dict[str, str] = {
+    "session_presence": "who has the session open now: housekeeping, not the record",
+    "rems_filings": "the REMS form is filed up to 7 days after the session, once signed",
+}
+#: Tables emptied by routine housekeeping; every other table refuses TRUNCATE (PostgreSQL).
+TRUNCATE_ALLOWED: frozenset[str] = frozenset({"session_presence", "client_writes",
+                                              "alembic_version"})
+
+SIGNED_FUNCTION = "ketalog_guard_signed"
+REFUSE_FUNCTION = "ketalog_refuse_change"
+
+#: This connection's schema (tests give each database its own schema).
+_SCHEMA = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
+# PostgreSQL pg_trigger.tgtype bits
+_ROW, _BEFORE, _INSERT, _DELETE, _UPDATE, _TRUNCATE = 1, 2, 4, 8, 16, 32
+
+_SIGNED_BODY = f"""
+DECLARE
+    col text := TG_ARGV[0];
+    ids bigint[] := '{{}}';
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        ids := ids || (to_jsonb(OLD) ->> col)::bigint;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        ids := ids || (to_jsonb(NEW) ->> col)::bigint;
+    END IF;
+    IF TG_TABLE_NAME = 'dose_verifications' THEN
+        ids := ARRAY(SELECT o.session_id FROM dose_orders o WHERE o.id = ANY(ids));
+    END IF;
+    IF EXISTS (SELECT 1 FROM signatures s WHERE s.session_id = ANY(ids)
+               AND s.kind = 'physician_signature') THEN
+        RAISE EXCEPTION '{SIGNED_MESSAGE}' USING ERRCODE = 'check_violation';
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END """
+_REFUSE_BODY = f"""
+BEGIN
+    RAISE EXCEPTION '{APPEND_ONLY_MESSAGE} (%)', TG_TABLE_NAME
+        USING ERRCODE = 'check_violation';
+END """
+#: PostgreSQL guard functions and their bodies (as written by migration 0003).
+FUNCTIONS: dict[str, str] = {SIGNED_FUNCTION: _SIGNED_BODY, REFUSE_FUNCTION: _REFUSE_BODY}
+
+
+def function_sql(name: str) -> str:
+    """The CREATE OR REPLACE statement of one PostgreSQL guard function."""
+    return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger\n"
+            f"LANGUAGE plpgsql AS $${FUNCTIONS[name]}$$")
+
+
+@dataclass(frozen=True)
+class Guard:
+    """One guard trigger: its name, table and the statement that creates it.
+
+    ``tgtype``, ``function`` and ``argument`` describe a PostgreSQL trigger as
+    ``pg_trigger`` stores it, so a trigger replaced by a harmless one of the
+    same name is caught; SQLite triggers are compared by their SQL text.
+    """
+
+    name: str
+    table: str
+    create_sql: str
+    tgtype: int = 0
+    function: str = ""
+    argument: str | None = None
+
+
+def _signed(expr: str) -> str:
+    return ("EXISTS (SELECT 1 FROM signatures s WHERE s.session_id = "
+            f"{expr} AND s.kind = 'physician_signature')")
+
+
+def _sqlite_guards() -> list[Guard]:
+    raise_signed = f"BEGIN SELECT RAISE(ABORT, '{SIGNED_MESSAGE}'); END"
+    raise_append = f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
+    guards: list[Guard] = []
+
+    def add(name: str, table: str, sql: str) -> None:
+        guards.append(Guard(name, table, sql))
+
+    for table, column in SESSION_ROWS.items():
+        add(f"ketalog_guard_{table}_insert", table,
+            f"CREATE TRIGGER ketalog_guard_{table}_insert BEFORE INSERT ON {table} "
+            f"WHEN {_signed('NEW.' + column)} {raise_signed}")
+        add(f"ketalog_guard_{table}_update", table,
+            f"CREATE TRIGGER ketalog_guard_{table}_update BEFORE UPDATE ON {table} "
+            f"WHEN {_signed('OLD.' + column)} OR {_signed('NEW.' + column)} {raise_signed}")
+        add(f"ketalog_guard_{table}_delete", table,
+            f"CREATE TRIGGER ketalog_guard_{table}_delete BEFORE DELETE ON {table} "
+            f"WHEN {_signed('OLD.' + column)} {raise_signed}")
+    order_session = "(SELECT o.session_id FROM dose_orders o WHERE o.id = {}.dose_order_id)"
+    for event, row in (("insert", "NEW"), ("update", "OLD"), ("delete", "OLD")):
+        add(f"ketalog_guard_dose_verifications_{event}", "dose_verifications",
+            f"CREATE TRIGGER ketalog_guard_dose_verifications_{event} BEFORE {event.upper()} ON "
+            f"dose_verifications WHEN {_signed(order_session.format(row))} {raise_signed}")
+    for event in ("update", "delete"):
+        add(f"ketalog_guard_treatment_sessions_{event}", "treatment_sessions",
+            f"CREATE TRIGGER ketalog_guard_treatment_sessions_{event} BEFORE {event.upper()} ON "
+            f"treatment_sessions WHEN {_signed('OLD.id')} {raise_signed}")
+    add("ketalog_guard_signatures_insert", "signatures",
+        "CREATE TRIGGER ketalog_guard_signatures_insert BEFORE INSERT ON signatures "
+        f"WHEN {_signed('NEW.session_id')} {raise_signed}")
+    for table in APPEND_ONLY:
+        for event in ("update", "delete"):
+            add(f"ketalog_guard_{table}_no_{event}", table,
+                f"CREATE TRIGGER ketalog_guard_{table}_no_{event} BEFORE {event.upper()} ON "
+                f"{table} {raise_append}")
+    for table in SESSION_RECORDS:
+        add(f"ketalog_guard_{table}_insert", table,
+            f"CREATE TRIGGER ketalog_guard_{table}_insert BEFORE INSERT ON {table} "
+            f"WHEN {_signed('NEW.session_id')} {raise_signed}")
+        for event in ("update", "delete"):
+            add(f"ketalog_guard_{table}_no_{event}", table,
+                f"CREATE TRIGGER ketalog_guard_{table}_no_{event} BEFORE {event.upper()} ON "
+                f"{table} {raise_append}")
+    return guards
+
+
+def _pg_trigger(name: str, table: str, events: int, function: str,
+                argument: str | None, *, row: bool = True) -> Guard:
+    words = [w for bit, w in ((_INSERT, "INSERT"), (_UPDATE, "UPDATE"), (_DELETE, "DELETE"),
+                              (_TRUNCATE, "TRUNCATE")) if events & bit]
+    call = f"{function}('{argument}')" if argument is not None else f"{function}()"
+    level = "ROW" if row else "STATEMENT"
+    sql = (f"CREATE TRIGGER {name} BEFORE {' OR '.join(words)} ON {table} "
+           f"FOR EACH {level} EXECUTE FUNCTION {call}")
+    return Guard(name, table, sql, tgtype=events | _BEFORE | (_ROW if row else 0),
+                 function=function, argument=argument)
+
+
+def _postgresql_guards(tables: frozenset[str]) -> list[Guard]:
+    guards: list[Guard] = []
+    for table, column in (*SESSION_ROWS.items(), ("dose_verifications", "dose_order_id")):
+        guards.append(_pg_trigger(f"ketalog_guard_{table}", table,
+                                  _INSERT | _UPDATE | _DELETE, SIGNED_FUNCTION, column))
+    guards += [
+        _pg_trigger("ketalog_guard_treatment_sessions", "treatment_sessions",
+                    _UPDATE | _DELETE, SIGNED_FUNCTION, "id"),
+        _pg_trigger("ketalog_guard_signatures_insert", "signatures", _INSERT,
+                    SIGNED_FUNCTION, "session_id"),
+    ]
+    for table in (*APPEND_ONLY, *SESSION_RECORDS):
+        if table in SESSION_RECORDS:
+            guards.append(_pg_trigger(f"ketalog_guard_{table}", table, _INSERT,
+                                      SIGNED_FUNCTION, "session_id"))
+        guards.append(_pg_trigger(f"ketalog_guard_{table}_append_only", table,
+                                  _UPDATE | _DELETE, REFUSE_FUNCTION, None))
+    for table in sorted(tables - TRUNCATE_ALLOWED):
+        guards.append(_pg_trigger(f"ketalog_guard_{table}_no_truncate", table, _TRUNCATE,
+                                  REFUSE_FUNCTION, None, row=False))
+    return guards
+
+
+def model_tables() -> frozenset[str]:
+    """The tables of this version's ORM models: the guards of other tables are not required."""
+    from ketalog.store.models import Base
+
+    return frozenset(Base.metadata.tables)
+
+
+def expected_guards(dialect: str, tables: frozenset[str] | None = None) -> list[Guard]:
+    """Every guard trigger a database of ``dialect`` must have, for ``tables``."""
+    present = model_tables() if tables is None else tables
+    every = _postgresql_guards(present) if dialect == "postgresql" else _sqlite_guards()
+    return [g for g in every if g.table in present]
+
+
+class ProblemKind(StrEnum):
+    """What is wrong with one guard."""
+
+    MISSING = "missing"
+    DISABLED = "disabled"
+    ALTERED = "altered"
+
+
+@dataclass(frozen=True)
+class GuardProblem:
+    """One guard (trigger or PostgreSQL function) that does not protect as it should."""
+
+    name: str
+    table: str | None  # None for a PostgreSQL function
+    kind: ProblemKind
+
+    def describe(self) -> str:
+        """One phrase naming the guard and what is wrong with it."""
+        what = (f"guard trigger {self.name} on {self.table}" if self.table
+                else f"guard function {self.name}()")
+        return f"{what} is {self.kind.value}"
+
+
+def _normal(sql: str) -> str:
+    return re.sub(r"\s+", " ", sql).strip()
+
+
+def check_guards(conn: Connection) -> list[GuardProblem]:
+    """Every guard that is missing, disabled or altered; empty when all protect."""
+    if conn.dialect.name == "postgresql":
+        return _check_postgresql(conn)
+    found = {str(name): str(sql) for name, sql in conn.execute(text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()}
+    problems = []
+    for guard in expected_guards("sqlite"):
+        sql = found.get(guard.name)
+        if sql is None:
+            problems.append(GuardProblem(guard.name, guard.table, ProblemKind.MISSING))
+        elif _normal(sql) != _normal(guard.create_sql):
+            problems.append(GuardProblem(guard.name, guard.table, ProblemKind.ALTERED))
+    return problems
+
+
+def _check_postgresql(conn: Connection) -> list[GuardProblem]:
+    problems: list[GuardProblem] = []
+    bodies = {str(n): str(b) for n, b in conn.execute(text(
+        "SELECT p.proname, p.prosrc FROM pg_proc p "
+        f"WHERE p.pronamespace = {_SCHEMA} AND p.proname = ANY(:names)"
+    ), {"names": list(FUNCTIONS)}).all()}
+    for name, body in FUNCTIONS.items():
+        if name not in bodies:
+            problems.append(GuardProblem(name, None, ProblemKind.MISSING))
+        elif _normal(bodies[name]) != _normal(body):
+            problems.append(GuardProblem(name, None, ProblemKind.ALTERED))
+    rows = conn.execute(text(
+        "SELECT t.tgname, c.relname, t.tgenabled, t.tgtype, p.proname, "
+        f"       p.pronamespace = {_SCHEMA}, "
+        "       encode(t.tgargs, 'escape') "
+        "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_proc p ON p.oid = t.tgfoid "
+        f"WHERE c.relnamespace = {_SCHEMA} AND NOT t.tgisinternal"
+    )).all()
+    found = {(name, table): rest for name, table, *rest in rows}
+    for guard in expected_guards("postgresql"):
+        row = found.get((guard.name, guard.table))
+        if row is None:
+            problems.append(GuardProblem(guard.name, guard.table, ProblemKind.MISSING))
+            continue
+        enabled, tgtype, function, own_schema, args = row
+        argument = str(args).split("\\000")[0] if args else None
+        if (int(tgtype) != guard.tgtype or function != guard.function or not own_schema
+                or argument != guard.argument):
+            problems.append(GuardProblem(guard.name, guard.table, ProblemKind.ALTERED))
+        elif str(enabled) not in {"O", "A"}:  # D: disabled; R: fires only on a replica
+            problems.append(GuardProblem(guard.name, guard.table, ProblemKind.DISABLED))
+    return problems
+
+
+def describe_problems(problems: list[GuardProblem]) -> str:
+    """One message naming every broken guard and what to do."""
+    listed = "; ".join(p.describe() for p in problems[:6])
+    more = f"; and {len(problems) - 6} more" if len(problems) > 6 else ""
+    return (f"The database's protection of signed records is broken: {listed}{more}. "
+            "Signed sessions and the audit trail could be changed without a trace, so "
+            "ketalog will not use this database. An administrator must run "
+            "'ketalog db repair-guards' (on PostgreSQL with the owner's login), then "
+            "'ketalog verify' and 'ketalog audit verify' to see whether anything was changed.")
+
+
+class GuardsBroken(DatabaseConfigError):
+    """A guard is missing, disabled or altered: the database must not be used until repaired."""
+
+    def __init__(self, problems: list[GuardProblem]) -> None:
+        super().__init__(describe_problems(problems))
+        self.problems = problems
+
+
+def require_guards(engine: Engine) -> None:
+    """Raise :class:`GuardsBroken` naming every broken guard; one catalogue query when all hold."""
+    with engine.connect() as conn:
+        problems = check_guards(conn)
+    if problems:
+        raise GuardsBroken(problems)
+
+
+def repair_guards(conn: Connection) -> list[GuardProblem]:
+    """Re-create every broken guard inside the caller's transaction; return what was repaired.
+
+    On PostgreSQL this needs the tables' owner (the app role cannot create triggers).
+    """
+    problems = check_guards(conn)
+    if not problems:
+        return []
+    postgres = conn.dialect.name == "postgresql"
+    broken = {p.name for p in problems}
+    if postgres:
+        for name in FUNCTIONS:
+            if name in broken:
+                conn.execute(text(function_sql(name)))
+    for guard in expected_guards(conn.dialect.name):
+        if guard.name not in broken:
+            continue
+        if postgres:
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {guard.name} ON {guard.table}"))
+        else:
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {guard.name}"))
+        conn.execute(text(guard.create_sql))
+    return problems
+
+
+def install_missing(conn: Connection, tables: frozenset[str]) -> None:
+    """Create the guards of ``tables`` that do not exist yet (for migrations)."""
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        existing = set(conn.execute(text(
+            "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            f"WHERE c.relnamespace = {_SCHEMA}")).scalars())
+    else:
+        existing = set(conn.execute(text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+    for guard in expected_guards(conn.dialect.name, tables):
+        if guard.name not in existing:
+            conn.execute(text(guard.create_sql))
