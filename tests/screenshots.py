@@ -70,6 +70,10 @@ def main() -> int:
                                       w._show_panel(3))),
         ("session-recovery", lambda w: (w.open_session(_session(engine, "recovering")),
                                         w._show_panel(6))),
+        ("session-checked-in", lambda w: (w.open_session(_session(engine, "checked_in")),
+                                          w._show_panel(2))),
+        ("session-discharged", lambda w: (w.open_session(_session(engine, "discharged")),
+                                          w._show_panel(8))),
         ("lock-page", lambda w: w.lock()),
     ]
     OUT.mkdir(parents=True, exist_ok=True)

@@ -248,8 +248,12 @@ class _Clinic:
             self.vitals(sid, clock, base, rise, alert_note=note)
         if until is SessionState.INFUSING:
             return
-        if paused:
-            step(SessionAction.PAUSE, 2, reason="Patient asked for a short break; anxious.")
+        if paused:  # a hypertensive reading, treated: the alert waits for the physician
+            clock.advance(2)
+            self.vitals(sid, clock, base, 62,
+                        alert_note="Labetalol 10 mg IV given; physician informed.")
+            step(SessionAction.PAUSE, 1,
+                 reason="BP high after labetalol; paused until it settles.")
             return
         if protocol.dosing_mode is DosingMode.DEVICE:
             svc.record_scale(db, nurse, sid, "moaas", [4], clock=clock)

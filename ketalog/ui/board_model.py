@@ -140,5 +140,5 @@ class BoardTableModel(RowsModel[BoardRow]):
     def _open_alert(self, alert: RaisedAlert) -> str:
         """"⚠ 10:42 Systolic high: BP 185/100, labetalol 10 mg IV; not acknowledged"."""
         when = alert.raised_at_utc.astimezone(self._tz).strftime("%H:%M")
-        action = (alert.action_note or "").strip() or "no action note"
+        action = (alert.action_note or "").strip().rstrip(".") or "no action note"
         return f"{ALERT_MARK} {when} {alert.message}, {action}; not acknowledged"

@@ -452,6 +452,8 @@ class TrendChart(QWidget):
         painter.drawText(QRectF(x + 22, y - 8, 80, 16),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
         x += 22 + painter.fontMetrics().horizontalAdvance(label) + 12
+        if not self.paused_rects():  # a key for something not drawn only puzzles the reader
+            return
         painter.fillRect(QRectF(x, y - 6, 18, 12), QBrush(PAUSE_HATCH, Qt.BrushStyle.BDiagPattern))
         painter.drawText(QRectF(x + 22, y - 8, 80, 16),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
