@@ -40,6 +40,19 @@ def start_infusion(db: Session, sid: int, clock: Advancing, *,
     svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
 
 
+def discharge(db: Session, sid: int, clock: Advancing) -> None:
+    """From infusing: stop at the planned end, 30 minutes' recovery with a fresh reading,
+    Aldrete 10 and instructions given, then discharge (every discharge minimum met)."""
+    clock.advance(40)
+    svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
+    clock.advance(30)
+    svc.record_vitals(db, NURSE, sid, BASELINE, clock=clock)
+    svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
+    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
+                                 instructions_given=True, clock=clock)
+    svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
+
+
 def sign(db: Session, sid: int, clock: Advancing) -> None:
     """From discharged: the nurse completes the record, the physician signs with a password."""
     from ketalog.services.signing import complete_nursing_record, sign_session

@@ -19,7 +19,7 @@ from ketalog.services import sessions as svc
 from ketalog.services.session_detail import open_session
 from ketalog.store.models import ScaleScore
 from tests.conftest import FakeClock
-from tests.play import BASELINE, book, start_infusion
+from tests.play import book, discharge, start_infusion
 from tests.staff import NURSE
 
 
@@ -27,17 +27,8 @@ def _discharged(db: Session, clock: FakeClock) -> int:
     sid = book(db, clock)
     svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, sid, clock)
-    clock.advance(40)
-    svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
-    clock.advance(20)
-    svc.record_vitals(db, NURSE, sid, BASELINE, clock=clock)
-    clock.advance(20)
-    svc.record_vitals(db, NURSE, sid, BASELINE, clock=clock)
-    svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
-    svc.update_discharge_details(db, NURSE, sid, expected_version=open_session(db, sid).version,
-                                 instructions_given=True, clock=clock)
-    assert svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE,
-                            clock=clock) is SessionState.DISCHARGED
+    discharge(db, sid, clock)
+    assert open_session(db, sid).state == SessionState.DISCHARGED
     return sid
 
 

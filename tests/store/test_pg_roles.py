@@ -23,7 +23,7 @@ from ketalog.domain.session_state import SessionAction
 from ketalog.services import sessions as svc
 from ketalog.services.database import make_sessionmaker, open_database
 from tests.conftest import PG_URL, FakeClock
-from tests.play import BASELINE, book, sign, start_infusion
+from tests.play import book, discharge, sign, start_infusion
 from tests.staff import NURSE, seed_staff
 
 pytestmark = pytest.mark.postgres
@@ -114,15 +114,7 @@ def test_a_whole_session_and_its_signature_work_as_the_app_role(roles: Roles) ->
             sid = book(db, clock)
             svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
             start_infusion(db, sid, clock)
-            clock.advance(40)
-            svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
-            clock.advance(30)
-            svc.record_vitals(db, NURSE, sid, BASELINE, clock=clock)
-            svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
-            svc.update_discharge_details(db, NURSE, sid,
-                                         expected_version=svc._session(db, sid).version,
-                                         instructions_given=True, clock=clock)
-            svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
+            discharge(db, sid, clock)
             sign(db, sid, clock)
             assert verify_session(db, sid).intact
     finally:

@@ -8,6 +8,8 @@ click still focuses them; they never take focus from the wheel alone.
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
@@ -36,96 +38,53 @@ def _wheel_changes(widget: QWidget, event: QWheelEvent) -> bool:
     return False
 
 
-class ComboBox(QComboBox):
+class _FocusedWheel:
+    """Mixin for a Qt value widget: Tab and click focus, and the wheel only while focused.
+
+    Written once so every kit value widget follows the same rule; the mixin
+    comes first in the bases so its ``wheelEvent`` is the one Qt calls.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _steady(self)  # type: ignore[arg-type]
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+        """Scroll the page unless focused."""
+        if _wheel_changes(self, event):  # type: ignore[arg-type]
+            super().wheelEvent(event)  # type: ignore[misc]
+
+
+class ComboBox(_FocusedWheel, QComboBox):
     """A combo box the wheel changes only while it has the focus."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        _steady(self)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
-        """Scroll the page unless focused."""
-        if _wheel_changes(self, event):
-            super().wheelEvent(event)
-
-
-class SpinBox(QSpinBox):
+class SpinBox(_FocusedWheel, QSpinBox):
     """A whole-number spin box the wheel changes only while it has the focus."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        _steady(self)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
-        """Scroll the page unless focused."""
-        if _wheel_changes(self, event):
-            super().wheelEvent(event)
-
-
-class DecimalSpinBox(QDoubleSpinBox):
+class DecimalSpinBox(_FocusedWheel, QDoubleSpinBox):
     """A decimal spin box the wheel changes only while it has the focus."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        _steady(self)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
-        """Scroll the page unless focused."""
-        if _wheel_changes(self, event):
-            super().wheelEvent(event)
-
-
-class DateField(QDateEdit):
+class DateField(_FocusedWheel, QDateEdit):
     """A date field the wheel changes only while it has the focus."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        _steady(self)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
-        """Scroll the page unless focused."""
-        if _wheel_changes(self, event):
-            super().wheelEvent(event)
-
-
-class DateTimeField(QDateTimeEdit):
+class DateTimeField(_FocusedWheel, QDateTimeEdit):
     """A date-and-time field the wheel changes only while it has the focus."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        _steady(self)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
-        """Scroll the page unless focused."""
-        if _wheel_changes(self, event):
-            super().wheelEvent(event)
-
-
-class TimeField(QTimeEdit):
+class TimeField(_FocusedWheel, QTimeEdit):
     """A time field the wheel changes only while it has the focus."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        _steady(self)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
-        """Scroll the page unless focused."""
-        if _wheel_changes(self, event):
-            super().wheelEvent(event)
-
-
-class Slider(QSlider):
-    """A slider the wheel changes only while it has the focus."""
+class Slider(_FocusedWheel, QSlider):
+    """A slider the wheel changes only while it has the focus (horizontal unless told)."""
 
     def __init__(self, orientation: Qt.Orientation = Qt.Orientation.Horizontal,
                  parent: QWidget | None = None) -> None:
         super().__init__(orientation, parent)
-        _steady(self)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
-        """Scroll the page unless focused."""
-        if _wheel_changes(self, event):
-            super().wheelEvent(event)
 
 
 #: The value widgets of the kit; a test walks every screen and finds no other kind.
