@@ -61,7 +61,7 @@ class CuttableProxy:
                     if not data:
                         return
                     (b if sock is a else a).sendall(data)
-        except OSError:
+        except (OSError, ValueError):  # cut() closed a socket under select(): fd -1
             return
         finally:
             for sock in sockets:

@@ -9,6 +9,7 @@ whole session, signature included, still works.
 from __future__ import annotations
 
 import io
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InternalError
 
 from ketalog.cli import main
 from ketalog.domain.session_state import SessionAction
@@ -65,13 +66,20 @@ def roles(postgres_url: str, monkeypatch: pytest.MonkeyPatch,
     finally:
         admin = create_engine(make_url(PG_URL).set(drivername="postgresql+psycopg"),
                               isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            for role in (owner, app):
-                if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
-                                {"r": role}).first():
-                    conn.execute(text(f'REASSIGN OWNED BY "{role}" TO CURRENT_USER'))
-                    conn.execute(text(f'DROP OWNED BY "{role}"'))
-                    conn.execute(text(f'DROP ROLE "{role}"'))
+        for attempt in range(5):  # another test run on the same server may be
+            try:                  # changing the catalog: "tuple concurrently updated"
+                with admin.connect() as conn:
+                    for role in (owner, app):
+                        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
+                                        {"r": role}).first():
+                            conn.execute(text(f'REASSIGN OWNED BY "{role}" TO CURRENT_USER'))
+                            conn.execute(text(f'DROP OWNED BY "{role}"'))
+                            conn.execute(text(f'DROP ROLE "{role}"'))
+                break
+            except InternalError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.2)
         admin.dispose()
 
 
