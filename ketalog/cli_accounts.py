@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+#: ``ketalog verify`` of a session no physician has signed
+EXIT_NOT_SIGNED = 2
 
 
 class AccountCommandError(Exception):
@@ -45,7 +47,9 @@ def add_account_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignor
     user_sub.add_parser("list", help="list the accounts")
     unlock = user_sub.add_parser("unlock", help="unlock an account locked by failed log-ins")
     unlock.add_argument("username")
-    verify = sub.add_parser("verify", help="check a signed session against its signature")
+    verify = sub.add_parser("verify", help=(
+        "check a signed session against its signature; exit 0 valid, 1 changed or not "
+        "valid, 2 not signed"))
     verify.add_argument("session_id", type=int, help="the session id (see 'ketalog sessions')")
 
 
@@ -105,30 +109,41 @@ def cmd_user(args: argparse.Namespace, open_db: OpenDb) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, open_db: OpenDb) -> int:
-    """Say whether a signed session is intact, or exactly what changed since signing."""
+    """Say whether a signed session is intact, or exactly what changed since signing.
+
+    Exits 0 when the signature is valid, 1 when the record changed or the
+    signature does not hold (e.g. no audit row of its signing), 2 when the
+    session is not signed.
+    """
     from ketalog.services.settings import clinic_timezone
+    from ketalog.services.signature_status import SignatureState, signature_status
     from ketalog.services.signing import verify_session
 
     engine, factory = open_db(args.database_url)
     try:
         with factory() as db:
+            status = signature_status(db, args.session_id)
             result = verify_session(db, args.session_id)
             tz = clinic_timezone(db)
     finally:
         engine.dispose()
-    if not result.signed:
+    if status.state is SignatureState.NOT_SIGNED:
         print(f"Session {args.session_id} is not signed; there is nothing to verify yet.")
-        return EXIT_FAILED
-    assert result.signed_at_utc is not None
-    when = result.signed_at_utc.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
-    if result.intact:
+        for line in status.problems:
+            print(f"  - {line}")
+        return EXIT_NOT_SIGNED
+    when = (result.signed_at_utc.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+            if result.signed_at_utc is not None else None)
+    if status.valid:
         print(f"Session {args.session_id}: intact. Signed by {result.signer_name} at {when}; "
               f"SHA-256 {result.signed_sha256}.")
         return EXIT_OK
-    print(f"Session {args.session_id}: CHANGED since it was signed by {result.signer_name} "
-          f"at {when}.")
-    print(f"  signed SHA-256:  {result.signed_sha256}")
-    print(f"  current SHA-256: {result.current_sha256}")
-    for line in result.changes:
+    print(f"Session {args.session_id}: {status.banner}")
+    if result.changed:
+        print(f"Session {args.session_id}: CHANGED since it was signed by "
+              f"{result.signer_name} at {when}.")
+        print(f"  signed SHA-256:  {result.signed_sha256}")
+        print(f"  current SHA-256: {result.current_sha256}")
+    for line in status.findings:
         print(f"  - {line}")
     return EXIT_FAILED

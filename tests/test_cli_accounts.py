@@ -105,7 +105,7 @@ def test_verify_says_intact_then_names_the_altered_vital(
     assert "Ada Lindqvist, MD" in text and "Reviewed and approved" in text and digest in text
     assert "DRAFT" not in text
 
-    assert main(["--database-url", demo_url, "verify", str(unsigned)]) == 1
+    assert main(["--database-url", demo_url, "verify", str(unsigned)]) == 2
     assert "is not signed" in capsys.readouterr().out
 
     tamper(engine, "UPDATE vital_signs SET heart_rate_bpm = :hr WHERE id = :id",
