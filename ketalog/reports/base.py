@@ -87,6 +87,8 @@ def stylesheet() -> StyleSheet1:
     sheet.add(ParagraphStyle("cell_bold", parent=base, fontName=FONT_BOLD, fontSize=8,
                              leading=9.5))
     sheet.add(ParagraphStyle("mono", parent=base, fontSize=8.5, leading=10.5))
+    sheet.add(ParagraphStyle("warning", parent=base, fontName=FONT_BOLD, fontSize=10,
+                             leading=12.5, textColor=colors.HexColor("#b00000")))
     return sheet
 
 
@@ -150,6 +152,8 @@ class PageFrame:
     #: safety facts under the identity on every page (allergies, cautions, risk): wrapped
     #: to as many lines as they need, never cut; the body starts below them
     safety: str = ""
+    #: "SIGNATURE NOT VALID: <reason>" in red on every page, instead of any "signed"
+    warning: str = ""
 
 
 class _NumberedCanvas(Canvas):
@@ -198,6 +202,15 @@ def _safety_paragraph(frame: PageFrame) -> tuple[Paragraph | None, float]:
     return block, float(height) + float(2 * mm)
 
 
+def _fitted(text: str, width: float, font: str, size: float) -> str:
+    """``text`` cut with an ellipsis so it fits on one line of ``width`` points."""
+    if pdfmetrics.stringWidth(text, font, size) <= width:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
 def _decorate(frame: PageFrame) -> Any:
     safety, safety_height = _safety_paragraph(frame)
 
@@ -223,6 +236,12 @@ def _decorate(frame: PageFrame) -> Any:
         canvas.setFont(FONT, 7)
         footer = " · ".join(p for p in (frame.clinic.address, frame.clinic.phone) if p)
         canvas.drawString(MARGIN, MARGIN - 6 * mm, footer)
+        if frame.warning:
+            canvas.setFont(FONT_BOLD, 8)
+            canvas.setFillColorRGB(0.7, 0, 0)
+            canvas.drawString(MARGIN, MARGIN - 2.5 * mm,
+                              _fitted(frame.warning, width - 2 * MARGIN, FONT_BOLD, 8))
+            canvas.setFillColorRGB(0, 0, 0)
         if frame.draft:
             canvas.setFont(FONT_BOLD, 46)
             canvas.setFillGray(0.82)

@@ -351,6 +351,8 @@ class _SessionSummary:
                   if d.sequence_number is not None
                   else f"{d.planned_infusions} infusions planned (number not assigned)")
         state = STATE_LABELS.get(d.state, d.state)
+        if self.data.signature_warning:  # never "signed" when the signature does not hold
+            state = self.data.signature_warning
         if d.state_reason:
             state += f" - reason: {d.state_reason}"
         running = in_progress_text(d, self.as_of, self.tz)
@@ -709,6 +711,13 @@ class _SessionSummary:
             out.append(self.p("Not signed. This summary is a draft until a physician signs "
                               "the session.", "cell_bold"))
             return
+        warning = self.data.signature_warning
+        if warning:
+            out.append(self.p(warning, "warning"))
+            status = self.data.signature
+            for line in status.findings if status is not None else ():
+                out.append(self.p(f"- {line}", "cell"))
+            out.append(Spacer(1, 2 * mm))
         for sig in self.data.signatures:
             out.append(KeepTogether([self._signature_block(sig), Spacer(1, 2 * mm)]))
 
@@ -722,6 +731,10 @@ class _SessionSummary:
             ("Signature", f"{kind} (electronic)"),
             ("Content SHA-256", sig.content_sha256),
         ]
+        if self.data.signature_warning and sig.kind == "physician_signature":
+            # the hash that was signed, never presented as if it still held
+            rows[-1] = ("Signed SHA-256", f"{sig.content_sha256} (does NOT match the record "
+                                          "as printed)")
         table = facts_table(rows, self.sheet, 32 * mm)
         table.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, colors.black)]))
         return table
@@ -746,5 +759,6 @@ def build_session_summary(data: SessionSummaryData) -> bytes:
     """
     flowables = _SessionSummary(data).flowables()
     frame = PageFrame(data.clinic, TITLE, identity_line(data.detail, data.tz),
-                      draft=not data.signed, safety=data.safety.text)
+                      draft=not data.signed and not data.signature_warning,
+                      safety=data.safety.text, warning=data.signature_warning)
     return render(flowables, frame)

@@ -27,6 +27,7 @@ from ketalog.services.outcomes import CourseView, course_view
 from ketalog.services.patient_safety import NO_FACTS, SafetyFacts, safety_facts
 from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.services.settings import clinic_timezone, get_setting
+from ketalog.services.signature_status import SignatureStatus, signature_status
 from ketalog.store.models import (
     Addendum,
     DoseOrder,
@@ -109,11 +110,20 @@ class SessionSummaryData:
     as_of_utc: datetime
     #: allergies, age, sex, overrides, cautions, suicide risk: at the top of every page
     safety: SafetyFacts = NO_FACTS
+    #: the signature re-verified at printing; None only for data built without a database
+    signature: SignatureStatus | None = None
 
     @property
     def signed(self) -> bool:
-        """A physician has signed: the DRAFT mark goes."""
+        """A physician has signed and the signature holds: the DRAFT mark goes."""
+        if self.signature is not None:
+            return self.signature.valid
         return any(s.kind == "physician_signature" for s in self.signatures)
+
+    @property
+    def signature_warning(self) -> str:
+        """"SIGNATURE NOT VALID: <reason>" when a signature is claimed but does not hold."""
+        return self.signature.banner if self.signature is not None else ""
 
 
 def _signatures(db: Session, session_id: int) -> tuple[SignatureBlock, ...]:
@@ -155,9 +165,11 @@ def session_summary_data(db: Session, session_id: int,
             f"Session {session_id} has not started (the patient was never checked in); "
             "there is nothing to summarise yet."
         )
+    # re-verified at every printing: what is printed is true at the moment it is printed
     return SessionSummaryData(clinic(db), clinic_timezone(db), detail,
                               _signatures(db, session_id), _addenda(db, session_id),
-                              _moment(as_of), safety_facts(db, session_id))
+                              _moment(as_of), safety_facts(db, session_id),
+                              signature_status(db, session_id))
 
 
 def _moment(as_of: datetime | None) -> datetime:
