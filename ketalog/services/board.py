@@ -24,6 +24,7 @@ from ketalog.services.alerts import newest_open_at, session_alerts
 from ketalog.services.protocols import protocol_from_record
 from ketalog.services.safety import suicide_risk_screens
 from ketalog.services.screening import course_cautions
+from ketalog.services.signature_status import SignatureStatus, signature_statuses
 from ketalog.store.models import (
     Course,
     InfusionEvent,
@@ -88,6 +89,8 @@ class BoardRow:
     pump_events: tuple[PumpEvent, ...] = ()
     #: alerts not yet acknowledged by a physician nor back in range, oldest first
     open_alerts: tuple[RaisedAlert, ...] = ()
+    #: signed or discharged sessions: the signature re-verified with its audit rows
+    signature: SignatureStatus | None = None
 
     @property
     def infusion_label(self) -> str:
@@ -101,6 +104,11 @@ class BoardRow:
     def signed(self) -> bool:
         """Whether a physician has signed the session."""
         return self.state == SessionState.SIGNED.value
+
+    @property
+    def signature_not_valid(self) -> str:
+        """"SIGNATURE NOT VALID: <reason>", or "" when there is nothing wrong to show."""
+        return self.signature.banner if self.signature is not None else ""
 
     def vitals_overdue(self, now: datetime) -> bool:
         """Whether the next reading is past due."""
@@ -183,6 +191,9 @@ def day_board(
     screens = suicide_risk_screens(db, [r.id for r in rows])
     cautions = course_cautions(db, {r.course_id for r in rows})
     alerts = session_alerts(db, [r.id for r in rows])
+    # every signature the board shows is re-verified (about 4 ms a signed session)
+    signatures = signature_statuses(db, [r.id for r in rows if r.state in (
+        SessionState.SIGNED.value, SessionState.DISCHARGED.value)])
     board = []
     for r in rows:
         protocol = protocols[r.protocol_id]
@@ -214,5 +225,6 @@ def day_board(
             cautions=cautions.get(r.course_id, ()),
             pump_events=tuple(pump.get(r.id, ())),
             open_alerts=tuple(s.alert for s in alerts.get(r.id, ()) if s.is_open),
+            signature=signatures.get(r.id),
         ))
     return board

@@ -42,11 +42,11 @@ from ketalog.services.screening import course_gate
 from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.services.sessions import session_facts
 from ketalog.services.settings import clinic_today
+from ketalog.services.signature_status import SignatureStatus, signature_status
 from ketalog.services.signing import (
     NURSING_ATTESTATION,
     PHYSICIAN_SIGNATURE,
     SessionVerification,
-    verify_session,
 )
 from ketalog.store.models import Addendum, Signature, TreatmentSession, User
 
@@ -115,6 +115,8 @@ class SigningState:
     signature: SignatureLine | None = None
     verification: SessionVerification | None = None
     addenda: tuple[AddendumLine, ...] = ()
+    #: the signature re-verified with its audit rows: what the screen may call "signed"
+    status: SignatureStatus | None = None
 
     @property
     def nursing_completed(self) -> SignatureLine | None:
@@ -130,6 +132,11 @@ class SigningState:
     def changed(self) -> bool:
         """Signed, and the stored record no longer matches what was signed."""
         return self.verification is not None and self.verification.changed
+
+    @property
+    def not_valid(self) -> str:
+        """"SIGNATURE NOT VALID: <reason>" when a signature is claimed and does not hold."""
+        return self.status.banner if self.status is not None else ""
 
 
 @dataclass(frozen=True)
@@ -208,8 +215,11 @@ def load_signing_state(db: Session, session_id: int, state: str) -> SigningState
     ]
     attestations = tuple(line for line in lines if line.kind == NURSING_ATTESTATION)
     signatures = [line for line in lines if line.kind == PHYSICIAN_SIGNATURE]
+    # one round trip for the audit evidence; the content is hashed only once signed
+    status = signature_status(db, session_id) if lines or state == "signed" else None
     if not signatures and state != "signed":
-        return SigningState(attestations=attestations)
+        return SigningState(attestations=attestations, status=status)
+    assert status is not None
     addenda = tuple(
         AddendumLine(number, printed_name(name, creds), a.written_at_utc, a.reason, a.text)
         for number, (a, name, creds) in enumerate(db.execute(
@@ -221,7 +231,7 @@ def load_signing_state(db: Session, session_id: int, state: str) -> SigningState
     )
     return SigningState(
         attestations=attestations, signature=signatures[-1] if signatures else None,
-        verification=verify_session(db, session_id), addenda=addenda,
+        verification=status.check, addenda=addenda, status=status,
     )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -60,6 +60,8 @@ class SignatureStatus:
     changes: tuple[str, ...] = ()
     #: everything else found wrong (missing audit rows, a signed state without a signature)
     problems: tuple[str, ...] = ()
+    #: the content check it was built from (None when nothing was signed), for the hashes
+    check: SessionVerification | None = field(default=None, compare=False, repr=False)
 
     @property
     def valid(self) -> bool:
@@ -75,6 +77,11 @@ class SignatureStatus:
     def banner(self) -> str:
         """The words printed and shown instead of "signed" when it is not valid."""
         return f"{NOT_VALID_BANNER}: {self.reason}" if self.not_valid else ""
+
+    @property
+    def attestation_problems(self) -> tuple[str, ...]:
+        """What is wrong with the nursing attestations (shown where "completed" would be)."""
+        return tuple(p for p in self.problems if "nursing attestation" in p)
 
     @property
     def findings(self) -> tuple[str, ...]:
@@ -194,10 +201,11 @@ def _status(session_id: int, claims: _Claims, check: SessionVerification,
         if claims.state == SessionState.SIGNED.value:
             problems.insert(0, "the session is marked signed but has no physician signature")
         if not problems:
-            return SignatureStatus(session_id, SignatureState.NOT_SIGNED)
+            return SignatureStatus(session_id, SignatureState.NOT_SIGNED, check=check)
         # an unsigned session with a forged attestation: not valid, though not signed
         if claims.state != SessionState.SIGNED.value:
-            return SignatureStatus(session_id, SignatureState.NOT_SIGNED, problems=tuple(problems))
+            return SignatureStatus(session_id, SignatureState.NOT_SIGNED, problems=tuple(problems),
+                                   check=check)
     changes = check.changes
     if changes:
         reason = ("the record was changed after signing" if check.signed_sha256
@@ -206,9 +214,9 @@ def _status(session_id: int, claims: _Claims, check: SessionVerification,
         reason = problems[0]
     else:
         return SignatureStatus(session_id, SignatureState.VALID, "", check.signer_name,
-                               check.signed_at_utc)
+                               check.signed_at_utc, check=check)
     return SignatureStatus(session_id, SignatureState.NOT_VALID, reason, check.signer_name,
-                           check.signed_at_utc, tuple(changes), tuple(problems))
+                           check.signed_at_utc, tuple(changes), tuple(problems), check)
 
 
 def signature_statuses(db: Session, session_ids: Iterable[int]) -> dict[int, SignatureStatus]:

@@ -28,6 +28,7 @@ SIGNATURE_TEXT = {
     "signed": f"{OK_MARK} signed",
     "ready": f"{ALERT_MARK} to sign",
     "nursing_open": f"{ALERT_MARK} nursing open",
+    "not_valid": f"{ALERT_MARK} NOT VALID",
 }
 
 
@@ -70,7 +71,9 @@ class BoardTableModel(RowsModel[BoardRow]):
                    tooltip=lambda r: "Vitals overdue" if self._overdue(r) else None,
                    colour=lambda r: alarm(self._overdue(r)), bold=self._overdue),
             Column("Signature", self._signature,
-                   tooltip=self._signature_hint),
+                   tooltip=self._signature_hint,
+                   colour=lambda r: alarm(bool(r.signature_not_valid)),
+                   bold=lambda r: bool(r.signature_not_valid)),
             Column("Safety and cautions", self._alerts,
                    colour=lambda r: alarm(bool(r.safety_alert or r.open_alerts)),
                    bold=lambda r: bool(r.safety_alert or r.open_alerts)),
@@ -111,6 +114,8 @@ class BoardTableModel(RowsModel[BoardRow]):
 
     @staticmethod
     def _signature(row: BoardRow) -> str:
+        if row.signature_not_valid:  # "signed" only when the signature holds
+            return SIGNATURE_TEXT["not_valid"]
         if row.signed:
             return SIGNATURE_TEXT["signed"]
         if row.state != "discharged":
@@ -119,6 +124,8 @@ class BoardTableModel(RowsModel[BoardRow]):
 
     @staticmethod
     def _signature_hint(row: BoardRow) -> str | None:
+        if row.signature_not_valid:
+            return row.signature_not_valid
         if row.signed:
             return "Signed by the physician; changes only by addendum"
         if row.state != "discharged":

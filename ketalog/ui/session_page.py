@@ -42,6 +42,8 @@ from ketalog.ui.widgets import Button
 #: The panels' column: every tab's title readable at 1366 px without scroll arrows.
 PANEL_WIDTH = 600
 TAB_STYLE = "QTabBar::tab { padding: 5px 7px; }"
+#: The colour of "SIGNATURE NOT VALID" wherever it shows (as the tamper banner's).
+NOT_VALID_RED = "#b00000"
 #: Changes listed in the banner; the Sign-off tab lists them all.
 BANNER_CHANGES = 6
 
@@ -184,7 +186,13 @@ class SessionPage(QWidget):
         alerts = sum(1 for v in d.vitals if v.alert_codes and not v.action_note)
         if alerts or view.open_alerts:
             state = f"{ALERT_MARK} {state}"
+        not_valid = view.signing.not_valid
+        if not_valid:  # never "Signed" when the signature does not hold
+            state = not_valid
         self.state.setText(state)
+        self.state.setToolTip(not_valid)
+        self.state.setStyleSheet(f"color: {NOT_VALID_RED}; font-weight: bold;" if not_valid
+                                 else "")
         progress = view.progress
         if progress is not None and d.dose is not None:
             timing = progress.elapsed_display if d.dose.bag_volume_ml else ""
@@ -222,8 +230,15 @@ class SessionPage(QWidget):
 
     def _show_banner(self, view: SessionView) -> None:
         check = view.signing.verification
+        status = view.signing.status
         if check is None or not check.changed:
-            self.banner.hide()
+            if status is None or not status.not_valid:
+                self.banner.hide()
+                return
+            # valid content but not a valid signature (e.g. no audit row of its signing)
+            shown = [f"• {line}" for line in status.findings[:BANNER_CHANGES]]
+            self.banner.setText(f"{ALERT_MARK} {status.banner}\n" + "\n".join(shown))
+            self.banner.show()
             return
         shown = [f"• {change}" for change in check.changes[:BANNER_CHANGES]]
         more = len(check.changes) - BANNER_CHANGES

@@ -202,10 +202,10 @@ class SigningPanel(SessionPanel):
         discharged = state == "discharged"
         signed = state == "signed" or signing.signed
 
-        if signed and signing.changed:
-            self.status.setText(f"{ALERT_MARK} " + self.tr(
-                "Signed, but changed after signing (see below)"))
-            self.status.setStyleSheet("color: #8b0000;")
+        if signing.not_valid and (signed or state == "signed"):
+            # the reason in words, in red, instead of "Signed" (see signature_status)
+            self.status.setText(f"{ALERT_MARK} {signing.not_valid}")
+            self.status.setStyleSheet("color: #b00000; font-weight: bold;")
         elif signed:
             self.status.setText(f"{OK_MARK} " + self.tr("Signed — changes only by addendum"))
             self.status.setStyleSheet("")
@@ -261,6 +261,13 @@ class SigningPanel(SessionPanel):
 
     def _show_verification(self, view: SessionView) -> None:
         check = view.signing.verification
+        status = view.signing.status
+        if status is not None and status.not_valid:
+            self.verification.show()
+            self.verification.setStyleSheet("color: #b00000; font-weight: bold;")
+            lines = "".join(f"<li>{_escape(c)}</li>" for c in status.findings)
+            self.verification.setText(f"{ALERT_MARK} {_escape(status.banner)}<ul>{lines}</ul>")
+            return
         if check is None or not check.signed:
             self.verification.hide()
             return

@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from ketalog.services.alerts import WaitingAlert, alerts_waiting
+from ketalog.services.signature_status import signature_statuses
 from ketalog.services.signing import WaitingSession, waiting_for_signature
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT, MessageLabel, big_font
@@ -41,16 +43,24 @@ class WaitingTableModel(RowsModel[WaitingSession]):
     SessionIdRole = SESSION_ID_ROLE
 
     def __init__(self, tz: ZoneInfo, parent: Any = None) -> None:
+        #: session id -> why its nursing attestation does not hold (no audit row ...)
+        self.not_valid: dict[int, str] = {}
+
         def ready(row: WaitingSession) -> bool:
-            return row.ready_to_sign
+            return row.ready_to_sign and row.session_id not in self.not_valid
 
         def nursing(row: WaitingSession) -> str:
+            if row.session_id in self.not_valid:
+                return f"{ALERT_MARK} NOT VALID: {self.not_valid[row.session_id]}"
             if row.nursing_completed_at_utc is None:
                 return f"{ALERT_MARK} nursing record open"
             stamp = local_stamp(row.nursing_completed_at_utc, tz)
             return f"{OK_MARK} {row.nursing_completed_by} · {stamp}"
 
         def nursing_hint(row: WaitingSession) -> str:
+            if row.session_id in self.not_valid:
+                return (f"SIGNATURE NOT VALID: {self.not_valid[row.session_id]}. A nurse "
+                        "completes the nursing record again before the physician signs.")
             return ("Ready to sign: Enter opens the session, then Sign... (Alt+8)"
                     if row.ready_to_sign else
                     "A nurse completes the nursing record before the physician signs")
@@ -65,6 +75,14 @@ class WaitingTableModel(RowsModel[WaitingSession]):
             Column("Nursing record completed", nursing,
                    tooltip=nursing_hint, bold=ready),
         ), parent, key=lambda row: row.session_id)
+
+
+def _waiting_and_checked(db: Session) -> tuple[list[WaitingSession], dict[int, str]]:
+    """The waiting sessions, and why any one's nursing attestation must not be trusted."""
+    rows = waiting_for_signature(db)
+    statuses = signature_statuses(db, [r.session_id for r in rows if r.ready_to_sign])
+    return rows, {sid: status.attestation_problems[0] for sid, status in statuses.items()
+                  if status.attestation_problems}
 
 
 def _alert_columns(tz: ZoneInfo) -> tuple[Column[WaitingAlert], ...]:
@@ -149,18 +167,19 @@ class WaitingPage(QWidget):
 
     def refresh(self) -> int:
         """Reload the list from the database; returns the number waiting."""
-        outcome = self.ctx.run(waiting_for_signature)
+        outcome = self.ctx.run(_waiting_and_checked)
         if outcome.value is None:
             self.message.show_error(outcome.error or "")
             return self.count()
         self.message.clear_message()
         self._refresh_alerts()
         keep = self.table.currentIndex().row()
-        rows = outcome.value
+        rows, self.model.not_valid = outcome.value
         self.model.set_rows(rows)
         if rows:
             self.table.selectRow(min(max(keep, 0), len(rows) - 1))
-        ready = sum(1 for r in rows if r.ready_to_sign)
+        ready = sum(1 for r in rows if r.ready_to_sign and r.session_id not in
+                    self.model.not_valid)
         sessions = self.tr("1 session") if len(rows) == 1 else self.tr("%1 sessions").replace(
             "%1", str(len(rows)))
         self.heading.setText(self.tr("Waiting for signature: %1, %2 ready to sign")
