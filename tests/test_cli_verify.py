@@ -120,3 +120,19 @@ def test_an_addendum_inserted_by_sql_is_reported_and_prints_not_valid(
     assert f"{NOT_VALID}: addendum 1 has no audit trail entry" in capsys.readouterr().out
     pages = _pages(database_url, signed, tmp_path)
     assert all(f"{NOT_VALID}: addendum 1 has no audit trail entry" in page for page in pages)
+
+
+def test_the_day_log_does_not_count_a_forged_signature_as_signed(
+    database_url: str, db: Session, engine: Engine, clock: FakeClock, discharged: int,
+    tmp_path: Path,
+) -> None:
+    complete_nursing_record(db, NURSE, discharged, clock=clock)
+    forge_signature(db, engine, discharged, clock.advance(30))
+    out = tmp_path / "day.pdf"
+    assert main(["--database-url", database_url, "pdf", "day", clock().date().isoformat(),
+                 "-o", str(out)]) == 0
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(out).pages)
+    assert "✓ signed" not in text
+    assert "NOT VALID" in text
+    assert "Signed 0 sessions" in text
+    assert f"{NOT_VALID} 1 session: " in text and "no audit trail entry" in text

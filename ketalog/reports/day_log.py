@@ -41,6 +41,7 @@ TITLE = "Day log"
 NO_SESSIONS = "No sessions on this day."
 SIGNED_TEXT = "\u2713 signed"
 NOT_SIGNED_TEXT = "not signed"
+NOT_VALID_TEXT = "\u26a0 NOT VALID"
 ALERT_MARK = "\u26a0"
 NONE_TEXT = "\u2014"  # em dash: nothing recorded
 
@@ -150,10 +151,11 @@ def _cells(row: DayLogRow, data: DayLogData, widths: Sequence[float]) -> list[st
         row.protocol_name, format_mg(row.total_mg), infusion,
         f"{ALERT_MARK} {row.alert_count}" if row.alert_count > 0 else "0",
         local_time(row.discharged_at_utc, data.tz) or NONE_TEXT, state_label(row.state),
-        SIGNED_TEXT if row.signed else NOT_SIGNED_TEXT,
+        NOT_VALID_TEXT if row.signature_warning else SIGNED_TEXT if row.signed
+        else NOT_SIGNED_TEXT,
     ]
     bold = {ALERTS} if row.alert_count > 0 else set()
-    if _awaiting_signature(row):
+    if _awaiting_signature(row) or row.signature_warning:
         bold.add(SIGNED)
     return [wrap_text(value, width - 2 * PAD, FONT_BOLD if column in bold else FONT)
             for column, (value, width) in enumerate(zip(values, widths, strict=True))]
@@ -209,6 +211,7 @@ def _totals(data: DayLogData) -> list[Flowable]:
     running = [row for row in dosed if row.state in ("infusing", "paused")]
     awaiting = [row for row in rows if _awaiting_signature(row)]
     signed = sum(1 for row in rows if row.signed)
+    not_valid = [row for row in rows if row.signature_warning]
     alerted = [row for row in rows if row.alert_count > 0]
     alert_total = sum(row.alert_count for row in alerted)
 
@@ -222,6 +225,10 @@ def _totals(data: DayLogData) -> list[Flowable]:
         ("Awaiting physician signature", f"{plural(len(awaiting), 'session')} (discharged, "
                                          "not signed)"),
         ("Signed", plural(signed, "session")),
+        *([("SIGNATURE NOT VALID", plural(len(not_valid), "session") + ": " + "; ".join(
+            f"{row.patient_name} ({row.chair}): "
+            + row.signature_warning.removeprefix("SIGNATURE NOT VALID: ")
+            for row in not_valid))] if not_valid else []),
         ("Vital-sign alerts", f"{plural(alert_total, 'alert')} in "
                               f"{plural(len(alerted), 'session')}"),
     ]

@@ -27,7 +27,7 @@ from ketalog.services.outcomes import CourseView, course_view
 from ketalog.services.patient_safety import NO_FACTS, SafetyFacts, safety_facts
 from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.services.settings import clinic_timezone, get_setting
-from ketalog.services.signature_status import SignatureStatus, signature_status
+from ketalog.services.signature_status import SignatureStatus, signature_status, signature_statuses
 from ketalog.store.models import (
     Addendum,
     DoseOrder,
@@ -272,6 +272,8 @@ class DayLogRow:
     signed: bool
     #: mg the pump log had delivered by the printing moment (None: no dose started)
     delivered_mg: Decimal | None = None
+    #: "SIGNATURE NOT VALID: <reason>" when a claimed signature does not hold
+    signature_warning: str = ""
 
 
 @dataclass(frozen=True)
@@ -340,14 +342,19 @@ def day_log_data(db: Session, day: date, as_of: datetime | None = None) -> DayLo
                VitalSign.voided_at_utc.is_(None))
         .group_by(VitalSign.session_id)
     ).all())
-    rows = tuple(
-        DayLogRow(s.id, s.chair, s.scheduled_at_utc, f"{family}, {given}", mrn, protocol,
-                  doses.get(s.id), s.dose_started_at_utc, s.dose_ended_at_utc,
-                  int(alerts.get(s.id, 0)), s.discharged_at_utc, s.state, s.state == "signed",
-                  delivered.get(s.id))
-        for s, family, given, mrn, protocol in sessions
-    )
-    return DayLogData(clinic(db), tz, day, rows, moment)
+    # "signed" is printed only for a signature that holds at the printing moment
+    checked = signature_statuses(db, [s.id for s, *_ in sessions
+                                      if s.state in ("signed", "discharged")])
+    rows = []
+    for s, family, given, mrn, protocol in sessions:
+        status = checked.get(s.id)
+        warning = status.banner if status is not None else ""
+        rows.append(DayLogRow(
+            s.id, s.chair, s.scheduled_at_utc, f"{family}, {given}", mrn, protocol,
+            doses.get(s.id), s.dose_started_at_utc, s.dose_ended_at_utc,
+            int(alerts.get(s.id, 0)), s.discharged_at_utc, s.state,
+            s.state == "signed" and not warning, delivered.get(s.id), warning))
+    return DayLogData(clinic(db), tz, day, tuple(rows), moment)
 
 
 @dataclass(frozen=True)
