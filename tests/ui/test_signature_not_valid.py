@@ -9,13 +9,19 @@ on the physician's waiting list.
 
 from __future__ import annotations
 
+from io import BytesIO
+from pathlib import Path
+
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select, text
 
 from ketalog.services.signing import complete_nursing_record
 from ketalog.store.models import VitalSign
 from ketalog.ui.board_page import BoardPage
+from ketalog.ui.documents import DocumentJob, PdfPreview
 from ketalog.ui.session_page import SessionPage
 from ketalog.ui.waiting_page import WaitingPage, WaitingTableModel
 from tests.forgery import forge_signature
@@ -110,3 +116,21 @@ def test_a_nursing_attestation_inserted_by_sql_is_not_shown_as_complete(
     assert cell.data().startswith("⚠ NOT VALID")
     assert "no audit trail entry" in cell.data(Qt.ItemDataRole.ToolTipRole)
     assert waiting.heading.text().endswith("0 ready to sign")
+
+
+def test_the_preview_and_the_print_of_a_forged_session_say_not_valid_on_every_page(
+    qtbot: QtBot, chair: Chair, tmp_path: Path
+) -> None:
+    _forge(chair)
+    job = DocumentJob(chair.ctx, "session", chair.session_id, NURSE)
+    with qtbot.waitSignal(job.signals.finished, timeout=10000) as done:
+        job.run()
+    preview = PdfPreview(done.args[0], "Session summary", "s.pdf", record=lambda *_: None)
+    qtbot.addWidget(preview)
+    printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    assert preview.print_to(printer) == preview.document.pageCount()
+    shown = [page.extract_text() for page in PdfReader(BytesIO(done.args[0])).pages]
+    assert shown and all(NOT_VALID in " ".join(text.split()) for text in shown)
+    assert all("Status signed" not in " ".join(text.split()) for text in shown)
