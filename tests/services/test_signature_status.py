@@ -8,6 +8,8 @@ SQLite and on PostgreSQL; and the check is cheap enough to run on every screen.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
@@ -27,6 +29,11 @@ from tests.forgery import forge_addendum, forge_signature
 from tests.play import BASELINE, book, discharge, sign, start_infusion
 from tests.staff import NURSE
 from tests.tamper import tamper
+
+#: A session's signature check, as the issue asks (every screen refresh runs it).
+TARGET_MS = 5
+#: Room for a shared, busy CI machine; the tests time the fastest of several runs.
+SLACK = 2
 
 
 @pytest.fixture
@@ -148,9 +155,39 @@ def test_a_session_is_checked_in_under_5_ms(db: Session, clock: FakeClock) -> No
         start = time.perf_counter()
         assert signature_status(db, sid).valid
         runs.append(time.perf_counter() - start)
-    # The target is 5 ms; the fastest run is the check's own cost (about 4.5 ms on an idle
-    # 2-core machine, 3.5 of them the content hash of verify_session), with 50 % slack for
-    # a CI machine shared with other jobs, and a looser median for the same reason.
+    # The fastest run is the check's own cost: about 4.5 ms on an idle 2-core machine, 3.5
+    # of them verify_session's content hash. SLACK is for a CI machine shared with other
+    # jobs (a load of 6 on 2 cores doubled every figure here).
     fastest_ms, median_ms = min(runs) * 1000, sorted(runs)[len(runs) // 2] * 1000
-    assert fastest_ms < 5 * 1.5, f"a session's signature check took {fastest_ms:.1f} ms"
-    assert median_ms < 5 * 3, f"a session's signature check took {median_ms:.1f} ms (median)"
+    assert fastest_ms < TARGET_MS * SLACK, f"a session's check took {fastest_ms:.1f} ms"
+    assert median_ms < TARGET_MS * SLACK * 2, f"a session's check took {median_ms:.1f} ms"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_days_board_checks_every_signature_in_one_pass(db: Session, clock: FakeClock) -> None:
+    from ketalog.services.board import day_board
+
+    first = book(db, clock)
+    sessions = [first] + [_another_session(db, clock, first) for _ in range(7)]
+    for sid in sessions:  # eight signed sessions: a full day of one chair
+        svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+        start_infusion(db, sid, clock)
+        discharge(db, sid, clock)
+        sign(db, sid, clock)
+    day = clock().date()
+    rows = day_board(db, day, ZoneInfo("UTC"), now=clock())
+    assert [r.signature.state for r in rows if r.signature] == [SignatureState.VALID] * 8
+    def fastest_ms(work: Callable[[], object]) -> float:
+        best = float("inf")
+        for _ in range(5):
+            db.expire_all()
+            start = time.perf_counter()
+            work()
+            best = min(best, time.perf_counter() - start)
+        return best * 1000
+
+    # judged against the bare content check of the same sessions in the same run (as
+    # DESIGN's benchmarks are): the audit evidence for the whole day is one query
+    board_ms = fastest_ms(lambda: signature_statuses(db, sessions))
+    bare_ms = fastest_ms(lambda: [verify_session(db, sid) for sid in sessions])
+    assert board_ms < bare_ms * 1.3 + 2, f"{board_ms:.1f} ms against {bare_ms:.1f} ms bare"
