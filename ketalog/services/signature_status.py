@@ -148,11 +148,11 @@ def _evidence(db: Session, session_ids: list[int]) -> tuple[dict[int, _Claims], 
     rows = db.connection().execute(union_all(*parts)).all()  # Core rows: no ORM processing
     found: dict[int, _Claims] = {}
     audit: list[_AuditRow] = []
-    for source, owner, other, kind, _at, _first, _body in rows:
-        if source == "session":
+    for source, owner, other, kind, _at, table_name, new_value in rows:
+        if source == "session":  # owner: session id, other: patient id, kind: state
             found[owner] = _Claims(kind, other, [], [], [])
-        elif source == "audit":
-            audit.append(_AuditRow(kind, _first, other, owner, _body))
+        elif source == "audit":  # owner: patient id, other: row id, kind: action
+            audit.append(_AuditRow(kind, table_name, other, owner, new_value))
     for source, sid, row_id, kind, at, first, body in sorted(
             (r for r in rows if r[0] in ("signature", "addendum")), key=lambda r: (r[4], r[2])):
         if source == "addendum":

@@ -202,7 +202,7 @@ class SigningPanel(SessionPanel):
         discharged = state == "discharged"
         signed = state == "signed" or signing.signed
 
-        if signing.not_valid and (signed or state == "signed"):
+        if signing.not_valid:
             # the reason in words, in red, instead of "Signed" (see signature_status)
             self.status.setText(f"{ALERT_MARK} {signing.not_valid}")
             self.status.setStyleSheet("color: #b00000; font-weight: bold;")
