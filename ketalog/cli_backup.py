@@ -110,7 +110,39 @@ def cmd_backup(args: argparse.Namespace) -> int:
     if problem:
         print(f"ketalog: note: the backup is complete, but it could not be recorded in the "
               f"audit trail: {problem}", file=sys.stderr)
+    else:
+        _anchor(url)
     return EXIT_OK
+
+
+def _anchor(url: str) -> None:
+    """Append the trail's end (with the backup's own row) to the audit anchor file."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ketalog.services.audit_anchors import anchor_now
+    from ketalog.services.context import system_clock
+    from ketalog.services.database import make_sessionmaker
+    from ketalog.store.anchors import AnchorReason
+    from ketalog.store.engine import DatabaseConfigError, make_engine
+
+    try:
+        engine = make_engine(url)
+    except DatabaseConfigError as exc:
+        print(f"ketalog: note: the audit trail was not anchored: {exc}", file=sys.stderr)
+        return
+    try:
+        with make_sessionmaker(engine)() as db:
+            anchor = anchor_now(db, now=system_clock(), reason=AnchorReason.BACKUP)
+    except (OSError, SQLAlchemyError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc).splitlines()[0]
+        print(f"ketalog: note: the backup is complete, but the audit trail could not be "
+              f"anchored: {reason}", file=sys.stderr)
+        return
+    finally:
+        engine.dispose()
+    if anchor is not None:
+        print(f"Anchored the audit trail at row {anchor.last_row_id or 0} "
+              f"({anchor.row_count} rows).")
 
 
 def cmd_restore(args: argparse.Namespace) -> int:

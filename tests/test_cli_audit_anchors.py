@@ -248,3 +248,22 @@ def test_backup_anchors_the_trail(clinic: str, tmp_path: Path,
     # the anchor includes the audit row that records the backup
     assert (anchor.reason, anchor.last_row_id, anchor.row_count) == ("backup", ids[-1], len(ids))
     assert f"Anchored the audit trail at row {ids[-1]}" in out
+
+
+def test_daily_backup_anchors_the_trail(sqlite_url: str) -> None:
+    from ketalog.store.backup import daily_backup
+
+    engine = open_database(sqlite_url)
+    seed_staff(engine)
+    with make_sessionmaker(engine)() as db:
+        register_patient(db, NURSE, family_name="Okafor", given_name="Ada",
+                         birth_date=date(1980, 3, 14), mrn="MRN-1",
+                         clock=FakeClock(datetime(2030, 11, 21, 9, 0, tzinfo=UTC)))
+    engine.dispose()
+    result = daily_backup(sqlite_url, today=date(2030, 11, 21))
+    assert result.taken is not None, result.message
+    path = _anchor_file(sqlite_url)
+    [anchor] = read_anchors(path)
+    ids = _ids(sqlite_url)
+    assert (anchor.reason, anchor.row_count, anchor.last_row_id) == ("backup", len(ids), ids[-1])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -188,7 +188,6 @@ def append_anchor(path: Path, anchor: Anchor) -> None:
     """Append one line to the anchor file (created 0600 in a 0700 folder), flushed to disk.
 
     Raises:
-        AnchorFileDamaged: the file's last line is not an anchor (nothing is appended).
         OSError: the file cannot be written.
     """
     if not path.parent.is_dir():
@@ -210,13 +209,17 @@ def append_anchor(path: Path, anchor: Anchor) -> None:
         os.close(fd)
 
 
-def trail_end(conn: Connection, *, at: datetime, reason: str) -> Anchor:
-    """The anchor of the trail as ``conn`` sees it now."""
-    row = conn.execute(text(TRAIL_END_SQL)).first()
+def anchor_of(row: Sequence[Any] | None, *, at: datetime, reason: str) -> Anchor:
+    """The anchor for one row of :data:`TRAIL_END_SQL` (None: the trail is empty)."""
     if row is None:
         return Anchor(0, None, None, at.astimezone(UTC), reason)
     count, last_id, last_hash = row
     return Anchor(int(count), int(last_id), str(last_hash), at.astimezone(UTC), reason)
+
+
+def trail_end(conn: Connection, *, at: datetime, reason: str) -> Anchor:
+    """The anchor of the trail as ``conn`` sees it now."""
+    return anchor_of(conn.execute(text(TRAIL_END_SQL)).first(), at=at, reason=reason)
 
 
 def anchor_trail(conn: Connection, path: Path, *, at: datetime, reason: str) -> Anchor:
