@@ -2,8 +2,9 @@
 
 ``audit verify`` exits 0 when the chain is intact and holds every anchor (then
 appends a new one to the anchor file), and 1 naming the first broken row or the
-anchor the trail no longer holds, so a nightly job can alert on it. ``audit report`` prints the rows of a
-period (clinic-local days) or writes them as CSV for an auditor.
+anchor the trail no longer holds, so a nightly job can alert on it. ``audit
+report`` prints the rows of a period (clinic-local days) or writes them as CSV
+for an auditor.
 """
 
 from __future__ import annotations

@@ -97,6 +97,11 @@ class AnchoredReport:
         return out
 
 
+def _own_file(db: Session) -> Path | None:
+    """The anchor file of the database ``db`` is bound to."""
+    return anchor_file_path(db.get_bind().engine.url)
+
+
 def _when(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -171,7 +176,7 @@ def verify_anchored(db: Session, *, now: datetime, path: Path | None = None,
     record.
     """
     chain = verify_chain(db)
-    target = path if path is not None else anchor_file_path(db.get_bind().url)
+    target = path if path is not None else _own_file(db)
     problems: list[str] = []
     anchors: list[Anchor] = []
     if target is not None:
@@ -203,7 +208,7 @@ def anchor_now(db: Session, *, now: datetime, reason: str,
     Returns the anchor, or None for an in-memory database. Raises OSError when
     the file cannot be written.
     """
-    target = path if path is not None else anchor_file_path(db.get_bind().url)
+    target = path if path is not None else _own_file(db)
     if target is None:
         return None
     anchor = anchor_trail(db.connection(), target, at=now, reason=reason)
@@ -218,7 +223,7 @@ def anchor_if_due(db: Session, *, now: datetime, path: Path | None = None) -> An
     cannot be written: a missing anchor must not stop the app; ``audit verify``
     takes one anyway.
     """
-    target = path if path is not None else anchor_file_path(db.get_bind().url)
+    target = path if path is not None else _own_file(db)
     if target is None:
         return None
     newest = latest_anchor(target)

@@ -26,6 +26,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
+from ketalog.store.anchors import (
+    ANCHOR_SUFFIX,
+    TRAIL_END_SQL,
+    AnchorReason,
+    anchor_of,
+    append_anchor,
+)
 from ketalog.store.engine import (
     ENV_DATABASE_URL,
     SQLITE_MAGIC,
@@ -34,13 +41,6 @@ from ketalog.store.engine import (
     network_filesystem,
     normalise_url,
     sqlite_path,
-)
-from ketalog.store.anchors import (
-    ANCHOR_SUFFIX,
-    TRAIL_END_SQL,
-    AnchorReason,
-    anchor_of,
-    append_anchor,
 )
 from ketalog.store.files import make_private_folder
 from ketalog.store.migrate import HEAD_REVISION, KNOWN_REVISIONS

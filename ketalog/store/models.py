@@ -632,6 +632,8 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_occurred", "occurred_at_utc"),
         Index("ix_audit_log_patient", "patient_id"),
+        # an id is never handed out twice, even after the newest rows were deleted (0009)
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
