@@ -267,3 +267,48 @@ def test_daily_backup_anchors_the_trail(sqlite_url: str) -> None:
     ids = _ids(sqlite_url)
     assert (anchor.reason, anchor.row_count, anchor.last_row_id) == ("backup", len(ids), ids[-1])
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_day_log_prints_the_latest_anchor(clinic: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from ketalog.services.pdf import produce_pdf
+    from ketalog.services.settings import clinic_timezone
+
+    def footer() -> str:
+        engine = open_database(clinic)
+        with make_sessionmaker(engine)() as db:
+            pdf = produce_pdf(db, "day", date(2030, 11, 21))
+        engine.dispose()
+        text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages)
+        return " ".join(text.split())
+
+    assert "Audit anchor: none taken yet (run 'ketalog audit verify')." in footer()
+    assert _verify(clinic, capsys)[0] == 0
+    anchor = read_anchors(_anchor_file(clinic))[-1]
+    engine = open_database(clinic)
+    with make_sessionmaker(engine)() as db:
+        tz = clinic_timezone(db)
+    engine.dispose()
+    when = anchor.anchored_at_utc.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    assert anchor.last_row_hash is not None
+    assert (f"Audit anchor: row {anchor.last_row_id}, hash {anchor.last_row_hash[:8]}..., "
+            f"{when} ({anchor.row_count} rows, audit verify).") in footer()
+
+
+def test_day_log_anchor_of_the_day_prints_its_time() -> None:
+    from zoneinfo import ZoneInfo
+
+    from ketalog.reports.base import Clinic
+    from ketalog.reports.day_log import anchor_line
+    from ketalog.services.documents import DayLogData
+    from ketalog.store.anchors import Anchor
+
+    anchor = Anchor(57, 61, "abcd1234" + "0" * 56, datetime(2030, 11, 21, 17, 2, tzinfo=UTC),
+                    "backup")
+    data = DayLogData(Clinic("Riverside", "", ""), ZoneInfo("Europe/Berlin"),
+                      date(2030, 11, 21), (), None, anchor)
+    assert anchor_line(data) == ("Audit anchor: row 61, hash abcd1234..., 18:02 "
+                                 "(57 rows, backup).")
