@@ -312,3 +312,26 @@ def test_day_log_anchor_of_the_day_prints_its_time() -> None:
                       date(2030, 11, 21), (), None, anchor)
     assert anchor_line(data) == ("Audit anchor: row 61, hash abcd1234..., 18:02 "
                                  "(57 rows, backup).")
+
+
+def test_daily_anchor_when_the_newest_is_a_day_old(clinic: str,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import timedelta
+
+    from ketalog.services.audit_anchors import start_daily_anchor
+
+    engine = open_database(clinic)
+    now = datetime(2030, 11, 21, 18, 0, tzinfo=UTC)
+    worker = start_daily_anchor(engine, now=now)
+    assert worker is not None
+    worker.join(10)
+    [first] = read_anchors(_anchor_file(clinic))
+    assert (first.reason, first.anchored_at_utc) == ("daily", now)
+    assert first.row_count == len(_ids(clinic))
+    assert start_daily_anchor(engine, now=now + timedelta(hours=23)) is None  # not due yet
+    worker = start_daily_anchor(engine, now=now + timedelta(hours=25))
+    assert worker is not None
+    worker.join(10)
+    assert [a.reason for a in read_anchors(_anchor_file(clinic))] == ["daily", "daily"]
+    engine.dispose()
+    assert _verify(clinic, capsys)[0] == 0  # the daily anchors hold

@@ -22,12 +22,13 @@ trail is empty was emptied (every write adds an audit row).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from ketalog.services.audit_trail import ChainReport, verify_chain
@@ -233,3 +234,36 @@ def anchor_if_due(db: Session, *, now: datetime, path: Path | None = None) -> An
         return anchor_now(db, now=now, reason=AnchorReason.DAILY, path=target)
     except OSError:
         return None
+
+
+def start_daily_anchor(engine: Engine, *, now: datetime) -> threading.Thread | None:
+    """Run :func:`anchor_if_due` off the GUI thread in a session of its own.
+
+    Returns the thread, or None when no anchor is due (one small file read, no
+    database access). Never raises: the trail is anchored again at the next
+    backup or ``audit verify``.
+    """
+    target = anchor_file_path(engine.url)
+    if target is None:
+        return None
+    newest = latest_anchor(target)
+    if newest is not None and now - newest.anchored_at_utc < DAILY_ANCHOR_AGE:
+        return None
+
+    def work() -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from ketalog.services.database import make_sessionmaker
+
+        try:
+            with make_sessionmaker(engine)() as db:
+                anchor_if_due(db, now=now, path=target)
+        except SQLAlchemyError:
+            pass  # the database is unreachable now; the next start or backup anchors it
+
+    worker = threading.Thread(target=work, name="ketalog-daily-anchor", daemon=True)
+    try:
+        worker.start()
+    except RuntimeError:
+        return None
+    return worker
