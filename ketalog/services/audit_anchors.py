@@ -31,7 +31,9 @@ from typing import Final
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from ketalog.services.access import Permission, authorize
 from ketalog.services.audit_trail import ChainReport, verify_chain
+from ketalog.services.context import Actor
 from ketalog.store.anchors import (
     Anchor,
     AnchorFileDamaged,
@@ -200,6 +202,12 @@ def verify_anchored(db: Session, *, now: datetime, path: Path | None = None,
             f"{exc.strerror or exc}"))
     db.rollback()
     return AnchoredReport(chain, (), len(anchors), target, new_anchor=anchor)
+
+
+def verify_anchored_for(db: Session, actor: Actor, *, now: datetime) -> AnchoredReport:
+    """:func:`verify_anchored` for an administrator in the app (others are refused)."""
+    authorize(db, actor, Permission.VIEW_AUDIT)
+    return verify_anchored(db, now=now)
 
 
 def anchor_now(db: Session, *, now: datetime, reason: str,
