@@ -95,6 +95,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ketalog.cli import EXIT_OK, CommandError
+    from ketalog.store.anchors import AnchorReason
     from ketalog.store.backup import BackupError, backup_database
     from ketalog.store.engine import resolve_database_url
 
@@ -111,12 +112,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
         print(f"ketalog: note: the backup is complete, but it could not be recorded in the "
               f"audit trail: {problem}", file=sys.stderr)
     else:
-        _anchor(url)
+        _anchor(url, AnchorReason.BACKUP)
     return EXIT_OK
 
 
-def _anchor(url: str) -> None:
-    """Append the trail's end (with the backup's own row) to the audit anchor file."""
+def _anchor(url: str, reason: str) -> None:
+    """Append the trail's end (with the command's own audit row) to the audit anchor file."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from ketalog.services.audit_anchors import anchor_now
@@ -132,11 +133,12 @@ def _anchor(url: str) -> None:
         return
     try:
         with make_sessionmaker(engine)() as db:
-            anchor = anchor_now(db, now=system_clock(), reason=AnchorReason.BACKUP)
+            anchor = anchor_now(db, now=system_clock(), reason=reason)
     except (OSError, SQLAlchemyError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else str(exc).splitlines()[0]
-        print(f"ketalog: note: the backup is complete, but the audit trail could not be "
-              f"anchored: {reason}", file=sys.stderr)
+        problem = exc.strerror if isinstance(exc, OSError) else str(exc).splitlines()[0]
+        what = "restore" if reason == AnchorReason.RESTORE else "backup"
+        print(f"ketalog: note: the {what} is complete, but the audit trail could not be "
+              f"anchored: {problem}", file=sys.stderr)
         return
     finally:
         engine.dispose()
@@ -150,6 +152,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ketalog.cli import EXIT_OK, CommandError
+    from ketalog.store.anchors import AnchorReason
     from ketalog.store.backup import BackupError, restore_database
     from ketalog.store.engine import describe_url, resolve_database_url
 
@@ -168,4 +171,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if problem:
         print(f"ketalog: note: the restore is complete, but it could not be recorded in the "
               f"audit trail: {problem}", file=sys.stderr)
+    else:
+        # anchors taken before describe the database replaced; from here on this one counts
+        _anchor(url, AnchorReason.RESTORE)
     return EXIT_OK

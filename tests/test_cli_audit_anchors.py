@@ -335,3 +335,27 @@ def test_daily_anchor_when_the_newest_is_a_day_old(clinic: str,
     assert [a.reason for a in read_anchors(_anchor_file(clinic))] == ["daily", "daily"]
     engine.dispose()
     assert _verify(clinic, capsys)[0] == 0  # the daily anchors hold
+
+
+def test_restore_starts_the_anchors_again(sqlite_url: str, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Rows after a backup are gone after its restore: the earlier anchors no longer count."""
+    engine = open_database(sqlite_url)
+    seed_staff(engine)
+    engine.dispose()
+    copy = tmp_path / "copy.sqlite3"
+    assert main(["--database-url", sqlite_url, "backup", str(copy)]) == 0
+    engine = open_database(sqlite_url)
+    with make_sessionmaker(engine)() as db:
+        register_patient(db, NURSE, family_name="Okafor", given_name="Ada",
+                         birth_date=date(1980, 3, 14), mrn="MRN-1",
+                         clock=FakeClock(datetime(2030, 11, 21, 9, 0, tzinfo=UTC)))
+    engine.dispose()
+    assert _verify(sqlite_url, capsys)[0] == 0
+    assert main(["--database-url", sqlite_url, "restore", "--yes", str(copy)]) == 0
+    assert "Anchored the audit trail at row" in capsys.readouterr().out
+
+    code, out = _verify(sqlite_url, capsys)
+    assert code == 0, out
+    assert [a.reason for a in read_anchors(_anchor_file(sqlite_url))] == [
+        "backup", "audit verify", "restore", "audit verify"]

@@ -60,7 +60,7 @@ class AnchoredReport:
         chain: what :func:`verify_chain` found.
         problems: what the anchors (or an empty trail beside records) show; one
             sentence each.
-        anchors_checked: anchors read from the file.
+        anchors_checked: anchors checked (those since the last restore from a backup).
         anchor_file: the file (None for an in-memory database).
         new_anchor: the anchor appended after a clean check (None otherwise).
         anchor_note: why no anchor was written although all held (e.g. the
@@ -189,6 +189,9 @@ def verify_anchored(db: Session, *, now: datetime, path: Path | None = None,
             problems.append(str(exc))
         except OSError as exc:
             problems.append(f"the audit anchor file {target} cannot be read: {exc.strerror}")
+    restored = [i for i, a in enumerate(anchors) if a.reason == AnchorReason.RESTORE]
+    if restored:
+        anchors = anchors[restored[-1]:]  # earlier ones describe the database replaced
     problems = check_anchors(db, anchors) + problems
     report = AnchoredReport(chain, tuple(problems), len(anchors), target)
     if not report.ok or target is None:

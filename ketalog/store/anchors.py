@@ -54,6 +54,9 @@ class AnchorReason:
     VERIFY = "audit verify"
     BACKUP = "backup"
     DAILY = "daily"
+    #: The database was replaced by a backup: the anchors before this one describe
+    #: the database that was replaced, and are no longer checked.
+    RESTORE = "restore"
 
 
 class AnchorFileDamaged(Exception):
