@@ -176,15 +176,32 @@ def read_anchors(path: Path) -> list[Anchor]:
     return anchors
 
 
+#: Bytes read from the end of the file for :func:`latest_anchor` (a line is about 250).
+_TAIL_BYTES: Final = 4096
+
+
 def latest_anchor(path: Path | None) -> Anchor | None:
-    """The newest anchor, or None (no file, an empty one, or a damaged one)."""
+    """The newest anchor, or None (no file, an empty one, or a last line that is not one).
+
+    Reads only the end of the file (it grows by a few lines a day, for years):
+    for the day log and the daily check, not for verification, which reads
+    every line with :func:`read_anchors`.
+    """
     if path is None:
         return None
     try:
-        anchors = read_anchors(path)
-    except (AnchorFileDamaged, OSError):
+        with path.open("rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - _TAIL_BYTES))
+            lines = [line for line in f.read().splitlines() if line.strip()]
+    except OSError:
         return None
-    return anchors[-1] if anchors else None
+    if not lines:
+        return None
+    try:
+        return Anchor.from_json(json.loads(lines[-1]))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def append_anchor(path: Path, anchor: Anchor) -> None:
