@@ -27,9 +27,9 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from ketalog.store.anchors import (
-    ANCHOR_SUFFIX,
     TRAIL_END_SQL,
     AnchorReason,
+    anchor_file_path,
     anchor_of,
     append_anchor,
 )
@@ -286,7 +286,9 @@ def _anchor_trail(source: sqlite3.Connection, database_path: Path) -> None:
     try:
         row = source.execute(TRAIL_END_SQL).fetchone()
         anchor = anchor_of(row, at=datetime.now(UTC), reason=AnchorReason.BACKUP)
-        append_anchor(database_path.with_name(database_path.name + ANCHOR_SUFFIX), anchor)
+        target = anchor_file_path(f"sqlite:///{database_path}")
+        if target is not None:
+            append_anchor(target, anchor)
     except (OSError, sqlite3.Error):
         pass
 
