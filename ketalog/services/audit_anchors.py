@@ -82,9 +82,9 @@ class AnchoredReport:
     def lines(self) -> list[str]:
         """What ``ketalog audit verify`` prints, verdict first."""
         if self.ok:
-            out = [self.chain.message
-                   + (f" It holds all {self.anchors_checked} anchors."
-                      if self.anchors_checked else "")]
+            held = {0: "", 1: " It holds its anchor."}.get(
+                self.anchors_checked, f" It holds all {self.anchors_checked} anchors.")
+            out = [self.chain.message + held]
         else:
             out = [self.chain.message] if not self.chain.ok else [
                 "Audit trail NOT intact: the rows form an unbroken chain, but the trail is not "
