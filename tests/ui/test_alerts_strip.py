@@ -20,7 +20,7 @@ from ketalog.store.models import AlertAcknowledgment
 from ketalog.ui.alerts_strip import AlertsStrip
 from ketalog.ui.board_model import BoardTableModel
 from ketalog.ui.waiting_page import WaitingPage
-from tests.staff import NURSE, PHYSICIAN, STAFF
+from tests.staff import NURSE, PHYSICIAN, STAFF, prove
 from tests.ui.conftest import BASELINE, Chair, activate, open_panel
 
 HIGH_BP = {**BASELINE, "systolic_mmhg": 185, "diastolic_mmhg": 100}
@@ -111,7 +111,8 @@ def test_the_waiting_list_and_the_board_show_the_alert_until_acknowledged(
 
     with chair.db() as db:
         acknowledge_alert(db, PHYSICIAN, chair.session_id, source="vital_signs",
-                          source_id=vital_id, code="sbp_high", clock=chair.clock)
+                          source_id=vital_id, code="sbp_high", clock=chair.clock,
+                      physician=prove(db, "ada", "acknowledge_alert", chair.clock))
     page.refresh()
     assert counts[-1] == 0 and page.alerts_table.isHidden()
 
