@@ -42,7 +42,8 @@ PROOF_LIFETIME = timedelta(minutes=2)
 _CLOCK_SLACK = timedelta(seconds=5)
 
 _SECRET = secrets.token_bytes(32)
-_spent: set[str] = set()
+#: Nonces of proofs already used, with when they were issued (kept while still fresh).
+_spent: dict[str, datetime] = {}
 _spent_lock = threading.Lock()
 
 
@@ -115,11 +116,14 @@ def accept_proof(
             f"The password was entered more than {minutes} minutes ago; {person} must "
             f"enter it again to {what}.")
     with _spent_lock:
+        for nonce, issued in list(_spent.items()):  # an expired proof is refused anyway
+            if now - issued > PROOF_LIFETIME + _CLOCK_SLACK:
+                del _spent[nonce]
         if proof.nonce in _spent:
             raise PermissionDenied(
                 f"That password entry was already used; {person} must enter it again to "
                 f"{what}.")
-        _spent.add(proof.nonce)
+        _spent[proof.nonce] = proof.issued_at_utc
     user = db.get(User, proof.user_id, populate_existing=True)
     if user is None:
         raise PermissionDenied(f"The account that entered the password no longer exists; "

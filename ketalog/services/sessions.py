@@ -896,15 +896,16 @@ def add_note(
     written_at: datetime | None = None, clock: Clock = system_clock,
 ) -> int:
     """Add a recovery, nursing or observation note with its author and time."""
-    authorize(db, actor, Permission.RECORD)
+    author = authorize(db, actor, Permission.RECORD)
     now = clock()
     session = _session(db, session_id)
     ensure_editable(session.state, "a note")
     if kind not in NOTE_KINDS:
         raise ValidationError.single("kind", f"Unknown note kind '{kind}'.")
     body = _required_text(text, "text", "The note is empty.")
-    note = Note(session_id=session_id, kind=kind, text=body, author_id=actor.user_id,
-                author_name=actor.display_name, written_at_utc=_when(written_at, now),
+    note = Note(session_id=session_id, kind=kind, text=body, author_id=author.id,
+                author_name=printed_name(author.full_name, author.credentials),
+                written_at_utc=_when(written_at, now),
                 created_at_utc=now)
     db.add(note)
     db.flush()

@@ -91,7 +91,7 @@ def test_a_nurse_cannot_acknowledge_and_a_physician_can_with_a_comment_and_an_au
     ack_id = acknowledge_alert(db, PHYSICIAN, infusing, source="vital_signs",
                                source_id=vital_id, code="sbp_high",
                                comment="  Seen; recheck in 5 min. ", clock=clock,
-                      physician=prove(db, "ada", "acknowledge_alert", clock))
+                               physician=prove(db, "ada", "acknowledge_alert", clock))
     ack = db.get(AlertAcknowledgment, ack_id)
     assert ack is not None and ack.comment == "Seen; recheck in 5 min."
     assert ack.acknowledged_at_utc == clock()
@@ -107,7 +107,7 @@ def test_a_nurse_cannot_acknowledge_and_a_physician_can_with_a_comment_and_an_au
     with pytest.raises(TransitionRefused, match="no longer open"):
         acknowledge_alert(db, PHYSICIAN, infusing, source="vital_signs", source_id=vital_id,
                           code="sbp_high", clock=clock,
-                      physician=prove(db, "ada", "acknowledge_alert", clock))
+                          physician=prove(db, "ada", "acknowledge_alert", clock))
 
 
 def test_a_later_reading_back_in_range_clears_the_alert(

@@ -215,3 +215,14 @@ def test_a_forged_alert_acknowledgment_is_refused_and_writes_nothing(
     ack = db.get(AlertAcknowledgment, ack_id)
     assert ack is not None and ack.acknowledged_by_id == 3
     assert clock() - ack.acknowledged_at_utc < timedelta(seconds=1)
+
+
+def test_a_note_author_name_comes_from_the_accounts_table(
+        db: Session, clock: FakeClock) -> None:
+    from ketalog.store.models import Note
+
+    sid = book(db, clock)
+    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    svc.add_note(db, dataclasses.replace(NURSE, display_name="Dr. Nobody, MD"), sid, "nursing",
+                 "Settled in the chair.", clock=clock)
+    assert db.scalar(select(Note.author_name)) == "Nora Reyes, RN"

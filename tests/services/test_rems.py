@@ -115,7 +115,7 @@ def dose_esketamine(db: Session, clock: FakeClock, sid: int, *, devices: int = 2
     svc.record_vitals(db, NURSE, sid, baseline, clock=clock)
     if acknowledge_bp:
         svc.acknowledge_predose_bp(db, NURSE, sid, clock=clock,
-                               physician=prove(db, "ada", "acknowledge_bp", clock))
+                                   physician=prove(db, "ada", "acknowledge_bp", clock))
     order = svc.order_dose(db, NURSE, sid, inputs={"device_count": devices},
                            lot_number="ESK-2231", clock=clock)
     svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id, clock=clock,

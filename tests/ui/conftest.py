@@ -84,7 +84,7 @@ class Chair:
                     order = svc._current_dose_order(db, sid)
                     assert order is not None
                     svc.verify_dose(db, NURSE, sid, dose_order_id=order.id, clock=c,
-                    verifier=prove(db, "sam", "verify_dose", c))
+                                    verifier=prove(db, "sam", "verify_dose", c))
                 elif step == "infusing":
                     c.advance(1)
                     svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=c)

@@ -127,7 +127,7 @@ def test_the_waiting_list_and_the_board_show_the_alert_until_acknowledged(
     with chair.db() as db:
         acknowledge_alert(db, PHYSICIAN, chair.session_id, source="vital_signs",
                           source_id=vital_id, code="sbp_high", clock=chair.clock,
-                      physician=prove(db, "ada", "acknowledge_alert", chair.clock))
+                          physician=prove(db, "ada", "acknowledge_alert", chair.clock))
     page.refresh()
     assert counts[-1] == 0 and page.alerts_table.isHidden()
 
