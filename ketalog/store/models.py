@@ -632,7 +632,7 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_occurred", "occurred_at_utc"),
         Index("ix_audit_log_patient", "patient_id"),
-        # an id is never handed out twice, even after the newest rows were deleted (0009)
+        # an id is never handed out twice, even after the newest rows were deleted (0008)
         {"sqlite_autoincrement": True},
     )
 

@@ -1,6 +1,6 @@
 """the audit trail's ids never repeat on SQLite (AUTOINCREMENT)
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-03
 
@@ -20,7 +20,7 @@ from alembic import op
 
 from ketalog.store.guards import install_missing
 
-revision: str = '0009'
+revision: str = '0008'
 down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

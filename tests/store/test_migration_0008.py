@@ -1,4 +1,4 @@
-"""Schema 0009: the SQLite audit trail never hands out an id twice, its guards kept."""
+"""Schema 0008: the SQLite audit trail never hands out an id twice, its guards kept."""
 
 from __future__ import annotations
 
