@@ -21,6 +21,7 @@ from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
+from ketalog.services.identity import IdentityProof, ProofPurpose, mint_proof
 from ketalog.services.keys import KeyUnavailable, active_key, issue_key, retire_keys, rewrap
 from ketalog.services.passwords import (
     check_password_rules,
@@ -325,3 +326,26 @@ def change_own_password(db: Session, actor: Actor, old_password: str, new_passwo
             retire_keys(db, actor, user, now=now, reason="did not open with the password")
             issue_key(db, actor, user, new_password, now=now)
     db.commit()
+
+
+def prove_identity(
+    db: Session, username: str, password: str, *, purpose: ProofPurpose, workstation: str = "",
+    clock: Clock = system_clock,
+) -> IdentityProof:
+    """A second person's password, checked for one action (see services.identity).
+
+    Failures count towards throttling and lock-out and are audited exactly as
+    at log-in (``purpose`` in the row's field); success is audited with
+    ``purpose`` as the action and committed, so the check stands in the trail
+    even if the action it was for is then refused.
+
+    Raises:
+        LoginRefused: wrong user name or password, throttled, locked or disabled.
+    """
+    now = clock()
+    user = _check_password(db, _find(db, username), password, workstation=workstation,
+                           now=now, purpose=purpose.value)
+    append_audit(db, summary_of(user).as_actor(workstation), purpose.value, at=now,
+                 table_name="users", row_id=user.id)
+    db.commit()
+    return mint_proof(user, purpose, now)

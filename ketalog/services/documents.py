@@ -27,6 +27,7 @@ from ketalog.services.outcomes import CourseView, course_view
 from ketalog.services.patient_safety import NO_FACTS, SafetyFacts, safety_facts
 from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.services.settings import clinic_timezone, get_setting
+from ketalog.store.anchors import Anchor, anchor_file_path, latest_anchor
 from ketalog.store.models import (
     Addendum,
     DoseOrder,
@@ -272,6 +273,9 @@ class DayLogData:
     rows: tuple[DayLogRow, ...]
     #: the printing moment; infusions still running are counted up to it
     as_of_utc: datetime | None = None
+    #: the newest audit anchor (where the audit trail ended when last anchored), printed
+    #: at the foot of the log so paper keeps it too; None when none was taken yet
+    audit_anchor: Anchor | None = None
 
 
 def day_log_data(db: Session, day: date, as_of: datetime | None = None) -> DayLogData:
@@ -335,7 +339,8 @@ def day_log_data(db: Session, day: date, as_of: datetime | None = None) -> DayLo
                   delivered.get(s.id))
         for s, family, given, mrn, protocol in sessions
     )
-    return DayLogData(clinic(db), tz, day, rows, moment)
+    anchor = latest_anchor(anchor_file_path(db.get_bind().engine.url))
+    return DayLogData(clinic(db), tz, day, rows, moment, anchor)
 
 
 @dataclass(frozen=True)

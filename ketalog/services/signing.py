@@ -11,12 +11,12 @@ The serialisation is kept with the signature, so ``ketalog verify`` can say
 exactly what changed, not only that something did. Patient demographics are
 the patient's own record (with its own audit trail) and are not part of it.
 
-Keyed signatures (schema 0008): the physician's signature is an Ed25519
+Keyed signatures (schema 0009): the physician's signature is an Ed25519
 signature, by the signer's own key (:mod:`ketalog.services.keys`, unlocked only
 by their password), over a manifest naming the session, kind, meaning, signer,
 time, key and the hash of the canonical content. A hash stored beside the data
 can be recomputed by anyone who can write the database; this signature cannot.
-Signatures made before 0008 have no key: they still count as valid when they
+Signatures made before 0009 have no key: they still count as valid when they
 are on the list the migration wrote (``legacy_signatures``) with the same hash,
 and verification marks them "signed before keyed signatures (not
 cryptographically bound)"; any other keyless signature is not valid.
@@ -70,8 +70,8 @@ PHYSICIAN_MEANING = "Reviewed and approved"
 
 #: Columns that change without changing the clinical record.
 _VOLATILE = frozenset({"version", "updated_at_utc", "state"})
-#: An attestation's own key and signature (0008) are checked on their own, and left out
-#: of the record so a session signed before 0008 keeps the content it was signed with.
+#: An attestation's own key and signature (0009) are checked on their own, and left out
+#: of the record so a session signed before 0009 keeps the content it was signed with.
 _ATTESTATION_SKIP = _VOLATILE | {"content_json", "key_id", "signature"}
 LEGACY_NOTE = "signed before keyed signatures (not cryptographically bound)"
 ADMIN_RESET_NOTE = ("signed with a key issued after an administrator reset the signer's "
@@ -338,7 +338,7 @@ def _signature_problems(db: Session, sig: Signature) -> tuple[list[str], bool, b
 
     A keyed signature must verify with the public key of its key id, and that
     key must be the signer's and active when the signature was made. A keyless
-    one counts only if the 0008 migration listed it with the same hash.
+    one counts only if the 0009 migration listed it with the same hash.
     """
     if sig.key_id is None or sig.signature is None:
         listed = db.get(LegacySignature, sig.id)

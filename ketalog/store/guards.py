@@ -54,9 +54,9 @@ UNLOCKED_SESSION_TABLES: dict[str, str] = {
 TRUNCATE_ALLOWED: frozenset[str] = frozenset({"session_presence", "client_writes",
                                               "alembic_version"})
 
-#: Written once by migration 0008 and never again: no insert, update or delete (0008).
+#: Written once by migration 0009 and never again: no insert, update or delete (0009).
 WRITE_ONCE: tuple[str, ...] = ("legacy_signatures",)
-#: Signing keys: never deleted; only retired once and re-encrypted on a password change (0008).
+#: Signing keys: never deleted; only retired once and re-encrypted on a password change (0009).
 KEYS_TABLE = "user_keys"
 KEY_MESSAGE = "ketalog: a signing key is never deleted and its public half never changes"
 
@@ -108,7 +108,7 @@ BEGIN
     END IF;
     RETURN NEW;
 END """
-#: PostgreSQL guard functions and their bodies (0003; the key guard 0008).
+#: PostgreSQL guard functions and their bodies (0003; the key guard 0009).
 FUNCTIONS: dict[str, str] = {SIGNED_FUNCTION: _SIGNED_BODY, REFUSE_FUNCTION: _REFUSE_BODY,
                              KEY_FUNCTION: _KEY_BODY}
 

@@ -564,13 +564,13 @@ class Signature(Created, Base):
     #: The canonical serialisation that was hashed, so a later change can be itemised.
     content_json: Mapped[str | None] = mapped_column(Text)
     #: The signer's key, and its Ed25519 signature (hex) over the signature's manifest;
-    #: empty only on signatures made before keyed signatures (schema 0008).
+    #: empty only on signatures made before keyed signatures (schema 0009).
     key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
     signature: Mapped[str | None] = mapped_column(String(128))
 
 
 class LegacySignature(Base):
-    """A signature that existed when keyed signatures arrived (schema 0008), with its hash.
+    """A signature that existed when keyed signatures arrived (schema 0009), with its hash.
 
     Only these may verify without a key; the list is written by the migration
     and never added to, so a row inserted later without a key never verifies.
@@ -678,6 +678,8 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_occurred", "occurred_at_utc"),
         Index("ix_audit_log_patient", "patient_id"),
+        # an id is never handed out twice, even after the newest rows were deleted (0008)
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

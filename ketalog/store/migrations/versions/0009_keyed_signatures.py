@@ -1,7 +1,7 @@
 """keyed signatures: each signer's Ed25519 key, signatures bound to it, forced password change
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03
 
 A signature was a SHA-256 stored beside the data, so anyone who could write
@@ -21,8 +21,8 @@ from alembic import op
 import ketalog.store.types
 from ketalog.store.guards import KEY_FUNCTION, function_sql, install_missing
 
-revision: str = '0008'
-down_revision: str | None = '0007'
+revision: str = '0009'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
