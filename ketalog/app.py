@@ -7,11 +7,14 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from ketalog.store.engine import DatabaseConfigError, describe_url, resolve_database_url
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from ketalog.ui.main_window import MainWindow
 
 #: For `make bench`: paint the board, optionally open a session, report, exit.
@@ -99,6 +102,14 @@ def _start_daily_backup(url: str) -> None:
     start_daily_backup(url, today=date.today())
 
 
+def _anchor_daily(engine: Engine) -> None:
+    """Anchor the audit trail when the newest anchor is older than a day (off the GUI thread)."""
+    from ketalog.services.audit_anchors import start_daily_anchor
+    from ketalog.services.context import system_clock
+
+    start_daily_anchor(engine, now=system_clock())
+
+
 def run_gui(database_url: str | None = None) -> int:
     """Open the database, then show the main window at its log-in page.
 
@@ -123,6 +134,12 @@ def run_gui(database_url: str | None = None) -> int:
 
     window = MainWindow(engine, describe_url(url))
     window.ready.connect(lambda: _start_daily_backup(url))  # once the log-in page is up
+    window.ready.connect(lambda: _anchor_daily(engine))
+    # a workstation left running for days still anchors the trail daily
+    anchor_timer = QTimer(window)
+    anchor_timer.setInterval(60 * 60 * 1000)
+    anchor_timer.timeout.connect(lambda: _anchor_daily(engine))
+    anchor_timer.start()
     window.show()
     code = _bench_report(window, app) if os.environ.get(BENCH_EXIT) else app.exec()
     window.close()  # stops the change listener's thread before the window is destroyed

@@ -17,6 +17,7 @@ from ketalog import __version__
 from ketalog.cli_accounts import (
     AccountCommandError,
     add_account_parsers,
+    cmd_keys,
     cmd_user,
     cmd_verify,
 )
@@ -276,6 +277,11 @@ def cmd_user_accounts(args: argparse.Namespace) -> int:
     return cmd_user(args, _open)
 
 
+def cmd_signing_keys(args: argparse.Namespace) -> int:
+    """List the signing keys."""
+    return cmd_keys(args, _open)
+
+
 def cmd_verify_session(args: argparse.Namespace) -> int:
     """Check a signed session against its signature."""
     return cmd_verify(args, _open_to_investigate)
@@ -289,7 +295,7 @@ def cmd_clinic_outcomes(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo, "sessions": cmd_sessions, "db": cmd_db, "gui": cmd_gui, "pdf": cmd_pdf,
     "audit": cmd_audit, "rems": cmd_rems, "outcomes": cmd_clinic_outcomes,
-    "user": cmd_user_accounts, "verify": cmd_verify_session,
+    "user": cmd_user_accounts, "verify": cmd_verify_session, "keys": cmd_signing_keys,
     "backup": cmd_backup, "restore": cmd_restore,
 }
 

@@ -1,4 +1,4 @@
-"""``ketalog user ...`` and ``ketalog verify SESSION_ID``.
+"""``ketalog user ...``, ``ketalog keys list`` and ``ketalog verify SESSION_ID``.
 
 Account commands act as the system: whoever runs them already holds the
 database file or its credentials. They are audited like every other change,
@@ -47,6 +47,15 @@ def add_account_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignor
     user_sub.add_parser("list", help="list the accounts")
     unlock = user_sub.add_parser("unlock", help="unlock an account locked by failed log-ins")
     unlock.add_argument("username")
+    reset = user_sub.add_parser(
+        "reset-password", help="set a temporary password (retires the signing key; the next "
+        "log-in asks for a new password)")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of standard input")
+    keys = sub.add_parser("keys", help="signing keys: list")
+    keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    keys_sub.add_parser("list", help="every signing key: owner, dates and fingerprint")
     verify = sub.add_parser("verify", help=(
         "check a signed session against its signature; exit 0 valid, 1 changed or not "
         "valid, 2 not signed"))
@@ -84,7 +93,8 @@ def cmd_user(args: argparse.Namespace, open_db: OpenDb) -> int:
     from ketalog.services import accounts
 
     actor = cli_actor()
-    password = _read_password(args.password_stdin) if args.user_command == "add" else ""
+    password = (_read_password(args.password_stdin)
+                if args.user_command in ("add", "reset-password") else "")
     engine, factory = open_db(args.database_url)
     try:
         with factory() as db:
@@ -100,11 +110,41 @@ def cmd_user(args: argparse.Namespace, open_db: OpenDb) -> int:
                              else "disabled")
                     print(f"  {row.username:<16} {row.role:<14} {state:<9} {row.full_name}"
                           f"{', ' + row.credentials if row.credentials else ''}")
+            elif args.user_command == "reset-password":
+                accounts.reset_password(db, actor, args.username, password)
+                print(f"Reset the password of {args.username}: the old signing key is "
+                      "retired, a new one is issued, and the next log-in asks for a new "
+                      "password.")
             else:
                 accounts.unlock_account(db, actor, args.username)
                 print(f"Unlocked {args.username}.")
     finally:
         engine.dispose()
+    return EXIT_OK
+
+
+def cmd_keys(args: argparse.Namespace, open_db: OpenDb) -> int:
+    """List every signing key with its owner, dates and fingerprint."""
+    from ketalog.services.keys import list_keys
+
+    engine, factory = open_db(args.database_url)
+    try:
+        with factory() as db:
+            rows = list_keys(db, cli_actor())
+    finally:
+        engine.dispose()
+    if not rows:
+        print("No signing keys yet.")
+        return EXIT_OK
+    print(f"  {'key':>4}  {'user':<16} {'created (UTC)':<17} {'retired (UTC)':<17} "
+          "fingerprint (SHA-256)                    owner")
+    for row in rows:
+        retired = (row.retired_at_utc.strftime("%Y-%m-%d %H:%M") if row.retired_at_utc
+                   else "in use")
+        reset = "  (issued after an administrator reset)" if row.issued_after_admin_reset else ""
+        print(f"  {row.key_id:>4}  {row.username:<16} "
+              f"{row.created_at_utc.strftime('%Y-%m-%d %H:%M'):<17} {retired:<17} "
+              f"{row.fingerprint}  {row.owner}{reset}")
     return EXIT_OK
 
 
@@ -137,6 +177,8 @@ def cmd_verify(args: argparse.Namespace, open_db: OpenDb) -> int:
     if status.valid:
         print(f"Session {args.session_id}: intact. Signed by {result.signer_name} at {when}; "
               f"SHA-256 {result.signed_sha256}.")
+        for note in result.notes:
+            print(f"  Note: {note}.")
         return EXIT_OK
     print(f"Session {args.session_id}: {status.banner}")
     if result.changed:

@@ -1,8 +1,10 @@
 """``ketalog audit``: verify the audit trail's hash chain, and report or export it.
 
-``audit verify`` exits 0 when the chain is intact and 1 naming the first broken
-row, so a nightly job can alert on it. ``audit report`` prints the rows of a
-period (clinic-local days) or writes them as CSV for an auditor.
+``audit verify`` exits 0 when the chain is intact and holds every anchor (then
+appends a new one to the anchor file), and 1 naming the first broken row or the
+anchor the trail no longer holds, so a nightly job can alert on it. ``audit
+report`` prints the rows of a period (clinic-local days) or writes them as CSV
+for an auditor.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ def add_audit_parser(sub: Any) -> None:
     audit = sub.add_parser("audit", help="verify, report or export the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     audit_sub.add_parser(
-        "verify", help="check every row's hash chain; exit 1 naming the first broken row")
+        "verify", help="check every row's hash chain and the anchors outside the database; "
+        "exit 1 naming the first broken row or the anchor not held, else add an anchor")
     report = audit_sub.add_parser(
         "report", help="list the audit rows of a period (clinic-local days, inclusive)")
     report.add_argument("--from", dest="date_from", type=_day, required=True,
@@ -67,22 +70,18 @@ def cmd_audit(args: argparse.Namespace) -> int:
     """Run ``audit verify`` or ``audit report``."""
     from ketalog.cli import EXIT_FAILED, EXIT_OK, CommandError
     from ketalog.cli import _open_to_investigate as _open
-    from ketalog.services.audit_trail import (
-        ExportFailed,
-        audit_report,
-        verify_chain,
-        write_audit_csv,
-    )
+    from ketalog.services.audit_anchors import verify_anchored
+    from ketalog.services.audit_trail import ExportFailed, audit_report, write_audit_csv
+    from ketalog.services.context import system_clock
     from ketalog.services.settings import clinic_timezone
 
     engine, factory = _open(args.database_url)
     try:
         with factory() as db:
             if args.audit_command == "verify":
-                result = verify_chain(db)
-                print(result.message)
-                if result.note:
-                    print(f"Note: {result.note}")
+                result = verify_anchored(db, now=system_clock())
+                for line in result.lines():
+                    print(line)
                 return EXIT_OK if result.ok else EXIT_FAILED
             tz = clinic_timezone(db)
             rows = audit_report(db, date_from=args.date_from, date_to=args.date_to,

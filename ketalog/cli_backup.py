@@ -95,6 +95,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ketalog.cli import EXIT_OK, CommandError
+    from ketalog.store.anchors import AnchorReason
     from ketalog.store.backup import BackupError, backup_database
     from ketalog.store.engine import resolve_database_url
 
@@ -110,7 +111,40 @@ def cmd_backup(args: argparse.Namespace) -> int:
     if problem:
         print(f"ketalog: note: the backup is complete, but it could not be recorded in the "
               f"audit trail: {problem}", file=sys.stderr)
+    else:
+        _anchor(url, AnchorReason.BACKUP)
     return EXIT_OK
+
+
+def _anchor(url: str, reason: str) -> None:
+    """Append the trail's end (with the command's own audit row) to the audit anchor file."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ketalog.services.audit_anchors import anchor_now
+    from ketalog.services.context import system_clock
+    from ketalog.services.database import make_sessionmaker
+    from ketalog.store.anchors import AnchorReason
+    from ketalog.store.engine import DatabaseConfigError, make_engine
+
+    try:
+        engine = make_engine(url)
+    except DatabaseConfigError as exc:
+        print(f"ketalog: note: the audit trail was not anchored: {exc}", file=sys.stderr)
+        return
+    try:
+        with make_sessionmaker(engine)() as db:
+            anchor = anchor_now(db, now=system_clock(), reason=reason)
+    except (OSError, SQLAlchemyError) as exc:
+        problem = exc.strerror if isinstance(exc, OSError) else str(exc).splitlines()[0]
+        what = "restore" if reason == AnchorReason.RESTORE else "backup"
+        print(f"ketalog: note: the {what} is complete, but the audit trail could not be "
+              f"anchored: {problem}", file=sys.stderr)
+        return
+    finally:
+        engine.dispose()
+    if anchor is not None:
+        print(f"Anchored the audit trail at row {anchor.last_row_id or 0} "
+              f"({anchor.row_count} rows).")
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
@@ -118,6 +152,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ketalog.cli import EXIT_OK, CommandError
+    from ketalog.store.anchors import AnchorReason
     from ketalog.store.backup import BackupError, restore_database
     from ketalog.store.engine import describe_url, resolve_database_url
 
@@ -136,4 +171,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if problem:
         print(f"ketalog: note: the restore is complete, but it could not be recorded in the "
               f"audit trail: {problem}", file=sys.stderr)
+    else:
+        # anchors taken before describe the database replaced; from here on this one counts
+        _anchor(url, AnchorReason.RESTORE)
     return EXIT_OK

@@ -11,6 +11,8 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # A developer's own workstation file (ketalog db use) must not steer the tests.
 os.environ["KETALOG_CONFIG_DIR"] = __import__("tempfile").mkdtemp(prefix="ketalog-test-config-")
+# Nor may its audit anchors (PostgreSQL anchors live in the user data folder).
+os.environ["KETALOG_DATA_DIR"] = __import__("tempfile").mkdtemp(prefix="ketalog-test-data-")
 
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402

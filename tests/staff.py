@@ -9,8 +9,10 @@ from __future__ import annotations
 from functools import cache
 
 from sqlalchemy import Engine, insert, select, text
+from sqlalchemy.orm import Session
 
-from ketalog.services.context import Actor
+from ketalog.services.context import Actor, Clock, system_clock
+from ketalog.services.identity import IdentityProof, ProofPurpose
 from ketalog.services.passwords import hash_password
 from ketalog.store.models import User
 
@@ -60,3 +62,11 @@ def seed_staff(engine: Engine) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('users', 'id'), "
                               "(SELECT max(id) FROM users))"))
+
+
+def prove(db: Session, username: str, purpose: str, clock: Clock | None = None) -> IdentityProof:
+    """``username`` types their password at the chair for ``purpose`` (a second-person action)."""
+    from ketalog.services.accounts import prove_identity
+
+    return prove_identity(db, username, password_of(username), purpose=ProofPurpose(purpose),
+                          workstation="t", clock=clock or system_clock)

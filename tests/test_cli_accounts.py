@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from ketalog.cli import main
 from ketalog.services.accounts import LoginRefused, authenticate
 from ketalog.services.database import make_sessionmaker, open_database
-from ketalog.store.models import Signature, TreatmentSession, VitalSign
+from ketalog.store.models import Signature, TreatmentSession, User, VitalSign
 from tests.tamper import tamper
 
 
@@ -121,3 +122,61 @@ def test_verify_says_intact_then_names_the_altered_vital(
 def test_verify_unknown_session(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--database-url", sqlite_url, "verify", "999"]) == 1
     assert "No session with id 999." in capsys.readouterr().err
+
+
+def test_a_forged_signature_is_reported_not_valid(
+    demo_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The issue's attack with every guard in place: mark a session signed and insert a
+    signature row with the recomputed hash; ``verify`` must not call it intact."""
+    from sqlalchemy import text
+
+    from ketalog.services.signing import canonical_json, session_record, sha256_text
+
+    engine = open_database(demo_url)
+    with make_sessionmaker(engine)() as db:
+        sid = db.scalar(select(TreatmentSession.id)
+                        .where(TreatmentSession.state == "discharged").limit(1))
+        assert sid is not None
+        body = canonical_json(session_record(db, sid))
+        ada = db.scalar(select(User.id).where(User.username == "physician"))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE treatment_sessions SET state = 'signed' WHERE id = :s"),
+                     {"s": sid})
+        conn.execute(text(
+            "INSERT INTO signatures (session_id, signer_id, kind, meaning, signed_at_utc, "
+            "content_sha256, signer_name, content_json, created_at_utc) VALUES (:s, :ada, "
+            "'physician_signature', 'Reviewed and approved', '2026-11-21 12:00:00', :sha, "
+            "'Ada Lindqvist, MD', :body, '2026-11-21 12:00:00')"),
+            {"s": sid, "ada": ada, "sha": sha256_text(body), "body": body})
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["--database-url", demo_url, "verify", str(sid)]) == 1
+    out = capsys.readouterr().out
+    assert (f"Session {sid}: SIGNATURE NOT VALID: the signature is not made with the "
+            "signer's key") in out
+    assert "intact" not in out
+
+
+def test_keys_list_and_an_administrators_reset(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["--database-url", demo_url, "keys", "list"]) == 0
+    before = capsys.readouterr().out
+    ada = [line for line in before.splitlines() if " physician " in line]
+    assert len(ada) == 1 and "in use" in ada[0] and "Ada Lindqvist" in ada[0]
+    [fingerprint] = re.findall(r"\b(?:[0-9a-f]{4}:){7}[0-9a-f]{4}\b", ada[0])
+    _stdin(monkeypatch, "temporary-pass-2026\n")
+    assert main(["--database-url", demo_url, "user", "reset-password", "physician",
+                 "--password-stdin"]) == 0
+    assert "old signing key is retired" in capsys.readouterr().out
+    assert main(["--database-url", demo_url, "keys", "list"]) == 0
+    after = [line for line in capsys.readouterr().out.splitlines() if " physician " in line]
+    assert len(after) == 2
+    assert fingerprint in after[0] and "in use" not in after[0]
+    assert "in use" in after[1] and "(issued after an administrator reset)" in after[1]
+    engine = open_database(demo_url)
+    with make_sessionmaker(engine)() as db:
+        assert authenticate(db, "physician", "temporary-pass-2026").must_change_password
+    engine.dispose()

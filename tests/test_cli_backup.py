@@ -72,7 +72,8 @@ def test_backup_then_restore(clinic: str, tmp_path: Path, capsys: pytest.Capture
     assert out.err == ""
     assert re.fullmatch(
         rf"Backed up \S+ to {re.escape(str(target))} \(\d+(\.\d)? KiB, schema "
-        rf"{HEAD_REVISION}\)\.\n", out.out), out.out
+        rf"{HEAD_REVISION}\)\.\nAnchored the audit trail at row \d+ \(\d+ rows\)\.\n",
+        out.out), out.out
     sessions, actions = _counts(url)
     assert actions[-1] == "backup_taken"
     _with_engine(url, _add_session)
@@ -82,7 +83,8 @@ def test_backup_then_restore(clinic: str, tmp_path: Path, capsys: pytest.Capture
     out = capsys.readouterr()
     assert out.err == ""
     assert out.out.startswith(f"Restored {target} (")
-    assert "the previous database is kept as" in out.out and out.out.count("\n") == 1
+    assert "the previous database is kept as" in out.out and out.out.count("\n") == 2
+    assert "Anchored the audit trail at row" in out.out.splitlines()[1]
     restored_sessions, restored_actions = _counts(url)
     assert restored_sessions == sessions
     # the backup's own audit row came after the copy; the restore is recorded instead

@@ -106,7 +106,8 @@ def test_a_forged_signature_is_reported_and_prints_not_valid(
     assert main(["--database-url", database_url, "verify", str(discharged)]) == 1
     out = capsys.readouterr().out
     assert "intact" not in out
-    assert f"{NOT_VALID}: the physician signature" in out and "no audit trail entry" in out
+    assert f"{NOT_VALID}: the signature is not made with the signer's key" in out
+    assert "no audit trail entry" in out
     pages = _pages(database_url, discharged, tmp_path)
     assert all(NOT_VALID in page for page in pages)
 
@@ -135,4 +136,4 @@ def test_the_day_log_does_not_count_a_forged_signature_as_signed(
     assert "✓ signed" not in text
     assert "NOT VALID" in text
     assert "Signed 0 sessions" in text
-    assert f"{NOT_VALID} 1 session: " in text and "no audit trail entry" in text
+    assert f"{NOT_VALID} 1 session: " in text and "signer's key" in text

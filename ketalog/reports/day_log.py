@@ -266,6 +266,26 @@ def _totals(data: DayLogData) -> list[Flowable]:
     return out
 
 
+def anchor_line(data: DayLogData) -> str:
+    """The audit anchor as printed: ``Audit anchor: row N, hash abcd1234..., HH:MM``.
+
+    On paper the anchor is out of reach of anyone who edits the database or
+    the anchor file: a trail later cut short or recomputed no longer matches
+    the printed row and hash. The date is added when the anchor is not of the
+    logged day.
+    """
+    anchor = data.audit_anchor
+    if anchor is None:
+        return "Audit anchor: none taken yet (run 'ketalog audit verify')."
+    local = anchor.anchored_at_utc.astimezone(data.tz)
+    when = local.strftime("%H:%M") if local.date() == data.day \
+        else local.strftime("%Y-%m-%d %H:%M")
+    if anchor.last_row_id is None:
+        return f"Audit anchor: empty trail, {when} ({anchor.reason})."
+    return (f"Audit anchor: row {anchor.last_row_id}, hash {anchor.short_hash}..., {when} "
+            f"({anchor.row_count} rows, {anchor.reason}).")
+
+
 def build_day_log(data: DayLogData) -> bytes:
     """The day log PDF: a table of the day's sessions across chairs, then totals.
 
@@ -288,5 +308,7 @@ def build_day_log(data: DayLogData) -> bytes:
     else:
         story.append(_sessions_table(data))
         story.extend(_totals(data))
+    story.append(Spacer(1, 2 * mm))
+    story.append(Paragraph(escape(anchor_line(data)), sheet["small"]))
     return render(story, PageFrame(data.clinic, TITLE, _identity(data)))
 

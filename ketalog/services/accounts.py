@@ -21,6 +21,8 @@ from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
+from ketalog.services.identity import IdentityProof, ProofPurpose, mint_proof
+from ketalog.services.keys import KeyUnavailable, active_key, issue_key, retire_keys, rewrap
 from ketalog.services.passwords import (
     check_password_rules,
     hash_password,
@@ -283,13 +285,23 @@ def set_active(db: Session, actor: Actor, username: str, active: bool, *,
 
 def reset_password(db: Session, actor: Actor, username: str, new_password: str, *,
                    clock: Clock = system_clock) -> None:
-    """An administrator sets a new password (the value itself is never audited)."""
+    """An administrator sets a temporary password (the value itself is never audited).
+
+    The administrator then knows a password of the account, so its signing key
+    is retired and a new one issued under the temporary password, marked as
+    issued after a reset (documents signed with it say so), and the next
+    log-in asks for a new password before anything else.
+    """
     authorize_admin_work(db, actor, Permission.MANAGE_USERS)
     check_password_rules(new_password)
+    now = clock()
     user = _target(db, username)
     user.password_hash = hash_password(new_password)
-    append_audit(db, actor, "update", at=clock(), table_name="users", row_id=user.id,
-                 field="password_hash", new="(changed)")
+    user.must_change_password = True
+    append_audit(db, actor, "update", at=now, table_name="users", row_id=user.id,
+                 field="password_hash", new="(reset by an administrator)")
+    retire_keys(db, actor, user, now=now, reason="password reset by an administrator")
+    issue_key(db, actor, user, new_password, now=now, after_admin_reset=True)
     db.commit()
 
 
@@ -298,7 +310,42 @@ def change_own_password(db: Session, actor: Actor, old_password: str, new_passwo
     """A user changes their own password after re-entering the current one."""
     user = confirm_password(db, actor, old_password, purpose="change_password", clock=clock)
     check_password_rules(new_password)
+    if password_matches(user.password_hash or "", new_password):
+        raise ValidationError.single("new_password", "Choose a password different from the "
+                                     "current one.")
+    now = clock()
     user.password_hash = hash_password(new_password)
-    append_audit(db, actor, "update", at=clock(), table_name="users", row_id=user.id,
+    user.must_change_password = False
+    append_audit(db, actor, "update", at=now, table_name="users", row_id=user.id,
                  field="password_hash", new="(changed)")
+    key = active_key(db, user.id)
+    if key is not None:
+        try:
+            rewrap(user, key, old_password, new_password)
+        except KeyUnavailable:  # made under a password that is no longer the account's
+            retire_keys(db, actor, user, now=now, reason="did not open with the password")
+            issue_key(db, actor, user, new_password, now=now)
     db.commit()
+
+
+def prove_identity(
+    db: Session, username: str, password: str, *, purpose: ProofPurpose, workstation: str = "",
+    clock: Clock = system_clock,
+) -> IdentityProof:
+    """A second person's password, checked for one action (see services.identity).
+
+    Failures count towards throttling and lock-out and are audited exactly as
+    at log-in (``purpose`` in the row's field); success is audited with
+    ``purpose`` as the action and committed, so the check stands in the trail
+    even if the action it was for is then refused.
+
+    Raises:
+        LoginRefused: wrong user name or password, throttled, locked or disabled.
+    """
+    now = clock()
+    user = _check_password(db, _find(db, username), password, workstation=workstation,
+                           now=now, purpose=purpose.value)
+    append_audit(db, summary_of(user).as_actor(workstation), purpose.value, at=now,
+                 table_name="users", row_id=user.id)
+    db.commit()
+    return mint_proof(user, purpose, now)

@@ -39,6 +39,7 @@ from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
+from ketalog.services.identity import IdentityProof, ProofPurpose, accept_proof
 from ketalog.store.models import (
     AlertAcknowledgment,
     Patient,
@@ -177,14 +178,17 @@ def acknowledge_alert(
     source_id: int,
     code: str,
     comment: str | None = None,
+    physician: IdentityProof | None = None,
     clock: Clock = system_clock,
 ) -> int:
     """A physician acknowledges an open alert (optionally with a comment); the row's id.
 
+    ``actor`` is the user signed in; ``physician`` proves the acknowledging
+    physician typed their own password for this (often the same person).
     Acknowledging a pre-dose blood pressure alert also records the pre-dose
     acknowledgment the start of the infusion waits for.
     """
-    authorize(db, actor, Permission.ACKNOWLEDGE_ALERT)
+    authorize(db, actor, Permission.RECORD)
     now = clock()
     session = db.get(TreatmentSession, session_id, populate_existing=True)
     if session is None:
@@ -204,19 +208,24 @@ def acknowledge_alert(
     if not match[0].is_open:
         raise TransitionRefused([
             f"This alert ({match[0].alert.words}) is no longer open; nothing to acknowledge."])
+    _, doctor = accept_proof(db, physician, ProofPurpose.ACKNOWLEDGE_ALERT,
+                             person="the physician", signed_in=actor, clock=clock)
+    authorize(db, doctor, Permission.ACKNOWLEDGE_ALERT)
     row = AlertAcknowledgment(
         session_id=session_id, source_table=kind.value, source_id=source_id, code=code,
-        acknowledged_by_id=actor.user_id, acknowledged_at_utc=now, comment=text,
+        acknowledged_by_id=doctor.user_id, acknowledged_at_utc=now, comment=text,
         created_at_utc=now)
     db.add(row)
     if code == AlertCode.PREDOSE_BP_HIGH and session.predose_bp_ack_at_utc is None:
-        session.predose_bp_ack_by_id = actor.user_id
+        session.predose_bp_ack_by_id = doctor.user_id
         session.predose_bp_ack_at_utc = now
     db.flush()
-    append_audit(db, actor, "acknowledge", at=now, table_name="alert_acknowledgments",
+    append_audit(db, doctor, "acknowledge", at=now, table_name="alert_acknowledgments",
                  row_id=row.id, patient_id=session.patient_id, field=code,
                  new={"source": kind.value, "source_id": source_id, "code": code,
-                      "comment": text})
+                      "comment": text,
+                      **({"signed_in": actor.username} if actor.user_id != doctor.user_id
+                         else {})})
     db.commit()
     return row.id
 
@@ -243,24 +252,22 @@ _FOLLOWED_STATES = ("checked_in", "infusing", "paused", "recovering", "stopped_e
 
 
 def alerts_waiting(db: Session, *, limit: int = 200) -> list[WaitingAlert]:
-    """Every open alert of unsigned sessions, oldest first, for the physician's list."""
-    with_alerts = (
-        select(VitalSign.session_id).where(VitalSign.alert_codes != "",
-                                           VitalSign.voided_at_utc.is_(None))
-        .union(select(ScaleAlert.session_id))
-    ).subquery()
+    """Every open alert of unsigned sessions, oldest first, for the physician's list.
+
+    Runs every few seconds on every workstation, so it starts from the few
+    sessions still open (not from the years of vitals): their alerts are then
+    read through the per-session indexes.
+    """
     rows = db.execute(
         select(TreatmentSession.id, Patient.family_name, Patient.given_name, Patient.mrn,
                TreatmentSession.chair)
         .join(Patient, Patient.id == TreatmentSession.patient_id)
-        .where(TreatmentSession.state.in_(_FOLLOWED_STATES),
-               TreatmentSession.id.in_(select(with_alerts.c.session_id)))
+        .where(TreatmentSession.state.in_(_FOLLOWED_STATES))
         .order_by(TreatmentSession.scheduled_at_utc, TreatmentSession.id)
-        .limit(limit)
     ).all()
     states = session_alerts(db, [r.id for r in rows])
     waiting = [
         WaitingAlert(r.id, f"{r.family_name.upper()}, {r.given_name}", r.mrn, r.chair, s.alert)
         for r in rows for s in states[r.id] if s.is_open
     ]
-    return sorted(waiting, key=lambda w: w.alert.raised_at_utc)
+    return sorted(waiting, key=lambda w: w.alert.raised_at_utc)[:limit]

@@ -139,10 +139,11 @@ def verify_chain(db: Session) -> ChainReport:
     first row out of place.
 
     What a chain cannot show: deleting the *last* rows (the trail simply looks
-    shorter) or replacing the whole trail with a freshly computed one. Nothing
-    else is stored to catch those; on PostgreSQL, ids handed out beyond the last
-    row are reported in ``note`` as a hint (a rolled-back save leaves the same
-    trace), never as a break.
+    shorter) or replacing the whole trail with a freshly computed one; the
+    anchors outside the database catch those (see
+    :mod:`ketalog.services.audit_anchors`, which ``audit verify`` runs). On
+    PostgreSQL, ids handed out beyond the last row are reported in ``note`` as
+    a hint (a rolled-back save leaves the same trace), never as a break.
 
     The walk streams (``yield_per``) in batches of :data:`BATCH_ROWS`, ending the
     session's read transaction between batches; call it in a session of its own.

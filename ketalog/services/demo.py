@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ketalog.domain.protocols import DosingMode, Protocol
 from ketalog.domain.session_state import SessionAction, SessionState
 from ketalog.services import sessions as svc
+from ketalog.services.accounts import prove_identity
 from ketalog.services.context import SYSTEM
 from ketalog.services.courses import (
     complete_course,
@@ -27,6 +28,7 @@ from ketalog.services.courses import (
     start_maintenance,
     stop_course,
 )
+from ketalog.services.identity import IdentityProof, ProofPurpose
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_by_id, protocol_id_by_code
 from ketalog.services.rems import file_rems_form
@@ -138,6 +140,12 @@ class _Clinic:
         self.physician_password = next(p for u, *_r, p in DEMO_USERS if u == "physician")
         self.summary = DemoSummary()
 
+    def _prove(self, username: str, purpose: ProofPurpose, clock: SimClock) -> IdentityProof:
+        """The demo's second person types their documented password at the chair."""
+        password = next(p for u, *_r, p in DEMO_USERS if u == username)
+        return prove_identity(self.db, username, password, purpose=purpose, workstation="demo",
+                              clock=clock)
+
     def vitals(self, sid: int, clock: SimClock, base: tuple[int, int, int], rise: int = 0,
                *, alert_note: str | None = None) -> None:
         sbp, dbp, hr = base
@@ -231,7 +239,8 @@ class _Clinic:
                                lot_number=f"KT{rng.randint(10000, 99999)}", diluent="0.9% NaCl",
                                clock=clock)
         clock.advance(3)
-        svc.verify_dose(db, self.nurse2, sid, dose_order_id=order.dose_order_id, clock=clock)
+        svc.verify_dose(db, nurse, sid, dose_order_id=order.dose_order_id, clock=clock,
+                        verifier=self._prove("nurse2", ProofPurpose.VERIFY_DOSE, clock))
         step(SessionAction.START_INFUSION, 2)
         duration = protocol.default_duration_min or 40
         interval = protocol.schedule.during_dose_interval_min or 10
@@ -283,6 +292,8 @@ class _Clinic:
             acknowledge_alert(db, self.physician, sid, source=alert.source,
                               source_id=alert.source_id, code=alert.code,
                               comment="Seen at the chair; settled, no further action.",
+                              physician=self._prove("physician", ProofPurpose.ACKNOWLEDGE_ALERT,
+                                                    clock),
                               clock=clock)
         svc.record_scale(db, nurse, sid, "aldrete", [2, 2, 2, 2, rng.choice((1, 2))], clock=clock)
         svc.update_discharge_details(db, nurse, sid, expected_version=_version(db, sid),

@@ -28,6 +28,7 @@ from ketalog.services.patient_safety import NO_FACTS, SafetyFacts, safety_facts
 from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.services.settings import clinic_timezone, get_setting
 from ketalog.services.signature_status import SignatureStatus, signature_status, signature_statuses
+from ketalog.store.anchors import Anchor, anchor_file_path, latest_anchor
 from ketalog.store.models import (
     Addendum,
     DoseOrder,
@@ -286,6 +287,9 @@ class DayLogData:
     rows: tuple[DayLogRow, ...]
     #: the printing moment; infusions still running are counted up to it
     as_of_utc: datetime | None = None
+    #: the newest audit anchor (where the audit trail ended when last anchored), printed
+    #: at the foot of the log so paper keeps it too; None when none was taken yet
+    audit_anchor: Anchor | None = None
 
 
 def day_log_data(db: Session, day: date, as_of: datetime | None = None) -> DayLogData:
@@ -354,7 +358,8 @@ def day_log_data(db: Session, day: date, as_of: datetime | None = None) -> DayLo
             doses.get(s.id), s.dose_started_at_utc, s.dose_ended_at_utc,
             int(alerts.get(s.id, 0)), s.discharged_at_utc, s.state,
             s.state == "signed" and not warning, delivered.get(s.id), warning))
-    return DayLogData(clinic(db), tz, day, tuple(rows), moment)
+    anchor = latest_anchor(anchor_file_path(db.get_bind().engine.url))
+    return DayLogData(clinic(db), tz, day, tuple(rows), moment, anchor)
 
 
 @dataclass(frozen=True)

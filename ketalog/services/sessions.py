@@ -33,12 +33,14 @@ from ketalog.domain.session_state import (
     next_state,
     parse_action,
 )
+from ketalog.domain.values import printed_name
 from ketalog.domain.vitals import AlertCode, validate_vitals, vital_alerts
 from ketalog.services.access import Permission, authorize
 from ketalog.services.alerts import open_session_alerts
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound, PermissionDenied
+from ketalog.services.identity import IdentityProof, ProofPurpose, accept_proof
 from ketalog.services.patients import latest_weight
 from ketalog.services.protocols import protocol_by_id, protocol_from_record
 from ketalog.services.safety import suicide_risk_screen
@@ -429,19 +431,27 @@ def change_state(
 
 
 def acknowledge_predose_bp(
-    db: Session, actor: Actor, session_id: int, *, clock: Clock = system_clock
+    db: Session, actor: Actor, session_id: int, *, physician: IdentityProof | None = None,
+    clock: Clock = system_clock,
 ) -> None:
-    """A physician accepts a pre-dose BP above threshold so the infusion may start."""
-    authorize(db, actor, Permission.ACKNOWLEDGE_BP)
+    """A physician accepts a pre-dose BP above threshold so the infusion may start.
+
+    ``actor`` is the user signed in at the chair (the physician or a nurse);
+    ``physician`` proves the physician typed their own password for this.
+    """
+    authorize(db, actor, Permission.RECORD)
     now = clock()
     session = _session(db, session_id, lock=True)
     ensure_editable(session.state, "a blood pressure acknowledgment")
-    session.predose_bp_ack_by_id = actor.user_id
+    _, doctor = accept_proof(db, physician, ProofPurpose.ACKNOWLEDGE_BP, person="the physician",
+                             signed_in=actor, clock=clock)
+    authorize(db, doctor, Permission.ACKNOWLEDGE_BP)
+    session.predose_bp_ack_by_id = doctor.user_id
     session.predose_bp_ack_at_utc = now
     db.flush()
-    append_audit(db, actor, "acknowledge", at=now, table_name="treatment_sessions",
+    append_audit(db, doctor, "acknowledge", at=now, table_name="treatment_sessions",
                  row_id=session_id, patient_id=session.patient_id, field="predose_bp_ack_at_utc",
-                 new=now)
+                 old=_signed_in_note(actor, doctor), new=now)
     db.commit()
 
 
@@ -535,7 +545,7 @@ def order_dose(
     diluent: str | None = None,
     confirm_outside_warning: bool = False,
     override_reason: str | None = None,
-    override_by: Actor | None = None,
+    override_by: IdentityProof | None = None,
     clock: Clock = system_clock,
 ) -> DoseOrderResult:
     """Compute and record the dose; it still needs an independent verification.
@@ -544,9 +554,10 @@ def order_dose(
     concentration, bag volume, duration, or device count). Without an explicit
     weight the patient's latest weighing is used, and its age is checked.
     A dose in the warning range needs ``confirm_outside_warning``; above the
-    hard maximum it needs a physician's override with a reason.
+    hard maximum it needs a physician's override with a reason, and
+    ``override_by`` proving that physician typed their own password for it.
     """
-    authorize(db, actor, Permission.PREPARE_DOSE)
+    preparer = authorize(db, actor, Permission.PREPARE_DOSE)
     from ketalog.domain.dosing import weight_age_warning
 
     now = clock()
@@ -573,15 +584,18 @@ def order_dose(
         values["weight_kg"] = weight_kg
     calc = calculate_dose(protocol, **values)
     level = DoseLevel.WITHIN
+    overrider: Actor | None = None
     if protocol.limits is not None:
         check = check_dose_limits(calc.ordered_dose, protocol.limits, calc.dose_unit or "mg/kg")
         level = check.level
         if check.needs_physician_override:
             if override_by is None:
                 raise PermissionDenied(check.message)
-            authorize(db, override_by, Permission.OVERRIDE_DOSE)
             _required_text(override_reason, "override_reason",
                            "Give the reason for overriding the maximum dose.")
+            _, overrider = accept_proof(db, override_by, ProofPurpose.OVERRIDE_DOSE,
+                                        person="the physician", signed_in=actor, clock=clock)
+            authorize(db, overrider, Permission.OVERRIDE_DOSE)
         elif check.needs_confirmation and not confirm_outside_warning:
             raise ValidationError.single("confirm_outside_warning",
                                          f"{check.message} Confirm the dose to continue.")
@@ -605,8 +619,9 @@ def order_dose(
         rate_ml_per_h=calc.rate_ml_per_h, working="\n".join(calc.working),
         lot_number=(lot_number or "").strip() or None, limit_level=level.value,
         override_reason=(override_reason or "").strip() or None,
-        override_by_id=override_by.user_id if override_by else None,
-        prepared_by_id=actor.user_id, prepared_by_name=actor.display_name,
+        override_by_id=overrider.user_id if overrider else None,
+        prepared_by_id=preparer.id,
+        prepared_by_name=printed_name(preparer.full_name, preparer.credentials),
         ordered_at_utc=now, created_at_utc=now,
     )
     db.add(order)
@@ -614,18 +629,24 @@ def order_dose(
     append_audit(db, actor, "create", at=now, table_name="dose_orders", row_id=order.id,
                  patient_id=session.patient_id,
                  new={"total_mg": calc.total_mg, "working": list(calc.working),
-                      "limit_level": level.value, "override_reason": order.override_reason})
+                      "limit_level": level.value, "override_reason": order.override_reason,
+                      **({"override_by": overrider.display_name} if overrider else {})})
     db.commit()
     return DoseOrderResult(order.id, calc.total_mg, calc.drug_volume_ml, calc.rate_ml_per_h,
                            calc.working, level.value, weight_warning)
 
 
 def verify_dose(
-    db: Session, verifier: Actor, session_id: int, *, dose_order_id: int,
-    clock: Clock = system_clock,
+    db: Session, actor: Actor, session_id: int, *, dose_order_id: int,
+    verifier: IdentityProof | None = None, clock: Clock = system_clock,
 ) -> None:
-    """Record the second nurse's independent check of exactly this dose order."""
-    authorize(db, verifier, Permission.VERIFY_DOSE)
+    """Record the second nurse's independent check of exactly this dose order.
+
+    ``actor`` is the user signed in at the chair; ``verifier`` proves the
+    second nurse typed their own password for this (an Actor naming them is
+    refused). The stored name is the verifier's account's, never the caller's.
+    """
+    authorize(db, actor, Permission.RECORD)
     now = clock()
     session = _session(db, session_id)
     ensure_editable(session.state, "a dose check")
@@ -637,17 +658,28 @@ def verify_dose(
                                      "This dose order was replaced; verify the current one.")
     if _is_verified(db, order.id):
         raise ValidationError.single("dose_order_id", "This dose is already verified.")
-    if verifier.user_id == order.prepared_by_id:
+    _, checker = accept_proof(db, verifier, ProofPurpose.VERIFY_DOSE, person="the second nurse",
+                              signed_in=actor, clock=clock)
+    authorize(db, checker, Permission.VERIFY_DOSE)
+    if checker.user_id == order.prepared_by_id:
         raise PermissionDenied(
             "The dose must be verified by a second nurse, not the one who prepared it."
         )
-    db.add(DoseVerification(dose_order_id=order.id, verifier_id=verifier.user_id,
-                            verifier_name=verifier.display_name, verified_at_utc=now,
+    db.add(DoseVerification(dose_order_id=order.id, verifier_id=checker.user_id,
+                            verifier_name=checker.display_name, verified_at_utc=now,
                             created_at_utc=now))
     db.flush()
-    append_audit(db, verifier, "verify", at=now, table_name="dose_orders", row_id=order.id,
-                 patient_id=session.patient_id, new=verifier.display_name)
+    append_audit(db, checker, "verify", at=now, table_name="dose_orders", row_id=order.id,
+                 patient_id=session.patient_id, new=checker.display_name,
+                 old=_signed_in_note(actor, checker))
     db.commit()
+
+
+def _signed_in_note(actor: Actor, person: Actor) -> str | None:
+    """Who was signed in at the chair when another person acted there (audit ``old``)."""
+    if actor.user_id == person.user_id:
+        return None
+    return f"signed in: {actor.username}"
 
 
 # --- clinical entries ---------------------------------------------------------------
@@ -864,15 +896,16 @@ def add_note(
     written_at: datetime | None = None, clock: Clock = system_clock,
 ) -> int:
     """Add a recovery, nursing or observation note with its author and time."""
-    authorize(db, actor, Permission.RECORD)
+    author = authorize(db, actor, Permission.RECORD)
     now = clock()
     session = _session(db, session_id)
     ensure_editable(session.state, "a note")
     if kind not in NOTE_KINDS:
         raise ValidationError.single("kind", f"Unknown note kind '{kind}'.")
     body = _required_text(text, "text", "The note is empty.")
-    note = Note(session_id=session_id, kind=kind, text=body, author_id=actor.user_id,
-                author_name=actor.display_name, written_at_utc=_when(written_at, now),
+    note = Note(session_id=session_id, kind=kind, text=body, author_id=author.id,
+                author_name=printed_name(author.full_name, author.credentials),
+                written_at_utc=_when(written_at, now),
                 created_at_utc=now)
     db.add(note)
     db.flush()

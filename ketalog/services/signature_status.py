@@ -207,6 +207,7 @@ def _status(session_id: int, claims: _Claims, check: SessionVerification,
             return SignatureStatus(session_id, SignatureState.NOT_SIGNED, problems=tuple(problems),
                                    check=check)
     changes = check.changes
+    problems = [*check.invalid_reasons, *problems]  # the key check first: it is the proof
     if changes:
         reason = ("the record was changed after signing" if check.signed_sha256
                   and check.current_sha256 != check.signed_sha256 else changes[0])

@@ -10,6 +10,16 @@ and rows are ordered by id, so the same record always gives the same bytes.
 The serialisation is kept with the signature, so ``ketalog verify`` can say
 exactly what changed, not only that something did. Patient demographics are
 the patient's own record (with its own audit trail) and are not part of it.
+
+Keyed signatures (schema 0009): the physician's signature is an Ed25519
+signature, by the signer's own key (:mod:`ketalog.services.keys`, unlocked only
+by their password), over a manifest naming the session, kind, meaning, signer,
+time, key and the hash of the canonical content. A hash stored beside the data
+can be recomputed by anyone who can write the database; this signature cannot.
+Signatures made before 0009 have no key: they still count as valid when they
+are on the list the migration wrote (``legacy_signatures``) with the same hash,
+and verification marks them "signed before keyed signatures (not
+cryptographically bound)"; any other keyless signature is not valid.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ from ketalog.services.accounts import confirm_password
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
+from ketalog.services.keys import sign_text, signature_holds, signing_key
 from ketalog.services.sessions import _session
 from ketalog.store.models import (
     AdverseEvent,
@@ -41,12 +52,14 @@ from ketalog.store.models import (
     EventFlag,
     InfusionEvent,
     Intervention,
+    LegacySignature,
     Note,
     Patient,
     ScaleAlert,
     ScaleScore,
     Signature,
     TreatmentSession,
+    UserKey,
     VitalSign,
 )
 
@@ -57,6 +70,12 @@ PHYSICIAN_MEANING = "Reviewed and approved"
 
 #: Columns that change without changing the clinical record.
 _VOLATILE = frozenset({"version", "updated_at_utc", "state"})
+#: An attestation's own key and signature (0009) are checked on their own, and left out
+#: of the record so a session signed before 0009 keeps the content it was signed with.
+_ATTESTATION_SKIP = _VOLATILE | {"content_json", "key_id", "signature"}
+LEGACY_NOTE = "signed before keyed signatures (not cryptographically bound)"
+ADMIN_RESET_NOTE = ("signed with a key issued after an administrator reset the signer's "
+                    "password")
 _CHILD_TABLES: tuple[tuple[str, Table], ...] = tuple(
     (model.__tablename__, model.__table__)  # type: ignore[misc]
     for model in (DoseOrder, InfusionEvent, VitalSign, ScaleScore, EventFlag, Intervention,
@@ -118,7 +137,7 @@ def session_record(db: Session, session_id: int) -> dict[str, Any]:
         if alert_rows:
             record[name] = alert_rows
     sigs = Signature.__table__
-    record["attestations"] = [_row(r, _VOLATILE | {"content_json"}) for r in db.execute(
+    record["attestations"] = [_row(r, _ATTESTATION_SKIP) for r in db.execute(
         select(sigs).where(sigs.c.session_id == session_id, sigs.c.kind == NURSING_ATTESTATION)
         .order_by(sigs.c.id)).mappings()]
     return record
@@ -137,6 +156,16 @@ def sha256_text(text: str) -> str:
 def session_content_sha256(db: Session, session_id: int) -> str:
     """SHA-256 over the canonical form of the session as stored now."""
     return sha256_text(canonical_json(session_record(db, session_id)))
+
+
+def signature_manifest(sig: Signature) -> str:
+    """The exact text the signer's key signs: who, what, when, with which key, over which hash."""
+    return canonical_json({
+        "session_id": sig.session_id, "kind": sig.kind, "meaning": sig.meaning,
+        "signer_id": sig.signer_id, "signer_name": sig.signer_name,
+        "signed_at_utc": _plain(sig.signed_at_utc), "content_sha256": sig.content_sha256,
+        "key_id": sig.key_id,
+    })
 
 
 def _signatures(db: Session, session_id: int, kind: str) -> list[Signature]:
@@ -209,7 +238,12 @@ def sign_session(
         raise TransitionRefused(["The nursing record is not complete yet; a nurse completes "
                                  "it before the physician signs."])
     user = confirm_password(db, actor, password, purpose="sign", clock=clock)
+    if user.must_change_password:
+        db.commit()  # the successful password check clears the failure count
+        raise TransitionRefused(["An administrator reset your password: sign in again and "
+                                 "choose a new password before you sign."])
     now = clock()
+    key, private = signing_key(db, actor, user, password, now=now)
     old = session.state
     new = next_state(old, SessionAction.SIGN, SessionFacts())
     text = canonical_json(session_record(db, session_id))
@@ -221,7 +255,8 @@ def sign_session(
     signature = Signature(session_id=session_id, signer_id=user.id, kind=PHYSICIAN_SIGNATURE,
                           meaning=PHYSICIAN_MEANING, signed_at_utc=now, content_sha256=digest,
                           signer_name=printed_name(user.full_name, user.credentials),
-                          content_json=text, created_at_utc=now)
+                          content_json=text, created_at_utc=now, key_id=key.id)
+    signature.signature = sign_text(private, signature_manifest(signature))
     db.add(signature)
     db.flush()
     append_audit(db, actor, "sign", at=now, table_name="treatment_sessions", row_id=session_id,
@@ -246,11 +281,23 @@ class SessionVerification:
     signed_sha256: str | None = None
     current_sha256: str | None = None
     changes: tuple[str, ...] = ()
+    #: Why the signature itself is not valid (forged, not the signer's key, ...); empty if valid.
+    invalid_reasons: tuple[str, ...] = ()
+    #: Signed before keyed signatures: valid, but not cryptographically bound.
+    legacy: bool = False
+    #: Signed with a key issued after an administrator reset the signer's password.
+    key_issued_after_admin_reset: bool = False
 
     @property
     def changed(self) -> bool:
-        """Signed, and the record no longer matches the signature."""
+        """Signed, and the record no longer matches the signature (or the signature is invalid)."""
         return self.signed and not self.intact
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What a reader of a valid signature should know (legacy, key after a reset)."""
+        return ((LEGACY_NOTE,) if self.legacy else ()) + (
+            (ADMIN_RESET_NOTE,) if self.key_issued_after_admin_reset else ())
 
 
 def _shown(value: object) -> str:
@@ -286,6 +333,33 @@ def describe_changes(signed: dict[str, Any], current: dict[str, Any]) -> list[st
     return lines
 
 
+def _signature_problems(db: Session, sig: Signature) -> tuple[list[str], bool, bool]:
+    """Why ``sig`` is not the signer's own signature (empty if it is), legacy, key after reset.
+
+    A keyed signature must verify with the public key of its key id, and that
+    key must be the signer's and active when the signature was made. A keyless
+    one counts only if the 0009 migration listed it with the same hash.
+    """
+    if sig.key_id is None or sig.signature is None:
+        listed = db.get(LegacySignature, sig.id)
+        if listed is not None and listed.content_sha256 == sig.content_sha256:
+            return [], True, False
+        return ["the signature is not made with the signer's key (it was written without "
+                "the signer's password)"], False, False
+    key = db.get(UserKey, sig.key_id)
+    if key is None:
+        return [f"the signing key {sig.key_id} does not exist"], False, False
+    reasons = []
+    if key.user_id != sig.signer_id:
+        reasons.append("the signing key belongs to another person than the signer")
+    if sig.signed_at_utc < key.created_at_utc or (
+            key.retired_at_utc is not None and sig.signed_at_utc >= key.retired_at_utc):
+        reasons.append("the signing key was not in use at the time of the signature")
+    if not signature_holds(key.public_key, sig.signature, signature_manifest(sig)):
+        reasons.append("the cryptographic signature does not match the signed content")
+    return reasons, False, key.issued_after_admin_reset
+
+
 def verify_session(db: Session, session_id: int) -> SessionVerification:
     """Recompute the hash of a signed session and compare it with the signature's."""
     state = _session(db, session_id).state  # also refuses an unknown session
@@ -295,14 +369,16 @@ def verify_session(db: Session, session_id: int) -> SessionVerification:
     current = session_record(db, session_id)
     current_sha = sha256_text(canonical_json(current))
     sig = signatures[-1]
+    reasons, legacy, after_reset = _signature_problems(db, sig)
     base = {"session_id": session_id, "signed": True, "signer_name": sig.signer_name,
             "signed_at_utc": sig.signed_at_utc, "signed_sha256": sig.content_sha256,
-            "current_sha256": current_sha}
+            "current_sha256": current_sha, "invalid_reasons": tuple(reasons),
+            "legacy": legacy, "key_issued_after_admin_reset": after_reset}
     # the state is outside the hash (signing itself sets it), so it is checked on its own
     changes: list[str] = ([] if state == SessionState.SIGNED.value
                           else [f"Session: state was \"signed\", now {_shown(state)}"])
     if current_sha == sig.content_sha256:
-        if not changes:
+        if not changes and not reasons:
             return SessionVerification(intact=True, **base)  # type: ignore[arg-type]
     elif sig.content_json is None or sha256_text(sig.content_json) != sig.content_sha256:
         changes.append("The signed copy kept with the signature does not match its hash "

@@ -13,6 +13,7 @@ from ketalog.domain.values import printed_name
 from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
+from ketalog.services.keys import issue_key
 from ketalog.services.passwords import hash_password
 from ketalog.store.models import User
 
@@ -29,6 +30,8 @@ class UserSummary:
     full_name: str
     credentials: str
     role: str
+    #: An administrator reset the password: ask for a new one before anything else.
+    must_change_password: bool = False
 
     def as_actor(self, workstation: str = "") -> Actor:
         """The actor to pass to services when this user acts."""
@@ -71,13 +74,15 @@ def create_user(
     db.flush()
     append_audit(db, actor, "create", at=now, table_name="users", row_id=user.id,
                  new={"username": name, "role": role})
+    issue_key(db, actor, user, password, now=now)
     db.commit()
     return summary_of(user)
 
 
 def summary_of(user: User) -> UserSummary:
     """The summary of a stored account."""
-    return UserSummary(user.id, user.username, user.full_name, user.credentials, user.role)
+    return UserSummary(user.id, user.username, user.full_name, user.credentials, user.role,
+                       bool(user.must_change_password))
 
 
 def find_user(db: Session, username: str) -> UserSummary | None:

@@ -26,6 +26,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
+from ketalog.store.anchors import (
+    TRAIL_END_SQL,
+    AnchorReason,
+    anchor_file_path,
+    anchor_of,
+    append_anchor,
+)
 from ketalog.store.engine import (
     ENV_DATABASE_URL,
     SQLITE_MAGIC,
@@ -261,6 +268,7 @@ def _daily_backup(database: Engine | URL | str | Path, *, today: date,
         source = _open_existing(path)
         try:
             _copy_into_new_file(source, target, source_name=path)
+            _anchor_trail(source, path)
         finally:
             source.close()
         taken = BackupFile(target, today, target.stat().st_size)
@@ -268,6 +276,21 @@ def _daily_backup(database: Engine | URL | str | Path, *, today: date,
         return DailyBackupResult(None, None, _daily_failure(folder, exc))
     removed_error = _rotate(path, keep)
     return DailyBackupResult(taken, None, removed_error)
+
+
+def _anchor_trail(source: sqlite3.Connection, database_path: Path) -> None:
+    """Anchor the audit trail as the backup holds it; a failure leaves the backup standing.
+
+    ``ketalog audit verify`` anchors it anyway, and a backup must never fail for this.
+    """
+    try:
+        row = source.execute(TRAIL_END_SQL).fetchone()
+        anchor = anchor_of(row, at=datetime.now(UTC), reason=AnchorReason.BACKUP)
+        target = anchor_file_path(f"sqlite:///{database_path}")
+        if target is not None:
+            append_anchor(target, anchor)
+    except (OSError, sqlite3.Error):
+        pass
 
 
 def _daily_failure(folder: Path, exc: BaseException) -> str:

@@ -54,8 +54,15 @@ UNLOCKED_SESSION_TABLES: dict[str, str] = {
 TRUNCATE_ALLOWED: frozenset[str] = frozenset({"session_presence", "client_writes",
                                               "alembic_version"})
 
+#: Written once by migration 0009 and never again: no insert, update or delete (0009).
+WRITE_ONCE: tuple[str, ...] = ("legacy_signatures",)
+#: Signing keys: never deleted; only retired once and re-encrypted on a password change (0009).
+KEYS_TABLE = "user_keys"
+KEY_MESSAGE = "ketalog: a signing key is never deleted and its public half never changes"
+
 SIGNED_FUNCTION = "ketalog_guard_signed"
 REFUSE_FUNCTION = "ketalog_refuse_change"
+KEY_FUNCTION = "ketalog_guard_user_keys"
 
 #: This connection's schema (tests give each database its own schema).
 _SCHEMA = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
@@ -90,8 +97,20 @@ BEGIN
     RAISE EXCEPTION '{APPEND_ONLY_MESSAGE} (%)', TG_TABLE_NAME
         USING ERRCODE = 'check_violation';
 END """
-#: PostgreSQL guard functions and their bodies (as written by migration 0003).
-FUNCTIONS: dict[str, str] = {SIGNED_FUNCTION: _SIGNED_BODY, REFUSE_FUNCTION: _REFUSE_BODY}
+#: What a key row may never change: who it is, its public half, when and how it was issued.
+_KEY_FIXED = ("id", "user_id", "public_key", "created_at_utc", "issued_after_admin_reset")
+_KEY_BODY = f"""
+BEGIN
+    IF TG_OP = 'DELETE' OR {" OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in _KEY_FIXED)}
+       OR (OLD.retired_at_utc IS NOT NULL
+           AND NEW.retired_at_utc IS DISTINCT FROM OLD.retired_at_utc) THEN
+        RAISE EXCEPTION '{KEY_MESSAGE}' USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END """
+#: PostgreSQL guard functions and their bodies (0003; the key guard 0009).
+FUNCTIONS: dict[str, str] = {SIGNED_FUNCTION: _SIGNED_BODY, REFUSE_FUNCTION: _REFUSE_BODY,
+                             KEY_FUNCTION: _KEY_BODY}
 
 
 def function_sql(name: str) -> str:
@@ -165,6 +184,20 @@ def _sqlite_guards() -> list[Guard]:
             add(f"ketalog_guard_{table}_no_{event}", table,
                 f"CREATE TRIGGER ketalog_guard_{table}_no_{event} BEFORE {event.upper()} ON "
                 f"{table} {raise_append}")
+    for table in WRITE_ONCE:
+        for event in ("insert", "update", "delete"):
+            add(f"ketalog_guard_{table}_no_{event}", table,
+                f"CREATE TRIGGER ketalog_guard_{table}_no_{event} BEFORE {event.upper()} ON "
+                f"{table} {raise_append}")
+    key_changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in _KEY_FIXED)
+    raise_key = f"BEGIN SELECT RAISE(ABORT, '{KEY_MESSAGE}'); END"
+    add(f"ketalog_guard_{KEYS_TABLE}_update", KEYS_TABLE,
+        f"CREATE TRIGGER ketalog_guard_{KEYS_TABLE}_update BEFORE UPDATE ON {KEYS_TABLE} "
+        f"WHEN {key_changed} OR (OLD.retired_at_utc IS NOT NULL "
+        f"AND NEW.retired_at_utc IS NOT OLD.retired_at_utc) {raise_key}")
+    add(f"ketalog_guard_{KEYS_TABLE}_no_delete", KEYS_TABLE,
+        f"CREATE TRIGGER ketalog_guard_{KEYS_TABLE}_no_delete BEFORE DELETE ON {KEYS_TABLE} "
+        f"{raise_key}")
     return guards
 
 
@@ -197,6 +230,11 @@ def _postgresql_guards(tables: frozenset[str]) -> list[Guard]:
                                       SIGNED_FUNCTION, "session_id"))
         guards.append(_pg_trigger(f"ketalog_guard_{table}_append_only", table,
                                   _UPDATE | _DELETE, REFUSE_FUNCTION, None))
+    for table in WRITE_ONCE:
+        guards.append(_pg_trigger(f"ketalog_guard_{table}_write_once", table,
+                                  _INSERT | _UPDATE | _DELETE, REFUSE_FUNCTION, None))
+    guards.append(_pg_trigger(f"ketalog_guard_{KEYS_TABLE}", KEYS_TABLE, _UPDATE | _DELETE,
+                              KEY_FUNCTION, None))
     for table in sorted(tables - TRUNCATE_ALLOWED):
         guards.append(_pg_trigger(f"ketalog_guard_{table}_no_truncate", table, _TRUNCATE,
                                   REFUSE_FUNCTION, None, row=False))

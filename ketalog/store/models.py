@@ -103,6 +103,35 @@ class User(Versioned, Created, Base):
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
     locked_at_utc: Mapped[datetime | None]
     last_failed_login_at_utc: Mapped[datetime | None]
+    #: Set by an administrator's password reset: the next log-in asks for a new password first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
+
+
+class UserKey(Created, Base):
+    """A clinician's Ed25519 signing key; the private half only encrypted under their password.
+
+    The key that decrypts it is derived from the password (Argon2id, the salt
+    and cost stored here), so neither an administrator nor anyone reading the
+    database can sign as the clinician. Rows are never deleted; a key is
+    retired (an administrator's reset, or a new key) and keeps verifying what
+    it signed while it was active.
+    """
+
+    __tablename__ = "user_keys"
+    __table_args__ = (Index("ix_user_keys_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: Raw 32-byte Ed25519 public key, hex.
+    public_key: Mapped[str] = mapped_column(String(64))
+    #: AES-256-GCM nonce + ciphertext of the raw private key, hex.
+    encrypted_private_key: Mapped[str] = mapped_column(String(200))
+    kdf: Mapped[str] = mapped_column(String(80))  # e.g. "argon2id;t=2;m=19456;p=1"
+    kdf_salt: Mapped[str] = mapped_column(String(64))
+    retired_at_utc: Mapped[datetime | None]
+    issued_after_admin_reset: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                           server_default=false())
 
 
 class Patient(Versioned, Created, Base):
@@ -534,6 +563,23 @@ class Signature(Created, Base):
     signer_name: Mapped[str] = mapped_column(String(250), default="", server_default="")
     #: The canonical serialisation that was hashed, so a later change can be itemised.
     content_json: Mapped[str | None] = mapped_column(Text)
+    #: The signer's key, and its Ed25519 signature (hex) over the signature's manifest;
+    #: empty only on signatures made before keyed signatures (schema 0009).
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
+    signature: Mapped[str | None] = mapped_column(String(128))
+
+
+class LegacySignature(Base):
+    """A signature that existed when keyed signatures arrived (schema 0009), with its hash.
+
+    Only these may verify without a key; the list is written by the migration
+    and never added to, so a row inserted later without a key never verifies.
+    """
+
+    __tablename__ = "legacy_signatures"
+
+    signature_id: Mapped[int] = mapped_column(ForeignKey("signatures.id"), primary_key=True)
+    content_sha256: Mapped[str] = mapped_column(String(64))
 
 
 class Addendum(Created, Base):
@@ -632,6 +678,8 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_occurred", "occurred_at_utc"),
         Index("ix_audit_log_patient", "patient_id"),
+        # an id is never handed out twice, even after the newest rows were deleted (0008)
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

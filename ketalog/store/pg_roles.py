@@ -24,12 +24,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from ketalog.store.guards import APPEND_ONLY, FUNCTIONS, SESSION_RECORDS
+from ketalog.store.guards import APPEND_ONLY, FUNCTIONS, SESSION_RECORDS, WRITE_ONCE
 
 #: The only tables the services DELETE from (grep ``delete(`` in ketalog/services).
 DELETE_ALLOWED: frozenset[str] = frozenset({"session_presence", "client_writes"})
 #: Tables whose rows the services never UPDATE.
-NO_UPDATE: frozenset[str] = frozenset({*APPEND_ONLY, *SESSION_RECORDS, "alembic_version"})
+NO_UPDATE: frozenset[str] = frozenset({*APPEND_ONLY, *SESSION_RECORDS, *WRITE_ONCE,
+                                       "alembic_version"})
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

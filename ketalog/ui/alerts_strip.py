@@ -3,9 +3,12 @@
 An alert the nurse has written an action note for is not finished: it stays
 here (and on the board, the waiting list and the lock page) until a physician
 acknowledges it or a later reading of the same measure is back in range. A
-physician signed in gets an Acknowledge button (its own key, Alt+A; Enter in
-the comment field) that acknowledges the newest open alert; anyone else reads
-that a physician must acknowledge it. Hidden while nothing is open.
+physician signed in gets a comment field, a password field and an Acknowledge
+button (its own key, Alt+A; Enter in the password field) that acknowledges
+the newest open alert: the service takes the physician's password, checked
+for this one acknowledgment, never the signed-in name alone (see
+services.identity). Anyone else reads that a physician must acknowledge it.
+Hidden while nothing is open.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayou
 from ketalog.domain.alerts import RaisedAlert
 from ketalog.services.access import Permission, may
 from ketalog.services.alerts import acknowledge_alert
+from ketalog.services.identity import ProofPurpose
 from ketalog.services.session_view import SessionView
 from ketalog.ui.context import DraftStore, SessionController
+from ketalog.ui.credentials import Credentials
 from ketalog.ui.style import ALERT_MARK
 from ketalog.ui.widgets import ActionButton, SessionPanel
 
@@ -41,15 +46,22 @@ class AlertsStrip(SessionPanel):
         self.who = QLabel()
         self.who.setWordWrap(True)
         self.comment = QLineEdit()
-        self.comment.setPlaceholderText(self.tr("Comment (optional), Enter acknowledges"))
+        self.comment.setPlaceholderText(self.tr("Comment (optional), Enter for the password"))
         self.comment.setAccessibleName(self.tr("Comment on the acknowledgment"))
+        self.comment.returnPressed.connect(self._comment_entered)
+        self.password = QLineEdit()
+        self.password.setObjectName("alerts_password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(self.tr("your password, Enter acknowledges"))
+        self.password.setAccessibleName(self.tr("Your password, to acknowledge"))
         self.acknowledge = ActionButton(self.tr("Acknowledge"), shortcut="Alt+A")
         self.acknowledge.setToolTip(self.tr("Acknowledge the newest open alert as the physician"))
         self.acknowledge.clicked.connect(self._acknowledge)
-        self.acknowledge.bind_enter(self.comment)
+        self.acknowledge.bind_enter(self.password)
         row = QHBoxLayout()
         row.addWidget(self.who, 1)
         row.addWidget(self.comment, 1)
+        row.addWidget(self.password)
         row.addWidget(self.acknowledge)
         inner = QVBoxLayout(frame)
         inner.setContentsMargins(8, 4, 8, 4)
@@ -83,6 +95,7 @@ class AlertsStrip(SessionPanel):
         alerts = list(reversed(view.open_alerts))
         if not alerts:
             self.comment.clear()
+            self.password.clear()
             self.hide()
             return
         lines = [self._line(a) for a in alerts[:SHOWN_ALERTS]]
@@ -92,6 +105,9 @@ class AlertsStrip(SessionPanel):
         self.lines.setText(title + "\n" + "\n".join(lines))
         physician = self._physician()
         self.comment.setVisible(physician)
+        self.password.setVisible(physician)
+        if not physician:
+            self.password.clear()
         self.acknowledge.setVisible(physician)
         self.acknowledge.setEnabled(physician and view.entry_refusal is None)
         self.who.setText(
@@ -100,13 +116,33 @@ class AlertsStrip(SessionPanel):
                          "in range)."))
         self.show()
 
+    def _comment_entered(self) -> None:
+        """Enter in the comment: on to the password, or acknowledge if it is typed."""
+        if self.password.text():
+            self.acknowledge.press()
+        else:
+            self.password.setFocus()
+
     def _acknowledge(self) -> None:
         alert = self.newest()
         if alert is None:
             return
+        if not self.password.text():
+            self.password.setFocus()
+            self.message.show_error(self.tr("Enter your password to acknowledge the alert."))
+            return
         comment = self.comment.text()
+        credentials = Credentials(self.ctx.actor().username, self.password.text())
+        self.password.clear()
+        clock = self.ctx.clock
         outcome = self.act(lambda db, actor, sid: acknowledge_alert(
             db, actor, sid, source=alert.source, source_id=alert.source_id, code=alert.code,
-            comment=comment, clock=self.ctx.clock), retry=self._acknowledge)
+            comment=comment, clock=clock,
+            physician=credentials.proof(db, workstation=actor.workstation,
+                                        purpose=ProofPurpose.ACKNOWLEDGE_ALERT, clock=clock)),
+            retry=self._acknowledge)
+        credentials.password = ""
         if self.report(outcome):
             self.comment.clear()
+        else:
+            self.password.setFocus()

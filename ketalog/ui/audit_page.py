@@ -38,16 +38,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.services.audit_anchors import AnchoredReport, verify_anchored_for
 from ketalog.services.audit_trail import (
     KNOWN_ACTIONS,
     AuditFilters,
     AuditRow,
     AuditSort,
     AuditSortKey,
-    ChainReport,
     audit_entries,
     known_usernames,
-    verify_chain_for,
     write_audit_csv,
 )
 from ketalog.ui.context import Outcome, UiContext
@@ -337,24 +336,25 @@ class AuditDialog(QDialog):
         self.chain.setStyleSheet("")
         self.chain.setText(self.tr("Checking every audit row..."))
         self.chain.show()
-        self._start(lambda: self.ctx.run(lambda db: verify_chain_for(db, actor)),
+        now = self.ctx.clock()
+        self._start(lambda: self.ctx.run(lambda db: verify_anchored_for(db, actor, now=now)),
                     self._verified)
 
-    def _verified(self, outcome: Outcome[ChainReport]) -> None:
+    def _verified(self, outcome: Outcome[AnchoredReport]) -> None:
         self.verify_button.setEnabled(True)
         report = outcome.value
         if report is None:
             self.chain.setStyleSheet("color: #8b0000; font-weight: bold;")
             self.chain.setText(f"{ALERT_MARK} {outcome.error}")
             return
+        # the chain and the anchors outside the database: shortened, emptied or
+        # recomputed trails are reported here too
         if report.ok:
             self.chain.setStyleSheet("color: #1b5e20; font-weight: bold;")
-            text = f"{OK_MARK} {report.message}"
-            if report.note:
-                text += f"\n{report.note}"
+            text = f"{OK_MARK} " + "\n".join(report.lines())
         else:
             self.chain.setStyleSheet("color: #8b0000; font-weight: bold;")
-            text = f"{ALERT_MARK} {report.message}"
+            text = f"{ALERT_MARK} " + "\n".join(report.lines())
         self.chain.setText(text)
 
     def export_dialog(self) -> None:

@@ -4,9 +4,11 @@ The second nurse checking a dose, the physician overriding a dose maximum and
 the physician accepting a high pre-dose blood pressure each type their own
 user name and password into a :class:`CredentialsRow`. The password is taken
 out of the field the moment the action starts (the field is empty whatever
-the outcome), checked by :func:`ketalog.services.accounts.authenticate` inside
-the same user action, and the service then judges the *stored* account
-behind it: its role, and for a dose check that it is not the preparer's.
+the outcome), checked by :func:`ketalog.services.accounts.prove_identity`
+inside the same user action, which hands back a short-lived proof for that
+one purpose (see services.identity); the service accepts nothing less, and
+then judges the *stored* account behind it: its role, and for a dose check
+that it is not the preparer's.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QWidget
 from sqlalchemy.orm import Session
 
-from ketalog.services.accounts import authenticate
-from ketalog.services.context import Actor, Clock
+from ketalog.services.accounts import prove_identity
+from ketalog.services.context import Clock
+from ketalog.services.identity import IdentityProof, ProofPurpose
 
 
 @dataclass
@@ -31,17 +34,18 @@ class Credentials:
     #: (wrong role, the preparer's own), not about what was typed.
     accepted: bool = False
 
-    def actor(self, db: Session, *, workstation: str, purpose: str, clock: Clock) -> Actor:
-        """Check the password (recorded in the audit trail as ``purpose``); the account acts.
+    def proof(self, db: Session, *, workstation: str, purpose: ProofPurpose,
+              clock: Clock) -> IdentityProof:
+        """Check the password (audited as ``purpose``); the proof the service asks for.
 
         Raises:
             LoginRefused: wrong user name or password, throttled, locked or disabled.
         """
         password, self.password = self.password, ""
-        summary = authenticate(db, self.username, password, workstation=workstation,
+        proof = prove_identity(db, self.username, password, workstation=workstation,
                                purpose=purpose, clock=clock)
         self.accepted = True
-        return summary.as_actor(workstation)
+        return proof
 
 
 class CredentialsRow(QWidget):

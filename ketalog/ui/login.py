@@ -8,6 +8,8 @@ end to end: any Unicode a keyboard or input method can type works.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -18,7 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketalog.services.accounts import authenticate, create_first_administrator
+from ketalog.services.accounts import (
+    authenticate,
+    change_own_password,
+    create_first_administrator,
+)
 from ketalog.services.users import UserSummary
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import MessageLabel, big_font
@@ -138,7 +144,14 @@ def primary_button(text: str, field: QLineEdit) -> ActionButton:
 
 
 class LoginPage(StartCard):
-    """User name, password, Sign in; Enter submits."""
+    """User name, password, Sign in; Enter submits.
+
+    After an administrator reset a password, the log-in with the temporary
+    password goes no further than a second step on this card: a new password,
+    typed twice. Only once it is saved does the user get in (the administrator
+    knows the temporary one; the new signing key is already marked as issued
+    after the reset).
+    """
 
     signed_in = Signal(object)  # UserSummary
 
@@ -155,6 +168,65 @@ class LoginPage(StartCard):
         self.buttons.addWidget(self.sign_in_button)
         self.sign_in_button.clicked.connect(self.submit)
         self.username.returnPressed.connect(self._username_entered)
+        self.new_password = self.add_field(self.tr("&New password"), password_edit())
+        self.repeat_password = self.add_field(self.tr("New password &again"), password_edit())
+        self.change_button = primary_button(self.tr("Change password"), self.repeat_password)
+        self.buttons.addWidget(self.change_button)
+        self.change_button.clicked.connect(self.submit_new_password)
+        self.new_password.returnPressed.connect(self.repeat_password.setFocus)
+        self._pending: tuple[UserSummary, str] | None = None
+        self._show_step(changing=False)
+
+    def _show_step(self, *, changing: bool) -> None:
+        """The user name and password step, or the new password step after a reset."""
+        for edit, shown in ((self.username, not changing), (self.password, not changing),
+                            (self.new_password, changing), (self.repeat_password, changing)):
+            edit.setVisible(shown)
+            for label in self.findChildren(QLabel):
+                if label.buddy() is edit:
+                    label.setVisible(shown)
+        self.sign_in_button.setVisible(not changing)
+        self.change_button.setVisible(changing)
+        if not changing:
+            self._pending = None
+            self.new_password.clear()
+            self.repeat_password.clear()
+
+    @property
+    def changing_password(self) -> bool:
+        """Whether the page is asking for a new password after an administrator's reset."""
+        return self._pending is not None
+
+    def submit_new_password(self) -> UserSummary | None:
+        """Save the new password (typed twice) and sign in; emit ``signed_in`` on success."""
+        if self._pending is None:
+            return None
+        summary, temporary = self._pending
+        new, again = self.new_password.text(), self.repeat_password.text()
+        if not new:
+            self.message.show_error(self.tr("Enter a new password."))
+            self.new_password.setFocus()
+            return None
+        if new != again:
+            self.message.show_error(self.tr("The two new passwords differ; type them again."))
+            self.new_password.clear()
+            self.repeat_password.clear()
+            self.new_password.setFocus()
+            return None
+        actor = summary.as_actor(self.workstation)
+        outcome = self.ctx.run(lambda db: change_own_password(
+            db, actor, temporary, new, clock=self.ctx.clock))
+        self.new_password.clear()
+        self.repeat_password.clear()
+        if not outcome.ok:
+            self.message.show_error(outcome.error or self.tr("The password was not changed."))
+            self.new_password.setFocus()
+            return None
+        done = replace(summary, must_change_password=False)
+        self._show_step(changing=False)
+        self.message.clear_message()
+        self.signed_in.emit(done)
+        return done
 
     def _username_entered(self) -> None:
         if self.password.text():
@@ -164,6 +236,7 @@ class LoginPage(StartCard):
 
     def reset(self, message: str = "") -> None:
         """Empty the form for the next person (with an optional note, e.g. "Signed out")."""
+        self._show_step(changing=False)
         self.username.clear()
         self.password.clear()
         if message:
@@ -193,6 +266,14 @@ class LoginPage(StartCard):
         if not outcome.ok or outcome.value is None:
             self.message.show_error(outcome.error or self.tr("Sign-in failed."))
             self.password.setFocus()
+            return None
+        if outcome.value.must_change_password:
+            self._pending = (outcome.value, password)
+            self._show_step(changing=True)
+            self.message.show_info(self.tr(
+                "An administrator reset your password. Choose a new password that only you "
+                "know before you continue."))
+            self.new_password.setFocus()
             return None
         self.message.clear_message()
         self.username.clear()

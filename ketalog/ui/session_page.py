@@ -231,11 +231,11 @@ class SessionPage(QWidget):
     def _show_banner(self, view: SessionView) -> None:
         check = view.signing.verification
         status = view.signing.status
-        if check is None or not check.changed:
+        if check is None or not check.changes:
             if status is None or not status.not_valid:
                 self.banner.hide()
                 return
-            # valid content but not a valid signature (e.g. no audit row of its signing)
+            # the content holds but the signature does not (no key, no audit row ...)
             shown = [f"• {line}" for line in status.findings[:BANNER_CHANGES]]
             self.banner.setText(f"{ALERT_MARK} {status.banner}\n" + "\n".join(shown))
             self.banner.show()

@@ -22,7 +22,7 @@ from ketalog.services.users import create_user
 from ketalog.store.models import AuditEntry, User
 from tests.conftest import FakeClock
 from tests.play import book
-from tests.staff import ADMIN, NURSE, PHYSICIAN, password_of
+from tests.staff import ADMIN, NURSE, PHYSICIAN, password_of, prove
 
 PASSPHRASE_64 = "Ñandú über 東京 — ein sehr langes Passwort, ça va? ☕ κλειδί 🔑 ok!!"
 
@@ -151,11 +151,13 @@ def test_role_rules_hold_in_the_services(db: Session, clock: FakeClock) -> None:
     with pytest.raises(PermissionDenied, match="Only a nurse or a physician can record"):
         svc.record_vitals(db, ADMIN, sid, {"heart_rate_bpm": 70}, clock=clock)
     with pytest.raises(PermissionDenied, match="Only a physician can acknowledge"):
-        svc.acknowledge_predose_bp(db, NURSE, sid, clock=clock)
+        svc.acknowledge_predose_bp(db, NURSE, sid, clock=clock,
+                                   physician=prove(db, "sam", "acknowledge_bp", clock))
     # the role an Actor claims counts for nothing: the stored account decides
     forged = Actor(username="nora", display_name="Dr Nora", role="physician", user_id=1)
     with pytest.raises(PermissionDenied, match=r"Nora Reyes \(nora\) is a nurse"):
-        svc.acknowledge_predose_bp(db, forged, sid, clock=clock)
+        svc.acknowledge_predose_bp(db, forged, sid, clock=clock,
+                                   physician=prove(db, "nora", "acknowledge_bp", clock))
     with pytest.raises(PermissionDenied, match="Sign in"):
         svc.record_vitals(db, Actor(username="x", display_name="X", role="nurse"), sid,
                           {"heart_rate_bpm": 70}, clock=clock)
@@ -164,7 +166,8 @@ def test_role_rules_hold_in_the_services(db: Session, clock: FakeClock) -> None:
                     password="long enough pass", clock=clock)
     with pytest.raises(PermissionDenied, match="administrator"):
         set_setting(db, PHYSICIAN, "idle_lock_minutes", 60, clock=clock)
-    svc.acknowledge_predose_bp(db, PHYSICIAN, sid, clock=clock)
+    svc.acknowledge_predose_bp(db, NURSE, sid, clock=clock,
+                               physician=prove(db, "ada", "acknowledge_bp", clock))
 
 
 def test_a_disabled_account_can_neither_log_in_nor_act(db: Session, clock: FakeClock) -> None:

@@ -27,7 +27,7 @@ from ketalog.services.signing import complete_nursing_record, sign_session, veri
 from ketalog.store.models import AlertAcknowledgment, AuditEntry, ScaleAlert
 from tests.conftest import FakeClock
 from tests.play import BASELINE, book, start_infusion
-from tests.staff import NURSE, PHYSICIAN, password_of
+from tests.staff import NURSE, PHYSICIAN, password_of, prove
 
 UTC_ZONE = ZoneInfo("UTC")
 HIGH_BP = {**BASELINE, "systolic_mmhg": 185, "diastolic_mmhg": 100}
@@ -83,13 +83,15 @@ def test_a_nurse_cannot_acknowledge_and_a_physician_can_with_a_comment_and_an_au
     vital_id = _high_bp_with_note(db, infusing, clock)
     with pytest.raises(PermissionDenied, match="Only a physician can acknowledge an alert"):
         acknowledge_alert(db, NURSE, infusing, source="vital_signs", source_id=vital_id,
-                          code="sbp_high", clock=clock)
+                          code="sbp_high", clock=clock,
+                          physician=prove(db, "nora", "acknowledge_alert", clock))
     db.rollback()
     assert db.scalars(select(AlertAcknowledgment)).all() == []
     clock.advance(1)
     ack_id = acknowledge_alert(db, PHYSICIAN, infusing, source="vital_signs",
                                source_id=vital_id, code="sbp_high",
-                               comment="  Seen; recheck in 5 min. ", clock=clock)
+                               comment="  Seen; recheck in 5 min. ", clock=clock,
+                               physician=prove(db, "ada", "acknowledge_alert", clock))
     ack = db.get(AlertAcknowledgment, ack_id)
     assert ack is not None and ack.comment == "Seen; recheck in 5 min."
     assert ack.acknowledged_at_utc == clock()
@@ -104,7 +106,8 @@ def test_a_nurse_cannot_acknowledge_and_a_physician_can_with_a_comment_and_an_au
     assert alerts_waiting(db) == []
     with pytest.raises(TransitionRefused, match="no longer open"):
         acknowledge_alert(db, PHYSICIAN, infusing, source="vital_signs", source_id=vital_id,
-                          code="sbp_high", clock=clock)
+                          code="sbp_high", clock=clock,
+                          physician=prove(db, "ada", "acknowledge_alert", clock))
 
 
 def test_a_later_reading_back_in_range_clears_the_alert(
@@ -193,7 +196,8 @@ def test_an_open_alert_blocks_discharge_until_a_physician_acknowledges_it(
         "Alert not followed up (Sedation deep: MOAA/S 2); a physician must acknowledge it, or "
         "a new reading must be back in range.",)
     acknowledge_alert(db, PHYSICIAN, infusing, source=AlertSource.SCALE, source_id=score,
-                      code="moaas_low", clock=clock)
+                      code="moaas_low", clock=clock,
+                      physician=prove(db, "ada", "acknowledge_alert", clock))
     assert load_session_view(db, infusing, clock()).can("discharge")
     svc.change_state(db, NURSE, infusing, SessionAction.DISCHARGE, clock=clock)
 
@@ -203,7 +207,8 @@ def test_after_signing_alert_rows_are_in_the_signed_record_and_cannot_change(
     clock.advance(20)
     score = svc.record_scale(db, NURSE, infusing, "moaas", [3], clock=clock)
     acknowledge_alert(db, PHYSICIAN, infusing, source="scale_scores", source_id=score,
-                      code="moaas_low", comment="airway fine", clock=clock)
+                      code="moaas_low", comment="airway fine", clock=clock,
+                      physician=prove(db, "ada", "acknowledge_alert", clock))
     clock.advance(20)
     svc.change_state(db, NURSE, infusing, SessionAction.STOP_INFUSION, clock=clock)
     clock.advance(30)

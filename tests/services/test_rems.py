@@ -32,7 +32,7 @@ from ketalog.services.settings import CLINIC_NAME, set_clinic_timezone, set_sett
 from ketalog.store.models import AuditEntry, Course, RemsFiling
 from tests.conftest import FakeClock
 from tests.play import screen_course
-from tests.staff import ADMIN, NURSE, NURSE2, PHYSICIAN
+from tests.staff import ADMIN, NURSE, PHYSICIAN, prove
 
 BASELINE = {"systolic_mmhg": 128, "diastolic_mmhg": 82, "heart_rate_bpm": 72,
             "spo2_percent": 98, "resp_rate_per_min": 14}
@@ -114,10 +114,12 @@ def dose_esketamine(db: Session, clock: FakeClock, sid: int, *, devices: int = 2
     clock.advance(2)
     svc.record_vitals(db, NURSE, sid, baseline, clock=clock)
     if acknowledge_bp:
-        svc.acknowledge_predose_bp(db, PHYSICIAN, sid, clock=clock)
+        svc.acknowledge_predose_bp(db, NURSE, sid, clock=clock,
+                                   physician=prove(db, "ada", "acknowledge_bp", clock))
     order = svc.order_dose(db, NURSE, sid, inputs={"device_count": devices},
                            lot_number="ESK-2231", clock=clock)
-    svc.verify_dose(db, NURSE2, sid, dose_order_id=order.dose_order_id, clock=clock)
+    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id, clock=clock,
+                    verifier=prove(db, "sam", "verify_dose", clock))
     clock.advance(1)
     svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
     return clock()

@@ -24,7 +24,7 @@ from ketalog.services.signing import session_content_sha256, sign_session
 from ketalog.store.models import AuditEntry, DoseOrder, InfusionEvent, TreatmentSession, VitalSign
 from tests.conftest import FakeClock
 from tests.play import book, screen_course
-from tests.staff import NURSE, NURSE2, PHYSICIAN, password_of
+from tests.staff import NURSE, password_of, prove
 
 UTC_ZONE = ZoneInfo("UTC")
 GOOD_VITALS = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
@@ -70,7 +70,8 @@ def test_a_whole_session_is_stored_exactly(db: Session, booked: int, clock: Fake
     assert order.drug_volume_ml == Decimal("4")
     assert order.rate_ml_per_h == Decimal("150")
     assert any("0.5 mg/kg" in line and "80 kg" in line for line in order.working)
-    svc.verify_dose(db, NURSE2, sid, dose_order_id=order.dose_order_id, clock=clock)
+    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id, clock=clock,
+                    verifier=prove(db, "sam", "verify_dose", clock))
     clock.advance(2)
     start = clock.now
     assert svc.change_state(db, NURSE, sid, "start_infusion", clock=clock) is SessionState.INFUSING
@@ -175,12 +176,14 @@ def test_high_predose_bp_needs_a_physician(db: Session, booked: int, clock: Fake
     saved = svc.record_vitals(db, NURSE, booked, dict(GOOD_VITALS, systolic_mmhg=152), clock=clock)
     assert "predose_bp_high" in saved.alerts
     order = _dose(db, booked, clock)
-    svc.verify_dose(db, NURSE2, booked, dose_order_id=order.dose_order_id, clock=clock)
+    svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id, clock=clock,
+                    verifier=prove(db, "sam", "verify_dose", clock))
     with pytest.raises(TransitionRefused, match="(?i)physician"):
         svc.change_state(db, NURSE, booked, SessionAction.START_INFUSION, clock=clock)
     with pytest.raises(PermissionDenied):
         svc.acknowledge_predose_bp(db, NURSE, booked, clock=clock)
-    svc.acknowledge_predose_bp(db, PHYSICIAN, booked, clock=clock)
+    svc.acknowledge_predose_bp(db, NURSE, booked, clock=clock,
+                               physician=prove(db, "ada", "acknowledge_bp", clock))
     assert svc.change_state(db, NURSE, booked, "start_infusion", clock=clock) is (
         SessionState.INFUSING
     )
@@ -252,7 +255,8 @@ def test_day_board_shows_state_and_next_vitals(
     _check_in(db, booked, clock)
     svc.record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
     order = _dose(db, booked, clock)
-    svc.verify_dose(db, NURSE2, booked, dose_order_id=order.dose_order_id, clock=clock)
+    svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id, clock=clock,
+                    verifier=prove(db, "sam", "verify_dose", clock))
     started = clock.advance(1)
     svc.change_state(db, NURSE, booked, SessionAction.START_INFUSION, clock=clock)
     board = day_board(db, clock.now.date(), UTC_ZONE)
@@ -345,6 +349,7 @@ def test_verification_is_seen_within_one_orm_session(
     order = _dose(db, booked, clock)
     loaded = db.get(DoseOrder, order.dose_order_id)
     assert loaded is not None and loaded.verification is None  # now cached as "none"
-    svc.verify_dose(db, NURSE2, booked, dose_order_id=order.dose_order_id, clock=clock)
+    svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id, clock=clock,
+                    verifier=prove(db, "sam", "verify_dose", clock))
     assert svc.change_state(db, NURSE, booked, "start_infusion", clock=clock) is (
         SessionState.INFUSING)

@@ -69,10 +69,12 @@ def test_a_forged_signature_with_a_recomputed_hash_is_not_valid(
 ) -> None:
     complete_nursing_record(db, NURSE, discharged, clock=clock)
     forge_signature(db, engine, discharged, clock.advance(30))
-    assert verify_session(db, discharged).intact  # the content check alone is fooled
+    check = verify_session(db, discharged)
+    assert not check.intact and check.invalid_reasons  # keyed: no password, no valid signature
     status = signature_status(db, discharged)
     assert status.state is SignatureState.NOT_VALID
-    assert "no audit trail entry" in status.reason
+    assert "signer's key" in status.reason
+    assert any("no audit trail entry" in p for p in status.problems)
     assert status.banner.startswith("SIGNATURE NOT VALID: ")
 
 

@@ -18,7 +18,7 @@ from ketalog.services.protocols import protocol_id_by_code
 from ketalog.store.migrate import HEAD_REVISION
 from tests.conftest import FakeClock
 from tests.play import screen_course
-from tests.staff import NURSE, NURSE2, seed_staff
+from tests.staff import NURSE, prove, seed_staff
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -49,7 +49,8 @@ def main() -> None:
                                            "heart_rate_bpm": 72, "spo2_percent": 98,
                                            "temperature_c": "36.6"}, clock=clock)
         order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
-        svc.verify_dose(db, NURSE2, sid, dose_order_id=order.dose_order_id, clock=clock)
+        svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id, clock=clock,
+                        verifier=prove(db, "sam", "verify_dose", clock))
         if HEAD_REVISION >= "0003":
             # a second session played to signature, with an addendum
             from ketalog.services.signing import add_addendum
@@ -67,7 +68,8 @@ def main() -> None:
 
                 score = svc.record_scale(db, NURSE, other, "moaas", [3], clock=tick)
                 acknowledge_alert(db, PHYSICIAN, other, source="scale_scores", source_id=score,
-                                  code="moaas_low", comment="seen, airway fine", clock=tick)
+                                  code="moaas_low", comment="seen, airway fine", clock=tick,
+                                  physician=prove(db, "ada", "acknowledge_alert", tick))
             svc.change_state(db, NURSE, other, SessionAction.STOP_INFUSION, clock=tick)
             tick.advance(30)
             if HEAD_REVISION >= "0006":  # discharge needs a recent reading from 0006 on

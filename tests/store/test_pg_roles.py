@@ -175,3 +175,15 @@ def test_an_upgrade_as_the_app_role_is_refused_with_a_message_naming_the_owner(
     with pytest.raises(DatabaseConfigError, match="owner") as refused:
         open_database(roles.app_url)
     assert "db upgrade" in str(refused.value) and "Traceback" not in str(refused.value)
+
+
+def test_audit_verify_as_the_app_role_anchors_in_the_file_the_owner_checks(
+        roles: Roles, capsys: pytest.CaptureFixture[str]) -> None:
+    from ketalog.store.anchors import anchor_file_path, read_anchors
+
+    assert anchor_file_path(roles.app_url) == anchor_file_path(roles.owner_url)
+    assert main(["--database-url", roles.app_url, "audit", "verify"]) == 0
+    assert main(["--database-url", roles.owner_url, "audit", "verify"]) == 0
+    assert "It holds its anchor." in capsys.readouterr().out
+    path = anchor_file_path(roles.app_url)
+    assert path is not None and len(read_anchors(path)) == 2

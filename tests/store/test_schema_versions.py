@@ -48,6 +48,8 @@ def test_stored_database_upgrades_with_data_intact(revision: str, tmp_path: Path
         if revision >= "0003":
             verification = verify_session(db, 2)
             assert verification.signed and verification.intact, verification.changes
+            # signed before keyed signatures: still valid, but said to be unbound
+            assert verification.legacy is (revision < "0009")
     with engine.connect() as conn:
         guards = conn.execute(text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
                                    "AND name LIKE 'ketalog_guard_%'")).scalar_one()

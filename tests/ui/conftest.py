@@ -24,7 +24,7 @@ from ketalog.ui.conflict import ConflictDialog
 from ketalog.ui.context import DraftStore, SessionController, UiContext
 from tests.conftest import FakeClock
 from tests.play import book
-from tests.staff import NURSE, NURSE2, seed_staff
+from tests.staff import NURSE, prove, seed_staff
 
 BASELINE = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
             "spo2_percent": 98, "resp_rate_per_min": 14}
@@ -83,7 +83,8 @@ class Chair:
                 elif step == "verified":
                     order = svc._current_dose_order(db, sid)
                     assert order is not None
-                    svc.verify_dose(db, NURSE2, sid, dose_order_id=order.id, clock=c)
+                    svc.verify_dose(db, NURSE, sid, dose_order_id=order.id, clock=c,
+                                    verifier=prove(db, "sam", "verify_dose", c))
                 elif step == "infusing":
                     c.advance(1)
                     svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=c)

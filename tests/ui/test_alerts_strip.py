@@ -2,7 +2,7 @@
 
 A 185/100 treated with labetalol used to go nowhere once its action note was
 written; here it stays in front of the nurse and the physician until a
-physician acknowledges it (by key, with a comment) or a reading is back in range.
+physician acknowledges it (by key, with a comment and their password) or a reading is back in range.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -20,7 +21,7 @@ from ketalog.store.models import AlertAcknowledgment
 from ketalog.ui.alerts_strip import AlertsStrip
 from ketalog.ui.board_model import BoardTableModel
 from ketalog.ui.waiting_page import WaitingPage
-from tests.staff import NURSE, PHYSICIAN, STAFF
+from tests.staff import NURSE, PHYSICIAN, STAFF, password_of, prove
 from tests.ui.conftest import BASELINE, Chair, activate, open_panel
 
 HIGH_BP = {**BASELINE, "systolic_mmhg": 185, "diastolic_mmhg": 100}
@@ -56,17 +57,27 @@ def test_a_nurse_sees_the_open_alert_and_that_a_physician_must_acknowledge_it(
     assert _acks(chair) == []
 
 
-def test_a_physician_acknowledges_by_enter_in_the_comment_and_the_strip_goes(
+def test_a_physician_acknowledges_with_comment_and_password_and_the_strip_goes(
         chair: Chair, qtbot: QtBot) -> None:
     vital_id = _alert_with_note(chair)
     chair.actor[0] = PHYSICIAN
     strip, _ = open_panel(chair, qtbot, AlertsStrip)
     activate(qtbot, strip)
     assert strip.acknowledge.isVisible() and strip.acknowledge.isEnabled()
+    assert strip.password.isVisible()
+    assert strip.password.echoMode() == QLineEdit.EchoMode.Password
     assert "Acknowledge the newest: systolic high" in strip.who.text()
     strip.comment.setFocus()
     qtbot.keyClicks(strip.comment, "Seen, recheck 5 min")
-    qtbot.keyClick(strip.comment, Qt.Key.Key_Return)
+    qtbot.keyClick(strip.comment, Qt.Key.Key_Return)  # on to the password: nothing yet
+    assert _acks(chair) == []
+    qtbot.keyClicks(strip.password, "ada-guess")
+    qtbot.keyClick(strip.password, Qt.Key.Key_Return)
+    assert "The user name or password is wrong." in strip.message.text()
+    assert _acks(chair) == [] and strip.password.text() == ""
+    assert strip.comment.text() == "Seen, recheck 5 min"  # kept for the next try
+    qtbot.keyClicks(strip.password, password_of("ada"))
+    qtbot.keyClick(strip.password, Qt.Key.Key_Return)
     [ack] = _acks(chair)
     assert (ack.source_table, ack.source_id, ack.code, ack.comment) == (
         "vital_signs", vital_id, "sbp_high", "Seen, recheck 5 min")
@@ -81,6 +92,10 @@ def test_alt_a_acknowledges_without_a_comment(chair: Chair, qtbot: QtBot) -> Non
     chair.actor[0] = PHYSICIAN
     strip, _ = open_panel(chair, qtbot, AlertsStrip)
     activate(qtbot, strip)
+    qtbot.keyClick(strip, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)  # no password yet
+    assert "Enter your password to acknowledge the alert." in strip.message.text()
+    assert _acks(chair) == []
+    qtbot.keyClicks(strip.password, password_of("ada"))
     qtbot.keyClick(strip, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
     [ack] = _acks(chair)
     assert ack.comment is None
@@ -111,7 +126,8 @@ def test_the_waiting_list_and_the_board_show_the_alert_until_acknowledged(
 
     with chair.db() as db:
         acknowledge_alert(db, PHYSICIAN, chair.session_id, source="vital_signs",
-                          source_id=vital_id, code="sbp_high", clock=chair.clock)
+                          source_id=vital_id, code="sbp_high", clock=chair.clock,
+                          physician=prove(db, "ada", "acknowledge_alert", chair.clock))
     page.refresh()
     assert counts[-1] == 0 and page.alerts_table.isHidden()
 
@@ -161,6 +177,7 @@ def test_the_waiting_list_button_counts_open_alerts_from_any_screen(
     assert window.waiting_action.text() == "Waiting for signature… ⚠ 1 alert"
     strip = window.session_page.alerts_strip  # type: ignore[union-attr]
     assert strip.isVisible() and strip.acknowledge.isVisible()
+    qtbot.keyClicks(strip.password, password_of("ada"))
     qtbot.mouseClick(strip.acknowledge, Qt.MouseButton.LeftButton)
     window.refresh()
     assert window.waiting_action.text() == "Waiting for signature…"

@@ -163,6 +163,22 @@ def test_verify_chain_button(qtbot: QtBot, trail: Trail) -> None:
     assert dialog.verify_button.isEnabled()
 
 
+def test_verify_reports_a_trail_shortened_after_its_anchor(qtbot: QtBot, trail: Trail) -> None:
+    """The chain alone said "intact" once the newest rows were gone; the anchor tells."""
+    dialog = _open(qtbot, trail)
+    qtbot.mouseClick(dialog.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "intact" in dialog.chain.text(), timeout=5000)
+    assert "Anchored at row" in dialog.chain.text()
+
+    with trail.engine.connect() as conn:
+        last = conn.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1))
+    tamper(trail.engine, "DELETE FROM audit_log WHERE id = :id", id=last)
+    qtbot.mouseClick(dialog.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "NOT intact" in dialog.chain.text(), timeout=5000)
+    assert f"row {last}, anchored on" in dialog.chain.text()
+    assert "it was shortened or emptied" in dialog.chain.text()
+
+
 def test_export_csv(qtbot: QtBot, trail: Trail, tmp_path: Path) -> None:
     dialog = _open(qtbot, trail)
     target = tmp_path / "audit.csv"

@@ -153,12 +153,13 @@ def test_high_predose_bp_needs_a_physician_before_start(chair: Chair, qtbot: QtB
 
 def test_wrong_physician_password_acknowledges_nothing(chair: Chair, qtbot: QtBot) -> None:
     panel, infusion = _high_bp(chair, qtbot)
+    before = len(_audit_actions(chair))  # the dose check's password already stands there
     _sign(qtbot, panel.physician, "ada", "ada-guess")
     assert "The user name or password is wrong." in panel.message.text()
     assert chair.stored().predose_bp_ack_at_utc is None
     assert panel.physician.password_edit.text() == ""
     assert panel.bp_banner.isVisible() and not infusion.start_button.isEnabled()
-    assert _audit_actions(chair) == [("login_failed", 3, "acknowledge_bp")]
+    assert _audit_actions(chair)[before:] == [("login_failed", 3, "acknowledge_bp")]
 
 
 @pytest.mark.parametrize(("username", "role"), [("sam", "a nurse"),
@@ -175,19 +176,30 @@ def test_only_a_physicians_account_acknowledges_bp(chair: Chair, qtbot: QtBot,
     assert not infusion.start_button.isEnabled()
 
 
-def test_a_signed_in_physician_acknowledges_with_one_click(chair: Chair, qtbot: QtBot) -> None:
+def test_a_signed_in_physician_acknowledges_with_their_password(chair: Chair,
+                                                               qtbot: QtBot) -> None:
     chair.actor[0] = PHYSICIAN
     panel, infusion = _high_bp(chair, qtbot)
-    assert not panel.physician.isVisible()
-    assert panel.ack_prompt.text() == "Acknowledging as Ada Lindqvist, MD"
+    row = panel.physician
+    # signed in is not enough: the service takes the physician's password for this act
+    assert row.isVisible() and row.password_edit.isVisible()
+    assert not row.username_edit.isVisible() and row.username_edit.text() == "ada"
+    assert panel.ack_prompt.text() == "Acknowledging as Ada Lindqvist, MD; your password:"
     # the button never has the keyboard: a stray Space or Enter cannot acknowledge
     assert panel.acknowledge_button.focusPolicy() == Qt.FocusPolicy.NoFocus
     assert panel.focusProxy() is not panel.acknowledge_button
+    before = len(_audit_actions(chair))
 
-    qtbot.mouseClick(panel.acknowledge_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.acknowledge_button, Qt.MouseButton.LeftButton)  # nothing typed
+    assert "Enter the physician's password." in panel.message.text()
+    assert chair.stored().predose_bp_ack_at_utc is None
+
+    qtbot.keyClicks(row.password_edit, password_of("ada"))
+    qtbot.keyClick(row.password_edit, Qt.Key.Key_Return)
     assert chair.stored().predose_bp_ack_at_utc is not None
     assert _acknowledged_by(chair) == 3
-    assert _audit_actions(chair) == []  # already signed in: no password asked or checked
+    assert _audit_actions(chair)[before:] == [("acknowledge_bp", 3, None)]
+    assert row.password_edit.text() == ""
     assert infusion.start_button.isEnabled()
 
 

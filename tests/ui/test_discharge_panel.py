@@ -13,7 +13,8 @@ from ketalog.services import sessions as svc
 from ketalog.store.models import TreatmentSession
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.discharge_panel import DischargePanel
-from tests.ui.conftest import BASELINE, NURSE, NURSE2, Chair, answer_conflict
+from tests.staff import NURSE2
+from tests.ui.conftest import BASELINE, NURSE, Chair, answer_conflict
 
 
 def _open(chair: Chair, qtbot: QtBot, state: str | None = "recovering"

@@ -278,3 +278,39 @@ def test_a_64_character_unicode_passphrase_signs_in(qtbot: QtBot, clinic: Clinic
     page.password.insert(passphrase)
     qtbot.keyClick(page.password, Qt.Key.Key_Return)
     assert window.signed_in_label.text() == "Signed in: Zoë Ångström, RN (nurse)"
+
+
+def test_after_an_administrators_reset_the_log_in_asks_for_a_new_password_first(
+    qtbot: QtBot, clinic: Clinic
+) -> None:
+    from ketalog.services.accounts import authenticate, reset_password
+    from tests.staff import ADMIN
+
+    with make_sessionmaker(clinic.engine)() as db:
+        reset_password(db, ADMIN, "ada", "temporary-pass-2026", clock=clinic.clock)
+    window = new_window(qtbot, clinic)
+    page = window.login_page
+    sign_in(qtbot, window, "ada", "temporary-pass-2026")
+    assert window.pages.currentWidget() is page and not shows_patient(window)
+    assert page.changing_password and page.new_password.hasFocus()
+    assert not page.username.isVisible() and not page.sign_in_button.isVisible()
+    assert "An administrator reset your password" in page.message.text()
+    qtbot.keyClicks(page.new_password, "ada-own-passphrase")
+    qtbot.keyClick(page.new_password, Qt.Key.Key_Return)
+    assert page.repeat_password.hasFocus()
+    qtbot.keyClicks(page.repeat_password, "ada-own-passphrasf")
+    qtbot.keyClick(page.repeat_password, Qt.Key.Key_Return)
+    assert "differ" in page.message.text() and window.pages.currentWidget() is page
+    qtbot.keyClicks(page.new_password, "ada-own-passphrase")
+    qtbot.keyClick(page.new_password, Qt.Key.Key_Return)
+    qtbot.keyClicks(page.repeat_password, "ada-own-passphrase")
+    qtbot.keyClick(page.repeat_password, Qt.Key.Key_Return)
+    assert window.pages.currentWidget() is window.workspace
+    assert window.signed_in_label.text() == "Signed in: Ada Lindqvist, MD (physician)"
+    with make_sessionmaker(clinic.engine)() as db:
+        assert not authenticate(db, "ada", "ada-own-passphrase").must_change_password
+        user = db.scalar(select(User).where(User.username == "ada"))
+        assert user is not None and not user.must_change_password
+    window.login_page.reset()
+    assert not page.username.isHidden() and page.new_password.isHidden()
+    assert not page.changing_password

@@ -13,7 +13,8 @@ from ketalog.services import sessions as svc
 from ketalog.store.models import Note
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.notes_panel import NotesPanel, NotesTableModel
-from tests.ui.conftest import NURSE, NURSE2, Chair
+from tests.staff import NURSE2
+from tests.ui.conftest import NURSE, Chair
 
 
 def _open(chair: Chair, qtbot: QtBot, state: str = "infusing"

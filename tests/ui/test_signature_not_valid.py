@@ -66,7 +66,8 @@ def test_a_forged_signature_is_not_valid_on_the_session_page_and_the_board(
 ) -> None:
     _forge(chair)
     page = _session_page(qtbot, chair)
-    assert page.state.text().startswith(f"{NOT_VALID}: the physician signature")
+    assert page.state.text().startswith(
+        f"{NOT_VALID}: the signature is not made with the signer's key")
     assert _red(page.state.styleSheet())
     assert page.signing.status.text().startswith(f"⚠ {NOT_VALID}")
     assert _red(page.signing.status.styleSheet())
@@ -74,7 +75,7 @@ def test_a_forged_signature_is_not_valid_on_the_session_page_and_the_board(
     assert page.banner.isVisibleTo(page) and NOT_VALID in page.banner.text()
     shown, hint = _board_cell(qtbot, chair)
     assert shown == "⚠ NOT VALID"
-    assert hint.startswith(f"{NOT_VALID}: the physician signature")
+    assert hint.startswith(f"{NOT_VALID}: the signature is not made with the signer's key")
 
 
 def test_a_record_changed_after_signing_is_not_valid_everywhere(

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketalog.services.access import Permission, may
+from ketalog.services.identity import ProofPurpose
 from ketalog.services.patients import record_weight
 from ketalog.services.session_detail import VitalRow
 from ketalog.services.session_view import SessionView
@@ -130,6 +131,7 @@ class CheckInPanel(SessionPanel):
         self.ack_prompt = QLabel()
         self.ack_prompt.setWordWrap(True)
         self.physician = CredentialsRow(self.tr("physician"), "acknowledging_physician")
+        self._own_acknowledgment = False  # the signed-in physician's name is filled in
         self.physician.submitted.connect(self.acknowledge_bp)
         self.acknowledge_button = ActionButton(self.tr("Acknowledge"), shortcut="Alt+K")
         self.acknowledge_button.clicked.connect(self.acknowledge_bp)
@@ -236,7 +238,7 @@ class CheckInPanel(SessionPanel):
         if not (view.detail.escort_name or "").strip():
             return self.escort_edit
         if not self.bp_banner.isHidden() and not self.physician.isHidden():
-            return self.physician
+            return self.physician.password_edit if self._own_acknowledgment else self.physician
         return self.weight_edit
 
     def _show_weight(self, view: SessionView) -> None:
@@ -285,17 +287,24 @@ class CheckInPanel(SessionPanel):
         return may(self.controller.ctx.actor().role, Permission.ACKNOWLEDGE_BP)
 
     def _show_acknowledger(self) -> None:
-        """A signed-in physician acknowledges with one click; anyone else calls one over."""
-        if self._physician_signed_in():
-            self.ack_prompt.setText(self.tr("Acknowledging as %1").replace(
-                "%1", self.controller.ctx.actor().display_name))
-            self.physician.hide()
-            self.physician.clear()
+        """A signed-in physician types only their password; anyone else calls one over.
+
+        Either way the physician's password is checked for this acknowledgment:
+        the service takes nothing less than a proof (see services.identity).
+        """
+        own = self._physician_signed_in()
+        if own != self._own_acknowledgment:
+            self.physician.clear()  # another user signed in: never act under the last name
+            self._own_acknowledgment = own
+        self.physician.username_edit.setHidden(own)
+        if own:
+            actor = self.controller.ctx.actor()
+            self.ack_prompt.setText(self.tr("Acknowledging as %1; your password:").replace(
+                "%1", actor.display_name))
+            self.physician.username_edit.setText(actor.username)
         else:
             self.ack_prompt.setText(self.tr("Physician"))
-            self.physician.show()
-        # the button keeps its size; the words take the room the fields leave
-        self._ack_row.setStretchFactor(self.ack_prompt, 1 if self.physician.isHidden() else 0)
+        self.physician.show()
 
     # --- acting ---------------------------------------------------------------------
 
@@ -377,21 +386,17 @@ class CheckInPanel(SessionPanel):
         return False
 
     def acknowledge_bp(self) -> bool:
-        """A physician accepts the high pre-dose BP: the signed-in one, or one who signs here."""
+        """A physician accepts the high pre-dose BP with their password: signed in, or here."""
         sid, clock = self.controller.session_id, self.controller.ctx.clock
-        if self._physician_signed_in():
-            outcome = self.controller.act(lambda db, actor: acknowledge_predose_bp(
-                db, actor, sid, clock=clock))
-            return self._report(outcome.error)
         missing = self.physician.missing()
         if missing:
             self.message.show_error(missing)
             return False
         credentials = self.physician.take()
         outcome = self.controller.act(lambda db, actor: acknowledge_predose_bp(
-            db, credentials.actor(db, workstation=actor.workstation, purpose="acknowledge_bp",
-                                  clock=clock),
-            sid, clock=clock))
+            db, actor, sid, clock=clock,
+            physician=credentials.proof(db, workstation=actor.workstation,
+                                        purpose=ProofPurpose.ACKNOWLEDGE_BP, clock=clock)))
         self.physician.settle(credentials, outcome.ok)
         return self._report(outcome.error)
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from ketalog.services.access import Permission, may
 from ketalog.services.context import Actor
 from ketalog.services.dose_preview import DosePreview, preview_dose
+from ketalog.services.identity import ProofPurpose
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import DoseOrderResult, order_dose, verify_dose
 from ketalog.ui.context import SessionController
@@ -492,8 +493,9 @@ class DosePanel(SessionPanel):
 
         def act(db: Session, actor: Actor) -> DoseOrderResult:
             # the physician's password and the order are one user action
-            override_by = None if override is None else override.actor(
-                db, workstation=actor.workstation, purpose="override_dose", clock=clock)
+            override_by = None if override is None else override.proof(
+                db, workstation=actor.workstation, purpose=ProofPurpose.OVERRIDE_DOSE,
+                clock=clock)
             return order_dose(
                 db, actor, sid, inputs=inputs, weight_kg=weight, weight_measured_on=measured_on,
                 weight_basis=basis, lot_number=lot, diluent=diluent or None,
@@ -531,9 +533,9 @@ class DosePanel(SessionPanel):
         credentials = self.verifier.take()
         sid, order_id, clock = self.controller.session_id, dose.id, self.controller.ctx.clock
         outcome = self.controller.act(lambda db, actor: verify_dose(
-            db, credentials.actor(db, workstation=actor.workstation, purpose="verify_dose",
-                                  clock=clock),
-            sid, dose_order_id=order_id, clock=clock))
+            db, actor, sid, dose_order_id=order_id, clock=clock,
+            verifier=credentials.proof(db, workstation=actor.workstation,
+                                       purpose=ProofPurpose.VERIFY_DOSE, clock=clock)))
         self.verifier.settle(credentials, outcome.ok)
         if not outcome.ok:
             self.verify_message.show_error(outcome.error or "")
