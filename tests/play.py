@@ -54,6 +54,15 @@ def discharge(db: Session, sid: int, clock: Advancing) -> None:
     svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
 
 
+def discharged_session(db: Session, clock: Advancing) -> int:
+    """A first IV infusion booked and played through the services up to discharge; its id."""
+    sid = book(db, clock)
+    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    start_infusion(db, sid, clock)
+    discharge(db, sid, clock)
+    return sid
+
+
 def sign(db: Session, sid: int, clock: Advancing) -> None:
     """From discharged: the nurse completes the record, the physician signs with a password."""
     from ketalog.services.signing import complete_nursing_record, sign_session

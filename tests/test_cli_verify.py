@@ -17,14 +17,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from ketalog.cli import main
-from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.signing import complete_nursing_record
 from ketalog.store.guards import repair_guards
 from ketalog.store.models import VitalSign
 from tests.conftest import FakeClock
 from tests.forgery import forge_addendum, forge_signature
-from tests.play import book, discharge, sign, start_infusion
+from tests.play import discharged_session, sign
 from tests.staff import NURSE
 from tests.tamper import tamper
 
@@ -34,11 +32,7 @@ NOT_VALID = "SIGNATURE NOT VALID"
 @pytest.fixture
 def discharged(db: Session, clock: FakeClock) -> int:
     """A first IV infusion played through the services up to discharge."""
-    sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-    start_infusion(db, sid, clock)
-    discharge(db, sid, clock)
-    return sid
+    return discharged_session(db, clock)
 
 
 @pytest.fixture

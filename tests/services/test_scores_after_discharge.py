@@ -14,20 +14,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import ValidationError
-from ketalog.domain.session_state import SessionAction, SessionState
+from ketalog.domain.session_state import SessionState
 from ketalog.services import sessions as svc
 from ketalog.services.session_detail import open_session
 from ketalog.store.models import ScaleScore
 from tests.conftest import FakeClock
-from tests.play import book, discharge, start_infusion
+from tests.play import discharged_session
 from tests.staff import NURSE
 
 
 def _discharged(db: Session, clock: FakeClock) -> int:
-    sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-    start_infusion(db, sid, clock)
-    discharge(db, sid, clock)
+    sid = discharged_session(db, clock)
     assert open_session(db, sid).state == SessionState.DISCHARGED
     return sid
 

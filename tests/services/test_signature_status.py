@@ -25,7 +25,7 @@ from ketalog.services.signing import add_addendum, complete_nursing_record, veri
 from ketalog.store.models import VitalSign
 from tests.conftest import FakeClock
 from tests.forgery import forge_addendum, forge_signature
-from tests.play import BASELINE, book, discharge, sign, start_infusion
+from tests.play import BASELINE, book, discharge, discharged_session, sign, start_infusion
 from tests.staff import NURSE
 from tests.tamper import tamper
 
@@ -38,11 +38,7 @@ SLACK = 2
 @pytest.fixture
 def discharged(db: Session, clock: FakeClock) -> int:
     """A first IV infusion played through the services up to discharge."""
-    sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-    start_infusion(db, sid, clock)
-    discharge(db, sid, clock)
-    return sid
+    return discharged_session(db, clock)
 
 
 @pytest.fixture
