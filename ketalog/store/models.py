@@ -277,6 +277,7 @@ class TreatmentSession(Versioned, Created, Base):
     __table_args__ = (
         ForeignKeyConstraint(["course_id", "patient_id"], ["courses.id", "courses.patient_id"]),
         Index("ix_treatment_sessions_scheduled", "scheduled_at_utc"),
+        Index("ix_treatment_sessions_state", "state", "scheduled_at_utc"),
         Index("ix_treatment_sessions_patient", "patient_id", "scheduled_at_utc"),
         Index("ix_treatment_sessions_course", "course_id", "sequence_number"),
     )
