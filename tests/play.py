@@ -68,7 +68,7 @@ def sign(db: Session, sid: int, clock: Advancing) -> None:
     from ketalog.services.signing import complete_nursing_record, sign_session
     from tests.staff import PHYSICIAN, password_of
 
-    complete_nursing_record(db, NURSE, sid, clock=clock)
+    complete_nursing_record(db, NURSE, sid, password=password_of(NURSE.username), clock=clock)
     clock.advance(30)
     sign_session(db, PHYSICIAN, sid, password=password_of(PHYSICIAN.username), clock=clock)
 

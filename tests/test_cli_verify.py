@@ -23,7 +23,7 @@ from ketalog.store.models import VitalSign
 from tests.conftest import FakeClock
 from tests.forgery import forge_addendum, forge_signature
 from tests.play import discharged_session, sign
-from tests.staff import NURSE
+from tests.staff import NURSE, password_of
 from tests.tamper import tamper
 
 NOT_VALID = "SIGNATURE NOT VALID"
@@ -95,7 +95,8 @@ def test_a_forged_signature_is_reported_and_prints_not_valid(
     database_url: str, db: Session, engine: Engine, clock: FakeClock, discharged: int,
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    complete_nursing_record(db, NURSE, discharged, clock=clock)
+    complete_nursing_record(db, NURSE, discharged,
+                            password=password_of(NURSE.username), clock=clock)
     forge_signature(db, engine, discharged, clock.advance(30))
     assert main(["--database-url", database_url, "verify", str(discharged)]) == 1
     out = capsys.readouterr().out
@@ -121,7 +122,8 @@ def test_the_day_log_does_not_count_a_forged_signature_as_signed(
     database_url: str, db: Session, engine: Engine, clock: FakeClock, discharged: int,
     tmp_path: Path,
 ) -> None:
-    complete_nursing_record(db, NURSE, discharged, clock=clock)
+    complete_nursing_record(db, NURSE, discharged,
+                            password=password_of(NURSE.username), clock=clock)
     forge_signature(db, engine, discharged, clock.advance(30))
     out = tmp_path / "day.pdf"
     assert main(["--database-url", database_url, "pdf", "day", clock().date().isoformat(),

@@ -22,7 +22,15 @@ from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
 from ketalog.services.identity import IdentityProof, ProofPurpose, mint_proof
-from ketalog.services.keys import KeyUnavailable, active_key, issue_key, retire_keys, rewrap
+from ketalog.services.keyed import UnlockedKey
+from ketalog.services.keys import (
+    KeyUnavailable,
+    active_key,
+    issue_key,
+    retire_keys,
+    rewrap,
+    signing_key,
+)
 from ketalog.services.passwords import (
     check_password_rules,
     hash_password,
@@ -345,7 +353,12 @@ def prove_identity(
     now = clock()
     user = _check_password(db, _find(db, username), password, workstation=workstation,
                            now=now, purpose=purpose.value)
-    append_audit(db, summary_of(user).as_actor(workstation), purpose.value, at=now,
-                 table_name="users", row_id=user.id)
+    person = summary_of(user).as_actor(workstation)
+    try:  # the same password unlocks the person's key (issued now if they have none)
+        key, private = signing_key(db, person, user, password, now=now)
+    except KeyUnavailable:
+        db.commit()  # the successful password check clears the failure count
+        raise
+    append_audit(db, person, purpose.value, at=now, table_name="users", row_id=user.id)
     db.commit()
-    return mint_proof(user, purpose, now)
+    return mint_proof(user, purpose, now, UnlockedKey(key.id, user.id, private))

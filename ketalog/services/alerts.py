@@ -39,7 +39,8 @@ from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
-from ketalog.services.identity import IdentityProof, ProofPurpose, accept_proof
+from ketalog.services.identity import IdentityProof, ProofPurpose, accept_keyed_proof
+from ketalog.services.keyed import ALERT_ACK, sign_predose_ack
 from ketalog.store.models import (
     AlertAcknowledgment,
     Patient,
@@ -208,17 +209,18 @@ def acknowledge_alert(
     if not match[0].is_open:
         raise TransitionRefused([
             f"This alert ({match[0].alert.words}) is no longer open; nothing to acknowledge."])
-    _, doctor = accept_proof(db, physician, ProofPurpose.ACKNOWLEDGE_ALERT,
-                             person="the physician", signed_in=actor, clock=clock)
+    _, doctor, key = accept_keyed_proof(db, physician, ProofPurpose.ACKNOWLEDGE_ALERT,
+                                        person="the physician", signed_in=actor, clock=clock)
     authorize(db, doctor, Permission.ACKNOWLEDGE_ALERT)
-    row = AlertAcknowledgment(
-        session_id=session_id, source_table=kind.value, source_id=source_id, code=code,
-        acknowledged_by_id=doctor.user_id, acknowledged_at_utc=now, comment=text,
-        created_at_utc=now)
+    facts = {"session_id": session_id, "source_table": kind.value, "source_id": source_id,
+             "code": code, "acknowledged_by_id": doctor.user_id, "acknowledged_at_utc": now,
+             "comment": text}
+    row = AlertAcknowledgment(**facts, created_at_utc=now, key_id=key.key_id,
+                              signature=key.sign_row(ALERT_ACK, facts))
     db.add(row)
     if code == AlertCode.PREDOSE_BP_HIGH and session.predose_bp_ack_at_utc is None:
-        session.predose_bp_ack_by_id = doctor.user_id
-        session.predose_bp_ack_at_utc = now
+        # the same key signs the acknowledgment the start of the infusion waits for
+        sign_predose_ack(session, key, now)
     db.flush()
     append_audit(db, doctor, "acknowledge", at=now, table_name="alert_acknowledgments",
                  row_id=row.id, patient_id=session.patient_id, field=code,

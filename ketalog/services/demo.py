@@ -138,6 +138,7 @@ class _Clinic:
         self.nurse2 = users["nurse2"].as_actor("demo")
         self.physician = users["physician"].as_actor("demo")
         self.physician_password = next(p for u, *_r, p in DEMO_USERS if u == "physician")
+        self.nurse_password = next(p for u, *_r, p in DEMO_USERS if u == "nurse")
         self.summary = DemoSummary()
 
     def _prove(self, username: str, purpose: ProofPurpose, clock: SimClock) -> IdentityProof:
@@ -305,7 +306,7 @@ class _Clinic:
         if until is SessionState.DISCHARGED:
             return
         clock.advance(rng.randint(5, 20))
-        complete_nursing_record(db, nurse, sid, clock=clock)
+        complete_nursing_record(db, nurse, sid, password=self.nurse_password, clock=clock)
         clock.advance(rng.randint(30, 240))
         sign_session(db, self.physician, sid, password=self.physician_password, clock=clock)
 
@@ -441,7 +442,7 @@ def build_demo_clinic(
                        measures=measures(total))
             if until is SessionState.DISCHARGED and index % 3 != 2:
                 # yesterday's charting finished by the nurse: waiting for the physician
-                complete_nursing_record(db, clinic.nurse, sid,
+                complete_nursing_record(db, clinic.nurse, sid, password=clinic.nurse_password,
                                         clock=SimClock(start + timedelta(hours=3)))
             if code == "esketamine-intranasal" and index % 20 == 17 and n < past - 1:
                 # this patient's older REMS forms were filed; the latest is due

@@ -17,6 +17,11 @@ A proof names the account, the purpose it was minted for and when; an HMAC
 over those with a secret made fresh in each process means a proof built or
 edited by hand, or carried to another process, never verifies. It is good for
 :data:`PROOF_LIFETIME`, for its own purpose only, and once.
+
+Since schema 0012 the password check also unlocks the person's signing key,
+which the proof carries in this process only (outside its MAC fields, never
+stored or printed): the service signs what was verified, overridden or
+acknowledged with it, so the stored row holds the person's own signature.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import PermissionDenied
+from ketalog.services.keyed import UnlockedKey
 from ketalog.services.users import summary_of
 from ketalog.store.models import User
 
@@ -73,6 +79,8 @@ class IdentityProof:
     issued_at_utc: datetime
     nonce: str
     mac: str = field(repr=False)
+    #: the person's signing key, unlocked by the same password (in-process only)
+    key: UnlockedKey | None = field(default=None, repr=False, compare=False)
 
 
 def _mac(user_id: int, purpose: str, issued_at_utc: datetime, nonce: str) -> str:
@@ -80,10 +88,11 @@ def _mac(user_id: int, purpose: str, issued_at_utc: datetime, nonce: str) -> str
     return hmac.new(_SECRET, message, hashlib.sha256).hexdigest()
 
 
-def mint_proof(user: User, purpose: ProofPurpose, at: datetime) -> IdentityProof:
+def mint_proof(user: User, purpose: ProofPurpose, at: datetime,
+               key: UnlockedKey | None = None) -> IdentityProof:
     """Only for :func:`ketalog.services.accounts.prove_identity`, after the password matched."""
     nonce = secrets.token_hex(16)
-    return IdentityProof(user.id, purpose, at, nonce, _mac(user.id, purpose, at, nonce))
+    return IdentityProof(user.id, purpose, at, nonce, _mac(user.id, purpose, at, nonce), key)
 
 
 def accept_proof(
@@ -129,3 +138,21 @@ def accept_proof(
         raise PermissionDenied(f"The account that entered the password no longer exists; "
                                f"{person} must enter their own to {what}.")
     return user, summary_of(user).as_actor(signed_in.workstation)
+
+
+def accept_keyed_proof(
+    db: Session, proof: object, purpose: ProofPurpose, *, person: str, signed_in: Actor,
+    clock: Clock = system_clock,
+) -> tuple[User, Actor, UnlockedKey]:
+    """As :func:`accept_proof`, and the person's unlocked key to sign the action with.
+
+    A proof without the key of the account it names (one minted before keys,
+    or pieced together) is refused like a missing password.
+    """
+    user, person_actor = accept_proof(db, proof, purpose, person=person, signed_in=signed_in,
+                                      clock=clock)
+    key = proof.key if isinstance(proof, IdentityProof) else None
+    if key is None or key.user_id != user.id:
+        raise PermissionDenied(
+            f"To {_WORDS[purpose]}, {person} must enter their own user name and password here.")
+    return user, person_actor, key

@@ -40,7 +40,14 @@ from ketalog.services.alerts import open_session_alerts
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound, PermissionDenied
-from ketalog.services.identity import IdentityProof, ProofPurpose, accept_proof
+from ketalog.services.identity import IdentityProof, ProofPurpose, accept_keyed_proof
+from ketalog.services.keyed import (
+    DOSE_CHECK,
+    DOSE_OVERRIDE,
+    UnlockedKey,
+    dose_order_sha256,
+    sign_predose_ack,
+)
 from ketalog.services.patients import latest_weight
 from ketalog.services.protocols import protocol_by_id, protocol_from_record
 from ketalog.services.safety import suicide_risk_screen
@@ -443,11 +450,10 @@ def acknowledge_predose_bp(
     now = clock()
     session = _session(db, session_id, lock=True)
     ensure_editable(session.state, "a blood pressure acknowledgment")
-    _, doctor = accept_proof(db, physician, ProofPurpose.ACKNOWLEDGE_BP, person="the physician",
-                             signed_in=actor, clock=clock)
+    _, doctor, key = accept_keyed_proof(db, physician, ProofPurpose.ACKNOWLEDGE_BP,
+                                        person="the physician", signed_in=actor, clock=clock)
     authorize(db, doctor, Permission.ACKNOWLEDGE_BP)
-    session.predose_bp_ack_by_id = doctor.user_id
-    session.predose_bp_ack_at_utc = now
+    sign_predose_ack(session, key, now)
     db.flush()
     append_audit(db, doctor, "acknowledge", at=now, table_name="treatment_sessions",
                  row_id=session_id, patient_id=session.patient_id, field="predose_bp_ack_at_utc",
@@ -585,6 +591,7 @@ def order_dose(
     calc = calculate_dose(protocol, **values)
     level = DoseLevel.WITHIN
     overrider: Actor | None = None
+    override_key: UnlockedKey | None = None
     if protocol.limits is not None:
         check = check_dose_limits(calc.ordered_dose, protocol.limits, calc.dose_unit or "mg/kg")
         level = check.level
@@ -593,8 +600,9 @@ def order_dose(
                 raise PermissionDenied(check.message)
             _required_text(override_reason, "override_reason",
                            "Give the reason for overriding the maximum dose.")
-            _, overrider = accept_proof(db, override_by, ProofPurpose.OVERRIDE_DOSE,
-                                        person="the physician", signed_in=actor, clock=clock)
+            _, overrider, override_key = accept_keyed_proof(
+                db, override_by, ProofPurpose.OVERRIDE_DOSE, person="the physician",
+                signed_in=actor, clock=clock)
             authorize(db, overrider, Permission.OVERRIDE_DOSE)
         elif check.needs_confirmation and not confirm_outside_warning:
             raise ValidationError.single("confirm_outside_warning",
@@ -626,6 +634,12 @@ def order_dose(
     )
     db.add(order)
     db.flush()
+    if override_key is not None:  # signed over the row as stored (its decimals as kept)
+        stored = db.execute(select(DoseOrder.__table__).where(DoseOrder.id == order.id)
+                            ).mappings().one()
+        order.override_key_id = override_key.key_id
+        order.override_signature = override_key.sign_row(DOSE_OVERRIDE, dict(stored))
+        db.flush()
     append_audit(db, actor, "create", at=now, table_name="dose_orders", row_id=order.id,
                  patient_id=session.patient_id,
                  new={"total_mg": calc.total_mg, "working": list(calc.working),
@@ -658,16 +672,23 @@ def verify_dose(
                                      "This dose order was replaced; verify the current one.")
     if _is_verified(db, order.id):
         raise ValidationError.single("dose_order_id", "This dose is already verified.")
-    _, checker = accept_proof(db, verifier, ProofPurpose.VERIFY_DOSE, person="the second nurse",
-                              signed_in=actor, clock=clock)
+    _, checker, key = accept_keyed_proof(db, verifier, ProofPurpose.VERIFY_DOSE,
+                                         person="the second nurse", signed_in=actor,
+                                         clock=clock)
     authorize(db, checker, Permission.VERIFY_DOSE)
     if checker.user_id == order.prepared_by_id:
         raise PermissionDenied(
             "The dose must be verified by a second nurse, not the one who prepared it."
         )
+    stored = db.execute(select(DoseOrder.__table__).where(DoseOrder.id == order.id)
+                        ).mappings().one()
+    check = {"session_id": session_id, "dose_order_id": order.id,
+             "dose_order_sha256": dose_order_sha256(dict(stored)), "verifier_id": checker.user_id,
+             "verifier_name": checker.display_name, "verified_at_utc": now}
     db.add(DoseVerification(dose_order_id=order.id, verifier_id=checker.user_id,
                             verifier_name=checker.display_name, verified_at_utc=now,
-                            created_at_utc=now))
+                            created_at_utc=now, key_id=key.key_id,
+                            signature=key.sign_row(DOSE_CHECK, check)))
     db.flush()
     append_audit(db, checker, "verify", at=now, table_name="dose_orders", row_id=order.id,
                  patient_id=session.patient_id, new=checker.display_name,

@@ -20,15 +20,21 @@ Signatures made before 0009 have no key: they still count as valid when they
 are on the list the migration wrote (``legacy_signatures``) with the same hash,
 and verification marks them "signed before keyed signatures (not
 cryptographically bound)"; any other keyless signature is not valid.
+
+Every other clinician act of the session is keyed too since schema 0012
+(:mod:`ketalog.services.keyed`): the nursing attestation (signed like the
+physician's signature, with the nurse's password), addenda, dose checks,
+overrides and acknowledgments. ``verify_session`` checks each of them, and a
+key whose creation is not in the audit trail verifies nothing. The key columns
+are outside the canonical record, so sessions signed before keep their content.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, select
@@ -42,6 +48,26 @@ from ketalog.services.accounts import confirm_password
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
+from ketalog.services.keyed import (
+    ADDENDUM,
+    ALERT_ACK,
+    ATTESTATION,
+    DOSE_CHECK,
+    DOSE_OVERRIDE,
+    KEYED_COLUMNS,
+    PREDOSE_BP_ACK,
+    KeyedRow,
+    KeyFacts,
+    UnlockedKey,
+    as_datetime,
+    canonical_json,
+    dose_order_sha256,
+    keyed_row_problems,
+    load_keys,
+    plain_value,
+    sha256_text,
+    when_text,
+)
 from ketalog.services.keys import sign_text, signature_holds, signing_key
 from ketalog.services.sessions import _session
 from ketalog.store.models import (
@@ -52,27 +78,27 @@ from ketalog.store.models import (
     EventFlag,
     InfusionEvent,
     Intervention,
-    LegacySignature,
     Note,
     Patient,
     ScaleAlert,
     ScaleScore,
     Signature,
     TreatmentSession,
-    UserKey,
+    User,
     VitalSign,
 )
 
-NURSING_ATTESTATION = "nursing_attestation"
+NURSING_ATTESTATION = ATTESTATION
 PHYSICIAN_SIGNATURE = "physician_signature"
 NURSING_MEANING = "Nursing record complete"
 PHYSICIAN_MEANING = "Reviewed and approved"
 
 #: Columns that change without changing the clinical record.
 _VOLATILE = frozenset({"version", "updated_at_utc", "state"})
-#: An attestation's own key and signature (0009) are checked on their own, and left out
-#: of the record so a session signed before 0009 keeps the content it was signed with.
-_ATTESTATION_SKIP = _VOLATILE | {"content_json", "key_id", "signature"}
+#: Keys and signatures of the session's rows (0009, 0012) are checked on their own, and left
+#: out of the record so a session signed before them keeps the content it was signed with.
+_RECORD_SKIP = _VOLATILE | KEYED_COLUMNS
+_ATTESTATION_SKIP = _RECORD_SKIP | {"content_json"}
 LEGACY_NOTE = "signed before keyed signatures (not cryptographically bound)"
 ADMIN_RESET_NOTE = ("signed with a key issued after an administrator reset the signer's "
                     "password")
@@ -94,26 +120,42 @@ SECTION_LABELS = {
 }
 
 
-def _plain(value: object) -> object:
-    """One encoding per value type, whatever the database returned."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
-        return "0" if text in ("-0", "") else text
-    return value
+_plain = plain_value
 
 
 def _row(mapping: Any, skip: frozenset[str] = _VOLATILE) -> dict[str, object]:
     return {key: _plain(val) for key, val in mapping.items() if key not in skip}
 
 
+def _without(row: Mapping[str, object], skip: frozenset[str]) -> dict[str, object]:
+    return {key: val for key, val in row.items() if key not in skip}
+
+
 def session_record(db: Session, session_id: int) -> dict[str, Any]:
     """The session's own rows, as plain values, in a fixed order."""
+    return _canonical(_session_rows(db, session_id))
+
+
+def _canonical(rows: dict[str, Any]) -> dict[str, Any]:
+    """The signed record from the full rows: without keys, signatures and physician rows."""
+    record: dict[str, Any] = {}
+    for name, value in rows.items():
+        if name == "session":
+            record[name] = _without(value, _RECORD_SKIP)
+        elif name == "signatures":
+            record["attestations"] = [_without(r, _ATTESTATION_SKIP) for r in value
+                                      if r["kind"] == NURSING_ATTESTATION]
+        else:
+            record[name] = [_without(r, _RECORD_SKIP) for r in value]
+    return record
+
+
+def _session_rows(db: Session, session_id: int) -> dict[str, Any]:
+    """The session's rows with their key columns, as plain values, in a fixed order.
+
+    ``signatures`` holds every signature of the session (attestations and the
+    physician's); :func:`_canonical` makes the signed record of it.
+    """
     sessions = TreatmentSession.__table__
     header = db.execute(select(sessions).where(sessions.c.id == session_id)).mappings().first()
     if header is None:
@@ -137,20 +179,9 @@ def session_record(db: Session, session_id: int) -> dict[str, Any]:
         if alert_rows:
             record[name] = alert_rows
     sigs = Signature.__table__
-    record["attestations"] = [_row(r, _ATTESTATION_SKIP) for r in db.execute(
-        select(sigs).where(sigs.c.session_id == session_id, sigs.c.kind == NURSING_ATTESTATION)
-        .order_by(sigs.c.id)).mappings()]
+    record["signatures"] = [_row(r) for r in db.execute(
+        select(sigs).where(sigs.c.session_id == session_id).order_by(sigs.c.id)).mappings()]
     return record
-
-
-def canonical_json(record: dict[str, Any]) -> str:
-    """The exact text that is hashed: sorted keys, no spaces, UTF-8."""
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def sha256_text(text: str) -> str:
-    """Hex SHA-256 of UTF-8 text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def session_content_sha256(db: Session, session_id: int) -> str:
@@ -158,14 +189,15 @@ def session_content_sha256(db: Session, session_id: int) -> str:
     return sha256_text(canonical_json(session_record(db, session_id)))
 
 
-def signature_manifest(sig: Signature) -> str:
+_MANIFEST_FIELDS = ("session_id", "kind", "meaning", "signer_id", "signer_name",
+                    "signed_at_utc", "content_sha256", "key_id")
+
+
+def signature_manifest(sig: Signature | Mapping[str, object]) -> str:
     """The exact text the signer's key signs: who, what, when, with which key, over which hash."""
-    return canonical_json({
-        "session_id": sig.session_id, "kind": sig.kind, "meaning": sig.meaning,
-        "signer_id": sig.signer_id, "signer_name": sig.signer_name,
-        "signed_at_utc": _plain(sig.signed_at_utc), "content_sha256": sig.content_sha256,
-        "key_id": sig.key_id,
-    })
+    if isinstance(sig, Signature):
+        return canonical_json({name: _plain(getattr(sig, name)) for name in _MANIFEST_FIELDS})
+    return canonical_json({name: _plain(sig.get(name)) for name in _MANIFEST_FIELDS})
 
 
 def _signatures(db: Session, session_id: int, kind: str) -> list[Signature]:
@@ -186,24 +218,41 @@ def _finished(session: TreatmentSession, what: str) -> None:
         ])
 
 
-def complete_nursing_record(
-    db: Session, actor: Actor, session_id: int, *, clock: Clock = system_clock
-) -> int:
-    """A nurse attests that the nursing record is complete; the physician signs after.
+def _own_key(db: Session, actor: Actor, password: str, *, purpose: str, what: str,
+             clock: Clock) -> tuple[User, UnlockedKey]:
+    """The acting user's password checked (counted like a log-in) and their key unlocked."""
+    user = confirm_password(db, actor, password, purpose=purpose, clock=clock)
+    if user.must_change_password:
+        db.commit()  # the successful password check clears the failure count
+        raise TransitionRefused([f"An administrator reset your password: sign in again and "
+                                 f"choose a new password before you {what}."])
+    key, private = signing_key(db, actor, user, password, now=clock())
+    return user, UnlockedKey(key.id, user.id, private)
 
-    Charting stays open until the physician signs; a later attestation (after a
-    late entry) is added beside the first, never replacing it.
+
+def complete_nursing_record(
+    db: Session, actor: Actor, session_id: int, *, password: str, clock: Clock = system_clock
+) -> int:
+    """A nurse re-enters the password and attests that the nursing record is complete.
+
+    The physician signs after. Charting stays open until then; a later
+    attestation (after a late entry) is added beside the first, never
+    replacing it. The attestation is signed with the nurse's own key; the
+    password counts towards lock-out like a log-in.
     """
-    user = authorize(db, actor, Permission.COMPLETE_NURSING)
-    now = clock()
+    authorize(db, actor, Permission.COMPLETE_NURSING)
     session = _session(db, session_id)
     _finished(session, "complete the nursing record")
+    user, key = _own_key(db, actor, password, purpose="attest",
+                         what="complete a nursing record", clock=clock)
+    now = clock()
     text = canonical_json(session_record(db, session_id))
     signature = Signature(session_id=session_id, signer_id=user.id, kind=NURSING_ATTESTATION,
                           meaning=NURSING_MEANING, signed_at_utc=now,
                           content_sha256=sha256_text(text),
                           signer_name=printed_name(user.full_name, user.credentials),
-                          content_json=text, created_at_utc=now)
+                          content_json=text, created_at_utc=now, key_id=key.key_id)
+    signature.signature = sign_text(key.private, signature_manifest(signature))
     db.add(signature)
     db.flush()
     append_audit(db, actor, "attest", at=now, table_name="signatures", row_id=signature.id,
@@ -333,74 +382,162 @@ def describe_changes(signed: dict[str, Any], current: dict[str, Any]) -> list[st
     return lines
 
 
-def _signature_problems(db: Session, sig: Signature) -> tuple[list[str], bool, bool]:
+def _signature_problems(sig: Mapping[str, Any], keys: dict[int, KeyFacts],
+                        legacy: set[tuple[str, int]]) -> tuple[list[str], bool, bool]:
     """Why ``sig`` is not the signer's own signature (empty if it is), legacy, key after reset.
 
     A keyed signature must verify with the public key of its key id, and that
-    key must be the signer's and active when the signature was made. A keyless
-    one counts only if the 0009 migration listed it with the same hash.
+    key must be the signer's, active when the signature was made, and created
+    by the app (its audit row). A keyless one counts only if a migration listed
+    it (0009 with the same hash; 0012 for attestations made before they were keyed).
     """
-    if sig.key_id is None or sig.signature is None:
-        listed = db.get(LegacySignature, sig.id)
-        if listed is not None and listed.content_sha256 == sig.content_sha256:
+    key_id, signature = sig.get("key_id"), sig.get("signature")
+    if not isinstance(key_id, int) or not isinstance(signature, str):
+        if ("signatures", sig["id"]) in legacy:
             return [], True, False
         return ["the signature is not made with the signer's key (it was written without "
                 "the signer's password)"], False, False
-    key = db.get(UserKey, sig.key_id)
+    key = keys.get(key_id)
     if key is None:
-        return [f"the signing key {sig.key_id} does not exist"], False, False
-    reasons = []
-    if key.user_id != sig.signer_id:
-        reasons.append("the signing key belongs to another person than the signer")
-    if sig.signed_at_utc < key.created_at_utc or (
-            key.retired_at_utc is not None and sig.signed_at_utc >= key.retired_at_utc):
-        reasons.append("the signing key was not in use at the time of the signature")
-    if not signature_holds(key.public_key, sig.signature, signature_manifest(sig)):
+        return [f"the signing key {key_id} does not exist"], False, False
+    reasons = key.problems(sig["signer_id"], as_datetime(sig["signed_at_utc"]))
+    if not reasons and not signature_holds(key.public_key, signature, signature_manifest(sig)):
         reasons.append("the cryptographic signature does not match the signed content")
     return reasons, False, key.issued_after_admin_reset
 
 
+def _keyed_rows(db: Session, session_id: int, rows: dict[str, Any]) -> list[KeyedRow]:
+    """Every keyed act of the session besides the physician's signature, oldest kind first."""
+    from ketalog.store.models import Addendum
+
+    found: list[KeyedRow] = []
+    for sig in rows["signatures"]:
+        if sig["kind"] == NURSING_ATTESTATION:
+            found.append(KeyedRow(
+                ATTESTATION, "signatures", sig["id"], sig, sig["signer_id"],
+                sig["signer_name"], as_datetime(sig["signed_at_utc"]),
+                f"the nursing attestation by {sig['signer_name']} at "
+                f"{when_text(as_datetime(sig['signed_at_utc']))}"))
+    header = rows["session"]
+    orders = {o["id"]: o for o in rows["dose_orders"]}
+    # names of the people rows name only by id, read only when such rows exist
+    people: set[int] = {o["override_by_id"] for o in rows["dose_orders"]
+                        if o.get("override_by_id") is not None}
+    if header.get("predose_bp_ack_at_utc") is not None and header.get("predose_bp_ack_by_id"):
+        people.add(header["predose_bp_ack_by_id"])
+    people |= {a["acknowledged_by_id"] for a in rows.get("alert_acknowledgments", [])}
+    addenda = db.execute(
+        select(Addendum.id, Addendum.session_id, Addendum.author_id, Addendum.author_name,
+               Addendum.written_at_utc, Addendum.reason, Addendum.text, Addendum.key_id,
+               Addendum.signature, User.full_name, User.credentials)
+        .join(User, User.id == Addendum.author_id)
+        .where(Addendum.session_id == session_id).order_by(Addendum.id)).mappings().all()
+    names = {uid: printed_name(full, cred) for uid, full, cred in db.execute(
+        select(User.id, User.full_name, User.credentials).where(User.id.in_(sorted(people))))
+    } if people else {}
+    for check in rows["dose_verifications"]:
+        order = orders.get(check["dose_order_id"], {})
+        facts = {**check, "session_id": session_id, "dose_order_sha256": dose_order_sha256(order)}
+        at = as_datetime(check["verified_at_utc"])
+        found.append(KeyedRow(DOSE_CHECK, "dose_verifications", check["id"], facts,
+                              check["verifier_id"], check["verifier_name"], at,
+                              f"the dose check by {check['verifier_name']} at {when_text(at)}"))
+    for order in rows["dose_orders"]:
+        if order.get("override_by_id") is None:
+            continue
+        name = names.get(order["override_by_id"], f"user {order['override_by_id']}")
+        at = as_datetime(order["ordered_at_utc"])
+        found.append(KeyedRow(DOSE_OVERRIDE, "dose_orders", order["id"], order,
+                              order["override_by_id"], name, at,
+                              f"the dose-maximum override by {name} at {when_text(at)}"))
+    if header.get("predose_bp_ack_at_utc") is not None:
+        uid = header.get("predose_bp_ack_by_id")
+        name = names.get(uid, f"user {uid}") if isinstance(uid, int) else "nobody"
+        at = as_datetime(header["predose_bp_ack_at_utc"])
+        found.append(KeyedRow(PREDOSE_BP_ACK, "treatment_sessions", session_id, header, uid,
+                              name, at, f"the pre-dose blood pressure acknowledgment by {name} "
+                              f"at {when_text(at)}"))
+    for ack in rows.get("alert_acknowledgments", []):
+        name = names.get(ack["acknowledged_by_id"], f"user {ack['acknowledged_by_id']}")
+        at = as_datetime(ack["acknowledged_at_utc"])
+        found.append(KeyedRow(ALERT_ACK, "alert_acknowledgments", ack["id"], ack,
+                              ack["acknowledged_by_id"], name, at,
+                              f"the acknowledgment of the {ack['code']} alert by {name} at "
+                              f"{when_text(at)}"))
+    for number, add in enumerate(addenda, start=1):
+        name = add["author_name"] or printed_name(add["full_name"], add["credentials"])
+        found.append(KeyedRow(ADDENDUM, "addenda", add["id"], {**add, "author_name":
+                              add["author_name"]}, add["author_id"], name,
+                              add["written_at_utc"],
+                              f"addendum {number} by {name} at "
+                              f"{when_text(add['written_at_utc'])}"))
+    return found
+
+
 def verify_session(db: Session, session_id: int) -> SessionVerification:
-    """Recompute the hash of a signed session and compare it with the signature's."""
+    """Recompute the hash of a signed session and compare it with the signature's.
+
+    Every keyed act of the session (attestations, addenda, dose checks,
+    overrides, acknowledgments) is checked with its maker's key as well; one
+    that does not hold makes the signature not valid, with a reason naming it.
+    """
     state = _session(db, session_id).state  # also refuses an unknown session
-    signatures = _signatures(db, session_id, PHYSICIAN_SIGNATURE)
+    rows = _session_rows(db, session_id)
+    signatures = [r for r in rows["signatures"] if r["kind"] == PHYSICIAN_SIGNATURE]
     if not signatures:
         return SessionVerification(session_id, signed=False, intact=True)
-    current = session_record(db, session_id)
+    current = _canonical(rows)
     current_sha = sha256_text(canonical_json(current))
     sig = signatures[-1]
-    reasons, legacy, after_reset = _signature_problems(db, sig)
-    base = {"session_id": session_id, "signed": True, "signer_name": sig.signer_name,
-            "signed_at_utc": sig.signed_at_utc, "signed_sha256": sig.content_sha256,
+    acts = _keyed_rows(db, session_id, rows)
+    keys = load_keys(db, [sig.get("key_id"), *(act.key_id for act in acts)])
+    # a keyless signature counts only if 0009 listed it, with the same hash
+    legacy = ({("signatures", sig["id"])} if sig.get("key_id") is None
+              and _legacy_sha(db, sig["id"]) == sig["content_sha256"] else set())
+    reasons, legacy_signed, after_reset = _signature_problems(sig, keys, legacy)
+    reasons += keyed_row_problems(db, acts, keys)
+    signed_at = as_datetime(sig["signed_at_utc"])
+    base = {"session_id": session_id, "signed": True, "signer_name": sig["signer_name"],
+            "signed_at_utc": signed_at, "signed_sha256": sig["content_sha256"],
             "current_sha256": current_sha, "invalid_reasons": tuple(reasons),
-            "legacy": legacy, "key_issued_after_admin_reset": after_reset}
+            "legacy": legacy_signed, "key_issued_after_admin_reset": after_reset}
     # the state is outside the hash (signing itself sets it), so it is checked on its own
     changes: list[str] = ([] if state == SessionState.SIGNED.value
                           else [f"Session: state was \"signed\", now {_shown(state)}"])
-    if current_sha == sig.content_sha256:
+    if current_sha == sig["content_sha256"]:
         if not changes and not reasons:
-            return SessionVerification(intact=True, **base)  # type: ignore[arg-type]
-    elif sig.content_json is None or sha256_text(sig.content_json) != sig.content_sha256:
+            return SessionVerification(intact=True, **base)
+    elif sig["content_json"] is None or sha256_text(sig["content_json"]) != sig["content_sha256"]:
         changes.append("The signed copy kept with the signature does not match its hash "
                        "either, so the changes cannot be itemised.")
     else:
-        changes += describe_changes(json.loads(sig.content_json), current) or [
+        changes += describe_changes(json.loads(sig["content_json"]), current) or [
             "The stored record differs from the signed one in its encoding."]
-    return SessionVerification(intact=False, changes=tuple(changes), **base)  # type: ignore[arg-type]
+    return SessionVerification(intact=False, changes=tuple(changes), **base)
+
+
+def _legacy_sha(db: Session, signature_id: int) -> str | None:
+    from ketalog.store.models import LegacySignature
+
+    return db.scalar(select(LegacySignature.content_sha256)
+                     .where(LegacySignature.signature_id == signature_id))
 
 
 # --- addenda -------------------------------------------------------------------------
 
 
 def add_addendum(
-    db: Session, actor: Actor, session_id: int, *, reason: str, text: str,
+    db: Session, actor: Actor, session_id: int, *, reason: str, text: str, password: str,
     clock: Clock = system_clock,
 ) -> int:
-    """Append an addendum (author, UTC time, reason, text) to a signed session."""
+    """Append an addendum (author, UTC time, reason, text) to a signed session.
+
+    The author re-enters the password; the addendum is signed with their key
+    over its manifest (session, author, time, reason, text, key).
+    """
     from ketalog.store.models import Addendum
 
     authorize(db, actor, Permission.ADDENDUM)
-    now = clock()
     why = (reason or "").strip()
     body = (text or "").strip()
     problems = []
@@ -415,8 +552,14 @@ def add_addendum(
     if session.state != SessionState.SIGNED.value:
         raise TransitionRefused(["This session is not signed yet; change the record itself "
                                  "(addenda are for signed sessions)."])
-    addendum = Addendum(session_id=session_id, author_id=actor.user_id, written_at_utc=now,
-                        reason=why, text=body, created_at_utc=now)
+    user, key = _own_key(db, actor, password, purpose="addendum", what="write an addendum",
+                         clock=clock)
+    now = clock()
+    facts = {"session_id": session_id, "author_id": user.id,
+             "author_name": printed_name(user.full_name, user.credentials),
+             "written_at_utc": now, "reason": why, "text": body}
+    addendum = Addendum(**facts, created_at_utc=now, key_id=key.key_id,
+                        signature=key.sign_row(ADDENDUM, facts))
     db.add(addendum)
     db.flush()
     append_audit(db, actor, "addendum", at=now, table_name="addenda", row_id=addendum.id,

@@ -54,8 +54,8 @@ UNLOCKED_SESSION_TABLES: dict[str, str] = {
 TRUNCATE_ALLOWED: frozenset[str] = frozenset({"session_presence", "client_writes",
                                               "alembic_version"})
 
-#: Written once by migration 0009 and never again: no insert, update or delete (0009).
-WRITE_ONCE: tuple[str, ...] = ("legacy_signatures",)
+#: Written once by a migration (0009, 0012) and never again: no insert, update or delete.
+WRITE_ONCE: tuple[str, ...] = ("legacy_signatures", "legacy_keyless_rows")
 #: Signing keys: never deleted; only retired once and re-encrypted on a password change (0009).
 KEYS_TABLE = "user_keys"
 KEY_MESSAGE = "ketalog: a signing key is never deleted and its public half never changes"

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
@@ -305,6 +306,9 @@ class TreatmentSession(Versioned, Created, Base):
     npo_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     predose_bp_ack_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     predose_bp_ack_at_utc: Mapped[datetime | None]
+    #: The acknowledging physician's key and Ed25519 signature over the acknowledgment (0012).
+    predose_bp_ack_key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
+    predose_bp_ack_signature: Mapped[str | None] = mapped_column(String(128))
     updated_at_utc: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
     patient: Mapped[Patient] = relationship()
@@ -365,6 +369,9 @@ class DoseOrder(Versioned, Created, Base):
     limit_level: Mapped[str] = mapped_column(String(20), default="within")
     override_reason: Mapped[str | None] = mapped_column(Text)
     override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The overriding physician's key and Ed25519 signature over the override (0012).
+    override_key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
+    override_signature: Mapped[str | None] = mapped_column(String(128))
     prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     prepared_by_name: Mapped[str] = mapped_column(String(200))
     ordered_at_utc: Mapped[datetime] = mapped_column(default=utc_now)
@@ -383,6 +390,9 @@ class DoseVerification(Created, Base):
     verifier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verifier_name: Mapped[str] = mapped_column(String(200))
     verified_at_utc: Mapped[datetime]
+    #: The verifier's key and Ed25519 signature over what was verified (0012).
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
+    signature: Mapped[str | None] = mapped_column(String(128))
 
     dose_order: Mapped[DoseOrder] = relationship(back_populates="verification")
 
@@ -479,6 +489,9 @@ class AlertAcknowledgment(Created, Base):
     acknowledged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     acknowledged_at_utc: Mapped[datetime]
     comment: Mapped[str | None] = mapped_column(Text)
+    #: The physician's key and Ed25519 signature over the acknowledgment (0012).
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
+    signature: Mapped[str | None] = mapped_column(String(128))
 
 
 class EventFlag(Versioned, Created, Base):
@@ -583,6 +596,20 @@ class LegacySignature(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
 
 
+class LegacyKeylessRow(Base):
+    """A row made before its kind was keyed (schema 0012): it may verify without a key.
+
+    Attestations, addenda, dose checks, overrides and acknowledgments that
+    existed when 0012 arrived are listed here once by the migration (write-once,
+    like ``legacy_signatures``), so a keyless row inserted later never verifies.
+    """
+
+    __tablename__ = "legacy_keyless_rows"
+
+    table_name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    row_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 class Addendum(Created, Base):
     """The only way a signed session changes: appended, never replacing anything."""
 
@@ -595,6 +622,10 @@ class Addendum(Created, Base):
     written_at_utc: Mapped[datetime]
     reason: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
+    #: The author's printed name at writing, key and Ed25519 signature (0012).
+    author_name: Mapped[str | None] = mapped_column(String(250))
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
+    signature: Mapped[str | None] = mapped_column(String(128))
 
 
 class RemsFiling(Created, Base):
@@ -679,6 +710,10 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_occurred", "occurred_at_utc"),
         Index("ix_audit_log_patient", "patient_id"),
+        # the creation of each signing key, looked up whenever a signature is verified (0012)
+        Index("ix_audit_log_key_created", "row_id",
+              sqlite_where=text("action = 'key_created'"),
+              postgresql_where=text("action = 'key_created'")),
         # an id is never handed out twice, even after the newest rows were deleted (0008)
         {"sqlite_autoincrement": True},
     )

@@ -218,7 +218,7 @@ def test_after_signing_alert_rows_are_in_the_signed_record_and_cannot_change(
                                  expected_version=svc._session(db, infusing).version,
                                  instructions_given=True, clock=clock)
     svc.change_state(db, NURSE, infusing, SessionAction.DISCHARGE, clock=clock)
-    complete_nursing_record(db, NURSE, infusing, clock=clock)
+    complete_nursing_record(db, NURSE, infusing, password=password_of(NURSE.username), clock=clock)
     sign_session(db, PHYSICIAN, infusing, password=password_of(PHYSICIAN.username), clock=clock)
     assert verify_session(db, infusing).intact
     db.rollback()

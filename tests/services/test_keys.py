@@ -29,7 +29,7 @@ from ketalog.store.models import AuditEntry, Signature, TreatmentSession, UserKe
 from tests.conftest import FakeClock
 from tests.play import discharge, start_infusion
 from tests.services.test_signing import PASSWORD, _first_vital, discharged, signed
-from tests.staff import ADMIN, NURSE, PHYSICIAN
+from tests.staff import ADMIN, NURSE, PHYSICIAN, password_of
 from tests.tamper import tamper
 
 __all__ = ["discharged", "signed"]  # fixtures shared with test_signing
@@ -57,7 +57,8 @@ def _forge_signature(engine: Engine, db: Session, sid: int, **extra: object) -> 
 def test_a_signature_inserted_by_sql_does_not_verify(
     engine: Engine, db: Session, clock: FakeClock, discharged: int
 ) -> None:
-    complete_nursing_record(db, NURSE, discharged, clock=clock)
+    complete_nursing_record(db, NURSE, discharged,
+                            password=password_of(NURSE.username), clock=clock)
     _forge_signature(engine, db, discharged)
     result = verify_session(db, discharged)
     assert result.signed and not result.intact and result.changed
@@ -71,7 +72,7 @@ def test_a_forged_signature_naming_the_physicians_real_key_does_not_verify(
     key = active_key(db, PHYSICIAN.user_id)
     assert key is not None
     other = discharged_again(db, clock)
-    complete_nursing_record(db, NURSE, other, clock=clock)
+    complete_nursing_record(db, NURSE, other, password=password_of(NURSE.username), clock=clock)
     _forge_signature(engine, db, other, key_id=key.id, signature="ab" * 64)
     result = verify_session(db, other)
     assert not result.intact
@@ -113,7 +114,8 @@ def test_a_signature_by_another_persons_key_does_not_verify(
     engine: Engine, db: Session, clock: FakeClock, signed: int
 ) -> None:
     # Nora's own key, honestly made by her password, re-pointed at Ada's signature
-    complete_nursing_record(db, NURSE, discharged_again(db, clock), clock=clock)
+    complete_nursing_record(db, NURSE, discharged_again(db, clock),
+                            password=password_of(NURSE.username), clock=clock)
     nurse_key = db.scalar(select(UserKey.id).where(UserKey.user_id == NURSE.user_id))
     if nurse_key is None:  # staff accounts predate keys: a key is issued at first signature
         from ketalog.services.keys import issue_key
@@ -189,7 +191,7 @@ def test_an_administrators_reset_retires_the_key_and_forces_a_new_password(
     # the administrator knows the temporary password, but cannot sign with it
     assert authenticate(db, "ada", TEMPORARY, clock=clock).must_change_password
     other = discharged_again(db, clock)
-    complete_nursing_record(db, NURSE, other, clock=clock)
+    complete_nursing_record(db, NURSE, other, password=password_of(NURSE.username), clock=clock)
     with pytest.raises(TransitionRefused, match="choose a new password"):
         sign_session(db, PHYSICIAN, other, password=TEMPORARY, clock=clock)
     db.rollback()
@@ -218,7 +220,7 @@ def test_a_password_change_re_encrypts_the_key(
         unlock(key, PASSWORD)
     unlock(key, NEW_PASSWORD)
     other = discharged_again(db, clock)
-    complete_nursing_record(db, NURSE, other, clock=clock)
+    complete_nursing_record(db, NURSE, other, password=password_of(NURSE.username), clock=clock)
     sign_session(db, PHYSICIAN, other, password=NEW_PASSWORD, clock=clock)
     assert verify_session(db, other).intact
     assert len(db.scalars(select(UserKey).where(UserKey.user_id == PHYSICIAN.user_id)).all()) == 1

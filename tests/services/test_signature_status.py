@@ -26,7 +26,7 @@ from ketalog.store.models import VitalSign
 from tests.conftest import FakeClock
 from tests.forgery import forge_addendum, forge_signature
 from tests.play import BASELINE, book, discharge, discharged_session, sign, start_infusion
-from tests.staff import NURSE
+from tests.staff import NURSE, password_of
 from tests.tamper import tamper
 
 #: A session's signature check, as the issue asks (every screen refresh runs it).
@@ -63,7 +63,8 @@ def test_a_signature_made_by_the_app_is_valid(db: Session, signed: int) -> None:
 def test_a_forged_signature_with_a_recomputed_hash_is_not_valid(
     db: Session, engine: Engine, clock: FakeClock, discharged: int
 ) -> None:
-    complete_nursing_record(db, NURSE, discharged, clock=clock)
+    complete_nursing_record(db, NURSE, discharged,
+                            password=password_of(NURSE.username), clock=clock)
     forge_signature(db, engine, discharged, clock.advance(30))
     check = verify_session(db, discharged)
     assert not check.intact and check.invalid_reasons  # keyed: no password, no valid signature
@@ -77,13 +78,18 @@ def test_a_forged_signature_with_a_recomputed_hash_is_not_valid(
 def test_an_addendum_inserted_by_sql_is_not_valid(
     db: Session, engine: Engine, clock: FakeClock, signed: int
 ) -> None:
-    add_addendum(db, NURSE, signed, reason="late entry", text="Home safely.",
+    add_addendum(db, NURSE, signed,
+                 password=password_of(NURSE.username), reason="late entry", text="Home safely.",
                  clock=clock)
     assert signature_status(db, signed).valid
     forge_addendum(db, engine, signed, clock.advance(60))
     status = signature_status(db, signed)
     assert status.not_valid
-    assert status.reason == "addendum 2 has no audit trail entry"
+    # the key check leads (an audit row can be appended by SQL too; a signature cannot)
+    assert status.reason == ("addendum 2 by Ada Lindqvist, MD at 2026-11-21 11:43 UTC was not "
+                             "made with Ada Lindqvist, MD's key (it was written without their "
+                             "password)")
+    assert "addendum 2 has no audit trail entry" in status.problems
 
 
 def test_a_record_changed_after_signing_is_not_valid_and_says_what_changed(
@@ -119,7 +125,7 @@ def test_many_sessions_are_checked_at_once(
     svc.change_state(db, NURSE, other, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, other, clock)
     discharge(db, other, clock)
-    complete_nursing_record(db, NURSE, other, clock=clock)
+    complete_nursing_record(db, NURSE, other, password=password_of(NURSE.username), clock=clock)
     forge_signature(db, engine, other, clock.advance(30))
     statuses = signature_statuses(db, [signed, other])
     assert statuses[signed].valid and statuses[other].not_valid
@@ -144,7 +150,9 @@ def test_a_session_is_checked_in_under_5_ms(db: Session, clock: FakeClock) -> No
     svc.add_note(db, NURSE, sid, "nursing", "Calm throughout.", clock=clock)
     discharge(db, sid, clock)
     sign(db, sid, clock)
-    add_addendum(db, NURSE, sid, reason="late entry", text="Home safely.", clock=clock)
+    add_addendum(db, NURSE, sid,
+                 password=password_of(NURSE.username), reason="late entry",
+                 text="Home safely.", clock=clock)
     signature_status(db, sid)  # warm the statement cache, as the second view on screen is
     runs: list[float] = []
     for _ in range(20):

@@ -62,7 +62,8 @@ def discharged(db: Session, clock: FakeClock) -> int:
 @pytest.fixture
 def signed(db: Session, clock: FakeClock, discharged: int) -> int:
     """The same session, nursing record completed and signed by Ada Lindqvist, MD."""
-    complete_nursing_record(db, NURSE, discharged, clock=clock)
+    complete_nursing_record(db, NURSE, discharged,
+                            password=password_of(NURSE.username), clock=clock)
     clock.advance(30)
     sign_session(db, PHYSICIAN, discharged, password=PASSWORD, clock=clock)
     return discharged
@@ -76,7 +77,8 @@ def _first_vital(db: Session, sid: int) -> VitalSign:
 
 
 def test_a_nurse_cannot_sign(db: Session, clock: FakeClock, discharged: int) -> None:
-    complete_nursing_record(db, NURSE, discharged, clock=clock)
+    complete_nursing_record(db, NURSE, discharged,
+                            password=password_of(NURSE.username), clock=clock)
     with pytest.raises(PermissionDenied, match="Only a physician can sign"):
         sign_session(db, NURSE, discharged, password=password_of("nora"), clock=clock)
     assert db.get(TreatmentSession, discharged, populate_existing=True).state == "discharged"
@@ -86,7 +88,8 @@ def test_a_physician_cannot_complete_the_nursing_record(
     db: Session, clock: FakeClock, discharged: int
 ) -> None:
     with pytest.raises(PermissionDenied, match="nurse"):
-        complete_nursing_record(db, PHYSICIAN, discharged, clock=clock)
+        complete_nursing_record(db, PHYSICIAN, discharged,
+                                password=password_of(PHYSICIAN.username), clock=clock)
 
 
 def test_signing_waits_for_the_nursing_record(
@@ -96,7 +99,8 @@ def test_signing_waits_for_the_nursing_record(
         sign_session(db, PHYSICIAN, discharged, password=PASSWORD, clock=clock)
     [waiting] = waiting_for_signature(db)
     assert (waiting.session_id, waiting.ready_to_sign) == (discharged, False)
-    complete_nursing_record(db, NURSE, discharged, clock=clock)
+    complete_nursing_record(db, NURSE, discharged,
+                            password=password_of(NURSE.username), clock=clock)
     [waiting] = waiting_for_signature(db)
     assert waiting.ready_to_sign and waiting.nursing_completed_by == "Nora Reyes, RN"
 
@@ -104,7 +108,8 @@ def test_signing_waits_for_the_nursing_record(
 def test_wrong_password_is_refused_and_counts_as_a_failed_login(
     db: Session, clock: FakeClock, discharged: int
 ) -> None:
-    complete_nursing_record(db, NURSE, discharged, clock=clock)
+    complete_nursing_record(db, NURSE, discharged,
+                            password=password_of(NURSE.username), clock=clock)
     with pytest.raises(LoginRefused, match="password is wrong"):
         sign_session(db, PHYSICIAN, discharged, password="not-it", clock=clock)
     db.rollback()
@@ -117,7 +122,8 @@ def test_wrong_password_is_refused_and_counts_as_a_failed_login(
 def test_signing_stores_the_signed_content_and_its_hash(
     db: Session, clock: FakeClock, discharged: int
 ) -> None:
-    complete_nursing_record(db, NURSE, discharged, clock=clock)
+    complete_nursing_record(db, NURSE, discharged,
+                            password=password_of(NURSE.username), clock=clock)
     clock.advance(30)
     result = sign_session(db, PHYSICIAN, discharged, password=PASSWORD, clock=clock)
     assert db.get(TreatmentSession, discharged, populate_existing=True).state == "signed"
@@ -240,19 +246,24 @@ def test_addenda_need_reason_and_text_and_a_signed_session(
     db: Session, clock: FakeClock, discharged: int
 ) -> None:
     with pytest.raises(TransitionRefused, match="not signed yet"):
-        add_addendum(db, NURSE, discharged, reason="late entry", text="BP 120/80", clock=clock)
+        add_addendum(db, NURSE, discharged,
+                     password=password_of(NURSE.username), reason="late entry",
+                     text="BP 120/80", clock=clock)
     db.rollback()
-    complete_nursing_record(db, NURSE, discharged, clock=clock)
+    complete_nursing_record(db, NURSE, discharged,
+                            password=password_of(NURSE.username), clock=clock)
     sign_session(db, PHYSICIAN, discharged, password=PASSWORD, clock=clock)
     with pytest.raises(ValidationError) as missing:
-        add_addendum(db, NURSE, discharged, reason=" ", text="", clock=clock)
+        add_addendum(db, NURSE, discharged,
+                     password=password_of(NURSE.username), reason=" ", text="", clock=clock)
     assert {p.field for p in missing.value.problems} == {"reason", "text"}
     db.rollback()
     clock.advance(10)
-    add_addendum(db, NURSE, discharged, reason="late entry",
+    add_addendum(db, NURSE, discharged, password=password_of(NURSE.username), reason="late entry",
                  text="Patient phoned at 18:00: home safely.", clock=clock)
     clock.advance(5)
-    add_addendum(db, PHYSICIAN, discharged, reason="correction of BP at 10:05",
+    add_addendum(db, PHYSICIAN, discharged,
+                 password=password_of(PHYSICIAN.username), reason="correction of BP at 10:05",
                  text="Cuff reading 124/78 confirmed manually.", clock=clock)
     addenda = session_summary_data(db, discharged).addenda
     assert [(a.number, a.author_name, a.reason) for a in addenda] == [
@@ -268,7 +279,9 @@ def test_the_signed_summary_prints_the_signature_and_addenda(
     db: Session, clock: FakeClock, signed: int
 ) -> None:
     clock.advance(10)
-    add_addendum(db, NURSE, signed, reason="late entry", text="Home safely.", clock=clock)
+    add_addendum(db, NURSE, signed,
+                 password=password_of(NURSE.username), reason="late entry",
+                 text="Home safely.", clock=clock)
     signature = db.scalars(select(Signature).where(Signature.kind == PHYSICIAN_SIGNATURE)).one()
     pdf = build_session_summary(session_summary_data(db, signed))
     body = " ".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
@@ -288,7 +301,8 @@ def test_the_session_view_carries_the_sign_off_state(
 ) -> None:
     view = load_session_view(db, discharged, clock.now)
     assert view.signing.nursing_completed is None and view.signing.verification is None
-    complete_nursing_record(db, NURSE, discharged, clock=clock)
+    complete_nursing_record(db, NURSE, discharged,
+                            password=password_of(NURSE.username), clock=clock)
     view = load_session_view(db, discharged, clock.now)
     attested = view.signing.nursing_completed
     assert attested is not None and attested.signer_name == "Nora Reyes, RN"

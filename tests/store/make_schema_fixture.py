@@ -18,7 +18,7 @@ from ketalog.services.protocols import protocol_id_by_code
 from ketalog.store.migrate import HEAD_REVISION
 from tests.conftest import FakeClock
 from tests.play import screen_course
-from tests.staff import NURSE, prove, seed_staff
+from tests.staff import NURSE, password_of, prove, seed_staff
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -81,7 +81,8 @@ def main() -> None:
                                          instructions_given=True, clock=tick)
             svc.change_state(db, NURSE, other, SessionAction.DISCHARGE, clock=tick)
             sign(db, other, tick)
-            add_addendum(db, NURSE, other, reason="late entry",
+            add_addendum(db, NURSE, other,
+                         password=password_of(NURSE.username), reason="late entry",
                          text="Patient phoned: home safely.", clock=tick)
     engine.dispose()
     # fold the WAL into the file so one file is the whole database

@@ -144,7 +144,8 @@ def test_signature_column_marks_unsigned_sessions(qtbot: QtBot, chair: Chair) ->
     cell = page.model.index(0, page.model.SIGNED)
     assert cell.data() == "⚠ nursing open"
     with chair.db() as db:
-        complete_nursing_record(db, NURSE, chair.session_id, clock=chair.clock)
+        complete_nursing_record(db, NURSE, chair.session_id,
+                                password=password_of(NURSE.username), clock=chair.clock)
     page.refresh()
     cell = page.model.index(0, page.model.SIGNED)
     assert cell.data() == "⚠ to sign"

@@ -26,7 +26,7 @@ from ketalog.ui.session_page import SessionPage
 from ketalog.ui.waiting_page import WaitingPage, WaitingTableModel
 from tests.forgery import forge_signature
 from tests.play import sign
-from tests.staff import NURSE
+from tests.staff import NURSE, password_of
 from tests.tamper import tamper
 from tests.ui.conftest import Chair
 
@@ -53,7 +53,8 @@ def _board_cell(qtbot: QtBot, chair: Chair) -> tuple[str, str]:
 def _forge(chair: Chair) -> None:
     chair.to("discharged")
     with chair.db() as db:
-        complete_nursing_record(db, NURSE, chair.session_id, clock=chair.clock)
+        complete_nursing_record(db, NURSE, chair.session_id,
+                                password=password_of(NURSE.username), clock=chair.clock)
         forge_signature(db, chair.engine, chair.session_id, chair.clock.advance(30))
 
 

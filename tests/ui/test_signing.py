@@ -35,7 +35,8 @@ def _page(qtbot: QtBot, chair: Chair, tz: str | None = None) -> SessionPage:
 
 def _complete(chair: Chair) -> None:
     with chair.db() as db:
-        complete_nursing_record(db, NURSE, chair.session_id, clock=chair.clock)
+        complete_nursing_record(db, NURSE, chair.session_id,
+                                password=password_of(NURSE.username), clock=chair.clock)
 
 
 def _click(qtbot: QtBot, button) -> None:  # type: ignore[no-untyped-def]

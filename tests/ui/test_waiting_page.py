@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from ketalog.services.signing import WaitingSession, complete_nursing_record
 from ketalog.ui.waiting_page import WaitingPage, WaitingTableModel
 from tests.play import sign
-from tests.staff import NURSE
+from tests.staff import NURSE, password_of
 from tests.ui.conftest import Chair
 
 
@@ -36,7 +36,8 @@ def test_lists_discharged_unsigned_sessions_until_signed(qtbot: QtBot, chair: Ch
     assert cells[2].startswith("K")
     assert page.heading.text() == "Waiting for signature: 1 session, 0 ready to sign"
     with chair.db() as db:
-        complete_nursing_record(db, NURSE, chair.session_id, clock=chair.clock)
+        complete_nursing_record(db, NURSE, chair.session_id,
+                                password=password_of(NURSE.username), clock=chair.clock)
     page.refresh()
     assert model.index(0, WaitingTableModel.NURSING).data().startswith(
         "✓ Nora Reyes, RN · 21 Nov 2026 ")
@@ -80,12 +81,13 @@ def test_the_main_window_lists_and_opens_waiting_sessions(qtbot: QtBot, chair: C
     from ketalog.services.signing import complete_nursing_record
     from ketalog.services.users import UserSummary
     from ketalog.ui.main_window import MainWindow
-    from tests.staff import NURSE
+    from tests.staff import NURSE, password_of
     from tests.ui.conftest import activate
 
     chair.to("discharged")
     with chair.db() as db:
-        complete_nursing_record(db, NURSE, chair.session_id, clock=chair.clock)
+        complete_nursing_record(db, NURSE, chair.session_id,
+                                password=password_of(NURSE.username), clock=chair.clock)
     physician = UserSummary(3, "ada", "Ada Lindqvist", "MD", "physician")
     window = MainWindow(chair.engine, "sqlite:///ui", clock=chair.clock, user=physician)
     qtbot.addWidget(window)
