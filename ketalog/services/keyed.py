@@ -209,7 +209,7 @@ def legacy_rows(db: Session, wanted: Iterable[tuple[str, int]]) -> set[tuple[str
         found |= {("signatures", i) for i in db.scalars(
             select(LegacySignature.signature_id).where(
                 LegacySignature.signature_id.in_(sig_ids)))}
-    others = sorted(w for w in wanted if w[0] != "signatures")
+    others = sorted(wanted - found)  # attestations made between 0009 and 0012 are listed here
     if others:
         found |= {(t, i) for t, i in db.execute(
             select(LegacyKeylessRow.table_name, LegacyKeylessRow.row_id).where(
@@ -270,10 +270,14 @@ def keyed_row_problems(db: Session, rows: list[KeyedRow],
             problems.append(f"{r.label}: the signing key {r.key_id} does not exist")
             continue
         reasons = key.problems(r.person_id, r.at)
-        if not reasons and not signature_holds(key.public_key, r.signature,
-                                               row_manifest(r.kind, r.row, r.key_id)):
-            reasons = [f"it was not made with {own} (the cryptographic signature does not "
-                       "match)"]
+        if key.created_entry is not None and key.user_id != r.person_id:
+            problems.append(f"{r.label} was not made with {own} (the key is another "
+                            "person's)")
+            reasons = [x for x in reasons if "another person" not in x]
+        elif not reasons and not signature_holds(key.public_key, r.signature,
+                                                 row_manifest(r.kind, r.row, r.key_id)):
+            problems.append(f"{r.label} was not made with {own} (the cryptographic "
+                            "signature does not match the row)")
         problems += [f"{r.label}: {reason}" for reason in reasons]
     return problems
 

@@ -1,0 +1,185 @@
+"""Every clinician act of a session is made with its maker's key (issue 14, item 1).
+
+The attestation, addenda, the second nurse's dose check, the dose-maximum
+override and the pre-dose BP acknowledgment each carry an Ed25519 signature by
+the person's own key. Each attack here (a row inserted or rewritten by SQL, a
+key planted by SQL) passed as validly signed before schema 0012; now the
+signature is NOT VALID, with a reason naming the row.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
+
+from ketalog.domain.session_state import SessionAction
+from ketalog.services import sessions as svc
+from ketalog.services.signature_status import signature_status
+from ketalog.services.signing import add_addendum, complete_nursing_record, sign_session
+from ketalog.store.models import Addendum, DoseOrder, DoseVerification, Signature
+from tests.conftest import FakeClock
+from tests.forgery import forge_addendum, forge_attestation, forge_keyed_signature
+from tests.play import BASELINE, book, discharge, discharged_session, sign
+from tests.staff import NURSE, PHYSICIAN, password_of, prove
+from tests.tamper import tamper
+
+
+def _everything_keyed(db: Session, clock: FakeClock) -> int:
+    """A session with every keyed act: high pre-dose BP acknowledged, a dose above the
+    maximum overridden, the dose checked, attested, signed and an addendum."""
+    sid = book(db, clock)
+    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    for item in svc.CHECKLIST_ITEMS:
+        svc.update_checklist(db, NURSE, sid, item, True, clock=clock)
+    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
+                                 escort_name="Maria (wife)", clock=clock)
+    clock.advance(2)
+    svc.record_vitals(db, NURSE, sid, {**BASELINE, "systolic_mmhg": 152}, clock=clock)
+    svc.acknowledge_predose_bp(db, NURSE, sid, clock=clock,
+                               physician=prove(db, "ada", "acknowledge_bp", clock))
+    order = svc.order_dose(
+        db, NURSE, sid, clock=clock, lot_number="KT1", override_reason="ordered by Dr L",
+        inputs={"concentration_mg_per_ml": "10", "bag_volume_ml": "100", "duration_min": 40,
+                "dose_mg_per_kg": "2.1255"},
+        override_by=prove(db, "ada", "override_dose", clock))
+    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id, clock=clock,
+                    verifier=prove(db, "sam", "verify_dose", clock))
+    clock.advance(1)
+    svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
+    discharge(db, sid, clock)
+    sign(db, sid, clock)
+    clock.advance(60)
+    add_addendum(db, NURSE, sid, password=password_of("nora"), reason="late entry",
+                 text="Home safely.", clock=clock)
+    return sid
+
+
+def test_every_keyed_act_verifies_with_its_makers_key(db: Session, clock: FakeClock) -> None:
+    sid = _everything_keyed(db, clock)
+    order = db.scalars(select(DoseOrder).where(DoseOrder.session_id == sid)).one()
+    check = db.scalars(select(DoseVerification)).one()
+    attestation = db.scalars(select(Signature).where(Signature.kind == "nursing_attestation")
+                             ).one()
+    addendum = db.scalars(select(Addendum)).one()
+    session = svc._session(db, sid)
+    for key_id, signature in ((order.override_key_id, order.override_signature),
+                              (check.key_id, check.signature),
+                              (attestation.key_id, attestation.signature),
+                              (addendum.key_id, addendum.signature),
+                              (session.predose_bp_ack_key_id, session.predose_bp_ack_signature)):
+        assert key_id is not None and signature is not None and len(signature) == 128
+    assert addendum.author_name == "Nora Reyes, RN"
+    status = signature_status(db, sid)
+    assert status.valid, status.findings
+
+
+def test_an_attestation_inserted_by_sql_is_not_valid(
+    db: Session, engine: Engine, clock: FakeClock
+) -> None:
+    sid = discharged_session(db, clock)
+    forge_attestation(db, engine, sid, clock.advance(5))  # hash recomputed, audit row too
+    clock.advance(30)
+    sign_session(db, PHYSICIAN, sid, password=password_of("ada"), clock=clock)
+    status = signature_status(db, sid)
+    assert status.not_valid
+    assert status.reason.startswith("the nursing attestation by Nora Reyes, RN at ")
+    assert status.reason.endswith("was not made with Nora Reyes, RN's key (it was written "
+                                  "without their password)")
+
+
+def test_an_attestation_re_pointed_at_the_nurses_real_key_is_not_valid(
+    db: Session, engine: Engine, clock: FakeClock
+) -> None:
+    sid = discharged_session(db, clock)
+    complete_nursing_record(db, NURSE, sid, password=password_of("nora"), clock=clock)
+    key_id, signature = db.execute(select(Signature.key_id, Signature.signature)).one()
+    forge_attestation(db, engine, sid, clock.advance(5))
+    tamper(engine, "UPDATE signatures SET key_id = :k, signature = :s WHERE id = 2",
+           k=key_id, s=signature)  # the real attestation's signature, copied
+    clock.advance(30)
+    sign_session(db, PHYSICIAN, sid, password=password_of("ada"), clock=clock)
+    status = signature_status(db, sid)
+    assert status.not_valid
+    assert "was not made with Nora Reyes, RN's key (the cryptographic signature does not " \
+           "match the row)" in status.reason
+
+
+def test_an_addendum_inserted_by_sql_is_not_valid(
+    db: Session, engine: Engine, clock: FakeClock
+) -> None:
+    sid = discharged_session(db, clock)
+    sign(db, sid, clock)
+    forge_addendum(db, engine, sid, clock.advance(60))
+    status = signature_status(db, sid)
+    assert status.not_valid
+    assert status.reason.startswith("addendum 1 by Ada Lindqvist, MD at ")
+    assert "was not made with Ada Lindqvist, MD's key" in status.reason
+
+
+def test_a_dose_check_rewritten_to_name_another_nurse_is_not_valid(
+    db: Session, engine: Engine, clock: FakeClock
+) -> None:
+    sid = discharged_session(db, clock)  # Sam checked the dose with his password
+    with engine.begin() as conn:  # every guard in place: the session is not signed yet
+        conn.execute(text("UPDATE dose_verifications SET verifier_id = 4, "
+                          "verifier_name = 'Alex Admin'"))
+    db.expire_all()
+    sign(db, sid, clock)
+    status = signature_status(db, sid)
+    assert status.not_valid
+    assert status.reason.startswith("the dose check by Alex Admin at ")
+    assert status.reason.endswith("was not made with Alex Admin's key (the key is another "
+                                  "person's)")
+
+
+def test_a_dose_check_inserted_by_sql_is_not_valid(
+    db: Session, engine: Engine, clock: FakeClock
+) -> None:
+    sid = book(db, clock)
+    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
+    db.rollback()
+    with engine.begin() as conn:  # "Sam checked it": no password, no key
+        conn.execute(text(
+            "INSERT INTO dose_verifications (dose_order_id, verifier_id, verifier_name, "
+            "verified_at_utc, created_at_utc) VALUES (:o, 2, 'Sam Okafor, RN', :at, :at)"),
+            {"o": order.dose_order_id, "at": clock()})
+    db.expire_all()
+    for item in svc.CHECKLIST_ITEMS:
+        svc.update_checklist(db, NURSE, sid, item, True, clock=clock)
+    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
+                                 escort_name="Maria (wife)", clock=clock)
+    svc.record_vitals(db, NURSE, sid, BASELINE, clock=clock)
+    svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
+    discharge(db, sid, clock)
+    sign(db, sid, clock)
+    status = signature_status(db, sid)
+    assert status.not_valid
+    assert status.reason.startswith("the dose check by Sam Okafor, RN at ")
+    assert "was not made with Sam Okafor, RN's key" in status.reason
+
+
+def test_a_forged_bp_acknowledgment_and_override_are_not_valid(
+    db: Session, engine: Engine, clock: FakeClock
+) -> None:
+    sid = _everything_keyed(db, clock)
+    assert signature_status(db, sid).valid
+    db.rollback()
+    tamper(engine, "UPDATE dose_orders SET override_reason = 'patient asked'")
+    tamper(engine, "UPDATE treatment_sessions SET predose_bp_ack_by_id = 4")
+    status = signature_status(db, sid)
+    assert status.not_valid
+    problems = " | ".join(status.problems)
+    assert "the dose-maximum override by Ada Lindqvist, MD at " in problems
+    assert "the pre-dose blood pressure acknowledgment by Alex Admin at " in problems
+
+
+def test_a_key_planted_by_sql_verifies_nothing(
+    db: Session, engine: Engine, clock: FakeClock
+) -> None:
+    sid = discharged_session(db, clock)
+    complete_nursing_record(db, NURSE, sid, password=password_of("nora"), clock=clock)
+    key_id = forge_keyed_signature(db, engine, sid, clock.advance(30))
+    status = signature_status(db, sid)
+    assert status.not_valid
+    assert status.reason == f"the signing key {key_id} has no audit trail entry of its creation"
