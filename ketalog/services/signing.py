@@ -220,7 +220,12 @@ def _finished(session: TreatmentSession, what: str) -> None:
 
 def _own_key(db: Session, actor: Actor, password: str, *, purpose: str, what: str,
              clock: Clock) -> tuple[User, UnlockedKey]:
-    """The acting user's password checked (counted like a log-in) and their key unlocked."""
+    """The acting user's password checked (counted like a log-in) and their key unlocked.
+
+    An empty password is refused before the check: it is a slip, not an attempt.
+    """
+    if not password:
+        raise ValidationError.single("password", f"Type your password to {what}.")
     user = confirm_password(db, actor, password, purpose=purpose, clock=clock)
     if user.must_change_password:
         db.commit()  # the successful password check clears the failure count

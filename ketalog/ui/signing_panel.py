@@ -2,7 +2,10 @@
 
 What is offered follows the signed-in role (``may``); the services refuse the
 rest anyway. The physician's signature needs the password typed again in
-:class:`SignDialog`; a wrong one keeps the dialog open with the refusal.
+:class:`SignDialog`; a wrong one keeps the dialog open with the refusal. The
+nurse's attestation and an addendum are signed by their author's key too, so
+each has its own password field in the panel: focus lands on the nurse's when
+the record may be completed, and Enter there attests.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from ketalog.services.signing import (
 )
 from ketalog.ui.context import Outcome, SessionController
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, big_font
-from ketalog.ui.widgets import ActionButton, Button, SessionPanel, button_row
+from ketalog.ui.widgets import ActionButton, Button, PasswordField, SessionPanel, button_row
 from ketalog.ui.widgets.buttons import ENTER_KEYS
 
 
@@ -138,9 +141,17 @@ class SigningPanel(SessionPanel):
         self.complete_button.setToolTip(self.tr(
             "Attest that the nursing record is complete; the physician signs after"))
         self.complete_button.clicked.connect(self.complete)
+        # the attestation is signed with the nurse's key: their password, Enter attests
+        self.nurse_password = PasswordField(self.tr("Your password, to attest"))
+        self.complete_button.bind_enter(self.nurse_password)
+        self.attest_form = QWidget()
+        attest_layout = QFormLayout(self.attest_form)
+        attest_layout.setContentsMargins(0, 0, 0, 0)
+        attest_layout.addRow(self.tr("&Password"), self.nurse_password)
         nursing_box = QGroupBox(self.tr("Nursing record"))
         nursing_layout = QVBoxLayout(nursing_box)
         nursing_layout.addWidget(self.nursing)
+        nursing_layout.addWidget(self.attest_form)
         nursing_layout.addWidget(self.complete_button)
 
         self.signature = _wrapping()
@@ -169,10 +180,14 @@ class SigningPanel(SessionPanel):
         self.text.installEventFilter(self)
         self.add_button = ActionButton(self.tr("Add addendum"), shortcut="Ctrl+Return")
         self.add_button.clicked.connect(self.add)
+        # an addendum is signed with its author's key
+        self.addendum_password = PasswordField(self.tr("Your password, to sign the addendum"))
+        self.add_button.bind_enter(self.addendum_password)
         self.addendum_form = QGroupBox(self.tr("Add an addendum"))
         form = QFormLayout(self.addendum_form)
         form.addRow(self.tr("&Reason"), self.reason)
         form.addRow(self.tr("&Text"), self.text)
+        form.addRow(self.tr("Pass&word"), self.addendum_password)
         form.addRow("", self.add_button)
 
         layout = QVBoxLayout()
@@ -226,7 +241,9 @@ class SigningPanel(SessionPanel):
             self.nursing.setText(f"{OK_MARK} " + self._attested_line(attested))
         else:
             self.nursing.setText(self.tr("Not completed yet."))
-        self.complete_button.setVisible(discharged and may(role, Permission.COMPLETE_NURSING))
+        attesting = discharged and may(role, Permission.COMPLETE_NURSING)
+        self.complete_button.setVisible(attesting)
+        self.attest_form.setVisible(attesting)
         self.complete_button.setText(
             self.tr("Complete nursing record again (after a late entry)") if attested
             else self.tr("Complete nursing record"))
@@ -240,6 +257,13 @@ class SigningPanel(SessionPanel):
 
         self._show_addenda(signing.addenda)
         self.addendum_form.setVisible(signed and may(role, Permission.ADDENDUM))
+
+    def next_field(self, view: SessionView) -> QWidget | None:
+        """The nurse's password while the nursing record may be completed."""
+        if view.detail.state == "discharged" and may(self._role(),
+                                                     Permission.COMPLETE_NURSING):
+            return self.nurse_password
+        return None
 
     def _attested_line(self, line: SignatureLine) -> str:
         return self.tr("Nursing record complete — %1, %2").replace(
@@ -305,10 +329,13 @@ class SigningPanel(SessionPanel):
             return
         session_id = self.view.detail.id
         clock = self._controller.ctx.clock
+        password = self.nurse_password.take()
         outcome = self._controller.act(
-            lambda db, actor: complete_nursing_record(db, actor, session_id, clock=clock))
+            lambda db, actor: complete_nursing_record(db, actor, session_id,
+                                                      password=password, clock=clock))
         if outcome.error:
             self.message.show_error(outcome.error)
+            self.nurse_password.setFocus()
         else:
             self.message.show_info(f"{OK_MARK} " + self.tr("Nursing record completed."))
 
@@ -348,13 +375,15 @@ class SigningPanel(SessionPanel):
             return
         session_id = self.view.detail.id
         reason, body = self.reason.text(), self.text.toPlainText()
+        password = self.addendum_password.take()
         clock = self._controller.ctx.clock
         outcome = self._controller.act(
             lambda db, actor: add_addendum(db, actor, session_id, reason=reason, text=body,
-                                           clock=clock))
+                                           password=password, clock=clock))
         if outcome.error:
             self.message.show_error(outcome.error)
-            (self.reason if not reason.strip() else self.text).setFocus()
+            (self.reason if not reason.strip() else self.text if not body.strip()
+             else self.addendum_password).setFocus()
             return
         self.reason.clear()
         self.text.clear()

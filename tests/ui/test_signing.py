@@ -53,14 +53,24 @@ def test_the_nurse_completes_the_nursing_record(qtbot: QtBot, chair: Chair) -> N
     assert panel.complete_button.isVisibleTo(panel)
     assert not panel.sign_button.isVisibleTo(panel)  # a nurse is not offered signing
     assert not panel.addendum_form.isVisibleTo(panel)
-    _click(qtbot, panel.complete_button)
+    _click(qtbot, panel.complete_button)  # no password typed: a slip, not a failed attempt
+    assert panel.message.text() == "⚠ Type your password to complete a nursing record."
+    qtbot.keyClicks(panel.nurse_password, "not-my-password")
+    qtbot.keyClick(panel.nurse_password, Qt.Key.Key_Return)
+    assert panel.message.text() == "⚠ The user name or password is wrong."
+    assert panel.nurse_password.text() == ""  # never kept on screen
+    assert panel.nursing.text() == "Not completed yet."
+    qtbot.keyClicks(panel.nurse_password, password_of("nora"))
+    qtbot.keyClick(panel.nurse_password, Qt.Key.Key_Return)  # Enter attests
+    assert panel.nurse_password.text() == ""
     assert panel.nursing.text() == (
         "✓ Nursing record complete — Nora Reyes, RN, 21 Nov 2026 14:05 EST")
     assert "awaiting physician signature" in panel.status.text()
     with chair.db() as db:
-        kinds = db.scalars(select(Signature.kind)
+        kinds = db.execute(select(Signature.kind, Signature.key_id, Signature.signature)
                            .where(Signature.session_id == chair.session_id)).all()
-        assert kinds == ["nursing_attestation"]
+        assert [k for k, _key, _sig in kinds] == ["nursing_attestation"]
+        assert all(key is not None and sig for _k, key, sig in kinds)  # made with Nora's key
         # the screen hides the button; the service refuses a nurse regardless
         with pytest.raises(PermissionDenied):
             sign_session(db, NURSE, chair.session_id, password=password_of("nora"),
@@ -157,16 +167,28 @@ def test_an_addendum_is_saved_and_listed(qtbot: QtBot, chair: Chair) -> None:
     qtbot.keyClicks(panel.reason, "late entry")
     chair.clock.advance(5)
     _click(qtbot, panel.add_button)
+    assert panel.message.text() == "⚠ Type your password to write an addendum."
+    assert panel.reason.text() == "late entry"  # nothing typed is lost
+    qtbot.keyClicks(panel.addendum_password, "wrong-password")
+    _click(qtbot, panel.add_button)
+    assert panel.message.text() == "⚠ The user name or password is wrong."
+    assert panel.text.toPlainText() == "Patient phoned: home safely."
+    qtbot.keyClicks(panel.addendum_password, password_of("nora"))
+    qtbot.keyClick(panel.addendum_password, Qt.Key.Key_Return)  # Enter adds it
     assert panel.message.text() == "✓ Addendum added."
     assert panel.reason.text() == "" and panel.text.toPlainText() == ""
+    assert panel.addendum_password.text() == ""
     chair.actor[0] = PHYSICIAN
     qtbot.keyClicks(panel.reason, "correction")
     qtbot.keyClicks(panel.text, "BP at 10:05 was 124/78.")
+    qtbot.keyClicks(panel.addendum_password, password_of("ada"))
     qtbot.keyClick(panel.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     with chair.db() as db:
         stored = db.scalars(select(Addendum).order_by(Addendum.id)).all()
-    assert [(a.author_id, a.reason) for a in stored] == [
-        (NURSE.user_id, "late entry"), (PHYSICIAN.user_id, "correction")]
+    assert [(a.author_id, a.reason, a.author_name) for a in stored] == [
+        (NURSE.user_id, "late entry", "Nora Reyes, RN"),
+        (PHYSICIAN.user_id, "correction", "Ada Lindqvist, MD")]
+    assert all(a.key_id is not None and a.signature for a in stored)
     labels = [label.text() for label in panel.addendum_labels]
     assert len(labels) == 2 and panel.addenda_box.isVisibleTo(panel)
     assert labels[0].startswith("<b>Addendum 1</b> — Nora Reyes, RN, ")
@@ -182,3 +204,18 @@ def test_alt_8_brings_the_sign_off_tab(qtbot: QtBot, chair: Chair) -> None:
     assert page.tabs.count() == 8 and page.tabs.tabText(7) == "8 Sign-off"
     qtbot.keyClick(page, Qt.Key.Key_8, Qt.KeyboardModifier.AltModifier)
     assert page.tabs.currentWidget() is page.signing
+
+
+def test_the_keyboard_lands_in_the_nurses_password(qtbot: QtBot, chair: Chair) -> None:
+    chair.to("discharged")
+    page = SessionPage(chair.ctx, chair.session_id, chair.drafts)
+    qtbot.addWidget(page)
+    activate(qtbot, page)
+    page.reload()
+    qtbot.keyClick(page, Qt.Key.Key_8, Qt.KeyboardModifier.AltModifier)
+    panel = page.signing
+    qtbot.waitUntil(lambda: panel.nurse_password.hasFocus())
+    assert panel.nurse_password.echoMode() == panel.nurse_password.EchoMode.Password
+    qtbot.keyClicks(page.focusWidget(), password_of("nora"))
+    qtbot.keyClick(page.focusWidget(), Qt.Key.Key_Enter)
+    assert panel.nursing.text().startswith("✓ Nursing record complete — Nora Reyes, RN")

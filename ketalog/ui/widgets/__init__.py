@@ -15,6 +15,7 @@ from ketalog.ui.widgets.fields import (
     DateField,
     DateTimeField,
     DecimalSpinBox,
+    PasswordField,
     Slider,
     SpinBox,
     TimeField,
@@ -31,7 +32,7 @@ from ketalog.ui.widgets.table import (
 
 __all__ = [
     "ROW_ID_ROLE", "SESSION_ID_ROLE", "ActionButton", "Button", "ChoiceRow", "Column",
-    "ComboBox", "DateField", "DateTimeField", "DecimalSpinBox", "ItemsForm", "RowsModel",
-    "ScrollingPage", "SessionPanel", "SessionTable", "Slider", "SpinBox", "TimeField",
+    "ComboBox", "DateField", "DateTimeField", "DecimalSpinBox", "ItemsForm", "PasswordField",
+    "RowsModel", "ScrollingPage", "SessionPanel", "SessionTable", "Slider", "SpinBox", "TimeField",
     "button_row", "choice_values", "hint", "make_table",
 ]

@@ -4,6 +4,10 @@ A wheel turn over a combo box, spin box, date field or slider that does not
 have the keyboard focus scrolls the page instead of changing the value (Qt's
 own widgets change the value under the pointer whether focused or not). A
 click still focuses them; they never take focus from the wheel alone.
+
+:class:`PasswordField` is the password box of a signature made inside a panel
+(the nurse's attestation, an addendum): never echoed, never offered to
+prediction, and emptied whenever it has been used, right or wrong.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDateTimeEdit,
     QDoubleSpinBox,
+    QLineEdit,
     QSlider,
     QSpinBox,
     QTimeEdit,
@@ -92,3 +97,22 @@ VALUE_WIDGETS: tuple[type[QWidget], ...] = (ComboBox, SpinBox, DecimalSpinBox, D
                                             DateTimeField, TimeField, Slider)
 #: Qt's own value widgets, which the kit replaces everywhere.
 QT_VALUE_WIDGETS: tuple[type[QWidget], ...] = (QComboBox, QAbstractSpinBox, QSlider)
+
+
+class PasswordField(QLineEdit):
+    """The signer's own password for one signature made in a panel; cleared after each try."""
+
+    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEchoMode(QLineEdit.EchoMode.Password)
+        self.setInputMethodHints(Qt.InputMethodHint.ImhHiddenText
+                                 | Qt.InputMethodHint.ImhSensitiveData
+                                 | Qt.InputMethodHint.ImhNoPredictiveText)
+        self.setMaxLength(256)
+        self.setPlaceholderText(placeholder)
+
+    def take(self) -> str:
+        """The typed password, and the field emptied (it is never kept on screen)."""
+        typed = self.text()
+        self.clear()
+        return typed
