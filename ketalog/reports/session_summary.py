@@ -735,6 +735,9 @@ class _SessionSummary:
             # the hash that was signed, never presented as if it still held
             rows[-1] = ("Signed SHA-256", f"{sig.content_sha256} (does NOT match the record "
                                           "as printed)")
+        elif sig.kind == "physician_signature" and self.data.signature_notes:
+            # valid, with what its reader should know: not keyed, or a key after a reset
+            rows.append(("Note", "; ".join(self.data.signature_notes)))
         table = facts_table(rows, self.sheet, 32 * mm)
         table.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, colors.black)]))
         return table

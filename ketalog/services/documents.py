@@ -122,6 +122,18 @@ class SessionSummaryData:
         return any(s.kind == "physician_signature" for s in self.signatures)
 
     @property
+    def signature_notes(self) -> tuple[str, ...]:
+        """What a reader of a valid signature should know, beside the physician's block.
+
+        Signed before keyed signatures, or with a key issued after an administrator
+        reset the signer's password; empty for any other signature.
+        """
+        status = self.signature
+        if status is None or not status.valid or status.check is None:
+            return ()
+        return status.check.notes
+
+    @property
     def signature_warning(self) -> str:
         """"SIGNATURE NOT VALID: <reason>" when a signature is claimed but does not hold."""
         return self.signature.banner if self.signature is not None else ""
@@ -148,8 +160,9 @@ def _addenda(db: Session, session_id: int) -> tuple[AddendumBlock, ...]:
         .where(Addendum.session_id == session_id)
         .order_by(Addendum.written_at_utc, Addendum.id)
     ).all()
-    return tuple(AddendumBlock(n, f"{name}, {creds}" if creds else name, a.written_at_utc,
-                               a.reason, a.text)
+    # the author's printed name as it was at writing (0012); older rows: the account's
+    return tuple(AddendumBlock(n, a.author_name or (f"{name}, {creds}" if creds else name),
+                               a.written_at_utc, a.reason, a.text)
                  for n, (a, name, creds) in enumerate(rows, start=1))
 
 

@@ -221,7 +221,8 @@ def load_signing_state(db: Session, session_id: int, state: str) -> SigningState
         return SigningState(attestations=attestations, status=status)
     assert status is not None
     addenda = tuple(
-        AddendumLine(number, printed_name(name, creds), a.written_at_utc, a.reason, a.text)
+        AddendumLine(number, a.author_name or printed_name(name, creds), a.written_at_utc,
+                     a.reason, a.text)
         for number, (a, name, creds) in enumerate(db.execute(
             select(Addendum, User.full_name, User.credentials)
             .join(User, User.id == Addendum.author_id)

@@ -298,8 +298,10 @@ class SigningPanel(SessionPanel):
         self.verification.show()
         if check.intact:
             self.verification.setStyleSheet("")
+            # what the reader of a valid signature should know (not keyed, key after a reset)
+            notes = "".join(f"<br>{self.tr('Note')}: {_escape(n)}" for n in check.notes)
             self.verification.setText(f"{OK_MARK} " + self.tr(
-                "Verified: the stored record matches what was signed."))
+                "Verified: the stored record matches what was signed.") + notes)
             return
         self.verification.setStyleSheet("color: #8b0000; font-weight: bold;")
         lines = "".join(f"<li>{_escape(c)}</li>" for c in check.changes)

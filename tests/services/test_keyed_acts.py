@@ -9,6 +9,9 @@ signature is NOT VALID, with a reason naming the row.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
@@ -183,3 +186,54 @@ def test_a_key_planted_by_sql_verifies_nothing(
     status = signature_status(db, sid)
     assert status.not_valid
     assert status.reason == f"the signing key {key_id} has no audit trail entry of its creation"
+
+
+def _pdf_text(db: Session, sid: int) -> str:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from ketalog.reports.session_summary import build_session_summary
+    from ketalog.services.documents import session_summary_data
+
+    pdf = build_session_summary(session_summary_data(db, sid))
+    return " ".join((page.extract_text() or "") for page in PdfReader(BytesIO(pdf)).pages)
+
+
+def test_a_key_issued_after_an_admin_reset_is_said_on_the_printed_summary(
+    db: Session, clock: FakeClock
+) -> None:
+    from ketalog.services.accounts import change_own_password, reset_password
+    from ketalog.services.signing import ADMIN_RESET_NOTE
+    from tests.staff import ADMIN
+
+    sid = discharged_session(db, clock)
+    complete_nursing_record(db, NURSE, sid, password=password_of("nora"), clock=clock)
+    reset_password(db, ADMIN, "ada", "temporary-pass-2026", clock=clock)
+    change_own_password(db, PHYSICIAN, "temporary-pass-2026", "ada-own-new-pass", clock=clock)
+    clock.advance(30)
+    sign_session(db, PHYSICIAN, sid, password="ada-own-new-pass", clock=clock)
+    status = signature_status(db, sid)
+    assert status.valid and status.check is not None and status.check.notes == (
+        ADMIN_RESET_NOTE,)
+    text = " ".join(_pdf_text(db, sid).split())
+    assert "Note signed with a key issued after an administrator reset the signer's password" \
+        in text, text
+
+
+def test_a_signature_from_before_keys_is_said_on_the_printed_summary(tmp_path: Path) -> None:
+    from ketalog.services.database import make_sessionmaker, open_database
+    from ketalog.services.signing import LEGACY_NOTE
+
+    copy = tmp_path / "schema_0008.sqlite3"
+    shutil.copy(Path(__file__).parents[1] / "store" / "fixtures" / "schema_0008.sqlite3", copy)
+    engine = open_database(f"sqlite:///{copy}")
+    try:
+        with make_sessionmaker(engine)() as db:
+            status = signature_status(db, 2)
+            assert status.valid and status.check is not None
+            assert status.check.notes == (LEGACY_NOTE,)
+            text = " ".join(_pdf_text(db, 2).split())
+        assert "Note signed before keyed signatures (not cryptographically bound)" in text, text
+    finally:
+        engine.dispose()
