@@ -219,3 +219,24 @@ def test_the_keyboard_lands_in_the_nurses_password(qtbot: QtBot, chair: Chair) -
     qtbot.keyClicks(page.focusWidget(), password_of("nora"))
     qtbot.keyClick(page.focusWidget(), Qt.Key.Key_Enter)
     assert panel.nursing.text().startswith("✓ Nursing record complete — Nora Reyes, RN")
+
+
+def test_the_screen_says_a_signature_was_made_with_a_key_after_a_reset(
+    qtbot: QtBot, chair: Chair
+) -> None:
+    from ketalog.services.accounts import change_own_password, reset_password
+    from tests.staff import ADMIN
+
+    chair.to("discharged")
+    _complete(chair)
+    with chair.db() as db:
+        reset_password(db, ADMIN, "ada", "temporary-pass-2026", clock=chair.clock)
+        change_own_password(db, PHYSICIAN, "temporary-pass-2026", "ada-own-new-pass",
+                            clock=chair.clock)
+        sign_session(db, PHYSICIAN, chair.session_id, password="ada-own-new-pass",
+                     clock=chair.clock)
+    panel = _page(qtbot, chair).signing
+    assert panel.status.text() == "✓ Signed — changes only by addendum"
+    assert panel.verification.text() == (
+        "✓ Verified: the stored record matches what was signed.<br>Note: signed with a key "
+        "issued after an administrator reset the signer's password")
