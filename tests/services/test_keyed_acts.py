@@ -237,3 +237,24 @@ def test_a_signature_from_before_keys_is_said_on_the_printed_summary(tmp_path: P
         assert "Note signed before keyed signatures (not cryptographically bound)" in text, text
     finally:
         engine.dispose()
+
+
+def test_a_proof_carrying_another_persons_key_is_refused(
+    db: Session, clock: FakeClock
+) -> None:
+    import dataclasses
+
+    import pytest
+
+    from ketalog.services.errors import PermissionDenied
+
+    sid = book(db, clock)
+    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
+    sams = prove(db, "sam", "verify_dose", clock)
+    assert "private" not in repr(sams)  # the key travels in-process, never printed
+    adas_key = prove(db, "ada", "verify_dose", clock).key
+    with pytest.raises(PermissionDenied, match="second nurse must enter their own"):
+        svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id, clock=clock,
+                        verifier=dataclasses.replace(sams, key=adas_key))
+    assert db.scalar(select(DoseVerification.id)) is None
