@@ -14,12 +14,13 @@ from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.orm import Session
 
 from ketalog.services.audit import append_audit
 from ketalog.services.keyed import plain_value
 from ketalog.services.signing import canonical_json, session_record, sha256_text
+from ketalog.store.types import UTCDateTime
 from tests.staff import NURSE, PHYSICIAN
 
 
@@ -54,7 +55,8 @@ def forge_addendum(db: Session, engine: Engine, session_id: int, at: datetime,
 
 def forge_attestation(db: Session, engine: Engine, session_id: int, at: datetime) -> None:
     """Insert a nursing attestation by Nora Reyes, RN with the hash recomputed, and its audit
-    row appended too, so only the missing key gives it away."""
+    row appended too (times stored as the app stores them), so only the missing key gives
+    it away."""
     content = canonical_json(session_record(db, session_id))
     patient_id = db.execute(text("SELECT patient_id FROM treatment_sessions WHERE id = :sid"),
                             {"sid": session_id}).scalar_one()
@@ -64,7 +66,7 @@ def forge_attestation(db: Session, engine: Engine, session_id: int, at: datetime
             "INSERT INTO signatures (session_id, signer_id, kind, meaning, signed_at_utc, "
             "content_sha256, signer_name, content_json, created_at_utc) VALUES (:sid, 1, "
             "'nursing_attestation', 'Nursing record complete', :at, :sha, 'Nora Reyes, RN', "
-            ":content, :at) RETURNING id"),
+            ":content, :at) RETURNING id").bindparams(bindparam("at", type_=UTCDateTime())),
             {"sid": session_id, "at": at, "sha": sha256_text(content),
              "content": content}).scalar_one()
     with Session(engine) as other:  # the audit row, appended as the app would write it

@@ -31,6 +31,7 @@ from ketalog.services.signing import (
     NURSING_ATTESTATION,
     PHYSICIAN_SIGNATURE,
     SessionVerification,
+    attestation_problems,
     verify_session,
 )
 from ketalog.store.models import Addendum, AuditEntry, Signature, TreatmentSession
@@ -198,6 +199,7 @@ def _status(session_id: int, claims: _Claims, check: SessionVerification,
             audit: list[_AuditRow]) -> SignatureStatus:
     problems = _missing_audit(claims, session_id, audit)
     if not check.signed:
+        problems = [*check.invalid_reasons, *problems]
         if claims.state == SessionState.SIGNED.value:
             problems.insert(0, "the session is marked signed but has no physician signature")
         if not problems:
@@ -239,7 +241,9 @@ def _statuses(db: Session, ids: list[int]) -> dict[int, SignatureStatus]:
     statuses = {}
     for sid, claim in claims.items():
         if not claim.physician and claim.state != SessionState.SIGNED.value:
-            check = SessionVerification(sid, signed=False, intact=True)  # nothing to hash
+            # nothing to hash; an attestation is still checked with its nurse's key
+            check = SessionVerification(sid, signed=False, intact=True, invalid_reasons=tuple(
+                attestation_problems(db, sid) if claim.attestations else ()))
         else:
             check = verify_session(db, sid)
         statuses[sid] = _status(sid, claim, check, by_patient.get(claim.patient_id, []))

@@ -521,6 +521,25 @@ def verify_session(db: Session, session_id: int) -> SessionVerification:
     return SessionVerification(intact=False, changes=tuple(changes), **base)
 
 
+def attestation_problems(db: Session, session_id: int) -> list[str]:
+    """Why each nursing attestation of an unsigned session is not its nurse's own (empty: all are).
+
+    The waiting list shows "completed by" from these rows before any physician
+    signs, so a forged one is named there, not only after the signature.
+    """
+    sigs = Signature.__table__
+    rows: list[dict[str, Any]] = [_row(r) for r in db.execute(
+        select(sigs).where(sigs.c.session_id == session_id,
+                           sigs.c.kind == NURSING_ATTESTATION).order_by(sigs.c.id)).mappings()]
+    if not rows:
+        return []
+    acts = [KeyedRow(ATTESTATION, "signatures", r["id"], r, r["signer_id"], r["signer_name"],
+                     as_datetime(r["signed_at_utc"]),
+                     f"the nursing attestation by {r['signer_name']} at "
+                     f"{when_text(as_datetime(r['signed_at_utc']))}") for r in rows]
+    return keyed_row_problems(db, acts)
+
+
 def _legacy_sha(db: Session, signature_id: int) -> str | None:
     from ketalog.store.models import LegacySignature
 

@@ -258,3 +258,15 @@ def test_a_proof_carrying_another_persons_key_is_refused(
         svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id, clock=clock,
                         verifier=dataclasses.replace(sams, key=adas_key))
     assert db.scalar(select(DoseVerification.id)) is None
+
+
+def test_a_forged_attestation_is_named_before_any_physician_signs(
+    db: Session, engine: Engine, clock: FakeClock
+) -> None:
+    sid = discharged_session(db, clock)
+    forge_attestation(db, engine, sid, clock.advance(5))
+    status = signature_status(db, sid)
+    assert not status.valid and not status.not_valid  # nothing signed yet
+    [problem] = status.attestation_problems
+    assert problem.startswith("the nursing attestation by Nora Reyes, RN at ")
+    assert "was not made with Nora Reyes, RN's key" in problem
