@@ -188,9 +188,10 @@ def load_keys(db: Session, key_ids: Iterable[int | None]) -> dict[int, KeyFacts]
                       AuditEntry.row_id == UserKey.id)
                .order_by(AuditEntry.id).limit(1).scalar_subquery())
     where = UserKey.id == ids[0] if len(ids) == 1 else UserKey.id.in_(ids)
-    rows = db.execute(select(UserKey.id, UserKey.user_id, UserKey.public_key,
-                             UserKey.created_at_utc, UserKey.retired_at_utc,
-                             UserKey.issued_after_admin_reset, created).where(where)).all()
+    rows = db.connection().execute(  # Core rows: no ORM processing
+        select(UserKey.id, UserKey.user_id, UserKey.public_key, UserKey.created_at_utc,
+               UserKey.retired_at_utc, UserKey.issued_after_admin_reset, created)
+        .where(where)).all()
     return {row[0]: KeyFacts(*row) for row in rows}
 
 
@@ -246,6 +247,25 @@ class KeyedRow:
         return value if isinstance(value, str) else None
 
 
+#: Signatures already found to hold: (public key, signature, manifest). A signature that
+#: held over exactly this text with exactly this key always will, so a screen refreshing
+#: every few seconds pays for each Ed25519 check once per process.
+_HELD: set[tuple[str, str, str]] = set()
+_HELD_LIMIT = 50_000
+
+
+def holds(public_key: str, signature: str, text: str) -> bool:
+    """Whether the key's signature over ``text`` holds (remembered once it does)."""
+    if (public_key, signature, text) in _HELD:
+        return True
+    if not signature_holds(public_key, signature, text):
+        return False
+    if len(_HELD) >= _HELD_LIMIT:
+        _HELD.clear()
+    _HELD.add((public_key, signature, text))
+    return True
+
+
 def keyed_row_problems(db: Session, rows: list[KeyedRow],
                        keys: dict[int, KeyFacts] | None = None) -> list[str]:
     """Why each row is not its maker's own keyed act (a sentence naming the row); empty if all are.
@@ -274,8 +294,8 @@ def keyed_row_problems(db: Session, rows: list[KeyedRow],
             problems.append(f"{r.label} was not made with {own} (the key is another "
                             "person's)")
             reasons = [x for x in reasons if "another person" not in x]
-        elif not reasons and not signature_holds(key.public_key, r.signature,
-                                                 row_manifest(r.kind, r.row, r.key_id)):
+        elif not reasons and not holds(key.public_key, r.signature,
+                                       row_manifest(r.kind, r.row, r.key_id)):
             problems.append(f"{r.label} was not made with {own} (the cryptographic "
                             "signature does not match the row)")
         problems += [f"{r.label}: {reason}" for reason in reasons]

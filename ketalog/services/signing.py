@@ -62,13 +62,14 @@ from ketalog.services.keyed import (
     as_datetime,
     canonical_json,
     dose_order_sha256,
+    holds,
     keyed_row_problems,
     load_keys,
     plain_value,
     sha256_text,
     when_text,
 )
-from ketalog.services.keys import sign_text, signature_holds, signing_key
+from ketalog.services.keys import sign_text, signing_key
 from ketalog.services.sessions import _session
 from ketalog.store.models import (
     AdverseEvent,
@@ -156,30 +157,33 @@ def _session_rows(db: Session, session_id: int) -> dict[str, Any]:
     ``signatures`` holds every signature of the session (attestations and the
     physician's); :func:`_canonical` makes the signed record of it.
     """
+    if db.new or db.dirty or db.deleted:
+        db.flush()  # the rows are read below the ORM, which would not flush them itself
+    conn = db.connection()  # Core rows: no ORM processing (this runs on every screen refresh)
     sessions = TreatmentSession.__table__
-    header = db.execute(select(sessions).where(sessions.c.id == session_id)).mappings().first()
+    header = conn.execute(select(sessions).where(sessions.c.id == session_id)).mappings().first()
     if header is None:
         raise NotFound(f"No session with id {session_id}.")
     record: dict[str, Any] = {"session": _row(header)}
     for name, table in _CHILD_TABLES:
-        rows = db.execute(select(table).where(table.c.session_id == session_id)
+        rows = conn.execute(select(table).where(table.c.session_id == session_id)
                           .order_by(table.c.id)).mappings()
         record[name] = [_row(r) for r in rows]
     checks = DoseVerification.__table__
     orders = DoseOrder.__table__
-    record["dose_verifications"] = [_row(r) for r in db.execute(
+    record["dose_verifications"] = [_row(r) for r in conn.execute(
         select(checks).join(orders, orders.c.id == checks.c.dose_order_id)
         .where(orders.c.session_id == session_id).order_by(checks.c.id)).mappings()]
     # schema 0006: present only when the session has rows, so a session signed
     # before alerts were stored keeps the content it was signed with
     for name, alert_table in _ALERT_TABLES:
-        alert_rows = [_row(r) for r in db.execute(
+        alert_rows = [_row(r) for r in conn.execute(
             select(alert_table).where(alert_table.c.session_id == session_id)
             .order_by(alert_table.c.id)).mappings()]
         if alert_rows:
             record[name] = alert_rows
     sigs = Signature.__table__
-    record["signatures"] = [_row(r) for r in db.execute(
+    record["signatures"] = [_row(r) for r in conn.execute(
         select(sigs).where(sigs.c.session_id == session_id).order_by(sigs.c.id)).mappings()]
     return record
 
@@ -406,7 +410,7 @@ def _signature_problems(sig: Mapping[str, Any], keys: dict[int, KeyFacts],
     if key is None:
         return [f"the signing key {key_id} does not exist"], False, False
     reasons = key.problems(sig["signer_id"], as_datetime(sig["signed_at_utc"]))
-    if not reasons and not signature_holds(key.public_key, signature, signature_manifest(sig)):
+    if not reasons and not holds(key.public_key, signature, signature_manifest(sig)):
         reasons.append("the cryptographic signature does not match the signed content")
     return reasons, False, key.issued_after_admin_reset
 
@@ -431,13 +435,12 @@ def _keyed_rows(db: Session, session_id: int, rows: dict[str, Any]) -> list[Keye
     if header.get("predose_bp_ack_at_utc") is not None and header.get("predose_bp_ack_by_id"):
         people.add(header["predose_bp_ack_by_id"])
     people |= {a["acknowledged_by_id"] for a in rows.get("alert_acknowledgments", [])}
-    addenda = db.execute(
-        select(Addendum.id, Addendum.session_id, Addendum.author_id, Addendum.author_name,
-               Addendum.written_at_utc, Addendum.reason, Addendum.text, Addendum.key_id,
-               Addendum.signature, User.full_name, User.credentials)
-        .join(User, User.id == Addendum.author_id)
-        .where(Addendum.session_id == session_id).order_by(Addendum.id)).mappings().all()
-    names = {uid: printed_name(full, cred) for uid, full, cred in db.execute(
+    table = Addendum.__table__
+    addenda: list[dict[str, Any]] = [_row(r) for r in db.connection().execute(  # Core rows
+        select(table).where(table.c.session_id == session_id).order_by(table.c.id)).mappings()]
+    # addenda from before 0012 have no printed name of their own: the account's
+    people |= {a["author_id"] for a in addenda if not a["author_name"]}
+    names = {uid: printed_name(full, cred) for uid, full, cred in db.connection().execute(
         select(User.id, User.full_name, User.credentials).where(User.id.in_(sorted(people))))
     } if people else {}
     for check in rows["dose_verifications"]:
@@ -470,12 +473,10 @@ def _keyed_rows(db: Session, session_id: int, rows: dict[str, Any]) -> list[Keye
                               f"the acknowledgment of the {ack['code']} alert by {name} at "
                               f"{when_text(at)}"))
     for number, add in enumerate(addenda, start=1):
-        name = add["author_name"] or printed_name(add["full_name"], add["credentials"])
-        found.append(KeyedRow(ADDENDUM, "addenda", add["id"], {**add, "author_name":
-                              add["author_name"]}, add["author_id"], name,
-                              add["written_at_utc"],
-                              f"addendum {number} by {name} at "
-                              f"{when_text(add['written_at_utc'])}"))
+        name = add["author_name"] or names.get(add["author_id"], f"user {add['author_id']}")
+        at = as_datetime(add["written_at_utc"])
+        found.append(KeyedRow(ADDENDUM, "addenda", add["id"], add, add["author_id"], name, at,
+                              f"addendum {number} by {name} at {when_text(at)}"))
     return found
 
 
