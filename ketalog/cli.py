@@ -34,6 +34,7 @@ from ketalog.cli_db import (
 )
 from ketalog.cli_outcomes import add_outcomes_parser, cmd_outcomes
 from ketalog.cli_rems import add_rems_parser, cmd_rems
+from ketalog.cli_settings import add_settings_parser, cmd_settings
 from ketalog.domain.errors import DomainError
 from ketalog.store.engine import DatabaseConfigError
 
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_outcomes_parser(sub)
     add_account_parsers(sub)
     add_backup_parsers(sub)
+    add_settings_parser(sub)
     return parser
 
 
@@ -302,6 +304,11 @@ def cmd_verify_session(args: argparse.Namespace) -> int:
     return cmd_verify(args, _open_to_investigate)
 
 
+def cmd_clinic_settings(args: argparse.Namespace) -> int:
+    """List, show or change the clinic's settings."""
+    return cmd_settings(args, _open)
+
+
 def cmd_clinic_outcomes(args: argparse.Namespace) -> int:
     """Response and remission across the clinic's courses in a date range."""
     return cmd_outcomes(args, _open)
@@ -311,7 +318,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo, "sessions": cmd_sessions, "db": cmd_db, "gui": cmd_gui, "pdf": cmd_pdf,
     "audit": cmd_audit, "rems": cmd_rems, "outcomes": cmd_clinic_outcomes,
     "user": cmd_user_accounts, "verify": cmd_verify_session, "keys": cmd_signing_keys,
-    "backup": cmd_backup, "restore": cmd_restore,
+    "backup": cmd_backup, "restore": cmd_restore, "settings": cmd_clinic_settings,
 }
 
 
