@@ -162,7 +162,8 @@ def test_a_whole_session_from_the_keyboard_alone(qtbot: QtBot, engine: Engine) -
     clock.advance(2)
     keys.press(Qt.Key.Key_D, CTRL)
     keys.press(Qt.Key.Key_8, ALT)
-    keys.alt(Qt.Key.Key_N)
+    # the keyboard lands on the nurse's password: typing it and Enter attest (her own key)
+    keys.type(f"{password_of(NURSE.username)}\n")
 
     with make_sessionmaker(engine)() as db:
         session = db.get_one(TreatmentSession, sid)
