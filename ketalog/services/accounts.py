@@ -180,15 +180,24 @@ def create_first_administrator(
     db: Session, *, username: str, full_name: str, password: str, credentials: str = "",
     workstation: str = "", clock: Clock = system_clock,
 ) -> UserSummary:
-    """Create the first account (an administrator); refused once any account exists."""
+    """Create the first account (an administrator); refused once any account exists.
+
+    The clinic's CA and document certificate (services.clinic_certificate) are
+    made with it, the CA's key sealed under this administrator's password.
+    """
     if not needs_first_administrator(db):
         raise ValidationError.single(
             "username", "Accounts already exist; sign in and ask an administrator."
         )
     actor = Actor(username="first-run", display_name="first run set-up", role="system",
                   workstation=workstation)
-    return create_user(db, actor, username=username, full_name=full_name, role="administrator",
-                       password=password, credentials=credentials, clock=clock)
+    admin = create_user(db, actor, username=username, full_name=full_name,
+                        role="administrator", password=password, credentials=credentials,
+                        clock=clock)
+    from ketalog.services.clinic_certificate import create_first_certificates
+
+    create_first_certificates(db, admin.as_actor(workstation), password, clock=clock)
+    return admin
 
 
 # --- administration -----------------------------------------------------------------

@@ -355,6 +355,11 @@ def build_demo_clinic(
                               password=password, credentials=creds, clock=setup_clock)
         for username, name, creds, role, password in DEMO_USERS
     }
+    from ketalog.services.clinic_certificate import create_first_certificates
+
+    admin_password = next(p for u, *_r, p in DEMO_USERS if u == "admin")
+    create_first_certificates(db, users["admin"].as_actor("demo"), admin_password,
+                              clock=setup_clock)
     clinic = _Clinic(db, rng, users)
     desk = users["admin"].as_actor("demo")  # the front desk books as the administrator
     protocol_ids = {
