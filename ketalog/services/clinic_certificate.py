@@ -163,9 +163,10 @@ def _ca_password_message(row: ClinicCertificate) -> str:
 
 
 def _name(clinic: str, common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, clinic[:64]),
-                      x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "ketalog")])
+    # most general first, as X.509 orders it; the RFC 4514 text then reads "CN=..., ..."
+    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, clinic[:64]),
+                      x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "ketalog"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])])
 
 
 def _key_usage(*, sign_certificates: bool) -> x509.KeyUsage:

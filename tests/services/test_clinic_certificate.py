@@ -282,3 +282,28 @@ def test_signing_adds_little_to_a_preview(
         signing.append(time.perf_counter() - middle)
     # measured here: the signature about 15-20 ms, the summary itself 100+ ms
     assert min(signing) < max(0.05, 0.5 * min(build)), (build, signing)
+
+
+def test_the_first_administrator_creates_the_clinic_ca_and_document_certificate(
+        sqlite_url: str, clock: FakeClock) -> None:
+    from ketalog.services.accounts import create_first_administrator
+    from ketalog.services.database import make_sessionmaker, open_database
+
+    engine = open_database(sqlite_url)  # empty: no staff, as at first start
+    try:
+        with make_sessionmaker(engine)() as db:
+            admin = create_first_administrator(db, username="pat", full_name="Pat Morgan",
+                                               password="first-admin-pass", clock=clock)
+            document, ca = current_certificates(db)
+            assert (document.kind, ca.kind, ca.created_by) == ("document", "ca", "Pat Morgan")
+            audit = db.scalars(select(AuditEntry.username).where(
+                AuditEntry.action == "certificate_created")).all()
+            assert audit == ["pat", "pat"]
+            # the CA's key opens with that password only: a new document certificate
+            with pytest.raises(LoginRefused):
+                create_certificate(db, admin.as_actor("t"), "another", clock=clock)
+            renewed = create_certificate(db, admin.as_actor("t"), "first-admin-pass",
+                                         clock=clock)
+            assert current_certificates(db)[1].id == ca.id != renewed.id
+    finally:
+        engine.dispose()
