@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 
 # Debian libraries the Qt wheels load even on the offscreen platform.
 QT_DEBS := libegl1 libgl1 libopengl0 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 fonts-dejavu-core
+# poppler's pdfsig (and pdftoppm): the independent verifier of the signed PDFs in the tests.
+PDF_DEBS := poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-slow bench load lint typecheck check setup qt-deps clean screenshots
@@ -20,13 +22,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
-# Install the Qt runtime libraries only when dpkg says one is missing.
+# Install the Qt runtime libraries (and poppler-utils) only when dpkg says one is missing.
 qt-deps:
 	@if command -v dpkg >/dev/null 2>&1; then \
 	  missing=""; \
-	  for p in $(QT_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  for p in $(QT_DEBS) $(PDF_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then \
-	    echo "Installing Qt runtime libraries:$$missing"; \
+	    echo "Installing Debian packages:$$missing"; \
 	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	  fi; \
 	fi
