@@ -205,6 +205,7 @@ def cmd_db(args: argparse.Namespace) -> int:
         engine.dispose()
         print(f"Database {describe_url(url)} is at schema {HEAD_REVISION}.")
         return EXIT_OK
+    from ketalog.cli_db import anchor_check
     from ketalog.store.guards import GuardsBroken, require_guards
 
     engine = make_engine(url)
@@ -215,12 +216,15 @@ def cmd_db(args: argparse.Namespace) -> int:
                 require_guards(engine)
             except GuardsBroken as exc:
                 raise CommandError(str(exc)) from exc
+            anchors = anchor_check(engine)
+            if not anchors.ok:
+                raise CommandError(anchors.summary)
     finally:
         engine.dispose()
     where = describe_url(url)
     if status.state is SchemaState.CURRENT:
-        print(f"OK: {where} is reachable, at schema {status.revision} (current), and every "
-              "guard trigger is in place and enabled.")
+        print(f"OK: {where} is reachable, at schema {status.revision} (current), every "
+              f"guard trigger is in place and enabled, and {anchors.summary}.")
         return EXIT_OK
     messages = {
         SchemaState.EMPTY: "is empty; run 'ketalog db upgrade' (or start ketalog) to create it",
