@@ -128,13 +128,24 @@ def _open_to_investigate(url: str | None) -> tuple[Engine, sessionmaker[Session]
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the demo clinic and say what was made."""
-    from ketalog.services.demo import DEMO_USERS, DemoRefused, build_demo_clinic
+    from ketalog.services.demo import DEMO_PATIENTS, DEMO_USERS, DemoRefused, build_demo_clinic
+
+    done = [0]
+
+    def progress(_patient: str) -> None:  # a line now and then: the build takes a while
+        done[0] += 1
+        if done[0] % 5 == 0 or done[0] == DEMO_PATIENTS:
+            print(f"  {done[0]} of {DEMO_PATIENTS} patients so far", flush=True)
 
     engine, factory = _open(args.database_url)
     try:
         with factory() as db:
             try:
-                summary = build_demo_clinic(db, seed=args.seed)
+                summary = build_demo_clinic(db, seed=args.seed, progress=progress,
+                                            announce=lambda: print(
+                                                f"Building the demo clinic: {DEMO_PATIENTS} "
+                                                "patients with a month of sessions each...",
+                                                flush=True))
             except DemoRefused as exc:
                 raise CommandError(str(exc)) from exc
     finally:
