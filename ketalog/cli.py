@@ -39,6 +39,7 @@ from ketalog.cli_db import (
 )
 from ketalog.cli_outcomes import add_outcomes_parser, cmd_outcomes
 from ketalog.cli_rems import add_rems_parser, cmd_rems
+from ketalog.cli_settings import add_settings_parser, cmd_settings
 from ketalog.domain.errors import DomainError
 from ketalog.store.engine import DatabaseConfigError
 
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_account_parsers(sub)
     add_backup_parsers(sub)
     add_certificate_parser(sub)
+    add_settings_parser(sub)
     return parser
 
 
@@ -318,6 +320,11 @@ def cmd_clinic_certificate(args: argparse.Namespace) -> int:
     return cmd_certificate(args, _open)
 
 
+def cmd_clinic_settings(args: argparse.Namespace) -> int:
+    """List, show or change the clinic's settings."""
+    return cmd_settings(args, _open)
+
+
 def cmd_clinic_outcomes(args: argparse.Namespace) -> int:
     """Response and remission across the clinic's courses in a date range."""
     return cmd_outcomes(args, _open)
@@ -328,6 +335,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "audit": cmd_audit, "rems": cmd_rems, "outcomes": cmd_clinic_outcomes,
     "user": cmd_user_accounts, "verify": cmd_verify_session, "keys": cmd_signing_keys,
     "backup": cmd_backup, "restore": cmd_restore, "certificate": cmd_clinic_certificate,
+    "settings": cmd_clinic_settings,
 }
 
 
