@@ -194,7 +194,8 @@ class MainWindow(QMainWindow):
     _WORKSPACE_PARTS = frozenset({
         "board", "documents", "stack", "notice", "workspace", "lock_page", "idle",
         "refresh_timer", "tick_timer", "user_toolbar", "signed_in_label", "switch_action",
-        "lock_action", "audit_action", "waiting_action", "watcher", "presence_timer",
+        "lock_action", "audit_action", "clinic_action", "waiting_action", "watcher",
+        "presence_timer",
         "link_banner", "link_text", "link_retry",
     })
 
@@ -212,6 +213,7 @@ class MainWindow(QMainWindow):
     switch_action: QAction
     lock_action: QAction
     audit_action: QAction
+    clinic_action: QAction
     waiting_action: QAction
     watcher: ChangeWatcher
     presence_timer: QTimer
@@ -517,6 +519,10 @@ class MainWindow(QMainWindow):
         self.audit_action = toolbar.addAction(self.tr("Audit trail…"))
         self.audit_action.setToolTip(self.tr("Who did what, when (administrators)"))
         self.audit_action.triggered.connect(self.show_audit_trail)
+        self.clinic_action = toolbar.addAction(self.tr("Clinic…"))
+        self.clinic_action.setToolTip(self.tr("The clinic's name, address, logo, time zone, "
+                                              "chairs and closed days (administrators)"))
+        self.clinic_action.triggered.connect(self.show_clinic_settings)
         self.settings_action = toolbar.addAction(self.tr("Settings…"))
         self.settings_action.setToolTip(self.tr("This workstation's database (test it; "
                                                 "administrators change it) and the backups"))
@@ -594,6 +600,7 @@ class MainWindow(QMainWindow):
                                      .replace("%1", actor.display_name)
                                      .replace("%2", user.role))
         self.audit_action.setVisible(may(user.role, Permission.VIEW_AUDIT))
+        self.clinic_action.setVisible(may(user.role, Permission.MANAGE_SETTINGS))
         self.outcomes_action.setVisible(may(user.role, Permission.VIEW_OUTCOMES))
         self.waiting_action.setVisible(may(user.role, Permission.ADDENDUM))  # clinicians
         self._show_page(self.workspace)
@@ -708,6 +715,14 @@ class MainWindow(QMainWindow):
         bar.setStyleSheet("QStatusBar { color: #8b0000; font-weight: bold; }" if result.error
                           else "")
         bar.showMessage((f"{ALERT_MARK} " if result.error else "") + result.message)
+
+    def show_clinic_settings(self) -> None:
+        """Administrators: the clinic's own settings (the service checks the role again)."""
+        if not self.active or self.user is None or not may(self.user.role,
+                                                           Permission.MANAGE_SETTINGS):
+            return
+        clinic_page = importlib.import_module("ketalog.ui.clinic_settings_page")
+        clinic_page.ClinicSettingsDialog(self.ctx, self).exec()
 
     def show_audit_trail(self) -> None:
         """Administrators: the audit trail (the service checks the role again)."""

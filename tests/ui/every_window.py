@@ -103,6 +103,7 @@ WINDOWS: dict[str, tuple[Actor, Opener]] = {
     "settings": (ADMIN, _plain("settings_dialog", "SettingsDialog",
                                lambda c: "sqlite:///kit.sqlite3", lambda c: True)),
     "audit": (ADMIN, _opener("audit_page", "AuditDialog")),
+    "clinic settings": (ADMIN, _opener("clinic_settings_page", "ClinicSettingsDialog")),
     "rems": (NURSE, _opener("rems_page", "RemsDialog")),
     "rems mark filed": (NURSE, _opener("rems_page", "MarkFiledDialog", None)),
     "course": (PHYSICIAN, _course),
