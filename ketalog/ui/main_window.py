@@ -194,7 +194,8 @@ class MainWindow(QMainWindow):
     _WORKSPACE_PARTS = frozenset({
         "board", "documents", "stack", "notice", "workspace", "lock_page", "idle",
         "refresh_timer", "tick_timer", "user_toolbar", "signed_in_label", "switch_action",
-        "lock_action", "audit_action", "clinic_action", "waiting_action", "watcher",
+        "lock_action", "audit_action", "clinic_action", "accounts_action", "password_action",
+        "waiting_action", "watcher",
         "presence_timer",
         "link_banner", "link_text", "link_retry",
     })
@@ -214,6 +215,8 @@ class MainWindow(QMainWindow):
     lock_action: QAction
     audit_action: QAction
     clinic_action: QAction
+    accounts_action: QAction
+    password_action: QAction
     waiting_action: QAction
     watcher: ChangeWatcher
     presence_timer: QTimer
@@ -523,6 +526,13 @@ class MainWindow(QMainWindow):
         self.clinic_action.setToolTip(self.tr("The clinic's name, address, logo, time zone, "
                                               "chairs and closed days (administrators)"))
         self.clinic_action.triggered.connect(self.show_clinic_settings)
+        self.accounts_action = toolbar.addAction(self.tr("Accounts…"))
+        self.accounts_action.setToolTip(self.tr("Add, correct, disable and unlock accounts; "
+                                                "reset a password (administrators)"))
+        self.accounts_action.triggered.connect(self.show_accounts)
+        self.password_action = toolbar.addAction(self.tr("My password…"))
+        self.password_action.setToolTip(self.tr("Change your own password"))
+        self.password_action.triggered.connect(self.change_my_password)
         self.settings_action = toolbar.addAction(self.tr("Settings…"))
         self.settings_action.setToolTip(self.tr("This workstation's database (test it; "
                                                 "administrators change it) and the backups"))
@@ -601,6 +611,7 @@ class MainWindow(QMainWindow):
                                      .replace("%2", user.role))
         self.audit_action.setVisible(may(user.role, Permission.VIEW_AUDIT))
         self.clinic_action.setVisible(may(user.role, Permission.MANAGE_SETTINGS))
+        self.accounts_action.setVisible(may(user.role, Permission.MANAGE_USERS))
         self.outcomes_action.setVisible(may(user.role, Permission.VIEW_OUTCOMES))
         self.waiting_action.setVisible(may(user.role, Permission.ADDENDUM))  # clinicians
         self._show_page(self.workspace)
@@ -723,6 +734,21 @@ class MainWindow(QMainWindow):
             return
         clinic_page = importlib.import_module("ketalog.ui.clinic_settings_page")
         clinic_page.ClinicSettingsDialog(self.ctx, self).exec()
+
+    def show_accounts(self) -> None:
+        """Administrators: the clinic's accounts (the service checks the role again)."""
+        if not self.active or self.user is None or not may(self.user.role,
+                                                           Permission.MANAGE_USERS):
+            return
+        accounts_page = importlib.import_module("ketalog.ui.accounts_page")
+        accounts_page.AccountsDialog(self.ctx, self).exec()
+
+    def change_my_password(self) -> None:
+        """Anyone signed in: change their own password."""
+        if not self.active or self.user is None:
+            return
+        accounts_page = importlib.import_module("ketalog.ui.accounts_page")
+        accounts_page.ChangePasswordDialog(self.ctx, self).exec()
 
     def show_audit_trail(self) -> None:
         """Administrators: the audit trail (the service checks the role again)."""

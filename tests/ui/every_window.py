@@ -104,6 +104,8 @@ WINDOWS: dict[str, tuple[Actor, Opener]] = {
                                lambda c: "sqlite:///kit.sqlite3", lambda c: True)),
     "audit": (ADMIN, _opener("audit_page", "AuditDialog")),
     "clinic settings": (ADMIN, _opener("clinic_settings_page", "ClinicSettingsDialog")),
+    "accounts": (ADMIN, _opener("accounts_page", "AccountsDialog")),
+    "change my password": (NURSE, _opener("accounts_page", "ChangePasswordDialog")),
     "rems": (NURSE, _opener("rems_page", "RemsDialog")),
     "rems mark filed": (NURSE, _opener("rems_page", "MarkFiledDialog", None)),
     "course": (PHYSICIAN, _course),
