@@ -80,6 +80,7 @@ class ClinicSettingsDialog(QDialog):
             self.fields[setting.key] = field
             self.messages[setting.key] = message
         layout.addLayout(form)
+        layout.addStretch(1)  # spare height below the fields, not between the lines
         self.message = MessageLabel()
         layout.addWidget(self.message)
         bar = QHBoxLayout()
@@ -87,7 +88,7 @@ class ClinicSettingsDialog(QDialog):
         bar.addWidget(Button(self.tr("Close"), on_click=self.accept))
         layout.addLayout(bar)
         self.load()
-        place_window(self, "clinic settings", 760, 560)
+        place_window(self, "clinic settings", 760, 440)
         self.fields[CLINIC_SETTINGS[0].key].setFocus()
 
     def load(self) -> None:
@@ -134,8 +135,8 @@ class ClinicSettingsDialog(QDialog):
     def _preview(self, path: str) -> None:
         picture = QPixmap(path) if path else QPixmap()
         if picture.isNull():
-            self.logo_preview.setText(self.tr("no logo") if not path else "?")
-            self.logo_preview.setPixmap(QPixmap())
+            self.logo_preview.setPixmap(QPixmap())  # (clears the text: set it after)
+            self.logo_preview.setText(self.tr("no logo") if not path else self.tr("unreadable"))
             return
         self.logo_preview.setPixmap(picture.scaled(
             _LOGO_PREVIEW_PX, _LOGO_PREVIEW_PX, Qt.AspectRatioMode.KeepAspectRatio,
