@@ -65,6 +65,7 @@ def test_demo_refuses_a_database_with_only_an_administrator_and_writes_nothing(
     engine = open_database(sqlite_url)
     with make_sessionmaker(engine)() as db:
         create_first_administrator(db, username="pmorgan", full_name="Pat Morgan",
+                                   clinic_name="Riverside", clinic_timezone="UTC",
                                    password="a-long-admin-pass-1")
 
     def counts() -> tuple[int, int, int]:

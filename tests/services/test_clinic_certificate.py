@@ -297,7 +297,9 @@ def test_the_first_administrator_creates_the_clinic_ca_and_document_certificate(
     try:
         with make_sessionmaker(engine)() as db:
             admin = create_first_administrator(db, username="pat", full_name="Pat Morgan",
-                                               password="first-admin-pass", clock=clock)
+                                               password="first-admin-pass",
+                                               clinic_name="Riverside Ketamine Clinic",
+                                               clinic_timezone="America/Chicago", clock=clock)
             document, ca = current_certificates(db)
             assert (document.kind, ca.kind, ca.created_by) == ("document", "ca", "Pat Morgan")
             audit = db.scalars(select(AuditEntry.username).where(
