@@ -185,18 +185,45 @@ def needs_first_administrator(db: Session) -> bool:
 
 
 def create_first_administrator(
-    db: Session, *, username: str, full_name: str, password: str, credentials: str = "",
-    workstation: str = "", clock: Clock = system_clock,
+    db: Session, *, username: str, full_name: str, password: str, clinic_name: str,
+    clinic_timezone: str, credentials: str = "", workstation: str = "",
+    clock: Clock = system_clock,
 ) -> UserSummary:
-    """Create the first account (an administrator); refused once any account exists."""
+    """Create the clinic: its name, time zone and first account (an administrator).
+
+    Refused once any account exists. The name and zone are checked before
+    anything is written (a wrong zone would put every time on the wrong
+    hour). The clinic's CA and document certificate (services.clinic_certificate)
+    are made with it, the CA's key sealed under this administrator's password.
+    """
+    from ketalog.domain.clinic_settings import clinic_setting
+    from ketalog.services.settings import CLINIC_NAME, CLINIC_TIMEZONE, set_setting
+
     if not needs_first_administrator(db):
         raise ValidationError.single(
             "username", "Accounts already exist; sign in and ask an administrator."
         )
+    settings: list[tuple[str, object]] = []
+    problems: list[Problem] = []
+    for key, text in ((CLINIC_NAME, clinic_name), (CLINIC_TIMEZONE, clinic_timezone)):
+        try:
+            settings.append((key, clinic_setting(key).parse(text)))
+        except ValidationError as exc:
+            problems += exc.problems
+    if problems:
+        raise ValidationError(problems)
+    check_password_rules(password)
     actor = Actor(username="first-run", display_name="first run set-up", role="system",
                   workstation=workstation)
-    return create_user(db, actor, username=username, full_name=full_name, role="administrator",
-                       password=password, credentials=credentials, clock=clock)
+    admin = create_user(db, actor, username=username, full_name=full_name,
+                        role="administrator", password=password, credentials=credentials,
+                        clock=clock)
+    for key, value in settings:
+        set_setting(db, actor, key, value, clock=clock)
+    from ketalog.services.clinic_certificate import create_first_certificates
+
+    create_first_certificates(db, admin.as_actor(workstation), password, clock=clock)
+    return admin
 
 
 # --- administration -----------------------------------------------------------------

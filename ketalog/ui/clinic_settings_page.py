@@ -80,15 +80,23 @@ class ClinicSettingsDialog(QDialog):
             self.fields[setting.key] = field
             self.messages[setting.key] = message
         layout.addLayout(form)
+        layout.addStretch(1)  # spare height below the fields, not between the lines
         self.message = MessageLabel()
         layout.addWidget(self.message)
         bar = QHBoxLayout()
+        bar.addWidget(Button(self.tr("Protocols…"), on_click=self.show_protocols))
         bar.addStretch(1)
         bar.addWidget(Button(self.tr("Close"), on_click=self.accept))
         layout.addLayout(bar)
         self.load()
-        place_window(self, "clinic settings", 760, 560)
+        place_window(self, "clinic settings", 760, 440)
         self.fields[CLINIC_SETTINGS[0].key].setFocus()
+
+    def show_protocols(self) -> None:
+        """The protocols: doses, durations, vitals schedule and alert thresholds."""
+        from ketalog.ui.protocols_page import ProtocolsDialog
+
+        ProtocolsDialog(self.ctx, self).exec()
 
     def load(self) -> None:
         """Show the settings as stored now."""
@@ -134,8 +142,8 @@ class ClinicSettingsDialog(QDialog):
     def _preview(self, path: str) -> None:
         picture = QPixmap(path) if path else QPixmap()
         if picture.isNull():
-            self.logo_preview.setText(self.tr("no logo") if not path else "?")
-            self.logo_preview.setPixmap(QPixmap())
+            self.logo_preview.setPixmap(QPixmap())  # (clears the text: set it after)
+            self.logo_preview.setText(self.tr("no logo") if not path else self.tr("unreadable"))
             return
         self.logo_preview.setPixmap(picture.scaled(
             _LOGO_PREVIEW_PX, _LOGO_PREVIEW_PX, Qt.AspectRatioMode.KeepAspectRatio,

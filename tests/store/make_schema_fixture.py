@@ -84,6 +84,11 @@ def main() -> None:
             add_addendum(db, NURSE, other,
                          password=password_of(NURSE.username), reason="late entry",
                          text="Patient phoned: home safely.", clock=tick)
+        if HEAD_REVISION >= "0011":  # the clinic's CA and document certificate
+            from ketalog.services.clinic_certificate import create_certificate
+            from tests.staff import ADMIN
+
+            create_certificate(db, ADMIN, password_of("admin"), clock=clock)
     engine.dispose()
     # fold the WAL into the file so one file is the whole database
     import sqlite3

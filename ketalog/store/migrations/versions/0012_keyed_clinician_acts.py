@@ -1,7 +1,7 @@
 """every clinician act keyed: attestations, addenda, dose checks, overrides, acknowledgments
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03
 
 0009 bound the physician's signature to the signer's own key. The other acts
@@ -24,7 +24,7 @@ from alembic import op
 from ketalog.store.guards import install_missing
 
 revision: str = '0012'
-down_revision: str | None = '0010'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
