@@ -68,8 +68,9 @@ PHYSICIAN_SIGNATURE = "physician_signature"
 NURSING_MEANING = "Nursing record complete"
 PHYSICIAN_MEANING = "Reviewed and approved"
 
-#: Columns that change without changing the clinical record.
-_VOLATILE = frozenset({"version", "updated_at_utc", "state"})
+#: Columns that change without changing the clinical record (the audit reference, 0013,
+#: is set once after the row is written and was not there when older sessions were signed).
+_VOLATILE = frozenset({"version", "updated_at_utc", "state", "audit_id", "audit_sha256"})
 #: An attestation's own key and signature (0009) are checked on their own, and left out
 #: of the record so a session signed before 0009 keeps the content it was signed with.
 _ATTESTATION_SKIP = _VOLATILE | {"content_json", "key_id", "signature"}

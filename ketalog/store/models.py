@@ -85,6 +85,21 @@ class Voidable:
     void_reason: Mapped[str | None]
 
 
+class AuditReferenced:
+    """The audit row written with this row: its id and its hash (schema 0013).
+
+    A hash chain cannot show rows cut off at its end or a stretch recomputed
+    after a deletion; a reference kept beside the record can: ``audit verify``
+    reports every row whose audit row is gone or has another hash, and every
+    row written since 0013 without one. Set once (empty -> value) when the audit
+    row is appended (:func:`ketalog.services.audit.append_audit`); left out of
+    the signed record, so it never changes what a signature covers.
+    """
+
+    audit_id: Mapped[int | None] = mapped_column(Integer)
+    audit_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
 # --- people -----------------------------------------------------------------
 
 
@@ -134,7 +149,7 @@ class UserKey(Created, Base):
                                                            server_default=false())
 
 
-class Patient(Versioned, Created, Base):
+class Patient(Versioned, Created, AuditReferenced, Base):
     """A registered patient; identity shown on every screen and page."""
 
     __tablename__ = "patients"
@@ -158,7 +173,7 @@ class Patient(Versioned, Created, Base):
     courses: Mapped[list[Course]] = relationship(back_populates="patient")
 
 
-class PatientWeight(Created, Base):
+class PatientWeight(Created, AuditReferenced, Base):
     """A weighing; dose orders copy the weight they used, with its date and basis."""
 
     __tablename__ = "patient_weights"
@@ -190,7 +205,7 @@ class ProtocolRecord(Versioned, Created, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Course(Versioned, Created, Base):
+class Course(Versioned, Created, AuditReferenced, Base):
     """A treatment course: an induction series, then maintenance boosters."""
 
     __tablename__ = "courses"
@@ -220,7 +235,7 @@ class Course(Versioned, Created, Base):
     protocol: Mapped[ProtocolRecord] = relationship()
 
 
-class Screening(Versioned, Created, Base):
+class Screening(Versioned, Created, AuditReferenced, Base):
     """The eligibility screening of the consultation before a course's first infusion.
 
     Yes/no findings are nullable: ``None`` means "not asked yet", which blocks
@@ -265,7 +280,7 @@ class Screening(Versioned, Created, Base):
     updated_at_utc: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
 
-class TreatmentSession(Versioned, Created, Base):
+class TreatmentSession(Versioned, Created, AuditReferenced, Base):
     """One visit at a chair: check-in, dose, monitoring, recovery, discharge, signature.
 
     ``state`` follows ``domain.session_state``; the ``*_at_utc`` milestones are
@@ -332,7 +347,7 @@ class TreatmentSession(Versioned, Created, Base):
     addenda: Mapped[list[Addendum]] = relationship(order_by="Addendum.written_at_utc")
 
 
-class DoseOrder(Versioned, Created, Base):
+class DoseOrder(Versioned, Created, AuditReferenced, Base):
     """The computed dose with every input it used, as the nurse read it back.
 
     A changed order is superseded by a new row (``superseded_at_utc``), so the
@@ -373,7 +388,7 @@ class DoseOrder(Versioned, Created, Base):
     verification: Mapped[DoseVerification | None] = relationship(back_populates="dose_order")
 
 
-class DoseVerification(Created, Base):
+class DoseVerification(Created, AuditReferenced, Base):
     """The independent double check of a high-alert dose by a second nurse."""
 
     __tablename__ = "dose_verifications"
@@ -387,7 +402,7 @@ class DoseVerification(Created, Base):
     dose_order: Mapped[DoseOrder] = relationship(back_populates="verification")
 
 
-class InfusionEvent(Created, Base):
+class InfusionEvent(Created, AuditReferenced, Base):
     """Start, pause, resume, rate change, stop: the mg delivered is computed from these."""
 
     __tablename__ = "infusion_events"
@@ -402,7 +417,7 @@ class InfusionEvent(Created, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class VitalSign(Versioned, Created, Voidable, Base):
+class VitalSign(Versioned, Created, Voidable, AuditReferenced, Base):
     """One reading; ``alert_codes`` holds the domain's alert codes, comma-separated."""
 
     __tablename__ = "vital_signs"
@@ -424,7 +439,7 @@ class VitalSign(Versioned, Created, Voidable, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class ScaleScore(Versioned, Created, Voidable, Base):
+class ScaleScore(Versioned, Created, Voidable, AuditReferenced, Base):
     """A scored instrument (MOAA/S, CADSS, Aldrete, PHQ-9, ...) with its item scores."""
 
     __tablename__ = "scale_scores"
@@ -444,7 +459,7 @@ class ScaleScore(Versioned, Created, Voidable, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class ScaleAlert(Created, Base):
+class ScaleAlert(Created, AuditReferenced, Base):
     """An alert a score raised (MOAA/S low, CADSS high), kept with the threshold it broke.
 
     Stored, not recomputed, so a later change of the protocol's threshold does
@@ -462,7 +477,7 @@ class ScaleAlert(Created, Base):
     raised_at_utc: Mapped[datetime]
 
 
-class AlertAcknowledgment(Created, Base):
+class AlertAcknowledgment(Created, AuditReferenced, Base):
     """A physician's acknowledgment of one alert (a reading's code, or a scale alert)."""
 
     __tablename__ = "alert_acknowledgments"
@@ -481,7 +496,7 @@ class AlertAcknowledgment(Created, Base):
     comment: Mapped[str | None] = mapped_column(Text)
 
 
-class EventFlag(Versioned, Created, Base):
+class EventFlag(Versioned, Created, AuditReferenced, Base):
     """Sedation, dissociation or respiratory depression, open until resolved (REMS)."""
 
     __tablename__ = "event_flags"
@@ -496,7 +511,7 @@ class EventFlag(Versioned, Created, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class Intervention(Versioned, Created, Voidable, Base):
+class Intervention(Versioned, Created, Voidable, AuditReferenced, Base):
     """A drug or action given in response to something (ondansetron 4 mg IV, ...)."""
 
     __tablename__ = "interventions"
@@ -515,7 +530,7 @@ class Intervention(Versioned, Created, Voidable, Base):
     outcome: Mapped[str | None] = mapped_column(Text)
 
 
-class AdverseEvent(Versioned, Created, Voidable, Base):
+class AdverseEvent(Versioned, Created, Voidable, AuditReferenced, Base):
     """Hypertension, nausea, emergence reaction, ... with onset, resolution and action."""
 
     __tablename__ = "adverse_events"
@@ -532,7 +547,7 @@ class AdverseEvent(Versioned, Created, Voidable, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class Note(Versioned, Created, Voidable, Base):
+class Note(Versioned, Created, Voidable, AuditReferenced, Base):
     """A recovery, nursing or observation note with its author and time."""
 
     __tablename__ = "notes"
@@ -547,7 +562,7 @@ class Note(Versioned, Created, Voidable, Base):
     written_at_utc: Mapped[datetime]
 
 
-class Signature(Created, Base):
+class Signature(Created, AuditReferenced, Base):
     """A nursing attestation or physician signature over a hash of the whole session."""
 
     __tablename__ = "signatures"
@@ -583,7 +598,7 @@ class LegacySignature(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
 
 
-class Addendum(Created, Base):
+class Addendum(Created, AuditReferenced, Base):
     """The only way a signed session changes: appended, never replacing anything."""
 
     __tablename__ = "addenda"
@@ -597,7 +612,7 @@ class Addendum(Created, Base):
     text: Mapped[str] = mapped_column(Text)
 
 
-class RemsFiling(Created, Base):
+class RemsFiling(Created, AuditReferenced, Base):
     """That a session's Spravato REMS monitoring form was filed, by whom and when.
 
     Kept apart from the session's own rows because filing happens after the
@@ -697,3 +712,30 @@ class AuditEntry(Base):
     new_value: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditReferenceStart(Base):
+    """From which row id on a table's rows must name their audit row (schema 0013).
+
+    Written once by migration 0013 (the next id of each table then) and never
+    again: rows before it were written before references existed and keep one
+    only where the backfill found their audit row; rows from it on without a
+    reference were written behind the app's back, or lost it. A table without
+    a row here has carried references from its creation.
+    """
+
+    __tablename__ = "audit_reference_starts"
+
+    table_name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    first_row_id: Mapped[int] = mapped_column(Integer)
+
+
+#: The two columns of :class:`AuditReferenced`.
+AUDIT_REFERENCE_COLUMNS = ("audit_id", "audit_sha256")
+
+
+def audit_referenced_tables() -> tuple[str, ...]:
+    """Every table whose rows name the audit row written with them, sorted."""
+    return tuple(sorted(
+        name for name, table in Base.metadata.tables.items()
+        if all(c in table.c for c in AUDIT_REFERENCE_COLUMNS)))
