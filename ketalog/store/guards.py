@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from ketalog.store.engine import DatabaseConfigError
 
@@ -179,11 +179,10 @@ def _reference_only(table: str) -> str:
             f"AND NEW.audit_sha256 IS NOT NULL AND {fixed}")
 
 
-def _no_update_when(table: str) -> str:
-    return f"WHEN NOT ({_reference_only(table)}) " if table in REFERENCE_ONCE else ""
+def _sqlite_guards(referenced: frozenset[str]) -> list[Guard]:
+    def _no_update_when(table: str) -> str:
+        return f"WHEN NOT ({_reference_only(table)}) " if table in referenced else ""
 
-
-def _sqlite_guards() -> list[Guard]:
     raise_signed = f"BEGIN SELECT RAISE(ABORT, '{SIGNED_MESSAGE}'); END"
     raise_append = f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
     guards: list[Guard] = []
@@ -257,7 +256,7 @@ def _pg_trigger(name: str, table: str, events: int, function: str,
                  function=function, argument=argument)
 
 
-def _postgresql_guards(tables: frozenset[str]) -> list[Guard]:
+def _postgresql_guards(tables: frozenset[str], referenced: frozenset[str]) -> list[Guard]:
     guards: list[Guard] = []
     for table, column in (*SESSION_ROWS.items(), ("dose_verifications", "dose_order_id")):
         guards.append(_pg_trigger(f"ketalog_guard_{table}", table,
@@ -272,7 +271,7 @@ def _postgresql_guards(tables: frozenset[str]) -> list[Guard]:
         if table in SESSION_RECORDS:
             guards.append(_pg_trigger(f"ketalog_guard_{table}", table, _INSERT,
                                       SIGNED_FUNCTION, "session_id"))
-        function = REFERENCE_FUNCTION if table in REFERENCE_ONCE else REFUSE_FUNCTION
+        function = REFERENCE_FUNCTION if table in referenced else REFUSE_FUNCTION
         guards.append(_pg_trigger(f"ketalog_guard_{table}_append_only", table,
                                   _UPDATE | _DELETE, function, None))
     for table in WRITE_ONCE:
@@ -293,10 +292,18 @@ def model_tables() -> frozenset[str]:
     return frozenset(Base.metadata.tables)
 
 
-def expected_guards(dialect: str, tables: frozenset[str] | None = None) -> list[Guard]:
-    """Every guard trigger a database of ``dialect`` must have, for ``tables``."""
+def expected_guards(dialect: str, tables: frozenset[str] | None = None,
+                    referenced: frozenset[str] | None = None) -> list[Guard]:
+    """Every guard trigger a database of ``dialect`` must have, for ``tables``.
+
+    ``referenced``: the write-once tables that already hold audit references
+    (0013); by default all of them. Migrations below 0013 pass the few that do,
+    so a guard they put back never names a column the table does not have yet.
+    """
     present = model_tables() if tables is None else tables
-    every = _postgresql_guards(present) if dialect == "postgresql" else _sqlite_guards()
+    held = frozenset(REFERENCE_ONCE) if referenced is None else referenced
+    every = (_postgresql_guards(present, held) if dialect == "postgresql"
+             else _sqlite_guards(held))
     return [g for g in every if g.table in present]
 
 
@@ -440,6 +447,9 @@ def install_missing(conn: Connection, tables: frozenset[str]) -> None:
     else:
         existing = set(conn.execute(text(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
-    for guard in expected_guards(conn.dialect.name, tables):
+    inspector = inspect(conn)
+    referenced = frozenset(t for t in REFERENCE_ONCE if t in tables and "audit_id" in {
+        c["name"] for c in inspector.get_columns(t)})
+    for guard in expected_guards(conn.dialect.name, tables, referenced):
         if guard.name not in existing:
             conn.execute(text(guard.create_sql))
