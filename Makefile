@@ -8,6 +8,12 @@ STAMP := $(VENV)/.installed-stamp
 
 # Debian libraries the Qt wheels load even on the offscreen platform.
 QT_DEBS := libegl1 libgl1 libopengl0 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 fonts-dejavu-core
+# What Qt's xcb plugin needs for a real window on a Debian/Ubuntu desktop (without
+# libxcb-cursor0 and friends `make run` fails with "could not load the Qt platform plugin").
+XCB_DEBS := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+  libxcb-randr0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxkbcommon-x11-0
+# A virtual screen, so the tests can open the real window (tests/test_real_window.py).
+SCREEN_DEBS := xvfb xdotool
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-slow bench load lint typecheck check setup qt-deps clean screenshots
@@ -15,18 +21,20 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 setup: $(STAMP) qt-deps
 
 $(STAMP): pyproject.toml
+	@echo "Setting up ketalog in $(VENV) (the first time takes a few minutes; pip shows each package)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python -m pip install --progress-bar on -e '.[test,dev]'
 	touch $(STAMP)
+	@echo "ketalog is installed."
 
 # Install the Qt runtime libraries only when dpkg says one is missing.
 qt-deps:
 	@if command -v dpkg >/dev/null 2>&1; then \
 	  missing=""; \
-	  for p in $(QT_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  for p in $(QT_DEBS) $(XCB_DEBS) $(SCREEN_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then \
-	    echo "Installing Qt runtime libraries:$$missing"; \
+	    echo "Installing Debian packages ketalog needs:$$missing"; \
 	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	  fi; \
 	fi

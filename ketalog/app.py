@@ -117,7 +117,10 @@ def run_gui(database_url: str | None = None) -> int:
     """
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
-    app.setApplicationName("ketalog")
+    from ketalog.ui.widgets.windows import APPLICATION, ORGANISATION
+
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
     url = ""
     try:
         url = resolve_database_url(database_url)  # a damaged workstation file is refused

@@ -34,6 +34,7 @@ from ketalog.cli_db import (
 )
 from ketalog.cli_outcomes import add_outcomes_parser, cmd_outcomes
 from ketalog.cli_rems import add_rems_parser, cmd_rems
+from ketalog.cli_settings import add_settings_parser, cmd_settings
 from ketalog.domain.errors import DomainError
 from ketalog.store.engine import DatabaseConfigError
 
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_outcomes_parser(sub)
     add_account_parsers(sub)
     add_backup_parsers(sub)
+    add_settings_parser(sub)
     return parser
 
 
@@ -122,13 +124,24 @@ def _open_to_investigate(url: str | None) -> tuple[Engine, sessionmaker[Session]
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the demo clinic and say what was made."""
-    from ketalog.services.demo import DEMO_USERS, DemoRefused, build_demo_clinic
+    from ketalog.services.demo import DEMO_PATIENTS, DEMO_USERS, DemoRefused, build_demo_clinic
+
+    done = [0]
+
+    def progress(_patient: str) -> None:  # a line now and then: the build takes a while
+        done[0] += 1
+        if done[0] % 5 == 0 or done[0] == DEMO_PATIENTS:
+            print(f"  {done[0]} of {DEMO_PATIENTS} patients so far", flush=True)
 
     engine, factory = _open(args.database_url)
     try:
         with factory() as db:
             try:
-                summary = build_demo_clinic(db, seed=args.seed)
+                summary = build_demo_clinic(db, seed=args.seed, progress=progress,
+                                            announce=lambda: print(
+                                                f"Building the demo clinic: {DEMO_PATIENTS} "
+                                                "patients with a month of sessions each...",
+                                                flush=True))
             except DemoRefused as exc:
                 raise CommandError(str(exc)) from exc
     finally:
@@ -199,6 +212,7 @@ def cmd_db(args: argparse.Namespace) -> int:
         engine.dispose()
         print(f"Database {describe_url(url)} is at schema {HEAD_REVISION}.")
         return EXIT_OK
+    from ketalog.cli_db import anchor_check
     from ketalog.store.guards import GuardsBroken, require_guards
 
     engine = make_engine(url)
@@ -209,12 +223,15 @@ def cmd_db(args: argparse.Namespace) -> int:
                 require_guards(engine)
             except GuardsBroken as exc:
                 raise CommandError(str(exc)) from exc
+            anchors = anchor_check(engine)
+            if not anchors.ok:
+                raise CommandError(anchors.summary)
     finally:
         engine.dispose()
     where = describe_url(url)
     if status.state is SchemaState.CURRENT:
-        print(f"OK: {where} is reachable, at schema {status.revision} (current), and every "
-              "guard trigger is in place and enabled.")
+        print(f"OK: {where} is reachable, at schema {status.revision} (current), every "
+              f"guard trigger is in place and enabled, and {anchors.summary}.")
         return EXIT_OK
     messages = {
         SchemaState.EMPTY: "is empty; run 'ketalog db upgrade' (or start ketalog) to create it",
@@ -287,6 +304,11 @@ def cmd_verify_session(args: argparse.Namespace) -> int:
     return cmd_verify(args, _open_to_investigate)
 
 
+def cmd_clinic_settings(args: argparse.Namespace) -> int:
+    """List, show or change the clinic's settings."""
+    return cmd_settings(args, _open)
+
+
 def cmd_clinic_outcomes(args: argparse.Namespace) -> int:
     """Response and remission across the clinic's courses in a date range."""
     return cmd_outcomes(args, _open)
@@ -296,7 +318,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo, "sessions": cmd_sessions, "db": cmd_db, "gui": cmd_gui, "pdf": cmd_pdf,
     "audit": cmd_audit, "rems": cmd_rems, "outcomes": cmd_clinic_outcomes,
     "user": cmd_user_accounts, "verify": cmd_verify_session, "keys": cmd_signing_keys,
-    "backup": cmd_backup, "restore": cmd_restore,
+    "backup": cmd_backup, "restore": cmd_restore, "settings": cmd_clinic_settings,
 }
 
 

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from ketalog.services.audit_anchors import AnchorCheck
+    from ketalog.store.connection import ConnectionCheck
 
 #: Given to ``db use`` instead of a URL: forget the setting, use the default SQLite file.
 DEFAULT_WORD = "default"
@@ -47,8 +53,36 @@ def cmd_db_test(args: argparse.Namespace) -> int:
     url = resolve_database_url(args.database_url)
     print(f"Database: {describe_url(url)} (from {database_url_source(args.database_url)})")
     check = test_connection(url, timeout_s=args.timeout)
+    if check.ok and check.schema_state == "current":
+        check = _with_anchors(check, url)
     _print_check(check)
     return 0 if check.ok else 1
+
+
+def anchor_check(engine: Engine) -> AnchorCheck:
+    """Whether the trail of ``engine``'s database holds its anchors (read only)."""
+    from sqlalchemy.orm import Session
+
+    from ketalog.services.audit_anchors import check_own_anchors
+
+    with Session(engine) as db:
+        return check_own_anchors(db)
+
+
+def _with_anchors(check: ConnectionCheck, url: str) -> ConnectionCheck:
+    """The connection check, failed when the audit trail no longer holds its anchors."""
+    from dataclasses import replace
+
+    from ketalog.store.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        anchors = anchor_check(engine)
+    finally:
+        engine.dispose()
+    if anchors.ok:
+        return replace(check, message=f"{check.message} And {anchors.summary}.")
+    return replace(check, ok=False, message=anchors.summary)
 
 
 def _print_check(check: Any) -> None:

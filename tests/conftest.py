@@ -9,6 +9,13 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if os.environ["QT_QPA_PLATFORM"] == "offscreen":
+    # the offscreen screen is 800x800 by default; the tests' screen is the clinic laptop's
+    _screen = __import__("tempfile").mkstemp(prefix="ketalog-test-screen-", suffix=".json")[1]
+    with open(_screen, "w", encoding="utf-8") as _file:
+        _file.write('{"screens": [{"name": "laptop", "x": 0, "y": 0, "width": 1366, '
+                    '"height": 768, "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}')
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screen}"
 # A developer's own workstation file (ketalog db use) must not steer the tests.
 os.environ["KETALOG_CONFIG_DIR"] = __import__("tempfile").mkdtemp(prefix="ketalog-test-config-")
 # Nor may its audit anchors (PostgreSQL anchors live in the user data folder).

@@ -53,6 +53,41 @@ def test_demo_refuses_a_database_with_patients(
     assert len(err.strip().splitlines()) == 1
 
 
+def test_demo_refuses_a_database_with_only_an_administrator_and_writes_nothing(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A newcomer who made the first administrator and then ran the demo got two Pat Morgans."""
+    from sqlalchemy import func, select
+
+    from ketalog.services.accounts import create_first_administrator
+    from ketalog.store.models import AuditEntry, Setting, User
+
+    engine = open_database(sqlite_url)
+    with make_sessionmaker(engine)() as db:
+        create_first_administrator(db, username="pmorgan", full_name="Pat Morgan",
+                                   password="a-long-admin-pass-1")
+
+    def counts() -> tuple[int, int, int]:
+        with make_sessionmaker(engine)() as db:
+            return tuple(db.scalar(select(func.count()).select_from(t)) or 0  # type: ignore[return-value]
+                         for t in (User, AuditEntry, Setting))
+
+    before = counts()
+    assert main(["--database-url", sqlite_url, "demo"]) == 1
+    err = capsys.readouterr().err
+    assert "already has user accounts" in err and "demo" in err
+    assert counts() == before
+    engine.dispose()
+
+
+def test_demo_says_what_it_is_doing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    assert main(["--database-url", url, "demo"]) == 0
+    out = capsys.readouterr().out
+    assert "Building the demo clinic" in out
+    assert out.count("patients so far") >= 2  # a line now and then, not silence
+
+
 def test_sessions_table_and_empty_day(demo_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(["--database-url", demo_url, "sessions", "--date", _today(demo_url)]) == 0

@@ -23,6 +23,7 @@ from ketalog.services.audit import AuditContent, append_audit, chain_hash
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.patients import register_patient
 from ketalog.store.anchors import anchor_file_path, read_anchors
+from ketalog.store.guards import repair_guards
 from ketalog.store.models import AuditEntry
 from tests.conftest import FakeClock
 from tests.staff import NURSE, PHYSICIAN, seed_staff
@@ -359,3 +360,26 @@ def test_restore_starts_the_anchors_again(sqlite_url: str, tmp_path: Path,
     assert code == 0, out
     assert [a.reason for a in read_anchors(_anchor_file(sqlite_url))] == [
         "backup", "audit verify", "restore", "audit verify"]
+
+
+def test_db_check_and_db_test_report_a_trail_that_lost_its_anchor(
+        clinic: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Start-of-day checks say "OK" only while the trail still holds every anchor."""
+    ids = _ids(clinic)
+    assert _verify(clinic, capsys)[0] == 0
+    assert main(["--database-url", clinic, "db", "check"]) == 0
+    assert "the audit trail holds its 1 anchor" in capsys.readouterr().out
+    assert main(["db", "test", "--database-url", clinic]) == 0
+    assert "OK" in capsys.readouterr().out
+
+    engine = open_database(clinic, check_guards=False)
+    tamper(engine, "DELETE FROM audit_log WHERE id >= :id", id=ids[-2])
+    with engine.begin() as conn:
+        repair_guards(conn)  # and the guards put back, as a careful attacker would
+    engine.dispose()
+    assert main(["--database-url", clinic, "db", "check"]) != 0
+    captured = capsys.readouterr()
+    assert "shortened or emptied" in captured.out + captured.err
+    assert main(["db", "test", "--database-url", clinic]) == 1
+    out = capsys.readouterr().out
+    assert "PROBLEM" in out and "shortened or emptied" in out

@@ -118,6 +118,12 @@ def authorize(db: Session, actor: Actor, permission: Permission) -> User:
             f"The account '{actor.username}' is disabled or no longer exists; "
             "ask an administrator."
         )
+    if user.username != actor.username:
+        # the audit row carries the actor's user name: it must be the id's own
+        raise PermissionDenied(
+            f"The signed-in user name '{actor.username}' does not match account "
+            f"{actor.user_id} ('{user.username}'); sign in again."
+        )
     if user.locked_at_utc is not None:
         raise PermissionDenied(
             f"The account '{user.username}' is locked after too many failed log-ins; "

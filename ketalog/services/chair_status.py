@@ -108,3 +108,17 @@ def chair_status(db: Session, *, tz: ZoneInfo, now: datetime) -> ChairStatus:
             paused[session_id] = pauses[-1] if pauses else None
     facts = chair_facts(rows, infusion_ends=ends, paused_since=paused)
     return ChairStatus(chair_lines(facts, now, tz), now)
+
+
+def running_infusion_chairs(db: Session) -> list[str]:
+    """The chairs with an infusion running or paused now, any day (no patient identity).
+
+    Asked before the app quits: the workstation that closes stops showing those
+    chairs' readings due and alerts.
+    """
+    from ketalog.store.models import TreatmentSession
+
+    chairs = db.scalars(select(TreatmentSession.chair)
+                        .where(TreatmentSession.state.in_(_RUNNING_STATES))
+                        .order_by(TreatmentSession.chair)).all()
+    return list(chairs)

@@ -35,7 +35,7 @@ from ketalog.services.rems import file_rems_form
 from ketalog.services.settings import CLINIC_NAME, clinic_timezone, set_setting
 from ketalog.services.signing import complete_nursing_record, sign_session
 from ketalog.services.users import UserSummary, create_user
-from ketalog.store.models import Patient
+from ketalog.store.models import Patient, User
 
 #: Demo accounts and their documented passwords (README.md lists them).
 DEMO_USERS = (
@@ -55,6 +55,8 @@ _NAMES = (
     ("Lee", "Min-jun"), ("Perez", "Camila"), ("Thompson", "Elliot"), ("White", "Finley"),
     ("Harris", "Kai"), ("Clark", "Noor"),
 )
+#: How many patients the demo clinic has (one per name).
+DEMO_PATIENTS = len(_NAMES)
 
 
 class DemoRefused(Exception):
@@ -336,13 +338,23 @@ _TODAY = (
 def build_demo_clinic(
     db: Session, *, now: datetime | None = None, seed: int = 2026,
     progress: Callable[[str], None] | None = None,
+    announce: Callable[[], None] | None = None,
 ) -> DemoSummary:
-    """Fill an empty database with the demo clinic; refuse one that has patients."""
+    """Fill an empty database with the demo clinic; refuse one with patients or accounts.
+
+    A database with accounts is a clinic being set up (its first administrator
+    made): demo users and patients beside it would mix make-believe into real
+    records. The refusal comes before anything is written.
+    """
+    elsewhere = "Use --database-url sqlite:///PATH/demo.sqlite3 for a separate demo file."
     if db.scalar(select(func.count()).select_from(Patient)):
-        raise DemoRefused(
-            "This database already has patients; the demo only fills an empty database. "
-            "Use --database-url sqlite:///PATH/demo.sqlite3 for a separate demo file."
-        )
+        raise DemoRefused("This database already has patients; the demo only fills an empty "
+                          f"database. {elsewhere}")
+    if db.scalar(select(func.count()).select_from(User)):
+        raise DemoRefused("This database already has user accounts (a clinic being set up); "
+                          f"the demo only fills an empty database. {elsewhere}")
+    if announce is not None:  # refused or not is known: say the long build begins
+        announce()
     real_now = now or datetime.now(UTC)
     rng = random.Random(seed)
     tz = clinic_timezone(db)

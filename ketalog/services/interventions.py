@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import Problem, ValidationError
 from ketalog.domain.session_state import ensure_editable
-from ketalog.domain.values import decimal_problem
+from ketalog.domain.values import decimal_problem, printed_name
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
@@ -68,7 +68,7 @@ def record_intervention(
     clock: Clock = system_clock,
 ) -> int:
     """Record a drug or action given (from the formulary or free text)."""
-    authorize(db, actor, Permission.RECORD)
+    recorder = authorize(db, actor, Permission.RECORD)
     now = clock()
     session = _session(db, session_id)
     ensure_editable(session.state, "an intervention")
@@ -93,7 +93,8 @@ def record_intervention(
         session_id=session_id, drug=name, dose=amount, dose_unit=(dose_unit or "").strip() or None,
         route=route or None, given_at_utc=_when(given_at, now, "time given"),
         given_by_id=actor.user_id,
-        given_by_name=(given_by_name or "").strip() or actor.display_name,
+        given_by_name=((given_by_name or "").strip()
+                       or printed_name(recorder.full_name, recorder.credentials)),
         indication=(indication or "").strip() or None, outcome=(outcome or "").strip() or None,
         created_at_utc=now,
     )

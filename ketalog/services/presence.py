@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.values import printed_name
 from ketalog.services.context import Actor, Clock, system_clock
-from ketalog.store.models import SessionPresence
+from ketalog.store.models import SessionPresence, User
 
 #: How often an open session page says it is still there.
 HEARTBEAT = timedelta(seconds=15)
@@ -44,20 +45,24 @@ def announce_presence(db: Session, actor: Actor, session_id: int, *,
     """
     if actor.user_id is None:
         return
+    user = db.get(User, actor.user_id)
+    if user is None:
+        return
+    name = printed_name(user.full_name, user.credentials)  # the account's, not the claim's
     now = clock()
     row = db.scalar(select(SessionPresence).where(
         SessionPresence.user_id == actor.user_id,
         SessionPresence.workstation == actor.workstation))
     if row is None:
         db.add(SessionPresence(session_id=session_id, user_id=actor.user_id,
-                               display_name=actor.display_name,
+                               display_name=name,
                                workstation=actor.workstation, opened_at_utc=now,
                                seen_at_utc=now))
     else:
         if row.session_id != session_id:
             row.session_id = session_id
             row.opened_at_utc = now
-        row.display_name = actor.display_name
+        row.display_name = name
         row.seen_at_utc = now
     db.commit()
 

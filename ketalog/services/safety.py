@@ -18,6 +18,7 @@ from ketalog.domain.errors import TransitionRefused, ValidationError
 from ketalog.domain.safety import NO_SCREEN, SuicideRiskScreen
 from ketalog.domain.scales import cssrs_risk
 from ketalog.domain.session_state import ensure_editable
+from ketalog.domain.values import printed_name
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
@@ -78,7 +79,7 @@ def review_suicide_risk(
     db: Session, actor: Actor, session_id: int, text: str, *, clock: Clock = system_clock,
 ) -> int:
     """A physician records the review of a positive screen; the start rule then clears."""
-    authorize(db, actor, Permission.REVIEW_SUICIDE_RISK)
+    reviewer = authorize(db, actor, Permission.REVIEW_SUICIDE_RISK)
     now = clock()
     session = db.get(TreatmentSession, session_id, populate_existing=True)
     if session is None:
@@ -93,7 +94,8 @@ def review_suicide_risk(
         raise ValidationError.single("text", "Write the review: what was assessed and the "
                                              "decision (e.g. safe to proceed, safety plan).")
     note = Note(session_id=session_id, kind=RISK_REVIEW, text=body, author_id=actor.user_id,
-                author_name=actor.display_name, written_at_utc=now, created_at_utc=now)
+                author_name=printed_name(reviewer.full_name, reviewer.credentials),
+                written_at_utc=now, created_at_utc=now)
     db.add(note)
     db.flush()
     append_audit(db, actor, "create", at=now, table_name="notes", row_id=note.id,

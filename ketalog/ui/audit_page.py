@@ -60,6 +60,7 @@ from ketalog.ui.widgets import (
     DateField,
     RowsModel,
 )
+from ketalog.ui.widgets.windows import place_window
 
 #: Rows shown at most; the filters narrow a long trail down.
 SHOW_ROWS = 1_000
@@ -253,7 +254,7 @@ class AuditDialog(QDialog):
         layout.addWidget(self.chain)
         layout.addLayout(bottom)
         self.chain.hide()
-        self.resize(1200, 700)
+        place_window(self, "audit trail", 1200, 700)
 
         self._load_users()
         self.refresh()

@@ -95,6 +95,10 @@ class DraftStore:
         """Forget the draft once its values were accepted."""
         self._drafts.pop((session_id, form), None)
 
+    def waiting(self) -> int:
+        """How many forms hold typed entries not yet accepted (asked before quitting)."""
+        return len(self._drafts)
+
 
 class UiContext:
     """Database access, the clock, the clinic's time zone and who is acting."""

@@ -36,6 +36,7 @@ from ketalog.services.outcomes import CourseSessionRow, CourseView, course_view
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
 from ketalog.ui.widgets import Button, Column, RowsModel, SessionTable
+from ketalog.ui.widgets.windows import place_window
 
 NONE_TEXT = "\u2014"
 FLAG_COLOUR = "#b00000"
@@ -537,6 +538,7 @@ class CourseDialog(QDialog):
         layout.addWidget(self.table, 2)
         layout.addLayout(bottom)
         self.refresh()
+        place_window(self, "course", 1200, 720)
         self.table.setFocus()
 
     def refresh(self) -> CourseView | None:

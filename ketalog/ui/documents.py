@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketalog.ui.context import UiContext
+from ketalog.ui.widgets.windows import place_window
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -125,7 +126,7 @@ class PdfPreview(QDialog):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.message)
         layout.addLayout(bar)
-        self.resize(900, 1000)
+        place_window(self, "print preview", 900, 1000)
 
     def save_to(self, path: Path) -> bool:
         """Write the PDF completely or not at all; say what went wrong if it failed."""

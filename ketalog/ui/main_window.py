@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QSizePolicy,
     QStackedWidget,
     QTableWidget,
@@ -41,6 +42,7 @@ from ketalog.services.accounts import (
     record_logout,
     record_screen_lock,
 )
+from ketalog.services.chair_status import running_infusion_chairs
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.database import make_sessionmaker
 from ketalog.services.settings import (
@@ -54,6 +56,7 @@ from ketalog.ui.link import DatabaseLink
 from ketalog.ui.login import FirstAdministratorPage, LoginPage
 from ketalog.ui.style import ALERT_MARK
 from ketalog.ui.widgets import Button
+from ketalog.ui.widgets.windows import place_window
 
 if TYPE_CHECKING:
     # built by MainWindow.prewarm, after the log-in page is painted
@@ -109,6 +112,7 @@ SHORTCUTS = (
     ("Ctrl+L", "Switch user: sign out, the next person signs in"),
     ("Ctrl+Shift+L", "Lock now (your password unlocks)"),
     ("F1", "This list"),
+    ("Ctrl+Q", "Quit (asks first while an infusion runs or entries are not saved)"),
 )
 REFRESH_MS = 5000
 #: The change listener starts this long after sign-in, once the board is painted.
@@ -133,7 +137,7 @@ class ShortcutHelp(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(table)
         self.table = table
-        self.resize(640, 600)  # every row visible on a 1366x768 screen
+        place_window(self, "shortcut help", 640, 600)  # every row visible at 1366x768
 
 
 class AttributedDrafts(DraftStore):
@@ -244,7 +248,8 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.login_page)
         self.setCentralWidget(self.pages)
         self.session_page: QWidget | None = None
-        self.resize(1400, 860)
+        self.quit_box: QMessageBox | None = None
+        place_window(self, "main", 1400, 860)
         self._prewarm_queued = False
         self._restored_detail = ""
         if user is not None:
@@ -331,8 +336,55 @@ class MainWindow(QMainWindow):
         self.watcher.presence_changed.connect(self._presence_changed)
         self.ready.emit()
 
+    def quit_reasons(self) -> list[str]:
+        """What quitting now would leave unwatched or unsaved, one sentence each."""
+        reasons = []
+        outcome = self.ctx.run(running_infusion_chairs)
+        chairs = outcome.value or []
+        if chairs:
+            count = "An infusion is" if len(chairs) == 1 else f"{len(chairs)} infusions are"
+            reasons.append(self.tr("%1 running (%2): this workstation stops showing their "
+                                   "readings due and alerts.")
+                           .replace("%1", count).replace("%2", ", ".join(chairs)))
+        elif outcome.error:
+            reasons.append(self.tr("Whether infusions are running cannot be read now: %1")
+                           .replace("%1", outcome.error))
+        drafts = self.drafts.waiting()
+        if drafts:
+            reasons.append(self.tr("Entries typed in %1 form(s) are not saved yet.")
+                           .replace("%1", str(drafts)))
+        return reasons
+
+    def confirm_quit(self) -> bool:
+        """Ask before quitting while infusions run or entries wait; True to quit."""
+        reasons = self.quit_reasons()
+        if not reasons:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Quit ketalog?"),
+                          "\n\n".join(reasons), QMessageBox.StandardButton.NoButton, self)
+        quit_button = box.addButton(self.tr("&Quit anyway"), QMessageBox.ButtonRole.AcceptRole)
+        stay = box.addButton(self.tr("&Stay"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(stay)  # Enter or Esc keeps the app open
+        box.setEscapeButton(stay)
+        self.quit_box = box
+        box.exec()
+        self.quit_box = None
+        return box.clickedButton() is quit_button
+
+    def request_quit(self) -> None:
+        """Ctrl+Q: quit, after asking when infusions run or entries wait."""
+        if self.confirm_quit():
+            self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        """Leave the open session (others stop seeing us there) and stop listening."""
+        """Ask first when the user closes the window; then leave the session, stop listening.
+
+        Only a close from the window system (its close button, Alt+F4) asks
+        here; Ctrl+Q has asked already, and a close by the program does not ask.
+        """
+        if event.spontaneous() and not self.confirm_quit():
+            event.ignore()
+            return
         if self.prewarmed:
             self._leave_session()
             self.watcher.stop()
@@ -751,7 +803,8 @@ class MainWindow(QMainWindow):
 
         page.open_session.connect(open_it)
         page.refresh()
-        dialog.resize(1150, 520)  # the nursing column names who completed it and when
+        # the nursing column names who completed it and when
+        place_window(dialog, "waiting for signature", 1150, 520)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.waiting_dialog = page
         dialog.open()
@@ -791,6 +844,9 @@ class MainWindow(QMainWindow):
         bind("Ctrl+Shift+R", self.show_rems)
         shortcut = QShortcut(QKeySequence("F1"), self)  # the list itself is no secret
         shortcut.activated.connect(self.show_help)
+        quit_key = QShortcut(QKeySequence("Ctrl+Q"), self)  # asks first when it matters
+        quit_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        quit_key.activated.connect(self.request_quit)
         bind("F2", self._focus_vitals)
         bind("Ctrl+P", self.print_current)
         bind("Ctrl+Shift+P", partial(self._session_document, "visit"))

@@ -34,6 +34,7 @@ from ketalog.services.outcomes import (
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import MessageLabel, big_font
 from ketalog.ui.widgets import Button, Column, DateField, RowsModel, make_table
+from ketalog.ui.widgets.windows import place_window
 
 #: Wait this long after a date changes before asking again (typing a year is four keys).
 REFRESH_DELAY_MS = 300
@@ -173,6 +174,7 @@ class OutcomesDialog(QDialog):
         layout.addWidget(self.meaning)
         layout.addLayout(bottom)
         self.refresh()
+        place_window(self, "outcomes", 1200, 720)
         self.date_from.setFocus()
 
     @staticmethod

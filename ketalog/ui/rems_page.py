@@ -40,6 +40,7 @@ from ketalog.ui.widgets import (
     SessionTable,
     button_row,
 )
+from ketalog.ui.widgets.windows import place_window
 
 
 def _day(value: date) -> str:
@@ -211,7 +212,7 @@ class RemsDialog(QDialog):
         self.table.selectionModel().currentRowChanged.connect(
             lambda _now, _before: self._update_buttons())
         self.setFocusProxy(self.table)
-        self.resize(1100, 560)
+        place_window(self, "rems", 1100, 560)
 
     # ------------------------------------------------------------------ the list
 

@@ -1,0 +1,185 @@
+"""The clinic's own settings an administrator sets: what each means and what it accepts.
+
+One list, read by the Settings window and by ``ketalog settings``, so the
+rules for a clinic name, a time zone or the chairs are the same wherever they
+are typed. Each setting turns the text an administrator typed into the stored
+value, or refuses it with a message that says what to type instead; nothing
+is stored on a refusal (the service stores, this only judges).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ketalog.domain.errors import Problem, ValidationError
+from ketalog.domain.scheduling import WEEKDAY_NAMES, make_closed_days
+
+#: The most chairs a clinic lists (a typing slip of a long list is refused).
+MAX_CHAIRS = 30
+IDLE_LOCK_RANGE = (1, 240)
+LOGO_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+class SettingKind(StrEnum):
+    """How a setting's text is read."""
+
+    TEXT = "text"
+    ZONE = "zone"
+    CHAIRS = "chairs"
+    CLOSED_DAYS = "closed_days"
+    MINUTES = "minutes"
+    IMAGE_FILE = "image_file"
+
+
+@dataclass(frozen=True)
+class ClinicSetting:
+    """One setting: its stored key, the words shown beside it, and how it is read."""
+
+    key: str
+    label: str
+    kind: SettingKind
+    hint: str
+    #: the value used while nothing is stored
+    default: object
+    required: bool = False
+    max_length: int = 200
+
+    def parse(self, text: str) -> object:
+        """The value to store for ``text``; ValidationError (naming this key) if it is not one."""
+        return _PARSERS[self.kind](self, (text or "").strip())
+
+    def show(self, value: object) -> str:
+        """The stored value as an administrator types it."""
+        if value is None:
+            return ""
+        if self.kind is SettingKind.CHAIRS and isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        if self.kind is SettingKind.CLOSED_DAYS and isinstance(value, dict):
+            days = [WEEKDAY_NAMES[d][:3] for d in value.get("weekdays", [])]
+            return "; ".join(part for part in (", ".join(days),
+                                               ", ".join(value.get("dates", []))) if part)
+        return str(value)
+
+    def refuse(self, message: str) -> ValidationError:
+        """A refusal of this setting's text."""
+        return ValidationError([Problem(self.key, message)])
+
+
+def _text(setting: ClinicSetting, text: str) -> object:
+    if "\n" in text or "\r" in text:
+        raise setting.refuse(f"{setting.label} is one line; leave out line breaks.")
+    if setting.required and not text:
+        raise setting.refuse(f"{setting.label} cannot be empty: documents print it.")
+    if len(text) > setting.max_length:
+        raise setting.refuse(f"{setting.label} is at most {setting.max_length} characters "
+                             f"(this is {len(text)}).")
+    return text
+
+
+def _zone(setting: ClinicSetting, text: str) -> object:
+    if not text:
+        raise setting.refuse("Give the clinic's time zone, e.g. America/Chicago.")
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise setting.refuse(f"'{text}' is not a time zone name; use the IANA name of the "
+                             "clinic's zone, e.g. America/Chicago or Europe/Berlin.") from None
+    return text
+
+
+def _chairs(setting: ClinicSetting, text: str) -> object:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise setting.refuse("List at least one chair, separated by commas "
+                             "(e.g. Chair 1, Chair 2, Recliner A).")
+    if len(names) > MAX_CHAIRS:
+        raise setting.refuse(f"List at most {MAX_CHAIRS} chairs.")
+    seen: set[str] = set()
+    for name in names:
+        if len(name) > 40:
+            raise setting.refuse(f"The chair name '{name[:40]}...' is longer than 40 characters.")
+        if name.casefold() in seen:
+            raise setting.refuse(f"'{name}' is listed twice; each chair once.")
+        seen.add(name.casefold())
+    return names
+
+
+def _closed_days(setting: ClinicSetting, text: str) -> object:
+    weekdays: list[int] = []
+    dates: list[date] = []
+    abbreviations = {name[:3].casefold(): number for number, name in enumerate(WEEKDAY_NAMES)}
+    for part in (p.strip() for p in text.replace(";", ",").split(",")):
+        if not part:
+            continue
+        if part[:3].casefold() in abbreviations and not part[0].isdigit():
+            weekdays.append(abbreviations[part[:3].casefold()])
+            continue
+        try:
+            dates.append(date.fromisoformat(part))
+        except ValueError:
+            raise setting.refuse(f"'{part}' is neither a weekday (Sat, Sun) nor a date "
+                                 "(YYYY-MM-DD).") from None
+    try:
+        closed = make_closed_days(weekdays, dates)
+    except ValidationError as exc:
+        raise setting.refuse(" ".join(p.message for p in exc.problems)) from None
+    return {"weekdays": sorted(closed.weekdays),
+            "dates": [d.isoformat() for d in sorted(closed.dates)]}
+
+
+def _minutes(setting: ClinicSetting, text: str) -> object:
+    low, high = IDLE_LOCK_RANGE
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise setting.refuse(f"{setting.label} is a whole number of minutes from {low} "
+                             f"to {high}.")
+    return int(text)
+
+
+def _image_file(setting: ClinicSetting, text: str) -> object:
+    if text and not text.casefold().endswith(LOGO_SUFFIXES):
+        raise setting.refuse("The logo must be a PNG or JPEG file (.png, .jpg).")
+    return text or None
+
+
+_PARSERS: dict[SettingKind, Callable[[ClinicSetting, str], object]] = {
+    SettingKind.TEXT: _text, SettingKind.ZONE: _zone, SettingKind.CHAIRS: _chairs,
+    SettingKind.CLOSED_DAYS: _closed_days, SettingKind.MINUTES: _minutes,
+    SettingKind.IMAGE_FILE: _image_file,
+}
+
+#: Every clinic setting, in the order the Settings window shows them.
+CLINIC_SETTINGS: tuple[ClinicSetting, ...] = (
+    ClinicSetting("clinic_name", "Clinic name", SettingKind.TEXT,
+                  "printed at the top of every document", "ketalog clinic", required=True,
+                  max_length=120),
+    ClinicSetting("clinic_address", "Address", SettingKind.TEXT, "one line, on documents", ""),
+    ClinicSetting("clinic_phone", "Phone", SettingKind.TEXT,
+                  "on documents and the patient's visit report", "", max_length=80),
+    ClinicSetting("clinic_logo_path", "Logo", SettingKind.IMAGE_FILE,
+                  "a PNG or JPEG file, printed beside the clinic name", None),
+    ClinicSetting("clinic_timezone", "Time zone", SettingKind.ZONE,
+                  "IANA name, e.g. America/Chicago: times and \"today\" follow it", None,
+                  required=True),
+    ClinicSetting("chairs", "Chairs", SettingKind.CHAIRS,
+                  "names separated by commas; a chair taken off the list keeps its past "
+                  "sessions", ["Chair 1", "Chair 2", "Chair 3"]),
+    ClinicSetting("closed_days", "Closed days", SettingKind.CLOSED_DAYS,
+                  "weekdays and dates, e.g. Sat, Sun; 2026-12-25", {"weekdays": [5, 6],
+                                                                     "dates": []}),
+    ClinicSetting("idle_lock_minutes", "Idle lock (minutes)", SettingKind.MINUTES,
+                  "a workstation locks after this long without input", 10),
+)
+_BY_KEY = {s.key: s for s in CLINIC_SETTINGS}
+
+
+def clinic_setting(key: str) -> ClinicSetting:
+    """The setting stored under ``key``; ValidationError naming the known keys otherwise."""
+    found = _BY_KEY.get(key)
+    if found is None:
+        raise ValidationError([Problem("key", f"There is no clinic setting '{key}'; the "
+                                              f"settings are {', '.join(_BY_KEY)}.")])
+    return found

@@ -1,0 +1,38 @@
+"""``ketalog settings``: the clinic's settings from the command line, as in the window."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from ketalog.cli import main
+from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.store.models import AuditEntry
+
+
+def test_list_set_and_get(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--database-url", sqlite_url, "settings", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "clinic_name" in out and "ketalog clinic  (default)" in out
+    assert main(["--database-url", sqlite_url, "settings", "set", "clinic_name",
+                 "Riverside Ketamine Clinic"]) == 0
+    assert capsys.readouterr().out == "Clinic name: Riverside Ketamine Clinic\n"
+    assert main(["--database-url", sqlite_url, "settings", "get", "clinic_name"]) == 0
+    assert capsys.readouterr().out == "Riverside Ketamine Clinic\n"
+    engine = open_database(sqlite_url)
+    with make_sessionmaker(engine)() as db:
+        row = db.scalars(select(AuditEntry).where(AuditEntry.field == "clinic_name")).one()
+        assert row.new_value == "Riverside Ketamine Clinic"
+        assert row.workstation.startswith("cli:")
+    engine.dispose()
+
+
+def test_a_bad_zone_is_refused_in_one_line_and_nothing_changes(
+        sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--database-url", sqlite_url, "settings", "set", "clinic_timezone",
+                 "Mars/Olympus"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ketalog: ") and "'Mars/Olympus' is not a time zone name" in err
+    assert len(err.strip().splitlines()) == 1
+    assert main(["--database-url", sqlite_url, "settings", "get", "nonsense"]) == 1
+    assert "There is no clinic setting 'nonsense'" in capsys.readouterr().err

@@ -1,0 +1,98 @@
+"""Ctrl+Q quits, asking first while an infusion runs or entries wait; windows are remembered.
+
+Closing the app with two infusions running used to say nothing, and Ctrl+Q
+did nothing. Every window opened at a fixed size and forgot the size the
+nurse gave it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from ketalog.services.users import UserSummary
+from ketalog.store.workstation import ENV_CONFIG_DIR
+from ketalog.ui.main_window import MainWindow
+from ketalog.ui.widgets.windows import place_window
+from tests.ui.conftest import Chair, activate
+
+
+@pytest.fixture(autouse=True)
+def own_workstation_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_CONFIG_DIR, str(tmp_path / "config"))
+
+
+def _window(chair: Chair, qtbot: QtBot) -> MainWindow:
+    window = MainWindow(chair.engine, "sqlite:///chair", clock=chair.clock,
+                        user=UserSummary(1, "nora", "Nora Reyes", "RN", "nurse"))
+    qtbot.addWidget(window)
+    activate(qtbot, window)
+    return window
+
+
+def _answer(window: MainWindow, button: str, seen: list[str]) -> Callable[[], None]:
+    """Once the question is up, note its text and press ``button`` ("Quit" or "Stay")."""
+    def press() -> None:
+        box = window.quit_box
+        if box is None:
+            QTimer.singleShot(10, press)
+            return
+        seen.append(box.text())
+        [chosen] = [b for b in box.buttons() if button in b.text().replace("&", "")]
+        chosen.click()
+    return press
+
+
+def test_ctrl_q_with_an_infusion_running_asks_and_stay_keeps_the_app(
+        chair: Chair, qtbot: QtBot) -> None:
+    chair.to("infusing")
+    window = _window(chair, qtbot)
+    seen: list[str] = []
+    QTimer.singleShot(0, _answer(window, "Stay", seen))
+    qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert seen and "An infusion is running (Chair 1)" in seen[0]
+    assert window.isVisible()
+
+    activate(qtbot, window)
+    QTimer.singleShot(0, _answer(window, "Quit", seen))
+    qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert len(seen) == 2 and not window.isVisible()
+
+
+def test_ctrl_q_with_nothing_running_or_typed_quits_at_once(
+        chair: Chair, qtbot: QtBot) -> None:
+    window = _window(chair, qtbot)
+    assert window.quit_reasons() == []
+    qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert not window.isVisible()
+
+
+def test_unsaved_entries_are_named_before_quitting(chair: Chair, qtbot: QtBot) -> None:
+    window = _window(chair, qtbot)
+    window.drafts.put(chair.session_id, "vitals", {"systolic": "124"})
+    assert window.quit_reasons() == ["Entries typed in 1 form(s) are not saved yet."]
+
+
+def test_a_window_opens_within_the_screen_and_as_it_was_left(qtbot: QtBot) -> None:
+    area = QApplication.primaryScreen().availableGeometry()
+    first = QWidget()
+    qtbot.addWidget(first)
+    place_window(first, "test window", 2500, 1500)  # asks for more than the laptop has
+    first.show()
+    qtbot.waitExposed(first)
+    assert first.frameGeometry().width() <= area.width()
+    assert first.frameGeometry().height() <= area.height()
+    first.resize(900, 500)
+    first.close()
+
+    again = QWidget()
+    qtbot.addWidget(again)
+    place_window(again, "test window", 2500, 1500)
+    again.show()
+    qtbot.waitExposed(again)
+    assert again.size() == QSize(900, 500)
