@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 
 # Debian libraries the Qt wheels load even on the offscreen platform.
 QT_DEBS := libegl1 libgl1 libopengl0 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 fonts-dejavu-core
+# poppler's pdfsig (and pdftoppm): the independent verifier of the signed PDFs in the tests.
+PDF_DEBS := poppler-utils
 # What Qt's xcb plugin needs for a real window on a Debian/Ubuntu desktop (without
 # libxcb-cursor0 and friends `make run` fails with "could not load the Qt platform plugin").
 XCB_DEBS := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
@@ -28,11 +30,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 	@echo "ketalog is installed."
 
-# Install the Qt runtime libraries only when dpkg says one is missing.
+# Install the Debian packages (Qt runtime, xcb, Xvfb, poppler-utils) only when dpkg says one is missing.
 qt-deps:
 	@if command -v dpkg >/dev/null 2>&1; then \
 	  missing=""; \
-	  for p in $(QT_DEBS) $(XCB_DEBS) $(SCREEN_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  for p in $(QT_DEBS) $(XCB_DEBS) $(SCREEN_DEBS) $(PDF_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then \
 	    echo "Installing Debian packages ketalog needs:$$missing"; \
 	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \

@@ -23,6 +23,11 @@ from ketalog.cli_accounts import (
 )
 from ketalog.cli_audit import add_audit_parser, cmd_audit
 from ketalog.cli_backup import add_backup_parsers, cmd_backup, cmd_restore
+from ketalog.cli_certificate import (
+    CertificateCommandError,
+    add_certificate_parser,
+    cmd_certificate,
+)
 from ketalog.cli_db import (
     DbCommandError,
     add_db_connection_parsers,
@@ -99,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_outcomes_parser(sub)
     add_account_parsers(sub)
     add_backup_parsers(sub)
+    add_certificate_parser(sub)
     add_settings_parser(sub)
     return parser
 
@@ -250,7 +256,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
 
     from ketalog.cli_accounts import cli_actor as _cli_actor
     from ketalog.reports.base import ReportError, write_pdf_atomic
-    from ketalog.services.pdf import produce_pdf, record_document
+    from ketalog.services.pdf import produce_document, record_document
 
     key: int | date
     if args.document == "day":
@@ -270,7 +276,8 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     engine, factory = _open(args.database_url)
     try:
         with factory() as db:
-            data = produce_pdf(db, args.document, key)
+            produced = produce_document(db, args.document, key)
+            data = produced.data
             write_pdf_atomic(output, data)
             record_document(db, _cli_actor(), args.document, key, action="pdf_saved",
                             detail=str(output.resolve()))
@@ -279,6 +286,10 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(f"Wrote {output} ({len(data) // 1024 + 1} KiB).")
+    if produced.pdf_signed:
+        print("The PDF carries the clinic's digital signature (check it in any PDF reader).")
+    elif produced.note:
+        print(f"Note: {produced.note}.")
     return EXIT_OK
 
 
@@ -304,6 +315,11 @@ def cmd_verify_session(args: argparse.Namespace) -> int:
     return cmd_verify(args, _open_to_investigate)
 
 
+def cmd_clinic_certificate(args: argparse.Namespace) -> int:
+    """Show, create or import the clinic's document certificate."""
+    return cmd_certificate(args, _open)
+
+
 def cmd_clinic_settings(args: argparse.Namespace) -> int:
     """List, show or change the clinic's settings."""
     return cmd_settings(args, _open)
@@ -318,7 +334,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo, "sessions": cmd_sessions, "db": cmd_db, "gui": cmd_gui, "pdf": cmd_pdf,
     "audit": cmd_audit, "rems": cmd_rems, "outcomes": cmd_clinic_outcomes,
     "user": cmd_user_accounts, "verify": cmd_verify_session, "keys": cmd_signing_keys,
-    "backup": cmd_backup, "restore": cmd_restore, "settings": cmd_clinic_settings,
+    "backup": cmd_backup, "restore": cmd_restore, "certificate": cmd_clinic_certificate,
+    "settings": cmd_clinic_settings,
 }
 
 
@@ -330,7 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return command(args)
     except (CommandError, AccountCommandError, DatabaseConfigError, DomainError,
-            DbCommandError) as exc:
+            DbCommandError, CertificateCommandError) as exc:
         print(f"ketalog: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

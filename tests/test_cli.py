@@ -65,6 +65,7 @@ def test_demo_refuses_a_database_with_only_an_administrator_and_writes_nothing(
     engine = open_database(sqlite_url)
     with make_sessionmaker(engine)() as db:
         create_first_administrator(db, username="pmorgan", full_name="Pat Morgan",
+                                   clinic_name="Riverside", clinic_timezone="UTC",
                                    password="a-long-admin-pass-1")
 
     def counts() -> tuple[int, int, int]:
@@ -243,3 +244,19 @@ def test_clinic_logo_from_settings_is_on_every_page(
         with make_sessionmaker(engine)() as db:
             set_setting(db, SYSTEM, CLINIC_LOGO_PATH, "")
         engine.dispose()
+
+
+def test_the_demo_clinic_has_a_certificate_that_signs_its_signed_summaries(
+        demo_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--database-url", demo_url, "certificate", "show"]) == 0
+    out = capsys.readouterr().out
+    assert "subject:      CN=Riverside Ketamine Clinic documents" in out
+    assert "issuer:       CN=Riverside Ketamine Clinic clinic CA" in out
+    assert "by Pat Morgan" in out
+    ids = _session_ids(demo_url, capsys)
+    target = tmp_path / "signed.pdf"
+    assert main(["--database-url", demo_url, "pdf", "session", str(ids["signed"]), "-o",
+                 str(target)]) == 0
+    assert "carries the clinic's digital signature" in capsys.readouterr().out
+    assert b"/ETSI.CAdES.detached" in target.read_bytes()
+    assert target.stat().st_mode & 0o777 == 0o600

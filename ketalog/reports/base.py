@@ -49,6 +49,7 @@ MARGIN = 15 * mm
 HEADER_HEIGHT = 16 * mm
 FOOTER_HEIGHT = 10 * mm
 DRAFT_TEXT = "DRAFT - not signed"
+DEMO_TEXT = "DEMO CLINIC - not a patient record"
 _fonts_registered = False
 
 
@@ -139,6 +140,8 @@ class Clinic:
     address: str = ""
     phone: str = ""
     logo: bytes | None = None  # PNG or JPEG, drawn at the left of every page header
+    #: the demo clinic: every page says so, so no page passes for a patient record
+    demo: bool = False
 
 
 @dataclass(frozen=True)
@@ -242,12 +245,19 @@ def _decorate(frame: PageFrame) -> Any:
             canvas.drawString(MARGIN, MARGIN - 2.5 * mm,
                               _fitted(frame.warning, width - 2 * MARGIN, FONT_BOLD, 8))
             canvas.setFillColorRGB(0, 0, 0)
-        if frame.draft:
+        if frame.clinic.demo:
+            canvas.setFont(FONT_BOLD, 9)
+            canvas.setFillColorRGB(0.7, 0, 0)
+            canvas.drawRightString(width - MARGIN, top - 9 * mm, DEMO_TEXT)
+            canvas.setFillColorRGB(0, 0, 0)
+        if frame.draft or frame.clinic.demo:
             canvas.setFont(FONT_BOLD, 46)
             canvas.setFillGray(0.82)
             canvas.translate(width / 2, height / 2)
             canvas.rotate(45)
-            canvas.drawCentredString(0, 0, DRAFT_TEXT)
+            canvas.drawCentredString(0, 0, " · ".join(
+                t for t, shown in ((DRAFT_TEXT, frame.draft), ("DEMO", frame.clinic.demo))
+                if shown))
         canvas.restoreState()
 
     return on_page

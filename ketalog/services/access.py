@@ -44,6 +44,7 @@ class Permission(StrEnum):
     REVIEW_SUICIDE_RISK = "review_suicide_risk"  # clear a moderate/high C-SSRS for the start
     REPAIR_GUARDS = "repair_guards"    # re-create the database's guard triggers
     ACKNOWLEDGE_ALERT = "acknowledge_alert"  # close an in-session alert after review
+    MANAGE_CERTIFICATE = "manage_certificate"  # create or import the clinic's PDF certificate
 
 
 _CLINICIANS = frozenset({"nurse", "physician"})
@@ -72,6 +73,7 @@ ROLES_FOR: Final[Mapping[Permission, frozenset[str]]] = MappingProxyType({
     Permission.REVIEW_SUICIDE_RISK: frozenset({"physician"}),
     Permission.REPAIR_GUARDS: _ADMIN,
     Permission.ACKNOWLEDGE_ALERT: frozenset({"physician"}),
+    Permission.MANAGE_CERTIFICATE: _ADMIN,
 })
 
 #: How each permission reads in a refusal ("Only a physician can ...").
@@ -97,6 +99,7 @@ _WORDS: Final[Mapping[Permission, str]] = MappingProxyType({
     Permission.REVIEW_SUICIDE_RISK: "review a suicide-risk screen",
     Permission.REPAIR_GUARDS: "restore the database's guards",
     Permission.ACKNOWLEDGE_ALERT: "acknowledge an alert",
+    Permission.MANAGE_CERTIFICATE: "create or import the clinic's document certificate",
 })
 
 _ARTICLE = {"nurse": "a nurse", "physician": "a physician", "administrator": "an administrator"}

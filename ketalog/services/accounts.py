@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ketalog.domain.errors import DomainError, ValidationError
+from ketalog.domain.errors import DomainError, Problem, ValidationError
 from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
@@ -177,18 +177,45 @@ def needs_first_administrator(db: Session) -> bool:
 
 
 def create_first_administrator(
-    db: Session, *, username: str, full_name: str, password: str, credentials: str = "",
-    workstation: str = "", clock: Clock = system_clock,
+    db: Session, *, username: str, full_name: str, password: str, clinic_name: str,
+    clinic_timezone: str, credentials: str = "", workstation: str = "",
+    clock: Clock = system_clock,
 ) -> UserSummary:
-    """Create the first account (an administrator); refused once any account exists."""
+    """Create the clinic: its name, time zone and first account (an administrator).
+
+    Refused once any account exists. The name and zone are checked before
+    anything is written (a wrong zone would put every time on the wrong
+    hour). The clinic's CA and document certificate (services.clinic_certificate)
+    are made with it, the CA's key sealed under this administrator's password.
+    """
+    from ketalog.domain.clinic_settings import clinic_setting
+    from ketalog.services.settings import CLINIC_NAME, CLINIC_TIMEZONE, set_setting
+
     if not needs_first_administrator(db):
         raise ValidationError.single(
             "username", "Accounts already exist; sign in and ask an administrator."
         )
+    settings: list[tuple[str, object]] = []
+    problems: list[Problem] = []
+    for key, text in ((CLINIC_NAME, clinic_name), (CLINIC_TIMEZONE, clinic_timezone)):
+        try:
+            settings.append((key, clinic_setting(key).parse(text)))
+        except ValidationError as exc:
+            problems += exc.problems
+    if problems:
+        raise ValidationError(problems)
+    check_password_rules(password)
     actor = Actor(username="first-run", display_name="first run set-up", role="system",
                   workstation=workstation)
-    return create_user(db, actor, username=username, full_name=full_name, role="administrator",
-                       password=password, credentials=credentials, clock=clock)
+    admin = create_user(db, actor, username=username, full_name=full_name,
+                        role="administrator", password=password, credentials=credentials,
+                        clock=clock)
+    for key, value in settings:
+        set_setting(db, actor, key, value, clock=clock)
+    from ketalog.services.clinic_certificate import create_first_certificates
+
+    create_first_certificates(db, admin.as_actor(workstation), password, clock=clock)
+    return admin
 
 
 # --- administration -----------------------------------------------------------------
@@ -206,6 +233,8 @@ class AccountRow:
     is_active: bool
     locked: bool
     failed_login_count: int
+    #: an administrator set a temporary password: the next log-in asks for a new one
+    must_change_password: bool = False
 
 
 def list_accounts(db: Session, actor: Actor) -> list[AccountRow]:
@@ -214,7 +243,8 @@ def list_accounts(db: Session, actor: Actor) -> list[AccountRow]:
     users = db.scalars(select(User).order_by(User.username)
                        .execution_options(populate_existing=True)).all()
     return [AccountRow(u.id, u.username, u.full_name, u.credentials, u.role, u.is_active,
-                       u.locked_at_utc is not None, u.failed_login_count) for u in users]
+                       u.locked_at_utc is not None, u.failed_login_count,
+                       bool(u.must_change_password)) for u in users]
 
 
 def add_user(
@@ -281,6 +311,39 @@ def set_active(db: Session, actor: Actor, username: str, active: bool, *,
     append_audit(db, actor, "update", at=clock(), table_name="users", row_id=user.id,
                  field="is_active", old=not active, new=active)
     db.commit()
+
+
+def edit_account(db: Session, actor: Actor, username: str, *, full_name: str,
+                 credentials: str, clock: Clock = system_clock) -> bool:
+    """Correct a person's printed name and credentials; False when nothing changed.
+
+    What they signed keeps the name printed at signing; new entries print the new one.
+    """
+    authorize_admin_work(db, actor, Permission.MANAGE_USERS)
+    name, creds = (full_name or "").strip(), (credentials or "").strip()
+    problems = []
+    if not name:
+        problems.append(Problem("full_name", "Full name is missing."))
+    elif len(name) > 200 or "\n" in name:
+        problems.append(Problem("full_name", "The full name is one line of at most 200 "
+                                             "characters."))
+    if len(creds) > 40 or "\n" in creds:
+        problems.append(Problem("credentials", "Credentials are one line of at most 40 "
+                                               "characters (e.g. RN, MD)."))
+    if problems:
+        raise ValidationError(problems)
+    user = _target(db, username)
+    now = clock()
+    changed = False
+    for field, old, new in (("full_name", user.full_name, name),
+                            ("credentials", user.credentials, creds)):
+        if old != new:
+            setattr(user, field, new)
+            append_audit(db, actor, "update", at=now, table_name="users", row_id=user.id,
+                         field=field, old=old, new=new)
+            changed = True
+    db.commit()
+    return changed
 
 
 def reset_password(db: Session, actor: Actor, username: str, new_password: str, *,

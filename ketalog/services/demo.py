@@ -32,7 +32,7 @@ from ketalog.services.identity import IdentityProof, ProofPurpose
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_by_id, protocol_id_by_code
 from ketalog.services.rems import file_rems_form
-from ketalog.services.settings import CLINIC_NAME, clinic_timezone, set_setting
+from ketalog.services.settings import CLINIC_NAME, DEMO_CLINIC, clinic_timezone, set_setting
 from ketalog.services.signing import complete_nursing_record, sign_session
 from ketalog.services.users import UserSummary, create_user
 from ketalog.store.models import Patient, User
@@ -359,6 +359,7 @@ def build_demo_clinic(
     rng = random.Random(seed)
     tz = clinic_timezone(db)
     setup_clock = SimClock(real_now - timedelta(days=60))
+    set_setting(db, SYSTEM, DEMO_CLINIC, True)  # DEMO on the title bar and every document
     set_setting(db, SYSTEM, CLINIC_NAME, "Riverside Ketamine Clinic")
     set_setting(db, SYSTEM, "clinic_address", "12 River Road, Springfield")
     set_setting(db, SYSTEM, "clinic_phone", "+1 555 0100 (after hours: +1 555 0199)")
@@ -367,6 +368,11 @@ def build_demo_clinic(
                               password=password, credentials=creds, clock=setup_clock)
         for username, name, creds, role, password in DEMO_USERS
     }
+    from ketalog.services.clinic_certificate import create_first_certificates
+
+    admin_password = next(p for u, *_r, p in DEMO_USERS if u == "admin")
+    create_first_certificates(db, users["admin"].as_actor("demo"), admin_password,
+                              clock=setup_clock)
     clinic = _Clinic(db, rng, users)
     desk = users["admin"].as_actor("demo")  # the front desk books as the administrator
     protocol_ids = {

@@ -26,7 +26,7 @@ from ketalog.services.errors import NotFound
 from ketalog.services.outcomes import CourseView, course_view
 from ketalog.services.patient_safety import NO_FACTS, SafetyFacts, safety_facts
 from ketalog.services.session_detail import SessionDetail, open_session
-from ketalog.services.settings import clinic_timezone, get_setting
+from ketalog.services.settings import clinic_timezone, get_setting, is_demo_clinic
 from ketalog.services.signature_status import SignatureStatus, signature_status, signature_statuses
 from ketalog.store.anchors import Anchor, anchor_file_path, latest_anchor
 from ketalog.store.models import (
@@ -57,7 +57,7 @@ def clinic(db: Session) -> Clinic:
     address = get_setting(db, CLINIC_ADDRESS, "")
     phone = get_setting(db, CLINIC_PHONE, "")
     return Clinic(str(name), str(address or ""), str(phone or ""),
-                  _logo(get_setting(db, CLINIC_LOGO_PATH)))
+                  _logo(get_setting(db, CLINIC_LOGO_PATH)), demo=is_demo_clinic(db))
 
 
 def _logo(path: object) -> bytes | None:

@@ -18,6 +18,8 @@ from ketalog.store.models import Setting
 
 CLINIC_TIMEZONE = "clinic_timezone"
 CLINIC_NAME = "clinic_name"
+#: Set only by the demo clinic: the title bar and every document say DEMO.
+DEMO_CLINIC = "demo_clinic"
 
 
 def get_setting(db: Session, key: str, default: object = None) -> object:
@@ -42,6 +44,11 @@ def set_setting(
     db.flush()
     append_audit(db, actor, "update", at=now, table_name="settings", field=key, old=old, new=value)
     db.commit()
+
+
+def is_demo_clinic(db: Session) -> bool:
+    """Whether this database is the demo clinic (made-up patients, never patient care)."""
+    return get_setting(db, DEMO_CLINIC) is True
 
 
 def system_timezone_name() -> str:

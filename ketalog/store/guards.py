@@ -30,6 +30,8 @@ SIGNED_MESSAGE = ("ketalog: this session is signed and cannot be changed; "
                   "write an addendum instead")
 APPEND_ONLY_MESSAGE = "ketalog: rows of this table are never changed or deleted"
 
+#: Rows only ever inserted: a replacement is a new row (the clinic's certificates, 0011).
+INSERT_ONLY: tuple[str, ...] = ("clinic_certificates",)
 #: Tables whose rows belong to one session (column naming it): nothing changes once signed.
 SESSION_ROWS: dict[str, str] = {
     "dose_orders": "session_id",
@@ -212,7 +214,7 @@ def _sqlite_guards(referenced: frozenset[str]) -> list[Guard]:
     add("ketalog_guard_signatures_insert", "signatures",
         "CREATE TRIGGER ketalog_guard_signatures_insert BEFORE INSERT ON signatures "
         f"WHEN {_signed('NEW.session_id')} {raise_signed}")
-    for table in APPEND_ONLY:
+    for table in (*APPEND_ONLY, *INSERT_ONLY):
         for event in ("update", "delete"):
             when = _no_update_when(table) if event == "update" else ""
             add(f"ketalog_guard_{table}_no_{event}", table,
@@ -267,7 +269,7 @@ def _postgresql_guards(tables: frozenset[str], referenced: frozenset[str]) -> li
         _pg_trigger("ketalog_guard_signatures_insert", "signatures", _INSERT,
                     SIGNED_FUNCTION, "session_id"),
     ]
-    for table in (*APPEND_ONLY, *SESSION_RECORDS):
+    for table in (*APPEND_ONLY, *SESSION_RECORDS, *INSERT_ONLY):
         if table in SESSION_RECORDS:
             guards.append(_pg_trigger(f"ketalog_guard_{table}", table, _INSERT,
                                       SIGNED_FUNCTION, "session_id"))

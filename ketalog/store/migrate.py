@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 #: The newest schema revision this version of ketalog knows.
 HEAD_REVISION = "0013"
 #: Every revision this version knows, oldest first.
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010",
-                   "0013")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009",
+                   "0010", "0011", "0013")
 
 
 class SchemaState(StrEnum):

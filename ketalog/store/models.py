@@ -149,6 +149,40 @@ class UserKey(Created, Base):
                                                            server_default=false())
 
 
+class ClinicCertificate(Created, Base):
+    """The clinic's CA and document certificates (X.509) that sign the chart PDFs.
+
+    Rows are only ever inserted (a guard refuses updates and deletes): a new
+    certificate is a new row and the newest valid document certificate signs.
+    ``private_key`` is the CA's PKCS#8 key sealed under the creating
+    administrator's password (``kdf`` and ``kdf_salt`` set), the document
+    certificate's PKCS#8 PEM key in the clear (``kdf`` empty, so every
+    workstation can sign; see services.clinic_certificate), or empty for a
+    CA imported without its key.
+    """
+
+    __tablename__ = "clinic_certificates"
+    __table_args__ = (Index("ix_clinic_certificates_kind", "kind", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # ca | document
+    source: Mapped[str] = mapped_column(String(10))  # created | imported
+    subject: Mapped[str] = mapped_column(String(500))
+    issuer: Mapped[str] = mapped_column(String(500))
+    serial_hex: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 of the DER certificate, hex: what a reader compares.
+    fingerprint_sha256: Mapped[str] = mapped_column(String(64))
+    not_before_utc: Mapped[datetime]
+    not_after_utc: Mapped[datetime]
+    certificate_pem: Mapped[str] = mapped_column(Text)
+    private_key: Mapped[str | None] = mapped_column(Text)
+    kdf: Mapped[str | None] = mapped_column(String(80))
+    kdf_salt: Mapped[str | None] = mapped_column(String(64))
+    #: The CA row that issued this certificate (None for a CA, or an issuer not stored).
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("clinic_certificates.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
 class Patient(Versioned, Created, AuditReferenced, Base):
     """A registered patient; identity shown on every screen and page."""
 

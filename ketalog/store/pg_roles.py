@@ -8,9 +8,10 @@ therefore owns nothing and gets exactly what the services use:
 
 - SELECT and INSERT on every table;
 - UPDATE except on rows that are never changed (audit trail, signatures,
-  addenda, alerts and acknowledgments) and the schema version; on those that
-  hold an audit reference (0013), UPDATE of just ``audit_id`` and
-  ``audit_sha256``, which their guard lets change only once, from empty;
+  addenda, alerts and acknowledgments, the clinic's certificates) and the
+  schema version; on those that hold an audit reference (0013), UPDATE of just
+  ``audit_id`` and ``audit_sha256``, which their guard lets change only once,
+  from empty;
 - DELETE only where the services delete (:data:`DELETE_ALLOWED`: housekeeping);
 - USAGE on the sequences (``nextval`` for new ids; not ``setval``).
 
@@ -26,13 +27,19 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from ketalog.store.guards import APPEND_ONLY, FUNCTIONS, SESSION_RECORDS, WRITE_ONCE
+from ketalog.store.guards import (
+    APPEND_ONLY,
+    FUNCTIONS,
+    INSERT_ONLY,
+    SESSION_RECORDS,
+    WRITE_ONCE,
+)
 
 #: The only tables the services DELETE from (grep ``delete(`` in ketalog/services).
 DELETE_ALLOWED: frozenset[str] = frozenset({"session_presence", "client_writes"})
 #: Tables whose rows the services never UPDATE.
 NO_UPDATE: frozenset[str] = frozenset({*APPEND_ONLY, *SESSION_RECORDS, *WRITE_ONCE,
-                                       "alembic_version"})
+                                       *INSERT_ONLY, "alembic_version"})
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

@@ -9,9 +9,11 @@ end to end: any Unicode a keyboard or input method can type works.
 from __future__ import annotations
 
 from dataclasses import replace
+from zoneinfo import available_timezones
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
+    QCompleter,
     QFrame,
     QGridLayout,
     QLabel,
@@ -25,6 +27,7 @@ from ketalog.services.accounts import (
     change_own_password,
     create_first_administrator,
 )
+from ketalog.services.settings import system_timezone_name
 from ketalog.services.users import UserSummary
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import MessageLabel, big_font
@@ -46,6 +49,7 @@ QPushButton#primary:disabled { background: #9bb3c0; }
 QPushButton#quiet { background: transparent; color: #2f6f8f; border: none; padding: 6px; }
 """
 CARD_WIDTH = 440
+FIRST_RUN_CARD_WIDTH = 640
 
 
 class _Card(QFrame):
@@ -105,13 +109,14 @@ class StartCard(QWidget):
         outer.addWidget(self.card, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(2)
 
-    def add_field(self, label: str, edit: QLineEdit) -> QLineEdit:
-        """A label above its field, in the card's form."""
-        row = self.form.rowCount()
+    def add_field(self, label: str, edit: QLineEdit, *, beside: bool = False) -> QLineEdit:
+        """A label above its field, in the card's form (``beside`` the previous one)."""
+        row = self.form.rowCount() - 2 if beside else self.form.rowCount()
+        column = 1 if beside else 0
         caption = QLabel(label)
         caption.setBuddy(edit)
-        self.form.addWidget(caption, row, 0)
-        self.form.addWidget(edit, row + 1, 0)
+        self.form.addWidget(caption, row, column)
+        self.form.addWidget(edit, row + 1, column)
         return edit
 
     def set_footer(self, text: str) -> None:
@@ -282,31 +287,55 @@ class LoginPage(StartCard):
 
 
 class FirstAdministratorPage(StartCard):
-    """First start on an empty database: create the administrator, then sign in as them."""
+    """First start on an empty database: create the clinic, or open the demo clinic instead.
+
+    Creating the clinic names it, sets its time zone and makes the first
+    administrator (who then adds everyone else's accounts), then signs them in.
+    """
 
     signed_in = Signal(object)  # UserSummary
+    #: the newcomer would rather look around the demo clinic (a separate database)
+    demo_requested = Signal()
 
     def __init__(self, ctx: UiContext, workstation: str, parent: QWidget | None = None) -> None:
         super().__init__("", "", parent)
+        self.card.setFixedWidth(FIRST_RUN_CARD_WIDTH)
         self.title.setText(self.tr("Welcome to ketalog"))
         self.subtitle.setText(self.tr(
-            "This database has no accounts yet. Create the first administrator: they add "
-            "the nurses' and physicians' accounts afterwards."))
+            "This database is empty. Create your clinic: its name, its time zone and the "
+            "first administrator, who adds the nurses' and physicians' accounts afterwards. "
+            "Or open the demo clinic to look around first (a separate database of made-up "
+            "patients)."))
         self.ctx = ctx
         self.workstation = workstation
+        self.clinic_name = self.add_field(self.tr("C&linic name"), QLineEdit())
+        self.clinic_name.setMaxLength(120)
+        self.timezone = self.add_field(self.tr("&Time zone"), QLineEdit(), beside=True)
+        self.timezone.setText(system_timezone_name())
+        zones = QCompleter(sorted(available_timezones()), self.timezone)
+        zones.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        zones.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.timezone.setCompleter(zones)
         self.username = self.add_field(self.tr("&User name (e.g. pmorgan)"), QLineEdit())
         self.username.setMaxLength(64)
-        self.full_name = self.add_field(self.tr("&Full name"), QLineEdit())
+        self.full_name = self.add_field(self.tr("&Full name"), QLineEdit(), beside=True)
         self.credentials = self.add_field(self.tr("&Credentials (optional, e.g. RN)"),
                                           QLineEdit())
         self.password = self.add_field(self.tr("&Password (at least 8 characters)"),
                                        password_edit())
-        self.password_again = self.add_field(self.tr("Password &again"), password_edit())
-        self.create_button = primary_button(self.tr("Create administrator and sign in"),
+        self.password_again = self.add_field(self.tr("Password &again"), password_edit(),
+                                             beside=True)
+        self.create_button = primary_button(self.tr("Create the clinic and sign in"),
                                             self.password_again)
         self.buttons.addWidget(self.create_button)
         self.create_button.clicked.connect(self.submit)
-        for edit, following in ((self.username, self.full_name),
+        self.demo_button = ActionButton(self.tr("Open the demo clinic instead"),
+                                        shortcut="Alt+D")
+        self.demo_button.clicked.connect(self.demo_requested.emit)
+        self.buttons.addWidget(self.demo_button)
+        for edit, following in ((self.clinic_name, self.timezone),
+                                (self.timezone, self.username),
+                                (self.username, self.full_name),
                                 (self.full_name, self.credentials),
                                 (self.credentials, self.password),
                                 (self.password, self.password_again)):
@@ -325,6 +354,7 @@ class FirstAdministratorPage(StartCard):
         username = self.username.text()
         created = self.ctx.run(lambda db: create_first_administrator(
             db, username=username, full_name=self.full_name.text(), password=password,
+            clinic_name=self.clinic_name.text(), clinic_timezone=self.timezone.text(),
             credentials=self.credentials.text(), workstation=self.workstation,
             clock=self.ctx.clock))
         if not created.ok:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QProgressDialog,
     QSizePolicy,
     QStackedWidget,
     QTableWidget,
@@ -49,8 +50,10 @@ from ketalog.services.settings import (
     DEFAULT_IDLE_LOCK_MINUTES,
     clinic_timezone,
     idle_lock_minutes,
+    is_demo_clinic,
 )
 from ketalog.services.users import UserSummary
+from ketalog.store.engine import DatabaseConfigError, default_database_path, describe_url
 from ketalog.ui.context import DraftStore, UiContext
 from ketalog.ui.link import DatabaseLink
 from ketalog.ui.login import FirstAdministratorPage, LoginPage
@@ -66,6 +69,8 @@ if TYPE_CHECKING:
     from ketalog.ui.live import ChangeWatcher
 
 TITLE = "ketalog"
+DEMO_FILENAME = "demo.sqlite3"
+DEMO_TITLE = "ketalog — DEMO clinic, not for patient care"
 LINK_STYLE = {
     "lost": "QFrame#linkBanner { background: #b00000; } QFrame#linkBanner QLabel "
             "{ color: white; font-weight: bold; }",
@@ -194,7 +199,9 @@ class MainWindow(QMainWindow):
     _WORKSPACE_PARTS = frozenset({
         "board", "documents", "stack", "notice", "workspace", "lock_page", "idle",
         "refresh_timer", "tick_timer", "user_toolbar", "signed_in_label", "switch_action",
-        "lock_action", "audit_action", "waiting_action", "watcher", "presence_timer",
+        "lock_action", "audit_action", "clinic_action", "accounts_action", "password_action",
+        "waiting_action", "watcher",
+        "presence_timer",
         "link_banner", "link_text", "link_retry",
     })
 
@@ -212,6 +219,9 @@ class MainWindow(QMainWindow):
     switch_action: QAction
     lock_action: QAction
     audit_action: QAction
+    clinic_action: QAction
+    accounts_action: QAction
+    password_action: QAction
     waiting_action: QAction
     watcher: ChangeWatcher
     presence_timer: QTimer
@@ -222,10 +232,12 @@ class MainWindow(QMainWindow):
     def __init__(self, engine: Engine, database_label: str, *,
                  clock: Clock = system_clock, user: UserSummary | None = None) -> None:
         super().__init__()
-        self.setWindowTitle(TITLE)
         factory = make_sessionmaker(engine)
         with factory() as db:
             tz = clinic_timezone(db)
+            #: the title bar says DEMO on the demo clinic, whatever page is shown
+            self.title = DEMO_TITLE if is_demo_clinic(db) else TITLE
+        self.setWindowTitle(self.title)
         self.workstation = socket.gethostname() or "unknown"
         self.database_label = database_label
         self.user: UserSummary | None = None
@@ -249,6 +261,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.pages)
         self.session_page: QWidget | None = None
         self.quit_box: QMessageBox | None = None
+        #: where "Open the demo clinic" builds and opens it, beside the default database
+        self.demo_url = f"sqlite:///{default_database_path().with_name(DEMO_FILENAME)}"
+        self.demo_window: MainWindow | None = None
         place_window(self, "main", 1400, 860)
         self._prewarm_queued = False
         self._restored_detail = ""
@@ -517,6 +532,17 @@ class MainWindow(QMainWindow):
         self.audit_action = toolbar.addAction(self.tr("Audit trail…"))
         self.audit_action.setToolTip(self.tr("Who did what, when (administrators)"))
         self.audit_action.triggered.connect(self.show_audit_trail)
+        self.clinic_action = toolbar.addAction(self.tr("Clinic…"))
+        self.clinic_action.setToolTip(self.tr("The clinic's name, address, logo, time zone, "
+                                              "chairs and closed days (administrators)"))
+        self.clinic_action.triggered.connect(self.show_clinic_settings)
+        self.accounts_action = toolbar.addAction(self.tr("Accounts…"))
+        self.accounts_action.setToolTip(self.tr("Add, correct, disable and unlock accounts; "
+                                                "reset a password (administrators)"))
+        self.accounts_action.triggered.connect(self.show_accounts)
+        self.password_action = toolbar.addAction(self.tr("My password…"))
+        self.password_action.setToolTip(self.tr("Change your own password"))
+        self.password_action.triggered.connect(self.change_my_password)
         self.settings_action = toolbar.addAction(self.tr("Settings…"))
         self.settings_action.setToolTip(self.tr("This workstation's database (test it; "
                                                 "administrators change it) and the backups"))
@@ -563,10 +589,11 @@ class MainWindow(QMainWindow):
                 page = FirstAdministratorPage(self.ctx, self.workstation)
                 page.set_footer(self.tr("Database: %1").replace("%1", self.database_label))
                 page.signed_in.connect(self.sign_in)
+                page.demo_requested.connect(self.open_demo_clinic)
                 self.pages.addWidget(page)
                 self.first_run_page = page
             self._show_page(self.first_run_page)
-            self.first_run_page.username.setFocus()
+            self.first_run_page.clinic_name.setFocus()
             return
         self.login_page.reset(message)
         if first.error:
@@ -574,13 +601,56 @@ class MainWindow(QMainWindow):
         self._show_page(self.login_page)
         self.login_page.username.setFocus()
 
+    def open_demo_clinic(self) -> MainWindow | None:
+        """Open the demo clinic (built on first use) in its own window; this one closes.
+
+        The demo lives in a database of its own (:attr:`demo_url`), so its
+        made-up patients never mix with the clinic this database is for.
+        """
+        from ketalog.services.database import open_database
+        from ketalog.services.demo import DEMO_PATIENTS, DemoRefused, build_demo_clinic
+
+        progress = QProgressDialog(self.tr("Building the demo clinic…"), "", 0, DEMO_PATIENTS,
+                                   self)
+        progress.setCancelButton(None)  # half a demo helps nobody
+        progress.setWindowTitle(self.tr("Demo clinic"))
+        progress.setMinimumDuration(0)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        done = [0]
+
+        def step(patient: str) -> None:
+            done[0] += 1
+            progress.setLabelText(self.tr("Building the demo clinic: %1 of %2 patients")
+                                  .replace("%1", str(done[0])).replace("%2",
+                                                                       str(DEMO_PATIENTS)))
+            progress.setValue(done[0])
+            QApplication.processEvents()
+
+        try:
+            engine = open_database(self.demo_url)
+            with make_sessionmaker(engine)() as db:
+                if not is_demo_clinic(db):
+                    build_demo_clinic(db, progress=step)
+        except (DemoRefused, DatabaseConfigError) as exc:
+            progress.close()
+            if self.first_run_page is not None:
+                self.first_run_page.message.show_error(
+                    self.tr("The demo clinic cannot be opened: %1").replace("%1", str(exc)))
+            return None
+        progress.close()
+        demo = MainWindow(engine, describe_url(self.demo_url), clock=self.ctx.clock)
+        demo.show()
+        self.demo_window = demo
+        self.close()
+        return demo
+
     def _show_page(self, page: QWidget) -> None:
         working = self.prewarmed and page is self.workspace
         self.pages.setCurrentWidget(page)
         if self.prewarmed:
             self.user_toolbar.setVisible(working)
-        self.setWindowTitle(TITLE if working or not self.locked else
-                            self.tr("ketalog — locked"))
+        self.setWindowTitle(self.title if working or not self.locked else
+                            self.title + self.tr(" — locked"))
 
     def sign_in(self, user: UserSummary) -> None:
         """Show the workspace for ``user`` (after the log-in page, or given at start)."""
@@ -594,6 +664,8 @@ class MainWindow(QMainWindow):
                                      .replace("%1", actor.display_name)
                                      .replace("%2", user.role))
         self.audit_action.setVisible(may(user.role, Permission.VIEW_AUDIT))
+        self.clinic_action.setVisible(may(user.role, Permission.MANAGE_SETTINGS))
+        self.accounts_action.setVisible(may(user.role, Permission.MANAGE_USERS))
         self.outcomes_action.setVisible(may(user.role, Permission.VIEW_OUTCOMES))
         self.waiting_action.setVisible(may(user.role, Permission.ADDENDUM))  # clinicians
         self._show_page(self.workspace)
@@ -708,6 +780,29 @@ class MainWindow(QMainWindow):
         bar.setStyleSheet("QStatusBar { color: #8b0000; font-weight: bold; }" if result.error
                           else "")
         bar.showMessage((f"{ALERT_MARK} " if result.error else "") + result.message)
+
+    def show_clinic_settings(self) -> None:
+        """Administrators: the clinic's own settings (the service checks the role again)."""
+        if not self.active or self.user is None or not may(self.user.role,
+                                                           Permission.MANAGE_SETTINGS):
+            return
+        clinic_page = importlib.import_module("ketalog.ui.clinic_settings_page")
+        clinic_page.ClinicSettingsDialog(self.ctx, self).exec()
+
+    def show_accounts(self) -> None:
+        """Administrators: the clinic's accounts (the service checks the role again)."""
+        if not self.active or self.user is None or not may(self.user.role,
+                                                           Permission.MANAGE_USERS):
+            return
+        accounts_page = importlib.import_module("ketalog.ui.accounts_page")
+        accounts_page.AccountsDialog(self.ctx, self).exec()
+
+    def change_my_password(self) -> None:
+        """Anyone signed in: change their own password."""
+        if not self.active or self.user is None:
+            return
+        accounts_page = importlib.import_module("ketalog.ui.accounts_page")
+        accounts_page.ChangePasswordDialog(self.ctx, self).exec()
 
     def show_audit_trail(self) -> None:
         """Administrators: the audit trail (the service checks the role again)."""

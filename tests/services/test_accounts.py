@@ -201,7 +201,8 @@ def test_first_administrator_only_on_an_empty_database(db: Session, clock: FakeC
     assert not accounts.needs_first_administrator(db)
     with pytest.raises(ValidationError, match="already exist"):
         accounts.create_first_administrator(db, username="boss", full_name="Boss",
-                                            password="long enough pass", clock=clock)
+                                            password="long enough pass", clinic_name="C",
+                                            clinic_timezone="UTC", clock=clock)
 
 
 def test_views_and_documents_are_audited(db: Session, clock: FakeClock) -> None:

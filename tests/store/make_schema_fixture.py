@@ -83,6 +83,11 @@ def main() -> None:
             sign(db, other, tick)
             add_addendum(db, NURSE, other, reason="late entry",
                          text="Patient phoned: home safely.", clock=tick)
+        if HEAD_REVISION >= "0011":  # the clinic's CA and document certificate
+            from ketalog.services.clinic_certificate import create_certificate
+            from tests.staff import ADMIN, password_of
+
+            create_certificate(db, ADMIN, password_of("admin"), clock=clock)
     engine.dispose()
     # fold the WAL into the file so one file is the whole database
     import sqlite3

@@ -49,9 +49,9 @@ def _assert_backfilled(engine: Engine) -> None:
         assert check_references(db).ok
 
 
-def test_upgrade_from_0010_backfills_references(tmp_path: Path) -> None:
+def test_upgrade_from_0011_backfills_references(tmp_path: Path) -> None:
     copy = tmp_path / "ketalog.sqlite3"
-    shutil.copy(FIXTURES / "schema_0010.sqlite3", copy)
+    shutil.copy(FIXTURES / "schema_0011.sqlite3", copy)
     engine = open_database(f"sqlite:///{copy}")
     _assert_backfilled(engine)
     with make_sessionmaker(engine)() as db:
@@ -72,7 +72,7 @@ def test_upgrade_from_0010_backfills_references(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_downgrade_to_0010_and_back_backfills_on_both_databases(database_url: str) -> None:
+def test_downgrade_to_0011_and_back_backfills_on_both_databases(database_url: str) -> None:
     """Rows written at 0013 lose their references going down; coming back fills them in."""
     from alembic import command
 
@@ -85,7 +85,7 @@ def test_downgrade_to_0010_and_back_backfills_on_both_databases(database_url: st
     config = alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "0010")
+        command.downgrade(config, "0011")
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")

@@ -24,6 +24,7 @@ from ketalog.domain.session_state import SessionAction
 from ketalog.services import sessions as svc
 from ketalog.services.context import SYSTEM
 from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.settings import clinic_timezone, get_setting
 from ketalog.services.users import create_user
 from ketalog.store.models import AuditEntry, User
 from ketalog.ui.main_window import MainWindow
@@ -201,12 +202,24 @@ def test_first_run_creates_the_administrator_and_signs_in(qtbot: QtBot,
     activate(qtbot, window)
     page = window.first_run_page
     assert page is not None and page.isVisible() and not window.login_page.isVisible()
+    assert page.clinic_name.hasFocus()
+    qtbot.keyClicks(page.clinic_name, "Riverside Ketamine Clinic")
+    page.timezone.clear()
+    qtbot.keyClicks(page.timezone, "Mars/Olympus")
     qtbot.keyClicks(page.username, "pmorgan")
     qtbot.keyClicks(page.full_name, "Pat Morgan")
     qtbot.keyClicks(page.password, "river-clinic-42")
     qtbot.keyClicks(page.password_again, "river-clinic-24")
     qtbot.keyClick(page.password_again, Qt.Key.Key_Return)
     assert "The two passwords differ" in page.message.text()
+    page.password_again.clear()
+    qtbot.keyClicks(page.password_again, "river-clinic-42")
+    qtbot.keyClick(page.password_again, Qt.Key.Key_Return)
+    assert "'Mars/Olympus' is not a time zone name" in page.message.text()
+    with make_sessionmaker(engine)() as db:
+        assert db.scalars(select(User)).all() == []  # nothing written on the refusal
+    page.timezone.clear()
+    qtbot.keyClicks(page.timezone, "America/Chicago")
     for edit in (page.password, page.password_again):
         edit.clear()
         qtbot.keyClicks(edit, "short")
@@ -229,6 +242,8 @@ def test_first_run_creates_the_administrator_and_signs_in(qtbot: QtBot,
     with make_sessionmaker(engine)() as db:
         [user] = db.scalars(select(User)).all()
         assert (user.username, user.role) == ("pmorgan", "administrator")
+        assert clinic_timezone(db).key == "America/Chicago"
+        assert get_setting(db, "clinic_name") == "Riverside Ketamine Clinic"
         actions = [(a.action, a.username) for a in db.scalars(
             select(AuditEntry).where(AuditEntry.table_name == "users")
             .order_by(AuditEntry.id))]

@@ -168,3 +168,42 @@ def test_settings_open_from_the_toolbar_and_only_an_administrator_may_save(
     dialogs[0].close()
     window.close()
     engine.dispose()
+
+
+def test_the_first_run_opens_the_demo_clinic_marked_demo(
+        qtbot: QtBot, sqlite_url: str, demo_engine: Engine) -> None:
+    """An empty database offers the demo; it opens in its own window, DEMO in the title."""
+    engine = open_database(sqlite_url)
+    window = MainWindow(engine, "sqlite:///empty")
+    qtbot.addWidget(window)
+    activate(qtbot, window)
+    assert window.first_run_page is not None and window.first_run_page.isVisible()
+    window.demo_url = demo_engine.url.render_as_string(hide_password=False)
+    demo = window.open_demo_clinic()
+    assert demo is not None
+    qtbot.addWidget(demo)
+    assert not window.isVisible() and demo.isVisible()
+    assert "DEMO" in demo.windowTitle()
+    assert demo.login_page.isVisible()
+    with make_sessionmaker(engine)() as db:  # the empty database stays empty
+        from ketalog.services.accounts import needs_first_administrator
+
+        assert needs_first_administrator(db)
+    engine.dispose()
+
+
+def test_the_demo_refuses_a_database_of_real_accounts(qtbot: QtBot, sqlite_url: str,
+                                                      tmp_path: Path) -> None:
+    engine = open_database(sqlite_url)
+    window = MainWindow(engine, "sqlite:///empty")
+    qtbot.addWidget(window)
+    activate(qtbot, window)
+    clinic = open_database(f"sqlite:///{tmp_path / 'clinic.sqlite3'}")
+    seed_staff(clinic)
+    window.demo_url = clinic.url.render_as_string(hide_password=False)
+    assert window.open_demo_clinic() is None
+    assert window.isVisible()
+    assert window.first_run_page is not None
+    assert "already has user accounts" in window.first_run_page.message.text()
+    clinic.dispose()
+    engine.dispose()

@@ -1,7 +1,7 @@
 """audit references: every clinical row names the audit row written with it
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03
 
 A hash chain shows an edited or deleted audit row only while the rows after it
@@ -26,7 +26,7 @@ from ketalog.store.audit_references import backfill_statements, start_statements
 from ketalog.store.guards import REFERENCE_FUNCTION, function_sql, install_missing
 
 revision: str = '0013'
-down_revision: str | None = '0010'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
