@@ -60,7 +60,7 @@ from ketalog.ui.widgets import (
     DateField,
     RowsModel,
 )
-from ketalog.ui.widgets.windows import place_window
+from ketalog.ui.widgets.windows import export_path, place_window, remember_export_folder
 
 #: Rows shown at most; the filters narrow a long trail down.
 SHOW_ROWS = 1_000
@@ -363,8 +363,10 @@ class AuditDialog(QDialog):
         suggested = (f"audit-{_pydate(self.date_from.date()).isoformat()}-to-"
                      f"{_pydate(self.date_to.date()).isoformat()}.csv")
         path, _selected = QFileDialog.getSaveFileName(
-            self, self.tr("Export audit trail"), suggested, self.tr("CSV files (*.csv)"))
+            self, self.tr("Export audit trail"), export_path(suggested),
+            self.tr("CSV files (*.csv)"))
         if path:
+            remember_export_folder(path)
             self.export_to(Path(path))
 
     def export_to(self, path: Path) -> None:

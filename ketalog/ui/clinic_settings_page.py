@@ -84,12 +84,19 @@ class ClinicSettingsDialog(QDialog):
         self.message = MessageLabel()
         layout.addWidget(self.message)
         bar = QHBoxLayout()
+        bar.addWidget(Button(self.tr("Protocols…"), on_click=self.show_protocols))
         bar.addStretch(1)
         bar.addWidget(Button(self.tr("Close"), on_click=self.accept))
         layout.addLayout(bar)
         self.load()
         place_window(self, "clinic settings", 760, 440)
         self.fields[CLINIC_SETTINGS[0].key].setFocus()
+
+    def show_protocols(self) -> None:
+        """The protocols: doses, durations, vitals schedule and alert thresholds."""
+        from ketalog.ui.protocols_page import ProtocolsDialog
+
+        ProtocolsDialog(self.ctx, self).exec()
 
     def load(self) -> None:
         """Show the settings as stored now."""

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketalog.ui.context import UiContext
-from ketalog.ui.widgets.windows import place_window
+from ketalog.ui.widgets.windows import export_path, place_window, remember_export_folder
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -144,9 +144,10 @@ class PdfPreview(QDialog):
     def save_dialog(self) -> None:
         """Ask where to save."""
         name, _filter = QFileDialog.getSaveFileName(self, self.tr("Save as PDF"),
-                                                    self.suggested_name, "PDF (*.pdf)")
-        if name:
-            self.save_to(Path(name))
+                                                    export_path(self.suggested_name),
+                                                    "PDF (*.pdf)")
+        if name and self.save_to(Path(name)):
+            remember_export_folder(name)
 
     def print_to(self, printer: QPrinter) -> int:
         """Draw every page of the PDF onto the printer; returns the pages printed."""

@@ -38,6 +38,7 @@ from ketalog.ui.safety_strip import SafetyStrip
 from ketalog.ui.signing_panel import SigningPanel
 from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
 from ketalog.ui.widgets import Button
+from ketalog.ui.widgets.windows import keep_splitter
 
 #: The panels' column: every tab's title readable at 1366 px without scroll arrows.
 PANEL_WIDTH = 600
@@ -151,6 +152,8 @@ class SessionPage(QWidget):
         body.addWidget(self.tabs)
         body.setStretchFactor(0, 1)
         body.setStretchFactor(1, 0)
+        keep_splitter(middle, "session/readings and chart")
+        keep_splitter(body, "session/readings and panels")
 
         # Alt+1..7 come from the main window; the sign-off tab's key lives here
         sign_off = QShortcut(QKeySequence("Alt+8"), self)

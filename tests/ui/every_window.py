@@ -105,6 +105,7 @@ WINDOWS: dict[str, tuple[Actor, Opener]] = {
     "audit": (ADMIN, _opener("audit_page", "AuditDialog")),
     "clinic settings": (ADMIN, _opener("clinic_settings_page", "ClinicSettingsDialog")),
     "accounts": (ADMIN, _opener("accounts_page", "AccountsDialog")),
+    "protocols": (ADMIN, _opener("protocols_page", "ProtocolsDialog")),
     "change my password": (NURSE, _opener("accounts_page", "ChangePasswordDialog")),
     "rems": (NURSE, _opener("rems_page", "RemsDialog")),
     "rems mark filed": (NURSE, _opener("rems_page", "MarkFiledDialog", None)),

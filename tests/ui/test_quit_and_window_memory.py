@@ -96,3 +96,54 @@ def test_a_window_opens_within_the_screen_and_as_it_was_left(qtbot: QtBot) -> No
     again.show()
     qtbot.waitExposed(again)
     assert again.size() == QSize(900, 500)
+
+
+def test_a_save_dialog_starts_in_the_folder_last_saved_to(
+        qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from ketalog.ui.documents import PdfPreview
+    from tests.ui.every_window import _pdf
+
+    asked: list[str] = []
+    folder = tmp_path / "exports"
+    folder.mkdir()
+
+    def choose(_parent: object, _title: str, start: str, _filter: str) -> tuple[str, str]:
+        asked.append(start)
+        return str(folder / "chosen.pdf"), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(choose))
+    preview = PdfPreview(_pdf(), "Session summary", "summary-1.pdf")
+    qtbot.addWidget(preview)
+    preview.save_dialog()
+    preview.save_dialog()
+    assert asked == ["summary-1.pdf", str(folder / "summary-1.pdf")]
+    assert (folder / "chosen.pdf").exists()
+
+
+def test_the_session_screens_splitters_come_back_as_left(chair: Chair, qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QSplitter
+
+    from ketalog.ui.session_page import SessionPage
+
+    first = SessionPage(chair.ctx, chair.session_id, chair.drafts)
+    qtbot.addWidget(first)
+    first.resize(1366, 700)
+    activate(qtbot, first)
+    [middle] = [s for s in first.findChildren(QSplitter)
+                if s.orientation() == Qt.Orientation.Vertical]
+    total = sum(middle.sizes())
+    default = middle.sizes()
+    middle.setSizes([total - 250, 250])
+    middle.splitterMoved.emit(total - 250, 1)  # the drag ends where the nurse left it
+    kept = middle.sizes()
+    assert kept != default
+
+    again = SessionPage(chair.ctx, chair.session_id, chair.drafts)
+    qtbot.addWidget(again)
+    again.resize(1366, 700)
+    activate(qtbot, again)
+    [restored] = [s for s in again.findChildren(QSplitter)
+                  if s.orientation() == Qt.Orientation.Vertical]
+    assert restored.sizes() == kept

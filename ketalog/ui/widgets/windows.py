@@ -13,7 +13,7 @@ laptop.
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, QSize, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QSplitter, QWidget
 
 from ketalog.store.workstation import config_folder
 
@@ -104,3 +104,32 @@ def place_window(window: QWidget, name: str, width: int, height: int) -> None:
     ``name`` identifies the window among those this workstation remembers.
     """
     _Keeper(window, name, QSize(width, height))
+
+
+_EXPORT_FOLDER = "files/last_export_folder"
+
+
+def export_path(suggested_name: str) -> str:
+    """Where a save dialog starts: the folder last saved to on this workstation, and the name."""
+    from pathlib import Path
+
+    folder = remembered(_EXPORT_FOLDER)
+    if isinstance(folder, str) and folder and Path(folder).is_dir():
+        return str(Path(folder) / suggested_name)
+    return suggested_name
+
+
+def remember_export_folder(saved_file: str) -> None:
+    """The folder of a file just saved, offered first next time."""
+    from pathlib import Path
+
+    remember(_EXPORT_FOLDER, str(Path(saved_file).resolve().parent))
+
+
+def keep_splitter(splitter: QSplitter, name: str) -> None:
+    """Restore the splitter as it was last left on this workstation, and keep each move."""
+    key = f"splitters/{name}"
+    saved = remembered(key)
+    if isinstance(saved, QByteArray | bytes):
+        splitter.restoreState(QByteArray(saved))
+    splitter.splitterMoved.connect(lambda *_: remember(key, splitter.saveState()))

@@ -1,0 +1,83 @@
+"""Protocols edited as new versions: a dosed session keeps the definition it was given."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ketalog.domain.errors import ValidationError
+from ketalog.domain.session_state import SessionAction
+from ketalog.services import sessions as svc
+from ketalog.services.errors import PermissionDenied
+from ketalog.services.protocols import (
+    list_protocols,
+    protocol_by_id,
+    protocol_id_by_code,
+    protocol_rows,
+    save_protocol,
+)
+from ketalog.store.models import AuditEntry, ProtocolRecord
+from tests.conftest import FakeClock
+from tests.play import book, start_infusion
+from tests.staff import ADMIN, NURSE
+
+CODE = "iv-depression-0.5"
+
+
+def _definition(db: Session) -> dict[str, object]:
+    return protocol_by_id(db, protocol_id_by_code(db, CODE)).to_dict()
+
+
+def _counts(db: Session) -> tuple[int, int]:
+    return (db.scalar(select(func.count()).select_from(ProtocolRecord)) or 0,
+            db.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+
+def test_an_edit_is_a_new_version_and_the_dosed_session_keeps_the_old(
+        db: Session, clock: FakeClock) -> None:
+    sid = book(db, clock)
+    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    start_infusion(db, sid, clock)
+    first_id = protocol_id_by_code(db, CODE)
+    changed = dict(_definition(db), default_duration_min=45,
+                   name="IV ketamine for depression, 0.5 mg/kg over 45 min")
+    row = save_protocol(db, ADMIN, changed, clock=clock)
+    assert (row.code, row.version, row.is_active) == (CODE, 2, True)
+    assert protocol_id_by_code(db, CODE) == row.id != first_id
+    assert svc.protocol_for_session(db, sid).default_duration_min == 40  # as it was dosed
+    assert protocol_by_id(db, row.id).default_duration_min == 45
+    offered = [p.id for p in list_protocols(db) if p.code.startswith(CODE)]
+    assert offered == [row.id]  # the old version is retired from the pickers
+    versions = [(r.version, r.is_active) for r in protocol_rows(db, ADMIN) if r.code == CODE]
+    assert sorted(versions) == [(1, False), (2, True)]
+
+
+def test_an_unsound_definition_is_refused_whole_and_nothing_is_stored(
+        db: Session, clock: FakeClock) -> None:
+    before = _counts(db)
+    limits = {"warn_min": "0.1", "warn_max": "1.0", "hard_max": "0.4"}  # below the dose
+    with pytest.raises(ValidationError) as refused:
+        save_protocol(db, ADMIN, dict(_definition(db), limits=limits), clock=clock)
+    assert refused.value.problems
+    with pytest.raises(ValidationError, match="not valid JSON: .* line 1"):
+        save_protocol(db, ADMIN, '{"code": "x",', clock=clock)
+    with pytest.raises(ValidationError, match="Nothing changed"):
+        save_protocol(db, ADMIN, json.dumps(_definition(db)), clock=clock)
+    db.rollback()
+    assert _counts(db) == before
+
+
+def test_a_copy_with_a_new_code_is_a_new_protocol(db: Session, clock: FakeClock) -> None:
+    copy = dict(_definition(db), code="iv-depression-0.75",
+                name="IV ketamine for depression, 0.75 mg/kg over 40 min", default_dose="0.75")
+    row = save_protocol(db, ADMIN, copy, clock=clock)
+    assert (row.code, row.version) == ("iv-depression-0.75", 1)
+    assert {p.code for p in list_protocols(db)} >= {CODE, "iv-depression-0.75"}
+
+
+def test_only_administrators_edit_protocols(db: Session, clock: FakeClock) -> None:
+    with pytest.raises(PermissionDenied):
+        save_protocol(db, NURSE, _definition(db), clock=clock)
