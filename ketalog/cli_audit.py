@@ -1,8 +1,10 @@
 """``ketalog audit``: verify the audit trail's hash chain, and report or export it.
 
-``audit verify`` exits 0 when the chain is intact and holds every anchor (then
-appends a new one to the anchor file), and 1 naming the first broken row or the
-anchor the trail no longer holds, so a nightly job can alert on it. ``audit
+``audit verify`` exits 0 when the chain is intact, holds every anchor and every
+clinical row's audit reference holds (then appends a new anchor to the anchor
+file), and 1 naming the first broken row, the anchor the trail no longer holds
+or the rows whose audit row is missing or rewritten, so a nightly job can alert
+on it. ``audit
 report`` prints the rows of a period (clinic-local days) or writes them as CSV
 for an auditor.
 """
@@ -31,8 +33,9 @@ def add_audit_parser(sub: Any) -> None:
     audit = sub.add_parser("audit", help="verify, report or export the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     audit_sub.add_parser(
-        "verify", help="check every row's hash chain and the anchors outside the database; "
-        "exit 1 naming the first broken row or the anchor not held, else add an anchor")
+        "verify", help="check every row's hash chain, the anchors outside the database and "
+        "the clinical rows' audit references; exit 1 naming the first broken row, the anchor "
+        "not held or the rows whose audit row is missing or rewritten, else add an anchor")
     report = audit_sub.add_parser(
         "report", help="list the audit rows of a period (clinic-local days, inclusive)")
     report.add_argument("--from", dest="date_from", type=_day, required=True,

@@ -4,6 +4,15 @@ Each row's hash covers its content and the previous row's hash, so an edit,
 deletion or reordering breaks the chain at that row. Appends are serialised:
 on PostgreSQL with a transaction-scoped advisory lock, on SQLite by the write
 lock every transaction takes at BEGIN IMMEDIATE (see store.engine).
+
+Every clinical row names the audit row written with it (``audit_id``,
+``audit_sha256``, schema 0013), so audit rows cut off at the end of the trail,
+or deleted and the chain recomputed, leave references ``audit verify``
+reports. Rows the session inserts are collected at each flush; the next audit
+row of the transaction becomes theirs when it is appended (the row it names
+is always among them), and any row inserted after the last one gets that last
+one at commit. A transaction that writes clinical rows but no audit row leaves
+them without a reference, which ``audit verify`` reports too.
 """
 
 from __future__ import annotations
@@ -15,11 +24,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ketalog.services.context import Actor
-from ketalog.store.models import AuditEntry
+from ketalog.store.models import AuditEntry, AuditReferenced
 
 GENESIS_HASH = "0" * 64
 _ADVISORY_LOCK_KEY = 0x6B6574616C6F67  # "ketalog"
@@ -84,6 +94,59 @@ def chain_hash(prev_hash: str, content: AuditContent) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + content.canonical()).hexdigest()
 
 
+#: ``Session.info`` keys: rows inserted without a reference yet; the last audit row written.
+_UNREFERENCED = "ketalog_unreferenced_rows"
+_LAST_ENTRY = "ketalog_last_audit_entry"
+
+
+@event.listens_for(Session, "after_flush")
+def _collect_inserted(db: Session, _context: object) -> None:
+    inserted = [obj for obj in db.new if isinstance(obj, AuditReferenced)
+                and obj.audit_id is None]
+    if inserted:
+        db.info.setdefault(_UNREFERENCED, []).extend(inserted)
+
+
+def _reference(db: Session, entry: AuditEntry) -> None:
+    """Give every row inserted so far in this transaction without a reference ``entry``.
+
+    Written with plain UPDATEs of the two columns: an ORM update would bump the
+    row's version (a nurse's open edit would turn stale) and ``updated_at_utc``.
+    The write-once tables' guards allow exactly this change (empty -> value).
+    """
+    rows: list[AuditReferenced] = db.info.pop(_UNREFERENCED, [])
+    by_table: dict[str, list[dict[str, object]]] = {}
+    for row in rows:
+        if row.audit_id is not None:
+            continue
+        table = row.__tablename__  # type: ignore[attr-defined]
+        by_table.setdefault(table, []).append(
+            {"row": row.id, "audit_id": entry.id,  # type: ignore[attr-defined]
+             "sha": entry.row_hash})
+        set_committed_value(row, "audit_id", entry.id)
+        set_committed_value(row, "audit_sha256", entry.row_hash)
+    for table, params in by_table.items():
+        db.execute(text(f"UPDATE {table} SET audit_id = :audit_id, audit_sha256 = :sha "
+                        "WHERE id = :row AND audit_id IS NULL"), params)
+
+
+@event.listens_for(Session, "before_commit")
+def _reference_late_rows(db: Session) -> None:
+    last = db.info.get(_LAST_ENTRY)
+    if last is None:
+        return
+    db.flush()
+    if db.info.get(_UNREFERENCED):
+        _reference(db, last)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(db: Session, *_args: object) -> None:
+    db.info.pop(_UNREFERENCED, None)
+    db.info.pop(_LAST_ENTRY, None)
+
+
 def _last_hash(db: Session) -> str:
     if db.get_bind().dialect.name == "postgresql":
         db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
@@ -137,4 +200,6 @@ def append_audit(
     )
     db.add(entry)
     db.flush()
+    _reference(db, entry)
+    db.info[_LAST_ENTRY] = entry
     return entry

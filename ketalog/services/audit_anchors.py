@@ -17,7 +17,10 @@ What is checked, for every anchor in the file:
   (a forged row appended later but backdated into the anchored past).
 
 And, with or without anchors: a database holding patients or sessions whose
-trail is empty was emptied (every write adds an audit row).
+trail is empty was emptied (every write adds an audit row); and every clinical
+row still names an audit row that is there with the hash it had
+(:mod:`ketalog.services.audit_references`), which shows rows cut off or a chain
+recomputed even where no anchor reaches.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from ketalog.services.access import Permission, authorize
+from ketalog.services.audit_references import check_references
 from ketalog.services.audit_trail import ChainReport, verify_chain
 from ketalog.services.context import Actor
 from ketalog.store.anchors import (
@@ -233,6 +237,7 @@ def verify_anchored(db: Session, *, now: datetime, path: Path | None = None,
     chain = verify_chain(db)
     target = path if path is not None else _own_file(db)
     problems, anchors = _held_anchors(db, target)
+    problems += check_references(db).lines()
     report = AnchoredReport(chain, tuple(problems), len(anchors), target)
     if not report.ok or target is None:
         return report

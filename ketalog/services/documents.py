@@ -160,7 +160,7 @@ def _addenda(db: Session, session_id: int) -> tuple[AddendumBlock, ...]:
         .where(Addendum.session_id == session_id)
         .order_by(Addendum.written_at_utc, Addendum.id)
     ).all()
-    # the author's printed name as it was at writing (0012); older rows: the account's
+    # the author's printed name as it was at writing (0014); older rows: the account's
     return tuple(AddendumBlock(n, a.author_name or (f"{name}, {creds}" if creds else name),
                                a.written_at_utc, a.reason, a.text)
                  for n, (a, name, creds) in enumerate(rows, start=1))

@@ -18,7 +18,7 @@ over those with a secret made fresh in each process means a proof built or
 edited by hand, or carried to another process, never verifies. It is good for
 :data:`PROOF_LIFETIME`, for its own purpose only, and once.
 
-Since schema 0012 the password check also unlocks the person's signing key,
+Since schema 0014 the password check also unlocks the person's signing key,
 which the proof carries in this process only (outside its MAC fields, never
 stored or printed): the service signs what was verified, overridden or
 acknowledged with it, so the stored row holds the person's own signature.

@@ -1,6 +1,6 @@
 """What a clinician's key signs besides the physician's signature, and how it is checked.
 
-Schema 0012 binds every clinician act of a session to the person's own key
+Schema 0014 binds every clinician act of a session to the person's own key
 (:mod:`ketalog.services.keys`), as 0009 did for the physician's signature: the
 nursing attestation, addenda, the second nurse's dose check, the physician's
 dose-maximum override, the pre-dose blood pressure acknowledgment and alert
@@ -12,7 +12,7 @@ a signature that holds without the person's password.
 A key only counts when its creation is in the audit trail ("key_created",
 written by :func:`ketalog.services.keys.issue_key`): a key row planted by SQL,
 however well it signs, verifies nothing. The trail is read through a partial
-index on those rows (0012), one query for all the keys of a session.
+index on those rows (0014), one query for all the keys of a session.
 
 This module holds the canonical encoding too (``canonical_json``), so both the
 services that write keyed rows and :mod:`ketalog.services.signing` that verifies
@@ -102,7 +102,7 @@ KEY_COLUMNS: dict[str, tuple[str, str]] = {
     PREDOSE_BP_ACK: ("predose_bp_ack_key_id", "predose_bp_ack_signature"),
     ALERT_ACK: ("key_id", "signature"),
 }
-#: Columns of 0009 and 0012 that hold keys and signatures (and the addendum's printed name):
+#: Columns of 0009 and 0014 that hold keys and signatures (and the addendum's printed name):
 #: never part of the canonical session record, so records signed before keep their content.
 KEYED_COLUMNS = frozenset({"key_id", "signature", "override_key_id", "override_signature",
                            "predose_bp_ack_key_id", "predose_bp_ack_signature"})
@@ -116,7 +116,8 @@ def row_manifest(kind: str, row: Mapping[str, object], key_id: int) -> str:
 
 def dose_order_sha256(order_row: Mapping[str, object]) -> str:
     """The hash of exactly the numbers a dose check verified (the order's fixed facts)."""
-    skip = {"id", "version", "updated_at_utc", "superseded_at_utc", *KEYED_COLUMNS}
+    skip = {"id", "version", "updated_at_utc", "superseded_at_utc", "audit_id", "audit_sha256",
+            *KEYED_COLUMNS}
     return sha256_text(canonical_json({k: plain_value(v) for k, v in order_row.items()
                                        if k not in skip}))
 
@@ -199,7 +200,7 @@ def legacy_rows(db: Session, wanted: Iterable[tuple[str, int]]) -> set[tuple[str
     """Which of the keyless rows named (table, id) were listed by a migration as made before.
 
     0009 listed the signatures it found (``legacy_signatures``, read as table
-    "signatures"); 0012 listed every other keyless row it found.
+    "signatures"); 0014 listed every other keyless row it found.
     """
     wanted = set(wanted)
     if not wanted:
@@ -210,7 +211,7 @@ def legacy_rows(db: Session, wanted: Iterable[tuple[str, int]]) -> set[tuple[str
         found |= {("signatures", i) for i in db.scalars(
             select(LegacySignature.signature_id).where(
                 LegacySignature.signature_id.in_(sig_ids)))}
-    others = sorted(wanted - found)  # attestations made between 0009 and 0012 are listed here
+    others = sorted(wanted - found)  # attestations made between 0009 and 0014 are listed here
     if others:
         found |= {(t, i) for t, i in db.execute(
             select(LegacyKeylessRow.table_name, LegacyKeylessRow.row_id).where(

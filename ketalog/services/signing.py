@@ -21,7 +21,7 @@ are on the list the migration wrote (``legacy_signatures``) with the same hash,
 and verification marks them "signed before keyed signatures (not
 cryptographically bound)"; any other keyless signature is not valid.
 
-Every other clinician act of the session is keyed too since schema 0012
+Every other clinician act of the session is keyed too since schema 0014
 (:mod:`ketalog.services.keyed`): the nursing attestation (signed like the
 physician's signature, with the nurse's password), addenda, dose checks,
 overrides and acknowledgments. ``verify_session`` checks each of them, and a
@@ -94,9 +94,10 @@ PHYSICIAN_SIGNATURE = "physician_signature"
 NURSING_MEANING = "Nursing record complete"
 PHYSICIAN_MEANING = "Reviewed and approved"
 
-#: Columns that change without changing the clinical record.
-_VOLATILE = frozenset({"version", "updated_at_utc", "state"})
-#: Keys and signatures of the session's rows (0009, 0012) are checked on their own, and left
+#: Columns that change without changing the clinical record (the audit reference, 0013,
+#: is set once after the row is written and was not there when older sessions were signed).
+_VOLATILE = frozenset({"version", "updated_at_utc", "state", "audit_id", "audit_sha256"})
+#: Keys and signatures of the session's rows (0009, 0014) are checked on their own, and left
 #: out of the record so a session signed before them keeps the content it was signed with.
 _RECORD_SKIP = _VOLATILE | KEYED_COLUMNS
 _ATTESTATION_SKIP = _RECORD_SKIP | {"content_json"}
@@ -398,7 +399,7 @@ def _signature_problems(sig: Mapping[str, Any], keys: dict[int, KeyFacts],
     A keyed signature must verify with the public key of its key id, and that
     key must be the signer's, active when the signature was made, and created
     by the app (its audit row). A keyless one counts only if a migration listed
-    it (0009 with the same hash; 0012 for attestations made before they were keyed).
+    it (0009 with the same hash; 0014 for attestations made before they were keyed).
     """
     key_id, signature = sig.get("key_id"), sig.get("signature")
     if not isinstance(key_id, int) or not isinstance(signature, str):
@@ -438,7 +439,7 @@ def _keyed_rows(db: Session, session_id: int, rows: dict[str, Any]) -> list[Keye
     table = Addendum.__table__
     addenda: list[dict[str, Any]] = [_row(r) for r in db.connection().execute(  # Core rows
         select(table).where(table.c.session_id == session_id).order_by(table.c.id)).mappings()]
-    # addenda from before 0012 have no printed name of their own: the account's
+    # addenda from before 0014 have no printed name of their own: the account's
     people |= {a["author_id"] for a in addenda if not a["author_name"]}
     names = {uid: printed_name(full, cred) for uid, full, cred in db.connection().execute(
         select(User.id, User.full_name, User.credentials).where(User.id.in_(sorted(people))))

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from ketalog.store.engine import DatabaseConfigError
 
@@ -56,15 +56,35 @@ UNLOCKED_SESSION_TABLES: dict[str, str] = {
 TRUNCATE_ALLOWED: frozenset[str] = frozenset({"session_presence", "client_writes",
                                               "alembic_version"})
 
-#: Written once by a migration (0009, 0012) and never again: no insert, update or delete.
-WRITE_ONCE: tuple[str, ...] = ("legacy_signatures", "legacy_keyless_rows")
+#: Written once by a migration (0009, 0013, 0014) and never again: no insert, update or delete.
+WRITE_ONCE: tuple[str, ...] = ("legacy_signatures", "audit_reference_starts",
+                               "legacy_keyless_rows")
 #: Signing keys: never deleted; only retired once and re-encrypted on a password change (0009).
 KEYS_TABLE = "user_keys"
 KEY_MESSAGE = "ketalog: a signing key is never deleted and its public half never changes"
 
+#: Write-once rows that still receive their audit reference once, empty -> value (0013):
+#: every other column, listed so the SQLite guard can see that nothing else changes
+#: (a test keeps each list equal to its model's columns).
+REFERENCE_ONCE: dict[str, tuple[str, ...]] = {
+    "signatures": ("id", "session_id", "signer_id", "kind", "meaning", "signed_at_utc",
+                   "content_sha256", "signer_name", "content_json", "key_id", "signature",
+                   "created_at_utc"),
+    "addenda": ("id", "session_id", "author_id", "written_at_utc", "reason", "text",
+                "created_at_utc"),
+    "scale_alerts": ("id", "session_id", "scale_score_id", "code", "message",
+                     "raised_at_utc", "created_at_utc"),
+    "alert_acknowledgments": ("id", "session_id", "source_table", "source_id", "code",
+                              "acknowledged_by_id", "acknowledged_at_utc", "comment",
+                              "created_at_utc"),
+}
+#: From which id on each table's rows must carry an audit reference: written once by 0013.
+REFERENCE_STARTS = "audit_reference_starts"
+
 SIGNED_FUNCTION = "ketalog_guard_signed"
 REFUSE_FUNCTION = "ketalog_refuse_change"
 KEY_FUNCTION = "ketalog_guard_user_keys"
+REFERENCE_FUNCTION = "ketalog_guard_reference_once"
 
 #: This connection's schema (tests give each database its own schema).
 _SCHEMA = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
@@ -110,9 +130,21 @@ BEGIN
     END IF;
     RETURN NEW;
 END """
-#: PostgreSQL guard functions and their bodies (0003; the key guard 0009).
+#: Refuses every change except setting the audit reference of a row that has none (0013).
+_REFERENCE_BODY = f"""
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.audit_id IS NULL AND OLD.audit_sha256 IS NULL
+       AND NEW.audit_id IS NOT NULL AND NEW.audit_sha256 IS NOT NULL
+       AND to_jsonb(NEW) - 'audit_id' - 'audit_sha256'
+           = to_jsonb(OLD) - 'audit_id' - 'audit_sha256' THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION '{APPEND_ONLY_MESSAGE} (%)', TG_TABLE_NAME
+        USING ERRCODE = 'check_violation';
+END """
+#: PostgreSQL guard functions and their bodies (0003; the key guard 0009; references 0013).
 FUNCTIONS: dict[str, str] = {SIGNED_FUNCTION: _SIGNED_BODY, REFUSE_FUNCTION: _REFUSE_BODY,
-                             KEY_FUNCTION: _KEY_BODY}
+                             KEY_FUNCTION: _KEY_BODY, REFERENCE_FUNCTION: _REFERENCE_BODY}
 
 
 def function_sql(name: str) -> str:
@@ -143,7 +175,17 @@ def _signed(expr: str) -> str:
             f"{expr} AND s.kind = 'physician_signature')")
 
 
-def _sqlite_guards() -> list[Guard]:
+def _reference_only(table: str) -> str:
+    """SQLite: this UPDATE only sets the audit reference of a row that had none."""
+    fixed = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in REFERENCE_ONCE[table])
+    return ("OLD.audit_id IS NULL AND OLD.audit_sha256 IS NULL AND NEW.audit_id IS NOT NULL "
+            f"AND NEW.audit_sha256 IS NOT NULL AND {fixed}")
+
+
+def _sqlite_guards(referenced: frozenset[str]) -> list[Guard]:
+    def _no_update_when(table: str) -> str:
+        return f"WHEN NOT ({_reference_only(table)}) " if table in referenced else ""
+
     raise_signed = f"BEGIN SELECT RAISE(ABORT, '{SIGNED_MESSAGE}'); END"
     raise_append = f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
     guards: list[Guard] = []
@@ -175,17 +217,19 @@ def _sqlite_guards() -> list[Guard]:
         f"WHEN {_signed('NEW.session_id')} {raise_signed}")
     for table in (*APPEND_ONLY, *INSERT_ONLY):
         for event in ("update", "delete"):
+            when = _no_update_when(table) if event == "update" else ""
             add(f"ketalog_guard_{table}_no_{event}", table,
                 f"CREATE TRIGGER ketalog_guard_{table}_no_{event} BEFORE {event.upper()} ON "
-                f"{table} {raise_append}")
+                f"{table} {when}{raise_append}")
     for table in SESSION_RECORDS:
         add(f"ketalog_guard_{table}_insert", table,
             f"CREATE TRIGGER ketalog_guard_{table}_insert BEFORE INSERT ON {table} "
             f"WHEN {_signed('NEW.session_id')} {raise_signed}")
         for event in ("update", "delete"):
+            when = _no_update_when(table) if event == "update" else ""
             add(f"ketalog_guard_{table}_no_{event}", table,
                 f"CREATE TRIGGER ketalog_guard_{table}_no_{event} BEFORE {event.upper()} ON "
-                f"{table} {raise_append}")
+                f"{table} {when}{raise_append}")
     for table in WRITE_ONCE:
         for event in ("insert", "update", "delete"):
             add(f"ketalog_guard_{table}_no_{event}", table,
@@ -215,7 +259,7 @@ def _pg_trigger(name: str, table: str, events: int, function: str,
                  function=function, argument=argument)
 
 
-def _postgresql_guards(tables: frozenset[str]) -> list[Guard]:
+def _postgresql_guards(tables: frozenset[str], referenced: frozenset[str]) -> list[Guard]:
     guards: list[Guard] = []
     for table, column in (*SESSION_ROWS.items(), ("dose_verifications", "dose_order_id")):
         guards.append(_pg_trigger(f"ketalog_guard_{table}", table,
@@ -230,8 +274,9 @@ def _postgresql_guards(tables: frozenset[str]) -> list[Guard]:
         if table in SESSION_RECORDS:
             guards.append(_pg_trigger(f"ketalog_guard_{table}", table, _INSERT,
                                       SIGNED_FUNCTION, "session_id"))
+        function = REFERENCE_FUNCTION if table in referenced else REFUSE_FUNCTION
         guards.append(_pg_trigger(f"ketalog_guard_{table}_append_only", table,
-                                  _UPDATE | _DELETE, REFUSE_FUNCTION, None))
+                                  _UPDATE | _DELETE, function, None))
     for table in WRITE_ONCE:
         guards.append(_pg_trigger(f"ketalog_guard_{table}_write_once", table,
                                   _INSERT | _UPDATE | _DELETE, REFUSE_FUNCTION, None))
@@ -250,10 +295,18 @@ def model_tables() -> frozenset[str]:
     return frozenset(Base.metadata.tables)
 
 
-def expected_guards(dialect: str, tables: frozenset[str] | None = None) -> list[Guard]:
-    """Every guard trigger a database of ``dialect`` must have, for ``tables``."""
+def expected_guards(dialect: str, tables: frozenset[str] | None = None,
+                    referenced: frozenset[str] | None = None) -> list[Guard]:
+    """Every guard trigger a database of ``dialect`` must have, for ``tables``.
+
+    ``referenced``: the write-once tables that already hold audit references
+    (0013); by default all of them. Migrations below 0013 pass the few that do,
+    so a guard they put back never names a column the table does not have yet.
+    """
     present = model_tables() if tables is None else tables
-    every = _postgresql_guards(present) if dialect == "postgresql" else _sqlite_guards()
+    held = frozenset(REFERENCE_ONCE) if referenced is None else referenced
+    every = (_postgresql_guards(present, held) if dialect == "postgresql"
+             else _sqlite_guards(held))
     return [g for g in every if g.table in present]
 
 
@@ -397,6 +450,9 @@ def install_missing(conn: Connection, tables: frozenset[str]) -> None:
     else:
         existing = set(conn.execute(text(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
-    for guard in expected_guards(conn.dialect.name, tables):
+    inspector = inspect(conn)
+    referenced = frozenset(t for t in REFERENCE_ONCE if t in tables and "audit_id" in {
+        c["name"] for c in inspector.get_columns(t)})
+    for guard in expected_guards(conn.dialect.name, tables, referenced):
         if guard.name not in existing:
             conn.execute(text(guard.create_sql))

@@ -86,6 +86,21 @@ class Voidable:
     void_reason: Mapped[str | None]
 
 
+class AuditReferenced:
+    """The audit row written with this row: its id and its hash (schema 0013).
+
+    A hash chain cannot show rows cut off at its end or a stretch recomputed
+    after a deletion; a reference kept beside the record can: ``audit verify``
+    reports every row whose audit row is gone or has another hash, and every
+    row written since 0013 without one. Set once (empty -> value) when the audit
+    row is appended (:func:`ketalog.services.audit.append_audit`); left out of
+    the signed record, so it never changes what a signature covers.
+    """
+
+    audit_id: Mapped[int | None] = mapped_column(Integer)
+    audit_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
 # --- people -----------------------------------------------------------------
 
 
@@ -169,7 +184,7 @@ class ClinicCertificate(Created, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class Patient(Versioned, Created, Base):
+class Patient(Versioned, Created, AuditReferenced, Base):
     """A registered patient; identity shown on every screen and page."""
 
     __tablename__ = "patients"
@@ -193,7 +208,7 @@ class Patient(Versioned, Created, Base):
     courses: Mapped[list[Course]] = relationship(back_populates="patient")
 
 
-class PatientWeight(Created, Base):
+class PatientWeight(Created, AuditReferenced, Base):
     """A weighing; dose orders copy the weight they used, with its date and basis."""
 
     __tablename__ = "patient_weights"
@@ -225,7 +240,7 @@ class ProtocolRecord(Versioned, Created, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Course(Versioned, Created, Base):
+class Course(Versioned, Created, AuditReferenced, Base):
     """A treatment course: an induction series, then maintenance boosters."""
 
     __tablename__ = "courses"
@@ -255,7 +270,7 @@ class Course(Versioned, Created, Base):
     protocol: Mapped[ProtocolRecord] = relationship()
 
 
-class Screening(Versioned, Created, Base):
+class Screening(Versioned, Created, AuditReferenced, Base):
     """The eligibility screening of the consultation before a course's first infusion.
 
     Yes/no findings are nullable: ``None`` means "not asked yet", which blocks
@@ -300,7 +315,7 @@ class Screening(Versioned, Created, Base):
     updated_at_utc: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
 
-class TreatmentSession(Versioned, Created, Base):
+class TreatmentSession(Versioned, Created, AuditReferenced, Base):
     """One visit at a chair: check-in, dose, monitoring, recovery, discharge, signature.
 
     ``state`` follows ``domain.session_state``; the ``*_at_utc`` milestones are
@@ -340,7 +355,7 @@ class TreatmentSession(Versioned, Created, Base):
     npo_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     predose_bp_ack_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     predose_bp_ack_at_utc: Mapped[datetime | None]
-    #: The acknowledging physician's key and Ed25519 signature over the acknowledgment (0012).
+    #: The acknowledging physician's key and Ed25519 signature over the acknowledgment (0014).
     predose_bp_ack_key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
     predose_bp_ack_signature: Mapped[str | None] = mapped_column(String(128))
     updated_at_utc: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
@@ -370,7 +385,7 @@ class TreatmentSession(Versioned, Created, Base):
     addenda: Mapped[list[Addendum]] = relationship(order_by="Addendum.written_at_utc")
 
 
-class DoseOrder(Versioned, Created, Base):
+class DoseOrder(Versioned, Created, AuditReferenced, Base):
     """The computed dose with every input it used, as the nurse read it back.
 
     A changed order is superseded by a new row (``superseded_at_utc``), so the
@@ -403,7 +418,7 @@ class DoseOrder(Versioned, Created, Base):
     limit_level: Mapped[str] = mapped_column(String(20), default="within")
     override_reason: Mapped[str | None] = mapped_column(Text)
     override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    #: The overriding physician's key and Ed25519 signature over the override (0012).
+    #: The overriding physician's key and Ed25519 signature over the override (0014).
     override_key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
     override_signature: Mapped[str | None] = mapped_column(String(128))
     prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -414,7 +429,7 @@ class DoseOrder(Versioned, Created, Base):
     verification: Mapped[DoseVerification | None] = relationship(back_populates="dose_order")
 
 
-class DoseVerification(Created, Base):
+class DoseVerification(Created, AuditReferenced, Base):
     """The independent double check of a high-alert dose by a second nurse."""
 
     __tablename__ = "dose_verifications"
@@ -424,14 +439,14 @@ class DoseVerification(Created, Base):
     verifier_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verifier_name: Mapped[str] = mapped_column(String(200))
     verified_at_utc: Mapped[datetime]
-    #: The verifier's key and Ed25519 signature over what was verified (0012).
+    #: The verifier's key and Ed25519 signature over what was verified (0014).
     key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
     signature: Mapped[str | None] = mapped_column(String(128))
 
     dose_order: Mapped[DoseOrder] = relationship(back_populates="verification")
 
 
-class InfusionEvent(Created, Base):
+class InfusionEvent(Created, AuditReferenced, Base):
     """Start, pause, resume, rate change, stop: the mg delivered is computed from these."""
 
     __tablename__ = "infusion_events"
@@ -446,7 +461,7 @@ class InfusionEvent(Created, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class VitalSign(Versioned, Created, Voidable, Base):
+class VitalSign(Versioned, Created, Voidable, AuditReferenced, Base):
     """One reading; ``alert_codes`` holds the domain's alert codes, comma-separated."""
 
     __tablename__ = "vital_signs"
@@ -468,7 +483,7 @@ class VitalSign(Versioned, Created, Voidable, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class ScaleScore(Versioned, Created, Voidable, Base):
+class ScaleScore(Versioned, Created, Voidable, AuditReferenced, Base):
     """A scored instrument (MOAA/S, CADSS, Aldrete, PHQ-9, ...) with its item scores."""
 
     __tablename__ = "scale_scores"
@@ -488,7 +503,7 @@ class ScaleScore(Versioned, Created, Voidable, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class ScaleAlert(Created, Base):
+class ScaleAlert(Created, AuditReferenced, Base):
     """An alert a score raised (MOAA/S low, CADSS high), kept with the threshold it broke.
 
     Stored, not recomputed, so a later change of the protocol's threshold does
@@ -506,7 +521,7 @@ class ScaleAlert(Created, Base):
     raised_at_utc: Mapped[datetime]
 
 
-class AlertAcknowledgment(Created, Base):
+class AlertAcknowledgment(Created, AuditReferenced, Base):
     """A physician's acknowledgment of one alert (a reading's code, or a scale alert)."""
 
     __tablename__ = "alert_acknowledgments"
@@ -523,12 +538,12 @@ class AlertAcknowledgment(Created, Base):
     acknowledged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     acknowledged_at_utc: Mapped[datetime]
     comment: Mapped[str | None] = mapped_column(Text)
-    #: The physician's key and Ed25519 signature over the acknowledgment (0012).
+    #: The physician's key and Ed25519 signature over the acknowledgment (0014).
     key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
     signature: Mapped[str | None] = mapped_column(String(128))
 
 
-class EventFlag(Versioned, Created, Base):
+class EventFlag(Versioned, Created, AuditReferenced, Base):
     """Sedation, dissociation or respiratory depression, open until resolved (REMS)."""
 
     __tablename__ = "event_flags"
@@ -543,7 +558,7 @@ class EventFlag(Versioned, Created, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class Intervention(Versioned, Created, Voidable, Base):
+class Intervention(Versioned, Created, Voidable, AuditReferenced, Base):
     """A drug or action given in response to something (ondansetron 4 mg IV, ...)."""
 
     __tablename__ = "interventions"
@@ -562,7 +577,7 @@ class Intervention(Versioned, Created, Voidable, Base):
     outcome: Mapped[str | None] = mapped_column(Text)
 
 
-class AdverseEvent(Versioned, Created, Voidable, Base):
+class AdverseEvent(Versioned, Created, Voidable, AuditReferenced, Base):
     """Hypertension, nausea, emergence reaction, ... with onset, resolution and action."""
 
     __tablename__ = "adverse_events"
@@ -579,7 +594,7 @@ class AdverseEvent(Versioned, Created, Voidable, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class Note(Versioned, Created, Voidable, Base):
+class Note(Versioned, Created, Voidable, AuditReferenced, Base):
     """A recovery, nursing or observation note with its author and time."""
 
     __tablename__ = "notes"
@@ -594,7 +609,7 @@ class Note(Versioned, Created, Voidable, Base):
     written_at_utc: Mapped[datetime]
 
 
-class Signature(Created, Base):
+class Signature(Created, AuditReferenced, Base):
     """A nursing attestation or physician signature over a hash of the whole session."""
 
     __tablename__ = "signatures"
@@ -631,10 +646,10 @@ class LegacySignature(Base):
 
 
 class LegacyKeylessRow(Base):
-    """A row made before its kind was keyed (schema 0012): it may verify without a key.
+    """A row made before its kind was keyed (schema 0014): it may verify without a key.
 
     Attestations, addenda, dose checks, overrides and acknowledgments that
-    existed when 0012 arrived are listed here once by the migration (write-once,
+    existed when 0014 arrived are listed here once by the migration (write-once,
     like ``legacy_signatures``), so a keyless row inserted later never verifies.
     """
 
@@ -644,7 +659,7 @@ class LegacyKeylessRow(Base):
     row_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
-class Addendum(Created, Base):
+class Addendum(Created, AuditReferenced, Base):
     """The only way a signed session changes: appended, never replacing anything."""
 
     __tablename__ = "addenda"
@@ -656,13 +671,13 @@ class Addendum(Created, Base):
     written_at_utc: Mapped[datetime]
     reason: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
-    #: The author's printed name at writing, key and Ed25519 signature (0012).
+    #: The author's printed name at writing, key and Ed25519 signature (0014).
     author_name: Mapped[str | None] = mapped_column(String(250))
     key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
     signature: Mapped[str | None] = mapped_column(String(128))
 
 
-class RemsFiling(Created, Base):
+class RemsFiling(Created, AuditReferenced, Base):
     """That a session's Spravato REMS monitoring form was filed, by whom and when.
 
     Kept apart from the session's own rows because filing happens after the
@@ -744,7 +759,7 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_occurred", "occurred_at_utc"),
         Index("ix_audit_log_patient", "patient_id"),
-        # the creation of each signing key, looked up whenever a signature is verified (0012)
+        # the creation of each signing key, looked up whenever a signature is verified (0014)
         Index("ix_audit_log_key_created", "row_id",
               sqlite_where=text("action = 'key_created'"),
               postgresql_where=text("action = 'key_created'")),
@@ -766,3 +781,30 @@ class AuditEntry(Base):
     new_value: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditReferenceStart(Base):
+    """From which row id on a table's rows must name their audit row (schema 0013).
+
+    Written once by migration 0013 (the next id of each table then) and never
+    again: rows before it were written before references existed and keep one
+    only where the backfill found their audit row; rows from it on without a
+    reference were written behind the app's back, or lost it. A table without
+    a row here has carried references from its creation.
+    """
+
+    __tablename__ = "audit_reference_starts"
+
+    table_name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    first_row_id: Mapped[int] = mapped_column(Integer)
+
+
+#: The two columns of :class:`AuditReferenced`.
+AUDIT_REFERENCE_COLUMNS = ("audit_id", "audit_sha256")
+
+
+def audit_referenced_tables() -> tuple[str, ...]:
+    """Every table whose rows name the audit row written with them, sorted."""
+    return tuple(sorted(
+        name for name, table in Base.metadata.tables.items()
+        if all(c in table.c for c in AUDIT_REFERENCE_COLUMNS)))

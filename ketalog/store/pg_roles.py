@@ -9,7 +9,9 @@ therefore owns nothing and gets exactly what the services use:
 - SELECT and INSERT on every table;
 - UPDATE except on rows that are never changed (audit trail, signatures,
   addenda, alerts and acknowledgments, the clinic's certificates) and the
-  schema version;
+  schema version; on those that hold an audit reference (0013), UPDATE of just
+  ``audit_id`` and ``audit_sha256``, which their guard lets change only once,
+  from empty;
 - DELETE only where the services delete (:data:`DELETE_ALLOWED`: housekeeping);
 - USAGE on the sequences (``nextval`` for new ids; not ``setval``).
 
@@ -129,6 +131,12 @@ def setup_roles(conn: Connection, *, owner: str, app: str, owner_password: str |
             privileges = ["SELECT"]
         conn.exec_driver_sql(
             f'GRANT {", ".join(privileges)} ON {schema_q}."{table}" TO {app_q}')
+    referenced = set(conn.execute(text(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = "
+        "current_schema() AND column_name = 'audit_sha256'")).scalars())
+    for table in sorted(referenced & NO_UPDATE):
+        conn.exec_driver_sql(
+            f'GRANT UPDATE (audit_id, audit_sha256) ON {schema_q}."{table}" TO {app_q}')
     conn.exec_driver_sql(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema_q} TO {app_q}")
     conn.exec_driver_sql(
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner_q} IN SCHEMA {schema_q} "

@@ -23,6 +23,8 @@ from pathlib import Path
 from ketalog.services.database import open_database
 from ketalog.services.passwords import hash_password
 from ketalog.services.text import search_key
+from ketalog.store.audit_references import backfill_statements, start_statements
+from ketalog.store.models import audit_referenced_tables
 
 _ZERO = timedelta(0)
 PATIENTS = 50_000
@@ -163,7 +165,10 @@ def generate(path: Path, *, now: datetime | None = None, seed: int = 10,
                              rng.choice(("female", "male")), None,
                              search_key(f"{family} {given}"), search_key(f"{given} {family}"),
                              1, ts(created)))
-    conn.executemany("INSERT INTO patients VALUES (?,?,?,?,?,?,?,?,?,?,?)", patient_rows)
+    conn.executemany(
+        "INSERT INTO patients (id, mrn, family_name, given_name, birth_date, sex, phone, "
+        "search_family, search_given, version, created_at_utc) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        patient_rows)
 
     # Sessions: courses of 4-10 sessions two to three days apart, spread over ten years.
     first_day = today - timedelta(days=3650)
@@ -341,6 +346,12 @@ def generate(path: Path, *, now: datetime | None = None, seed: int = 10,
         "INSERT INTO audit_log (occurred_at_utc, user_id, username, workstation, patient_id, "
         "action, table_name, row_id, field, old_value, new_value, prev_hash, row_hash) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", audit.rows)
+    # Ten years of history written before audit references (schema 0013): each row gets
+    # the audit row naming it as the migration's backfill would, and references start after.
+    tables = audit_referenced_tables()
+    conn.execute("DELETE FROM audit_reference_starts")
+    for statement in backfill_statements(tables) + start_statements(tables):
+        conn.execute(statement)
     conn.commit()
     for _name, sql in (*indexes, *guards):
         conn.execute(sql)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text
 
 from ketalog.services.audit import GENESIS_HASH, AuditContent, chain_hash
+from ketalog.services.audit_references import check_references
 from ketalog.services.board import day_board
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.patients import search_patients
@@ -40,6 +41,9 @@ def test_small_generated_clinic_reads_like_app_data(tmp_path: Path) -> None:
             assert row.prev_hash == previous
             assert row.row_hash == chain_hash(previous, content)
             previous = row.row_hash
+        # history before audit references: the rows named by audit rows have theirs
+        assert check_references(db).ok
+        assert db.scalar(text("SELECT count(*) FROM vital_signs WHERE audit_id IS NULL")) == 0
         # the bulk load sets the database guards aside; they must be back
         guards = db.scalar(text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
                                 "AND name LIKE 'ketalog_guard_%'"))

@@ -3,7 +3,7 @@
 The attestation, addenda, the second nurse's dose check, the dose-maximum
 override and the pre-dose BP acknowledgment each carry an Ed25519 signature by
 the person's own key. Each attack here (a row inserted or rewritten by SQL, a
-key planted by SQL) passed as validly signed before schema 0012; now the
+key planted by SQL) passed as validly signed before schema 0014; now the
 signature is NOT VALID, with a reason naming the row.
 """
 

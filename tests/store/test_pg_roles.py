@@ -111,6 +111,7 @@ def test_the_app_role_is_refused_what_would_switch_protection_off(
 
 
 def test_a_whole_session_and_its_signature_work_as_the_app_role(roles: Roles) -> None:
+    from ketalog.services.audit_references import check_references
     from ketalog.services.signing import verify_session
 
     engine = open_database(roles.app_url)
@@ -125,6 +126,12 @@ def test_a_whole_session_and_its_signature_work_as_the_app_role(roles: Roles) ->
             discharge(db, sid, clock)
             sign(db, sid, clock)
             assert verify_session(db, sid).intact
+            # the signature took its audit reference: a column grant, not UPDATE on the table
+            assert db.execute(text("SELECT count(*) FROM signatures WHERE audit_id IS NULL")
+                              ).scalar() == 0
+            assert check_references(db).ok
+        with pytest.raises(DBAPIError, match="permission denied"), engine.begin() as conn:
+            conn.execute(text("UPDATE signatures SET meaning = 'forged'"))
     finally:
         engine.dispose()
     # the workstation's own housekeeping (old presences and write ids) may still delete

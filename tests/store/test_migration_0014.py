@@ -1,4 +1,4 @@
-"""Schema 0012: every clinician act keyed; the rows made before are listed once, write-once."""
+"""Schema 0014: every clinician act keyed; the rows made before are listed once, write-once."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ketalog.services.signing import verify_session
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def test_the_acts_made_before_0012_are_listed_and_still_verify(tmp_path: Path) -> None:
+def test_the_acts_made_before_0014_are_listed_and_still_verify(tmp_path: Path) -> None:
     copy = tmp_path / "schema_0010.sqlite3"
     shutil.copy(FIXTURES / "schema_0010.sqlite3", copy)
     engine = open_database(f"sqlite:///{copy}")

@@ -1,7 +1,7 @@
 """every clinician act keyed: attestations, addenda, dose checks, overrides, acknowledgments
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03
 
 0009 bound the physician's signature to the signer's own key. The other acts
@@ -23,8 +23,8 @@ from alembic import op
 
 from ketalog.store.guards import install_missing
 
-revision: str = '0012'
-down_revision: str | None = '0011'
+revision: str = '0014'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -36,7 +36,7 @@ KEYED = (
     ("alert_acknowledgments", "key_id", "signature"),
     ("addenda", "key_id", "signature"),
 )
-#: The rows made before 0012 that may verify without a key, by table.
+#: The rows made before 0014 that may verify without a key, by table.
 LEGACY = (
     "SELECT 'signatures', id FROM signatures WHERE kind = 'nursing_attestation' "
     "AND key_id IS NULL",
