@@ -82,6 +82,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop what 0014 added; on SQLite run with foreign keys off, as ``migrate.upgrade`` does.
+
+    SQLite drops a column that holds a reference only by rebuilding the table,
+    and the rebuild drops a table other tables refer to.
+    """
     bind = op.get_bind()
     op.drop_index('ix_audit_log_key_created', table_name='audit_log')
     if bind.dialect.name == "postgresql":
