@@ -28,7 +28,7 @@ from ketalog.store.guards import repair_guards
 from ketalog.store.models import AuditEntry, Base, audit_referenced_tables
 from tests.conftest import FakeClock
 from tests.play import book, discharge, sign, start_infusion
-from tests.staff import NURSE, PHYSICIAN, prove, seed_staff
+from tests.staff import NURSE, PHYSICIAN, password_of, prove, seed_staff
 from tests.tamper import disable_guards, tamper
 
 #: Tables the scenario below writes rows to (every referencing table but the REMS filing).
@@ -59,7 +59,8 @@ def clinic(database_url: str) -> str:
         discharge(db, sid, clock)
         sign(db, sid, clock)
         clock.advance(60)
-        add_addendum(db, NURSE, sid, reason="late entry", text="Home safely.", clock=clock)
+        add_addendum(db, NURSE, sid, reason="late entry", text="Home safely.",
+                     password=password_of(NURSE.username), clock=clock)
     engine.dispose()
     return database_url
 

@@ -71,12 +71,12 @@ REFERENCE_ONCE: dict[str, tuple[str, ...]] = {
                    "content_sha256", "signer_name", "content_json", "key_id", "signature",
                    "created_at_utc"),
     "addenda": ("id", "session_id", "author_id", "written_at_utc", "reason", "text",
-                "created_at_utc"),
+                "created_at_utc", "author_name", "key_id", "signature"),
     "scale_alerts": ("id", "session_id", "scale_score_id", "code", "message",
                      "raised_at_utc", "created_at_utc"),
     "alert_acknowledgments": ("id", "session_id", "source_table", "source_id", "code",
                               "acknowledged_by_id", "acknowledged_at_utc", "comment",
-                              "created_at_utc"),
+                              "created_at_utc", "key_id", "signature"),
 }
 #: From which id on each table's rows must carry an audit reference: written once by 0013.
 REFERENCE_STARTS = "audit_reference_starts"
@@ -175,16 +175,25 @@ def _signed(expr: str) -> str:
             f"{expr} AND s.kind = 'physician_signature')")
 
 
-def _reference_only(table: str) -> str:
-    """SQLite: this UPDATE only sets the audit reference of a row that had none."""
-    fixed = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in REFERENCE_ONCE[table])
+def _reference_only(table: str, columns: frozenset[str] | None = None) -> str:
+    """SQLite: this UPDATE only sets the audit reference of a row that had none.
+
+    ``columns``: the table's columns in the database, when a migration puts the
+    guard back at a revision that lacks some listed here (SQLite refuses every
+    UPDATE of a table whose trigger names a column it does not have).
+    """
+    fixed = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in REFERENCE_ONCE[table]
+                         if columns is None or c in columns)
     return ("OLD.audit_id IS NULL AND OLD.audit_sha256 IS NULL AND NEW.audit_id IS NOT NULL "
             f"AND NEW.audit_sha256 IS NOT NULL AND {fixed}")
 
 
-def _sqlite_guards(referenced: frozenset[str]) -> list[Guard]:
+def _sqlite_guards(referenced: frozenset[str],
+                   columns: dict[str, frozenset[str]] | None = None) -> list[Guard]:
     def _no_update_when(table: str) -> str:
-        return f"WHEN NOT ({_reference_only(table)}) " if table in referenced else ""
+        if table not in referenced:
+            return ""
+        return f"WHEN NOT ({_reference_only(table, (columns or {}).get(table))}) "
 
     raise_signed = f"BEGIN SELECT RAISE(ABORT, '{SIGNED_MESSAGE}'); END"
     raise_append = f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
@@ -296,17 +305,20 @@ def model_tables() -> frozenset[str]:
 
 
 def expected_guards(dialect: str, tables: frozenset[str] | None = None,
-                    referenced: frozenset[str] | None = None) -> list[Guard]:
+                    referenced: frozenset[str] | None = None,
+                    columns: dict[str, frozenset[str]] | None = None) -> list[Guard]:
     """Every guard trigger a database of ``dialect`` must have, for ``tables``.
 
     ``referenced``: the write-once tables that already hold audit references
     (0013); by default all of them. Migrations below 0013 pass the few that do,
-    so a guard they put back never names a column the table does not have yet.
+    so a guard they put back never names a column the table does not have yet;
+    ``columns`` (the columns of those tables in the database) does the same for
+    columns added after 0013 (0014's keys).
     """
     present = model_tables() if tables is None else tables
     held = frozenset(REFERENCE_ONCE) if referenced is None else referenced
     every = (_postgresql_guards(present, held) if dialect == "postgresql"
-             else _sqlite_guards(held))
+             else _sqlite_guards(held, columns))
     return [g for g in every if g.table in present]
 
 
@@ -451,8 +463,9 @@ def install_missing(conn: Connection, tables: frozenset[str]) -> None:
         existing = set(conn.execute(text(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
     inspector = inspect(conn)
-    referenced = frozenset(t for t in REFERENCE_ONCE if t in tables and "audit_id" in {
-        c["name"] for c in inspector.get_columns(t)})
-    for guard in expected_guards(conn.dialect.name, tables, referenced):
+    columns = {t: frozenset(c["name"] for c in inspector.get_columns(t))
+               for t in REFERENCE_ONCE if t in tables}
+    referenced = frozenset(t for t, names in columns.items() if "audit_id" in names)
+    for guard in expected_guards(conn.dialect.name, tables, referenced, columns):
         if guard.name not in existing:
             conn.execute(text(guard.create_sql))
