@@ -24,7 +24,9 @@ from ketalog.services.context import SYSTEM, Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
 from ketalog.store.models import ProtocolRecord
 
-_parsed: dict[tuple[int, int], Protocol] = {}
+#: Parsed definitions by their stored text: the same text is the same protocol, whatever
+#: database it came from (a process may hold two: the clinic's and the demo's).
+_parsed: dict[str, Protocol] = {}
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,11 @@ class ProtocolChoice:
 
 
 def protocol_from_record(record: ProtocolRecord) -> Protocol:
-    """Parse the stored definition, cached by (id, version) so edits are seen."""
-    key = (record.id, record.version)
+    """Parse the stored definition, cached by its text (an edit is a new text)."""
+    key = record.definition_json
     protocol = _parsed.get(key)
     if protocol is None:
-        protocol = Protocol.from_dict(json.loads(record.definition_json))
+        protocol = Protocol.from_dict(json.loads(key))
         _parsed[key] = protocol
     return protocol
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -22,7 +23,7 @@ from ketalog.services.protocols import (
 from ketalog.store.models import AuditEntry, ProtocolRecord
 from tests.conftest import FakeClock
 from tests.play import book, start_infusion
-from tests.staff import ADMIN, NURSE
+from tests.staff import ADMIN, NURSE, seed_staff
 
 CODE = "iv-depression-0.5"
 
@@ -81,3 +82,24 @@ def test_a_copy_with_a_new_code_is_a_new_protocol(db: Session, clock: FakeClock)
 def test_only_administrators_edit_protocols(db: Session, clock: FakeClock) -> None:
     with pytest.raises(PermissionDenied):
         save_protocol(db, NURSE, _definition(db), clock=clock)
+
+
+
+def test_two_databases_in_one_process_each_get_their_own_definition(
+        db: Session, clock: FakeClock, tmp_path: Path) -> None:
+    """Parsed protocols were cached by (id, version): a second database (the demo opened
+    beside the clinic's) was given the first one's definition of the same id."""
+    from ketalog.services.database import make_sessionmaker, open_database
+
+    here = save_protocol(db, ADMIN, dict(_definition(db), default_duration_min=45), clock=clock)
+    assert protocol_by_id(db, here.id).default_duration_min == 45
+    other = open_database(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    try:
+        seed_staff(other)
+        with make_sessionmaker(other)() as second:
+            there = save_protocol(second, ADMIN, dict(_definition(second),
+                                                      default_duration_min=50), clock=clock)
+            assert there.id == here.id  # the same id, another definition
+            assert protocol_by_id(second, there.id).default_duration_min == 50
+    finally:
+        other.dispose()

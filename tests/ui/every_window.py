@@ -140,8 +140,11 @@ def no_workstation_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv(ENV_CONFIG_DIR, str(tmp_path / "config"))
 
 
-def open_window(chair: Chair, qtbot: QtBot, name: str) -> QWidget:
-    """Show the window ``name`` of :data:`WINDOWS` as its role would see it."""
+def open_window(chair: Chair, qtbot: QtBot, name: str, *, resize: bool = True) -> QWidget:
+    """Show the window ``name`` of :data:`WINDOWS` as its role would see it.
+
+    ``resize``: at 1366x768; without it, at the size the window chooses itself.
+    """
     role, opener = WINDOWS[name]
     chair.actor[0] = role
     with chair.db() as db:  # a second patient's course, not screened: the forms are blank
@@ -157,7 +160,8 @@ def open_window(chair: Chair, qtbot: QtBot, name: str) -> QWidget:
     else:
         widget = opener(chair, course_id)
     qtbot.addWidget(widget)
-    widget.resize(1366, 768)
+    if resize:
+        widget.resize(1366, 768)
     widget.show()
     qtbot.waitExposed(widget)
     return widget
