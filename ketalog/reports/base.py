@@ -246,9 +246,11 @@ def _decorate(frame: PageFrame) -> Any:
                               _fitted(frame.warning, width - 2 * MARGIN, FONT_BOLD, 8))
             canvas.setFillColorRGB(0, 0, 0)
         if frame.clinic.demo:
-            canvas.setFont(FONT_BOLD, 9)
+            canvas.setFont(FONT_BOLD, 8)
             canvas.setFillColorRGB(0.7, 0, 0)
-            canvas.drawRightString(width - MARGIN, top - 9 * mm, DEMO_TEXT)
+            # centred on the first line, between the clinic's name and the title: the
+            # identity line below it may be as long as the page
+            canvas.drawCentredString(width / 2, top - 4 * mm, DEMO_TEXT)
             canvas.setFillColorRGB(0, 0, 0)
         if frame.draft or frame.clinic.demo:
             canvas.setFont(FONT_BOLD, 46)
