@@ -16,10 +16,19 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ketalog.domain.errors import Problem, ValidationError
-from ketalog.domain.scheduling import WEEKDAY_NAMES, make_closed_days
+from ketalog.domain.scheduling import (
+    DEFAULT_CLOSED_DAYS,
+    WEEKDAY_NAMES,
+    closed_days_value,
+    make_closed_days,
+)
 
 #: The most chairs a clinic lists (a typing slip of a long list is refused).
 MAX_CHAIRS = 30
+#: What applies while nothing is stored (the services read the same values).
+DEFAULT_CLINIC_NAME = "ketalog clinic"
+DEFAULT_CHAIRS = ("Chair 1", "Chair 2", "Chair 3")
+DEFAULT_IDLE_LOCK_MINUTES = 10
 IDLE_LOCK_RANGE = (1, 240)
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg")
 
@@ -127,8 +136,7 @@ def _closed_days(setting: ClinicSetting, text: str) -> object:
         closed = make_closed_days(weekdays, dates)
     except ValidationError as exc:
         raise setting.refuse(" ".join(p.message for p in exc.problems)) from None
-    return {"weekdays": sorted(closed.weekdays),
-            "dates": [d.isoformat() for d in sorted(closed.dates)]}
+    return closed_days_value(closed)
 
 
 def _minutes(setting: ClinicSetting, text: str) -> object:
@@ -154,7 +162,7 @@ _PARSERS: dict[SettingKind, Callable[[ClinicSetting, str], object]] = {
 #: Every clinic setting, in the order the Settings window shows them.
 CLINIC_SETTINGS: tuple[ClinicSetting, ...] = (
     ClinicSetting("clinic_name", "Clinic name", SettingKind.TEXT,
-                  "printed at the top of every document", "ketalog clinic", required=True,
+                  "printed at the top of every document", DEFAULT_CLINIC_NAME, required=True,
                   max_length=120),
     ClinicSetting("clinic_address", "Address", SettingKind.TEXT, "one line, on documents", ""),
     ClinicSetting("clinic_phone", "Phone", SettingKind.TEXT,
@@ -166,12 +174,13 @@ CLINIC_SETTINGS: tuple[ClinicSetting, ...] = (
                   required=True),
     ClinicSetting("chairs", "Chairs", SettingKind.CHAIRS,
                   "names separated by commas; a chair taken off the list keeps its past "
-                  "sessions", ["Chair 1", "Chair 2", "Chair 3"]),
+                  "sessions", list(DEFAULT_CHAIRS)),
     ClinicSetting("closed_days", "Closed days", SettingKind.CLOSED_DAYS,
-                  "weekdays and dates, e.g. Sat, Sun; 2026-12-25", {"weekdays": [5, 6],
-                                                                     "dates": []}),
+                  "weekdays and dates, e.g. Sat, Sun; 2026-12-25",
+                  closed_days_value(DEFAULT_CLOSED_DAYS)),
     ClinicSetting("idle_lock_minutes", "Idle lock (minutes)", SettingKind.MINUTES,
-                  "a workstation locks after this long without input", 10),
+                  "a workstation locks after this long without input",
+                  DEFAULT_IDLE_LOCK_MINUTES),
 )
 _BY_KEY = {s.key: s for s in CLINIC_SETTINGS}
 

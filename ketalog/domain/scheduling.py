@@ -110,6 +110,12 @@ def make_closed_days(weekdays: Iterable[int], dates: Iterable[date]) -> ClosedDa
     return ClosedDays(frozenset(days), frozenset(holidays))
 
 
+def closed_days_value(closed: ClosedDays) -> dict[str, list[int] | list[str]]:
+    """The stored form of closed days (a clinic setting): weekdays, then ISO dates."""
+    return {"weekdays": sorted(closed.weekdays),
+            "dates": [d.isoformat() for d in sorted(closed.dates)]}
+
+
 # --- a series of sessions --------------------------------------------------------
 
 

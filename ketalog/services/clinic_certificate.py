@@ -62,6 +62,7 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.clinic_settings import DEFAULT_CLINIC_NAME
 from ketalog.domain.errors import DomainError
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
@@ -251,7 +252,7 @@ def _issue_document(db: Session, actor: Actor, ca_row: ClinicCertificate, ca_key
 
 def _new_ca_and_document(db: Session, actor: Actor, password: str, now: datetime,
                          user_id: int | None) -> ClinicCertificate:
-    clinic = str(get_setting(db, CLINIC_NAME, "ketalog clinic"))
+    clinic = str(get_setting(db, CLINIC_NAME, DEFAULT_CLINIC_NAME))
     ca, ca_key = _make_ca(clinic, now)
     sealed, salt = _seal(ca_key, password)
     ca_row = _store(db, actor, "certificate_created",
@@ -319,7 +320,7 @@ def create_certificate(db: Session, actor: Actor, password: str, *, new_ca: bool
         except CertificateRefused:
             db.commit()
             raise
-        clinic = str(get_setting(db, CLINIC_NAME, "ketalog clinic"))
+        clinic = str(get_setting(db, CLINIC_NAME, DEFAULT_CLINIC_NAME))
         row = _issue_document(db, actor, ca_row, ca_key, clinic, now, actor.user_id)
     db.commit()
     return _info(db, row)

@@ -30,6 +30,7 @@ from ketalog.domain.scheduling import (
     CoursePhase,
     NumberedSession,
     SeriesDay,
+    closed_days_value,
     course_end_refusals,
     course_transition,
     day_text,
@@ -83,10 +84,7 @@ def set_closed_days(
 ) -> None:
     """Store the clinic's closed weekdays and holidays (administrators; audited, one commit)."""
     closed = make_closed_days(weekdays, dates)
-    set_setting(db, actor, CLOSED_DAYS,
-                {"weekdays": sorted(closed.weekdays),
-                 "dates": [d.isoformat() for d in sorted(closed.dates)]},
-                clock=clock)
+    set_setting(db, actor, CLOSED_DAYS, closed_days_value(closed), clock=clock)
 
 
 # --- reading ------------------------------------------------------------------------

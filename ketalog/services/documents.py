@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.clinic_settings import DEFAULT_CLINIC_NAME
 from ketalog.domain.infusion import PumpEvent, infusion_progress
 from ketalog.domain.outcomes import OUTCOME_SCALES
 from ketalog.reports.base import Clinic
@@ -26,7 +27,7 @@ from ketalog.services.errors import NotFound
 from ketalog.services.outcomes import CourseView, course_view
 from ketalog.services.patient_safety import NO_FACTS, SafetyFacts, safety_facts
 from ketalog.services.session_detail import SessionDetail, open_session
-from ketalog.services.settings import clinic_timezone, get_setting, is_demo_clinic
+from ketalog.services.settings import CLINIC_NAME, clinic_timezone, get_setting, is_demo_clinic
 from ketalog.services.signature_status import SignatureStatus, signature_status, signature_statuses
 from ketalog.store.anchors import Anchor, anchor_file_path, latest_anchor
 from ketalog.store.models import (
@@ -53,7 +54,7 @@ class NotEnoughData(NotFound):
 
 def clinic(db: Session) -> Clinic:
     """The clinic as the documents print it (administrator settings)."""
-    name = get_setting(db, "clinic_name", "ketalog clinic")
+    name = get_setting(db, CLINIC_NAME, DEFAULT_CLINIC_NAME)
     address = get_setting(db, CLINIC_ADDRESS, "")
     phone = get_setting(db, CLINIC_PHONE, "")
     return Clinic(str(name), str(address or ""), str(phone or ""),

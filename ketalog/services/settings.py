@@ -10,6 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from ketalog.domain.clinic_settings import (
+    DEFAULT_CHAIRS,
+    DEFAULT_IDLE_LOCK_MINUTES,
+    IDLE_LOCK_RANGE,
+)
 from ketalog.domain.errors import ValidationError
 from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.audit import append_audit
@@ -99,7 +104,6 @@ def set_clinic_timezone(db: Session, actor: Actor, name: str) -> None:
 
 
 CHAIRS = "chairs"
-DEFAULT_CHAIRS = ("Chair 1", "Chair 2", "Chair 3")
 
 
 def clinic_chairs(db: Session) -> list[str]:
@@ -111,8 +115,6 @@ def clinic_chairs(db: Session) -> list[str]:
 
 
 IDLE_LOCK_MINUTES = "idle_lock_minutes"
-DEFAULT_IDLE_LOCK_MINUTES = 10
-IDLE_LOCK_RANGE = (1, 240)
 
 
 def idle_lock_minutes(db: Session) -> int:

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine
 
+from ketalog.domain.clinic_settings import DEFAULT_IDLE_LOCK_MINUTES
 from ketalog.services.access import Permission, may
 from ketalog.services.accounts import (
     needs_first_administrator,
@@ -46,12 +47,7 @@ from ketalog.services.accounts import (
 from ketalog.services.chair_status import running_infusion_chairs
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.database import make_sessionmaker
-from ketalog.services.settings import (
-    DEFAULT_IDLE_LOCK_MINUTES,
-    clinic_timezone,
-    idle_lock_minutes,
-    is_demo_clinic,
-)
+from ketalog.services.settings import clinic_timezone, idle_lock_minutes, is_demo_clinic
 from ketalog.services.users import UserSummary
 from ketalog.store.engine import DatabaseConfigError, default_database_path, describe_url
 from ketalog.ui.context import DraftStore, UiContext
