@@ -777,37 +777,32 @@ class MainWindow(QMainWindow):
                           else "")
         bar.showMessage((f"{ALERT_MARK} " if result.error else "") + result.message)
 
-    def show_clinic_settings(self) -> None:
-        """Administrators: the clinic's own settings (the service checks the role again)."""
-        if not self.active or self.user is None or not may(self.user.role,
-                                                           Permission.MANAGE_SETTINGS):
+    def _open_dialog(self, module: str, name: str, permission: Permission | None = None) -> None:
+        """A dialog for the signed-in user, if their role may (the service checks it again).
+
+        Imported by name: another part of the UI, loaded only when someone asks.
+        """
+        if not self.active or self.user is None or (
+                permission is not None and not may(self.user.role, permission)):
             return
-        clinic_page = importlib.import_module("ketalog.ui.clinic_settings_page")
-        clinic_page.ClinicSettingsDialog(self.ctx, self).exec()
+        getattr(importlib.import_module(f"ketalog.ui.{module}"), name)(self.ctx, self).exec()
+
+    def show_clinic_settings(self) -> None:
+        """Administrators: the clinic's own settings."""
+        self._open_dialog("clinic_settings_page", "ClinicSettingsDialog",
+                          Permission.MANAGE_SETTINGS)
 
     def show_accounts(self) -> None:
-        """Administrators: the clinic's accounts (the service checks the role again)."""
-        if not self.active or self.user is None or not may(self.user.role,
-                                                           Permission.MANAGE_USERS):
-            return
-        accounts_page = importlib.import_module("ketalog.ui.accounts_page")
-        accounts_page.AccountsDialog(self.ctx, self).exec()
+        """Administrators: the clinic's accounts."""
+        self._open_dialog("accounts_page", "AccountsDialog", Permission.MANAGE_USERS)
 
     def change_my_password(self) -> None:
         """Anyone signed in: change their own password."""
-        if not self.active or self.user is None:
-            return
-        accounts_page = importlib.import_module("ketalog.ui.accounts_page")
-        accounts_page.ChangePasswordDialog(self.ctx, self).exec()
+        self._open_dialog("accounts_page", "ChangePasswordDialog")
 
     def show_audit_trail(self) -> None:
-        """Administrators: the audit trail (the service checks the role again)."""
-        if not self.active or self.user is None or not may(self.user.role,
-                                                           Permission.VIEW_AUDIT):
-            return
-        # imported by name: another part of the UI, loaded only when an administrator asks
-        audit_page = importlib.import_module("ketalog.ui.audit_page")
-        audit_page.AuditDialog(self.ctx, self).exec()
+        """Administrators: the audit trail."""
+        self._open_dialog("audit_page", "AuditDialog", Permission.VIEW_AUDIT)
 
     def _current_course_id(self) -> int | None:
         """The open session's course, or the course of the session selected on the board."""

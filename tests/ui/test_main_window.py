@@ -207,3 +207,37 @@ def test_the_demo_refuses_a_database_of_real_accounts(qtbot: QtBot, sqlite_url: 
     assert "already has user accounts" in window.first_run_page.message.text()
     clinic.dispose()
     engine.dispose()
+
+
+@pytest.mark.parametrize(("open_it", "dialog", "admin_only"), [
+    ("show_clinic_settings", "ClinicSettingsDialog", True),
+    ("show_accounts", "AccountsDialog", True),
+    ("show_audit_trail", "AuditDialog", True),
+    ("change_my_password", "ChangePasswordDialog", False),
+])
+def test_the_toolbar_dialogs_open_for_whom_they_are_for(
+        qtbot: QtBot, sqlite_url: str, open_it: str, dialog: str, admin_only: bool) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    engine = open_database(sqlite_url)
+    seed_staff(engine)
+    for user, expected in ((UserSummary(4, "admin", "Alex Admin", "", "administrator"), True),
+                           (UserSummary(1, "nora", "Nora Reyes", "RN", "nurse"),
+                            not admin_only)):
+        window = MainWindow(engine, sqlite_url, user=user)
+        qtbot.addWidget(window)
+        activate(qtbot, window)
+        opened: list[str] = []
+
+        def close_it(opened: list[str] = opened) -> None:
+            modal = QApplication.activeModalWidget()
+            if modal is not None:
+                opened.append(type(modal).__name__)
+                modal.close()
+
+        QTimer.singleShot(200, close_it)
+        getattr(window, open_it)()
+        qtbot.wait(250)
+        assert opened == ([dialog] if expected else []), user.role
+    engine.dispose()
