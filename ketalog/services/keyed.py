@@ -106,11 +106,26 @@ KEY_COLUMNS: dict[str, tuple[str, str]] = {
 #: never part of the canonical session record, so records signed before keep their content.
 KEYED_COLUMNS = frozenset({"key_id", "signature", "override_key_id", "override_signature",
                            "predose_bp_ack_key_id", "predose_bp_ack_signature"})
+#: Clinical columns added to signed tables after rows were signed (schema 0015 on). A row
+#: written before such a column existed holds NULL there; the canonical forms (the session
+#: record, the dose order hash, keyed manifests) leave the column out while it is NULL, so
+#: what was signed before reads the same, and include it, signed, once it holds a value.
+ADDED_LATER_COLUMNS: frozenset[str] = frozenset()
+#: Manifest facts of each keyed kind that came with a later schema: signed when present.
+LATER_MANIFEST_FIELDS: dict[str, tuple[str, ...]] = {}
+
+
+def without_unset_later(row: Mapping[str, object]) -> dict[str, object]:
+    """``row`` without the later-added columns it holds no value in (see ADDED_LATER_COLUMNS)."""
+    return {key: value for key, value in row.items()
+            if not (value is None and key in ADDED_LATER_COLUMNS)}
 
 
 def row_manifest(kind: str, row: Mapping[str, object], key_id: int) -> str:
     """The exact text a key signs for one keyed row: its kind, its facts, the key."""
     facts = {name: plain_value(row.get(name)) for name in MANIFEST_FIELDS[kind]}
+    facts.update({name: plain_value(row[name]) for name in LATER_MANIFEST_FIELDS.get(kind, ())
+                  if row.get(name) is not None})
     return canonical_json({"kind": kind, **facts, "key_id": key_id})
 
 
@@ -118,7 +133,8 @@ def dose_order_sha256(order_row: Mapping[str, object]) -> str:
     """The hash of exactly the numbers a dose check verified (the order's fixed facts)."""
     skip = {"id", "version", "updated_at_utc", "superseded_at_utc", "audit_id", "audit_sha256",
             *KEYED_COLUMNS}
-    return sha256_text(canonical_json({k: plain_value(v) for k, v in order_row.items()
+    return sha256_text(canonical_json({k: plain_value(v)
+                                       for k, v in without_unset_later(order_row).items()
                                        if k not in skip}))
 
 

@@ -68,6 +68,7 @@ from ketalog.services.keyed import (
     plain_value,
     sha256_text,
     when_text,
+    without_unset_later,
 )
 from ketalog.services.keys import sign_text, signing_key
 from ketalog.services.sessions import _session
@@ -126,7 +127,8 @@ _plain = plain_value
 
 
 def _row(mapping: Any, skip: frozenset[str] = _VOLATILE) -> dict[str, object]:
-    return {key: _plain(val) for key, val in mapping.items() if key not in skip}
+    return {key: _plain(val) for key, val in without_unset_later(mapping).items()
+            if key not in skip}
 
 
 def _without(row: Mapping[str, object], skip: frozenset[str]) -> dict[str, object]:
