@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.session_state import SessionAction
 from ketalog.services import sessions as svc
+from tests.dose_check import right_figures
 from tests.staff import NURSE, prove
 
 BASELINE = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
@@ -35,7 +36,8 @@ def start_infusion(db: Session, sid: int, clock: Advancing, *,
     clock.advance(2)
     svc.record_vitals(db, NURSE, sid, baseline, clock=clock)
     order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
-    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id, clock=clock,
+    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
+                    **right_figures(db, order.dose_order_id), clock=clock,
                     verifier=prove(db, "sam", "verify_dose", clock))
     clock.advance(1)
     svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)

@@ -380,6 +380,18 @@ class _SessionSummary:
                                         f"physician at {self.t(d.predose_bp_ack_at_utc)}"))
         out.append(facts_table(rows, self.sheet))
 
+    def _double_check(self, dose: Any) -> str:
+        """Who checked the dose, and whether blind: their own figures, matched (0015)."""
+        if not dose.verified_by_name:
+            return "NOT VERIFIED"
+        text = f"{dose.verified_by_name} at {self.t(dose.verified_at_utc)}"
+        if dose.verifier_total_mg is None:
+            return text + " (checked against the figures on screen, before blind checks)"
+        figures = plain_decimal(dose.verifier_total_mg, "mg")
+        if dose.verifier_rate_ml_per_h is not None:
+            figures += ", " + plain_decimal(dose.verifier_rate_ml_per_h, "mL/h")
+        return text + f"; independent double check: own figures ({figures}) matched"
+
     def dose(self, out: list[Flowable]) -> None:
         out.append(self.h2("Dose"))
         dose = self.d.dose
@@ -401,9 +413,7 @@ class _SessionSummary:
             rows.append(("Override reason", para(dose.override_reason, self.sheet["cell_bold"])))
         rows.append(("Lot number", dose.lot_number or "not recorded"))
         rows.append(("Prepared by", dose.prepared_by_name))
-        verified = (f"{dose.verified_by_name} at {self.t(dose.verified_at_utc)}"
-                    if dose.verified_by_name else "NOT VERIFIED")
-        rows.append(("Verified by", verified))
+        rows.append(("Verified by", self._double_check(dose)))
         out.append(facts_table(rows, self.sheet))
         out.append(self.h3("Dose working (as calculated and recorded)"))
         if dose.working:

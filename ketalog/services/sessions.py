@@ -20,6 +20,12 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.alerts import scale_alerts
 from ketalog.domain.dosing import DoseLevel, calculate_dose, check_dose_limits
+from ketalog.domain.double_check import (
+    DoubleCheckFigures,
+    double_check_mismatches,
+    mismatch_message,
+    parse_double_check,
+)
 from ketalog.domain.errors import TransitionRefused, ValidationError
 from ketalog.domain.protocols import DosingMode, Protocol
 from ketalog.domain.scales import SCALES, score_scale
@@ -652,6 +658,7 @@ def order_dose(
 
 def verify_dose(
     db: Session, actor: Actor, session_id: int, *, dose_order_id: int,
+    verifier_total_mg: object, verifier_rate_ml_per_h: object = None,
     verifier: IdentityProof | None = None, clock: Clock = system_clock,
 ) -> None:
     """Record the second nurse's independent check of exactly this dose order.
@@ -659,6 +666,11 @@ def verify_dose(
     ``actor`` is the user signed in at the chair; ``verifier`` proves the
     second nurse typed their own password for this (an Actor naming them is
     refused). The stored name is the verifier's account's, never the caller's.
+    The second nurse's own figures (total mg, and the pump rate of an infusion),
+    worked out without seeing the first nurse's, must agree with the order
+    (:mod:`ketalog.domain.double_check`). A disagreement is refused with both
+    figures; being a near miss, it is written to the audit trail under the
+    second nurse's name, and nothing else is recorded.
     """
     authorize(db, actor, Permission.RECORD)
     now = clock()
@@ -680,14 +692,31 @@ def verify_dose(
         raise PermissionDenied(
             "The dose must be verified by a second nurse, not the one who prepared it."
         )
+    # the figures are compared only once the second nurse is proven, so the prepared
+    # figures a mismatch shows are never shown to someone who could not verify
+    prepared = DoubleCheckFigures(order.total_mg, order.rate_ml_per_h)
+    figures = parse_double_check(verifier_total_mg, verifier_rate_ml_per_h,
+                                 needs_rate=order.rate_ml_per_h is not None)
+    mismatches = double_check_mismatches(prepared, figures)
+    if mismatches:
+        append_audit(db, checker, "dose_check_mismatch", at=now, table_name="dose_orders",
+                     row_id=order.id, patient_id=session.patient_id,
+                     old={"total_mg": order.total_mg, "rate_ml_per_h": order.rate_ml_per_h},
+                     new={"total_mg": figures.total_mg, "rate_ml_per_h": figures.rate_ml_per_h})
+        db.commit()
+        raise ValidationError.single("verifier_total_mg", mismatch_message(mismatches))
     stored = db.execute(select(DoseOrder.__table__).where(DoseOrder.id == order.id)
                         ).mappings().one()
     check = {"session_id": session_id, "dose_order_id": order.id,
              "dose_order_sha256": dose_order_sha256(dict(stored)), "verifier_id": checker.user_id,
-             "verifier_name": checker.display_name, "verified_at_utc": now}
+             "verifier_name": checker.display_name, "verified_at_utc": now,
+             "verifier_total_mg": figures.total_mg,
+             "verifier_rate_ml_per_h": figures.rate_ml_per_h}
     db.add(DoseVerification(dose_order_id=order.id, verifier_id=checker.user_id,
                             verifier_name=checker.display_name, verified_at_utc=now,
                             created_at_utc=now, key_id=key.key_id,
+                            verifier_total_mg=figures.total_mg,
+                            verifier_rate_ml_per_h=figures.rate_ml_per_h,
                             signature=key.sign_row(DOSE_CHECK, check)))
     db.flush()
     append_audit(db, checker, "verify", at=now, table_name="dose_orders", row_id=order.id,

@@ -101,7 +101,8 @@ def test_dose_working_and_who_prepared_and_verified(clinic: ClinicDb, played: in
     assert "Duration 40 min" in flat
     assert "Lot number KT1" in flat
     assert "Prepared by Nora Reyes, RN" in flat
-    assert "Verified by Sam Okafor, RN at 04:02" in flat  # 09:02 UTC in New York
+    assert ("Verified by Sam Okafor, RN at 04:02; independent double check: own figures "
+            "(40 mg, 150 mL/h) matched") in flat  # 09:02 UTC in New York
     assert "Indication treatment-resistant depression" in flat
     assert "Course infusion 1 of 6" in flat
     assert "IV ketamine for depression" in flat
