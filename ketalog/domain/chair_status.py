@@ -21,11 +21,12 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import IntEnum
 from zoneinfo import ZoneInfo
 
+from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.infusion import RUNNING_AFTER, PumpEvent
 from ketalog.domain.session_state import STATE_LABELS, SessionState
 
@@ -89,18 +90,6 @@ class ChairLine:
     def text(self) -> str:
         """The line as shown."""
         return f"{self.chair}: " + "; ".join(need.text for need in self.needs)
-
-
-def clock_text(at_utc: datetime, tz: ZoneInfo) -> str:
-    """A time in the clinic's zone, "16:45"; "02:30 CEST" on a day whose offset changes."""
-    local = at_utc.astimezone(tz)
-    day = local.date()
-    start = datetime.combine(day, time.min, tzinfo=tz)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
-    text = local.strftime("%H:%M")
-    if start.utcoffset() != end.utcoffset():
-        text += f" {local.tzname() or local.strftime('%z')}"
-    return text
 
 
 def infusion_end_at(

@@ -37,6 +37,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from ketalog.domain.clinic_time import offset_changes_on
 from ketalog.store.files import FolderMissing, IsAFolder, write_atomically
 
 rl_config.invariant = 1  # same input, same bytes: no timestamps or random ids in the file
@@ -99,8 +100,18 @@ def escape(text: object) -> str:
 
 
 def local_time(value: datetime | None, tz: ZoneInfo, fmt: str = "%H:%M") -> str:
-    """An instant in the clinic's time zone; "" for None."""
-    return "" if value is None else value.astimezone(tz).strftime(fmt)
+    """An instant in the clinic's time zone; "" for None.
+
+    A time of day on a day whose UTC offset changes (daylight saving) carries its
+    zone ("01:20 EST"), so the repeated hour never prints twice the same.
+    """
+    if value is None:
+        return ""
+    local = value.astimezone(tz)
+    text = local.strftime(fmt)
+    if "%H" in fmt and "%Z" not in fmt and offset_changes_on(local.date(), tz):
+        text += f" {local.tzname()}"
+    return text
 
 
 def data_table(header: Sequence[str], rows: Sequence[Sequence[Any]],

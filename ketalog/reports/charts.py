@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from reportlab.graphics.shapes import Drawing, Group, Line, Path, PolyLine, Rect, String
 from reportlab.lib import colors
 
+from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.infusion import InfusionIntervals, Interval, PumpEvent
 from ketalog.domain.infusion import infusion_intervals as pump_intervals
 from ketalog.reports.base import FONT, FONT_BOLD, register_fonts
@@ -281,7 +282,7 @@ def vitals_trend_chart(
             ticks.lineTo(x, main_y1)
             ink.moveTo(x, axis_top - 2)
             ink.lineTo(x, axis_top)
-            label(x, axis_top - 9, tick.astimezone(tz).strftime("%H:%M"), "middle")
+            label(x, axis_top - 9, clock_text(tick, tz), "middle")
         tick += timedelta(minutes=step)
     g.add(grid)
     g.add(ticks)

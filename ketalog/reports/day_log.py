@@ -22,6 +22,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from ketalog.domain.clinic_time import moment_text, zone_note
 from ketalog.domain.session_state import DOSE_STARTED_STATES, STATE_LABELS
 from ketalog.reports.base import (
     FONT,
@@ -277,9 +278,7 @@ def anchor_line(data: DayLogData) -> str:
     anchor = data.audit_anchor
     if anchor is None:
         return "Audit anchor: none taken yet (run 'ketalog audit verify')."
-    local = anchor.anchored_at_utc.astimezone(data.tz)
-    when = local.strftime("%H:%M") if local.date() == data.day \
-        else local.strftime("%Y-%m-%d %H:%M")
+    when = moment_text(anchor.anchored_at_utc, data.tz, day=data.day)
     if anchor.last_row_id is None:
         return f"Audit anchor: empty trail, {when} ({anchor.reason})."
     return (f"Audit anchor: row {anchor.last_row_id}, hash {anchor.short_hash}..., {when} "
@@ -298,6 +297,8 @@ def build_day_log(data: DayLogData) -> bytes:
     sheet = stylesheet()
     story: list[Flowable] = [
         Paragraph(escape(f"{TITLE} \u2013 {long_date(data.day)}"), sheet["title"]),
+        Paragraph(escape(f"All times are clinic time ({zone_note(data.day, data.tz)})."),
+                  sheet["small"]),
     ]
     if not data.rows:
         story.append(Spacer(1, 6 * mm))

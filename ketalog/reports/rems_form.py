@@ -19,6 +19,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
+from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.rems import (
     FILING_DEADLINE_DAYS,
     NOT_RECORDED,
@@ -56,7 +57,7 @@ def _time(value: datetime | None, tz: ZoneInfo) -> str:
     if value is None:
         return NOT_RECORDED
     local = value.astimezone(tz)
-    return f"{local:%H:%M} ({local.day} {local:%b %Y})"
+    return f"{clock_text(value, tz)} ({local.day} {local:%b %Y})"
 
 
 def _text(value: str | None) -> str:
@@ -109,7 +110,7 @@ def _vitals_table(form: RemsForm, tz: ZoneInfo) -> Table:
         after = bp.minutes_after_first_device
         minutes = "" if after is None else (
             f"{after} min" if after >= 0 else f"{-after} min before")
-        return [label, f"{bp.text} mmHg", bp.taken_at_utc.astimezone(tz).strftime("%H:%M"),
+        return [label, f"{bp.text} mmHg", clock_text(bp.taken_at_utc, tz),
                 minutes, acceptable]
 
     rows = [

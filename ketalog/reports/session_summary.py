@@ -26,6 +26,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from ketalog.domain.clinic_time import moment_text, zone_note
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.infusion import InfusionProgress, PumpEvent, duration_text, infusion_progress
 from ketalog.domain.scales import ScaleDefinition, get_scale
@@ -152,9 +153,8 @@ def in_progress_text(detail: SessionDetail, as_of: datetime, tz: ZoneInfo) -> st
     if (progress is None or dose is None or infusion_stopped(detail, as_of)
             or dose.bag_volume_ml is None or dose.bag_volume_ml <= 0):
         return None
-    local = as_of.astimezone(tz)
     day = detail.scheduled_at_utc.astimezone(tz).date()
-    when = local.strftime("%H:%M" if local.date() == day else "%Y-%m-%d %H:%M")
+    when = moment_text(as_of, tz, day=day)
     return (f"Infusion in progress at {when}: {mg_text(progress.delivered_mg)} of "
             f"{mg_text(dose.total_mg)} delivered so far")
 
@@ -282,15 +282,13 @@ class _SessionSummary:
         """A time in a row: "09:05", with the date when it is not the session's day."""
         if value is None:
             return ""
-        local = value.astimezone(self.tz)
-        return local.strftime("%H:%M" if local.date() == self.day else "%Y-%m-%d %H:%M")
+        return moment_text(value, self.tz, day=self.day)
 
     def tc(self, value: datetime | None) -> str:
         """A time in a narrow table cell: the date, when needed, goes on a line above."""
         if value is None:
             return ""
-        local = value.astimezone(self.tz)
-        return local.strftime("%H:%M" if local.date() == self.day else "%d %b\n%H:%M")
+        return moment_text(value, self.tz, day=self.day, date_format="%d %b\n")
 
     def stamp(self, value: datetime | None) -> str:
         """A time standing alone: date, time and zone abbreviation."""
@@ -344,8 +342,8 @@ class _SessionSummary:
     def header(self, out: list[Flowable]) -> None:
         d = self.d
         out.append(self.p(f"{TITLE}: {d.patient_name}", "title"))
-        zone = d.scheduled_at_utc.astimezone(self.tz).tzname() or ""
-        out.append(self.p(f"All times are clinic time ({self.tz.key}, {zone}).", "small"))
+        out.append(self.p(f"All times are clinic time ({zone_note(self.day, self.tz)}).",
+                          "small"))
         out.append(Spacer(1, 2 * mm))
         number = (f"infusion {d.sequence_number} of {d.planned_infusions}"
                   if d.sequence_number is not None

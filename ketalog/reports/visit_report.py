@@ -29,6 +29,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph, Spacer
 
+from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.infusion import PumpEvent, pause_count
 from ketalog.reports.base import FONT_BOLD, PageFrame, escape, render, stylesheet
 from ketalog.reports.charts import infusion_intervals
@@ -107,7 +108,7 @@ class _VisitReport:
         self.as_of = data.as_of_utc
 
     def t(self, value: datetime | None) -> str:
-        return "" if value is None else value.astimezone(self.tz).strftime("%H:%M")
+        return "" if value is None else clock_text(value, self.tz)
 
     def day(self, value: datetime) -> str:
         local = value.astimezone(self.tz)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ketalog.domain.alerts import RaisedAlert
+from ketalog.domain.clinic_time import clock_text
 from ketalog.services.access import Permission, may
 from ketalog.services.alerts import acknowledge_alert
 from ketalog.services.identity import ProofPurpose
@@ -79,7 +80,7 @@ class AlertsStrip(SessionPanel):
         return may(self.ctx.actor().role, Permission.ACKNOWLEDGE_ALERT)
 
     def _line(self, alert: RaisedAlert) -> str:
-        when = alert.raised_at_utc.astimezone(self.ctx.tz).strftime("%H:%M")
+        when = clock_text(alert.raised_at_utc, self.ctx.tz)
         note = (alert.action_note or "").strip()
         action = (self.tr("action: %1").replace("%1", note) if note
                   else self.tr("no action note yet"))

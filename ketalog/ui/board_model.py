@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtGui import QColor
 
 from ketalog.domain.alerts import RaisedAlert
+from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.infusion import duration_text, running_minutes
 from ketalog.domain.session_state import STATE_LABELS
 from ketalog.services.board import BoardRow
@@ -55,7 +56,7 @@ class BoardTableModel(RowsModel[BoardRow]):
         return (
             Column("Chair", lambda r: r.chair),
             Column("Time",
-                   lambda r: r.scheduled_at_utc.astimezone(self._tz).strftime("%H:%M")),
+                   lambda r: clock_text(r.scheduled_at_utc, self._tz)),
             Column("Patient", lambda r: r.patient_name),
             Column("MRN", lambda r: r.mrn),
             Column("Infusion", lambda r: r.infusion_label,
@@ -109,7 +110,7 @@ class BoardTableModel(RowsModel[BoardRow]):
         due = row.next_vitals_due_at_utc
         if due is None:
             return ""
-        text = due.astimezone(self._tz).strftime("%H:%M")
+        text = clock_text(due, self._tz)
         return f"{ALERT_MARK} {text} OVERDUE" if self._overdue(row) else text
 
     @staticmethod
@@ -146,6 +147,6 @@ class BoardTableModel(RowsModel[BoardRow]):
 
     def _open_alert(self, alert: RaisedAlert) -> str:
         """"⚠ 10:42 Systolic high: BP 185/100, labetalol 10 mg IV; not acknowledged"."""
-        when = alert.raised_at_utc.astimezone(self._tz).strftime("%H:%M")
+        when = clock_text(alert.raised_at_utc, self._tz)
         action = (alert.action_note or "").strip().rstrip(".") or "no action note"
         return f"{ALERT_MARK} {when} {alert.message}, {action}; not acknowledged"

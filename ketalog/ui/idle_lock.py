@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ketalog.domain.chair_status import Urgency, clock_text
+from ketalog.domain.chair_status import Urgency
+from ketalog.domain.clinic_time import clock_text
 from ketalog.services.accounts import WRONG_CREDENTIALS, authenticate
 from ketalog.services.chair_status import ChairStatus, chair_status
 from ketalog.services.context import Clock

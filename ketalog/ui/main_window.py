@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from ketalog.domain.clinic_settings import DEFAULT_IDLE_LOCK_MINUTES
+from ketalog.domain.clinic_time import clock_text
 from ketalog.services.access import Permission, may
 from ketalog.services.accounts import (
     needs_first_administrator,
@@ -432,7 +433,7 @@ class MainWindow(QMainWindow):
         link = self.link
         tz = self.ctx.tz
         if not link.online:
-            since = link.lost_at_utc.astimezone(tz).strftime("%H:%M") if link.lost_at_utc else ""
+            since = clock_text(link.lost_at_utc, tz) if link.lost_at_utc else ""
             waiting = link.waiting_entries
             kept = (self.tr("Entries waiting in their forms: %1; they are saved when it is "
                             "back.").replace("%1", str(waiting)) if waiting else
@@ -451,7 +452,7 @@ class MainWindow(QMainWindow):
             self.link_banner.show()
         elif self._restored_timer.isActive() and link.restored_at_utc is not None:
             self.link_text.setText(self.tr("Connection restored at %1.").replace(
-                "%1", link.restored_at_utc.astimezone(tz).strftime("%H:%M")) + " " + (
+                "%1", clock_text(link.restored_at_utc, tz)) + " " + (
                 self._restored_detail))
             self.link_banner.setStyleSheet(LINK_STYLE["restored"])
             self.link_retry.hide()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.session_state import STATE_LABELS
 from ketalog.domain.values import format_decimal
 from ketalog.services.presence import Presence
@@ -181,7 +182,7 @@ class SessionPage(QWidget):
         self.message.clear_message()
         self.patient.setText(f"{d.patient_name}   {d.mrn}   born {d.birth_date.isoformat()}")
         course = f"infusion {view.infusion_label}" if view.infusion_label else ""
-        when = d.scheduled_at_utc.astimezone(self.ctx.tz).strftime("%H:%M")
+        when = clock_text(d.scheduled_at_utc, self.ctx.tz)
         self.facts.setText(f"{d.chair} {when} · {d.protocol_name} · {d.indication} · {course}")
         state = STATE_LABELS.get(d.state, d.state)
         if d.state_reason:
@@ -216,7 +217,7 @@ class SessionPage(QWidget):
         people = "; ".join(
             self.tr("%1 on %2 since %3").replace("%1", p.display_name)
             .replace("%2", p.workstation)
-            .replace("%3", p.since_utc.astimezone(self.ctx.tz).strftime("%H:%M"))
+            .replace("%3", clock_text(p.since_utc, self.ctx.tz))
             for p in others)
         self.presence.setText(self.tr("Also open: %1. Their entries appear here as they "
                                       "save them; talk before changing the same field.")
@@ -253,7 +254,7 @@ class SessionPage(QWidget):
 
     def _remind_vitals(self, _session_id: int, due_at: object) -> None:
         """A non-modal nudge when a reading falls due; the vitals banner stays until it is taken."""
-        when = due_at.astimezone(self.ctx.tz).strftime("%H:%M") if isinstance(
+        when = clock_text(due_at, self.ctx.tz) if isinstance(
             due_at, datetime) else ""
         self.message.show_error(self.tr("Vitals are due now (%1): F2 to enter them.")
                                 .replace("%1", when))

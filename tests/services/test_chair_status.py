@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from ketalog.domain.chair_status import Urgency, clock_text
+from ketalog.domain.chair_status import Urgency
+from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.session_state import SessionAction
 from ketalog.services import sessions as svc
 from ketalog.services.chair_status import chair_status

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, 
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select
 
-from ketalog.domain.chair_status import clock_text
+from ketalog.domain.clinic_time import clock_text
 from ketalog.services.board import day_board
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.demo import build_demo_clinic

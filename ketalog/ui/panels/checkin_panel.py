@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.domain.clinic_time import clock_text
 from ketalog.services.access import Permission, may
 from ketalog.services.identity import ProofPurpose
 from ketalog.services.patients import record_weight
@@ -178,7 +179,7 @@ class CheckInPanel(SessionPanel):
     # --- showing --------------------------------------------------------------------
 
     def _time(self, at: datetime) -> str:
-        return at.astimezone(self.controller.ctx.tz).strftime("%H:%M")
+        return clock_text(at, self.controller.ctx.tz)
 
     def show_view(self, view: SessionView) -> None:
         """Show the session as stored; a half-typed escort name is kept."""

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.double_check import MISMATCH_OPENING
 from ketalog.services.access import Permission, may
 from ketalog.services.context import Actor
@@ -395,7 +396,7 @@ class DosePanel(SessionPanel):
             self.check_total_edit.clear()
             self.check_rate_edit.clear()
         if verified and dose.verified_at_utc is not None:
-            at = dose.verified_at_utc.astimezone(tz).strftime("%H:%M")
+            at = clock_text(dose.verified_at_utc, tz)
             text = self.tr("Verified by %1 at %2").replace(
                 "%1", dose.verified_by_name or "").replace("%2", at)
             if dose.verifier_total_mg is not None:

@@ -9,9 +9,8 @@ because discharge waits for them. Interventions come from the formulary
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from datetime import UTC, datetime, time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.domain.clinic_time import AmbiguousLocalTime, NonexistentLocalTime, typed_clock_time
 from ketalog.services.interventions import (
     ADVERSE_EVENT_KINDS,
     FORMULARY,
@@ -56,7 +56,6 @@ from ketalog.ui.widgets import (
 )
 from ketalog.ui.widgets.buttons import ENTER_KEYS, plain_key
 
-_TIME = re.compile(r"(\d{1,2})[:.h]?(\d{2})")
 UNITS = ("mg", "mcg", "mL", "g", "units", "L/min")
 
 
@@ -66,26 +65,19 @@ def flag_name(kind: str) -> str:
 
 
 def parse_clock_time(text: str, now_utc: datetime, tz: ZoneInfo) -> datetime | None:
-    """A typed wall-clock time ("14:05", "1405") on today's clinic date, in UTC.
+    """A typed wall-clock time ("14:05", "1405", "01:30 EST") on the clinic's day, in UTC.
 
     Empty text means "now" (None: the service takes its own clock). A time
     later than now is passed on as typed, so the service refuses it with its
-    message rather than the screen guessing it meant yesterday.
+    message rather than the screen guessing. The domain resolves the night the
+    clocks change (:func:`~ketalog.domain.clinic_time.typed_clock_time`).
 
     Raises:
-        ValueError: the text is not a 24-hour time.
+        ValidationError: the text is not a 24-hour time, or not one that day.
     """
-    text = text.strip()
-    if not text:
+    if not text.strip():
         return None
-    match = _TIME.fullmatch(text)
-    if match is None:
-        raise ValueError(text)
-    hour, minute = int(match.group(1)), int(match.group(2))
-    if not (0 <= hour < 24 and 0 <= minute < 60):
-        raise ValueError(text)
-    day = now_utc.astimezone(tz).date()
-    return datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)
+    return typed_clock_time(text, now_utc, tz)
 
 
 class OpenItemsList(QWidget):
@@ -504,6 +496,11 @@ class EventsPanel(SessionPanel):
                          ) -> tuple[bool, datetime | None]:
         try:
             return True, parse_clock_time(field.text(), self.ctx.clock(), self.ctx.tz)
+        except (NonexistentLocalTime, AmbiguousLocalTime) as problem:
+            message.show_error(str(problem))
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+            field.selectAll()
+            return False, None
         except ValueError:
             message.show_error(self.tr("Give the time as HH:MM (24-hour), or leave it "
                                        "empty for now."))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.infusion import InfusionProgress, duration_text
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import change_rate, change_state
@@ -207,7 +208,7 @@ class InfusionPanel(SessionPanel):
         detail, tz = view.detail, self.controller.ctx.tz
         if detail.dose_started_at_utc is None:
             return self.tr("Infusion not started")
-        started = detail.dose_started_at_utc.astimezone(tz).strftime("%H:%M")
+        started = clock_text(detail.dose_started_at_utc, tz)
         if detail.state == "infusing":
             return self.tr("Running since %1").replace("%1", started)
         if detail.state == "paused":
@@ -215,10 +216,10 @@ class InfusionPanel(SessionPanel):
             if pause is None:
                 return self.tr("Paused")
             return self.tr("Paused at %1: %2").replace(
-                "%1", pause.at_utc.astimezone(tz).strftime("%H:%M")).replace("%2", pause.detail)
+                "%1", clock_text(pause.at_utc, tz)).replace("%2", pause.detail)
         ended = detail.dose_ended_at_utc
         text = self.tr("Stopped at %1").replace(
-            "%1", ended.astimezone(tz).strftime("%H:%M") if ended else "?")
+            "%1", clock_text(ended, tz) if ended else "?")
         if detail.state_reason:
             text += f" ({detail.state_reason})"
         return text

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.scales import SCALES, get_scale
 from ketalog.services.session_detail import ScoreRow
 from ketalog.services.session_view import SessionView
@@ -47,7 +48,7 @@ SCORES_CLOSED = frozenset({"discharged", "signed", "cancelled"})
 
 def local_hhmm(at_utc: datetime | None, tz: ZoneInfo) -> str:
     """A stored UTC instant as the clinic's wall-clock time ("14:05"); "" for none."""
-    return "" if at_utc is None else at_utc.astimezone(tz).strftime("%H:%M")
+    return "" if at_utc is None else clock_text(at_utc, tz)
 
 
 def recorded_line(row: ScoreRow, tz: ZoneInfo) -> str:

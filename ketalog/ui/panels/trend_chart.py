@@ -17,6 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QWidget
 
+from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.infusion import PumpEvent, infusion_intervals
 from ketalog.services.session_detail import EventRow, ScoreRow, VitalRow
 from ketalog.services.session_view import SessionView
@@ -336,7 +337,7 @@ class TrendChart(QWidget):
             painter.setPen(axis)
             painter.drawText(QRectF(x - 30, lanes_bottom + 2, 60, 14),
                              Qt.AlignmentFlag.AlignCenter,
-                             tick.astimezone(self.tz).strftime("%H:%M"))
+                             clock_text(tick, self.tz))
         painter.setPen(axis)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(plot)
@@ -464,7 +465,7 @@ class TrendChart(QWidget):
         if not self._vitals:
             return self.tr("No readings yet")
         last = self._vitals[-1]
-        parts = [last.taken_at_utc.astimezone(self.tz).strftime("%H:%M")]
+        parts = [clock_text(last.taken_at_utc, self.tz)]
         if last.systolic_mmhg is not None:
             parts.append(f"BP {last.systolic_mmhg}/{last.diastolic_mmhg}")
         if last.heart_rate_bpm is not None:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QFont, QGuiApplication
 
+from ketalog.domain.clinic_time import clock_text
 from ketalog.services.session_detail import VitalRow
 from ketalog.ui.style import ALERT_BACKGROUND, ALERT_MARK, DISABLED_HINT
 from ketalog.ui.widgets import ROW_ID_ROLE, Column, RowsModel
@@ -129,7 +130,7 @@ class VitalsTableModel(RowsModel[VitalRow]):
 
     def local_time(self, row: VitalRow) -> str:
         """The reading's time in the clinic's time zone (HH:MM)."""
-        return row.taken_at_utc.astimezone(self._tz).strftime("%H:%M")
+        return clock_text(row.taken_at_utc, self._tz)
 
     # --- Qt model --------------------------------------------------------------------
 

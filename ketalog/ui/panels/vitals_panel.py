@@ -9,8 +9,7 @@ stays in the fields and in the session's draft.
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from ketalog.domain.clinic_time import clock_text, typed_clock_time
 from ketalog.domain.errors import Problem, ValidationError
 from ketalog.services.context import Actor
 from ketalog.services.session_detail import VitalRow
@@ -51,7 +51,6 @@ NOTE_FORM = "vitals_note"
 SAVED_MESSAGE_MS = 6000
 #: How often the due/overdue line is re-judged against the clock.
 DUE_CHECK_MS = 15000
-_TIME_PATTERN = re.compile(r"(\d{1,2})[:.hH]?(\d{2})")
 _FIELD_STYLE_PROBLEM = "QLineEdit { border: 2px solid #b00000; }"
 
 
@@ -283,7 +282,7 @@ class VitalsPanel(SessionPanel):
         shown = self._row(saved.vital_id)
         at = shown.taken_at_utc if shown is not None else (taken_at or clock())
         self.message.show_info(
-            self.tr("Saved %1").replace("%1", at.astimezone(self.tz).strftime("%H:%M")))
+            self.tr("Saved %1").replace("%1", clock_text(at, self.tz)))
         if saved.alerts:
             self._note_vital_id = None  # show the new reading's alert, not an older one
             self._update_note_box(restore=True)
@@ -345,10 +344,10 @@ class VitalsPanel(SessionPanel):
         elif due < now:
             overdue = True
             text = self.tr("%1 Vitals OVERDUE since %2").replace("%1", ALERT_MARK).replace(
-                "%2", due.astimezone(self.tz).strftime("%H:%M"))
+                "%2", clock_text(due, self.tz))
         else:
             text = self.tr("Next vitals due %1").replace(
-                "%1", due.astimezone(self.tz).strftime("%H:%M"))
+                "%1", clock_text(due, self.tz))
         self.due_label.setText(text)
         font = self.due_label.font()
         font.setBold(overdue)
@@ -527,22 +526,14 @@ class VitalsPanel(SessionPanel):
     def _parse_time(self, text: str) -> datetime | None:
         """The typed clock time (clinic time, today) in UTC; None when left empty (now).
 
-        A time more than 12 hours ahead of now is taken as yesterday's (a
-        reading charted just after midnight); anything else in the future is
-        left to the service, which refuses it with its own words.
+        :func:`~ketalog.domain.clinic_time.typed_clock_time` reads it: a time more
+        than 12 hours ahead is yesterday's, and on the night the clocks go back a
+        repeated time is the one passed (or "01:30 EST" says which). Anything else
+        in the future is left to the service, which refuses it with its own words.
         """
-        typed = text.strip()
-        if not typed:
+        if not text.strip():
             return None
-        match = _TIME_PATTERN.fullmatch(typed)
-        hours, minutes = (int(match.group(1)), int(match.group(2))) if match else (-1, -1)
-        if not (0 <= hours <= 23 and 0 <= minutes <= 59):
-            raise _TimeProblem(self.tr("Time %1 is not a clock time; type it as HH:MM, "
-                                       "e.g. 09:42, or leave it empty for now.")
-                               .replace("%1", typed))
-        now_local = self.controller.ctx.clock().astimezone(self.tz)
-        local = datetime.combine(now_local.date(), time(hours, minutes), tzinfo=self.tz)
-        if local - now_local > timedelta(hours=12):
-            local = datetime.combine(now_local.date() - timedelta(days=1), time(hours, minutes),
-                                     tzinfo=self.tz)
-        return local.astimezone(UTC)
+        try:
+            return typed_clock_time(text, self.controller.ctx.clock(), self.tz, field=TIME_KEY)
+        except ValidationError as problem:
+            raise _TimeProblem(str(problem)) from None
