@@ -37,6 +37,8 @@ WEEKDAY_NAMES: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", 
 WEEKDAY_SHORT: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: Most sessions one series may book (the planned-infusions limit of a course).
 MAX_SERIES_SESSIONS: Final = 50
+#: Minutes a patient is at the chair before the dose starts (check-in, vitals, dose check).
+CHECK_IN_MIN: Final = 20
 #: Most closed dates (holidays) a clinic lists; more is a typing slip, not a calendar.
 MAX_CLOSED_DATES: Final = 400
 
@@ -400,3 +402,8 @@ def infusion_label(number: int | None, planned_infusions: int) -> str:
     if number > planned_infusions:
         return f"infusion {number} (maintenance)"
     return f"infusion {number} of {planned_infusions}"
+
+
+def visit_minutes(duration_min: int | None, min_recovery_min: int) -> int:
+    """How long a booked visit holds its chair: check-in, the dose, the minimum recovery."""
+    return CHECK_IN_MIN + (duration_min or 0) + min_recovery_min

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.clinic_time import resolve_local, unambiguous_utc
 from ketalog.domain.errors import Problem, TransitionRefused, ValidationError
 from ketalog.domain.scheduling import (
     DEFAULT_CLOSED_DAYS,
@@ -44,7 +45,7 @@ from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound, StaleEdit
-from ketalog.services.sessions import _add_session
+from ketalog.services.sessions import _add_session, _check_chair_free, chair_clashes
 from ketalog.services.settings import clinic_timezone, clinic_today, get_setting, set_setting
 from ketalog.store.models import AuditEntry, Course, Patient, Signature, TreatmentSession, User
 
@@ -297,6 +298,7 @@ def series_preview(
     weekdays: Collection[int],
     time_of_day: time,
     count: int | None = None,
+    chair: str | None = None,
     clock: Clock = system_clock,
 ) -> SeriesPreview:
     """The series day by day, with closed days moved past and days that would be refused."""
@@ -304,7 +306,8 @@ def series_preview(
     wanted = count if count is not None else _default_count(course, _booked_count(db,
                                                                                    course_id))
     days = plan_series_days(first_day, weekdays, wanted, closed_days(db))
-    notes = _series_problems(db, course, days, _check_time_of_day(time_of_day), clock())
+    notes = _series_problems(db, course, days, _check_time_of_day(time_of_day), clock(),
+                             chair.strip() if chair else None)
     lines = []
     for d in days:
         if not d.booked:
@@ -316,15 +319,29 @@ def series_preview(
 
 def _series_problems(
     db: Session, course: Course, days: Iterable[SeriesDay], time_of_day: time, now: datetime,
+    chair: str | None = None,
 ) -> dict[date, str]:
-    """Why a booking day would be refused: in the past, or the patient is booked that day."""
+    """Why each booking day would be refused (nothing is booked if any would be).
+
+    The time is skipped or repeated that night, in the past, the chair is taken,
+    or the patient already has a session that day.
+    """
     tz = clinic_timezone(db)
     open_days = [d.on for d in days if d.booked]
     existing = _patient_sessions_by_day(db, course.patient_id, set(open_days), tz)
     notes: dict[date, str] = {}
     for day in open_days:
-        if _at(day, time_of_day, tz) <= now:
+        try:
+            at = resolve_local(day, time_of_day, tz, field="time_of_day")
+        except ValidationError as skipped_or_twice:
+            notes[day] = skipped_or_twice.messages[0]
+            continue
+        clashes = chair_clashes(db, chair, at, protocol_id=course.protocol_id) if chair else []
+        if at <= now:
             notes[day] = f"{time_of_day:%H:%M} is in the past"
+        elif clashes:
+            notes[day] = (f"{chair} is already booked then ({'; '.join(clashes)}); book that "
+                          "day on its own to confirm the overlap")
         elif day in existing:
             other = existing[day]
             notes[day] = (f"the patient already has a session "
@@ -360,7 +377,7 @@ def plan_induction_series(
     wanted = count if count is not None else _default_count(course, _booked_count(db,
                                                                                    course_id))
     days = plan_series_days(first_day, weekdays, wanted, closed_days(db))
-    notes = _series_problems(db, course, days, at_time, now)
+    notes = _series_problems(db, course, days, at_time, now, chair_name)
     if notes:
         raise ValidationError([
             Problem("first_day", f"{day_text(day)}: {note}; choose another first day or other "
@@ -372,7 +389,7 @@ def plan_induction_series(
     try:
         ids = [
             _add_session(db, actor, course_id=course_id, chair=chair_name,
-                         scheduled_at=_at(day, at_time, tz), protocol_id=None, now=now)
+                         scheduled_at=resolve_local(day, at_time, tz), protocol_id=None, now=now)
             for day in booked_days
         ]
         append_audit(db, actor, "update", at=now, table_name="courses", row_id=course_id,
@@ -411,6 +428,7 @@ def reschedule_session(
     new_start: datetime,
     chair: str | None = None,
     expected_version: int,
+    confirm_chair_overlap: bool = False,
     clock: Clock = system_clock,
 ) -> int:
     """Move one scheduled session to another day, time or chair; the rest stay as booked.
@@ -440,6 +458,7 @@ def reschedule_session(
     if not isinstance(new_start, datetime) or new_start.tzinfo is None:
         raise ValidationError.single("new_start", "The new time has no time zone; this is a "
                                                   "program error.")
+    new_start = unambiguous_utc(new_start, field="new_start")
     chair_name = session.chair if chair is None else _chair_name(chair)
     day = new_start.astimezone(tz).date()
     problems: list[Problem] = []
@@ -459,6 +478,8 @@ def reschedule_session(
                          "choose another day."))
     if problems:
         raise ValidationError(problems)
+    _check_chair_free(db, chair_name, new_start, protocol_id=session.protocol_id,
+                      confirmed=confirm_chair_overlap, exclude_session_id=session_id)
     new_utc = new_start.astimezone(UTC)
     changes: dict[str, tuple[object, object]] = {}
     if new_utc != session.scheduled_at_utc:

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.alerts import scale_alerts
+from ketalog.domain.clinic_time import clock_text, unambiguous_utc
 from ketalog.domain.dosing import DoseLevel, calculate_dose, check_dose_limits
 from ketalog.domain.double_check import (
     DoubleCheckFigures,
@@ -193,12 +194,17 @@ def schedule_session(
     chair: str,
     scheduled_at: datetime,
     protocol_id: int | None = None,
+    confirm_chair_overlap: bool = False,
     clock: Clock = system_clock,
 ) -> int:
-    """Book a session in a course at a chair; it gets the next number in the course."""
+    """Book a session in a course at a chair; it gets the next number in the course.
+
+    A chair already booked then needs ``confirm_chair_overlap`` (see chair_clashes).
+    """
     authorize(db, actor, Permission.SCHEDULE)
     session_id = _add_session(db, actor, course_id=course_id, chair=chair,
-                              scheduled_at=scheduled_at, protocol_id=protocol_id, now=clock())
+                              scheduled_at=scheduled_at, protocol_id=protocol_id, now=clock(),
+                              confirm_chair_overlap=confirm_chair_overlap)
     db.commit()
     return session_id
 
@@ -213,6 +219,7 @@ def book_session(
     scheduled_at: datetime,
     protocol_id: int | None = None,
     indication: str | None = None,
+    confirm_chair_overlap: bool = False,
     clock: Clock = system_clock,
 ) -> int:
     """Book a session, opening a new course first when ``course_id`` is None: one commit."""
@@ -225,20 +232,80 @@ def book_session(
             )
         course_id = _add_course(db, actor, patient_id=patient_id, protocol_id=protocol_id,
                                 indication=indication, planned_infusions=None,
-                                started_on=scheduled_at.date(), now=now)
+                                started_on=scheduled_at.astimezone(clinic_timezone(db)).date(),
+                                now=now)
     else:
         course = db.get(Course, course_id)
         if course is None or course.patient_id != patient_id:
             raise NotFound(f"No course {course_id} for this patient.")
     session_id = _add_session(db, actor, course_id=course_id, chair=chair,
-                              scheduled_at=scheduled_at, protocol_id=None, now=now)
+                              scheduled_at=scheduled_at, protocol_id=None, now=now,
+                              confirm_chair_overlap=confirm_chair_overlap)
     db.commit()
     return session_id
 
 
+#: How a refusal for a chair already booked ends (the booking screens then ask to confirm).
+CHAIR_TAKEN_ENDING = "or confirm to book it anyway."
+
+
+def chair_clashes(db: Session, chair: str, start: datetime, *, protocol_id: int,
+                  exclude_session_id: int | None = None) -> list[str]:
+    """The visits already booked at ``chair`` that a visit starting at ``start`` would overlap.
+
+    A visit holds its chair for check-in, its protocol's duration and minimum
+    recovery (:func:`~ketalog.domain.scheduling.visit_minutes`); cancelled ones
+    hold nothing. Each clash reads "Nunez, Jose 09:00-10:30".
+    """
+    from ketalog.domain.scheduling import visit_minutes
+
+    start = unambiguous_utc(start, field="scheduled_at")
+    tz = clinic_timezone(db)
+
+    def length(pid: int) -> timedelta:
+        protocol = protocol_by_id(db, pid)
+        return timedelta(minutes=visit_minutes(protocol.default_duration_min,
+                                               protocol.min_recovery_min))
+
+    mine = length(protocol_id)
+    window = timedelta(hours=12)
+    rows = db.execute(
+        select(TreatmentSession.id, TreatmentSession.scheduled_at_utc,
+               TreatmentSession.protocol_id, Patient.family_name, Patient.given_name)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .where(TreatmentSession.chair == chair.strip(),
+               TreatmentSession.state != SessionState.CANCELLED.value,
+               TreatmentSession.scheduled_at_utc > start - window,
+               TreatmentSession.scheduled_at_utc < start + window)
+        .order_by(TreatmentSession.scheduled_at_utc)).all()
+    found = []
+    for row in rows:
+        if row.id == exclude_session_id:
+            continue
+        other_start = row.scheduled_at_utc
+        other_end = other_start + length(row.protocol_id)
+        if other_start < start + mine and start < other_end:
+            found.append(f"{row.family_name}, {row.given_name} "
+                         f"{clock_text(other_start, tz)}-{clock_text(other_end, tz)}")
+    return found
+
+
+def _check_chair_free(db: Session, chair: str, start: datetime, *, protocol_id: int,
+                      confirmed: bool, exclude_session_id: int | None = None) -> list[str]:
+    """Refuse a booking over another visit at the same chair unless it was confirmed."""
+    clashes = chair_clashes(db, chair, start, protocol_id=protocol_id,
+                            exclude_session_id=exclude_session_id)
+    if clashes and not confirmed:
+        raise ValidationError.single(
+            "confirm_chair_overlap",
+            f"{chair.strip()} is already booked then ({'; '.join(clashes)}). Choose another "
+            f"time or chair, {CHAIR_TAKEN_ENDING}")
+    return clashes
+
+
 def _add_session(
     db: Session, actor: Actor, *, course_id: int, chair: str, scheduled_at: datetime,
-    protocol_id: int | None, now: datetime,
+    protocol_id: int | None, now: datetime, confirm_chair_overlap: bool = False,
 ) -> int:
     course = db.get(Course, course_id)
     if course is None:
@@ -249,8 +316,11 @@ def _add_session(
     gate = course_gate(db, course_id)
     if gate.schedule_problems:
         raise TransitionRefused(list(gate.schedule_problems))
-    if scheduled_at.tzinfo is None:
-        raise ValidationError.single("scheduled_at", "The time has no time zone.")
+    # a wall time skipped or repeated by a daylight-saving change is refused with the reason
+    scheduled_at = unambiguous_utc(scheduled_at, field="scheduled_at")
+    overlap = _check_chair_free(db, chair_name, scheduled_at,
+                                protocol_id=protocol_id or course.protocol_id,
+                                confirmed=confirm_chair_overlap)
     given = db.scalar(
         select(func.count()).select_from(TreatmentSession).where(
             TreatmentSession.course_id == course_id,
@@ -267,7 +337,8 @@ def _add_session(
     db.flush()
     append_audit(db, actor, "create", at=now, table_name="treatment_sessions", row_id=session.id,
                  patient_id=course.patient_id,
-                 new={"chair": chair_name, "scheduled_at_utc": scheduled_at})
+                 new={"chair": chair_name, "scheduled_at_utc": scheduled_at,
+                      **({"chair_overlap_confirmed": overlap} if overlap else {})})
     # "infusion n of N" follows the scheduled order, whatever order sessions were booked in
     from ketalog.services.courses import renumber_course  # courses imports sessions
 

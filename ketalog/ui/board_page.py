@@ -195,8 +195,8 @@ class BoardPage(QWidget):
         from ketalog.ui.schedule_dialog import ScheduleDialog  # not needed to paint the board
 
         dialog = ScheduleDialog(self.ctx, self.selected_day(), self)
-        if dialog.exec() and dialog.session_id is not None:
-            day = dialog.scheduled_at().astimezone(self.ctx.tz).date()
+        if dialog.exec() and dialog.session_id is not None and dialog.booked_at is not None:
+            day = dialog.booked_at.astimezone(self.ctx.tz).date()
             if day != self.selected_day():
                 self.day.setDate(QDate(day.year, day.month, day.day))
             self.refresh()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimeZone
 from PySide6.QtWidgets import (
@@ -26,11 +26,12 @@ from ketalog.services.patients import (
     search_patients,
 )
 from ketalog.services.protocols import list_protocols
-from ketalog.services.sessions import INDICATIONS, book_session
+from ketalog.services.sessions import CHAIR_TAKEN_ENDING, INDICATIONS, book_session
 from ketalog.services.settings import clinic_chairs
-from ketalog.ui.context import UiContext
+from ketalog.ui.context import Outcome, UiContext
 from ketalog.ui.style import MessageLabel
 from ketalog.ui.widgets import ActionButton, Button, ComboBox, DateTimeField, button_row
+from ketalog.ui.widgets.questions import ask, chosen_instant
 
 NEW_COURSE = -1
 
@@ -42,6 +43,8 @@ class ScheduleDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.session_id: int | None = None
+        #: the instant booked (as chosen, on a night the clocks go back), once accepted
+        self.booked_at: datetime | None = None
         self.patient: PatientSummary | None = None
         self.setWindowTitle(self.tr("Schedule a session"))
         self.setMinimumWidth(640)
@@ -207,12 +210,20 @@ class ScheduleDialog(QDialog):
             "" if self.patient else self.tr("Find or register the patient first.")
         )
 
-    def scheduled_at(self) -> datetime:
-        """The chosen date and time as an aware UTC instant."""
+    def scheduled_at(self) -> datetime | None:
+        """The chosen date and time as an aware UTC instant.
+
+        On the night the clocks go back a repeated time is asked about; a time
+        that does not exist gives None, with the reason shown.
+        """
         value = self.when.dateTime()
         d, t = value.date(), value.time()
-        local = datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=self.ctx.tz)
-        return local.astimezone(UTC)
+        chosen = chosen_instant(self, date(d.year(), d.month(), d.day()),
+                                time(t.hour(), t.minute()), self.ctx.tz)
+        if isinstance(chosen, str):
+            self.message.show_error(chosen)
+            return None
+        return chosen
 
     def _schedule(self) -> None:
         if self.patient is None:
@@ -220,17 +231,28 @@ class ScheduleDialog(QDialog):
         patient = self.patient
         course_id = self.course.currentData()
         when = self.scheduled_at()
+        if when is None:
+            return
 
         new_course = course_id in (None, NEW_COURSE)
-        outcome = self.ctx.run(lambda db: book_session(
-            db, self.ctx.actor(), patient_id=patient.id,
-            course_id=None if new_course else course_id, chair=self.chair.currentText(),
-            scheduled_at=when, protocol_id=self.protocol.currentData() if new_course else None,
-            indication=self.indication.currentText() if new_course else None,
-            clock=self.ctx.clock,
-        ))
+
+        def book(confirm: bool) -> Outcome[int]:
+            return self.ctx.run(lambda db: book_session(
+                db, self.ctx.actor(), patient_id=patient.id,
+                course_id=None if new_course else course_id, chair=self.chair.currentText(),
+                scheduled_at=when,
+                protocol_id=self.protocol.currentData() if new_course else None,
+                indication=self.indication.currentText() if new_course else None,
+                confirm_chair_overlap=confirm, clock=self.ctx.clock,
+            ))
+
+        outcome = book(False)
+        if (outcome.value is None and (outcome.error or "").endswith(CHAIR_TAKEN_ENDING)
+                and ask(self, self.tr("Chair already booked"), outcome.error or "",
+                        [self.tr("Book anyway")], self.tr("Cancel")) == 0):
+            outcome = book(True)
         if outcome.value is None:
             self.message.show_error(outcome.error or "")
             return
-        self.session_id = outcome.value
+        self.session_id, self.booked_at = outcome.value, when
         self.accept()

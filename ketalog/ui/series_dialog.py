@@ -9,7 +9,7 @@ clicked, and then the whole series is booked or nothing is.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimeZone
 from PySide6.QtWidgets import (
@@ -37,8 +37,9 @@ from ketalog.services.courses import (
     series_preview,
     stop_course,
 )
+from ketalog.services.sessions import CHAIR_TAKEN_ENDING
 from ketalog.services.settings import clinic_chairs
-from ketalog.ui.context import UiContext
+from ketalog.ui.context import Outcome, UiContext
 from ketalog.ui.style import ALERT_MARK, MessageLabel
 from ketalog.ui.widgets import (
     ActionButton,
@@ -50,6 +51,7 @@ from ketalog.ui.widgets import (
     TimeField,
     button_row,
 )
+from ketalog.ui.widgets.questions import ask, chosen_instant
 
 #: Weekday presets offered as one click (Monday = 0).
 PRESETS = {"Mon/Wed/Fri": (0, 2, 4), "Tue/Thu": (1, 3)}
@@ -132,6 +134,7 @@ class PlanSeriesDialog(QDialog):
         self.first_day.dateChanged.connect(self.refresh_preview)
         self.time_of_day.timeChanged.connect(self.refresh_preview)
         self.count.valueChanged.connect(self.refresh_preview)
+        self.chair.currentTextChanged.connect(self.refresh_preview)
         for box in self.weekday_boxes:
             box.toggled.connect(self.refresh_preview)
         self.refresh_preview()
@@ -187,9 +190,10 @@ class PlanSeriesDialog(QDialog):
         """Ask the services what booking would do now, and show it day by day."""
         first, days, at, count = (_pydate(self.first_day.date()), self.weekdays(),
                                   self.chosen_time(), self.count.value())
+        chair = self.chair.currentText()
         outcome = self.ctx.run(lambda db: series_preview(
             db, self.course_id, first_day=first, weekdays=days, time_of_day=at, count=count,
-            clock=self.ctx.clock))
+            chair=chair, clock=self.ctx.clock))
         self.preview_list.clear()
         self.preview = outcome.value
         if outcome.value is None:
@@ -292,21 +296,39 @@ class RescheduleDialog(QDialog):
             self.chair.addItem(booking.chair)
         self.chair.setCurrentText(booking.chair)
 
-    def new_start(self) -> datetime:
-        """The chosen date and time as an aware UTC instant."""
+    def new_start(self) -> datetime | None:
+        """The chosen date and time as an aware UTC instant.
+
+        On the night the clocks go back a repeated time is asked about; a time
+        that does not exist gives None, with the reason shown.
+        """
         value = self.when.dateTime()
         d, t = value.date(), value.time()
-        local = datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=self.ctx.tz)
-        return local.astimezone(UTC)
+        chosen = chosen_instant(self, date(d.year(), d.month(), d.day()),
+                                time(t.hour(), t.minute()), self.ctx.tz)
+        if isinstance(chosen, str):
+            self.message.show_error(chosen)
+            return None
+        return chosen
 
     def move_session(self) -> None:
         """Move it; a refusal (closed day, stale screen, ...) is shown and nothing changes."""
         if self.booking is None:
             return
         version, start, chair = self.booking.version, self.new_start(), self.chair.currentText()
-        outcome = self.ctx.run(lambda db: reschedule_session(
-            db, self.ctx.actor(), self.session_id, new_start=start, chair=chair,
-            expected_version=version, clock=self.ctx.clock))
+        if start is None:
+            return
+
+        def move(confirm: bool) -> Outcome[int]:
+            return self.ctx.run(lambda db: reschedule_session(
+                db, self.ctx.actor(), self.session_id, new_start=start, chair=chair,
+                expected_version=version, confirm_chair_overlap=confirm, clock=self.ctx.clock))
+
+        outcome = move(False)
+        if (outcome.value is None and (outcome.error or "").endswith(CHAIR_TAKEN_ENDING)
+                and ask(self, self.tr("Chair already booked"), outcome.error or "",
+                        [self.tr("Move anyway")], self.tr("Cancel")) == 0):
+            outcome = move(True)
         if outcome.value is None:
             error = outcome.error or ""
             if "changed by" in error:
