@@ -135,7 +135,7 @@ def run_gui(database_url: str | None = None) -> int:
         return 1
     from ketalog.ui.main_window import MainWindow
 
-    window = MainWindow(engine, describe_url(url))
+    window = MainWindow(engine, describe_url(url), guard_clock=True)  # one clinic clock
     window.ready.connect(lambda: _start_daily_backup(url))  # once the log-in page is up
     window.ready.connect(lambda: _anchor_daily(engine))
     # a workstation left running for days still anchors the trail daily

@@ -6,6 +6,7 @@ test actors must be real users. Their hashes are computed once per test run.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 
 from sqlalchemy import Engine, insert, select, text
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.identity import IdentityProof, ProofPurpose
 from ketalog.services.passwords import hash_password
-from ketalog.store.models import User
+from ketalog.services.settings import CLINIC_TIMEZONE
+from ketalog.store.models import Setting, User
 
 #: (id, username, full name, credentials, role)
 STAFF = (
@@ -49,8 +51,15 @@ def _hash(username: str) -> str:
 
 
 def seed_staff(engine: Engine) -> None:
-    """Add the staff accounts to a migrated database (once; later calls do nothing)."""
+    """Add the staff accounts to a migrated database (once; later calls do nothing).
+
+    The clinic's time zone is set to UTC too, unless a test set another: clinical
+    entry is refused in a clinic without one, as on a fresh install.
+    """
     with engine.begin() as conn:
+        if conn.execute(select(Setting.key).where(Setting.key == CLINIC_TIMEZONE)).first() is None:
+            conn.execute(insert(Setting), [{"key": CLINIC_TIMEZONE, "value_json": '"UTC"',
+                                            "version": 1, "updated_at_utc": datetime.now(UTC)}])
         if conn.execute(select(User.id).where(User.id == 1)).first() is not None:
             return
         conn.execute(insert(User), [

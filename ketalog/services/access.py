@@ -110,6 +110,16 @@ def may(role: str, permission: Permission) -> bool:
     return role in ROLES_FOR[permission]
 
 
+#: What is recorded or booked in clinic time: refused until the clinic's zone is set.
+NEEDS_CLINIC_TIME: Final = frozenset({
+    Permission.RECORD, Permission.PREPARE_DOSE, Permission.VERIFY_DOSE,
+    Permission.COMPLETE_NURSING, Permission.SIGN, Permission.ACKNOWLEDGE_BP,
+    Permission.OVERRIDE_DOSE, Permission.ADDENDUM, Permission.SCHEDULE, Permission.SCREEN,
+    Permission.APPROVE_SCREENING, Permission.MANAGE_COURSE, Permission.ACKNOWLEDGE_ALERT,
+    Permission.REVIEW_SUICIDE_RISK, Permission.FILE_REMS,
+})
+
+
 def authorize(db: Session, actor: Actor, permission: Permission) -> User:
     """The actor's stored account, if it may do this; else :class:`PermissionDenied`."""
     what = _WORDS[permission]
@@ -139,6 +149,11 @@ def authorize(db: Session, actor: Actor, permission: Permission) -> User:
             f"Only {who} can {what}; {user.full_name} ({user.username}) is "
             f"{_ARTICLE.get(user.role, user.role)}."
         )
+    if permission in NEEDS_CLINIC_TIME:
+        from ketalog.services.settings import TIMEZONE_MISSING, stored_clinic_timezone
+
+        if stored_clinic_timezone(db) is None:
+            raise PermissionDenied(TIMEZONE_MISSING)
     return user
 
 

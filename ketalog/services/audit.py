@@ -28,6 +28,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ketalog.services.clinic_clock import CHECK_CLOCK, check_against_trail, last_audit_time
 from ketalog.services.context import Actor
 from ketalog.store.models import AuditEntry, AuditReferenced
 
@@ -182,6 +183,9 @@ def append_audit(
         old_value=to_audit_text(old),
         new_value=to_audit_text(new),
     )
+    if db.info.get(CHECK_CLOCK) and db.get_bind().dialect.name == "sqlite":
+        # one workstation, no server to ask: a clock that went back shows against the trail
+        check_against_trail(last_audit_time(db), content.occurred_at_utc)
     prev = _last_hash(db)
     entry = AuditEntry(
         occurred_at_utc=content.occurred_at_utc,

@@ -17,9 +17,15 @@ from ketalog.store.models import ClientWrite, ProtocolRecord, SessionPresence
 KEEP_WRITE_IDS = timedelta(days=7)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded values after commit (one session per user action)."""
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, *, check_clock: bool = False) -> sessionmaker[Session]:
+    """Sessions that keep loaded values after commit (one session per user action).
+
+    ``check_clock``: the app at the chair refuses entries from a clock that went
+    back (:mod:`ketalog.services.clinic_clock`); set-up, imports and tests do not.
+    """
+    from ketalog.services.clinic_clock import CHECK_CLOCK
+
+    return sessionmaker(engine, expire_on_commit=False, info={CHECK_CLOCK: check_clock})
 
 
 def open_database(url: str | None = None, *, check_guards: bool = True) -> Engine:

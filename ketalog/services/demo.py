@@ -32,7 +32,15 @@ from ketalog.services.identity import IdentityProof, ProofPurpose
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_by_id, protocol_id_by_code
 from ketalog.services.rems import file_rems_form
-from ketalog.services.settings import CLINIC_NAME, DEMO_CLINIC, clinic_timezone, set_setting
+from ketalog.services.settings import (
+    CLINIC_NAME,
+    DEMO_CLINIC,
+    clinic_timezone,
+    set_clinic_timezone,
+    set_setting,
+    stored_clinic_timezone,
+    system_timezone_name,
+)
 from ketalog.services.signing import complete_nursing_record, sign_session
 from ketalog.services.users import UserSummary, create_user
 from ketalog.store.models import Patient, User
@@ -361,6 +369,8 @@ def build_demo_clinic(
         announce()
     real_now = now or datetime.now(UTC)
     rng = random.Random(seed)
+    if stored_clinic_timezone(db) is None:  # the demo runs in this workstation's zone
+        set_clinic_timezone(db, SYSTEM, system_timezone_name())
     tz = clinic_timezone(db)
     setup_clock = SimClock(real_now - timedelta(days=60))
     set_setting(db, SYSTEM, DEMO_CLINIC, True)  # DEMO on the title bar and every document

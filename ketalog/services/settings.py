@@ -76,15 +76,32 @@ def system_timezone_name() -> str:
     return "UTC"
 
 
-def clinic_timezone(db: Session) -> ZoneInfo:
-    """The zone times are shown in and "today" is counted in."""
+#: Why nothing clinical is recorded in a database whose clinic has no time zone yet.
+TIMEZONE_MISSING = (
+    "The clinic's time zone is not set, so nothing clinical can be recorded yet (each "
+    "workstation would count \"today\" in its own zone). An administrator sets it under "
+    "Clinic... > Time zone, or with 'ketalog settings set clinic_timezone America/New_York'.")
+
+
+def stored_clinic_timezone(db: Session) -> ZoneInfo | None:
+    """The clinic's zone as set by an administrator; None while it is not set."""
     name = get_setting(db, CLINIC_TIMEZONE)
     if isinstance(name, str):
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return ZoneInfo(system_timezone_name())
+            return None
+    return None
+
+
+def clinic_timezone(db: Session) -> ZoneInfo:
+    """The zone times are shown in and "today" is counted in.
+
+    Until an administrator sets it, UTC: the same on every workstation (never
+    each machine's own zone), and clinical entry is refused meanwhile
+    (:data:`TIMEZONE_MISSING`, checked by ``access.authorize``).
+    """
+    return stored_clinic_timezone(db) or ZoneInfo("UTC")
 
 
 def clinic_today(db: Session, now: datetime) -> date:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import socket
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from ketalog.domain.clinic_settings import DEFAULT_IDLE_LOCK_MINUTES
 from ketalog.domain.clinic_time import clock_text
@@ -46,6 +48,7 @@ from ketalog.services.accounts import (
     record_screen_lock,
 )
 from ketalog.services.chair_status import running_infusion_chairs
+from ketalog.services.clinic_clock import MEASURE_EVERY, ServerClock, database_now
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.database import make_sessionmaker
 from ketalog.services.settings import clinic_timezone, idle_lock_minutes, is_demo_clinic
@@ -68,6 +71,8 @@ if TYPE_CHECKING:
 TITLE = "ketalog"
 DEMO_FILENAME = "demo.sqlite3"
 DEMO_TITLE = "ketalog — DEMO clinic, not for patient care"
+CLOCK_STYLE = ("QLabel#clockBanner { background: #8a5a00; color: white; font-weight: bold; "
+               "padding: 8px 12px; }")
 LINK_STYLE = {
     "lost": "QFrame#linkBanner { background: #b00000; } QFrame#linkBanner QLabel "
             "{ color: white; font-weight: bold; }",
@@ -199,7 +204,7 @@ class MainWindow(QMainWindow):
         "lock_action", "audit_action", "clinic_action", "accounts_action", "password_action",
         "waiting_action", "watcher",
         "presence_timer",
-        "link_banner", "link_text", "link_retry",
+        "link_banner", "link_text", "link_retry", "clock_banner",
     })
 
     board: BoardPage
@@ -227,9 +232,22 @@ class MainWindow(QMainWindow):
     link_retry: Button
 
     def __init__(self, engine: Engine, database_label: str, *,
-                 clock: Clock = system_clock, user: UserSummary | None = None) -> None:
+                 clock: Clock = system_clock, user: UserSummary | None = None,
+                 guard_clock: bool = False,
+                 server_now: Callable[[Session], datetime | None] = database_now) -> None:
+        """The main window on ``engine``.
+
+        ``guard_clock``: the app at the chair (not a test of one screen) keeps one
+        clinic clock: the server's time on PostgreSQL, and on SQLite an entry from
+        a clock that went back is refused (:mod:`ketalog.services.clinic_clock`).
+        """
         super().__init__()
-        factory = make_sessionmaker(engine)
+        self.guard_clock = guard_clock
+        self.server_clock: ServerClock | None = None
+        if guard_clock and engine.dialect.name == "postgresql":
+            self.server_clock = ServerClock(clock, server_now)
+            clock = self.server_clock
+        factory = make_sessionmaker(engine, check_clock=guard_clock)
         with factory() as db:
             tz = clinic_timezone(db)
             #: the title bar says DEMO on the demo clinic, whatever page is shown
@@ -244,6 +262,11 @@ class MainWindow(QMainWindow):
         self._focus_before_lock: QWidget | None = None
         self.engine = engine
         self.ctx = UiContext(factory, tz, self.current_actor, clock)
+        if self.server_clock is not None:
+            self.clock_timer = QTimer(self)
+            self.clock_timer.timeout.connect(self.measure_clock)
+            self.clock_timer.start(int(MEASURE_EVERY.total_seconds() * 1000))
+            self.measure_clock()
         self.link = DatabaseLink(engine, clock, self)
         self.ctx.link = self.link
         self.link.changed.connect(self._show_link)
@@ -317,6 +340,12 @@ class MainWindow(QMainWindow):
         work.setContentsMargins(0, 0, 0, 0)
         self._build_link_banner()
         work.addWidget(self.link_banner)
+        self.clock_banner = QLabel()
+        self.clock_banner.setObjectName("clockBanner")
+        self.clock_banner.setWordWrap(True)
+        self.clock_banner.setStyleSheet(CLOCK_STYLE)
+        self.clock_banner.hide()
+        work.addWidget(self.clock_banner)
         work.addWidget(self.notice)
         work.addWidget(self.stack, 1)
         self.lock_page = LockPage(self.ctx, self.workstation)
@@ -346,6 +375,7 @@ class MainWindow(QMainWindow):
         self.watcher.data_changed.connect(self.refresh)
         self.watcher.data_changed.connect(self.lock_page.refresh_status)  # only while locked
         self.watcher.presence_changed.connect(self._presence_changed)
+        self._show_clock()  # measured before the workspace existed
         self.ready.emit()
 
     def quit_reasons(self) -> list[str]:
@@ -406,6 +436,21 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     # --- the connection and the other workstations ---------------------------------
+
+    def measure_clock(self) -> None:
+        """Measure this workstation's clock against the server's; banner when they differ."""
+        server = self.server_clock
+        if server is None:
+            return
+        self.ctx.run(server.measure)  # offline: the last offset stands, the link banner shows
+        if self.prewarmed:
+            self._show_clock()
+
+    def _show_clock(self) -> None:
+        server = self.server_clock
+        skewed = server is not None and server.skewed
+        self.clock_banner.setVisible(skewed)
+        self.clock_banner.setText(server.skew_text() if server is not None and skewed else "")
 
     def _build_link_banner(self) -> None:
         self.link_banner = QFrame()
@@ -635,7 +680,8 @@ class MainWindow(QMainWindow):
                     self.tr("The demo clinic cannot be opened: %1").replace("%1", str(exc)))
             return None
         progress.close()
-        demo = MainWindow(engine, describe_url(self.demo_url), clock=self.ctx.clock)
+        demo = MainWindow(engine, describe_url(self.demo_url), clock=self.ctx.clock,
+                          guard_clock=self.guard_clock)
         demo.show()
         self.demo_window = demo
         self.close()
