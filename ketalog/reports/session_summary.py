@@ -288,7 +288,10 @@ class _SessionSummary:
         """A time in a narrow table cell: the date, when needed, goes on a line above."""
         if value is None:
             return ""
-        return moment_text(value, self.tz, day=self.day, date_format="%d %b\n")
+        text = moment_text(value, self.tz, day=self.day, date_format="%d %b\n")
+        # a zone mark (daylight-saving day) goes on its own line, as the date does
+        time_part, _, zone = text.rpartition(" ")
+        return f"{time_part}\n{zone}" if time_part and zone.isalpha() else text
 
     def stamp(self, value: datetime | None) -> str:
         """A time standing alone: date, time and zone abbreviation."""
