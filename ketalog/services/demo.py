@@ -43,7 +43,7 @@ from ketalog.services.settings import (
 )
 from ketalog.services.signing import complete_nursing_record, sign_session
 from ketalog.services.users import UserSummary, create_user
-from ketalog.store.models import Patient, User
+from ketalog.store.models import Course, Patient, User
 
 #: Demo accounts and their documented passwords (README.md lists them).
 DEMO_USERS = (
@@ -332,6 +332,17 @@ def _version(db: Session, sid: int) -> int:
     return value
 
 
+def _free_chair(db: Session, start: datetime, protocol_id: int,
+                rng: random.Random) -> tuple[str, bool]:
+    """A chair free at ``start`` (a random one of those free), and whether all were taken."""
+    chairs = list(CHAIRS)
+    rng.shuffle(chairs)
+    for chair in chairs:
+        if not svc.chair_clashes(db, chair, start, protocol_id=protocol_id):
+            return chair, False
+    return chairs[0], True
+
+
 def _local(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)
 
@@ -457,12 +468,13 @@ def build_demo_clinic(
             return {}
 
         first_day = today - timedelta(days=2 * past + rng.randint(1, 3))
+        course_protocol_id = db.get(Course, course_id).protocol_id  # type: ignore[union-attr]
         for n in range(past):
             day = first_day + timedelta(days=2 * n)
             start = _local(day, 8 + rng.randint(0, 7), rng.choice((0, 15, 30, 45)), tz)
-            chair = CHAIRS[rng.randrange(len(CHAIRS))]
+            chair, full = _free_chair(db, start, course_protocol_id, rng)
             sid = svc.schedule_session(db, desk, course_id=course_id, chair=chair,
-                                       scheduled_at=start,
+                                       scheduled_at=start, confirm_chair_overlap=full,
                                        clock=SimClock(start - timedelta(days=3)))
             # the physician has not yet reviewed yesterday's work, nor every patient's
             # latest session: the waiting-for-signature list has something on it
@@ -487,7 +499,7 @@ def build_demo_clinic(
             start_maintenance(db, clinic.physician, course_id, clock=later)
             booster = _local(today + timedelta(days=14), 10, 0, tz)
             svc.schedule_session(db, desk, course_id=course_id, chair=CHAIRS[0],
-                                 scheduled_at=booster, clock=later)
+                                 scheduled_at=booster, confirm_chair_overlap=True, clock=later)
             clinic.summary.sessions += 1
         elif index == _STOPPED:
             stop_course(db, clinic.physician, course_id, clock=later,
@@ -504,8 +516,10 @@ def build_demo_clinic(
             day_start = datetime.combine(today, time(0, 5), tzinfo=tz).astimezone(UTC)
             day_end = datetime.combine(today, time(23, 50), tzinfo=tz).astimezone(UTC)
             start = min(max(start, day_start), day_end)
+            # today's board is laid out chair by chair on purpose (one visit may still be
+            # recovering in a chair the next patient is booked into)
             sid = svc.schedule_session(db, desk, course_id=course_id, chair=CHAIRS[chair_index],
-                                       scheduled_at=start,
+                                       scheduled_at=start, confirm_chair_overlap=True,
                                        clock=SimClock(real_now - timedelta(days=2)))
             if state is not SessionState.SCHEDULED:
                 total = phq9_start - phq9_drop * past

@@ -260,8 +260,8 @@ def test_verify_for_is_for_administrators(db: Session, clock: FakeClock) -> None
 
 
 def _set_zone(db: Session, name: str) -> None:
-    db.add(Setting(key="clinic_timezone", value_json=json.dumps(name),
-                   updated_at_utc=datetime(2026, 1, 1, tzinfo=UTC)))
+    db.merge(Setting(key="clinic_timezone", value_json=json.dumps(name),  # over the seed's UTC
+                     updated_at_utc=datetime(2026, 1, 1, tzinfo=UTC)))
     db.commit()
 
 

@@ -69,7 +69,8 @@ def play_course(db: Session, clock: FakeClock, *, family: str, first: datetime,
     for n, visit in enumerate(visits):
         at = first + timedelta(days=every_days * n)
         sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
-                                   scheduled_at=at, clock=clock)
+                                   scheduled_at=at, confirm_chair_overlap=True,  # many patients
+                                   clock=clock)
         if visit.to == "scheduled":
             continue
         clock.now = at

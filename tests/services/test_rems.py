@@ -93,7 +93,7 @@ def book_esketamine(db: Session, clock: FakeClock, *, family: str = "Ångström"
             course.screening_required = False
             db.commit()
     sid = svc.schedule_session(db, NURSE, course_id=course_id, chair="Chair 2",
-                               scheduled_at=clock(), clock=clock)
+                               scheduled_at=clock(), confirm_chair_overlap=True, clock=clock)
     return Esketamine(sid, patient_id, course_id, clock())
 
 

@@ -135,7 +135,7 @@ def _another_session(db: Session, clock: FakeClock, sid: int) -> int:
     """A second session of the same course, in chair 2."""
     course_id = svc._session(db, sid).course_id
     return svc.schedule_session(db, NURSE, course_id=course_id, chair="Chair 2",
-                                scheduled_at=clock(), clock=clock)
+                                scheduled_at=clock(), confirm_chair_overlap=True, clock=clock)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
