@@ -112,17 +112,29 @@ KEYED_COLUMNS = frozenset({"key_id", "signature", "override_key_id", "override_s
 #: what was signed before reads the same, and include it, signed, once it holds a value.
 ADDED_LATER_COLUMNS: frozenset[str] = frozenset({
     "verifier_total_mg", "verifier_rate_ml_per_h",  # 0015: the blind double check's figures
+    "voided_by_id", "replaces_id",  # 0017: who marked an entry entered in error; a correction
 })
+#: Like ADDED_LATER_COLUMNS, for columns added later to some tables only: their names are
+#: old columns of other tables (readings had ``voided_at_utc`` from 0001, NULL included in
+#: what was signed), so they are left out while NULL only in the tables named here.
+ADDED_LATER_IN_TABLE: dict[str, frozenset[str]] = {
+    "event_flags": frozenset({"voided_at_utc", "void_reason"}),  # 0017
+}
 #: Manifest facts of each keyed kind that came with a later schema: signed when present.
 LATER_MANIFEST_FIELDS: dict[str, tuple[str, ...]] = {
     DOSE_CHECK: ("verifier_total_mg", "verifier_rate_ml_per_h"),
 }
 
 
-def without_unset_later(row: Mapping[str, object]) -> dict[str, object]:
-    """``row`` without the later-added columns it holds no value in (see ADDED_LATER_COLUMNS)."""
+def without_unset_later(row: Mapping[str, object], table: str | None = None
+                        ) -> dict[str, object]:
+    """``row`` (of ``table``) without the later-added columns it holds no value in.
+
+    See ADDED_LATER_COLUMNS and ADDED_LATER_IN_TABLE.
+    """
+    later = ADDED_LATER_COLUMNS | ADDED_LATER_IN_TABLE.get(table or "", frozenset())
     return {key: value for key, value in row.items()
-            if not (value is None and key in ADDED_LATER_COLUMNS)}
+            if not (value is None and key in later)}
 
 
 def row_manifest(kind: str, row: Mapping[str, object], key_id: int) -> str:

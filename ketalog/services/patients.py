@@ -245,7 +245,8 @@ def latest_weight(db: Session, patient_id: int, as_of: date) -> PatientWeight | 
     """The most recent weighing on or before ``as_of``, or None if never weighed."""
     return db.scalar(
         select(PatientWeight)
-        .where(PatientWeight.patient_id == patient_id, PatientWeight.measured_on <= as_of)
+        .where(PatientWeight.patient_id == patient_id, PatientWeight.measured_on <= as_of,
+               PatientWeight.voided_at_utc.is_(None))  # a weight entered in error never counts
         .order_by(PatientWeight.measured_on.desc(), PatientWeight.id.desc())
         .limit(1)
     )

@@ -40,7 +40,7 @@ from ketalog.domain.session_state import (
     parse_action,
 )
 from ketalog.domain.values import printed_name
-from ketalog.domain.vitals import AlertCode, validate_vitals, vital_alerts
+from ketalog.domain.vitals import AlertCode, VitalAlert, validate_vitals, vital_alerts
 from ketalog.services.access import Permission, authorize
 from ketalog.services.alerts import open_session_alerts
 from ketalog.services.audit import append_audit
@@ -332,7 +332,8 @@ def session_facts(
     )
     open_flags = db.scalars(
         select(EventFlag.kind).where(
-            EventFlag.session_id == session.id, EventFlag.resolved_at_utc.is_(None)
+            EventFlag.session_id == session.id, EventFlag.resolved_at_utc.is_(None),
+            EventFlag.voided_at_utc.is_(None),
         )
     ).all()
     checklist = (
@@ -761,6 +762,23 @@ def record_vitals(
     """
     authorize(db, actor, Permission.RECORD)
     now = clock()
+    vital, alerts = add_reading(db, actor, session_id, values, taken_at=taken_at,
+                                action_note=action_note, now=now)
+    db.commit()
+    return SavedVital(vital.id, tuple(a.code.value for a in alerts),
+                      tuple(a.message for a in alerts))
+
+
+def add_reading(
+    db: Session, actor: Actor, session_id: int, values: Mapping[str, object], *,
+    taken_at: datetime | None, action_note: str | None, now: datetime,
+    replaces_id: int | None = None,
+) -> tuple[VitalSign, list[VitalAlert]]:
+    """Validate one reading and add it with its audit row to the caller's transaction.
+
+    ``replaces_id``: the reading this one corrects (entered in error, see
+    :mod:`ketalog.services.corrections`).
+    """
     session = _session(db, session_id)
     ensure_editable(session.state, "vitals")
     if session.state == SessionState.SCHEDULED.value:
@@ -784,15 +802,16 @@ def record_vitals(
         etco2_mmhg=reading.etco2_mmhg, pain_score=reading.pain_score,
         alert_codes=",".join(a.code.value for a in alerts),
         action_note=(action_note or "").strip() or None,
-        recorded_by_id=actor.user_id, created_at_utc=now,
+        recorded_by_id=actor.user_id, created_at_utc=now, replaces_id=replaces_id,
     )
     db.add(vital)
     db.flush()
+    audited = _vital_audit(vital)
+    if replaces_id is not None:
+        audited["replaces_id"] = replaces_id
     append_audit(db, actor, "create", at=now, table_name="vital_signs", row_id=vital.id,
-                 patient_id=session.patient_id, new=_vital_audit(vital))
-    db.commit()
-    return SavedVital(vital.id, tuple(a.code.value for a in alerts),
-                      tuple(a.message for a in alerts))
+                 patient_id=session.patient_id, new=audited)
+    return vital, alerts
 
 
 def _vital_audit(vital: VitalSign) -> dict[str, object]:
@@ -931,6 +950,9 @@ def resolve_onset_row(
         raise NotFound(f"No {label} with id {row_id}.")
     session = _session(db, row.session_id)
     ensure_editable(session.state, what)
+    if row.voided_at_utc is not None:
+        raise TransitionRefused([f"This {label} is marked entered in error; it needs no "
+                                 "resolution."])
     when = _when(resolved_at, now, "resolution time")
     if when < row.onset_at_utc:
         raise ValidationError.single("resolved_at", "Resolution cannot be before the onset.")

@@ -80,10 +80,28 @@ class Created:
 
 
 class Voidable:
-    """Clinical entries are voided with a reason, never deleted."""
+    """Clinical entries are voided with a reason, never deleted.
+
+    "Entered in error" (:mod:`ketalog.services.corrections`): the entry stays in
+    the record, struck through with who voided it, when and why, and counts in
+    no computation. A corrected value is a new row whose ``replaces_id`` names
+    the one it replaces. ``voided_by_id`` and ``replaces_id`` came with schema
+    0017 and stay out of the signed record while NULL, so sessions signed
+    before read the same.
+    """
 
     voided_at_utc: Mapped[datetime | None]
     void_reason: Mapped[str | None]
+
+    @declared_attr
+    def voided_by_id(cls) -> Mapped[int | None]:  # noqa: N805 - SQLAlchemy directive
+        """Who marked the entry entered in error (0017)."""
+        return mapped_column(ForeignKey("users.id"))
+
+    @declared_attr
+    def replaces_id(cls) -> Mapped[int | None]:  # noqa: N805 - SQLAlchemy directive
+        """The entry of the same kind this one corrects (0017)."""
+        return mapped_column(ForeignKey(f"{cls.__tablename__}.id"))  # type: ignore[attr-defined]
 
 
 class AuditReferenced:
@@ -208,7 +226,7 @@ class Patient(Versioned, Created, AuditReferenced, Base):
     courses: Mapped[list[Course]] = relationship(back_populates="patient")
 
 
-class PatientWeight(Created, AuditReferenced, Base):
+class PatientWeight(Created, Voidable, AuditReferenced, Base):
     """A weighing; dose orders copy the weight they used, with its date and basis."""
 
     __tablename__ = "patient_weights"
@@ -547,7 +565,7 @@ class AlertAcknowledgment(Created, AuditReferenced, Base):
     signature: Mapped[str | None] = mapped_column(String(128))
 
 
-class EventFlag(Versioned, Created, AuditReferenced, Base):
+class EventFlag(Versioned, Created, Voidable, AuditReferenced, Base):
     """Sedation, dissociation or respiratory depression, open until resolved (REMS)."""
 
     __tablename__ = "event_flags"
