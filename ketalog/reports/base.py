@@ -98,6 +98,30 @@ def escape(text: object) -> str:
     return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
+class StruckText(str):
+    """Text printed struck through: an entry entered in error, kept legible in the record."""
+
+    __slots__ = ()
+
+
+def struck_markup(text: str) -> str:
+    """Paragraph markup striking ``text`` through (escaped; line breaks kept)."""
+    return "<strike>" + escape(text).replace("\n", "<br/>") + "</strike>"
+
+
+def void_words(mark: object, tz: ZoneInfo, fmt: str = "%H:%M") -> str:
+    """"ENTERED IN ERROR by Nora Reyes, RN at 09:20: typed into the wrong session"."""
+    at = getattr(mark, "at_utc", None)
+    by = getattr(mark, "by_name", "")
+    reason = getattr(mark, "reason", "")
+    text = "ENTERED IN ERROR" + (f" by {by}" if by else "")
+    text += f" at {local_time(at, tz, fmt)}" if at is not None else ""
+    text += f": {reason}" if reason else ""
+    if getattr(mark, "replaced_by_id", None) is not None:
+        text += " (corrected value recorded)"
+    return text + " - not used"
+
+
 def local_time(value: datetime | None, tz: ZoneInfo, fmt: str = "%H:%M") -> str:
     """An instant in the clinic's time zone; "" for None."""
     return "" if value is None else value.astimezone(tz).strftime(fmt)

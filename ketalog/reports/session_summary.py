@@ -40,7 +40,9 @@ from ketalog.reports.base import (
     escape,
     local_time,
     render,
+    struck_markup,
     stylesheet,
+    void_words,
 )
 from ketalog.reports.charts import ALERT_MARK, infusion_intervals, vitals_trend_chart
 
@@ -325,6 +327,21 @@ class _SessionSummary:
         style = self.tcell_bold if bold else self.tcell_italic if italic else self.tcell
         return wrapped(text, width, style)
 
+    def struck(self, text: str, *, small: bool = True) -> Any:
+        """A value entered in error: struck through, still legible ("" stays empty)."""
+        if not text:
+            return ""
+        return Paragraph(struck_markup(text), self.tcell if small else self.sheet["body"])
+
+    def struck_row(self, cells: Sequence[Any]) -> list[Any]:
+        """A table row of an entry entered in error: every plain text cell struck through."""
+        return [self.struck(c) if isinstance(c, str) else c for c in cells]
+
+    def void_cell(self, mark: Any, text: str, width: float, ref_label: str = "") -> Any:
+        """The last cell of a row entered in error: who marked it, when, why; then the text."""
+        words = void_words(mark, self.tz) + (f". Was: {text}" if text else "")
+        return self.cell(words, width, italic=True, ref_label=ref_label)
+
     def flush_refs(self, out: list[Flowable]) -> None:
         for label, text in self._refs:
             out.append(self.p(label, "h3"))
@@ -497,7 +514,8 @@ class _SessionSummary:
         muted: list[int] = []
         started = d.dose_started_at_utc
         for index, v in enumerate(d.vitals):
-            rows.append(self._vital_row(v, self.intervals.phase_at(v.taken_at_utc, started)))
+            row = self._vital_row(v, self.intervals.phase_at(v.taken_at_utc, started))
+            rows.append(self.struck_row(row[:-1]) + row[-1:] if v.voided else row)
             if v.voided:
                 muted.append(index)
             elif v.alert_codes:
@@ -506,7 +524,7 @@ class _SessionSummary:
                   "EtCO2\nmmHg", "Pain\n0-10", "Alerts and action taken"]
         alerts = len(emphasised)
         summary = (f"{len(d.vitals) - len(muted)} readings"
-                   + (f" ({len(muted)} more entered in error, shown in italics)" if muted else "")
+                   + (f" ({len(muted)} more entered in error, struck through)" if muted else "")
                    + (f"; {alerts} with an alert ({ALERT_MARK} ALERT, bold shaded rows)."
                       if alerts else "; no alerts."))
         out.append(self.p(summary, "small"))
@@ -528,7 +546,9 @@ class _SessionSummary:
         cell_time = self.tc(v.taken_at_utc)
         width = VITAL_WIDTHS[-1]
         if v.voided:
-            text = "ENTERED IN ERROR - not used" + (f" (alert was: {labels})" if labels else "")
+            text = (void_words(v.void, self.tz) if v.void is not None
+                    else "ENTERED IN ERROR - not used") + (
+                f" (alert was: {labels})" if labels else "")
             if v.action_note:
                 text += f". Note: {v.action_note}"
             note: Any = self.cell(text, width, italic=True, ref_label=f"reading {when}")
@@ -574,7 +594,12 @@ class _SessionSummary:
                     value = f"{s.total} / {scale.max_total}"
                 else:
                     value = str(s.total)
-                rows.append([self.tc(s.taken_at_utc), name, value, meaning or (s.band or "")])
+                widths = [24 * mm, 28 * mm, 18 * mm, FRAME_WIDTH - 70 * mm]
+                row = [self.tc(s.taken_at_utc), name, value, meaning or (s.band or "")]
+                if s.void is not None:
+                    row = self.struck_row(row[:-1]) + [
+                        self.void_cell(s.void, str(row[-1]), widths[-1])]
+                rows.append(row)
             widths = [24 * mm, 28 * mm, 18 * mm, FRAME_WIDTH - 70 * mm]
             out.append(fast_table(["Time", "Scale", "Score", "Meaning"], rows, widths))
         groups: dict[str, list[ScoreRow]] = {}
@@ -616,9 +641,25 @@ class _SessionSummary:
         emphasised.append(len(rows) - 1)
         if any(s.band for s in taken):
             rows.append(["Severity"] + [s.band or "" for s in taken])
+        in_error: list[Flowable] = []
+        self._strike_columns(header, rows, taken, name, in_error)
         out.append(fast_table(header, rows, widths, emphasised_rows=emphasised))
+        out.extend(in_error)
         for warning in warnings:
             out.append(self.p(warning, "cell_bold"))
+
+    def _strike_columns(self, header: list[Any], rows: list[list[Any]],
+                        taken: Sequence[ScoreRow], name: str, notes: list[Flowable]) -> None:
+        """Columns of scores entered in error struck through, with who, when, why below."""
+        for column, s in enumerate(taken, start=1):
+            if s.void is None:
+                continue
+            header[column] = f"{header[column]}\n(in error)"
+            for row in rows:
+                if column < len(row) and isinstance(row[column], str):
+                    row[column] = self.struck(row[column])
+            notes.append(self.p(f"{name} of {self.t(s.taken_at_utc)}: "
+                                f"{void_words(s.void, self.tz)}.", "cell"))
 
     def events(self, out: list[Flowable]) -> None:
         d = self.d
@@ -632,9 +673,13 @@ class _SessionSummary:
                 resolved = self.tc(f.until_utc) if f.until_utc else "NOT RESOLVED"
                 length = (duration_text(Decimal(str((f.until_utc - f.at_utc).total_seconds()))
                                         / 60) if f.until_utc else "")
-                rows.append([FLAG_LABELS.get(f.kind, f.kind), self.tc(f.at_utc), resolved, length,
-                             self.cell(f.detail, widths[4],
-                                       ref_label=f"event flag {self.t(f.at_utc)}")])
+                cells = [FLAG_LABELS.get(f.kind, f.kind), self.tc(f.at_utc), resolved, length]
+                if f.void is not None:
+                    rows.append(self.struck_row(cells) + [self.void_cell(
+                        f.void, f.detail, widths[4], ref_label=f"event flag {self.t(f.at_utc)}")])
+                    continue
+                rows.append(cells + [self.cell(f.detail, widths[4],
+                                               ref_label=f"event flag {self.t(f.at_utc)}")])
             out.append(fast_table(["Event", "Onset", "Resolved", "Lasted", "Note"], rows,
                                   widths))
             self.flush_refs(out)
@@ -648,6 +693,13 @@ class _SessionSummary:
             widths += [rest, rest]
             for i in d.interventions:
                 dose = f"{plain_decimal(i.dose)} {i.dose_unit or ''}".strip() if i.dose else ""
+                if i.void is not None:
+                    rows.append(self.struck_row([self.tc(i.given_at_utc), i.drug, dose,
+                                                 i.route or "", i.given_by_name,
+                                                 i.indication or ""])
+                                + [self.void_cell(i.void, i.outcome or "", rest,
+                                                  ref_label="outcome")])
+                    continue
                 rows.append([self.tc(i.given_at_utc), self.cell(i.drug, widths[1]), dose,
                              i.route or "", self.cell(i.given_by_name, widths[4]),
                              self.cell(i.indication or "", rest, ref_label="indication"),
@@ -664,6 +716,13 @@ class _SessionSummary:
             rest = (FRAME_WIDTH - sum(widths)) / 2
             widths += [rest, rest]
             for a in d.adverse_events:
+                if a.void is not None:
+                    rows.append(self.struck_row([
+                        a.kind, a.severity, self.tc(a.onset_at_utc),
+                        self.tc(a.resolved_at_utc) if a.resolved_at_utc else "",
+                        a.description or ""]) + [self.void_cell(
+                            a.void, a.action_taken or "", rest, ref_label="action taken")])
+                    continue
                 rows.append([self.cell(a.kind, widths[0]), a.severity, self.tc(a.onset_at_utc),
                              self.tc(a.resolved_at_utc) if a.resolved_at_utc else "NOT RESOLVED",
                              self.cell(a.description or "", rest, ref_label="description"),
@@ -691,7 +750,10 @@ class _SessionSummary:
             rows.append(["Total"] + [f"{s.total}{maximum}" for s in aldrete])
             col = 17 * mm
             widths = [FRAME_WIDTH - col * len(aldrete)] + [col] * len(aldrete)
+            notes: list[Flowable] = []
+            self._strike_columns(header, rows, aldrete, "Modified Aldrete", notes)
             out.append(fast_table(header, rows, widths, emphasised_rows=[len(rows) - 1]))
+            out.extend(notes)
             out.append(Spacer(1, 1.5 * mm))
         else:
             out.append(self.p("Modified Aldrete: not scored."))
@@ -711,8 +773,13 @@ class _SessionSummary:
             return
         for note in self.d.notes:
             label = NOTE_LABELS.get(note.kind, f"{note.kind} note")
-            out.append(self.h3(f"{label}, {self.t(note.at_utc)}"
-                               + (f" - {note.author_name}" if note.author_name else "")))
+            heading = (f"{label}, {self.t(note.at_utc)}"
+                       + (f" - {note.author_name}" if note.author_name else ""))
+            if note.void is not None:
+                out.append(self.h3(f"{heading} - {void_words(note.void, self.tz)}"))
+                out.append(self.struck(note.text, small=False))
+                continue
+            out.append(self.h3(heading))
             out.append(self.p(note.text))
 
     def signatures(self, out: list[Flowable]) -> None:

@@ -186,7 +186,7 @@ class SessionPage(QWidget):
         state = STATE_LABELS.get(d.state, d.state)
         if d.state_reason:
             state += f" ({d.state_reason})"
-        alerts = sum(1 for v in d.vitals if v.alert_codes and not v.action_note)
+        alerts = sum(1 for v in d.live_vitals if v.alert_codes and not v.action_note)
         if alerts or view.open_alerts:
             state = f"{ALERT_MARK} {state}"
         not_valid = view.signing.not_valid

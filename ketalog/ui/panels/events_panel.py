@@ -50,9 +50,11 @@ from ketalog.ui.widgets import (
     ActionButton,
     Column,
     ComboBox,
+    CorrectionSource,
     RowsModel,
     SessionPanel,
     make_table,
+    with_void,
 )
 from ketalog.ui.widgets.buttons import ENTER_KEYS, plain_key
 
@@ -202,7 +204,7 @@ class FlagsTableModel(RowsModel[EventRow]):
             Column("Event", lambda r: flag_name(r.kind)),
             Column("Onset", lambda r: local_hhmm(r.at_utc, tz)),
             Column("Resolved", lambda r: _resolved(r.until_utc, tz)),
-            Column("Note", lambda r: r.detail),
+            Column("Note", lambda r: with_void(r.detail, r, tz)),
         ), parent)
 
 
@@ -225,7 +227,7 @@ class InterventionsTableModel(RowsModel[InterventionRow]):
             Column("Route", lambda r: r.route or ""),
             Column("Given by", lambda r: r.given_by_name),
             Column("Indication", lambda r: r.indication or ""),
-            Column("Outcome", lambda r: r.outcome or ""),
+            Column("Outcome", lambda r: with_void(r.outcome or "", r, tz)),
         ), parent)
 
 
@@ -240,7 +242,7 @@ class AdverseEventsTableModel(RowsModel[AdverseEventRow]):
             Column("Event", lambda r: r.kind),
             Column("Severity", lambda r: r.severity),
             Column("Resolved", lambda r: _resolved(r.resolved_at_utc, tz)),
-            Column("Description", lambda r: r.description or ""),
+            Column("Description", lambda r: with_void(r.description or "", r, tz)),
             Column("Action taken", lambda r: r.action_taken or ""),
         ), parent)
 
@@ -417,6 +419,18 @@ class EventsPanel(SessionPanel):
         layout.addWidget(self.interventions_table)
         layout.addWidget(QLabel(self.tr("Adverse events")))
         layout.addWidget(self.adverse_table)
+        self.correction = self.correction_action([
+            CorrectionSource(self.flags_table, lambda r: self.tr("the %1 flag from %2").replace(
+                "%1", flag_name(r.kind).lower()).replace("%2", local_hhmm(r.at_utc, tz)),
+                lambda i, reason: self.mark_entry("event_flags", i, reason)),
+            CorrectionSource(self.interventions_table, lambda r: self.tr("%1 at %2").replace(
+                "%1", r.drug).replace("%2", local_hhmm(r.given_at_utc, tz)),
+                lambda i, reason: self.mark_entry("interventions", i, reason)),
+            CorrectionSource(self.adverse_table, lambda r: self.tr("the %1 from %2").replace(
+                "%1", r.kind).replace("%2", local_hhmm(r.onset_at_utc, tz)),
+                lambda i, reason: self.mark_entry("adverse_events", i, reason)),
+        ])
+        layout.addWidget(self.correction)
         self.set_content(layout)
 
         self.entry_area.setEnabled(False)
@@ -443,7 +457,7 @@ class EventsPanel(SessionPanel):
         self.given_by.setPlaceholderText(self.ctx.actor().display_name)
         tz = self.ctx.tz
         detail = view.detail
-        open_flags = [f for f in detail.event_flags if f.until_utc is None]
+        open_flags = [f for f in detail.live_event_flags if f.until_utc is None]
         for kind, button in self.flag_buttons.items():
             already = [f for f in open_flags if f.kind == kind]
             button.setEnabled(not already)
@@ -456,7 +470,7 @@ class EventsPanel(SessionPanel):
         self.open_adverse.set_items([
             (a.id, self.tr("%1 (%2) since %3").replace("%1", a.kind).replace(
                 "%2", a.severity).replace("%3", local_hhmm(a.onset_at_utc, tz)))
-            for a in detail.adverse_events if a.resolved_at_utc is None])
+            for a in detail.live_adverse_events if a.resolved_at_utc is None])
         self.flags_model.set_rows(_newest_first(detail.event_flags, "at_utc"))
         self.interventions_model.set_rows(_newest_first(detail.interventions, "given_at_utc"))
         self.adverse_model.set_rows(_newest_first(detail.adverse_events, "onset_at_utc"))

@@ -80,7 +80,7 @@ class TrendChart(QWidget):
     def set_view(self, view: SessionView) -> None:
         """Show the session as loaded."""
         d = view.detail
-        self.set_data(d.vitals, d.scores, dose_started_at=d.dose_started_at_utc,
+        self.set_data(d.vitals, d.live_scores, dose_started_at=d.dose_started_at_utc,
                       dose_ended_at=d.dose_ended_at_utc, now=view.now,
                       pump_events=d.infusion_events)
 
@@ -97,7 +97,8 @@ class TrendChart(QWidget):
         self._pump = [PumpEvent(e.kind, e.at_utc, e.rate_ml_per_h) for e in pump_events]
         self._vitals = sorted((v for v in vitals if not v.voided), key=lambda v: v.taken_at_utc)
         codes = {code for code, _ in SCORE_LANES}
-        self._scores = sorted((s for s in scores if s.scale in codes),
+        self._scores = sorted((s for s in scores if s.scale in codes
+                               and getattr(s, "void", None) is None),
                               key=lambda s: s.taken_at_utc)
         self._dose_started = dose_started_at
         self._dose_ended = dose_ended_at

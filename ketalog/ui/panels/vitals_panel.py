@@ -37,7 +37,7 @@ from ketalog.services.sessions import SavedVital, add_vital_action_note, record_
 from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.panels.vitals_model import VitalsTableModel
 from ketalog.ui.style import ALERT_MARK, OVERDUE_TEXT, MessageLabel, big_font
-from ketalog.ui.widgets import SessionPanel
+from ketalog.ui.widgets import CorrectionSource, SessionPanel
 
 #: Entry fields in tab order: the keys ``record_vitals`` takes.
 VITAL_FIELDS = ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent",
@@ -170,9 +170,15 @@ class VitalsPanel(SessionPanel):
         box_layout.addLayout(note_row)
         self.alert_box.hide()
 
+        # a reading entered in error: marked with a reason, struck through, never deleted
+        self.correction = self.correction_action(
+            [CorrectionSource(self.table, self._describe, self._mark_reading,
+                              newest_first=False)], shortcut="Alt+X")
+
         layout = QVBoxLayout()
         layout.addWidget(self.due_label)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.correction)
         layout.addWidget(self.entry_line)
         layout.addWidget(self.refusal_label)
         layout.addWidget(self.message)
@@ -207,6 +213,7 @@ class VitalsPanel(SessionPanel):
     def show_entry_refusal(self, refusal: str | None) -> None:
         """The entry line closes with the reason in its own words."""
         self._set_entry_refusal(refusal)
+        self.show_correction_refusal(refusal)
 
     def show_view(self, view: SessionView) -> None:
         """Show the session as loaded; the newest reading scrolled into view."""
@@ -482,6 +489,17 @@ class VitalsPanel(SessionPanel):
             self.drafts.put(sid, NOTE_FORM, {"vital_id": str(vital_id), "note": text})
         else:
             self.drafts.clear(sid, NOTE_FORM)
+
+    def _describe(self, row: VitalRow) -> str:
+        """How the reason line names a reading: "the reading at 09:14 (182/95, HR 88)"."""
+        values = [self.model.data(self.model.index(self.model.row_of(row.id) or 0, column))
+                  for column in (VitalsTableModel.BP, VitalsTableModel.HR)]
+        shown = ", ".join(str(v) for v in values if v)
+        return (self.tr("the reading at %1").replace("%1", self.model.local_time(row))
+                + (f" ({shown})" if shown else ""))
+
+    def _mark_reading(self, vital_id: int, reason: str) -> str | None:
+        return self.mark_entry("vital_signs", vital_id, reason)
 
     def _row(self, vital_id: int) -> VitalRow | None:
         if self.view is None:
