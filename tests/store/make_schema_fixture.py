@@ -53,6 +53,18 @@ def main() -> None:
         svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
                         **right_figures(db, order.dose_order_id), clock=clock,
                         verifier=prove(db, "sam", "verify_dose", clock))
+        if HEAD_REVISION >= "0017":  # a reading and a weight entered in error, corrected
+            from ketalog.services.corrections import correct_reading, correct_weight
+            from ketalog.services.patients import latest_weight
+
+            wrong = svc.record_vitals(db, NURSE, sid, {"systolic_mmhg": 196,
+                                                       "diastolic_mmhg": 104}, clock=clock)
+            correct_reading(db, NURSE, wrong.vital_id, {"systolic_mmhg": 126,
+                                                        "diastolic_mmhg": 80},
+                            "typed 196 for 126", clock=clock)
+            weighed = latest_weight(db, patient.id, at.date())
+            assert weighed is not None
+            correct_weight(db, NURSE, weighed.id, "80.5", "re-weighed: same", clock=clock)
         if HEAD_REVISION >= "0003":
             # a second session played to signature, with an addendum
             from ketalog.services.signing import add_addendum
