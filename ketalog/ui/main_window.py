@@ -107,6 +107,8 @@ SHORTCUTS = (
     ("Alt+N", "Nursing record complete (Sign-off)"),
     ("Alt+G", "Sign: physician, with the password (Sign-off)"),
     ("Ctrl+Enter", "Add the note or addendum being written"),
+    ("Alt+X / Alt+W", "Mark the selected reading / score, event or note entered in error, "
+                      "with a reason (Up/Down in the reason: another entry)"),
     ("Ctrl+P", "Chart summary (session) / day log (board): preview, save, print"),
     ("Ctrl+Shift+P", "Visit report for the patient (session)"),
     ("F5", "Refresh now"),

@@ -492,9 +492,12 @@ class VitalsPanel(SessionPanel):
 
     def _describe(self, row: VitalRow) -> str:
         """How the reason line names a reading: "the reading at 09:14 (182/95, HR 88)"."""
-        values = [self.model.data(self.model.index(self.model.row_of(row.id) or 0, column))
-                  for column in (VitalsTableModel.BP, VitalsTableModel.HR)]
-        shown = ", ".join(str(v) for v in values if v)
+        parts = []
+        if row.systolic_mmhg is not None or row.diastolic_mmhg is not None:
+            parts.append(f"{row.systolic_mmhg or '-'}/{row.diastolic_mmhg or '-'}")
+        if row.heart_rate_bpm is not None:
+            parts.append(self.tr("HR %1").replace("%1", str(row.heart_rate_bpm)))
+        shown = ", ".join(parts)
         return (self.tr("the reading at %1").replace("%1", self.model.local_time(row))
                 + (f" ({shown})" if shown else ""))
 
