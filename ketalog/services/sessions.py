@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ketalog.domain.alerts import scale_alerts
 from ketalog.domain.dosing import DoseLevel, calculate_dose, check_dose_limits
 from ketalog.domain.errors import TransitionRefused, ValidationError
+from ketalog.domain.orders import order_followed, proposed_dose
 from ketalog.domain.protocols import DosingMode, Protocol
 from ketalog.domain.scales import SCALES, score_scale
 from ketalog.domain.session_state import (
@@ -48,6 +49,7 @@ from ketalog.services.keyed import (
     dose_order_sha256,
     sign_predose_ack,
 )
+from ketalog.services.orders import orders_for_dose
 from ketalog.services.patients import latest_weight
 from ketalog.services.protocols import protocol_by_id, protocol_from_record
 from ketalog.services.safety import suicide_risk_screen
@@ -562,6 +564,9 @@ def order_dose(
     A dose in the warning range needs ``confirm_outside_warning``; above the
     hard maximum it needs a physician's override with a reason, and
     ``override_by`` proving that physician typed their own password for it.
+    The dose must follow the physician's order (``domain.orders.order_followed``):
+    a verbal order for exactly this dose, or the course's standing order in force;
+    the order it followed is stored with it (``physician_order_id``).
     """
     preparer = authorize(db, actor, Permission.PREPARE_DOSE)
     from ketalog.domain.dosing import weight_age_warning
@@ -592,6 +597,7 @@ def order_dose(
     level = DoseLevel.WITHIN
     overrider: Actor | None = None
     override_key: UnlockedKey | None = None
+    check = None
     if protocol.limits is not None:
         check = check_dose_limits(calc.ordered_dose, protocol.limits, calc.dose_unit or "mg/kg")
         level = check.level
@@ -604,9 +610,19 @@ def order_dose(
                 db, override_by, ProofPurpose.OVERRIDE_DOSE, person="the physician",
                 signed_in=actor, clock=clock)
             authorize(db, overrider, Permission.OVERRIDE_DOSE)
-        elif check.needs_confirmation and not confirm_outside_warning:
-            raise ValidationError.single("confirm_outside_warning",
-                                         f"{check.message} Confirm the dose to continue.")
+    # The physician's order (0016): above the maximum, the physician's own keyed override
+    # with a reason is the order for exactly this dose; any other dose follows one.
+    physician_order_id: int | None = None
+    if overrider is None:
+        orders = orders_for_dose(db, session)
+        basis = (weight_basis or "actual") if calc.weight_kg is not None else None
+        physician_order_id = order_followed(
+            proposed_dose(protocol.code, calc, basis), standing=orders.standing,
+            verbal=orders.verbal, order_required=orders.order_required)
+    if (check is not None and check.needs_confirmation and not check.needs_physician_override
+            and not confirm_outside_warning):
+        raise ValidationError.single("confirm_outside_warning",
+                                     f"{check.message} Confirm the dose to continue.")
     previous = _current_dose_order(db, session_id)
     if previous is not None:
         previous.superseded_at_utc = now
@@ -630,7 +646,7 @@ def order_dose(
         override_by_id=overrider.user_id if overrider else None,
         prepared_by_id=preparer.id,
         prepared_by_name=printed_name(preparer.full_name, preparer.credentials),
-        ordered_at_utc=now, created_at_utc=now,
+        ordered_at_utc=now, created_at_utc=now, physician_order_id=physician_order_id,
     )
     db.add(order)
     db.flush()
@@ -644,6 +660,8 @@ def order_dose(
                  patient_id=session.patient_id,
                  new={"total_mg": calc.total_mg, "working": list(calc.working),
                       "limit_level": level.value, "override_reason": order.override_reason,
+                      **({"physician_order_id": physician_order_id}
+                         if physician_order_id is not None else {}),
                       **({"override_by": overrider.display_name} if overrider else {})})
     db.commit()
     return DoseOrderResult(order.id, calc.total_mg, calc.drug_volume_ml, calc.rate_ml_per_h,
