@@ -73,10 +73,58 @@ def sign(db: Session, sid: int, clock: Advancing) -> None:
     sign_session(db, PHYSICIAN, sid, password=password_of(PHYSICIAN.username), clock=clock)
 
 
+def standing_order(db: Session, course_id: int, clock: Advancing, **order: object) -> int:
+    """The physician (Ada) enters and signs the course's standing order; its id.
+
+    By default the protocol's own dose and duration on actual body weight, no
+    titration (2 devices for a device protocol); ``order`` overrides any of
+    dose, duration_min, weight_basis, titration_ceiling.
+    """
+    from ketalog.services.orders import enter_standing_order
+    from ketalog.services.protocols import protocol_by_id
+    from ketalog.store.models import Course
+    from tests.staff import PHYSICIAN, password_of
+
+    course = db.get(Course, course_id)
+    assert course is not None
+    protocol = protocol_by_id(db, course.protocol_id)
+    values: dict[str, object] = {
+        "dose": protocol.default_dose if protocol.default_dose is not None
+        else protocol.allowed_device_counts[0],
+        "duration_min": protocol.default_duration_min,
+        "weight_basis": None if protocol.dosing_mode == "device" else "actual",
+    }
+    values.update(order)
+    return enter_standing_order(db, PHYSICIAN, course_id, password=password_of("ada"),
+                                clock=clock, **values)
+
+
+def verbal_order(db: Session, sid: int, clock: Advancing, dose: object,
+                 **order: object) -> int:
+    """Nora records Ada's verbal order, read back, for exactly ``dose`` at this session; its id.
+
+    Duration and weight basis default to the protocol's own (actual body weight).
+    """
+    from ketalog.services.orders import record_verbal_order
+    from ketalog.services.protocols import protocol_by_id
+    from tests.staff import PHYSICIAN
+
+    protocol = protocol_by_id(db, svc._session(db, sid).protocol_id)
+    values: dict[str, object] = {
+        "duration_min": protocol.default_duration_min,
+        "weight_basis": None if protocol.dosing_mode == "device" else "actual",
+    }
+    values.update(order)
+    assert PHYSICIAN.user_id is not None
+    return record_verbal_order(db, NURSE, sid, physician_id=PHYSICIAN.user_id, dose=dose,
+                               read_back=True, clock=clock, **values)
+
+
 def screen_course(db: Session, course_id: int, clock: Advancing, *, approve: bool = True,
-                  **answers: object) -> int:
+                  order: bool = True, **answers: object) -> int:
     """Record the course's eligibility screening: every question No unless given, BP 124/78,
-    consent today; then the physician approves it (unless ``approve=False``). Its id."""
+    consent today; then the physician approves it (unless ``approve=False``) and enters the
+    protocol's standing order (:func:`standing_order`; unless ``order=False``). Its id."""
     from ketalog.domain.screening import YES_NO_QUESTIONS
     from ketalog.services.screening import (
         approve_screening,
@@ -99,6 +147,8 @@ def screen_course(db: Session, course_id: int, clock: Advancing, *, approve: boo
                          clock=clock)
     if approve:
         approve_screening(db, PHYSICIAN, screening_id, clock=clock)
+        if order:
+            standing_order(db, course_id, clock)
     return screening_id
 
 

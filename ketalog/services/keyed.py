@@ -95,7 +95,7 @@ MANIFEST_FIELDS: dict[str, tuple[str, ...]] = {
     ALERT_ACK: ("session_id", "source_table", "source_id", "code", "acknowledged_by_id",
                 "acknowledged_at_utc", "comment"),
     # schema 0016: the physician's standing order, and the co-signature of a verbal order
-    STANDING_ORDER: ("id", "course_id", "kind", "protocol_code", "dosing_mode",
+    STANDING_ORDER: ("course_id", "kind", "protocol_code", "dosing_mode",
                      "dose_mg_per_kg", "rate_mg_per_kg_per_h", "device_count", "duration_min",
                      "weight_basis", "titration_ceiling", "physician_id", "physician_name",
                      "ordered_at_utc", "supersedes_id"),

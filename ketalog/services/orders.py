@@ -238,16 +238,17 @@ def enter_standing_order(
                                              f"{order.describe()}; nothing to change.")
     user, key = _unlock(db, actor, password, "order", clock)
     now = clock()
+    facts: dict[str, object] = {
+        "course_id": course_id, "kind": OrderKind.STANDING.value,
+        "protocol_code": protocol.code, "physician_id": user.id, "physician_name": name,
+        "ordered_at_utc": now, "supersedes_id": previous.id if previous else None,
+        **_dose_columns(order)}
+    # signed before it is written: the row is never changed once stored (its guard)
     row = PhysicianOrderRecord(
-        course_id=course_id, patient_id=course.patient_id, session_id=None,
-        kind=OrderKind.STANDING.value, protocol_id=course.protocol_id,
-        protocol_code=protocol.code, physician_id=user.id, physician_name=name,
-        ordered_at_utc=now, supersedes_id=previous.id if previous else None,
-        created_at_utc=now, **_dose_columns(order))
+        patient_id=course.patient_id, session_id=None, protocol_id=course.protocol_id,
+        created_at_utc=now, key_id=key.key_id, signature=key.sign_row(STANDING_ORDER, facts),
+        **facts)
     db.add(row)
-    db.flush()
-    row.key_id = key.key_id
-    row.signature = key.sign_row(STANDING_ORDER, _stored(db, row.id))
     db.flush()
     append_audit(db, actor, "order", at=now, table_name="physician_orders", row_id=row.id,
                  patient_id=course.patient_id,
