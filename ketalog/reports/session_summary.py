@@ -400,6 +400,9 @@ class _SessionSummary:
         if dose.override_reason:
             rows.append(("Override reason", para(dose.override_reason, self.sheet["cell_bold"])))
         rows.append(("Lot number", dose.lot_number or "not recorded"))
+        order = self.order_text()
+        if order:
+            rows.append(("Physician's order", para(order, self.sheet["cell"])))
         rows.append(("Prepared by", dose.prepared_by_name))
         verified = (f"{dose.verified_by_name} at {self.t(dose.verified_at_utc)}"
                     if dose.verified_by_name else "NOT VERIFIED")
@@ -410,6 +413,33 @@ class _SessionSummary:
             out.extend(self.p(line, "mono") for line in dose.working)
         else:
             out.append(self.p("No working recorded."))
+
+    def order_text(self) -> str:
+        """The physician's order the dose followed, as true at printing (0016)."""
+        followed = self.data.physician_order
+        if followed is None:
+            return ""
+        if followed.override_by_name is not None:
+            return (f"above the protocol maximum: ordered by the override of "
+                    f"{followed.override_by_name} (reason above)")
+        view = followed.view
+        if view is None:
+            if followed.problems:
+                return "NOT VALID: " + "; ".join(followed.problems)
+            return "none (a course opened before physicians' orders were recorded)"
+        when = self.stamp(view.ordered_at_utc)
+        if view.kind == "standing":
+            text = f"standing order by {view.physician_name}, {when}: {view.order.describe()}"
+            if not followed.problems:
+                text += "; signed with the physician's key"
+        else:
+            text = (f"verbal order by {view.physician_name}, {when}: {view.order.describe()}; "
+                    f"received and read back by {view.received_by_name}; ")
+            text += (f"co-signed by {view.physician_name} {self.stamp(view.cosigned_at_utc)}"
+                     if view.cosigned_at_utc is not None else "AWAITING CO-SIGNATURE")
+        if followed.problems:
+            text += ". SIGNATURE NOT VALID: " + "; ".join(followed.problems)
+        return text
 
     def _dose_amounts(self, dose: DoseOrderView) -> list[tuple[str, Any]]:
         rows: list[tuple[str, Any]] = []

@@ -24,6 +24,7 @@ from ketalog.domain.outcomes import OUTCOME_SCALES
 from ketalog.reports.base import Clinic
 from ketalog.services.board import day_bounds_utc
 from ketalog.services.errors import NotFound
+from ketalog.services.orders import FollowedOrder, order_followed_by_session
 from ketalog.services.outcomes import CourseView, course_view
 from ketalog.services.patient_safety import NO_FACTS, SafetyFacts, safety_facts
 from ketalog.services.session_detail import SessionDetail, open_session
@@ -114,6 +115,8 @@ class SessionSummaryData:
     safety: SafetyFacts = NO_FACTS
     #: the signature re-verified at printing; None only for data built without a database
     signature: SignatureStatus | None = None
+    #: the physician's order the dose followed, its key re-verified at printing (0016)
+    physician_order: FollowedOrder | None = None
 
     @property
     def signed(self) -> bool:
@@ -184,7 +187,8 @@ def session_summary_data(db: Session, session_id: int,
     return SessionSummaryData(clinic(db), clinic_timezone(db), detail,
                               _signatures(db, session_id), _addenda(db, session_id),
                               _moment(as_of), safety_facts(db, session_id),
-                              signature_status(db, session_id))
+                              signature_status(db, session_id),
+                              order_followed_by_session(db, session_id))
 
 
 def _moment(as_of: datetime | None) -> datetime:
