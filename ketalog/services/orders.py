@@ -169,6 +169,29 @@ def active_physicians(db: Session) -> list[PhysicianChoice]:
     return [PhysicianChoice(uid, printed_name(name, creds)) for uid, name, creds in rows]
 
 
+@dataclass(frozen=True)
+class SessionOrders:
+    """What the box shows for one session: the standing order, verbal orders, the rule."""
+
+    standing: OrderView | None
+    verbal: tuple[OrderView, ...]
+    order_required: bool
+    physicians: tuple[PhysicianChoice, ...]
+
+
+def session_orders(db: Session, session_id: int) -> SessionOrders:
+    """One read of everything the box shows."""
+    session = db.get(TreatmentSession, session_id)
+    if session is None:
+        raise NotFound(f"No session with id {session_id}.")
+    course = db.get(Course, session.course_id)
+    if course is None:
+        raise NotFound(f"No course with id {session.course_id}.")
+    return SessionOrders(standing_order_in_force(db, course.id),
+                         tuple(verbal_orders_of_session(db, session_id)),
+                         course.order_required, tuple(active_physicians(db)))
+
+
 def _dose_columns(order: PhysicianOrder) -> dict[str, object]:
     mode = order.dosing_mode
     return {
