@@ -457,3 +457,36 @@ def order_followed_by_session(db: Session, session_id: int) -> FollowedOrder | N
         return FollowedOrder(None, (f"physician order {dose.physician_order_id} named by the "
                                     "dose does not exist",))
     return FollowedOrder(_view(db, row), tuple(order_problems(db, row.id)))
+
+
+@dataclass(frozen=True)
+class OrderForm:
+    """What the standing-order dialog needs: the course's protocol, and the order in force."""
+
+    course_id: int
+    patient_name: str
+    protocol_name: str
+    dosing_mode: DosingMode
+    unit: str
+    default_dose: Decimal | None
+    default_duration_min: int | None
+    allowed_device_counts: tuple[int, ...]
+    hard_max: Decimal | None
+    in_force: OrderView | None
+
+
+def order_form(db: Session, course_id: int) -> OrderForm:
+    """The standing-order dialog's facts for one course (read-only)."""
+    from ketalog.domain.orders import dose_unit
+
+    course = db.get(Course, course_id)
+    if course is None:
+        raise NotFound(f"No course with id {course_id}.")
+    patient = db.get(Patient, course.patient_id)
+    protocol = protocol_by_id(db, course.protocol_id)
+    name = f"{patient.family_name}, {patient.given_name}" if patient else ""
+    return OrderForm(course_id, name, protocol.name, protocol.dosing_mode,
+                     dose_unit(protocol.dosing_mode), protocol.default_dose,
+                     protocol.default_duration_min, protocol.allowed_device_counts,
+                     protocol.limits.hard_max if protocol.limits else None,
+                     standing_order_in_force(db, course_id))
