@@ -118,6 +118,7 @@ WINDOWS: dict[str, tuple[Actor, Opener]] = {
     "plan series": (NURSE, _opener("series_dialog", "PlanSeriesDialog", "course")),
     "reschedule": (NURSE, _opener("series_dialog", "RescheduleDialog", "session")),
     "stop course": (PHYSICIAN, _opener("series_dialog", "StopCourseDialog", "course")),
+    "standing order": (PHYSICIAN, _opener("order_dialog", "StandingOrderDialog", "course")),
     "conflict": (NURSE, _plain("conflict", "ConflictDialog", lambda c: Conflict(
         "the escort's name", "Maria", "Mario", "Nora Reyes, RN", "09:10", 3))),
     "sign": (PHYSICIAN, _plain("signing_panel", "SignDialog", lambda c: "Dr Paul Okafor",
