@@ -54,9 +54,20 @@ def discharge(db: Session, sid: int, clock: Advancing) -> None:
     svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
 
 
-def discharged_session(db: Session, clock: Advancing) -> int:
-    """A first IV infusion booked and played through the services up to discharge; its id."""
-    sid = book(db, clock)
+def discharged_session(db: Session, clock: Advancing, *, ordered: bool = True) -> int:
+    """A first IV infusion booked and played through the services up to discharge; its id.
+
+    ``ordered=False``: a course from before physicians' orders (schema 0016), dosed
+    without one.
+    """
+    sid = book(db, clock, ordered=ordered)
+    if not ordered:
+        from ketalog.store.models import Course
+
+        course = db.get(Course, svc._session(db, sid).course_id)
+        assert course is not None
+        course.order_required = False
+        db.commit()
     svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, sid, clock)
     discharge(db, sid, clock)
@@ -153,7 +164,7 @@ def screen_course(db: Session, course_id: int, clock: Advancing, *, approve: boo
 
 
 def book(db: Session, clock: Advancing, *, indication: str = "treatment-resistant depression",
-         chair: str = "Chair 1", screened: bool = True) -> int:
+         chair: str = "Chair 1", screened: bool = True, ordered: bool = True) -> int:
     """José Ñúñez, 80 kg, an IV depression course and one session booked now; its id."""
     from datetime import date
 
@@ -168,6 +179,6 @@ def book(db: Session, clock: Advancing, *, indication: str = "treatment-resistan
                              protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
                              indication=indication, clock=clock)
     if screened:
-        screen_course(db, course, clock)
+        screen_course(db, course, clock, order=ordered)
     return svc.schedule_session(db, NURSE, course_id=course, chair=chair, scheduled_at=now,
                                 clock=clock)
