@@ -275,7 +275,6 @@ class _Clinic:
                                 dose=inputs["dose_mg_per_kg"],
                                 duration_min=protocol.default_duration_min,
                                 weight_basis="actual", read_back=True, clock=clock)
-            clock.advance(2)
         order = svc.order_dose(db, nurse, sid, inputs=inputs,
                                lot_number=f"KT{rng.randint(10000, 99999)}", diluent="0.9% NaCl",
                                clock=clock)
