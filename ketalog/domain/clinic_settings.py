@@ -31,6 +31,10 @@ DEFAULT_CHAIRS = ("Chair 1", "Chair 2", "Chair 3")
 DEFAULT_IDLE_LOCK_MINUTES = 10
 IDLE_LOCK_RANGE = (1, 240)
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg")
+#: The document footer is one printed line at the foot of every page: this many
+#: characters still fit an A4 line at a readable size (documents shrink the type
+#: for wide letters, never cut the words).
+MAX_FOOTER_CHARS = 100
 
 
 class SettingKind(StrEnum):
@@ -81,6 +85,9 @@ class ClinicSetting:
 def _text(setting: ClinicSetting, text: str) -> object:
     if "\n" in text or "\r" in text:
         raise setting.refuse(f"{setting.label} is one line; leave out line breaks.")
+    if not text.isprintable():
+        raise setting.refuse(f"{setting.label} holds a tab or another character that does "
+                             "not print; type it as plain text.")
     if setting.required and not text:
         raise setting.refuse(f"{setting.label} cannot be empty: documents print it.")
     if len(text) > setting.max_length:
@@ -181,6 +188,10 @@ CLINIC_SETTINGS: tuple[ClinicSetting, ...] = (
     ClinicSetting("idle_lock_minutes", "Idle lock (minutes)", SettingKind.MINUTES,
                   "a workstation locks after this long without input",
                   DEFAULT_IDLE_LOCK_MINUTES),
+    ClinicSetting("document_footer", "Document footer", SettingKind.TEXT,
+                  "one line at the foot of every page of every document, e.g. "
+                  "\"Confidential: contains patient health information\"", "",
+                  max_length=MAX_FOOTER_CHARS),
 )
 _BY_KEY = {s.key: s for s in CLINIC_SETTINGS}
 

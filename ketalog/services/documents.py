@@ -45,6 +45,7 @@ from ketalog.store.models import (
 CLINIC_ADDRESS = "clinic_address"
 CLINIC_PHONE = "clinic_phone"
 CLINIC_LOGO_PATH = "clinic_logo_path"
+DOCUMENT_FOOTER = "document_footer"
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 
 
@@ -57,8 +58,10 @@ def clinic(db: Session) -> Clinic:
     name = get_setting(db, CLINIC_NAME, DEFAULT_CLINIC_NAME)
     address = get_setting(db, CLINIC_ADDRESS, "")
     phone = get_setting(db, CLINIC_PHONE, "")
+    footer = get_setting(db, DOCUMENT_FOOTER, "")
     return Clinic(str(name), str(address or ""), str(phone or ""),
-                  _logo(get_setting(db, CLINIC_LOGO_PATH)), demo=is_demo_clinic(db))
+                  _logo(get_setting(db, CLINIC_LOGO_PATH)), demo=is_demo_clinic(db),
+                  footer=str(footer or ""))
 
 
 def _logo(path: object) -> bytes | None:
