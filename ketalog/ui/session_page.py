@@ -36,7 +36,7 @@ from ketalog.ui.panels.trend_chart import TrendChart
 from ketalog.ui.panels.vitals_panel import VitalsPanel
 from ketalog.ui.safety_strip import SafetyStrip
 from ketalog.ui.signing_panel import SigningPanel
-from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
+from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font, elided, wrapping_tooltip
 from ketalog.ui.widgets import Button
 from ketalog.ui.widgets.windows import keep_splitter
 
@@ -45,6 +45,9 @@ PANEL_WIDTH = 600
 TAB_STYLE = "QTabBar::tab { padding: 5px 7px; }"
 #: The colour of "SIGNATURE NOT VALID" wherever it shows (as the tamper banner's).
 NOT_VALID_RED = "#b00000"
+#: The header's state line at most (a cancel or stop-early reason is cut here with "…",
+#: read whole on hovering and in the panel).
+HEADER_STATE_PX = 260
 #: Changes listed in the banner; the Sign-off tab lists them all.
 BANNER_CHANGES = 6
 
@@ -184,8 +187,8 @@ class SessionPage(QWidget):
         when = d.scheduled_at_utc.astimezone(self.ctx.tz).strftime("%H:%M")
         self.facts.setText(f"{d.chair} {when} · {d.protocol_name} · {d.indication} · {course}")
         state = STATE_LABELS.get(d.state, d.state)
-        if d.state_reason:
-            state += f" ({d.state_reason})"
+        if d.state_reason:  # in short here; whole on hovering and in its panel
+            state = elided(self.state, f"{state} ({d.state_reason})", HEADER_STATE_PX)
         alerts = sum(1 for v in d.vitals if v.alert_codes and not v.action_note)
         if alerts or view.open_alerts:
             state = f"{ALERT_MARK} {state}"
@@ -193,7 +196,7 @@ class SessionPage(QWidget):
         if not_valid:  # never "Signed" when the signature does not hold
             state = not_valid
         self.state.setText(state)
-        self.state.setToolTip(not_valid)
+        self.state.setToolTip(not_valid or wrapping_tooltip(d.state_reason or ""))
         self.state.setStyleSheet(f"color: {NOT_VALID_RED}; font-weight: bold;" if not_valid
                                  else "")
         progress = view.progress
