@@ -34,6 +34,7 @@ from ketalog.services.context import Actor
 from ketalog.services.session_detail import VitalRow
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import SavedVital, add_vital_action_note, record_vitals
+from ketalog.ui.alert_sound import ALERT_SOUND
 from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.panels.vitals_model import VitalsTableModel
 from ketalog.ui.style import ALERT_MARK, OVERDUE_TEXT, MessageLabel, big_font
@@ -65,7 +66,8 @@ class VitalsPanel(SessionPanel):
     Signals:
         vitals_due(int, object): the session id and the UTC time a reading
             became due, emitted once per due time while the panel shows that
-            session (a non-modal reminder the window can show or sound).
+            session (a non-modal reminder the window shows; the workstation's
+            alert sound plays, if it has one).
     """
 
     vitals_due = Signal(int, object)
@@ -74,8 +76,6 @@ class VitalsPanel(SessionPanel):
                  parent: QWidget | None = None) -> None:
         super().__init__(controller, drafts, parent)
         self.tz = controller.ctx.tz
-        #: Beep when a reading becomes due (off by default: a clinic is noisy enough).
-        self.sound_enabled = False
         self._note_vital_id: int | None = None
         self._switched = False
         self._had_focus = False
@@ -358,8 +358,7 @@ class VitalsPanel(SessionPanel):
         if (due is not None and view.detail.dose_started_at_utc is not None and due <= now
                 and (view.detail.id, due) not in self._reminded):
             self._reminded.add((view.detail.id, due))
-            if self.sound_enabled:
-                QApplication.beep()
+            ALERT_SOUND.play(("vitals", view.detail.id, due))  # the workstation's sound, if on
             self.vitals_due.emit(view.detail.id, due)
 
     # --- Qt -----------------------------------------------------------------------------
