@@ -25,6 +25,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QButtonGroup,
     QDialog,
     QFileDialog,
@@ -71,9 +72,11 @@ from ketalog.ui.widgets import (
     Column,
     ComboBox,
     RowsModel,
+    ScrollingPage,
     SpinBox,
     make_table,
 )
+from ketalog.ui.widgets.windows import available_area
 
 #: The SSL modes that check the server's certificate against a root certificate.
 VERIFYING_MODES = frozenset({"verify-ca", "verify-full"})
@@ -141,9 +144,19 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(720)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self._database_group())
-        layout.addWidget(self._backups_group())
-        layout.addWidget(self._lock_group())
+        groups = QVBoxLayout()
+        groups.setContentsMargins(0, 0, 0, 0)
+        groups.addWidget(self._database_group())
+        groups.addWidget(self._backups_group())
+        groups.addWidget(self._lock_group())
+        groups.addStretch(1)
+        host = QWidget()
+        host.setLayout(groups)
+        # the groups scroll on a short screen (1366x768 at 125 % is 614 px high); the
+        # message and the buttons stay in view below them
+        self.body = ScrollingPage(host)
+        self.body.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        layout.addWidget(self.body, 1)
         self.message = MessageLabel()
         layout.addWidget(self.message)
         # saving rewrites the workstation file: a click or Ctrl+S, never a stray Space
@@ -466,13 +479,24 @@ class SettingsDialog(QDialog):
         self._grow_to_fit()
 
     def _grow_to_fit(self) -> None:
-        """Grow taller when new wrapped text needs it, so no line is clipped."""
-        layout = self.layout()
-        if layout is None or not self.isVisible():
+        """Grow taller when new wrapped text needs it, as far as the screen allows.
+
+        Beyond the screen's height the groups scroll (the message and buttons
+        stay in view), so no line is ever clipped.
+        """
+        layout, content = self.layout(), self.body.widget()
+        if layout is None or content is None or not self.isVisible():
             return
-        needed = layout.totalHeightForWidth(self.width())
-        if needed > self.height():
-            self.resize(self.width(), needed)
+        content_layout = content.layout()
+        viewport = self.body.viewport()
+        hidden = (content_layout.totalHeightForWidth(viewport.width()) - viewport.height()
+                  if content_layout is not None else 0)
+        outside = layout.totalHeightForWidth(self.width()) - self.height()
+        needed = self.height() + max(hidden, 0) + max(outside, 0)
+        frame = self.frameGeometry().height() - self.height()
+        room = available_area(self).bottom() + 1 - self.frameGeometry().top() - frame
+        if needed > self.height() and room > self.height():
+            self.resize(self.width(), min(needed, room))
 
     def save(self) -> bool:
         """Write the workstation file; the app uses it from its next start."""

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -39,6 +38,7 @@ from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.panels.vitals_model import VitalsTableModel
 from ketalog.ui.style import ALERT_MARK, OVERDUE_TEXT, MessageLabel, big_font
 from ketalog.ui.widgets import SessionPanel
+from ketalog.ui.widgets.flow import FieldRow
 
 #: Entry fields in tab order: the keys ``record_vitals`` takes.
 VITAL_FIELDS = ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent",
@@ -105,10 +105,9 @@ class VitalsPanel(SessionPanel):
                                           "taken, e.g. 09:42"))
         self.fields: dict[str, QLineEdit] = {}
         labels = self._field_labels()
-        entry = QGridLayout()
-        entry.setHorizontalSpacing(6)
         self._labels: dict[str, QLabel] = {}
-        for column, key in enumerate((TIME_KEY, *VITAL_FIELDS)):
+        pairs: list[tuple[QLabel, QWidget]] = []
+        for key in (TIME_KEY, *VITAL_FIELDS):
             edit = self.time_edit if key == TIME_KEY else QLineEdit()
             if key != TIME_KEY:
                 edit.setObjectName(f"vitals_{key}")
@@ -124,9 +123,7 @@ class VitalsPanel(SessionPanel):
             label.setBuddy(edit)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self._labels[key] = label
-            entry.addWidget(label, 0, column)
-            entry.addWidget(edit, 1, column)
-        entry.setColumnStretch(len(VITAL_FIELDS) + 1, 1)
+            pairs.append((label, edit))
         self.sbp = self.fields["systolic_mmhg"]
         self.dbp = self.fields["diastolic_mmhg"]
         self.hr = self.fields["heart_rate_bpm"]
@@ -137,8 +134,8 @@ class VitalsPanel(SessionPanel):
         self.pain = self.fields["pain_score"]
         self.sbp.installEventFilter(self)  # "/" jumps to DBP, as nurses write 120/80
 
-        self.entry_line = QWidget()
-        self.entry_line.setLayout(entry)
+        # one row, folded in two when the column is narrow (1366x768 at 125 %)
+        self.entry_line = FieldRow(pairs)
         self.message = MessageLabel()
         big_font(self.message, 13, bold=False)
         self.refusal_label = MessageLabel()
