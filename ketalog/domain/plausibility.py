@@ -98,8 +98,11 @@ class Assessment:
 
     @property
     def needs_confirmation(self) -> bool:
-        """Something is unusual: the nurse confirms (an override covers it too)."""
-        return bool(self.findings)
+        """Something is unusual and no hard limit passed: the nurse confirms.
+
+        Past a hard limit the physician's override covers every finding.
+        """
+        return bool(self.findings) and not self.needs_physician_override
 
     @property
     def message(self) -> str | None:
@@ -113,15 +116,17 @@ class Assessment:
     def level(self) -> str:
         """What the order stores as its limit level.
 
-        The mg/kg verdict when it is the only finding (as orders always stored
-        it); otherwise ``outside_warning`` (confirmed) or ``beyond_hard_limit``
-        (physician override).
+        The mg/kg verdict when the mg/kg is among the gravest findings (as
+        orders always stored it); otherwise ``outside_warning`` (confirmed) or
+        ``beyond_hard_limit`` (physician override) for the other figures.
         """
         if not self.findings:
             return DoseLevel.WITHIN.value
-        if len(self.findings) == 1 and self.findings[0].field == FindingKind.DOSE:
+        gravest = self.needs_physician_override
+        if any(f.field == FindingKind.DOSE and f.needs_physician_override is gravest
+               for f in self.findings):
             return self.dose_level.value
-        return "beyond_hard_limit" if self.needs_physician_override else "outside_warning"
+        return "beyond_hard_limit" if gravest else "outside_warning"
 
 
 def total_dose_finding(total_mg: Decimal, limits: TotalDoseLimits) -> Finding | None:

@@ -11,13 +11,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import Problem, ValidationError
-from ketalog.domain.values import decimal_problem
+from ketalog.domain.plausibility import (
+    Assessment,
+    PreviousWeight,
+    RecentWeight,
+    assess_weight,
+)
+from ketalog.domain.protocols import DEFAULT_USUAL_WEIGHT_MAX_KG, DEFAULT_USUAL_WEIGHT_MIN_KG
+from ketalog.domain.values import decimal_problem, printed_name
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import DuplicatePatient, NotFound
 from ketalog.services.text import prefix_upper_bound, search_key
-from ketalog.store.models import Patient, PatientWeight
+from ketalog.store.models import Course, Patient, PatientWeight, ProtocolRecord, User
 
 MAX_WEIGHT_KG = 400
 _DATE_PATTERNS = (
@@ -196,6 +203,71 @@ class WeightRecord:
     basis: str
 
 
+def _usual_weight_range(db: Session, patient_id: int) -> tuple[Decimal, Decimal]:
+    """The usual adult range of the protocol of the patient's newest active course."""
+    from ketalog.services.protocols import protocol_from_record
+
+    record = db.scalar(
+        select(ProtocolRecord).join(Course, Course.protocol_id == ProtocolRecord.id)
+        .where(Course.patient_id == patient_id, Course.status == "active")
+        .order_by(Course.id.desc()).limit(1))
+    if record is None:
+        return DEFAULT_USUAL_WEIGHT_MIN_KG, DEFAULT_USUAL_WEIGHT_MAX_KG
+    protocol = protocol_from_record(record)
+    return protocol.usual_weight_min_kg, protocol.usual_weight_max_kg
+
+
+def _last_entered_weight(db: Session, patient_id: int) -> RecentWeight | None:
+    """The weighing entered last for the patient, with who entered it."""
+    row = db.execute(
+        select(PatientWeight, User.full_name, User.credentials)
+        .outerjoin(User, User.id == PatientWeight.recorded_by_id)
+        .where(PatientWeight.patient_id == patient_id)
+        .order_by(PatientWeight.created_at_utc.desc(), PatientWeight.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    weight, name, credentials = row
+    return RecentWeight(weight.weight_kg, weight.measured_on, weight.created_at_utc,
+                        printed_name(name, credentials) if name else None)
+
+
+def weight_plausibility(db: Session, patient_id: int, weight_kg: Decimal, *,
+                        measured_on: date, now: datetime) -> Assessment:
+    """What is unusual about a weight about to be recorded; reads only.
+
+    Outside the usual adult range of the patient's protocol, a change of more
+    than the clinic's percent from the last weighing of the past 90 days, or a
+    second weighing for the same day minutes after the first.
+    """
+    from ketalog.services.settings import weight_change_percent
+
+    low, high = _usual_weight_range(db, patient_id)
+    last = latest_weight(db, patient_id, measured_on)
+    previous = None if last is None else PreviousWeight(last.weight_kg, last.measured_on)
+    return assess_weight(weight_kg, measured_on, usual_min_kg=low, usual_max_kg=high,
+                         previous=previous, max_change_percent=weight_change_percent(db),
+                         now=now, earlier=_last_entered_weight(db, patient_id))
+
+
+def reference_weight(db: Session, patient_id: int, weight_kg: Decimal,
+                     as_of: date) -> PreviousWeight | None:
+    """The weighing a dose's weight is compared with.
+
+    Dosing by the latest weighing compares it with the one before it; a typed
+    weight is compared with the latest weighing.
+    """
+    rows = db.scalars(
+        select(PatientWeight)
+        .where(PatientWeight.patient_id == patient_id, PatientWeight.measured_on <= as_of)
+        .order_by(PatientWeight.measured_on.desc(), PatientWeight.id.desc())
+        .limit(2)
+    ).all()
+    if rows and rows[0].weight_kg == weight_kg:
+        rows = rows[1:]
+    return PreviousWeight(rows[0].weight_kg, rows[0].measured_on) if rows else None
+
+
 def record_weight(
     db: Session,
     actor: Actor,
@@ -204,9 +276,15 @@ def record_weight(
     *,
     measured_on: date | None = None,
     basis: str = "actual",
+    confirm_unusual: bool = False,
     clock: Clock = system_clock,
 ) -> WeightRecord:
-    """Record a weighing (actual or ideal body weight) and commit it."""
+    """Record a weighing (actual or ideal body weight) and commit it.
+
+    An unusual weight (:func:`weight_plausibility`) is refused with what is
+    unusual, naming both weights, unless ``confirm_unusual``: the nurse saw
+    the message and confirms this weight stands.
+    """
     authorize(db, actor, Permission.RECORD)
     now: datetime = clock()
     value, problem = decimal_problem(weight_kg, "Weight", "weight_kg")
@@ -226,6 +304,9 @@ def record_weight(
     assert value is not None
     if db.get(Patient, patient_id) is None:
         raise NotFound(f"No patient with id {patient_id}.")
+    unusual = weight_plausibility(db, patient_id, value, measured_on=day, now=now)
+    if unusual.message is not None and not confirm_unusual:
+        raise ValidationError.single("confirm_unusual", unusual.message)
     weight = PatientWeight(
         patient_id=patient_id, weight_kg=value.quantize(Decimal("0.01")),
         measured_on=day, basis=basis, recorded_by_id=actor.user_id, created_at_utc=now,
@@ -235,7 +316,9 @@ def record_weight(
     append_audit(
         db, actor, "create", at=now, table_name="patient_weights", row_id=weight.id,
         patient_id=patient_id, new={"weight_kg": weight.weight_kg, "measured_on": day,
-                                    "basis": basis},
+                                    "basis": basis,
+                                    **({"confirmed": [f.message for f in unusual.findings]}
+                                       if unusual.findings else {})},
     )
     db.commit()
     return WeightRecord(format(weight.weight_kg, "f"), day, basis)
