@@ -162,7 +162,7 @@ class DosePanel(SessionPanel):
                                                "protocol's usual range"))
         self.confirm_button.hide()
         self.confirm_button.clicked.connect(self._confirm_clicked)
-        self.override_box = QGroupBox(self.tr("Physician override (above the protocol maximum)"))
+        self.override_box = QGroupBox(self.tr("Physician override (beyond a protocol limit)"))
         self.override_physician = CredentialsRow(self.tr("physician"), "override_physician")
         self.override_physician.submitted.connect(self._order_with_override)
         self.override_reason = QLineEdit()
@@ -486,7 +486,9 @@ class DosePanel(SessionPanel):
         if self.view is None:
             return
         sid, inputs, weight = self.controller.session_id, self.inputs(), self.weight_edit.text()
-        outcome = self.controller.ctx.run(lambda db: preview_dose(db, sid, inputs, weight))
+        clock = self.controller.ctx.clock
+        outcome = self.controller.ctx.run(
+            lambda db: preview_dose(db, sid, inputs, weight, clock=clock))
         preview = outcome.value
         self._preview = preview
         if preview is None or preview.calculation is None:
@@ -602,6 +604,10 @@ class DosePanel(SessionPanel):
         if preview.needs_physician_override:
             self._show_override()
         elif preview.needs_confirmation and not confirm:
+            # say what is confirmed: a weight far from the last one is not a dose range
+            self.confirm_button.setText(
+                self.tr("Confirm weight and dose as shown") if preview.weight_unusual
+                else self.tr("Confirm dose outside the usual range"))
             self.confirm_button.show()
         return False
 
