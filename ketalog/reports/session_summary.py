@@ -87,6 +87,9 @@ LIMIT_LABELS = {
     "below_warning": "below the protocol's warning range (confirmed when ordered)",
     "above_warning": "above the protocol's warning range (confirmed when ordered)",
     "above_maximum": "ABOVE THE PROTOCOL MAXIMUM (physician override)",
+    # the weight, the total or the duration was unusual (issue 16): what, in the audit trail
+    "outside_warning": "unusual weight, total or duration (confirmed when ordered)",
+    "beyond_hard_limit": "BEYOND A PROTOCOL LIMIT: total or duration (physician override)",
 }
 _VITAL_FIXED = [11 * mm, 15 * mm, 16 * mm, 10 * mm, 10 * mm, 10 * mm, 10 * mm, 12 * mm, 10 * mm]
 VITAL_WIDTHS = [*_VITAL_FIXED, FRAME_WIDTH - sum(_VITAL_FIXED)]
@@ -103,6 +106,15 @@ def plain_decimal(value: Decimal | None, unit: str = "") -> str:
         return ""
     text = format(value.normalize(), "f")
     return f"{text} {unit}".strip()
+
+
+def exact_decimal(value: Decimal, places: int = 6) -> str:
+    """A stored value in full, or its first ``places`` decimals and "..." when it repeats."""
+    text = format(value.normalize(), "f")
+    whole, _dot, fraction = text.partition(".")
+    if len(fraction) <= places:
+        return text
+    return f"{whole}.{fraction[:places]}..."
 
 
 def mg_text(value: Decimal) -> str:
@@ -407,7 +419,8 @@ class _SessionSummary:
                         if dose.weight_measured_on else ", date of weighing not recorded")
             rows.append(("Weight used", f"{plain_decimal(dose.weight_kg, 'kg')} "
                                         f"({dose.weight_basis or 'actual'} body weight{measured})"))
-        rows += self._dose_amounts(dose)
+        amounts, exact_notes = self._dose_amounts(dose)
+        rows += amounts
         rows.append(("Limit check", LIMIT_LABELS.get(dose.limit_level, dose.limit_level)))
         if dose.override_reason:
             rows.append(("Override reason", para(dose.override_reason, self.sheet["cell_bold"])))
@@ -415,32 +428,53 @@ class _SessionSummary:
         rows.append(("Prepared by", dose.prepared_by_name))
         rows.append(("Verified by", self._double_check(dose)))
         out.append(facts_table(rows, self.sheet))
+        out.extend(self.p(note, "small") for note in exact_notes)
         out.append(self.h3("Dose working (as calculated and recorded)"))
         if dose.working:
             out.extend(self.p(line, "mono") for line in dose.working)
         else:
             out.append(self.p("No working recorded."))
 
-    def _dose_amounts(self, dose: DoseOrderView) -> list[tuple[str, Any]]:
+    def _dose_amounts(self, dose: DoseOrderView) -> tuple[list[tuple[str, Any]], list[str]]:
+        """The dose's figures and the footnotes giving exact values.
+
+        Computed figures are printed rounded as the working beside them rounds
+        them (0.1 mg, 0.1 mL, 1 mL/h), so the table never says 62.5 mL/h
+        where the working says 63; where the stored value differs, a numbered
+        footnote gives it exactly. Entered values print as entered.
+        """
         rows: list[tuple[str, Any]] = []
+        notes: list[str] = []
+
+        def computed(label: str, value: Decimal, places: int, unit: str) -> None:
+            shown = format_decimal(value, places)
+            if Decimal(shown) == value:
+                rows.append((label, f"{shown} {unit}"))
+                return
+            mark = f"[{len(notes) + 1}]"
+            rows.append((label, f"{shown} {unit} {mark}"))
+            notes.append(f"{mark} {label} exactly {exact_decimal(value)} {unit}; printed "
+                         f"rounded to {format_decimal(Decimal(1).scaleb(-places), places)} "
+                         f"{unit}, as in the working.")
+
         if dose.dose_mg_per_kg is not None:
             rows.append(("Dose", plain_decimal(dose.dose_mg_per_kg, "mg/kg")))
         if dose.rate_mg_per_kg_per_h is not None:
             rows.append(("Dose rate", plain_decimal(dose.rate_mg_per_kg_per_h, "mg/kg/h")))
         if dose.device_count is not None:
             rows.append(("Devices", str(dose.device_count)))
-        rows.append(("Total dose", plain_decimal(dose.total_mg, "mg")))
-        for label, value, unit in (
-            ("Concentration", dose.concentration_mg_per_ml, "mg/mL"),
-            ("Drug volume", dose.drug_volume_ml, "mL"),
-            ("Bag volume", dose.bag_volume_ml, "mL"),
-            ("Pump rate", dose.rate_ml_per_h, "mL/h"),
-        ):
-            if value is not None:
-                rows.append((label, plain_decimal(value, unit)))
+        computed("Total dose", dose.total_mg, 1, "mg")
+        if dose.concentration_mg_per_ml is not None:
+            rows.append(("Concentration", plain_decimal(dose.concentration_mg_per_ml, "mg/mL")))
+        if dose.drug_volume_ml is not None:
+            computed("Drug volume", dose.drug_volume_ml, 1, "mL")
+        if dose.bag_volume_ml is not None:
+            rows.append(("Bag volume", plain_decimal(dose.bag_volume_ml, "mL")))
+        if dose.rate_ml_per_h is not None:
+            computed("Pump rate", dose.rate_ml_per_h, 0, "mL/h")
         if dose.duration_min is not None:
             rows.append(("Duration", f"{dose.duration_min} min"))
-        return rows
+        return rows, notes
 
     def infusion(self, out: list[Flowable]) -> None:
         d = self.d
