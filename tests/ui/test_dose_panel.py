@@ -6,6 +6,8 @@ and password at the chair; the service judges the stored account behind them.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
@@ -406,12 +408,13 @@ def test_ordering_is_disabled_once_the_dose_started(chair: Chair, qtbot: QtBot) 
 def test_typed_weight_is_used_and_dated_today(chair: Chair, qtbot: QtBot) -> None:
     chair.to("checked_in")
     panel, _ = _panel(chair, qtbot)
-    _retype(qtbot, panel.weight_edit, "70")
+    # within 10 % of the 80 kg weighed today (more is confirmed: issue 16)
+    _retype(qtbot, panel.weight_edit, "75")
     assert "typed here" in panel.weight_note.text()
-    assert panel.total_label.text() == "35.0 mg"
+    assert panel.total_label.text() == "37.5 mg"
     qtbot.mouseClick(panel.order_button, Qt.MouseButton.LeftButton)
     dose = _dose(chair)
-    assert dose is not None and dose.weight_kg == 70 and dose.total_mg == 35
+    assert dose is not None and dose.weight_kg == 75 and dose.total_mg == Decimal("37.5")
 
 
 def test_esketamine_is_ordered_by_device_count(chair: Chair, qtbot: QtBot) -> None:
