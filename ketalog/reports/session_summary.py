@@ -27,7 +27,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from ketalog.domain.errors import ValidationError
-from ketalog.domain.infusion import InfusionProgress, PumpEvent, duration_text, infusion_progress
+from ketalog.domain.infusion import InfusionProgress, PumpEvent, delivered_as_of, duration_text
 from ketalog.domain.scales import ScaleDefinition, get_scale
 from ketalog.domain.values import format_decimal, printed_name
 from ketalog.reports.base import (
@@ -132,13 +132,13 @@ def delivered(detail: SessionDetail, as_of: datetime) -> InfusionProgress | None
     Only events that had happened by then count, and a running infusion is
     integrated up to that moment: never to a planned or scheduled end.
     """
-    events = [PumpEvent(e.kind, e.at_utc, e.rate_ml_per_h) for e in detail.infusion_events
-              if e.at_utc <= as_of]
-    if detail.dose is None or not any(e.kind == "start" for e in events):
+    if detail.dose is None:
         return None
-    return infusion_progress(events, total_mg=detail.dose.total_mg,
-                             bag_volume_ml=detail.dose.bag_volume_ml,
-                             planned_rate_ml_per_h=detail.dose.rate_ml_per_h, now=as_of)
+    return delivered_as_of([PumpEvent(e.kind, e.at_utc, e.rate_ml_per_h)
+                            for e in detail.infusion_events],
+                           total_mg=detail.dose.total_mg,
+                           bag_volume_ml=detail.dose.bag_volume_ml,
+                           planned_rate_ml_per_h=detail.dose.rate_ml_per_h, as_of=as_of)
 
 
 def in_progress_text(detail: SessionDetail, as_of: datetime, tz: ZoneInfo) -> str | None:
