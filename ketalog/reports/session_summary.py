@@ -14,6 +14,7 @@ full under its table and the cell refers to it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -159,9 +160,29 @@ def in_progress_text(detail: SessionDetail, as_of: datetime, tz: ZoneInfo) -> st
             f"{mg_text(dose.total_mg)} delivered so far")
 
 
+#: A tab in written text moves to the next multiple of this many characters.
+TAB_STOP_CHARS = 4
+_SPACE_RUN = re.compile(r"(^ +)|(?<= ) +", re.MULTILINE)
+
+
+def as_written(text: str) -> str:
+    """Written text with its tabs as spaces to the next tab stop, and one kind of line break.
+
+    A Paragraph would fold a tab or a run of spaces into one space, so the layout a
+    nurse typed ("BP<tab>150/90") would not be what is printed.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.expandtabs(TAB_STOP_CHARS) for line in lines)
+
+
 def para(text: str, style: ParagraphStyle) -> Paragraph:
-    """A Paragraph of plain text (escaped; line breaks kept)."""
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    """A Paragraph of plain text printed as written: tabs, runs of spaces, line breaks kept.
+
+    The spaces after the first of a run, and any at a line's start, are
+    non-breaking, so they print; a line still wraps at a run's first space.
+    """
+    kept = _SPACE_RUN.sub(lambda m: "\u00a0" * len(m.group(0)), as_written(text))
+    return Paragraph(escape(kept).replace("\n", "<br/>"), style)
 
 
 def fits(text: str, width: float, font: str = FONT, size: float = 8) -> bool:
@@ -171,6 +192,7 @@ def fits(text: str, width: float, font: str = FONT, size: float = 8) -> bool:
 
 def wrapped(text: str, width: float, style: ParagraphStyle) -> Any:
     """A plain string when it fits the cell (much cheaper), else a wrapping Paragraph."""
+    text = as_written(text)
     return text if fits(text, width, style.fontName, style.fontSize) else para(text, style)
 
 
