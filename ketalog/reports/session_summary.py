@@ -739,6 +739,11 @@ class _SessionSummary:
 
     def signatures(self, out: list[Flowable]) -> None:
         out.append(self.h2("Signatures"))
+        if not self.data.signatures and self.d.state == "cancelled":
+            reason = f" ({self.d.state_reason})" if self.d.state_reason else ""
+            out.append(self.p(f"Cancelled before any dose{reason}: there is nothing for a "
+                              "physician to sign.", "cell_bold"))
+            return
         if not self.data.signatures:
             out.append(self.p("Not signed. This summary is a draft until a physician signs "
                               "the session.", "cell_bold"))
@@ -794,6 +799,8 @@ def build_session_summary(data: SessionSummaryData) -> bytes:
     """
     flowables = _SessionSummary(data).flowables()
     frame = PageFrame(data.clinic, TITLE, identity_line(data.detail, data.tz),
-                      draft=not data.signed and not data.signature_warning,
+                      # a cancelled session is closed with nothing to sign: no draft mark
+                      draft=not data.signed and not data.signature_warning
+                      and data.detail.state != "cancelled",
                       safety=data.safety.text, warning=data.signature_warning)
     return render(flowables, frame)

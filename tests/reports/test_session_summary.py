@@ -317,6 +317,10 @@ def test_cancelled_session_still_summarises(clinic: ClinicDb) -> None:
     assert "Status cancelled - reason: Fever; rebooked." in flat
     assert "No dose was ordered." in flat
     assert "No vital signs were recorded." in flat
+    # closed without a dose: nothing waits for a physician's signature
+    assert DRAFT_TEXT not in flat and "draft until a physician signs" not in flat
+    assert ("Cancelled before any dose (Fever; rebooked.): there is nothing for a physician "
+            "to sign.") in flat
 
 
 def test_reports_import_neither_sqlalchemy_nor_qt() -> None:
