@@ -14,6 +14,7 @@ full under its table and the cell refers to it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -27,7 +28,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from ketalog.domain.errors import ValidationError
-from ketalog.domain.infusion import InfusionProgress, PumpEvent, duration_text, infusion_progress
+from ketalog.domain.infusion import InfusionProgress, PumpEvent, delivered_as_of, duration_text
 from ketalog.domain.scales import ScaleDefinition, get_scale
 from ketalog.domain.values import format_decimal, printed_name
 from ketalog.reports.base import (
@@ -144,13 +145,13 @@ def delivered(detail: SessionDetail, as_of: datetime) -> InfusionProgress | None
     Only events that had happened by then count, and a running infusion is
     integrated up to that moment: never to a planned or scheduled end.
     """
-    events = [PumpEvent(e.kind, e.at_utc, e.rate_ml_per_h) for e in detail.infusion_events
-              if e.at_utc <= as_of]
-    if detail.dose is None or not any(e.kind == "start" for e in events):
+    if detail.dose is None:
         return None
-    return infusion_progress(events, total_mg=detail.dose.total_mg,
-                             bag_volume_ml=detail.dose.bag_volume_ml,
-                             planned_rate_ml_per_h=detail.dose.rate_ml_per_h, now=as_of)
+    return delivered_as_of([PumpEvent(e.kind, e.at_utc, e.rate_ml_per_h)
+                            for e in detail.infusion_events],
+                           total_mg=detail.dose.total_mg,
+                           bag_volume_ml=detail.dose.bag_volume_ml,
+                           planned_rate_ml_per_h=detail.dose.rate_ml_per_h, as_of=as_of)
 
 
 def in_progress_text(detail: SessionDetail, as_of: datetime, tz: ZoneInfo) -> str | None:
@@ -171,9 +172,29 @@ def in_progress_text(detail: SessionDetail, as_of: datetime, tz: ZoneInfo) -> st
             f"{mg_text(dose.total_mg)} delivered so far")
 
 
+#: A tab in written text moves to the next multiple of this many characters.
+TAB_STOP_CHARS = 4
+_SPACE_RUN = re.compile(r"(^ +)|(?<= ) +", re.MULTILINE)
+
+
+def as_written(text: str) -> str:
+    """Written text with its tabs as spaces to the next tab stop, and one kind of line break.
+
+    A Paragraph would fold a tab or a run of spaces into one space, so the layout a
+    nurse typed ("BP<tab>150/90") would not be what is printed.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.expandtabs(TAB_STOP_CHARS) for line in lines)
+
+
 def para(text: str, style: ParagraphStyle) -> Paragraph:
-    """A Paragraph of plain text (escaped; line breaks kept)."""
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    """A Paragraph of plain text printed as written: tabs, runs of spaces, line breaks kept.
+
+    The spaces after the first of a run, and any at a line's start, are
+    non-breaking, so they print; a line still wraps at a run's first space.
+    """
+    kept = _SPACE_RUN.sub(lambda m: "\u00a0" * len(m.group(0)), as_written(text))
+    return Paragraph(escape(kept).replace("\n", "<br/>"), style)
 
 
 def fits(text: str, width: float, font: str = FONT, size: float = 8) -> bool:
@@ -183,6 +204,7 @@ def fits(text: str, width: float, font: str = FONT, size: float = 8) -> bool:
 
 def wrapped(text: str, width: float, style: ParagraphStyle) -> Any:
     """A plain string when it fits the cell (much cheaper), else a wrapping Paragraph."""
+    text = as_written(text)
     return text if fits(text, width, style.fontName, style.fontSize) else para(text, style)
 
 
@@ -751,6 +773,11 @@ class _SessionSummary:
 
     def signatures(self, out: list[Flowable]) -> None:
         out.append(self.h2("Signatures"))
+        if not self.data.signatures and self.d.state == "cancelled":
+            reason = f" ({self.d.state_reason})" if self.d.state_reason else ""
+            out.append(self.p(f"Cancelled before any dose{reason}: there is nothing for a "
+                              "physician to sign.", "cell_bold"))
+            return
         if not self.data.signatures:
             out.append(self.p("Not signed. This summary is a draft until a physician signs "
                               "the session.", "cell_bold"))
@@ -806,6 +833,8 @@ def build_session_summary(data: SessionSummaryData) -> bytes:
     """
     flowables = _SessionSummary(data).flowables()
     frame = PageFrame(data.clinic, TITLE, identity_line(data.detail, data.tz),
-                      draft=not data.signed and not data.signature_warning,
+                      # a cancelled session is closed with nothing to sign: no draft mark
+                      draft=not data.signed and not data.signature_warning
+                      and data.detail.state != "cancelled",
                       safety=data.safety.text, warning=data.signature_warning)
     return render(flowables, frame)

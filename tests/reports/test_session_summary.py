@@ -195,6 +195,29 @@ def test_notes_with_author_and_time_and_a_long_note_breaks_across_pages(
     assert last_page >= first_page + 2
 
 
+def test_tabs_runs_of_spaces_and_line_breaks_in_notes_are_printed_as_written(
+        clinic: ClinicDb) -> None:
+    """A note laid out with tabs and spaces keeps its layout on paper: a tab is a gap to the
+    next tab stop (every 4 characters), never a single space; line breaks stay breaks."""
+    sid = clinic.book()
+    clinic.start(sid)
+    clinic.vitals(sid, reading(1), minutes=10, action_note="Pupils\tequal")
+    clinic.run_rest(sid)
+    with clinic.db() as db:
+        svc.add_note(db, NURSE, sid, "nursing",
+                     "BP\t150/90\nGait\t\tsteady\nEscort:    Maria (wife)\n    - drives home",
+                     clock=clinic.clock)
+    text = "\n".join(pdf_pages(build_session_summary(clinic.summary(sid))))
+    lines = [line.rstrip() for line in text.splitlines()]
+    # "BP" then a tab to column 4; "Gait" then two tabs to column 12
+    assert "BP  150/90" in lines
+    assert "Gait        steady" in lines
+    assert "Escort:    Maria (wife)" in lines
+    assert "    - drives home" in lines
+    assert any(line.endswith("Pupils  equal") for line in lines)
+    assert "\t" not in text
+
+
 def test_alerts_are_marked_in_words_and_actions_printed(clinic: ClinicDb) -> None:
     sid = clinic.book()
     clinic.start(sid)
@@ -295,6 +318,10 @@ def test_cancelled_session_still_summarises(clinic: ClinicDb) -> None:
     assert "Status cancelled - reason: Fever; rebooked." in flat
     assert "No dose was ordered." in flat
     assert "No vital signs were recorded." in flat
+    # closed without a dose: nothing waits for a physician's signature
+    assert DRAFT_TEXT not in flat and "draft until a physician signs" not in flat
+    assert ("Cancelled before any dose (Fever; rebooked.): there is nothing for a physician "
+            "to sign.") in flat
 
 
 def test_reports_import_neither_sqlalchemy_nor_qt() -> None:
