@@ -110,9 +110,13 @@ KEYED_COLUMNS = frozenset({"key_id", "signature", "override_key_id", "override_s
 #: written before such a column existed holds NULL there; the canonical forms (the session
 #: record, the dose order hash, keyed manifests) leave the column out while it is NULL, so
 #: what was signed before reads the same, and include it, signed, once it holds a value.
-ADDED_LATER_COLUMNS: frozenset[str] = frozenset()
+ADDED_LATER_COLUMNS: frozenset[str] = frozenset({
+    "verifier_total_mg", "verifier_rate_ml_per_h",  # 0015: the blind double check's figures
+})
 #: Manifest facts of each keyed kind that came with a later schema: signed when present.
-LATER_MANIFEST_FIELDS: dict[str, tuple[str, ...]] = {}
+LATER_MANIFEST_FIELDS: dict[str, tuple[str, ...]] = {
+    DOSE_CHECK: ("verifier_total_mg", "verifier_rate_ml_per_h"),
+}
 
 
 def without_unset_later(row: Mapping[str, object]) -> dict[str, object]:

@@ -39,13 +39,19 @@ def test_start_waits_for_verification_and_baseline_vitals(chair: Chair, qtbot: Q
     assert "The dose has not been independently verified" in reasons
     assert "No baseline vitals recorded" in reasons
     assert reasons.count("⚠") == 2
+    # the prepared figures are not on this panel either until the second nurse matched them
+    assert panel.ordered_label.text() == "" and panel.rate_label.text() == ""
 
+    qtbot.keyClicks(dose_panel.check_total_edit, "40")
+    qtbot.keyClicks(dose_panel.check_rate_edit, "150")
     qtbot.keyClicks(dose_panel.verifier.username_edit, "sam")
     qtbot.keyClick(dose_panel.verifier.username_edit, Qt.Key.Key_Return)
     qtbot.keyClicks(dose_panel.verifier.password_edit, password_of("sam"))
     qtbot.keyClick(dose_panel.verifier.password_edit, Qt.Key.Key_Return)
     assert not panel.start_button.isEnabled()
     assert "independently verified" not in panel.start_reasons.text()
+    assert panel.ordered_label.text() == "of 40.0 mg ordered"
+    assert panel.rate_label.text() == "Planned rate: 150 mL/h"
     assert "No baseline vitals recorded" in panel.start_reasons.text()
 
     chair.clock.advance(2)

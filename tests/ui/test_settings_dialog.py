@@ -293,9 +293,11 @@ def test_the_daily_backups_are_listed_newest_first(qtbot: QtBot, tmp_path: Path,
     database = tmp_path / "now.sqlite3"
     folder = tmp_path / "backups"
     folder.mkdir()
-    (folder / "ketalog-2026-11-20.sqlite3").write_bytes(b"x" * 1_500_000)
-    (folder / "ketalog-2026-11-21.sqlite3").write_bytes(b"x" * 2_000_000)
+    (folder / "now-2026-11-20.sqlite3").write_bytes(b"x" * 1_500_000)
+    (folder / "now-2026-11-21.sqlite3").write_bytes(b"x" * 2_000_000)
     (folder / "notes.txt").write_text("not a backup", encoding="utf-8")
+    # another database's backup in the same folder is not this one's
+    (folder / "ketalog-2026-11-22.sqlite3").write_bytes(b"x" * 100)
     dialog = _dialog(qtbot, f"sqlite:///{database}")
     model = dialog.backups_model
     qtmodeltester.check(model)
@@ -304,4 +306,4 @@ def test_the_daily_backups_are_listed_newest_first(qtbot: QtBot, tmp_path: Path,
         "Date", "Size", "File"]
     assert [[model.index(r, c).data() for c in range(2)] for r in range(model.rowCount())] == [
         ["2026-11-21", "2.0 MB"], ["2026-11-20", "1.5 MB"]]
-    assert model.index(1, 2).data() == str(folder / "ketalog-2026-11-20.sqlite3")
+    assert model.index(1, 2).data() == str(folder / "now-2026-11-20.sqlite3")

@@ -259,12 +259,15 @@ class InfusionPanel(SessionPanel):
         progress = progress_at(view, self.controller.ctx.clock()) if view else None
         dose = view.detail.dose if view else None
         if progress is None or dose is None:
+            # before the double check the prepared figures are the second nurse's to work
+            # out, not to read off this panel
+            checked = dose if dose is not None and dose.verified_by_name is not None else None
             self.elapsed_label.setText("--:--")
             self.delivered_label.setText("0.0 mg" if dose else "—")
-            self._show_ordered(dose.total_mg if dose else None)
+            self._show_ordered(checked.total_mg if checked else None)
             self.remaining_label.setText(mmss(Decimal(dose.duration_min))
                                          if dose and dose.duration_min else "--:--")
-            rate = dose.rate_ml_per_h if dose else None
+            rate = checked.rate_ml_per_h if checked else None
             self.rate_label.setText(self.tr("Planned rate: %1 mL/h").replace("%1", _whole(rate))
                                     if rate is not None else "")
             self.end_hint.setText("")
