@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.session_state import SessionAction
 from ketalog.services import sessions as svc
+from tests.dose_check import right_figures
 from tests.staff import NURSE, prove
 
 BASELINE = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
@@ -26,8 +27,11 @@ class Advancing(Protocol):
 
 def start_infusion(db: Session, sid: int, clock: Advancing, *,
                    baseline: Mapping[str, object] = BASELINE,
-                   escort: str = "Maria (wife)") -> None:
-    """From checked in: checklist and escort, baseline reading, dose ordered and verified, start."""
+                   escort: str = "Maria (wife)", start: bool = True) -> None:
+    """From checked in: checklist and escort, baseline reading, dose ordered and verified, start.
+
+    With ``start=False`` everything is ready but the pump is never started.
+    """
     for item in svc.CHECKLIST_ITEMS:
         svc.update_checklist(db, NURSE, sid, item, True, clock=clock)
     svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
@@ -35,10 +39,12 @@ def start_infusion(db: Session, sid: int, clock: Advancing, *,
     clock.advance(2)
     svc.record_vitals(db, NURSE, sid, baseline, clock=clock)
     order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
-    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id, clock=clock,
+    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
+                    **right_figures(db, order.dose_order_id), clock=clock,
                     verifier=prove(db, "sam", "verify_dose", clock))
-    clock.advance(1)
-    svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
+    if start:
+        clock.advance(1)
+        svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
 
 
 def discharge(db: Session, sid: int, clock: Advancing) -> None:

@@ -279,7 +279,10 @@ class _Clinic:
                                lot_number=f"KT{rng.randint(10000, 99999)}", diluent="0.9% NaCl",
                                clock=clock)
         clock.advance(3)
+        # the second nurse works the dose out on their own and agrees
         svc.verify_dose(db, nurse, sid, dose_order_id=order.dose_order_id, clock=clock,
+                        verifier_total_mg=order.total_mg,
+                        verifier_rate_ml_per_h=order.rate_ml_per_h,
                         verifier=self._prove("nurse2", ProofPurpose.VERIFY_DOSE, clock))
         step(SessionAction.START_INFUSION, 2)
         duration = protocol.default_duration_min or 40

@@ -124,10 +124,13 @@ KEYED_COLUMNS = frozenset({"key_id", "signature", "override_key_id", "override_s
 #: record, the dose order hash, keyed manifests) leave the column out while it is NULL, so
 #: what was signed before reads the same, and include it, signed, once it holds a value.
 ADDED_LATER_COLUMNS: frozenset[str] = frozenset({
+    "verifier_total_mg", "verifier_rate_ml_per_h",  # 0015: the blind double check's figures
     "physician_order_id",  # dose_orders (0016): the physician's order the dose followed
 })
 #: Manifest facts of each keyed kind that came with a later schema: signed when present.
-LATER_MANIFEST_FIELDS: dict[str, tuple[str, ...]] = {}
+LATER_MANIFEST_FIELDS: dict[str, tuple[str, ...]] = {
+    DOSE_CHECK: ("verifier_total_mg", "verifier_rate_ml_per_h"),
+}
 
 
 def without_unset_later(row: Mapping[str, object]) -> dict[str, object]:

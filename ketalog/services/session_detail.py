@@ -84,6 +84,9 @@ class DoseOrderView:
     prepared_by_name: str
     verified_by_name: str | None
     verified_at_utc: datetime | None
+    #: The second nurse's own figures (0015); None on checks made before, or not checked yet.
+    verifier_total_mg: Decimal | None = None
+    verifier_rate_ml_per_h: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,8 @@ def open_session(db: Session, session_id: int) -> SessionDetail:
 
     do, dv = DoseOrder.__table__, DoseVerification.__table__
     order = db.execute(
-        select(do, dv.c.verifier_name, dv.c.verified_at_utc)
+        select(do, dv.c.verifier_name, dv.c.verified_at_utc, dv.c.verifier_total_mg,
+               dv.c.verifier_rate_ml_per_h)
         .outerjoin(dv, dv.c.dose_order_id == do.c.id)
         .where(do.c.session_id == session_id, do.c.superseded_at_utc.is_(None))
         .order_by(do.c.id.desc()).limit(1)
@@ -247,7 +251,8 @@ def open_session(db: Session, session_id: int) -> SessionDetail:
             order.bag_volume_ml, order.duration_min, order.total_mg, order.drug_volume_ml,
             order.rate_ml_per_h, tuple(order.working.splitlines()), order.lot_number,
             order.limit_level, order.override_reason, order.prepared_by_name,
-            order.verifier_name, order.verified_at_utc,
+            order.verifier_name, order.verified_at_utc, order.verifier_total_mg,
+            order.verifier_rate_ml_per_h,
         )
     return SessionDetail(
         id=head.id, version=head.version, state=head.state, state_reason=head.state_reason,

@@ -19,9 +19,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.alerts import scale_alerts
-from ketalog.domain.dosing import DoseLevel, calculate_dose, check_dose_limits
+from ketalog.domain.dosing import calculate_dose
+from ketalog.domain.double_check import (
+    DoubleCheckFigures,
+    double_check_mismatches,
+    mismatch_message,
+    parse_double_check,
+)
 from ketalog.domain.errors import TransitionRefused, ValidationError
 from ketalog.domain.orders import order_followed, proposed_dose
+from ketalog.domain.plausibility import assess_dose
 from ketalog.domain.protocols import DosingMode, Protocol
 from ketalog.domain.scales import SCALES, score_scale
 from ketalog.domain.session_state import (
@@ -50,11 +57,11 @@ from ketalog.services.keyed import (
     sign_predose_ack,
 )
 from ketalog.services.orders import orders_for_dose
-from ketalog.services.patients import latest_weight
+from ketalog.services.patients import latest_weight, reference_weight
 from ketalog.services.protocols import protocol_by_id, protocol_from_record
 from ketalog.services.safety import suicide_risk_screen
 from ketalog.services.screening import CourseGate, course_gate
-from ketalog.services.settings import clinic_timezone, clinic_today
+from ketalog.services.settings import clinic_timezone, clinic_today, weight_change_percent
 from ketalog.store.models import (
     AdverseEvent,
     Course,
@@ -594,22 +601,24 @@ def order_dose(
                                             protocol.weight_max_age_days)
         values["weight_kg"] = weight_kg
     calc = calculate_dose(protocol, **values)
-    level = DoseLevel.WITHIN
     overrider: Actor | None = None
     override_key: UnlockedKey | None = None
-    check = None
-    if protocol.limits is not None:
-        check = check_dose_limits(calc.ordered_dose, protocol.limits, calc.dose_unit or "mg/kg")
-        level = check.level
-        if check.needs_physician_override:
-            if override_by is None:
-                raise PermissionDenied(check.message)
-            _required_text(override_reason, "override_reason",
-                           "Give the reason for overriding the maximum dose.")
-            _, overrider, override_key = accept_keyed_proof(
-                db, override_by, ProofPurpose.OVERRIDE_DOSE, person="the physician",
-                signed_in=actor, clock=clock)
-            authorize(db, overrider, Permission.OVERRIDE_DOSE)
+    # the mg/kg, the total, the duration and the weight (against the last weighing)
+    check = assess_dose(
+        protocol, calc, on=weight_measured_on or today,
+        max_weight_change_percent=weight_change_percent(db),
+        previous_weight=None if calc.weight_kg is None else reference_weight(
+            db, session.patient_id, calc.weight_kg, today))
+    level = check.level
+    if check.needs_physician_override:
+        if override_by is None:
+            raise PermissionDenied(check.message)
+        _required_text(override_reason, "override_reason",
+                       "Give the reason for overriding the maximum dose.")
+        _, overrider, override_key = accept_keyed_proof(
+            db, override_by, ProofPurpose.OVERRIDE_DOSE, person="the physician",
+            signed_in=actor, clock=clock)
+        authorize(db, overrider, Permission.OVERRIDE_DOSE)
     # The physician's order (0016): above the maximum, the physician's own keyed override
     # with a reason is the order for exactly this dose; any other dose follows one.
     physician_order_id: int | None = None
@@ -619,7 +628,7 @@ def order_dose(
         physician_order_id = order_followed(
             proposed_dose(protocol.code, calc, basis), standing=orders.standing,
             verbal=orders.verbal, order_required=orders.order_required)
-    if (check is not None and check.needs_confirmation and not check.needs_physician_override
+    if (check.needs_confirmation and not check.needs_physician_override
             and not confirm_outside_warning):
         raise ValidationError.single("confirm_outside_warning",
                                      f"{check.message} Confirm the dose to continue.")
@@ -641,7 +650,7 @@ def order_dose(
         duration_min=calc.duration_min,
         diluent=diluent, total_mg=calc.total_mg, drug_volume_ml=calc.drug_volume_ml,
         rate_ml_per_h=calc.rate_ml_per_h, working="\n".join(calc.working),
-        lot_number=(lot_number or "").strip() or None, limit_level=level.value,
+        lot_number=(lot_number or "").strip() or None, limit_level=level,
         override_reason=(override_reason or "").strip() or None,
         override_by_id=overrider.user_id if overrider else None,
         prepared_by_id=preparer.id,
@@ -659,17 +668,20 @@ def order_dose(
     append_audit(db, actor, "create", at=now, table_name="dose_orders", row_id=order.id,
                  patient_id=session.patient_id,
                  new={"total_mg": calc.total_mg, "working": list(calc.working),
-                      "limit_level": level.value, "override_reason": order.override_reason,
+                      "limit_level": level, "override_reason": order.override_reason,
+                      **({"findings": [f.message for f in check.findings]}
+                         if check.findings else {}),
                       **({"physician_order_id": physician_order_id}
                          if physician_order_id is not None else {}),
                       **({"override_by": overrider.display_name} if overrider else {})})
     db.commit()
     return DoseOrderResult(order.id, calc.total_mg, calc.drug_volume_ml, calc.rate_ml_per_h,
-                           calc.working, level.value, weight_warning)
+                           calc.working, level, weight_warning)
 
 
 def verify_dose(
     db: Session, actor: Actor, session_id: int, *, dose_order_id: int,
+    verifier_total_mg: object, verifier_rate_ml_per_h: object = None,
     verifier: IdentityProof | None = None, clock: Clock = system_clock,
 ) -> None:
     """Record the second nurse's independent check of exactly this dose order.
@@ -677,6 +689,11 @@ def verify_dose(
     ``actor`` is the user signed in at the chair; ``verifier`` proves the
     second nurse typed their own password for this (an Actor naming them is
     refused). The stored name is the verifier's account's, never the caller's.
+    The second nurse's own figures (total mg, and the pump rate of an infusion),
+    worked out without seeing the first nurse's, must agree with the order
+    (:mod:`ketalog.domain.double_check`). A disagreement is refused with both
+    figures; being a near miss, it is written to the audit trail under the
+    second nurse's name, and nothing else is recorded.
     """
     authorize(db, actor, Permission.RECORD)
     now = clock()
@@ -698,14 +715,31 @@ def verify_dose(
         raise PermissionDenied(
             "The dose must be verified by a second nurse, not the one who prepared it."
         )
+    # the figures are compared only once the second nurse is proven, so the prepared
+    # figures a mismatch shows are never shown to someone who could not verify
+    prepared = DoubleCheckFigures(order.total_mg, order.rate_ml_per_h)
+    figures = parse_double_check(verifier_total_mg, verifier_rate_ml_per_h,
+                                 needs_rate=order.rate_ml_per_h is not None)
+    mismatches = double_check_mismatches(prepared, figures)
+    if mismatches:
+        append_audit(db, checker, "dose_check_mismatch", at=now, table_name="dose_orders",
+                     row_id=order.id, patient_id=session.patient_id,
+                     old={"total_mg": order.total_mg, "rate_ml_per_h": order.rate_ml_per_h},
+                     new={"total_mg": figures.total_mg, "rate_ml_per_h": figures.rate_ml_per_h})
+        db.commit()
+        raise ValidationError.single("verifier_total_mg", mismatch_message(mismatches))
     stored = db.execute(select(DoseOrder.__table__).where(DoseOrder.id == order.id)
                         ).mappings().one()
     check = {"session_id": session_id, "dose_order_id": order.id,
              "dose_order_sha256": dose_order_sha256(dict(stored)), "verifier_id": checker.user_id,
-             "verifier_name": checker.display_name, "verified_at_utc": now}
+             "verifier_name": checker.display_name, "verified_at_utc": now,
+             "verifier_total_mg": figures.total_mg,
+             "verifier_rate_ml_per_h": figures.rate_ml_per_h}
     db.add(DoseVerification(dose_order_id=order.id, verifier_id=checker.user_id,
                             verifier_name=checker.display_name, verified_at_utc=now,
                             created_at_utc=now, key_id=key.key_id,
+                            verifier_total_mg=figures.total_mg,
+                            verifier_rate_ml_per_h=figures.rate_ml_per_h,
                             signature=key.sign_row(DOSE_CHECK, check)))
     db.flush()
     append_audit(db, checker, "verify", at=now, table_name="dose_orders", row_id=order.id,

@@ -503,6 +503,10 @@ class DoseVerification(Created, AuditReferenced, Base):
     #: The verifier's key and Ed25519 signature over what was verified (0014).
     key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
     signature: Mapped[str | None] = mapped_column(String(128))
+    #: The second nurse's own figures, worked out blind and found to agree (0015);
+    #: NULL on checks made before, which were made against the figures on screen.
+    verifier_total_mg: Mapped[Decimal | None]
+    verifier_rate_ml_per_h: Mapped[Decimal | None]
 
     dose_order: Mapped[DoseOrder] = relationship(back_populates="verification")
 

@@ -33,6 +33,7 @@ from ketalog.store.models import (
     User,
 )
 from tests.conftest import FakeClock
+from tests.dose_check import right_figures
 from tests.play import BASELINE, book, start_infusion, verbal_order
 from tests.staff import NURSE, NURSE2, PHYSICIAN, password_of
 
@@ -82,9 +83,10 @@ def test_a_forged_verifier_is_refused_and_writes_nothing(
     sid, order = ordered
     for forged in (NURSE2, FORGED_SAM):
         _refused_writing_nothing(db, lambda f=forged: svc.verify_dose(  # type: ignore[misc]
-            db, f, sid, dose_order_id=order, clock=clock), "password")
+            db, f, sid, dose_order_id=order, **right_figures(db, order), clock=clock), "password")
         _refused_writing_nothing(db, lambda f=forged: svc.verify_dose(  # type: ignore[misc]
-            db, NURSE, sid, dose_order_id=order, verifier=f, clock=clock), "password")
+            db, NURSE, sid, dose_order_id=order,
+            **right_figures(db, order), verifier=f, clock=clock), "password")
     assert _verifications(db) == []
 
 
@@ -92,7 +94,7 @@ def test_the_verifier_name_comes_from_the_accounts_table(
         db: Session, clock: FakeClock, ordered: tuple[int, int]) -> None:
     sid, order = ordered
     signed_in = dataclasses.replace(NURSE, display_name="Dr. Nobody, MD")
-    svc.verify_dose(db, signed_in, sid, dose_order_id=order,
+    svc.verify_dose(db, signed_in, sid, dose_order_id=order, **right_figures(db, order),
                     verifier=_proof(db, "sam", "verify_dose", clock), clock=clock)
     [check] = _verifications(db)
     assert (check.verifier_id, check.verifier_name) == (2, "Sam Okafor, RN")
@@ -118,25 +120,30 @@ def test_a_proof_for_another_purpose_an_expired_one_or_a_spent_one_is_refused(
     sid, order = ordered
     wrong_purpose = _proof(db, "sam", "acknowledge_bp", clock)
     _refused_writing_nothing(db, lambda: svc.verify_dose(
-        db, NURSE, sid, dose_order_id=order, verifier=wrong_purpose, clock=clock),
+        db, NURSE, sid, dose_order_id=order,
+        **right_figures(db, order), verifier=wrong_purpose, clock=clock),
         "entered to acknowledge the pre-dose blood pressure, not to verify the dose")
     stale = _proof(db, "sam", "verify_dose", clock)
     clock.advance(2.5)
     _refused_writing_nothing(db, lambda: svc.verify_dose(
-        db, NURSE, sid, dose_order_id=order, verifier=stale, clock=clock),
+        db, NURSE, sid, dose_order_id=order,
+        **right_figures(db, order), verifier=stale, clock=clock),
         "more than 2 minutes ago")
     # a proof edited to name someone else no longer verifies
     sams = _proof(db, "sam", "verify_dose", clock)
     edited = dataclasses.replace(sams, user_id=3)
     _refused_writing_nothing(db, lambda: svc.verify_dose(
-        db, NURSE, sid, dose_order_id=order, verifier=edited, clock=clock), "password")
-    svc.verify_dose(db, NURSE, sid, dose_order_id=order, verifier=sams, clock=clock)
+        db, NURSE, sid, dose_order_id=order,
+        **right_figures(db, order), verifier=edited, clock=clock), "password")
+    svc.verify_dose(db, NURSE, sid, dose_order_id=order,
+                    **right_figures(db, order), verifier=sams, clock=clock)
     assert len(_verifications(db)) == 1
     # the same entry cannot be used twice (here: on the next dose order)
     verbal_order(db, sid, clock, "0.6")
     again = svc.order_dose(db, NURSE, sid, inputs=dict(DOSE, dose_mg_per_kg="0.6"), clock=clock)
     _refused_writing_nothing(db, lambda: svc.verify_dose(
-        db, NURSE, sid, dose_order_id=again.dose_order_id, verifier=sams, clock=clock),
+        db, NURSE, sid, dose_order_id=again.dose_order_id,
+        **right_figures(db, again.dose_order_id), verifier=sams, clock=clock),
         "already used")
 
 

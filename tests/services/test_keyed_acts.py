@@ -21,6 +21,7 @@ from ketalog.services.signature_status import signature_status
 from ketalog.services.signing import add_addendum, complete_nursing_record, sign_session
 from ketalog.store.models import Addendum, DoseOrder, DoseVerification, Signature
 from tests.conftest import FakeClock
+from tests.dose_check import right_figures
 from tests.forgery import forge_addendum, forge_attestation, forge_keyed_signature
 from tests.play import BASELINE, book, discharge, discharged_session, sign
 from tests.staff import NURSE, PHYSICIAN, password_of, prove
@@ -45,7 +46,8 @@ def _everything_keyed(db: Session, clock: FakeClock) -> int:
         inputs={"concentration_mg_per_ml": "10", "bag_volume_ml": "100", "duration_min": 40,
                 "dose_mg_per_kg": "2.1255"},
         override_by=prove(db, "ada", "override_dose", clock))
-    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id, clock=clock,
+    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
+                    **right_figures(db, order.dose_order_id), clock=clock,
                     verifier=prove(db, "sam", "verify_dose", clock))
     clock.advance(1)
     svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
@@ -255,7 +257,8 @@ def test_a_proof_carrying_another_persons_key_is_refused(
     assert "private" not in repr(sams)  # the key travels in-process, never printed
     adas_key = prove(db, "ada", "verify_dose", clock).key
     with pytest.raises(PermissionDenied, match="second nurse must enter their own"):
-        svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id, clock=clock,
+        svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
+                        **right_figures(db, order.dose_order_id), clock=clock,
                         verifier=dataclasses.replace(sams, key=adas_key))
     assert db.scalar(select(DoseVerification.id)) is None
 

@@ -31,6 +31,7 @@ from ketalog.services.session_view import load_session_view
 from ketalog.services.settings import CLINIC_NAME, set_clinic_timezone, set_setting
 from ketalog.store.models import AuditEntry, Course, RemsFiling
 from tests.conftest import FakeClock
+from tests.dose_check import right_figures
 from tests.play import screen_course, standing_order
 from tests.staff import ADMIN, NURSE, PHYSICIAN, prove
 
@@ -122,7 +123,8 @@ def dose_esketamine(db: Session, clock: FakeClock, sid: int, *, devices: int = 2
                                    physician=prove(db, "ada", "acknowledge_bp", clock))
     order = svc.order_dose(db, NURSE, sid, inputs={"device_count": devices},
                            lot_number="ESK-2231", clock=clock)
-    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id, clock=clock,
+    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
+                    **right_figures(db, order.dose_order_id), clock=clock,
                     verifier=prove(db, "sam", "verify_dose", clock))
     clock.advance(1)
     svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)

@@ -23,6 +23,7 @@ from ketalog.services.session_detail import open_session
 from ketalog.services.signing import session_content_sha256, sign_session
 from ketalog.store.models import AuditEntry, DoseOrder, InfusionEvent, TreatmentSession, VitalSign
 from tests.conftest import FakeClock
+from tests.dose_check import right_figures
 from tests.play import book, screen_course, verbal_order
 from tests.staff import NURSE, password_of, prove
 
@@ -70,7 +71,8 @@ def test_a_whole_session_is_stored_exactly(db: Session, booked: int, clock: Fake
     assert order.drug_volume_ml == Decimal("4")
     assert order.rate_ml_per_h == Decimal("150")
     assert any("0.5 mg/kg" in line and "80 kg" in line for line in order.working)
-    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id, clock=clock,
+    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
+                    **right_figures(db, order.dose_order_id), clock=clock,
                     verifier=prove(db, "sam", "verify_dose", clock))
     clock.advance(2)
     start = clock.now
@@ -164,11 +166,13 @@ def test_start_needs_verified_dose_and_baseline(db: Session, booked: int, clock:
     assert _count(db, InfusionEvent) == 0
     order = _dose(db, booked, clock)
     with pytest.raises(PermissionDenied, match="second nurse"):
-        svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id, clock=clock)
+        svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id,
+                        **right_figures(db, order.dose_order_id), clock=clock)
     # a typed name is not an identity: only a signed-in account can verify
     stranger = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse")
     with pytest.raises(PermissionDenied, match="Sign in"):
-        svc.verify_dose(db, stranger, booked, dose_order_id=order.dose_order_id, clock=clock)
+        svc.verify_dose(db, stranger, booked, dose_order_id=order.dose_order_id,
+                        **right_figures(db, order.dose_order_id), clock=clock)
 
 
 def test_high_predose_bp_needs_a_physician(db: Session, booked: int, clock: FakeClock) -> None:
@@ -176,7 +180,8 @@ def test_high_predose_bp_needs_a_physician(db: Session, booked: int, clock: Fake
     saved = svc.record_vitals(db, NURSE, booked, dict(GOOD_VITALS, systolic_mmhg=152), clock=clock)
     assert "predose_bp_high" in saved.alerts
     order = _dose(db, booked, clock)
-    svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id, clock=clock,
+    svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id,
+                    **right_figures(db, order.dose_order_id), clock=clock,
                     verifier=prove(db, "sam", "verify_dose", clock))
     with pytest.raises(TransitionRefused, match="(?i)physician"):
         svc.change_state(db, NURSE, booked, SessionAction.START_INFUSION, clock=clock)
@@ -256,7 +261,8 @@ def test_day_board_shows_state_and_next_vitals(
     _check_in(db, booked, clock)
     svc.record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
     order = _dose(db, booked, clock)
-    svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id, clock=clock,
+    svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id,
+                    **right_figures(db, order.dose_order_id), clock=clock,
                     verifier=prove(db, "sam", "verify_dose", clock))
     started = clock.advance(1)
     svc.change_state(db, NURSE, booked, SessionAction.START_INFUSION, clock=clock)
@@ -350,7 +356,8 @@ def test_verification_is_seen_within_one_orm_session(
     order = _dose(db, booked, clock)
     loaded = db.get(DoseOrder, order.dose_order_id)
     assert loaded is not None and loaded.verification is None  # now cached as "none"
-    svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id, clock=clock,
+    svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id,
+                    **right_figures(db, order.dose_order_id), clock=clock,
                     verifier=prove(db, "sam", "verify_dose", clock))
     assert svc.change_state(db, NURSE, booked, "start_infusion", clock=clock) is (
         SessionState.INFUSING)

@@ -31,6 +31,7 @@ from ketalog.services.signing import (
 )
 from ketalog.store.models import Note, Signature, TreatmentSession, User, VitalSign
 from tests.conftest import FakeClock
+from tests.dose_check import right_figures
 from tests.play import BASELINE, book, start_infusion
 from tests.staff import NURSE, NURSE2, PHYSICIAN, password_of
 from tests.tamper import tamper
@@ -161,6 +162,7 @@ def _edits(db: Session, sid: int, clock: FakeClock) -> dict[str, Callable[[], ob
             db, NURSE, sid, expected_version=version, escort_name="someone else", clock=clock),
         "order_dose": lambda: svc.order_dose(db, NURSE, sid, inputs={}, clock=clock),
         "verify_dose": lambda: svc.verify_dose(db, NURSE2, sid, dose_order_id=order.id,
+                                               **right_figures(db, order.id),
                                                clock=clock),
         "add_vital_action_note": lambda: svc.add_vital_action_note(
             db, NURSE, vital.id, "physician notified", expected_version=vital.version,

@@ -17,6 +17,7 @@ from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.store.migrate import HEAD_REVISION
 from tests.conftest import FakeClock
+from tests.dose_check import right_figures
 from tests.play import screen_course
 from tests.staff import NURSE, password_of, prove, seed_staff
 
@@ -49,7 +50,8 @@ def main() -> None:
                                            "heart_rate_bpm": 72, "spo2_percent": 98,
                                            "temperature_c": "36.6"}, clock=clock)
         order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
-        svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id, clock=clock,
+        svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
+                        **right_figures(db, order.dose_order_id), clock=clock,
                         verifier=prove(db, "sam", "verify_dose", clock))
         if HEAD_REVISION >= "0003":
             # a second session played to signature, with an addendum

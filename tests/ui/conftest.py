@@ -23,6 +23,7 @@ from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.ui.conflict import ConflictDialog
 from ketalog.ui.context import DraftStore, SessionController, UiContext
 from tests.conftest import FakeClock
+from tests.dose_check import right_figures
 from tests.play import book
 from tests.staff import NURSE, prove, seed_staff
 
@@ -83,7 +84,8 @@ class Chair:
                 elif step == "verified":
                     order = svc._current_dose_order(db, sid)
                     assert order is not None
-                    svc.verify_dose(db, NURSE, sid, dose_order_id=order.id, clock=c,
+                    svc.verify_dose(db, NURSE, sid, dose_order_id=order.id,
+                                    **right_figures(db, order.id), clock=c,
                                     verifier=prove(db, "sam", "verify_dose", c))
                 elif step == "infusing":
                     c.advance(1)
@@ -100,6 +102,16 @@ class Chair:
                                                  instructions_given=True, clock=c)
                 elif step == "discharged":
                     svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=c)
+
+
+@pytest.fixture(autouse=True)
+def fresh_alert_sound() -> Iterator[None]:
+    """Each test starts with nothing sounded yet (the player is one per process)."""
+    from ketalog.ui.alert_sound import ALERT_SOUND
+
+    ALERT_SOUND.forget()
+    yield
+    ALERT_SOUND.forget()
 
 
 @pytest.fixture

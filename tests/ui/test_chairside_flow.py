@@ -139,7 +139,12 @@ def test_a_whole_session_at_the_chair(qtbot: QtBot, engine: Engine) -> None:
     assert "0.5 mg/kg x 80 kg = 40.0 mg" in dose.working_label.text()
     qtbot.keyClicks(dose.lot_edit, "KT555")
     click(qtbot, dose.order_button)
-    # Sam checks the dose with his own user name and password, Nora stays signed in
+    # Sam works the dose out on his own (the prepared figures are hidden), types his
+    # figures, then his own user name and password; Nora stays signed in
+    assert dose.total_label.text() == "hidden until checked"
+    assert "40.0 mg" not in dose.order_summary.text() and not dose.working_label.isVisible()
+    type_enter(qtbot, dose.check_total_edit, "40")
+    type_enter(qtbot, dose.check_rate_edit, "150")
     type_enter(qtbot, dose.verifier.username_edit, NURSE2.username)
     type_enter(qtbot, dose.verifier.password_edit, password_of(NURSE2.username))
     assert "Sam Okafor" in dose.verified_label.text()

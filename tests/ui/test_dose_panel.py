@@ -6,6 +6,8 @@ and password at the chair; the service judges the stored account behind them.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
@@ -59,6 +61,12 @@ def _sign(qtbot: QtBot, row: CredentialsRow, username: str, password: str | None
     assert _focused(row.password_edit)
     qtbot.keyClicks(row.password_edit, password_of(username) if password is None else password)
     qtbot.keyClick(row.password_edit, Qt.Key.Key_Return)
+
+
+def _figures(qtbot: QtBot, panel: DosePanel, total: str = "40", rate: str = "150") -> None:
+    """The second nurse types the total and pump rate they worked out themselves."""
+    _retype(qtbot, panel.check_total_edit, total)
+    _retype(qtbot, panel.check_rate_edit, rate)
 
 
 def _audit(chair: Chair, action: str) -> list[tuple[int | None, str | None, str | None]]:
@@ -119,10 +127,61 @@ def test_order_is_stored_with_lot_number_and_working(chair: Chair, qtbot: QtBot)
     assert dose.working[0] == "0.5 mg/kg x 80 kg = 40.0 mg"
     assert dose.prepared_by_name == "Nora Reyes, RN" and dose.verified_by_name is None
     assert panel.order_box.isVisible()
-    assert "40.0 mg" in panel.order_summary.text() and "KT-2291" in panel.order_summary.text()
-    assert "150 mL/h" in panel.order_summary.text()
-    assert panel.order_working.text().splitlines()[2] == "100 mL / (40 min / 60) = 150 mL/h"
+    # what the second nurse works from, and none of the prepared results
+    assert panel.order_summary.text() == (
+        "To check: 0.5 mg/kg ketamine (racemic), weight 80 kg (actual), 10 mg/mL, "
+        "100 mL bag over 40 min\nlot KT-2291; prepared by Nora Reyes, RN")
+    assert not panel.order_working.isVisible()
     assert "Not verified" in panel.verified_label.text()
+
+
+def test_the_second_nurse_is_not_shown_the_prepared_figures(chair: Chair, qtbot: QtBot) -> None:
+    """ISMP's independent double check: the checker works the dose out blind (issue 15, 4)."""
+    chair.to("dosed")
+    panel, _ = _panel(chair, qtbot)
+    shown = [label.text() for label in (panel.total_label, panel.volume_label, panel.rate_label,
+                                        panel.order_summary, panel.verify_prompt)]
+    assert shown[:3] == ["hidden until checked"] * 3
+    assert not any(figure in text for text in shown for figure in ("40.0", "4.0 mL", "150 mL/h"))
+    assert not panel.working_label.isVisible() and not panel.order_working.isVisible()
+    assert panel.check_total_edit.isVisible() and panel.check_rate_edit.isVisible()
+    # the first nurse changing an input is preparing a new dose: its figures show again
+    _retype(qtbot, panel.fields["dose_mg_per_kg"], "0.6")
+    assert panel.total_label.text() == "48.0 mg" and panel.working_label.isVisible()
+    _retype(qtbot, panel.fields["dose_mg_per_kg"], "0.50")  # back to the order: hidden again
+    assert panel.total_label.text() == "hidden until checked"
+
+
+def test_a_mismatch_is_refused_with_both_figures_and_nothing_verified(
+        chair: Chair, qtbot: QtBot) -> None:
+    chair.to("dosed")
+    panel, _ = _panel(chair, qtbot)
+    _figures(qtbot, panel, "400", "150")  # a slipped decimal point
+    _sign(qtbot, panel.verifier, "sam")
+    message = panel.verify_message.text()
+    assert "you worked out 400.0 mg, the prepared dose is 40.0 mg" in message
+    assert "pump rate" not in message
+    dose = _dose(chair)
+    assert dose is not None and dose.verified_by_name is None
+    assert panel.verifier.password_edit.text() == ""
+    assert _focused(panel.check_total_edit) and panel.check_total_edit.selectedText() == "400"
+    assert _audit(chair, "dose_check_mismatch")[0][0] == 2  # Sam's near miss, on record
+    # worked out again together: Sam's corrected figures match
+    _figures(qtbot, panel, "40", "150")
+    _sign(qtbot, panel.verifier, "sam")
+    dose = _dose(chair)
+    assert dose is not None and dose.verified_by_name == "Sam Okafor, RN"
+    assert "40.0 mg ketamine" in panel.order_summary.text()  # the figures, now checked
+    assert panel.order_working.isVisible()
+
+
+def test_the_figures_are_asked_before_the_password(chair: Chair, qtbot: QtBot) -> None:
+    chair.to("dosed")
+    panel, _ = _panel(chair, qtbot)
+    _sign(qtbot, panel.verifier, "sam")
+    assert "Type the total dose you worked out yourself first." in panel.verify_message.text()
+    assert _focused(panel.check_total_edit)
+    assert _audit(chair, "verify_dose") == []  # no password was checked, none spent
 
 
 def test_ordering_before_check_in_is_disabled_with_the_reason(chair: Chair,
@@ -209,7 +268,7 @@ def test_dose_above_maximum_needs_a_physician_override(chair: Chair, qtbot: QtBo
     assert _audit(chair, "override_dose") == [(3, None, None)]
     assert not panel.override_box.isVisible()
     assert row.username_edit.text() == "" and row.password_edit.text() == ""
-    assert _focused(panel.verifier.username_edit)
+    assert _focused(panel.check_total_edit)
 
 
 def test_override_with_a_wrong_password_orders_nothing(chair: Chair, qtbot: QtBot) -> None:
@@ -265,6 +324,7 @@ def test_a_signed_in_physician_still_types_their_password(chair: Chair, qtbot: Q
 def test_verification_by_the_preparer_is_refused(chair: Chair, qtbot: QtBot) -> None:
     chair.to("dosed")
     panel, _ = _panel(chair, qtbot)
+    _figures(qtbot, panel)
     row = panel.verifier
     assert row.password_edit.echoMode() == QLineEdit.EchoMode.Password
     _sign(qtbot, row, "nora")  # her own password is right: her account is still refused
@@ -282,7 +342,9 @@ def test_verification_by_the_preparer_is_refused(chair: Chair, qtbot: QtBot) -> 
     with chair.db() as db:
         verification = db.scalars(select(DoseVerification)).one()
     assert (verification.verifier_id, verification.verifier_name) == (2, "Sam Okafor, RN")
-    assert panel.verified_label.text() == "✓ Verified by Sam Okafor, RN at 09:04"
+    assert panel.verified_label.text() == (
+        "✓ Verified by Sam Okafor, RN at 09:04\n"
+        "Independent double check: their own figures (40 mg, 150 mL/h) matched.")
     assert not row.isVisible()
     assert row.username_edit.text() == "" and row.password_edit.text() == ""
     assert not panel.verify_message.isVisible()
@@ -293,6 +355,7 @@ def test_verification_by_the_preparer_is_refused(chair: Chair, qtbot: QtBot) -> 
 def test_verification_with_a_wrong_password_stores_nothing(chair: Chair, qtbot: QtBot) -> None:
     chair.to("dosed")
     panel, _ = _panel(chair, qtbot)
+    _figures(qtbot, panel)
     row = panel.verifier
     _sign(qtbot, row, "sam", "sam-guess")
     assert WRONG in panel.verify_message.text()
@@ -315,6 +378,7 @@ def test_verification_with_a_wrong_password_stores_nothing(chair: Chair, qtbot: 
 def test_an_administrator_cannot_verify_a_dose(chair: Chair, qtbot: QtBot) -> None:
     chair.to("dosed")
     panel, _ = _panel(chair, qtbot)
+    _figures(qtbot, panel)
     _sign(qtbot, panel.verifier, "admin")
     assert "Only a nurse or a physician can verify a dose" in panel.verify_message.text()
     dose = _dose(chair)
@@ -349,12 +413,13 @@ def test_ordering_is_disabled_once_the_dose_started(chair: Chair, qtbot: QtBot) 
 def test_typed_weight_is_used_and_dated_today(chair: Chair, qtbot: QtBot) -> None:
     chair.to("checked_in")
     panel, _ = _panel(chair, qtbot)
-    _retype(qtbot, panel.weight_edit, "70")
+    # within 10 % of the 80 kg weighed today (more is confirmed: issue 16)
+    _retype(qtbot, panel.weight_edit, "75")
     assert "typed here" in panel.weight_note.text()
-    assert panel.total_label.text() == "35.0 mg"
+    assert panel.total_label.text() == "37.5 mg"
     qtbot.mouseClick(panel.order_button, Qt.MouseButton.LeftButton)
     dose = _dose(chair)
-    assert dose is not None and dose.weight_kg == 70 and dose.total_mg == 35
+    assert dose is not None and dose.weight_kg == 75 and dose.total_mg == Decimal("37.5")
 
 
 def test_esketamine_is_ordered_by_device_count(chair: Chair, qtbot: QtBot) -> None:
@@ -411,6 +476,12 @@ def test_after_ordering_the_keyboard_is_in_the_verifier_field(chair: Chair,
     assert panel.focusWidget() is panel.diluent_edit
     qtbot.keyClick(panel.diluent_edit, Qt.Key.Key_Return)
     assert _order_count(chair) == 1
+    assert panel.focusWidget() is panel.check_total_edit  # the second nurse's own figures
+    qtbot.keyClicks(panel.check_total_edit, "40")
+    qtbot.keyClick(panel.check_total_edit, Qt.Key.Key_Return)
+    assert panel.focusWidget() is panel.check_rate_edit
+    qtbot.keyClicks(panel.check_rate_edit, "150")
+    qtbot.keyClick(panel.check_rate_edit, Qt.Key.Key_Return)
     row = panel.verifier
     assert panel.focusWidget() is row.username_edit
     qtbot.keyClicks(row.username_edit, "sam")

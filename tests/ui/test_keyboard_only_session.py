@@ -118,8 +118,9 @@ def test_a_whole_session_from_the_keyboard_alone(qtbot: QtBot, engine: Engine) -
             break
         keys.press(Qt.Key.Key_Tab)
     keys.type("KT555\n\n")
-    # the second nurse types her own user name and password where the keyboard now is
-    keys.type(f"sam\n{password_of('sam')}\n")
+    # the second nurse, not shown the prepared figures, types her own total and pump rate,
+    # then her own user name and password, where the keyboard now is
+    keys.type(f"40\n150\nsam\n{password_of('sam')}\n")
 
     # --- start (Alt+3, Alt+S), vitals every 10 minutes, an alert and its action note
     keys.alt(Qt.Key.Key_3)

@@ -24,10 +24,12 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from ketalog.domain.double_check import MISMATCH_OPENING
 from ketalog.services.access import Permission, may
 from ketalog.services.context import Actor
 from ketalog.services.dose_preview import DosePreview, preview_dose
 from ketalog.services.identity import ProofPurpose
+from ketalog.services.session_detail import DoseOrderView
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import DoseOrderResult, order_dose, verify_dose
 from ketalog.ui.context import SessionController
@@ -163,7 +165,7 @@ class DosePanel(SessionPanel):
                                                "protocol's usual range"))
         self.confirm_button.hide()
         self.confirm_button.clicked.connect(self._confirm_clicked)
-        self.override_box = QGroupBox(self.tr("Physician override (above the protocol maximum)"))
+        self.override_box = QGroupBox(self.tr("Physician override (beyond a protocol limit)"))
         self.override_physician = CredentialsRow(self.tr("physician"), "override_physician")
         self.override_physician.submitted.connect(self._order_with_override)
         self.override_reason = QLineEdit()
@@ -189,6 +191,16 @@ class DosePanel(SessionPanel):
         self.verified_label = QLabel()
         self.verified_label.setWordWrap(True)
         big_font(self.verified_label, 14)
+        # the second nurse's own figures, typed before their password (a blind check)
+        self.check_total_edit = QLineEdit()
+        self.check_total_edit.setObjectName("verifier_total_mg")
+        self.check_total_edit.returnPressed.connect(self.focusNextChild)
+        self.check_rate_edit = QLineEdit()
+        self.check_rate_edit.setObjectName("verifier_rate_ml_per_h")
+        self.check_rate_edit.returnPressed.connect(self.focusNextChild)
+        self.check_form = QFormLayout()
+        self.check_form.addRow(self.tr("Your total dose (mg)"), self.check_total_edit)
+        self.check_form.addRow(self.tr("Your pump rate (mL/h)"), self.check_rate_edit)
         self.verifier = CredentialsRow(self.tr("second nurse"), "verifier")
         self.verifier.submitted.connect(self.verify)
         self.verify_button = ActionButton(self.tr("Verify"))
@@ -197,7 +209,10 @@ class DosePanel(SessionPanel):
         self.verify_message = MessageLabel()
         verify_row = QHBoxLayout()
         self.verify_prompt = QLabel(self.tr(
-            "Verification by a second nurse (their own user name and password):"))
+            "Independent double check by a second nurse: work the dose out on your own "
+            "from the order, the weight and the concentration, and type your figures; the "
+            "prepared figures stay hidden until yours match. Then your own user name and "
+            "password."))
         self.verify_prompt.setWordWrap(True)
         verify_row.addWidget(self.verifier, 1)
         verify_row.addWidget(self.verify_button)
@@ -205,6 +220,7 @@ class DosePanel(SessionPanel):
         order_layout.addWidget(self.order_summary)
         order_layout.addWidget(self.order_working)
         order_layout.addWidget(self.verify_prompt)
+        order_layout.addLayout(self.check_form)
         order_layout.addLayout(verify_row)
         order_layout.addWidget(self.verified_label)
         order_layout.addWidget(self.verify_message)
@@ -232,8 +248,8 @@ class DosePanel(SessionPanel):
             self.basis_combo, self.device_combo, self.fields["concentration_mg_per_ml"],
             self.fields["bag_volume_ml"], self.fields["duration_min"], self.lot_edit,
             self.diluent_edit, self.override_reason, self.override_physician.username_edit,
-            self.override_physician.password_edit, self.verifier.username_edit,
-            self.verifier.password_edit,
+            self.override_physician.password_edit, self.check_total_edit, self.check_rate_edit,
+            self.verifier.username_edit, self.verifier.password_edit,
         ]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
@@ -279,7 +295,7 @@ class DosePanel(SessionPanel):
         """Where the keyboard goes when the panel is brought forward (Alt+2)."""
         dose = view.detail.dose
         if dose is not None and dose.verified_by_name is None and view.entry_refusal is None:
-            return self.verifier.username_edit
+            return self.check_total_edit
         if not self.order_button.isEnabled():
             return None
         if self.mode == "device":
@@ -383,13 +399,8 @@ class DosePanel(SessionPanel):
         if dose is None:
             return
         tz = self.controller.ctx.tz
-        parts = [f"{_fmt(dose.total_mg, 1)} mg {dose.drug}"]
-        if dose.drug_volume_ml is not None and dose.concentration_mg_per_ml is not None:
-            parts.append(self.tr("%1 mL of %2 mg/mL").replace("%1", _fmt(dose.drug_volume_ml, 1))
-                         .replace("%2", _plain(dose.concentration_mg_per_ml.normalize())))
-        if dose.rate_ml_per_h is not None:
-            parts.append(f"{_fmt(dose.rate_ml_per_h, 0)} mL/h")
-        summary = ", ".join(parts)
+        verified = dose.verified_by_name is not None
+        summary = self._figures_text(dose) if verified else self._order_inputs_text(dose)
         details = [self.tr("lot %1").replace("%1", dose.lot_number) if dose.lot_number
                    else f"{ALERT_MARK} " + self.tr("no lot number")]
         details.append(self.tr("prepared by %1").replace("%1", dose.prepared_by_name))
@@ -397,20 +408,86 @@ class DosePanel(SessionPanel):
             details.append(self.tr("physician override: %1").replace("%1", dose.override_reason))
         self.order_summary.setText(f"{summary}\n{'; '.join(details)}")
         self.order_working.setText("\n".join(dose.working))
-        verified = dose.verified_by_name is not None
+        self.order_working.setVisible(verified)
         for widget in (self.verify_prompt, self.verifier, self.verify_button):
             widget.setVisible(not verified)
+        self.check_form.setRowVisible(self.check_total_edit, not verified)
+        self.check_form.setRowVisible(self.check_rate_edit,
+                                      not verified and dose.rate_ml_per_h is not None)
         if verified:
             self.verifier.clear()
+            self.check_total_edit.clear()
+            self.check_rate_edit.clear()
         if verified and dose.verified_at_utc is not None:
             at = dose.verified_at_utc.astimezone(tz).strftime("%H:%M")
-            self.verified_label.setText(
-                f"{OK_MARK} " + self.tr("Verified by %1 at %2")
-                .replace("%1", dose.verified_by_name or "").replace("%2", at))
+            text = self.tr("Verified by %1 at %2").replace(
+                "%1", dose.verified_by_name or "").replace("%2", at)
+            if dose.verifier_total_mg is not None:
+                figures = f"{_plain(dose.verifier_total_mg)} mg"
+                if dose.verifier_rate_ml_per_h is not None:
+                    figures += f", {_plain(dose.verifier_rate_ml_per_h)} mL/h"
+                text += "\n" + self.tr("Independent double check: their own figures (%1) "
+                                       "matched.").replace("%1", figures)
+            self.verified_label.setText(f"{OK_MARK} {text}")
             self.verify_message.clear_message()
         else:
             self.verified_label.setText(
                 f"{ALERT_MARK} " + self.tr("Not verified yet: the infusion cannot start."))
+
+    def _figures_text(self, dose: DoseOrderView) -> str:
+        parts = [f"{_fmt(dose.total_mg, 1)} mg {dose.drug}"]
+        if dose.drug_volume_ml is not None and dose.concentration_mg_per_ml is not None:
+            parts.append(self.tr("%1 mL of %2 mg/mL").replace("%1", _fmt(dose.drug_volume_ml, 1))
+                         .replace("%2", _plain(dose.concentration_mg_per_ml.normalize())))
+        if dose.rate_ml_per_h is not None:
+            parts.append(f"{_fmt(dose.rate_ml_per_h, 0)} mL/h")
+        return ", ".join(parts)
+
+    def _order_inputs_text(self, dose: DoseOrderView) -> str:
+        """What the second nurse works from: the order's inputs, none of its results."""
+        parts: list[str] = []
+        if dose.device_count is not None:
+            parts.append(self.tr("%1 device(s) of %2").replace("%1", str(dose.device_count))
+                         .replace("%2", dose.drug))
+        else:
+            dose_text = (f"{_plain(dose.dose_mg_per_kg)} mg/kg" if dose.dose_mg_per_kg is not None
+                         else f"{_plain(dose.rate_mg_per_kg_per_h)} mg/kg/h")
+            parts.append(f"{dose_text} {dose.drug}")
+        if dose.weight_kg is not None:
+            parts.append(self.tr("weight %1 kg (%2)").replace("%1", _plain(dose.weight_kg))
+                         .replace("%2", dose.weight_basis or "actual"))
+        if dose.concentration_mg_per_ml is not None:
+            parts.append(f"{_plain(dose.concentration_mg_per_ml)} mg/mL")
+        if dose.bag_volume_ml is not None and dose.duration_min is not None:
+            parts.append(self.tr("%1 mL bag over %2 min").replace(
+                "%1", _plain(dose.bag_volume_ml)).replace("%2", str(dose.duration_min)))
+        return self.tr("To check: %1").replace("%1", ", ".join(parts))
+
+    def _awaiting_check(self) -> DoseOrderView | None:
+        """The ordered dose while it waits for its double check, else None."""
+        dose = self.view.detail.dose if self.view else None
+        return dose if dose is not None and dose.verified_by_name is None else None
+
+    def _inputs_are_the_order(self, dose: DoseOrderView) -> bool:
+        """Whether the fields still hold the ordered dose (then its results stay hidden)."""
+        if self.mode == "device":
+            return bool(self.device_combo.currentData() == dose.device_count)
+        stored: dict[str, object] = {
+            "dose_mg_per_kg": dose.dose_mg_per_kg,
+            "rate_mg_per_kg_per_h": dose.rate_mg_per_kg_per_h,
+            "concentration_mg_per_ml": dose.concentration_mg_per_ml,
+            "bag_volume_ml": dose.bag_volume_ml, "duration_min": dose.duration_min,
+            "weight_kg": dose.weight_kg,
+        }
+        typed = {**self.inputs(), "weight_kg": self.weight_edit.text().strip()}
+        for name, text in typed.items():
+            value = stored.get(name)
+            try:
+                if value is None or Decimal(str(text).replace(",", ".")) != Decimal(str(value)):
+                    return False
+            except ArithmeticError:
+                return False
+        return True
 
     # --- live result ----------------------------------------------------------------
 
@@ -433,7 +510,9 @@ class DosePanel(SessionPanel):
         if self.view is None:
             return
         sid, inputs, weight = self.controller.session_id, self.inputs(), self.weight_edit.text()
-        outcome = self.controller.ctx.run(lambda db: preview_dose(db, sid, inputs, weight))
+        clock = self.controller.ctx.clock
+        outcome = self.controller.ctx.run(
+            lambda db: preview_dose(db, sid, inputs, weight, clock=clock))
         preview = outcome.value
         self._preview = preview
         self.physician_order.judge(preview.calculation if preview else None,
@@ -446,6 +525,14 @@ class DosePanel(SessionPanel):
             self.preview_message.show_error("\n".join(problems))
             return
         calc = preview.calculation
+        awaiting = self._awaiting_check()
+        blind = awaiting is not None and self._inputs_are_the_order(awaiting)
+        self.working_label.setVisible(not blind)
+        if blind:  # the second nurse may be reading this screen: no results until they match
+            for label in (self.total_label, self.volume_label, self.rate_label):
+                label.setText(self.tr("hidden until checked"))
+            self.preview_message.clear_message()
+            return
         self.total_label.setText(calc.total_mg_display)
         self.volume_label.setText(calc.drug_volume_display or "")
         self.rate_label.setText(calc.rate_ml_per_h_display or "")
@@ -537,12 +624,16 @@ class DosePanel(SessionPanel):
             self._hide_override()
             if outcome.value is not None and outcome.value.weight_warning:
                 self.message.show_error(outcome.value.weight_warning)
-            self.verifier.username_edit.setFocus()
+            self.check_total_edit.setFocus()
             return True
         self.message.show_error(outcome.error or "")
         if preview.needs_physician_override:
             self._show_override()
         elif preview.needs_confirmation and not confirm:
+            # say what is confirmed: a weight far from the last one is not a dose range
+            self.confirm_button.setText(
+                self.tr("Confirm weight and dose as shown") if preview.weight_unusual
+                else self.tr("Confirm dose outside the usual range"))
             self.confirm_button.show()
         return False
 
@@ -552,19 +643,33 @@ class DosePanel(SessionPanel):
         dose = view.detail.dose if view else None
         if dose is None or dose.verified_by_name is not None:
             return False
+        if not self.check_total_edit.text().strip():
+            # asked before the password, so a missing figure costs no failed attempt
+            self.verifier.password_edit.clear()
+            self.verify_message.show_error(self.tr(
+                "Type the total dose you worked out yourself first."))
+            self.check_total_edit.setFocus()
+            return False
         missing = self.verifier.missing()
         if missing:
             self.verify_message.show_error(missing)
             return False
         credentials = self.verifier.take()
         sid, order_id, clock = self.controller.session_id, dose.id, self.controller.ctx.clock
+        total = self.check_total_edit.text()
+        rate = self.check_rate_edit.text() if dose.rate_ml_per_h is not None else None
         outcome = self.controller.act(lambda db, actor: verify_dose(
             db, actor, sid, dose_order_id=order_id, clock=clock,
+            verifier_total_mg=total, verifier_rate_ml_per_h=rate,
             verifier=credentials.proof(db, workstation=actor.workstation,
                                        purpose=ProofPurpose.VERIFY_DOSE, clock=clock)))
         self.verifier.settle(credentials, outcome.ok)
         if not outcome.ok:
             self.verify_message.show_error(outcome.error or "")
+            if (outcome.error or "").startswith(MISMATCH_OPENING):
+                # worked out again together, the figures are what gets typed next
+                self.check_total_edit.setFocus()
+                self.check_total_edit.selectAll()
             return False
         self.verify_message.clear_message()
         return True

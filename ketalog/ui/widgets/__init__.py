@@ -6,6 +6,7 @@
 * :mod:`.choice`: scored items with one focus stop each, and multi-item forms.
 * :mod:`.table`: one table model with declarative columns and id-keyed updates.
 * :mod:`.panel`: the base of every chair-side panel.
+* :mod:`.flow`: labelled fields in a row that folds when the column is narrow.
 """
 
 from ketalog.ui.widgets.buttons import ActionButton, Button, button_row

@@ -1,7 +1,7 @@
 """the physician's order: standing orders on courses, verbal orders, the order each dose followed
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03
 
 A dose was "ordered" by the nurse at the chair; no physician order existed.
@@ -27,7 +27,7 @@ import ketalog.store.types
 from ketalog.store.guards import COSIGN_FUNCTION, ORDERS_TABLE, function_sql, install_missing
 
 revision: str = '0016'
-down_revision: str | None = '0014'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
