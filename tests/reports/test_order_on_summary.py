@@ -8,6 +8,7 @@ from ketalog.domain.session_state import SessionAction
 from ketalog.reports.session_summary import build_session_summary
 from ketalog.services import sessions as svc
 from ketalog.services.orders import cosign_verbal_order
+from tests.dose_check import right_figures
 from tests.play import verbal_order
 from tests.reports.conftest import BASELINE, ClinicDb, body_text, pdf_pages
 from tests.staff import NURSE, PHYSICIAN, password_of, prove
@@ -36,6 +37,7 @@ def _verbal_dose(clinic: ClinicDb) -> tuple[int, int]:
         order = verbal_order(db, sid, c, "0.6")
         dose = svc.order_dose(db, NURSE, sid, inputs=IV, lot_number="KT1", clock=c)
         svc.verify_dose(db, NURSE, sid, dose_order_id=dose.dose_order_id, clock=c,
+                        **right_figures(db, dose.dose_order_id),
                         verifier=prove(db, "sam", "verify_dose", c))
     return sid, order
 

@@ -23,7 +23,7 @@ from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.settings import clinic_today
 from ketalog.store.models import AuditEntry, DoseOrder, PatientWeight, ProtocolRecord
 from tests.conftest import FakeClock
-from tests.play import screen_course
+from tests.play import screen_course, verbal_order
 from tests.staff import ADMIN, NURSE, prove
 
 IV = {"dose_mg_per_kg": "0.5", "concentration_mg_per_ml": "10", "bag_volume_ml": "100",
@@ -162,6 +162,7 @@ def test_an_infusion_over_one_minute_needs_a_physicians_override(db: Session,
 
 def test_a_short_infusion_is_confirmed(db: Session, clock: FakeClock) -> None:
     _patient_id, sid = _patient(db, clock, ("80", 0))
+    verbal_order(db, sid, clock, "0.5", duration_min=30)  # the physician ordered it so
     with pytest.raises(ValidationError, match="shorter than the usual 40 min"):
         svc.order_dose(db, NURSE, sid, inputs={**IV, "duration_min": 30}, clock=clock)
     order = svc.order_dose(db, NURSE, sid, inputs={**IV, "duration_min": 30},

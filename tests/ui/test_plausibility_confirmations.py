@@ -22,6 +22,7 @@ from ketalog.store.models import DoseOrder, PatientWeight
 from ketalog.ui.panels.checkin_panel import CheckInPanel
 from ketalog.ui.panels.dose_panel import DosePanel
 from ketalog.ui.protocols_page import ProtocolsDialog
+from tests.play import verbal_order
 from tests.staff import ADMIN, password_of
 from tests.ui.conftest import Chair, activate, open_panel
 
@@ -123,6 +124,8 @@ def test_a_dose_that_rounds_to_nothing_cannot_be_ordered(chair: Chair, qtbot: Qt
 def test_a_total_above_the_usual_maximum_is_confirmed(chair: Chair, qtbot: QtBot) -> None:
     _last_weighed(chair, "120", 1)
     chair.to("checked_in")
+    with chair.db() as db:  # titrated to 1.0 mg/kg on the physician's read-back verbal order
+        verbal_order(db, chair.session_id, chair.clock, "1.0")
     panel, _ = open_panel(chair, qtbot, DosePanel)
     _retype(qtbot, panel.fields["dose_mg_per_kg"], "1.0")
     _click(qtbot, panel.order_button)
