@@ -14,6 +14,7 @@ full under its table and the cell refers to it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -27,7 +28,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from ketalog.domain.errors import ValidationError
-from ketalog.domain.infusion import InfusionProgress, PumpEvent, duration_text, infusion_progress
+from ketalog.domain.infusion import InfusionProgress, PumpEvent, delivered_as_of, duration_text
 from ketalog.domain.scales import ScaleDefinition, get_scale
 from ketalog.domain.values import format_decimal, printed_name
 from ketalog.reports.base import (
@@ -89,6 +90,9 @@ LIMIT_LABELS = {
     "below_warning": "below the protocol's warning range (confirmed when ordered)",
     "above_warning": "above the protocol's warning range (confirmed when ordered)",
     "above_maximum": "ABOVE THE PROTOCOL MAXIMUM (physician override)",
+    # the weight, the total or the duration was unusual (issue 16): what, in the audit trail
+    "outside_warning": "unusual weight, total or duration (confirmed when ordered)",
+    "beyond_hard_limit": "BEYOND A PROTOCOL LIMIT: total or duration (physician override)",
 }
 _VITAL_FIXED = [11 * mm, 15 * mm, 16 * mm, 10 * mm, 10 * mm, 10 * mm, 10 * mm, 12 * mm, 10 * mm]
 VITAL_WIDTHS = [*_VITAL_FIXED, FRAME_WIDTH - sum(_VITAL_FIXED)]
@@ -105,6 +109,15 @@ def plain_decimal(value: Decimal | None, unit: str = "") -> str:
         return ""
     text = format(value.normalize(), "f")
     return f"{text} {unit}".strip()
+
+
+def exact_decimal(value: Decimal, places: int = 6) -> str:
+    """A stored value in full, or its first ``places`` decimals and "..." when it repeats."""
+    text = format(value.normalize(), "f")
+    whole, _dot, fraction = text.partition(".")
+    if len(fraction) <= places:
+        return text
+    return f"{whole}.{fraction[:places]}..."
 
 
 def mg_text(value: Decimal) -> str:
@@ -134,13 +147,13 @@ def delivered(detail: SessionDetail, as_of: datetime) -> InfusionProgress | None
     Only events that had happened by then count, and a running infusion is
     integrated up to that moment: never to a planned or scheduled end.
     """
-    events = [PumpEvent(e.kind, e.at_utc, e.rate_ml_per_h) for e in detail.infusion_events
-              if e.at_utc <= as_of]
-    if detail.dose is None or not any(e.kind == "start" for e in events):
+    if detail.dose is None:
         return None
-    return infusion_progress(events, total_mg=detail.dose.total_mg,
-                             bag_volume_ml=detail.dose.bag_volume_ml,
-                             planned_rate_ml_per_h=detail.dose.rate_ml_per_h, now=as_of)
+    return delivered_as_of([PumpEvent(e.kind, e.at_utc, e.rate_ml_per_h)
+                            for e in detail.infusion_events],
+                           total_mg=detail.dose.total_mg,
+                           bag_volume_ml=detail.dose.bag_volume_ml,
+                           planned_rate_ml_per_h=detail.dose.rate_ml_per_h, as_of=as_of)
 
 
 def in_progress_text(detail: SessionDetail, as_of: datetime, tz: ZoneInfo) -> str | None:
@@ -161,9 +174,29 @@ def in_progress_text(detail: SessionDetail, as_of: datetime, tz: ZoneInfo) -> st
             f"{mg_text(dose.total_mg)} delivered so far")
 
 
+#: A tab in written text moves to the next multiple of this many characters.
+TAB_STOP_CHARS = 4
+_SPACE_RUN = re.compile(r"(^ +)|(?<= ) +", re.MULTILINE)
+
+
+def as_written(text: str) -> str:
+    """Written text with its tabs as spaces to the next tab stop, and one kind of line break.
+
+    A Paragraph would fold a tab or a run of spaces into one space, so the layout a
+    nurse typed ("BP<tab>150/90") would not be what is printed.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.expandtabs(TAB_STOP_CHARS) for line in lines)
+
+
 def para(text: str, style: ParagraphStyle) -> Paragraph:
-    """A Paragraph of plain text (escaped; line breaks kept)."""
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    """A Paragraph of plain text printed as written: tabs, runs of spaces, line breaks kept.
+
+    The spaces after the first of a run, and any at a line's start, are
+    non-breaking, so they print; a line still wraps at a run's first space.
+    """
+    kept = _SPACE_RUN.sub(lambda m: "\u00a0" * len(m.group(0)), as_written(text))
+    return Paragraph(escape(kept).replace("\n", "<br/>"), style)
 
 
 def fits(text: str, width: float, font: str = FONT, size: float = 8) -> bool:
@@ -173,6 +206,7 @@ def fits(text: str, width: float, font: str = FONT, size: float = 8) -> bool:
 
 def wrapped(text: str, width: float, style: ParagraphStyle) -> Any:
     """A plain string when it fits the cell (much cheaper), else a wrapping Paragraph."""
+    text = as_written(text)
     return text if fits(text, width, style.fontName, style.fontSize) else para(text, style)
 
 
@@ -424,40 +458,92 @@ class _SessionSummary:
                         if dose.weight_measured_on else ", date of weighing not recorded")
             rows.append(("Weight used", f"{plain_decimal(dose.weight_kg, 'kg')} "
                                         f"({dose.weight_basis or 'actual'} body weight{measured})"))
-        rows += self._dose_amounts(dose)
+        amounts, exact_notes = self._dose_amounts(dose)
+        rows += amounts
         rows.append(("Limit check", LIMIT_LABELS.get(dose.limit_level, dose.limit_level)))
         if dose.override_reason:
             rows.append(("Override reason", para(dose.override_reason, self.sheet["cell_bold"])))
         rows.append(("Lot number", dose.lot_number or "not recorded"))
+        order = self.order_text()
+        if order:
+            rows.append(("Physician's order", para(order, self.sheet["cell"])))
         rows.append(("Prepared by", dose.prepared_by_name))
         rows.append(("Verified by", self._double_check(dose)))
         out.append(facts_table(rows, self.sheet))
+        out.extend(self.p(note, "small") for note in exact_notes)
         out.append(self.h3("Dose working (as calculated and recorded)"))
         if dose.working:
             out.extend(self.p(line, "mono") for line in dose.working)
         else:
             out.append(self.p("No working recorded."))
 
-    def _dose_amounts(self, dose: DoseOrderView) -> list[tuple[str, Any]]:
+    def order_text(self) -> str:
+        """The physician's order the dose followed, as true at printing (0016)."""
+        followed = self.data.physician_order
+        if followed is None:
+            return ""
+        if followed.override_by_name is not None:
+            return (f"above the protocol maximum: ordered by the override of "
+                    f"{followed.override_by_name} (reason above)")
+        view = followed.view
+        if view is None:
+            if followed.problems:
+                return "NOT VALID: " + "; ".join(followed.problems)
+            return "none (a course opened before physicians' orders were recorded)"
+        when = self.stamp(view.ordered_at_utc)
+        if view.kind == "standing":
+            text = f"standing order by {view.physician_name}, {when}: {view.order.describe()}"
+            if not followed.problems:
+                text += "; signed with the physician's key"
+        else:
+            text = (f"verbal order by {view.physician_name}, {when}: {view.order.describe()}; "
+                    f"received and read back by {view.received_by_name}; ")
+            text += (f"co-signed by {view.physician_name} {self.stamp(view.cosigned_at_utc)}"
+                     if view.cosigned_at_utc is not None else "AWAITING CO-SIGNATURE")
+        if followed.problems:
+            text += ". SIGNATURE NOT VALID: " + "; ".join(followed.problems)
+        return text
+
+    def _dose_amounts(self, dose: DoseOrderView) -> tuple[list[tuple[str, Any]], list[str]]:
+        """The dose's figures and the footnotes giving exact values.
+
+        Computed figures are printed rounded as the working beside them rounds
+        them (0.1 mg, 0.1 mL, 1 mL/h), so the table never says 62.5 mL/h
+        where the working says 63; where the stored value differs, a numbered
+        footnote gives it exactly. Entered values print as entered.
+        """
         rows: list[tuple[str, Any]] = []
+        notes: list[str] = []
+
+        def computed(label: str, value: Decimal, places: int, unit: str) -> None:
+            shown = format_decimal(value, places)
+            if Decimal(shown) == value:
+                rows.append((label, f"{shown} {unit}"))
+                return
+            mark = f"[{len(notes) + 1}]"
+            rows.append((label, f"{shown} {unit} {mark}"))
+            notes.append(f"{mark} {label} exactly {exact_decimal(value)} {unit}; printed "
+                         f"rounded to {format_decimal(Decimal(1).scaleb(-places), places)} "
+                         f"{unit}, as in the working.")
+
         if dose.dose_mg_per_kg is not None:
             rows.append(("Dose", plain_decimal(dose.dose_mg_per_kg, "mg/kg")))
         if dose.rate_mg_per_kg_per_h is not None:
             rows.append(("Dose rate", plain_decimal(dose.rate_mg_per_kg_per_h, "mg/kg/h")))
         if dose.device_count is not None:
             rows.append(("Devices", str(dose.device_count)))
-        rows.append(("Total dose", plain_decimal(dose.total_mg, "mg")))
-        for label, value, unit in (
-            ("Concentration", dose.concentration_mg_per_ml, "mg/mL"),
-            ("Drug volume", dose.drug_volume_ml, "mL"),
-            ("Bag volume", dose.bag_volume_ml, "mL"),
-            ("Pump rate", dose.rate_ml_per_h, "mL/h"),
-        ):
-            if value is not None:
-                rows.append((label, plain_decimal(value, unit)))
+        computed("Total dose", dose.total_mg, 1, "mg")
+        if dose.concentration_mg_per_ml is not None:
+            rows.append(("Concentration", plain_decimal(dose.concentration_mg_per_ml, "mg/mL")))
+        if dose.drug_volume_ml is not None:
+            computed("Drug volume", dose.drug_volume_ml, 1, "mL")
+        if dose.bag_volume_ml is not None:
+            rows.append(("Bag volume", plain_decimal(dose.bag_volume_ml, "mL")))
+        if dose.rate_ml_per_h is not None:
+            computed("Pump rate", dose.rate_ml_per_h, 0, "mL/h")
         if dose.duration_min is not None:
             rows.append(("Duration", f"{dose.duration_min} min"))
-        return rows
+        return rows, notes
 
     def infusion(self, out: list[Flowable]) -> None:
         d = self.d
@@ -784,6 +870,11 @@ class _SessionSummary:
 
     def signatures(self, out: list[Flowable]) -> None:
         out.append(self.h2("Signatures"))
+        if not self.data.signatures and self.d.state == "cancelled":
+            reason = f" ({self.d.state_reason})" if self.d.state_reason else ""
+            out.append(self.p(f"Cancelled before any dose{reason}: there is nothing for a "
+                              "physician to sign.", "cell_bold"))
+            return
         if not self.data.signatures:
             out.append(self.p("Not signed. This summary is a draft until a physician signs "
                               "the session.", "cell_bold"))
@@ -839,6 +930,8 @@ def build_session_summary(data: SessionSummaryData) -> bytes:
     """
     flowables = _SessionSummary(data).flowables()
     frame = PageFrame(data.clinic, TITLE, identity_line(data.detail, data.tz),
-                      draft=not data.signed and not data.signature_warning,
+                      # a cancelled session is closed with nothing to sign: no draft mark
+                      draft=not data.signed and not data.signature_warning
+                      and data.detail.state != "cancelled",
                       safety=data.safety.text, warning=data.signature_warning)
     return render(flowables, frame)

@@ -98,6 +98,13 @@ def main() -> None:
             add_addendum(db, NURSE, other,
                          password=password_of(NURSE.username), reason="late entry",
                          text="Patient phoned: home safely.", clock=tick)
+        if HEAD_REVISION >= "0016":  # a verbal order at the first session, co-signed later
+            from ketalog.services.orders import cosign_verbal_order
+            from tests.play import verbal_order
+            from tests.staff import PHYSICIAN
+
+            verbal = verbal_order(db, sid, clock, "0.6")
+            cosign_verbal_order(db, PHYSICIAN, verbal, password=password_of("ada"), clock=clock)
         if HEAD_REVISION >= "0011":  # the clinic's CA and document certificate
             from ketalog.services.clinic_certificate import create_certificate
             from tests.staff import ADMIN

@@ -287,7 +287,9 @@ class EventsPanel(SessionPanel):
             button.setMinimumHeight(40)
             button.clicked.connect(lambda _c=False, k=kind: self._flag(k))
             self.flag_buttons[kind] = button
-            buttons.addWidget(button, number // 2, number % 2)
+            # one under another: side by side they needed 583 px and were cut off at the
+            # right of the panels' column (544 px at 1366x768)
+            buttons.addWidget(button, number, 0)
         self.flag_note = QLineEdit()
         self.flag_note.setPlaceholderText(self.tr("Note for the flag (optional), then its key"))
         self.flag_note.textChanged.connect(self._keep_drafts)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -34,10 +33,12 @@ from ketalog.services.context import Actor
 from ketalog.services.session_detail import VitalRow
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import SavedVital, add_vital_action_note, record_vitals
+from ketalog.ui.alert_sound import ALERT_SOUND
 from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.panels.vitals_model import VitalsTableModel
 from ketalog.ui.style import ALERT_MARK, OVERDUE_TEXT, MessageLabel, big_font
 from ketalog.ui.widgets import CorrectionSource, SessionPanel
+from ketalog.ui.widgets.flow import FieldRow
 
 #: Entry fields in tab order: the keys ``record_vitals`` takes.
 VITAL_FIELDS = ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent",
@@ -65,7 +66,8 @@ class VitalsPanel(SessionPanel):
     Signals:
         vitals_due(int, object): the session id and the UTC time a reading
             became due, emitted once per due time while the panel shows that
-            session (a non-modal reminder the window can show or sound).
+            session (a non-modal reminder the window shows; the workstation's
+            alert sound plays, if it has one).
     """
 
     vitals_due = Signal(int, object)
@@ -74,8 +76,6 @@ class VitalsPanel(SessionPanel):
                  parent: QWidget | None = None) -> None:
         super().__init__(controller, drafts, parent)
         self.tz = controller.ctx.tz
-        #: Beep when a reading becomes due (off by default: a clinic is noisy enough).
-        self.sound_enabled = False
         self._note_vital_id: int | None = None
         self._switched = False
         self._had_focus = False
@@ -105,10 +105,9 @@ class VitalsPanel(SessionPanel):
                                           "taken, e.g. 09:42"))
         self.fields: dict[str, QLineEdit] = {}
         labels = self._field_labels()
-        entry = QGridLayout()
-        entry.setHorizontalSpacing(6)
         self._labels: dict[str, QLabel] = {}
-        for column, key in enumerate((TIME_KEY, *VITAL_FIELDS)):
+        pairs: list[tuple[QLabel, QWidget]] = []
+        for key in (TIME_KEY, *VITAL_FIELDS):
             edit = self.time_edit if key == TIME_KEY else QLineEdit()
             if key != TIME_KEY:
                 edit.setObjectName(f"vitals_{key}")
@@ -124,9 +123,7 @@ class VitalsPanel(SessionPanel):
             label.setBuddy(edit)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self._labels[key] = label
-            entry.addWidget(label, 0, column)
-            entry.addWidget(edit, 1, column)
-        entry.setColumnStretch(len(VITAL_FIELDS) + 1, 1)
+            pairs.append((label, edit))
         self.sbp = self.fields["systolic_mmhg"]
         self.dbp = self.fields["diastolic_mmhg"]
         self.hr = self.fields["heart_rate_bpm"]
@@ -137,8 +134,8 @@ class VitalsPanel(SessionPanel):
         self.pain = self.fields["pain_score"]
         self.sbp.installEventFilter(self)  # "/" jumps to DBP, as nurses write 120/80
 
-        self.entry_line = QWidget()
-        self.entry_line.setLayout(entry)
+        # one row, folded in two when the column is narrow (1366x768 at 125 %)
+        self.entry_line = FieldRow(pairs)
         self.message = MessageLabel()
         big_font(self.message, 13, bold=False)
         self.refusal_label = MessageLabel()
@@ -365,8 +362,7 @@ class VitalsPanel(SessionPanel):
         if (due is not None and view.detail.dose_started_at_utc is not None and due <= now
                 and (view.detail.id, due) not in self._reminded):
             self._reminded.add((view.detail.id, due))
-            if self.sound_enabled:
-                QApplication.beep()
+            ALERT_SOUND.play(("vitals", view.detail.id, due))  # the workstation's sound, if on
             self.vitals_due.emit(view.detail.id, due)
 
     # --- Qt -----------------------------------------------------------------------------

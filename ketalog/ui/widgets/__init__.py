@@ -7,6 +7,7 @@
 * :mod:`.table`: one table model with declarative columns and id-keyed updates.
 * :mod:`.panel`: the base of every chair-side panel.
 * :mod:`.correction`: marking an entry "entered in error", for every list alike.
+* :mod:`.flow`: labelled fields in a row that folds when the column is narrow.
 """
 
 from ketalog.ui.widgets.buttons import ActionButton, Button, button_row

@@ -1,7 +1,7 @@
 """corrections that stay visible: who marked an entry "entered in error", and what replaced it
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-04
 
 Readings, scores, interventions, adverse events and notes had ``voided_at_utc``
@@ -24,7 +24,7 @@ from alembic import op
 from ketalog.store.types import UTCDateTime
 
 revision: str = '0017'
-down_revision: str | None = '0015'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
