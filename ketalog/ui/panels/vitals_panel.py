@@ -172,10 +172,17 @@ class VitalsPanel(SessionPanel):
             [CorrectionSource(self.table, self._describe, self._mark_reading,
                               newest_first=False)], shortcut="Alt+X")
 
+        # the action and its message share the due line: this panel never scrolls, and at
+        # 125 % scaling a row of its own would squeeze the entry fields below their text
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.due_label, 1)
+        top.addWidget(self.correction.message)
+        top.addWidget(self.correction.button)
         layout = QVBoxLayout()
-        layout.addWidget(self.due_label)
+        layout.addLayout(top)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.correction)
+        layout.addWidget(self.correction)  # its reason line, shown while marking
         layout.addWidget(self.entry_line)
         layout.addWidget(self.refusal_label)
         layout.addWidget(self.message)
