@@ -9,12 +9,18 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+#: The screen's scaling, as the desktop sets it: "1.25" is Windows' 125 % (a logical
+#: screen of 1093x614). Read when Qt starts, so a test at another scale runs pytest anew.
+ENV_TEST_SCALE = "KETALOG_TEST_SCALE"
+TEST_SCALE = float(os.environ.get(ENV_TEST_SCALE) or 1)
 if os.environ["QT_QPA_PLATFORM"] == "offscreen":
     # the offscreen screen is 800x800 by default; the tests' screen is the clinic laptop's
     _screen = __import__("tempfile").mkstemp(prefix="ketalog-test-screen-", suffix=".json")[1]
     with open(_screen, "w", encoding="utf-8") as _file:
+        # a desktop's scaling reaches Qt as the screen's logical DPI (96 at 100 %)
         _file.write('{"screens": [{"name": "laptop", "x": 0, "y": 0, "width": 1366, '
-                    '"height": 768, "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}')
+                    f'"height": 768, "logicalDpi": {96 * TEST_SCALE:g}, '
+                    '"logicalBaseDpi": 96, "dpr": 1}]}')
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screen}"
 # A developer's own workstation file (ketalog db use) must not steer the tests.
 os.environ["KETALOG_CONFIG_DIR"] = __import__("tempfile").mkdtemp(prefix="ketalog-test-config-")

@@ -27,8 +27,11 @@ class Advancing(Protocol):
 
 def start_infusion(db: Session, sid: int, clock: Advancing, *,
                    baseline: Mapping[str, object] = BASELINE,
-                   escort: str = "Maria (wife)") -> None:
-    """From checked in: checklist and escort, baseline reading, dose ordered and verified, start."""
+                   escort: str = "Maria (wife)", start: bool = True) -> None:
+    """From checked in: checklist and escort, baseline reading, dose ordered and verified, start.
+
+    With ``start=False`` everything is ready but the pump is never started.
+    """
     for item in svc.CHECKLIST_ITEMS:
         svc.update_checklist(db, NURSE, sid, item, True, clock=clock)
     svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
@@ -39,8 +42,9 @@ def start_infusion(db: Session, sid: int, clock: Advancing, *,
     svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
                     **right_figures(db, order.dose_order_id), clock=clock,
                     verifier=prove(db, "sam", "verify_dose", clock))
-    clock.advance(1)
-    svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
+    if start:
+        clock.advance(1)
+        svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
 
 
 def discharge(db: Session, sid: int, clock: Advancing) -> None:
@@ -56,9 +60,20 @@ def discharge(db: Session, sid: int, clock: Advancing) -> None:
     svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
 
 
-def discharged_session(db: Session, clock: Advancing) -> int:
-    """A first IV infusion booked and played through the services up to discharge; its id."""
-    sid = book(db, clock)
+def discharged_session(db: Session, clock: Advancing, *, ordered: bool = True) -> int:
+    """A first IV infusion booked and played through the services up to discharge; its id.
+
+    ``ordered=False``: a course from before physicians' orders (schema 0016), dosed
+    without one.
+    """
+    sid = book(db, clock, ordered=ordered)
+    if not ordered:
+        from ketalog.store.models import Course
+
+        course = db.get(Course, svc._session(db, sid).course_id)
+        assert course is not None
+        course.order_required = False
+        db.commit()
     svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, sid, clock)
     discharge(db, sid, clock)
@@ -75,10 +90,58 @@ def sign(db: Session, sid: int, clock: Advancing) -> None:
     sign_session(db, PHYSICIAN, sid, password=password_of(PHYSICIAN.username), clock=clock)
 
 
+def standing_order(db: Session, course_id: int, clock: Advancing, **order: object) -> int:
+    """The physician (Ada) enters and signs the course's standing order; its id.
+
+    By default the protocol's own dose and duration on actual body weight, no
+    titration (2 devices for a device protocol); ``order`` overrides any of
+    dose, duration_min, weight_basis, titration_ceiling.
+    """
+    from ketalog.services.orders import enter_standing_order
+    from ketalog.services.protocols import protocol_by_id
+    from ketalog.store.models import Course
+    from tests.staff import PHYSICIAN, password_of
+
+    course = db.get(Course, course_id)
+    assert course is not None
+    protocol = protocol_by_id(db, course.protocol_id)
+    values: dict[str, object] = {
+        "dose": protocol.default_dose if protocol.default_dose is not None
+        else protocol.allowed_device_counts[0],
+        "duration_min": protocol.default_duration_min,
+        "weight_basis": None if protocol.dosing_mode == "device" else "actual",
+    }
+    values.update(order)
+    return enter_standing_order(db, PHYSICIAN, course_id, password=password_of("ada"),
+                                clock=clock, **values)
+
+
+def verbal_order(db: Session, sid: int, clock: Advancing, dose: object,
+                 **order: object) -> int:
+    """Nora records Ada's verbal order, read back, for exactly ``dose`` at this session; its id.
+
+    Duration and weight basis default to the protocol's own (actual body weight).
+    """
+    from ketalog.services.orders import record_verbal_order
+    from ketalog.services.protocols import protocol_by_id
+    from tests.staff import PHYSICIAN
+
+    protocol = protocol_by_id(db, svc._session(db, sid).protocol_id)
+    values: dict[str, object] = {
+        "duration_min": protocol.default_duration_min,
+        "weight_basis": None if protocol.dosing_mode == "device" else "actual",
+    }
+    values.update(order)
+    assert PHYSICIAN.user_id is not None
+    return record_verbal_order(db, NURSE, sid, physician_id=PHYSICIAN.user_id, dose=dose,
+                               read_back=True, clock=clock, **values)
+
+
 def screen_course(db: Session, course_id: int, clock: Advancing, *, approve: bool = True,
-                  **answers: object) -> int:
+                  order: bool = True, **answers: object) -> int:
     """Record the course's eligibility screening: every question No unless given, BP 124/78,
-    consent today; then the physician approves it (unless ``approve=False``). Its id."""
+    consent today; then the physician approves it (unless ``approve=False``) and enters the
+    protocol's standing order (:func:`standing_order`; unless ``order=False``). Its id."""
     from ketalog.domain.screening import YES_NO_QUESTIONS
     from ketalog.services.screening import (
         approve_screening,
@@ -101,11 +164,13 @@ def screen_course(db: Session, course_id: int, clock: Advancing, *, approve: boo
                          clock=clock)
     if approve:
         approve_screening(db, PHYSICIAN, screening_id, clock=clock)
+        if order:
+            standing_order(db, course_id, clock)
     return screening_id
 
 
 def book(db: Session, clock: Advancing, *, indication: str = "treatment-resistant depression",
-         chair: str = "Chair 1", screened: bool = True) -> int:
+         chair: str = "Chair 1", screened: bool = True, ordered: bool = True) -> int:
     """José Ñúñez, 80 kg, an IV depression course and one session booked now; its id."""
     from datetime import date
 
@@ -120,6 +185,6 @@ def book(db: Session, clock: Advancing, *, indication: str = "treatment-resistan
                              protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
                              indication=indication, clock=clock)
     if screened:
-        screen_course(db, course, clock)
+        screen_course(db, course, clock, order=ordered)
     return svc.schedule_session(db, NURSE, course_id=course, chair=chair, scheduled_at=now,
                                 clock=clock)

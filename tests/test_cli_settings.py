@@ -36,3 +36,15 @@ def test_a_bad_zone_is_refused_in_one_line_and_nothing_changes(
     assert len(err.strip().splitlines()) == 1
     assert main(["--database-url", sqlite_url, "settings", "get", "nonsense"]) == 1
     assert "There is no clinic setting 'nonsense'" in capsys.readouterr().err
+
+
+def test_the_document_footer_is_a_setting_and_one_line(
+        sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--database-url", sqlite_url, "settings", "set", "document_footer",
+                 "Confidential"]) == 0
+    assert capsys.readouterr().out == "Document footer: Confidential\n"
+    assert main(["--database-url", sqlite_url, "settings", "set", "document_footer",
+                 "two\nlines"]) == 1
+    assert "Document footer is one line" in capsys.readouterr().err
+    assert main(["--database-url", sqlite_url, "settings", "get", "document_footer"]) == 0
+    assert capsys.readouterr().out == "Confidential\n"

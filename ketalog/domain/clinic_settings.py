@@ -31,6 +31,14 @@ DEFAULT_CHAIRS = ("Chair 1", "Chair 2", "Chair 3")
 DEFAULT_IDLE_LOCK_MINUTES = 10
 IDLE_LOCK_RANGE = (1, 240)
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg")
+#: The document footer is one printed line at the foot of every page: this many
+#: characters still fit an A4 line at a readable size (documents shrink the type
+#: for wide letters, never cut the words).
+MAX_FOOTER_CHARS = 100
+#: A weight differing from the last one (of the past 90 days) by more than this share is
+#: confirmed with both weights shown: a slip, pounds for kilograms, another patient's weight.
+DEFAULT_WEIGHT_CHANGE_PERCENT = 10
+WEIGHT_CHANGE_PERCENT_RANGE = (1, 50)
 
 
 class SettingKind(StrEnum):
@@ -42,6 +50,7 @@ class SettingKind(StrEnum):
     CLOSED_DAYS = "closed_days"
     MINUTES = "minutes"
     IMAGE_FILE = "image_file"
+    PERCENT = "percent"
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,9 @@ class ClinicSetting:
 def _text(setting: ClinicSetting, text: str) -> object:
     if "\n" in text or "\r" in text:
         raise setting.refuse(f"{setting.label} is one line; leave out line breaks.")
+    if not text.isprintable():
+        raise setting.refuse(f"{setting.label} holds a tab or another character that does "
+                             "not print; type it as plain text.")
     if setting.required and not text:
         raise setting.refuse(f"{setting.label} cannot be empty: documents print it.")
     if len(text) > setting.max_length:
@@ -147,6 +159,15 @@ def _minutes(setting: ClinicSetting, text: str) -> object:
     return int(text)
 
 
+def _percent(setting: ClinicSetting, text: str) -> object:
+    low, high = WEIGHT_CHANGE_PERCENT_RANGE
+    digits = text.removesuffix("%").strip()
+    if not (digits.isascii() and digits.isdigit()) or not low <= int(digits) <= high:
+        raise setting.refuse(f"{setting.label} is a whole percent from {low} to {high} "
+                             "(e.g. 10).")
+    return int(digits)
+
+
 def _image_file(setting: ClinicSetting, text: str) -> object:
     if text and not text.casefold().endswith(LOGO_SUFFIXES):
         raise setting.refuse("The logo must be a PNG or JPEG file (.png, .jpg).")
@@ -156,7 +177,7 @@ def _image_file(setting: ClinicSetting, text: str) -> object:
 _PARSERS: dict[SettingKind, Callable[[ClinicSetting, str], object]] = {
     SettingKind.TEXT: _text, SettingKind.ZONE: _zone, SettingKind.CHAIRS: _chairs,
     SettingKind.CLOSED_DAYS: _closed_days, SettingKind.MINUTES: _minutes,
-    SettingKind.IMAGE_FILE: _image_file,
+    SettingKind.IMAGE_FILE: _image_file, SettingKind.PERCENT: _percent,
 }
 
 #: Every clinic setting, in the order the Settings window shows them.
@@ -181,6 +202,13 @@ CLINIC_SETTINGS: tuple[ClinicSetting, ...] = (
     ClinicSetting("idle_lock_minutes", "Idle lock (minutes)", SettingKind.MINUTES,
                   "a workstation locks after this long without input",
                   DEFAULT_IDLE_LOCK_MINUTES),
+    ClinicSetting("document_footer", "Document footer", SettingKind.TEXT,
+                  "one line at the foot of every page of every document, e.g. "
+                  "\"Confidential: contains patient health information\"", "",
+                  max_length=MAX_FOOTER_CHARS),
+    ClinicSetting("weight_change_percent", "Weight change to confirm (%)", SettingKind.PERCENT,
+                  "a weight differing from the last one (past 90 days) by more than this is "
+                  "confirmed, both weights shown", DEFAULT_WEIGHT_CHANGE_PERCENT),
 )
 _BY_KEY = {s.key: s for s in CLINIC_SETTINGS}
 

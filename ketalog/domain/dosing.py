@@ -272,6 +272,46 @@ def parse_weight_kg(value: object) -> Decimal:
     return weight
 
 
+#: What a figure that rounds to nothing is refused with: (field blamed, what, unit, advice).
+_ZERO_FIGURES: Final[Mapping[str, tuple[str, str, str, str]]] = {
+    "total_mg": ("dose", "The total dose", "mg",
+                 "there is no measurable dose; check the ordered dose and the weight."),
+    "rate_mg_per_h": ("dose", "The drug rate", "mg/h",
+                      "check the ordered rate and the weight."),
+    "drug_volume_ml": ("concentration_mg_per_ml", "The volume to draw up", "mL",
+                       "too little to measure; use a weaker stock or check the dose."),
+    "rate_ml_per_h": ("bag_volume_ml", "The pump rate", "mL/h",
+                      "no pump runs that slowly; check the bag volume and the duration."),
+}
+#: Display places of each figure, as the working rounds it.
+_PLACES: Final[Mapping[str, int]] = {
+    "total_mg": 1, "rate_mg_per_h": 1, "drug_volume_ml": 1, "rate_ml_per_h": 0}
+
+
+def _refuse_rounded_to_zero(dose_field: str, **figures: Decimal) -> None:
+    """Refuse a dose whose working would show a non-zero figure as 0.0.
+
+    A working that reads "= 0.0 mg" for 1e-9 mg/kg tells the second nurse
+    nothing is given while something is ordered; such a dose is never a dose.
+    Only the first figure that vanishes is reported: the later ones follow it.
+
+    Raises:
+        ValidationError: a figure rounds to zero for display.
+    """
+    for name, value in figures.items():
+        places = _PLACES[name]
+        with localcontext(_CONTEXT):
+            vanishes = value > 0 and Decimal(format_decimal(value, places)) == 0
+        if vanishes:
+            field, what, unit, advice = _ZERO_FIGURES[name]
+            half = Decimal(5).scaleb(-places - 1)
+            zero = format_decimal(Decimal(0), places)
+            raise ValidationError.single(
+                dose_field if field == "dose" else field,
+                f"{what} works out to less than {half:f} {unit}, which rounds to {zero} {unit}: "
+                f"{advice}")
+
+
 def _rate_line(bag: Decimal, duration: int, rate: Decimal) -> str:
     return f"{_show(bag)} mL / ({duration} min / 60) = {_round(rate, 0)} mL/h"
 
@@ -300,6 +340,8 @@ def weight_based_dose(
         total = dose * weight
         volume = total / concentration
         rate_ml = bag * 60 / minutes
+    _refuse_rounded_to_zero("dose_mg_per_kg", total_mg=total, drug_volume_ml=volume,
+                            rate_ml_per_h=rate_ml)
     return DoseCalculation(
         mode=DosingMode.WEIGHT,
         total_mg=total,
@@ -344,6 +386,8 @@ def rate_based_dose(
         total = rate_mg * minutes / 60
         volume = total / concentration
         rate_ml = bag * 60 / minutes
+    _refuse_rounded_to_zero("rate_mg_per_kg_per_h", rate_mg_per_h=rate_mg, total_mg=total,
+                            drug_volume_ml=volume, rate_ml_per_h=rate_ml)
     return DoseCalculation(
         mode=DosingMode.RATE,
         total_mg=total,
@@ -378,6 +422,7 @@ def im_dose(
     with localcontext(_CONTEXT):
         total = dose * weight
         volume = total / concentration
+    _refuse_rounded_to_zero("dose_mg_per_kg", total_mg=total, drug_volume_ml=volume)
     return DoseCalculation(
         mode=DosingMode.IM_WEIGHT,
         total_mg=total,
@@ -427,6 +472,7 @@ def esketamine_dose(
     devices = int(count)
     with localcontext(_CONTEXT):
         total = devices * per_device
+    _refuse_rounded_to_zero("mg_per_device", total_mg=total)
     noun = "device" if devices == 1 else "devices"
     return DoseCalculation(
         mode=DosingMode.DEVICE,

@@ -114,6 +114,28 @@ def infusion_progress(
     return InfusionProgress(running, minutes, volume, volume * mg_per_ml, remaining, rate)
 
 
+def delivered_as_of(
+    events: Sequence[PumpEvent],
+    *,
+    total_mg: Decimal,
+    bag_volume_ml: Decimal | None,
+    planned_rate_ml_per_h: Decimal | None,
+    as_of: datetime,
+) -> InfusionProgress | None:
+    """The drug the pump log had delivered by ``as_of`` (a printing moment); None if never started.
+
+    Only events that had happened by then count, and a running infusion is
+    integrated up to that moment, never to a planned or scheduled end. Every
+    document that states what was given (the chart copy, the visit report, the
+    day log) asks this one function, so they cannot disagree.
+    """
+    happened = [e for e in events if e.at <= as_of]
+    if not any(e.kind == "start" for e in happened):
+        return None
+    return infusion_progress(happened, total_mg=total_mg, bag_volume_ml=bag_volume_ml,
+                             planned_rate_ml_per_h=planned_rate_ml_per_h, now=as_of)
+
+
 @dataclass(frozen=True)
 class Interval:
     """A stretch of time; ``end`` is None while it is still open."""

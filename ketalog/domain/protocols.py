@@ -59,6 +59,14 @@ MAX_DURATION_MIN: Final = 1440
 #: Nasal devices hold tens of milligrams; 100 mg per device is already absurd.
 MAX_MG_PER_DEVICE: Final = Decimal(100)
 MAX_DEVICE_COUNT: Final = 10
+#: No ketamine session gives grams: a total ceiling above this is a typing slip.
+MAX_TOTAL_MG: Final = Decimal(5000)
+#: The adult weight range a protocol expects unless it says otherwise (kg): a weight
+#: outside it is confirmed before it is used (a child, a slip, pounds for kilograms).
+DEFAULT_USUAL_WEIGHT_MIN_KG: Final = Decimal(35)
+DEFAULT_USUAL_WEIGHT_MAX_KG: Final = Decimal(200)
+#: Absolute weight bounds (as dosing.py refuses): a usual range lies within them.
+_WEIGHT_BOUNDS_KG: Final = (Decimal(1), Decimal(400))
 #: Intervals between vitals longer than 4 h are not monitoring.
 MAX_VITALS_INTERVAL_MIN: Final = 240
 
@@ -216,6 +224,80 @@ class DoseLimits:
             "warn_max": _plain(self.warn_max),
             "hard_max": _plain(self.hard_max),
         }
+
+
+@dataclass(frozen=True)
+class TotalDoseLimits:
+    """The absolute ceiling on milligrams, whatever the weight or the mg/kg.
+
+    A total above ``warn_max`` is confirmed; above ``hard_max`` a physician
+    overrides with a reason. mg/kg limits alone let a heavy patient (or a
+    weight typed in pounds) reach any total, so the milligrams have their own.
+    """
+
+    warn_max: Decimal  #: mg; above -> confirmation
+    hard_max: Decimal  #: mg; above -> physician override with a reason
+
+    def __post_init__(self) -> None:
+        problems: list[Problem] = []
+        warn_max = _coerce_decimal(self, "warn_max", "Usual maximum total", problems)
+        hard_max = _coerce_decimal(self, "hard_max", "Hard maximum total", problems)
+        for name, label, value in (("warn_max", "Usual maximum total", warn_max),
+                                   ("hard_max", "Hard maximum total", hard_max)):
+            if value is not None and value <= 0:
+                problems.append(Problem(name, f"{label} {_plain(value)} mg must be above zero."))
+            elif value is not None and value > MAX_TOTAL_MG:
+                problems.append(Problem(name, f"{label} {_plain(value)} mg is above "
+                                              f"{_plain(MAX_TOTAL_MG)} mg; check the number."))
+        if warn_max is not None and hard_max is not None and warn_max > hard_max:
+            problems.append(Problem(
+                "warn_max", f"Usual maximum total {_plain(warn_max)} mg must not be above the "
+                            f"hard maximum total {_plain(hard_max)} mg."))
+        if problems:
+            raise ValidationError(problems)
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON form; decimals as strings."""
+        return {"warn_max": _plain(self.warn_max), "hard_max": _plain(self.hard_max)}
+
+
+@dataclass(frozen=True)
+class DurationLimits:
+    """How fast an infusion may run: its duration in minutes, and so its rate.
+
+    Shorter than ``hard_min`` (or longer than ``hard_max``) needs a physician
+    override with a reason; outside ``warn_min``-``warn_max`` a confirmation.
+    The same dose over a shorter time is a faster rate: 0.5 mg/kg over 1 min
+    is a bolus, not an infusion.
+    """
+
+    hard_min: int  #: min; shorter -> physician override
+    warn_min: int  #: min; shorter -> confirmation
+    warn_max: int  #: min; longer -> confirmation
+    hard_max: int  #: min; longer -> physician override
+
+    def __post_init__(self) -> None:
+        problems: list[Problem] = []
+        labels = {"hard_min": "Shortest duration allowed", "warn_min": "Usual shortest duration",
+                  "warn_max": "Usual longest duration", "hard_max": "Longest duration allowed"}
+        good: dict[str, int] = {}
+        for name, label in labels.items():
+            number = _coerce_int(self, name, label, problems)
+            if _check_range(number, 1, MAX_DURATION_MIN, label, "min", name, problems):
+                assert number is not None
+                good[name] = number
+        order = list(labels)
+        for lower, upper in zip(order, order[1:], strict=False):
+            if lower in good and upper in good and good[lower] > good[upper]:
+                problems.append(Problem(
+                    lower, f"{labels[lower]} {good[lower]} min must not be above the "
+                           f"{labels[upper][0].lower()}{labels[upper][1:]} {good[upper]} min."))
+        if problems:
+            raise ValidationError(problems)
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON form."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True)
@@ -480,6 +562,13 @@ class Protocol:
     planned_induction_infusions: int = 6
     #: recovery after the infusion (or injection) ends before discharge; 30 for IV ketamine
     min_recovery_min: int = 30
+    #: ceiling on the total mg; left out (older definitions) -> the dosing mode's default
+    total_mg_limits: TotalDoseLimits | None = None
+    #: infusion duration limits (IV only); left out -> the dosing mode's default
+    duration_limits: DurationLimits | None = None
+    #: the adult weight range this protocol expects; outside it a weight is confirmed
+    usual_weight_min_kg: Decimal = DEFAULT_USUAL_WEIGHT_MIN_KG
+    usual_weight_max_kg: Decimal = DEFAULT_USUAL_WEIGHT_MAX_KG
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -521,6 +610,12 @@ class Protocol:
             "aldrete_discharge_min": self.aldrete_discharge_min,
             "planned_induction_infusions": self.planned_induction_infusions,
             "min_recovery_min": self.min_recovery_min,
+            "total_mg_limits": (None if self.total_mg_limits is None
+                                else self.total_mg_limits.to_dict()),
+            "duration_limits": (None if self.duration_limits is None
+                                else self.duration_limits.to_dict()),
+            "usual_weight_min_kg": _plain(self.usual_weight_min_kg),
+            "usual_weight_max_kg": _plain(self.usual_weight_max_kg),
         }
 
     @classmethod
@@ -721,10 +816,92 @@ def _check_protocol(values: Mapping[str, object], problems: list[Problem]) -> di
         integer("min_recovery_min", "Minimum recovery time after the dose ends", "min", 0,
                 MAX_DURATION_MIN),
     )
+    for name, kind, label in (("total_mg_limits", TotalDoseLimits, "Total dose limits"),
+                              ("duration_limits", DurationLimits, "Duration limits")):
+        if values.get(name) is not None:
+            parsed = _nested(kind, values[name], name, label, problems)
+            if parsed is not None:
+                out[name] = parsed
+    low_kg, high_kg = _WEIGHT_BOUNDS_KG
+    take("usual_weight_min_kg", decimal("usual_weight_min_kg", "Usual lowest weight", "kg",
+                                        low_kg, high_kg))
+    take("usual_weight_max_kg", decimal("usual_weight_max_kg", "Usual highest weight", "kg",
+                                        low_kg, high_kg))
     for name in nulls:
         out[name] = None
     _check_consistency(values, out, problems)
+    _fill_mode_defaults(out)
+    _check_plausibility_limits(values, out, problems)
     return out
+
+
+#: Total mg ceilings (usual, hard) when a definition does not give its own: an IV
+#: depression dose of 0.5-1.0 mg/kg is 35-100 mg for most adults; a 4 h pain infusion
+#: at 0.35 mg/kg/h about 110 mg; an IM dose like the IV one.
+DEFAULT_TOTAL_MG_LIMITS: Final[Mapping[DosingMode, tuple[str, str]]] = {
+    DosingMode.WEIGHT: ("100", "150"),
+    DosingMode.RATE: ("300", "500"),
+    DosingMode.IM_WEIGHT: ("100", "150"),
+}
+#: Duration limits (hard min, usual min, usual max, hard max) when a definition does not
+#: give its own: 40 min is the studied infusion (Sanacora 2017), clinics use 40-100 min.
+DEFAULT_DURATION_LIMITS: Final[Mapping[DosingMode, tuple[int, int, int, int]]] = {
+    DosingMode.WEIGHT: (20, 40, 100, 240),
+    DosingMode.RATE: (30, 60, 360, 480),
+}
+
+
+def _fill_mode_defaults(out: dict[str, Any]) -> None:
+    """Give a definition without total or duration limits (stored before they existed) its mode's.
+
+    The defaults are widened to take in the definition's own default duration,
+    so an older definition an administrator edited still reads.
+    """
+    mode = out.get("dosing_mode")
+    if not isinstance(mode, DosingMode):
+        return
+    if out.get("total_mg_limits") is None:
+        if mode is DosingMode.DEVICE:
+            per_device, counts = out.get("mg_per_device"), out.get("allowed_device_counts")
+            if isinstance(per_device, Decimal) and counts:
+                most = per_device * max(counts)
+                out["total_mg_limits"] = TotalDoseLimits(most, most)
+        else:
+            warn, hard = DEFAULT_TOTAL_MG_LIMITS[mode]
+            out["total_mg_limits"] = TotalDoseLimits(Decimal(warn), Decimal(hard))
+    if out.get("duration_limits") is None and mode in DEFAULT_DURATION_LIMITS:
+        hard_min, warn_min, warn_max, hard_max = DEFAULT_DURATION_LIMITS[mode]
+        default = out.get("default_duration_min")
+        if isinstance(default, int):
+            warn_min, warn_max = min(warn_min, default), max(warn_max, default)
+        out["duration_limits"] = DurationLimits(
+            min(hard_min, warn_min), warn_min, warn_max, max(hard_max, warn_max))
+
+
+def _check_plausibility_limits(
+    values: Mapping[str, object], out: dict[str, Any], problems: list[Problem]
+) -> None:
+    """Duration limits only for infusions, around the default; a usual weight range in order."""
+    mode = out.get("dosing_mode")
+    limits = out.get("duration_limits")
+    if (isinstance(mode, DosingMode) and mode not in DEFAULT_DURATION_LIMITS
+            and values.get("duration_limits") is not None):
+        problems.append(Problem("duration_limits", "Only an IV infusion has duration limits; "
+                                                    "leave them empty (null)."))
+        out["duration_limits"] = None
+    default = out.get("default_duration_min")
+    if (isinstance(limits, DurationLimits) and isinstance(default, int)
+            and not limits.warn_min <= default <= limits.warn_max):
+        problems.append(Problem(
+            "default_duration_min",
+            f"Default duration {default} min must lie within the usual durations "
+            f"{limits.warn_min}-{limits.warn_max} min."))
+    low, high = out.get("usual_weight_min_kg"), out.get("usual_weight_max_kg")
+    if isinstance(low, Decimal) and isinstance(high, Decimal) and low >= high:
+        problems.append(Problem(
+            "usual_weight_min_kg",
+            f"Usual lowest weight {_plain(low)} kg must be below the usual highest weight "
+            f"{_plain(high)} kg."))
 
 
 def _check_consistency(

@@ -1,7 +1,8 @@
 """What every ketalog document shares: fonts, styles, the page frame, safe writing.
 
 Every page carries the clinic, the document title and the patient's identity
-(a loose page must still say whose it is), "Page x of y", and, until a
+(a loose page must still say whose it is), "Page x of y", the clinic's own
+footer line when an administrator has set one, and, until a
 physician signs, "DRAFT - not signed" across it. Documents take plain data
 and return bytes; identical data gives identical bytes (reportlab invariant
 mode), so a chart copy can be compared and hashed.
@@ -49,6 +50,11 @@ PAGE_SIZE = A4
 MARGIN = 15 * mm
 HEADER_HEIGHT = 16 * mm
 FOOTER_HEIGHT = 10 * mm
+#: The clinic's footer line, when it has one, takes this much more of the page foot.
+FOOTER_TEXT_HEIGHT = 3.5 * mm
+FOOTER_TEXT_SIZE = 7.0
+#: The footer text's type shrinks down to this for a line of wide letters, never cut.
+FOOTER_TEXT_MIN_SIZE = 4.5
 DRAFT_TEXT = "DRAFT - not signed"
 DEMO_TEXT = "DEMO CLINIC - not a patient record"
 _fonts_registered = False
@@ -97,6 +103,30 @@ def stylesheet() -> StyleSheet1:
 def escape(text: object) -> str:
     """Make any value safe inside a Paragraph (which reads a little XML)."""
     return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+class StruckText(str):
+    """Text printed struck through: an entry entered in error, kept legible in the record."""
+
+    __slots__ = ()
+
+
+def struck_markup(text: str) -> str:
+    """Paragraph markup striking ``text`` through (escaped; line breaks kept)."""
+    return "<strike>" + escape(text).replace("\n", "<br/>") + "</strike>"
+
+
+def void_words(mark: object, tz: ZoneInfo, fmt: str = "%H:%M") -> str:
+    """"ENTERED IN ERROR by Nora Reyes, RN at 09:20: typed into the wrong session"."""
+    at = getattr(mark, "at_utc", None)
+    by = getattr(mark, "by_name", "")
+    reason = getattr(mark, "reason", "")
+    text = "ENTERED IN ERROR" + (f" by {by}" if by else "")
+    text += f" at {local_time(at, tz, fmt)}" if at is not None else ""
+    text += f": {reason}" if reason else ""
+    if getattr(mark, "replaced_by_id", None) is not None:
+        text += " (corrected value recorded)"
+    return text + " - not used"
 
 
 def local_time(value: datetime | None, tz: ZoneInfo, fmt: str = "%H:%M") -> str:
@@ -153,6 +183,8 @@ class Clinic:
     logo: bytes | None = None  # PNG or JPEG, drawn at the left of every page header
     #: the demo clinic: every page says so, so no page passes for a patient record
     demo: bool = False
+    #: the administrator's one line at the foot of every page (e.g. a confidentiality note)
+    footer: str = ""
 
 
 @dataclass(frozen=True)
@@ -225,6 +257,19 @@ def _fitted(text: str, width: float, font: str, size: float) -> str:
     return text + "…"
 
 
+def _footer_size(text: str, width: float) -> float:
+    """The type size at which the clinic's footer line fits ``width`` (smaller, never cut)."""
+    size = FOOTER_TEXT_SIZE
+    while size > FOOTER_TEXT_MIN_SIZE and pdfmetrics.stringWidth(text, FONT, size) > width:
+        size -= 0.25
+    return size
+
+
+def _footer_lift(frame: PageFrame) -> float:
+    """How far the clinic's footer line raises the body and the warning (0 without one)."""
+    return float(FOOTER_TEXT_HEIGHT) if frame.clinic.footer else 0.0
+
+
 def _decorate(frame: PageFrame) -> Any:
     safety, safety_height = _safety_paragraph(frame)
 
@@ -250,10 +295,15 @@ def _decorate(frame: PageFrame) -> Any:
         canvas.setFont(FONT, 7)
         footer = " · ".join(p for p in (frame.clinic.address, frame.clinic.phone) if p)
         canvas.drawString(MARGIN, MARGIN - 6 * mm, footer)
+        lift = _footer_lift(frame)
+        if frame.clinic.footer:
+            text = frame.clinic.footer
+            canvas.setFont(FONT, _footer_size(text, width - 2 * MARGIN))
+            canvas.drawString(MARGIN, MARGIN - 2.5 * mm, text)
         if frame.warning:
             canvas.setFont(FONT_BOLD, 8)
             canvas.setFillColorRGB(0.7, 0, 0)
-            canvas.drawString(MARGIN, MARGIN - 2.5 * mm,
+            canvas.drawString(MARGIN, MARGIN - 2.5 * mm + lift,
                               _fitted(frame.warning, width - 2 * MARGIN, FONT_BOLD, 8))
             canvas.setFillColorRGB(0, 0, 0)
         if frame.clinic.demo:
@@ -283,7 +333,7 @@ def render(flowables: Sequence[Flowable], frame: PageFrame) -> bytes:
     doc = BaseDocTemplate(
         buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN,
         topMargin=MARGIN + HEADER_HEIGHT + _safety_paragraph(frame)[1],
-        bottomMargin=MARGIN + FOOTER_HEIGHT - 6 * mm,
+        bottomMargin=MARGIN + FOOTER_HEIGHT - 6 * mm + _footer_lift(frame),
         title=f"{frame.title} - {frame.identity}", author=frame.clinic.name,
         creator="ketalog", invariant=1,
     )

@@ -161,6 +161,7 @@ def vitals_trend_chart(
     """
     register_fonts()
     live = [v for v in vitals if not v.voided]
+    scores = [sc for sc in scores if getattr(sc, "void", None) is None]  # entered in error
     if not any(getattr(v, s.attr) is not None for v in live for s in SERIES):
         return None
     lanes = [(code, label) for code, label in LANE_SCALES

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from types import SimpleNamespace
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -31,7 +32,9 @@ from ketalog.reports.base import (
     escape,
     local_time,
     render,
+    struck_markup,
     stylesheet,
+    void_words,
 )
 from ketalog.reports.course_chart import ChartPoint, ScaleSpec, number_text, score_chart
 from ketalog.reports.day_log import NONE_TEXT, format_mg, state_label
@@ -290,6 +293,24 @@ def _sessions_section(data: CourseReportData, scales: Sequence[str]) -> list[Flo
                           table])]
 
 
+def _in_error_section(data: CourseReportData) -> list[Flowable]:
+    """Outcome scores entered in error: struck through, with who, when and why (not counted)."""
+    wrong = data.course.scores_in_error
+    if not wrong:
+        return []
+    sheet = stylesheet()
+    out: list[Flowable] = [Paragraph("Scores entered in error (not counted)", sheet["h2"])]
+    for s in wrong:
+        number = f"infusion {s.session_number}, " if s.session_number is not None else ""
+        score = (f"{scale_name(s.scale)} {s.total} ({number}"
+                 f"{local_time(s.taken_at_utc, data.tz, '%Y-%m-%d %H:%M')})")
+        out.append(Paragraph(struck_markup(score) + " " + escape(
+            void_words(SimpleNamespace(at_utc=s.voided_at_utc, by_name=s.voided_by_name,
+                                       reason=s.reason), data.tz, "%Y-%m-%d %H:%M")),
+            sheet["body"]))
+    return out
+
+
 def build_course_report(data: CourseReportData) -> bytes:
     """The course report PDF: course facts, outcome verdicts, charts and sessions.
 
@@ -306,4 +327,5 @@ def build_course_report(data: CourseReportData) -> bytes:
     if scales:
         story.extend(_charts(data, scales))
     story.extend(_sessions_section(data, scales))
+    story.extend(_in_error_section(data))
     return render(story, PageFrame(data.clinic, TITLE, identity_line(data)))

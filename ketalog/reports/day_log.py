@@ -42,6 +42,8 @@ TITLE = "Day log"
 NO_SESSIONS = "No sessions on this day."
 SIGNED_TEXT = "\u2713 signed"
 NOT_SIGNED_TEXT = "not signed"
+CANCELLED_TEXT = "cancelled"  # in the signature column: nothing was given, nothing to sign
+SO_FAR_TEXT = "so far"
 NOT_VALID_TEXT = "\u26a0 NOT VALID"
 ALERT_MARK = "\u26a0"
 NONE_TEXT = "\u2014"  # em dash: nothing recorded
@@ -60,7 +62,7 @@ HEADER_GREY = colors.Color(0.85, 0.85, 0.85)
 # value at 7.5 pt); the protocol column takes what is left of the A4 portrait body.
 COLUMNS: tuple[tuple[str, float], ...] = (
     ("Chair", 10.4), ("Time", 7.9), ("Patient\nMRN", 27.0), ("Protocol", 0.0),
-    ("Dose\n(mg)", 9.3), ("Infusion\nstart\u2013stop", 16.7), ("Alerts", 9.0),
+    ("Given\n(mg)", 10.2), ("Infusion\nstart\u2013stop", 16.7), ("Alerts", 9.0),
     ("Dis-\ncharged", 12.2), ("State", 15.0), ("Signed", 15.9),
 )
 PROTOCOL, DOSE, ALERTS, SIGNED = 3, 4, 6, 9
@@ -87,6 +89,40 @@ def format_mg(value: Decimal | None) -> str:
     if value is None:
         return NONE_TEXT
     return str(value.quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def given_text(row: DayLogRow) -> str:
+    """What the pump log had delivered by the printing moment, as the "Given" cell shows it.
+
+    "12.0 / of 30.0 / so far" while the infusion runs or is paused; "8.8 / of 35.0"
+    for one stopped before the whole order ran; "—" when no dose was started.
+    """
+    if row.delivered_mg is None:
+        return NONE_TEXT
+    given = format_mg(row.delivered_mg)
+    lines = [given]
+    if row.total_mg is not None and (row.infusion_open or format_mg(row.total_mg) != given):
+        lines.append(f"of {format_mg(row.total_mg)}")
+    if row.infusion_open:
+        lines.append(SO_FAR_TEXT)
+    return "\n".join(lines)
+
+
+def state_text(row: DayLogRow) -> str:
+    """The state cell: "Cancelled: patient unwell" where a reason was recorded."""
+    label = state_label(row.state)
+    if row.state == "cancelled" and row.state_reason:
+        return f"{label}: {row.state_reason}"
+    return label
+
+
+def signed_text(row: DayLogRow) -> str:
+    """The signature cell: a cancelled session has nothing to sign and says so."""
+    if row.signature_warning:
+        return NOT_VALID_TEXT
+    if row.signed:
+        return SIGNED_TEXT
+    return CANCELLED_TEXT if row.state == "cancelled" else NOT_SIGNED_TEXT
 
 
 def wrap_text(text: str, width: float, font: str = FONT, size: float = FONT_SIZE) -> str:
@@ -149,11 +185,10 @@ def _cells(row: DayLogRow, data: DayLogData, widths: Sequence[float]) -> list[st
         infusion = NONE_TEXT
     values = [
         row.chair, local_time(row.scheduled_at_utc, data.tz), f"{row.patient_name}\n{row.mrn}",
-        row.protocol_name, format_mg(row.total_mg), infusion,
+        row.protocol_name, given_text(row), infusion,
         f"{ALERT_MARK} {row.alert_count}" if row.alert_count > 0 else "0",
-        local_time(row.discharged_at_utc, data.tz) or NONE_TEXT, state_label(row.state),
-        NOT_VALID_TEXT if row.signature_warning else SIGNED_TEXT if row.signed
-        else NOT_SIGNED_TEXT,
+        local_time(row.discharged_at_utc, data.tz) or NONE_TEXT, state_text(row),
+        signed_text(row),
     ]
     bold = {ALERTS} if row.alert_count > 0 else set()
     if _awaiting_signature(row) or row.signature_warning:
@@ -204,12 +239,14 @@ def _totals(data: DayLogData) -> list[Flowable]:
     by_state = Counter(row.state for row in rows)
     order = list(STATE_LABELS) + sorted(set(by_state) - set(STATE_LABELS))
     state_text = ", ".join(f"{state_label(s)} {by_state[s]}" for s in order if by_state[s])
-    dosed = [row for row in rows if _dose_started(row) and row.total_mg is not None]
-    # what the pump log delivered (a running infusion counts what has run so far);
-    # the order's mg only where no pump log was read
-    dosed_mg = sum((row.delivered_mg if row.delivered_mg is not None else row.total_mg
-                    for row in dosed if row.total_mg is not None), Decimal(0))
-    running = [row for row in dosed if row.state in ("infusing", "paused")]
+    # what the pump log had delivered by the printing moment, never what was ordered: a
+    # running or paused infusion counts what has run so far, one never started nothing
+    dosed = [row for row in rows if row.delivered_mg is not None]
+    dosed_mg = sum((row.delivered_mg for row in dosed if row.delivered_mg is not None),
+                   Decimal(0))
+    running = [row for row in dosed if row.infusion_open]
+    running_mg = sum((row.delivered_mg for row in running if row.delivered_mg is not None),
+                     Decimal(0))
     awaiting = [row for row in rows if _awaiting_signature(row)]
     signed = sum(1 for row in rows if row.signed)
     not_valid = [row for row in rows if row.signature_warning]
@@ -222,7 +259,10 @@ def _totals(data: DayLogData) -> list[Flowable]:
     lines = [
         ("Sessions", f"{len(rows)} ({state_text})"),
         ("Ketamine given", f"{format_mg(dosed_mg)} mg in {plural(len(dosed), 'session')} "
-                           "whose dosing started"),
+                           "whose dosing started" + (
+                               f", {format_mg(running_mg)} mg of it {SO_FAR_TEXT} in "
+                               f"{plural(len(running), 'infusion')} still running or paused"
+                               if running else "")),
         ("Awaiting physician signature", f"{plural(len(awaiting), 'session')} (discharged, "
                                          "not signed)"),
         ("Signed", plural(signed, "session")),
@@ -251,15 +291,17 @@ def _totals(data: DayLogData) -> list[Flowable]:
     ]))
     out: list[Flowable] = [KeepTogether([Paragraph("Totals", sheet["h2"]), table])]
     notes = [
-        "Dose: the current dose order in mg. Ketamine given adds up what the pump log "
-        "delivered in every session whose dosing started (an infusion stopped early counts "
-        "what ran, not what was ordered).",
+        "Given: the mg the pump log had delivered by the printing moment, with the ordered mg "
+        "(\u201cof\u201d) where that differs and \u201cso far\u201d while an infusion runs or is "
+        "paused. Ketamine given adds these up: an infusion stopped early counts what ran, one "
+        "still running what has run so far, a dose ordered but never started nothing.",
         "Times are the clinic's local time.",
     ]
     if running and data.as_of_utc is not None:
         notes.insert(1, f"{plural(len(running), 'infusion')} still in progress at "
                         f"{local_time(data.as_of_utc, data.tz)}: counted up to that moment.")
-    if any(_dose_started(row) and row.total_mg is None for row in rows):
+    if any(_dose_started(row) and row.total_mg is None and row.delivered_mg is None
+           for row in rows):
         notes.append("Sessions dosed without a current dose order are not counted in the "
                      "total.")
     out.append(Spacer(1, 2 * mm))

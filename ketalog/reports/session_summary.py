@@ -14,6 +14,7 @@ full under its table and the cell refers to it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -28,7 +29,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 
 from ketalog.domain.clinic_time import moment_text, zone_note
 from ketalog.domain.errors import ValidationError
-from ketalog.domain.infusion import InfusionProgress, PumpEvent, duration_text, infusion_progress
+from ketalog.domain.infusion import InfusionProgress, PumpEvent, delivered_as_of, duration_text
 from ketalog.domain.scales import ScaleDefinition, get_scale
 from ketalog.domain.values import format_decimal, printed_name
 from ketalog.reports.base import (
@@ -41,7 +42,9 @@ from ketalog.reports.base import (
     escape,
     local_time,
     render,
+    struck_markup,
     stylesheet,
+    void_words,
 )
 from ketalog.reports.charts import ALERT_MARK, infusion_intervals, vitals_trend_chart
 
@@ -88,6 +91,9 @@ LIMIT_LABELS = {
     "below_warning": "below the protocol's warning range (confirmed when ordered)",
     "above_warning": "above the protocol's warning range (confirmed when ordered)",
     "above_maximum": "ABOVE THE PROTOCOL MAXIMUM (physician override)",
+    # the weight, the total or the duration was unusual (issue 16): what, in the audit trail
+    "outside_warning": "unusual weight, total or duration (confirmed when ordered)",
+    "beyond_hard_limit": "BEYOND A PROTOCOL LIMIT: total or duration (physician override)",
 }
 _VITAL_FIXED = [11 * mm, 15 * mm, 16 * mm, 10 * mm, 10 * mm, 10 * mm, 10 * mm, 12 * mm, 10 * mm]
 VITAL_WIDTHS = [*_VITAL_FIXED, FRAME_WIDTH - sum(_VITAL_FIXED)]
@@ -104,6 +110,15 @@ def plain_decimal(value: Decimal | None, unit: str = "") -> str:
         return ""
     text = format(value.normalize(), "f")
     return f"{text} {unit}".strip()
+
+
+def exact_decimal(value: Decimal, places: int = 6) -> str:
+    """A stored value in full, or its first ``places`` decimals and "..." when it repeats."""
+    text = format(value.normalize(), "f")
+    whole, _dot, fraction = text.partition(".")
+    if len(fraction) <= places:
+        return text
+    return f"{whole}.{fraction[:places]}..."
 
 
 def mg_text(value: Decimal) -> str:
@@ -133,13 +148,13 @@ def delivered(detail: SessionDetail, as_of: datetime) -> InfusionProgress | None
     Only events that had happened by then count, and a running infusion is
     integrated up to that moment: never to a planned or scheduled end.
     """
-    events = [PumpEvent(e.kind, e.at_utc, e.rate_ml_per_h) for e in detail.infusion_events
-              if e.at_utc <= as_of]
-    if detail.dose is None or not any(e.kind == "start" for e in events):
+    if detail.dose is None:
         return None
-    return infusion_progress(events, total_mg=detail.dose.total_mg,
-                             bag_volume_ml=detail.dose.bag_volume_ml,
-                             planned_rate_ml_per_h=detail.dose.rate_ml_per_h, now=as_of)
+    return delivered_as_of([PumpEvent(e.kind, e.at_utc, e.rate_ml_per_h)
+                            for e in detail.infusion_events],
+                           total_mg=detail.dose.total_mg,
+                           bag_volume_ml=detail.dose.bag_volume_ml,
+                           planned_rate_ml_per_h=detail.dose.rate_ml_per_h, as_of=as_of)
 
 
 def in_progress_text(detail: SessionDetail, as_of: datetime, tz: ZoneInfo) -> str | None:
@@ -159,9 +174,29 @@ def in_progress_text(detail: SessionDetail, as_of: datetime, tz: ZoneInfo) -> st
             f"{mg_text(dose.total_mg)} delivered so far")
 
 
+#: A tab in written text moves to the next multiple of this many characters.
+TAB_STOP_CHARS = 4
+_SPACE_RUN = re.compile(r"(^ +)|(?<= ) +", re.MULTILINE)
+
+
+def as_written(text: str) -> str:
+    """Written text with its tabs as spaces to the next tab stop, and one kind of line break.
+
+    A Paragraph would fold a tab or a run of spaces into one space, so the layout a
+    nurse typed ("BP<tab>150/90") would not be what is printed.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.expandtabs(TAB_STOP_CHARS) for line in lines)
+
+
 def para(text: str, style: ParagraphStyle) -> Paragraph:
-    """A Paragraph of plain text (escaped; line breaks kept)."""
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    """A Paragraph of plain text printed as written: tabs, runs of spaces, line breaks kept.
+
+    The spaces after the first of a run, and any at a line's start, are
+    non-breaking, so they print; a line still wraps at a run's first space.
+    """
+    kept = _SPACE_RUN.sub(lambda m: "\u00a0" * len(m.group(0)), as_written(text))
+    return Paragraph(escape(kept).replace("\n", "<br/>"), style)
 
 
 def fits(text: str, width: float, font: str = FONT, size: float = 8) -> bool:
@@ -171,6 +206,7 @@ def fits(text: str, width: float, font: str = FONT, size: float = 8) -> bool:
 
 def wrapped(text: str, width: float, style: ParagraphStyle) -> Any:
     """A plain string when it fits the cell (much cheaper), else a wrapping Paragraph."""
+    text = as_written(text)
     return text if fits(text, width, style.fontName, style.fontSize) else para(text, style)
 
 
@@ -326,6 +362,21 @@ class _SessionSummary:
         style = self.tcell_bold if bold else self.tcell_italic if italic else self.tcell
         return wrapped(text, width, style)
 
+    def struck(self, text: str, *, small: bool = True) -> Any:
+        """A value entered in error: struck through, still legible ("" stays empty)."""
+        if not text:
+            return ""
+        return Paragraph(struck_markup(text), self.tcell if small else self.sheet["body"])
+
+    def struck_row(self, cells: Sequence[Any]) -> list[Any]:
+        """A table row of an entry entered in error: every plain text cell struck through."""
+        return [self.struck(c) if isinstance(c, str) else c for c in cells]
+
+    def void_cell(self, mark: Any, text: str, width: float, ref_label: str = "") -> Any:
+        """The last cell of a row entered in error: who marked it, when, why; then the text."""
+        words = void_words(mark, self.tz) + (f". Was: {text}" if text else "")
+        return self.cell(words, width, italic=True, ref_label=ref_label)
+
     def flush_refs(self, out: list[Flowable]) -> None:
         for label, text in self._refs:
             out.append(self.p(label, "h3"))
@@ -408,40 +459,92 @@ class _SessionSummary:
                         if dose.weight_measured_on else ", date of weighing not recorded")
             rows.append(("Weight used", f"{plain_decimal(dose.weight_kg, 'kg')} "
                                         f"({dose.weight_basis or 'actual'} body weight{measured})"))
-        rows += self._dose_amounts(dose)
+        amounts, exact_notes = self._dose_amounts(dose)
+        rows += amounts
         rows.append(("Limit check", LIMIT_LABELS.get(dose.limit_level, dose.limit_level)))
         if dose.override_reason:
             rows.append(("Override reason", para(dose.override_reason, self.sheet["cell_bold"])))
         rows.append(("Lot number", dose.lot_number or "not recorded"))
+        order = self.order_text()
+        if order:
+            rows.append(("Physician's order", para(order, self.sheet["cell"])))
         rows.append(("Prepared by", dose.prepared_by_name))
         rows.append(("Verified by", self._double_check(dose)))
         out.append(facts_table(rows, self.sheet))
+        out.extend(self.p(note, "small") for note in exact_notes)
         out.append(self.h3("Dose working (as calculated and recorded)"))
         if dose.working:
             out.extend(self.p(line, "mono") for line in dose.working)
         else:
             out.append(self.p("No working recorded."))
 
-    def _dose_amounts(self, dose: DoseOrderView) -> list[tuple[str, Any]]:
+    def order_text(self) -> str:
+        """The physician's order the dose followed, as true at printing (0016)."""
+        followed = self.data.physician_order
+        if followed is None:
+            return ""
+        if followed.override_by_name is not None:
+            return (f"above the protocol maximum: ordered by the override of "
+                    f"{followed.override_by_name} (reason above)")
+        view = followed.view
+        if view is None:
+            if followed.problems:
+                return "NOT VALID: " + "; ".join(followed.problems)
+            return "none (a course opened before physicians' orders were recorded)"
+        when = self.stamp(view.ordered_at_utc)
+        if view.kind == "standing":
+            text = f"standing order by {view.physician_name}, {when}: {view.order.describe()}"
+            if not followed.problems:
+                text += "; signed with the physician's key"
+        else:
+            text = (f"verbal order by {view.physician_name}, {when}: {view.order.describe()}; "
+                    f"received and read back by {view.received_by_name}; ")
+            text += (f"co-signed by {view.physician_name} {self.stamp(view.cosigned_at_utc)}"
+                     if view.cosigned_at_utc is not None else "AWAITING CO-SIGNATURE")
+        if followed.problems:
+            text += ". SIGNATURE NOT VALID: " + "; ".join(followed.problems)
+        return text
+
+    def _dose_amounts(self, dose: DoseOrderView) -> tuple[list[tuple[str, Any]], list[str]]:
+        """The dose's figures and the footnotes giving exact values.
+
+        Computed figures are printed rounded as the working beside them rounds
+        them (0.1 mg, 0.1 mL, 1 mL/h), so the table never says 62.5 mL/h
+        where the working says 63; where the stored value differs, a numbered
+        footnote gives it exactly. Entered values print as entered.
+        """
         rows: list[tuple[str, Any]] = []
+        notes: list[str] = []
+
+        def computed(label: str, value: Decimal, places: int, unit: str) -> None:
+            shown = format_decimal(value, places)
+            if Decimal(shown) == value:
+                rows.append((label, f"{shown} {unit}"))
+                return
+            mark = f"[{len(notes) + 1}]"
+            rows.append((label, f"{shown} {unit} {mark}"))
+            notes.append(f"{mark} {label} exactly {exact_decimal(value)} {unit}; printed "
+                         f"rounded to {format_decimal(Decimal(1).scaleb(-places), places)} "
+                         f"{unit}, as in the working.")
+
         if dose.dose_mg_per_kg is not None:
             rows.append(("Dose", plain_decimal(dose.dose_mg_per_kg, "mg/kg")))
         if dose.rate_mg_per_kg_per_h is not None:
             rows.append(("Dose rate", plain_decimal(dose.rate_mg_per_kg_per_h, "mg/kg/h")))
         if dose.device_count is not None:
             rows.append(("Devices", str(dose.device_count)))
-        rows.append(("Total dose", plain_decimal(dose.total_mg, "mg")))
-        for label, value, unit in (
-            ("Concentration", dose.concentration_mg_per_ml, "mg/mL"),
-            ("Drug volume", dose.drug_volume_ml, "mL"),
-            ("Bag volume", dose.bag_volume_ml, "mL"),
-            ("Pump rate", dose.rate_ml_per_h, "mL/h"),
-        ):
-            if value is not None:
-                rows.append((label, plain_decimal(value, unit)))
+        computed("Total dose", dose.total_mg, 1, "mg")
+        if dose.concentration_mg_per_ml is not None:
+            rows.append(("Concentration", plain_decimal(dose.concentration_mg_per_ml, "mg/mL")))
+        if dose.drug_volume_ml is not None:
+            computed("Drug volume", dose.drug_volume_ml, 1, "mL")
+        if dose.bag_volume_ml is not None:
+            rows.append(("Bag volume", plain_decimal(dose.bag_volume_ml, "mL")))
+        if dose.rate_ml_per_h is not None:
+            computed("Pump rate", dose.rate_ml_per_h, 0, "mL/h")
         if dose.duration_min is not None:
             rows.append(("Duration", f"{dose.duration_min} min"))
-        return rows
+        return rows, notes
 
     def infusion(self, out: list[Flowable]) -> None:
         d = self.d
@@ -498,7 +601,8 @@ class _SessionSummary:
         muted: list[int] = []
         started = d.dose_started_at_utc
         for index, v in enumerate(d.vitals):
-            rows.append(self._vital_row(v, self.intervals.phase_at(v.taken_at_utc, started)))
+            row = self._vital_row(v, self.intervals.phase_at(v.taken_at_utc, started))
+            rows.append(self.struck_row(row[:-1]) + row[-1:] if v.voided else row)
             if v.voided:
                 muted.append(index)
             elif v.alert_codes:
@@ -507,7 +611,7 @@ class _SessionSummary:
                   "EtCO2\nmmHg", "Pain\n0-10", "Alerts and action taken"]
         alerts = len(emphasised)
         summary = (f"{len(d.vitals) - len(muted)} readings"
-                   + (f" ({len(muted)} more entered in error, shown in italics)" if muted else "")
+                   + (f" ({len(muted)} more entered in error, struck through)" if muted else "")
                    + (f"; {alerts} with an alert ({ALERT_MARK} ALERT, bold shaded rows)."
                       if alerts else "; no alerts."))
         out.append(self.p(summary, "small"))
@@ -529,7 +633,9 @@ class _SessionSummary:
         cell_time = self.tc(v.taken_at_utc)
         width = VITAL_WIDTHS[-1]
         if v.voided:
-            text = "ENTERED IN ERROR - not used" + (f" (alert was: {labels})" if labels else "")
+            text = (void_words(v.void, self.tz) if v.void is not None
+                    else "ENTERED IN ERROR - not used") + (
+                f" (alert was: {labels})" if labels else "")
             if v.action_note:
                 text += f". Note: {v.action_note}"
             note: Any = self.cell(text, width, italic=True, ref_label=f"reading {when}")
@@ -575,7 +681,12 @@ class _SessionSummary:
                     value = f"{s.total} / {scale.max_total}"
                 else:
                     value = str(s.total)
-                rows.append([self.tc(s.taken_at_utc), name, value, meaning or (s.band or "")])
+                widths = [24 * mm, 28 * mm, 18 * mm, FRAME_WIDTH - 70 * mm]
+                row = [self.tc(s.taken_at_utc), name, value, meaning or (s.band or "")]
+                if s.void is not None:
+                    row = self.struck_row(row[:-1]) + [
+                        self.void_cell(s.void, str(row[-1]), widths[-1])]
+                rows.append(row)
             widths = [24 * mm, 28 * mm, 18 * mm, FRAME_WIDTH - 70 * mm]
             out.append(fast_table(["Time", "Scale", "Score", "Meaning"], rows, widths))
         groups: dict[str, list[ScoreRow]] = {}
@@ -617,9 +728,25 @@ class _SessionSummary:
         emphasised.append(len(rows) - 1)
         if any(s.band for s in taken):
             rows.append(["Severity"] + [s.band or "" for s in taken])
+        in_error: list[Flowable] = []
+        self._strike_columns(header, rows, taken, name, in_error)
         out.append(fast_table(header, rows, widths, emphasised_rows=emphasised))
+        out.extend(in_error)
         for warning in warnings:
             out.append(self.p(warning, "cell_bold"))
+
+    def _strike_columns(self, header: list[Any], rows: list[list[Any]],
+                        taken: Sequence[ScoreRow], name: str, notes: list[Flowable]) -> None:
+        """Columns of scores entered in error struck through, with who, when, why below."""
+        for column, s in enumerate(taken, start=1):
+            if s.void is None:
+                continue
+            header[column] = f"{header[column]}\n(in error)"
+            for row in rows:
+                if column < len(row) and isinstance(row[column], str):
+                    row[column] = self.struck(row[column])
+            notes.append(self.p(f"{name} of {self.t(s.taken_at_utc)}: "
+                                f"{void_words(s.void, self.tz)}.", "cell"))
 
     def events(self, out: list[Flowable]) -> None:
         d = self.d
@@ -633,9 +760,13 @@ class _SessionSummary:
                 resolved = self.tc(f.until_utc) if f.until_utc else "NOT RESOLVED"
                 length = (duration_text(Decimal(str((f.until_utc - f.at_utc).total_seconds()))
                                         / 60) if f.until_utc else "")
-                rows.append([FLAG_LABELS.get(f.kind, f.kind), self.tc(f.at_utc), resolved, length,
-                             self.cell(f.detail, widths[4],
-                                       ref_label=f"event flag {self.t(f.at_utc)}")])
+                cells = [FLAG_LABELS.get(f.kind, f.kind), self.tc(f.at_utc), resolved, length]
+                if f.void is not None:
+                    rows.append(self.struck_row(cells) + [self.void_cell(
+                        f.void, f.detail, widths[4], ref_label=f"event flag {self.t(f.at_utc)}")])
+                    continue
+                rows.append(cells + [self.cell(f.detail, widths[4],
+                                               ref_label=f"event flag {self.t(f.at_utc)}")])
             out.append(fast_table(["Event", "Onset", "Resolved", "Lasted", "Note"], rows,
                                   widths))
             self.flush_refs(out)
@@ -649,6 +780,13 @@ class _SessionSummary:
             widths += [rest, rest]
             for i in d.interventions:
                 dose = f"{plain_decimal(i.dose)} {i.dose_unit or ''}".strip() if i.dose else ""
+                if i.void is not None:
+                    rows.append(self.struck_row([self.tc(i.given_at_utc), i.drug, dose,
+                                                 i.route or "", i.given_by_name,
+                                                 i.indication or ""])
+                                + [self.void_cell(i.void, i.outcome or "", rest,
+                                                  ref_label="outcome")])
+                    continue
                 rows.append([self.tc(i.given_at_utc), self.cell(i.drug, widths[1]), dose,
                              i.route or "", self.cell(i.given_by_name, widths[4]),
                              self.cell(i.indication or "", rest, ref_label="indication"),
@@ -665,6 +803,13 @@ class _SessionSummary:
             rest = (FRAME_WIDTH - sum(widths)) / 2
             widths += [rest, rest]
             for a in d.adverse_events:
+                if a.void is not None:
+                    rows.append(self.struck_row([
+                        a.kind, a.severity, self.tc(a.onset_at_utc),
+                        self.tc(a.resolved_at_utc) if a.resolved_at_utc else "",
+                        a.description or ""]) + [self.void_cell(
+                            a.void, a.action_taken or "", rest, ref_label="action taken")])
+                    continue
                 rows.append([self.cell(a.kind, widths[0]), a.severity, self.tc(a.onset_at_utc),
                              self.tc(a.resolved_at_utc) if a.resolved_at_utc else "NOT RESOLVED",
                              self.cell(a.description or "", rest, ref_label="description"),
@@ -692,7 +837,10 @@ class _SessionSummary:
             rows.append(["Total"] + [f"{s.total}{maximum}" for s in aldrete])
             col = 17 * mm
             widths = [FRAME_WIDTH - col * len(aldrete)] + [col] * len(aldrete)
+            notes: list[Flowable] = []
+            self._strike_columns(header, rows, aldrete, "Modified Aldrete", notes)
             out.append(fast_table(header, rows, widths, emphasised_rows=[len(rows) - 1]))
+            out.extend(notes)
             out.append(Spacer(1, 1.5 * mm))
         else:
             out.append(self.p("Modified Aldrete: not scored."))
@@ -712,12 +860,22 @@ class _SessionSummary:
             return
         for note in self.d.notes:
             label = NOTE_LABELS.get(note.kind, f"{note.kind} note")
-            out.append(self.h3(f"{label}, {self.t(note.at_utc)}"
-                               + (f" - {note.author_name}" if note.author_name else "")))
+            heading = (f"{label}, {self.t(note.at_utc)}"
+                       + (f" - {note.author_name}" if note.author_name else ""))
+            if note.void is not None:
+                out.append(self.h3(f"{heading} - {void_words(note.void, self.tz)}"))
+                out.append(self.struck(note.text, small=False))
+                continue
+            out.append(self.h3(heading))
             out.append(self.p(note.text))
 
     def signatures(self, out: list[Flowable]) -> None:
         out.append(self.h2("Signatures"))
+        if not self.data.signatures and self.d.state == "cancelled":
+            reason = f" ({self.d.state_reason})" if self.d.state_reason else ""
+            out.append(self.p(f"Cancelled before any dose{reason}: there is nothing for a "
+                              "physician to sign.", "cell_bold"))
+            return
         if not self.data.signatures:
             out.append(self.p("Not signed. This summary is a draft until a physician signs "
                               "the session.", "cell_bold"))
@@ -773,6 +931,8 @@ def build_session_summary(data: SessionSummaryData) -> bytes:
     """
     flowables = _SessionSummary(data).flowables()
     frame = PageFrame(data.clinic, TITLE, identity_line(data.detail, data.tz),
-                      draft=not data.signed and not data.signature_warning,
+                      # a cancelled session is closed with nothing to sign: no draft mark
+                      draft=not data.signed and not data.signature_warning
+                      and data.detail.state != "cancelled",
                       safety=data.safety.text, warning=data.signature_warning)
     return render(flowables, frame)

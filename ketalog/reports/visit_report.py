@@ -31,7 +31,15 @@ from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph, Spac
 
 from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.infusion import PumpEvent, pause_count
-from ketalog.reports.base import FONT_BOLD, PageFrame, escape, render, stylesheet
+from ketalog.reports.base import (
+    FONT_BOLD,
+    PageFrame,
+    StruckText,
+    escape,
+    render,
+    struck_markup,
+    stylesheet,
+)
 from ketalog.reports.charts import infusion_intervals
 from ketalog.reports.session_summary import (
     FRAME_WIDTH,
@@ -115,7 +123,21 @@ class _VisitReport:
         return f"{local:%A} {local.day} {local:%B %Y}"
 
     def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
+        if isinstance(text, StruckText):  # an entry entered in error: legible, struck through
+            return Paragraph(struck_markup(text), style or self.body)
         return Paragraph(escape(text).replace("\n", "<br/>"), style or self.body)
+
+    def _in_error(self, line: str, row: object) -> list[str]:
+        """A line about an entry entered in error: struck through, then who marked it when.
+
+        The reason stays on the chart copy: it may name another patient.
+        """
+        mark = getattr(row, "void", None)
+        if mark is None:
+            return [line]
+        by = f" by {mark.by_name}" if mark.by_name else ""
+        return [StruckText(line), f"The line above was recorded in error{by} at "
+                                  f"{self.t(mark.at_utc)}; it does not apply to you."]
 
     def bullets(self, lines: Sequence[str]) -> Flowable:
         return ListFlowable([ListItem(self.p(line), leftIndent=12, value="•") for line in lines],
@@ -212,18 +234,19 @@ class _VisitReport:
         for flag in d.event_flags:
             words = FLAG_WORDS.get(flag.kind, flag.kind.replace("_", " "))
             passed = f"; this had passed by {self.t(flag.until_utc)}" if flag.until_utc else ""
-            lines.append(f"From {self.t(flag.at_utc)} {words}{passed}.")
+            lines += self._in_error(f"From {self.t(flag.at_utc)} {words}{passed}.", flag)
         for event in d.adverse_events:
             text = f"Side effect noted at {self.t(event.onset_at_utc)}: {event.kind}"
             text += f" ({event.severity})"
             if event.resolved_at_utc:
                 text += f"; it had settled by {self.t(event.resolved_at_utc)}"
-            lines.append(text + ".")
+            lines += self._in_error(text + ".", event)
         told = self.data.intervention_words
         for index, given in enumerate(d.interventions):
             # the patient's wording from the formulary; the nurse's note never prints here
             what = told[index] if index < len(told) else "a medicine given by your care team"
-            lines.append(f"At {self.t(given.given_at_utc)} you were also given {what}.")
+            lines += self._in_error(f"At {self.t(given.given_at_utc)} you were also given "
+                                    f"{what}.", given)
         if d.discharged_at_utc:
             escort = without_phone_numbers(d.escort_name or "")
             with_whom = f" with {escort}" if escort else ""

@@ -45,6 +45,7 @@ class Permission(StrEnum):
     REPAIR_GUARDS = "repair_guards"    # re-create the database's guard triggers
     ACKNOWLEDGE_ALERT = "acknowledge_alert"  # close an in-session alert after review
     MANAGE_CERTIFICATE = "manage_certificate"  # create or import the clinic's PDF certificate
+    ORDER_DOSE = "order_dose"          # enter a standing order, co-sign a verbal order
 
 
 _CLINICIANS = frozenset({"nurse", "physician"})
@@ -74,6 +75,7 @@ ROLES_FOR: Final[Mapping[Permission, frozenset[str]]] = MappingProxyType({
     Permission.REPAIR_GUARDS: _ADMIN,
     Permission.ACKNOWLEDGE_ALERT: frozenset({"physician"}),
     Permission.MANAGE_CERTIFICATE: _ADMIN,
+    Permission.ORDER_DOSE: frozenset({"physician"}),
 })
 
 #: How each permission reads in a refusal ("Only a physician can ...").
@@ -100,6 +102,7 @@ _WORDS: Final[Mapping[Permission, str]] = MappingProxyType({
     Permission.REPAIR_GUARDS: "restore the database's guards",
     Permission.ACKNOWLEDGE_ALERT: "acknowledge an alert",
     Permission.MANAGE_CERTIFICATE: "create or import the clinic's document certificate",
+    Permission.ORDER_DOSE: "give a physician's order",
 })
 
 _ARTICLE = {"nurse": "a nurse", "physician": "a physician", "administrator": "an administrator"}

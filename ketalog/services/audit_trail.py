@@ -42,7 +42,7 @@ BATCH_ROWS: Final = 20_000
 KNOWN_ACTIONS: Final = (
     "login", "login_failed", "logout", "lock", "unlock", "account_locked",
     "account_unlocked", "view", "create", "update", "verify", "sign", "acknowledge",
-    "addendum", "attest", "pdf_produced", "pdf_saved", "pdf_printed",
+    "addendum", "attest", "pdf_produced", "pdf_saved", "pdf_printed", "entered_in_error",
 )
 
 

@@ -211,11 +211,38 @@ class _Clinic:
                 reason="BP controlled on amlodipine at review; cardiology agrees; monitor "
                        "closely.")
         scr.approve_screening(db, self.physician, screening_id, clock=clock)
+        self.standing_order(course_id, clock)
+
+    def standing_order(self, course_id: int, clock: SimClock) -> None:
+        """The physician signs the course's standing order: the protocol's own dose.
+
+        On actual body weight; esketamine 56 mg, titration allowed up to 84 mg.
+        """
+        from ketalog.services.orders import enter_standing_order
+        from ketalog.store.models import Course
+
+        course = self.db.get(Course, course_id)
+        assert course is not None
+        protocol = protocol_by_id(self.db, course.protocol_id)
+        if protocol.dosing_mode is DosingMode.DEVICE:
+            counts = protocol.allowed_device_counts
+            enter_standing_order(self.db, self.physician, course_id, dose=counts[0],
+                                 titration_ceiling=counts[-1] if len(counts) > 1 else None,
+                                 password=self.physician_password, clock=clock)
+            return
+        enter_standing_order(
+            self.db, self.physician, course_id, dose=protocol.default_dose,
+            duration_min=protocol.default_duration_min, weight_basis="actual",
+            password=self.physician_password, clock=clock)
 
     def run(self, sid: int, protocol: Protocol, start: datetime, until: SessionState,
             phq9_total: int | None = None, *, item9: int = 0,
-            measures: dict[str, list[int]] | None = None) -> None:
-        """Play a session from check-in up to ``until`` with the simulated clock."""
+            measures: dict[str, list[int]] | None = None, verbal: bool = False) -> None:
+        """Play a session from check-in up to ``until`` with the simulated clock.
+
+        ``verbal``: the physician, by phone, orders 0.1 mg/kg more than the standing
+        order; the nurse reads it back and records it (it waits for co-signature).
+        """
         clock = SimClock(start)
         rng = self.rng
         base = (rng.randint(112, 134), rng.randint(70, 84), rng.randint(62, 84))
@@ -246,7 +273,17 @@ class _Clinic:
         self.vitals(sid, clock, base)
         if until is SessionState.CHECKED_IN:
             return
-        order = svc.order_dose(db, nurse, sid, inputs=default_dose_inputs(protocol),
+        inputs = default_dose_inputs(protocol)
+        if (verbal and protocol.dosing_mode is DosingMode.WEIGHT
+                and protocol.default_dose is not None and self.physician.user_id is not None):
+            from ketalog.services.orders import record_verbal_order
+
+            inputs["dose_mg_per_kg"] = protocol.default_dose + Decimal("0.1")
+            record_verbal_order(db, nurse, sid, physician_id=self.physician.user_id,
+                                dose=inputs["dose_mg_per_kg"],
+                                duration_min=protocol.default_duration_min,
+                                weight_basis="actual", read_back=True, clock=clock)
+        order = svc.order_dose(db, nurse, sid, inputs=inputs,
                                lot_number=f"KT{rng.randint(10000, 99999)}", diluent="0.9% NaCl",
                                clock=clock)
         clock.advance(3)
@@ -527,7 +564,8 @@ def build_demo_clinic(
                 # asks for the C-SSRS screen and tells the physician
                 clinic.run(sid, protocol, min(start, real_now), state,
                            phq9_total=round(total), measures=measures(total),
-                           item9=1 if state is SessionState.CHECKED_IN else 0)
+                           item9=1 if state is SessionState.CHECKED_IN else 0,
+                           verbal=state is SessionState.RECOVERING)
             clinic.summary.sessions += 1
             clinic.summary.today_states[state.value] = (
                 clinic.summary.today_states.get(state.value, 0) + 1

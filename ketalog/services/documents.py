@@ -19,11 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.clinic_settings import DEFAULT_CLINIC_NAME
-from ketalog.domain.infusion import PumpEvent, infusion_progress
+from ketalog.domain.infusion import PumpEvent, delivered_as_of
 from ketalog.domain.outcomes import OUTCOME_SCALES
 from ketalog.reports.base import Clinic
 from ketalog.services.board import day_bounds_utc
 from ketalog.services.errors import NotFound
+from ketalog.services.orders import FollowedOrder, order_followed_by_session
 from ketalog.services.outcomes import CourseView, course_view
 from ketalog.services.patient_safety import NO_FACTS, SafetyFacts, safety_facts
 from ketalog.services.session_detail import SessionDetail, open_session
@@ -45,6 +46,7 @@ from ketalog.store.models import (
 CLINIC_ADDRESS = "clinic_address"
 CLINIC_PHONE = "clinic_phone"
 CLINIC_LOGO_PATH = "clinic_logo_path"
+DOCUMENT_FOOTER = "document_footer"
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 
 
@@ -57,8 +59,10 @@ def clinic(db: Session) -> Clinic:
     name = get_setting(db, CLINIC_NAME, DEFAULT_CLINIC_NAME)
     address = get_setting(db, CLINIC_ADDRESS, "")
     phone = get_setting(db, CLINIC_PHONE, "")
+    footer = get_setting(db, DOCUMENT_FOOTER, "")
     return Clinic(str(name), str(address or ""), str(phone or ""),
-                  _logo(get_setting(db, CLINIC_LOGO_PATH)), demo=is_demo_clinic(db))
+                  _logo(get_setting(db, CLINIC_LOGO_PATH)), demo=is_demo_clinic(db),
+                  footer=str(footer or ""))
 
 
 def _logo(path: object) -> bytes | None:
@@ -114,6 +118,8 @@ class SessionSummaryData:
     safety: SafetyFacts = NO_FACTS
     #: the signature re-verified at printing; None only for data built without a database
     signature: SignatureStatus | None = None
+    #: the physician's order the dose followed, its key re-verified at printing (0016)
+    physician_order: FollowedOrder | None = None
 
     @property
     def signed(self) -> bool:
@@ -184,7 +190,8 @@ def session_summary_data(db: Session, session_id: int,
     return SessionSummaryData(clinic(db), clinic_timezone(db), detail,
                               _signatures(db, session_id), _addenda(db, session_id),
                               _moment(as_of), safety_facts(db, session_id),
-                              signature_status(db, session_id))
+                              signature_status(db, session_id),
+                              order_followed_by_session(db, session_id))
 
 
 def _moment(as_of: datetime | None) -> datetime:
@@ -285,10 +292,15 @@ class DayLogRow:
     discharged_at_utc: datetime | None
     state: str
     signed: bool
-    #: mg the pump log had delivered by the printing moment (None: no dose started)
+    #: mg the pump log had delivered by the printing moment (None: no dose started by then)
     delivered_mg: Decimal | None = None
     #: "SIGNATURE NOT VALID: <reason>" when a claimed signature does not hold
     signature_warning: str = ""
+    #: the infusion had started and not stopped by the printing moment (running or paused),
+    #: so ``delivered_mg`` is what had run so far
+    infusion_open: bool = False
+    #: why the session was cancelled or stopped early, where recorded
+    state_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -348,12 +360,20 @@ def day_log_data(db: Session, day: date, as_of: datetime | None = None) -> DayLo
         pump.setdefault(event.session_id, []).append(
             PumpEvent(event.kind, event.occurred_at_utc, event.rate_ml_per_h))
     delivered: dict[int, Decimal] = {}
+    still_open: set[int] = set()
     for sid, events in pump.items():
         order = orders.get(sid)
-        if order is not None and any(e.kind == "start" for e in events):
-            delivered[sid] = infusion_progress(
-                events, total_mg=order.total_mg, bag_volume_ml=order.bag_volume_ml,
-                planned_rate_ml_per_h=order.rate_ml_per_h, now=moment).delivered_mg
+        if order is None:
+            continue
+        # the same computation as the chart copy's "Delivered by the pump log"
+        progress = delivered_as_of(events, total_mg=order.total_mg,
+                                   bag_volume_ml=order.bag_volume_ml,
+                                   planned_rate_ml_per_h=order.rate_ml_per_h, as_of=moment)
+        if progress is None:
+            continue
+        delivered[sid] = progress.delivered_mg
+        if (order.bag_volume_ml or 0) > 0 and events[-1].kind not in ("stop", "stop_early"):
+            still_open.add(sid)
     alerts = dict(db.execute(
         select(VitalSign.session_id, func.count())
         .where(VitalSign.session_id.in_(ids), VitalSign.alert_codes != "",
@@ -371,7 +391,8 @@ def day_log_data(db: Session, day: date, as_of: datetime | None = None) -> DayLo
             s.id, s.chair, s.scheduled_at_utc, f"{family}, {given}", mrn, protocol,
             doses.get(s.id), s.dose_started_at_utc, s.dose_ended_at_utc,
             int(alerts.get(s.id, 0)), s.discharged_at_utc, s.state,
-            s.state == "signed" and not warning, delivered.get(s.id), warning))
+            s.state == "signed" and not warning, delivered.get(s.id), warning,
+            s.id in still_open, s.state_reason))
     anchor = latest_anchor(anchor_file_path(db.get_bind().engine.url))
     return DayLogData(clinic(db), tz, day, tuple(rows), moment, anchor)
 

@@ -11,15 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ketalog.domain.dosing import DoseCalculation, DoseLevel, calculate_dose, check_dose_limits
+from ketalog.domain.clinic_settings import DEFAULT_WEIGHT_CHANGE_PERCENT
+from ketalog.domain.dosing import DoseCalculation, DoseLevel, calculate_dose, parse_weight_kg
 from ketalog.domain.errors import ValidationError
+from ketalog.domain.plausibility import FindingKind, PreviousWeight, assess_dose
 from ketalog.domain.protocols import DosingMode, Protocol
+from ketalog.services.context import Clock, system_clock
 from ketalog.services.errors import NotFound
+from ketalog.services.patients import reference_weight
 from ketalog.services.protocols import protocol_by_id
+from ketalog.services.settings import clinic_today, weight_change_percent
 from ketalog.store.models import TreatmentSession
 
 
@@ -35,6 +41,8 @@ class DosePreview:
     limit_message: str | None = None
     needs_confirmation: bool = False
     needs_physician_override: bool = False
+    #: the weight itself is unusual (range, or change from the last weighing)
+    weight_unusual: bool = False
 
     @property
     def ok(self) -> bool:
@@ -43,7 +51,9 @@ class DosePreview:
 
 
 def preview_for_protocol(
-    protocol: Protocol, inputs: Mapping[str, object], weight_kg: object = None
+    protocol: Protocol, inputs: Mapping[str, object], weight_kg: object = None, *,
+    on: date | None = None, previous_weight: PreviousWeight | None = None,
+    max_weight_change_percent: int = DEFAULT_WEIGHT_CHANGE_PERCENT,
 ) -> DosePreview:
     """Compute the dose under ``protocol`` from typed inputs; never raises a refusal.
 
@@ -53,6 +63,9 @@ def preview_for_protocol(
             input left out takes the protocol default, an empty one is missing.
         weight_kg: The weight to dose by (ignored for device protocols);
             None or empty is reported missing.
+        on: The day the weight is from, for the comparison with ``previous_weight``.
+        previous_weight: The weighing the weight is compared with (None: none).
+        max_weight_change_percent: The clinic's weight change to confirm.
     """
     values = dict(inputs)
     if protocol.dosing_mode is not DosingMode.DEVICE:
@@ -61,26 +74,41 @@ def preview_for_protocol(
         calc = calculate_dose(protocol, **values)
     except ValidationError as refused:
         return DosePreview(None, tuple(refused.messages))
-    if protocol.limits is None or calc.ordered_dose is None:
-        return DosePreview(calc)
-    check = check_dose_limits(calc.ordered_dose, protocol.limits, calc.dose_unit or "mg/kg")
+    check = assess_dose(protocol, calc, on=on, previous_weight=previous_weight,
+                        max_weight_change_percent=max_weight_change_percent)
     return DosePreview(
-        calc, (), check.level.value, check.message, check.needs_confirmation,
+        calc, (), check.level, check.message, check.needs_confirmation,
         check.needs_physician_override,
+        any(f.field in (FindingKind.WEIGHT_RANGE, FindingKind.WEIGHT_CHANGE)
+            for f in check.findings),
     )
 
 
 def preview_dose(
-    db: Session, session_id: int, inputs: Mapping[str, object], weight_kg: object = None
+    db: Session, session_id: int, inputs: Mapping[str, object], weight_kg: object = None, *,
+    clock: Clock = system_clock,
 ) -> DosePreview:
     """Compute the dose the session's protocol gives for typed inputs; reads only.
+
+    The weight is judged as :func:`ketalog.services.sessions.order_dose` judges
+    it: against the usual range and the patient's last weighing.
 
     Raises:
         NotFound: no such session.
     """
-    protocol_id = db.scalar(
-        select(TreatmentSession.protocol_id).where(TreatmentSession.id == session_id)
-    )
-    if protocol_id is None:
+    row = db.execute(
+        select(TreatmentSession.protocol_id, TreatmentSession.patient_id)
+        .where(TreatmentSession.id == session_id)
+    ).first()
+    if row is None:
         raise NotFound(f"No session with id {session_id}.")
-    return preview_for_protocol(protocol_by_id(db, protocol_id), inputs, weight_kg)
+    protocol_id, patient_id = row
+    today = clinic_today(db, clock())
+    try:
+        weight = parse_weight_kg(weight_kg)
+    except ValidationError:
+        weight = None  # the calculation reports it
+    previous = None if weight is None else reference_weight(db, patient_id, weight, today)
+    return preview_for_protocol(protocol_by_id(db, protocol_id), inputs, weight_kg, on=today,
+                                previous_weight=previous,
+                                max_weight_change_percent=weight_change_percent(db))

@@ -76,6 +76,8 @@ DOSE_CHECK = "dose_verification"
 DOSE_OVERRIDE = "dose_override"
 PREDOSE_BP_ACK = "predose_bp_acknowledgment"
 ALERT_ACK = "alert_acknowledgment"
+STANDING_ORDER = "standing_order"
+VERBAL_COSIGN = "verbal_order_cosignature"
 
 #: For each kind of keyed row: the facts its manifest holds (names as in the row), and
 #: the columns that hold the key id and the signature. Only facts written with the row
@@ -92,6 +94,15 @@ MANIFEST_FIELDS: dict[str, tuple[str, ...]] = {
     PREDOSE_BP_ACK: ("id", "predose_bp_ack_by_id", "predose_bp_ack_at_utc"),
     ALERT_ACK: ("session_id", "source_table", "source_id", "code", "acknowledged_by_id",
                 "acknowledged_at_utc", "comment"),
+    # schema 0016: the physician's standing order, and the co-signature of a verbal order
+    STANDING_ORDER: ("course_id", "kind", "protocol_code", "dosing_mode",
+                     "dose_mg_per_kg", "rate_mg_per_kg_per_h", "device_count", "duration_min",
+                     "weight_basis", "titration_ceiling", "physician_id", "physician_name",
+                     "ordered_at_utc", "supersedes_id"),
+    VERBAL_COSIGN: ("id", "course_id", "session_id", "kind", "protocol_code", "dosing_mode",
+                    "dose_mg_per_kg", "rate_mg_per_kg_per_h", "device_count", "duration_min",
+                    "weight_basis", "physician_id", "physician_name", "ordered_at_utc",
+                    "received_by_id", "received_by_name", "read_back", "cosigned_at_utc"),
 }
 #: (key id column, signature column) of each kind's row.
 KEY_COLUMNS: dict[str, tuple[str, str]] = {
@@ -101,6 +112,8 @@ KEY_COLUMNS: dict[str, tuple[str, str]] = {
     DOSE_OVERRIDE: ("override_key_id", "override_signature"),
     PREDOSE_BP_ACK: ("predose_bp_ack_key_id", "predose_bp_ack_signature"),
     ALERT_ACK: ("key_id", "signature"),
+    STANDING_ORDER: ("key_id", "signature"),
+    VERBAL_COSIGN: ("key_id", "signature"),
 }
 #: Columns of 0009 and 0014 that hold keys and signatures (and the addendum's printed name):
 #: never part of the canonical session record, so records signed before keep their content.
@@ -112,17 +125,30 @@ KEYED_COLUMNS = frozenset({"key_id", "signature", "override_key_id", "override_s
 #: what was signed before reads the same, and include it, signed, once it holds a value.
 ADDED_LATER_COLUMNS: frozenset[str] = frozenset({
     "verifier_total_mg", "verifier_rate_ml_per_h",  # 0015: the blind double check's figures
+    "physician_order_id",  # dose_orders (0016): the physician's order the dose followed
+    "voided_by_id", "replaces_id",  # 0017: who marked an entry entered in error; a correction
 })
+#: Like ADDED_LATER_COLUMNS, for columns added later to some tables only: their names are
+#: old columns of other tables (readings had ``voided_at_utc`` from 0001, NULL included in
+#: what was signed), so they are left out while NULL only in the tables named here.
+ADDED_LATER_IN_TABLE: dict[str, frozenset[str]] = {
+    "event_flags": frozenset({"voided_at_utc", "void_reason"}),  # 0017
+}
 #: Manifest facts of each keyed kind that came with a later schema: signed when present.
 LATER_MANIFEST_FIELDS: dict[str, tuple[str, ...]] = {
     DOSE_CHECK: ("verifier_total_mg", "verifier_rate_ml_per_h"),
 }
 
 
-def without_unset_later(row: Mapping[str, object]) -> dict[str, object]:
-    """``row`` without the later-added columns it holds no value in (see ADDED_LATER_COLUMNS)."""
+def without_unset_later(row: Mapping[str, object], table: str | None = None
+                        ) -> dict[str, object]:
+    """``row`` (of ``table``) without the later-added columns it holds no value in.
+
+    See ADDED_LATER_COLUMNS and ADDED_LATER_IN_TABLE.
+    """
+    later = ADDED_LATER_COLUMNS | ADDED_LATER_IN_TABLE.get(table or "", frozenset())
     return {key: value for key, value in row.items()
-            if not (value is None and key in ADDED_LATER_COLUMNS)}
+            if not (value is None and key in later)}
 
 
 def row_manifest(kind: str, row: Mapping[str, object], key_id: int) -> str:

@@ -78,6 +78,19 @@ class CourseSessionRow:
 
 
 @dataclass(frozen=True)
+class ScoreInError:
+    """An outcome score marked entered in error: printed struck through, counted nowhere."""
+
+    session_number: int | None
+    scale: str
+    total: int
+    taken_at_utc: datetime
+    voided_at_utc: datetime | None
+    voided_by_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class CourseView:
     """Everything the course window and course report show about one course."""
 
@@ -98,6 +111,8 @@ class CourseView:
     planned_infusions: int
     sessions: tuple[CourseSessionRow, ...]
     outcomes: Mapping[str, CourseOutcome]  # by scale code, the primary scale first
+    #: outcome scores marked entered in error, oldest first (the course report lists them)
+    scores_in_error: tuple[ScoreInError, ...] = ()
 
     @property
     def infusions_given(self) -> int:
@@ -198,7 +213,27 @@ def course_view(db: Session, course_id: int) -> CourseView:
         primary, code, name, course.phase, course.status, course.status_reason,
         course.started_on, course.ended_on, course.planned_infusions, sessions,
         _ordered_outcomes(primary, [s.visit for s in sessions]),
+        _scores_in_error(db, course_id),
     )
+
+
+def _scores_in_error(db: Session, course_id: int) -> tuple[ScoreInError, ...]:
+    """The course's outcome scores marked entered in error, with who marked them."""
+    from ketalog.domain.values import printed_name
+    from ketalog.store.models import User
+
+    return tuple(
+        ScoreInError(number, scale, total, taken, voided, printed_name(name, credentials)
+                     if name else "", reason or "")
+        for number, scale, total, taken, voided, reason, name, credentials in db.execute(
+            select(Ts.sequence_number, ScaleScore.scale, ScaleScore.total,
+                   ScaleScore.taken_at_utc, ScaleScore.voided_at_utc, ScaleScore.void_reason,
+                   User.full_name, User.credentials)
+            .join(Ts, Ts.id == ScaleScore.session_id)
+            .outerjoin(User, User.id == ScaleScore.voided_by_id)
+            .where(Ts.course_id == course_id, ScaleScore.scale.in_(OUTCOME_SCALES),
+                   ScaleScore.voided_at_utc.is_not(None))
+            .order_by(ScaleScore.taken_at_utc, ScaleScore.id)))
 
 
 def clinic_outcomes_report(db: Session, actor: Actor, *, start: date,

@@ -7,19 +7,28 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import Problem, ValidationError
-from ketalog.domain.values import decimal_problem
+from ketalog.domain.plausibility import (
+    Assessment,
+    PreviousWeight,
+    RecentWeight,
+    assess_weight,
+)
+from ketalog.domain.protocols import DEFAULT_USUAL_WEIGHT_MAX_KG, DEFAULT_USUAL_WEIGHT_MIN_KG
+from ketalog.domain.values import decimal_problem, printed_name
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import DuplicatePatient, NotFound
-from ketalog.services.text import prefix_upper_bound, search_key
-from ketalog.store.models import Patient, PatientWeight
+from ketalog.services.text import legacy_search_key, mrn_key, prefix_upper_bound, search_key
+from ketalog.store.models import Course, Patient, PatientWeight, ProtocolRecord, User
 
 MAX_WEIGHT_KG = 400
+#: The longest MRN the register holds (the column's width).
+MAX_MRN_CHARS = 40
 _DATE_PATTERNS = (
     (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), (1, 2, 3)),
     (re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$"), (3, 2, 1)),  # 21.11.1980 / 21/11/1980
@@ -60,6 +69,29 @@ def parse_birth_date(text: str) -> date | None:
     return None
 
 
+def _stored_mrn_key() -> ColumnElement[str]:
+    """The stored MRN as :func:`mrn_key` makes it, computed in SQL.
+
+    For records stored before MRNs were trimmed (" K0000001 "). Both databases
+    fold ASCII letters alike, which is what MRNs are made of.
+    """
+    column: ColumnElement[str] = Patient.mrn.expression
+    for blank in (" ", "\t", "\n", "\r"):
+        column = func.replace(column, blank, "")
+    return func.upper(column)
+
+
+def patient_with_mrn(db: Session, mrn: str) -> Patient | None:
+    """The patient whose MRN is ``mrn`` ignoring case and white space, or None."""
+    key = mrn_key(mrn)
+    if not key:
+        return None
+    return db.scalars(
+        select(Patient).where(or_(Patient.mrn == key, _stored_mrn_key() == key))
+        .order_by(Patient.id).limit(1)
+    ).first()
+
+
 def _next_mrn(db: Session) -> str:
     last = db.scalar(select(Patient.id).order_by(Patient.id.desc()).limit(1)) or 0
     return f"K{last + 1:07d}"
@@ -88,6 +120,7 @@ def register_patient(
     authorize(db, actor, Permission.SCHEDULE)
     now = clock()
     family, given = (family_name or "").strip(), (given_name or "").strip()
+    mrn = mrn_key(mrn or "") or None
     problems = []
     if not family:
         problems.append(Problem("family_name", "Family name is missing."))
@@ -97,10 +130,17 @@ def register_patient(
         problems.append(Problem("birth_date", f"Birth date {birth_date} is in the future."))
     elif birth_date.year < now.year - 120:
         problems.append(Problem("birth_date", f"Birth date {birth_date} is over 120 years ago."))
+    if mrn is not None and len(mrn) > MAX_MRN_CHARS:
+        problems.append(Problem("mrn", f"The MRN has {len(mrn)} characters; at most "
+                                       f"{MAX_MRN_CHARS} fit."))
     if problems:
         raise ValidationError(problems)
-    if mrn and db.scalar(select(Patient.id).where(Patient.mrn == mrn)) is not None:
-        raise DuplicatePatient(f"MRN {mrn} is already registered.", ())
+    holder = patient_with_mrn(db, mrn) if mrn is not None else None
+    if holder is not None:
+        raise DuplicatePatient(
+            f"MRN {mrn} is already registered to {holder.family_name}, {holder.given_name} "
+            f"(born {holder.birth_date}); open that record instead of registering again.",
+            (holder.id,))
     if not allow_duplicate:
         same = db.scalars(
             select(Patient.id).where(
@@ -138,10 +178,15 @@ def register_patient(
 
 
 def search_patients(db: Session, text: str, *, limit: int = 25) -> list[PatientSummary]:
-    """Find patients by name prefix ("nun", "nunez jo", "jose nu"), MRN or birth date.
+    """Find patients by any part of the name ("nun", "nunez jo", "łukasiewicz"), MRN or birth date.
 
-    Every branch is an index range scan, so one keystroke stays fast on a
-    register of 50,000 patients.
+    Names: first the names that start with what was typed (family or given name
+    first: index range scans, so one keystroke stays fast on a register of
+    50,000), then, while the list has room, names holding every typed word as
+    the start of a later part ("berg" finds "van der Berg", "lukasiewicz maria"
+    finds "Ångström-Łukasiewicz, Maria"). Case, accents and strokes are ignored,
+    the same way on SQLite and PostgreSQL: both compare the folded keys stored
+    beside the name. MRNs ignore case and white space.
     """
     query = text.strip()
     if not query:
@@ -153,30 +198,68 @@ def search_patients(db: Session, text: str, *, limit: int = 25) -> list[PatientS
             .order_by(Patient.search_family, Patient.id).limit(limit)
         ).all()
         return [_summary(p) for p in found]
-    if re.fullmatch(r"[Kk]?\d{3,}", query):
-        mrn = query.upper()
-        if not mrn.startswith("K"):
-            mrn = "K" + mrn.zfill(7)
+    compact = mrn_key(query)
+    if re.fullmatch(r"K?\d{3,}", compact):
+        mrn = compact if compact.startswith("K") else "K" + compact.zfill(7)
         found = db.scalars(
             select(Patient).where(Patient.mrn >= mrn, Patient.mrn < prefix_upper_bound(mrn))
             .order_by(Patient.mrn).limit(limit)
         ).all()
+        if not found:  # an MRN stored before they were trimmed (" k0000001 ")
+            holder = patient_with_mrn(db, mrn)
+            found = [holder] if holder is not None else []
         return [_summary(p) for p in found]
-    key = search_key(query.replace(",", " "))
-    if not key:
+    cleaned = query.replace(",", " ")
+    # records stored before strokes were folded keep "ł" in their key: look for both
+    keys = [k for k in dict.fromkeys((search_key(cleaned), legacy_search_key(cleaned))) if k]
+    if not keys:
         return []
-    bound = prefix_upper_bound(key)
-    # Two range scans, each read in index order and stopped at the limit, so a
-    # one-letter search costs the same as a full name: no sort of every match.
     merged: dict[int, Patient] = {}
-    for column in (Patient.search_family, Patient.search_given):
-        for patient in db.scalars(
-            select(Patient).where(column >= key, column < bound)
-            .order_by(column, Patient.id).limit(limit)
-        ):
-            merged.setdefault(patient.id, patient)
-    ordered = sorted(merged.values(), key=lambda p: (p.search_family, p.id))[:limit]
-    return [_summary(p) for p in ordered]
+    if any(ch.isdigit() for ch in compact):  # an MRN of another system ("AB-77")
+        exact = db.scalars(select(Patient).where(Patient.mrn == compact).limit(1)).first()
+        if exact is not None:
+            merged[exact.id] = exact
+    # Two range scans per key, each read in index order and stopped at the limit, so a
+    # one-letter search costs the same as a full name: no sort of every match.
+    starts: dict[int, Patient] = {}
+    for key in keys:
+        bound = prefix_upper_bound(key)
+        for column in (Patient.search_family, Patient.search_given):
+            for patient in db.scalars(
+                select(Patient).where(column >= key, column < bound)
+                .order_by(column, Patient.id).limit(limit)
+            ):
+                starts.setdefault(patient.id, patient)
+    for patient in sorted(starts.values(), key=lambda p: (p.search_family, p.id)):
+        merged.setdefault(patient.id, patient)
+    if len(merged) < limit:
+        # only now a scan: the typed words as the starts of later parts of the name. Ids
+        # only, so the scan reads the search key's index, not the patients' rows.
+        parts = or_(*(_holds_parts(key) for key in keys))
+        ids = db.scalars(
+            select(Patient.id).where(parts, Patient.id.not_in(list(merged)))
+            .order_by(Patient.search_family, Patient.id).limit(limit - len(merged))
+        ).all()
+        if ids:
+            for patient in db.scalars(select(Patient).where(Patient.id.in_(ids))
+                                      .order_by(Patient.search_family, Patient.id)):
+                merged.setdefault(patient.id, patient)
+    return [_summary(p) for p in list(merged.values())[:limit]]
+
+
+def _holds_parts(key: str) -> ColumnElement[bool]:
+    """Every word of ``key`` begins the name or a part of it (after a space or a hyphen).
+
+    ``search_family`` holds every part of both names ("angstrom-lukasiewicz maria"), so
+    the words may come in any order. LIKE's wildcards in what was typed are escaped.
+    """
+    column = Patient.search_family
+    return and_(*(
+        or_(column.startswith(word, autoescape=True),
+            column.contains(" " + word, autoescape=True),
+            column.contains("-" + word, autoescape=True))
+        for word in key.split(" ")
+    ))
 
 
 def get_patient(db: Session, patient_id: int) -> PatientSummary:
@@ -196,6 +279,73 @@ class WeightRecord:
     basis: str
 
 
+def _usual_weight_range(db: Session, patient_id: int) -> tuple[Decimal, Decimal]:
+    """The usual adult range of the protocol of the patient's newest active course."""
+    from ketalog.services.protocols import protocol_from_record
+
+    record = db.scalar(
+        select(ProtocolRecord).join(Course, Course.protocol_id == ProtocolRecord.id)
+        .where(Course.patient_id == patient_id, Course.status == "active")
+        .order_by(Course.id.desc()).limit(1))
+    if record is None:
+        return DEFAULT_USUAL_WEIGHT_MIN_KG, DEFAULT_USUAL_WEIGHT_MAX_KG
+    protocol = protocol_from_record(record)
+    return protocol.usual_weight_min_kg, protocol.usual_weight_max_kg
+
+
+def _last_entered_weight(db: Session, patient_id: int) -> RecentWeight | None:
+    """The weighing entered last for the patient, with who entered it."""
+    row = db.execute(
+        select(PatientWeight, User.full_name, User.credentials)
+        .outerjoin(User, User.id == PatientWeight.recorded_by_id)
+        .where(PatientWeight.patient_id == patient_id,
+               PatientWeight.voided_at_utc.is_(None))  # a weight entered in error never counts
+        .order_by(PatientWeight.created_at_utc.desc(), PatientWeight.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    weight, name, credentials = row
+    return RecentWeight(weight.weight_kg, weight.measured_on, weight.created_at_utc,
+                        printed_name(name, credentials) if name else None)
+
+
+def weight_plausibility(db: Session, patient_id: int, weight_kg: Decimal, *,
+                        measured_on: date, now: datetime) -> Assessment:
+    """What is unusual about a weight about to be recorded; reads only.
+
+    Outside the usual adult range of the patient's protocol, a change of more
+    than the clinic's percent from the last weighing of the past 90 days, or a
+    second weighing for the same day minutes after the first.
+    """
+    from ketalog.services.settings import weight_change_percent
+
+    low, high = _usual_weight_range(db, patient_id)
+    last = latest_weight(db, patient_id, measured_on)
+    previous = None if last is None else PreviousWeight(last.weight_kg, last.measured_on)
+    return assess_weight(weight_kg, measured_on, usual_min_kg=low, usual_max_kg=high,
+                         previous=previous, max_change_percent=weight_change_percent(db),
+                         now=now, earlier=_last_entered_weight(db, patient_id))
+
+
+def reference_weight(db: Session, patient_id: int, weight_kg: Decimal,
+                     as_of: date) -> PreviousWeight | None:
+    """The weighing a dose's weight is compared with.
+
+    Dosing by the latest weighing compares it with the one before it; a typed
+    weight is compared with the latest weighing.
+    """
+    rows = db.scalars(
+        select(PatientWeight)
+        .where(PatientWeight.patient_id == patient_id, PatientWeight.measured_on <= as_of,
+               PatientWeight.voided_at_utc.is_(None))  # a weight entered in error never counts
+        .order_by(PatientWeight.measured_on.desc(), PatientWeight.id.desc())
+        .limit(2)
+    ).all()
+    if rows and rows[0].weight_kg == weight_kg:
+        rows = rows[1:]
+    return PreviousWeight(rows[0].weight_kg, rows[0].measured_on) if rows else None
+
+
 def record_weight(
     db: Session,
     actor: Actor,
@@ -204,9 +354,15 @@ def record_weight(
     *,
     measured_on: date | None = None,
     basis: str = "actual",
+    confirm_unusual: bool = False,
     clock: Clock = system_clock,
 ) -> WeightRecord:
-    """Record a weighing (actual or ideal body weight) and commit it."""
+    """Record a weighing (actual or ideal body weight) and commit it.
+
+    An unusual weight (:func:`weight_plausibility`) is refused with what is
+    unusual, naming both weights, unless ``confirm_unusual``: the nurse saw
+    the message and confirms this weight stands.
+    """
     authorize(db, actor, Permission.RECORD)
     now: datetime = clock()
     value, problem = decimal_problem(weight_kg, "Weight", "weight_kg")
@@ -226,6 +382,9 @@ def record_weight(
     assert value is not None
     if db.get(Patient, patient_id) is None:
         raise NotFound(f"No patient with id {patient_id}.")
+    unusual = weight_plausibility(db, patient_id, value, measured_on=day, now=now)
+    if unusual.message is not None and not confirm_unusual:
+        raise ValidationError.single("confirm_unusual", unusual.message)
     weight = PatientWeight(
         patient_id=patient_id, weight_kg=value.quantize(Decimal("0.01")),
         measured_on=day, basis=basis, recorded_by_id=actor.user_id, created_at_utc=now,
@@ -235,7 +394,9 @@ def record_weight(
     append_audit(
         db, actor, "create", at=now, table_name="patient_weights", row_id=weight.id,
         patient_id=patient_id, new={"weight_kg": weight.weight_kg, "measured_on": day,
-                                    "basis": basis},
+                                    "basis": basis,
+                                    **({"confirmed": [f.message for f in unusual.findings]}
+                                       if unusual.findings else {})},
     )
     db.commit()
     return WeightRecord(format(weight.weight_kg, "f"), day, basis)
@@ -245,7 +406,8 @@ def latest_weight(db: Session, patient_id: int, as_of: date) -> PatientWeight | 
     """The most recent weighing on or before ``as_of``, or None if never weighed."""
     return db.scalar(
         select(PatientWeight)
-        .where(PatientWeight.patient_id == patient_id, PatientWeight.measured_on <= as_of)
+        .where(PatientWeight.patient_id == patient_id, PatientWeight.measured_on <= as_of,
+               PatientWeight.voided_at_utc.is_(None))  # a weight entered in error never counts
         .order_by(PatientWeight.measured_on.desc(), PatientWeight.id.desc())
         .limit(1)
     )

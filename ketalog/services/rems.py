@@ -139,7 +139,7 @@ def rems_form(db: Session, session_id: int) -> RemsForm:
             for v in detail.vitals if not v.voided
         ],
         thresholds=protocol.thresholds,
-        event_flag_kinds=[f.kind for f in detail.event_flags],
+        event_flag_kinds=[f.kind for f in detail.live_event_flags],
         monitoring_provider=provider,
         setting=_clinic_setting(db),
     )

@@ -38,6 +38,21 @@ from ketalog.store.models import (
 
 
 @dataclass(frozen=True)
+class VoidMark:
+    """Why an entry no longer counts: entered in error, by whom, when and why.
+
+    Such entries stay on every screen and document, struck through with this
+    mark; every computation leaves them out (see :mod:`ketalog.services.corrections`).
+    """
+
+    at_utc: datetime | None
+    by_name: str
+    reason: str
+    #: the entry that corrects it (same kind), when one was recorded in its place
+    replaced_by_id: int | None = None
+
+
+@dataclass(frozen=True)
 class VitalRow:
     """One reading as the vitals grid and the chart show it."""
 
@@ -55,6 +70,7 @@ class VitalRow:
     alert_codes: tuple[str, ...]
     action_note: str | None
     voided: bool
+    void: VoidMark | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +115,12 @@ class EventRow:
     detail: str
     until_utc: datetime | None = None
     rate_ml_per_h: Decimal | None = None
+    void: VoidMark | None = None
+
+    @property
+    def voided(self) -> bool:
+        """Marked entered in error (an event flag): shown struck through, counted nowhere."""
+        return self.void is not None
 
 
 @dataclass(frozen=True)
@@ -110,6 +132,12 @@ class NoteRow:
     at_utc: datetime
     author_name: str
     text: str
+    void: VoidMark | None = None
+
+    @property
+    def voided(self) -> bool:
+        """Marked entered in error: shown struck through, counted nowhere."""
+        return self.void is not None
 
 
 @dataclass(frozen=True)
@@ -124,6 +152,12 @@ class ScoreRow:
     band: str | None
     #: who recorded it, as printed ("Nora Reyes, RN"); "" when unknown
     recorded_by_name: str = ""
+    void: VoidMark | None = None
+
+    @property
+    def voided(self) -> bool:
+        """Marked entered in error: shown struck through, counted nowhere."""
+        return self.void is not None
 
 
 @dataclass(frozen=True)
@@ -139,6 +173,12 @@ class InterventionRow:
     given_by_name: str
     indication: str | None
     outcome: str | None
+    void: VoidMark | None = None
+
+    @property
+    def voided(self) -> bool:
+        """Marked entered in error: shown struck through, counted nowhere."""
+        return self.void is not None
 
 
 @dataclass(frozen=True)
@@ -152,6 +192,12 @@ class AdverseEventRow:
     resolved_at_utc: datetime | None
     description: str | None
     action_taken: str | None
+    void: VoidMark | None = None
+
+    @property
+    def voided(self) -> bool:
+        """Marked entered in error: shown struck through, counted nowhere."""
+        return self.void is not None
 
 
 @dataclass(frozen=True)
@@ -195,16 +241,75 @@ class SessionDetail:
     notes: tuple[NoteRow, ...]
     signatures: tuple[EventRow, ...]
 
+    # Entries entered in error are in the tuples above (struck through where shown);
+    # every computation takes these instead.
+
+    @property
+    def live_vitals(self) -> tuple[VitalRow, ...]:
+        """Readings that count (not entered in error)."""
+        return tuple(v for v in self.vitals if not v.voided)
+
+    @property
+    def live_scores(self) -> tuple[ScoreRow, ...]:
+        """Scores that count (not entered in error)."""
+        return tuple(s for s in self.scores if s.void is None)
+
+    @property
+    def live_event_flags(self) -> tuple[EventRow, ...]:
+        """Event flags that count (not entered in error)."""
+        return tuple(f for f in self.event_flags if f.void is None)
+
+    @property
+    def live_interventions(self) -> tuple[InterventionRow, ...]:
+        """Interventions that count (not entered in error)."""
+        return tuple(i for i in self.interventions if i.void is None)
+
+    @property
+    def live_adverse_events(self) -> tuple[AdverseEventRow, ...]:
+        """Adverse events that count (not entered in error)."""
+        return tuple(a for a in self.adverse_events if a.void is None)
+
+    @property
+    def live_notes(self) -> tuple[NoteRow, ...]:
+        """Notes that count (not entered in error)."""
+        return tuple(n for n in self.notes if n.void is None)
+
 
 def _scores_with_recorders(db: Session, session_id: int) -> list[Row[Any]]:
-    """The session's live scores, oldest first, with who recorded each."""
+    """The session's scores (entered in error too), oldest first, with who recorded each."""
     sc, us = ScaleScore.__table__, User.__table__
     return list(db.execute(
         select(sc, us.c.full_name, us.c.credentials)
         .outerjoin(us, us.c.id == sc.c.recorded_by_id)
-        .where(sc.c.session_id == session_id, sc.c.voided_at_utc.is_(None))
+        .where(sc.c.session_id == session_id)
         .order_by(sc.c.taken_at_utc, sc.c.id)
     ))
+
+
+class _Voids:
+    """The void marks of one kind of entry: who marked each, and what replaced it."""
+
+    def __init__(self, names: dict[int, str], rows: list[Row[Any]]) -> None:
+        self._names = names
+        self._replaced_by = {r.replaces_id: r.id for r in rows
+                             if getattr(r, "replaces_id", None) is not None}
+
+    def mark(self, row: Row[Any]) -> VoidMark | None:
+        if row.voided_at_utc is None:
+            return None
+        return VoidMark(row.voided_at_utc, self._names.get(row.voided_by_id or 0, ""),
+                        row.void_reason or "", self._replaced_by.get(row.id))
+
+
+def _voider_names(db: Session, groups: list[list[Row[Any]]]) -> dict[int, str]:
+    """Printed names of everyone who marked one of these entries entered in error."""
+    ids = sorted({r.voided_by_id for rows in groups for r in rows
+                  if r.voided_at_utc is not None and r.voided_by_id is not None})
+    if not ids:
+        return {}
+    us = User.__table__
+    return {u.id: printed_name(u.full_name, u.credentials) for u in db.execute(
+        select(us.c.id, us.c.full_name, us.c.credentials).where(us.c.id.in_(ids)))}
 
 
 def open_session(db: Session, session_id: int) -> SessionDetail:
@@ -254,6 +359,15 @@ def open_session(db: Session, session_id: int) -> SessionDetail:
             order.verifier_name, order.verified_at_utc, order.verifier_total_mg,
             order.verifier_rate_ml_per_h,
         )
+    vitals_rows = rows(VitalSign, "taken_at_utc")
+    score_rows = _scores_with_recorders(db, session_id)
+    flag_rows = rows(EventFlag, "onset_at_utc")
+    given_rows = rows(Intervention, "given_at_utc")
+    adverse_rows = rows(AdverseEvent, "onset_at_utc")
+    note_rows = rows(Note, "written_at_utc")
+    groups = [vitals_rows, score_rows, flag_rows, given_rows, adverse_rows, note_rows]
+    names = _voider_names(db, groups)
+    vv, sv, fv, iv, av, nv = (_Voids(names, g) for g in groups)
     return SessionDetail(
         id=head.id, version=head.version, state=head.state, state_reason=head.state_reason,
         chair=head.chair, scheduled_at_utc=head.scheduled_at_utc, patient_id=head.patient_id,
@@ -279,33 +393,35 @@ def open_session(db: Session, session_id: int) -> SessionDetail:
                 v.id, v.version, v.taken_at_utc, v.systolic_mmhg, v.diastolic_mmhg,
                 v.heart_rate_bpm, v.spo2_percent, v.resp_rate_per_min, v.temperature_c,
                 v.etco2_mmhg, v.pain_score, tuple(c for c in v.alert_codes.split(",") if c),
-                v.action_note, v.voided_at_utc is not None,
+                v.action_note, v.voided_at_utc is not None, vv.mark(v),
             )
-            for v in rows(VitalSign, "taken_at_utc")
+            for v in vitals_rows
         ),
         scores=tuple(
             ScoreRow(sc.id, sc.scale, sc.taken_at_utc, sc.total,
                      tuple(json.loads(sc.item_scores_json)), sc.band,
-                     printed_name(sc.full_name, sc.credentials) if sc.full_name else "")
-            for sc in _scores_with_recorders(db, session_id)
+                     printed_name(sc.full_name, sc.credentials) if sc.full_name else "",
+                     sv.mark(sc))
+            for sc in score_rows
         ),
         event_flags=tuple(
-            EventRow(f.id, f.kind, f.onset_at_utc, f.note or "", f.resolved_at_utc)
-            for f in rows(EventFlag, "onset_at_utc")
+            EventRow(f.id, f.kind, f.onset_at_utc, f.note or "", f.resolved_at_utc,
+                     void=fv.mark(f))
+            for f in flag_rows
         ),
         interventions=tuple(
             InterventionRow(i.id, i.drug, i.dose, i.dose_unit, i.route, i.given_at_utc,
-                            i.given_by_name, i.indication, i.outcome)
-            for i in rows(Intervention, "given_at_utc") if i.voided_at_utc is None
+                            i.given_by_name, i.indication, i.outcome, iv.mark(i))
+            for i in given_rows
         ),
         adverse_events=tuple(
             AdverseEventRow(a.id, a.kind, a.severity, a.onset_at_utc, a.resolved_at_utc,
-                            a.description, a.action_taken)
-            for a in rows(AdverseEvent, "onset_at_utc") if a.voided_at_utc is None
+                            a.description, a.action_taken, av.mark(a))
+            for a in adverse_rows
         ),
         notes=tuple(
-            NoteRow(n.id, n.kind, n.written_at_utc, n.author_name, n.text)
-            for n in rows(Note, "written_at_utc") if n.voided_at_utc is None
+            NoteRow(n.id, n.kind, n.written_at_utc, n.author_name, n.text, nv.mark(n))
+            for n in note_rows
         ),
         signatures=tuple(
             EventRow(g.id, g.kind, g.signed_at_utc, f"{g.meaning} ({g.content_sha256[:12]})")

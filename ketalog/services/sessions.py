@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.alerts import scale_alerts
 from ketalog.domain.clinic_time import clock_text, unambiguous_utc
-from ketalog.domain.dosing import DoseLevel, calculate_dose, check_dose_limits
+from ketalog.domain.dosing import calculate_dose
 from ketalog.domain.double_check import (
     DoubleCheckFigures,
     double_check_mismatches,
@@ -28,6 +28,8 @@ from ketalog.domain.double_check import (
     parse_double_check,
 )
 from ketalog.domain.errors import TransitionRefused, ValidationError
+from ketalog.domain.orders import order_followed, proposed_dose
+from ketalog.domain.plausibility import assess_dose
 from ketalog.domain.protocols import DosingMode, Protocol
 from ketalog.domain.scales import SCALES, score_scale
 from ketalog.domain.session_state import (
@@ -41,7 +43,7 @@ from ketalog.domain.session_state import (
     parse_action,
 )
 from ketalog.domain.values import printed_name
-from ketalog.domain.vitals import AlertCode, validate_vitals, vital_alerts
+from ketalog.domain.vitals import AlertCode, VitalAlert, validate_vitals, vital_alerts
 from ketalog.services.access import Permission, authorize
 from ketalog.services.alerts import open_session_alerts
 from ketalog.services.audit import append_audit
@@ -55,11 +57,12 @@ from ketalog.services.keyed import (
     dose_order_sha256,
     sign_predose_ack,
 )
-from ketalog.services.patients import latest_weight
+from ketalog.services.orders import orders_for_dose
+from ketalog.services.patients import latest_weight, reference_weight
 from ketalog.services.protocols import protocol_by_id, protocol_from_record
 from ketalog.services.safety import suicide_risk_screen
 from ketalog.services.screening import CourseGate, course_gate
-from ketalog.services.settings import clinic_timezone, clinic_today
+from ketalog.services.settings import clinic_timezone, clinic_today, weight_change_percent
 from ketalog.store.models import (
     AdverseEvent,
     Course,
@@ -403,7 +406,8 @@ def session_facts(
     )
     open_flags = db.scalars(
         select(EventFlag.kind).where(
-            EventFlag.session_id == session.id, EventFlag.resolved_at_utc.is_(None)
+            EventFlag.session_id == session.id, EventFlag.resolved_at_utc.is_(None),
+            EventFlag.voided_at_utc.is_(None),
         )
     ).all()
     checklist = (
@@ -639,6 +643,9 @@ def order_dose(
     A dose in the warning range needs ``confirm_outside_warning``; above the
     hard maximum it needs a physician's override with a reason, and
     ``override_by`` proving that physician typed their own password for it.
+    The dose must follow the physician's order (``domain.orders.order_followed``):
+    a verbal order for exactly this dose, or the course's standing order in force;
+    the order it followed is stored with it (``physician_order_id``).
     """
     preparer = authorize(db, actor, Permission.PREPARE_DOSE)
     from ketalog.domain.dosing import weight_age_warning
@@ -666,24 +673,37 @@ def order_dose(
                                             protocol.weight_max_age_days)
         values["weight_kg"] = weight_kg
     calc = calculate_dose(protocol, **values)
-    level = DoseLevel.WITHIN
     overrider: Actor | None = None
     override_key: UnlockedKey | None = None
-    if protocol.limits is not None:
-        check = check_dose_limits(calc.ordered_dose, protocol.limits, calc.dose_unit or "mg/kg")
-        level = check.level
-        if check.needs_physician_override:
-            if override_by is None:
-                raise PermissionDenied(check.message)
-            _required_text(override_reason, "override_reason",
-                           "Give the reason for overriding the maximum dose.")
-            _, overrider, override_key = accept_keyed_proof(
-                db, override_by, ProofPurpose.OVERRIDE_DOSE, person="the physician",
-                signed_in=actor, clock=clock)
-            authorize(db, overrider, Permission.OVERRIDE_DOSE)
-        elif check.needs_confirmation and not confirm_outside_warning:
-            raise ValidationError.single("confirm_outside_warning",
-                                         f"{check.message} Confirm the dose to continue.")
+    # the mg/kg, the total, the duration and the weight (against the last weighing)
+    check = assess_dose(
+        protocol, calc, on=weight_measured_on or today,
+        max_weight_change_percent=weight_change_percent(db),
+        previous_weight=None if calc.weight_kg is None else reference_weight(
+            db, session.patient_id, calc.weight_kg, today))
+    level = check.level
+    if check.needs_physician_override:
+        if override_by is None:
+            raise PermissionDenied(check.message)
+        _required_text(override_reason, "override_reason",
+                       "Give the reason for overriding the maximum dose.")
+        _, overrider, override_key = accept_keyed_proof(
+            db, override_by, ProofPurpose.OVERRIDE_DOSE, person="the physician",
+            signed_in=actor, clock=clock)
+        authorize(db, overrider, Permission.OVERRIDE_DOSE)
+    # The physician's order (0016): above the maximum, the physician's own keyed override
+    # with a reason is the order for exactly this dose; any other dose follows one.
+    physician_order_id: int | None = None
+    if overrider is None:
+        orders = orders_for_dose(db, session)
+        basis = (weight_basis or "actual") if calc.weight_kg is not None else None
+        physician_order_id = order_followed(
+            proposed_dose(protocol.code, calc, basis), standing=orders.standing,
+            verbal=orders.verbal, order_required=orders.order_required)
+    if (check.needs_confirmation and not check.needs_physician_override
+            and not confirm_outside_warning):
+        raise ValidationError.single("confirm_outside_warning",
+                                     f"{check.message} Confirm the dose to continue.")
     previous = _current_dose_order(db, session_id)
     if previous is not None:
         previous.superseded_at_utc = now
@@ -702,12 +722,12 @@ def order_dose(
         duration_min=calc.duration_min,
         diluent=diluent, total_mg=calc.total_mg, drug_volume_ml=calc.drug_volume_ml,
         rate_ml_per_h=calc.rate_ml_per_h, working="\n".join(calc.working),
-        lot_number=(lot_number or "").strip() or None, limit_level=level.value,
+        lot_number=(lot_number or "").strip() or None, limit_level=level,
         override_reason=(override_reason or "").strip() or None,
         override_by_id=overrider.user_id if overrider else None,
         prepared_by_id=preparer.id,
         prepared_by_name=printed_name(preparer.full_name, preparer.credentials),
-        ordered_at_utc=now, created_at_utc=now,
+        ordered_at_utc=now, created_at_utc=now, physician_order_id=physician_order_id,
     )
     db.add(order)
     db.flush()
@@ -720,11 +740,15 @@ def order_dose(
     append_audit(db, actor, "create", at=now, table_name="dose_orders", row_id=order.id,
                  patient_id=session.patient_id,
                  new={"total_mg": calc.total_mg, "working": list(calc.working),
-                      "limit_level": level.value, "override_reason": order.override_reason,
+                      "limit_level": level, "override_reason": order.override_reason,
+                      **({"findings": [f.message for f in check.findings]}
+                         if check.findings else {}),
+                      **({"physician_order_id": physician_order_id}
+                         if physician_order_id is not None else {}),
                       **({"override_by": overrider.display_name} if overrider else {})})
     db.commit()
     return DoseOrderResult(order.id, calc.total_mg, calc.drug_volume_ml, calc.rate_ml_per_h,
-                           calc.working, level.value, weight_warning)
+                           calc.working, level, weight_warning)
 
 
 def verify_dose(
@@ -832,6 +856,23 @@ def record_vitals(
     """
     authorize(db, actor, Permission.RECORD)
     now = clock()
+    vital, alerts = add_reading(db, actor, session_id, values, taken_at=taken_at,
+                                action_note=action_note, now=now)
+    db.commit()
+    return SavedVital(vital.id, tuple(a.code.value for a in alerts),
+                      tuple(a.message for a in alerts))
+
+
+def add_reading(
+    db: Session, actor: Actor, session_id: int, values: Mapping[str, object], *,
+    taken_at: datetime | None, action_note: str | None, now: datetime,
+    replaces_id: int | None = None,
+) -> tuple[VitalSign, list[VitalAlert]]:
+    """Validate one reading and add it with its audit row to the caller's transaction.
+
+    ``replaces_id``: the reading this one corrects (entered in error, see
+    :mod:`ketalog.services.corrections`).
+    """
     session = _session(db, session_id)
     ensure_editable(session.state, "vitals")
     if session.state == SessionState.SCHEDULED.value:
@@ -855,15 +896,16 @@ def record_vitals(
         etco2_mmhg=reading.etco2_mmhg, pain_score=reading.pain_score,
         alert_codes=",".join(a.code.value for a in alerts),
         action_note=(action_note or "").strip() or None,
-        recorded_by_id=actor.user_id, created_at_utc=now,
+        recorded_by_id=actor.user_id, created_at_utc=now, replaces_id=replaces_id,
     )
     db.add(vital)
     db.flush()
+    audited = _vital_audit(vital)
+    if replaces_id is not None:
+        audited["replaces_id"] = replaces_id
     append_audit(db, actor, "create", at=now, table_name="vital_signs", row_id=vital.id,
-                 patient_id=session.patient_id, new=_vital_audit(vital))
-    db.commit()
-    return SavedVital(vital.id, tuple(a.code.value for a in alerts),
-                      tuple(a.message for a in alerts))
+                 patient_id=session.patient_id, new=audited)
+    return vital, alerts
 
 
 def _vital_audit(vital: VitalSign) -> dict[str, object]:
@@ -1002,6 +1044,9 @@ def resolve_onset_row(
         raise NotFound(f"No {label} with id {row_id}.")
     session = _session(db, row.session_id)
     ensure_editable(session.state, what)
+    if row.voided_at_utc is not None:
+        raise TransitionRefused([f"This {label} is marked entered in error; it needs no "
+                                 "resolution."])
     when = _when(resolved_at, now, "resolution time")
     if when < row.onset_at_utc:
         raise ValidationError.single("resolved_at", "Resolution cannot be before the onset.")

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from ketalog.domain.clinic_settings import (
     DEFAULT_CHAIRS,
     DEFAULT_IDLE_LOCK_MINUTES,
+    DEFAULT_WEIGHT_CHANGE_PERCENT,
     IDLE_LOCK_RANGE,
+    WEIGHT_CHANGE_PERCENT_RANGE,
 )
 from ketalog.domain.errors import ValidationError
 from ketalog.services.access import Permission, authorize_admin_work
@@ -146,3 +148,18 @@ def idle_lock_minutes(db: Session) -> int:
         return value
     return DEFAULT_IDLE_LOCK_MINUTES
 
+
+WEIGHT_CHANGE_PERCENT = "weight_change_percent"
+
+
+def weight_change_percent(db: Session) -> int:
+    """How much a weight may differ from the last one before it is confirmed (percent).
+
+    A stored value outside the setting's range is ignored in favour of the
+    default: a broken setting must not switch the check off.
+    """
+    value = get_setting(db, WEIGHT_CHANGE_PERCENT)
+    low, high = WEIGHT_CHANGE_PERCENT_RANGE
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+        return value
+    return DEFAULT_WEIGHT_CHANGE_PERCENT

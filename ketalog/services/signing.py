@@ -126,8 +126,9 @@ SECTION_LABELS = {
 _plain = plain_value
 
 
-def _row(mapping: Any, skip: frozenset[str] = _VOLATILE) -> dict[str, object]:
-    return {key: _plain(val) for key, val in without_unset_later(mapping).items()
+def _row(mapping: Any, skip: frozenset[str] = _VOLATILE,
+         table: str | None = None) -> dict[str, object]:
+    return {key: _plain(val) for key, val in without_unset_later(mapping, table).items()
             if key not in skip}
 
 
@@ -171,7 +172,7 @@ def _session_rows(db: Session, session_id: int) -> dict[str, Any]:
     for name, table in _CHILD_TABLES:
         rows = conn.execute(select(table).where(table.c.session_id == session_id)
                           .order_by(table.c.id)).mappings()
-        record[name] = [_row(r) for r in rows]
+        record[name] = [_row(r, table=name) for r in rows]
     checks = DoseVerification.__table__
     orders = DoseOrder.__table__
     record["dose_verifications"] = [_row(r) for r in conn.execute(

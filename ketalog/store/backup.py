@@ -59,7 +59,8 @@ PARTIAL_SUFFIX = ".partial"
 #: A partial copy older than this is left over from a crash and may be removed.
 STALE_PARTIAL_S = 3600.0
 
-_AUTOMATIC_NAME = re.compile(r"^ketalog-(\d{4}-\d{2}-\d{2})\.sqlite3$")
+#: An automatic backup's name after its database's file stem: "<stem>-YYYY-MM-DD.sqlite3".
+_AUTOMATIC_DATE = r"-(\d{4}-\d{2}-\d{2})\.sqlite3"
 _SIDECARS = ("-wal", "-shm", "-journal")
 
 
@@ -174,19 +175,31 @@ def backup_folder(database_path: Path) -> Path:
 
 
 def automatic_backup_path(database_path: Path, day: date) -> Path:
-    """Where the automatic backup of ``day`` lives."""
-    return backup_folder(database_path) / f"ketalog-{day.isoformat()}.sqlite3"
+    """Where the automatic backup of ``day`` lives: named after the database and the day.
+
+    Two databases in one folder ("ketalog.sqlite3" and "training.sqlite3") share the
+    backups folder, so the name says whose backup it is ("training-2026-11-21.sqlite3");
+    otherwise the first one's backup would stand for both every day.
+    """
+    stem = Path(database_path).expanduser().stem
+    return backup_folder(database_path) / f"{stem}-{day.isoformat()}.sqlite3"
 
 
 def list_automatic_backups(database_path: Path) -> list[BackupFile]:
-    """The automatic backups, newest first; other files in the folder are not listed."""
+    """This database's automatic backups, newest first; other files are not listed.
+
+    Another database's backups in the same folder are not this one's: the date
+    must follow this database's own stem directly, and dates have a fixed length,
+    so no other stem's backup can match.
+    """
     found: list[BackupFile] = []
+    pattern = re.compile(re.escape(Path(database_path).expanduser().stem) + _AUTOMATIC_DATE)
     try:
         entries = list(os.scandir(backup_folder(database_path)))
     except OSError:
         return []
     for entry in entries:
-        match = _AUTOMATIC_NAME.match(entry.name)
+        match = pattern.fullmatch(entry.name)
         if match is None:
             continue
         try:

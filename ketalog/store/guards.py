@@ -51,6 +51,8 @@ SESSION_RECORDS: tuple[str, ...] = ("scale_alerts", "alert_acknowledgments")
 UNLOCKED_SESSION_TABLES: dict[str, str] = {
     "session_presence": "who has the session open now: housekeeping, not the record",
     "rems_filings": "the REMS form is filed up to 7 days after the session, once signed",
+    "physician_orders": "a verbal order is co-signed by the physician after the session, "
+                        "even once it is signed; its own guard keeps it write-once but for that",
 }
 #: Tables emptied by routine housekeeping; every other table refuses TRUNCATE (PostgreSQL).
 TRUNCATE_ALLOWED: frozenset[str] = frozenset({"session_presence", "client_writes",
@@ -81,10 +83,25 @@ REFERENCE_ONCE: dict[str, tuple[str, ...]] = {
 #: From which id on each table's rows must carry an audit reference: written once by 0013.
 REFERENCE_STARTS = "audit_reference_starts"
 
+#: Physicians' orders (0016): written once, never deleted. Besides the audit reference
+#: the one change allowed is a verbal order's co-signature, empty -> value, once.
+ORDERS_TABLE = "physician_orders"
+#: The columns the co-signature fills.
+COSIGN_COLUMNS: tuple[str, ...] = ("cosigned_at_utc", "key_id", "signature")
+#: Every other column of the orders table, listed so the SQLite guard can see that
+#: nothing else changes (a test keeps the list equal to the model's columns).
+ORDER_FIXED: tuple[str, ...] = (
+    "id", "course_id", "patient_id", "session_id", "kind", "protocol_id", "protocol_code",
+    "dosing_mode", "dose_mg_per_kg", "rate_mg_per_kg_per_h", "device_count", "duration_min",
+    "weight_basis", "titration_ceiling", "physician_id", "physician_name", "ordered_at_utc",
+    "received_by_id", "received_by_name", "read_back", "supersedes_id", "created_at_utc",
+)
+
 SIGNED_FUNCTION = "ketalog_guard_signed"
 REFUSE_FUNCTION = "ketalog_refuse_change"
 KEY_FUNCTION = "ketalog_guard_user_keys"
 REFERENCE_FUNCTION = "ketalog_guard_reference_once"
+COSIGN_FUNCTION = "ketalog_guard_order_once"
 
 #: This connection's schema (tests give each database its own schema).
 _SCHEMA = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
@@ -142,9 +159,30 @@ BEGIN
     RAISE EXCEPTION '{APPEND_ONLY_MESSAGE} (%)', TG_TABLE_NAME
         USING ERRCODE = 'check_violation';
 END """
-#: PostgreSQL guard functions and their bodies (0003; the key guard 0009; references 0013).
+_WITHOUT_COSIGN = " - ".join(f"'{c}'" for c in COSIGN_COLUMNS)
+#: Refuses every change of an order except its audit reference, once, and a verbal
+#: order's co-signature, once (0016).
+_COSIGN_BODY = f"""
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.audit_id IS NULL AND OLD.audit_sha256 IS NULL
+       AND NEW.audit_id IS NOT NULL AND NEW.audit_sha256 IS NOT NULL
+       AND to_jsonb(NEW) - 'audit_id' - 'audit_sha256'
+           = to_jsonb(OLD) - 'audit_id' - 'audit_sha256' THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.kind = 'verbal'
+       AND {" AND ".join(f"OLD.{c} IS NULL AND NEW.{c} IS NOT NULL" for c in COSIGN_COLUMNS)}
+       AND to_jsonb(NEW) - {_WITHOUT_COSIGN} = to_jsonb(OLD) - {_WITHOUT_COSIGN} THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION '{APPEND_ONLY_MESSAGE} (%)', TG_TABLE_NAME
+        USING ERRCODE = 'check_violation';
+END """
+#: PostgreSQL guard functions and their bodies (0003; the key guard 0009; references 0013;
+#: orders 0016).
 FUNCTIONS: dict[str, str] = {SIGNED_FUNCTION: _SIGNED_BODY, REFUSE_FUNCTION: _REFUSE_BODY,
-                             KEY_FUNCTION: _KEY_BODY, REFERENCE_FUNCTION: _REFERENCE_BODY}
+                             KEY_FUNCTION: _KEY_BODY, REFERENCE_FUNCTION: _REFERENCE_BODY,
+                             COSIGN_FUNCTION: _COSIGN_BODY}
 
 
 def function_sql(name: str) -> str:
@@ -186,6 +224,18 @@ def _reference_only(table: str, columns: frozenset[str] | None = None) -> str:
                          if columns is None or c in columns)
     return ("OLD.audit_id IS NULL AND OLD.audit_sha256 IS NULL AND NEW.audit_id IS NOT NULL "
             f"AND NEW.audit_sha256 IS NOT NULL AND {fixed}")
+
+
+def _cosign_only() -> str:
+    """SQLite: this UPDATE only sets a verbal order's audit reference or co-signature, once."""
+    same = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in ORDER_FIXED)
+    reference = ("OLD.audit_id IS NULL AND OLD.audit_sha256 IS NULL AND NEW.audit_id IS NOT "
+                 "NULL AND NEW.audit_sha256 IS NOT NULL AND "
+                 + " AND ".join(f"NEW.{c} IS OLD.{c}" for c in COSIGN_COLUMNS))
+    cosign = ("OLD.kind = 'verbal' AND "
+              + " AND ".join(f"OLD.{c} IS NULL AND NEW.{c} IS NOT NULL" for c in COSIGN_COLUMNS)
+              + " AND NEW.audit_id IS OLD.audit_id AND NEW.audit_sha256 IS OLD.audit_sha256")
+    return f"{same} AND (({reference}) OR ({cosign}))"
 
 
 def _sqlite_guards(referenced: frozenset[str],
@@ -244,6 +294,12 @@ def _sqlite_guards(referenced: frozenset[str],
             add(f"ketalog_guard_{table}_no_{event}", table,
                 f"CREATE TRIGGER ketalog_guard_{table}_no_{event} BEFORE {event.upper()} ON "
                 f"{table} {raise_append}")
+    add(f"ketalog_guard_{ORDERS_TABLE}_no_update", ORDERS_TABLE,
+        f"CREATE TRIGGER ketalog_guard_{ORDERS_TABLE}_no_update BEFORE UPDATE ON "
+        f"{ORDERS_TABLE} WHEN NOT ({_cosign_only()}) {raise_append}")
+    add(f"ketalog_guard_{ORDERS_TABLE}_no_delete", ORDERS_TABLE,
+        f"CREATE TRIGGER ketalog_guard_{ORDERS_TABLE}_no_delete BEFORE DELETE ON "
+        f"{ORDERS_TABLE} {raise_append}")
     key_changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in _KEY_FIXED)
     raise_key = f"BEGIN SELECT RAISE(ABORT, '{KEY_MESSAGE}'); END"
     add(f"ketalog_guard_{KEYS_TABLE}_update", KEYS_TABLE,
@@ -291,6 +347,8 @@ def _postgresql_guards(tables: frozenset[str], referenced: frozenset[str]) -> li
                                   _INSERT | _UPDATE | _DELETE, REFUSE_FUNCTION, None))
     guards.append(_pg_trigger(f"ketalog_guard_{KEYS_TABLE}", KEYS_TABLE, _UPDATE | _DELETE,
                               KEY_FUNCTION, None))
+    guards.append(_pg_trigger(f"ketalog_guard_{ORDERS_TABLE}_write_once", ORDERS_TABLE,
+                              _UPDATE | _DELETE, COSIGN_FUNCTION, None))
     for table in sorted(tables - TRUNCATE_ALLOWED):
         guards.append(_pg_trigger(f"ketalog_guard_{table}_no_truncate", table, _TRUNCATE,
                                   REFUSE_FUNCTION, None, row=False))

@@ -80,10 +80,28 @@ class Created:
 
 
 class Voidable:
-    """Clinical entries are voided with a reason, never deleted."""
+    """Clinical entries are voided with a reason, never deleted.
+
+    "Entered in error" (:mod:`ketalog.services.corrections`): the entry stays in
+    the record, struck through with who voided it, when and why, and counts in
+    no computation. A corrected value is a new row whose ``replaces_id`` names
+    the one it replaces. ``voided_by_id`` and ``replaces_id`` came with schema
+    0017 and stay out of the signed record while NULL, so sessions signed
+    before read the same.
+    """
 
     voided_at_utc: Mapped[datetime | None]
     void_reason: Mapped[str | None]
+
+    @declared_attr
+    def voided_by_id(cls) -> Mapped[int | None]:  # noqa: N805 - SQLAlchemy directive
+        """Who marked the entry entered in error (0017)."""
+        return mapped_column(ForeignKey("users.id"))
+
+    @declared_attr
+    def replaces_id(cls) -> Mapped[int | None]:  # noqa: N805 - SQLAlchemy directive
+        """The entry of the same kind this one corrects (0017)."""
+        return mapped_column(ForeignKey(f"{cls.__tablename__}.id"))  # type: ignore[attr-defined]
 
 
 class AuditReferenced:
@@ -208,7 +226,7 @@ class Patient(Versioned, Created, AuditReferenced, Base):
     courses: Mapped[list[Course]] = relationship(back_populates="patient")
 
 
-class PatientWeight(Created, AuditReferenced, Base):
+class PatientWeight(Created, Voidable, AuditReferenced, Base):
     """A weighing; dose orders copy the weight they used, with its date and basis."""
 
     __tablename__ = "patient_weights"
@@ -266,8 +284,66 @@ class Course(Versioned, Created, AuditReferenced, Base):
     screening_required: Mapped[bool] = mapped_column(Boolean, default=True,
                                                      server_default=false())
 
+    #: Doses follow a physician's order. Courses opened before schema 0016 (before
+    #: ketalog recorded orders) are stored as False and dose without one until a
+    #: physician enters a standing order.
+    order_required: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                 server_default=false())
+
     patient: Mapped[Patient] = relationship(back_populates="courses")
     protocol: Mapped[ProtocolRecord] = relationship()
+
+
+class PhysicianOrderRecord(Created, AuditReferenced, Base):
+    """A physician's order a dose follows: a course's standing order, or a verbal order.
+
+    Written once (schema 0016): a new standing order supersedes the one before
+    (``supersedes_id``) and nothing is ever edited or deleted. A standing order
+    carries the physician's key and Ed25519 signature from the start; a verbal
+    order, received and read back by the nurse at the chair for one session,
+    receives them once, when the physician co-signs (``cosigned_at_utc``): the
+    one change the guard allows besides the audit reference.
+
+    The dose is in the protocol's unit (mg/kg, mg/kg/h or devices) like
+    :class:`DoseOrder`; ``titration_ceiling`` is in the same unit.
+    """
+
+    __tablename__ = "physician_orders"
+    __table_args__ = (
+        Index("ix_physician_orders_course", "course_id", "kind", "id"),
+        Index("ix_physician_orders_session", "session_id"),
+        Index("ix_physician_orders_physician", "physician_id", "cosigned_at_utc"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    #: The session a verbal order was given for (None for a standing order).
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_sessions.id"))
+    kind: Mapped[str] = mapped_column(String(10))  # standing | verbal
+    protocol_id: Mapped[int] = mapped_column(ForeignKey("protocols.id"))
+    protocol_code: Mapped[str] = mapped_column(String(60))
+    dosing_mode: Mapped[str] = mapped_column(String(20))
+    dose_mg_per_kg: Mapped[Decimal | None]
+    rate_mg_per_kg_per_h: Mapped[Decimal | None]
+    device_count: Mapped[int | None] = mapped_column(Integer)
+    duration_min: Mapped[int | None] = mapped_column(Integer)
+    weight_basis: Mapped[str | None] = mapped_column(String(20))  # actual | ideal
+    titration_ceiling: Mapped[Decimal | None]
+    physician_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: The physician's printed name and credentials when the order was given.
+    physician_name: Mapped[str] = mapped_column(String(250))
+    ordered_at_utc: Mapped[datetime]
+    #: Verbal orders: the nurse who received it, and that they read it back.
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    received_by_name: Mapped[str | None] = mapped_column(String(250))
+    read_back: Mapped[bool | None] = mapped_column(Boolean)
+    #: The standing order this one replaced.
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("physician_orders.id"))
+    #: The physician's key and signature: at entry (standing), at co-signature (verbal).
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
+    signature: Mapped[str | None] = mapped_column(String(128))
+    cosigned_at_utc: Mapped[datetime | None]
 
 
 class Screening(Versioned, Created, AuditReferenced, Base):
@@ -425,6 +501,9 @@ class DoseOrder(Versioned, Created, AuditReferenced, Base):
     prepared_by_name: Mapped[str] = mapped_column(String(200))
     ordered_at_utc: Mapped[datetime] = mapped_column(default=utc_now)
     superseded_at_utc: Mapped[datetime | None]
+    #: The physician's order the dose followed (0016); None before orders, or on a course
+    #: opened before them that has none, or above the maximum with the physician's override.
+    physician_order_id: Mapped[int | None] = mapped_column(ForeignKey("physician_orders.id"))
 
     verification: Mapped[DoseVerification | None] = relationship(back_populates="dose_order")
 
@@ -547,7 +626,7 @@ class AlertAcknowledgment(Created, AuditReferenced, Base):
     signature: Mapped[str | None] = mapped_column(String(128))
 
 
-class EventFlag(Versioned, Created, AuditReferenced, Base):
+class EventFlag(Versioned, Created, Voidable, AuditReferenced, Base):
     """Sedation, dissociation or respiratory depression, open until resolved (REMS)."""
 
     __tablename__ = "event_flags"

@@ -29,8 +29,10 @@ from sqlalchemy import Connection, text
 
 from ketalog.store.guards import (
     APPEND_ONLY,
+    COSIGN_COLUMNS,
     FUNCTIONS,
     INSERT_ONLY,
+    ORDERS_TABLE,
     SESSION_RECORDS,
     WRITE_ONCE,
 )
@@ -39,7 +41,9 @@ from ketalog.store.guards import (
 DELETE_ALLOWED: frozenset[str] = frozenset({"session_presence", "client_writes"})
 #: Tables whose rows the services never UPDATE.
 NO_UPDATE: frozenset[str] = frozenset({*APPEND_ONLY, *SESSION_RECORDS, *WRITE_ONCE,
-                                       *INSERT_ONLY, "alembic_version"})
+                                       *INSERT_ONLY, ORDERS_TABLE, "alembic_version"})
+#: Columns of a NO_UPDATE table the services do fill in later, once (besides audit references).
+LATER_COLUMNS: dict[str, tuple[str, ...]] = {ORDERS_TABLE: COSIGN_COLUMNS}
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -135,8 +139,9 @@ def setup_roles(conn: Connection, *, owner: str, app: str, owner_password: str |
         "SELECT table_name FROM information_schema.columns WHERE table_schema = "
         "current_schema() AND column_name = 'audit_sha256'")).scalars())
     for table in sorted(referenced & NO_UPDATE):
+        columns = ", ".join(("audit_id", "audit_sha256", *LATER_COLUMNS.get(table, ())))
         conn.exec_driver_sql(
-            f'GRANT UPDATE (audit_id, audit_sha256) ON {schema_q}."{table}" TO {app_q}')
+            f'GRANT UPDATE ({columns}) ON {schema_q}."{table}" TO {app_q}')
     conn.exec_driver_sql(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema_q} TO {app_q}")
     conn.exec_driver_sql(
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner_q} IN SCHEMA {schema_q} "

@@ -1,4 +1,4 @@
-"""This workstation's own settings: which database to open, and how its lock page calls for help.
+"""This workstation's own settings: which database to open, its alert sound, its lock page.
 
 They cannot live in the database they point to, so they are a small JSON file
 in the user's configuration folder. The file may hold the PostgreSQL password
@@ -31,26 +31,42 @@ class WorkstationConfigError(DatabaseConfigError):
 
 
 class LockAttention(StrEnum):
-    """How the lock page draws attention when a chair needs someone (``lock_attention``)."""
+    """Whether the lock page flashes when a chair needs someone (``lock_attention``).
+
+    The sound is :class:`AlertSound`, the workstation's one alert sound. Files
+    written before it held "sound" and "flash_and_sound" here: they are read
+    as their flash part, and their sound part as ``alert_sound`` beep.
+    """
 
     FLASH = "flash"
-    SOUND = "sound"
-    FLASH_AND_SOUND = "flash_and_sound"
     NONE = "none"
 
     @property
     def flashes(self) -> bool:
         """The chair status flashes and the window asks the desktop for attention."""
-        return self in (LockAttention.FLASH, LockAttention.FLASH_AND_SOUND)
+        return self is LockAttention.FLASH
 
-    @property
-    def sounds(self) -> bool:
-        """The workstation beeps."""
-        return self in (LockAttention.SOUND, LockAttention.FLASH_AND_SOUND)
+
+class AlertSound(StrEnum):
+    """The sound this workstation makes when an alert falls due (``alert_sound``).
+
+    Per workstation, not per clinic: a quiet consulting room and the infusion
+    room share one database. Only Qt's own beep is offered: the QtMultimedia
+    sound effects need the system's PulseAudio library, which a clinic
+    workstation may lack, and an alert sound must never fail silently.
+    """
+
+    OFF = "off"
+    BEEP = "beep"
 
 
 #: Unset or unreadable, the lock page flashes: a broken setting must not silence it.
 DEFAULT_LOCK_ATTENTION = LockAttention.FLASH
+#: Unset, the workstation is quiet (a clinic is noisy enough); the screens still show it.
+DEFAULT_ALERT_SOUND = AlertSound.OFF
+#: ``lock_attention`` values of files written before ``alert_sound``: (flash, sound).
+_LEGACY_ATTENTION = {"sound": (LockAttention.NONE, AlertSound.BEEP),
+                     "flash_and_sound": (LockAttention.FLASH, AlertSound.BEEP)}
 
 
 @dataclass(frozen=True)
@@ -61,21 +77,40 @@ class WorkstationConfig:
         database_url: the database to open, or None for the default SQLite file.
         extra: keys this version does not know, kept so saving never drops what
             a newer ketalog wrote.
-        lock_attention: how the lock page calls for help when a chair needs
+        lock_attention: whether the lock page flashes when a chair needs
             someone (flash by default).
+        alert_sound: the sound made when an alert falls due, on any screen
+            (off by default).
     """
 
     database_url: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     lock_attention: LockAttention = DEFAULT_LOCK_ATTENTION
+    alert_sound: AlertSound = DEFAULT_ALERT_SOUND
 
 
 def lock_attention_of(value: object) -> LockAttention:
     """The stored ``lock_attention`` value; anything unknown means the default (flash)."""
+    if isinstance(value, str) and value in _LEGACY_ATTENTION:
+        return _LEGACY_ATTENTION[value][0]
     try:
         return LockAttention(value) if isinstance(value, str) else DEFAULT_LOCK_ATTENTION
     except ValueError:
         return DEFAULT_LOCK_ATTENTION
+
+
+def alert_sound_of(value: object, legacy_attention: object = None) -> AlertSound:
+    """The stored ``alert_sound``; unset, what an older file's ``lock_attention`` meant.
+
+    Anything unknown means the default (off).
+    """
+    if value is None and isinstance(legacy_attention, str) and (
+            legacy_attention in _LEGACY_ATTENTION):
+        return _LEGACY_ATTENTION[legacy_attention][1]
+    try:
+        return AlertSound(value) if isinstance(value, str) else DEFAULT_ALERT_SOUND
+    except ValueError:
+        return DEFAULT_ALERT_SOUND
 
 
 def config_folder(environ: Mapping[str, str] | None = None) -> Path:
@@ -134,9 +169,11 @@ def load_workstation_config(environ: Mapping[str, str] | None = None) -> Worksta
             "postgresql://USER@HOST/DATABASE. Open Settings and save the database again."
         )
     extra = {k: v for k, v in data.items()
-             if k not in {"database_url", "format", "lock_attention"}}
+             if k not in {"database_url", "format", "lock_attention", "alert_sound"}}
+    attention = data.get("lock_attention")
     return WorkstationConfig(database_url=url or None,
-                             lock_attention=lock_attention_of(data.get("lock_attention")),
+                             lock_attention=lock_attention_of(attention),
+                             alert_sound=alert_sound_of(data.get("alert_sound"), attention),
                              extra=extra)
 
 
@@ -156,6 +193,7 @@ def save_workstation_config(
     data["format"] = FORMAT_VERSION
     data["database_url"] = config.database_url
     data["lock_attention"] = lock_attention_of(config.lock_attention).value
+    data["alert_sound"] = alert_sound_of(config.alert_sound).value
     payload = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
     def write(out: BinaryIO) -> None:

@@ -21,6 +21,7 @@ from ketalog.services.access import Permission, may
 from ketalog.services.alerts import acknowledge_alert
 from ketalog.services.identity import ProofPurpose
 from ketalog.services.session_view import SessionView
+from ketalog.ui.alert_sound import ALERT_SOUND
 from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.credentials import Credentials
 from ketalog.ui.style import ALERT_MARK
@@ -91,9 +92,18 @@ class AlertsStrip(SessionPanel):
         alerts = self.view.open_alerts if self.view is not None else ()
         return alerts[-1] if alerts else None
 
+    def session_changed(self, view: SessionView) -> None:
+        """Alerts open before the session was shown here were due before: no sound for them."""
+        for alert in view.open_alerts:
+            ALERT_SOUND.heard(("alert", *alert.key))
+
     def show_view(self, view: SessionView) -> None:
-        """List the open alerts, newest first; hide when there are none."""
+        """List the open alerts, newest first; hide when there are none.
+
+        A newly raised alert plays the workstation's alert sound (if it has one).
+        """
         alerts = list(reversed(view.open_alerts))
+        ALERT_SOUND.play_for(("alert", *a.key) for a in alerts)
         if not alerts:
             self.comment.clear()
             self.password.clear()

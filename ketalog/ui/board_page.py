@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketalog.services.board import BoardRow, day_board
+from ketalog.ui.alert_sound import ALERT_SOUND
 from ketalog.ui.board_model import BoardTableModel
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
@@ -185,10 +186,20 @@ class BoardPage(QWidget):
             heading += f"   {ALERT_MARK} " + self.tr("open alerts: %1").replace("%1", str(alerts))
         self.heading.setText(heading)
         self.empty.setVisible(not outcome.value)
+        self._sound_overdue()
 
     def tick(self) -> None:
         """Move timers and overdue marks on without a database read."""
         self.model.set_now(self.ctx.clock())
+        self._sound_overdue()
+
+    def _sound_overdue(self) -> None:
+        """Today's vitals falling overdue play the workstation's alert sound, once each."""
+        now = self.ctx.clock()
+        if self.selected_day() != now.astimezone(self.ctx.tz).date():
+            return  # another day's board is being read, not watched
+        ALERT_SOUND.play_for(("vitals", row.session_id, row.next_vitals_due_at_utc)
+                             for row in self.model.rows() if row.vitals_overdue(now))
 
     def schedule(self) -> int | None:
         """Open the scheduling dialog; show the new session's day."""

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.errors import DomainError, TransitionRefused, ValidationError
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import Conflict, StaleEdit
@@ -127,7 +128,7 @@ class UiContext:
         link = self.link
         since = ""
         if link is not None and link.lost_at_utc is not None:
-            since = f" since {link.lost_at_utc.astimezone(self.tz):%H:%M}"
+            since = f" since {clock_text(link.lost_at_utc, self.tz)}"
         return (f"Not saved: the database cannot be reached{since}. Nothing was changed; "
                 "the banner shows when the connection is back.")
 

@@ -1,4 +1,4 @@
-"""The course window's buttons: screening, plan the series, maintenance, complete, stop.
+"""The course window's buttons: screening, order, plan the series, maintenance, complete, stop.
 
 Each opens its own dialog or calls one service through the UI context; the
 course window reloads afterwards so what it shows is what is stored. Buttons a
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from ketalog.services.access import Permission, may
 from ketalog.services.courses import complete_course, start_maintenance
 from ketalog.ui.course_page import CourseDialog
+from ketalog.ui.order_dialog import StandingOrderDialog
 from ketalog.ui.screening_dialog import ScreeningDialog
 from ketalog.ui.series_dialog import PlanSeriesDialog, StopCourseDialog
 from ketalog.ui.widgets import ActionButton, Button
@@ -36,7 +37,8 @@ def add_course_actions(window: CourseDialog) -> dict[str, QPushButton]:
         allowed = may(role, permission)
         widget.setEnabled(allowed)
         widget.setToolTip(tip if allowed else window.tr("Only a %1 can do this.").replace(
-            "%1", "physician" if permission is Permission.MANAGE_COURSE else "clinician"))
+            "%1", "physician" if permission in (Permission.MANAGE_COURSE, Permission.ORDER_DOSE)
+            else "clinician"))
         widget.clicked.connect(action)
         window.actions.addWidget(widget)
         buttons[name] = widget
@@ -49,6 +51,9 @@ def add_course_actions(window: CourseDialog) -> dict[str, QPushButton]:
 
     def screening() -> None:
         ScreeningDialog(ctx, course_id, window).exec()
+
+    def standing_order() -> None:
+        StandingOrderDialog(ctx, course_id, window).exec()
 
     def plan() -> None:
         PlanSeriesDialog(ctx, course_id, window).exec()
@@ -70,6 +75,10 @@ def add_course_actions(window: CourseDialog) -> dict[str, QPushButton]:
     button("screening", window.tr("Screening…"),
            window.tr("The eligibility screening: findings, cautions, the physician's approval"),
            after(screening), Permission.SCREEN)
+    button("standing_order", window.tr("Physician's order…"),
+           window.tr("Enter and sign the course's standing order (dose, duration, weight "
+                     "basis, titration)"),
+           after(standing_order), Permission.ORDER_DOSE)
     button("plan_series", window.tr("Plan series…"),
            window.tr("Book the induction series (e.g. Mon/Wed/Fri) around closed days"),
            after(plan), Permission.SCHEDULE)

@@ -483,7 +483,7 @@ class CourseDialog(QDialog):
         self.view: CourseView | None = None
         self.setWindowTitle(self.tr("Course"))
         self.setModal(False)
-        self.setMinimumSize(820, 640)
+        self.setMinimumSize(820, 560)
 
         self.patient_label = QLabel()
         big_font(self.patient_label, 15)

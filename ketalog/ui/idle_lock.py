@@ -44,6 +44,7 @@ from ketalog.store.workstation import (
     WorkstationConfigError,
     load_workstation_config,
 )
+from ketalog.ui.alert_sound import ALERT_SOUND
 from ketalog.ui.context import UiContext
 from ketalog.ui.login import PAGE_STYLE, StartCard, password_edit, primary_button
 from ketalog.ui.style import ALERT_MARK, big_font
@@ -274,10 +275,11 @@ class LockPage(StartCard):
     MRN or birth date. They are re-read every :data:`STATUS_MS` and on every
     other workstation's change (:meth:`refresh_status`) while the page is
     shown, without unlocking or refreshing anything behind it. When a chair
-    needs someone now, the page calls for help as this workstation's
-    ``lock_attention`` setting says: the status frame flashes and the window
-    asks the desktop for attention, and/or the workstation beeps (at each new
-    need, then every :data:`REMIND_S` seconds while one remains).
+    needs someone now, the page calls for help as this workstation's settings
+    say: with ``lock_attention`` flash the status frame flashes and the window
+    asks the desktop for attention; with an ``alert_sound`` the workstation
+    plays it (at each new need, then every :data:`REMIND_S` seconds while one
+    remains).
 
     The keyboard belongs to the password field alone (:class:`KeyboardLock`);
     the buttons are for the mouse. The first key typed shows, in the card,
@@ -451,7 +453,7 @@ class LockPage(StartCard):
         self._style_status()
 
     def _call_for_help(self) -> None:
-        """Flash and/or beep per the setting while a chair needs someone; quiet otherwise."""
+        """Flash and/or sound per the settings while a chair needs someone; quiet otherwise."""
         status = self.status
         urgent = status.urgent_texts if status is not None else frozenset()
         if not urgent:
@@ -467,9 +469,9 @@ class LockPage(StartCard):
             if new:
                 QApplication.alert(self.window(), 0)
         now = self.ctx.clock()
-        if attention.sounds and (new or self._beeped_at is None
-                                 or now - self._beeped_at >= timedelta(seconds=REMIND_S)):
-            QApplication.beep()
+        if ((new or self._beeped_at is None
+             or now - self._beeped_at >= timedelta(seconds=REMIND_S))
+                and ALERT_SOUND.play()):  # the workstation's alert sound, if it has one
             self._beeped_at = now
 
     @property

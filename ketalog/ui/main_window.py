@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -113,6 +114,8 @@ SHORTCUTS = (
     ("Alt+N", "Nursing record complete (Sign-off)"),
     ("Alt+G", "Sign: physician, with the password (Sign-off)"),
     ("Ctrl+Enter", "Add the note or addendum being written"),
+    ("Alt+X / Alt+W", "Mark the selected reading / score, event or note entered in error, "
+                      "with a reason (Up/Down in the reason: another entry)"),
     ("Ctrl+P", "Chart summary (session) / day log (board): preview, save, print"),
     ("Ctrl+Shift+P", "Visit report for the patient (session)"),
     ("F5", "Refresh now"),
@@ -139,7 +142,12 @@ class ShortcutHelp(QDialog):
         for row, (keys, action) in enumerate(SHORTCUTS):
             table.setItem(row, 0, QTableWidgetItem(keys))
             table.setItem(row, 1, QTableWidgetItem(self.tr(action)))
-        table.resizeColumnsToContents()
+        # the keys as wide as they are, the actions the rest, wrapped: no sideways scrolling
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        table.setWordWrap(True)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         table.verticalHeader().setVisible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(table)

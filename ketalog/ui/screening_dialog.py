@@ -57,6 +57,7 @@ from ketalog.ui.widgets import (
     button_row,
     make_table,
 )
+from ketalog.ui.widgets.windows import place_window
 
 #: The tri-state choice: index in the combo box -> stored answer.
 ANSWERS: tuple[bool | None, ...] = (None, False, True)
@@ -149,7 +150,8 @@ class ScreeningDialog(QDialog):
         self.view: ScreeningView | None = None
         self.override_dialog: OverrideDialog | None = None
         self.setWindowTitle(self.tr("Eligibility screening"))
-        self.setMinimumSize(760, 640)
+        # as wide as the form and the review need side by side (the layout says), no less
+        self.setMinimumHeight(560)
         self.errors: dict[str, MessageLabel] = {}
 
         self.header = QLabel()
@@ -281,6 +283,10 @@ class ScreeningDialog(QDialog):
         host = QWidget()
         host.setLayout(content)
         self.page = ScrollingPage(host)
+        # the form's own width at least (it scrolls down, never sideways): on a narrow
+        # screen (1366x768 at 125 %) the review column gives way instead
+        self.page.setMinimumWidth(host.minimumSizeHint().width()
+                                  + self.page.verticalScrollBar().sizeHint().width())
         side = QVBoxLayout()
         side.addWidget(review_box)
         side.addStretch(1)
@@ -295,6 +301,7 @@ class ScreeningDialog(QDialog):
         layout.addLayout(bottom)
 
         self._load()
+        place_window(self, "screening", 980, 680)  # within the screen, as last left
         self.history.setFocus()
 
     # --- building blocks -------------------------------------------------------------------

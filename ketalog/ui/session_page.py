@@ -37,15 +37,19 @@ from ketalog.ui.panels.trend_chart import TrendChart
 from ketalog.ui.panels.vitals_panel import VitalsPanel
 from ketalog.ui.safety_strip import SafetyStrip
 from ketalog.ui.signing_panel import SigningPanel
-from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
+from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font, elided, wrapping_tooltip
 from ketalog.ui.widgets import Button
 from ketalog.ui.widgets.windows import keep_splitter
 
-#: The panels' column: every tab's title readable at 1366 px without scroll arrows.
+#: The panels' column at most: every tab's title readable without scroll arrows (it is
+#: narrower when the titles need less: 1366x768 at 125 % is 1093 px across).
 PANEL_WIDTH = 600
 TAB_STYLE = "QTabBar::tab { padding: 5px 7px; }"
 #: The colour of "SIGNATURE NOT VALID" wherever it shows (as the tamper banner's).
 NOT_VALID_RED = "#b00000"
+#: The header's state line at most (a cancel or stop-early reason is cut here with "…",
+#: read whole on hovering and in the panel).
+HEADER_STATE_PX = 260
 #: Changes listed in the banner; the Sign-off tab lists them all.
 BANNER_CHANGES = 6
 
@@ -100,9 +104,14 @@ class SessionPage(QWidget):
         names.addWidget(self.presence)
         header.addWidget(back)
         header.addLayout(names, 1)
-        header.addWidget(self.progress)
-        header.addSpacing(24)
-        header.addWidget(self.state)
+        # the dose given over the state, right-aligned: the names keep the width to stay
+        # on one line each on a narrow screen (1366x768 at 125 % is 1093 px across)
+        now = QVBoxLayout()
+        now.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignRight)
+        now.addWidget(self.state, 0, Qt.AlignmentFlag.AlignRight)
+        now.addStretch(1)
+        header.addSpacing(12)
+        header.addLayout(now)
         summary = Button(self.tr("Chart summary..."), focusable=False)
         summary.setToolTip(self.tr("Preview, save or print the session summary (Ctrl+P)"))
         summary.clicked.connect(lambda: self.document_requested.emit("session"))
@@ -141,8 +150,9 @@ class SessionPage(QWidget):
              (self.notes, self.tr("Notes")), (self.signing, self.tr("Sign-off"))),
                 start=1):
             self.tabs.addTab(panel, f"{number} {title}")
-        self.tabs.setMinimumWidth(PANEL_WIDTH)
         self.tabs.setStyleSheet(TAB_STYLE)
+        # every tab's title readable without scroll arrows, on a narrow screen too
+        self.tabs.setMinimumWidth(min(PANEL_WIDTH, self.tabs.tabBar().sizeHint().width() + 4))
         middle = QSplitter(Qt.Orientation.Vertical)
         middle.addWidget(self.vitals)
         middle.addWidget(self.chart)
@@ -185,16 +195,16 @@ class SessionPage(QWidget):
         when = clock_text(d.scheduled_at_utc, self.ctx.tz)
         self.facts.setText(f"{d.chair} {when} · {d.protocol_name} · {d.indication} · {course}")
         state = STATE_LABELS.get(d.state, d.state)
-        if d.state_reason:
-            state += f" ({d.state_reason})"
-        alerts = sum(1 for v in d.vitals if v.alert_codes and not v.action_note)
+        if d.state_reason:  # in short here; whole on hovering and in its panel
+            state = elided(self.state, f"{state} ({d.state_reason})", HEADER_STATE_PX)
+        alerts = sum(1 for v in d.live_vitals if v.alert_codes and not v.action_note)
         if alerts or view.open_alerts:
             state = f"{ALERT_MARK} {state}"
         not_valid = view.signing.not_valid
         if not_valid:  # never "Signed" when the signature does not hold
             state = not_valid
         self.state.setText(state)
-        self.state.setToolTip(not_valid)
+        self.state.setToolTip(not_valid or wrapping_tooltip(d.state_reason or ""))
         self.state.setStyleSheet(f"color: {NOT_VALID_RED}; font-weight: bold;" if not_valid
                                  else "")
         progress = view.progress

@@ -4,9 +4,10 @@ The choice is saved in the workstation file (it cannot live in the database it
 points to) and takes effect at the next start: the running app keeps its
 engine, so nothing half-switches under a nurse's open session. Anyone may open
 the dialog and test a connection; only an administrator may save. The test
-runs in a pool thread and never touches a widget from there. How the lock
-page calls for help (``lock_attention``) is saved in the same file and applies
-from the next lock.
+runs in a pool thread and never touches a widget from there. The
+workstation's alert sound (``alert_sound``, applies at once) and whether its
+lock page flashes (``lock_attention``, from the next lock) are saved in the
+same file.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QButtonGroup,
     QDialog,
     QFileDialog,
@@ -53,7 +55,9 @@ from ketalog.store.engine import (
     sqlite_path,
 )
 from ketalog.store.workstation import (
+    DEFAULT_ALERT_SOUND,
     DEFAULT_LOCK_ATTENTION,
+    AlertSound,
     LockAttention,
     WorkstationConfig,
     WorkstationConfigError,
@@ -68,9 +72,11 @@ from ketalog.ui.widgets import (
     Column,
     ComboBox,
     RowsModel,
+    ScrollingPage,
     SpinBox,
     make_table,
 )
+from ketalog.ui.widgets.windows import available_area
 
 #: The SSL modes that check the server's certificate against a root certificate.
 VERIFYING_MODES = frozenset({"verify-ca", "verify-full"})
@@ -131,15 +137,26 @@ class SettingsDialog(QDialog):
         self.running: set[ConnectionTestJob] = set()
         #: the URL whose last test succeeded (Save says when the settings were not tested)
         self.tested_ok_url: str | None = None
-        #: the lock page's attention as saved in the workstation file
+        #: the lock page's attention and the alert sound as saved in the workstation file
         self.saved_attention = DEFAULT_LOCK_ATTENTION
+        self.saved_sound = DEFAULT_ALERT_SOUND
         self.setWindowTitle(self.tr("Settings: database"))
         self.setMinimumWidth(720)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self._database_group())
-        layout.addWidget(self._backups_group())
-        layout.addWidget(self._lock_group())
+        groups = QVBoxLayout()
+        groups.setContentsMargins(0, 0, 0, 0)
+        groups.addWidget(self._database_group())
+        groups.addWidget(self._backups_group())
+        groups.addWidget(self._lock_group())
+        groups.addStretch(1)
+        host = QWidget()
+        host.setLayout(groups)
+        # the groups scroll on a short screen (1366x768 at 125 % is 614 px high); the
+        # message and the buttons stay in view below them
+        self.body = ScrollingPage(host)
+        self.body.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        layout.addWidget(self.body, 1)
         self.message = MessageLabel()
         layout.addWidget(self.message)
         # saving rewrites the workstation file: a click or Ctrl+S, never a stray Space
@@ -313,18 +330,24 @@ class SettingsDialog(QDialog):
         return box
 
     def _lock_group(self) -> QGroupBox:
-        """How the lock page calls for help when a chair needs someone."""
-        box = QGroupBox(self.tr("Lock screen"))
+        """This workstation's alert sound, and how its lock page calls for help."""
+        box = QGroupBox(self.tr("Alerts on this workstation"))
         form = QFormLayout(box)
+        self.alert_sound = ComboBox()
+        for sound, label in ((AlertSound.OFF, self.tr("Off (default): shown on screen only")),
+                             (AlertSound.BEEP, self.tr("Beep"))):
+            self.alert_sound.addItem(label, sound)
+        form.addRow(self.tr("Sound when an alert falls due"), self.alert_sound)
         self.lock_attention = ComboBox()
         for attention, label in (
                 (LockAttention.FLASH, self.tr("Flash the chair status (default)")),
-                (LockAttention.SOUND, self.tr("Beep")),
-                (LockAttention.FLASH_AND_SOUND, self.tr("Flash and beep")),
-                (LockAttention.NONE, self.tr("Neither (the chairs' needs are still listed)"))):
+                (LockAttention.NONE, self.tr("Do not flash (the chairs' needs are still "
+                                             "listed)"))):
             self.lock_attention.addItem(label, attention)
-        form.addRow(self.tr("When a chair needs someone"), self.lock_attention)
-        note = QLabel(self.tr("While this workstation is locked, its lock page lists what each "
+        form.addRow(self.tr("Locked, when a chair needs someone"), self.lock_attention)
+        note = QLabel(self.tr("The sound plays for vitals falling overdue and new alerts, "
+                              "and while locked for each chair that needs someone. While "
+                              "this workstation is locked, its lock page lists what each "
                               "chair needs, without patient names."))
         note.setWordWrap(True)
         form.addRow(note)
@@ -348,6 +371,7 @@ class SettingsDialog(QDialog):
             saved = load_workstation_config()
             url = saved.database_url
             self.saved_attention = saved.lock_attention
+            self.saved_sound = saved.alert_sound
         except WorkstationConfigError as exc:
             self.message.show_error(str(exc))
         for candidate in (url, self.current_url):
@@ -370,6 +394,7 @@ class SettingsDialog(QDialog):
         self.sslmode.setCurrentIndex(index if index >= 0 else self.sslmode.findData("prefer"))
         self.rootcert.setText(settings.sslrootcert)
         self.lock_attention.setCurrentIndex(self.lock_attention.findData(self.saved_attention))
+        self.alert_sound.setCurrentIndex(self.alert_sound.findData(self.saved_sound))
         self._options = dict(settings.options)
         (self.postgres_radio if settings.kind == "postgresql" else self.sqlite_radio).setChecked(
             True)
@@ -454,13 +479,24 @@ class SettingsDialog(QDialog):
         self._grow_to_fit()
 
     def _grow_to_fit(self) -> None:
-        """Grow taller when new wrapped text needs it, so no line is clipped."""
-        layout = self.layout()
-        if layout is None or not self.isVisible():
+        """Grow taller when new wrapped text needs it, as far as the screen allows.
+
+        Beyond the screen's height the groups scroll (the message and buttons
+        stay in view), so no line is ever clipped.
+        """
+        layout, content = self.layout(), self.body.widget()
+        if layout is None or content is None or not self.isVisible():
             return
-        needed = layout.totalHeightForWidth(self.width())
-        if needed > self.height():
-            self.resize(self.width(), needed)
+        content_layout = content.layout()
+        viewport = self.body.viewport()
+        hidden = (content_layout.totalHeightForWidth(viewport.width()) - viewport.height()
+                  if content_layout is not None else 0)
+        outside = layout.totalHeightForWidth(self.width()) - self.height()
+        needed = self.height() + max(hidden, 0) + max(outside, 0)
+        frame = self.frameGeometry().height() - self.height()
+        room = available_area(self).bottom() + 1 - self.frameGeometry().top() - frame
+        if needed > self.height() and room > self.height():
+            self.resize(self.width(), min(needed, room))
 
     def save(self) -> bool:
         """Write the workstation file; the app uses it from its next start."""
@@ -478,8 +514,10 @@ class SettingsDialog(QDialog):
         except WorkstationConfigError:
             current = WorkstationConfig()  # saving repairs a damaged file
         attention = LockAttention(self.lock_attention.currentData())
+        sound = AlertSound(self.alert_sound.currentData())
         try:
-            save_workstation_config(replace(current, database_url=url, lock_attention=attention))
+            save_workstation_config(replace(current, database_url=url, lock_attention=attention,
+                                            alert_sound=sound))
         except OSError as exc:
             self.message.show_error(self.tr(
                 "The setting could not be saved in %1: %2. Nothing was changed.")
@@ -488,7 +526,10 @@ class SettingsDialog(QDialog):
         text = self.tr("Saved. ketalog will use this database the next time it starts.")
         if attention != current.lock_attention:
             text += " " + self.tr("The lock screen's new alert applies from the next lock.")
+        if sound != current.alert_sound:
+            text += " " + self.tr("The alert sound applies from now on.")
         self.saved_attention = attention
+        self.saved_sound = sound
         if self.tested_ok_url != url:
             text += " " + self.tr("It was not tested successfully: test it before restarting.")
         if os.environ.get(ENV_DATABASE_URL):

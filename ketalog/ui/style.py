@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont
+import html
+import re
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QFrame, QLabel, QWidget
 
 #: Text marks that carry the meaning colour also carries (for colour-blind
@@ -12,6 +16,36 @@ OK_MARK = "✓"
 ALERT_BACKGROUND = QColor("#ffd7d7")
 OVERDUE_TEXT = QColor("#b00000")
 DISABLED_HINT = QColor("#555555")
+#: A word-wrapped label breaks only between words; a longer run without spaces
+#: (a reason typed as "BP186/112,HR131,...") gets a break chance this often.
+BREAK_EVERY = 20
+_LONG_RUN = re.compile(rf"\S{{{BREAK_EVERY + 1},}}")
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def breakable(text: str) -> str:
+    """``text`` with invisible break chances inside runs longer than :data:`BREAK_EVERY`.
+
+    For word-wrapped labels showing what someone typed: a run of characters
+    without a space would otherwise widen the label past its column (and the
+    panels' pages do not scroll sideways), cutting the words off.
+    """
+    def split(match: re.Match[str]) -> str:
+        run = match.group(0)
+        return ZERO_WIDTH_SPACE.join(run[i:i + BREAK_EVERY]
+                                     for i in range(0, len(run), BREAK_EVERY))
+
+    return _LONG_RUN.sub(split, text)
+
+
+def elided(widget: QWidget, text: str, width_px: int) -> str:
+    """``text`` cut with "…" to fit ``width_px`` in ``widget``'s font (whole if it fits)."""
+    return QFontMetrics(widget.font()).elidedText(text, Qt.TextElideMode.ElideRight, width_px)
+
+
+def wrapping_tooltip(text: str) -> str:
+    """A tooltip that wraps (Qt wraps rich text only) instead of running off the screen."""
+    return f"<p>{html.escape(text)}</p>" if text else ""
 
 
 def big_font(widget: QWidget, points: int = 20, *, bold: bool = True) -> QFont:

@@ -1,4 +1,7 @@
-"""Sessions waiting for a physician's signature, oldest first; Enter opens one."""
+"""Sessions waiting for a physician's signature, oldest first; Enter opens one.
+
+Above them: open alerts, and the physician's verbal orders waiting for co-signature.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QVBoxLayout,
@@ -17,12 +21,14 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from ketalog.services.access import Permission, may
 from ketalog.services.alerts import WaitingAlert, alerts_waiting
+from ketalog.services.orders import AwaitingOrder, cosign_verbal_order, verbal_orders_awaiting
 from ketalog.services.signature_status import signature_statuses
 from ketalog.services.signing import WaitingSession, waiting_for_signature
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT, MessageLabel, big_font
-from ketalog.ui.widgets import Column, RowsModel, SessionTable
+from ketalog.ui.widgets import ActionButton, Column, PasswordField, RowsModel, SessionTable
 from ketalog.ui.widgets.table import SESSION_ID_ROLE
 
 
@@ -100,6 +106,17 @@ def _alert_columns(tz: ZoneInfo) -> tuple[Column[WaitingAlert], ...]:
     )
 
 
+def _order_columns(tz: ZoneInfo) -> tuple[Column[AwaitingOrder], ...]:
+    """The verbal orders list: when given, patient, the order, who read it back."""
+    return (
+        Column("Given", lambda o: o.ordered_at_utc.astimezone(tz).strftime("%a %d %b %H:%M")),
+        Column("Patient", lambda o: o.patient_name),
+        Column("MRN", lambda o: o.mrn),
+        Column("Verbal order", lambda o: o.order_text, bold=lambda _o: True),
+        Column("Read back by", lambda o: o.received_by_name),
+    )
+
+
 class WaitingPage(QWidget):
     """The physician's list of sessions to sign; reloads whenever it is shown.
 
@@ -151,9 +168,42 @@ class WaitingPage(QWidget):
         self.alerts_table.horizontalHeader().setStretchLastSection(True)
         self.alerts_table.setMaximumHeight(180)
         self.alerts_table.open_requested.connect(self.open_session)
+        # verbal orders this physician gave at the chair, waiting for their co-signature
+        self.orders_heading = QLabel()
+        big_font(self.orders_heading, 16)
+        self.orders_model: RowsModel[AwaitingOrder] = RowsModel(
+            _order_columns(ctx.tz), self, key=lambda o: o.order_id)
+        self.orders_table = SessionTable()
+        self.orders_table.setObjectName("verbal_orders")
+        self.orders_table.setModel(self.orders_model)
+        self.orders_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.orders_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.orders_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.orders_table.verticalHeader().setVisible(False)
+        self.orders_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.orders_table.horizontalHeader().setStretchLastSection(True)
+        self.orders_table.setMaximumHeight(160)
+        self.cosign_password = PasswordField(self.tr("your password; Enter co-signs the "
+                                                     "selected order"))
+        self.cosign_password.setObjectName("cosign_password")
+        self.cosign_button = ActionButton(self.tr("Co-sign verbal order"))
+        self.cosign_button.setObjectName("cosign_order")
+        self.cosign_button.clicked.connect(self.cosign)
+        self.cosign_button.bind_enter(self.cosign_password)
+        self.orders_message = MessageLabel()
+        self.orders_row = QWidget()
+        row = QHBoxLayout(self.orders_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.cosign_password, 1)
+        row.addWidget(self.cosign_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.alerts_heading)
         layout.addWidget(self.alerts_table)
+        layout.addWidget(self.orders_heading)
+        layout.addWidget(self.orders_table)
+        layout.addWidget(self.orders_row)
+        layout.addWidget(self.orders_message)
         layout.addWidget(self.heading)
         layout.addWidget(hint)
         layout.addWidget(self.message)
@@ -173,6 +223,7 @@ class WaitingPage(QWidget):
             return self.count()
         self.message.clear_message()
         self._refresh_alerts()
+        self._refresh_orders()
         keep = self.table.currentIndex().row()
         rows, self.model.not_valid = outcome.value
         self.model.set_rows(rows)
@@ -200,6 +251,50 @@ class WaitingPage(QWidget):
         self.alerts_heading.setVisible(bool(alerts))
         self.alerts_table.setVisible(bool(alerts))
         self.alerts_changed.emit(len(alerts))
+
+    def _refresh_orders(self) -> None:
+        """The signed-in physician's verbal orders not co-signed yet (hidden when none)."""
+        actor = self.ctx.actor()
+        rows: list[AwaitingOrder] = []
+        if may(actor.role, Permission.ORDER_DOSE) and actor.user_id is not None:
+            uid = actor.user_id
+            outcome = self.ctx.run(lambda db: verbal_orders_awaiting(db, uid))
+            rows = outcome.value or []
+        keep = self.orders_table.currentIndex().row()
+        self.orders_model.set_rows(rows)
+        if rows:
+            self.orders_table.selectRow(min(max(keep, 0), len(rows) - 1))
+        self.orders_heading.setText(
+            f"{ALERT_MARK} " + self.tr("Verbal orders waiting for your co-signature: %1 "
+                                       "(select one, type your password, Enter co-signs)")
+            .replace("%1", str(len(rows))))
+        for widget in (self.orders_heading, self.orders_table, self.orders_row):
+            widget.setVisible(bool(rows))
+
+    def cosign(self) -> bool:
+        """Co-sign the selected verbal order with the physician's own password."""
+        index = self.orders_table.currentIndex()
+        if not index.isValid():
+            self.orders_message.show_error(self.tr("Select the verbal order to co-sign."))
+            return False
+        order = self.orders_model.row_at(index.row())
+        if not self.cosign_password.text():
+            self.orders_message.show_error(self.tr("Enter your password to co-sign."))
+            self.cosign_password.setFocus()
+            return False
+        password = self.cosign_password.take()
+        actor, clock = self.ctx.actor(), self.ctx.clock
+        outcome = self.ctx.run(lambda db: cosign_verbal_order(
+            db, actor, order.order_id, password=password, clock=clock))
+        if outcome.error:
+            self.orders_message.show_error(outcome.error)
+            self.cosign_password.setFocus()
+            return False
+        self.orders_message.show_info(self.tr("Verbal order co-signed: %1, %2.")
+                                      .replace("%1", order.patient_name)
+                                      .replace("%2", order.order_text))
+        self._refresh_orders()
+        return True
 
     def showEvent(self, event: QShowEvent) -> None:
         """Always show the list as stored now."""

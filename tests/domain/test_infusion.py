@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from ketalog.domain.infusion import PumpEvent, duration_text, infusion_progress
+from ketalog.domain.infusion import PumpEvent, delivered_as_of, duration_text, infusion_progress
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
@@ -28,6 +28,21 @@ def test_running_20_minutes_at_150_ml_per_h_delivers_half() -> None:
     assert p.remaining_min == Decimal(20)
     assert (p.elapsed_display, p.remaining_display, p.delivered_mg_display) == (
         "20:00", "20:00", "20.0 mg")
+
+
+def test_delivered_as_of_a_moment_counts_only_what_had_happened_by_then() -> None:
+    events = [PumpEvent("start", at(10), Decimal(150)), PumpEvent("stop", at(50))]
+
+    def given(minute: float) -> Decimal | None:
+        found = delivered_as_of(events, total_mg=Decimal(40), bag_volume_ml=Decimal(100),
+                                planned_rate_ml_per_h=Decimal(150), as_of=at(minute))
+        return None if found is None else found.delivered_mg
+
+    assert given(5) is None  # not started yet at that moment: nothing given
+    assert given(30) == Decimal(20)  # running: what has run so far, not the order
+    assert given(90) == Decimal(40)  # the stop after 40 minutes
+    assert delivered_as_of([], total_mg=Decimal(40), bag_volume_ml=Decimal(100),
+                           planned_rate_ml_per_h=Decimal(150), as_of=at(90)) is None
 
 
 def test_a_pause_is_not_counted() -> None:

@@ -46,10 +46,11 @@ def row_cells(text: str, mrn: str) -> list[str]:
     Patient name and protocol may wrap over lines: their lines are joined again.
     The row starts after its booked time and ends at its signature cell.
     """
-    lines = text.split("\n")
+    lines = [line.strip() for line in text.split("\n")]
     at = lines.index(mrn)
     start = max(i for i in range(at) if re.fullmatch(r"\d\d:\d\d", lines[i])) + 1
-    end = next(i for i in range(at, len(lines)) if lines[i] in ("✓ signed", "not signed"))
+    end = next(i for i in range(at, len(lines))
+               if lines[i] in ("✓ signed", "not signed", "cancelled"))
     dose_at = next(i for i in range(at + 1, end) if re.fullmatch(r"[0-9.]+|—", lines[i]))
     return [" ".join(lines[start:at]), mrn, " ".join(lines[at + 1:dose_at]),
             *lines[dose_at:end + 1]]
@@ -139,7 +140,8 @@ def test_day_log_through_the_services(db: Session) -> None:
         "Петров, Дмитрий", dmitry_mrn, protocol, "35.0", "09:33–10:13", "⚠ 1", "10:43",
         "Discharged", "not signed"]
     assert row_cells(text, ann_mrn) == [
-        "Lee, Ann", ann_mrn, protocol, "—", "—", "0", "—", "Cancelled", "not signed"]
+        "Lee, Ann", ann_mrn, protocol, "—", "—", "0", "—", "Cancelled:", "patient", "unwell",
+        "cancelled"]
     # pre-dose BP 152/96 is above 140/90: an alert before any dose
     assert row_cells(text, high_mrn) == [
         "Okoye, Chidi", high_mrn, protocol, "—", "—", "⚠ 1", "—", "Checked in", "not signed"]
@@ -152,6 +154,99 @@ def test_day_log_through_the_services(db: Session) -> None:
     assert "1 session (discharged, not signed)" in text
     assert "2 alerts in 2 sessions" in text
     assert build_day_log(day_log_data(db, DAY)) == pdf
+
+
+def test_ketamine_given_is_what_the_pump_log_delivered_at_the_printing_moment(
+        db: Session) -> None:
+    """Delivered, not ordered: a stopped-early, a running and a paused infusion count what
+    ran by the printing moment (marked "so far"); a dose ordered but never started counts 0."""
+    clock = FakeClock(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    at = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
+    whole, whole_mrn = book(db, clock, "Ñúñez", "José", "80", "Chair 1", at)  # 40 mg
+    early, early_mrn = book(db, clock, "Петров", "Дмитрий", "70", "Chair 2", at)  # 35 mg
+    running, running_mrn = book(db, clock, "Lee", "Ann", "60", "Chair 3", at)  # 30 mg
+    paused, paused_mrn = book(db, clock, "Okoye", "Chidi", "90", "Chair 4", at)  # 45 mg
+    ready, ready_mrn = book(db, clock, "Ávila", "Zoë", "50", "Chair 5", at)  # 25 mg
+
+    clock.now = at
+    play_to_discharge(db, whole, clock)  # stopped at the planned end: 40 mg
+    for sid in (early, running, paused, ready):
+        svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    start_infusion(db, early, clock, baseline=VITALS)
+    clock.advance(10)
+    svc.change_state(db, NURSE, early, SessionAction.STOP_EARLY, reason="patient asked to stop",
+                     clock=clock)  # 10 of 40 minutes: 8.75 mg of 35
+    start_infusion(db, running, clock, baseline=VITALS)
+    started = clock.now
+    start_infusion(db, paused, clock, baseline=VITALS)
+    clock.advance(8)
+    svc.change_state(db, NURSE, paused, SessionAction.PAUSE, reason="BP 158/92", clock=clock)
+    start_infusion(db, ready, clock, baseline=VITALS, start=False)  # ordered, never started
+    clock.now = started + timedelta(minutes=16)  # 16 of 40 minutes: 12 mg of 30 so far
+
+    text = "\n".join(pages(build_day_log(day_log_data(db, DAY, clock.now))))
+    protocol = "IV ketamine for depression, 0.5 mg/kg over 40 min"
+    assert "Given\n(mg)" in text
+    assert row_cells(text, whole_mrn)[3] == "40.0"
+    assert row_cells(text, early_mrn)[2:5] == [protocol, "8.8", "of 35.0"]
+    assert row_cells(text, running_mrn)[2:6] == [protocol, "12.0", "of 30.0", "so far"]
+    # paused after 8 of 40 minutes: 9 mg of 45, and no more while it stays paused
+    assert row_cells(text, paused_mrn)[2:6] == [protocol, "9.0", "of 45.0", "so far"]
+    assert row_cells(text, ready_mrn)[2:4] == [protocol, "—"]
+    flat = " ".join(text.split())
+    # 40 + 8.75 + 12 + 9 = 69.75
+    assert ("Ketamine given 69.8 mg in 4 sessions whose dosing started, 21.0 mg of it so far in "
+            "2 infusions still running or paused") in flat
+    printed = clock.now.astimezone(BERLIN).strftime("%H:%M")
+    assert f"2 infusions still in progress at {printed}: counted up to that moment." in flat
+
+    # printed as of a moment before the later infusions started: those gave nothing yet
+    before = started - timedelta(minutes=1)
+    flat = " ".join(" ".join(pages(build_day_log(day_log_data(db, DAY, before)))).split())
+    assert "Ketamine given 48.8 mg in 2 sessions whose dosing started" in flat
+
+
+def test_cancelled_sessions_show_as_cancelled_with_their_reason(db: Session) -> None:
+    clock = FakeClock(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    at = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+    done, _ = book(db, clock, "Ñúñez", "José", "80", "Chair 1", at)
+    ann, ann_mrn = book(db, clock, "Lee", "Ann", "60", "Chair 2", at)
+    zoe, zoe_mrn = book(db, clock, "Ávila", "Zoë", "50", "Chair 3", at)
+    clock.now = at
+    play_to_discharge(db, done, clock)
+    svc.change_state(db, NURSE, ann, SessionAction.CANCEL, reason="patient unwell", clock=clock)
+    svc.change_state(db, NURSE, zoe, SessionAction.CHECK_IN, clock=clock)
+    start_infusion(db, zoe, clock, baseline=VITALS, start=False)  # ordered, then called off
+    svc.change_state(db, NURSE, zoe, SessionAction.CANCEL, reason="BP stayed above 160/100",
+                     clock=clock)
+
+    text = "\n".join(pages(build_day_log(day_log_data(db, DAY, clock.now))))
+    assert row_cells(text, ann_mrn)[3:] == ["—", "—", "0", "—", "Cancelled:", "patient",
+                                            "unwell", "cancelled"]
+    zoe_cells = row_cells(text, zoe_mrn)
+    assert zoe_cells[3] == "—" and zoe_cells[-1] == "cancelled"
+    assert " ".join(zoe_cells[7:-1]) == "Cancelled: BP stayed above 160/100"
+    flat = " ".join(text.split())
+    assert "Awaiting physician signature 1 session (discharged, not signed)" in flat
+    assert "Ketamine given 40.0 mg in 1 session whose dosing started" in flat
+
+
+def test_cancelled_sessions_wait_for_no_signature(db: Session) -> None:
+    """Neither the physician's waiting list nor the day board counts a cancelled session."""
+    from ketalog.services.board import day_board
+    from ketalog.services.signing import waiting_for_signature
+
+    clock = FakeClock(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    at = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+    done, _ = book(db, clock, "Ñúñez", "José", "80", "Chair 1", at)
+    ann, _ = book(db, clock, "Lee", "Ann", "60", "Chair 2", at)
+    clock.now = at
+    play_to_discharge(db, done, clock)
+    svc.change_state(db, NURSE, ann, SessionAction.CANCEL, reason="patient unwell", clock=clock)
+    assert [w.session_id for w in waiting_for_signature(db)] == [done]
+    rows = {r.session_id: r for r in day_board(db, DAY, BERLIN, now=clock.now)}
+    assert rows[ann].state == "cancelled" and not rows[ann].signed
+    assert not rows[ann].nursing_completed
 
 
 # ------------------------------------------------------------------------- constructed
@@ -171,15 +266,20 @@ def constructed_day(count: int) -> DayLogData:
             minutes=40)
         name = ("Ñúñez", "José") if i % 3 == 0 else (("Петров", "Дмитрий") if i % 3 == 1
                                                       else ("Lee", "Ann"))
+        ordered = None if state == "scheduled" else Decimal(300 + i) / 10
+        # a running infusion is half way through at the printing moment
+        given = None if started is None or ordered is None else (
+            ordered / 2 if state == "infusing" else ordered)
         rows.append(DayLogRow(
             session_id=i + 1, chair=f"Chair {i % 5 + 1}", scheduled_at_utc=booked,
             patient_name=f"{name[0]}{i}, {name[1]}", mrn=f"K{i:07d}",
             protocol_name="IV ketamine for depression, 0.5 mg/kg over 40 min",
-            total_mg=None if state == "scheduled" else Decimal(300 + i) / 10,
+            total_mg=ordered,
             dose_started_at_utc=started, dose_ended_at_utc=ended,
             alert_count=1 if i % 5 == 0 else 0,
             discharged_at_utc=None if ended is None else ended + timedelta(minutes=45),
-            state=state, signed=state == "signed"))
+            state=state, signed=state == "signed", delivered_mg=given,
+            infusion_open=state == "infusing"))
     rows.sort(key=lambda r: (r.chair, r.scheduled_at_utc, r.session_id))
     return DayLogData(CLINIC, BERLIN, DAY, tuple(rows))
 
@@ -194,30 +294,34 @@ def test_many_sessions_run_over_pages_with_header_identity_and_page_numbers() ->
         assert f"Page {number} of {len(texts)}" in page_text
         if number < len(texts) or "Chair\nTime" in page_text:
             # the table's header row repeats at the top of every page it runs onto
-            assert "Chair\nTime\nPatient\nMRN\nProtocol\nDose\n(mg)\nInfusion\nstart–stop" \
+            assert "Chair\nTime\nPatient\nMRN\nProtocol\nGiven\n(mg)\nInfusion\nstart–stop" \
                    "\nAlerts\nDis-\ncharged\nState\nSigned" in page_text
     text = "\n".join(texts)
     for row in data.rows:
         found = row_cells(text, row.mrn)
         assert found[:3] == [row.patient_name, row.mrn, row.protocol_name]
-        assert found[3] == ("—" if row.total_mg is None else f"{row.total_mg:.1f}")
+        assert found[3] == ("—" if row.delivered_mg is None else f"{row.delivered_mg:.1f}")
         # from the end: alerts, discharge time, state, signature (the infusion cell before
         # them wraps while running: "09:10–" / "running")
         assert found[-4] == ("⚠ 1" if row.alert_count else "0")
         assert found[-2] == state_label(row.state)
-        assert found[-1] == ("✓ signed" if row.signed else "not signed")
+        assert found[-1] == ("✓ signed" if row.signed else "cancelled"
+                             if row.state == "cancelled" else "not signed")
 
 
 def test_totals_are_worked_out_from_every_row() -> None:
     text = " ".join(" ".join(pages(build_day_log(constructed_day(120)))).split())
     # 20 of each state; dosing started in the infusing, discharged and signed sessions,
-    # i = 6k + 2, 6k + 3, 6k + 4 for k = 0..19, each given (300 + i) / 10 mg:
-    # 60 x 30 mg + (sum of 18k + 9 over k = 0..19) / 10 = 1800 + (3420 + 180) / 10 = 2160.0
-    dosed = [i for i in range(120) if i % 6 in (2, 3, 4)]
-    assert sum(Decimal(300 + i) / 10 for i in dosed) == Decimal("2160.0")
+    # i = 6k + 2, 6k + 3, 6k + 4 for k = 0..19, each ordered (300 + i) / 10 mg, given in
+    # full except the infusing ones (6k + 2), half way through at the printing moment:
+    # (7180 / 2 + 7200 + 7220) / 10 = 359.0 + 720.0 + 722.0 = 1801.0
+    running = sum(Decimal(300 + i) / 20 for i in range(120) if i % 6 == 2)
+    done = sum(Decimal(300 + i) / 10 for i in range(120) if i % 6 in (3, 4))
+    assert (running, running + done) == (Decimal("359.0"), Decimal("1801.0"))
     assert ("Sessions 120 (Scheduled 20, Checked in 20, Infusing 20, Discharged 20, Signed 20, "
             "Cancelled 20)") in text
-    assert "Ketamine given 2160.0 mg in 60 sessions whose dosing started" in text
+    assert ("Ketamine given 1801.0 mg in 60 sessions whose dosing started, 359.0 mg of it so "
+            "far in 20 infusions still running or paused") in text
     assert "Awaiting physician signature 20 sessions (discharged, not signed)" in text
     assert "Signed 20 sessions" in text
     assert "Vital-sign alerts 24 alerts in 24 sessions" in text

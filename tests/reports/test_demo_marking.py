@@ -25,3 +25,9 @@ def test_each_page_of_a_demo_document_says_demo() -> None:
 
 def test_a_real_clinics_document_does_not() -> None:
     assert not any("DEMO" in text for text in _pages(Clinic("Riverside Ketamine Clinic")))
+
+
+def test_the_clinics_footer_line_is_on_every_page_whole() -> None:
+    footer = "W" * 100  # the widest line the setting accepts still prints whole
+    pages = _pages(Clinic("Riverside Ketamine Clinic", footer=footer))
+    assert len(pages) == 2 and all(footer in text for text in pages)

@@ -17,7 +17,7 @@ from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.screening import approve_screening, override_contraindications
 from ketalog.services.settings import clinic_timezone
-from tests.play import screen_course
+from tests.play import screen_course, standing_order
 from tests.reports.conftest import NURSE, ClinicDb, pdf_pages, reading
 from tests.staff import PHYSICIAN
 
@@ -40,6 +40,7 @@ def _book_cautious(clinic: ClinicDb) -> int:
                                   psychosis_history=True)
         override_contraindications(db, PHYSICIAN, screening, reason=REASON, clock=c)
         approve_screening(db, PHYSICIAN, screening, clock=c)
+        standing_order(db, course, c)
         return svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
                                     scheduled_at=c.now, clock=c)
 

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import update
@@ -95,7 +96,7 @@ def test_dose_working_and_who_prepared_and_verified(clinic: ClinicDb, played: in
     flat = _flat(text)
     assert "80 kg (actual body weight, measured 2026-11-21)" in flat
     assert "0.5 mg/kg" in flat
-    assert "Total dose 40 mg" in flat
+    assert "Total dose 40.0 mg" in flat  # as the working rounds it
     assert "Concentration 10 mg/mL" in flat
     assert "Pump rate 150 mL/h" in flat
     assert "Duration 40 min" in flat
@@ -194,6 +195,29 @@ def test_notes_with_author_and_time_and_a_long_note_breaks_across_pages(
     assert last_page >= first_page + 2
 
 
+def test_tabs_runs_of_spaces_and_line_breaks_in_notes_are_printed_as_written(
+        clinic: ClinicDb) -> None:
+    """A note laid out with tabs and spaces keeps its layout on paper: a tab is a gap to the
+    next tab stop (every 4 characters), never a single space; line breaks stay breaks."""
+    sid = clinic.book()
+    clinic.start(sid)
+    clinic.vitals(sid, reading(1), minutes=10, action_note="Pupils\tequal")
+    clinic.run_rest(sid)
+    with clinic.db() as db:
+        svc.add_note(db, NURSE, sid, "nursing",
+                     "BP\t150/90\nGait\t\tsteady\nEscort:    Maria (wife)\n    - drives home",
+                     clock=clinic.clock)
+    text = "\n".join(pdf_pages(build_session_summary(clinic.summary(sid))))
+    lines = [line.rstrip() for line in text.splitlines()]
+    # "BP" then a tab to column 4; "Gait" then two tabs to column 12
+    assert "BP  150/90" in lines
+    assert "Gait        steady" in lines
+    assert "Escort:    Maria (wife)" in lines
+    assert "    - drives home" in lines
+    assert any(line.endswith("Pupils  equal") for line in lines)
+    assert "\t" not in text
+
+
 def test_alerts_are_marked_in_words_and_actions_printed(clinic: ClinicDb) -> None:
     sid = clinic.book()
     clinic.start(sid)
@@ -227,8 +251,9 @@ def test_reading_entered_in_error_stays_visible_and_marked(clinic: ClinicDb,
     lines = [line.strip() for page in pages for line in page.splitlines()]
     assert _has_row(lines, _row_tokens(data.detail.vitals[2], data))
     flat = _flat("\n".join(pages))
-    assert "ENTERED IN ERROR - not used" in flat
-    assert "5 readings (1 more entered in error" in flat
+    # voided by SQL before 0017: no one named, the time it was marked (clinic time)
+    assert "ENTERED IN ERROR at 04:30 - not used" in flat
+    assert "5 readings (1 more entered in error, struck through" in flat
 
 
 def test_infusion_timeline_pauses_rate_changes_and_delivered_dose(clinic: ClinicDb) -> None:
@@ -294,6 +319,10 @@ def test_cancelled_session_still_summarises(clinic: ClinicDb) -> None:
     assert "Status cancelled - reason: Fever; rebooked." in flat
     assert "No dose was ordered." in flat
     assert "No vital signs were recorded." in flat
+    # closed without a dose: nothing waits for a physician's signature
+    assert DRAFT_TEXT not in flat and "draft until a physician signs" not in flat
+    assert ("Cancelled before any dose (Fever; rebooked.): there is nothing for a physician "
+            "to sign.") in flat
 
 
 def test_reports_import_neither_sqlalchemy_nor_qt() -> None:
@@ -375,3 +404,31 @@ def test_a_summary_printed_mid_infusion_never_counts_to_the_booked_time(
     assert "Infusion in progress at 04:13: 10 mg of 40 mg delivered so far" in text
     assert "(25 %) so far" in text
     assert "100 %" not in text
+
+
+def test_every_dose_figure_is_printed_as_its_working_rounds_it(clinic: ClinicDb) -> None:
+    """0.35 mg/kg/h x 74.4 kg over 4 h: 104.16 mg, 10.416 mL, 62.5 mL/h (issue 16, item 3).
+
+    The working reads "= 104.2 mg", "= 10.4 mL" and "= 63 mL/h"; the table
+    beside it said 104.16 mg, 10.416 mL and 62.5 mL/h.
+    """
+    sid = clinic.book(protocol="iv-pain-0.35", weight="74.4")
+    clinic.start(sid)
+    data = clinic.summary(sid)
+    assert data.detail.dose is not None and data.detail.dose.rate_ml_per_h == Decimal("62.5")
+    flat = _flat("\n".join(pdf_pages(build_session_summary(data))))
+    assert "250 mL / (240 min / 60) = 63 mL/h" in flat
+    assert "Total dose 104.2 mg [1]" in flat
+    assert "Drug volume 10.4 mL [2]" in flat
+    assert "Pump rate 63 mL/h [3]" in flat
+    assert "Pump rate 62.5" not in flat and "Drug volume 10.416" not in flat
+    assert ("[1] Total dose exactly 104.16 mg; printed rounded to 0.1 mg, as in the working. "
+            "[2] Drug volume exactly 10.416 mL; printed rounded to 0.1 mL, as in the working. "
+            "[3] Pump rate exactly 62.5 mL/h; printed rounded to 1 mL/h, as in the working."
+            ) in flat
+
+
+def test_figures_equal_to_their_rounding_have_no_footnote(clinic: ClinicDb, played: int) -> None:
+    flat = _flat("\n".join(pdf_pages(build_session_summary(clinic.summary(played)))))
+    assert "Drug volume 4.0 mL" in flat and "Pump rate 150 mL/h" in flat
+    assert "exactly" not in flat

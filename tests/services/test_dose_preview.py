@@ -14,7 +14,7 @@ from ketalog.services.dose_preview import preview_dose, preview_for_protocol
 from ketalog.services.errors import NotFound
 from ketalog.store.models import AuditEntry, DoseOrder
 from tests.conftest import FakeClock
-from tests.play import book
+from tests.play import book, verbal_order
 from tests.staff import NURSE
 
 IV_INPUTS = {"dose_mg_per_kg": "0.5", "concentration_mg_per_ml": "10", "bag_volume_ml": "100",
@@ -92,6 +92,7 @@ def test_preview_reads_the_sessions_protocol_and_writes_nothing(db: Session,
     assert db.scalar(select(func.count()).select_from(DoseOrder)) == 0
     # what the nurse saw is what gets stored
     svc.change_state(db, NURSE, sid, "check_in", clock=clock)
+    verbal_order(db, sid, clock, "0.75")  # the standing order is 0.5 mg/kg
     stored = svc.order_dose(db, NURSE, sid, inputs={**IV_INPUTS, "dose_mg_per_kg": "0.75"},
                             weight_kg="80", clock=clock)
     assert stored.working == preview.calculation.working

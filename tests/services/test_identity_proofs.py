@@ -34,7 +34,7 @@ from ketalog.store.models import (
 )
 from tests.conftest import FakeClock
 from tests.dose_check import right_figures
-from tests.play import BASELINE, book, start_infusion
+from tests.play import BASELINE, book, start_infusion, verbal_order
 from tests.staff import NURSE, NURSE2, PHYSICIAN, password_of
 
 #: Sam's real name and id, with a name of the caller's choosing.
@@ -139,6 +139,7 @@ def test_a_proof_for_another_purpose_an_expired_one_or_a_spent_one_is_refused(
                     **right_figures(db, order), verifier=sams, clock=clock)
     assert len(_verifications(db)) == 1
     # the same entry cannot be used twice (here: on the next dose order)
+    verbal_order(db, sid, clock, "0.6")
     again = svc.order_dose(db, NURSE, sid, inputs=dict(DOSE, dose_mg_per_kg="0.6"), clock=clock)
     _refused_writing_nothing(db, lambda: svc.verify_dose(
         db, NURSE, sid, dose_order_id=again.dose_order_id,

@@ -32,7 +32,7 @@ from ketalog.services.settings import CLINIC_NAME, set_clinic_timezone, set_sett
 from ketalog.store.models import AuditEntry, Course, RemsFiling
 from tests.conftest import FakeClock
 from tests.dose_check import right_figures
-from tests.play import screen_course
+from tests.play import screen_course, standing_order
 from tests.staff import ADMIN, NURSE, PHYSICIAN, prove
 
 BASELINE = {"systolic_mmhg": 128, "diastolic_mmhg": 82, "heart_rate_bpm": 72,
@@ -86,12 +86,16 @@ def book_esketamine(db: Session, clock: FakeClock, *, family: str = "Ångström"
         if screening is not None:
             answers = {"medications": "sertraline 100 mg daily", "allergies": "none known",
                        **screening}
-            screen_course(db, course_id, clock, approve=approve, **answers)
+            screen_course(db, course_id, clock, approve=approve, order=False, **answers)
         if screening is None or not approve:
             course = db.get(Course, course_id)
             assert course is not None
             course.screening_required = False
             db.commit()
+        if protocol == "esketamine-intranasal":  # 56 mg, titration up to 84 mg
+            standing_order(db, course_id, clock, dose=2, titration_ceiling=3)
+        else:
+            standing_order(db, course_id, clock)
     sid = svc.schedule_session(db, NURSE, course_id=course_id, chair="Chair 2",
                                scheduled_at=clock(), confirm_chair_overlap=True, clock=clock)
     return Esketamine(sid, patient_id, course_id, clock())

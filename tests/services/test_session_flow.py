@@ -24,7 +24,7 @@ from ketalog.services.signing import session_content_sha256, sign_session
 from ketalog.store.models import AuditEntry, DoseOrder, InfusionEvent, TreatmentSession, VitalSign
 from tests.conftest import FakeClock
 from tests.dose_check import right_figures
-from tests.play import book, screen_course
+from tests.play import book, screen_course, verbal_order
 from tests.staff import NURSE, password_of, prove
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -199,6 +199,7 @@ def test_dose_limits_need_confirmation_or_override(
 ) -> None:
     _check_in(db, booked, clock)
     inputs = {"concentration_mg_per_ml": "10", "bag_volume_ml": "100", "duration_min": 40}
+    verbal_order(db, booked, clock, "1.2")  # the standing order is 0.5 mg/kg
     with pytest.raises(ValidationError, match="(?i)confirm"):
         svc.order_dose(db, NURSE, booked, inputs=dict(inputs, dose_mg_per_kg="1.2"), clock=clock)
     with pytest.raises(PermissionDenied, match="(?i)physician"):

@@ -53,6 +53,18 @@ def main() -> None:
         svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
                         **right_figures(db, order.dose_order_id), clock=clock,
                         verifier=prove(db, "sam", "verify_dose", clock))
+        if HEAD_REVISION >= "0017":  # a reading and a weight entered in error, corrected
+            from ketalog.services.corrections import correct_reading, correct_weight
+            from ketalog.services.patients import latest_weight
+
+            wrong = svc.record_vitals(db, NURSE, sid, {"systolic_mmhg": 196,
+                                                       "diastolic_mmhg": 104}, clock=clock)
+            correct_reading(db, NURSE, wrong.vital_id, {"systolic_mmhg": 126,
+                                                        "diastolic_mmhg": 80},
+                            "typed 196 for 126", clock=clock)
+            weighed = latest_weight(db, patient.id, at.date())
+            assert weighed is not None
+            correct_weight(db, NURSE, weighed.id, "80.5", "re-weighed: same", clock=clock)
         if HEAD_REVISION >= "0003":
             # a second session played to signature, with an addendum
             from ketalog.services.signing import add_addendum
@@ -86,6 +98,13 @@ def main() -> None:
             add_addendum(db, NURSE, other,
                          password=password_of(NURSE.username), reason="late entry",
                          text="Patient phoned: home safely.", clock=tick)
+        if HEAD_REVISION >= "0016":  # a verbal order at the first session, co-signed later
+            from ketalog.services.orders import cosign_verbal_order
+            from tests.play import verbal_order
+            from tests.staff import PHYSICIAN
+
+            verbal = verbal_order(db, sid, clock, "0.6")
+            cosign_verbal_order(db, PHYSICIAN, verbal, password=password_of("ada"), clock=clock)
         if HEAD_REVISION >= "0011":  # the clinic's CA and document certificate
             from ketalog.services.clinic_certificate import create_certificate
             from tests.staff import ADMIN

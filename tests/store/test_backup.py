@@ -396,6 +396,47 @@ def test_daily_backup_keeps_the_newest_14_and_nothing_else_is_touched(
     assert names == sorted(others + [f"ketalog-{d.isoformat()}.sqlite3" for d in days[-14:]])
 
 
+def test_two_databases_in_one_folder_each_get_their_own_daily_backup(
+        clinic: tuple[str, Engine, Path]) -> None:
+    """The backups are named after the database (file stem and date): a second database
+    beside the first is backed up too, and each keeps and rotates only its own."""
+    _url, engine, path = clinic
+    other = path.with_name("training.sqlite3")
+    second = open_database(f"sqlite:///{other}")
+    try:
+        seed_staff(second)
+        with make_sessionmaker(second)() as db:
+            book(db, FakeClock())
+        _add_session(second)
+    finally:
+        second.dispose()
+    folder = backup_folder(path)
+    assert backup_folder(other) == folder
+
+    ours = daily_backup(engine, today=TODAY)
+    assert ours.taken is not None and ours.taken.path == folder / "ketalog-2026-11-21.sqlite3"
+    theirs = daily_backup(other, today=TODAY)
+    assert theirs.error is None and theirs.skipped_reason is None, theirs.message
+    assert theirs.taken is not None
+    assert theirs.taken.path == folder / "training-2026-11-21.sqlite3"
+    assert automatic_backup_path(other, TODAY) == theirs.taken.path
+    assert (sqlite_sessions(ours.taken.path), sqlite_sessions(theirs.taken.path)) == (1, 2)
+
+    again = daily_backup(other, today=TODAY)
+    assert again.skipped_reason is not None
+    assert str(theirs.taken.path) in again.skipped_reason
+    assert not daily_backup_due(other, today=TODAY)
+    assert [b.path for b in list_automatic_backups(path)] == [ours.taken.path]
+    assert [b.path for b in list_automatic_backups(other)] == [theirs.taken.path]
+
+    # rotating one database's backups leaves the other's alone
+    for n in range(1, 4):
+        assert daily_backup(other, today=TODAY + timedelta(days=n), keep=2).taken is not None
+    assert [b.taken_on for b in list_automatic_backups(other)] == [
+        TODAY + timedelta(days=3), TODAY + timedelta(days=2)]
+    assert [b.path for b in list_automatic_backups(path)] == [ours.taken.path]
+
+
 def test_daily_backup_when_today_exists_is_fast(clinic: tuple[str, Engine, Path]) -> None:
     url, _engine, path = clinic
     daily_backup(url, today=TODAY)

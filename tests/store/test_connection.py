@@ -40,6 +40,7 @@ from ketalog.store.engine import (
 )
 from ketalog.store.workstation import (
     ENV_CONFIG_DIR,
+    AlertSound,
     LockAttention,
     WorkstationConfig,
     load_workstation_config,
@@ -503,14 +504,45 @@ def test_the_lock_attention_setting_round_trips_and_defaults_to_flash(tmp_path: 
     env = {ENV_CONFIG_DIR: str(tmp_path / "cfg")}
     assert load_workstation_config(env).lock_attention is LockAttention.FLASH  # no file
     save_workstation_config(WorkstationConfig("sqlite:///a", {"theme": "dark"},
-                                              LockAttention.SOUND), env)
+                                              LockAttention.NONE), env)
     loaded = load_workstation_config(env)
     assert (loaded.database_url, loaded.extra, loaded.lock_attention) == (
-        "sqlite:///a", {"theme": "dark"}, LockAttention.SOUND)
-    assert '"lock_attention": "sound"' in workstation_config_path(env).read_text("utf-8")
+        "sqlite:///a", {"theme": "dark"}, LockAttention.NONE)
+    assert '"lock_attention": "none"' in workstation_config_path(env).read_text("utf-8")
     for stored in ('"beeeep"', "3", "null"):  # unknown: the default, never silence
         workstation_config_path(env).write_text(
             f'{{"database_url": null, "lock_attention": {stored}}}', encoding="utf-8")
         assert load_workstation_config(env).lock_attention is LockAttention.FLASH
-    assert [(a.flashes, a.sounds) for a in LockAttention] == [
-        (True, False), (False, True), (True, True), (False, False)]
+    assert [a.flashes for a in LockAttention] == [True, False]
+
+
+def test_the_alert_sound_is_this_workstations_and_off_by_default(tmp_path: Path) -> None:
+    here, there = ({ENV_CONFIG_DIR: str(tmp_path / name)} for name in ("here", "there"))
+    assert load_workstation_config(here).alert_sound is AlertSound.OFF  # no file
+    save_workstation_config(WorkstationConfig("sqlite:///a", alert_sound=AlertSound.BEEP), here)
+    assert load_workstation_config(here).alert_sound is AlertSound.BEEP
+    assert '"alert_sound": "beep"' in workstation_config_path(here).read_text("utf-8")
+    assert load_workstation_config(there).alert_sound is AlertSound.OFF  # another workstation
+    for stored in ('"siren"', "3"):  # unknown: the default
+        workstation_config_path(here).write_text(
+            f'{{"database_url": null, "alert_sound": {stored}}}', encoding="utf-8")
+        assert load_workstation_config(here).alert_sound is AlertSound.OFF
+
+
+@pytest.mark.parametrize(("stored", "attention", "sound"), [
+    ("sound", LockAttention.NONE, AlertSound.BEEP),
+    ("flash_and_sound", LockAttention.FLASH, AlertSound.BEEP),
+    ("flash", LockAttention.FLASH, AlertSound.OFF),
+])
+def test_a_file_from_before_the_alert_sound_keeps_its_beep(
+        tmp_path: Path, stored: str, attention: LockAttention, sound: AlertSound) -> None:
+    """The lock page's "sound" choices became the workstation's alert sound."""
+    env = {ENV_CONFIG_DIR: str(tmp_path / "cfg")}
+    workstation_config_path(env).parent.mkdir(parents=True)
+    workstation_config_path(env).write_text(
+        f'{{"format": 1, "database_url": null, "lock_attention": "{stored}"}}', "utf-8")
+    loaded = load_workstation_config(env)
+    assert (loaded.lock_attention, loaded.alert_sound) == (attention, sound)
+    save_workstation_config(loaded, env)  # saved again in today's words, meaning the same
+    again = load_workstation_config(env)
+    assert (again.lock_attention, again.alert_sound, again.extra) == (attention, sound, {})

@@ -28,6 +28,10 @@ def _earliest_audit_rows(conn: Connection, table: str) -> dict[int, tuple[int, s
         "AND b.row_id = a.row_id)"), {"t": table})}
 
 
+#: Audit-referenced tables created by a later revision (physicians' orders, 0016).
+AFTER_0013 = frozenset({"physician_orders"})
+
+
 def _assert_backfilled(engine: Engine) -> None:
     """Every row has its earliest audit row where one names it, none otherwise."""
     backfilled = 0
@@ -42,6 +46,9 @@ def _assert_backfilled(engine: Engine) -> None:
                 assert (audit_id, digest) == (want or (None, None)), (table, row_id)
                 backfilled += want is not None
             top = conn.execute(text(f"SELECT max(id) FROM {table}")).scalar() or 0
+            if table in AFTER_0013:  # created since: references from their first row on
+                assert table not in starts and top == 0
+                continue
             assert starts[table] == top + 1
         assert check_guards(conn) == []
     assert backfilled > 5
@@ -80,7 +87,9 @@ def test_downgrade_to_0011_and_back_backfills_on_both_databases(database_url: st
     seed_staff(engine)
     clock = FakeClock(datetime(2030, 11, 21, 9, 0, tzinfo=UTC))
     with make_sessionmaker(engine)() as db:
-        sid = discharged_session(db, clock)
+        # dosed without a physician's order: going below 0016 drops the order link a
+        # signature would cover, and this test is about audit references
+        sid = discharged_session(db, clock, ordered=False)
         sign(db, sid, clock)
     config = alembic_config()
     with engine.connect() as conn:

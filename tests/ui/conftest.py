@@ -104,6 +104,16 @@ class Chair:
                     svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=c)
 
 
+@pytest.fixture(autouse=True)
+def fresh_alert_sound() -> Iterator[None]:
+    """Each test starts with nothing sounded yet (the player is one per process)."""
+    from ketalog.ui.alert_sound import ALERT_SOUND
+
+    ALERT_SOUND.forget()
+    yield
+    ALERT_SOUND.forget()
+
+
 @pytest.fixture
 def chair(tmp_path: Path) -> Iterator[Chair]:
     """Patient José Ñúñez, 80 kg, IV depression 0.5 mg/kg, session 1 at Chair 1 (scheduled)."""

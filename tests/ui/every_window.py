@@ -1,6 +1,7 @@
 """Every dialog and page outside the session screen, opened as the role that uses it.
 
-``WINDOWS`` names each one; :func:`open_window` shows it at 1366x768 over
+``WINDOWS`` names each one; :func:`open_window` shows it filling the test
+screen (1366x768; 1093x614 at 125 %, see tests/conftest.py) over
 the chair fixture's clinic (with a second, unscreened course so the
 screening and series forms are blank). Tests over every window
 (kit rules, the wheel) parametrize over ``sorted(WINDOWS)``.
@@ -13,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -118,6 +120,7 @@ WINDOWS: dict[str, tuple[Actor, Opener]] = {
     "plan series": (NURSE, _opener("series_dialog", "PlanSeriesDialog", "course")),
     "reschedule": (NURSE, _opener("series_dialog", "RescheduleDialog", "session")),
     "stop course": (PHYSICIAN, _opener("series_dialog", "StopCourseDialog", "course")),
+    "standing order": (PHYSICIAN, _opener("order_dialog", "StandingOrderDialog", "course")),
     "conflict": (NURSE, _plain("conflict", "ConflictDialog", lambda c: Conflict(
         "the escort's name", "Maria", "Mario", "Nora Reyes, RN", "09:10", 3))),
     "sign": (PHYSICIAN, _plain("signing_panel", "SignDialog", lambda c: "Dr Paul Okafor",
@@ -134,6 +137,13 @@ WINDOWS: dict[str, tuple[Actor, Opener]] = {
 }
 
 
+def screen_size() -> QSize:
+    """The test screen's size in Qt's (logical) pixels: 1366x768, 1093x614 at 125 %."""
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.primaryScreen().availableGeometry().size()
+
+
 @pytest.fixture(autouse=True)
 def no_workstation_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Never read or write the real workstation settings."""
@@ -143,7 +153,8 @@ def no_workstation_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 def open_window(chair: Chair, qtbot: QtBot, name: str, *, resize: bool = True) -> QWidget:
     """Show the window ``name`` of :data:`WINDOWS` as its role would see it.
 
-    ``resize``: at 1366x768; without it, at the size the window chooses itself.
+    ``resize``: filling the screen (1366x768, or 1093x614 at 125 %); without it,
+    at the size the window chooses itself.
     """
     role, opener = WINDOWS[name]
     chair.actor[0] = role
@@ -161,7 +172,7 @@ def open_window(chair: Chair, qtbot: QtBot, name: str, *, resize: bool = True) -
         widget = opener(chair, course_id)
     qtbot.addWidget(widget)
     if resize:
-        widget.resize(1366, 768)
+        widget.resize(screen_size())
     widget.show()
     qtbot.waitExposed(widget)
     return widget

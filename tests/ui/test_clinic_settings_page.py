@@ -88,3 +88,53 @@ def test_a_nurse_sees_the_refusal_and_no_editable_field(chair: Chair, qtbot: QtB
     qtbot.addWidget(dialog)
     assert "administrator" in dialog.message.text()
     assert not any(f.isEnabled() for f in dialog.fields.values())
+
+
+FOOTER = "Confidential: patient health information. Riverside Ketamine Clinic, NPI 1234567890"
+
+
+def _pages(pdf: bytes) -> list[str]:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(BytesIO(pdf)).pages]
+
+
+def test_the_document_footer_is_saved_audited_and_on_every_page_of_every_document(
+        chair: Chair, qtbot: QtBot) -> None:
+    from ketalog.services.pdf import DocumentKind, produce_pdf
+
+    dialog = _dialog(chair, qtbot)
+    assert dialog.fields["document_footer"].text() == ""  # none until an administrator sets it
+    _type(qtbot, dialog, "document_footer", FOOTER)
+    assert dialog.messages["document_footer"].text() == "Saved."
+    with chair.db() as db:
+        row = db.scalars(select(AuditEntry).where(AuditEntry.field == "document_footer")).one()
+        assert (row.old_value, row.new_value) == (None, FOOTER)
+    chair.to("infusing")
+    with chair.db() as db:
+        documents = {kind: produce_pdf(db, kind, chair.clock.now.date() if kind == "day"
+                                       else chair.session_id, as_of=chair.clock.now)
+                     for kind in (DocumentKind.SESSION, DocumentKind.VISIT, DocumentKind.DAY)}
+    for kind, pdf in documents.items():
+        pages = _pages(pdf)
+        assert pages and all(FOOTER in text for text in pages), kind
+
+
+def test_a_footer_of_two_lines_or_too_long_is_refused_and_nothing_changes(
+        chair: Chair, qtbot: QtBot) -> None:
+    dialog = _dialog(chair, qtbot)
+    before = _audit(chair)
+    _type(qtbot, dialog, "document_footer", "x" * 101)
+    message = dialog.messages["document_footer"]
+    assert message.isVisible()
+    assert message.text().endswith("Document footer is at most 100 characters (this is 101).")
+    assert dialog.fields["document_footer"].text() == "x" * 101  # kept for correcting
+    field = dialog.fields["document_footer"]
+    field.setText("first line\tsecond")  # a tab pasted from a spreadsheet
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert "does not print" in message.text()
+    assert _audit(chair) == before
+    with chair.db() as db:
+        assert clinic(db).footer == ""

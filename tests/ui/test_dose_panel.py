@@ -6,6 +6,8 @@ and password at the chair; the service judges the stored account behind them.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
@@ -19,6 +21,7 @@ from ketalog.store.models import AuditEntry, DoseOrder, DoseVerification, Treatm
 from ketalog.ui.context import SessionController
 from ketalog.ui.credentials import CredentialsRow
 from ketalog.ui.panels.dose_panel import DosePanel
+from tests.play import verbal_order
 from tests.staff import PHYSICIAN, password_of
 from tests.ui.conftest import NURSE, Chair, open_panel
 
@@ -191,6 +194,8 @@ def test_ordering_before_check_in_is_disabled_with_the_reason(chair: Chair,
 def test_dose_above_usual_range_is_stored_only_after_confirming(chair: Chair,
                                                                 qtbot: QtBot) -> None:
     chair.to("checked_in")
+    with chair.db() as db:  # the physician ordered 1.2 mg/kg by phone
+        verbal_order(db, chair.session_id, chair.clock, "1.2")
     panel, _ = _panel(chair, qtbot)
     _retype(qtbot, panel.fields["dose_mg_per_kg"], "1.2")
     assert not panel.confirm_button.isVisible()
@@ -383,6 +388,8 @@ def test_an_administrator_cannot_verify_a_dose(chair: Chair, qtbot: QtBot) -> No
 def test_reordering_replaces_the_order_and_needs_a_new_verification(chair: Chair,
                                                                      qtbot: QtBot) -> None:
     chair.to("verified")
+    with chair.db() as db:  # the physician ordered 0.6 mg/kg by phone
+        verbal_order(db, chair.session_id, chair.clock, "0.6")
     panel, _ = _panel(chair, qtbot)
     assert "✓ Verified by Sam Okafor, RN" in panel.verified_label.text()
     assert panel.lot_edit.text() == "KT1"
@@ -406,12 +413,13 @@ def test_ordering_is_disabled_once_the_dose_started(chair: Chair, qtbot: QtBot) 
 def test_typed_weight_is_used_and_dated_today(chair: Chair, qtbot: QtBot) -> None:
     chair.to("checked_in")
     panel, _ = _panel(chair, qtbot)
-    _retype(qtbot, panel.weight_edit, "70")
+    # within 10 % of the 80 kg weighed today (more is confirmed: issue 16)
+    _retype(qtbot, panel.weight_edit, "75")
     assert "typed here" in panel.weight_note.text()
-    assert panel.total_label.text() == "35.0 mg"
+    assert panel.total_label.text() == "37.5 mg"
     qtbot.mouseClick(panel.order_button, Qt.MouseButton.LeftButton)
     dose = _dose(chair)
-    assert dose is not None and dose.weight_kg == 70 and dose.total_mg == 35
+    assert dose is not None and dose.weight_kg == 75 and dose.total_mg == Decimal("37.5")
 
 
 def test_esketamine_is_ordered_by_device_count(chair: Chair, qtbot: QtBot) -> None:
@@ -422,7 +430,7 @@ def test_esketamine_is_ordered_by_device_count(chair: Chair, qtbot: QtBot) -> No
         session.protocol_id = protocol
         db.commit()
         svc.change_state(db, NURSE, chair.session_id, "check_in", clock=chair.clock)
-    panel, _ = _panel(chair, qtbot)
+    panel, controller = _panel(chair, qtbot)
     assert panel.device_combo.isVisible()
     assert not panel.weight_edit.isVisible()
     assert not panel.fields["dose_mg_per_kg"].isVisible()
@@ -436,6 +444,13 @@ def test_esketamine_is_ordered_by_device_count(chair: Chair, qtbot: QtBot) -> No
     assert panel.device_combo.currentText() == "3 devices"
     assert panel.total_label.text() == "84.0 mg"
     assert panel.working_label.text() == "3 devices x 28 mg = 84.0 mg"
+    # the course's standing order is for IV ketamine: the physician ordered this by phone
+    assert "a new physician order or a verbal order is needed" in (
+        panel.physician_order.departure.text())
+    with chair.db() as db:
+        verbal_order(db, chair.session_id, chair.clock, 3)
+    controller.reload()
+    assert not panel.physician_order.departure.isVisible()
     qtbot.keyClicks(panel.lot_edit, "ESK7")
     qtbot.mouseClick(panel.order_button, Qt.MouseButton.LeftButton)
     dose = _dose(chair)

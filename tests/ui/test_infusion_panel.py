@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -82,7 +83,8 @@ def test_pause_needs_a_reason_which_is_stored(chair: Chair, qtbot: QtBot) -> Non
     assert stored.state == "paused"
     pause = stored.infusion_events[-1]
     assert (pause.kind, pause.detail) == ("pause", "BP 186/112, physician notified")
-    assert "Paused at 09:08: BP 186/112" in panel.state_label.text()
+    assert panel.state_label.text() == "Paused at 09:08, because:"
+    assert panel.reason_shown.text() == "BP 186/112, physician notified"
     assert not panel.pause_button.isVisible() and panel.resume_button.isVisible()
     assert panel.reason_edit.text() == ""
 
@@ -167,7 +169,8 @@ def test_stop_early_needs_a_reason(chair: Chair, qtbot: QtBot) -> None:
     qtbot.mouseClick(panel.stop_early_button, Qt.MouseButton.LeftButton)
     stored = chair.stored()
     assert stored.state == "stopped_early" and stored.state_reason == "Emergence reaction"
-    assert "Stopped at 09:15 (Emergence reaction)" in panel.state_label.text()
+    assert panel.state_label.text() == "Stopped at 09:15, because:"
+    assert panel.reason_shown.text() == "Emergence reaction"
     assert panel.delivered_label.text() == "12.0 mg"
     chair.clock.advance(10)
     panel.tick()
@@ -236,3 +239,50 @@ def test_pump_actions_have_their_own_keys_and_never_take_the_focus(
     qtbot.keyClick(panel.reason_edit, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
     assert chair.stored().state == "infusing"
     assert "Alt+P" in panel.pause_button.text() and "Alt+P" in panel.pause_button.toolTip()
+
+
+#: A reason as a nurse types it in a hurry: long, and with a run of no spaces at all.
+LONG_REASONS = [
+    ("Patient became very anxious and tearful about ten minutes into the infusion, reported "
+     "nausea and a pounding headache; BP rose to 186/112 on two readings five minutes apart, "
+     "physician Dr Okafor notified at the chair and asked to pause while ondansetron 4 mg IV "
+     "was given and the room was darkened; reassess in 10 minutes"),
+    "BP186/112,HR131,nauseated,anxious;" * 9,
+]
+
+
+@pytest.mark.parametrize("reason", LONG_REASONS, ids=["words", "no spaces"])
+@pytest.mark.parametrize("action", ["pause", "stop_early"])
+def test_a_long_reason_is_read_whole_within_the_screen(
+        chair: Chair, qtbot: QtBot, reason: str, action: str) -> None:
+    """Found at 1366x768: a 300-character stop-early reason widened the session screen to
+    4879 px (the header's state line), and one with no spaces ran off the infusion panel."""
+    from ketalog.ui.session_page import SessionPage
+
+    assert len(reason) >= 300
+    chair.to("infusing")
+    chair.clock.advance(5)
+    with chair.db() as db:
+        svc.change_state(db, NURSE, chair.session_id, action, reason=reason, clock=chair.clock)
+    page = SessionPage(chair.ctx, chair.session_id, chair.drafts)
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    qtbot.waitExposed(page)
+    page.reload()
+    page.show_panel(3)
+    assert page.width() == 1366 and page.minimumSizeHint().width() <= 1366
+    panel = page.infusion
+    assert panel.page is not None
+    content, viewport = panel.page.widget(), panel.page.viewport()
+    assert content.minimumSizeHint().width() <= viewport.width()
+    # the nurse reads the whole reason in the panel (wrapped), not a cut-off line
+    shown = panel.reason_shown
+    assert shown.isVisibleTo(panel) and shown.text().replace("\u200b", "") == reason
+    assert shown.width() <= viewport.width()
+    assert shown.heightForWidth(shown.width()) <= shown.height() + 1
+    # the header says why an infusion stopped early in short, the whole reason on hovering
+    assert page.state.width() < 400
+    if action == "stop_early":
+        assert page.state.text().startswith("Stopped early (") and page.state.text()[-1] == "…"
+        assert reason in page.state.toolTip()

@@ -17,6 +17,7 @@ from ketalog.store.connection import ConnectionSettings
 from ketalog.store.engine import ENV_DATABASE_URL
 from ketalog.store.workstation import (
     ENV_CONFIG_DIR,
+    AlertSound,
     LockAttention,
     WorkstationConfig,
     load_workstation_config,
@@ -257,14 +258,34 @@ def test_the_lock_page_attention_is_chosen_and_saved(qtbot: QtBot, tmp_path: Pat
     combo = dialog.lock_attention
     assert combo.currentData() == LockAttention.FLASH  # the default
     assert [combo.itemData(i) for i in range(combo.count())] == list(LockAttention)
-    combo.setCurrentIndex(combo.findData(LockAttention.SOUND))
+    combo.setCurrentIndex(combo.findData(LockAttention.NONE))
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     saved = load_workstation_config()
-    assert (saved.database_url, saved.lock_attention) == (url, LockAttention.SOUND)
+    assert (saved.database_url, saved.lock_attention) == (url, LockAttention.NONE)
     assert "from the next lock" in dialog.message.text()
     again = _dialog(qtbot, url, may_save=False)
-    assert again.lock_attention.currentData() == LockAttention.SOUND
+    assert again.lock_attention.currentData() == LockAttention.NONE
     assert not again.save_button.isEnabled()  # like the database: administrators only
+
+
+def test_the_alert_sound_is_chosen_and_remembered_by_this_workstation(
+        qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'now.sqlite3'}"
+    save_workstation_config(WorkstationConfig(url))
+    dialog = _dialog(qtbot, url)
+    combo = dialog.alert_sound
+    assert combo.currentData() == AlertSound.OFF  # the default: a clinic is noisy enough
+    assert [combo.itemData(i) for i in range(combo.count())] == list(AlertSound)
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # the keyboard way: Off -> Beep
+    assert combo.currentData() == AlertSound.BEEP
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert "The alert sound applies from now on." in dialog.message.text()
+    assert load_workstation_config().alert_sound is AlertSound.BEEP
+    assert _dialog(qtbot, url).alert_sound.currentData() == AlertSound.BEEP  # remembered
+    # another workstation (its own settings folder) is still quiet
+    monkeypatch.setenv(ENV_CONFIG_DIR, str(tmp_path / "another workstation"))
+    assert _dialog(qtbot, url).alert_sound.currentData() == AlertSound.OFF
 
 
 def test_the_daily_backups_are_listed_newest_first(qtbot: QtBot, tmp_path: Path,
@@ -272,9 +293,11 @@ def test_the_daily_backups_are_listed_newest_first(qtbot: QtBot, tmp_path: Path,
     database = tmp_path / "now.sqlite3"
     folder = tmp_path / "backups"
     folder.mkdir()
-    (folder / "ketalog-2026-11-20.sqlite3").write_bytes(b"x" * 1_500_000)
-    (folder / "ketalog-2026-11-21.sqlite3").write_bytes(b"x" * 2_000_000)
+    (folder / "now-2026-11-20.sqlite3").write_bytes(b"x" * 1_500_000)
+    (folder / "now-2026-11-21.sqlite3").write_bytes(b"x" * 2_000_000)
     (folder / "notes.txt").write_text("not a backup", encoding="utf-8")
+    # another database's backup in the same folder is not this one's
+    (folder / "ketalog-2026-11-22.sqlite3").write_bytes(b"x" * 100)
     dialog = _dialog(qtbot, f"sqlite:///{database}")
     model = dialog.backups_model
     qtmodeltester.check(model)
@@ -283,4 +306,4 @@ def test_the_daily_backups_are_listed_newest_first(qtbot: QtBot, tmp_path: Path,
         "Date", "Size", "File"]
     assert [[model.index(r, c).data() for c in range(2)] for r in range(model.rowCount())] == [
         ["2026-11-21", "2.0 MB"], ["2026-11-20", "1.5 MB"]]
-    assert model.index(1, 2).data() == str(folder / "ketalog-2026-11-20.sqlite3")
+    assert model.index(1, 2).data() == str(folder / "now-2026-11-20.sqlite3")

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketalog.domain.clinic_time import clock_text
+from ketalog.domain.errors import ValidationError
 from ketalog.services.access import Permission, may
 from ketalog.services.identity import ProofPurpose
 from ketalog.services.patients import record_weight
@@ -122,6 +123,17 @@ class CheckInPanel(SessionPanel):
         weight_row.addWidget(QLabel(self.tr("Today's weight (kg)")))
         weight_row.addWidget(self.weight_edit)
         weight_row.addWidget(self.basis_combo)
+        # an unusual weight (far from the last, outside the usual range, a second weighing
+        # minutes after another) is refused with the reason; this records it anyway
+        self.weight_confirm_button = ActionButton(self.tr("Confirm this weight"),
+                                                  shortcut="Alt+W")
+        self.weight_confirm_button.setToolTip(self.tr(
+            "Record the weight typed although it is unusual, as the message says"))
+        self.weight_confirm_button.clicked.connect(lambda: self.save_weight(confirm=True))
+        self.weight_confirm_button.hide()
+        self.weight_edit.textEdited.connect(lambda _text: self.weight_confirm_button.hide())
+        self.basis_combo.activated.connect(lambda _index: self.weight_confirm_button.hide())
+        weight_row.addWidget(self.weight_confirm_button)
         weight_layout = QVBoxLayout(self.weight_box)
         weight_layout.addWidget(self.weight_label)
         weight_layout.addWidget(self.weight_warning)
@@ -371,15 +383,29 @@ class CheckInPanel(SessionPanel):
             self._escort_start.begin(base, version)  # still unsaved: judge the retry the same
         return self._report(outcome.error)
 
-    def save_weight(self) -> bool:
-        """Record today's weight (Enter); the dose panel then offers it."""
+    def save_weight(self, confirm: bool = False) -> bool:
+        """Record today's weight (Enter); the dose panel then offers it.
+
+        An unusual weight is refused with the reason and both weights; then
+        "Confirm this weight" records it as typed (``confirm``).
+        """
         view = self.view
         if view is None:
             return False
         patient, clock = view.detail.patient_id, self.controller.ctx.clock
         value, basis = self.weight_edit.text().strip(), self.basis_combo.currentData()
-        outcome = self.controller.act(lambda db, actor: record_weight(
-            db, actor, patient, value, basis=basis, clock=clock))
+        confirmable: list[bool] = []
+
+        def act(db: Any, actor: Any) -> object:
+            try:
+                return record_weight(db, actor, patient, value, basis=basis,
+                                     confirm_unusual=confirm, clock=clock)
+            except ValidationError as refused:
+                confirmable.append(any(p.field == "confirm_unusual" for p in refused.problems))
+                raise
+
+        outcome = self.controller.act(act)
+        self.weight_confirm_button.setVisible(not outcome.ok and any(confirmable))
         if self._report(outcome.error):
             self.weight_edit.clear()
             return True

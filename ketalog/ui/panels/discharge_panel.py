@@ -156,7 +156,7 @@ class DischargePanel(SessionPanel):
             else f"{ALERT_MARK} " + self.tr("No escort named yet."))
         self.instructions.setChecked(detail.instructions_given)
 
-        aldrete = [s for s in detail.scores if s.scale == "aldrete"]
+        aldrete = [s for s in detail.live_scores if s.scale == "aldrete"]
         self.aldrete_last.setText("" if not aldrete else self.tr(
             "Last Aldrete: %1 / 10 at %2").replace("%1", str(aldrete[-1].total)).replace(
             "%2", local_hhmm(aldrete[-1].taken_at_utc, tz)))
@@ -208,7 +208,7 @@ class DischargePanel(SessionPanel):
     def _show_aldrete(self, view: SessionView) -> None:
         """The last Aldrete of the session as recorded, unless another is being scored."""
         form = self.aldrete_form
-        latest = [s for s in view.detail.scores if s.scale == "aldrete"]
+        latest = [s for s in view.detail.live_scores if s.scale == "aldrete"]
         typing = any(v is not None for v in form.values()) and not form.showing_recorded
         if latest and not self._another_aldrete and not typing:
             form.show_recorded(recorded_line(latest[-1], self.ctx.tz), latest[-1].item_scores)

@@ -35,6 +35,7 @@ from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import DoseOrderResult, order_dose, verify_dose
 from ketalog.ui.context import SessionController
 from ketalog.ui.credentials import Credentials, CredentialsRow
+from ketalog.ui.panels.order_box import OrderBox
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, big_font
 from ketalog.ui.widgets import ActionButton, ComboBox, SessionPanel
 
@@ -82,6 +83,8 @@ class DosePanel(SessionPanel):
         self.protocol_label = QLabel()
         self.protocol_label.setWordWrap(True)
         big_font(self.protocol_label, 12)
+        #: the physician's order in force; the dose starts from it and is judged against it
+        self.physician_order = OrderBox(controller, self.order)
 
         labels = {
             "dose_mg_per_kg": self.tr("Dose (mg/kg)"),
@@ -163,7 +166,7 @@ class DosePanel(SessionPanel):
                                                "protocol's usual range"))
         self.confirm_button.hide()
         self.confirm_button.clicked.connect(self._confirm_clicked)
-        self.override_box = QGroupBox(self.tr("Physician override (above the protocol maximum)"))
+        self.override_box = QGroupBox(self.tr("Physician override (beyond a protocol limit)"))
         self.override_physician = CredentialsRow(self.tr("physician"), "override_physician")
         self.override_physician.submitted.connect(self._order_with_override)
         self.override_reason = QLineEdit()
@@ -225,6 +228,7 @@ class DosePanel(SessionPanel):
         self.order_box.hide()
 
         layout = QVBoxLayout()
+        layout.addWidget(self.physician_order)
         layout.addWidget(self.protocol_label)
         layout.addLayout(self.form)
         layout.addLayout(self.result_form)
@@ -262,6 +266,7 @@ class DosePanel(SessionPanel):
     def show_view(self, view: SessionView) -> None:
         """Show the session as stored; typed but unordered values are kept."""
         protocol = view.protocol
+        self.physician_order.load(protocol.code)
         if protocol.code != self._protocol_code:
             self._protocol_code = protocol.code
             self._fill_defaults(view)
@@ -337,6 +342,25 @@ class DosePanel(SessionPanel):
         self.result_form.setRowVisible(self.rate_label, mode in ("weight", "rate"))
         self.result_form.setRowVisible(self.volume_label, weighted)
         self._weight_prefill = ""
+        if dose is None:
+            self._prefill_from_order()
+
+    def _prefill_from_order(self) -> None:
+        """Start from the physician's order: its dose, duration and weight basis."""
+        order = self.physician_order.prefill()
+        if order is None:
+            return
+        if order.dosing_mode == "device":
+            self.device_combo.setCurrentIndex(self.device_combo.findData(int(order.dose)))
+            return
+        name = "rate_mg_per_kg_per_h" if order.dosing_mode == "rate" else "dose_mg_per_kg"
+        self.fields[name].setText(_plain(order.dose))
+        if order.duration_min is not None:
+            self.fields["duration_min"].setText(str(order.duration_min))
+        if order.weight_basis is not None:
+            self._basis_prefill = order.weight_basis.value
+            self.basis_combo.setCurrentIndex(
+                max(0, self.basis_combo.findData(order.weight_basis.value)))
 
     def _refresh_weight(self, view: SessionView) -> None:
         """Offer the latest weighing unless the nurse typed another weight."""
@@ -487,9 +511,13 @@ class DosePanel(SessionPanel):
         if self.view is None:
             return
         sid, inputs, weight = self.controller.session_id, self.inputs(), self.weight_edit.text()
-        outcome = self.controller.ctx.run(lambda db: preview_dose(db, sid, inputs, weight))
+        clock = self.controller.ctx.clock
+        outcome = self.controller.ctx.run(
+            lambda db: preview_dose(db, sid, inputs, weight, clock=clock))
         preview = outcome.value
         self._preview = preview
+        self.physician_order.judge(preview.calculation if preview else None,
+                             self.basis_combo.currentData())
         if preview is None or preview.calculation is None:
             for label in (self.total_label, self.volume_label, self.rate_label):
                 label.setText("—")
@@ -603,6 +631,10 @@ class DosePanel(SessionPanel):
         if preview.needs_physician_override:
             self._show_override()
         elif preview.needs_confirmation and not confirm:
+            # say what is confirmed: a weight far from the last one is not a dose range
+            self.confirm_button.setText(
+                self.tr("Confirm weight and dose as shown") if preview.weight_unusual
+                else self.tr("Confirm dose outside the usual range"))
             self.confirm_button.show()
         return False
 

@@ -50,9 +50,11 @@ from ketalog.ui.widgets import (
     ActionButton,
     Column,
     ComboBox,
+    CorrectionSource,
     RowsModel,
     SessionPanel,
     make_table,
+    with_void,
 )
 from ketalog.ui.widgets.buttons import ENTER_KEYS, plain_key
 
@@ -194,7 +196,7 @@ class FlagsTableModel(RowsModel[EventRow]):
             Column("Event", lambda r: flag_name(r.kind)),
             Column("Onset", lambda r: local_hhmm(r.at_utc, tz)),
             Column("Resolved", lambda r: _resolved(r.until_utc, tz)),
-            Column("Note", lambda r: r.detail),
+            Column("Note", lambda r: with_void(r.detail, r, tz)),
         ), parent)
 
 
@@ -217,7 +219,7 @@ class InterventionsTableModel(RowsModel[InterventionRow]):
             Column("Route", lambda r: r.route or ""),
             Column("Given by", lambda r: r.given_by_name),
             Column("Indication", lambda r: r.indication or ""),
-            Column("Outcome", lambda r: r.outcome or ""),
+            Column("Outcome", lambda r: with_void(r.outcome or "", r, tz)),
         ), parent)
 
 
@@ -232,7 +234,7 @@ class AdverseEventsTableModel(RowsModel[AdverseEventRow]):
             Column("Event", lambda r: r.kind),
             Column("Severity", lambda r: r.severity),
             Column("Resolved", lambda r: _resolved(r.resolved_at_utc, tz)),
-            Column("Description", lambda r: r.description or ""),
+            Column("Description", lambda r: with_void(r.description or "", r, tz)),
             Column("Action taken", lambda r: r.action_taken or ""),
         ), parent)
 
@@ -277,7 +279,9 @@ class EventsPanel(SessionPanel):
             button.setMinimumHeight(40)
             button.clicked.connect(lambda _c=False, k=kind: self._flag(k))
             self.flag_buttons[kind] = button
-            buttons.addWidget(button, number // 2, number % 2)
+            # one under another: side by side they needed 583 px and were cut off at the
+            # right of the panels' column (544 px at 1366x768)
+            buttons.addWidget(button, number, 0)
         self.flag_note = QLineEdit()
         self.flag_note.setPlaceholderText(self.tr("Note for the flag (optional), then its key"))
         self.flag_note.textChanged.connect(self._keep_drafts)
@@ -409,6 +413,18 @@ class EventsPanel(SessionPanel):
         layout.addWidget(self.interventions_table)
         layout.addWidget(QLabel(self.tr("Adverse events")))
         layout.addWidget(self.adverse_table)
+        self.correction = self.correction_action([
+            CorrectionSource(self.flags_table, lambda r: self.tr("the %1 flag from %2").replace(
+                "%1", flag_name(r.kind).lower()).replace("%2", local_hhmm(r.at_utc, tz)),
+                lambda i, reason: self.mark_entry("event_flags", i, reason)),
+            CorrectionSource(self.interventions_table, lambda r: self.tr("%1 at %2").replace(
+                "%1", r.drug).replace("%2", local_hhmm(r.given_at_utc, tz)),
+                lambda i, reason: self.mark_entry("interventions", i, reason)),
+            CorrectionSource(self.adverse_table, lambda r: self.tr("the %1 from %2").replace(
+                "%1", r.kind).replace("%2", local_hhmm(r.onset_at_utc, tz)),
+                lambda i, reason: self.mark_entry("adverse_events", i, reason)),
+        ])
+        layout.addWidget(self.correction)
         self.set_content(layout)
 
         self.entry_area.setEnabled(False)
@@ -435,7 +451,7 @@ class EventsPanel(SessionPanel):
         self.given_by.setPlaceholderText(self.ctx.actor().display_name)
         tz = self.ctx.tz
         detail = view.detail
-        open_flags = [f for f in detail.event_flags if f.until_utc is None]
+        open_flags = [f for f in detail.live_event_flags if f.until_utc is None]
         for kind, button in self.flag_buttons.items():
             already = [f for f in open_flags if f.kind == kind]
             button.setEnabled(not already)
@@ -448,7 +464,7 @@ class EventsPanel(SessionPanel):
         self.open_adverse.set_items([
             (a.id, self.tr("%1 (%2) since %3").replace("%1", a.kind).replace(
                 "%2", a.severity).replace("%3", local_hhmm(a.onset_at_utc, tz)))
-            for a in detail.adverse_events if a.resolved_at_utc is None])
+            for a in detail.live_adverse_events if a.resolved_at_utc is None])
         self.flags_model.set_rows(_newest_first(detail.event_flags, "at_utc"))
         self.interventions_model.set_rows(_newest_first(detail.interventions, "given_at_utc"))
         self.adverse_model.set_rows(_newest_first(detail.adverse_events, "onset_at_utc"))

@@ -10,8 +10,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
@@ -28,7 +29,7 @@ from ketalog.domain.infusion import InfusionProgress, duration_text
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import change_rate, change_state
 from ketalog.ui.context import SessionController
-from ketalog.ui.style import ALERT_MARK, big_font
+from ketalog.ui.style import ALERT_MARK, big_font, breakable
 from ketalog.ui.widgets import ActionButton, SessionPanel
 
 TICK_MS = 1000
@@ -77,6 +78,17 @@ class InfusionPanel(SessionPanel):
         self.state_label = QLabel()
         self.state_label.setWordWrap(True)
         big_font(self.state_label, 14)
+        #: why the pump is paused or stopped early, whole, wrapped to the column at reading
+        #: size (a reason may run to hundreds of characters)
+        self.reason_shown = QLabel()
+        self.reason_shown.setObjectName("reason_shown")
+        self.reason_shown.setWordWrap(True)
+        self.reason_shown.setTextFormat(Qt.TextFormat.PlainText)
+        self.reason_shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reason_shown.setStyleSheet("QLabel#reason_shown { border-left: 3px solid #777; "
+                                        "padding-left: 6px; }")
+        big_font(self.reason_shown, 12, bold=False)
+        self.reason_shown.hide()
         self.elapsed_label = QLabel("--:--")
         self.elapsed_label.setObjectName("elapsed")
         big_font(self.elapsed_label, 36)
@@ -143,6 +155,7 @@ class InfusionPanel(SessionPanel):
         rate_form.addRow("", self.rate_button)
         layout = QVBoxLayout()
         layout.addWidget(self.state_label)
+        layout.addWidget(self.reason_shown)
         layout.addLayout(grid)
         layout.addWidget(self.rate_label)
         layout.addWidget(self.end_hint)
@@ -196,6 +209,9 @@ class InfusionPanel(SessionPanel):
             self.tr("why you pause (Enter pauses) or stop early") if running
             else self.tr("why you stop early (Alt+E); Alt+R resumes"))
         self.state_label.setText(self._state_text(view))
+        reason = self._reason_text(view)
+        self.reason_shown.setText(breakable(reason))
+        self.reason_shown.setVisible(bool(reason))
         self.tick()
 
     def next_field(self, view: SessionView) -> QWidget | None:
@@ -212,17 +228,31 @@ class InfusionPanel(SessionPanel):
         if detail.state == "infusing":
             return self.tr("Running since %1").replace("%1", started)
         if detail.state == "paused":
-            pause = next((e for e in reversed(detail.infusion_events) if e.kind == "pause"), None)
+            pause = self._last_pause(view)
             if pause is None:
                 return self.tr("Paused")
-            return self.tr("Paused at %1: %2").replace(
-                "%1", clock_text(pause.at_utc, tz)).replace("%2", pause.detail)
+            at = clock_text(pause.at_utc, tz)
+            return (self.tr("Paused at %1, because:") if pause.detail
+                    else self.tr("Paused at %1")).replace("%1", at)
         ended = detail.dose_ended_at_utc
-        text = self.tr("Stopped at %1").replace(
-            "%1", clock_text(ended, tz) if ended else "?")
-        if detail.state_reason:
-            text += f" ({detail.state_reason})"
-        return text
+        at = clock_text(ended, tz) if ended else "?"
+        return (self.tr("Stopped at %1, because:") if detail.state_reason
+                else self.tr("Stopped at %1")).replace("%1", at)
+
+    @staticmethod
+    def _last_pause(view: SessionView) -> Any:
+        return next((e for e in reversed(view.detail.infusion_events) if e.kind == "pause"),
+                    None)
+
+    def _reason_text(self, view: SessionView) -> str:
+        """The reason under the state line: the pause's, or the early stop's ("" for none)."""
+        detail = view.detail
+        if detail.dose_started_at_utc is None or detail.state == "infusing":
+            return ""
+        if detail.state == "paused":
+            pause = self._last_pause(view)
+            return (pause.detail or "") if pause is not None else ""
+        return detail.state_reason or ""
 
     def tick(self) -> None:
         """Refresh the timer from the last view and the clock (the QTimer calls this)."""

@@ -130,7 +130,7 @@ class MeasuresBox(QGroupBox):
     def _show_recorded(self, view: SessionView) -> None:
         tz = self._controller.ctx.tz
         latest = {}
-        for score in view.detail.scores:
+        for score in view.detail.live_scores:
             if score.scale in self._offered:
                 latest[score.scale] = score
         parts = []
@@ -146,7 +146,7 @@ class MeasuresBox(QGroupBox):
                                                         else self.tr("nothing recorded yet")))
 
     def _latest(self, view: SessionView, code: str) -> ScoreRow | None:
-        rows = [s for s in view.detail.scores if s.scale == code]
+        rows = [s for s in view.detail.live_scores if s.scale == code]
         return rows[-1] if rows else None
 
     def _show_form(self, view: SessionView) -> None:

@@ -24,7 +24,16 @@ from ketalog.services.sessions import NOTE_KINDS, add_note
 from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.panels.scales_panel import local_hhmm
 from ketalog.ui.style import OK_MARK
-from ketalog.ui.widgets import ActionButton, Column, ComboBox, RowsModel, SessionPanel, make_table
+from ketalog.ui.widgets import (
+    ActionButton,
+    Column,
+    ComboBox,
+    CorrectionSource,
+    RowsModel,
+    SessionPanel,
+    make_table,
+    with_void,
+)
 from ketalog.ui.widgets.buttons import ENTER_KEYS
 
 #: States in which a new note is most likely a recovery note.
@@ -42,7 +51,7 @@ class NotesTableModel(RowsModel[NoteRow]):
             Column("Time", lambda r: local_hhmm(r.at_utc, tz)),
             Column("Kind", lambda r: r.kind.capitalize()),
             Column("Author", lambda r: r.author_name),
-            Column("Note", lambda r: r.text),
+            Column("Note", lambda r: with_void(r.text, r, tz)),
         ), parent)
 
 
@@ -88,11 +97,17 @@ class NotesPanel(SessionPanel):
         self.notes_table = make_table(self.notes_model, NotesTableModel.TEXT)
 
         self.notes_table.setMinimumHeight(160)
+        self.correction = self.correction_action([CorrectionSource(
+            self.notes_table,
+            lambda r: self.tr("the note of %1 by %2").replace(
+                "%1", local_hhmm(r.at_utc, controller.ctx.tz)).replace("%2", r.author_name),
+            lambda row_id, reason: self.mark_entry("notes", row_id, reason))])
         layout = QVBoxLayout()
         layout.addWidget(self.entry_area)
         layout.addWidget(self.message)
         layout.addWidget(QLabel(self.tr("Notes (newest first)")))
         layout.addWidget(self.notes_table, 1)
+        layout.addWidget(self.correction)
         self.set_content(layout)
         self.entry_area.setEnabled(False)
         self.follow_session()

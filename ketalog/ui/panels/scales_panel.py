@@ -34,12 +34,14 @@ from ketalog.ui.style import OK_MARK, big_font
 from ketalog.ui.widgets import (
     ChoiceRow,
     Column,
+    CorrectionSource,
     ItemsForm,
     RowsModel,
     SessionPanel,
     choice_values,
     hint,
     make_table,
+    with_void,
 )
 
 #: Sessions in these states take no more in-session scores: the patient has left.
@@ -102,7 +104,7 @@ class ScoresTableModel(RowsModel[ScoreRow]):
             Column("Scale", _scale_name),
             Column("Total", _total_text),
             Column("Band", lambda r: r.band or ""),
-            Column("Items", _items_text),
+            Column("Items", lambda r: with_void(_items_text(r), r, tz)),
             Column("By", lambda r: r.recorded_by_name),
         ), parent)
 
@@ -198,6 +200,12 @@ class ScalesPanel(SessionPanel):
         layout.addWidget(self.message)
         layout.addWidget(QLabel(self.tr("Scores recorded (newest first)")))
         layout.addWidget(self.scores_table, 1)
+        self.correction = self.correction_action([CorrectionSource(
+            self.scores_table,
+            lambda r: self.tr("the %1 %2 at %3").replace("%1", _scale_name(r))
+            .replace("%2", _total_text(r)).replace("%3", local_hhmm(r.taken_at_utc, tz)),
+            lambda row_id, reason: self.mark_entry("scale_scores", row_id, reason))])
+        layout.addWidget(self.correction)
         self.set_content(layout)
         self.entry_area.setEnabled(False)
         self.follow_session()
@@ -220,7 +228,7 @@ class ScalesPanel(SessionPanel):
         self.scores_model.set_rows(sorted(scores, key=lambda s: (s.taken_at_utc, s.id),
                                           reverse=True))
         for code, label in [("moaas", self.moaas_last), *self.rating_last.items()]:
-            latest = [s for s in scores if s.scale == code]
+            latest = [s for s in view.detail.live_scores if s.scale == code]
             label.setText("" if not latest else self.tr("Last: %1 at %2").replace(
                 "%1", str(latest[-1].total)).replace("%2", local_hhmm(latest[-1].taken_at_utc, tz))
                 + (f" ({latest[-1].recorded_by_name})" if latest[-1].recorded_by_name else ""))
@@ -233,7 +241,7 @@ class ScalesPanel(SessionPanel):
     def _show_cadss(self, view: SessionView) -> None:
         """The last CADSS of the session as recorded, unless another is being scored."""
         form = self.cadss_form
-        latest = [s for s in view.detail.scores if s.scale in ("cadss6", "cadss23")]
+        latest = [s for s in view.detail.live_scores if s.scale in ("cadss6", "cadss23")]
         typing = any(v is not None for v in form.values()) and not form.showing_recorded
         if latest and not self._another_cadss and not typing:
             row = latest[-1]
@@ -259,7 +267,8 @@ class ScalesPanel(SessionPanel):
         return outcome.error
 
     def _confirmation(self, code: str) -> str:
-        latest = [s for s in (self.view.detail.scores if self.view else ()) if s.scale == code]
+        latest = [s for s in (self.view.detail.live_scores if self.view else ())
+                  if s.scale == code]
         return f"{recorded_line(latest[-1], self.ctx.tz)}." if latest else ""
 
     def _record_quick(self, code: str, value: int) -> None:

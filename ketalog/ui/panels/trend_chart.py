@@ -73,7 +73,9 @@ class TrendChart(QWidget):
             Series("spo2_percent", self.tr("SpO2 %"), QColor("#1e7a3c"), Qt.PenStyle.DotLine,
                    "square", right_axis=True),
         )
-        self.setMinimumSize(320, 200)
+        # 160 px still reads (legend, both axes, the scale rows); the session screen on a
+        # 1366x768 laptop at 125 % (614 px high) has no more below the vitals entry
+        self.setMinimumSize(320, 160)
         self.setAccessibleName(self.tr("Vital signs trend"))
 
     # --- data ---------------------------------------------------------------------------
@@ -81,7 +83,7 @@ class TrendChart(QWidget):
     def set_view(self, view: SessionView) -> None:
         """Show the session as loaded."""
         d = view.detail
-        self.set_data(d.vitals, d.scores, dose_started_at=d.dose_started_at_utc,
+        self.set_data(d.vitals, d.live_scores, dose_started_at=d.dose_started_at_utc,
                       dose_ended_at=d.dose_ended_at_utc, now=view.now,
                       pump_events=d.infusion_events)
 
@@ -98,7 +100,8 @@ class TrendChart(QWidget):
         self._pump = [PumpEvent(e.kind, e.at_utc, e.rate_ml_per_h) for e in pump_events]
         self._vitals = sorted((v for v in vitals if not v.voided), key=lambda v: v.taken_at_utc)
         codes = {code for code, _ in SCORE_LANES}
-        self._scores = sorted((s for s in scores if s.scale in codes),
+        self._scores = sorted((s for s in scores if s.scale in codes
+                               and getattr(s, "void", None) is None),
                               key=lambda s: s.taken_at_utc)
         self._dose_started = dose_started_at
         self._dose_ended = dose_ended_at
@@ -310,6 +313,7 @@ class TrendChart(QWidget):
         axis = QPen(QColor("#333333"), 1)
         low, high = self.value_range()
         value = low
+        step = _label_step(high - low, plot.height(), 20)
         while value <= high:
             y = self.value_to_y(value)
             painter.setPen(grid)
@@ -318,9 +322,10 @@ class TrendChart(QWidget):
             painter.drawText(QRectF(plot.left() - 40, y - 8, 34, 16),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              f"{value:.0f}")
-            value += 20
+            value += step
         s_low, s_high = self.spo2_range()
         s_value = s_low
+        s_step = _label_step(s_high - s_low, plot.height(), 10)
         while s_value <= s_high:
             y = self.spo2_to_y(s_value)
             painter.setPen(axis)
@@ -328,7 +333,7 @@ class TrendChart(QWidget):
             painter.drawText(QRectF(plot.right() + 6, y - 8, 40, 16),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              f"{s_value:.0f}")
-            s_value += 10
+            s_value += s_step
         lanes_bottom = self.lane_rect(len(SCORE_LANES) - 1).bottom()
         for tick in self.time_ticks():
             x = self.time_to_x(tick)
@@ -473,3 +478,14 @@ class TrendChart(QWidget):
         if last.spo2_percent is not None:
             parts.append(f"SpO2 {last.spo2_percent} %")
         return self.tr("Latest: %1").replace("%1", ", ".join(parts))
+
+
+#: Axis labels are 16 px high: closer than this, they would write over each other.
+_LABEL_SPACING_PX = 17
+
+
+def _label_step(span: float, height_px: float, step: float) -> float:
+    """``step``, doubled until labels that far apart do not overlap on ``height_px``."""
+    while span > 0 and height_px * step / span < _LABEL_SPACING_PX and step < span:
+        step *= 2
+    return step

@@ -13,7 +13,7 @@ from PySide6.QtGui import QBrush, QFont, QGuiApplication
 from ketalog.domain.clinic_time import clock_text
 from ketalog.services.session_detail import VitalRow
 from ketalog.ui.style import ALERT_BACKGROUND, ALERT_MARK, DISABLED_HINT
-from ketalog.ui.widgets import ROW_ID_ROLE, Column, RowsModel
+from ketalog.ui.widgets import ROW_ID_ROLE, Column, RowsModel, void_line
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -199,7 +199,8 @@ class VitalsTableModel(RowsModel[VitalRow]):
     def _alerts_text(self, row: VitalRow) -> str:
         parts: list[str] = []
         if row.voided:
-            parts.append(self.tr("entered in error"))
+            parts.append(void_line(row.void, self._tz) if row.void is not None
+                         else self.tr("entered in error"))
         if row.alert_codes and not row.voided:
             names = ", ".join(self.alert_label(code) for code in row.alert_codes)
             parts.append(f"{ALERT_MARK} {names}")
@@ -213,6 +214,8 @@ class VitalsTableModel(RowsModel[VitalRow]):
         lines: list[str] = []
         if row.voided:
             lines.append(self.tr("This reading was entered in error and is not counted."))
+            if row.void is not None:
+                lines.append(void_line(row.void, self._tz))
         lines.extend(f"{ALERT_MARK} {m}" for m in self.alert_messages(row))
         if row.action_note:
             lines.append(self.tr("Action taken: %1").replace("%1", row.action_note))

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -34,10 +33,12 @@ from ketalog.services.context import Actor
 from ketalog.services.session_detail import VitalRow
 from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import SavedVital, add_vital_action_note, record_vitals
+from ketalog.ui.alert_sound import ALERT_SOUND
 from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.panels.vitals_model import VitalsTableModel
 from ketalog.ui.style import ALERT_MARK, OVERDUE_TEXT, MessageLabel, big_font
-from ketalog.ui.widgets import SessionPanel
+from ketalog.ui.widgets import CorrectionSource, SessionPanel
+from ketalog.ui.widgets.flow import FieldRow
 
 #: Entry fields in tab order: the keys ``record_vitals`` takes.
 VITAL_FIELDS = ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent",
@@ -64,7 +65,8 @@ class VitalsPanel(SessionPanel):
     Signals:
         vitals_due(int, object): the session id and the UTC time a reading
             became due, emitted once per due time while the panel shows that
-            session (a non-modal reminder the window can show or sound).
+            session (a non-modal reminder the window shows; the workstation's
+            alert sound plays, if it has one).
     """
 
     vitals_due = Signal(int, object)
@@ -73,8 +75,6 @@ class VitalsPanel(SessionPanel):
                  parent: QWidget | None = None) -> None:
         super().__init__(controller, drafts, parent)
         self.tz = controller.ctx.tz
-        #: Beep when a reading becomes due (off by default: a clinic is noisy enough).
-        self.sound_enabled = False
         self._note_vital_id: int | None = None
         self._switched = False
         self._had_focus = False
@@ -104,10 +104,9 @@ class VitalsPanel(SessionPanel):
                                           "taken, e.g. 09:42"))
         self.fields: dict[str, QLineEdit] = {}
         labels = self._field_labels()
-        entry = QGridLayout()
-        entry.setHorizontalSpacing(6)
         self._labels: dict[str, QLabel] = {}
-        for column, key in enumerate((TIME_KEY, *VITAL_FIELDS)):
+        pairs: list[tuple[QLabel, QWidget]] = []
+        for key in (TIME_KEY, *VITAL_FIELDS):
             edit = self.time_edit if key == TIME_KEY else QLineEdit()
             if key != TIME_KEY:
                 edit.setObjectName(f"vitals_{key}")
@@ -123,9 +122,7 @@ class VitalsPanel(SessionPanel):
             label.setBuddy(edit)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self._labels[key] = label
-            entry.addWidget(label, 0, column)
-            entry.addWidget(edit, 1, column)
-        entry.setColumnStretch(len(VITAL_FIELDS) + 1, 1)
+            pairs.append((label, edit))
         self.sbp = self.fields["systolic_mmhg"]
         self.dbp = self.fields["diastolic_mmhg"]
         self.hr = self.fields["heart_rate_bpm"]
@@ -136,8 +133,8 @@ class VitalsPanel(SessionPanel):
         self.pain = self.fields["pain_score"]
         self.sbp.installEventFilter(self)  # "/" jumps to DBP, as nurses write 120/80
 
-        self.entry_line = QWidget()
-        self.entry_line.setLayout(entry)
+        # one row, folded in two when the column is narrow (1366x768 at 125 %)
+        self.entry_line = FieldRow(pairs)
         self.message = MessageLabel()
         big_font(self.message, 13, bold=False)
         self.refusal_label = MessageLabel()
@@ -169,9 +166,22 @@ class VitalsPanel(SessionPanel):
         box_layout.addLayout(note_row)
         self.alert_box.hide()
 
+        # a reading entered in error: marked with a reason, struck through, never deleted
+        self.correction = self.correction_action(
+            [CorrectionSource(self.table, self._describe, self._mark_reading,
+                              newest_first=False)], shortcut="Alt+X")
+
+        # the action and its message share the due line: this panel never scrolls, and at
+        # 125 % scaling a row of its own would squeeze the entry fields below their text
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.due_label, 1)
+        top.addWidget(self.correction.message)
+        top.addWidget(self.correction.button)
         layout = QVBoxLayout()
-        layout.addWidget(self.due_label)
+        layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.correction)  # its reason line, shown while marking
         layout.addWidget(self.entry_line)
         layout.addWidget(self.refusal_label)
         layout.addWidget(self.message)
@@ -206,6 +216,7 @@ class VitalsPanel(SessionPanel):
     def show_entry_refusal(self, refusal: str | None) -> None:
         """The entry line closes with the reason in its own words."""
         self._set_entry_refusal(refusal)
+        self.show_correction_refusal(refusal)
 
     def show_view(self, view: SessionView) -> None:
         """Show the session as loaded; the newest reading scrolled into view."""
@@ -357,8 +368,7 @@ class VitalsPanel(SessionPanel):
         if (due is not None and view.detail.dose_started_at_utc is not None and due <= now
                 and (view.detail.id, due) not in self._reminded):
             self._reminded.add((view.detail.id, due))
-            if self.sound_enabled:
-                QApplication.beep()
+            ALERT_SOUND.play(("vitals", view.detail.id, due))  # the workstation's sound, if on
             self.vitals_due.emit(view.detail.id, due)
 
     # --- Qt -----------------------------------------------------------------------------
@@ -481,6 +491,20 @@ class VitalsPanel(SessionPanel):
             self.drafts.put(sid, NOTE_FORM, {"vital_id": str(vital_id), "note": text})
         else:
             self.drafts.clear(sid, NOTE_FORM)
+
+    def _describe(self, row: VitalRow) -> str:
+        """How the reason line names a reading: "the reading at 09:14 (182/95, HR 88)"."""
+        parts = []
+        if row.systolic_mmhg is not None or row.diastolic_mmhg is not None:
+            parts.append(f"{row.systolic_mmhg or '-'}/{row.diastolic_mmhg or '-'}")
+        if row.heart_rate_bpm is not None:
+            parts.append(self.tr("HR %1").replace("%1", str(row.heart_rate_bpm)))
+        shown = ", ".join(parts)
+        return (self.tr("the reading at %1").replace("%1", self.model.local_time(row))
+                + (f" ({shown})" if shown else ""))
+
+    def _mark_reading(self, vital_id: int, reason: str) -> str | None:
+        return self.mark_entry("vital_signs", vital_id, reason)
 
     def _row(self, vital_id: int) -> VitalRow | None:
         if self.view is None:

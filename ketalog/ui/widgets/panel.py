@@ -30,6 +30,7 @@ from ketalog.services.session_view import SessionView
 from ketalog.ui.context import DraftStore, Outcome, SessionController
 from ketalog.ui.style import DISABLED_HINT, MessageLabel
 from ketalog.ui.widgets.buttons import ActionButton
+from ketalog.ui.widgets.correction import CorrectionSource, EnteredInErrorAction
 
 T = TypeVar("T")
 
@@ -89,6 +90,8 @@ class SessionPanel(QWidget):
         self.entry_message = MessageLabel()
         self.entry_area = QWidget()
         self.page: ScrollingPage | None = None
+        #: the panel's "Entered in error..." actions (closed with the entry area)
+        self.corrections: list[EnteredInErrorAction] = []
 
     @property
     def ctx(self) -> Any:
@@ -139,10 +142,39 @@ class SessionPanel(QWidget):
     def show_entry_refusal(self, refusal: str | None) -> None:
         """Close the entry area and say why while clinical entries are refused."""
         self.entry_area.setEnabled(refusal is None)
+        self.show_correction_refusal(refusal)
         if refusal is None:
             self.entry_message.clear_message()
         else:
             self.entry_message.show_error(refusal)
+
+    # --- entered in error -----------------------------------------------------------------
+
+    def correction_action(self, sources: list[CorrectionSource], *,
+                          shortcut: str | None = "Alt+W") -> EnteredInErrorAction:
+        """An "Entered in error..." action over these lists (see ui.widgets.correction)."""
+        action = EnteredInErrorAction(sources, shortcut=shortcut)
+        self.corrections.append(action)
+        return action
+
+    def mark_entry(self, kind: str, row_id: int, reason: str) -> str | None:
+        """Mark one entry of the session entered in error; None when done, else why not."""
+        from ketalog.services.corrections import mark_entered_in_error
+
+        clock = self.ctx.clock
+        outcome = self.act(lambda db, actor, _sid: mark_entered_in_error(
+            db, actor, kind, row_id, reason, clock=clock))
+        return outcome.error
+
+    def show_correction_refusal(self, refusal: str | None) -> None:
+        """The corrections close with the entries (a signed session takes only addenda)."""
+        for action in self.corrections:
+            action.button.setEnabled(refusal is None)
+            action.button.setToolTip(refusal or self.tr(
+                "Mark the selected entry as entered in error, with a reason; it stays in "
+                "the record, struck through"))
+            if refusal is not None and action.is_open():
+                action.close_line()
 
     def session_changed(self, view: SessionView) -> None:
         """Another session is shown now: restore its drafts (subclasses)."""

@@ -34,6 +34,15 @@ R = TypeVar("R")
 ROW_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Kept for the session lists' callers.
 SESSION_ID_ROLE = ROW_ID_ROLE
+#: Whether the row's entry was marked entered in error (struck through).
+VOIDED_ROLE = Qt.ItemDataRole.UserRole + 9
+#: The text colour of an entry entered in error (with the strike-out, never colour alone).
+VOIDED_TEXT = QColor("#555555")
+
+
+def entered_in_error(row: object) -> bool:
+    """A row whose entry carries a void mark (``void``, see services.session_detail.VoidMark)."""
+    return getattr(row, "void", None) is not None
 
 
 def _none(_row: Any) -> None:
@@ -70,6 +79,11 @@ class RowsModel(QAbstractTableModel, Generic[R]):
         self._rows: list[R] = []
         self._bold = QFont()
         self._bold.setBold(True)
+        # entries entered in error: struck through, greyed, never hidden
+        self._struck = QFont()
+        self._struck.setStrikeOut(True)
+        self._struck_bold = QFont(self._struck)
+        self._struck_bold.setBold(True)
 
     # --- rows -------------------------------------------------------------------------
 
@@ -185,9 +199,15 @@ class RowsModel(QAbstractTableModel, Generic[R]):
             return tip if tip is not None else (column.text(row) or None)
         if role == Qt.ItemDataRole.ForegroundRole:
             colour = column.colour(row)
+            if colour is None and entered_in_error(row):
+                colour = VOIDED_TEXT
             return QBrush(colour) if colour is not None else None
         if role == Qt.ItemDataRole.FontRole:
+            if entered_in_error(row):
+                return self._struck_bold if column.bold(row) else self._struck
             return self._bold if column.bold(row) else None
+        if role == VOIDED_ROLE:
+            return entered_in_error(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and column.align is not None:
             return int(column.align | Qt.AlignmentFlag.AlignVCenter)
         return None
