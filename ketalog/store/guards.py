@@ -147,15 +147,17 @@ BEGIN
     END IF;
     RETURN NEW;
 END """
-#: Refuses every change except setting the audit reference of a row that has none (0013).
-_REFERENCE_BODY = f"""
-BEGIN
+#: The one change a write-once row takes: its empty audit reference set (0013).
+_REFERENCE_ONCE = """
     IF TG_OP = 'UPDATE' AND OLD.audit_id IS NULL AND OLD.audit_sha256 IS NULL
        AND NEW.audit_id IS NOT NULL AND NEW.audit_sha256 IS NOT NULL
        AND to_jsonb(NEW) - 'audit_id' - 'audit_sha256'
            = to_jsonb(OLD) - 'audit_id' - 'audit_sha256' THEN
         RETURN NEW;
-    END IF;
+    END IF;"""
+#: Refuses every change except setting the audit reference of a row that has none (0013).
+_REFERENCE_BODY = f"""
+BEGIN{_REFERENCE_ONCE}
     RAISE EXCEPTION '{APPEND_ONLY_MESSAGE} (%)', TG_TABLE_NAME
         USING ERRCODE = 'check_violation';
 END """
@@ -163,13 +165,7 @@ _WITHOUT_COSIGN = " - ".join(f"'{c}'" for c in COSIGN_COLUMNS)
 #: Refuses every change of an order except its audit reference, once, and a verbal
 #: order's co-signature, once (0016).
 _COSIGN_BODY = f"""
-BEGIN
-    IF TG_OP = 'UPDATE' AND OLD.audit_id IS NULL AND OLD.audit_sha256 IS NULL
-       AND NEW.audit_id IS NOT NULL AND NEW.audit_sha256 IS NOT NULL
-       AND to_jsonb(NEW) - 'audit_id' - 'audit_sha256'
-           = to_jsonb(OLD) - 'audit_id' - 'audit_sha256' THEN
-        RETURN NEW;
-    END IF;
+BEGIN{_REFERENCE_ONCE}
     IF TG_OP = 'UPDATE' AND OLD.kind = 'verbal'
        AND {" AND ".join(f"OLD.{c} IS NULL AND NEW.{c} IS NOT NULL" for c in COSIGN_COLUMNS)}
        AND to_jsonb(NEW) - {_WITHOUT_COSIGN} = to_jsonb(OLD) - {_WITHOUT_COSIGN} THEN

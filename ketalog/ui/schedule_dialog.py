@@ -31,7 +31,7 @@ from ketalog.services.settings import clinic_chairs
 from ketalog.ui.context import Outcome, UiContext
 from ketalog.ui.style import MessageLabel
 from ketalog.ui.widgets import ActionButton, Button, ComboBox, DateTimeField, button_row
-from ketalog.ui.widgets.questions import ask, chosen_instant
+from ketalog.ui.widgets.questions import ask, instant_on_screen
 
 NEW_COURSE = -1
 
@@ -216,14 +216,8 @@ class ScheduleDialog(QDialog):
         On the night the clocks go back a repeated time is asked about; a time
         that does not exist gives None, with the reason shown.
         """
-        value = self.when.dateTime()
-        d, t = value.date(), value.time()
-        chosen = chosen_instant(self, date(d.year(), d.month(), d.day()),
-                                time(t.hour(), t.minute()), self.ctx.tz)
-        if isinstance(chosen, str):
-            self.message.show_error(chosen)
-            return None
-        return chosen
+        return instant_on_screen(self, self.when.dateTime(), self.ctx.tz,
+                                 self.message.show_error)
 
     def _schedule(self) -> None:
         if self.patient is None:

@@ -51,7 +51,7 @@ from ketalog.ui.widgets import (
     TimeField,
     button_row,
 )
-from ketalog.ui.widgets.questions import ask, chosen_instant
+from ketalog.ui.widgets.questions import ask, instant_on_screen
 
 #: Weekday presets offered as one click (Monday = 0).
 PRESETS = {"Mon/Wed/Fri": (0, 2, 4), "Tue/Thu": (1, 3)}
@@ -302,14 +302,8 @@ class RescheduleDialog(QDialog):
         On the night the clocks go back a repeated time is asked about; a time
         that does not exist gives None, with the reason shown.
         """
-        value = self.when.dateTime()
-        d, t = value.date(), value.time()
-        chosen = chosen_instant(self, date(d.year(), d.month(), d.day()),
-                                time(t.hour(), t.minute()), self.ctx.tz)
-        if isinstance(chosen, str):
-            self.message.show_error(chosen)
-            return None
-        return chosen
+        return instant_on_screen(self, self.when.dateTime(), self.ctx.tz,
+                                 self.message.show_error)
 
     def move_session(self) -> None:
         """Move it; a refusal (closed day, stale screen, ...) is shown and nothing changes."""

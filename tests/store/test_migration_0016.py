@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.session_state import SessionAction
 from ketalog.services import sessions as svc
+from ketalog.services.context import SYSTEM
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.orders import cosign_verbal_order
+from ketalog.services.settings import set_clinic_timezone
 from ketalog.services.signature_status import signature_status
 from ketalog.services.signing import verify_session
 from ketalog.store.guards import COSIGN_COLUMNS, ORDER_FIXED
@@ -52,6 +54,8 @@ def test_a_course_opened_before_0016_doses_without_an_order(upgraded: Engine) ->
         with make_sessionmaker(upgraded)() as db:
             course = db.get(Course, 1)
             assert course is not None and course.order_required is False
+            # the fixture's clinic never set its zone: clinical entry waits for it (issue 16)
+            set_clinic_timezone(db, SYSTEM, "UTC")
             sid = svc.schedule_session(db, NURSE, course_id=1, chair="Chair 3",
                                        scheduled_at=clock.now, clock=clock)
             svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)

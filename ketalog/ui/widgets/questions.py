@@ -7,9 +7,10 @@ button is the one that changes nothing, so a stray Enter never books.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, tzinfo
 
+from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ketalog.domain.clinic_time import AmbiguousLocalTime, NonexistentLocalTime, resolve_local
@@ -51,3 +52,19 @@ def chosen_instant(parent: QWidget, day: date, wall: time, tz: tzinfo) -> dateti
         index = ask(parent, parent.tr("Which time?"), str(twice),
                     [choice.label for choice in twice.choices], parent.tr("Cancel"))
         return None if index is None else twice.choices[index].at_utc
+
+
+def instant_on_screen(parent: QWidget, value: QDateTime, tz: tzinfo,
+                      show_error: Callable[[str], None]) -> datetime | None:
+    """A booking screen's date and time as one instant (see :func:`chosen_instant`).
+
+    None when the question was cancelled, or when the time does not exist
+    (the reason then goes to ``show_error``).
+    """
+    d, t = value.date(), value.time()
+    chosen = chosen_instant(parent, date(d.year(), d.month(), d.day()),
+                            time(t.hour(), t.minute()), tz)
+    if isinstance(chosen, str):
+        show_error(chosen)
+        return None
+    return chosen
