@@ -65,8 +65,13 @@ def test_upgrade_from_0011_backfills_references(tmp_path: Path) -> None:
         signed = db.execute(text("SELECT session_id FROM signatures "
                                  "WHERE kind = 'physician_signature'")).scalar_one()
         assert verify_session(db, signed).intact  # the new columns are not in the record
-        # a reading written now names its audit row
+        # a reading written now names its audit row (once the fixture clinic has its zone,
+        # which clinical entry now requires)
         from ketalog.services import sessions as svc
+        from ketalog.services.context import SYSTEM
+        from ketalog.services.settings import set_clinic_timezone
+
+        set_clinic_timezone(db, SYSTEM, "UTC")
 
         other = db.execute(text("SELECT id FROM treatment_sessions WHERE id != :s"),
                            {"s": signed}).scalar_one()
