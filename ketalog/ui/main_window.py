@@ -828,6 +828,7 @@ class MainWindow(QMainWindow):
         if result is None:
             return
         bar = self.statusBar()
+        bar.setSizeGripEnabled(False)  # the window is sized by the system, never by a grip
         bar.setStyleSheet("QStatusBar { color: #8b0000; font-weight: bold; }" if result.error
                           else "")
         bar.showMessage((f"{ALERT_MARK} " if result.error else "") + result.message)

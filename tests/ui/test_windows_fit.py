@@ -132,10 +132,19 @@ def test_each_window_opens_within_the_screen_with_no_clipped_text(
     assert sideways_scrolling(window) == [], name
 
 
+@pytest.fixture
+def backup_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Today's start-up backup failed, so the status bar shows (as after any earlier test)."""
+    from ketalog.store import backup
+
+    monkeypatch.setattr(backup, "_last_daily",
+                        backup.DailyBackupResult(None, None, "the backup folder is full"))
+
+
 @pytest.mark.parametrize("state", ["checked_in", "infusing", "discharge_ready"])
 def test_the_session_screen_fits_with_every_panel_readable(
-        chair: Chair, qtbot: QtBot, state: str) -> None:
-    """The screen a nurse works in all day, in the main window as it opens."""
+        chair: Chair, qtbot: QtBot, state: str, backup_reported: None) -> None:
+    """The screen a nurse works in all day, in the main window as it opens, status bar and all."""
     chair.to(state)
     window = open_window(chair, qtbot, "main window", resize=False)
     window.open_session(chair.session_id)  # type: ignore[attr-defined]
