@@ -28,7 +28,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ketalog.services.clinic_clock import CHECK_CLOCK, check_against_trail, last_audit_time
+from ketalog.services.clinic_clock import CHECK_CLOCK, check_against_trail
 from ketalog.services.context import Actor
 from ketalog.store.models import AuditEntry, AuditReferenced
 
@@ -148,11 +148,13 @@ def _forget(db: Session, *_args: object) -> None:
     db.info.pop(_LAST_ENTRY, None)
 
 
-def _last_hash(db: Session) -> str:
+def _last_row(db: Session) -> tuple[str, datetime | None]:
+    """The last audit row's hash (the chain's genesis when empty) and when it was written."""
     if db.get_bind().dialect.name == "postgresql":
         db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
-    last = db.scalar(select(AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1))
-    return last or GENESIS_HASH
+    last = db.execute(select(AuditEntry.row_hash, AuditEntry.occurred_at_utc)
+                      .order_by(AuditEntry.id.desc()).limit(1)).first()
+    return (last.row_hash, last.occurred_at_utc) if last else (GENESIS_HASH, None)
 
 
 def append_audit(
@@ -183,10 +185,10 @@ def append_audit(
         old_value=to_audit_text(old),
         new_value=to_audit_text(new),
     )
+    prev, last_at = _last_row(db)
     if db.info.get(CHECK_CLOCK) and db.get_bind().dialect.name == "sqlite":
         # one workstation, no server to ask: a clock that went back shows against the trail
-        check_against_trail(last_audit_time(db), content.occurred_at_utc)
-    prev = _last_hash(db)
+        check_against_trail(last_at, content.occurred_at_utc)
     entry = AuditEntry(
         occurred_at_utc=content.occurred_at_utc,
         user_id=content.user_id,

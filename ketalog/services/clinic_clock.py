@@ -16,12 +16,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import DomainError
 from ketalog.services.context import Clock, system_clock
-from ketalog.store.models import AuditEntry
 
 #: A workstation clock further than this from the server's shows a banner.
 SKEW_LIMIT: Final = timedelta(minutes=2)
@@ -108,8 +107,3 @@ def check_against_trail(last_at: datetime | None, at: datetime) -> None:
             f"an entry made at {last_at:%Y-%m-%d %H:%M} UTC, {_duration_text(last_at - at)} "
             "later: the clock must have gone back. Nothing was recorded; set the clock right "
             "(or ask IT), then enter it again.")
-
-
-def last_audit_time(db: Session) -> datetime | None:
-    """When the last audit row was written (its own clock's reading)."""
-    return db.scalar(select(AuditEntry.occurred_at_utc).order_by(AuditEntry.id.desc()).limit(1))
