@@ -18,9 +18,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import (
     QDate,
     QObject,
-    QRunnable,
     Qt,
-    QThreadPool,
     Signal,
 )
 from PySide6.QtWidgets import (
@@ -60,6 +58,7 @@ from ketalog.ui.widgets import (
     DateField,
     RowsModel,
 )
+from ketalog.ui.widgets.background import BackgroundJob, run_in_background
 from ketalog.ui.widgets.windows import export_path, place_window, remember_export_folder
 
 #: Rows shown at most; the filters narrow a long trail down.
@@ -125,23 +124,6 @@ class AuditTableModel(RowsModel[AuditRow]):
                                  order == Qt.SortOrder.DescendingOrder)
 
 
-class _JobSignals(QObject):
-    finished = Signal(object)  # (job, Outcome)
-
-
-class _Job(QRunnable):
-    """Run ``work`` (which opens its own session) in a pool thread; report its Outcome."""
-
-    def __init__(self, work: Callable[[], Outcome[Any]]) -> None:
-        super().__init__()
-        self.work = work
-        self.signals = _JobSignals()
-
-    def run(self) -> None:
-        """Never raises: a refusal is an Outcome with an error."""
-        self.signals.finished.emit((self, self.work()))
-
-
 def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
@@ -161,10 +143,6 @@ class AuditDialog(QDialog):
         self.setWindowTitle(self.tr("Audit trail"))
         self.setModal(False)
         self.sort_order = AuditSort()
-        self.pool = QThreadPool.globalInstance()
-        # a running job must outlive the click that started it; its result goes to
-        # a method of this dialog, so a dialog closed meanwhile is simply not told
-        self.running: dict[_Job, Callable[[Outcome[Any]], None]] = {}
 
         today = ctx.clock().astimezone(ctx.tz).date()
         self.date_from = DateField()
@@ -316,19 +294,16 @@ class AuditDialog(QDialog):
     # ------------------------------------------------------------------ jobs
 
     def _start(self, work: Callable[[], Outcome[Any]],
-               done: Callable[[Outcome[Any]], None]) -> _Job:
-        job = _Job(work)
-        job.setAutoDelete(False)
-        self.running[job] = done
-        job.signals.finished.connect(self._job_finished, Qt.ConnectionType.QueuedConnection)
-        self.pool.start(job)
-        return job
+               done: Callable[[Outcome[Any]], None], name: str) -> BackgroundJob:
+        """Run ``work`` (which opens its own session) in a pool thread; ``done`` gets its Outcome.
 
-    def _job_finished(self, result: tuple[_Job, Outcome[Any]]) -> None:
-        job, outcome = result
-        done = self.running.pop(job, None)
-        if done is not None:
-            done(outcome)
+        A dialog deleted meanwhile is simply not told.
+        """
+
+        def unexpected(message: str) -> None:
+            done(Outcome(error=message))
+
+        return run_in_background(work, done=done, failed=unexpected, owner=self, name=name)
 
     def verify(self) -> None:
         """Check the whole chain in the background; say what was found."""
@@ -339,7 +314,7 @@ class AuditDialog(QDialog):
         self.chain.show()
         now = self.ctx.clock()
         self._start(lambda: self.ctx.run(lambda db: verify_anchored_for(db, actor, now=now)),
-                    self._verified)
+                    self._verified, "audit chain check")
 
     def _verified(self, outcome: Outcome[AnchoredReport]) -> None:
         self.verify_button.setEnabled(True)
@@ -382,7 +357,7 @@ class AuditDialog(QDialog):
 
         self.export_button.setEnabled(False)
         self.message.show_info(self.tr("Exporting..."))
-        self._start(work, lambda outcome: self._exported(outcome, path))
+        self._start(work, lambda outcome: self._exported(outcome, path), "audit export")
 
     def _exported(self, outcome: Outcome[int], path: Path) -> None:
         self.export_button.setEnabled(True)

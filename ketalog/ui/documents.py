@@ -17,10 +17,8 @@ from PySide6.QtCore import (
     QByteArray,
     QIODevice,
     QObject,
-    QRunnable,
     QSize,
     Qt,
-    QThreadPool,
     Signal,
 )
 from PySide6.QtGui import QPainter
@@ -45,47 +43,43 @@ if TYPE_CHECKING:
     from ketalog.services.context import Actor
 from ketalog.ui.style import MessageLabel
 from ketalog.ui.widgets import ActionButton, Button
+from ketalog.ui.widgets.background import BackgroundJob, JobRefused, run_in_background
 
 TITLES = {"session": "Session summary", "visit": "Visit report", "day": "Day log",
           "course": "Course report", "rems": "Spravato REMS monitoring form"}
 
 
-class _JobSignals(QObject):
-    finished = Signal(bytes)
-    failed = Signal(str)
+def document_work(ctx: UiContext, kind: str, key: int | date,
+                  actor: Actor) -> Callable[[], bytes]:
+    """The work of building one document in a pool thread: its bytes, or a refusal.
 
+    ``actor`` is read on the GUI thread: the signed-in user who asked.
+    """
 
-class DocumentJob(QRunnable):
-    """Build one document in a pool thread."""
-
-    def __init__(self, ctx: UiContext, kind: str, key: int | date, actor: Actor) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.kind = kind
-        self.key = key
-        self.actor = actor  # read on the GUI thread: the signed-in user who asked
-        self.signals = _JobSignals()
-
-    def run(self) -> None:
-        """Gather the data and render; report bytes or the refusal, never raise."""
+    def work() -> bytes:
         from ketalog.reports.base import ReportError
         from ketalog.services.pdf import produce_pdf, record_document
 
         def build(db: Session) -> bytes:
-            pdf = produce_pdf(db, self.kind, self.key, as_of=self.ctx.clock())
-            record_document(db, self.actor, self.kind, self.key, action="pdf_produced",
-                            detail=f"{len(pdf)} bytes", clock=self.ctx.clock)
+            pdf = produce_pdf(db, kind, key, as_of=ctx.clock())
+            record_document(db, actor, kind, key, action="pdf_produced",
+                            detail=f"{len(pdf)} bytes", clock=ctx.clock)
             return pdf
 
         try:
-            outcome = self.ctx.run(build)
+            outcome = ctx.run(build)
         except ReportError as exc:
-            self.signals.failed.emit(str(exc))
-            return
-        if outcome.value is not None:
-            self.signals.finished.emit(outcome.value)
-        else:
-            self.signals.failed.emit(outcome.error or "The document could not be built.")
+            raise JobRefused(str(exc)) from exc
+        if outcome.value is None:
+            raise JobRefused(outcome.error or "The document could not be built.")
+        return outcome.value
+
+    return work
+
+
+def document_job(ctx: UiContext, kind: str, key: int | date, actor: Actor) -> BackgroundJob:
+    """One document job, not started (tests run it in their own thread)."""
+    return BackgroundJob(document_work(ctx, kind, key, actor), f"document {kind}")
 
 
 class PdfPreview(QDialog):
@@ -191,32 +185,16 @@ class DocumentButtons(QObject):
         super().__init__(parent)
         self.ctx = ctx
         self.window = parent
-        self.pool = QThreadPool.globalInstance()
         self.previews: list[PdfPreview] = []
-        # a running job (and its signal object) must outlive request(): without a
-        # reference Python may collect it before its result is delivered
-        self.running: set[DocumentJob] = set()
 
-    def request(self, kind: str, key: int | date) -> DocumentJob:
+    def request(self, kind: str, key: int | date) -> BackgroundJob:
         """Build the document in the background; a preview opens when it is ready."""
-        job = DocumentJob(self.ctx, kind, key, self.ctx.actor())
-        job.setAutoDelete(False)
+        actor = self.ctx.actor()
         name = f"{kind}-{key}.pdf"
-        self.running.add(job)
-        job.signals.finished.connect(lambda pdf: self._done(job, pdf, kind, key, name),
-                                     Qt.ConnectionType.QueuedConnection)
-        job.signals.failed.connect(lambda message: self._failed(job, message),
-                                   Qt.ConnectionType.QueuedConnection)
-        self.pool.start(job)
-        return job
-
-    def _done(self, job: DocumentJob, pdf: bytes, kind: str, key: int | date, name: str) -> None:
-        self.running.discard(job)
-        self._show(pdf, kind, key, name, job.actor)
-
-    def _failed(self, job: DocumentJob, message: str) -> None:
-        self.running.discard(job)
-        self.failed.emit(message)
+        return run_in_background(
+            document_work(self.ctx, kind, key, actor),
+            done=lambda pdf: self._show(pdf, kind, key, name, actor),
+            failed=self.failed.emit, owner=self, name=f"document {kind}")
 
     def _show(self, pdf: bytes, kind: str, key: int | date, name: str, actor: Actor) -> None:
         from ketalog.services.pdf import record_document

@@ -10,35 +10,30 @@ whole connect timeout to fail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from sqlalchemy import Engine
 
 from ketalog.services.context import Clock, system_clock
 from ketalog.store.connectivity import probe
+from ketalog.ui.widgets.background import BackgroundJob, JobRefused, run_in_background
 
 #: Seconds between tries while the database is unreachable.
 RETRY_S = 3
 
 
-class _ProbeSignals(QObject):
-    answered = Signal(bool, str)
+def _probe_work(engine: Engine) -> Callable[[], None]:
+    """Ask the server once; any failure means "still unreachable" (its first line says why)."""
 
-
-class _Probe(QRunnable):
-    def __init__(self, engine: Engine) -> None:
-        super().__init__()
-        self.engine = engine
-        self.signals = _ProbeSignals()
-
-    def run(self) -> None:
+    def work() -> None:
         try:
-            probe(self.engine)
-        except Exception as exc:  # any failure means "still unreachable"
-            self.signals.answered.emit(False, str(exc).splitlines()[0] if str(exc) else "")
-            return
-        self.signals.answered.emit(True, "")
+            probe(engine)
+        except Exception as exc:
+            raise JobRefused(str(exc).splitlines()[0] if str(exc) else "") from exc
+
+    return work
 
 
 class DatabaseLink(QObject):
@@ -59,8 +54,7 @@ class DatabaseLink(QObject):
         self.seconds_to_retry = 0
         self.trying = False
         self.waiting_entries = 0
-        self._probe: _Probe | None = None  # kept: Qt must not outlive the Python object
-        self._abandoned: _Probe | None = None
+        self._probe: BackgroundJob | None = None
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
         self._countdown.timeout.connect(self._count_down)
@@ -71,8 +65,7 @@ class DatabaseLink(QObject):
         self.online = True
         self.trying = False
         if self._probe is not None:
-            self._probe.signals.answered.disconnect(self._answered)
-            self._abandoned = self._probe  # still running: kept alive until it returns
+            self._probe.drop()  # still running: its answer is ignored
 
     def report_lost(self, reason: str) -> None:
         """A database call found the server gone: go offline and start trying."""
@@ -96,10 +89,10 @@ class DatabaseLink(QObject):
             return
         self.trying = True
         self.changed.emit()
-        job = _Probe(self.engine)
-        job.signals.answered.connect(self._answered)
-        self._probe = job
-        QThreadPool.globalInstance().start(job)
+        self._probe = run_in_background(
+            _probe_work(self.engine), done=lambda _none: self._answered(True, ""),
+            failed=lambda reason: self._answered(False, reason), owner=self,
+            name="database probe")
 
     def _count_down(self) -> None:
         if self.trying:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from ketalog.services.pdf import DocumentKind
 from ketalog.services.rems import RemsRow, file_rems_form, rems_list
 from ketalog.ui.context import UiContext
-from ketalog.ui.documents import DocumentButtons, DocumentJob, PdfPreview
+from ketalog.ui.documents import DocumentButtons, PdfPreview
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT, MessageLabel, big_font
 from ketalog.ui.widgets import (
     SESSION_ID_ROLE,
@@ -40,6 +40,7 @@ from ketalog.ui.widgets import (
     SessionTable,
     button_row,
 )
+from ketalog.ui.widgets.background import BackgroundJob
 from ketalog.ui.widgets.windows import place_window
 
 
@@ -296,7 +297,7 @@ class RemsDialog(QDialog):
                                    .replace("%1", row.patient_name)
                                    .replace("%2", row.status.text))
 
-    def print_form(self) -> DocumentJob | None:
+    def print_form(self) -> BackgroundJob | None:
         """Build the selected form's PDF in the background; a preview opens when ready."""
         row = self.selected()
         if row is None:

@@ -19,9 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QObject,
-    QRunnable,
     Qt,
-    QThreadPool,
     Signal,
 )
 from PySide6.QtWidgets import (
@@ -76,32 +74,11 @@ from ketalog.ui.widgets import (
     SpinBox,
     make_table,
 )
+from ketalog.ui.widgets.background import BackgroundJob, run_in_background
 from ketalog.ui.widgets.windows import available_area
 
 #: The SSL modes that check the server's certificate against a root certificate.
 VERIFYING_MODES = frozenset({"verify-ca", "verify-full"})
-#: Tests still running when their dialog closed: kept alive until they report.
-_UNFINISHED: set[ConnectionTestJob] = set()
-
-
-class _TestSignals(QObject):
-    finished = Signal(object)  # ConnectionCheck
-
-
-class ConnectionTestJob(QRunnable):
-    """Run one connection test in a pool thread; the result comes back by signal."""
-
-    def __init__(self, target: ConnectionSettings | str, timeout_s: float) -> None:
-        super().__init__()
-        self.target = target
-        self.timeout_s = timeout_s
-        self.signals = _TestSignals()
-
-    def run(self) -> None:
-        """Connect and report; ``test_connection`` never raises."""
-        self.signals.finished.emit(test_connection(self.target, timeout_s=self.timeout_s))
-
-
 class BackupsModel(RowsModel[Any]):
     """The automatic daily backups of the SQLite file, newest first (one file, one row)."""
 
@@ -132,9 +109,8 @@ class SettingsDialog(QDialog):
         self.current_url = current_url
         self.may_save = may_save
         self.timeout_s = timeout_s
-        self.pool = QThreadPool.globalInstance()
-        # a running job must outlive the click that started it (see documents.py)
-        self.running: set[ConnectionTestJob] = set()
+        #: connection tests still running: their answers are dropped when the dialog closes
+        self.running: set[BackgroundJob] = set()
         #: the URL whose last test succeeded (Save says when the settings were not tested)
         self.tested_ok_url: str | None = None
         #: the lock page's attention and the alert sound as saved in the workstation file
@@ -443,27 +419,26 @@ class SettingsDialog(QDialog):
 
     # -- test and save --------------------------------------------------------------------
 
-    def start_test(self) -> ConnectionTestJob | None:
+    def start_test(self) -> BackgroundJob | None:
         """Test the settings on screen in a pool thread; the result lands in the label."""
         try:
             url = self.settings().to_url()
         except DatabaseConfigError as exc:
             self._show_result(ConnectionCheck(False, str(exc)))
             return None
-        job = ConnectionTestJob(url, self.timeout_s)
-        job.setAutoDelete(False)
-        self.running.add(job)
-        job.signals.finished.connect(lambda check: self._tested(job, url, check),
-                                     Qt.ConnectionType.QueuedConnection)
         self.test_button.setEnabled(False)
         self.result_label.setStyleSheet("color: #1a1a1a;")
         self.result_label.setText(self.tr("Testing the connection..."))
-        self.pool.start(job)
+        timeout_s = self.timeout_s
+        job = run_in_background(  # test_connection never raises
+            lambda: test_connection(url, timeout_s=timeout_s),
+            done=lambda check: self._tested(job, url, check),
+            failed=lambda message: self._tested(job, url, ConnectionCheck(False, message)),
+            owner=self, name="connection test")
+        self.running.add(job)
         return job
 
-    def _tested(self, job: ConnectionTestJob, url: str, check: ConnectionCheck) -> None:
-        if job not in self.running:
-            return  # the dialog closed meanwhile: its widgets may be gone
+    def _tested(self, job: BackgroundJob, url: str, check: ConnectionCheck) -> None:
         self.running.discard(job)
         self.test_button.setEnabled(True)
         self.tested_ok_url = url if check.ok else None
@@ -543,9 +518,7 @@ class SettingsDialog(QDialog):
     def done(self, result: int) -> None:
         """Close at once; a test still running is kept alive and its result dropped."""
         for job in self.running:
-            _UNFINISHED.add(job)
-            job.signals.finished.connect(lambda _check, j=job: _UNFINISHED.discard(j),
-                                         Qt.ConnectionType.QueuedConnection)
+            job.drop()
         self.running.clear()
         super().done(result)
 

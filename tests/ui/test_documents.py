@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ketalog.services.users import UserSummary
 from ketalog.store.models import AuditEntry
-from ketalog.ui.documents import DocumentJob, PdfPreview
+from ketalog.ui.documents import PdfPreview, document_job
 from ketalog.ui.main_window import MainWindow
 from tests.staff import NURSE
 from tests.ui.conftest import Chair, activate
@@ -23,8 +23,8 @@ NURSE_ACCOUNT = UserSummary(1, "nora", "Nora Reyes", "RN", "nurse")
 
 def test_a_job_builds_the_summary_off_the_gui_thread(qtbot: QtBot, chair: Chair) -> None:
     chair.to("infusing")
-    job = DocumentJob(chair.ctx, "session", chair.session_id, NURSE)
-    with qtbot.waitSignal(job.signals.finished, timeout=10000) as done:
+    job = document_job(chair.ctx, "session", chair.session_id, NURSE)
+    with qtbot.waitSignal(job.signals.done, timeout=10000) as done:
         from PySide6.QtCore import QThreadPool
 
         QThreadPool.globalInstance().start(job)
@@ -34,7 +34,7 @@ def test_a_job_builds_the_summary_off_the_gui_thread(qtbot: QtBot, chair: Chair)
 
 
 def test_a_refusal_comes_back_as_a_message(qtbot: QtBot, chair: Chair) -> None:
-    job = DocumentJob(chair.ctx, "session", chair.session_id, NURSE)  # never checked in
+    job = document_job(chair.ctx, "session", chair.session_id, NURSE)  # never checked in
     with qtbot.waitSignal(job.signals.failed, timeout=10000) as failed:
         job.run()
     assert "nothing to summarise" in failed.args[0]
@@ -43,8 +43,8 @@ def test_a_refusal_comes_back_as_a_message(qtbot: QtBot, chair: Chair) -> None:
 def test_preview_saves_and_prints_the_same_pages(qtbot: QtBot, chair: Chair,
                                                  tmp_path: Path) -> None:
     chair.to("infusing")
-    job = DocumentJob(chair.ctx, "session", chair.session_id, NURSE)
-    with qtbot.waitSignal(job.signals.finished, timeout=10000) as done:
+    job = document_job(chair.ctx, "session", chair.session_id, NURSE)
+    with qtbot.waitSignal(job.signals.done, timeout=10000) as done:
         job.run()
     recorded: list[tuple[str, str]] = []
     preview = PdfPreview(done.args[0], "Session summary", "s.pdf",

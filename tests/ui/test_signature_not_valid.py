@@ -21,7 +21,7 @@ from sqlalchemy import select, text
 from ketalog.services.signing import complete_nursing_record
 from ketalog.store.models import VitalSign
 from ketalog.ui.board_page import BoardPage
-from ketalog.ui.documents import DocumentJob, PdfPreview
+from ketalog.ui.documents import PdfPreview, document_job
 from ketalog.ui.session_page import SessionPage
 from ketalog.ui.waiting_page import WaitingPage, WaitingTableModel
 from tests.forgery import forge_signature
@@ -125,8 +125,8 @@ def test_the_preview_and_the_print_of_a_forged_session_say_not_valid_on_every_pa
     qtbot: QtBot, chair: Chair, tmp_path: Path
 ) -> None:
     _forge(chair)
-    job = DocumentJob(chair.ctx, "session", chair.session_id, NURSE)
-    with qtbot.waitSignal(job.signals.finished, timeout=10000) as done:
+    job = document_job(chair.ctx, "session", chair.session_id, NURSE)
+    with qtbot.waitSignal(job.signals.done, timeout=10000) as done:
         job.run()
     preview = PdfPreview(done.args[0], "Session summary", "s.pdf", record=lambda *_: None)
     qtbot.addWidget(preview)
