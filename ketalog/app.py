@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from ketalog.store.engine import DatabaseConfigError, describe_url, resolve_database_url
+from ketalog.ui.logs import install_logging
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -115,6 +116,7 @@ def run_gui(database_url: str | None = None) -> int:
 
     A database problem is shown, not raised.
     """
+    install_logging()  # the log file, the excepthook and Qt's messages (ketalog/ui/logs.py)
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     from ketalog.ui.widgets.windows import APPLICATION, ORGANISATION

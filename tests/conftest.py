@@ -26,6 +26,8 @@ if os.environ["QT_QPA_PLATFORM"] == "offscreen":
 os.environ["KETALOG_CONFIG_DIR"] = __import__("tempfile").mkdtemp(prefix="ketalog-test-config-")
 # Nor may its audit anchors (PostgreSQL anchors live in the user data folder).
 os.environ["KETALOG_DATA_DIR"] = __import__("tempfile").mkdtemp(prefix="ketalog-test-data-")
+# Nor may the tests write into the developer's own log folder.
+os.environ["KETALOG_LOG_DIR"] = __import__("tempfile").mkdtemp(prefix="ketalog-test-logs-")
 
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402

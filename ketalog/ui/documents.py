@@ -7,6 +7,7 @@ of that same PDF, so what is printed is what was previewed and saved.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 from ketalog.ui.style import MessageLabel
 from ketalog.ui.widgets import ActionButton, Button
 from ketalog.ui.widgets.background import BackgroundJob, JobRefused, run_in_background
+
+log = logging.getLogger(__name__)
 
 TITLES = {"session": "Session summary", "visit": "Visit report", "day": "Day log",
           "course": "Course report", "rems": "Spravato REMS monitoring form"}
@@ -191,6 +194,7 @@ class DocumentButtons(QObject):
         """Build the document in the background; a preview opens when it is ready."""
         actor = self.ctx.actor()
         name = f"{kind}-{key}.pdf"
+        log.info("document %s %s requested", kind, key)  # ids only, never the patient
         return run_in_background(
             document_work(self.ctx, kind, key, actor),
             done=lambda pdf: self._show(pdf, kind, key, name, actor),

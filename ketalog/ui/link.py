@@ -10,6 +10,7 @@ whole connect timeout to fail.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -19,6 +20,8 @@ from sqlalchemy import Engine
 from ketalog.services.context import Clock, system_clock
 from ketalog.store.connectivity import probe
 from ketalog.ui.widgets.background import BackgroundJob, JobRefused, run_in_background
+
+log = logging.getLogger(__name__)
 
 #: Seconds between tries while the database is unreachable.
 RETRY_S = 3
@@ -71,6 +74,7 @@ class DatabaseLink(QObject):
         """A database call found the server gone: go offline and start trying."""
         self.reason = reason
         if self.online:
+            log.warning("database unreachable; trying again every %d s", RETRY_S)
             self.online = False
             self.lost_at_utc = self.clock()
             self.seconds_to_retry = RETRY_S
@@ -113,6 +117,7 @@ class DatabaseLink(QObject):
             return
         self.online = True
         self.restored_at_utc = self.clock()
+        log.info("database reachable again")
         self._countdown.stop()
         self.changed.emit()
         self.restored.emit()
