@@ -18,7 +18,8 @@ XCB_DEBS := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-re
 SCREEN_DEBS := xvfb xdotool
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-slow bench load lint typecheck check setup qt-deps clean screenshots
+.PHONY: run test test-slow bench load lint typecheck check setup qt-deps clean screenshots \
+  translations
 
 setup: $(STAMP) qt-deps
 
@@ -61,6 +62,16 @@ load: setup
 # README's pictures from the real app on the demo clinic (1366x768, and 1920x1080 beside them).
 screenshots: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.screenshots
+
+# The translation catalogues: lupdate gathers every tr(), translate() and QT_TRANSLATE_NOOP
+# text of the UI into each resources/translations/ketalog_<language>.ts (a translator fills
+# them in Qt Linguist; ketalog_en.ts holds English plurals), lrelease compiles them into the
+# .qm files the app loads. tests/ui/test_translations.py fails when a .ts is out of date.
+TS_FILES := $(wildcard resources/translations/ketalog_*.ts)
+translations: setup
+	$(BIN)/pyside6-lupdate $$(find ketalog/ui -name '*.py' | sort) -no-obsolete -locations none \
+	  -ts $(TS_FILES)
+	$(BIN)/pyside6-lrelease $(TS_FILES)
 
 lint: setup
 	$(BIN)/ruff check .

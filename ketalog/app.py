@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from ketalog.store.engine import DatabaseConfigError, describe_url, resolve_database_url
 from ketalog.ui.logs import install_logging
+from ketalog.ui.translation import install_translator
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -123,6 +124,7 @@ def run_gui(database_url: str | None = None) -> int:
 
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
+    install_translator(app)  # the workstation's language, English plurals (ui/translation.py)
     url = ""
     try:
         url = resolve_database_url(database_url)  # a damaged workstation file is refused

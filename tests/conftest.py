@@ -79,6 +79,23 @@ def _admin_engine() -> Engine:
                          isolation_level="AUTOCOMMIT")
 
 
+@pytest.fixture(autouse=True)
+def _app_start_up_undone() -> Iterator[None]:
+    """What ``run_gui`` sets up for the app (translator, log hooks) goes with its test.
+
+    The next test reads the untranslated source texts, and Qt's messages and
+    uncaught exceptions reach pytest-qt again.
+    """
+    yield
+    import sys
+
+    for module_name, undo in (("ketalog.ui.translation", "remove_translator"),
+                              ("ketalog.ui.logs", "uninstall_logging")):
+        module = sys.modules.get(module_name)
+        if module is not None:
+            getattr(module, undo)()
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A URL whose search_path is a fresh schema, dropped after the test."""

@@ -36,6 +36,7 @@ from ketalog.services.accounts import (
 from ketalog.services.users import ROLES
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import MessageLabel
+from ketalog.ui.translation import QT_TRANSLATE_NOOP
 from ketalog.ui.widgets import ActionButton, Button, Column, ComboBox, RowsModel, make_table
 from ketalog.ui.widgets.windows import place_window
 
@@ -45,11 +46,11 @@ class AccountsModel(RowsModel[AccountRow]):
 
     def __init__(self) -> None:
         super().__init__((
-            Column("User name", lambda a: a.username),
-            Column("Name", lambda a: a.full_name),
-            Column("Credentials", lambda a: a.credentials),
-            Column("Role", lambda a: a.role),
-            Column("State", _state),
+            Column(QT_TRANSLATE_NOOP("Column", "User name"), lambda a: a.username),
+            Column(QT_TRANSLATE_NOOP("Column", "Name"), lambda a: a.full_name),
+            Column(QT_TRANSLATE_NOOP("Column", "Credentials"), lambda a: a.credentials),
+            Column(QT_TRANSLATE_NOOP("Column", "Role"), lambda a: a.role),
+            Column(QT_TRANSLATE_NOOP("Column", "State"), _state),
         ), key=lambda a: a.id)
 
 

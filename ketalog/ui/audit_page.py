@@ -49,6 +49,7 @@ from ketalog.services.audit_trail import (
 )
 from ketalog.ui.context import Outcome, UiContext
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel
+from ketalog.ui.translation import QT_TRANSLATE_NOOP, translated
 from ketalog.ui.widgets import (
     ROW_ID_ROLE,
     ActionButton,
@@ -100,21 +101,25 @@ class AuditTableModel(RowsModel[AuditRow]):
     sort_requested = Signal(object, bool)
 
     def __init__(self, tz: ZoneInfo, parent: QObject | None = None) -> None:
-        sortable, unsortable = "Click to sort by this column", "Not sortable"
+        sortable = QT_TRANSLATE_NOOP("Column", "Click to sort by this column")
+        unsortable = QT_TRANSLATE_NOOP("Column", "Not sortable")
         super().__init__((
             # the time column names the clinic's zone
-            Column(f"Time ({tz.key})",
+            Column(translated("Column", "Time (%1)").replace("%1", tz.key),
                    lambda r: r.occurred_at_utc.astimezone(tz).strftime(_TIME_FORMAT),
                    tooltip=lambda r: (f"{r.occurred_at_utc.strftime(_TIME_FORMAT)} UTC\n"
                                       f"Audit row {r.id}"),
                    header_tip=sortable),
-            Column("User", lambda r: r.username,
+            Column(QT_TRANSLATE_NOOP("Column", "User"), lambda r: r.username,
                    tooltip=lambda r: r.user_full_name or r.username, header_tip=sortable),
-            Column("Workstation", lambda r: r.workstation, header_tip=sortable),
-            Column("Patient", _patient, header_tip=sortable),
-            Column("Action", lambda r: r.action, header_tip=sortable),
-            Column("Table / row / field", lambda r: r.target, header_tip=sortable),
-            Column("Old \u2192 new", lambda r: " ".join(r.change.split()),
+            Column(QT_TRANSLATE_NOOP("Column", "Workstation"),
+                   lambda r: r.workstation, header_tip=sortable),
+            Column(QT_TRANSLATE_NOOP("Column", "Patient"), _patient, header_tip=sortable),
+            Column(QT_TRANSLATE_NOOP("Column", "Action"), lambda r: r.action, header_tip=sortable),
+            Column(QT_TRANSLATE_NOOP("Column", "Table / row / field"),
+                   lambda r: r.target, header_tip=sortable),
+            Column(QT_TRANSLATE_NOOP("Column", "Old \u2192 new"),
+                   lambda r: " ".join(r.change.split()),
                    tooltip=_change_tip, header_tip=unsortable),
         ), parent)
 
@@ -270,10 +275,10 @@ class AuditDialog(QDialog):
         shown = rows[:SHOW_ROWS]
         self.model.set_rows(shown)
         if len(rows) > SHOW_ROWS:
-            self.count.setText(self.tr("Showing the first %1 rows; narrow the filters to see "
-                                       "the rest.").replace("%1", str(SHOW_ROWS)))
+            self.count.setText(self.tr("Showing the first %n rows; narrow the filters to see "
+                                       "the rest.", "", SHOW_ROWS))
         else:
-            self.count.setText(self.tr("%1 rows").replace("%1", str(len(shown))))
+            self.count.setText(self.tr("%n rows", "", len(shown)))
         return True
 
     def _sort(self, key: AuditSortKey | None, descending: bool) -> None:
@@ -364,5 +369,5 @@ class AuditDialog(QDialog):
         if outcome.value is None:
             self.message.show_error(outcome.error or "")
             return
-        self.message.show_info(self.tr("Wrote %1 rows to %2.")
-                               .replace("%1", str(outcome.value)).replace("%2", str(path)))
+        self.message.show_info(self.tr("Wrote %n rows to %1.", "", outcome.value)
+                               .replace("%1", str(path)))

@@ -22,14 +22,16 @@ from ketalog.domain.infusion import duration_text, running_minutes
 from ketalog.domain.session_state import STATE_LABELS
 from ketalog.services.board import BoardRow
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT
+from ketalog.ui.translation import QT_TRANSLATE_NOOP
 from ketalog.ui.widgets.table import SESSION_ID_ROLE, Column, RowsModel
 
-#: Signature column words: short so the safety column keeps its width at 1366 px.
-SIGNATURE_TEXT = {
-    "signed": f"{OK_MARK} signed",
-    "ready": f"{ALERT_MARK} to sign",
-    "nursing_open": f"{ALERT_MARK} nursing open",
-    "not_valid": f"{ALERT_MARK} NOT VALID",
+#: Signature column words: short so the safety column keeps its width at 1366 px
+#: (translated when shown, under the model's context).
+SIGNATURE_WORDS = {
+    "signed": (OK_MARK, QT_TRANSLATE_NOOP("BoardTableModel", "signed")),
+    "ready": (ALERT_MARK, QT_TRANSLATE_NOOP("BoardTableModel", "to sign")),
+    "nursing_open": (ALERT_MARK, QT_TRANSLATE_NOOP("BoardTableModel", "nursing open")),
+    "not_valid": (ALERT_MARK, QT_TRANSLATE_NOOP("BoardTableModel", "NOT VALID")),
 }
 
 
@@ -54,28 +56,29 @@ class BoardTableModel(RowsModel[BoardRow]):
             return OVERDUE_TEXT if on else None
 
         return (
-            Column("Chair", lambda r: r.chair),
-            Column("Time",
+            Column(QT_TRANSLATE_NOOP("Column", "Chair"), lambda r: r.chair),
+            Column(QT_TRANSLATE_NOOP("Column", "Time"),
                    lambda r: clock_text(r.scheduled_at_utc, self._tz)),
-            Column("Patient", lambda r: r.patient_name),
-            Column("MRN", lambda r: r.mrn),
-            Column("Infusion", lambda r: r.infusion_label,
-                   header_tip="Which infusion of the course this is"),
-            Column("Protocol", lambda r: r.protocol_name),
-            Column("State",
+            Column(QT_TRANSLATE_NOOP("Column", "Patient"), lambda r: r.patient_name),
+            Column(QT_TRANSLATE_NOOP("Column", "MRN"), lambda r: r.mrn),
+            Column(QT_TRANSLATE_NOOP("Column", "Infusion"), lambda r: r.infusion_label,
+                   header_tip=QT_TRANSLATE_NOOP("Column", "Which infusion of the course this is")),
+            Column(QT_TRANSLATE_NOOP("Column", "Protocol"), lambda r: r.protocol_name),
+            Column(QT_TRANSLATE_NOOP("Column", "State"),
                    lambda r: STATE_LABELS.get(r.state, r.state)),
-            Column("Dose time", self._dose_time,
+            Column(QT_TRANSLATE_NOOP("Column", "Dose time"), self._dose_time,
                    tooltip=lambda r: None,
-                   header_tip="Running time of the infusion from the pump log (pauses do "
-                              "not count)"),
-            Column("Next vitals", self._next_vitals,
-                   tooltip=lambda r: "Vitals overdue" if self._overdue(r) else None,
+                   header_tip=QT_TRANSLATE_NOOP(
+                       "Column", "Running time of the infusion from the pump log (pauses do "
+                       "not count)")),
+            Column(QT_TRANSLATE_NOOP("Column", "Next vitals"), self._next_vitals,
+                   tooltip=lambda r: self.tr("Vitals overdue") if self._overdue(r) else None,
                    colour=lambda r: alarm(self._overdue(r)), bold=self._overdue),
-            Column("Signature", self._signature,
+            Column(QT_TRANSLATE_NOOP("Column", "Signature"), self._signature,
                    tooltip=self._signature_hint,
                    colour=lambda r: alarm(bool(r.signature_not_valid)),
                    bold=lambda r: bool(r.signature_not_valid)),
-            Column("Safety and cautions", self._alerts,
+            Column(QT_TRANSLATE_NOOP("Column", "Safety and cautions"), self._alerts,
                    colour=lambda r: alarm(bool(r.safety_alert or r.open_alerts)),
                    bold=lambda r: bool(r.safety_alert or r.open_alerts)),
         )
@@ -111,30 +114,35 @@ class BoardTableModel(RowsModel[BoardRow]):
         if due is None:
             return ""
         text = clock_text(due, self._tz)
-        return f"{ALERT_MARK} {text} OVERDUE" if self._overdue(row) else text
+        if not self._overdue(row):
+            return text
+        return f"{ALERT_MARK} " + self.tr("%1 OVERDUE").replace("%1", text)
 
-    @staticmethod
-    def _signature(row: BoardRow) -> str:
+    def _signature_word(self, key: str) -> str:
+        mark, word = SIGNATURE_WORDS[key]
+        return f"{mark} {self.tr(word)}"
+
+    def _signature(self, row: BoardRow) -> str:
         if row.signature_not_valid:  # "signed" only when the signature holds
-            return SIGNATURE_TEXT["not_valid"]
+            return self._signature_word("not_valid")
         if row.signed:
-            return SIGNATURE_TEXT["signed"]
+            return self._signature_word("signed")
         if row.state != "discharged":
             return ""
-        return SIGNATURE_TEXT["ready" if row.nursing_completed else "nursing_open"]
+        return self._signature_word("ready" if row.nursing_completed else "nursing_open")
 
-    @staticmethod
-    def _signature_hint(row: BoardRow) -> str | None:
+    def _signature_hint(self, row: BoardRow) -> str | None:
         if row.signature_not_valid:
             return row.signature_not_valid
         if row.signed:
-            return "Signed by the physician; changes only by addendum"
+            return self.tr("Signed by the physician; changes only by addendum")
         if row.state != "discharged":
             return None
         if row.nursing_completed:
-            return "Unsigned: the nursing record is complete, awaiting the physician's signature"
-        return ("Unsigned: the nursing record is still open; a nurse completes it, "
-                "then a physician signs")
+            return self.tr(
+                "Unsigned: the nursing record is complete, awaiting the physician's signature")
+        return self.tr("Unsigned: the nursing record is still open; a nurse completes it, "
+                       "then a physician signs")
 
     def _alerts(self, row: BoardRow) -> str:
         """Open alerts (what, when, the action), PHQ-9 item 9 / C-SSRS, then the cautions."""
@@ -142,11 +150,13 @@ class BoardTableModel(RowsModel[BoardRow]):
         if row.safety_alert:
             parts.append(f"{ALERT_MARK} {row.safety_alert}")
         if row.cautions:
-            parts.append("Caution: " + ", ".join(row.cautions))
+            parts.append(self.tr("Caution: %1").replace("%1", ", ".join(row.cautions)))
         return "; ".join(parts)
 
     def _open_alert(self, alert: RaisedAlert) -> str:
         """"⚠ 10:42 Systolic high: BP 185/100, labetalol 10 mg IV; not acknowledged"."""
         when = clock_text(alert.raised_at_utc, self._tz)
-        action = (alert.action_note or "").strip().rstrip(".") or "no action note"
-        return f"{ALERT_MARK} {when} {alert.message}, {action}; not acknowledged"
+        action = (alert.action_note or "").strip().rstrip(".") or self.tr("no action note")
+        return f"{ALERT_MARK} " + (self.tr("%1 %2, %3; not acknowledged")
+                                   .replace("%1", when).replace("%2", alert.message)
+                                   .replace("%3", action))

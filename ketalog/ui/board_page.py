@@ -180,7 +180,7 @@ class BoardPage(QWidget):
         self.fit_columns()
         is_today = day == now.astimezone(self.ctx.tz).date()
         label = self.tr("Today") if is_today else day.strftime("%A")
-        heading = f"{label}: {len(outcome.value)} " + self.tr("sessions")
+        heading = self.tr("%1: %n sessions", "", len(outcome.value)).replace("%1", label)
         alerts = sum(len(r.open_alerts) for r in outcome.value)
         if alerts:  # said in the heading too, so it is seen without reading every row
             heading += f"   {ALERT_MARK} " + self.tr("open alerts: %1").replace("%1", str(alerts))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from ketalog.services.access import Permission, may
@@ -21,6 +22,11 @@ from ketalog.ui.order_dialog import StandingOrderDialog
 from ketalog.ui.screening_dialog import ScreeningDialog
 from ketalog.ui.series_dialog import PlanSeriesDialog, StopCourseDialog
 from ketalog.ui.widgets import ActionButton, Button
+
+#: Module functions have no ``self.tr``: their strings are filed under "CourseActions"
+#: (lupdate and the running app must agree on the context, and ``window.tr`` would
+#: look them up under the window's class).
+translate = QCoreApplication.translate
 
 
 def add_course_actions(window: CourseDialog) -> dict[str, QPushButton]:
@@ -36,9 +42,11 @@ def add_course_actions(window: CourseDialog) -> dict[str, QPushButton]:
         widget.setObjectName(name)
         allowed = may(role, permission)
         widget.setEnabled(allowed)
-        widget.setToolTip(tip if allowed else window.tr("Only a %1 can do this.").replace(
-            "%1", "physician" if permission in (Permission.MANAGE_COURSE, Permission.ORDER_DOSE)
-            else "clinician"))
+        who = (translate("CourseActions", "physician")
+               if permission in (Permission.MANAGE_COURSE, Permission.ORDER_DOSE)
+               else translate("CourseActions", "clinician"))
+        widget.setToolTip(tip if allowed else translate(
+            "CourseActions", "Only a %1 can do this.").replace("%1", who))
         widget.clicked.connect(action)
         window.actions.addWidget(widget)
         buttons[name] = widget
@@ -66,32 +74,37 @@ def add_course_actions(window: CourseDialog) -> dict[str, QPushButton]:
             actor, clock = ctx.actor(), ctx.clock
             outcome = ctx.run(lambda db: call(db, actor, course_id, clock=clock))
             if outcome.error:
-                QMessageBox.warning(window, window.tr("Not done"), outcome.error)
+                QMessageBox.warning(window, translate("CourseActions", "Not done"),
+                                    outcome.error)
             else:
                 window.message.show_info(done)
             window.refresh()
         return run
 
-    button("screening", window.tr("Screening…"),
-           window.tr("The eligibility screening: findings, cautions, the physician's approval"),
+    button("screening", translate("CourseActions", "Screening…"),
+           translate("CourseActions",
+                     "The eligibility screening: findings, cautions, the physician's approval"),
            after(screening), Permission.SCREEN)
-    button("standing_order", window.tr("Physician's order…"),
-           window.tr("Enter and sign the course's standing order (dose, duration, weight "
-                     "basis, titration)"),
+    button("standing_order", translate("CourseActions", "Physician's order…"),
+           translate("CourseActions", "Enter and sign the course's standing order (dose, "
+                     "duration, weight basis, titration)"),
            after(standing_order), Permission.ORDER_DOSE)
-    button("plan_series", window.tr("Plan series…"),
-           window.tr("Book the induction series (e.g. Mon/Wed/Fri) around closed days"),
+    button("plan_series", translate("CourseActions", "Plan series…"),
+           translate("CourseActions",
+                     "Book the induction series (e.g. Mon/Wed/Fri) around closed days"),
            after(plan), Permission.SCHEDULE)
-    button("start_maintenance", window.tr("Start maintenance"),
-           window.tr("Induction done: boosters continue the numbering"),
-           service(start_maintenance, window.tr("The course is in maintenance now.")),
+    button("start_maintenance", translate("CourseActions", "Start maintenance"),
+           translate("CourseActions", "Induction done: boosters continue the numbering"),
+           service(start_maintenance,
+                   translate("CourseActions", "The course is in maintenance now.")),
            Permission.MANAGE_COURSE, "Alt+M")
-    button("complete_course", window.tr("Complete course"),
-           window.tr("Mark the course completed (nothing may still be booked)"),
-           service(complete_course, window.tr("The course is completed.")),
+    button("complete_course", translate("CourseActions", "Complete course"),
+           translate("CourseActions", "Mark the course completed (nothing may still be booked)"),
+           service(complete_course, translate("CourseActions", "The course is completed.")),
            Permission.MANAGE_COURSE, "Alt+C")
-    button("stop_course", window.tr("Stop course…"),
-           window.tr("Stop the course with a reason; sessions still booked are cancelled"),
+    button("stop_course", translate("CourseActions", "Stop course…"),
+           translate("CourseActions",
+                     "Stop the course with a reason; sessions still booked are cancelled"),
            after(stop), Permission.MANAGE_COURSE)
     window.actions.addStretch(1)
     return buttons

@@ -35,6 +35,7 @@ from ketalog.domain.session_state import STATE_LABELS
 from ketalog.services.outcomes import CourseSessionRow, CourseView, course_view
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
+from ketalog.ui.translation import QT_TRANSLATE_NOOP
 from ketalog.ui.widgets import Button, Column, RowsModel, SessionTable
 from ketalog.ui.widgets.windows import place_window
 
@@ -159,12 +160,14 @@ class CourseSessionsModel(RowsModel[CourseSessionRow]):
         right = Qt.AlignmentFlag.AlignRight
         tz = self._tz
         fixed: list[Column[CourseSessionRow]] = [
-            Column("Infusion", lambda r: number_text(r, self._planned), align=right),
-            Column("Date", lambda r: r.scheduled_at_utc.astimezone(tz)
+            Column(QT_TRANSLATE_NOOP("Column", "Infusion"),
+                   lambda r: number_text(r, self._planned), align=right),
+            Column(QT_TRANSLATE_NOOP("Column", "Date"), lambda r: r.scheduled_at_utc.astimezone(tz)
                    .strftime("%a %d %b %Y %H:%M"), align=right),
-            Column("State", lambda r: STATE_LABELS.get(r.state, r.state)),
-            Column("Given (mg)", _given_mg, align=right),
-            Column("mg/kg", _mg_per_kg, align=right),
+            Column(QT_TRANSLATE_NOOP("Column", "State"),
+                   lambda r: STATE_LABELS.get(r.state, r.state)),
+            Column(QT_TRANSLATE_NOOP("Column", "Given (mg)"), _given_mg, align=right),
+            Column(QT_TRANSLATE_NOOP("Column", "mg/kg"), _mg_per_kg, align=right),
         ]
         return fixed + [Column(scale_name(code), _score(code), align=right) for code in scales]
 

@@ -43,13 +43,18 @@ if TYPE_CHECKING:
 
     from ketalog.services.context import Actor
 from ketalog.ui.style import MessageLabel
+from ketalog.ui.translation import QT_TRANSLATE_NOOP
 from ketalog.ui.widgets import ActionButton, Button
 from ketalog.ui.widgets.background import BackgroundJob, JobRefused, run_in_background
 
 log = logging.getLogger(__name__)
 
-TITLES = {"session": "Session summary", "visit": "Visit report", "day": "Day log",
-          "course": "Course report", "rems": "Spravato REMS monitoring form"}
+#: Preview titles (translated when shown, under "DocumentButtons").
+TITLES = {"session": QT_TRANSLATE_NOOP("DocumentButtons", "Session summary"),
+          "visit": QT_TRANSLATE_NOOP("DocumentButtons", "Visit report"),
+          "day": QT_TRANSLATE_NOOP("DocumentButtons", "Day log"),
+          "course": QT_TRANSLATE_NOOP("DocumentButtons", "Course report"),
+          "rems": QT_TRANSLATE_NOOP("DocumentButtons", "Spravato REMS monitoring form")}
 
 
 def document_work(ctx: UiContext, kind: str, key: int | date,
@@ -115,7 +120,7 @@ class PdfPreview(QDialog):
         print_button.clicked.connect(self.print_dialog)
         close = Button(self.tr("Close"), on_click=self.accept)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel(self.tr("%1 pages").replace("%1", str(self.document.pageCount()))))
+        bar.addWidget(QLabel(self.tr("%n pages", "", self.document.pageCount())))
         bar.addStretch(1)
         for button in (save, print_button, close):
             bar.addWidget(button)
@@ -174,8 +179,7 @@ class PdfPreview(QDialog):
         if dialog.exec() == QDialog.DialogCode.Accepted:
             printed = self.print_to(printer)
             if printed:
-                self.message.show_info(self.tr("Sent %1 pages to the printer.")
-                                       .replace("%1", str(printed)))
+                self.message.show_info(self.tr("Sent %n pages to the printer.", "", printed))
 
 
 class DocumentButtons(QObject):
@@ -207,7 +211,8 @@ class DocumentButtons(QObject):
             self.ctx.run(lambda db: record_document(db, actor, kind, key, action=action,
                                                     detail=detail, clock=self.ctx.clock))
 
-        preview = PdfPreview(pdf, TITLES.get(kind, kind), name, self.window, record)
+        title = self.tr(TITLES[kind]) if kind in TITLES else kind
+        preview = PdfPreview(pdf, title, name, self.window, record)
         preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.previews.append(preview)
         preview.finished.connect(lambda _code: self.previews.remove(preview)

@@ -162,9 +162,14 @@ def uninstall_logging() -> None:
         return
     logging.getLogger(APP_LOGGER).removeHandler(_installed.handler)
     _installed.handler.close()
-    sys.excepthook = _installed.previous_excepthook
-    threading.excepthook = _installed.previous_thread_hook
-    qInstallMessageHandler(_installed.previous_qt_handler)  # type: ignore[arg-type]
+    # only our own hooks are taken out: one installed after ours (pytest-qt's) stays
+    if sys.excepthook is _excepthook:
+        sys.excepthook = _installed.previous_excepthook
+    if threading.excepthook is _thread_excepthook:
+        threading.excepthook = _installed.previous_thread_hook
+    current = qInstallMessageHandler(_installed.previous_qt_handler)  # type: ignore[arg-type]
+    if current is not None and current != _qt_message:
+        qInstallMessageHandler(current)
     _installed = None
 
 

@@ -33,8 +33,17 @@ from ketalog.services.outcomes import (
 )
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import MessageLabel, big_font
+from ketalog.ui.translation import QT_TRANSLATE_NOOP
 from ketalog.ui.widgets import Button, Column, DateField, RowsModel, make_table
 from ketalog.ui.widgets.windows import place_window
+
+#: The services' OUTCOME_COLUMNS marked for translation (the table translates titles
+#: under "Column"; a test keeps the two the same).
+OUTCOME_TITLES = (QT_TRANSLATE_NOOP("Column", "Primary scale"),
+                  QT_TRANSLATE_NOOP("Column", "Courses"),
+                  QT_TRANSLATE_NOOP("Column", "Patients"), QT_TRANSLATE_NOOP("Column", "Evaluable"),
+                  QT_TRANSLATE_NOOP("Column", "Excluded (missing scores)"),
+                  QT_TRANSLATE_NOOP("Column", "Response"), QT_TRANSLATE_NOOP("Column", "Remission"))
 
 #: Wait this long after a date changes before asking again (typing a year is four keys).
 REFRESH_DELAY_MS = 300

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ketalog.services.protocols import ProtocolRow, protocol_rows, save_protocol
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import MessageLabel
+from ketalog.ui.translation import QT_TRANSLATE_NOOP
 from ketalog.ui.widgets import ActionButton, Button, Column, RowsModel, make_table
 from ketalog.ui.widgets.windows import place_window
 
@@ -36,10 +37,11 @@ class ProtocolsModel(RowsModel[ProtocolRow]):
 
     def __init__(self) -> None:
         super().__init__((
-            Column("Protocol", lambda p: p.name),
-            Column("Code", lambda p: p.code),
-            Column("Version", lambda p: str(p.version)),
-            Column("In use", lambda p: "yes" if p.is_active else "retired"),
+            Column(QT_TRANSLATE_NOOP("Column", "Protocol"), lambda p: p.name),
+            Column(QT_TRANSLATE_NOOP("Column", "Code"), lambda p: p.code),
+            Column(QT_TRANSLATE_NOOP("Column", "Version"), lambda p: str(p.version)),
+            Column(QT_TRANSLATE_NOOP("Column", "In use"),
+                   lambda p: "yes" if p.is_active else "retired"),
         ), key=lambda p: p.id)
 
 

@@ -31,6 +31,7 @@ from ketalog.services.rems import RemsRow, file_rems_form, rems_list
 from ketalog.ui.context import UiContext
 from ketalog.ui.documents import DocumentButtons, PdfPreview
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT, MessageLabel, big_font
+from ketalog.ui.translation import QT_TRANSLATE_NOOP
 from ketalog.ui.widgets import (
     SESSION_ID_ROLE,
     ActionButton,
@@ -87,15 +88,16 @@ class RemsTableModel(RowsModel[RemsRow]):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__((
-            Column("Treatment date", lambda r: _day(r.treatment_date)),
-            Column("Patient", lambda r: r.patient_name),
-            Column("MRN", lambda r: r.mrn),
-            Column("Status", _status, tooltip=_status_tip, colour=_overdue_colour,
+            Column(QT_TRANSLATE_NOOP("Column", "Treatment date"), lambda r: _day(r.treatment_date)),
+            Column(QT_TRANSLATE_NOOP("Column", "Patient"), lambda r: r.patient_name),
+            Column(QT_TRANSLATE_NOOP("Column", "MRN"), lambda r: r.mrn),
+            Column(QT_TRANSLATE_NOOP("Column", "Status"),
+                   _status, tooltip=_status_tip, colour=_overdue_colour,
                    bold=_overdue),
-            Column("Days left",
+            Column(QT_TRANSLATE_NOOP("Column", "Days left"),
                    lambda r: "" if r.filed_at_utc is not None else str(r.status.days_left),
                    colour=_overdue_colour, bold=_overdue),
-            Column("Filed by", lambda r: r.filed_by or ""),
+            Column(QT_TRANSLATE_NOOP("Column", "Filed by"), lambda r: r.filed_by or ""),
         ), parent, key=lambda r: r.session_id)
 
 

@@ -47,6 +47,7 @@ from ketalog.services.screening import (
 from ketalog.ui.conflict import settle_conflict
 from ketalog.ui.context import Outcome, UiContext
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel
+from ketalog.ui.translation import QT_TRANSLATE_NOOP
 from ketalog.ui.widgets import (
     ActionButton,
     Button,
@@ -84,9 +85,9 @@ class LabsModel(RowsModel[LabResult]):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__((
-            Column("Test", lambda lab: lab.test),
-            Column("Result", lambda lab: lab.result),
-            Column("Taken on", lambda lab: lab.taken_on.isoformat()),
+            Column(QT_TRANSLATE_NOOP("Column", "Test"), lambda lab: lab.test),
+            Column(QT_TRANSLATE_NOOP("Column", "Result"), lambda lab: lab.result),
+            Column(QT_TRANSLATE_NOOP("Column", "Taken on"), lambda lab: lab.taken_on.isoformat()),
         ), parent, key=lambda lab: lab)
 
 

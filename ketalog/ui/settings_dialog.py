@@ -64,6 +64,7 @@ from ketalog.store.workstation import (
     workstation_config_path,
 )
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel
+from ketalog.ui.translation import QT_TRANSLATE_NOOP
 from ketalog.ui.widgets import (
     ActionButton,
     Button,
@@ -86,9 +87,10 @@ class BackupsModel(RowsModel[Any]):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__((
-            Column("Date", lambda b: b.taken_on.isoformat()),
-            Column("Size", lambda b: f"{b.size_bytes / 1_000_000:.1f} MB"),
-            Column("File", lambda b: str(b.path)),
+            Column(QT_TRANSLATE_NOOP("Column", "Date"), lambda b: b.taken_on.isoformat()),
+            Column(QT_TRANSLATE_NOOP("Column", "Size"),
+                   lambda b: f"{b.size_bytes / 1_000_000:.1f} MB"),
+            Column(QT_TRANSLATE_NOOP("Column", "File"), lambda b: str(b.path)),
         ), parent, key=lambda b: b.path)
 
 
@@ -535,16 +537,18 @@ def offer_settings_after_failure(message: str, url: str, parent: QWidget | None 
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QMessageBox
 
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("SettingsDialog", text)
-
-    box = QMessageBox(QMessageBox.Icon.Critical, tr("ketalog: database problem"), message,
+    # a module function: lupdate sees the context only when it is written in each call
+    translate = QCoreApplication.translate
+    box = QMessageBox(QMessageBox.Icon.Critical,
+                      translate("SettingsDialog", "ketalog: database problem"), message,
                       QMessageBox.StandardButton.NoButton, parent)
-    box.setInformativeText(tr("Choose Settings... to check or change the database this "
-                              "workstation uses, Retry once the server is back, or Quit."))
-    settings = box.addButton(tr("Settings..."), QMessageBox.ButtonRole.ActionRole)
-    retry = box.addButton(tr("Retry"), QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(tr("Quit"), QMessageBox.ButtonRole.RejectRole)
+    box.setInformativeText(translate(
+        "SettingsDialog", "Choose Settings... to check or change the database this "
+        "workstation uses, Retry once the server is back, or Quit."))
+    settings = box.addButton(translate("SettingsDialog", "Settings..."),
+                             QMessageBox.ButtonRole.ActionRole)
+    retry = box.addButton(translate("SettingsDialog", "Retry"), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(translate("SettingsDialog", "Quit"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(settings)
     box.exec()
     clicked = box.clickedButton()

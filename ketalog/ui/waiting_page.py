@@ -28,6 +28,7 @@ from ketalog.services.signature_status import signature_statuses
 from ketalog.services.signing import WaitingSession, waiting_for_signature
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT, MessageLabel, big_font
+from ketalog.ui.translation import QT_TRANSLATE_NOOP
 from ketalog.ui.widgets import ActionButton, Column, PasswordField, RowsModel, SessionTable
 from ketalog.ui.widgets.table import SESSION_ID_ROLE
 
@@ -72,13 +73,13 @@ class WaitingTableModel(RowsModel[WaitingSession]):
                     "A nurse completes the nursing record before the physician signs")
 
         super().__init__((
-            Column("Date",
+            Column(QT_TRANSLATE_NOOP("Column", "Date"),
                    lambda r: r.scheduled_at_utc.astimezone(tz).strftime("%a %d %b %Y %H:%M"),
                    bold=ready),
-            Column("Patient", lambda r: r.patient_name, bold=ready),
-            Column("MRN", lambda r: r.mrn, bold=ready),
-            Column("Chair", lambda r: r.chair, bold=ready),
-            Column("Nursing record completed", nursing,
+            Column(QT_TRANSLATE_NOOP("Column", "Patient"), lambda r: r.patient_name, bold=ready),
+            Column(QT_TRANSLATE_NOOP("Column", "MRN"), lambda r: r.mrn, bold=ready),
+            Column(QT_TRANSLATE_NOOP("Column", "Chair"), lambda r: r.chair, bold=ready),
+            Column(QT_TRANSLATE_NOOP("Column", "Nursing record completed"), nursing,
                    tooltip=nursing_hint, bold=ready),
         ), parent, key=lambda row: row.session_id)
 
@@ -94,14 +95,14 @@ def _waiting_and_checked(db: Session) -> tuple[list[WaitingSession], dict[int, s
 def _alert_columns(tz: ZoneInfo) -> tuple[Column[WaitingAlert], ...]:
     """The open-alerts list: when, who, where, what, and the action note."""
     return (
-        Column("Time",
+        Column(QT_TRANSLATE_NOOP("Column", "Time"),
                lambda w: w.alert.raised_at_utc.astimezone(tz).strftime("%a %d %b %H:%M")),
-        Column("Patient", lambda w: w.patient_name),
-        Column("MRN", lambda w: w.mrn),
-        Column("Chair", lambda w: w.chair),
-        Column("Alert", lambda w: f"{ALERT_MARK} {w.alert.message}",
+        Column(QT_TRANSLATE_NOOP("Column", "Patient"), lambda w: w.patient_name),
+        Column(QT_TRANSLATE_NOOP("Column", "MRN"), lambda w: w.mrn),
+        Column(QT_TRANSLATE_NOOP("Column", "Chair"), lambda w: w.chair),
+        Column(QT_TRANSLATE_NOOP("Column", "Alert"), lambda w: f"{ALERT_MARK} {w.alert.message}",
                colour=lambda _w: OVERDUE_TEXT, bold=lambda _w: True),
-        Column("Action taken",
+        Column(QT_TRANSLATE_NOOP("Column", "Action taken"),
                lambda w: (w.alert.action_note or "").strip() or "no action note yet"),
     )
 
@@ -109,11 +110,13 @@ def _alert_columns(tz: ZoneInfo) -> tuple[Column[WaitingAlert], ...]:
 def _order_columns(tz: ZoneInfo) -> tuple[Column[AwaitingOrder], ...]:
     """The verbal orders list: when given, patient, the order, who read it back."""
     return (
-        Column("Given", lambda o: o.ordered_at_utc.astimezone(tz).strftime("%a %d %b %H:%M")),
-        Column("Patient", lambda o: o.patient_name),
-        Column("MRN", lambda o: o.mrn),
-        Column("Verbal order", lambda o: o.order_text, bold=lambda _o: True),
-        Column("Read back by", lambda o: o.received_by_name),
+        Column(QT_TRANSLATE_NOOP("Column", "Given"),
+               lambda o: o.ordered_at_utc.astimezone(tz).strftime("%a %d %b %H:%M")),
+        Column(QT_TRANSLATE_NOOP("Column", "Patient"), lambda o: o.patient_name),
+        Column(QT_TRANSLATE_NOOP("Column", "MRN"), lambda o: o.mrn),
+        Column(QT_TRANSLATE_NOOP("Column", "Verbal order"),
+               lambda o: o.order_text, bold=lambda _o: True),
+        Column(QT_TRANSLATE_NOOP("Column", "Read back by"), lambda o: o.received_by_name),
     )
 
 

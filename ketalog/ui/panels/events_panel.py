@@ -46,6 +46,7 @@ from ketalog.services.sessions import EVENT_FLAG_KINDS, flag_event, resolve_even
 from ketalog.ui.context import DraftStore, Outcome, SessionController
 from ketalog.ui.panels.scales_panel import local_hhmm
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, big_font
+from ketalog.ui.translation import QT_TRANSLATE_NOOP
 from ketalog.ui.widgets import (
     ActionButton,
     Column,
@@ -193,10 +194,10 @@ class FlagsTableModel(RowsModel[EventRow]):
 
     def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
         super().__init__((
-            Column("Event", lambda r: flag_name(r.kind)),
-            Column("Onset", lambda r: local_hhmm(r.at_utc, tz)),
-            Column("Resolved", lambda r: _resolved(r.until_utc, tz)),
-            Column("Note", lambda r: with_void(r.detail, r, tz)),
+            Column(QT_TRANSLATE_NOOP("Column", "Event"), lambda r: flag_name(r.kind)),
+            Column(QT_TRANSLATE_NOOP("Column", "Onset"), lambda r: local_hhmm(r.at_utc, tz)),
+            Column(QT_TRANSLATE_NOOP("Column", "Resolved"), lambda r: _resolved(r.until_utc, tz)),
+            Column(QT_TRANSLATE_NOOP("Column", "Note"), lambda r: with_void(r.detail, r, tz)),
         ), parent)
 
 
@@ -213,13 +214,14 @@ class InterventionsTableModel(RowsModel[InterventionRow]):
 
     def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
         super().__init__((
-            Column("Time", lambda r: local_hhmm(r.given_at_utc, tz)),
-            Column("Drug / action", lambda r: r.drug),
-            Column("Dose", lambda r: _amount(r.dose, r.dose_unit)),
-            Column("Route", lambda r: r.route or ""),
-            Column("Given by", lambda r: r.given_by_name),
-            Column("Indication", lambda r: r.indication or ""),
-            Column("Outcome", lambda r: with_void(r.outcome or "", r, tz)),
+            Column(QT_TRANSLATE_NOOP("Column", "Time"), lambda r: local_hhmm(r.given_at_utc, tz)),
+            Column(QT_TRANSLATE_NOOP("Column", "Drug / action"), lambda r: r.drug),
+            Column(QT_TRANSLATE_NOOP("Column", "Dose"), lambda r: _amount(r.dose, r.dose_unit)),
+            Column(QT_TRANSLATE_NOOP("Column", "Route"), lambda r: r.route or ""),
+            Column(QT_TRANSLATE_NOOP("Column", "Given by"), lambda r: r.given_by_name),
+            Column(QT_TRANSLATE_NOOP("Column", "Indication"), lambda r: r.indication or ""),
+            Column(QT_TRANSLATE_NOOP("Column", "Outcome"),
+                   lambda r: with_void(r.outcome or "", r, tz)),
         ), parent)
 
 
@@ -230,12 +232,14 @@ class AdverseEventsTableModel(RowsModel[AdverseEventRow]):
 
     def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
         super().__init__((
-            Column("Onset", lambda r: local_hhmm(r.onset_at_utc, tz)),
-            Column("Event", lambda r: r.kind),
-            Column("Severity", lambda r: r.severity),
-            Column("Resolved", lambda r: _resolved(r.resolved_at_utc, tz)),
-            Column("Description", lambda r: with_void(r.description or "", r, tz)),
-            Column("Action taken", lambda r: r.action_taken or ""),
+            Column(QT_TRANSLATE_NOOP("Column", "Onset"), lambda r: local_hhmm(r.onset_at_utc, tz)),
+            Column(QT_TRANSLATE_NOOP("Column", "Event"), lambda r: r.kind),
+            Column(QT_TRANSLATE_NOOP("Column", "Severity"), lambda r: r.severity),
+            Column(QT_TRANSLATE_NOOP("Column", "Resolved"),
+                   lambda r: _resolved(r.resolved_at_utc, tz)),
+            Column(QT_TRANSLATE_NOOP("Column", "Description"),
+                   lambda r: with_void(r.description or "", r, tz)),
+            Column(QT_TRANSLATE_NOOP("Column", "Action taken"), lambda r: r.action_taken or ""),
         ), parent)
 
 

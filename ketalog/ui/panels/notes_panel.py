@@ -24,6 +24,7 @@ from ketalog.services.sessions import NOTE_KINDS, add_note
 from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.panels.scales_panel import local_hhmm
 from ketalog.ui.style import OK_MARK
+from ketalog.ui.translation import QT_TRANSLATE_NOOP
 from ketalog.ui.widgets import (
     ActionButton,
     Column,
@@ -48,10 +49,10 @@ class NotesTableModel(RowsModel[NoteRow]):
 
     def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
         super().__init__((
-            Column("Time", lambda r: local_hhmm(r.at_utc, tz)),
-            Column("Kind", lambda r: r.kind.capitalize()),
-            Column("Author", lambda r: r.author_name),
-            Column("Note", lambda r: with_void(r.text, r, tz)),
+            Column(QT_TRANSLATE_NOOP("Column", "Time"), lambda r: local_hhmm(r.at_utc, tz)),
+            Column(QT_TRANSLATE_NOOP("Column", "Kind"), lambda r: r.kind.capitalize()),
+            Column(QT_TRANSLATE_NOOP("Column", "Author"), lambda r: r.author_name),
+            Column(QT_TRANSLATE_NOOP("Column", "Note"), lambda r: with_void(r.text, r, tz)),
         ), parent)
 
 

@@ -31,6 +31,7 @@ from ketalog.services.session_view import SessionView
 from ketalog.services.sessions import record_scale
 from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.style import OK_MARK, big_font
+from ketalog.ui.translation import QT_TRANSLATE_NOOP
 from ketalog.ui.widgets import (
     ChoiceRow,
     Column,
@@ -100,12 +101,13 @@ class ScoresTableModel(RowsModel[ScoreRow]):
 
     def __init__(self, tz: ZoneInfo, parent: QWidget | None = None) -> None:
         super().__init__((
-            Column("Time", lambda r: local_hhmm(r.taken_at_utc, tz)),
-            Column("Scale", _scale_name),
-            Column("Total", _total_text),
-            Column("Band", lambda r: r.band or ""),
-            Column("Items", lambda r: with_void(_items_text(r), r, tz)),
-            Column("By", lambda r: r.recorded_by_name),
+            Column(QT_TRANSLATE_NOOP("Column", "Time"), lambda r: local_hhmm(r.taken_at_utc, tz)),
+            Column(QT_TRANSLATE_NOOP("Column", "Scale"), _scale_name),
+            Column(QT_TRANSLATE_NOOP("Column", "Total"), _total_text),
+            Column(QT_TRANSLATE_NOOP("Column", "Band"), lambda r: r.band or ""),
+            Column(QT_TRANSLATE_NOOP("Column", "Items"),
+                   lambda r: with_void(_items_text(r), r, tz)),
+            Column(QT_TRANSLATE_NOOP("Column", "By"), lambda r: r.recorded_by_name),
         ), parent)
 
 

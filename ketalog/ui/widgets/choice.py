@@ -443,8 +443,8 @@ class ItemsForm(QWidget):
             "%2", str(self._scale.max_total))
         missing = len(values) - len(scored)
         if missing:
-            text += "  " + self.tr("(%1 of %2 items still to score)").replace(
-                "%1", str(missing)).replace("%2", str(len(values)))
+            text += "  " + self.tr("(%1 of %n items still to score)", "", len(values)).replace(
+                "%1", str(missing))
         else:
             text += "  " + self.tr("(Enter records)")
         self.total_label.setText(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, tzinfo
 
-from PySide6.QtCore import QDateTime
+from PySide6.QtCore import QCoreApplication, QDateTime
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ketalog.domain.clinic_time import AmbiguousLocalTime, NonexistentLocalTime, resolve_local
@@ -49,8 +49,10 @@ def chosen_instant(parent: QWidget, day: date, wall: time, tz: tzinfo) -> dateti
     except NonexistentLocalTime as skipped:
         return str(skipped)
     except AmbiguousLocalTime as twice:
-        index = ask(parent, parent.tr("Which time?"), str(twice),
-                    [choice.label for choice in twice.choices], parent.tr("Cancel"))
+        # a module function: its strings are filed under "Questions", not the parent's class
+        index = ask(parent, QCoreApplication.translate("Questions", "Which time?"), str(twice),
+                    [choice.label for choice in twice.choices],
+                    QCoreApplication.translate("Questions", "Cancel"))
         return None if index is None else twice.choices[index].at_utc
 
 
