@@ -27,6 +27,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_carries_resources_and_migrations(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "ketalog/resources/protocols/default_protocols.json" in names
+    assert "ketalog/resources/translations/ketalog_en.qm" in names  # English plurals
     assert "ketalog/store/migrations/env.py" in names
     assert "ketalog/store/migrations/script.py.mako" in names
     assert "ketalog/store/migrations/versions/0001_initial_schema.py" in names

@@ -34,6 +34,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from ketalog.ui.widgets.buttons import Button
+
 #: Overrides the log folder (tests, or a clinic that keeps logs on another disk).
 ENV_LOG_DIR = "KETALOG_LOG_DIR"
 LOG_FILENAME = "ketalog.log"
@@ -243,7 +245,11 @@ class ErrorDialog(QMessageBox):
             "give them the log file:\n%1\n\n(Technical name: %2)")
             .replace("%1", str(log_path)).replace("%2", what))
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setStandardButtons(QMessageBox.StandardButton.Ok)
+        # a kit button: Enter and Space close it alike, as every other button in the app
+        self.ok_button = Button(self.tr("OK"))
+        self.addButton(self.ok_button, QMessageBox.ButtonRole.AcceptRole)
+        self.setDefaultButton(self.ok_button)
+        self.setEscapeButton(self.ok_button)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
 

@@ -128,6 +128,8 @@ WINDOWS: dict[str, tuple[Actor, Opener]] = {
     "print preview": (NURSE, _plain("documents", "PdfPreview", lambda c: _pdf(),
                                     lambda c: "Session summary", lambda c: "s.pdf")),
     "shortcut help": (NURSE, _plain("main_window", "ShortcutHelp")),
+    "error": (NURSE, _plain("logs", "ErrorDialog", lambda c: "ValueError",
+                            lambda c: Path("/var/log/ketalog/ketalog.log"))),
     "log-in": (NURSE, _opener("login", "LoginPage", "ws-1")),
     "first administrator": (ADMIN, _opener("login", "FirstAdministratorPage", "ws-1")),
     "lock": (NURSE, _opener("idle_lock", "LockPage", "ws-1")),
