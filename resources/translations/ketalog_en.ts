@@ -1456,6 +1456,10 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
 (Technical name: %2)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>OK</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>EventsPanel</name>
