@@ -9,7 +9,11 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
+from ketalog.services.booking import open_course, schedule_session
+from ketalog.services.session.common import load_session
+from ketalog.services.session.dose import order_dose, verify_dose
+from ketalog.services.session.entries import record_scale, record_vitals, update_discharge_details
+from ketalog.services.session.state import CHECKLIST_ITEMS, change_state, update_checklist
 from tests.dose_check import right_figures
 from tests.staff import NURSE, prove
 
@@ -32,32 +36,32 @@ def start_infusion(db: Session, sid: int, clock: Advancing, *,
 
     With ``start=False`` everything is ready but the pump is never started.
     """
-    for item in svc.CHECKLIST_ITEMS:
-        svc.update_checklist(db, NURSE, sid, item, True, clock=clock)
-    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
-                                 escort_name=escort, clock=clock)
+    for item in CHECKLIST_ITEMS:
+        update_checklist(db, NURSE, sid, item, True, clock=clock)
+    update_discharge_details(db, NURSE, sid, expected_version=load_session(db, sid).version,
+                             escort_name=escort, clock=clock)
     clock.advance(2)
-    svc.record_vitals(db, NURSE, sid, baseline, clock=clock)
-    order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
-    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
-                    **right_figures(db, order.dose_order_id), clock=clock,
-                    verifier=prove(db, "sam", "verify_dose", clock))
+    record_vitals(db, NURSE, sid, baseline, clock=clock)
+    order = order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
+    verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
+                **right_figures(db, order.dose_order_id), clock=clock,
+                verifier=prove(db, "sam", "verify_dose", clock))
     if start:
         clock.advance(1)
-        svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
+        change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
 
 
 def discharge(db: Session, sid: int, clock: Advancing) -> None:
     """From infusing: stop at the planned end, 30 minutes' recovery with a fresh reading,
     Aldrete 10 and instructions given, then discharge (every discharge minimum met)."""
     clock.advance(40)
-    svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
     clock.advance(30)
-    svc.record_vitals(db, NURSE, sid, BASELINE, clock=clock)
-    svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
-    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
-                                 instructions_given=True, clock=clock)
-    svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
+    record_vitals(db, NURSE, sid, BASELINE, clock=clock)
+    record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
+    update_discharge_details(db, NURSE, sid, expected_version=load_session(db, sid).version,
+                             instructions_given=True, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
 
 
 def discharged_session(db: Session, clock: Advancing, *, ordered: bool = True) -> int:
@@ -70,11 +74,11 @@ def discharged_session(db: Session, clock: Advancing, *, ordered: bool = True) -
     if not ordered:
         from ketalog.store.models import Course
 
-        course = db.get(Course, svc._session(db, sid).course_id)
+        course = db.get(Course, load_session(db, sid).course_id)
         assert course is not None
         course.order_required = False
         db.commit()
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, sid, clock)
     discharge(db, sid, clock)
     return sid
@@ -126,7 +130,7 @@ def verbal_order(db: Session, sid: int, clock: Advancing, dose: object,
     from ketalog.services.protocols import protocol_by_id
     from tests.staff import PHYSICIAN
 
-    protocol = protocol_by_id(db, svc._session(db, sid).protocol_id)
+    protocol = protocol_by_id(db, load_session(db, sid).protocol_id)
     values: dict[str, object] = {
         "duration_min": protocol.default_duration_min,
         "weight_basis": None if protocol.dosing_mode == "device" else "actual",
@@ -181,10 +185,10 @@ def book(db: Session, clock: Advancing, *, indication: str = "treatment-resistan
     patient = register_patient(db, NURSE, family_name="Ñúñez", given_name="José",
                                birth_date=date(1980, 3, 14), clock=clock)
     record_weight(db, NURSE, patient.id, "80", clock=clock)
-    course = svc.open_course(db, NURSE, patient_id=patient.id,
-                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                             indication=indication, clock=clock)
+    course = open_course(db, NURSE, patient_id=patient.id,
+                         protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                         indication=indication, clock=clock)
     if screened:
         screen_course(db, course, clock, order=ordered)
-    return svc.schedule_session(db, NURSE, course_id=course, chair=chair, scheduled_at=now,
-                                clock=clock)
+    return schedule_session(db, NURSE, course_id=course, chair=chair, scheduled_at=now,
+                            clock=clock)

@@ -17,12 +17,13 @@ from sqlalchemy.exc import DBAPIError
 
 from ketalog.cli import main
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.alerts import acknowledge_alert
 from ketalog.services.audit import AuditContent, chain_hash
 from ketalog.services.audit_references import check_references
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.interventions import record_adverse_event, record_intervention
+from ketalog.services.session.entries import add_note, flag_event, record_scale, resolve_event
+from ketalog.services.session.state import change_state
 from ketalog.services.signing import add_addendum, verify_session
 from ketalog.store.guards import repair_guards
 from ketalog.store.models import AuditEntry, Base, audit_referenced_tables
@@ -43,19 +44,19 @@ def clinic(database_url: str) -> str:
     clock = FakeClock(datetime(2030, 11, 21, 9, 0, tzinfo=UTC))
     with make_sessionmaker(engine)() as db:
         sid = book(db, clock)
-        svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+        change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
         start_infusion(db, sid, clock)
         clock.advance(10)
-        score = svc.record_scale(db, NURSE, sid, "moaas", [3], clock=clock)
+        score = record_scale(db, NURSE, sid, "moaas", [3], clock=clock)
         acknowledge_alert(db, PHYSICIAN, sid, source="scale_scores", source_id=score,
                           code="moaas_low", comment="seen, airway fine", clock=clock,
                           physician=prove(db, "ada", "acknowledge_alert", clock))
-        flag = svc.flag_event(db, NURSE, sid, "sedation", clock=clock)
+        flag = flag_event(db, NURSE, sid, "sedation", clock=clock)
         record_intervention(db, NURSE, sid, drug="ondansetron", dose="4", dose_unit="mg",
                             route="IV", clock=clock)
         record_adverse_event(db, NURSE, sid, kind="nausea/vomiting", clock=clock)
-        svc.add_note(db, NURSE, sid, "observation", "Calm, eyes closed.", clock=clock)
-        svc.resolve_event(db, NURSE, flag, clock=clock)
+        add_note(db, NURSE, sid, "observation", "Calm, eyes closed.", clock=clock)
+        resolve_event(db, NURSE, flag, clock=clock)
         discharge(db, sid, clock)
         sign(db, sid, clock)
         clock.advance(60)

@@ -12,7 +12,7 @@ Doses are compared in the unit the protocol orders in: mg/kg (IV and IM
 weight-based), mg/kg/h (rate-based infusions) or whole devices (esketamine,
 a fixed number of mg each). An order may never exceed the protocol's hard
 maximum itself: a dose above it is the physician's override at the chair, with
-their password and a reason (see ``services.sessions.order_dose``).
+their password and a reason (see ``services.session.dose.order_dose``).
 """
 
 from __future__ import annotations

@@ -22,6 +22,14 @@ def printed_name(name: str, credentials: str | None) -> str:
     return f"{name}, {credentials}" if credentials else name
 
 
+def required_text(value: str | None, field: str, message: str) -> str:
+    """The text stripped of surrounding blanks, or a refusal with ``message`` when empty."""
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError.single(field, message)
+    return text
+
+
 def describe_value(value: object) -> str:
     """A short rendering of any input for a message; never raises."""
     if isinstance(value, str):

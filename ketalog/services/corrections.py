@@ -38,8 +38,9 @@ from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
 from ketalog.services.keyed import when_text
 from ketalog.services.patients import MAX_WEIGHT_KG, WeightRecord
-from ketalog.services.sessions import SavedVital, add_reading
+from ketalog.services.session.entries import SavedVital, record_vitals
 from ketalog.services.settings import clinic_today
+from ketalog.services.unit_of_work import use_case
 from ketalog.store.models import (
     AdverseEvent,
     DoseOrder,
@@ -172,6 +173,7 @@ def mark_entered_in_error(
     return marked
 
 
+@use_case
 def correct_reading(
     db: Session, actor: Actor, vital_id: int, values: Mapping[str, object], reason: str | None,
     *, taken_at: datetime | None = None, clock: Clock = system_clock,
@@ -179,20 +181,14 @@ def correct_reading(
     """Mark a reading entered in error and record the right values in its place, at once.
 
     The new reading keeps the old one's time unless ``taken_at`` is given, and
-    names the reading it replaces. Nothing is written when either part is refused.
+    names the reading it replaces. Nothing is written when either part is refused:
+    both are steps of this one use case.
     """
     now = clock()
-    try:
-        old, _ = _mark(db, actor, EntryKind.READING, vital_id, reason, now)
-        vital, alerts = add_reading(db, actor, old.session_id, values,
-                                    taken_at=taken_at or old.taken_at_utc, action_note=None,
-                                    now=now, replaces_id=old.id)
-    except BaseException:
-        db.rollback()
-        raise
-    db.commit()
-    return SavedVital(vital.id, tuple(a.code.value for a in alerts),
-                      tuple(a.message for a in alerts))
+    old, _ = _mark(db, actor, EntryKind.READING, vital_id, reason, now)
+    return record_vitals(db, actor, old.session_id, values,
+                         taken_at=taken_at or old.taken_at_utc, replaces_id=old.id,
+                         clock=lambda: now)
 
 
 def correct_weight(

@@ -19,19 +19,33 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.protocols import DosingMode, Protocol
 from ketalog.domain.session_state import SessionAction, SessionState
-from ketalog.services import sessions as svc
 from ketalog.services.accounts import prove_identity
-from ketalog.services.context import SYSTEM
-from ketalog.services.courses import (
+from ketalog.services.booking import (
+    INDICATIONS,
+    chair_clashes,
     complete_course,
+    open_course,
     plan_induction_series,
+    schedule_session,
     start_maintenance,
     stop_course,
 )
+from ketalog.services.context import SYSTEM
 from ketalog.services.identity import IdentityProof, ProofPurpose
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_by_id, protocol_id_by_code
 from ketalog.services.rems import file_rems_form
+from ketalog.services.session.dose import order_dose, verify_dose
+from ketalog.services.session.entries import (
+    add_note,
+    add_vital_action_note,
+    flag_event,
+    record_scale,
+    record_vitals,
+    resolve_event,
+    update_discharge_details,
+)
+from ketalog.services.session.state import CHECKLIST_ITEMS, change_state, update_checklist
 from ketalog.services.settings import (
     CLINIC_NAME,
     DEMO_CLINIC,
@@ -167,11 +181,11 @@ class _Clinic:
             "spo2_percent": self.rng.choice((96, 97, 98, 98, 99)),
             "resp_rate_per_min": self.rng.randint(12, 18),
         }
-        saved = svc.record_vitals(self.db, self.nurse, sid, values, clock=clock)
+        saved = record_vitals(self.db, self.nurse, sid, values, clock=clock)
         self.summary.vitals += 1
         if saved.alerts and alert_note:
-            svc.add_vital_action_note(self.db, self.nurse, saved.vital_id, alert_note,
-                                      expected_version=1, clock=clock)
+            add_vital_action_note(self.db, self.nurse, saved.vital_id, alert_note,
+                                  expected_version=1, clock=clock)
 
     def screen(self, course_id: int, clock: SimClock, *, approve: bool = True,
                answers: dict[str, object] | None = None) -> None:
@@ -250,7 +264,7 @@ class _Clinic:
 
         def step(action: SessionAction, minutes: float = 0, reason: str | None = None) -> None:
             clock.advance(minutes)
-            svc.change_state(db, nurse, sid, action, reason=reason, clock=clock)
+            change_state(db, nurse, sid, action, reason=reason, clock=clock)
 
         if until is SessionState.SCHEDULED:
             return
@@ -259,12 +273,12 @@ class _Clinic:
             return
         step(SessionAction.CHECK_IN)
         if phq9_total is not None:
-            svc.record_scale(db, nurse, sid, "phq9", phq9_items(phq9_total, item9), clock=clock)
+            record_scale(db, nurse, sid, "phq9", phq9_items(phq9_total, item9), clock=clock)
         for code, items in (measures or {}).items():
-            svc.record_scale(db, nurse, sid, code, items, clock=clock)
-        for item in svc.CHECKLIST_ITEMS:
-            svc.update_checklist(db, nurse, sid, item, True, clock=clock)
-        svc.update_discharge_details(
+            record_scale(db, nurse, sid, code, items, clock=clock)
+        for item in CHECKLIST_ITEMS:
+            update_checklist(db, nurse, sid, item, True, clock=clock)
+        update_discharge_details(
             db, nurse, sid, expected_version=_version(db, sid),
             escort_name=rng.choice(("spouse", "partner", "adult son", "friend", "sister")),
             clock=clock,
@@ -283,15 +297,15 @@ class _Clinic:
                                 dose=inputs["dose_mg_per_kg"],
                                 duration_min=protocol.default_duration_min,
                                 weight_basis="actual", read_back=True, clock=clock)
-        order = svc.order_dose(db, nurse, sid, inputs=inputs,
-                               lot_number=f"KT{rng.randint(10000, 99999)}", diluent="0.9% NaCl",
-                               clock=clock)
+        order = order_dose(db, nurse, sid, inputs=inputs,
+                           lot_number=f"KT{rng.randint(10000, 99999)}", diluent="0.9% NaCl",
+                           clock=clock)
         clock.advance(3)
         # the second nurse works the dose out on their own and agrees
-        svc.verify_dose(db, nurse, sid, dose_order_id=order.dose_order_id, clock=clock,
-                        verifier_total_mg=order.total_mg,
-                        verifier_rate_ml_per_h=order.rate_ml_per_h,
-                        verifier=self._prove("nurse2", ProofPurpose.VERIFY_DOSE, clock))
+        verify_dose(db, nurse, sid, dose_order_id=order.dose_order_id, clock=clock,
+                    verifier_total_mg=order.total_mg,
+                    verifier_rate_ml_per_h=order.rate_ml_per_h,
+                    verifier=self._prove("nurse2", ProofPurpose.VERIFY_DOSE, clock))
         step(SessionAction.START_INFUSION, 2)
         duration = protocol.default_duration_min or 40
         interval = protocol.schedule.during_dose_interval_min or 10
@@ -316,16 +330,16 @@ class _Clinic:
                  reason="BP high after labetalol; paused until it settles.")
             return
         if protocol.dosing_mode is DosingMode.DEVICE:
-            svc.record_scale(db, nurse, sid, "moaas", [4], clock=clock)
+            record_scale(db, nurse, sid, "moaas", [4], clock=clock)
         else:
-            svc.record_scale(db, nurse, sid, "moaas", [rng.choice((4, 5, 5))], clock=clock)
-        svc.record_scale(db, nurse, sid, "cadss6",
-                         [rng.randint(0, 3) for _ in range(6)], clock=clock)
+            record_scale(db, nurse, sid, "moaas", [rng.choice((4, 5, 5))], clock=clock)
+        record_scale(db, nurse, sid, "cadss6",
+                     [rng.randint(0, 3) for _ in range(6)], clock=clock)
         if until is SessionState.STOPPED_EARLY:
             step(SessionAction.STOP_EARLY, 1, reason="Marked dissociation; patient asked to stop.")
             return
         if rng.random() < 0.3:
-            flag = svc.flag_event(db, nurse, sid, "dissociation", clock=clock)
+            flag = flag_event(db, nurse, sid, "dissociation", clock=clock)
         else:
             flag = None
         step(SessionAction.STOP_INFUSION, 1)
@@ -334,7 +348,7 @@ class _Clinic:
             clock.advance(15)
             self.vitals(sid, clock, base, 4)
         if flag is not None:
-            svc.resolve_event(db, nurse, flag, clock=clock)
+            resolve_event(db, nurse, flag, clock=clock)
         if until is SessionState.RECOVERING:
             return
         from ketalog.services.alerts import acknowledge_alert, open_session_alerts
@@ -346,12 +360,12 @@ class _Clinic:
                               physician=self._prove("physician", ProofPurpose.ACKNOWLEDGE_ALERT,
                                                     clock),
                               clock=clock)
-        svc.record_scale(db, nurse, sid, "aldrete", [2, 2, 2, 2, rng.choice((1, 2))], clock=clock)
-        svc.update_discharge_details(db, nurse, sid, expected_version=_version(db, sid),
-                                     instructions_given=True, clock=clock)
-        svc.add_note(db, nurse, sid, "recovery",
-                     "Tolerated infusion well. Oriented, steady gait, tolerating fluids. "
-                     "Aftercare explained: no driving until tomorrow after sleep.", clock=clock)
+        record_scale(db, nurse, sid, "aldrete", [2, 2, 2, 2, rng.choice((1, 2))], clock=clock)
+        update_discharge_details(db, nurse, sid, expected_version=_version(db, sid),
+                                 instructions_given=True, clock=clock)
+        add_note(db, nurse, sid, "recovery",
+                 "Tolerated infusion well. Oriented, steady gait, tolerating fluids. "
+                 "Aftercare explained: no driving until tomorrow after sleep.", clock=clock)
         step(SessionAction.DISCHARGE, 5)
         if until is SessionState.DISCHARGED:
             return
@@ -375,7 +389,7 @@ def _free_chair(db: Session, start: datetime, protocol_id: int,
     chairs = list(CHAIRS)
     rng.shuffle(chairs)
     for chair in chairs:
-        if not svc.chair_clashes(db, chair, start, protocol_id=protocol_id):
+        if not chair_clashes(db, chair, start, protocol_id=protocol_id):
             return chair, False
     return chairs[0], True
 
@@ -463,11 +477,11 @@ def build_demo_clinic(
                       else "bipolar depression" if index == 5
                       else "treatment-resistant depression"
                       if index in (_REMITTER, _RESPONDER, _NON_RESPONDER)
-                      else rng.choice(svc.INDICATIONS[:6]))
+                      else rng.choice(INDICATIONS[:6]))
         course_start = today - timedelta(days=30)
-        course_id = svc.open_course(db, desk, patient_id=patient.id, protocol_id=protocol_id,
-                                    indication=indication, started_on=course_start,
-                                    clock=setup_clock)
+        course_id = open_course(db, desk, patient_id=patient.id, protocol_id=protocol_id,
+                                indication=indication, started_on=course_start,
+                                clock=setup_clock)
         consult = SimClock(datetime.combine(course_start - timedelta(days=7), time(10, 0),
                                             tzinfo=tz).astimezone(UTC))
         clinic.screen(course_id, consult,
@@ -510,9 +524,9 @@ def build_demo_clinic(
             day = first_day + timedelta(days=2 * n)
             start = _local(day, 8 + rng.randint(0, 7), rng.choice((0, 15, 30, 45)), tz)
             chair, full = _free_chair(db, start, course_protocol_id, rng)
-            sid = svc.schedule_session(db, desk, course_id=course_id, chair=chair,
-                                       scheduled_at=start, confirm_chair_overlap=full,
-                                       clock=SimClock(start - timedelta(days=3)))
+            sid = schedule_session(db, desk, course_id=course_id, chair=chair,
+                                   scheduled_at=start, confirm_chair_overlap=full,
+                                   clock=SimClock(start - timedelta(days=3)))
             # the physician has not yet reviewed yesterday's work, nor every patient's
             # latest session: the waiting-for-signature list has something on it
             recent = day == today - timedelta(days=1) or (n == past - 1 and index % 4 == 1)
@@ -535,8 +549,8 @@ def build_demo_clinic(
         elif index == _MAINTENANCE:
             start_maintenance(db, clinic.physician, course_id, clock=later)
             booster = _local(today + timedelta(days=14), 10, 0, tz)
-            svc.schedule_session(db, desk, course_id=course_id, chair=CHAIRS[0],
-                                 scheduled_at=booster, confirm_chair_overlap=True, clock=later)
+            schedule_session(db, desk, course_id=course_id, chair=CHAIRS[0],
+                             scheduled_at=booster, confirm_chair_overlap=True, clock=later)
             clinic.summary.sessions += 1
         elif index == _STOPPED:
             stop_course(db, clinic.physician, course_id, clock=later,
@@ -555,9 +569,9 @@ def build_demo_clinic(
             start = min(max(start, day_start), day_end)
             # today's board is laid out chair by chair on purpose (one visit may still be
             # recovering in a chair the next patient is booked into)
-            sid = svc.schedule_session(db, desk, course_id=course_id, chair=CHAIRS[chair_index],
-                                       scheduled_at=start, confirm_chair_overlap=True,
-                                       clock=SimClock(real_now - timedelta(days=2)))
+            sid = schedule_session(db, desk, course_id=course_id, chair=CHAIRS[chair_index],
+                                   scheduled_at=start, confirm_chair_overlap=True,
+                                   clock=SimClock(real_now - timedelta(days=2)))
             if state is not SessionState.SCHEDULED:
                 total = phq9_start - phq9_drop * past
                 # today's checked-in patient answers PHQ-9 item 9 above 0: the board

@@ -2,7 +2,7 @@
 
 The dose panel shows the total, the volume, the pump rate and the working
 while the values are still being typed, so a slip is seen before the order is
-placed. This is the same arithmetic :func:`ketalog.services.sessions.order_dose`
+placed. This is the same arithmetic :func:`ketalog.services.session.dose.order_dose`
 stores (``calculate_dose`` and ``check_dose_limits``), so the preview and the
 stored order cannot disagree. Nothing here writes.
 """
@@ -90,7 +90,7 @@ def preview_dose(
 ) -> DosePreview:
     """Compute the dose the session's protocol gives for typed inputs; reads only.
 
-    The weight is judged as :func:`ketalog.services.sessions.order_dose` judges
+    The weight is judged as :func:`ketalog.services.session.dose.order_dose` judges
     it: against the usual range and the patient's last weighing.
 
     Raises:

@@ -12,7 +12,8 @@ from ketalog.domain.values import decimal_problem, printed_name
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
-from ketalog.services.sessions import _session, _when, resolve_onset_row
+from ketalog.services.session.common import entry_time, load_session
+from ketalog.services.session.entries import resolve_onset_row
 from ketalog.store.models import AdverseEvent, Intervention
 
 #: The clinic formulary shown first in the picker: (drug, usual dose, unit, route, and what
@@ -70,7 +71,7 @@ def record_intervention(
     """Record a drug or action given (from the formulary or free text)."""
     recorder = authorize(db, actor, Permission.RECORD)
     now = clock()
-    session = _session(db, session_id)
+    session = load_session(db, session_id)
     ensure_editable(session.state, "an intervention")
     problems = []
     name = (drug or "").strip()
@@ -91,7 +92,7 @@ def record_intervention(
         raise ValidationError(problems)
     row = Intervention(
         session_id=session_id, drug=name, dose=amount, dose_unit=(dose_unit or "").strip() or None,
-        route=route or None, given_at_utc=_when(given_at, now, "time given"),
+        route=route or None, given_at_utc=entry_time(given_at, now, "time given"),
         given_by_id=actor.user_id,
         given_by_name=((given_by_name or "").strip()
                        or printed_name(recorder.full_name, recorder.credentials)),
@@ -123,7 +124,7 @@ def record_adverse_event(
     """Record an adverse event with its onset, severity and the action taken."""
     authorize(db, actor, Permission.RECORD)
     now = clock()
-    session = _session(db, session_id)
+    session = load_session(db, session_id)
     ensure_editable(session.state, "an adverse event")
     problems = []
     if kind not in ADVERSE_EVENT_KINDS:
@@ -137,7 +138,7 @@ def record_adverse_event(
         raise ValidationError(problems)
     row = AdverseEvent(
         session_id=session_id, kind=kind, severity=severity,
-        onset_at_utc=_when(onset_at, now, "onset"),
+        onset_at_utc=entry_time(onset_at, now, "onset"),
         description=(description or "").strip() or None,
         action_taken=(action_taken or "").strip() or None, recorded_by_id=actor.user_id,
         created_at_utc=now,

@@ -7,7 +7,7 @@ guard refuses it). When the dose at the chair must depart from it and the
 physician is not there, the nurse records the physician's *verbal order* for
 exactly that dose, after reading it back; it waits in the physician's list
 until they co-sign it with their own password. The rules a dose must meet
-live in :mod:`ketalog.domain.orders`; ``services.sessions.order_dose`` applies
+live in :mod:`ketalog.domain.orders`; ``services.session.dose.order_dose`` applies
 them through :func:`orders_for_dose`.
 """
 

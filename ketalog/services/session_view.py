@@ -39,8 +39,8 @@ from ketalog.services.patient_safety import NO_FACTS, SafetyFacts, safety_facts
 from ketalog.services.patients import latest_weight
 from ketalog.services.protocols import protocol_by_id
 from ketalog.services.screening import course_gate
+from ketalog.services.session.state import session_facts
 from ketalog.services.session_detail import SessionDetail, open_session
-from ketalog.services.sessions import session_facts
 from ketalog.services.settings import clinic_today
 from ketalog.services.signature_status import SignatureStatus, signature_status
 from ketalog.services.signing import (

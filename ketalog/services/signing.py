@@ -71,7 +71,7 @@ from ketalog.services.keyed import (
     without_unset_later,
 )
 from ketalog.services.keys import sign_text, signing_key
-from ketalog.services.sessions import _session
+from ketalog.services.session.common import load_session
 from ketalog.store.models import (
     AdverseEvent,
     AlertAcknowledgment,
@@ -254,7 +254,7 @@ def complete_nursing_record(
     password counts towards lock-out like a log-in.
     """
     authorize(db, actor, Permission.COMPLETE_NURSING)
-    session = _session(db, session_id)
+    session = load_session(db, session_id)
     _finished(session, "complete the nursing record")
     user, key = _own_key(db, actor, password, purpose="attest",
                          what="complete a nursing record", clock=clock)
@@ -294,7 +294,7 @@ def sign_session(
     password counts towards lock-out like a log-in.
     """
     user = authorize(db, actor, Permission.SIGN)
-    session = _session(db, session_id)
+    session = load_session(db, session_id)
     _finished(session, "sign it")
     if not _signatures(db, session_id, NURSING_ATTESTATION):
         raise TransitionRefused(["The nursing record is not complete yet; a nurse completes "
@@ -491,7 +491,7 @@ def verify_session(db: Session, session_id: int) -> SessionVerification:
     overrides, acknowledgments) is checked with its maker's key as well; one
     that does not hold makes the signature not valid, with a reason naming it.
     """
-    state = _session(db, session_id).state  # also refuses an unknown session
+    state = load_session(db, session_id).state  # also refuses an unknown session
     rows = _session_rows(db, session_id)
     signatures = [r for r in rows["signatures"] if r["kind"] == PHYSICIAN_SIGNATURE]
     if not signatures:
@@ -577,7 +577,7 @@ def add_addendum(
         problems.append(Problem("text", "Write the text of the addendum."))
     if problems:
         raise ValidationError(problems)
-    session = _session(db, session_id)
+    session = load_session(db, session_id)
     if session.state != SessionState.SIGNED.value:
         raise TransitionRefused(["This session is not signed yet; change the record itself "
                                  "(addenda are for signed sessions)."])

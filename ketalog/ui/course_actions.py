@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from ketalog.services.access import Permission, may
-from ketalog.services.courses import complete_course, start_maintenance
+from ketalog.services.booking import complete_course, start_maintenance
 from ketalog.ui.course_page import CourseDialog
 from ketalog.ui.order_dialog import StandingOrderDialog
 from ketalog.ui.screening_dialog import ScreeningDialog

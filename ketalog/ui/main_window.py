@@ -1050,7 +1050,7 @@ class MainWindow(QMainWindow):
         self._update_notice()
 
     def _record_view(self, session_id: int) -> None:
-        from ketalog.services.sessions import record_session_view
+        from ketalog.services.session.entries import record_session_view
 
         actor = self.current_actor()
         self.ctx.run(lambda db: record_session_view(db, actor, session_id,

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.services.booking import CHAIR_TAKEN_ENDING, INDICATIONS, book_session
 from ketalog.services.patients import (
     PatientSummary,
     parse_birth_date,
@@ -26,7 +27,6 @@ from ketalog.services.patients import (
     search_patients,
 )
 from ketalog.services.protocols import list_protocols
-from ketalog.services.sessions import CHAIR_TAKEN_ENDING, INDICATIONS, book_session
 from ketalog.services.settings import clinic_chairs
 from ketalog.ui.context import Outcome, UiContext
 from ketalog.ui.style import MessageLabel

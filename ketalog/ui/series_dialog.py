@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from ketalog.domain.scheduling import MAX_SERIES_SESSIONS, WEEKDAY_SHORT, infusion_label
-from ketalog.services.courses import (
+from ketalog.services.booking import (
+    CHAIR_TAKEN_ENDING,
     Booking,
     CourseOverview,
     SeriesPreview,
@@ -37,7 +38,6 @@ from ketalog.services.courses import (
     series_preview,
     stop_course,
 )
-from ketalog.services.sessions import CHAIR_TAKEN_ENDING
 from ketalog.services.settings import clinic_chairs
 from ketalog.ui.context import Outcome, UiContext
 from ketalog.ui.style import ALERT_MARK, MessageLabel

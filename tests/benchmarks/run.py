@@ -28,8 +28,8 @@ from ketalog.services.board import day_board
 from ketalog.services.context import Actor
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.patients import search_patients
+from ketalog.services.session.entries import record_vitals
 from ketalog.services.session_detail import open_session
-from ketalog.services.sessions import record_vitals
 from ketalog.store.models import Patient, TreatmentSession, VitalSign
 from tests.benchmarks.generate import BENCH_USER_ID, add_bench_account, generate
 

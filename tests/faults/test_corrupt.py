@@ -31,8 +31,9 @@ import pytest
 from sqlalchemy import text
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.session.entries import record_vitals
+from ketalog.services.session.state import change_state
 from ketalog.store.engine import DatabaseConfigError
 from ketalog.store.faults import DAMAGED
 from ketalog.store.migrate import HEAD_REVISION
@@ -54,10 +55,10 @@ def ketalog_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     clock = FakeClock(datetime.now(UTC))
     with make_sessionmaker(engine)() as db:
         sid = book(db, clock)
-        svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+        change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
         for number in range(400):
-            svc.record_vitals(db, NURSE, sid, {"systolic_mmhg": 100 + number % 40,
-                                               "diastolic_mmhg": 70}, clock=clock)
+            record_vitals(db, NURSE, sid, {"systolic_mmhg": 100 + number % 40,
+                                           "diastolic_mmhg": 70}, clock=clock)
     engine.dispose()
     assert sorted(p.name for p in path.parent.iterdir()) == ["real.sqlite3"]
     return path, sid
@@ -222,7 +223,7 @@ def test_damage_start_up_does_not_read_is_reported_when_reached_and_nothing_is_w
         ctx = UiContext(make_sessionmaker(engine), ZoneInfo("UTC"), lambda: NURSE, clock)
         shown = ctx.run(lambda db: load_session_view(db, sid, clock()))
         assert shown.error == DAMAGED
-        saved = ctx.run(lambda db: svc.record_vitals(
+        saved = ctx.run(lambda db: record_vitals(
             db, NURSE, sid, {"systolic_mmhg": 120, "diastolic_mmhg": 80}, clock=clock))
         assert saved.error == DAMAGED and not saved.ok
     finally:

@@ -37,9 +37,9 @@ import pytest
 from sqlalchemy import select
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.audit_trail import verify_chain
 from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.session.state import change_state
 from ketalog.store.models import AuditEntry, Note, VitalSign
 from tests.conftest import FakeClock
 from tests.faults.nurse_script import PER_RUN, is_note, note_text, vital_values
@@ -77,7 +77,7 @@ def prepare(path: Path) -> int:
         clock = FakeClock(datetime.now(UTC))
         with make_sessionmaker(engine)() as db:
             sid = book(db, clock)
-            svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+            change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
         return sid
     finally:
         engine.dispose()

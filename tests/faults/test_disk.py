@@ -27,8 +27,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.session.entries import record_vitals
+from ketalog.services.session.state import change_state
 from ketalog.store.engine import DatabaseConfigError
 from ketalog.store.faults import CANNOT_OPEN, DISK_FULL, READ_ONLY, describe_database_error
 from ketalog.store.models import AuditEntry, VitalSign
@@ -138,7 +139,7 @@ class Clinic:
 
     def record(self, values: dict[str, object]) -> None:
         with self.factory() as db:
-            svc.record_vitals(db, NURSE, self.session_id, values, clock=self.clock)
+            record_vitals(db, NURSE, self.session_id, values, clock=self.clock)
 
     def integrity(self) -> str:
         with self.engine.connect() as conn:
@@ -159,7 +160,7 @@ def clinic(tmp_path: Path) -> Iterator[Clinic]:
             clock = FakeClock(datetime.now(UTC))
             with factory() as db:
                 sid = book(db, clock)
-                svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+                change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
             clinic = Clinic(path, engine, factory, clock, sid)
             for values in EARLIER:
                 clinic.clock.advance(1)
@@ -288,7 +289,7 @@ def kill_while_saving(clinic: Clinic, systolic: int) -> None:
     code = (
         "import os, signal\n"
         "from ketalog.services.database import make_sessionmaker, open_database\n"
-        "from ketalog.services.sessions import record_vitals\n"
+        "from ketalog.services.session.entries import record_vitals\n"
         "from tests.staff import NURSE\n"
         f"engine = open_database('sqlite:///{clinic.path}')\n"
         "with make_sessionmaker(engine)() as db:\n"

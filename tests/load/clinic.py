@@ -14,11 +14,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.accounts import add_user
+from ketalog.services.booking import open_course, schedule_session
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
+from ketalog.services.session.state import change_state
 from tests.play import screen_course, start_infusion
 from tests.staff import ADMIN, NURSE, seed_staff
 
@@ -106,13 +107,13 @@ def seed_clinic(url: str, *, sessions: int, nurses: int) -> tuple[list[int], lis
                                            given_name="Pat", birth_date=date(1970 + i % 40, 1, 1),
                                            clock=clock)
                 record_weight(db, NURSE, patient.id, str(60 + i % 40), clock=clock)
-                course = svc.open_course(db, NURSE, patient_id=patient.id, protocol_id=protocol,
-                                         indication="treatment-resistant depression",
-                                         clock=clock)
+                course = open_course(db, NURSE, patient_id=patient.id, protocol_id=protocol,
+                                     indication="treatment-resistant depression",
+                                     clock=clock)
                 screen_course(db, course, clock)
-                sid = svc.schedule_session(db, NURSE, course_id=course, chair=f"Chair {i % 4 + 1}",
-                                           scheduled_at=clock(), clock=clock)
-                svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+                sid = schedule_session(db, NURSE, course_id=course, chair=f"Chair {i % 4 + 1}",
+                                       scheduled_at=clock(), clock=clock)
+                change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
                 start_infusion(db, sid, clock)
                 ids.append(sid)
         return ids, made

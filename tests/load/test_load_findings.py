@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import TransitionRefused
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.errors import StaleEdit
+from ketalog.services.session.common import load_session
+from ketalog.services.session.entries import record_vitals, update_discharge_details
+from ketalog.services.session.state import change_state
 from tests.conftest import FakeClock
 from tests.load.verify import baseline, check_rows
 from tests.play import BASELINE, book, start_infusion
@@ -35,7 +37,7 @@ def _infusing(url: str, clock: FakeClock) -> tuple[Engine, int]:
     seed_staff(engine)
     with make_sessionmaker(engine)() as db:
         sid = book(db, clock)
-        svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+        change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
         start_infusion(db, sid, clock)
     return engine, sid
 
@@ -89,8 +91,8 @@ def test_a_pause_racing_another_pause_is_refused_as_already_done(
             engine, sid,
             "UPDATE treatment_sessions SET state = 'paused', version = version + 1 "
             "WHERE id = :sid",
-            lambda db: svc.change_state(db, NURSE2, sid, SessionAction.PAUSE,
-                                        reason="BP 180/110", clock=clock))
+            lambda db: change_state(db, NURSE2, sid, SessionAction.PAUSE,
+                                    reason="BP 180/110", clock=clock))
         assert isinstance(exc, TransitionRefused), repr(exc)
     finally:
         engine.dispose()
@@ -103,13 +105,13 @@ def test_an_escort_edit_racing_another_is_refused_as_a_stale_edit(
     engine, sid = _infusing(postgres_url, clock)
     try:
         with make_sessionmaker(engine)() as db:
-            shown = svc._session(db, sid).version
+            shown = load_session(db, sid).version
         exc = _while_another_workstation_commits(
             engine, sid,
             "UPDATE treatment_sessions SET escort_name = 'Ana (sister)', "
             "version = version + 1 WHERE id = :sid",
-            lambda db: svc.update_discharge_details(db, NURSE2, sid, expected_version=shown,
-                                                    escort_name="Luis (son)", clock=clock))
+            lambda db: update_discharge_details(db, NURSE2, sid, expected_version=shown,
+                                                escort_name="Luis (son)", clock=clock))
         assert isinstance(exc, StaleEdit), repr(exc)
     finally:
         engine.dispose()
@@ -117,7 +119,7 @@ def test_an_escort_edit_racing_another_is_refused_as_a_stale_edit(
 
 def _vital(db: Session, sid: int, clock: FakeClock) -> tuple[int, datetime]:
     station = replace(NURSE, workstation="load-ws01")  # the read-back counts audit rows by it
-    saved = svc.record_vitals(db, station, sid, BASELINE, clock=clock)
+    saved = record_vitals(db, station, sid, BASELINE, clock=clock)
     return saved.vital_id, clock()
 
 

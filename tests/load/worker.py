@@ -34,10 +34,16 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import DomainError
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.context import Actor
 from ketalog.services.database import make_sessionmaker
 from ketalog.services.errors import StaleEdit
+from ketalog.services.session.entries import (
+    add_note,
+    record_scale,
+    record_vitals,
+    update_discharge_details,
+)
+from ketalog.services.session.state import change_state
 from ketalog.store.engine import make_engine
 from ketalog.store.models import ScaleScore, TreatmentSession
 
@@ -186,7 +192,7 @@ class Workstation:
                   "heart_rate_bpm": r.randint(58, 98), "spo2_percent": r.randint(95, 100),
                   "resp_rate_per_min": r.randint(12, 18)}
         self.save("vitals", sid, {"tag": tag, "taken_at": taken.isoformat()},
-                  lambda db: svc.record_vitals(db, self.actor, sid, values, taken_at=taken))
+                  lambda db: record_vitals(db, self.actor, sid, values, taken_at=taken))
 
     def scale(self, sid: int, code: str | None = None) -> None:
         """A MOAA/S, CADSS-6 or a 0-10 rating (or the Aldrete score in recovery)."""
@@ -202,7 +208,7 @@ class Workstation:
         tag = self.next_tag()
         taken = self.stamped_now()
         self.save("scale", sid, {"tag": tag, "taken_at": taken.isoformat(), "scale": code},
-                  lambda db: svc.record_scale(db, self.actor, sid, code, items, taken_at=taken))
+                  lambda db: record_scale(db, self.actor, sid, code, items, taken_at=taken))
 
     def note(self, sid: int) -> None:
         """A nursing or observation note; its text carries the identity."""
@@ -210,7 +216,7 @@ class Workstation:
         text = f"Resting comfortably, talking with escort [{tag}]"
         kind = self.rng.choice(("nursing", "observation"))
         self.save("note", sid, {"tag": tag, "text": text},
-                  lambda db: svc.add_note(db, self.actor, sid, kind, text))
+                  lambda db: add_note(db, self.actor, sid, kind, text))
 
     def escort(self, sid: int) -> None:
         """Edit the escort's name on a form loaded a moment ago (optimistic locking)."""
@@ -219,7 +225,7 @@ class Workstation:
         tag = self.next_tag()
         name = f"Escort {tag}"
         self.save("escort", sid, {"tag": tag, "text": name, "expected_version": shown.version},
-                  lambda db: svc.update_discharge_details(
+                  lambda db: update_discharge_details(
                       db, self.actor, sid, expected_version=shown.version, escort_name=name))
 
     def state(self, sid: int, wrap_up: bool) -> None:
@@ -232,7 +238,7 @@ class Workstation:
         elif shown.state == "recovering" and not shown.instructions_given:
             tag = self.next_tag()
             self.save("instructions", sid, {"tag": tag, "expected_version": shown.version},
-                      lambda db: svc.update_discharge_details(
+                      lambda db: update_discharge_details(
                           db, self.actor, sid, expected_version=shown.version,
                           instructions_given=True))
             return
@@ -248,7 +254,7 @@ class Workstation:
         reason = f"load {tag}"
         self.save("state", sid, {"tag": tag, "action": action.value, "from": shown.state,
                                  "reason": reason},
-                  lambda db: svc.change_state(db, self.actor, sid, action, reason=reason))
+                  lambda db: change_state(db, self.actor, sid, action, reason=reason))
 
     # --- the rhythm ----------------------------------------------------------------
 

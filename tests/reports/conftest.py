@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
+from ketalog.services.booking import open_course, schedule_session
 from ketalog.services.context import SYSTEM
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.documents import (
@@ -30,6 +30,14 @@ from ketalog.services.documents import (
 )
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
+from ketalog.services.session.common import load_session
+from ketalog.services.session.entries import (
+    add_note,
+    record_scale,
+    record_vitals,
+    update_discharge_details,
+)
+from ketalog.services.session.state import change_state
 from ketalog.services.settings import CLINIC_NAME, set_clinic_timezone, set_setting
 from tests.conftest import FakeClock
 from tests.play import screen_course, sign, start_infusion
@@ -100,46 +108,46 @@ class ClinicDb:
             patient = register_patient(db, NURSE, family_name=family, given_name=given,
                                        birth_date=birth, clock=c)
             record_weight(db, NURSE, patient.id, weight, clock=c)
-            course = svc.open_course(db, NURSE, patient_id=patient.id,
-                                     protocol_id=protocol_id_by_code(db, protocol),
-                                     indication="treatment-resistant depression",
-                                     planned_infusions=planned, clock=c)
+            course = open_course(db, NURSE, patient_id=patient.id,
+                                 protocol_id=protocol_id_by_code(db, protocol),
+                                 indication="treatment-resistant depression",
+                                 planned_infusions=planned, clock=c)
             screen_course(db, course, c)
-            return svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
-                                        scheduled_at=c.now + timedelta(minutes=in_minutes),
-                                        clock=c)
+            return schedule_session(db, NURSE, course_id=course, chair="Chair 1",
+                                    scheduled_at=c.now + timedelta(minutes=in_minutes),
+                                    clock=c)
 
     def start(self, sid: int) -> None:
         """Check in, checklist and escort, baseline reading, dose ordered and verified, start."""
         c = self.clock
         with self.factory() as db:
-            svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=c)
+            change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=c)
             start_infusion(db, sid, c, baseline=BASELINE)
 
     def vitals(self, sid: int, values: dict[str, object], *, minutes: float = 1,
                action_note: str | None = None) -> None:
         self.clock.advance(minutes)
         with self.factory() as db:
-            svc.record_vitals(db, NURSE, sid, values, action_note=action_note, clock=self.clock)
+            record_vitals(db, NURSE, sid, values, action_note=action_note, clock=self.clock)
 
     def action(self, sid: int, action: SessionAction, *, minutes: float = 0,
                reason: str | None = None) -> None:
         self.clock.advance(minutes)
         with self.factory() as db:
-            svc.change_state(db, NURSE, sid, action, reason=reason, clock=self.clock)
+            change_state(db, NURSE, sid, action, reason=reason, clock=self.clock)
 
     def discharge(self, sid: int, *, note: str = "Tolerated infusion well; steady gait.") -> None:
         """Recovery reading, Aldrete 10, instructions, a recovery note, discharge."""
         c = self.clock
         with self.factory() as db:
             c.advance(20)
-            svc.record_vitals(db, NURSE, sid, BASELINE, clock=c)
-            svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=c)
-            svc.update_discharge_details(db, NURSE, sid, expected_version=self.version(db, sid),
-                                         instructions_given=True, clock=c)
-            svc.add_note(db, NURSE, sid, "recovery", note, clock=c)
+            record_vitals(db, NURSE, sid, BASELINE, clock=c)
+            record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=c)
+            update_discharge_details(db, NURSE, sid, expected_version=self.version(db, sid),
+                                     instructions_given=True, clock=c)
+            add_note(db, NURSE, sid, "recovery", note, clock=c)
             c.advance(10)  # 30 min of recovery, the reading 10 min old
-            svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=c)
+            change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=c)
 
     def run(self, sid: int, *, readings: int = 4) -> None:
         """A whole uneventful session up to discharge (40 min infusion)."""
@@ -161,7 +169,7 @@ class ClinicDb:
 
     @staticmethod
     def version(db: Session, sid: int) -> int:
-        return svc._session(db, sid).version
+        return load_session(db, sid).version
 
     def summary(self, sid: int) -> SessionSummaryData:
         with self.factory() as db:

@@ -18,12 +18,15 @@ from ketalog.domain.outcomes import course_outcomes, primary_scale
 from ketalog.domain.session_state import SessionAction
 from ketalog.reports.base import Clinic
 from ketalog.reports.course_report import build_course_report
-from ketalog.services import sessions as svc
+from ketalog.services.booking import open_course, schedule_session
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.documents import CourseReportData, course_report_data
 from ketalog.services.outcomes import CourseSessionRow, CourseView
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
+from ketalog.services.session.common import load_session
+from ketalog.services.session.entries import record_scale, record_vitals, update_discharge_details
+from ketalog.services.session.state import change_state
 from ketalog.services.settings import set_setting
 from tests.conftest import FakeClock
 from tests.play import screen_course, start_infusion
@@ -53,23 +56,23 @@ def items_for(total: int, count: int, *, last_zero: bool = False) -> list[int]:
 def play_session(db: Session, sid: int, clock: FakeClock, *, phq9: int | None = None,
                  gad7: int | None = None, discharge: bool = True) -> None:
     """Check in, score the questionnaires, then dose and discharge through the services."""
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     if phq9 is not None:
-        svc.record_scale(db, NURSE, sid, "phq9", items_for(phq9, 9, last_zero=True),
-                         clock=clock)
+        record_scale(db, NURSE, sid, "phq9", items_for(phq9, 9, last_zero=True),
+                     clock=clock)
     if gad7 is not None:
-        svc.record_scale(db, NURSE, sid, "gad7", items_for(gad7, 7), clock=clock)
+        record_scale(db, NURSE, sid, "gad7", items_for(gad7, 7), clock=clock)
     if not discharge:
         return
     start_infusion(db, sid, clock, baseline=BASELINE_VITALS)
     clock.advance(40)
-    svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
     clock.advance(30)
-    svc.record_vitals(db, NURSE, sid, BASELINE_VITALS, clock=clock)
-    svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
-    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
-                                 instructions_given=True, clock=clock)
-    svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
+    record_vitals(db, NURSE, sid, BASELINE_VITALS, clock=clock)
+    record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
+    update_discharge_details(db, NURSE, sid, expected_version=load_session(db, sid).version,
+                             instructions_given=True, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
 
 
 @dataclass
@@ -97,14 +100,14 @@ def make_course(db: Session, phq9: Sequence[int | None], *, gad7: Sequence[int |
     patient = register_patient(db, NURSE, family_name="Ñúñez", given_name="José",
                                birth_date=date(1980, 3, 14), clock=clock)
     record_weight(db, NURSE, patient.id, "80", clock=clock)
-    course = svc.open_course(db, NURSE, patient_id=patient.id,
-                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                             indication="treatment-resistant depression", clock=clock)
+    course = open_course(db, NURSE, patient_id=patient.id,
+                         protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                         indication="treatment-resistant depression", clock=clock)
     screen_course(db, course, clock)
     start = clock.now
     played = len(phq9)
-    ids = [svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
-                                scheduled_at=start + timedelta(days=2 * n), clock=clock)
+    ids = [schedule_session(db, NURSE, course_id=course, chair="Chair 1",
+                            scheduled_at=start + timedelta(days=2 * n), clock=clock)
            for n in range(played + booked_after)]
     for n, sid in enumerate(ids[:played]):
         clock.now = start + timedelta(days=2 * n)

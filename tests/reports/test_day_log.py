@@ -19,11 +19,14 @@ from sqlalchemy.orm import Session
 from ketalog.domain.session_state import SessionAction
 from ketalog.reports.base import Clinic
 from ketalog.reports.day_log import build_day_log, state_label
-from ketalog.services import sessions as svc
+from ketalog.services.booking import open_course, schedule_session
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.documents import DayLogData, DayLogRow, day_log_data
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
+from ketalog.services.session.common import load_session
+from ketalog.services.session.entries import record_scale, record_vitals, update_discharge_details
+from ketalog.services.session.state import change_state
 from ketalog.services.settings import set_setting
 from tests.conftest import FakeClock
 from tests.play import screen_course, sign, start_infusion
@@ -75,29 +78,29 @@ def book(db: Session, clock: FakeClock, family: str, given: str, kg: str, chair:
     patient = register_patient(db, NURSE, family_name=family, given_name=given,
                                birth_date=date(1980, 3, 14), clock=clock)
     record_weight(db, NURSE, patient.id, kg, clock=clock)
-    course = svc.open_course(db, NURSE, patient_id=patient.id,
-                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                             indication="treatment-resistant depression", clock=clock)
+    course = open_course(db, NURSE, patient_id=patient.id,
+                         protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                         indication="treatment-resistant depression", clock=clock)
     screen_course(db, course, clock)
-    sid = svc.schedule_session(db, NURSE, course_id=course, chair=chair, scheduled_at=at_utc,
-                               clock=clock)
+    sid = schedule_session(db, NURSE, course_id=course, chair=chair, scheduled_at=at_utc,
+                           clock=clock)
     return sid, patient.mrn
 
 
 def play_to_discharge(db: Session, sid: int, clock: FakeClock, *, alert: bool = False) -> None:
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, sid, clock, baseline=VITALS)
     clock.advance(20)
     if alert:
-        svc.record_vitals(db, NURSE, sid, {**VITALS, "systolic_mmhg": 186}, clock=clock)
+        record_vitals(db, NURSE, sid, {**VITALS, "systolic_mmhg": 186}, clock=clock)
     clock.advance(20)
-    svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
     clock.advance(30)
-    svc.record_vitals(db, NURSE, sid, VITALS, clock=clock)
-    svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
-    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
-                                 instructions_given=True, clock=clock)
-    svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
+    record_vitals(db, NURSE, sid, VITALS, clock=clock)
+    record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
+    update_discharge_details(db, NURSE, sid, expected_version=load_session(db, sid).version,
+                             instructions_given=True, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
 
 
 def test_day_log_through_the_services(db: Session) -> None:
@@ -121,10 +124,10 @@ def test_day_log_through_the_services(db: Session) -> None:
     sign(db, jose, clock)
     clock.now = day_start + timedelta(minutes=30)
     play_to_discharge(db, dmitry, clock, alert=True)
-    svc.change_state(db, NURSE, ann, SessionAction.CANCEL, reason="patient unwell", clock=clock)
-    svc.change_state(db, NURSE, high, SessionAction.CHECK_IN, clock=clock)
-    svc.record_vitals(db, NURSE, high, {**VITALS, "systolic_mmhg": 152, "diastolic_mmhg": 96},
-                      clock=clock)
+    change_state(db, NURSE, ann, SessionAction.CANCEL, reason="patient unwell", clock=clock)
+    change_state(db, NURSE, high, SessionAction.CHECK_IN, clock=clock)
+    record_vitals(db, NURSE, high, {**VITALS, "systolic_mmhg": 152, "diastolic_mmhg": 96},
+                  clock=clock)
 
     pdf = build_day_log(day_log_data(db, DAY))
     texts = pages(pdf)
@@ -171,16 +174,16 @@ def test_ketamine_given_is_what_the_pump_log_delivered_at_the_printing_moment(
     clock.now = at
     play_to_discharge(db, whole, clock)  # stopped at the planned end: 40 mg
     for sid in (early, running, paused, ready):
-        svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+        change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, early, clock, baseline=VITALS)
     clock.advance(10)
-    svc.change_state(db, NURSE, early, SessionAction.STOP_EARLY, reason="patient asked to stop",
-                     clock=clock)  # 10 of 40 minutes: 8.75 mg of 35
+    change_state(db, NURSE, early, SessionAction.STOP_EARLY, reason="patient asked to stop",
+                 clock=clock)  # 10 of 40 minutes: 8.75 mg of 35
     start_infusion(db, running, clock, baseline=VITALS)
     started = clock.now
     start_infusion(db, paused, clock, baseline=VITALS)
     clock.advance(8)
-    svc.change_state(db, NURSE, paused, SessionAction.PAUSE, reason="BP 158/92", clock=clock)
+    change_state(db, NURSE, paused, SessionAction.PAUSE, reason="BP 158/92", clock=clock)
     start_infusion(db, ready, clock, baseline=VITALS, start=False)  # ordered, never started
     clock.now = started + timedelta(minutes=16)  # 16 of 40 minutes: 12 mg of 30 so far
 
@@ -214,11 +217,11 @@ def test_cancelled_sessions_show_as_cancelled_with_their_reason(db: Session) -> 
     zoe, zoe_mrn = book(db, clock, "Ávila", "Zoë", "50", "Chair 3", at)
     clock.now = at
     play_to_discharge(db, done, clock)
-    svc.change_state(db, NURSE, ann, SessionAction.CANCEL, reason="patient unwell", clock=clock)
-    svc.change_state(db, NURSE, zoe, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, ann, SessionAction.CANCEL, reason="patient unwell", clock=clock)
+    change_state(db, NURSE, zoe, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, zoe, clock, baseline=VITALS, start=False)  # ordered, then called off
-    svc.change_state(db, NURSE, zoe, SessionAction.CANCEL, reason="BP stayed above 160/100",
-                     clock=clock)
+    change_state(db, NURSE, zoe, SessionAction.CANCEL, reason="BP stayed above 160/100",
+                 clock=clock)
 
     text = "\n".join(pages(build_day_log(day_log_data(db, DAY, clock.now))))
     assert row_cells(text, ann_mrn)[3:] == ["—", "—", "0", "—", "Cancelled:", "patient",
@@ -242,7 +245,7 @@ def test_cancelled_sessions_wait_for_no_signature(db: Session) -> None:
     ann, _ = book(db, clock, "Lee", "Ann", "60", "Chair 2", at)
     clock.now = at
     play_to_discharge(db, done, clock)
-    svc.change_state(db, NURSE, ann, SessionAction.CANCEL, reason="patient unwell", clock=clock)
+    change_state(db, NURSE, ann, SessionAction.CANCEL, reason="patient unwell", clock=clock)
     assert [w.session_id for w in waiting_for_signature(db)] == [done]
     rows = {r.session_id: r for r in day_board(db, DAY, BERLIN, now=clock.now)}
     assert rows[ann].state == "cancelled" and not rows[ann].signed

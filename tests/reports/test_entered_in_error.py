@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ketalog.domain.session_state import SessionAction
 from ketalog.reports.course_report import build_course_report
 from ketalog.reports.session_summary import build_session_summary
 from ketalog.reports.visit_report import build_visit_report
-from ketalog.services import sessions as svc
 from ketalog.services.corrections import mark_entered_in_error
 from ketalog.services.documents import course_report_data
 from ketalog.services.interventions import record_intervention
+from ketalog.services.session.common import load_session
+from ketalog.services.session.entries import add_note, flag_event, record_scale, record_vitals
+from ketalog.services.session.state import change_state
+from ketalog.store.models import VitalSign
 from tests.reports.conftest import ClinicDb, body_text, pdf_pages, reading
 from tests.staff import NURSE, PHYSICIAN
 
@@ -29,15 +33,15 @@ def test_the_summary_prints_entries_entered_in_error_struck_with_who_when_why(
     clinic.vitals(sid, {**reading(1), "systolic_mmhg": 196, "diastolic_mmhg": 104}, minutes=5)
     c = clinic.clock
     with clinic.db() as db:
-        svc.record_vitals(db, NURSE, sid, reading(2), clock=c)
-        score = svc.record_scale(db, NURSE, sid, "moaas", [2], clock=c)
-        flag = svc.flag_event(db, NURSE, sid, "sedation", note="deeply sedated", clock=c)
+        record_vitals(db, NURSE, sid, reading(2), clock=c)
+        score = record_scale(db, NURSE, sid, "moaas", [2], clock=c)
+        flag = flag_event(db, NURSE, sid, "sedation", note="deeply sedated", clock=c)
         given = record_intervention(db, NURSE, sid, drug="midazolam", dose="1",
                                     dose_unit="mg", route="IV", clock=c)
-        note = svc.add_note(db, NURSE, sid, "nursing", "Patient anxious, asked for husband.",
-                            clock=c)
+        note = add_note(db, NURSE, sid, "nursing", "Patient anxious, asked for husband.",
+                        clock=c)
         c.advance(3)
-        the_196 = [v for v in db.query(svc.VitalSign).filter_by(session_id=sid)
+        the_196 = [v for v in db.query(VitalSign).filter_by(session_id=sid)
                    if v.systolic_mmhg == 196][0].id
         mark_entered_in_error(db, NURSE, "vital_signs", the_196,
                               "typed into the wrong session", clock=c)
@@ -87,13 +91,13 @@ def test_the_course_report_lists_an_outcome_score_entered_in_error(clinic: Clini
     sid = clinic.book()
     c = clinic.clock
     with clinic.db() as db:
-        svc.change_state(db, NURSE, sid, svc.SessionAction.CHECK_IN, clock=c)
-        svc.record_scale(db, NURSE, sid, "phq9", [2] * 9, clock=c)
-        wrong = svc.record_scale(db, NURSE, sid, "phq9", [3] * 9, clock=c)
-        first = svc.record_scale(db, NURSE, sid, "gad7", [1] * 7, clock=c)
+        change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=c)
+        record_scale(db, NURSE, sid, "phq9", [2] * 9, clock=c)
+        wrong = record_scale(db, NURSE, sid, "phq9", [3] * 9, clock=c)
+        first = record_scale(db, NURSE, sid, "gad7", [1] * 7, clock=c)
         mark_entered_in_error(db, NURSE, "score", first, "last week's form", clock=c)
         del wrong
-        data = course_report_data(db, svc._session(db, sid).course_id)
+        data = course_report_data(db, load_session(db, sid).course_id)
     flat = _flat(body_text(pdf_pages(build_course_report(data))))
     assert "Scores entered in error (not counted)" in flat
     assert "GAD-7 7" in flat and "last week's form - not used" in flat

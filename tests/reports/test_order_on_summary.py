@@ -6,8 +6,10 @@ from sqlalchemy import text
 
 from ketalog.domain.session_state import SessionAction
 from ketalog.reports.session_summary import build_session_summary
-from ketalog.services import sessions as svc
 from ketalog.services.orders import cosign_verbal_order
+from ketalog.services.session.dose import order_dose, verify_dose
+from ketalog.services.session.entries import record_vitals
+from ketalog.services.session.state import change_state
 from tests.dose_check import right_figures
 from tests.play import verbal_order
 from tests.reports.conftest import BASELINE, ClinicDb, body_text, pdf_pages
@@ -31,14 +33,14 @@ def _verbal_dose(clinic: ClinicDb) -> tuple[int, int]:
     sid = clinic.book()
     c = clinic.clock
     with clinic.factory() as db:
-        svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=c)
-        svc.record_vitals(db, NURSE, sid, BASELINE, clock=c)
+        change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=c)
+        record_vitals(db, NURSE, sid, BASELINE, clock=c)
         c.advance(3)
         order = verbal_order(db, sid, c, "0.6")
-        dose = svc.order_dose(db, NURSE, sid, inputs=IV, lot_number="KT1", clock=c)
-        svc.verify_dose(db, NURSE, sid, dose_order_id=dose.dose_order_id, clock=c,
-                        **right_figures(db, dose.dose_order_id),
-                        verifier=prove(db, "sam", "verify_dose", c))
+        dose = order_dose(db, NURSE, sid, inputs=IV, lot_number="KT1", clock=c)
+        verify_dose(db, NURSE, sid, dose_order_id=dose.dose_order_id, clock=c,
+                    **right_figures(db, dose.dose_order_id),
+                    verifier=prove(db, "sam", "verify_dose", c))
     return sid, order
 
 

@@ -12,7 +12,6 @@ from ketalog.domain.protocols import VitalThresholds
 from ketalog.domain.rems import RemsInputs, RemsVitals, build_rems_form
 from ketalog.reports.base import DRAFT_TEXT, Clinic
 from ketalog.reports.rems_form import build_rems_form_pdf
-from ketalog.services import sessions as svc
 from ketalog.services.pdf import record_document
 from ketalog.services.rems import (
     RemsFormDocument,
@@ -20,6 +19,7 @@ from ketalog.services.rems import (
     rems_document_data,
     rems_pdf,
 )
+from ketalog.services.session.entries import flag_event, resolve_event
 from ketalog.store.models import AuditEntry
 from tests.reports.conftest import ClinicDb, pdf_pages
 from tests.services.test_rems import (
@@ -45,9 +45,9 @@ def _played(clinic: ClinicDb) -> int:
         sid = session.session_id
         first = dose_esketamine(db, c, sid, devices=3)
         c.now = first + timedelta(minutes=20)
-        flag = svc.flag_event(db, NURSE, sid, "dissociation", clock=c)
+        flag = flag_event(db, NURSE, sid, "dissociation", clock=c)
         c.now = first + timedelta(minutes=55)
-        svc.resolve_event(db, NURSE, flag, clock=c)
+        resolve_event(db, NURSE, flag, clock=c)
         monitor_to_discharge(db, c, sid, first)
     return sid
 

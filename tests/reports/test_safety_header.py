@@ -9,13 +9,16 @@ from __future__ import annotations
 from datetime import date
 
 from ketalog.domain.safety import safety_alert
+from ketalog.domain.session_state import SessionAction
 from ketalog.reports.session_summary import build_session_summary
-from ketalog.services import sessions as svc
 from ketalog.services.board import day_board
+from ketalog.services.booking import open_course, schedule_session
 from ketalog.services.patient_safety import SafetyFacts, age_on, safety_facts
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.screening import approve_screening, override_contraindications
+from ketalog.services.session.entries import record_scale
+from ketalog.services.session.state import change_state
 from ketalog.services.settings import clinic_timezone
 from tests.play import screen_course, standing_order
 from tests.reports.conftest import NURSE, ClinicDb, pdf_pages, reading
@@ -32,17 +35,17 @@ def _book_cautious(clinic: ClinicDb) -> int:
         patient = register_patient(db, NURSE, family_name="Ito", given_name="Ann",
                                    birth_date=date(1981, 11, 22), sex="female", clock=c)
         record_weight(db, NURSE, patient.id, "60", clock=c)
-        course = svc.open_course(db, NURSE, patient_id=patient.id,
-                                 protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                                 indication="treatment-resistant depression", clock=c)
+        course = open_course(db, NURSE, patient_id=patient.id,
+                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                             indication="treatment-resistant depression", clock=c)
         screening = screen_course(db, course, c, approve=False, allergies=ALLERGY,
                                   takes_benzodiazepine=True, medications="lorazepam 1 mg",
                                   psychosis_history=True)
         override_contraindications(db, PHYSICIAN, screening, reason=REASON, clock=c)
         approve_screening(db, PHYSICIAN, screening, clock=c)
         standing_order(db, course, c)
-        return svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                                    scheduled_at=c.now, clock=c)
+        return schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                                scheduled_at=c.now, clock=c)
 
 
 def test_age_counts_whole_years_to_the_birthday() -> None:
@@ -53,9 +56,9 @@ def test_age_counts_whole_years_to_the_birthday() -> None:
 def test_the_facts_agree_with_the_board(clinic: ClinicDb) -> None:
     sid = _book_cautious(clinic)
     with clinic.db() as db:
-        svc.change_state(db, NURSE, sid, svc.SessionAction.CHECK_IN, clock=clinic.clock)
-        svc.record_scale(db, NURSE, sid, "phq9", [2, 2, 1, 1, 1, 1, 1, 0, 2],
-                         clock=clinic.clock)
+        change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clinic.clock)
+        record_scale(db, NURSE, sid, "phq9", [2, 2, 1, 1, 1, 1, 1, 0, 2],
+                     clock=clinic.clock)
         facts = safety_facts(db, sid)
         board = day_board(db, date(2026, 11, 21), clinic_timezone(db), now=clinic.clock.now)
     row = next(r for r in board if r.session_id == sid)
@@ -73,8 +76,8 @@ def test_every_page_of_the_chart_summary_starts_with_the_safety_facts(clinic: Cl
     for i in range(70):  # many readings: a summary of several pages
         clinic.vitals(sid, reading(i), minutes=0.5)
     with clinic.db() as db:
-        svc.record_scale(db, NURSE, sid, "phq9", [2, 2, 1, 1, 1, 1, 1, 0, 1],
-                         clock=clinic.clock)
+        record_scale(db, NURSE, sid, "phq9", [2, 2, 1, 1, 1, 1, 1, 0, 1],
+                     clock=clinic.clock)
     pages = pdf_pages(build_session_summary(clinic.summary(sid)))
     assert len(pages) >= 3
     for page in pages:

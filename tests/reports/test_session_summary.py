@@ -19,8 +19,9 @@ from ketalog.reports.base import DRAFT_TEXT
 from ketalog.reports.charts import infusion_intervals, vitals_trend_chart
 from ketalog.reports.session_summary import build_session_summary, identity_line
 from ketalog.services import interventions
-from ketalog.services import sessions as svc
 from ketalog.services.documents import AddendumBlock, SessionSummaryData
+from ketalog.services.session.entries import add_note, flag_event, record_scale, resolve_event
+from ketalog.services.session.state import change_rate
 from ketalog.services.session_detail import EventRow, VitalRow
 from ketalog.store.models import VitalSign
 from tests.reports.conftest import NURSE, ClinicDb, body_text, pdf_pages, reading
@@ -178,9 +179,9 @@ def test_notes_with_author_and_time_and_a_long_note_breaks_across_pages(
     clinic.run(sid)
     words = [f"w{i:04d}" for i in range(2600)]  # about two and a half pages of text
     with clinic.db() as db:
-        svc.add_note(db, NURSE, sid, "nursing", "Called the escort; she is on her way.",
-                     clock=clinic.clock)
-        svc.add_note(db, NURSE, sid, "observation", " ".join(words), clock=clinic.clock)
+        add_note(db, NURSE, sid, "nursing", "Called the escort; she is on her way.",
+                 clock=clinic.clock)
+        add_note(db, NURSE, sid, "observation", " ".join(words), clock=clinic.clock)
     data = clinic.summary(sid)
     pages = pdf_pages(build_session_summary(data))
     flat = body_text(pages)
@@ -204,9 +205,9 @@ def test_tabs_runs_of_spaces_and_line_breaks_in_notes_are_printed_as_written(
     clinic.vitals(sid, reading(1), minutes=10, action_note="Pupils\tequal")
     clinic.run_rest(sid)
     with clinic.db() as db:
-        svc.add_note(db, NURSE, sid, "nursing",
-                     "BP\t150/90\nGait\t\tsteady\nEscort:    Maria (wife)\n    - drives home",
-                     clock=clinic.clock)
+        add_note(db, NURSE, sid, "nursing",
+                 "BP\t150/90\nGait\t\tsteady\nEscort:    Maria (wife)\n    - drives home",
+                 clock=clinic.clock)
     text = "\n".join(pdf_pages(build_session_summary(clinic.summary(sid))))
     lines = [line.rstrip() for line in text.splitlines()]
     # "BP" then a tab to column 4; "Gait" then two tabs to column 12
@@ -263,8 +264,8 @@ def test_infusion_timeline_pauses_rate_changes_and_delivered_dose(clinic: Clinic
     clinic.action(sid, SessionAction.RESUME, minutes=5)
     clinic.clock.advance(10)
     with clinic.db() as db:
-        svc.change_rate(db, NURSE, sid, "100", reason="Nausea; rate reduced.",
-                        clock=clinic.clock)
+        change_rate(db, NURSE, sid, "100", reason="Nausea; rate reduced.",
+                    clock=clinic.clock)
     clinic.action(sid, SessionAction.STOP_EARLY, minutes=6, reason="Marked dissociation.")
     flat = _flat("\n".join(pdf_pages(build_session_summary(clinic.summary(sid)))))
     assert "04:03 Infusion started 150" in flat
@@ -284,12 +285,12 @@ def test_scales_events_interventions_and_adverse_events(clinic: ClinicDb) -> Non
     c = clinic.clock
     clinic.start(sid)
     with clinic.db() as db:
-        svc.record_scale(db, NURSE, sid, "phq9", [2, 2, 1, 1, 1, 1, 0, 0, 1], clock=c)
+        record_scale(db, NURSE, sid, "phq9", [2, 2, 1, 1, 1, 1, 0, 0, 1], clock=c)
         c.advance(20)
-        svc.record_scale(db, NURSE, sid, "moaas", [4], clock=c)
-        svc.record_scale(db, NURSE, sid, "cadss6", [1, 2, 0, 3, 1, 0], clock=c)
-        flag = svc.flag_event(db, NURSE, sid, "dissociation", note="Says the room is tilting.",
-                              clock=c)
+        record_scale(db, NURSE, sid, "moaas", [4], clock=c)
+        record_scale(db, NURSE, sid, "cadss6", [1, 2, 0, 3, 1, 0], clock=c)
+        flag = flag_event(db, NURSE, sid, "dissociation", note="Says the room is tilting.",
+                          clock=c)
         interventions.record_intervention(db, NURSE, sid, drug="ondansetron", dose="4",
                                           dose_unit="mg", route="IV", indication="nausea",
                                           outcome="settled in 10 min", clock=c)
@@ -297,7 +298,7 @@ def test_scales_events_interventions_and_adverse_events(clinic: ClinicDb) -> Non
                                                    severity="mild",
                                                    action_taken="ondansetron given", clock=c)
         c.advance(12)
-        svc.resolve_event(db, NURSE, flag, clock=c)
+        resolve_event(db, NURSE, flag, clock=c)
         interventions.resolve_adverse_event(db, NURSE, event, clock=c)
     flat = _flat("\n".join(pdf_pages(build_session_summary(clinic.summary(sid)))))
     assert "04:23 MOAA/S 4 / 5 Lethargic response to name spoken in normal tone" in flat

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from ketalog.domain.session_state import SessionAction
 from ketalog.reports.base import DRAFT_TEXT
 from ketalog.reports.visit_report import build_visit_report
-from ketalog.services import sessions as svc
+from ketalog.services.booking import schedule_session
 from ketalog.services.documents import session_summary_data
+from ketalog.services.session.common import load_session
+from ketalog.services.session.entries import update_discharge_details
 from tests.reports.conftest import NURSE, PHONE, ClinicDb, body_text, pdf_pages, reading
 
 
@@ -49,12 +51,12 @@ def test_next_appointment_and_course_progress(clinic: ClinicDb) -> None:
     first = clinic.book()
     clinic.run(first)
     with clinic.db() as db:
-        course = svc._session(db, first).course_id
+        course = load_session(db, first).course_id
         later = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 09:00 in New York
-        svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                             scheduled_at=later, clock=clinic.clock)
-        svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                             scheduled_at=later + timedelta(days=2), clock=clinic.clock)
+        schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                         scheduled_at=later, clock=clinic.clock)
+        schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                         scheduled_at=later + timedelta(days=2), clock=clinic.clock)
     text = body_text(pdf_pages(build_visit_report(clinic.visit(first))))
     assert "Your next appointment Monday 23 November 2026 at 09:00." in text
     assert "This was infusion 1 of 6 planned in your course. Treatments given so far: 1." in text
@@ -151,9 +153,9 @@ def test_no_escort_phone_number_and_no_nursing_note(clinic: ClinicDb) -> None:
     sid = clinic.book()
     clinic.start(sid)
     with clinic.db() as db:
-        svc.update_discharge_details(db, NURSE, sid, expected_version=clinic.version(db, sid),
-                                     escort_name="Maria Okafor (wife) tel. +1 555-013-4477",
-                                     clock=clinic.clock)
+        update_discharge_details(db, NURSE, sid, expected_version=clinic.version(db, sid),
+                                 escort_name="Maria Okafor (wife) tel. +1 555-013-4477",
+                                 clock=clinic.clock)
         record_intervention(db, NURSE, sid, drug="Labetalol", dose="10", dose_unit="mg",
                             route="IV", indication="BP 185/100 after 20 min, Dr Lindqvist told",
                             outcome="BP 150/88 at 10 min", clock=clinic.clock)

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.session_state import SessionAction
 from ketalog.services import accounts
-from ketalog.services import sessions as svc
 from ketalog.services.accounts import LoginRefused, authenticate
 from ketalog.services.context import SYSTEM, Actor
 from ketalog.services.errors import PermissionDenied
 from ketalog.services.patients import register_patient
 from ketalog.services.pdf import record_document
+from ketalog.services.session.entries import record_session_view, record_vitals
+from ketalog.services.session.state import acknowledge_predose_bp, change_state
 from ketalog.services.settings import get_setting, set_setting
 from ketalog.services.users import create_user
 from ketalog.store.models import AuditEntry, User
@@ -147,27 +148,27 @@ def test_password_rules(db: Session, clock: FakeClock, password: str, message: s
 
 def test_role_rules_hold_in_the_services(db: Session, clock: FakeClock) -> None:
     sid = book(db, clock, indication="PTSD")
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     with pytest.raises(PermissionDenied, match="Only a nurse or a physician can record"):
-        svc.record_vitals(db, ADMIN, sid, {"heart_rate_bpm": 70}, clock=clock)
+        record_vitals(db, ADMIN, sid, {"heart_rate_bpm": 70}, clock=clock)
     with pytest.raises(PermissionDenied, match="Only a physician can acknowledge"):
-        svc.acknowledge_predose_bp(db, NURSE, sid, clock=clock,
-                                   physician=prove(db, "sam", "acknowledge_bp", clock))
+        acknowledge_predose_bp(db, NURSE, sid, clock=clock,
+                               physician=prove(db, "sam", "acknowledge_bp", clock))
     # the role an Actor claims counts for nothing: the stored account decides
     forged = Actor(username="nora", display_name="Dr Nora", role="physician", user_id=1)
     with pytest.raises(PermissionDenied, match=r"Nora Reyes \(nora\) is a nurse"):
-        svc.acknowledge_predose_bp(db, forged, sid, clock=clock,
-                                   physician=prove(db, "nora", "acknowledge_bp", clock))
+        acknowledge_predose_bp(db, forged, sid, clock=clock,
+                               physician=prove(db, "nora", "acknowledge_bp", clock))
     with pytest.raises(PermissionDenied, match="Sign in"):
-        svc.record_vitals(db, Actor(username="x", display_name="X", role="nurse"), sid,
-                          {"heart_rate_bpm": 70}, clock=clock)
+        record_vitals(db, Actor(username="x", display_name="X", role="nurse"), sid,
+                      {"heart_rate_bpm": 70}, clock=clock)
     with pytest.raises(PermissionDenied, match="administrator"):
         create_user(db, NURSE, username="new", full_name="New", role="physician",
                     password="long enough pass", clock=clock)
     with pytest.raises(PermissionDenied, match="administrator"):
         set_setting(db, PHYSICIAN, "idle_lock_minutes", 60, clock=clock)
-    svc.acknowledge_predose_bp(db, NURSE, sid, clock=clock,
-                               physician=prove(db, "ada", "acknowledge_bp", clock))
+    acknowledge_predose_bp(db, NURSE, sid, clock=clock,
+                           physician=prove(db, "ada", "acknowledge_bp", clock))
 
 
 def test_a_disabled_account_can_neither_log_in_nor_act(db: Session, clock: FakeClock) -> None:
@@ -207,7 +208,7 @@ def test_first_administrator_only_on_an_empty_database(db: Session, clock: FakeC
 
 def test_views_and_documents_are_audited(db: Session, clock: FakeClock) -> None:
     sid = book(db, clock, indication="PTSD")
-    svc.record_session_view(db, PHYSICIAN, sid, clock=clock)
+    record_session_view(db, PHYSICIAN, sid, clock=clock)
     record_document(db, PHYSICIAN, "session", sid, action="pdf_printed", detail="3 pages",
                     clock=clock)
     rows = db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(2)).all()

@@ -17,11 +17,18 @@ from sqlalchemy.orm import Session
 from ketalog.domain.alerts import AlertSource, AlertStatus
 from ketalog.domain.errors import TransitionRefused
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.alerts import acknowledge_alert, alerts_waiting, session_alerts
 from ketalog.services.board import day_board
 from ketalog.services.chair_status import chair_status
 from ketalog.services.errors import PermissionDenied
+from ketalog.services.session.common import load_session
+from ketalog.services.session.entries import (
+    add_vital_action_note,
+    record_scale,
+    record_vitals,
+    update_discharge_details,
+)
+from ketalog.services.session.state import change_state
 from ketalog.services.session_view import load_session_view
 from ketalog.services.signing import complete_nursing_record, sign_session, verify_session
 from ketalog.store.models import AlertAcknowledgment, AuditEntry, ScaleAlert
@@ -37,7 +44,7 @@ HIGH_BP = {**BASELINE, "systolic_mmhg": 185, "diastolic_mmhg": 100}
 def infusing(db: Session, clock: FakeClock) -> int:
     """José's infusion, running."""
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, sid, clock)
     return sid
 
@@ -50,10 +57,10 @@ def _board_row(db: Session, sid: int, clock: FakeClock):  # type: ignore[no-unty
 
 def _high_bp_with_note(db: Session, sid: int, clock: FakeClock) -> int:
     clock.advance(10)
-    saved = svc.record_vitals(db, NURSE, sid, HIGH_BP, clock=clock)
+    saved = record_vitals(db, NURSE, sid, HIGH_BP, clock=clock)
     assert saved.alerts == ("sbp_high",)
-    svc.add_vital_action_note(db, NURSE, saved.vital_id, "labetalol 10 mg IV given",
-                              expected_version=1, clock=clock)
+    add_vital_action_note(db, NURSE, saved.vital_id, "labetalol 10 mg IV given",
+                          expected_version=1, clock=clock)
     return saved.vital_id
 
 
@@ -114,10 +121,10 @@ def test_a_later_reading_back_in_range_clears_the_alert(
         db: Session, clock: FakeClock, infusing: int) -> None:
     _high_bp_with_note(db, infusing, clock)
     clock.advance(3)
-    svc.record_vitals(db, NURSE, infusing, {"heart_rate_bpm": 80}, clock=clock)
+    record_vitals(db, NURSE, infusing, {"heart_rate_bpm": 80}, clock=clock)
     assert len(_board_row(db, infusing, clock).open_alerts) == 1  # BP not measured again
     clock.advance(2)
-    svc.record_vitals(db, NURSE, infusing, {**BASELINE, "systolic_mmhg": 150}, clock=clock)
+    record_vitals(db, NURSE, infusing, {**BASELINE, "systolic_mmhg": 150}, clock=clock)
     [state] = session_alerts(db, [infusing])[infusing]
     assert state.status is AlertStatus.BACK_IN_RANGE and state.closed_at_utc == clock()
     assert _board_row(db, infusing, clock).open_alerts == ()
@@ -126,7 +133,7 @@ def test_a_later_reading_back_in_range_clears_the_alert(
 def test_after_an_alert_the_next_reading_is_due_in_five_minutes_not_ten(
         db: Session, clock: FakeClock, infusing: int) -> None:
     clock.advance(10)
-    svc.record_vitals(db, NURSE, infusing, BASELINE, clock=clock)
+    record_vitals(db, NURSE, infusing, BASELINE, clock=clock)
     assert _board_row(db, infusing, clock).next_vitals_due_at_utc == clock() + timedelta(
         minutes=10)
     _high_bp_with_note(db, infusing, clock)
@@ -138,10 +145,10 @@ def test_after_an_alert_the_next_reading_is_due_in_five_minutes_not_ten(
 def test_moaas_three_and_a_high_cadss_raise_alerts_cleared_by_a_later_score(
         db: Session, clock: FakeClock, infusing: int) -> None:
     clock.advance(20)
-    moaas = svc.record_scale(db, NURSE, infusing, "moaas", [3], clock=clock)
-    cadss = svc.record_scale(db, NURSE, infusing, "cadss6", [3, 3, 2, 2, 2, 2], clock=clock)
+    moaas = record_scale(db, NURSE, infusing, "moaas", [3], clock=clock)
+    cadss = record_scale(db, NURSE, infusing, "cadss6", [3, 3, 2, 2, 2, 2], clock=clock)
     clock.advance(3)
-    svc.record_scale(db, NURSE, infusing, "cadss6", [3, 3, 2, 2, 1, 1], clock=clock)
+    record_scale(db, NURSE, infusing, "cadss6", [3, 3, 2, 2, 1, 1], clock=clock)
     stored = db.scalars(select(ScaleAlert).order_by(ScaleAlert.id)).all()
     assert [(a.scale_score_id, a.code) for a in stored] == [(moaas, "moaas_low"),
                                                            (cadss, "cadss_high")]
@@ -154,7 +161,7 @@ def test_moaas_three_and_a_high_cadss_raise_alerts_cleared_by_a_later_score(
                      if s.alert.code == "cadss_high"]
     assert cadss_alert.message == "Dissociation marked: CADSS-6 14 of 24"
     clock.advance(5)
-    svc.record_scale(db, NURSE, infusing, "moaas", [4], clock=clock)
+    record_scale(db, NURSE, infusing, "moaas", [4], clock=clock)
     assert _board_row(db, infusing, clock).open_alerts == ()
 
 
@@ -162,33 +169,33 @@ def test_discharge_one_minute_after_the_infusion_with_vitals_overdue_is_refused_
         db: Session, clock: FakeClock, infusing: int) -> None:
     """The defect: discharge was allowed a minute after the infusion, vitals overdue."""
     clock.advance(40)
-    svc.change_state(db, NURSE, infusing, SessionAction.STOP_INFUSION, clock=clock)
-    svc.record_scale(db, NURSE, infusing, "aldrete", [2, 2, 2, 2, 2], clock=clock)
-    svc.update_discharge_details(db, NURSE, infusing,
-                                 expected_version=svc._session(db, infusing).version,
-                                 instructions_given=True, clock=clock)
+    change_state(db, NURSE, infusing, SessionAction.STOP_INFUSION, clock=clock)
+    record_scale(db, NURSE, infusing, "aldrete", [2, 2, 2, 2, 2], clock=clock)
+    update_discharge_details(db, NURSE, infusing,
+                             expected_version=load_session(db, infusing).version,
+                             instructions_given=True, clock=clock)
     clock.advance(1)
     with pytest.raises(TransitionRefused) as refused:
-        svc.change_state(db, NURSE, infusing, SessionAction.DISCHARGE, clock=clock)
+        change_state(db, NURSE, infusing, SessionAction.DISCHARGE, clock=clock)
     assert refused.value.reasons == (
         "Recovery must last at least 30 minutes after the dose ended (now 1, 29 more to go).",
         "The last vitals reading is 42 minutes old; take a new one (discharge needs one "
         "within the last 15 minutes).",
     )
-    assert svc._session(db, infusing).state == "recovering"
+    assert load_session(db, infusing).state == "recovering"
 
 
 def test_an_open_alert_blocks_discharge_until_a_physician_acknowledges_it(
         db: Session, clock: FakeClock, infusing: int) -> None:
     clock.advance(40)
-    svc.change_state(db, NURSE, infusing, SessionAction.STOP_INFUSION, clock=clock)
-    svc.record_scale(db, NURSE, infusing, "aldrete", [2, 2, 2, 2, 2], clock=clock)
-    svc.update_discharge_details(db, NURSE, infusing,
-                                 expected_version=svc._session(db, infusing).version,
-                                 instructions_given=True, clock=clock)
+    change_state(db, NURSE, infusing, SessionAction.STOP_INFUSION, clock=clock)
+    record_scale(db, NURSE, infusing, "aldrete", [2, 2, 2, 2, 2], clock=clock)
+    update_discharge_details(db, NURSE, infusing,
+                             expected_version=load_session(db, infusing).version,
+                             instructions_given=True, clock=clock)
     clock.advance(25)
-    score = svc.record_scale(db, NURSE, infusing, "moaas", [2], clock=clock)
-    svc.record_vitals(db, NURSE, infusing, BASELINE, clock=clock)
+    score = record_scale(db, NURSE, infusing, "moaas", [2], clock=clock)
+    record_vitals(db, NURSE, infusing, BASELINE, clock=clock)
     clock.advance(5)
     view = load_session_view(db, infusing, clock())
     assert not view.can("discharge")
@@ -199,25 +206,25 @@ def test_an_open_alert_blocks_discharge_until_a_physician_acknowledges_it(
                       code="moaas_low", clock=clock,
                       physician=prove(db, "ada", "acknowledge_alert", clock))
     assert load_session_view(db, infusing, clock()).can("discharge")
-    svc.change_state(db, NURSE, infusing, SessionAction.DISCHARGE, clock=clock)
+    change_state(db, NURSE, infusing, SessionAction.DISCHARGE, clock=clock)
 
 
 def test_after_signing_alert_rows_are_in_the_signed_record_and_cannot_change(
         db: Session, engine: Engine, clock: FakeClock, infusing: int) -> None:
     clock.advance(20)
-    score = svc.record_scale(db, NURSE, infusing, "moaas", [3], clock=clock)
+    score = record_scale(db, NURSE, infusing, "moaas", [3], clock=clock)
     acknowledge_alert(db, PHYSICIAN, infusing, source="scale_scores", source_id=score,
                       code="moaas_low", comment="airway fine", clock=clock,
                       physician=prove(db, "ada", "acknowledge_alert", clock))
     clock.advance(20)
-    svc.change_state(db, NURSE, infusing, SessionAction.STOP_INFUSION, clock=clock)
+    change_state(db, NURSE, infusing, SessionAction.STOP_INFUSION, clock=clock)
     clock.advance(30)
-    svc.record_vitals(db, NURSE, infusing, BASELINE, clock=clock)
-    svc.record_scale(db, NURSE, infusing, "aldrete", [2, 2, 2, 2, 2], clock=clock)
-    svc.update_discharge_details(db, NURSE, infusing,
-                                 expected_version=svc._session(db, infusing).version,
-                                 instructions_given=True, clock=clock)
-    svc.change_state(db, NURSE, infusing, SessionAction.DISCHARGE, clock=clock)
+    record_vitals(db, NURSE, infusing, BASELINE, clock=clock)
+    record_scale(db, NURSE, infusing, "aldrete", [2, 2, 2, 2, 2], clock=clock)
+    update_discharge_details(db, NURSE, infusing,
+                             expected_version=load_session(db, infusing).version,
+                             instructions_given=True, clock=clock)
+    change_state(db, NURSE, infusing, SessionAction.DISCHARGE, clock=clock)
     complete_nursing_record(db, NURSE, infusing, password=password_of(NURSE.username), clock=clock)
     sign_session(db, PHYSICIAN, infusing, password=password_of(PHYSICIAN.username), clock=clock)
     assert verify_session(db, infusing).intact

@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.errors import PermissionDenied
+from ketalog.services.session.common import load_session
+from ketalog.services.session.dose import order_dose, verify_dose
+from ketalog.services.session.entries import record_vitals, update_discharge_details
+from ketalog.services.session.state import CHECKLIST_ITEMS, change_state, update_checklist
 from ketalog.services.signature_status import signature_status
 from ketalog.store.models import AuditEntry, DoseVerification
 from tests.conftest import FakeClock
@@ -34,13 +37,13 @@ PREPARED_RATE = Decimal(150)
 def ordered(db: Session, clock: FakeClock) -> tuple[int, int]:
     """A checked-in session with a dose Nora prepared: (session, dose order)."""
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-    for item in svc.CHECKLIST_ITEMS:
-        svc.update_checklist(db, NURSE, sid, item, True, clock=clock)
-    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
-                                 escort_name="Maria (wife)", clock=clock)
-    svc.record_vitals(db, NURSE, sid, BASELINE, clock=clock)
-    order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    for item in CHECKLIST_ITEMS:
+        update_checklist(db, NURSE, sid, item, True, clock=clock)
+    update_discharge_details(db, NURSE, sid, expected_version=load_session(db, sid).version,
+                             escort_name="Maria (wife)", clock=clock)
+    record_vitals(db, NURSE, sid, BASELINE, clock=clock)
+    order = order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
     assert (order.total_mg, order.rate_ml_per_h) == (PREPARED_TOTAL_MG, PREPARED_RATE)
     return sid, order.dose_order_id
 
@@ -48,9 +51,9 @@ def ordered(db: Session, clock: FakeClock) -> tuple[int, int]:
 def _check(db: Session, clock: FakeClock, ordered: tuple[int, int], total: object,
            rate: object, who: str = "sam") -> None:
     sid, order_id = ordered
-    svc.verify_dose(db, NURSE, sid, dose_order_id=order_id, verifier_total_mg=total,
-                    verifier_rate_ml_per_h=rate, clock=clock,
-                    verifier=prove(db, who, "verify_dose", clock))
+    verify_dose(db, NURSE, sid, dose_order_id=order_id, verifier_total_mg=total,
+                verifier_rate_ml_per_h=rate, clock=clock,
+                verifier=prove(db, who, "verify_dose", clock))
 
 
 def _checks(db: Session) -> list[DoseVerification]:
@@ -82,7 +85,7 @@ def test_a_different_total_is_refused_with_both_figures_and_kept_as_a_near_miss(
     assert (near_miss.username, near_miss.row_id) == ("sam", ordered[1])
     assert "4" in (near_miss.new_value or "") and "40" in (near_miss.old_value or "")
     with pytest.raises(Exception, match="(?i)verif"):
-        svc.change_state(db, NURSE, ordered[0], SessionAction.START_INFUSION, clock=clock)
+        change_state(db, NURSE, ordered[0], SessionAction.START_INFUSION, clock=clock)
 
 
 def test_a_different_pump_rate_is_refused_with_both_rates(
@@ -112,8 +115,8 @@ def test_the_prepared_figures_are_never_shown_to_someone_who_cannot_verify(
         assert "40" not in str(refused.value)
     sid, order_id = ordered
     with pytest.raises(PermissionDenied, match="password") as refused:
-        svc.verify_dose(db, NURSE, sid, dose_order_id=order_id, verifier_total_mg="1",
-                        verifier_rate_ml_per_h="1", clock=clock)
+        verify_dose(db, NURSE, sid, dose_order_id=order_id, verifier_total_mg="1",
+                    verifier_rate_ml_per_h="1", clock=clock)
     assert "40" not in str(refused.value)
     assert _mismatches(db) == []
 
@@ -123,7 +126,7 @@ def test_the_figures_are_signed_with_the_check(
     sid, _ = ordered
     _check(db, clock, ordered, "40", "150")
     clock.advance(1)
-    svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
     discharge(db, sid, clock)
     sign(db, sid, clock)
     assert signature_status(db, sid).valid
@@ -143,8 +146,8 @@ def test_a_near_miss_is_one_audit_row_and_the_retry_then_matches(
     sams = prove(db, "sam", "verify_dose", clock)
     before = db.scalar(select(func.count()).select_from(AuditEntry)) or 0
     with pytest.raises(ValidationError):
-        svc.verify_dose(db, NURSE, sid, dose_order_id=order_id, verifier_total_mg="36",
-                        verifier_rate_ml_per_h="150", clock=clock, verifier=sams)
+        verify_dose(db, NURSE, sid, dose_order_id=order_id, verifier_total_mg="36",
+                    verifier_rate_ml_per_h="150", clock=clock, verifier=sams)
     # the near miss, and nothing else
     assert db.scalar(select(func.count()).select_from(AuditEntry)) == before + 1
     _check(db, clock, ordered, "40", "150.0")

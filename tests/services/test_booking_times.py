@@ -18,8 +18,15 @@ from sqlalchemy.orm import Session
 from ketalog.domain.clinic_time import AmbiguousLocalTime, NonexistentLocalTime
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import courses
-from ketalog.services import sessions as svc
+from ketalog.services.booking import (
+    open_course,
+    reschedule_session,
+    schedule_session,
+    series_preview,
+    set_closed_days,
+)
+from ketalog.services.session.common import load_session
+from ketalog.services.session.state import change_state
 from ketalog.services.settings import set_clinic_timezone
 from ketalog.store.models import AuditEntry, TreatmentSession
 from tests.conftest import FakeClock
@@ -35,7 +42,7 @@ def course(db: Session, clock: FakeClock) -> int:
     set_clinic_timezone(db, ADMIN, "America/New_York")
     clock.now = datetime(2026, 2, 20, 15, 0, tzinfo=UTC)
     sid = book(db, clock)
-    return svc._session(db, sid).course_id
+    return load_session(db, sid).course_id
 
 
 def _count(db: Session) -> int:
@@ -47,46 +54,46 @@ def test_a_time_the_clocks_skip_is_refused_with_the_reason(
     before = _count(db)
     with pytest.raises(NonexistentLocalTime, match="02:30 on 2026-03-08 does not exist in "
                                                    "America/New_York"):
-        svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                             scheduled_at=datetime(2026, 3, 8, 2, 30, tzinfo=NEW_YORK),
-                             clock=clock)
+        schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                         scheduled_at=datetime(2026, 3, 8, 2, 30, tzinfo=NEW_YORK),
+                         clock=clock)
     assert _count(db) == before
 
 
 def test_a_time_the_clocks_repeat_must_be_chosen(
         db: Session, clock: FakeClock, course: int) -> None:
     with pytest.raises(AmbiguousLocalTime) as twice:
-        svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                             scheduled_at=datetime(2026, 11, 1, 1, 30, tzinfo=NEW_YORK),
-                             clock=clock)
+        schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                         scheduled_at=datetime(2026, 11, 1, 1, 30, tzinfo=NEW_YORK),
+                         clock=clock)
     est = twice.value.choices[1]
     assert est.label == "01:30 EST"
-    sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                               scheduled_at=est.at_utc, clock=clock)
-    assert svc._session(db, sid).scheduled_at_utc == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
+    sid = schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                           scheduled_at=est.at_utc, clock=clock)
+    assert load_session(db, sid).scheduled_at_utc == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
 
 
 def test_a_chair_already_booked_then_needs_a_confirmation(
         db: Session, clock: FakeClock, course: int) -> None:
     first = datetime(2026, 2, 23, 14, 0, tzinfo=UTC)  # 09:00 EST, a 90-minute IV visit
-    svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2", scheduled_at=first,
-                         clock=clock)
+    schedule_session(db, NURSE, course_id=course, chair="Chair 2", scheduled_at=first,
+                     clock=clock)
     before = _count(db)
     with pytest.raises(ValidationError) as taken:
-        svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                             scheduled_at=first + timedelta(minutes=60), clock=clock)
+        schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                         scheduled_at=first + timedelta(minutes=60), clock=clock)
     assert str(taken.value) == (
         "Chair 2 is already booked then (Ñúñez, José 09:00-10:30). Choose another time or "
         "chair, or confirm to book it anyway.")
     assert _count(db) == before
     # another chair, or after the first visit's recovery, is free
-    svc.schedule_session(db, NURSE, course_id=course, chair="Chair 3",
-                         scheduled_at=first + timedelta(minutes=60), clock=clock)
-    svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                         scheduled_at=first + timedelta(minutes=90), clock=clock)
-    sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                               scheduled_at=first + timedelta(minutes=30),
-                               confirm_chair_overlap=True, clock=clock)
+    schedule_session(db, NURSE, course_id=course, chair="Chair 3",
+                     scheduled_at=first + timedelta(minutes=60), clock=clock)
+    schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                     scheduled_at=first + timedelta(minutes=90), clock=clock)
+    sid = schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                           scheduled_at=first + timedelta(minutes=30),
+                           confirm_chair_overlap=True, clock=clock)
     audit = db.scalar(select(AuditEntry.new_value).where(
         AuditEntry.table_name == "treatment_sessions", AuditEntry.row_id == sid,
         AuditEntry.action == "create"))
@@ -95,11 +102,11 @@ def test_a_chair_already_booked_then_needs_a_confirmation(
 
 def test_a_cancelled_visit_holds_no_chair(db: Session, clock: FakeClock, course: int) -> None:
     at = datetime(2026, 2, 24, 14, 0, tzinfo=UTC)
-    sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2", scheduled_at=at,
-                               clock=clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CANCEL, reason="patient unwell", clock=clock)
-    svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2", scheduled_at=at,
-                         clock=clock)
+    sid = schedule_session(db, NURSE, course_id=course, chair="Chair 2", scheduled_at=at,
+                           clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CANCEL, reason="patient unwell", clock=clock)
+    schedule_session(db, NURSE, course_id=course, chair="Chair 2", scheduled_at=at,
+                     clock=clock)
 
 
 def _other_patients_session(db: Session, clock: FakeClock) -> int:
@@ -111,38 +118,38 @@ def _other_patients_session(db: Session, clock: FakeClock) -> int:
     patient = register_patient(db, NURSE, family_name="Lima", given_name="Ana",
                                birth_date=date(1975, 6, 2), clock=clock)
     record_weight(db, NURSE, patient.id, "64", clock=clock)
-    other_course = svc.open_course(db, NURSE, patient_id=patient.id,
-                                   protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                                   indication="treatment-resistant depression", clock=clock)
+    other_course = open_course(db, NURSE, patient_id=patient.id,
+                               protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                               indication="treatment-resistant depression", clock=clock)
     screen_course(db, other_course, clock)
-    return svc.schedule_session(db, NURSE, course_id=other_course, chair="Chair 4",
-                                scheduled_at=clock(), clock=clock)
+    return schedule_session(db, NURSE, course_id=other_course, chair="Chair 4",
+                            scheduled_at=clock(), clock=clock)
 
 
 def test_moving_a_session_onto_a_taken_chair_asks_too(
         db: Session, clock: FakeClock, course: int) -> None:
     at = datetime(2026, 2, 25, 14, 0, tzinfo=UTC)
-    svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2", scheduled_at=at,
-                         clock=clock)
+    schedule_session(db, NURSE, course_id=course, chair="Chair 2", scheduled_at=at,
+                     clock=clock)
     other = _other_patients_session(db, clock)
-    version = svc._session(db, other).version
+    version = load_session(db, other).version
     with pytest.raises(ValidationError, match="Chair 2 is already booked then"):
-        courses.reschedule_session(db, NURSE, other, new_start=at, chair="Chair 2",
-                                   expected_version=version, clock=clock)
+        reschedule_session(db, NURSE, other, new_start=at, chair="Chair 2",
+                           expected_version=version, clock=clock)
     with pytest.raises(NonexistentLocalTime):
-        courses.reschedule_session(db, NURSE, other,
-                                   new_start=datetime(2026, 3, 8, 2, 15, tzinfo=NEW_YORK),
-                                   expected_version=version, clock=clock)
-    courses.reschedule_session(db, NURSE, other, new_start=at, chair="Chair 2",
-                               expected_version=version, confirm_chair_overlap=True, clock=clock)
+        reschedule_session(db, NURSE, other,
+                           new_start=datetime(2026, 3, 8, 2, 15, tzinfo=NEW_YORK),
+                           expected_version=version, clock=clock)
+    reschedule_session(db, NURSE, other, new_start=at, chair="Chair 2",
+                       expected_version=version, confirm_chair_overlap=True, clock=clock)
 
 
 def test_a_series_at_a_skipped_time_names_the_day(
         db: Session, clock: FakeClock, course: int) -> None:
-    courses.set_closed_days(db, ADMIN, weekdays=[], dates=[], clock=clock)  # open on Sundays
-    preview = courses.series_preview(db, course, first_day=date(2026, 3, 6), weekdays={0, 4, 6},
-                                     time_of_day=time(2, 30), count=3, chair="Chair 2",
-                                     clock=clock)
+    set_closed_days(db, ADMIN, weekdays=[], dates=[], clock=clock)  # open on Sundays
+    preview = series_preview(db, course, first_day=date(2026, 3, 6), weekdays={0, 4, 6},
+                             time_of_day=time(2, 30), count=3, chair="Chair 2",
+                             clock=clock)
     notes = {line.on: line.note for line in preview.lines}
     assert notes[date(2026, 3, 8)] is not None
     assert "does not exist in America/New_York" in (notes[date(2026, 3, 8)] or "")

@@ -15,10 +15,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.clinic_clock import ClockProblem, ServerClock, database_now
 from ketalog.services.database import make_sessionmaker
 from ketalog.services.errors import PermissionDenied
+from ketalog.services.session.entries import add_note, record_vitals
+from ketalog.services.session.state import change_state
 from ketalog.services.settings import clinic_timezone, set_clinic_timezone
 from ketalog.store.models import AuditEntry, Note, Setting, VitalSign
 from tests.conftest import FakeClock
@@ -29,17 +30,17 @@ from tests.staff import ADMIN, NURSE
 def test_no_clinical_entry_until_the_clinic_has_a_time_zone(
         db: Session, clock: FakeClock) -> None:
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     db.execute(delete(Setting).where(Setting.key == "clinic_timezone"))
     db.commit()
     with pytest.raises(PermissionDenied, match="The clinic's time zone is not set") as refused:
-        svc.record_vitals(db, NURSE, sid, BASELINE, clock=clock)
+        record_vitals(db, NURSE, sid, BASELINE, clock=clock)
     assert "ketalog settings set clinic_timezone" in str(refused.value)
     assert db.scalar(select(func.count()).select_from(VitalSign)) == 0
     # meanwhile every workstation shows the same zone (UTC), never its own
     assert clinic_timezone(db).key == "UTC"
     set_clinic_timezone(db, ADMIN, "America/Chicago")
-    svc.record_vitals(db, NURSE, sid, BASELINE, clock=clock)
+    record_vitals(db, NURSE, sid, BASELINE, clock=clock)
 
 
 def test_the_server_clock_corrects_a_fast_workstation(db: Session) -> None:
@@ -82,19 +83,19 @@ def test_sqlite_refuses_an_entry_from_a_clock_that_went_back(
     seed_staff(engine)
     with make_sessionmaker(engine)() as db:
         sid = book(db, clock)
-        svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-        svc.record_vitals(db, NURSE, sid, BASELINE, clock=clock)
+        change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+        record_vitals(db, NURSE, sid, BASELINE, clock=clock)
     before = clock.now
     gone_back = FakeClock(before - timedelta(hours=3))
     with make_sessionmaker(engine, check_clock=True)() as db:
         audit_rows = db.scalar(select(func.count()).select_from(AuditEntry))
         with pytest.raises(ClockProblem, match="the clock must have gone back. Nothing was "
                                                "recorded"):
-            svc.add_note(db, NURSE, sid, "nursing", "Feels calm.", clock=gone_back)
+            add_note(db, NURSE, sid, "nursing", "Feels calm.", clock=gone_back)
         db.rollback()
         assert db.scalar(select(func.count()).select_from(AuditEntry)) == audit_rows
         assert db.scalar(select(func.count()).select_from(Note)) == 0
         # a few minutes' difference is a clock adjusted, not a problem
-        svc.add_note(db, NURSE, sid, "nursing", "Feels calm.",
-                     clock=FakeClock(before - timedelta(minutes=4)))
+        add_note(db, NURSE, sid, "nursing", "Feels calm.",
+                 clock=FakeClock(before - timedelta(minutes=4)))
     engine.dispose()

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.clinic_settings import CLINIC_SETTINGS, clinic_setting
 from ketalog.domain.errors import ValidationError
+from ketalog.services.booking import closed_days
 from ketalog.services.clinic_settings import change_clinic_setting, clinic_settings
-from ketalog.services.courses import closed_days
 from ketalog.services.documents import clinic
 from ketalog.services.errors import PermissionDenied
 from ketalog.services.settings import clinic_chairs, clinic_timezone, idle_lock_minutes

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import TransitionRefused, ValidationError
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.alerts import open_session_alerts
 from ketalog.services.corrections import (
     correct_reading,
@@ -20,6 +19,14 @@ from ketalog.services.corrections import (
 )
 from ketalog.services.outcomes import course_view
 from ketalog.services.patients import latest_weight
+from ketalog.services.session.entries import (
+    add_note,
+    flag_event,
+    record_scale,
+    record_vitals,
+    resolve_event,
+)
+from ketalog.services.session.state import change_state
 from ketalog.services.session_detail import open_session
 from ketalog.services.session_view import load_session_view
 from ketalog.services.signing import verify_session
@@ -36,7 +43,7 @@ WRONG = {"systolic_mmhg": 190, "diastolic_mmhg": 100, "heart_rate_bpm": 88,
 def infusing(db: Session, clock: FakeClock) -> int:
     """José Ñúñez's infusion, running."""
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, sid, clock)
     clock.advance(10)
     return sid
@@ -51,7 +58,7 @@ def _audit(db: Session, table: str, row_id: int) -> AuditEntry:
 
 def test_the_author_marks_a_reading_and_it_stays_visible_counted_nowhere(
         db: Session, clock: FakeClock, infusing: int) -> None:
-    wrong = svc.record_vitals(db, NURSE, infusing, WRONG, clock=clock)
+    wrong = record_vitals(db, NURSE, infusing, WRONG, clock=clock)
     assert wrong.alerts  # SBP 190 raised an alert the physician would be asked about
     assert open_session_alerts(db, infusing)
     clock.advance(1)
@@ -79,7 +86,7 @@ def test_the_author_marks_a_reading_and_it_stays_visible_counted_nowhere(
 
 def test_a_physician_may_mark_a_nurses_entry_another_nurse_may_not(
         db: Session, clock: FakeClock, infusing: int) -> None:
-    first = svc.record_vitals(db, NURSE, infusing, WRONG, clock=clock)
+    first = record_vitals(db, NURSE, infusing, WRONG, clock=clock)
     with pytest.raises(TransitionRefused, match=r"Only the person who entered this reading "
                                                 r"\(Nora Reyes, RN\) or a physician"):
         mark_entered_in_error(db, NURSE2, "vital_signs", first.vital_id, "wrong", clock=clock)
@@ -93,7 +100,7 @@ def test_a_physician_may_mark_a_nurses_entry_another_nurse_may_not(
 
 
 def test_a_reason_is_required(db: Session, clock: FakeClock, infusing: int) -> None:
-    note = svc.add_note(db, NURSE, infusing, "nursing", "Wrong chair's note", clock=clock)
+    note = add_note(db, NURSE, infusing, "nursing", "Wrong chair's note", clock=clock)
     with pytest.raises(ValidationError, match="Say why this note was entered in error"):
         mark_entered_in_error(db, NURSE, "notes", note, "   ", clock=clock)
     db.rollback()
@@ -101,7 +108,7 @@ def test_a_reason_is_required(db: Session, clock: FakeClock, infusing: int) -> N
 
 
 def test_after_signing_only_an_addendum(db: Session, clock: FakeClock, infusing: int) -> None:
-    note = svc.add_note(db, NURSE, infusing, "nursing", "Calm.", clock=clock)
+    note = add_note(db, NURSE, infusing, "nursing", "Calm.", clock=clock)
     discharge(db, infusing, clock)
     sign(db, infusing, clock)
     with pytest.raises(TransitionRefused, match="signed: add an addendum instead"):
@@ -112,8 +119,8 @@ def test_after_signing_only_an_addendum(db: Session, clock: FakeClock, infusing:
 
 def test_a_session_signed_with_entries_marked_verifies(
         db: Session, clock: FakeClock, infusing: int) -> None:
-    flag = svc.flag_event(db, NURSE, infusing, "sedation", clock=clock)
-    wrong = svc.record_vitals(db, NURSE, infusing, WRONG, clock=clock)
+    flag = flag_event(db, NURSE, infusing, "sedation", clock=clock)
+    wrong = record_vitals(db, NURSE, infusing, WRONG, clock=clock)
     mark_entered_in_error(db, NURSE, "event_flags", flag, "other patient's flag", clock=clock)
     mark_entered_in_error(db, NURSE, "vital_signs", wrong.vital_id, "wrong chair",
                           clock=clock)
@@ -124,19 +131,19 @@ def test_a_session_signed_with_entries_marked_verifies(
 
 def test_a_flag_entered_in_error_neither_blocks_discharge_nor_reaches_the_rems_form(
         db: Session, clock: FakeClock, infusing: int) -> None:
-    flag = svc.flag_event(db, NURSE, infusing, "respiratory_depression", clock=clock)
+    flag = flag_event(db, NURSE, infusing, "respiratory_depression", clock=clock)
     mark_entered_in_error(db, NURSE, "event flag", flag, "pressed the wrong flag",
                           clock=clock)
     detail = open_session(db, infusing)
     assert [f.voided for f in detail.event_flags] == [True]
     assert detail.live_event_flags == ()
     with pytest.raises(TransitionRefused, match="marked entered in error"):
-        svc.resolve_event(db, NURSE, flag, clock=clock)
+        resolve_event(db, NURSE, flag, clock=clock)
 
 
 def test_a_corrected_reading_replaces_the_wrong_one_in_one_step(
         db: Session, clock: FakeClock, infusing: int) -> None:
-    wrong = svc.record_vitals(db, NURSE, infusing, WRONG, clock=clock)
+    wrong = record_vitals(db, NURSE, infusing, WRONG, clock=clock)
     taken = db.get(VitalSign, wrong.vital_id).taken_at_utc  # type: ignore[union-attr]
     clock.advance(2)
     with pytest.raises(ValidationError):  # an impossible value: nothing is marked either
@@ -186,7 +193,7 @@ def test_a_weight_a_signed_session_dosed_with_stays(db: Session, clock: FakeCloc
 
 def test_an_outcome_score_entered_in_error_leaves_the_course(
         db: Session, clock: FakeClock, infusing: int) -> None:
-    score = svc.record_scale(db, NURSE, infusing, "phq9", [3] * 9, clock=clock)
+    score = record_scale(db, NURSE, infusing, "phq9", [3] * 9, clock=clock)
     course = open_session(db, infusing).course_id
     assert course_view(db, course).sessions[0].scores.get("phq9") == 27
     mark_entered_in_error(db, NURSE, "score", score, "this was last week's form",

@@ -16,9 +16,25 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import TransitionRefused, ValidationError
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import courses
-from ketalog.services import sessions as svc
+from ketalog.services.booking import (
+    booking_of,
+    closed_days,
+    complete_course,
+    course_overview,
+    plan_induction_series,
+    preview_series,
+    renumber_course,
+    reschedule_session,
+    schedule_session,
+    series_preview,
+    set_closed_days,
+    start_maintenance,
+    stop_course,
+)
 from ketalog.services.errors import PermissionDenied, StaleEdit
+from ketalog.services.session.common import load_session
+from ketalog.services.session.entries import record_scale, record_vitals, update_discharge_details
+from ketalog.services.session.state import change_state
 from ketalog.services.settings import set_clinic_timezone
 from ketalog.store.models import AuditEntry, Course, TreatmentSession
 from tests.conftest import FakeClock
@@ -62,14 +78,14 @@ def _plan(db: Session, course_id: int, clock: FakeClock, **kwargs: object) -> li
     args: dict[str, object] = {"first_day": MONDAY, "weekdays": {MON, WED, FRI},
                                "time_of_day": NINE, "chair": "Chair 2"}
     args.update(kwargs)
-    return courses.plan_induction_series(db, NURSE, course_id, clock=clock, **args)  # type: ignore[arg-type]
+    return plan_induction_series(db, NURSE, course_id, clock=clock, **args)  # type: ignore[arg-type]
 
 
 def test_a_nurse_books_the_rest_of_the_induction_mon_wed_fri(
     db: Session, first: int, clock: FakeClock
 ) -> None:
     course_id = _course_id(db, first)
-    assert courses.preview_series(db, course_id, first_day=MONDAY, weekdays={MON, WED, FRI}) == [
+    assert preview_series(db, course_id, first_day=MONDAY, weekdays={MON, WED, FRI}) == [
         date(2026, 11, 23), date(2026, 11, 25), date(2026, 11, 27), date(2026, 11, 30),
         date(2026, 12, 2)]
     ids = _plan(db, course_id, clock)
@@ -92,13 +108,13 @@ def test_a_nurse_books_the_rest_of_the_induction_mon_wed_fri(
 def test_a_holiday_moves_the_series_on(db: Session, first: int, clock: FakeClock) -> None:
     course_id = _course_id(db, first)
     with pytest.raises(PermissionDenied, match="Only an administrator"):
-        courses.set_closed_days(db, NURSE, weekdays=[SAT, SUN], dates=[date(2026, 11, 25)],
-                                clock=clock)
-    courses.set_closed_days(db, ADMIN, weekdays=[SAT, SUN], dates=[date(2026, 11, 25)],
-                            clock=clock)
-    assert courses.closed_days(db).dates == frozenset({date(2026, 11, 25)})
-    preview = courses.series_preview(db, course_id, first_day=MONDAY, weekdays={MON, WED, FRI},
-                                     time_of_day=NINE, clock=clock)
+        set_closed_days(db, NURSE, weekdays=[SAT, SUN], dates=[date(2026, 11, 25)],
+                        clock=clock)
+    set_closed_days(db, ADMIN, weekdays=[SAT, SUN], dates=[date(2026, 11, 25)],
+                    clock=clock)
+    assert closed_days(db).dates == frozenset({date(2026, 11, 25)})
+    preview = series_preview(db, course_id, first_day=MONDAY, weekdays={MON, WED, FRI},
+                             time_of_day=NINE, clock=clock)
     assert [line.text for line in preview.lines][:2] == [
         "Mon 23 Nov 2026", "Wed 25 Nov 2026: clinic closed (holiday), moved"]
     assert preview.problems == ()
@@ -109,7 +125,7 @@ def test_a_holiday_moves_the_series_on(db: Session, first: int, clock: FakeClock
 
 
 def test_the_default_closed_days_are_the_weekend(db: Session) -> None:
-    closed = courses.closed_days(db)
+    closed = closed_days(db)
     assert closed.weekdays == frozenset({SAT, SUN}) and not closed.dates
 
 
@@ -127,11 +143,11 @@ def test_a_day_the_patient_is_already_booked_books_nothing(
     db: Session, first: int, clock: FakeClock
 ) -> None:
     course_id = _course_id(db, first)
-    svc.schedule_session(db, NURSE, course_id=course_id, chair="Chair 3",
-                         scheduled_at=datetime(2026, 11, 27, 13, 30, tzinfo=BERLIN), clock=clock)
+    schedule_session(db, NURSE, course_id=course_id, chair="Chair 3",
+                     scheduled_at=datetime(2026, 11, 27, 13, 30, tzinfo=BERLIN), clock=clock)
     before = _count_sessions(db)
-    preview = courses.series_preview(db, course_id, first_day=MONDAY, weekdays={MON, WED, FRI},
-                                     time_of_day=NINE, count=3, clock=clock)
+    preview = series_preview(db, course_id, first_day=MONDAY, weekdays={MON, WED, FRI},
+                             time_of_day=NINE, count=3, clock=clock)
     assert [p.text for p in preview.problems] == [
         "Fri 27 Nov 2026: the patient already has a session (13:30, Chair 3)"]
     with pytest.raises(ValidationError, match="Fri 27 Nov 2026: the patient already has a "
@@ -156,10 +172,10 @@ def test_rescheduling_one_session_keeps_the_rest(db: Session, first: int,
     ids = _plan(db, course_id, clock)
     before = {r[0]: r for r in _rows(db, course_id)}
     third = ids[2]  # Fri 27 Nov, infusion 4
-    version = courses.booking_of(db, third).version
-    courses.reschedule_session(db, NURSE, third, new_start=datetime(2026, 12, 1, 10, 30,
-                                                                    tzinfo=BERLIN),
-                               chair="Chair 1", expected_version=version, clock=clock)
+    version = booking_of(db, third).version
+    reschedule_session(db, NURSE, third, new_start=datetime(2026, 12, 1, 10, 30,
+                                                            tzinfo=BERLIN),
+                       chair="Chair 1", expected_version=version, clock=clock)
     after = {r[0]: r for r in _rows(db, course_id)}
     moved = after[third]
     assert (moved[1], moved[2]) == (datetime(2026, 12, 1, 10, 30, tzinfo=BERLIN), "Chair 1")
@@ -182,48 +198,48 @@ def test_rescheduling_refuses_closed_days_past_and_double_booking(
 ) -> None:
     course_id = _course_id(db, first)
     ids = _plan(db, course_id, clock)
-    version = courses.booking_of(db, ids[0]).version
+    version = booking_of(db, ids[0]).version
     with pytest.raises(ValidationError, match="Sat 28 Nov 2026: the clinic is closed on "
                                               "Saturdays; choose another day"):
-        courses.reschedule_session(db, NURSE, ids[0], new_start=datetime(2026, 11, 28, 9,
-                                                                         tzinfo=BERLIN),
-                                   expected_version=version, clock=clock)
+        reschedule_session(db, NURSE, ids[0], new_start=datetime(2026, 11, 28, 9,
+                                                                 tzinfo=BERLIN),
+                           expected_version=version, clock=clock)
     with pytest.raises(ValidationError, match="in the past"):
-        courses.reschedule_session(db, NURSE, ids[0], new_start=datetime(2026, 11, 20, 9,
-                                                                         tzinfo=BERLIN),
-                                   expected_version=version, clock=clock)
+        reschedule_session(db, NURSE, ids[0], new_start=datetime(2026, 11, 20, 9,
+                                                                 tzinfo=BERLIN),
+                           expected_version=version, clock=clock)
     with pytest.raises(ValidationError, match="already has a session on Wed 25 Nov 2026"):
-        courses.reschedule_session(db, NURSE, ids[0], new_start=datetime(2026, 11, 25, 14,
-                                                                         tzinfo=BERLIN),
-                                   expected_version=version, clock=clock)
-    assert courses.booking_of(db, ids[0]).version == version
+        reschedule_session(db, NURSE, ids[0], new_start=datetime(2026, 11, 25, 14,
+                                                                 tzinfo=BERLIN),
+                           expected_version=version, clock=clock)
+    assert booking_of(db, ids[0]).version == version
 
 
 def test_a_stale_reschedule_names_who_moved_it(db: Session, first: int,
                                                clock: FakeClock) -> None:
     course_id = _course_id(db, first)
     ids = _plan(db, course_id, clock)
-    opened = courses.booking_of(db, ids[1]).version
+    opened = booking_of(db, ids[1]).version
     clock.advance(3)
-    courses.reschedule_session(db, NURSE2, ids[1], new_start=datetime(2026, 11, 26, 9,
-                                                                      tzinfo=BERLIN),
-                               expected_version=opened, clock=clock)
+    reschedule_session(db, NURSE2, ids[1], new_start=datetime(2026, 11, 26, 9,
+                                                              tzinfo=BERLIN),
+                       expected_version=opened, clock=clock)
     with pytest.raises(StaleEdit, match="changed by Sam Okafor \\(sam\\) at Sat 21 Nov 2026 "
                                         "10:03"):
-        courses.reschedule_session(db, NURSE, ids[1], new_start=datetime(2026, 11, 24, 9,
-                                                                         tzinfo=BERLIN),
-                                   expected_version=opened, clock=clock)
-    assert courses.booking_of(db, ids[1]).scheduled_at_utc == datetime(2026, 11, 26, 8,
-                                                                       tzinfo=UTC)
+        reschedule_session(db, NURSE, ids[1], new_start=datetime(2026, 11, 24, 9,
+                                                                 tzinfo=BERLIN),
+                           expected_version=opened, clock=clock)
+    assert booking_of(db, ids[1]).scheduled_at_utc == datetime(2026, 11, 26, 8,
+                                                               tzinfo=UTC)
 
 
 def test_only_a_scheduled_session_moves(db: Session, first: int, clock: FakeClock) -> None:
-    svc.change_state(db, NURSE, first, SessionAction.CHECK_IN, clock=clock)
-    version = courses.booking_of(db, first).version
+    change_state(db, NURSE, first, SessionAction.CHECK_IN, clock=clock)
+    version = booking_of(db, first).version
     with pytest.raises(TransitionRefused, match="this one is checked in"):
-        courses.reschedule_session(db, NURSE, first, new_start=datetime(2026, 11, 24, 9,
-                                                                        tzinfo=BERLIN),
-                                   expected_version=version, clock=clock)
+        reschedule_session(db, NURSE, first, new_start=datetime(2026, 11, 24, 9,
+                                                                tzinfo=BERLIN),
+                           expected_version=version, clock=clock)
 
 
 def test_renumbering_after_a_cancellation_repeats_no_number(
@@ -233,17 +249,17 @@ def test_renumbering_after_a_cancellation_repeats_no_number(
     ids = _plan(db, course_id, clock)
     before = {r[0]: r[3] for r in _rows(db, course_id)}
     # the cancellation renumbers the course itself
-    svc.change_state(db, NURSE, ids[1], SessionAction.CANCEL, reason="patient has flu",
-                     clock=clock)
+    change_state(db, NURSE, ids[1], SessionAction.CANCEL, reason="patient has flu",
+                 clock=clock)
     after = {r[0]: r[3] for r in _rows(db, course_id)}
     changed = {sid for sid in before if before[sid] != after[sid]}
     # infusion 3 (cancelled) loses its number; 4, 5, 6 become 3, 4, 5; infusion 1 untouched
     assert changed == {ids[1], ids[2], ids[3], ids[4]}
-    assert courses.renumber_course(db, course_id, actor=NURSE, at=clock()) == {}
-    extra = svc.schedule_session(db, NURSE, course_id=course_id, chair="Chair 2",
-                                 scheduled_at=datetime(2026, 12, 4, 9, tzinfo=BERLIN),
-                                 clock=clock)
-    courses.renumber_course(db, course_id, actor=NURSE, at=clock())
+    assert renumber_course(db, course_id, actor=NURSE, at=clock()) == {}
+    extra = schedule_session(db, NURSE, course_id=course_id, chair="Chair 2",
+                             scheduled_at=datetime(2026, 12, 4, 9, tzinfo=BERLIN),
+                             clock=clock)
+    renumber_course(db, course_id, actor=NURSE, at=clock())
     db.commit()
     rows = _rows(db, course_id)
     numbers = [r[3] for r in rows if r[4] != "cancelled"]
@@ -253,7 +269,7 @@ def test_renumbering_after_a_cancellation_repeats_no_number(
     audited = db.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.field == "sequence_number", AuditEntry.row_id == ids[2]))
     assert audited == 1
-    assert courses.renumber_course(db, course_id, actor=NURSE, at=clock()) == {}
+    assert renumber_course(db, course_id, actor=NURSE, at=clock()) == {}
 
 
 def test_renumbering_never_touches_a_signed_session(
@@ -261,25 +277,25 @@ def test_renumbering_never_touches_a_signed_session(
 ) -> None:
     course_id = _course_id(db, first)
     # booked later but earlier in time: the old rule gave today's session 1, this one 2
-    later = svc.schedule_session(db, NURSE, course_id=course_id, chair="Chair 1",
-                                 scheduled_at=datetime(2026, 11, 24, 9, tzinfo=BERLIN),
-                                 clock=clock)
+    later = schedule_session(db, NURSE, course_id=course_id, chair="Chair 1",
+                             scheduled_at=datetime(2026, 11, 24, 9, tzinfo=BERLIN),
+                             clock=clock)
     # and swap them so that the signed session carries a number out of time order
     db.get(TreatmentSession, first).sequence_number = 2  # type: ignore[union-attr]
     db.get(TreatmentSession, later).sequence_number = 1  # type: ignore[union-attr]
     db.commit()
-    svc.change_state(db, NURSE, first, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, first, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, first, clock)
     clock.advance(40)
-    svc.change_state(db, NURSE, first, SessionAction.STOP_INFUSION, clock=clock)
+    change_state(db, NURSE, first, SessionAction.STOP_INFUSION, clock=clock)
     clock.advance(30)
-    svc.record_vitals(db, NURSE, first, BASELINE, clock=clock)
-    svc.record_scale(db, NURSE, first, "aldrete", [2, 2, 2, 2, 2], clock=clock)
-    svc.update_discharge_details(db, NURSE, first, expected_version=svc._session(db, first).version,
-                                 instructions_given=True, clock=clock)
-    svc.change_state(db, NURSE, first, SessionAction.DISCHARGE, clock=clock)
+    record_vitals(db, NURSE, first, BASELINE, clock=clock)
+    record_scale(db, NURSE, first, "aldrete", [2, 2, 2, 2, 2], clock=clock)
+    update_discharge_details(db, NURSE, first, expected_version=load_session(db, first).version,
+                             instructions_given=True, clock=clock)
+    change_state(db, NURSE, first, SessionAction.DISCHARGE, clock=clock)
     sign(db, first, clock)
-    changed = courses.renumber_course(db, course_id, actor=NURSE, at=clock())
+    changed = renumber_course(db, course_id, actor=NURSE, at=clock())
     db.commit()
     assert changed == {later: (1, 3)}
     numbers = {r[0]: r[3] for r in _rows(db, course_id)}
@@ -292,12 +308,12 @@ def test_stopping_the_course_cancels_what_is_still_booked(
     course_id = _course_id(db, first)
     ids = _plan(db, course_id, clock)
     with pytest.raises(PermissionDenied, match="Only a physician"):
-        courses.stop_course(db, NURSE, course_id, reason="patient moved away", clock=clock)
+        stop_course(db, NURSE, course_id, reason="patient moved away", clock=clock)
     with pytest.raises(ValidationError, match="reason for stopping the course"):
-        courses.stop_course(db, PHYSICIAN, course_id, reason=" ", clock=clock)
+        stop_course(db, PHYSICIAN, course_id, reason=" ", clock=clock)
     assert all(r[4] == "scheduled" for r in _rows(db, course_id))
-    cancelled = courses.stop_course(db, PHYSICIAN, course_id, reason="patient moved away",
-                                    clock=clock)
+    cancelled = stop_course(db, PHYSICIAN, course_id, reason="patient moved away",
+                            clock=clock)
     assert set(cancelled) == {first, *ids}
     rows = _rows(db, course_id)
     assert {r[4] for r in rows} == {"cancelled"} and {r[3] for r in rows} == {None}
@@ -316,9 +332,9 @@ def test_a_course_does_not_stop_under_a_patient_in_the_chair(
     db: Session, first: int, clock: FakeClock
 ) -> None:
     course_id = _course_id(db, first)
-    svc.change_state(db, NURSE, first, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, first, SessionAction.CHECK_IN, clock=clock)
     with pytest.raises(TransitionRefused, match="Sat 21 Nov 2026 10:00, Chair 1 is checked in"):
-        courses.stop_course(db, PHYSICIAN, course_id, reason="no response", clock=clock)
+        stop_course(db, PHYSICIAN, course_id, reason="no response", clock=clock)
     assert db.get(Course, course_id, populate_existing=True).status == "active"  # type: ignore[union-attr]
 
 
@@ -330,13 +346,13 @@ def test_maintenance_boosters_continue_the_numbering(
     with pytest.raises(ValidationError, match="All 6 planned induction infusions are booked"):
         _plan(db, course_id, clock, first_day=date(2026, 12, 7))
     with pytest.raises(PermissionDenied):
-        courses.start_maintenance(db, NURSE, course_id, clock=clock)
-    courses.start_maintenance(db, PHYSICIAN, course_id, clock=clock)
+        start_maintenance(db, NURSE, course_id, clock=clock)
+    start_maintenance(db, PHYSICIAN, course_id, clock=clock)
     [booster] = _plan(db, course_id, clock, first_day=date(2026, 12, 14), weekdays={MON})
     assert db.get(TreatmentSession, booster).sequence_number == 7  # type: ignore[union-attr]
     with pytest.raises(TransitionRefused, match="7 sessions are still booked"):
-        courses.complete_course(db, PHYSICIAN, course_id, clock=clock)
-    overview = courses.course_overview(db, course_id)
+        complete_course(db, PHYSICIAN, course_id, clock=clock)
+    overview = course_overview(db, course_id)
     assert (overview.phase, overview.sessions_booked, overview.remaining_induction) == (
         "maintenance", 7, 0)
 
@@ -344,9 +360,9 @@ def test_maintenance_boosters_continue_the_numbering(
 def test_completing_a_course_after_its_sessions(db: Session, first: int,
                                                 clock: FakeClock) -> None:
     course_id = _course_id(db, first)
-    svc.change_state(db, NURSE, first, SessionAction.CANCEL, reason="patient unwell",
-                     clock=clock)
-    courses.complete_course(db, PHYSICIAN, course_id, clock=clock)
+    change_state(db, NURSE, first, SessionAction.CANCEL, reason="patient unwell",
+                 clock=clock)
+    complete_course(db, PHYSICIAN, course_id, clock=clock)
     course = db.get(Course, course_id, populate_existing=True)
     assert course is not None and (course.status, course.ended_on) == ("completed",
                                                                        date(2026, 11, 21))
@@ -354,4 +370,4 @@ def test_completing_a_course_after_its_sessions(db: Session, first: int,
                                                       AuditEntry.row_id == course_id)).all()
     assert {"status", "ended_on"} <= set(audit)
     with pytest.raises(TransitionRefused, match="already completed"):
-        courses.stop_course(db, PHYSICIAN, course_id, reason="x", clock=clock)
+        stop_course(db, PHYSICIAN, course_id, reason="x", clock=clock)

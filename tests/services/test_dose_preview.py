@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.protocols import Protocol, load_default_protocols
-from ketalog.services import sessions as svc
 from ketalog.services.dose_preview import preview_dose, preview_for_protocol
 from ketalog.services.errors import NotFound
+from ketalog.services.session.dose import order_dose
+from ketalog.services.session.state import change_state
 from ketalog.store.models import AuditEntry, DoseOrder
 from tests.conftest import FakeClock
 from tests.play import book, verbal_order
@@ -91,10 +92,10 @@ def test_preview_reads_the_sessions_protocol_and_writes_nothing(db: Session,
     assert db.scalar(select(func.count()).select_from(AuditEntry)) == audit_rows
     assert db.scalar(select(func.count()).select_from(DoseOrder)) == 0
     # what the nurse saw is what gets stored
-    svc.change_state(db, NURSE, sid, "check_in", clock=clock)
+    change_state(db, NURSE, sid, "check_in", clock=clock)
     verbal_order(db, sid, clock, "0.75")  # the standing order is 0.5 mg/kg
-    stored = svc.order_dose(db, NURSE, sid, inputs={**IV_INPUTS, "dose_mg_per_kg": "0.75"},
-                            weight_kg="80", clock=clock)
+    stored = order_dose(db, NURSE, sid, inputs={**IV_INPUTS, "dose_mg_per_kg": "0.75"},
+                        weight_kg="80", clock=clock)
     assert stored.working == preview.calculation.working
     assert stored.total_mg == preview.calculation.total_mg
     with pytest.raises(NotFound):

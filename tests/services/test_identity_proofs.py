@@ -20,10 +20,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.alerts import acknowledge_alert
 from ketalog.services.context import Actor
 from ketalog.services.errors import PermissionDenied
+from ketalog.services.session.dose import order_dose, verify_dose
+from ketalog.services.session.entries import add_note, record_vitals
+from ketalog.services.session.state import acknowledge_predose_bp, change_state
 from ketalog.store.models import (
     AlertAcknowledgment,
     AuditEntry,
@@ -68,9 +70,9 @@ def _refused_writing_nothing(db: Session, action: Callable[[], object], match: s
 def ordered(db: Session, clock: FakeClock) -> tuple[int, int]:
     """José checked in with a high pre-dose BP and a dose Nora ordered: (session, order)."""
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-    svc.record_vitals(db, NURSE, sid, dict(BASELINE, systolic_mmhg=152), clock=clock)
-    order = svc.order_dose(db, NURSE, sid, inputs=DOSE, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    record_vitals(db, NURSE, sid, dict(BASELINE, systolic_mmhg=152), clock=clock)
+    order = order_dose(db, NURSE, sid, inputs=DOSE, clock=clock)
     return sid, order.dose_order_id
 
 
@@ -82,9 +84,9 @@ def test_a_forged_verifier_is_refused_and_writes_nothing(
         db: Session, clock: FakeClock, ordered: tuple[int, int]) -> None:
     sid, order = ordered
     for forged in (NURSE2, FORGED_SAM):
-        _refused_writing_nothing(db, lambda f=forged: svc.verify_dose(  # type: ignore[misc]
+        _refused_writing_nothing(db, lambda f=forged: verify_dose(  # type: ignore[misc]
             db, f, sid, dose_order_id=order, **right_figures(db, order), clock=clock), "password")
-        _refused_writing_nothing(db, lambda f=forged: svc.verify_dose(  # type: ignore[misc]
+        _refused_writing_nothing(db, lambda f=forged: verify_dose(  # type: ignore[misc]
             db, NURSE, sid, dose_order_id=order,
             **right_figures(db, order), verifier=f, clock=clock), "password")
     assert _verifications(db) == []
@@ -94,8 +96,8 @@ def test_the_verifier_name_comes_from_the_accounts_table(
         db: Session, clock: FakeClock, ordered: tuple[int, int]) -> None:
     sid, order = ordered
     signed_in = dataclasses.replace(NURSE, display_name="Dr. Nobody, MD")
-    svc.verify_dose(db, signed_in, sid, dose_order_id=order, **right_figures(db, order),
-                    verifier=_proof(db, "sam", "verify_dose", clock), clock=clock)
+    verify_dose(db, signed_in, sid, dose_order_id=order, **right_figures(db, order),
+                verifier=_proof(db, "sam", "verify_dose", clock), clock=clock)
     [check] = _verifications(db)
     assert (check.verifier_id, check.verifier_name) == (2, "Sam Okafor, RN")
     rows = db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(2)).all()
@@ -109,9 +111,9 @@ def test_the_verifier_name_comes_from_the_accounts_table(
 def test_the_preparer_name_comes_from_the_accounts_table(
         db: Session, clock: FakeClock) -> None:
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     forged = dataclasses.replace(NURSE, display_name="Dr. Nobody, MD")
-    svc.order_dose(db, forged, sid, inputs=DOSE, clock=clock)
+    order_dose(db, forged, sid, inputs=DOSE, clock=clock)
     assert db.scalar(select(DoseOrder.prepared_by_name)) == "Nora Reyes, RN"
 
 
@@ -119,29 +121,29 @@ def test_a_proof_for_another_purpose_an_expired_one_or_a_spent_one_is_refused(
         db: Session, clock: FakeClock, ordered: tuple[int, int]) -> None:
     sid, order = ordered
     wrong_purpose = _proof(db, "sam", "acknowledge_bp", clock)
-    _refused_writing_nothing(db, lambda: svc.verify_dose(
+    _refused_writing_nothing(db, lambda: verify_dose(
         db, NURSE, sid, dose_order_id=order,
         **right_figures(db, order), verifier=wrong_purpose, clock=clock),
         "entered to acknowledge the pre-dose blood pressure, not to verify the dose")
     stale = _proof(db, "sam", "verify_dose", clock)
     clock.advance(2.5)
-    _refused_writing_nothing(db, lambda: svc.verify_dose(
+    _refused_writing_nothing(db, lambda: verify_dose(
         db, NURSE, sid, dose_order_id=order,
         **right_figures(db, order), verifier=stale, clock=clock),
         "more than 2 minutes ago")
     # a proof edited to name someone else no longer verifies
     sams = _proof(db, "sam", "verify_dose", clock)
     edited = dataclasses.replace(sams, user_id=3)
-    _refused_writing_nothing(db, lambda: svc.verify_dose(
+    _refused_writing_nothing(db, lambda: verify_dose(
         db, NURSE, sid, dose_order_id=order,
         **right_figures(db, order), verifier=edited, clock=clock), "password")
-    svc.verify_dose(db, NURSE, sid, dose_order_id=order,
-                    **right_figures(db, order), verifier=sams, clock=clock)
+    verify_dose(db, NURSE, sid, dose_order_id=order,
+                **right_figures(db, order), verifier=sams, clock=clock)
     assert len(_verifications(db)) == 1
     # the same entry cannot be used twice (here: on the next dose order)
     verbal_order(db, sid, clock, "0.6")
-    again = svc.order_dose(db, NURSE, sid, inputs=dict(DOSE, dose_mg_per_kg="0.6"), clock=clock)
-    _refused_writing_nothing(db, lambda: svc.verify_dose(
+    again = order_dose(db, NURSE, sid, inputs=dict(DOSE, dose_mg_per_kg="0.6"), clock=clock)
+    _refused_writing_nothing(db, lambda: verify_dose(
         db, NURSE, sid, dose_order_id=again.dose_order_id,
         **right_figures(db, again.dose_order_id), verifier=sams, clock=clock),
         "already used")
@@ -166,16 +168,16 @@ def test_a_wrong_password_is_refused_audited_and_counted_like_a_log_in(
 def test_a_forged_override_is_refused_and_writes_nothing(
         db: Session, clock: FakeClock) -> None:
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     high = dict(DOSE, dose_mg_per_kg="5")
     for forged in (PHYSICIAN, FORGED_ADA):
-        _refused_writing_nothing(db, lambda f=forged: svc.order_dose(  # type: ignore[misc]
+        _refused_writing_nothing(db, lambda f=forged: order_dose(  # type: ignore[misc]
             db, NURSE, sid, inputs=high, confirm_outside_warning=True,
             override_reason="ordered by Dr X", override_by=f, clock=clock), "password")
     assert db.scalars(select(DoseOrder)).all() == []
-    svc.order_dose(db, NURSE, sid, inputs=high, confirm_outside_warning=True,
-                   override_reason="ordered by Dr X",
-                   override_by=_proof(db, "ada", "override_dose", clock), clock=clock)
+    order_dose(db, NURSE, sid, inputs=high, confirm_outside_warning=True,
+               override_reason="ordered by Dr X",
+               override_by=_proof(db, "ada", "override_dose", clock), clock=clock)
     assert db.scalar(select(DoseOrder.override_by_id)) == 3
 
 
@@ -183,19 +185,19 @@ def test_a_forged_bp_acknowledgment_is_refused_and_writes_nothing(
         db: Session, clock: FakeClock, ordered: tuple[int, int]) -> None:
     sid, _ = ordered
     for forged in (PHYSICIAN, FORGED_ADA):
-        _refused_writing_nothing(db, lambda f=forged: svc.acknowledge_predose_bp(  # type: ignore[misc]
+        _refused_writing_nothing(db, lambda f=forged: acknowledge_predose_bp(  # type: ignore[misc]
             db, f, sid, clock=clock), "password")
-        _refused_writing_nothing(db, lambda f=forged: svc.acknowledge_predose_bp(  # type: ignore[misc]
+        _refused_writing_nothing(db, lambda f=forged: acknowledge_predose_bp(  # type: ignore[misc]
             db, NURSE, sid, physician=f, clock=clock), "password")
     session = db.get(TreatmentSession, sid, populate_existing=True)
     assert session is not None and session.predose_bp_ack_at_utc is None
     # a nurse's own proof is a proof of a nurse: the role still decides
     with pytest.raises(PermissionDenied, match="Only a physician"):
-        svc.acknowledge_predose_bp(db, NURSE, sid, clock=clock,
-                                   physician=_proof(db, "sam", "acknowledge_bp", clock))
+        acknowledge_predose_bp(db, NURSE, sid, clock=clock,
+                               physician=_proof(db, "sam", "acknowledge_bp", clock))
     db.rollback()
-    svc.acknowledge_predose_bp(db, NURSE, sid, clock=clock,
-                               physician=_proof(db, "ada", "acknowledge_bp", clock))
+    acknowledge_predose_bp(db, NURSE, sid, clock=clock,
+                           physician=_proof(db, "ada", "acknowledge_bp", clock))
     session = db.get(TreatmentSession, sid, populate_existing=True)
     assert session is not None and session.predose_bp_ack_by_id == 3
     last = db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
@@ -207,10 +209,10 @@ def test_a_forged_bp_acknowledgment_is_refused_and_writes_nothing(
 def test_a_forged_alert_acknowledgment_is_refused_and_writes_nothing(
         db: Session, clock: FakeClock) -> None:
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, sid, clock)
     clock.advance(10)
-    saved = svc.record_vitals(db, NURSE, sid, dict(BASELINE, systolic_mmhg=185), clock=clock)
+    saved = record_vitals(db, NURSE, sid, dict(BASELINE, systolic_mmhg=185), clock=clock)
     alert = {"source": "vital_signs", "source_id": saved.vital_id, "code": "sbp_high"}
     for forged in (PHYSICIAN, FORGED_ADA):
         _refused_writing_nothing(db, lambda f=forged: acknowledge_alert(  # type: ignore[misc]
@@ -230,7 +232,7 @@ def test_a_note_author_name_comes_from_the_accounts_table(
     from ketalog.store.models import Note
 
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-    svc.add_note(db, dataclasses.replace(NURSE, display_name="Dr. Nobody, MD"), sid, "nursing",
-                 "Settled in the chair.", clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    add_note(db, dataclasses.replace(NURSE, display_name="Dr. Nobody, MD"), sid, "nursing",
+             "Settled in the chair.", clock=clock)
     assert db.scalar(select(Note.author_name)) == "Nora Reyes, RN"

@@ -16,7 +16,15 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
+from ketalog.services.session.common import load_session
+from ketalog.services.session.dose import order_dose, verify_dose
+from ketalog.services.session.entries import record_vitals, update_discharge_details
+from ketalog.services.session.state import (
+    CHECKLIST_ITEMS,
+    acknowledge_predose_bp,
+    change_state,
+    update_checklist,
+)
 from ketalog.services.signature_status import signature_status
 from ketalog.services.signing import add_addendum, complete_nursing_record, sign_session
 from ketalog.store.models import Addendum, DoseOrder, DoseVerification, Signature
@@ -32,25 +40,25 @@ def _everything_keyed(db: Session, clock: FakeClock) -> int:
     """A session with every keyed act: high pre-dose BP acknowledged, a dose above the
     maximum overridden, the dose checked, attested, signed and an addendum."""
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-    for item in svc.CHECKLIST_ITEMS:
-        svc.update_checklist(db, NURSE, sid, item, True, clock=clock)
-    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
-                                 escort_name="Maria (wife)", clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    for item in CHECKLIST_ITEMS:
+        update_checklist(db, NURSE, sid, item, True, clock=clock)
+    update_discharge_details(db, NURSE, sid, expected_version=load_session(db, sid).version,
+                             escort_name="Maria (wife)", clock=clock)
     clock.advance(2)
-    svc.record_vitals(db, NURSE, sid, {**BASELINE, "systolic_mmhg": 152}, clock=clock)
-    svc.acknowledge_predose_bp(db, NURSE, sid, clock=clock,
-                               physician=prove(db, "ada", "acknowledge_bp", clock))
-    order = svc.order_dose(
+    record_vitals(db, NURSE, sid, {**BASELINE, "systolic_mmhg": 152}, clock=clock)
+    acknowledge_predose_bp(db, NURSE, sid, clock=clock,
+                           physician=prove(db, "ada", "acknowledge_bp", clock))
+    order = order_dose(
         db, NURSE, sid, clock=clock, lot_number="KT1", override_reason="ordered by Dr L",
         inputs={"concentration_mg_per_ml": "10", "bag_volume_ml": "100", "duration_min": 40,
                 "dose_mg_per_kg": "2.1255"},
         override_by=prove(db, "ada", "override_dose", clock))
-    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
-                    **right_figures(db, order.dose_order_id), clock=clock,
-                    verifier=prove(db, "sam", "verify_dose", clock))
+    verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
+                **right_figures(db, order.dose_order_id), clock=clock,
+                verifier=prove(db, "sam", "verify_dose", clock))
     clock.advance(1)
-    svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
     discharge(db, sid, clock)
     sign(db, sid, clock)
     clock.advance(60)
@@ -66,7 +74,7 @@ def test_every_keyed_act_verifies_with_its_makers_key(db: Session, clock: FakeCl
     attestation = db.scalars(select(Signature).where(Signature.kind == "nursing_attestation")
                              ).one()
     addendum = db.scalars(select(Addendum)).one()
-    session = svc._session(db, sid)
+    session = load_session(db, sid)
     for key_id, signature in ((order.override_key_id, order.override_signature),
                               (check.key_id, check.signature),
                               (attestation.key_id, attestation.signature),
@@ -141,8 +149,8 @@ def test_a_dose_check_inserted_by_sql_is_not_valid(
     db: Session, engine: Engine, clock: FakeClock
 ) -> None:
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-    order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    order = order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
     db.rollback()
     with engine.begin() as conn:  # "Sam checked it": no password, no key
         conn.execute(text(
@@ -150,12 +158,12 @@ def test_a_dose_check_inserted_by_sql_is_not_valid(
             "verified_at_utc, created_at_utc) VALUES (:o, 2, 'Sam Okafor, RN', :at, :at)"),
             {"o": order.dose_order_id, "at": clock()})
     db.expire_all()
-    for item in svc.CHECKLIST_ITEMS:
-        svc.update_checklist(db, NURSE, sid, item, True, clock=clock)
-    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
-                                 escort_name="Maria (wife)", clock=clock)
-    svc.record_vitals(db, NURSE, sid, BASELINE, clock=clock)
-    svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
+    for item in CHECKLIST_ITEMS:
+        update_checklist(db, NURSE, sid, item, True, clock=clock)
+    update_discharge_details(db, NURSE, sid, expected_version=load_session(db, sid).version,
+                             escort_name="Maria (wife)", clock=clock)
+    record_vitals(db, NURSE, sid, BASELINE, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
     discharge(db, sid, clock)
     sign(db, sid, clock)
     status = signature_status(db, sid)
@@ -251,15 +259,15 @@ def test_a_proof_carrying_another_persons_key_is_refused(
     from ketalog.services.errors import PermissionDenied
 
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-    order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    order = order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
     sams = prove(db, "sam", "verify_dose", clock)
     assert "private" not in repr(sams)  # the key travels in-process, never printed
     adas_key = prove(db, "ada", "verify_dose", clock).key
     with pytest.raises(PermissionDenied, match="second nurse must enter their own"):
-        svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
-                        **right_figures(db, order.dose_order_id), clock=clock,
-                        verifier=dataclasses.replace(sams, key=adas_key))
+        verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
+                    **right_figures(db, order.dose_order_id), clock=clock,
+                    verifier=dataclasses.replace(sams, key=adas_key))
     assert db.scalar(select(DoseVerification.id)) is None
 
 

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import TransitionRefused, ValidationError
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.accounts import authenticate, change_own_password, reset_password
+from ketalog.services.booking import schedule_session
 from ketalog.services.keys import KeyUnavailable, active_key, list_keys, unlock
+from ketalog.services.session.state import change_state
 from ketalog.services.signing import (
     ADMIN_RESET_NOTE,
     PHYSICIAN_SIGNATURE,
@@ -84,9 +85,9 @@ def discharged_again(db: Session, clock: FakeClock) -> int:
     """Another session played to discharge, for a second signature."""
     course = db.scalars(select(TreatmentSession.course_id)).first()
     assert course is not None
-    sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                               scheduled_at=clock(), clock=clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    sid = schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                           scheduled_at=clock(), clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, sid, clock)
     discharge(db, sid, clock)
     return sid

@@ -18,11 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.errors import PermissionDenied
 from ketalog.services.interventions import record_intervention
 from ketalog.services.presence import announce_presence, others_present
 from ketalog.services.safety import review_suicide_risk
+from ketalog.services.session.entries import record_scale
+from ketalog.services.session.state import change_state
 from ketalog.store.models import AuditEntry, Intervention, Note
 from tests.conftest import FakeClock
 from tests.play import book
@@ -40,7 +41,7 @@ def _audit_count(db: Session) -> int:
 
 def _checked_in(db: Session, clock: FakeClock) -> int:
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     return sid
 
 
@@ -65,8 +66,8 @@ def test_a_user_name_that_is_not_the_ids_is_refused_and_writes_nothing(
 
 def test_the_risk_reviewer_is_named_from_the_account(db: Session, clock: FakeClock) -> None:
     sid = _checked_in(db, clock)
-    svc.record_scale(db, NURSE, sid, "phq9", [2, 2, 2, 1, 1, 1, 1, 0, 2], clock=clock)
-    svc.record_scale(db, NURSE, sid, "cssrs", [1, 1, 1, 0, 0, 0], clock=clock)
+    record_scale(db, NURSE, sid, "phq9", [2, 2, 2, 1, 1, 1, 1, 0, 2], clock=clock)
+    record_scale(db, NURSE, sid, "cssrs", [1, 1, 1, 0, 0, 0], clock=clock)
     forged = dataclasses.replace(PHYSICIAN, display_name="Dr. Nobody, MD")
     note_id = review_suicide_risk(db, forged, sid, "No plan; safety plan given.", clock=clock)
     assert db.get(Note, note_id).author_name == "Ada Lindqvist, MD"  # type: ignore[union-attr]

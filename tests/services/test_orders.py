@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.orders import NO_ORDER, OrderNeeded
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.accounts import LoginRefused
+from ketalog.services.booking import open_course, schedule_session
 from ketalog.services.errors import PermissionDenied
 from ketalog.services.orders import (
     cosign_verbal_order,
@@ -28,6 +28,9 @@ from ketalog.services.orders import (
     standing_order_in_force,
     verbal_orders_awaiting,
 )
+from ketalog.services.session.common import load_session
+from ketalog.services.session.dose import order_dose
+from ketalog.services.session.state import change_state
 from ketalog.services.users import create_user
 from ketalog.store.models import AuditEntry, Course, DoseOrder, PhysicianOrderRecord
 from tests.conftest import FakeClock
@@ -43,12 +46,12 @@ def _count(db: Session, model: type) -> int:
 
 def _checked_in(db: Session, clock: FakeClock) -> int:
     sid = book(db, clock)  # its course carries Ada's standing order: 0.5 mg/kg over 40 min
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     return sid
 
 
 def _course(db: Session, sid: int) -> int:
-    return svc._session(db, sid).course_id
+    return load_session(db, sid).course_id
 
 
 def test_the_physician_signs_the_standing_order_with_their_password(
@@ -95,7 +98,7 @@ def test_a_new_standing_order_supersedes_the_old_one_which_stays(
     kept = db.get(PhysicianOrderRecord, first.id, populate_existing=True)
     assert kept is not None and kept.dose_mg_per_kg == Decimal("0.5")
     # titration within the ceiling follows the order, and the dose names it
-    result = svc.order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.7"), clock=clock)
+    result = order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.7"), clock=clock)
     stored = db.get(DoseOrder, result.dose_order_id)
     assert stored is not None and stored.physician_order_id == second
 
@@ -105,13 +108,13 @@ def test_a_dose_departing_from_the_order_is_refused_in_the_physicians_words(
     sid = _checked_in(db, clock)
     audit_before = _count(db, AuditEntry)
     with pytest.raises(OrderNeeded) as refused:
-        svc.order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.6"), clock=clock)
+        order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.6"), clock=clock)
     assert refused.value.reasons == (
         "Ada Lindqvist, MD ordered 0.5 mg/kg over 40 min; this dose is 0.6 mg/kg: a new "
         "physician order or a verbal order is needed.",)
     with pytest.raises(OrderNeeded, match="this dose runs over 60 min"):
-        svc.order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.5", duration_min=60),
-                       clock=clock)
+        order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.5", duration_min=60),
+                   clock=clock)
     db.rollback()
     assert _count(db, DoseOrder) == 0 and _count(db, AuditEntry) == audit_before
 
@@ -127,15 +130,15 @@ def test_a_course_requiring_an_order_without_one_is_refused(
     patient = register_patient(db, NURSE, family_name="Okoro", given_name="Ada",
                                birth_date=date(1970, 1, 2), clock=clock)
     record_weight(db, NURSE, patient.id, "70", clock=clock)
-    course = svc.open_course(db, NURSE, patient_id=patient.id,
-                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                             indication="PTSD", clock=clock)
+    course = open_course(db, NURSE, patient_id=patient.id,
+                         protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                         indication="PTSD", clock=clock)
     screen_course(db, course, clock, order=False)
-    sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                               scheduled_at=clock.now, clock=clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    sid = schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                           scheduled_at=clock.now, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     with pytest.raises(OrderNeeded) as refused:
-        svc.order_dose(db, NURSE, sid, inputs={}, clock=clock)
+        order_dose(db, NURSE, sid, inputs={}, clock=clock)
     assert refused.value.reasons == (NO_ORDER,)
 
 
@@ -148,12 +151,12 @@ def test_a_verbal_order_read_back_then_the_dose_then_the_cosignature(
                             duration_min=40, read_back=False, clock=clock)
     assert _count(db, PhysicianOrderRecord) == 1  # the standing order alone
     verbal = verbal_order(db, sid, clock, "0.6")
-    result = svc.order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.6"), clock=clock)
+    result = order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.6"), clock=clock)
     dose = db.get(DoseOrder, result.dose_order_id)
     assert dose is not None and dose.physician_order_id == verbal
     # only exactly that dose: another one still departs
     with pytest.raises(OrderNeeded, match="this dose is 0.65 mg/kg"):
-        svc.order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.65"), clock=clock)
+        order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.65"), clock=clock)
     db.rollback()
 
     [waiting] = verbal_orders_awaiting(db, PHYSICIAN.user_id)
@@ -209,9 +212,9 @@ def test_a_keyless_order_inserted_by_sql_does_not_hold(db: Session, clock: FakeC
 def test_above_the_maximum_the_physicians_override_is_the_order(
         db: Session, clock: FakeClock) -> None:
     sid = _checked_in(db, clock)
-    result = svc.order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="1.6"),
-                            override_reason="refractory, discussed with patient",
-                            override_by=prove(db, "ada", "override_dose", clock), clock=clock)
+    result = order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="1.6"),
+                        override_reason="refractory, discussed with patient",
+                        override_by=prove(db, "ada", "override_dose", clock), clock=clock)
     dose = db.get(DoseOrder, result.dose_order_id)
     assert dose is not None and dose.physician_order_id is None
     followed = order_followed_by_session(db, sid)
@@ -240,10 +243,10 @@ def test_a_course_from_before_orders_doses_without_one_until_one_is_entered(
     assert course is not None
     course.screening_required = course.order_required = False  # as 0004 and 0016 mark them
     db.commit()
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-    first = svc.order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.6"), clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    first = order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.6"), clock=clock)
     dose = db.get(DoseOrder, first.dose_order_id)
     assert dose is not None and dose.physician_order_id is None
     standing_order(db, course.id, clock)
     with pytest.raises(OrderNeeded, match="this dose is 0.6 mg/kg"):
-        svc.order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.6"), clock=clock)
+        order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.6"), clock=clock)

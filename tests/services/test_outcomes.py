@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.session_state import SessionAction
 from ketalog.services import outcomes as outcomes_service
-from ketalog.services import sessions as svc
+from ketalog.services.booking import open_course, schedule_session
 from ketalog.services.context import SYSTEM
 from ketalog.services.errors import NotFound, PermissionDenied
 from ketalog.services.outcomes import clinic_outcomes_report, course_view
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
+from ketalog.services.session.entries import record_scale
+from ketalog.services.session.state import change_state
 from ketalog.services.settings import set_setting
 from tests.conftest import FakeClock
 from tests.play import screen_course, start_infusion
@@ -62,28 +64,28 @@ def play_course(db: Session, clock: FakeClock, *, family: str, first: datetime,
     patient = register_patient(db, NURSE, family_name=family, given_name="Test",
                                birth_date=date(1980, 3, 14), clock=clock)
     record_weight(db, NURSE, patient.id, "80", clock=clock)
-    course = svc.open_course(db, NURSE, patient_id=patient.id,
-                             protocol_id=protocol_id_by_code(db, protocol),
-                             indication=indication, started_on=started_on, clock=clock)
+    course = open_course(db, NURSE, patient_id=patient.id,
+                         protocol_id=protocol_id_by_code(db, protocol),
+                         indication=indication, started_on=started_on, clock=clock)
     screen_course(db, course, clock)
     for n, visit in enumerate(visits):
         at = first + timedelta(days=every_days * n)
-        sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
-                                   scheduled_at=at, confirm_chair_overlap=True,  # many patients
-                                   clock=clock)
+        sid = schedule_session(db, NURSE, course_id=course, chair="Chair 1",
+                               scheduled_at=at, confirm_chair_overlap=True,  # many patients
+                               clock=clock)
         if visit.to == "scheduled":
             continue
         clock.now = at
-        svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+        change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
         for scale, total in visit.scores.items():
-            svc.record_scale(db, NURSE, sid, scale, items_for(scale, total), clock=clock)
+            record_scale(db, NURSE, sid, scale, items_for(scale, total), clock=clock)
         if visit.to == "cancelled":
-            svc.change_state(db, NURSE, sid, SessionAction.CANCEL, reason="patient unwell",
-                             clock=clock)
+            change_state(db, NURSE, sid, SessionAction.CANCEL, reason="patient unwell",
+                         clock=clock)
         elif visit.to == "infused":
             start_infusion(db, sid, clock)
             clock.advance(40)
-            svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
+            change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
     return course
 
 
@@ -124,11 +126,11 @@ def test_course_view_numbers_doses_scores_and_the_infusion_count(ny: Session) ->
     # a second PHQ-9 at visit 4 does not replace the check-in score (the first counts);
     # the dose of visit 4 starts: four infusions; visit 5's check-in score responds
     sid4, sid5 = view.sessions[3].session_id, view.sessions[4].session_id
-    svc.record_scale(db, NURSE, sid4, "phq9", items_for("phq9", 3), clock=clock)
+    record_scale(db, NURSE, sid4, "phq9", items_for("phq9", 3), clock=clock)
     start_infusion(db, sid4, clock)
     clock.now = view.sessions[4].scheduled_at_utc
-    svc.change_state(db, NURSE, sid5, SessionAction.CHECK_IN, clock=clock)
-    svc.record_scale(db, NURSE, sid5, "phq9", items_for("phq9", 10), clock=clock)
+    change_state(db, NURSE, sid5, SessionAction.CHECK_IN, clock=clock)
+    record_scale(db, NURSE, sid5, "phq9", items_for("phq9", 10), clock=clock)
     view = course_view(db, course)
     assert view.sessions[3].scores["phq9"] == 17
     assert view.sessions[3].given_mg == Decimal("40.0")

@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
+from ketalog.services.booking import open_course, schedule_session
 from ketalog.services.clinic_settings import change_clinic_setting
 from ketalog.services.errors import PermissionDenied
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
+from ketalog.services.session.dose import order_dose
+from ketalog.services.session.state import change_state
 from ketalog.services.settings import clinic_today
 from ketalog.store.models import AuditEntry, DoseOrder, PatientWeight, ProtocolRecord
 from tests.conftest import FakeClock
@@ -43,13 +45,13 @@ def _patient(db: Session, clock: FakeClock, *weights: tuple[str, int]) -> tuple[
         record_weight(db, NURSE, patient.id, kg, measured_on=today - timedelta(days=days_ago),
                       confirm_unusual=True, clock=clock)
         clock.advance(10)
-    course = svc.open_course(db, NURSE, patient_id=patient.id,
-                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                             indication="major depressive disorder", clock=clock)
+    course = open_course(db, NURSE, patient_id=patient.id,
+                         protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                         indication="major depressive disorder", clock=clock)
     screen_course(db, course, clock)
-    sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                               scheduled_at=clock(), clock=clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    sid = schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                           scheduled_at=clock(), clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     return patient.id, sid
 
 
@@ -128,14 +130,14 @@ def test_dosing_by_a_weight_far_from_the_last_names_both_weights(db: Session,
                                                                  clock: FakeClock) -> None:
     _patient_id, sid = _patient(db, clock, ("105.9", 4), ("200", 0))
     with pytest.raises(ValidationError) as refused:
-        svc.order_dose(db, NURSE, sid, inputs=IV, lot_number="KT1", clock=clock)
+        order_dose(db, NURSE, sid, inputs=IV, lot_number="KT1", clock=clock)
     message = refused.value.messages[0]
     assert "Weight 200 kg is 89% more than the 105.9 kg recorded on" in message
     assert message.endswith("Confirm the dose to continue.")
     assert _count(db, DoseOrder) == 0
 
-    order = svc.order_dose(db, NURSE, sid, inputs=IV, lot_number="KT1",
-                           confirm_outside_warning=True, clock=clock)
+    order = order_dose(db, NURSE, sid, inputs=IV, lot_number="KT1",
+                       confirm_outside_warning=True, clock=clock)
     assert order.total_mg == 100 and order.limit_level == "outside_warning"
     findings = _audit_new(db, "dose_orders")["findings"]
     assert isinstance(findings, list) and "105.9 kg" in findings[0]
@@ -144,7 +146,7 @@ def test_dosing_by_a_weight_far_from_the_last_names_both_weights(db: Session,
 def test_a_typed_weight_is_compared_with_the_last_weighing(db: Session, clock: FakeClock) -> None:
     _patient_id, sid = _patient(db, clock, ("80", 2))
     with pytest.raises(ValidationError, match="Weight 176 kg is 120% more than the 80 kg"):
-        svc.order_dose(db, NURSE, sid, inputs=IV, weight_kg="176", clock=clock)  # pounds
+        order_dose(db, NURSE, sid, inputs=IV, weight_kg="176", clock=clock)  # pounds
     assert _count(db, DoseOrder) == 0
 
 
@@ -153,10 +155,10 @@ def test_an_infusion_over_one_minute_needs_a_physicians_override(db: Session,
     _patient_id, sid = _patient(db, clock, ("80", 0))
     fast = {**IV, "duration_min": 1}
     with pytest.raises(PermissionDenied, match=r"over 1 min \(6000 mL/h\) is faster"):
-        svc.order_dose(db, NURSE, sid, inputs=fast, confirm_outside_warning=True, clock=clock)
+        order_dose(db, NURSE, sid, inputs=fast, confirm_outside_warning=True, clock=clock)
     assert _count(db, DoseOrder) == 0
-    order = svc.order_dose(db, NURSE, sid, inputs=fast, override_reason="bolus ordered, ICU",
-                           override_by=prove(db, "ada", "override_dose", clock), clock=clock)
+    order = order_dose(db, NURSE, sid, inputs=fast, override_reason="bolus ordered, ICU",
+                       override_by=prove(db, "ada", "override_dose", clock), clock=clock)
     assert order.limit_level == "beyond_hard_limit"
 
 
@@ -164,17 +166,17 @@ def test_a_short_infusion_is_confirmed(db: Session, clock: FakeClock) -> None:
     _patient_id, sid = _patient(db, clock, ("80", 0))
     verbal_order(db, sid, clock, "0.5", duration_min=30)  # the physician ordered it so
     with pytest.raises(ValidationError, match="shorter than the usual 40 min"):
-        svc.order_dose(db, NURSE, sid, inputs={**IV, "duration_min": 30}, clock=clock)
-    order = svc.order_dose(db, NURSE, sid, inputs={**IV, "duration_min": 30},
-                           confirm_outside_warning=True, clock=clock)
+        order_dose(db, NURSE, sid, inputs={**IV, "duration_min": 30}, clock=clock)
+    order = order_dose(db, NURSE, sid, inputs={**IV, "duration_min": 30},
+                       confirm_outside_warning=True, clock=clock)
     assert order.rate_ml_per_h == 200 and order.limit_level == "outside_warning"
 
 
 def test_a_dose_that_rounds_to_nothing_is_refused(db: Session, clock: FakeClock) -> None:
     _patient_id, sid = _patient(db, clock, ("80", 0))
     with pytest.raises(ValidationError, match="rounds to 0.0 mg"):
-        svc.order_dose(db, NURSE, sid, inputs={**IV, "dose_mg_per_kg": "1e-9"},
-                       confirm_outside_warning=True, clock=clock)
+        order_dose(db, NURSE, sid, inputs={**IV, "dose_mg_per_kg": "1e-9"},
+                   confirm_outside_warning=True, clock=clock)
     assert _count(db, DoseOrder) == 0
 
 
@@ -182,7 +184,7 @@ def test_the_total_has_an_absolute_maximum(db: Session, clock: FakeClock) -> Non
     _patient_id, sid = _patient(db, clock, ("160", 0))
     one = {**IV, "dose_mg_per_kg": "1.0"}  # 1.0 mg/kg is usual; 160 mg is not
     with pytest.raises(PermissionDenied, match="above the protocol's absolute maximum of 150.0"):
-        svc.order_dose(db, NURSE, sid, inputs=one, confirm_outside_warning=True, clock=clock)
+        order_dose(db, NURSE, sid, inputs=one, confirm_outside_warning=True, clock=clock)
     assert _count(db, DoseOrder) == 0
 
 
@@ -198,5 +200,5 @@ def test_a_definition_stored_before_the_new_limits_still_judges_them(
     db.commit()
     _patient_id, sid = _patient(db, clock, ("80", 0))
     with pytest.raises(PermissionDenied, match="faster than the protocol allows"):
-        svc.order_dose(db, NURSE, sid, inputs={**IV, "duration_min": 1}, clock=clock)
-    assert svc.order_dose(db, NURSE, sid, inputs=IV, clock=clock).limit_level == "within"
+        order_dose(db, NURSE, sid, inputs={**IV, "duration_min": 1}, clock=clock)
+    assert order_dose(db, NURSE, sid, inputs=IV, clock=clock).limit_level == "within"

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from ketalog.services import sessions as svc
+from ketalog.services.booking import schedule_session
 from ketalog.services.database import forget_old_housekeeping, make_sessionmaker, open_database
 from ketalog.services.presence import (
     PRESENCE_FRESH,
@@ -69,8 +69,8 @@ def test_a_workstation_that_went_quiet_is_not_shown(db: Session, clock: FakeCloc
 def test_opening_another_session_moves_the_presence(db: Session, clock: FakeClock) -> None:
     first = book(db, clock)
     course = db.get(TreatmentSession, first).course_id  # type: ignore[union-attr]
-    second = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                                  scheduled_at=clock() + timedelta(days=2), clock=clock)
+    second = schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                              scheduled_at=clock() + timedelta(days=2), clock=clock)
     announce_presence(db, NURSE2, first, clock=clock)
     announce_presence(db, NURSE2, second, clock=clock)
     assert others_present(db, NURSE, first, clock()) == ()

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.errors import PermissionDenied
 from ketalog.services.protocols import (
     list_protocols,
@@ -20,6 +19,8 @@ from ketalog.services.protocols import (
     protocol_rows,
     save_protocol,
 )
+from ketalog.services.session.common import protocol_for_session
+from ketalog.services.session.state import change_state
 from ketalog.store.models import AuditEntry, ProtocolRecord
 from tests.conftest import FakeClock
 from tests.play import book, start_infusion
@@ -40,7 +41,7 @@ def _counts(db: Session) -> tuple[int, int]:
 def test_an_edit_is_a_new_version_and_the_dosed_session_keeps_the_old(
         db: Session, clock: FakeClock) -> None:
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, sid, clock)
     first_id = protocol_id_by_code(db, CODE)
     changed = dict(_definition(db), default_duration_min=45,
@@ -48,7 +49,7 @@ def test_an_edit_is_a_new_version_and_the_dosed_session_keeps_the_old(
     row = save_protocol(db, ADMIN, changed, clock=clock)
     assert (row.code, row.version, row.is_active) == (CODE, 2, True)
     assert protocol_id_by_code(db, CODE) == row.id != first_id
-    assert svc.protocol_for_session(db, sid).default_duration_min == 40  # as it was dosed
+    assert protocol_for_session(db, sid).default_duration_min == 40  # as it was dosed
     assert protocol_by_id(db, row.id).default_duration_min == 45
     offered = [p.id for p in list_protocols(db) if p.code.startswith(CODE)]
     assert offered == [row.id]  # the old version is retired from the pickers

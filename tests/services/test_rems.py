@@ -21,12 +21,27 @@ from sqlalchemy.orm import Session
 from ketalog.domain.errors import TransitionRefused, ValidationError
 from ketalog.domain.rems import DoseChoice, FilingState, missing_fields
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.board import day_board
+from ketalog.services.booking import open_course, schedule_session
 from ketalog.services.errors import NotFound, PermissionDenied
 from ketalog.services.patients import register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.rems import file_rems_form, rems_form, rems_list
+from ketalog.services.session.common import load_session
+from ketalog.services.session.dose import order_dose, verify_dose
+from ketalog.services.session.entries import (
+    flag_event,
+    record_scale,
+    record_vitals,
+    resolve_event,
+    update_discharge_details,
+)
+from ketalog.services.session.state import (
+    CHECKLIST_ITEMS,
+    acknowledge_predose_bp,
+    change_state,
+    update_checklist,
+)
 from ketalog.services.session_view import load_session_view
 from ketalog.services.settings import CLINIC_NAME, set_clinic_timezone, set_setting
 from ketalog.store.models import AuditEntry, Course, RemsFiling
@@ -79,7 +94,7 @@ def book_esketamine(db: Session, clock: FakeClock, *, family: str = "Ångström"
         patient_id = register_patient(db, NURSE, family_name=family, given_name=given,
                                       birth_date=birth, clock=clock).id
     if course_id is None:
-        course_id = svc.open_course(
+        course_id = open_course(
             db, NURSE, patient_id=patient_id,
             protocol_id=protocol_id_by_code(db, protocol),
             indication="treatment-resistant depression", clock=clock)
@@ -96,8 +111,8 @@ def book_esketamine(db: Session, clock: FakeClock, *, family: str = "Ångström"
             standing_order(db, course_id, clock, dose=2, titration_ceiling=3)
         else:
             standing_order(db, course_id, clock)
-    sid = svc.schedule_session(db, NURSE, course_id=course_id, chair="Chair 2",
-                               scheduled_at=clock(), confirm_chair_overlap=True, clock=clock)
+    sid = schedule_session(db, NURSE, course_id=course_id, chair="Chair 2",
+                           scheduled_at=clock(), confirm_chair_overlap=True, clock=clock)
     return Esketamine(sid, patient_id, course_id, clock())
 
 
@@ -111,39 +126,39 @@ def dose_esketamine(db: Session, clock: FakeClock, sid: int, *, devices: int = 2
                     baseline: Mapping[str, object] = BASELINE,
                     acknowledge_bp: bool = False) -> datetime:
     """Check in, checklist and escort, baseline, devices ordered and verified, first device."""
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-    for item in svc.CHECKLIST_ITEMS:
-        svc.update_checklist(db, NURSE, sid, item, True, clock=clock)
-    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
-                                 escort_name="Maria (wife)", clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    for item in CHECKLIST_ITEMS:
+        update_checklist(db, NURSE, sid, item, True, clock=clock)
+    update_discharge_details(db, NURSE, sid, expected_version=load_session(db, sid).version,
+                             escort_name="Maria (wife)", clock=clock)
     clock.advance(2)
-    svc.record_vitals(db, NURSE, sid, baseline, clock=clock)
+    record_vitals(db, NURSE, sid, baseline, clock=clock)
     if acknowledge_bp:
-        svc.acknowledge_predose_bp(db, NURSE, sid, clock=clock,
-                                   physician=prove(db, "ada", "acknowledge_bp", clock))
-    order = svc.order_dose(db, NURSE, sid, inputs={"device_count": devices},
-                           lot_number="ESK-2231", clock=clock)
-    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
-                    **right_figures(db, order.dose_order_id), clock=clock,
-                    verifier=prove(db, "sam", "verify_dose", clock))
+        acknowledge_predose_bp(db, NURSE, sid, clock=clock,
+                               physician=prove(db, "ada", "acknowledge_bp", clock))
+    order = order_dose(db, NURSE, sid, inputs={"device_count": devices},
+                       lot_number="ESK-2231", clock=clock)
+    verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
+                **right_figures(db, order.dose_order_id), clock=clock,
+                verifier=prove(db, "sam", "verify_dose", clock))
     clock.advance(1)
-    svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=clock)
     return clock()
 
 
 def monitor_to_discharge(db: Session, clock: FakeClock, sid: int, first: datetime) -> None:
     """Last device at 10 min, BP at 40 min, ready and discharged at 120 min."""
     clock.now = first + timedelta(minutes=10)
-    svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
     clock.now = first + timedelta(minutes=40)
-    svc.record_vitals(db, NURSE, sid, AT_40, action_note="rechecked in 15 min", clock=clock)
+    record_vitals(db, NURSE, sid, AT_40, action_note="rechecked in 15 min", clock=clock)
     clock.now = first + timedelta(minutes=115)
-    svc.record_vitals(db, NURSE, sid, BEFORE_LEAVING, clock=clock)
-    svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
-    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
-                                 instructions_given=True, clock=clock)
+    record_vitals(db, NURSE, sid, BEFORE_LEAVING, clock=clock)
+    record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
+    update_discharge_details(db, NURSE, sid, expected_version=load_session(db, sid).version,
+                             instructions_given=True, clock=clock)
     clock.now = first + timedelta(minutes=120)
-    svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
 
 
 def discharged_esketamine(db: Session, clock: FakeClock, **booking: object) -> Esketamine:
@@ -164,15 +179,15 @@ def test_discharge_is_refused_at_119_minutes_and_allowed_at_120(db: Session,
     sid = session.session_id
     first = dose_esketamine(db, clock, sid)
     clock.now = first + timedelta(minutes=10)
-    svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
     clock.now = first + timedelta(minutes=110)
-    svc.record_vitals(db, NURSE, sid, BEFORE_LEAVING, clock=clock)
-    svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
-    svc.update_discharge_details(db, NURSE, sid, expected_version=svc._session(db, sid).version,
-                                 instructions_given=True, clock=clock)
+    record_vitals(db, NURSE, sid, BEFORE_LEAVING, clock=clock)
+    record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
+    update_discharge_details(db, NURSE, sid, expected_version=load_session(db, sid).version,
+                             instructions_given=True, clock=clock)
     clock.now = first + timedelta(minutes=119)
     with pytest.raises(TransitionRefused) as refused:
-        svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
+        change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
     assert refused.value.reasons == (
         "Monitoring must last at least 120 minutes from the first dose (now 119, 1 more to go).",
     )
@@ -181,8 +196,8 @@ def test_discharge_is_refused_at_119_minutes_and_allowed_at_120(db: Session,
     assert "1 more to go" in view.why_not("discharge")
     clock.now = first + timedelta(minutes=120)
     assert load_session_view(db, sid, clock()).can("discharge")
-    svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
-    assert svc._session(db, sid).discharged_at_utc == first + timedelta(minutes=120)
+    change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
+    assert load_session(db, sid).discharged_at_utc == first + timedelta(minutes=120)
 
 
 def test_the_board_and_session_prompt_the_blood_pressure_at_40_minutes(
@@ -200,13 +215,13 @@ def test_the_board_and_session_prompt_the_blood_pressure_at_40_minutes(
 
     assert due(first + timedelta(minutes=5)) == (forty, forty)  # devices still being given
     clock.now = first + timedelta(minutes=10)
-    svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
     assert due(first + timedelta(minutes=20)) == (forty, forty)  # in recovery, still due at 40
     board_row = next(r for r in day_board(db, first.date(), UTC, now=forty + timedelta(minutes=1))
                      if r.session_id == sid)
     assert board_row.vitals_overdue(forty + timedelta(minutes=1))
     clock.now = forty + timedelta(minutes=2)
-    svc.record_vitals(db, NURSE, sid, AT_40, action_note="rechecked", clock=clock)
+    record_vitals(db, NURSE, sid, AT_40, action_note="rechecked", clock=clock)
     assert due(forty + timedelta(minutes=3)) == (None, None)  # no recovery interval: done
 
 
@@ -221,9 +236,9 @@ def test_the_form_is_filled_from_the_session_record(db: Session, clock: FakeCloc
     sid = session.session_id
     first = dose_esketamine(db, clock, sid, devices=3)
     clock.now = first + timedelta(minutes=25)
-    flag = svc.flag_event(db, NURSE, sid, "dissociation", clock=clock)
+    flag = flag_event(db, NURSE, sid, "dissociation", clock=clock)
     clock.now = first + timedelta(minutes=50)
-    svc.resolve_event(db, NURSE, flag, clock=clock)
+    resolve_event(db, NURSE, flag, clock=clock)
     monitor_to_discharge(db, clock, sid, first)
 
     form = rems_form(db, sid)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.session_state import SessionState
-from ketalog.services import sessions as svc
+from ketalog.services.session.entries import record_scale
 from ketalog.services.session_detail import open_session
 from ketalog.store.models import ScaleScore
 from tests.conftest import FakeClock
@@ -40,7 +40,7 @@ def test_a_score_taken_after_discharge_is_refused_and_writes_nothing(
     clock.advance(5)
     before = _scores(db)
     with pytest.raises(ValidationError) as refused:
-        svc.record_scale(db, NURSE, sid, "moaas", [5], clock=clock)
+        record_scale(db, NURSE, sid, "moaas", [5], clock=clock)
     message = " ".join(p.message for p in refused.value.problems)
     assert "discharged at" in message and "after" in message
     assert _scores(db) == before
@@ -52,6 +52,6 @@ def test_a_late_charted_score_from_before_discharge_is_accepted(
     sid = _discharged(db, clock)
     clock.advance(5)
     earlier = clock.now - timedelta(minutes=30)
-    svc.record_scale(db, NURSE, sid, "moaas", [5], taken_at=earlier, clock=clock)
+    record_scale(db, NURSE, sid, "moaas", [5], taken_at=earlier, clock=clock)
     assert [(s.scale, s.taken_at_utc) for s in open_session(db, sid).scores
             if s.scale == "moaas"] == [("moaas", earlier)]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import TransitionRefused, ValidationError
 from ketalog.domain.screening import YES_NO_QUESTIONS
-from ketalog.services import sessions as svc
+from ketalog.services.booking import open_course
 from ketalog.services.errors import NotFound, PermissionDenied, StaleEdit
 from ketalog.services.patients import register_patient
 from ketalog.services.protocols import protocol_id_by_code
@@ -49,9 +49,9 @@ def new_course(db: Session, clock: FakeClock) -> int:
     """José Ñúñez's IV depression course, not screened yet (no session booked)."""
     patient = register_patient(db, NURSE, family_name="Ñúñez", given_name="José",
                                birth_date=date(1980, 3, 14), clock=clock)
-    return svc.open_course(db, NURSE, patient_id=patient.id,
-                           protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                           indication="treatment-resistant depression", clock=clock)
+    return open_course(db, NURSE, patient_id=patient.id,
+                       protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                       indication="treatment-resistant depression", clock=clock)
 
 
 @pytest.fixture
@@ -329,8 +329,8 @@ def test_course_gate_without_a_screening(db: Session, clock: FakeClock, course_i
 def test_course_cautions_for_the_board(db: Session, clock: FakeClock, course_id: int) -> None:
     first = db.get(Course, course_id)
     assert first is not None
-    other = svc.open_course(db, NURSE, patient_id=first.patient_id,
-                            protocol_id=first.protocol_id, indication="PTSD", clock=clock)
+    other = open_course(db, NURSE, patient_id=first.patient_id,
+                        protocol_id=first.protocol_id, indication="PTSD", clock=clock)
     sid = start_screening(db, NURSE, course_id, clock)
     fill(db, sid, clock, {**CLEAN_ANSWERS, "takes_opioid": True, "baseline_systolic_mmhg": 150,
                           "raised_intracranial_or_intraocular_pressure": True})

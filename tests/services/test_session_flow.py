@@ -12,13 +12,27 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import TransitionRefused, ValidationError
 from ketalog.domain.session_state import SessionAction, SessionState
-from ketalog.services import sessions as svc
 from ketalog.services.audit import GENESIS_HASH, AuditContent, chain_hash
 from ketalog.services.board import day_board
+from ketalog.services.booking import open_course, schedule_session
 from ketalog.services.context import Actor
 from ketalog.services.errors import PermissionDenied
 from ketalog.services.patients import register_patient
 from ketalog.services.protocols import protocol_id_by_code
+from ketalog.services.session.dose import DoseOrderResult, order_dose, verify_dose
+from ketalog.services.session.entries import (
+    add_note,
+    add_vital_action_note,
+    record_scale,
+    record_vitals,
+    update_discharge_details,
+)
+from ketalog.services.session.state import (
+    CHECKLIST_ITEMS,
+    acknowledge_predose_bp,
+    change_state,
+    update_checklist,
+)
 from ketalog.services.session_detail import open_session
 from ketalog.services.signing import session_content_sha256, sign_session
 from ketalog.store.models import AuditEntry, DoseOrder, InfusionEvent, TreatmentSession, VitalSign
@@ -44,16 +58,16 @@ def booked(db: Session, clock: FakeClock) -> int:
 
 def _check_in(db: Session, sid: int, clock: FakeClock, escort: str = "Maria (wife)") -> None:
     """Check in and complete the pre-infusion checklist, as the check-in panel does."""
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-    for item in svc.CHECKLIST_ITEMS:
-        svc.update_checklist(db, NURSE, sid, item, True, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    for item in CHECKLIST_ITEMS:
+        update_checklist(db, NURSE, sid, item, True, clock=clock)
     version = open_session(db, sid).version
-    svc.update_discharge_details(db, NURSE, sid, expected_version=version, escort_name=escort,
-                                 clock=clock)
+    update_discharge_details(db, NURSE, sid, expected_version=version, escort_name=escort,
+                             clock=clock)
 
 
-def _dose(db: Session, sid: int, clock: FakeClock) -> svc.DoseOrderResult:
-    return svc.order_dose(
+def _dose(db: Session, sid: int, clock: FakeClock) -> DoseOrderResult:
+    return order_dose(
         db, NURSE, sid,
         inputs={"dose_mg_per_kg": "0.5", "concentration_mg_per_ml": "10",
                 "bag_volume_ml": "100", "duration_min": 40},
@@ -65,50 +79,50 @@ def test_a_whole_session_is_stored_exactly(db: Session, booked: int, clock: Fake
     sid = booked
     _check_in(db, sid, clock)
     clock.advance(3)
-    svc.record_vitals(db, NURSE, sid, GOOD_VITALS, clock=clock)
+    record_vitals(db, NURSE, sid, GOOD_VITALS, clock=clock)
     order = _dose(db, sid, clock)
     assert order.total_mg == Decimal("40")
     assert order.drug_volume_ml == Decimal("4")
     assert order.rate_ml_per_h == Decimal("150")
     assert any("0.5 mg/kg" in line and "80 kg" in line for line in order.working)
-    svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
-                    **right_figures(db, order.dose_order_id), clock=clock,
-                    verifier=prove(db, "sam", "verify_dose", clock))
+    verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
+                **right_figures(db, order.dose_order_id), clock=clock,
+                verifier=prove(db, "sam", "verify_dose", clock))
     clock.advance(2)
     start = clock.now
-    assert svc.change_state(db, NURSE, sid, "start_infusion", clock=clock) is SessionState.INFUSING
+    assert change_state(db, NURSE, sid, "start_infusion", clock=clock) is SessionState.INFUSING
     for minute in (10, 20, 30, 40):
         clock.advance(10)
         values = dict(GOOD_VITALS, systolic_mmhg=124 + minute // 4)
         if minute == 30:
             values["systolic_mmhg"] = 186
-        saved = svc.record_vitals(db, NURSE, sid, values, clock=clock)
+        saved = record_vitals(db, NURSE, sid, values, clock=clock)
         if minute == 30:
             assert saved.alerts == ("sbp_high",)
-            svc.add_vital_action_note(db, NURSE, saved.vital_id,
-                                      "Infusion paused, physician notified",
-                                      expected_version=1, clock=clock)
-            svc.change_state(db, NURSE, sid, SessionAction.PAUSE, reason="BP 186 systolic",
-                             clock=clock)
+            add_vital_action_note(db, NURSE, saved.vital_id,
+                                  "Infusion paused, physician notified",
+                                  expected_version=1, clock=clock)
+            change_state(db, NURSE, sid, SessionAction.PAUSE, reason="BP 186 systolic",
+                         clock=clock)
             clock.advance(5)
-            svc.change_state(db, NURSE, sid, SessionAction.RESUME, clock=clock)
-    svc.record_scale(db, NURSE, sid, "moaas", [4], clock=clock)
-    svc.record_scale(db, NURSE, sid, "cadss6", [1, 2, 0, 1, 3, 0], clock=clock)
-    svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
+            change_state(db, NURSE, sid, SessionAction.RESUME, clock=clock)
+    record_scale(db, NURSE, sid, "moaas", [4], clock=clock)
+    record_scale(db, NURSE, sid, "cadss6", [1, 2, 0, 1, 3, 0], clock=clock)
+    change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
     clock.advance(30)
-    svc.record_vitals(db, NURSE, sid, GOOD_VITALS, clock=clock)
+    record_vitals(db, NURSE, sid, GOOD_VITALS, clock=clock)
 
     with pytest.raises(TransitionRefused) as refused:
-        svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
+        change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
     reasons = " ".join(refused.value.reasons).lower()
     assert "aldrete" in reasons and "instructions" in reasons
 
-    svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
+    record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
     detail = open_session(db, sid)
-    svc.update_discharge_details(db, NURSE, sid, expected_version=detail.version,
-                                 instructions_given=True, clock=clock)
-    svc.add_note(db, NURSE, sid, "recovery", "Calm, oriented, walking steadily.", clock=clock)
-    assert svc.change_state(db, NURSE, sid, "discharge", clock=clock) is SessionState.DISCHARGED
+    update_discharge_details(db, NURSE, sid, expected_version=detail.version,
+                             instructions_given=True, clock=clock)
+    add_note(db, NURSE, sid, "recovery", "Calm, oriented, walking steadily.", clock=clock)
+    assert change_state(db, NURSE, sid, "discharge", clock=clock) is SessionState.DISCHARGED
 
     detail = open_session(db, sid)
     assert detail.state == "discharged"
@@ -134,7 +148,7 @@ def test_refused_vitals_write_nothing(db: Session, booked: int, clock: FakeClock
     vitals_before, audit_before = _count(db, VitalSign), _count(db, AuditEntry)
     bad = dict(GOOD_VITALS, spo2_percent=101, diastolic_mmhg=130, heart_rate_bpm=0)
     with pytest.raises(ValidationError) as refused:
-        svc.record_vitals(db, NURSE, booked, bad, clock=clock)
+        record_vitals(db, NURSE, booked, bad, clock=clock)
     text = " ".join(refused.value.messages)
     assert "SpO2" in text and "101" in text
     assert "130" in text and "124" in text  # diastolic must be below systolic
@@ -147,49 +161,49 @@ def test_no_vitals_before_check_in_or_after_cancel(
     db: Session, booked: int, clock: FakeClock
 ) -> None:
     with pytest.raises(TransitionRefused, match="[Cc]heck the patient in"):
-        svc.record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
-    svc.change_state(db, NURSE, booked, SessionAction.CANCEL, reason="Patient unwell",
-                     clock=clock)
+        record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
+    change_state(db, NURSE, booked, SessionAction.CANCEL, reason="Patient unwell",
+                 clock=clock)
     with pytest.raises(TransitionRefused, match="cancelled"):
-        svc.record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
+        record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
     session = db.get(TreatmentSession, booked)
     assert session is not None and session.state_reason == "Patient unwell"
 
 
 def test_start_needs_verified_dose_and_baseline(db: Session, booked: int, clock: FakeClock) -> None:
-    svc.change_state(db, NURSE, booked, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, booked, SessionAction.CHECK_IN, clock=clock)
     with pytest.raises(TransitionRefused) as refused:
-        svc.change_state(db, NURSE, booked, SessionAction.START_INFUSION, clock=clock)
+        change_state(db, NURSE, booked, SessionAction.START_INFUSION, clock=clock)
     reasons = " ".join(refused.value.reasons)
     assert "checklist is not complete (patient identity confirmed, consent on file" in reasons
     assert "escort named" in reasons and "verified" in reasons and "baseline" in reasons
     assert _count(db, InfusionEvent) == 0
     order = _dose(db, booked, clock)
     with pytest.raises(PermissionDenied, match="second nurse"):
-        svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id,
-                        **right_figures(db, order.dose_order_id), clock=clock)
+        verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id,
+                    **right_figures(db, order.dose_order_id), clock=clock)
     # a typed name is not an identity: only a signed-in account can verify
     stranger = Actor(username="sam", display_name="Sam Okafor, RN", role="nurse")
     with pytest.raises(PermissionDenied, match="Sign in"):
-        svc.verify_dose(db, stranger, booked, dose_order_id=order.dose_order_id,
-                        **right_figures(db, order.dose_order_id), clock=clock)
+        verify_dose(db, stranger, booked, dose_order_id=order.dose_order_id,
+                    **right_figures(db, order.dose_order_id), clock=clock)
 
 
 def test_high_predose_bp_needs_a_physician(db: Session, booked: int, clock: FakeClock) -> None:
     _check_in(db, booked, clock)
-    saved = svc.record_vitals(db, NURSE, booked, dict(GOOD_VITALS, systolic_mmhg=152), clock=clock)
+    saved = record_vitals(db, NURSE, booked, dict(GOOD_VITALS, systolic_mmhg=152), clock=clock)
     assert "predose_bp_high" in saved.alerts
     order = _dose(db, booked, clock)
-    svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id,
-                    **right_figures(db, order.dose_order_id), clock=clock,
-                    verifier=prove(db, "sam", "verify_dose", clock))
+    verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id,
+                **right_figures(db, order.dose_order_id), clock=clock,
+                verifier=prove(db, "sam", "verify_dose", clock))
     with pytest.raises(TransitionRefused, match="(?i)physician"):
-        svc.change_state(db, NURSE, booked, SessionAction.START_INFUSION, clock=clock)
+        change_state(db, NURSE, booked, SessionAction.START_INFUSION, clock=clock)
     with pytest.raises(PermissionDenied):
-        svc.acknowledge_predose_bp(db, NURSE, booked, clock=clock)
-    svc.acknowledge_predose_bp(db, NURSE, booked, clock=clock,
-                               physician=prove(db, "ada", "acknowledge_bp", clock))
-    assert svc.change_state(db, NURSE, booked, "start_infusion", clock=clock) is (
+        acknowledge_predose_bp(db, NURSE, booked, clock=clock)
+    acknowledge_predose_bp(db, NURSE, booked, clock=clock,
+                           physician=prove(db, "ada", "acknowledge_bp", clock))
+    assert change_state(db, NURSE, booked, "start_infusion", clock=clock) is (
         SessionState.INFUSING
     )
 
@@ -201,13 +215,13 @@ def test_dose_limits_need_confirmation_or_override(
     inputs = {"concentration_mg_per_ml": "10", "bag_volume_ml": "100", "duration_min": 40}
     verbal_order(db, booked, clock, "1.2")  # the standing order is 0.5 mg/kg
     with pytest.raises(ValidationError, match="(?i)confirm"):
-        svc.order_dose(db, NURSE, booked, inputs=dict(inputs, dose_mg_per_kg="1.2"), clock=clock)
+        order_dose(db, NURSE, booked, inputs=dict(inputs, dose_mg_per_kg="1.2"), clock=clock)
     with pytest.raises(PermissionDenied, match="(?i)physician"):
-        svc.order_dose(db, NURSE, booked, inputs=dict(inputs, dose_mg_per_kg="5"), clock=clock,
-                       confirm_outside_warning=True)
+        order_dose(db, NURSE, booked, inputs=dict(inputs, dose_mg_per_kg="5"), clock=clock,
+                   confirm_outside_warning=True)
     assert _count(db, DoseOrder) == 0
-    confirmed = svc.order_dose(db, NURSE, booked, inputs=dict(inputs, dose_mg_per_kg="1.2"),
-                               confirm_outside_warning=True, clock=clock)
+    confirmed = order_dose(db, NURSE, booked, inputs=dict(inputs, dose_mg_per_kg="1.2"),
+                           confirm_outside_warning=True, clock=clock)
     assert confirmed.limit_level == "above_warning"
     assert confirmed.total_mg == Decimal("96")
 
@@ -215,12 +229,12 @@ def test_dose_limits_need_confirmation_or_override(
 def test_missing_weight_is_refused(db: Session, clock: FakeClock) -> None:
     patient = register_patient(db, NURSE, family_name="Ångström", given_name="Zoë",
                                birth_date=date(1991, 7, 2), clock=clock)
-    course = svc.open_course(db, NURSE, patient_id=patient.id,
-                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                             indication="PTSD", clock=clock)
+    course = open_course(db, NURSE, patient_id=patient.id,
+                         protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                         indication="PTSD", clock=clock)
     screen_course(db, course, clock)
-    sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                               scheduled_at=clock.now, clock=clock)
+    sid = schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                           scheduled_at=clock.now, clock=clock)
     _check_in(db, sid, clock)
     with pytest.raises(ValidationError, match="Weight is missing"):
         _dose(db, sid, clock)
@@ -230,7 +244,7 @@ def test_audit_rows_form_an_unbroken_hash_chain(
     db: Session, booked: int, clock: FakeClock
 ) -> None:
     _check_in(db, booked, clock)
-    svc.record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
+    record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
     rows = db.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
     assert len(rows) >= 5
     previous = GENESIS_HASH
@@ -250,7 +264,7 @@ def test_signing_needs_a_physician_and_locks_the_session(
     db: Session, booked: int, clock: FakeClock
 ) -> None:
     _check_in(db, booked, clock)
-    svc.change_state(db, NURSE, booked, SessionAction.CANCEL, reason="No escort", clock=clock)
+    change_state(db, NURSE, booked, SessionAction.CANCEL, reason="No escort", clock=clock)
     with pytest.raises(PermissionDenied):
         sign_session(db, NURSE, booked, password=password_of("nora"), clock=clock)
 
@@ -259,13 +273,13 @@ def test_day_board_shows_state_and_next_vitals(
     db: Session, booked: int, clock: FakeClock
 ) -> None:
     _check_in(db, booked, clock)
-    svc.record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
+    record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
     order = _dose(db, booked, clock)
-    svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id,
-                    **right_figures(db, order.dose_order_id), clock=clock,
-                    verifier=prove(db, "sam", "verify_dose", clock))
+    verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id,
+                **right_figures(db, order.dose_order_id), clock=clock,
+                verifier=prove(db, "sam", "verify_dose", clock))
     started = clock.advance(1)
-    svc.change_state(db, NURSE, booked, SessionAction.START_INFUSION, clock=clock)
+    change_state(db, NURSE, booked, SessionAction.START_INFUSION, clock=clock)
     board = day_board(db, clock.now.date(), UTC_ZONE)
     assert len(board) == 1
     row = board[0]
@@ -289,7 +303,7 @@ def test_board_day_follows_the_clinic_time_zone(
 
 def test_content_hash_changes_with_any_vital(db: Session, booked: int, clock: FakeClock) -> None:
     _check_in(db, booked, clock)
-    saved = svc.record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
+    saved = record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
     before = session_content_sha256(db, booked)
     assert before == session_content_sha256(db, booked)
     vital = db.get(VitalSign, saved.vital_id)
@@ -302,14 +316,14 @@ def test_content_hash_changes_with_any_vital(db: Session, booked: int, clock: Fa
 def test_future_reading_time_is_refused(db: Session, booked: int, clock: FakeClock) -> None:
     _check_in(db, booked, clock)
     with pytest.raises(ValidationError, match="future"):
-        svc.record_vitals(db, NURSE, booked, GOOD_VITALS,
-                          taken_at=clock.now + timedelta(hours=1), clock=clock)
+        record_vitals(db, NURSE, booked, GOOD_VITALS,
+                      taken_at=clock.now + timedelta(hours=1), clock=clock)
     earlier = clock.now - timedelta(minutes=20)
-    svc.record_vitals(db, NURSE, booked, GOOD_VITALS, taken_at=earlier, clock=clock)
+    record_vitals(db, NURSE, booked, GOOD_VITALS, taken_at=earlier, clock=clock)
     assert open_session(db, booked).vitals[0].taken_at_utc == earlier
     with pytest.raises(ValidationError, match="before the patient was checked in"):
-        svc.record_vitals(db, NURSE, booked, GOOD_VITALS,
-                          taken_at=clock.now - timedelta(days=1), clock=clock)
+        record_vitals(db, NURSE, booked, GOOD_VITALS,
+                      taken_at=clock.now - timedelta(days=1), clock=clock)
 
 
 def test_times_come_back_aware_utc(db: Session, booked: int, clock: FakeClock) -> None:
@@ -324,7 +338,7 @@ def test_times_come_back_aware_utc(db: Session, booked: int, clock: FakeClock) -
 def test_accepting_the_protocol_defaults(db: Session, booked: int, clock: FakeClock) -> None:
     """A nurse who changes nothing gets the protocol's dose: 0.5 mg/kg x 80 kg."""
     _check_in(db, booked, clock)
-    order = svc.order_dose(db, NURSE, booked, inputs={}, clock=clock)
+    order = order_dose(db, NURSE, booked, inputs={}, clock=clock)
     assert order.total_mg == Decimal("40")
     assert order.limit_level == "within"
     assert order.weight_warning is None
@@ -336,15 +350,15 @@ def test_accepting_the_protocol_defaults(db: Session, booked: int, clock: FakeCl
 
 def test_old_weight_is_flagged(db: Session, booked: int, clock: FakeClock) -> None:
     _check_in(db, booked, clock)
-    order = svc.order_dose(db, NURSE, booked, inputs={}, weight_kg="82",
-                           weight_measured_on=clock.now.date() - timedelta(days=45), clock=clock)
+    order = order_dose(db, NURSE, booked, inputs={}, weight_kg="82",
+                       weight_measured_on=clock.now.date() - timedelta(days=45), clock=clock)
     assert order.weight_warning is not None and "45 days" in order.weight_warning
     assert order.total_mg == Decimal("41")
 
 
 def test_unknown_action_is_a_clear_refusal(db: Session, booked: int, clock: FakeClock) -> None:
     with pytest.raises(ValidationError):
-        svc.change_state(db, NURSE, booked, "teleport", clock=clock)
+        change_state(db, NURSE, booked, "teleport", clock=clock)
 
 
 def test_verification_is_seen_within_one_orm_session(
@@ -352,12 +366,12 @@ def test_verification_is_seen_within_one_orm_session(
 ) -> None:
     """A relationship loaded before the verification must not hide it (CLI, demo, tests)."""
     _check_in(db, booked, clock)
-    svc.record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
+    record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
     order = _dose(db, booked, clock)
     loaded = db.get(DoseOrder, order.dose_order_id)
     assert loaded is not None and loaded.verification is None  # now cached as "none"
-    svc.verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id,
-                    **right_figures(db, order.dose_order_id), clock=clock,
-                    verifier=prove(db, "sam", "verify_dose", clock))
-    assert svc.change_state(db, NURSE, booked, "start_infusion", clock=clock) is (
+    verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id,
+                **right_figures(db, order.dose_order_id), clock=clock,
+                verifier=prove(db, "sam", "verify_dose", clock))
+    assert change_state(db, NURSE, booked, "start_infusion", clock=clock) is (
         SessionState.INFUSING)

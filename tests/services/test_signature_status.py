@@ -15,7 +15,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
+from ketalog.services.booking import schedule_session
+from ketalog.services.session.common import load_session
+from ketalog.services.session.entries import add_note, record_vitals
+from ketalog.services.session.state import change_state
 from ketalog.services.signature_status import (
     SignatureState,
     signature_status,
@@ -122,7 +125,7 @@ def test_many_sessions_are_checked_at_once(
     db: Session, engine: Engine, clock: FakeClock, signed: int
 ) -> None:
     other = _another_session(db, clock, signed)
-    svc.change_state(db, NURSE, other, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, other, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, other, clock)
     discharge(db, other, clock)
     complete_nursing_record(db, NURSE, other, password=password_of(NURSE.username), clock=clock)
@@ -133,21 +136,21 @@ def test_many_sessions_are_checked_at_once(
 
 def _another_session(db: Session, clock: FakeClock, sid: int) -> int:
     """A second session of the same course, in chair 2."""
-    course_id = svc._session(db, sid).course_id
-    return svc.schedule_session(db, NURSE, course_id=course_id, chair="Chair 2",
-                                scheduled_at=clock(), confirm_chair_overlap=True, clock=clock)
+    course_id = load_session(db, sid).course_id
+    return schedule_session(db, NURSE, course_id=course_id, chair="Chair 2",
+                            scheduled_at=clock(), confirm_chair_overlap=True, clock=clock)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_session_is_checked_in_under_5_ms(db: Session, clock: FakeClock) -> None:
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, sid, clock)
     for minute in range(12):  # a reading every 5 minutes, as a watchful nurse takes them
         clock.advance(5)
-        svc.record_vitals(db, NURSE, sid, {**BASELINE, "heart_rate_bpm": 70 + minute % 9},
-                          clock=clock)
-    svc.add_note(db, NURSE, sid, "nursing", "Calm throughout.", clock=clock)
+        record_vitals(db, NURSE, sid, {**BASELINE, "heart_rate_bpm": 70 + minute % 9},
+                      clock=clock)
+    add_note(db, NURSE, sid, "nursing", "Calm throughout.", clock=clock)
     discharge(db, sid, clock)
     sign(db, sid, clock)
     add_addendum(db, NURSE, sid,
@@ -175,7 +178,7 @@ def test_a_days_board_checks_every_signature_in_one_pass(db: Session, clock: Fak
     first = book(db, clock)
     sessions = [first] + [_another_session(db, clock, first) for _ in range(7)]
     for sid in sessions:  # eight signed sessions: a full day of one chair
-        svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+        change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
         start_infusion(db, sid, clock)
         discharge(db, sid, clock)
         sign(db, sid, clock)

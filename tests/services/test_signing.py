@@ -15,11 +15,27 @@ from sqlalchemy.orm import Session
 from ketalog.domain.errors import DomainError, TransitionRefused, ValidationError
 from ketalog.domain.session_state import SessionAction
 from ketalog.reports.session_summary import build_session_summary
-from ketalog.services import sessions as svc
 from ketalog.services.accounts import LoginRefused
 from ketalog.services.documents import session_summary_data
 from ketalog.services.errors import PermissionDenied
 from ketalog.services.interventions import record_adverse_event, record_intervention
+from ketalog.services.session.common import current_dose_order, load_session
+from ketalog.services.session.dose import order_dose, verify_dose
+from ketalog.services.session.entries import (
+    add_note,
+    add_vital_action_note,
+    flag_event,
+    record_scale,
+    record_vitals,
+    update_discharge_details,
+)
+from ketalog.services.session.state import (
+    CHECKLIST_ITEMS,
+    acknowledge_predose_bp,
+    change_rate,
+    change_state,
+    update_checklist,
+)
 from ketalog.services.session_view import load_session_view
 from ketalog.services.signing import (
     PHYSICIAN_SIGNATURE,
@@ -43,20 +59,20 @@ PASSWORD = password_of(PHYSICIAN.username)
 def discharged(db: Session, clock: FakeClock) -> int:
     """José Ñúñez's first IV infusion, played through the services up to discharge."""
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     start_infusion(db, sid, clock)
     clock.advance(40)
-    svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=clock)
     clock.advance(30)
-    svc.record_vitals(db, NURSE, sid, BASELINE, clock=clock)
-    svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
-    svc.update_discharge_details(db, NURSE, sid,
-                                 expected_version=svc._session(db, sid).version,
-                                 instructions_given=True, clock=clock)
-    svc.add_note(db, NURSE, sid, "recovery", "Tolerated infusion well; steady gait.",
-                 clock=clock)
+    record_vitals(db, NURSE, sid, BASELINE, clock=clock)
+    record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=clock)
+    update_discharge_details(db, NURSE, sid,
+                             expected_version=load_session(db, sid).version,
+                             instructions_given=True, clock=clock)
+    add_note(db, NURSE, sid, "recovery", "Tolerated infusion well; steady gait.",
+             clock=clock)
     clock.advance(5)
-    svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=clock)
     return sid
 
 
@@ -144,35 +160,35 @@ def test_signing_stores_the_signed_content_and_its_hash(
 def _edits(db: Session, sid: int, clock: FakeClock) -> dict[str, Callable[[], object]]:
     """Every service that changes a session's clinical record, aimed at ``sid``."""
     vital = _first_vital(db, sid)
-    version = svc._session(db, sid).version
-    order = svc._current_dose_order(db, sid)
+    version = load_session(db, sid).version
+    order = current_dose_order(db, sid)
     assert order is not None
     return {
-        "record_vitals": lambda: svc.record_vitals(db, NURSE, sid, BASELINE, clock=clock),
-        "add_note": lambda: svc.add_note(db, NURSE, sid, "nursing", "late", clock=clock),
-        "record_scale": lambda: svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2],
-                                                 clock=clock),
-        "flag_event": lambda: svc.flag_event(db, NURSE, sid, "sedation", clock=clock),
-        "change_rate": lambda: svc.change_rate(db, NURSE, sid, "100", reason="slower",
-                                               clock=clock),
-        "update_checklist": lambda: svc.update_checklist(db, NURSE, sid,
-                                                         svc.CHECKLIST_ITEMS[0], False,
-                                                         clock=clock),
-        "update_discharge_details": lambda: svc.update_discharge_details(
+        "record_vitals": lambda: record_vitals(db, NURSE, sid, BASELINE, clock=clock),
+        "add_note": lambda: add_note(db, NURSE, sid, "nursing", "late", clock=clock),
+        "record_scale": lambda: record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2],
+                                             clock=clock),
+        "flag_event": lambda: flag_event(db, NURSE, sid, "sedation", clock=clock),
+        "change_rate": lambda: change_rate(db, NURSE, sid, "100", reason="slower",
+                                           clock=clock),
+        "update_checklist": lambda: update_checklist(db, NURSE, sid,
+                                                     CHECKLIST_ITEMS[0], False,
+                                                     clock=clock),
+        "update_discharge_details": lambda: update_discharge_details(
             db, NURSE, sid, expected_version=version, escort_name="someone else", clock=clock),
-        "order_dose": lambda: svc.order_dose(db, NURSE, sid, inputs={}, clock=clock),
-        "verify_dose": lambda: svc.verify_dose(db, NURSE2, sid, dose_order_id=order.id,
-                                               **right_figures(db, order.id),
-                                               clock=clock),
-        "add_vital_action_note": lambda: svc.add_vital_action_note(
+        "order_dose": lambda: order_dose(db, NURSE, sid, inputs={}, clock=clock),
+        "verify_dose": lambda: verify_dose(db, NURSE2, sid, dose_order_id=order.id,
+                                           **right_figures(db, order.id),
+                                           clock=clock),
+        "add_vital_action_note": lambda: add_vital_action_note(
             db, NURSE, vital.id, "physician notified", expected_version=vital.version,
             clock=clock),
         "record_intervention": lambda: record_intervention(db, NURSE, sid, drug="ondansetron",
                                                            clock=clock),
         "record_adverse_event": lambda: record_adverse_event(db, NURSE, sid, kind="nausea",
                                                              clock=clock),
-        "acknowledge_predose_bp": lambda: svc.acknowledge_predose_bp(db, PHYSICIAN, sid,
-                                                                     clock=clock),
+        "acknowledge_predose_bp": lambda: acknowledge_predose_bp(db, PHYSICIAN, sid,
+                                                                 clock=clock),
     }
 
 
@@ -200,7 +216,7 @@ def test_a_signed_session_does_not_change_state(
     db: Session, clock: FakeClock, signed: int, move: SessionAction
 ) -> None:
     with pytest.raises(DomainError) as refused:
-        svc.change_state(db, NURSE, signed, move, reason="test", clock=clock)
+        change_state(db, NURSE, signed, move, reason="test", clock=clock)
     assert "addendum" in str(refused.value)
     db.rollback()
     assert db.get(TreatmentSession, signed, populate_existing=True).state == "signed"

@@ -11,10 +11,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
+from ketalog.services.booking import open_course, schedule_session
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
+from ketalog.services.session.common import load_session
+from ketalog.services.session.dose import order_dose, verify_dose
+from ketalog.services.session.entries import record_scale, record_vitals, update_discharge_details
+from ketalog.services.session.state import change_state
 from ketalog.store.migrate import HEAD_REVISION
 from tests.conftest import FakeClock
 from tests.dose_check import right_figures
@@ -39,26 +43,26 @@ def main() -> None:
         patient = register_patient(db, NURSE, family_name="Ñúñez", given_name="José",
                                    birth_date=date(1980, 3, 14), clock=clock)
         record_weight(db, NURSE, patient.id, "80.5", clock=clock)
-        course = svc.open_course(db, NURSE, patient_id=patient.id,
-                                 protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                                 indication="PTSD", clock=clock)
+        course = open_course(db, NURSE, patient_id=patient.id,
+                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                             indication="PTSD", clock=clock)
         screen_course(db, course, clock)
-        sid = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 1",
-                                   scheduled_at=at, clock=clock)
-        svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-        svc.record_vitals(db, NURSE, sid, {"systolic_mmhg": 124, "diastolic_mmhg": 78,
-                                           "heart_rate_bpm": 72, "spo2_percent": 98,
-                                           "temperature_c": "36.6"}, clock=clock)
-        order = svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
-        svc.verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
-                        **right_figures(db, order.dose_order_id), clock=clock,
-                        verifier=prove(db, "sam", "verify_dose", clock))
+        sid = schedule_session(db, NURSE, course_id=course, chair="Chair 1",
+                               scheduled_at=at, clock=clock)
+        change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+        record_vitals(db, NURSE, sid, {"systolic_mmhg": 124, "diastolic_mmhg": 78,
+                                       "heart_rate_bpm": 72, "spo2_percent": 98,
+                                       "temperature_c": "36.6"}, clock=clock)
+        order = order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=clock)
+        verify_dose(db, NURSE, sid, dose_order_id=order.dose_order_id,
+                    **right_figures(db, order.dose_order_id), clock=clock,
+                    verifier=prove(db, "sam", "verify_dose", clock))
         if HEAD_REVISION >= "0017":  # a reading and a weight entered in error, corrected
             from ketalog.services.corrections import correct_reading, correct_weight
             from ketalog.services.patients import latest_weight
 
-            wrong = svc.record_vitals(db, NURSE, sid, {"systolic_mmhg": 196,
-                                                       "diastolic_mmhg": 104}, clock=clock)
+            wrong = record_vitals(db, NURSE, sid, {"systolic_mmhg": 196,
+                                                   "diastolic_mmhg": 104}, clock=clock)
             correct_reading(db, NURSE, wrong.vital_id, {"systolic_mmhg": 126,
                                                         "diastolic_mmhg": 80},
                             "typed 196 for 126", clock=clock)
@@ -71,29 +75,29 @@ def main() -> None:
             from tests.play import sign, start_infusion
 
             tick = FakeClock(at)
-            other = svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                                         scheduled_at=at, clock=tick)
-            svc.change_state(db, NURSE, other, SessionAction.CHECK_IN, clock=tick)
+            other = schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                                     scheduled_at=at, clock=tick)
+            change_state(db, NURSE, other, SessionAction.CHECK_IN, clock=tick)
             start_infusion(db, other, tick)
             tick.advance(40)
             if HEAD_REVISION >= "0006":  # a sedation alert, acknowledged by the physician
                 from ketalog.services.alerts import acknowledge_alert
                 from tests.staff import PHYSICIAN
 
-                score = svc.record_scale(db, NURSE, other, "moaas", [3], clock=tick)
+                score = record_scale(db, NURSE, other, "moaas", [3], clock=tick)
                 acknowledge_alert(db, PHYSICIAN, other, source="scale_scores", source_id=score,
                                   code="moaas_low", comment="seen, airway fine", clock=tick,
                                   physician=prove(db, "ada", "acknowledge_alert", tick))
-            svc.change_state(db, NURSE, other, SessionAction.STOP_INFUSION, clock=tick)
+            change_state(db, NURSE, other, SessionAction.STOP_INFUSION, clock=tick)
             tick.advance(30)
             if HEAD_REVISION >= "0006":  # discharge needs a recent reading from 0006 on
-                svc.record_vitals(db, NURSE, other, {"systolic_mmhg": 122, "diastolic_mmhg": 76},
-                                  clock=tick)
-            svc.record_scale(db, NURSE, other, "aldrete", [2, 2, 2, 2, 2], clock=tick)
-            svc.update_discharge_details(db, NURSE, other,
-                                         expected_version=svc._session(db, other).version,
-                                         instructions_given=True, clock=tick)
-            svc.change_state(db, NURSE, other, SessionAction.DISCHARGE, clock=tick)
+                record_vitals(db, NURSE, other, {"systolic_mmhg": 122, "diastolic_mmhg": 76},
+                              clock=tick)
+            record_scale(db, NURSE, other, "aldrete", [2, 2, 2, 2, 2], clock=tick)
+            update_discharge_details(db, NURSE, other,
+                                     expected_version=load_session(db, other).version,
+                                     instructions_given=True, clock=tick)
+            change_state(db, NURSE, other, SessionAction.DISCHARGE, clock=tick)
             sign(db, other, tick)
             add_addendum(db, NURSE, other,
                          password=password_of(NURSE.username), reason="late entry",

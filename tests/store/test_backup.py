@@ -84,7 +84,7 @@ def clinic(tmp_path: Path) -> Iterator[tuple[str, Engine, Path]]:
 
 def _add_session(engine: Engine) -> None:
     """Book a second patient's session (another course, so no duplicate patient)."""
-    from ketalog.services import sessions as svc
+    from ketalog.services.booking import open_course, schedule_session
     from ketalog.services.patients import record_weight, register_patient
     from ketalog.services.protocols import protocol_id_by_code
     from tests.play import screen_course
@@ -95,12 +95,12 @@ def _add_session(engine: Engine) -> None:
         patient = register_patient(db, NURSE, family_name="Okoro", given_name="Ada",
                                    birth_date=date(1975, 6, 2), clock=clock)
         record_weight(db, NURSE, patient.id, "70", clock=clock)
-        course = svc.open_course(db, NURSE, patient_id=patient.id,
-                                 protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                                 indication="treatment-resistant depression", clock=clock)
+        course = open_course(db, NURSE, patient_id=patient.id,
+                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
+                             indication="treatment-resistant depression", clock=clock)
         screen_course(db, course, clock)
-        svc.schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                             scheduled_at=clock(), clock=clock)
+        schedule_session(db, NURSE, course_id=course, chair="Chair 2",
+                         scheduled_at=clock(), clock=clock)
 
 
 # --------------------------------------------------------------------------- backup

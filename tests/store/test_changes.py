@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.audit import append_audit
 from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.session.state import change_state
 from ketalog.store.changes import DATA, PRESENCE, ChangeFeed, open_change_feed
 from ketalog.store.models import SessionPresence
 from tests.conftest import FakeClock
@@ -56,7 +56,7 @@ def test_a_committed_change_is_heard_within_a_second(engine: Engine, url: str) -
         def check_in() -> None:
             with factory() as db:
                 sid = book(db, clock)
-                svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+                change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
 
         started = time.monotonic()
         thread = _write_after(0.2, check_in)

@@ -67,16 +67,16 @@ def test_upgrade_from_0011_backfills_references(tmp_path: Path) -> None:
         assert verify_session(db, signed).intact  # the new columns are not in the record
         # a reading written now names its audit row (once the fixture clinic has its zone,
         # which clinical entry now requires)
-        from ketalog.services import sessions as svc
         from ketalog.services.context import SYSTEM
+        from ketalog.services.session.entries import record_vitals
         from ketalog.services.settings import set_clinic_timezone
 
         set_clinic_timezone(db, SYSTEM, "UTC")
 
         other = db.execute(text("SELECT id FROM treatment_sessions WHERE id != :s"),
                            {"s": signed}).scalar_one()
-        vital = svc.record_vitals(db, NURSE, other, {"systolic_mmhg": 120, "diastolic_mmhg": 80},
-                                  clock=FakeClock(datetime(2026, 11, 21, 10, tzinfo=UTC)))
+        vital = record_vitals(db, NURSE, other, {"systolic_mmhg": 120, "diastolic_mmhg": 80},
+                              clock=FakeClock(datetime(2026, 11, 21, 10, tzinfo=UTC)))
         row = db.execute(text("SELECT audit_id FROM vital_signs WHERE id = :v"),
                          {"v": vital.vital_id}).scalar_one()
         assert row is not None

@@ -11,10 +11,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
+from ketalog.services.booking import schedule_session
 from ketalog.services.context import SYSTEM
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.orders import cosign_verbal_order
+from ketalog.services.session.common import load_session
+from ketalog.services.session.dose import order_dose
+from ketalog.services.session.state import change_state
 from ketalog.services.settings import set_clinic_timezone
 from ketalog.services.signature_status import signature_status
 from ketalog.services.signing import verify_session
@@ -56,10 +59,10 @@ def test_a_course_opened_before_0016_doses_without_an_order(upgraded: Engine) ->
             assert course is not None and course.order_required is False
             # the fixture's clinic never set its zone: clinical entry waits for it (issue 16)
             set_clinic_timezone(db, SYSTEM, "UTC")
-            sid = svc.schedule_session(db, NURSE, course_id=1, chair="Chair 3",
-                                       scheduled_at=clock.now, clock=clock)
-            svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
-            order = svc.order_dose(db, NURSE, sid, inputs={}, clock=clock)
+            sid = schedule_session(db, NURSE, course_id=1, chair="Chair 3",
+                                   scheduled_at=clock.now, clock=clock)
+            change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+            order = order_dose(db, NURSE, sid, inputs={}, clock=clock)
             row = db.get(DoseOrder, order.dose_order_id)
             assert row is not None and row.physician_order_id is None
     finally:
@@ -68,14 +71,14 @@ def test_a_course_opened_before_0016_doses_without_an_order(upgraded: Engine) ->
 
 def test_a_course_opened_now_requires_an_order(db: Session, clock: FakeClock) -> None:
     sid = book(db, clock)
-    course = db.get(Course, svc._session(db, sid).course_id)
+    course = db.get(Course, load_session(db, sid).course_id)
     assert course is not None and course.order_required is True
 
 
 def _signed_verbal_and_standing(db: Session, clock: FakeClock) -> tuple[int, int]:
     """A course with its standing order (id 1) and a verbal order at its session."""
     sid = book(db, clock)
-    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     return 1, verbal_order(db, sid, clock, "0.6")
 
 

@@ -53,14 +53,15 @@ def test_an_event_flag_reads_as_before_until_it_is_marked(tmp_path: Path) -> Non
     try:
         with make_sessionmaker(engine)() as db:
             from ketalog.domain.session_state import SessionAction
-            from ketalog.services import sessions as svc
             from ketalog.services.corrections import mark_entered_in_error
+            from ketalog.services.session.entries import flag_event
+            from ketalog.services.session.state import change_state
 
             sid = book(db, clock)
-            svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+            change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
             start_infusion(db, sid, clock)
-            kept = svc.flag_event(db, NURSE, sid, "sedation", clock=clock)
-            marked = svc.flag_event(db, NURSE, sid, "dissociation", clock=clock)
+            kept = flag_event(db, NURSE, sid, "sedation", clock=clock)
+            marked = flag_event(db, NURSE, sid, "dissociation", clock=clock)
             mark_entered_in_error(db, NURSE, "event_flags", marked, "wrong chair", clock=clock)
             rows = {r["id"]: r for r in session_record(db, sid)["event_flags"]}
         assert set(rows[kept]) == FLAG_COLUMNS_BEFORE

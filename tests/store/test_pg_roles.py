@@ -21,8 +21,8 @@ from sqlalchemy.exc import DBAPIError, InternalError
 
 from ketalog.cli import main
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.session.state import change_state
 from tests.conftest import PG_URL, FakeClock
 from tests.play import book, discharge, sign, start_infusion
 from tests.staff import NURSE, seed_staff
@@ -121,7 +121,7 @@ def test_a_whole_session_and_its_signature_work_as_the_app_role(roles: Roles) ->
         clock = FakeClock()
         with make_sessionmaker(engine)() as db:
             sid = book(db, clock)
-            svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+            change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
             start_infusion(db, sid, clock)
             discharge(db, sid, clock)
             sign(db, sid, clock)

@@ -151,14 +151,14 @@ def test_stale_edit_is_refused_not_overwritten(engine: Engine) -> None:
 
 def test_session_must_match_its_course_patient(db: Session, engine: Engine) -> None:
     """The composite key stops a session pointing at another patient's course."""
-    from ketalog.services import sessions as svc
+    from ketalog.services.booking import open_course
     from ketalog.services.protocols import protocol_id_by_code
     from ketalog.store.models import TreatmentSession
     from tests.staff import NURSE
 
     one, two = _patient(db, "K1"), _patient(db, "K2")
-    course = svc.open_course(db, NURSE, patient_id=one.id, indication="PTSD",
-                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"))
+    course = open_course(db, NURSE, patient_id=one.id, indication="PTSD",
+                         protocol_id=protocol_id_by_code(db, "iv-depression-0.5"))
     db.add(TreatmentSession(patient_id=two.id, course_id=course, protocol_id=1, chair="C1",
                             scheduled_at_utc=datetime.now(UTC)))
     with pytest.raises(IntegrityError):

@@ -16,9 +16,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.context import Actor
 from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.session.common import current_dose_order, load_session
+from ketalog.services.session.dose import order_dose, verify_dose
+from ketalog.services.session.entries import record_scale, record_vitals, update_discharge_details
+from ketalog.services.session.state import CHECKLIST_ITEMS, change_state, update_checklist
 from ketalog.services.session_detail import SessionDetail, open_session
 from ketalog.ui.conflict import ConflictDialog
 from ketalog.ui.context import DraftStore, SessionController, UiContext
@@ -58,8 +61,8 @@ class Chair:
         """Check in, then cancel with a reason (entries are refused afterwards)."""
         self.to("checked_in")
         with self.factory() as db:
-            svc.change_state(db, NURSE, self.session_id, SessionAction.CANCEL, reason=reason,
-                             clock=self.clock)
+            change_state(db, NURSE, self.session_id, SessionAction.CANCEL, reason=reason,
+                         clock=self.clock)
 
     def to(self, target: str) -> None:
         """Advance the session through legal moves up to ``target``."""
@@ -69,39 +72,39 @@ class Chair:
         with self.factory() as db:
             for step in steps[: steps.index(target) + 1]:
                 if step == "checked_in":
-                    svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=c)
+                    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=c)
                 elif step == "checklist":
-                    for item in svc.CHECKLIST_ITEMS:
-                        svc.update_checklist(db, NURSE, sid, item, True, clock=c)
-                    version = svc._session(db, sid).version
-                    svc.update_discharge_details(db, NURSE, sid, expected_version=version,
-                                                 escort_name="Maria (wife)", clock=c)
+                    for item in CHECKLIST_ITEMS:
+                        update_checklist(db, NURSE, sid, item, True, clock=c)
+                    version = load_session(db, sid).version
+                    update_discharge_details(db, NURSE, sid, expected_version=version,
+                                             escort_name="Maria (wife)", clock=c)
                 elif step == "baseline":
                     c.advance(2)
-                    svc.record_vitals(db, NURSE, sid, BASELINE, clock=c)
+                    record_vitals(db, NURSE, sid, BASELINE, clock=c)
                 elif step == "dosed":
-                    svc.order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=c)
+                    order_dose(db, NURSE, sid, inputs={}, lot_number="KT1", clock=c)
                 elif step == "verified":
-                    order = svc._current_dose_order(db, sid)
+                    order = current_dose_order(db, sid)
                     assert order is not None
-                    svc.verify_dose(db, NURSE, sid, dose_order_id=order.id,
-                                    **right_figures(db, order.id), clock=c,
-                                    verifier=prove(db, "sam", "verify_dose", c))
+                    verify_dose(db, NURSE, sid, dose_order_id=order.id,
+                                **right_figures(db, order.id), clock=c,
+                                verifier=prove(db, "sam", "verify_dose", c))
                 elif step == "infusing":
                     c.advance(1)
-                    svc.change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=c)
+                    change_state(db, NURSE, sid, SessionAction.START_INFUSION, clock=c)
                 elif step == "recovering":
                     c.advance(40)
-                    svc.change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=c)
+                    change_state(db, NURSE, sid, SessionAction.STOP_INFUSION, clock=c)
                 elif step == "discharge_ready":
                     c.advance(30)
-                    svc.record_vitals(db, NURSE, sid, BASELINE, clock=c)
-                    svc.record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=c)
-                    version = svc._session(db, sid).version
-                    svc.update_discharge_details(db, NURSE, sid, expected_version=version,
-                                                 instructions_given=True, clock=c)
+                    record_vitals(db, NURSE, sid, BASELINE, clock=c)
+                    record_scale(db, NURSE, sid, "aldrete", [2, 2, 2, 2, 2], clock=c)
+                    version = load_session(db, sid).version
+                    update_discharge_details(db, NURSE, sid, expected_version=version,
+                                             instructions_given=True, clock=c)
                 elif step == "discharged":
-                    svc.change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=c)
+                    change_state(db, NURSE, sid, SessionAction.DISCHARGE, clock=c)
 
 
 @pytest.fixture(autouse=True)

@@ -19,12 +19,12 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from ketalog.domain.rems import filing_status
+from ketalog.services.booking import open_course
 from ketalog.services.context import Actor
 from ketalog.services.errors import Conflict
 from ketalog.services.patients import register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.rems import RemsRow
-from ketalog.services.sessions import open_course
 from ketalog.services.users import UserSummary
 from ketalog.store.workstation import ENV_CONFIG_DIR
 from ketalog.ui.context import Outcome

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from ketalog.services import sessions as svc
+from ketalog.services.session.entries import record_vitals
 from ketalog.store.workstation import (
     ENV_CONFIG_DIR,
     AlertSound,
@@ -66,7 +66,7 @@ def test_a_new_alert_in_the_alerts_strip(
     assert strip.isHidden() and beeps == []
     chair.clock.advance(5)
     with chair.db() as db:
-        svc.record_vitals(db, NURSE, chair.session_id, HIGH_BP, clock=chair.clock)
+        record_vitals(db, NURSE, chair.session_id, HIGH_BP, clock=chair.clock)
     controller.reload()
     assert strip.isVisible() and len(beeps) == expected
     controller.reload()
@@ -79,7 +79,7 @@ def test_an_alert_already_open_when_the_session_is_opened_is_not_sounded(
     chair.to("infusing")
     chair.clock.advance(5)
     with chair.db() as db:
-        svc.record_vitals(db, NURSE, chair.session_id, HIGH_BP, clock=chair.clock)
+        record_vitals(db, NURSE, chair.session_id, HIGH_BP, clock=chair.clock)
     strip, _ = open_panel(chair, qtbot, AlertsStrip)
     assert strip.isVisible() and beeps == []
 

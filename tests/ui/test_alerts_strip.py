@@ -14,8 +14,14 @@ from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from ketalog.services import sessions as svc
 from ketalog.services.board import day_board
+from ketalog.services.session.common import load_session
+from ketalog.services.session.entries import (
+    add_vital_action_note,
+    record_scale,
+    record_vitals,
+    update_discharge_details,
+)
 from ketalog.services.users import UserSummary
 from ketalog.store.models import AlertAcknowledgment
 from ketalog.ui.alerts_strip import AlertsStrip
@@ -31,9 +37,9 @@ def _alert_with_note(chair: Chair) -> int:
     chair.to("infusing")
     chair.clock.advance(10)
     with chair.db() as db:
-        saved = svc.record_vitals(db, NURSE, chair.session_id, HIGH_BP, clock=chair.clock)
-        svc.add_vital_action_note(db, NURSE, saved.vital_id, "labetalol 10 mg IV",
-                                  expected_version=1, clock=chair.clock)
+        saved = record_vitals(db, NURSE, chair.session_id, HIGH_BP, clock=chair.clock)
+        add_vital_action_note(db, NURSE, saved.vital_id, "labetalol 10 mg IV",
+                              expected_version=1, clock=chair.clock)
     return saved.vital_id
 
 
@@ -140,12 +146,12 @@ def test_the_discharge_panel_turns_ready_when_the_recovery_time_is_up(
     chair.to("recovering")
     chair.clock.advance(20)
     with chair.db() as db:
-        svc.record_vitals(db, NURSE, chair.session_id, BASELINE, clock=chair.clock)
-        svc.record_scale(db, NURSE, chair.session_id, "aldrete", [2, 2, 2, 2, 2],
-                         clock=chair.clock)
-        svc.update_discharge_details(db, NURSE, chair.session_id,
-                                     expected_version=svc._session(db, chair.session_id).version,
-                                     instructions_given=True, clock=chair.clock)
+        record_vitals(db, NURSE, chair.session_id, BASELINE, clock=chair.clock)
+        record_scale(db, NURSE, chair.session_id, "aldrete", [2, 2, 2, 2, 2],
+                     clock=chair.clock)
+        update_discharge_details(db, NURSE, chair.session_id,
+                                 expected_version=load_session(db, chair.session_id).version,
+                                 instructions_given=True, clock=chair.clock)
     uid, username, name, credentials, role = STAFF[0]
     window = MainWindow(chair.engine, "sqlite:///ui", clock=chair.clock,
                         user=UserSummary(uid, username, name, credentials, role))

@@ -160,15 +160,16 @@ def test_signature_column_marks_unsigned_sessions(qtbot: QtBot, chair: Chair) ->
 def test_board_shows_the_safety_prompt_and_maintenance_numbering(
         chair: Chair, qtbot: QtBot) -> None:
     from ketalog.domain.session_state import SessionAction
-    from ketalog.services import sessions as svc
+    from ketalog.services.session.entries import record_scale
+    from ketalog.services.session.state import change_state
     from ketalog.store.models import Course
     from ketalog.ui.board_model import BoardTableModel
     from tests.staff import NURSE
 
     with chair.db() as db:
-        svc.change_state(db, NURSE, chair.session_id, SessionAction.CHECK_IN, clock=chair.clock)
-        svc.record_scale(db, NURSE, chair.session_id, "phq9", [2, 2, 2, 1, 1, 1, 1, 0, 1],
-                         clock=chair.clock)
+        change_state(db, NURSE, chair.session_id, SessionAction.CHECK_IN, clock=chair.clock)
+        record_scale(db, NURSE, chair.session_id, "phq9", [2, 2, 2, 1, 1, 1, 1, 0, 1],
+                     clock=chair.clock)
     page = _page(qtbot, chair)
     model = page.model
     cell = model.index(0, BoardTableModel.ALERTS)
@@ -189,8 +190,9 @@ def test_safety_text_is_never_cut_off_at_1366x768(chair: Chair, qtbot: QtBot) ->
     from PySide6.QtGui import QFontMetrics
 
     from ketalog.domain.session_state import SessionAction
-    from ketalog.services import sessions as svc
     from ketalog.services.screening import screening_view_by_id, update_screening
+    from ketalog.services.session.entries import record_scale
+    from ketalog.services.session.state import change_state
     from ketalog.store.models import Screening
     from ketalog.ui.board_model import BoardTableModel
     from tests.staff import NURSE
@@ -202,9 +204,9 @@ def test_safety_text_is_never_cut_off_at_1366x768(chair: Chair, qtbot: QtBot) ->
             version = screening_view_by_id(db, screening.id).version
             update_screening(db, NURSE, screening.id, question, True, expected_version=version,
                              clock=chair.clock)
-        svc.change_state(db, NURSE, chair.session_id, SessionAction.CHECK_IN, clock=chair.clock)
-        svc.record_scale(db, NURSE, chair.session_id, "phq9", [2, 2, 2, 1, 1, 1, 1, 0, 1],
-                         clock=chair.clock)
+        change_state(db, NURSE, chair.session_id, SessionAction.CHECK_IN, clock=chair.clock)
+        record_scale(db, NURSE, chair.session_id, "phq9", [2, 2, 2, 1, 1, 1, 1, 0, 1],
+                     clock=chair.clock)
     page = BoardPage(chair.ctx)
     qtbot.addWidget(page)
     page.resize(1366, 700)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from ketalog.services import sessions as svc
+from ketalog.services.session.entries import record_vitals
 from ketalog.store.models import AuditEntry, TreatmentSession
 from ketalog.ui.context import SessionController
 from ketalog.ui.credentials import CredentialsRow
@@ -95,8 +95,8 @@ def _high_bp(chair: Chair, qtbot: QtBot) -> tuple[CheckInPanel, InfusionPanel]:
         widget.show()
     chair.clock.advance(1)
     with chair.db() as db:
-        svc.record_vitals(db, NURSE, chair.session_id, {**BASELINE, "systolic_mmhg": 152},
-                          clock=chair.clock)
+        record_vitals(db, NURSE, chair.session_id, {**BASELINE, "systolic_mmhg": 152},
+                      clock=chair.clock)
     controller.reload()
     assert panel.bp_banner.isVisible()
     return panel, infusion

@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.session.state import change_state
 from ketalog.services.users import UserSummary
 from ketalog.store.models import TreatmentSession
 from ketalog.ui.main_window import MainWindow
@@ -43,8 +43,8 @@ def test_a_fast_workstation_shows_a_banner_and_records_the_servers_time(
         assert window.clock_banner.text().startswith(
             "This workstation's clock is 3 h fast against the database server's.")
         # an entry made from this workstation is stamped with the server's time
-        window.ctx.run(lambda db: svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN,
-                                                   clock=window.ctx.clock))
+        window.ctx.run(lambda db: change_state(db, NURSE, sid, SessionAction.CHECK_IN,
+                                               clock=window.ctx.clock))
         with make_sessionmaker(engine)() as db:
             checked_in = db.scalar(select(TreatmentSession.checked_in_at_utc).where(
                 TreatmentSession.id == sid))

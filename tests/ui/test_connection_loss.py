@@ -17,8 +17,9 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.session.entries import record_vitals
+from ketalog.services.session.state import change_state
 from ketalog.services.users import UserSummary
 from ketalog.store.models import ClientWrite, VitalSign
 from ketalog.ui.main_window import MainWindow
@@ -53,7 +54,7 @@ def shift(qtbot: QtBot, postgres_url: str) -> Iterator[Shift]:
     clock = FakeClock()
     with make_sessionmaker(direct)() as db:
         sid = book(db, clock)
-        svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+        change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     clock.advance(2)
     proxy = CuttableProxy()
     through_proxy = make_url(postgres_url).set(port=proxy.port).render_as_string(
@@ -141,10 +142,10 @@ def test_a_save_whose_first_try_committed_is_not_written_twice(
     sid = shift.session_id
     values = {"systolic_mmhg": 140, "diastolic_mmhg": 80, "heart_rate_bpm": 70,
               "spo2_percent": 98, "resp_rate_per_min": 14}
-    first = ctx.run(lambda db: svc.record_vitals(db, NURSE, sid, values, clock=shift.clock),
+    first = ctx.run(lambda db: record_vitals(db, NURSE, sid, values, clock=shift.clock),
                     write_id="a" * 32)
     assert first.ok and first.value is not None
-    again = ctx.run(lambda db: svc.record_vitals(db, NURSE, sid, values, clock=shift.clock),
+    again = ctx.run(lambda db: record_vitals(db, NURSE, sid, values, clock=shift.clock),
                     write_id="a" * 32)
     assert again.already_saved and again.ok
     assert shift.vitals() == [140]

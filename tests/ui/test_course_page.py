@@ -17,8 +17,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.session.entries import record_scale
+from ketalog.services.session.state import change_state
 from ketalog.ui.context import UiContext
 from ketalog.ui.course_page import CourseDialog, CourseSessionsModel
 from tests.conftest import FakeClock
@@ -147,8 +148,8 @@ def test_refresh_shows_the_fourth_infusion_and_a_responding_score(
 
         start_infusion(db, sid4, clinic.clock)
         clinic.clock.now = datetime(2026, 11, 10, 14, tzinfo=UTC)
-        svc.change_state(db, NURSE, sid5, SessionAction.CHECK_IN, clock=clinic.clock)
-        svc.record_scale(db, NURSE, sid5, "phq9", items_for("phq9", 4), clock=clinic.clock)
+        change_state(db, NURSE, sid5, SessionAction.CHECK_IN, clock=clinic.clock)
+        record_scale(db, NURSE, sid5, "phq9", items_for("phq9", 4), clock=clinic.clock)
     dialog.refresh()
     assert dialog.progress_label.text() == "infusion 4 of 6"
     assert not dialog.flag_label.isVisibleTo(dialog)

@@ -9,7 +9,9 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
+from ketalog.services.session.common import load_session
+from ketalog.services.session.entries import record_vitals, update_discharge_details
+from ketalog.services.session.state import change_state
 from ketalog.store.models import TreatmentSession
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.discharge_panel import DischargePanel
@@ -50,16 +52,16 @@ def _type(qtbot: QtBot, panel: DischargePanel, keys: str) -> None:
 def _forget_escort(chair: Chair) -> None:
     """Whatever the fixture recorded earlier, no escort is named now."""
     with chair.db() as db:
-        version = svc._session(db, chair.session_id).version
-        svc.update_discharge_details(db, NURSE, chair.session_id, expected_version=version,
-                                     escort_name="", clock=chair.clock)
+        version = load_session(db, chair.session_id).version
+        update_discharge_details(db, NURSE, chair.session_id, expected_version=version,
+                                 escort_name="", clock=chair.clock)
 
 
 def test_refused_with_every_reason_then_discharged(chair: Chair, qtbot: QtBot) -> None:
     chair.to("recovering")
     chair.clock.advance(30)  # the recovery time is up and a reading fresh
     with chair.db() as db:
-        svc.record_vitals(db, NURSE, chair.session_id, BASELINE, clock=chair.clock)
+        record_vitals(db, NURSE, chair.session_id, BASELINE, clock=chair.clock)
     _forget_escort(chair)
     panel, _ = _open(chair, qtbot, None)
     assert panel.escort.text() == ""
@@ -129,9 +131,9 @@ def test_stale_escort_edit_shows_both_names_and_keeps_the_stored_one(
     qtbot.keyClicks(panel.escort, "Rosa (sister)")
     # another workstation names the escort while this nurse types
     with chair.db() as db:
-        version = svc._session(db, chair.session_id).version
-        svc.update_discharge_details(db, NURSE2, chair.session_id, expected_version=version,
-                                     escort_name="Pedro (brother)", clock=chair.clock)
+        version = load_session(db, chair.session_id).version
+        update_discharge_details(db, NURSE2, chair.session_id, expected_version=version,
+                                 escort_name="Pedro (brother)", clock=chair.clock)
     seen = answer_conflict(qtbot, "keep")
     qtbot.keyClick(panel.escort, Qt.Key.Key_Return)
     assert seen, "no choice was offered"
@@ -172,8 +174,8 @@ def test_begin_recovery_after_a_stopped_infusion(chair: Chair, qtbot: QtBot) -> 
     assert "Not possible while the session is infusing." in panel.problems_label.text()
     chair.clock.advance(10)
     with chair.db() as db:
-        svc.change_state(db, NURSE, chair.session_id, SessionAction.STOP_EARLY,
-                         reason="anxiety", clock=chair.clock)
+        change_state(db, NURSE, chair.session_id, SessionAction.STOP_EARLY,
+                     reason="anxiety", clock=chair.clock)
     controller.reload()
     assert not panel.begin_recovery_button.isHidden()
     qtbot.mouseClick(panel.begin_recovery_button, Qt.MouseButton.LeftButton)

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from ketalog.services import sessions as svc
 from ketalog.services.protocols import protocol_id_by_code
+from ketalog.services.session.state import change_state
 from ketalog.services.session_detail import DoseOrderView, open_session
 from ketalog.store.models import AuditEntry, DoseOrder, DoseVerification, TreatmentSession
 from ketalog.ui.context import SessionController
@@ -429,7 +429,7 @@ def test_esketamine_is_ordered_by_device_count(chair: Chair, qtbot: QtBot) -> No
         assert session is not None
         session.protocol_id = protocol
         db.commit()
-        svc.change_state(db, NURSE, chair.session_id, "check_in", clock=chair.clock)
+        change_state(db, NURSE, chair.session_id, "check_in", clock=chair.clock)
     panel, controller = _panel(chair, qtbot)
     assert panel.device_combo.isVisible()
     assert not panel.weight_edit.isVisible()

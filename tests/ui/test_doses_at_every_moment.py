@@ -15,9 +15,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.board import day_board
 from ketalog.services.pdf import produce_pdf
+from ketalog.services.session.state import change_rate, change_state
 from ketalog.ui.board_model import BoardTableModel
 from ketalog.ui.session_page import SessionPage
 from tests.reports.conftest import body_text, pdf_pages
@@ -73,17 +73,17 @@ def test_running_paused_and_after_a_rate_change(qtbot: QtBot, chair: Chair) -> N
     assert _band_end(page) == clock.now
 
     with chair.db() as db:
-        svc.change_state(db, NURSE, sid, SessionAction.PAUSE, reason="BP 158/92", clock=clock)
+        change_state(db, NURSE, sid, SessionAction.PAUSE, reason="BP 158/92", clock=clock)
     clock.advance(5)  # 09:18, paused five minutes
     _look(chair, page, mg="10.0", running="10:00")
     assert page.chart.paused_spans() == [(clock.now.replace(minute=13), clock.now)]
     assert _band_end(page) == clock.now.replace(minute=13)
 
     with chair.db() as db:
-        svc.change_state(db, NURSE, sid, SessionAction.RESUME, clock=clock)
+        change_state(db, NURSE, sid, SessionAction.RESUME, clock=clock)
     clock.advance(5)  # 09:23: 15 mg
     with chair.db() as db:
-        svc.change_rate(db, NURSE, sid, "300", reason="catch up after the pause", clock=clock)
+        change_rate(db, NURSE, sid, "300", reason="catch up after the pause", clock=clock)
     clock.advance(5)  # 09:28: 15 mg + 5 min at 2 mg a minute
     _look(chair, page, mg="25.0", running="20:00")
 
@@ -92,8 +92,8 @@ def test_a_stopped_infusion_prints_what_ran_whenever_it_is_printed(chair: Chair)
     chair.to("infusing")
     chair.clock.advance(10)
     with chair.db() as db:
-        svc.change_state(db, NURSE, chair.session_id, SessionAction.STOP_EARLY,
-                         reason="patient asked to stop", clock=chair.clock)
+        change_state(db, NURSE, chair.session_id, SessionAction.STOP_EARLY,
+                     reason="patient asked to stop", clock=chair.clock)
     chair.clock.advance(60)
     text = _pdf_text(chair, "session")
     assert "Infusion in progress" not in text

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from ketalog.services import sessions as svc
+from ketalog.services.session.entries import record_vitals
 from ketalog.store.models import VitalSign
 from ketalog.ui.panels.trend_chart import TrendChart
 from ketalog.ui.panels.vitals_model import VitalsTableModel
@@ -28,7 +28,7 @@ def shown(qtbot: QtBot, chair: Chair) -> tuple[VitalsPanel, TrendChart]:
     with chair.db() as db:
         for values in (WRONG, RIGHT):
             chair.clock.advance(5)
-            svc.record_vitals(db, NURSE, chair.session_id, values, clock=chair.clock)
+            record_vitals(db, NURSE, chair.session_id, values, clock=chair.clock)
     controller = chair.controller()
     panel = VitalsPanel(controller, chair.drafts)
     chart = TrendChart(tz=chair.ctx.tz)

@@ -8,7 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from ketalog.services import sessions as svc
+from ketalog.services.session.dose import order_dose
+from ketalog.services.session.entries import record_vitals
+from ketalog.services.session.state import change_state
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.dose_panel import DosePanel
 from ketalog.ui.panels.infusion_panel import TICK_MS, InfusionPanel, mmss
@@ -30,8 +32,8 @@ def test_start_waits_for_verification_and_baseline_vitals(chair: Chair, qtbot: Q
         widget.show()
     chair.to("checklist")
     with chair.db() as db:
-        svc.order_dose(db, NURSE, chair.session_id, inputs={}, lot_number="KT1",
-                       clock=chair.clock)
+        order_dose(db, NURSE, chair.session_id, inputs={}, lot_number="KT1",
+                   clock=chair.clock)
     controller.reload()
 
     assert not panel.start_button.isEnabled()
@@ -56,7 +58,7 @@ def test_start_waits_for_verification_and_baseline_vitals(chair: Chair, qtbot: Q
 
     chair.clock.advance(2)
     with chair.db() as db:
-        svc.record_vitals(db, NURSE, chair.session_id, BASELINE, clock=chair.clock)
+        record_vitals(db, NURSE, chair.session_id, BASELINE, clock=chair.clock)
     controller.reload()
     assert panel.start_button.isEnabled()
     assert not panel.start_reasons.isVisible()
@@ -263,7 +265,7 @@ def test_a_long_reason_is_read_whole_within_the_screen(
     chair.to("infusing")
     chair.clock.advance(5)
     with chair.db() as db:
-        svc.change_state(db, NURSE, chair.session_id, action, reason=reason, clock=chair.clock)
+        change_state(db, NURSE, chair.session_id, action, reason=reason, clock=chair.clock)
     page = SessionPage(chair.ctx, chair.session_id, chair.drafts)
     qtbot.addWidget(page)
     page.resize(1366, 700)

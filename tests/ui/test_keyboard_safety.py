@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from ketalog.services import sessions as svc
+from ketalog.services.session.state import change_state
 from ketalog.ui.session_page import SessionPage
 from tests.ui.conftest import NURSE, Chair, activate
 
@@ -39,8 +39,8 @@ def type_into_focus(qtbot: QtBot, text: str) -> None:
 
 def _pause(chair: Chair) -> None:
     with chair.db() as db:
-        svc.change_state(db, NURSE, chair.session_id, "pause", reason="nausea",
-                         clock=chair.clock)
+        change_state(db, NURSE, chair.session_id, "pause", reason="nausea",
+                     clock=chair.clock)
 
 
 def test_typing_a_reason_after_alt_3_on_a_paused_infusion_changes_nothing(

@@ -32,8 +32,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, func, select
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.session.entries import flag_event, record_vitals
+from ketalog.services.session.state import change_state
 from ketalog.store.models import (
     DoseOrder,
     DoseVerification,
@@ -127,12 +128,12 @@ def _prepare(path: Path, state: str) -> int:
         chair.to("infusing")
         clock.advance(5)
         with factory() as db:
-            svc.change_state(db, NURSE, sid, SessionAction.PAUSE, reason="nausea", clock=clock)
+            change_state(db, NURSE, sid, SessionAction.PAUSE, reason="nausea", clock=clock)
     elif state == "recovering":
         chair.to("recovering")
         with factory() as db:
-            svc.record_vitals(db, NURSE, sid, BASELINE, clock=clock)
-            svc.flag_event(db, NURSE, sid, "dissociation", clock=clock)
+            record_vitals(db, NURSE, sid, BASELINE, clock=clock)
+            flag_event(db, NURSE, sid, "dissociation", clock=clock)
     elif state != "scheduled":
         chair.to(state)
     engine.dispose()

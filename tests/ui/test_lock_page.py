@@ -18,7 +18,7 @@ from ketalog.domain.clinic_time import clock_text
 from ketalog.services.board import day_board
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.demo import build_demo_clinic
-from ketalog.services.sessions import record_vitals
+from ketalog.services.session.entries import record_vitals
 from ketalog.services.settings import clinic_timezone
 from ketalog.services.users import summary_of
 from ketalog.store.models import Patient, User

@@ -21,9 +21,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.context import SYSTEM
 from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.session.state import change_state
 from ketalog.services.settings import clinic_timezone, get_setting
 from ketalog.services.users import create_user
 from ketalog.store.models import AuditEntry, User
@@ -59,7 +59,7 @@ def make_clinic(tmp_path: Path) -> Clinic:
     clock = FakeClock()
     with make_sessionmaker(engine)() as db:
         sid = book(db, clock)
-        svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+        change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
     return Clinic(engine, clock, sid)
 
 

@@ -95,13 +95,13 @@ def test_item9_opens_cssrs_and_a_physician_reviews(chair: Chair, qtbot: QtBot) -
 
 
 def test_a_session_waiting_for_the_cssrs_opens_on_it(chair: Chair, qtbot: QtBot) -> None:
-    from ketalog.services import sessions as svc
+    from ketalog.services.session.entries import record_scale
     from tests.staff import NURSE
 
     chair.to("checked_in")
     with chair.db() as db:
-        svc.record_scale(db, NURSE, chair.session_id, "phq9", [1, 1, 1, 1, 1, 1, 1, 1, 2],
-                         clock=chair.clock)
+        record_scale(db, NURSE, chair.session_id, "phq9", [1, 1, 1, 1, 1, 1, 1, 1, 2],
+                     clock=chair.clock)
     panel, _ = open_panel(chair, qtbot, CheckInPanel, drafts=True)
     assert panel.measures.current_code() == "cssrs"
     assert panel.measures.form.rows[1].buttons[1].accessibleName() == "1 Yes"

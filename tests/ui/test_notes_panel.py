@@ -9,7 +9,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
+from ketalog.services.booking import schedule_session
+from ketalog.services.session.state import change_state
 from ketalog.store.models import Note
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.notes_panel import NotesPanel, NotesTableModel
@@ -81,10 +82,10 @@ def test_draft_note_survives_another_session_and_coming_back(
     panel, controller = _open(chair, qtbot)
     qtbot.keyClicks(panel.text, "Patient asked about the next")
     with chair.db() as db:
-        other = svc.schedule_session(db, NURSE, course_id=controller.view.detail.course_id,  # type: ignore[union-attr]
-                                     chair="Chair 2", scheduled_at=chair.clock.now,
-                                     clock=chair.clock)
-        svc.change_state(db, NURSE, other, SessionAction.CHECK_IN, clock=chair.clock)
+        other = schedule_session(db, NURSE, course_id=controller.view.detail.course_id,  # type: ignore[union-attr]
+                                 chair="Chair 2", scheduled_at=chair.clock.now,
+                                 clock=chair.clock)
+        change_state(db, NURSE, other, SessionAction.CHECK_IN, clock=chair.clock)
     first = controller.session_id
     controller.session_id = other
     controller.reload()

@@ -35,9 +35,9 @@ def _retype(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
 
 def _course_id(chair: Chair) -> int:
     with chair.db() as db:
-        from ketalog.services import sessions as svc
+        from ketalog.services.session.common import load_session
 
-        return svc._session(db, chair.session_id).course_id
+        return load_session(db, chair.session_id).course_id
 
 
 def _doses(chair: Chair) -> list[tuple[str, int | None]]:

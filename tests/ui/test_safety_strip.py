@@ -6,8 +6,9 @@ import pytest
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from ketalog.services import sessions as svc
 from ketalog.services.screening import screening_view, update_screening
+from ketalog.services.session.common import load_session
+from ketalog.services.session.entries import record_scale
 from ketalog.ui.session_page import SessionPage
 from tests.ui.conftest import NURSE, Chair
 
@@ -17,7 +18,7 @@ ALLERGY = "penicillin (anaphylaxis 2015), latex, sulfonamides (rash), shellfish"
 def _cautious(chair: Chair) -> None:
     """José's screening now records allergies and a benzodiazepine; PHQ-9 item 9 is 2."""
     with chair.db() as db:
-        view = screening_view(db, svc._session(db, chair.session_id).course_id)
+        view = screening_view(db, load_session(db, chair.session_id).course_id)
         assert view is not None
         for field, value in (("allergies", ALLERGY), ("takes_benzodiazepine", True),
                              ("medications", "lorazepam 1 mg at night")):
@@ -26,8 +27,8 @@ def _cautious(chair: Chair) -> None:
                              expected_version=version, clock=chair.clock)
     chair.to("checked_in")
     with chair.db() as db:
-        svc.record_scale(db, NURSE, chair.session_id, "phq9", [2, 2, 1, 1, 1, 1, 1, 0, 2],
-                         clock=chair.clock)
+        record_scale(db, NURSE, chair.session_id, "phq9", [2, 2, 1, 1, 1, 1, 1, 0, 2],
+                     clock=chair.clock)
 
 
 def _fully_shown(label: QLabel) -> bool:

@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from ketalog.services import sessions as svc
+from ketalog.services.booking import schedule_session
+from ketalog.services.session.entries import record_scale
 from ketalog.store.models import ScaleScore
 from ketalog.ui.context import SessionController
 from ketalog.ui.panels.scales_panel import ScalesPanel, ScoresTableModel
@@ -135,9 +136,9 @@ def test_cadss_draft_survives_a_session_switch(chair: Chair, qtbot: QtBot) -> No
     panel.cadss_form.focus_first()
     _type(qtbot, panel, "123")
     with chair.db() as db:
-        other = svc.schedule_session(db, NURSE, course_id=panel.view.detail.course_id,
-                                     chair="Chair 2", scheduled_at=chair.clock.now,
-                                     clock=chair.clock)
+        other = schedule_session(db, NURSE, course_id=panel.view.detail.course_id,
+                                 chair="Chair 2", scheduled_at=chair.clock.now,
+                                 clock=chair.clock)
     first = controller.session_id
     controller.session_id = other
     controller.reload()
@@ -152,8 +153,8 @@ def test_record_another_cadss_starts_an_empty_form_after_the_recorded_one(
         chair: Chair, qtbot: QtBot) -> None:
     panel, controller = _open(chair, qtbot)
     with chair.db() as db:
-        svc.record_scale(db, NURSE, chair.session_id, "cadss6", [1, 1, 1, 1, 1, 1],
-                         clock=chair.clock)
+        record_scale(db, NURSE, chair.session_id, "cadss6", [1, 1, 1, 1, 1, 1],
+                     clock=chair.clock)
     controller.reload()
     form = panel.cadss_form
     assert form.showing_recorded and "CADSS-6 6 / 24" in form.recorded_label.text()

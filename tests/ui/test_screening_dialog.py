@@ -18,12 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ketalog.domain.screening import YES_NO_QUESTIONS
+from ketalog.services.booking import open_course
 from ketalog.services.context import Actor
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.patients import register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.screening import start_screening, update_screening
-from ketalog.services.sessions import open_course
 from ketalog.store.models import Screening
 from ketalog.ui.context import UiContext
 from ketalog.ui.screening_dialog import ScreeningDialog

@@ -14,8 +14,12 @@ from PySide6.QtWidgets import QDateTimeEdit, QDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from ketalog.services import courses
-from ketalog.services import sessions as svc
+from ketalog.services.booking import (
+    plan_induction_series,
+    schedule_session,
+    set_closed_days,
+    stop_course,
+)
 from ketalog.services.settings import set_clinic_timezone
 from ketalog.store.models import Course, TreatmentSession
 from ketalog.ui.series_dialog import PlanSeriesDialog, RescheduleDialog, StopCourseDialog
@@ -113,8 +117,8 @@ def test_the_preview_shows_a_holiday_moved_and_refuses_a_double_booking(
     qtbot: QtBot, chair: Chair, course_id: int
 ) -> None:
     with chair.db() as db:
-        courses.set_closed_days(db, ADMIN, weekdays=[5, 6], dates=[date(2026, 11, 25)],
-                                clock=chair.clock)
+        set_closed_days(db, ADMIN, weekdays=[5, 6], dates=[date(2026, 11, 25)],
+                        clock=chair.clock)
     dialog = _plan_dialog(qtbot, chair, course_id)
     _retype(qtbot, dialog.first_day, "20261123")
     lines = _preview(dialog)
@@ -124,9 +128,9 @@ def test_the_preview_shows_a_holiday_moved_and_refuses_a_double_booking(
     assert dialog.book_button.isEnabled()
     # another workstation books José on Monday 30 November: the preview marks that day
     with chair.db() as db:
-        svc.schedule_session(db, NURSE, course_id=course_id, chair="Chair 3",
-                             scheduled_at=datetime(2026, 11, 30, 13, tzinfo=UTC),
-                             clock=chair.clock)
+        schedule_session(db, NURSE, course_id=course_id, chair="Chair 3",
+                         scheduled_at=datetime(2026, 11, 30, 13, tzinfo=UTC),
+                         clock=chair.clock)
     qtbot.mouseClick(dialog.preset_buttons["Mon/Wed/Fri"], Qt.MouseButton.LeftButton)
     assert "⚠ Mon 30 Nov 2026: the patient already has a session (13:00, Chair 3)" in (
         _preview(dialog))
@@ -147,7 +151,7 @@ def test_a_refused_booking_books_nothing_and_says_what_to_fix(
     assert dialog.book_button.isEnabled()
     # another workstation stops the course while the dialog is open
     with chair.db() as db:
-        courses.stop_course(db, PHYSICIAN, course_id, reason="patient's wish", clock=chair.clock)
+        stop_course(db, PHYSICIAN, course_id, reason="patient's wish", clock=chair.clock)
     qtbot.mouseClick(dialog.book_button, Qt.MouseButton.LeftButton)
     assert dialog.result() != QDialog.DialogCode.Accepted
     assert "The course is stopped; nothing can be booked in it" in dialog.message.text()
@@ -158,7 +162,7 @@ def test_a_nurse_moves_one_session_and_the_rest_stay(
     qtbot: QtBot, chair: Chair, course_id: int
 ) -> None:
     with chair.db() as db:
-        ids = courses.plan_induction_series(
+        ids = plan_induction_series(
             db, NURSE, course_id, first_day=date(2026, 11, 23), weekdays={MON, WED, FRI},
             time_of_day=datetime(2026, 1, 1, 9).time(), chair="Chair 1", clock=chair.clock)
     before = _sessions(chair, course_id)

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
-from ketalog.services import sessions as svc
+from ketalog.services.session.entries import record_scale, record_vitals
 from ketalog.services.session_detail import ScoreRow, VitalRow
 from ketalog.ui.panels.trend_chart import INFUSION_FILL, TrendChart
 from tests.ui.conftest import NURSE, Chair
@@ -162,10 +162,10 @@ def test_chart_follows_a_real_session(qtbot: QtBot, chair: Chair) -> None:
     chair.to("infusing")
     with chair.db() as db:
         chair.clock.advance(10)
-        svc.record_vitals(db, NURSE, chair.session_id,
-                          {"systolic_mmhg": 150, "diastolic_mmhg": 95, "heart_rate_bpm": 88,
-                           "spo2_percent": 96}, clock=chair.clock)
-        svc.record_scale(db, NURSE, chair.session_id, "moaas", [4], clock=chair.clock)
+        record_vitals(db, NURSE, chair.session_id,
+                      {"systolic_mmhg": 150, "diastolic_mmhg": 95, "heart_rate_bpm": 88,
+                       "spo2_percent": 96}, clock=chair.clock)
+        record_scale(db, NURSE, chair.session_id, "moaas", [4], clock=chair.clock)
     view = chair.controller().reload()
     assert view is not None
     chart = _chart(qtbot)

@@ -14,7 +14,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
+from ketalog.services.booking import schedule_session
+from ketalog.services.session.entries import record_vitals
+from ketalog.services.session.state import change_state
 from ketalog.services.session_detail import VitalRow
 from ketalog.store.models import TreatmentSession, VitalSign
 from ketalog.ui.context import SessionController
@@ -260,9 +262,9 @@ def _second_session(chair: Chair) -> int:
     with chair.db() as db:
         course = db.get(TreatmentSession, chair.session_id)
         assert course is not None
-        sid = svc.schedule_session(db, NURSE, course_id=course.course_id, chair="Chair 2",
-                                   scheduled_at=chair.clock.now, clock=chair.clock)
-        svc.change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=chair.clock)
+        sid = schedule_session(db, NURSE, course_id=course.course_id, chair="Chair 2",
+                               scheduled_at=chair.clock.now, clock=chair.clock)
+        change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=chair.clock)
     return sid
 
 
@@ -301,8 +303,8 @@ def test_a_draft_survives_switching_to_another_session_and_back(
 
 def _cancel(chair: Chair) -> None:
     with chair.db() as db:
-        svc.change_state(db, NURSE, chair.session_id, SessionAction.CANCEL,
-                         reason="patient unwell", clock=chair.clock)
+        change_state(db, NURSE, chair.session_id, SessionAction.CANCEL,
+                     reason="patient unwell", clock=chair.clock)
 
 
 @pytest.mark.parametrize("state", ["scheduled", "cancelled"])
@@ -331,7 +333,7 @@ def test_entry_opens_when_the_patient_is_checked_in(
     panel = make_panel()
     assert not panel.entry_line.isEnabled()
     with chair.db() as db:
-        svc.change_state(db, NURSE, chair.session_id, SessionAction.CHECK_IN, clock=chair.clock)
+        change_state(db, NURSE, chair.session_id, SessionAction.CHECK_IN, clock=chair.clock)
     panel.controller.reload()
     assert panel.entry_line.isEnabled() and not panel.refusal_label.isVisible()
     assert panel.sbp.toolTip() != ""
@@ -419,10 +421,10 @@ def test_the_newest_reading_stays_in_view(chair: Chair, qtbot: QtBot) -> None:
     with chair.db() as db:
         for _ in range(12):
             chair.clock.advance(10)
-            svc.record_vitals(db, NURSE, chair.session_id, BASELINE, clock=chair.clock)
+            record_vitals(db, NURSE, chair.session_id, BASELINE, clock=chair.clock)
         # the last one raises an alert: its action box takes room from the table
-        svc.record_vitals(db, NURSE, chair.session_id, dict(BASELINE, systolic_mmhg=188),
-                          clock=chair.clock)
+        record_vitals(db, NURSE, chair.session_id, dict(BASELINE, systolic_mmhg=188),
+                      clock=chair.clock)
     controller = chair.controller()
     panel = VitalsPanel(controller, chair.drafts)
     qtbot.addWidget(panel)
@@ -449,8 +451,8 @@ def test_every_reading_fits_its_column_as_readings_arrive(chair: Chair, qtbot: Q
     for sbp in (121, 188):
         chair.clock.advance(10)
         with chair.db() as db:
-            svc.record_vitals(db, NURSE, chair.session_id, dict(BASELINE, systolic_mmhg=sbp),
-                              clock=chair.clock)
+            record_vitals(db, NURSE, chair.session_id, dict(BASELINE, systolic_mmhg=sbp),
+                          clock=chair.clock)
         controller.reload()
     table, model = panel.table, panel.model
     qtbot.waitUntil(lambda: all(

@@ -21,8 +21,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ketalog.domain.session_state import SessionAction
-from ketalog.services import sessions as svc
 from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.session.common import load_session
+from ketalog.services.session.entries import record_vitals, update_discharge_details
+from ketalog.services.session.state import change_state, update_checklist
 from ketalog.services.users import UserSummary
 from ketalog.store.models import AuditEntry, TreatmentSession, VitalSign
 from ketalog.ui.main_window import MainWindow
@@ -95,16 +97,16 @@ def test_the_board_shows_another_workstations_check_in_within_two_seconds(
     assert "Checked in" not in _board_state(clinic.a)
     clinic.a.refresh_timer.stop()  # only the live feed may bring it
     with clinic.b() as db:
-        svc.change_state(db, NURSE2, clinic.session_id, SessionAction.CHECK_IN,
-                         clock=clinic.clock)
+        change_state(db, NURSE2, clinic.session_id, SessionAction.CHECK_IN,
+                     clock=clinic.clock)
     qtbot.waitUntil(lambda: "Checked in" in _board_state(clinic.a), timeout=LIVE_MS)
 
 
 def test_the_open_session_shows_another_nurses_reading_within_two_seconds(
         qtbot: QtBot, clinic: Clinic) -> None:
     with clinic.b() as db:
-        svc.change_state(db, NURSE2, clinic.session_id, SessionAction.CHECK_IN,
-                         clock=clinic.clock)
+        change_state(db, NURSE2, clinic.session_id, SessionAction.CHECK_IN,
+                     clock=clinic.clock)
     clinic.a.open_session(clinic.session_id)
     clinic.a.refresh_timer.stop()
     page = clinic.a.session_page
@@ -112,7 +114,7 @@ def test_the_open_session_shows_another_nurses_reading_within_two_seconds(
     assert page.vitals.model.rowCount() == 0  # type: ignore[attr-defined]
     clinic.clock.advance(2)
     with clinic.b() as db:
-        svc.record_vitals(db, NURSE2, clinic.session_id, BASELINE, clock=clinic.clock)
+        record_vitals(db, NURSE2, clinic.session_id, BASELINE, clock=clinic.clock)
     qtbot.waitUntil(lambda: page.vitals.model.rowCount() == 1,  # type: ignore[attr-defined]
                     timeout=LIVE_MS)
 
@@ -120,14 +122,14 @@ def test_the_open_session_shows_another_nurses_reading_within_two_seconds(
 def test_two_nurses_adding_readings_to_one_session_both_succeed(
         qtbot: QtBot, clinic: Clinic) -> None:
     with clinic.b() as db:
-        svc.change_state(db, NURSE2, clinic.session_id, SessionAction.CHECK_IN,
-                         clock=clinic.clock)
+        change_state(db, NURSE2, clinic.session_id, SessionAction.CHECK_IN,
+                     clock=clinic.clock)
     clinic.a.open_session(clinic.session_id)
     clinic.a.refresh_timer.stop()
     clinic.a.watcher.stop()  # A's screen is stale on purpose: its reading must still go in
     clinic.clock.advance(2)
     with clinic.b() as db:
-        svc.record_vitals(db, NURSE2, clinic.session_id, BASELINE, clock=clinic.clock)
+        record_vitals(db, NURSE2, clinic.session_id, BASELINE, clock=clinic.clock)
     page = clinic.a.session_page
     assert page is not None
     vitals = page.vitals  # type: ignore[attr-defined]
@@ -165,8 +167,8 @@ def test_another_user_with_the_session_open_is_shown(qtbot: QtBot, clinic: Clini
 def _start_typing_escort(qtbot: QtBot, clinic: Clinic, mine: str) -> Any:
     """B checks the patient in; A opens the session and starts typing the escort's name."""
     with clinic.b() as db:
-        svc.change_state(db, NURSE2, clinic.session_id, SessionAction.CHECK_IN,
-                         clock=clinic.clock)
+        change_state(db, NURSE2, clinic.session_id, SessionAction.CHECK_IN,
+                     clock=clinic.clock)
     clinic.a.open_session(clinic.session_id)
     page = clinic.a.session_page
     assert page is not None
@@ -181,9 +183,9 @@ def _type_escort_while_b_stores_one(qtbot: QtBot, clinic: Clinic, theirs: str,
                                     mine: str) -> Any:
     checkin = _start_typing_escort(qtbot, clinic, mine)  # A starts typing...
     with clinic.b() as db:  # ...while B stores another name
-        version = svc._session(db, clinic.session_id).version
-        svc.update_discharge_details(db, NURSE2, clinic.session_id, expected_version=version,
-                                     escort_name=theirs, clock=clinic.clock)
+        version = load_session(db, clinic.session_id).version
+        update_discharge_details(db, NURSE2, clinic.session_id, expected_version=version,
+                                 escort_name=theirs, clock=clinic.clock)
     clinic.a.refresh()  # the live update arrives while A types: A's text stays
     assert checkin.escort_edit.text() == mine
     return checkin
@@ -223,8 +225,8 @@ def test_a_change_to_another_field_meanwhile_does_not_stop_the_edit(
         qtbot: QtBot, clinic: Clinic) -> None:
     checkin = _start_typing_escort(qtbot, clinic, "Mario (son)")
     with clinic.b() as db:  # B ticks a checklist item: the session's version moves on
-        svc.update_checklist(db, NURSE2, clinic.session_id, "identity_confirmed", True,
-                             clock=clinic.clock)
+        update_checklist(db, NURSE2, clinic.session_id, "identity_confirmed", True,
+                         clock=clinic.clock)
     qtbot.keyClick(checkin.escort_edit, Qt.Key.Key_Return)
     assert QApplication.activeModalWidget() is None
     with clinic.b() as db:

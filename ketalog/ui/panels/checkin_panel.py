@@ -27,14 +27,10 @@ from ketalog.domain.errors import ValidationError
 from ketalog.services.access import Permission, may
 from ketalog.services.identity import ProofPurpose
 from ketalog.services.patients import record_weight
+from ketalog.services.session.entries import update_discharge_details
+from ketalog.services.session.state import acknowledge_predose_bp, change_state, update_checklist
 from ketalog.services.session_detail import VitalRow
 from ketalog.services.session_view import SessionView
-from ketalog.services.sessions import (
-    acknowledge_predose_bp,
-    change_state,
-    update_checklist,
-    update_discharge_details,
-)
 from ketalog.ui.conflict import EditStart, settle_conflict
 from ketalog.ui.context import DraftStore, Outcome, SessionController
 from ketalog.ui.credentials import CredentialsRow

@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 
 from ketalog.domain.scales import ALDRETE_DISCHARGE_MINIMUM, get_scale
 from ketalog.domain.session_state import SessionAction
+from ketalog.services.session.entries import record_scale, update_discharge_details
+from ketalog.services.session.state import change_state
 from ketalog.services.session_view import SessionView
-from ketalog.services.sessions import change_state, record_scale, update_discharge_details
 from ketalog.ui.conflict import EditStart, settle_conflict
 from ketalog.ui.context import DraftStore, Outcome, SessionController
 from ketalog.ui.panels.scales_panel import local_hhmm, recorded_line

@@ -30,9 +30,9 @@ from ketalog.services.access import Permission, may
 from ketalog.services.context import Actor
 from ketalog.services.dose_preview import DosePreview, preview_dose
 from ketalog.services.identity import ProofPurpose
+from ketalog.services.session.dose import DoseOrderResult, order_dose, verify_dose
 from ketalog.services.session_detail import DoseOrderView
 from ketalog.services.session_view import SessionView
-from ketalog.services.sessions import DoseOrderResult, order_dose, verify_dose
 from ketalog.ui.context import SessionController
 from ketalog.ui.credentials import Credentials, CredentialsRow
 from ketalog.ui.panels.order_box import OrderBox

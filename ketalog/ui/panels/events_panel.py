@@ -40,9 +40,9 @@ from ketalog.services.interventions import (
     record_intervention,
     resolve_adverse_event,
 )
+from ketalog.services.session.entries import EVENT_FLAG_KINDS, flag_event, resolve_event
 from ketalog.services.session_detail import AdverseEventRow, EventRow, InterventionRow
 from ketalog.services.session_view import SessionView
-from ketalog.services.sessions import EVENT_FLAG_KINDS, flag_event, resolve_event
 from ketalog.ui.context import DraftStore, Outcome, SessionController
 from ketalog.ui.panels.scales_panel import local_hhmm
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, big_font

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.infusion import InfusionProgress, duration_text
+from ketalog.services.session.state import change_rate, change_state
 from ketalog.services.session_view import SessionView
-from ketalog.services.sessions import change_rate, change_state
 from ketalog.ui.context import SessionController
 from ketalog.ui.style import ALERT_MARK, big_font, breakable
 from ketalog.ui.widgets import ActionButton, SessionPanel

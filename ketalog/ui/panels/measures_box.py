@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 from ketalog.domain.scales import check_in_measures, get_scale
 from ketalog.services.access import Permission, may
 from ketalog.services.safety import review_suicide_risk
+from ketalog.services.session.entries import record_scale
 from ketalog.services.session_detail import ScoreRow
 from ketalog.services.session_view import SessionView
-from ketalog.services.sessions import record_scale
 from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.panels.scales_panel import local_hhmm, recorded_line, scores_closed_text
 from ketalog.ui.style import ALERT_MARK, OK_MARK, MessageLabel, alert_banner

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.services.session.entries import NOTE_KINDS, add_note
 from ketalog.services.session_detail import NoteRow
 from ketalog.services.session_view import SessionView
-from ketalog.services.sessions import NOTE_KINDS, add_note
 from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.panels.scales_panel import local_hhmm
 from ketalog.ui.style import OK_MARK

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 
 from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.scales import SCALES, get_scale
+from ketalog.services.session.entries import record_scale
 from ketalog.services.session_detail import ScoreRow
 from ketalog.services.session_view import SessionView
-from ketalog.services.sessions import record_scale
 from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.style import OK_MARK, big_font
 from ketalog.ui.translation import QT_TRANSLATE_NOOP

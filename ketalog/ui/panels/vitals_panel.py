@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session
 from ketalog.domain.clinic_time import clock_text, typed_clock_time
 from ketalog.domain.errors import Problem, ValidationError
 from ketalog.services.context import Actor
+from ketalog.services.session.entries import SavedVital, add_vital_action_note, record_vitals
 from ketalog.services.session_detail import VitalRow
 from ketalog.services.session_view import SessionView
-from ketalog.services.sessions import SavedVital, add_vital_action_note, record_vitals
 from ketalog.ui.alert_sound import ALERT_SOUND
 from ketalog.ui.context import DraftStore, SessionController
 from ketalog.ui.panels.vitals_model import VitalsTableModel

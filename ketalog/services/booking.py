@@ -1,14 +1,16 @@
-"""A treatment course as a whole: plan its series, move one session, number, end it.
+"""Booking: courses, the sessions booked in them, their series, moves and numbers.
 
-One function per user action, as in :mod:`ketalog.services.sessions`:
+One function per user action (a :func:`~ketalog.services.unit_of_work.use_case`):
 authorize, validate through the domain (:mod:`ketalog.domain.scheduling`),
-write with audit rows, commit once. A series is booked in one transaction:
-every date is checked before the first session is written, so a refusal books
-nothing.
+write with audit rows, commit once. A use case called from inside another joins
+its transaction: "book a session in a new course" is :func:`open_course` then
+:func:`schedule_session`, and a series is :func:`schedule_session` once per day,
+all in one transaction. Every date of a series is checked before the first
+session is written, so a refusal books nothing.
 
 Numbering ("infusion n of N") is recomputed by :func:`renumber_course` after
 anything that changes the order of a course's sessions (a booking, a move, a
-cancellation). It never commits: the action that called it does.
+cancellation). It is a step of those actions, never an action of its own.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ketalog.domain.clinic_time import resolve_local, unambiguous_utc
+from ketalog.domain.clinic_time import clock_text, resolve_local, unambiguous_utc
 from ketalog.domain.errors import Problem, TransitionRefused, ValidationError
 from ketalog.domain.scheduling import (
     DEFAULT_CLOSED_DAYS,
@@ -39,20 +41,32 @@ from ketalog.domain.scheduling import (
     make_closed_days,
     number_sessions,
     plan_series_days,
+    visit_minutes,
 )
 from ketalog.domain.session_state import SessionAction, SessionFacts, SessionState, next_state
+from ketalog.domain.values import required_text
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound, StaleEdit
-from ketalog.services.sessions import _add_session, _check_chair_free, chair_clashes
+from ketalog.services.protocols import protocol_by_id
+from ketalog.services.screening import course_gate
 from ketalog.services.settings import clinic_timezone, clinic_today, get_setting, set_setting
+from ketalog.services.unit_of_work import use_case
 from ketalog.store.models import AuditEntry, Course, Patient, Signature, TreatmentSession, User
+
+INDICATIONS = (
+    "treatment-resistant depression",
+    "major depressive disorder",
+    "bipolar depression",
+    "PTSD",
+    "anxiety",
+    "suicidal ideation",
+    "chronic pain",
+)
 
 #: Setting key: {"weekdays": [5, 6], "dates": ["2026-12-25", ...]} (Monday = 0).
 CLOSED_DAYS = "closed_days"
-_CANCELLED = SessionState.CANCELLED.value
-_SCHEDULED = SessionState.SCHEDULED.value
 
 
 # --- closed days -------------------------------------------------------------------
@@ -86,6 +100,201 @@ def set_closed_days(
     """Store the clinic's closed weekdays and holidays (administrators; audited, one commit)."""
     closed = make_closed_days(weekdays, dates)
     set_setting(db, actor, CLOSED_DAYS, closed_days_value(closed), clock=clock)
+
+
+# --- opening a course and booking one session -----------------------------------------
+
+
+def _frozen(now: datetime) -> Clock:
+    """A clock that always says ``now``: the steps of one action share one time."""
+    return lambda: now
+
+
+@use_case
+def open_course(
+    db: Session,
+    actor: Actor,
+    *,
+    patient_id: int,
+    protocol_id: int,
+    indication: str,
+    planned_infusions: int | None = None,
+    started_on: date | None = None,
+    clock: Clock = system_clock,
+) -> int:
+    """Start a treatment course for a patient; returns its id."""
+    authorize(db, actor, Permission.SCHEDULE)
+    now = clock()
+    if db.get(Patient, patient_id) is None:
+        raise NotFound(f"No patient with id {patient_id}.")
+    protocol = protocol_by_id(db, protocol_id)
+    if indication not in INDICATIONS:
+        raise ValidationError.single(
+            "indication", f"Unknown indication '{indication}'; choose one of: "
+            + ", ".join(INDICATIONS) + "."
+        )
+    planned = planned_infusions or protocol.planned_induction_infusions
+    if not 1 <= planned <= 50:
+        raise ValidationError.single("planned_infusions", "Plan between 1 and 50 infusions.")
+    course = Course(
+        patient_id=patient_id, protocol_id=protocol_id, indication=indication,
+        planned_infusions=planned, started_on=started_on, created_at_utc=now,
+    )
+    db.add(course)
+    db.flush()
+    append_audit(db, actor, "create", at=now, table_name="courses", row_id=course.id,
+                 patient_id=patient_id, new={"indication": indication, "protocol": protocol.code,
+                                             "planned_infusions": planned})
+    return course.id
+
+
+@use_case
+def schedule_session(
+    db: Session,
+    actor: Actor,
+    *,
+    course_id: int,
+    chair: str,
+    scheduled_at: datetime,
+    protocol_id: int | None = None,
+    confirm_chair_overlap: bool = False,
+    clock: Clock = system_clock,
+) -> int:
+    """Book a session in a course at a chair; it gets the next number in the course.
+
+    A chair already booked then needs ``confirm_chair_overlap`` (see chair_clashes).
+    """
+    authorize(db, actor, Permission.SCHEDULE)
+    now = clock()
+    course = db.get(Course, course_id)
+    if course is None:
+        raise NotFound(f"No course with id {course_id}.")
+    if course.status != "active":
+        raise ValidationError.single("course_id", f"The course is {course.status}; open a new one.")
+    chair_name = required_text(chair, "chair", "Choose the chair for the session.")
+    gate = course_gate(db, course_id)
+    if gate.schedule_problems:
+        raise TransitionRefused(list(gate.schedule_problems))
+    # a wall time skipped or repeated by a daylight-saving change is refused with the reason
+    scheduled_at = unambiguous_utc(scheduled_at, field="scheduled_at")
+    overlap = check_chair_free(db, chair_name, scheduled_at,
+                               protocol_id=protocol_id or course.protocol_id,
+                               confirmed=confirm_chair_overlap)
+    given = db.scalar(
+        select(func.count()).select_from(TreatmentSession).where(
+            TreatmentSession.course_id == course_id,
+            TreatmentSession.state != SessionState.CANCELLED,
+        )
+    ) or 0
+    session = TreatmentSession(
+        patient_id=course.patient_id, course_id=course_id,
+        protocol_id=protocol_id or course.protocol_id, chair=chair_name,
+        scheduled_at_utc=scheduled_at, sequence_number=given + 1,
+        state=SessionState.SCHEDULED.value, created_at_utc=now, updated_at_utc=now,
+    )
+    db.add(session)
+    db.flush()
+    append_audit(db, actor, "create", at=now, table_name="treatment_sessions", row_id=session.id,
+                 patient_id=course.patient_id,
+                 new={"chair": chair_name, "scheduled_at_utc": scheduled_at,
+                      **({"chair_overlap_confirmed": overlap} if overlap else {})})
+    # "infusion n of N" follows the scheduled order, whatever order sessions were booked in
+    renumber_course(db, course_id, actor=actor, at=now)
+    return session.id
+
+
+@use_case
+def book_session(
+    db: Session,
+    actor: Actor,
+    *,
+    patient_id: int,
+    course_id: int | None,
+    chair: str,
+    scheduled_at: datetime,
+    protocol_id: int | None = None,
+    indication: str | None = None,
+    confirm_chair_overlap: bool = False,
+    clock: Clock = system_clock,
+) -> int:
+    """Book a session, opening a new course first when ``course_id`` is None: one commit."""
+    authorize(db, actor, Permission.SCHEDULE)
+    now = clock()
+    if course_id is None:
+        if protocol_id is None or indication is None:
+            raise ValidationError.single(
+                "course_id", "Choose the patient's course, or a protocol and indication."
+            )
+        course_id = open_course(db, actor, patient_id=patient_id, protocol_id=protocol_id,
+                                indication=indication,
+                                started_on=scheduled_at.astimezone(clinic_timezone(db)).date(),
+                                clock=_frozen(now))
+    else:
+        course = db.get(Course, course_id)
+        if course is None or course.patient_id != patient_id:
+            raise NotFound(f"No course {course_id} for this patient.")
+    return schedule_session(db, actor, course_id=course_id, chair=chair,
+                            scheduled_at=scheduled_at,
+                            confirm_chair_overlap=confirm_chair_overlap, clock=_frozen(now))
+
+
+#: How a refusal for a chair already booked ends (the booking screens then ask to confirm).
+CHAIR_TAKEN_ENDING = "or confirm to book it anyway."
+
+
+def chair_clashes(db: Session, chair: str, start: datetime, *, protocol_id: int,
+                  exclude_session_id: int | None = None) -> list[str]:
+    """The visits already booked at ``chair`` that a visit starting at ``start`` would overlap.
+
+    A visit holds its chair for check-in, its protocol's duration and minimum
+    recovery (:func:`~ketalog.domain.scheduling.visit_minutes`); cancelled ones
+    hold nothing. Each clash reads "Nunez, Jose 09:00-10:30".
+    """
+    start = unambiguous_utc(start, field="scheduled_at")
+    tz = clinic_timezone(db)
+
+    def length(pid: int) -> timedelta:
+        protocol = protocol_by_id(db, pid)
+        return timedelta(minutes=visit_minutes(protocol.default_duration_min,
+                                               protocol.min_recovery_min))
+
+    mine = length(protocol_id)
+    window = timedelta(hours=12)
+    rows = db.execute(
+        select(TreatmentSession.id, TreatmentSession.scheduled_at_utc,
+               TreatmentSession.protocol_id, Patient.family_name, Patient.given_name)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .where(TreatmentSession.chair == chair.strip(),
+               TreatmentSession.state != SessionState.CANCELLED,
+               TreatmentSession.scheduled_at_utc > start - window,
+               TreatmentSession.scheduled_at_utc < start + window)
+        .order_by(TreatmentSession.scheduled_at_utc)).all()
+    found = []
+    for row in rows:
+        if row.id == exclude_session_id:
+            continue
+        other_start = row.scheduled_at_utc
+        other_end = other_start + length(row.protocol_id)
+        if other_start < start + mine and start < other_end:
+            found.append(f"{row.family_name}, {row.given_name} "
+                         f"{clock_text(other_start, tz)}-{clock_text(other_end, tz)}")
+    return found
+
+
+def check_chair_free(db: Session, chair: str, start: datetime, *, protocol_id: int,
+                     confirmed: bool, exclude_session_id: int | None = None) -> list[str]:
+    """Refuse a booking over another visit at the same chair unless it was confirmed.
+
+    Returns the clashes that were confirmed (empty when the chair was free).
+    """
+    clashes = chair_clashes(db, chair, start, protocol_id=protocol_id,
+                            exclude_session_id=exclude_session_id)
+    if clashes and not confirmed:
+        raise ValidationError.single(
+            "confirm_chair_overlap",
+            f"{chair.strip()} is already booked then ({'; '.join(clashes)}). Choose another "
+            f"time or chair, {CHAIR_TAKEN_ENDING}")
+    return clashes
 
 
 # --- reading ------------------------------------------------------------------------
@@ -138,8 +347,8 @@ def course_overview(db: Session, course_id: int) -> CourseOverview:
     states = [s.state for s in _course_sessions(db, course_id)]
     return CourseOverview(
         course.id, course.patient_id, name, course.indication, course.phase, course.status,
-        course.planned_infusions, sum(1 for s in states if s != _CANCELLED),
-        sum(1 for s in states if s == _SCHEDULED), course.version,
+        course.planned_infusions, sum(1 for s in states if s != SessionState.CANCELLED),
+        sum(1 for s in states if s == SessionState.SCHEDULED), course.version,
     )
 
 
@@ -195,7 +404,7 @@ def _patient_sessions_by_day(
     rows = db.scalars(
         select(TreatmentSession).where(
             TreatmentSession.patient_id == patient_id,
-            TreatmentSession.state != _CANCELLED,
+            TreatmentSession.state != SessionState.CANCELLED,
             TreatmentSession.scheduled_at_utc >= start,
             TreatmentSession.scheduled_at_utc < end,
         ).order_by(TreatmentSession.scheduled_at_utc)
@@ -220,7 +429,7 @@ def _default_count(course: Course, booked: int) -> int:
 
 
 def _booked_count(db: Session, course_id: int) -> int:
-    return sum(1 for s in _course_sessions(db, course_id) if s.state != _CANCELLED)
+    return sum(1 for s in _course_sessions(db, course_id) if s.state != SessionState.CANCELLED)
 
 
 def _check_time_of_day(time_of_day: object) -> time:
@@ -349,6 +558,7 @@ def _series_problems(
     return notes
 
 
+@use_case
 def plan_induction_series(
     db: Session,
     actor: Actor,
@@ -386,20 +596,16 @@ def plan_induction_series(
         ])
     tz = clinic_timezone(db)
     booked_days = [d.on for d in days if d.booked]
-    try:
-        ids = [
-            _add_session(db, actor, course_id=course_id, chair=chair_name,
-                         scheduled_at=resolve_local(day, at_time, tz), protocol_id=None, now=now)
-            for day in booked_days
-        ]
-        append_audit(db, actor, "update", at=now, table_name="courses", row_id=course_id,
-                     patient_id=course.patient_id, field="series",
-                     new={"dates": booked_days, "time": at_time.strftime("%H:%M"),
-                          "chair": chair_name, "sessions": ids})
-        db.commit()  # each _add_session has renumbered the course already
-    except BaseException:
-        db.rollback()
-        raise
+    ids = [
+        schedule_session(db, actor, course_id=course_id, chair=chair_name,
+                         scheduled_at=resolve_local(day, at_time, tz), clock=_frozen(now))
+        for day in booked_days
+    ]
+    # each schedule_session has renumbered the course already
+    append_audit(db, actor, "update", at=now, table_name="courses", row_id=course_id,
+                 patient_id=course.patient_id, field="series",
+                 new={"dates": booked_days, "time": at_time.strftime("%H:%M"),
+                      "chair": chair_name, "sessions": ids})
     return ids
 
 
@@ -420,6 +626,7 @@ def _changed_by(db: Session, table_name: str, row_id: int, tz: ZoneInfo) -> str:
     return f"{who} at {_local_text(last.occurred_at_utc, tz)}"
 
 
+@use_case
 def reschedule_session(
     db: Session,
     actor: Actor,
@@ -450,7 +657,7 @@ def reschedule_session(
             " after you opened it; the screen now shows the stored booking. Move it again if "
             "it is still needed."
         )
-    if session.state != _SCHEDULED:
+    if session.state != SessionState.SCHEDULED:
         raise TransitionRefused([f"Only a scheduled session can be moved; this one is "
                                  f"{session.state.replace('_', ' ')}."])
     course = _course(db, session.course_id)
@@ -478,8 +685,8 @@ def reschedule_session(
                          "choose another day."))
     if problems:
         raise ValidationError(problems)
-    _check_chair_free(db, chair_name, new_start, protocol_id=session.protocol_id,
-                      confirmed=confirm_chair_overlap, exclude_session_id=session_id)
+    check_chair_free(db, chair_name, new_start, protocol_id=session.protocol_id,
+                     confirmed=confirm_chair_overlap, exclude_session_id=session_id)
     new_utc = new_start.astimezone(UTC)
     changes: dict[str, tuple[object, object]] = {}
     if new_utc != session.scheduled_at_utc:
@@ -491,17 +698,12 @@ def reschedule_session(
     if not changes:
         return session.version
     session.updated_at_utc = now
-    try:
-        db.flush()
-        for field, (old, new) in changes.items():
-            append_audit(db, actor, "update", at=now, table_name="treatment_sessions",
-                         row_id=session_id, patient_id=session.patient_id, field=field,
-                         old=old, new=new)
-        renumber_course(db, session.course_id, actor=actor, at=now)
-        db.commit()
-    except BaseException:
-        db.rollback()
-        raise
+    db.flush()
+    for field, (old, new) in changes.items():
+        append_audit(db, actor, "update", at=now, table_name="treatment_sessions",
+                     row_id=session_id, patient_id=session.patient_id, field=field,
+                     old=old, new=new)
+    renumber_course(db, session.course_id, actor=actor, at=now)
     return session.version
 
 
@@ -511,7 +713,7 @@ def reschedule_session(
 def renumber_course(
     db: Session, course_id: int, *, actor: Actor, at: datetime
 ) -> dict[int, tuple[int | None, int | None]]:
-    """Renumber the course's sessions by scheduled time; the caller commits.
+    """Renumber the course's sessions by scheduled time: a step of the calling use case.
 
     Cancelled sessions lose their number; a session already given keeps it;
     a signed session is never touched (the database would refuse). Only rows
@@ -584,6 +786,7 @@ def _change_course(
                      patient_id=course.patient_id, field=field, old=old, new=new)
 
 
+@use_case
 def start_maintenance(
     db: Session, actor: Actor, course_id: int, *, clock: Clock = system_clock
 ) -> None:
@@ -592,9 +795,9 @@ def start_maintenance(
     now = clock()
     course = _course(db, course_id)
     _change_course(db, actor, course, CourseAction.START_MAINTENANCE, now)
-    db.commit()
 
 
+@use_case
 def complete_course(
     db: Session, actor: Actor, course_id: int, *, clock: Clock = system_clock
 ) -> None:
@@ -603,9 +806,9 @@ def complete_course(
     now = clock()
     course = _course(db, course_id)
     _change_course(db, actor, course, CourseAction.COMPLETE, now)
-    db.commit()
 
 
+@use_case
 def stop_course(
     db: Session, actor: Actor, course_id: int, *, reason: str, clock: Clock = system_clock
 ) -> list[int]:
@@ -618,25 +821,20 @@ def stop_course(
     authorize(db, actor, Permission.MANAGE_COURSE)
     now = clock()
     course = _course(db, course_id)
-    try:
-        _change_course(db, actor, course, CourseAction.STOP, now, reason=reason)
-        why = f"course stopped: {course.status_reason}"
-        cancelled: list[int] = []
-        for s in _course_sessions(db, course_id):
-            if s.state != _SCHEDULED:
-                continue
-            new = next_state(s.state, SessionAction.CANCEL, SessionFacts(reason=why))
-            s.state = new.value
-            s.state_reason = why
-            s.updated_at_utc = now
-            db.flush()
-            append_audit(db, actor, "update", at=now, table_name="treatment_sessions",
-                         row_id=s.id, patient_id=s.patient_id, field="state", old=_SCHEDULED,
-                         new=f"{new.value} ({why})")
-            cancelled.append(s.id)
-        renumber_course(db, course_id, actor=actor, at=now)
-        db.commit()
-    except BaseException:
-        db.rollback()
-        raise
+    _change_course(db, actor, course, CourseAction.STOP, now, reason=reason)
+    why = f"course stopped: {course.status_reason}"
+    cancelled: list[int] = []
+    for s in _course_sessions(db, course_id):
+        if s.state != SessionState.SCHEDULED:
+            continue
+        new = next_state(s.state, SessionAction.CANCEL, SessionFacts(reason=why))
+        s.state = new.value
+        s.state_reason = why
+        s.updated_at_utc = now
+        db.flush()
+        append_audit(db, actor, "update", at=now, table_name="treatment_sessions",
+                     row_id=s.id, patient_id=s.patient_id, field="state",
+                     old=SessionState.SCHEDULED.value, new=f"{new.value} ({why})")
+        cancelled.append(s.id)
+    renumber_course(db, course_id, actor=actor, at=now)
     return cancelled
