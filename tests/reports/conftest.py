@@ -32,8 +32,9 @@ from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.settings import CLINIC_NAME, set_clinic_timezone, set_setting
 from tests.conftest import FakeClock
+from tests.helpers.databases import copy_sqlite_template
 from tests.play import screen_course, sign, start_infusion
-from tests.staff import NURSE, seed_staff
+from tests.staff import NURSE
 
 CLINIC_TZ = "America/New_York"
 PHONE = "+1 555 0100"
@@ -175,8 +176,8 @@ class ClinicDb:
 @pytest.fixture
 def clinic(tmp_path: Path) -> Iterator[ClinicDb]:
     """An empty clinic in New York time with a name and a phone number on its documents."""
-    engine = open_database(f"sqlite:///{tmp_path / 'reports.sqlite3'}")
-    seed_staff(engine)
+    # a copy of the run's migrated, seeded template (tests/helpers/databases.py)
+    engine = open_database(copy_sqlite_template(tmp_path / "reports.sqlite3"))
     factory = make_sessionmaker(engine)
     clock = FakeClock()
     with factory() as db:
