@@ -107,7 +107,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """Run the test once on SQLite and once on PostgreSQL.
 
     Empty, like ``sqlite_url``/``postgres_url`` (migration and start-up tests
-    need that), unless the test uses ``engine``: then a copy of the run's
+    need that), unless the test uses ``engine`` or ``seeded_database``: then a copy of the run's
     template database, already migrated and seeded as ``engine`` would have
     done (tests/helpers/databases.py says why nothing can tell them apart).
 
@@ -120,8 +120,8 @@ def database_url(request: pytest.FixtureRequest) -> str:
     by ``engine``), so the two stay one database.
     """
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
-    if "engine" not in request.fixturenames or name == "postgres_url" \
-            and "postgres_url" in request.fixturenames:
+    wants_copy = "engine" in request.fixturenames or "seeded_database" in request.fixturenames
+    if not wants_copy or name == "postgres_url" and "postgres_url" in request.fixturenames:
         return str(request.getfixturevalue(name))
     from tests.helpers import databases
 
@@ -133,6 +133,15 @@ def database_url(request: pytest.FixtureRequest) -> str:
     copy, url = databases.copy_postgres_template(PG_URL)
     request.addfinalizer(lambda: databases.drop_postgres_database(PG_URL, copy))
     return url
+
+
+@pytest.fixture
+def seeded_database() -> None:
+    """Asked for beside ``database_url``: it then starts migrated and seeded, as for ``engine``.
+
+    For a module's own set-up that opens ``database_url`` and seeds the staff
+    itself (its open_database and seed_staff then find nothing to do).
+    """
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

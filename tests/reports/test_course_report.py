@@ -26,6 +26,7 @@ from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.settings import set_setting
 from tests.conftest import FakeClock
+from tests.helpers.databases import copy_sqlite_template
 from tests.play import screen_course, start_infusion
 from tests.staff import ADMIN, NURSE, seed_staff
 
@@ -81,7 +82,7 @@ class Course:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Session]:
-    engine = open_database(f"sqlite:///{tmp_path}/x.sqlite3")
+    engine = open_database(copy_sqlite_template(tmp_path / "x.sqlite3"))
     seed_staff(engine)
     with make_sessionmaker(engine)() as session:
         set_setting(session, ADMIN, "clinic_timezone", "America/New_York")
