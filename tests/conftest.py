@@ -176,6 +176,48 @@ def db(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+#: Argon2id at its smallest cost, for every test but tests/services/test_password_cost.py.
+CHEAP_TIME_COST, CHEAP_MEMORY_KIB = 1, 8
+_production_argon2: dict[str, object] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Hash passwords and wrap signing keys at Argon2id's smallest cost.
+
+    Production's cost (OWASP: m=19 MiB, t=2) is a tenth of a second per call on
+    the 2-core machine, and a signing test makes a dozen calls (log-in, second
+    person's proof, key unlock). Hashes and keys record their parameters, so
+    they verify and unlock as before; tests/services/test_password_cost.py runs
+    with production's parameters and checks them.
+    """
+    from argon2 import PasswordHasher
+
+    from ketalog.services import clinic_certificate, keys, passwords
+
+    _production_argon2.update(hasher=passwords._HASHER, keys_kdf=keys.KDF,
+                              certificate_kdf=clinic_certificate.KDF)
+    cheap_kdf = f"argon2id;t={CHEAP_TIME_COST};m={CHEAP_MEMORY_KIB};p=1"
+    patch = pytest.MonkeyPatch()
+    patch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=CHEAP_TIME_COST,
+                                                           memory_cost=CHEAP_MEMORY_KIB,
+                                                           parallelism=1))
+    patch.setattr(keys, "KDF", cheap_kdf)
+    patch.setattr(clinic_certificate, "KDF", cheap_kdf)
+    yield
+    patch.undo()
+
+
+@pytest.fixture
+def production_password_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production's Argon2id parameters back for one test."""
+    from ketalog.services import clinic_certificate, keys, passwords
+
+    monkeypatch.setattr(passwords, "_HASHER", _production_argon2["hasher"])
+    monkeypatch.setattr(keys, "KDF", _production_argon2["keys_kdf"])
+    monkeypatch.setattr(clinic_certificate, "KDF", _production_argon2["certificate_kdf"])
+
+
 class FakeClock:
     """A clock the test moves by hand: whole sessions play in simulated minutes."""
 
