@@ -33,13 +33,11 @@ from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.settings import CLINIC_NAME, set_clinic_timezone, set_setting
 from tests.conftest import FakeClock
 from tests.helpers.databases import copy_sqlite_template
-from tests.play import screen_course, sign, start_infusion
+from tests.play import BASELINE, screen_course, sign, start_infusion
 from tests.staff import NURSE
 
 CLINIC_TZ = "America/New_York"
 PHONE = "+1 555 0100"
-BASELINE = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
-            "spo2_percent": 98, "resp_rate_per_min": 14}
 
 
 def reading(i: int) -> dict[str, object]:

@@ -25,11 +25,8 @@ from ketalog.ui.context import DraftStore, SessionController, UiContext
 from tests.conftest import FakeClock
 from tests.dose_check import right_figures
 from tests.helpers.databases import copy_sqlite_template
-from tests.play import book
+from tests.play import BASELINE, book
 from tests.staff import NURSE, prove
-
-BASELINE = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
-            "spo2_percent": 98, "resp_rate_per_min": 14}
 
 
 @dataclass
