@@ -37,6 +37,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.exc import ProgrammingError  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 PG_URL = os.environ.get(
@@ -123,14 +124,70 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest) -> str:
-    """Run the test once on SQLite and once on PostgreSQL."""
+    """Run the test once on SQLite and once on PostgreSQL.
+
+    Empty, like ``sqlite_url``/``postgres_url`` (migration and start-up tests
+    need that), unless the test uses ``engine`` or ``seeded_database``: then a
+    copy of the run's template database, already migrated and seeded as
+    ``engine`` would have done (tests/helpers/databases.py says why nothing can
+    tell them apart).
+
+    Migrating and seeding per test cost most of the suite's time. Measured on
+    the 2-core machine while other runs loaded it (load 10-13), on
+    tests/reports/test_visit_report.py, tests/services/test_keys.py and
+    tests/ui/test_checkin_panel.py (46 tests, both databases): pytest's own CPU
+    106 s before, 72 s with the template, 47 s with cheap Argon2 as well (wall
+    26.7, 18.6 and 12.4 min); one
+    database's set-up: SQLite 0.7 s CPU migrating, 0.035 s copying; PostgreSQL
+    16-29 s wall migrating in a schema, 2.5-3.3 s copying (under that load).
+
+    SQLite: the copy is ``sqlite_url``'s file, so a test that uses both sees one
+    database. PostgreSQL: a database of its own, dropped after the test; a test
+    that also asks for ``postgres_url`` gets that schema (migrated the slow way
+    by ``engine``), so the two stay one database.
+    """
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
-    return str(request.getfixturevalue(name))
+    wants_copy = "engine" in request.fixturenames or "seeded_database" in request.fixturenames
+    if not wants_copy or name == "postgres_url" and "postgres_url" in request.fixturenames:
+        return str(request.getfixturevalue(name))
+    from tests.helpers import databases
+
+    if name == "sqlite_url":
+        url = str(request.getfixturevalue("sqlite_url"))
+        databases.copy_sqlite_template(Path(make_url(url).database or ""))
+        return url
+    require_postgres()
+    try:
+        copy, url = databases.copy_postgres_template(PG_URL)
+    except ProgrammingError:  # a test login without CREATEDB: migrate in a schema, as before
+        return str(request.getfixturevalue("postgres_url"))
+    request.addfinalizer(lambda: databases.drop_postgres_database(PG_URL, copy))
+    return url
+
+
+@pytest.fixture
+def seeded_database() -> None:
+    """Asked for beside ``database_url``: it then starts migrated and seeded, as for ``engine``.
+
+    For a module's own set-up that opens ``database_url`` and seeds the staff
+    itself (its open_database and seed_staff then find nothing to do).
+    """
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the run's templates (the PostgreSQL one would outlive the run otherwise)."""
+    from tests.helpers import databases
+
+    databases.drop_templates(PG_URL)
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    """An engine on a migrated, seeded database with the staff accounts of tests.staff."""
+    """An engine on a migrated, seeded database with the staff accounts of tests.staff.
+
+    ``database_url`` is already a migrated copy here; ``open_database`` still
+    runs (a quick check of a current schema) so the engine is the app's.
+    """
     from ketalog.services.database import open_database
     from tests.staff import seed_staff
 
@@ -147,6 +204,49 @@ def db(engine: Engine) -> Iterator[Session]:
 
     with make_sessionmaker(engine)() as session:
         yield session
+
+
+#: Argon2id at its smallest cost, for every test but tests/services/test_password_cost.py.
+CHEAP_TIME_COST, CHEAP_MEMORY_KIB = 1, 8
+_production_argon2: dict[str, object] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Hash passwords and wrap signing keys at Argon2id's smallest cost.
+
+    Production's cost (OWASP: m=19 MiB, t=2) is a tenth of a second per call on
+    the 2-core machine, and a signing test makes a dozen calls (log-in, second
+    person's proof, key unlock): 429 calls, 17.9 s CPU of 106 s in the set
+    measured at database_url. Hashes and keys record their parameters, so
+    they verify and unlock as before; tests/services/test_password_cost.py runs
+    with production's parameters and checks them.
+    """
+    from argon2 import PasswordHasher
+
+    from ketalog.services import clinic_certificate, keys, passwords
+
+    _production_argon2.update(hasher=passwords._HASHER, keys_kdf=keys.KDF,
+                              certificate_kdf=clinic_certificate.KDF)
+    cheap_kdf = f"argon2id;t={CHEAP_TIME_COST};m={CHEAP_MEMORY_KIB};p=1"
+    patch = pytest.MonkeyPatch()
+    patch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=CHEAP_TIME_COST,
+                                                           memory_cost=CHEAP_MEMORY_KIB,
+                                                           parallelism=1))
+    patch.setattr(keys, "KDF", cheap_kdf)
+    patch.setattr(clinic_certificate, "KDF", cheap_kdf)
+    yield
+    patch.undo()
+
+
+@pytest.fixture
+def production_password_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production's Argon2id parameters back for one test."""
+    from ketalog.services import clinic_certificate, keys, passwords
+
+    monkeypatch.setattr(passwords, "_HASHER", _production_argon2["hasher"])
+    monkeypatch.setattr(keys, "KDF", _production_argon2["keys_kdf"])
+    monkeypatch.setattr(clinic_certificate, "KDF", _production_argon2["certificate_kdf"])
 
 
 class FakeClock:

@@ -20,7 +20,7 @@ from tests.tamper import tamper
 
 
 @pytest.fixture
-def clinic(database_url: str) -> str:
+def clinic(database_url: str, seeded_database: None) -> str:
     """A database with two patients registered and one edit, all on 2030-11-21 (UTC)."""
     engine = open_database(database_url)
     seed_staff(engine)

@@ -31,7 +31,7 @@ from tests.tamper import disable_guards, tamper
 
 
 @pytest.fixture
-def clinic(database_url: str) -> str:
+def clinic(database_url: str, seeded_database: None) -> str:
     """Three patients registered, one edit: four audit rows, all on 2030-11-21 (UTC)."""
     engine = open_database(database_url)
     seed_staff(engine)

@@ -37,7 +37,7 @@ WRITTEN = frozenset(audit_referenced_tables()) - {"rems_filings"}
 
 
 @pytest.fixture
-def clinic(database_url: str) -> str:
+def clinic(database_url: str, seeded_database: None) -> str:
     """One session played through every kind of record, signed, with an addendum."""
     engine = open_database(database_url)
     seed_staff(engine)

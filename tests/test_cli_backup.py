@@ -26,7 +26,7 @@ FIXTURES = Path(__file__).parent / "store" / "fixtures"
 
 
 @pytest.fixture
-def clinic(database_url: str) -> Iterator[str]:
+def clinic(database_url: str, seeded_database: None) -> Iterator[str]:
     """A database with one booked session; the URL (SQLite and PostgreSQL)."""
     if database_url.startswith("postgresql") and shutil.which("pg_dump") is None:
         pytest.skip("pg_dump is not installed")

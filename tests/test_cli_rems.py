@@ -43,7 +43,7 @@ def _at(day: date, hour: int = 9) -> datetime:
 
 
 @pytest.fixture
-def clinic(database_url: str) -> Clinic:
+def clinic(database_url: str, seeded_database: None) -> Clinic:
     engine = open_database(database_url)
     seed_staff(engine)
     today = datetime.now(UTC).date()

@@ -40,13 +40,12 @@ from ketalog.services.session.entries import (
 from ketalog.services.session.state import change_state
 from ketalog.services.settings import CLINIC_NAME, set_clinic_timezone, set_setting
 from tests.conftest import FakeClock
-from tests.play import screen_course, sign, start_infusion
-from tests.staff import NURSE, seed_staff
+from tests.helpers.databases import copy_sqlite_template
+from tests.play import BASELINE, screen_course, sign, start_infusion
+from tests.staff import NURSE
 
 CLINIC_TZ = "America/New_York"
 PHONE = "+1 555 0100"
-BASELINE = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
-            "spo2_percent": 98, "resp_rate_per_min": 14}
 
 
 def reading(i: int) -> dict[str, object]:
@@ -183,8 +182,8 @@ class ClinicDb:
 @pytest.fixture
 def clinic(tmp_path: Path) -> Iterator[ClinicDb]:
     """An empty clinic in New York time with a name and a phone number on its documents."""
-    engine = open_database(f"sqlite:///{tmp_path / 'reports.sqlite3'}")
-    seed_staff(engine)
+    # a copy of the run's migrated, seeded template (tests/helpers/databases.py)
+    engine = open_database(copy_sqlite_template(tmp_path / "reports.sqlite3"))
     factory = make_sessionmaker(engine)
     clock = FakeClock()
     with factory() as db:

@@ -29,6 +29,7 @@ from ketalog.services.session.entries import record_scale, record_vitals, update
 from ketalog.services.session.state import change_state
 from ketalog.services.settings import set_setting
 from tests.conftest import FakeClock
+from tests.helpers.databases import copy_sqlite_template
 from tests.play import screen_course, sign, start_infusion
 from tests.staff import ADMIN, NURSE, seed_staff
 
@@ -64,7 +65,7 @@ def row_cells(text: str, mrn: str) -> list[str]:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Session]:
-    engine = open_database(f"sqlite:///{tmp_path}/x.sqlite3")
+    engine = open_database(copy_sqlite_template(tmp_path / "x.sqlite3"))
     seed_staff(engine)
     with make_sessionmaker(engine)() as session:
         set_setting(session, ADMIN, "clinic_timezone", "Europe/Berlin")

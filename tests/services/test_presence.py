@@ -21,13 +21,14 @@ from ketalog.services.presence import (
 )
 from ketalog.store.models import ClientWrite, SessionPresence, TreatmentSession
 from tests.conftest import FakeClock
+from tests.helpers.databases import copy_sqlite_template
 from tests.play import book
 from tests.staff import NURSE, NURSE2, seed_staff
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = open_database(f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    engine = open_database(copy_sqlite_template(tmp_path / 'p.sqlite3'))
     seed_staff(engine)
     yield engine
     engine.dispose()

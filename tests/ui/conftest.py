@@ -27,11 +27,9 @@ from ketalog.ui.conflict import ConflictDialog
 from ketalog.ui.context import DraftStore, SessionController, UiContext
 from tests.conftest import FakeClock
 from tests.dose_check import right_figures
-from tests.play import book
-from tests.staff import NURSE, prove, seed_staff
-
-BASELINE = {"systolic_mmhg": 124, "diastolic_mmhg": 78, "heart_rate_bpm": 72,
-            "spo2_percent": 98, "resp_rate_per_min": 14}
+from tests.helpers.databases import copy_sqlite_template
+from tests.play import BASELINE, book
+from tests.staff import NURSE, prove
 
 
 @dataclass
@@ -120,8 +118,8 @@ def fresh_alert_sound() -> Iterator[None]:
 @pytest.fixture
 def chair(tmp_path: Path) -> Iterator[Chair]:
     """Patient José Ñúñez, 80 kg, IV depression 0.5 mg/kg, session 1 at Chair 1 (scheduled)."""
-    engine = open_database(f"sqlite:///{tmp_path / 'ui.sqlite3'}")
-    seed_staff(engine)
+    # a copy of the run's migrated, seeded template (tests/helpers/databases.py)
+    engine = open_database(copy_sqlite_template(tmp_path / "ui.sqlite3"))
     factory = make_sessionmaker(engine)
     clock = FakeClock()
     with factory() as db:

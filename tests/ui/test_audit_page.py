@@ -22,6 +22,7 @@ from ketalog.store.models import AuditEntry
 from ketalog.ui.audit_page import AuditDialog, AuditTableModel
 from ketalog.ui.context import UiContext
 from tests.conftest import FakeClock
+from tests.helpers.databases import copy_sqlite_template
 from tests.staff import ADMIN, NURSE, PHYSICIAN, seed_staff
 from tests.tamper import tamper
 
@@ -38,7 +39,7 @@ class Trail:
 @pytest.fixture
 def trail(tmp_path: Path) -> Iterator[Trail]:
     """Two patients registered on 2030-11-21 by nora and ada, then two edits by ada."""
-    engine = open_database(f"sqlite:///{tmp_path / 'audit.sqlite3'}")
+    engine = open_database(copy_sqlite_template(tmp_path / 'audit.sqlite3'))
     seed_staff(engine)
     factory = make_sessionmaker(engine)
     clock = FakeClock(datetime(2030, 11, 21, 9, 0, tzinfo=UTC))

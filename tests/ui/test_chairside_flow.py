@@ -35,6 +35,7 @@ from ketalog.store.models import (
 from ketalog.ui.main_window import MainWindow
 from ketalog.ui.schedule_dialog import ScheduleDialog
 from tests.conftest import FakeClock
+from tests.helpers.databases import copy_sqlite_template
 from tests.staff import NURSE, NURSE2, password_of, seed_staff
 from tests.ui.conftest import activate
 
@@ -43,7 +44,7 @@ LEFT = Qt.MouseButton.LeftButton
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = open_database(f"sqlite:///{tmp_path / 'flow.sqlite3'}")
+    eng = open_database(copy_sqlite_template(tmp_path / 'flow.sqlite3'))
     seed_staff(eng)
     yield eng
     eng.dispose()

@@ -23,6 +23,7 @@ from ketalog.services.session.state import change_state
 from ketalog.ui.context import UiContext
 from ketalog.ui.course_page import CourseDialog, CourseSessionsModel
 from tests.conftest import FakeClock
+from tests.helpers.databases import copy_sqlite_template
 from tests.services.test_outcomes import Visit, items_for, play_course
 from tests.staff import NURSE, PHYSICIAN, seed_staff
 
@@ -42,7 +43,7 @@ class Clinic:
 def clinic(tmp_path: Path) -> Iterator[Clinic]:
     """A depression course: PHQ-9 22, 20, 19 at three infusions, visit 4 checked in with 18,
     two more booked. Three infusions and no response: flagged."""
-    engine = open_database(f"sqlite:///{tmp_path / 'course.sqlite3'}")
+    engine = open_database(copy_sqlite_template(tmp_path / 'course.sqlite3'))
     seed_staff(engine)
     factory = make_sessionmaker(engine)
     clock = FakeClock()

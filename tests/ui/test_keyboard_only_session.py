@@ -32,6 +32,7 @@ from ketalog.store.models import (
 )
 from ketalog.ui.main_window import MainWindow
 from tests.conftest import FakeClock
+from tests.helpers.databases import copy_sqlite_template
 from tests.play import book
 from tests.staff import NURSE, password_of, seed_staff
 from tests.ui.conftest import activate
@@ -42,7 +43,7 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = open_database(f"sqlite:///{tmp_path / 'keys.sqlite3'}")
+    eng = open_database(copy_sqlite_template(tmp_path / 'keys.sqlite3'))
     seed_staff(eng)
     yield eng
     eng.dispose()

@@ -21,6 +21,7 @@ from ketalog.services.settings import set_setting
 from ketalog.ui.context import UiContext
 from ketalog.ui.outcomes_page import OutcomeRowsModel, OutcomesDialog, last_twelve_months
 from tests.conftest import FakeClock
+from tests.helpers.databases import copy_sqlite_template
 from tests.services.test_outcomes import Visit, play_course
 from tests.staff import ADMIN, NURSE, PHYSICIAN, seed_staff
 
@@ -40,7 +41,7 @@ class Clinic:
 def clinic(tmp_path: Path) -> Iterator[Clinic]:
     """November 2026: a responder and a remitter on IV, a PTSD non-responder on IM, an
     anxiety course with only a baseline; October 2025: one older IV responder."""
-    engine = open_database(f"sqlite:///{tmp_path / 'outcomes.sqlite3'}")
+    engine = open_database(copy_sqlite_template(tmp_path / 'outcomes.sqlite3'))
     seed_staff(engine)
     factory = make_sessionmaker(engine)
     clock = FakeClock()

@@ -23,6 +23,7 @@ from ketalog.ui.context import UiContext
 from ketalog.ui.rems_page import RemsDialog, RemsTableModel
 from ketalog.ui.style import OVERDUE_TEXT
 from tests.conftest import FakeClock
+from tests.helpers.databases import copy_sqlite_template
 from tests.services.test_rems import book_esketamine, discharged_esketamine, dose_esketamine
 from tests.staff import ADMIN, NURSE, PHYSICIAN, seed_staff
 
@@ -46,7 +47,7 @@ class Clinic:
 
 @pytest.fixture
 def clinic(tmp_path: Path) -> Iterator[Clinic]:
-    engine = open_database(f"sqlite:///{tmp_path / 'rems.sqlite3'}")
+    engine = open_database(copy_sqlite_template(tmp_path / 'rems.sqlite3'))
     seed_staff(engine)
     factory = make_sessionmaker(engine)
     clock = FakeClock()

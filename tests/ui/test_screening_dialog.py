@@ -28,6 +28,7 @@ from ketalog.store.models import Screening
 from ketalog.ui.context import UiContext
 from ketalog.ui.screening_dialog import ScreeningDialog
 from tests.conftest import FakeClock
+from tests.helpers.databases import copy_sqlite_template
 from tests.staff import NURSE, NURSE2, PHYSICIAN, seed_staff
 from tests.ui.conftest import activate, answer_conflict
 
@@ -50,7 +51,7 @@ class Clinic:
 
 @pytest.fixture
 def chair(tmp_path: Path) -> Iterator[Clinic]:
-    engine = open_database(f"sqlite:///{tmp_path / 'screening.sqlite3'}")
+    engine = open_database(copy_sqlite_template(tmp_path / 'screening.sqlite3'))
     seed_staff(engine)
     factory = make_sessionmaker(engine)
     clock = FakeClock()

@@ -1,0 +1,1 @@
+"""Helpers shared by the test modules (databases, clocks, ...); no tests here."""
