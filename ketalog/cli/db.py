@@ -66,7 +66,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from ketalog.store.migrate import HEAD_REVISION
 
     url = resolve_database_url(args.database_url)
-    with clinic_database(url):
+    with clinic_database(url):  # opening it creates or upgrades the schema
         pass
     print(f"Database {describe_url(url)} is at schema {HEAD_REVISION}.")
     return EXIT_OK

@@ -67,12 +67,11 @@ def _table(rows: list[RemsRow]) -> list[str]:
 def cmd_rems(args: argparse.Namespace) -> int:
     """Run ``rems list`` or ``rems pdf``."""
     from ketalog.services.context import system_clock
+    from ketalog.services.rems import rems_list
     from ketalog.services.settings import clinic_timezone, clinic_today
 
     if args.rems_command == "pdf":
         return _write_pdf(args)
-    from ketalog.services.rems import rems_list
-
     with clinic_database(args.database_url) as factory, factory() as db:
         today = clinic_today(db, system_clock())
         tz = clinic_timezone(db)
