@@ -132,7 +132,7 @@ def test_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_help_everywhere() -> None:
     for args in ([], ["demo"], ["sessions"], ["db"], ["db", "check"], ["db", "upgrade"]):
-        result = subprocess.run([sys.executable, "-m", "ketalog.cli", *args, "--help"],
+        result = subprocess.run([sys.executable, "-m", "ketalog", *args, "--help"],
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         assert "usage: ketalog" in result.stdout
@@ -140,7 +140,7 @@ def test_help_everywhere() -> None:
 
 def test_console_script_runs_in_a_subprocess(demo_url: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "ketalog.cli", "--database-url", demo_url, "sessions", "--json"],
+        [sys.executable, "-m", "ketalog", "--database-url", demo_url, "sessions", "--json"],
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from ketalog.cli import build_parser, main
+from ketalog.cli import main
+from ketalog.cli.main import build_parser
 from ketalog.services.audit_trail import verify_chain
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.store.engine import make_engine

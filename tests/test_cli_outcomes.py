@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ketalog.cli import CommandError, _open
-from ketalog.cli_outcomes import add_outcomes_parser, cmd_outcomes
+from ketalog.cli.common import CommandError
+from ketalog.cli.outcomes import add_outcomes_parser, cmd_outcomes
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.settings import set_setting
 from tests.conftest import FakeClock
@@ -28,7 +28,7 @@ def run(argv: Sequence[str]) -> int:
     sub = parser.add_subparsers(dest="command")
     add_outcomes_parser(sub)
     args = parser.parse_args(argv)
-    return cmd_outcomes(args, _open)
+    return cmd_outcomes(args)
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from ketalog.cli import CommandError, main
-from ketalog.cli_rems import add_rems_parser, cmd_rems
+from ketalog.cli import main
+from ketalog.cli.common import CommandError
+from ketalog.cli.rems import add_rems_parser, cmd_rems
 from ketalog.domain.errors import ValidationError
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.rems import file_rems_form

@@ -53,3 +53,13 @@ def test_unpacked_wheel_creates_a_database(wheel: Path, tmp_path: Path) -> None:
     from ketalog.store.migrate import HEAD_REVISION
 
     assert f"at schema {HEAD_REVISION}" in result.stdout
+
+
+def test_wheel_installs_the_command_and_the_window_launcher(wheel: Path) -> None:
+    """``ketalog`` (console) and ``ketalog-window`` (no console on Windows) are both installed."""
+    archive = zipfile.ZipFile(wheel)
+    [entry_points] = [n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt")]
+    text = archive.read(entry_points).decode()
+    console, _, gui = text.partition("[gui_scripts]")
+    assert "ketalog = ketalog.cli:main" in console
+    assert "ketalog-window = ketalog.ui.launch:main" in gui

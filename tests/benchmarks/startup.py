@@ -88,6 +88,10 @@ print("board painted", flush=True)
 """
 
 
+#: The checkout: the children import ``tests.benchmarks`` from it.
+ROOT = Path(__file__).resolve().parents[2]
+
+
 def _env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -95,17 +99,11 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _app_env(**extra: str) -> dict[str, str]:
-    """The app signs in as the bench nurse once its log-in page is painted."""
-    return _env(KETALOG_BENCH_EXIT_AFTER_BOARD="1",
-                KETALOG_BENCH_LOGIN=f"{BENCH_USERNAME}:{BENCH_PASSWORD}", **extra)
-
-
 def _time_to_line(args: list[str], env: dict[str, str], line: str) -> tuple[float, str]:
     """Seconds from spawn to ``line`` on stdout, and everything printed."""
     started = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
+                            env=env, cwd=ROOT)
     assert proc.stdout is not None
     seen = ""
     elapsed = None
@@ -119,10 +117,14 @@ def _time_to_line(args: list[str], env: dict[str, str], line: str) -> tuple[floa
     return elapsed, seen
 
 
-def app_args(db: Path) -> list[str]:
-    """The app as ``ketalog --database-url ...`` starts it."""
-    return [sys.executable, "-c", "import sys; from ketalog.cli import main; "
-            "sys.exit(main(['--database-url', 'sqlite:///' + sys.argv[1]]))", str(db)]
+def app_args(db: Path, *, open_session: int | None = None) -> list[str]:
+    """The app as ``ketalog --database-url ...`` starts it, signed in as the bench nurse
+    once its log-in page is painted (:mod:`tests.benchmarks.app_driver`)."""
+    args = [sys.executable, "-m", "tests.benchmarks.app_driver", str(db.resolve()),
+            "--login", f"{BENCH_USERNAME}:{BENCH_PASSWORD}"]
+    if open_session is not None:
+        args += ["--open-session", str(open_session)]
+    return args
 
 
 #: The app's rows of :func:`measure_startup`; ``start to board`` is the sum of the next two.
@@ -138,7 +140,7 @@ def measure_startup(db: Path, runs: int = 9) -> dict[str, list[float]]:
                                        (*APP_ROWS, "bare stack", "bare window")}
     for _ in range(runs):
         started = time.perf_counter()
-        _, out = _time_to_line(app_args(db), _app_env(), "board painted")
+        _, out = _time_to_line(app_args(db), _env(), "board painted")
         login = _stamp_ms(out, "login painted", started)
         ready = _stamp_ms(out, "ready", started)
         sign_in = _stamp_ms(out, "board painted", started) - _stamp_ms(out, "enter pressed",
@@ -147,7 +149,7 @@ def measure_startup(db: Path, runs: int = 9) -> dict[str, list[float]]:
         results["sign-in to board"].append(sign_in)
         results["start to board"].append(login + sign_in)
         results["log-in page to ready"].append(ready - login)
-        for name, args in (("bare stack", [sys.executable, "-c", BARE_STACK, str(db)]),
+        for name, args in (("bare stack", [sys.executable, "-c", BARE_STACK, str(db.resolve())]),
                            ("bare window", [sys.executable, "-c", BARE_WINDOW])):
             seconds, _ = _time_to_line(args, _env(), "board painted")
             results[name].append(seconds * 1000)
@@ -167,17 +169,16 @@ def _stamp_ms(out: str, line: str, started: float) -> float:
 
 def measure_memory(db: Path, session_id: int) -> float:
     """Peak RSS (MB) of the app with the database open and a session shown."""
-    env = _app_env(KETALOG_BENCH_OPEN_SESSION=str(session_id))
-    _, out = _time_to_line(app_args(db), env, "session shown")
+    _, out = _time_to_line(app_args(db, open_session=session_id), _env(), "session shown")
     kb = next(int(line.split()[-1]) for line in out.splitlines() if line.startswith("peak rss"))
     return kb / 1024
 
 
 def measure_bare_memory(db: Path) -> float:
     """Peak RSS (MB) of the bare stack script, for comparison."""
-    code = BARE_STACK + ("\nfrom ketalog.app import peak_rss_kb\n"
+    code = BARE_STACK + ("\nfrom tests.benchmarks.rss import peak_rss_kb\n"
                          "print('peak rss kb', peak_rss_kb())")
-    _, out = _time_to_line([sys.executable, "-c", code, str(db)], _env(), "board painted")
+    _, out = _time_to_line([sys.executable, "-c", code, str(db.resolve())], _env(), "board painted")
     kb = next(int(line.split()[-1]) for line in out.splitlines() if line.startswith("peak rss"))
     return kb / 1024
 

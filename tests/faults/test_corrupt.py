@@ -236,7 +236,7 @@ def _app_start_message(qtbot: object, path: Path) -> tuple[int, str]:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from ketalog.app import run_gui
+    from ketalog.ui.launch import run_gui
 
     seen: list[str] = []
 

@@ -222,7 +222,7 @@ def _click(box_text: str, button: str) -> Callable[[QWidget], bool]:
 
 
 def test_startup_failure_offers_settings_and_retries(qtbot: QtBot, tmp_path: Path) -> None:
-    from ketalog.app import run_gui
+    from ketalog.ui.launch import run_gui
 
     first = tmp_path / "notes.txt"
     first.write_text("shopping list\n", encoding="utf-8")

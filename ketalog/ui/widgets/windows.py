@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QSplitter, QWidget
 
 from ketalog.store.workstation import config_folder
 
-#: QSettings names (the application's own are set to these too, in ketalog.app).
+#: QSettings names (the application's own are set to these too, in ketalog.ui.launch).
 ORGANISATION = "ketalog"
 APPLICATION = "ketalog"
 _SETTINGS_FILE = "windows.ini"

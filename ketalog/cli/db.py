@@ -1,5 +1,9 @@
-"""``ketalog db test`` and ``ketalog db use``: check a database, and point this workstation at it.
+"""``ketalog db ...``: the schema, the connection, the guards and the server roles.
 
+``db upgrade`` creates or upgrades the schema, ``db check`` says whether the
+database is usable as it is (schema, guards, anchors) without changing it,
+``db test`` diagnoses the connection, ``db repair-guards`` puts the tamper
+guards back and ``db setup-roles`` makes PostgreSQL's least-privilege roles.
 ``db use`` writes the workstation settings file only after a successful
 connection test (``--force`` skips that), so a typing error in a URL cannot
 leave a workstation that no longer starts.
@@ -8,8 +12,24 @@ leave a workstation that no longer starts.
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
+import sys
 from typing import TYPE_CHECKING, Any
+
+from ketalog.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    CommandError,
+    Guards,
+    cli_workstation,
+    clinic_database,
+    unmigrated_engine,
+)
+
+# Start-up: each command imports the services it uses when it runs, so `ketalog`
+# (the window), --help and the other commands do not wait for them, and
+# `import ketalog.cli` loads no reportlab or alembic (tests/test_layers.py).
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -21,11 +41,71 @@ if TYPE_CHECKING:
 DEFAULT_WORD = "default"
 
 
-class DbCommandError(Exception):
-    """A ``db test`` / ``db use`` failure with a message for the user."""
+def add_db_parser(sub: Any) -> None:
+    """Register ``db`` and its actions on the main sub-parsers."""
+    db = sub.add_parser("db", help="database schema commands")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="create or upgrade the schema (a SQLite file is "
+                      "backed up first)")
+    db_sub.add_parser("check", help="check the connection and the schema version")
+    _add_connection_parsers(db_sub)
+    _add_guard_parsers(db_sub)
 
 
-def add_db_connection_parsers(db_sub: Any) -> None:
+def cmd_db(args: argparse.Namespace) -> int:
+    """Run the ``db`` action asked for."""
+    actions = {"upgrade": cmd_db_upgrade, "check": cmd_db_check, "test": cmd_db_test,
+               "use": cmd_db_use, "repair-guards": cmd_db_repair_guards,
+               "setup-roles": cmd_db_setup_roles}
+    return actions[args.db_command](args)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Create or upgrade the schema (opening the database does it)."""
+    from ketalog.store.engine import describe_url, resolve_database_url
+    from ketalog.store.migrate import HEAD_REVISION
+
+    url = resolve_database_url(args.database_url)
+    with clinic_database(url):  # opening it creates or upgrades the schema
+        pass
+    print(f"Database {describe_url(url)} is at schema {HEAD_REVISION}.")
+    return EXIT_OK
+
+
+def cmd_db_check(args: argparse.Namespace) -> int:
+    """Say whether the database is usable as it is: schema, guards and anchors; change nothing."""
+    from ketalog.store.engine import describe_url, resolve_database_url
+    from ketalog.store.guards import GuardsBroken, require_guards
+    from ketalog.store.migrate import HEAD_REVISION, SchemaState, schema_status
+
+    url = resolve_database_url(args.database_url)
+    with unmigrated_engine(url) as engine:
+        status = schema_status(engine)
+        if status.state is SchemaState.CURRENT:
+            try:
+                require_guards(engine)
+            except GuardsBroken as exc:
+                raise CommandError(str(exc)) from exc
+            anchors = anchor_check(engine)
+            if not anchors.ok:
+                raise CommandError(anchors.summary)
+    where = describe_url(url)
+    if status.state is SchemaState.CURRENT:
+        print(f"OK: {where} is reachable, at schema {status.revision} (current), every "
+              f"guard trigger is in place and enabled, and {anchors.summary}.")
+        return EXIT_OK
+    messages = {
+        SchemaState.EMPTY: "is empty; run 'ketalog db upgrade' (or start ketalog) to create it",
+        SchemaState.BEHIND: f"is at schema {status.revision}; run 'ketalog db upgrade' to reach "
+        f"{HEAD_REVISION}",
+        SchemaState.NEWER: f"was written by a newer ketalog (schema {status.revision}); "
+        "update ketalog",
+        SchemaState.FOREIGN: "holds tables that are not ketalog's",
+    }
+    raise CommandError(f"{where} {messages[status.state]}.")
+
+
+def _add_connection_parsers(db_sub: Any) -> None:
     """Register ``db test`` and ``db use`` on the ``db`` sub-parsers."""
     test = db_sub.add_parser(
         "test", help="connect to the database and say what is wrong, if anything "
@@ -56,7 +136,7 @@ def cmd_db_test(args: argparse.Namespace) -> int:
     if check.ok and check.schema_state == "current":
         check = _with_anchors(check, url)
     _print_check(check)
-    return 0 if check.ok else 1
+    return EXIT_OK if check.ok else EXIT_FAILED
 
 
 def anchor_check(engine: Engine) -> AnchorCheck:
@@ -73,13 +153,8 @@ def _with_anchors(check: ConnectionCheck, url: str) -> ConnectionCheck:
     """The connection check, failed when the audit trail no longer holds its anchors."""
     from dataclasses import replace
 
-    from ketalog.store.engine import make_engine
-
-    engine = make_engine(url)
-    try:
+    with unmigrated_engine(url) as engine:
         anchors = anchor_check(engine)
-    finally:
-        engine.dispose()
     if anchors.ok:
         return replace(check, message=f"{check.message} And {anchors.summary}.")
     return replace(check, ok=False, message=anchors.summary)
@@ -113,8 +188,8 @@ def cmd_db_use(args: argparse.Namespace) -> int:
         check = test_connection(url)
         _print_check(check)
         if not check.ok and not args.force:
-            raise DbCommandError("nothing was saved; fix the problem above, or add --force "
-                                 "to save this URL anyway")
+            raise CommandError("nothing was saved; fix the problem above, or add --force "
+                               "to save this URL anyway")
     try:
         current = load_workstation_config()
     except WorkstationConfigError:
@@ -122,8 +197,8 @@ def cmd_db_use(args: argparse.Namespace) -> int:
     try:
         path = save_workstation_config(replace(current, database_url=url))
     except OSError as exc:
-        raise DbCommandError(f"cannot write the workstation settings: {exc}; nothing was "
-                             "changed") from exc
+        raise CommandError(f"cannot write the workstation settings: {exc}; nothing was "
+                           "changed") from exc
     chosen = describe_url(url) if url else "the default SQLite file"
     print(f"Saved in {path} (readable only by you): ketalog on this workstation will use "
           f"{chosen} the next time it starts.")
@@ -131,10 +206,10 @@ def cmd_db_use(args: argparse.Namespace) -> int:
         print(f"Note: {ENV_DATABASE_URL} is set "
               f"({describe_url(os.environ[ENV_DATABASE_URL])}) and takes precedence over "
               "this setting until it is removed.")
-    return 0
+    return EXIT_OK
 
 
-def add_db_guard_parsers(db_sub: Any) -> None:
+def _add_guard_parsers(db_sub: Any) -> None:
     """Register ``db repair-guards`` and ``db setup-roles`` on the ``db`` sub-parsers."""
     repair = db_sub.add_parser(
         "repair-guards", help="re-create missing, disabled or altered guard triggers "
@@ -157,57 +232,45 @@ def add_db_guard_parsers(db_sub: Any) -> None:
 
 
 def _one_line(prompt: str, from_stdin: bool) -> str:
-    import getpass
-    import sys
-
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     if not sys.stdin.isatty():
-        raise DbCommandError("no terminal to ask for the password; use the --...-stdin option")
+        raise CommandError("no terminal to ask for the password; use the --...-stdin option")
     return getpass.getpass(prompt)
 
 
 def cmd_db_repair_guards(args: argparse.Namespace) -> int:
     """Check the guards and re-create the broken ones, audited under the administrator."""
-    import getpass
-    import socket
-
     from sqlalchemy.exc import DBAPIError
 
     from ketalog.services.accounts import LoginRefused
-    from ketalog.services.database import make_sessionmaker, open_database
     from ketalog.services.errors import PermissionDenied
     from ketalog.services.guards import repair_database_guards
     from ketalog.store.engine import describe_url, resolve_database_url
 
     password = _one_line("Administrator's password: ", args.password_stdin)
     url = resolve_database_url(args.database_url)
-    engine = open_database(url, check_guards=False)
-    try:
-        with make_sessionmaker(engine)() as db:
-            try:
-                repaired = repair_database_guards(
-                    db, args.user, password,
-                    workstation=f"cli:{getpass.getuser()}@{socket.gethostname()}")
-            except (LoginRefused, PermissionDenied) as exc:
-                raise DbCommandError(f"{exc} Nothing was changed.") from exc
-            except DBAPIError as exc:
-                db.rollback()
-                raise DbCommandError(
-                    f"the guards of {describe_url(url)} could not be re-created "
-                    f"({str(exc.orig).splitlines()[0] if exc.orig else exc}); on PostgreSQL "
-                    "run this with the tables' owner login (see 'ketalog db setup-roles'). "
-                    "Nothing was changed.") from exc
-    finally:
-        engine.dispose()
+    with clinic_database(url, guards=Guards.IGNORE) as factory, factory() as db:
+        try:
+            repaired = repair_database_guards(db, args.user, password,
+                                              workstation=cli_workstation())
+        except (LoginRefused, PermissionDenied) as exc:
+            raise CommandError(f"{exc} Nothing was changed.") from exc
+        except DBAPIError as exc:
+            db.rollback()
+            raise CommandError(
+                f"the guards of {describe_url(url)} could not be re-created "
+                f"({str(exc.orig).splitlines()[0] if exc.orig else exc}); on PostgreSQL "
+                "run this with the tables' owner login (see 'ketalog db setup-roles'). "
+                "Nothing was changed.") from exc
     if not repaired:
         print(f"OK: every guard of {describe_url(url)} is in place and enabled; nothing to do.")
-        return 0
+        return EXIT_OK
     for problem in repaired:
         print(f"Repaired: {problem.describe()}.")
     print("Every guard is in place again (recorded in the audit trail). Check what may have "
           "changed meanwhile: 'ketalog audit verify' and 'ketalog verify SESSION_ID'.")
-    return 0
+    return EXIT_OK
 
 
 def cmd_db_setup_roles(args: argparse.Namespace) -> int:
@@ -215,27 +278,24 @@ def cmd_db_setup_roles(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import DBAPIError
 
-    from ketalog.store.engine import describe_url, make_engine, resolve_database_url
+    from ketalog.store.engine import describe_url, resolve_database_url
     from ketalog.store.pg_roles import RolesError, setup_roles
 
     url = resolve_database_url(args.database_url)
     owner_password = _one_line(f"Password for {args.owner}: ", args.passwords_stdin)
     app_password = _one_line(f"Password for {args.app}: ", args.passwords_stdin)
-    engine = make_engine(url)
     try:
-        with engine.begin() as conn:
+        with unmigrated_engine(url) as engine, engine.begin() as conn:
             report = setup_roles(conn, owner=args.owner, app=args.app,
                                  owner_password=owner_password or None,
                                  app_password=app_password or None)
     except RolesError as exc:
-        raise DbCommandError(f"{exc} Nothing was changed.") from exc
+        raise CommandError(f"{exc} Nothing was changed.") from exc
     except DBAPIError as exc:
-        raise DbCommandError(
+        raise CommandError(
             f"the roles could not be set up on {describe_url(url)} "
             f"({str(exc.orig).splitlines()[0] if exc.orig else exc}); run this with a "
             "superuser's login. Nothing was changed.") from exc
-    finally:
-        engine.dispose()
     base = make_url(url).set(drivername="postgresql", password=None)
     print(f"Database {report.database}, schema {report.schema}: {report.tables} tables now "
           f"belong to {report.owner}; {report.app} may read and write what the services need, "
@@ -243,4 +303,4 @@ def cmd_db_setup_roles(args: argparse.Namespace) -> int:
     print(f"Workstations:  ketalog db use {describe_url(base.set(username=report.app))}")
     print(f"Upgrades:      ketalog --database-url {describe_url(base.set(username=report.owner))}"
           " db upgrade   (then run setup-roles again)")
-    return 0
+    return EXIT_OK

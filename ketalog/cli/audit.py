@@ -11,21 +11,26 @@ for an auditor.
 
 from __future__ import annotations
 
-import argparse
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from ketalog.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    CommandError,
+    Guards,
+    clinic_database,
+    iso_date,
+)
+
+# Start-up: each command imports the services it uses when it runs, so `ketalog`
+# (the window), --help and the other commands do not wait for them, and
+# `import ketalog.cli` loads no reportlab or alembic (tests/test_layers.py).
+
 if TYPE_CHECKING:
+    import argparse
     from zoneinfo import ZoneInfo
 
     from ketalog.services.audit_trail import AuditRow
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date; use YYYY-MM-DD") from None
 
 
 def add_audit_parser(sub: Any) -> None:
@@ -38,9 +43,9 @@ def add_audit_parser(sub: Any) -> None:
         "not held or the rows whose audit row is missing or rewritten, else add an anchor")
     report = audit_sub.add_parser(
         "report", help="list the audit rows of a period (clinic-local days, inclusive)")
-    report.add_argument("--from", dest="date_from", type=_day, required=True,
+    report.add_argument("--from", dest="date_from", type=iso_date, required=True,
                         metavar="YYYY-MM-DD", help="first day")
-    report.add_argument("--to", dest="date_to", type=_day, required=True,
+    report.add_argument("--to", dest="date_to", type=iso_date, required=True,
                         metavar="YYYY-MM-DD", help="last day (included)")
     report.add_argument("--user", metavar="USERNAME", help="only this user's actions")
     report.add_argument("--patient", metavar="MRN", help="only rows about this patient")
@@ -71,26 +76,20 @@ def _table(rows: list[AuditRow], tz: ZoneInfo) -> list[str]:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """Run ``audit verify`` or ``audit report``."""
-    from ketalog.cli import EXIT_FAILED, EXIT_OK, CommandError
-    from ketalog.cli import _open_to_investigate as _open
     from ketalog.services.audit_anchors import verify_anchored
     from ketalog.services.audit_trail import ExportFailed, audit_report, write_audit_csv
     from ketalog.services.context import system_clock
     from ketalog.services.settings import clinic_timezone
 
-    engine, factory = _open(args.database_url)
-    try:
-        with factory() as db:
-            if args.audit_command == "verify":
-                result = verify_anchored(db, now=system_clock())
-                for line in result.lines():
-                    print(line)
-                return EXIT_OK if result.ok else EXIT_FAILED
-            tz = clinic_timezone(db)
-            rows = audit_report(db, date_from=args.date_from, date_to=args.date_to,
-                                username=args.user, patient_mrn=args.patient, tz=tz)
-    finally:
-        engine.dispose()
+    with clinic_database(args.database_url, guards=Guards.WARN) as factory, factory() as db:
+        if args.audit_command == "verify":
+            result = verify_anchored(db, now=system_clock())
+            for line in result.lines():
+                print(line)
+            return EXIT_OK if result.ok else EXIT_FAILED
+        tz = clinic_timezone(db)
+        rows = audit_report(db, date_from=args.date_from, date_to=args.date_to,
+                            username=args.user, patient_mrn=args.patient, tz=tz)
     period = f"{args.date_from.isoformat()} to {args.date_to.isoformat()} ({tz.key})"
     if args.csv:
         try:

@@ -11,26 +11,25 @@ imported is an audit row.
 
 from __future__ import annotations
 
-import argparse
 import getpass
-import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ketalog.cli.common import EXIT_OK, CommandError, cli_workstation, clinic_database
+
+# Start-up: each command imports the services it uses when it runs, so `ketalog`
+# (the window), --help and the other commands do not wait for them, and
+# `import ketalog.cli` loads no reportlab or alembic (tests/test_layers.py).
+
 if TYPE_CHECKING:
-    from ketalog.cli_accounts import OpenDb
+    import argparse
+
     from ketalog.services.clinic_certificate import CertificateInfo
     from ketalog.services.context import Actor
 
-EXIT_OK = 0
-EXIT_FAILED = 1
 #: a PKCS#12 file is a few kilobytes; anything far larger is not one
 MAX_P12_BYTES = 1024 * 1024
-
-
-class CertificateCommandError(Exception):
-    """A user-visible failure of a certificate command."""
 
 
 def add_certificate_parser(sub: Any) -> None:
@@ -65,11 +64,10 @@ def _ask(prompt: str, from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         if not line:
-            raise CertificateCommandError(f"No {prompt.lower()} on standard input.")
+            raise CommandError(f"No {prompt.lower()} on standard input.")
         return line.rstrip("\r\n")
     if not sys.stdin.isatty():
-        raise CertificateCommandError("No terminal to ask for the password; use "
-                                      "--password-stdin.")
+        raise CommandError("No terminal to ask for the password; use --password-stdin.")
     return getpass.getpass(f"{prompt}: ")
 
 
@@ -78,12 +76,8 @@ def _administrator(db: Any, username: str) -> Actor:
 
     user = find_user(db, username)
     if user is None:
-        raise CertificateCommandError(f"No account '{username}'.")
-    try:
-        who = getpass.getuser()
-    except (KeyError, OSError):
-        who = "unknown"
-    return user.as_actor(f"cli:{who}@{socket.gethostname()}")
+        raise CommandError(f"No account '{username}'.")
+    return user.as_actor(cli_workstation())
 
 
 def _print(chain: tuple[CertificateInfo, ...]) -> None:
@@ -100,7 +94,7 @@ def _print(chain: tuple[CertificateInfo, ...]) -> None:
         print(f"  {made + ':':<13} {info.created_at_utc:%Y-%m-%d %H:%M} UTC{by}")
 
 
-def cmd_certificate(args: argparse.Namespace, open_db: OpenDb) -> int:
+def cmd_certificate(args: argparse.Namespace) -> int:
     """Show, create or import the clinic's document certificate."""
     from ketalog.services.clinic_certificate import (
         create_certificate,
@@ -109,12 +103,8 @@ def cmd_certificate(args: argparse.Namespace, open_db: OpenDb) -> int:
     )
 
     if args.certificate_command == "show":
-        engine, factory = open_db(args.database_url)
-        try:
-            with factory() as db:
-                chain = current_certificates(db)
-        finally:
-            engine.dispose()
+        with clinic_database(args.database_url) as factory, factory() as db:
+            chain = current_certificates(db)
         if not chain:
             print("No clinic document certificate: signed session summaries are printed "
                   "without a PDF signature. An administrator runs 'ketalog certificate "
@@ -127,28 +117,23 @@ def cmd_certificate(args: argparse.Namespace, open_db: OpenDb) -> int:
         path = Path(args.file).expanduser()
         try:
             if path.stat().st_size > MAX_P12_BYTES:
-                raise CertificateCommandError(f"{path} is too large to be a PKCS#12 file.")
+                raise CommandError(f"{path} is too large to be a PKCS#12 file.")
             p12 = path.read_bytes()
         except OSError as exc:
-            raise CertificateCommandError(
-                f"Cannot read {path}: {exc.strerror or exc}.") from None
+            raise CommandError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     password = _ask(f"Password of {args.user}", args.password_stdin)
     p12_password = (_ask("PKCS#12 password", args.password_stdin)
                     if args.certificate_command == "import" else "")
-    engine, factory = open_db(args.database_url)
-    try:
-        with factory() as db:
-            actor = _administrator(db, args.user)
-            if args.certificate_command == "create":
-                info = create_certificate(db, actor, password, new_ca=args.new_ca)
-                print("Issued a new clinic document certificate; signed session summaries are "
-                      "signed with it from now on.")
-            else:
-                info = import_certificate(db, actor, password, p12, p12_password or None)
-                print(f"Imported {args.file}; signed session summaries are signed with its "
-                      "certificate from now on.")
-            chain = current_certificates(db)
-    finally:
-        engine.dispose()
+    with clinic_database(args.database_url) as factory, factory() as db:
+        actor = _administrator(db, args.user)
+        if args.certificate_command == "create":
+            info = create_certificate(db, actor, password, new_ca=args.new_ca)
+            print("Issued a new clinic document certificate; signed session summaries are "
+                  "signed with it from now on.")
+        else:
+            info = import_certificate(db, actor, password, p12, p12_password or None)
+            print(f"Imported {args.file}; signed session summaries are signed with its "
+                  "certificate from now on.")
+        chain = current_certificates(db)
     _print(chain if chain and chain[0].id == info.id else (info,))
     return EXIT_OK

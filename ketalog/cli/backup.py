@@ -9,11 +9,18 @@ behind: the backup in the database backed up, the restore in the restored one.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ketalog.cli.common import EXIT_OK, CommandError, cli_actor, unmigrated_engine
+
+# Start-up: each command imports the services it uses when it runs, so `ketalog`
+# (the window), --help and the other commands do not wait for them, and
+# `import ketalog.cli` loads no reportlab or alembic (tests/test_layers.py).
+
 if TYPE_CHECKING:
+    import argparse
+
     from ketalog.store.backup import BackupInfo, RestoreInfo
 
 
@@ -37,27 +44,21 @@ def _audit(url: str, action: str, *, old: str | None, new: str) -> str | None:
     """Write one audit row as the command line; None, or why it could not be written."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ketalog.cli_accounts import cli_actor
     from ketalog.services.audit import append_audit
     from ketalog.services.context import system_clock
     from ketalog.services.database import make_sessionmaker
-    from ketalog.store.engine import DatabaseConfigError, make_engine
+    from ketalog.store.engine import DatabaseConfigError
     from ketalog.store.migrate import SchemaState, schema_status
 
     try:
-        engine = make_engine(url)
-    except DatabaseConfigError as exc:
-        return str(exc)
-    try:
-        if schema_status(engine).state not in (SchemaState.CURRENT, SchemaState.BEHIND):
-            return "the database's schema is not one this version of ketalog writes to"
-        with make_sessionmaker(engine)() as db:
-            append_audit(db, cli_actor(), action, at=system_clock(), old=old, new=new)
-            db.commit()
+        with unmigrated_engine(url) as engine:
+            if schema_status(engine).state not in (SchemaState.CURRENT, SchemaState.BEHIND):
+                return "the database's schema is not one this version of ketalog writes to"
+            with make_sessionmaker(engine)() as db:
+                append_audit(db, cli_actor(), action, at=system_clock(), old=old, new=new)
+                db.commit()
     except (DatabaseConfigError, SQLAlchemyError) as exc:
         return str(exc).splitlines()[0]
-    finally:
-        engine.dispose()
     return None
 
 
@@ -94,7 +95,6 @@ def cmd_backup(args: argparse.Namespace) -> int:
     """Write a backup file and record it in the audit trail."""
     from pathlib import Path
 
-    from ketalog.cli import EXIT_OK, CommandError
     from ketalog.store.anchors import AnchorReason
     from ketalog.store.backup import BackupError, backup_database
     from ketalog.store.engine import resolve_database_url
@@ -124,24 +124,20 @@ def _anchor(url: str, reason: str) -> None:
     from ketalog.services.context import system_clock
     from ketalog.services.database import make_sessionmaker
     from ketalog.store.anchors import AnchorReason
-    from ketalog.store.engine import DatabaseConfigError, make_engine
+    from ketalog.store.engine import DatabaseConfigError
 
     try:
-        engine = make_engine(url)
+        with unmigrated_engine(url) as engine, make_sessionmaker(engine)() as db:
+            anchor = anchor_now(db, now=system_clock(), reason=reason)
     except DatabaseConfigError as exc:
         print(f"ketalog: note: the audit trail was not anchored: {exc}", file=sys.stderr)
         return
-    try:
-        with make_sessionmaker(engine)() as db:
-            anchor = anchor_now(db, now=system_clock(), reason=reason)
     except (OSError, SQLAlchemyError) as exc:
         problem = exc.strerror if isinstance(exc, OSError) else str(exc).splitlines()[0]
         what = "restore" if reason == AnchorReason.RESTORE else "backup"
         print(f"ketalog: note: the {what} is complete, but the audit trail could not be "
               f"anchored: {problem}", file=sys.stderr)
         return
-    finally:
-        engine.dispose()
     if anchor is not None:
         print(f"Anchored the audit trail at row {anchor.last_row_id or 0} "
               f"({anchor.row_count} rows).")
@@ -151,7 +147,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
     """Replace the database with a backup, after confirmation; record it in the audit trail."""
     from pathlib import Path
 
-    from ketalog.cli import EXIT_OK, CommandError
     from ketalog.store.anchors import AnchorReason
     from ketalog.store.backup import BackupError, restore_database
     from ketalog.store.engine import describe_url, resolve_database_url

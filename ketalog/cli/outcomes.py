@@ -7,25 +7,19 @@ writes it as CSV for a spreadsheet. No patient is named.
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Callable, Sequence
-from datetime import date
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ketalog.cli.common import EXIT_OK, CommandError, cli_actor, clinic_database, iso_date
+
+# Start-up: each command imports the services it uses when it runs, so `ketalog`
+# (the window), --help and the other commands do not wait for them, and
+# `import ketalog.cli` loads no reportlab or alembic (tests/test_layers.py).
+
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-    from sqlalchemy.orm import Session, sessionmaker
+    import argparse
 
     from ketalog.domain.outcomes import OutcomeRow
-
-    OpenDb = Callable[[str | None], tuple[Engine, sessionmaker[Session]]]
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date; use YYYY-MM-DD") from None
 
 
 def add_outcomes_parser(sub: Any) -> None:
@@ -33,9 +27,9 @@ def add_outcomes_parser(sub: Any) -> None:
     outcomes = sub.add_parser(
         "outcomes", help="response and remission of the courses begun in a period, "
         "by indication and by protocol")
-    outcomes.add_argument("--from", dest="date_from", type=_day, required=True,
+    outcomes.add_argument("--from", dest="date_from", type=iso_date, required=True,
                           metavar="YYYY-MM-DD", help="first day (clinic-local)")
-    outcomes.add_argument("--to", dest="date_to", type=_day, required=True,
+    outcomes.add_argument("--to", dest="date_to", type=iso_date, required=True,
                           metavar="YYYY-MM-DD", help="last day (included)")
     outcomes.add_argument("--csv", metavar="FILE",
                           help="write CSV to FILE instead of printing (complete or not at all)")
@@ -57,10 +51,8 @@ def _table(heading: str, rows: Sequence[OutcomeRow], total: OutcomeRow) -> list[
             + [line(c) for c in cells[:-1]] + [line(["-" * w for w in widths]), line(cells[-1])])
 
 
-def cmd_outcomes(args: argparse.Namespace, open_db: OpenDb) -> int:
+def cmd_outcomes(args: argparse.Namespace) -> int:
     """Print or export the clinic's outcomes for ``--from`` .. ``--to``."""
-    from ketalog.cli import EXIT_OK, CommandError
-    from ketalog.cli_accounts import cli_actor
     from ketalog.domain.outcomes import EVALUABLE_MEANING
     from ketalog.services.audit_trail import ExportFailed
     from ketalog.services.outcomes import (
@@ -70,14 +62,10 @@ def cmd_outcomes(args: argparse.Namespace, open_db: OpenDb) -> int:
     )
     from ketalog.services.settings import clinic_timezone
 
-    engine, factory = open_db(args.database_url)
-    try:
-        with factory() as db:
-            tz = clinic_timezone(db)
-            outcomes = clinic_outcomes_report(db, cli_actor(), start=args.date_from,
-                                              end=args.date_to)
-    finally:
-        engine.dispose()
+    with clinic_database(args.database_url) as factory, factory() as db:
+        tz = clinic_timezone(db)
+        outcomes = clinic_outcomes_report(db, cli_actor(), start=args.date_from,
+                                          end=args.date_to)
     period = f"{args.date_from.isoformat()} to {args.date_to.isoformat()} ({tz.key})"
     total = outcomes.total
     if args.csv:

@@ -10,6 +10,12 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from ketalog.cli.common import EXIT_OK, CommandError, cli_actor, clinic_database
+
+# Start-up: each command imports the services it uses when it runs, so `ketalog`
+# (the window), --help and the other commands do not wait for them, and
+# `import ketalog.cli` loads no reportlab or alembic (tests/test_layers.py).
+
 if TYPE_CHECKING:
     from ketalog.services.rems import RemsRow
 
@@ -60,22 +66,16 @@ def _table(rows: list[RemsRow]) -> list[str]:
 
 def cmd_rems(args: argparse.Namespace) -> int:
     """Run ``rems list`` or ``rems pdf``."""
-    from ketalog.cli import EXIT_OK, _open
     from ketalog.services.context import system_clock
+    from ketalog.services.rems import rems_list
     from ketalog.services.settings import clinic_timezone, clinic_today
 
     if args.rems_command == "pdf":
         return _write_pdf(args)
-    engine, factory = _open(args.database_url)
-    try:
-        with factory() as db:
-            from ketalog.services.rems import rems_list
-
-            today = clinic_today(db, system_clock())
-            tz = clinic_timezone(db)
-            rows = rems_list(db, today=today, include_filed=not args.overdue)
-    finally:
-        engine.dispose()
+    with clinic_database(args.database_url) as factory, factory() as db:
+        today = clinic_today(db, system_clock())
+        tz = clinic_timezone(db)
+        rows = rems_list(db, today=today, include_filed=not args.overdue)
     if args.overdue:
         rows = [r for r in rows if r.status.overdue]
     overdue = sum(1 for r in rows if r.status.overdue)
@@ -100,24 +100,19 @@ def cmd_rems(args: argparse.Namespace) -> int:
 def _write_pdf(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ketalog.cli import EXIT_OK, CommandError, _open
-    from ketalog.cli_accounts import cli_actor
     from ketalog.reports.base import ReportError, write_pdf_atomic
     from ketalog.services.pdf import DocumentKind, produce_pdf, record_document
 
     output = Path(args.file)
     if output.parent != Path("") and not output.expanduser().parent.is_dir():
         raise CommandError(f"The folder {output.parent} does not exist; nothing was written.")
-    engine, factory = _open(args.database_url)
     try:
-        with factory() as db:
+        with clinic_database(args.database_url) as factory, factory() as db:
             data = produce_pdf(db, DocumentKind.REMS, args.session_id)
             write_pdf_atomic(output, data)
             record_document(db, cli_actor(), DocumentKind.REMS, args.session_id,
                             action="pdf_saved", detail=str(output.expanduser().resolve()))
     except ReportError as exc:
         raise CommandError(str(exc)) from exc
-    finally:
-        engine.dispose()
     print(f"Wrote {output} ({len(data) // 1024 + 1} KiB).")
     return EXIT_OK
