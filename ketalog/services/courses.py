@@ -626,7 +626,7 @@ def stop_course(
             if s.state != _SCHEDULED:
                 continue
             new = next_state(s.state, SessionAction.CANCEL, SessionFacts(reason=why))
-            s.state = new.value
+            s.state = new
             s.state_reason = why
             s.updated_at_utc = now
             db.flush()
