@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.protocols import DosingMode, Protocol
+from ketalog.domain.roles import Role
 from ketalog.domain.session_state import SessionAction, SessionState
 from ketalog.services import sessions as svc
 from ketalog.services.accounts import prove_identity
@@ -47,10 +48,10 @@ from ketalog.store.models import Course, Patient, User
 
 #: Demo accounts and their documented passwords (README.md lists them).
 DEMO_USERS = (
-    ("nurse", "Nora Reyes", "RN", "nurse", "nurse-demo-pass"),
-    ("nurse2", "Sam Okafor", "RN", "nurse", "nurse2-demo-pass"),
-    ("physician", "Ada Lindqvist", "MD", "physician", "physician-demo-pass"),
-    ("admin", "Pat Morgan", "", "administrator", "admin-demo-pass"),
+    ("nurse", "Nora Reyes", "RN", Role.NURSE, "nurse-demo-pass"),
+    ("nurse2", "Sam Okafor", "RN", Role.NURSE, "nurse2-demo-pass"),
+    ("physician", "Ada Lindqvist", "MD", Role.PHYSICIAN, "physician-demo-pass"),
+    ("admin", "Pat Morgan", "", Role.ADMINISTRATOR, "admin-demo-pass"),
 )
 CHAIRS = ("Chair 1", "Chair 2", "Chair 3")
 _NAMES = (

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.clinic_settings import DEFAULT_IDLE_LOCK_MINUTES
 from ketalog.domain.clinic_time import clock_text
+from ketalog.domain.roles import Role
 from ketalog.services.access import Permission, may
 from ketalog.services.accounts import (
     needs_first_administrator,
@@ -809,7 +810,7 @@ class MainWindow(QMainWindow):
         from ketalog.ui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.engine.url.render_as_string(hide_password=False),
-                                self.user.role == "administrator", self)
+                                self.user.role == Role.ADMINISTRATOR, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
