@@ -94,7 +94,7 @@ class SignatureStatus:
 class _Claims:
     """The rows of one session that claim a signature, with their audit evidence."""
 
-    state: str
+    state: SessionState
     patient_id: int
     physician: list[tuple[int, datetime, str]]  # id, signed at, digest
     attestations: list[tuple[int, datetime]]
@@ -200,12 +200,12 @@ def _status(session_id: int, claims: _Claims, check: SessionVerification,
     problems = _missing_audit(claims, session_id, audit)
     if not check.signed:
         problems = [*check.invalid_reasons, *problems]
-        if claims.state == SessionState.SIGNED.value:
+        if claims.state == SessionState.SIGNED:
             problems.insert(0, "the session is marked signed but has no physician signature")
         if not problems:
             return SignatureStatus(session_id, SignatureState.NOT_SIGNED, check=check)
         # an unsigned session with a forged attestation: not valid, though not signed
-        if claims.state != SessionState.SIGNED.value:
+        if claims.state != SessionState.SIGNED:
             return SignatureStatus(session_id, SignatureState.NOT_SIGNED, problems=tuple(problems),
                                    check=check)
     changes = check.changes
@@ -240,7 +240,7 @@ def _statuses(db: Session, ids: list[int]) -> dict[int, SignatureStatus]:
         by_patient.setdefault(row.patient_id or 0, []).append(row)
     statuses = {}
     for sid, claim in claims.items():
-        if not claim.physician and claim.state != SessionState.SIGNED.value:
+        if not claim.physician and claim.state != SessionState.SIGNED:
             # nothing to hash; an attestation is still checked with its nurse's key
             check = SessionVerification(sid, signed=False, intact=True, invalid_reasons=tuple(
                 attestation_problems(db, sid) if claim.attestations else ()))

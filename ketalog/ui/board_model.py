@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor
 from ketalog.domain.alerts import RaisedAlert
 from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.infusion import duration_text, running_minutes
-from ketalog.domain.session_state import STATE_LABELS
+from ketalog.domain.session_state import STATE_LABELS, SessionState
 from ketalog.services.board import BoardRow
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT
 from ketalog.ui.widgets.table import SESSION_ID_ROLE, Column, RowsModel
@@ -119,7 +119,7 @@ class BoardTableModel(RowsModel[BoardRow]):
             return SIGNATURE_TEXT["not_valid"]
         if row.signed:
             return SIGNATURE_TEXT["signed"]
-        if row.state != "discharged":
+        if row.state != SessionState.DISCHARGED:
             return ""
         return SIGNATURE_TEXT["ready" if row.nursing_completed else "nursing_open"]
 
@@ -129,7 +129,7 @@ class BoardTableModel(RowsModel[BoardRow]):
             return row.signature_not_valid
         if row.signed:
             return "Signed by the physician; changes only by addendum"
-        if row.state != "discharged":
+        if row.state != SessionState.DISCHARGED:
             return None
         if row.nursing_completed:
             return "Unsigned: the nursing record is complete, awaiting the physician's signature"
