@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.clinic_settings import DEMO_CLINIC
 from ketalog.domain.protocols import DosingMode, Protocol
 from ketalog.domain.roles import Role
 from ketalog.domain.session_state import SessionAction, SessionState
@@ -35,7 +36,6 @@ from ketalog.services.protocols import protocol_by_id, protocol_id_by_code
 from ketalog.services.rems import file_rems_form
 from ketalog.services.settings import (
     CLINIC_NAME,
-    DEMO_CLINIC,
     clinic_timezone,
     set_clinic_timezone,
     set_setting,

@@ -53,7 +53,7 @@ from ketalog.services.chair_status import running_infusion_chairs
 from ketalog.services.clinic_clock import MEASURE_EVERY, ServerClock, database_now
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.database import make_sessionmaker
-from ketalog.services.settings import clinic_timezone, idle_lock_minutes, is_demo_clinic
+from ketalog.services.settings import idle_lock_minutes, is_demo_clinic, read_clinic_settings
 from ketalog.services.users import UserSummary
 from ketalog.store.engine import DatabaseConfigError, default_database_path, describe_url
 from ketalog.ui.context import DraftStore, UiContext
@@ -258,9 +258,10 @@ class MainWindow(QMainWindow):
             clock = self.server_clock
         factory = make_sessionmaker(engine, check_clock=guard_clock)
         with factory() as db:
-            tz = clinic_timezone(db)
+            clinic = read_clinic_settings(db)
+            tz = clinic.zone
             #: the title bar says DEMO on the demo clinic, whatever page is shown
-            self.title = DEMO_TITLE if is_demo_clinic(db) else TITLE
+            self.title = DEMO_TITLE if clinic.demo else TITLE
         self.setWindowTitle(self.title)
         self.workstation = socket.gethostname() or "unknown"
         self.database_label = database_label
