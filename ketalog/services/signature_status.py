@@ -23,7 +23,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import literal, null, select, union_all
+from sqlalchemy import String, literal, null, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from ketalog.domain.session_state import SessionState
@@ -130,10 +130,11 @@ def _evidence(db: Session, session_ids: list[int]) -> tuple[dict[int, _Claims], 
     signatures = select(Signature.signed_at_utc).where(_among(Signature.session_id, session_ids))
     addenda = select(Addendum.written_at_utc).where(_among(Addendum.session_id, session_ids))
     moments = union_all(signatures, addenda)
-    # each branch: (source, session/patient id, row id, kind/action, at, text, text)
+    # each branch: (source, session/patient id, row id, kind/action, at, text, text); the
+    # fourth column holds kinds and actions too, so the state comes as plain text
     parts: list[Any] = [
         select(literal("session"), TreatmentSession.id, TreatmentSession.patient_id,
-               TreatmentSession.state, null(), null(), null())
+               type_coerce(TreatmentSession.state, String), null(), null(), null())
         .where(_among(TreatmentSession.id, session_ids)),
         select(literal("signature"), Signature.session_id, Signature.id, Signature.kind,
                Signature.signed_at_utc, Signature.content_sha256, null())
@@ -151,7 +152,7 @@ def _evidence(db: Session, session_ids: list[int]) -> tuple[dict[int, _Claims], 
     audit: list[_AuditRow] = []
     for source, owner, other, kind, _at, table_name, new_value in rows:
         if source == "session":  # owner: session id, other: patient id, kind: state
-            found[owner] = _Claims(kind, other, [], [], [])
+            found[owner] = _Claims(SessionState(kind), other, [], [], [])
         elif source == "audit":  # owner: patient id, other: row id, kind: action
             audit.append(_AuditRow(kind, table_name, other, owner, new_value))
     for source, sid, row_id, kind, at, first, body in sorted(
