@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from ketalog.cli.common import EXIT_OK, CommandError, cli_actor, clinic_database
-from ketalog.services.users import ROLES
+from ketalog.domain.roles import Role
 
 # Start-up: each command imports the services it uses when it runs, so `ketalog`
 # (the window), --help and the other commands do not wait for them, and
@@ -26,7 +26,7 @@ def add_account_parsers(sub: Any) -> None:
     user_sub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     add = user_sub.add_parser("add", help="create an account (the password is asked for)")
     add.add_argument("username", help="log-in name (letters, digits, '.', '_', '-')")
-    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--role", required=True, choices=[role.value for role in Role])
     add.add_argument("--name", required=True, help='full name, e.g. "Nora Reyes"')
     add.add_argument("--credentials", default="", help='e.g. "RN" or "MD"')
     add.add_argument("--password-stdin", action="store_true",

@@ -48,7 +48,7 @@ class ChairFacts:
 
     Attributes:
         chair: the chair's name ("Chair 2").
-        state: the session state (``SessionState`` value).
+        state: the session state.
         next_vitals_due_at_utc: when the next reading is due (None: none is).
         unacknowledged_alerts: alerts no physician has acknowledged yet.
         infusion_ends_at_utc: for a running infusion, when the bag's planned
@@ -57,7 +57,7 @@ class ChairFacts:
     """
 
     chair: str
-    state: str
+    state: SessionState
     next_vitals_due_at_utc: datetime | None = None
     unacknowledged_alerts: int = 0
     infusion_ends_at_utc: datetime | None = None
@@ -145,14 +145,14 @@ def chair_needs(facts: ChairFacts, now: datetime, tz: ZoneInfo) -> list[ChairNee
     if alert is not None:
         needs.append(alert)
     ends = facts.infusion_ends_at_utc
-    if facts.state == SessionState.INFUSING.value and ends is not None:
+    if facts.state == SessionState.INFUSING and ends is not None:
         if ends <= now:
             needs.append(ChairNeed(Urgency.NOW, f"infusion reached its planned end at "
                                    f"{clock_text(ends, tz)}; stop not recorded", ends))
         elif ends - now <= SOON_WINDOW:
             needs.append(ChairNeed(Urgency.SOON, f"infusion ends at {clock_text(ends, tz)}",
                                    ends))
-    if facts.state == SessionState.PAUSED.value:
+    if facts.state == SessionState.PAUSED:
         since = facts.paused_since_utc
         needs.append(ChairNeed(Urgency.SOON, "infusion paused" + (
             f" since {clock_text(since, tz)}" if since is not None else ""), since))

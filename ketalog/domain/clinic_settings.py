@@ -9,7 +9,7 @@ is stored on a refusal (the service stores, this only judges).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -220,3 +220,96 @@ def clinic_setting(key: str) -> ClinicSetting:
         raise ValidationError([Problem("key", f"There is no clinic setting '{key}'; the "
                                               f"settings are {', '.join(_BY_KEY)}.")])
     return found
+
+
+# --- the stored values, read -------------------------------------------------------
+#
+# A stored value that is not what its setting accepts (written by an older
+# version, or by hand) is read as the default, never as "off": a broken idle
+# lock must still lock, a broken chair list still lists chairs.
+
+#: Set only by the demo clinic (not an administrator setting): everything says DEMO.
+DEMO_CLINIC = "demo_clinic"
+
+
+def _whole(value: object, bounds: tuple[int, int], default: int) -> int:
+    low, high = bounds
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+        return value
+    return default
+
+
+def idle_lock_from(value: object) -> int:
+    """The idle lock in minutes for a stored value (the default unless 1-240 whole minutes)."""
+    return _whole(value, IDLE_LOCK_RANGE, DEFAULT_IDLE_LOCK_MINUTES)
+
+
+def weight_change_from(value: object) -> int:
+    """The weight change to confirm, in percent, for a stored value (default unless 1-50)."""
+    return _whole(value, WEIGHT_CHANGE_PERCENT_RANGE, DEFAULT_WEIGHT_CHANGE_PERCENT)
+
+
+def chairs_from(value: object) -> tuple[str, ...]:
+    """The chairs for a stored value (the default three unless a list of names)."""
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return DEFAULT_CHAIRS
+
+
+def zone_from(value: object) -> ZoneInfo | None:
+    """The clinic's zone for a stored value; None while unset or not a zone name."""
+    if isinstance(value, str):
+        try:
+            return ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+    return None
+
+
+def _line(value: object) -> str:
+    return str(value) if value else ""
+
+
+@dataclass(frozen=True)
+class ClinicSettings:
+    """The clinic's settings as stored, judged once: what documents, screens and checks use.
+
+    Read in one go (``services.settings.read_clinic_settings``) where several
+    are needed together, instead of one query per key with the key spelt at
+    each call.
+    """
+
+    name: str = DEFAULT_CLINIC_NAME
+    address: str = ""
+    phone: str = ""
+    logo_path: str | None = None
+    #: None while an administrator has not set it (clinical entry is refused meanwhile)
+    timezone: ZoneInfo | None = None
+    chairs: tuple[str, ...] = DEFAULT_CHAIRS
+    idle_lock_minutes: int = DEFAULT_IDLE_LOCK_MINUTES
+    document_footer: str = ""
+    weight_change_percent: int = DEFAULT_WEIGHT_CHANGE_PERCENT
+    #: the demo clinic: made-up patients, never patient care
+    demo: bool = False
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The zone times are shown in: the clinic's, UTC until it is set."""
+        return self.timezone or ZoneInfo("UTC")
+
+    @classmethod
+    def from_stored(cls, values: Mapping[str, object]) -> ClinicSettings:
+        """The settings for the stored values by key (missing keys take their defaults)."""
+        logo = values.get("clinic_logo_path")
+        return cls(
+            name=str(values.get("clinic_name", DEFAULT_CLINIC_NAME)),
+            address=_line(values.get("clinic_address")),
+            phone=_line(values.get("clinic_phone")),
+            logo_path=logo if isinstance(logo, str) and logo else None,
+            timezone=zone_from(values.get("clinic_timezone")),
+            chairs=chairs_from(values.get("chairs")),
+            idle_lock_minutes=idle_lock_from(values.get("idle_lock_minutes")),
+            document_footer=_line(values.get("document_footer")),
+            weight_change_percent=weight_change_from(values.get("weight_change_percent")),
+            demo=values.get(DEMO_CLINIC) is True,
+        )

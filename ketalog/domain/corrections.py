@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ketalog.domain.errors import TransitionRefused, ValidationError
+from ketalog.domain.roles import Role
 
 #: The refusal after signing (the words the services and screens show).
 SIGNED_REFUSAL = "The session is signed: add an addendum instead."
@@ -109,7 +110,7 @@ def ensure_may_mark_entered_in_error(facts: EntryFacts, reason: str | None) -> s
             f"This {noun} is already marked entered in error"
             + (f" by {facts.voided_by_name}" if facts.voided_by_name else "")
             + (f" at {facts.voided_at_text}" if facts.voided_at_text else "") + "."])
-    if facts.actor_role != "physician" and (facts.author_id is None
+    if facts.actor_role != Role.PHYSICIAN and (facts.author_id is None
                                             or facts.author_id != facts.actor_id):
         who = f" ({facts.author_name})" if facts.author_name else ""
         raise TransitionRefused([

@@ -306,7 +306,7 @@ class BookedSession:
 
     session_id: int
     scheduled_at: datetime
-    state: str
+    state: SessionState
     #: how the screen names it ("Mon 7 Dec 2026 09:00, Chair 1")
     label: str = ""
 
@@ -347,7 +347,7 @@ class NumberedSession:
 
     session_id: int
     scheduled_at: datetime
-    state: str
+    state: SessionState
     number: int | None
     #: a physician signature exists: the database refuses any change to the row
     signed: bool = False

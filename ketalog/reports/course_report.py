@@ -24,6 +24,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.outcomes import NO_RESPONSE_AFTER, REMISSION_BELOW, CourseOutcome
 from ketalog.domain.scales import ScaleDefinition, get_scale
+from ketalog.domain.session_state import SessionState
 from ketalog.reports.base import (
     MARGIN,
     PAGE_SIZE,
@@ -215,7 +216,7 @@ def _flag_box(text: str) -> Table:
 def _chart_points(data: CourseReportData, code: str) -> list[ChartPoint]:
     points = []
     for line in data.course.sessions:
-        if line.state == "cancelled" and code not in line.scores:
+        if line.state == SessionState.CANCELLED and code not in line.scores:
             continue
         day = line.scheduled_at_utc.astimezone(data.tz)
         points.append(ChartPoint("\u2013" if line.number is None else str(line.number),

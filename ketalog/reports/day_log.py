@@ -23,7 +23,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from ketalog.domain.clinic_time import moment_text, zone_note
-from ketalog.domain.session_state import DOSE_STARTED_STATES, STATE_LABELS
+from ketalog.domain.session_state import DOSE_STARTED_STATES, STATE_LABELS, SessionState
 from ketalog.reports.base import (
     FONT,
     FONT_BOLD,
@@ -111,7 +111,7 @@ def given_text(row: DayLogRow) -> str:
 def state_text(row: DayLogRow) -> str:
     """The state cell: "Cancelled: patient unwell" where a reason was recorded."""
     label = state_label(row.state)
-    if row.state == "cancelled" and row.state_reason:
+    if row.state == SessionState.CANCELLED and row.state_reason:
         return f"{label}: {row.state_reason}"
     return label
 
@@ -122,7 +122,7 @@ def signed_text(row: DayLogRow) -> str:
         return NOT_VALID_TEXT
     if row.signed:
         return SIGNED_TEXT
-    return CANCELLED_TEXT if row.state == "cancelled" else NOT_SIGNED_TEXT
+    return CANCELLED_TEXT if row.state == SessionState.CANCELLED else NOT_SIGNED_TEXT
 
 
 def wrap_text(text: str, width: float, font: str = FONT, size: float = FONT_SIZE) -> str:
@@ -170,8 +170,12 @@ def _dose_started(row: DayLogRow) -> bool:
     return row.dose_started_at_utc is not None or row.state in DOSE_STARTED_STATES
 
 
+#: The pump is on (or paused): the infusion cell reads "09:10– running".
+_RUNNING = (SessionState.INFUSING, SessionState.PAUSED)
+
+
 def _awaiting_signature(row: DayLogRow) -> bool:
-    return row.state == "discharged" and not row.signed
+    return row.state == SessionState.DISCHARGED and not row.signed
 
 
 def _cells(row: DayLogRow, data: DayLogData, widths: Sequence[float]) -> list[str]:
@@ -180,7 +184,7 @@ def _cells(row: DayLogRow, data: DayLogData, widths: Sequence[float]) -> list[st
     if start and stop:
         infusion = f"{start}\u2013{stop}"
     elif start:
-        infusion = f"{start}\u2013 running" if row.state in ("infusing", "paused") else start
+        infusion = f"{start}\u2013 running" if row.state in _RUNNING else start
     else:
         infusion = NONE_TEXT
     values = [

@@ -31,6 +31,7 @@ from ketalog.domain.clinic_time import moment_text, zone_note
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.infusion import InfusionProgress, PumpEvent, delivered_as_of, duration_text
 from ketalog.domain.scales import ScaleDefinition, get_scale
+from ketalog.domain.session_state import SessionState
 from ketalog.domain.values import format_decimal, printed_name
 from ketalog.reports.base import (
     FONT,
@@ -551,7 +552,7 @@ class _SessionSummary:
         out.append(self.h2("Infusion"))
         if not d.infusion_events:
             out.append(self.p("The dose was not started."
-                              + (f" Reason: {d.state_reason}" if d.state == "cancelled"
+                              + (f" Reason: {d.state_reason}" if d.state == SessionState.CANCELLED
                                  and d.state_reason else "")))
             return
         rows = []
@@ -871,7 +872,7 @@ class _SessionSummary:
 
     def signatures(self, out: list[Flowable]) -> None:
         out.append(self.h2("Signatures"))
-        if not self.data.signatures and self.d.state == "cancelled":
+        if not self.data.signatures and self.d.state == SessionState.CANCELLED:
             reason = f" ({self.d.state_reason})" if self.d.state_reason else ""
             out.append(self.p(f"Cancelled before any dose{reason}: there is nothing for a "
                               "physician to sign.", "cell_bold"))
@@ -933,6 +934,6 @@ def build_session_summary(data: SessionSummaryData) -> bytes:
     frame = PageFrame(data.clinic, TITLE, identity_line(data.detail, data.tz),
                       # a cancelled session is closed with nothing to sign: no draft mark
                       draft=not data.signed and not data.signature_warning
-                      and data.detail.state != "cancelled",
+                      and data.detail.state != SessionState.CANCELLED,
                       safety=data.safety.text, warning=data.signature_warning)
     return render(flowables, frame)

@@ -31,6 +31,7 @@ from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph, Spac
 
 from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.infusion import PumpEvent, pause_count
+from ketalog.domain.session_state import SessionState
 from ketalog.reports.base import (
     FONT_BOLD,
     PageFrame,
@@ -174,7 +175,7 @@ class _VisitReport:
         events = [e for e in d.infusion_events if e.at_utc <= self.as_of]
         if dose is None or not any(e.kind == "start" for e in events):
             text = "You did not receive a treatment at this visit."
-            if d.state == "cancelled":
+            if d.state == SessionState.CANCELLED:
                 text += " The visit was cancelled; the clinic will talk with you about why."
             return [self.p(text)]
         drug = dose.drug.split(" (")[0]
@@ -360,7 +361,7 @@ class _VisitReport:
             at = visit_day(self.d) if this else line.scheduled_at_utc  # this visit: when it was
             when = f"{self.day(at)}, {self.t(at)}"
             dose = plain_decimal(line.total_mg, "mg") if line.total_mg is not None else ""
-            if line.state in ("scheduled", "cancelled"):
+            if line.state in (SessionState.SCHEDULED, SessionState.CANCELLED):
                 dose = ""
             rows.append([str(line.number) if line.number is not None else "", when, status,
                          dose])

@@ -15,6 +15,7 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
+from ketalog.domain.roles import ROLE_WITH_ARTICLE, Role
 from ketalog.services.context import Actor
 from ketalog.services.errors import PermissionDenied
 from ketalog.store.models import User
@@ -48,34 +49,37 @@ class Permission(StrEnum):
     ORDER_DOSE = "order_dose"          # enter a standing order, co-sign a verbal order
 
 
-_CLINICIANS = frozenset({"nurse", "physician"})
-_ADMIN = frozenset({"administrator"})
+_NURSE = frozenset({Role.NURSE})
+_PHYSICIAN = frozenset({Role.PHYSICIAN})
+_CLINICIANS = frozenset({Role.NURSE, Role.PHYSICIAN})
+_ADMIN = frozenset({Role.ADMINISTRATOR})
+_EVERYONE = frozenset(Role)
 
 #: Roles allowed each permission.
-ROLES_FOR: Final[Mapping[Permission, frozenset[str]]] = MappingProxyType({
+ROLES_FOR: Final[Mapping[Permission, frozenset[Role]]] = MappingProxyType({
     Permission.RECORD: _CLINICIANS,
     Permission.PREPARE_DOSE: _CLINICIANS,
     Permission.VERIFY_DOSE: _CLINICIANS,
-    Permission.COMPLETE_NURSING: frozenset({"nurse"}),
-    Permission.SIGN: frozenset({"physician"}),
-    Permission.ACKNOWLEDGE_BP: frozenset({"physician"}),
-    Permission.OVERRIDE_DOSE: frozenset({"physician"}),
+    Permission.COMPLETE_NURSING: _NURSE,
+    Permission.SIGN: _PHYSICIAN,
+    Permission.ACKNOWLEDGE_BP: _PHYSICIAN,
+    Permission.OVERRIDE_DOSE: _PHYSICIAN,
     Permission.ADDENDUM: _CLINICIANS,
-    Permission.SCHEDULE: frozenset({"nurse", "physician", "administrator"}),
+    Permission.SCHEDULE: _EVERYONE,
     Permission.MANAGE_USERS: _ADMIN,
     Permission.MANAGE_PROTOCOLS: _ADMIN,
     Permission.MANAGE_SETTINGS: _ADMIN,
     Permission.VIEW_AUDIT: _ADMIN,
     Permission.SCREEN: _CLINICIANS,
-    Permission.APPROVE_SCREENING: frozenset({"physician"}),
-    Permission.MANAGE_COURSE: frozenset({"physician"}),
-    Permission.FILE_REMS: frozenset({"nurse", "physician", "administrator"}),
-    Permission.VIEW_OUTCOMES: frozenset({"physician", "administrator"}),
-    Permission.REVIEW_SUICIDE_RISK: frozenset({"physician"}),
+    Permission.APPROVE_SCREENING: _PHYSICIAN,
+    Permission.MANAGE_COURSE: _PHYSICIAN,
+    Permission.FILE_REMS: _EVERYONE,
+    Permission.VIEW_OUTCOMES: frozenset({Role.PHYSICIAN, Role.ADMINISTRATOR}),
+    Permission.REVIEW_SUICIDE_RISK: _PHYSICIAN,
     Permission.REPAIR_GUARDS: _ADMIN,
-    Permission.ACKNOWLEDGE_ALERT: frozenset({"physician"}),
+    Permission.ACKNOWLEDGE_ALERT: _PHYSICIAN,
     Permission.MANAGE_CERTIFICATE: _ADMIN,
-    Permission.ORDER_DOSE: frozenset({"physician"}),
+    Permission.ORDER_DOSE: _PHYSICIAN,
 })
 
 #: How each permission reads in a refusal ("Only a physician can ...").
@@ -105,10 +109,7 @@ _WORDS: Final[Mapping[Permission, str]] = MappingProxyType({
     Permission.ORDER_DOSE: "give a physician's order",
 })
 
-_ARTICLE = {"nurse": "a nurse", "physician": "a physician", "administrator": "an administrator"}
-
-
-def may(role: str, permission: Permission) -> bool:
+def may(role: Role | str, permission: Permission) -> bool:
     """Whether ``role`` holds ``permission`` (for screens deciding what to offer)."""
     return role in ROLES_FOR[permission]
 
@@ -147,10 +148,10 @@ def authorize(db: Session, actor: Actor, permission: Permission) -> User:
         )
     allowed = ROLES_FOR[permission]
     if user.role not in allowed:
-        who = " or ".join(_ARTICLE.get(r, r) for r in sorted(allowed))
+        who = " or ".join(ROLE_WITH_ARTICLE[r] for r in sorted(allowed))
         raise PermissionDenied(
             f"Only {who} can {what}; {user.full_name} ({user.username}) is "
-            f"{_ARTICLE.get(user.role, user.role)}."
+            f"{ROLE_WITH_ARTICLE[user.role]}."
         )
     if permission in NEEDS_CLINIC_TIME:
         from ketalog.services.settings import TIMEZONE_MISSING, stored_clinic_timezone

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import DomainError, Problem, ValidationError
+from ketalog.domain.roles import Role
 from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
@@ -216,7 +217,7 @@ def create_first_administrator(
     actor = Actor(username="first-run", display_name="first run set-up", role="system",
                   workstation=workstation)
     admin = create_user(db, actor, username=username, full_name=full_name,
-                        role="administrator", password=password, credentials=credentials,
+                        role=Role.ADMINISTRATOR, password=password, credentials=credentials,
                         clock=clock)
     for key, value in settings:
         set_setting(db, actor, key, value, clock=clock)
@@ -237,7 +238,7 @@ class AccountRow:
     username: str
     full_name: str
     credentials: str
-    role: str
+    role: Role
     is_active: bool
     locked: bool
     failed_login_count: int
@@ -256,7 +257,7 @@ def list_accounts(db: Session, actor: Actor) -> list[AccountRow]:
 
 
 def add_user(
-    db: Session, actor: Actor, *, username: str, full_name: str, role: str, password: str,
+    db: Session, actor: Actor, *, username: str, full_name: str, role: Role | str, password: str,
     credentials: str = "", clock: Clock = system_clock,
 ) -> UserSummary:
     """An administrator (or the command line, as the system) creates an account."""
@@ -286,23 +287,24 @@ def unlock_account(db: Session, actor: Actor, username: str, *,
     db.commit()
 
 
-def change_role(db: Session, actor: Actor, username: str, role: str, *,
+def change_role(db: Session, actor: Actor, username: str, role: Role | str, *,
                 clock: Clock = system_clock) -> None:
     """Give an account another role."""
     authorize_admin_work(db, actor, Permission.MANAGE_USERS)
     if role not in ROLES:
         raise ValidationError.single("role", f"Role must be one of {', '.join(ROLES)}.")
+    new = Role(role)
     user = _target(db, username)
-    if user.id == actor.user_id and role != "administrator":
+    if user.id == actor.user_id and new is not Role.ADMINISTRATOR:
         raise ValidationError.single(
             "role", "You cannot take away your own administrator role; ask another administrator."
         )
     old = user.role
-    if old == role:
+    if old == new:
         return
-    user.role = role
+    user.role = new
     append_audit(db, actor, "update", at=clock(), table_name="users", row_id=user.id,
-                 field="role", old=old, new=role)
+                 field="role", old=old, new=new)
     db.commit()
 
 

@@ -32,7 +32,7 @@ from ketalog.domain.alerts import (
     cadss6_total,
 )
 from ketalog.domain.errors import TransitionRefused, ValidationError
-from ketalog.domain.session_state import ensure_editable
+from ketalog.domain.session_state import EDITABLE_STATES, ensure_editable
 from ketalog.domain.values import printed_name
 from ketalog.domain.vitals import AlertCode
 from ketalog.services.access import Permission, authorize
@@ -249,8 +249,7 @@ class WaitingAlert:
 
 
 #: Sessions whose alerts can still be open: entries accepted, not signed or cancelled.
-_FOLLOWED_STATES = ("checked_in", "infusing", "paused", "recovering", "stopped_early",
-                    "discharged")
+_FOLLOWED_STATES = tuple(sorted(EDITABLE_STATES))
 
 
 def alerts_waiting(db: Session, *, limit: int = 200) -> list[WaitingAlert]:

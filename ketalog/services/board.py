@@ -47,7 +47,7 @@ _PHASE = {
 }
 
 
-def vitals_phase(state: str) -> VitalsPhase:
+def vitals_phase(state: SessionState | str) -> VitalsPhase:
     """Which part of the vitals schedule applies in this session state."""
     return _PHASE.get(SessionState(state), VitalsPhase.NOT_MONITORED)
 
@@ -66,7 +66,7 @@ class BoardRow:
     session_id: int
     chair: str
     scheduled_at_utc: datetime
-    state: str
+    state: SessionState
     patient_id: int
     patient_name: str
     mrn: str
@@ -103,7 +103,7 @@ class BoardRow:
     @property
     def signed(self) -> bool:
         """Whether a physician has signed the session."""
-        return self.state == SessionState.SIGNED.value
+        return self.state == SessionState.SIGNED
 
     @property
     def signature_not_valid(self) -> str:
@@ -157,7 +157,7 @@ def day_board(
             .group_by(VitalSign.session_id)
         )
     }
-    finished = [r.id for r in rows if r.state == SessionState.DISCHARGED.value]
+    finished = [r.id for r in rows if r.state == SessionState.DISCHARGED]
     completed = set(db.scalars(
         select(Signature.session_id).where(Signature.session_id.in_(finished),
                                            Signature.kind == _NURSING_ATTESTATION)
@@ -193,7 +193,7 @@ def day_board(
     alerts = session_alerts(db, [r.id for r in rows])
     # every signature the board shows is re-verified (about 4 ms a signed session)
     signatures = signature_statuses(db, [r.id for r in rows if r.state in (
-        SessionState.SIGNED.value, SessionState.DISCHARGED.value)])
+        SessionState.SIGNED, SessionState.DISCHARGED)])
     board = []
     for r in rows:
         protocol = protocols[r.protocol_id]

@@ -190,7 +190,7 @@ def schedule_session(
         patient_id=course.patient_id, course_id=course_id,
         protocol_id=protocol_id or course.protocol_id, chair=chair_name,
         scheduled_at_utc=scheduled_at, sequence_number=given + 1,
-        state=SessionState.SCHEDULED.value, created_at_utc=now, updated_at_utc=now,
+        state=SessionState.SCHEDULED, created_at_utc=now, updated_at_utc=now,
     )
     db.add(session)
     db.flush()
@@ -828,7 +828,7 @@ def stop_course(
         if s.state != SessionState.SCHEDULED:
             continue
         new = next_state(s.state, SessionAction.CANCEL, SessionFacts(reason=why))
-        s.state = new.value
+        s.state = new
         s.state_reason = why
         s.updated_at_utc = now
         db.flush()

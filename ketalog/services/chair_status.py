@@ -32,7 +32,7 @@ from ketalog.domain.vitals import VitalsPhase
 from ketalog.services.board import BoardRow, day_board, vitals_phase
 from ketalog.store.models import DoseOrder, InfusionEvent
 
-_RUNNING_STATES = (SessionState.INFUSING.value, SessionState.PAUSED.value)
+_RUNNING_STATES = (SessionState.INFUSING, SessionState.PAUSED)
 
 
 @dataclass(frozen=True)

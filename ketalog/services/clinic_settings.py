@@ -22,7 +22,12 @@ from ketalog.domain.clinic_settings import (
 from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.documents import MAX_LOGO_BYTES
-from ketalog.services.settings import get_setting, set_setting, system_timezone_name
+from ketalog.services.settings import (
+    get_setting,
+    set_setting,
+    stored_settings,
+    system_timezone_name,
+)
 
 
 @dataclass(frozen=True)
@@ -46,9 +51,10 @@ def _default_text(setting: ClinicSetting) -> str:
 def clinic_settings(db: Session, actor: Actor) -> list[SettingRow]:
     """Every clinic setting with its value now (administrators)."""
     authorize_admin_work(db, actor, Permission.MANAGE_SETTINGS)
+    stored = stored_settings(db)  # one query for the whole list
     rows = []
     for setting in CLINIC_SETTINGS:
-        value = get_setting(db, setting.key)
+        value = stored.get(setting.key)
         text = setting.show(value) if value is not None else _default_text(setting)
         rows.append(SettingRow(setting.key, setting.label, text, setting.hint,
                                value is not None))

@@ -31,6 +31,7 @@ from ketalog.domain.corrections import (
     parse_entry_kind,
 )
 from ketalog.domain.errors import Problem, ValidationError
+from ketalog.domain.session_state import SessionState
 from ketalog.domain.values import decimal_problem, printed_name
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
@@ -94,7 +95,7 @@ def _name(db: Session, user_id: int | None) -> str:
 def _session_signed(db: Session, session_id: int) -> bool:
     """A physician has signed the session (the state, or a signature row the guard counts)."""
     state = db.scalar(select(TreatmentSession.state).where(TreatmentSession.id == session_id))
-    return state == "signed" or bool(db.scalar(select(exists().where(
+    return state == SessionState.SIGNED or bool(db.scalar(select(exists().where(
         Signature.session_id == session_id, Signature.kind == "physician_signature"))))
 
 

@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.clinic_settings import DEMO_CLINIC
 from ketalog.domain.protocols import DosingMode, Protocol
+from ketalog.domain.roles import Role
 from ketalog.domain.session_state import SessionAction, SessionState
 from ketalog.services.accounts import prove_identity
 from ketalog.services.booking import (
@@ -48,7 +50,6 @@ from ketalog.services.session.entries import (
 from ketalog.services.session.state import CHECKLIST_ITEMS, change_state, update_checklist
 from ketalog.services.settings import (
     CLINIC_NAME,
-    DEMO_CLINIC,
     clinic_timezone,
     set_clinic_timezone,
     set_setting,
@@ -61,10 +62,10 @@ from ketalog.store.models import Course, Patient, User
 
 #: Demo accounts and their documented passwords (README.md lists them).
 DEMO_USERS = (
-    ("nurse", "Nora Reyes", "RN", "nurse", "nurse-demo-pass"),
-    ("nurse2", "Sam Okafor", "RN", "nurse", "nurse2-demo-pass"),
-    ("physician", "Ada Lindqvist", "MD", "physician", "physician-demo-pass"),
-    ("admin", "Pat Morgan", "", "administrator", "admin-demo-pass"),
+    ("nurse", "Nora Reyes", "RN", Role.NURSE, "nurse-demo-pass"),
+    ("nurse2", "Sam Okafor", "RN", Role.NURSE, "nurse2-demo-pass"),
+    ("physician", "Ada Lindqvist", "MD", Role.PHYSICIAN, "physician-demo-pass"),
+    ("admin", "Pat Morgan", "", Role.ADMINISTRATOR, "admin-demo-pass"),
 )
 CHAIRS = ("Chair 1", "Chair 2", "Chair 3")
 _NAMES = (

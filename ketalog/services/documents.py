@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ketalog.domain.clinic_settings import DEFAULT_CLINIC_NAME
 from ketalog.domain.infusion import PumpEvent, delivered_as_of
 from ketalog.domain.outcomes import OUTCOME_SCALES
+from ketalog.domain.session_state import SessionState
 from ketalog.reports.base import Clinic
 from ketalog.services.board import day_bounds_utc
 from ketalog.services.errors import NotFound
@@ -181,7 +182,7 @@ def session_summary_data(db: Session, session_id: int,
         NotEnoughData: the patient was never checked in (nothing to summarise).
     """
     detail = open_session(db, session_id)
-    if detail.checked_in_at_utc is None and detail.state != "cancelled":
+    if detail.checked_in_at_utc is None and detail.state != SessionState.CANCELLED:
         raise NotEnoughData(
             f"Session {session_id} has not started (the patient was never checked in); "
             "there is nothing to summarise yet."
@@ -267,7 +268,8 @@ def visit_report_data(db: Session, session_id: int,
     detail = summary.detail
     lines = _course_lines(db, detail.course_id)
     upcoming = [line.scheduled_at_utc for line in lines
-                if line.scheduled_at_utc > detail.scheduled_at_utc and line.state == "scheduled"]
+                if line.scheduled_at_utc > detail.scheduled_at_utc
+                and line.state == SessionState.SCHEDULED]
     from ketalog.services.interventions import patient_wording
 
     return VisitReportData(summary.clinic, summary.tz, detail,
@@ -382,7 +384,7 @@ def day_log_data(db: Session, day: date, as_of: datetime | None = None) -> DayLo
     ).all())
     # "signed" is printed only for a signature that holds at the printing moment
     checked = signature_statuses(db, [s.id for s, *_ in sessions
-                                      if s.state in ("signed", "discharged")])
+                                      if s.state in (SessionState.SIGNED, SessionState.DISCHARGED)])
     rows = []
     for s, family, given, mrn, protocol in sessions:
         status = checked.get(s.id)
@@ -391,7 +393,7 @@ def day_log_data(db: Session, day: date, as_of: datetime | None = None) -> DayLo
             s.id, s.chair, s.scheduled_at_utc, f"{family}, {given}", mrn, protocol,
             doses.get(s.id), s.dose_started_at_utc, s.dose_ended_at_utc,
             int(alerts.get(s.id, 0)), s.discharged_at_utc, s.state,
-            s.state == "signed" and not warning, delivered.get(s.id), warning,
+            s.state == SessionState.SIGNED and not warning, delivered.get(s.id), warning,
             s.id in still_open, s.state_reason))
     anchor = latest_anchor(anchor_file_path(db.get_bind().engine.url))
     return DayLogData(clinic(db), tz, day, tuple(rows), moment, anchor)

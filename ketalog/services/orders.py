@@ -28,6 +28,7 @@ from ketalog.domain.orders import (
     make_order,
 )
 from ketalog.domain.protocols import DosingMode, Protocol
+from ketalog.domain.roles import Role
 from ketalog.domain.session_state import SessionState, dose_started, ensure_editable
 from ketalog.domain.values import printed_name
 from ketalog.services.access import Permission, authorize
@@ -164,7 +165,7 @@ class PhysicianChoice:
 def active_physicians(db: Session) -> list[PhysicianChoice]:
     """Every active physician, by name (the verbal order's choice list)."""
     rows = db.execute(select(User.id, User.full_name, User.credentials)
-                      .where(User.role == "physician", User.is_active.is_(True))
+                      .where(User.role == Role.PHYSICIAN, User.is_active.is_(True))
                       .order_by(User.full_name, User.id)).all()
     return [PhysicianChoice(uid, printed_name(name, creds)) for uid, name, creds in rows]
 
@@ -314,7 +315,7 @@ def record_verbal_order(
         raise TransitionRefused(["The infusion has started; a verbal order for its dose comes "
                                  "too late."])
     physician = db.get(User, physician_id, populate_existing=True)
-    if physician is None or physician.role != "physician" or not physician.is_active:
+    if physician is None or physician.role != Role.PHYSICIAN or not physician.is_active:
         raise ValidationError.single("physician_id", "Choose the physician who gave the order "
                                                      "(an active physician).")
     if physician.id == nurse.id:

@@ -34,7 +34,7 @@ from ketalog.domain.outcomes import (
     course_outcomes,
     primary_scale,
 )
-from ketalog.domain.session_state import DOSE_STARTED_STATES, dose_started
+from ketalog.domain.session_state import DOSE_STARTED_STATES, SessionState, dose_started
 from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.board import day_bounds_utc
 from ketalog.services.context import Actor
@@ -51,7 +51,7 @@ class CourseSessionRow:
     session_id: int
     number: int | None  # "infusion n of N"; maintenance boosters continue the numbering
     scheduled_at_utc: datetime
-    state: str
+    state: SessionState
     chair: str
     dose_started_at_utc: datetime | None
     ordered_mg: Decimal | None  # the current dose order's computed total
@@ -122,7 +122,7 @@ class CourseView:
     @property
     def booked(self) -> int:
         """Sessions still scheduled."""
-        return sum(1 for s in self.sessions if s.state == "scheduled")
+        return sum(1 for s in self.sessions if s.state == SessionState.SCHEDULED)
 
     @property
     def scales(self) -> tuple[str, ...]:
@@ -303,7 +303,6 @@ def _visits(db: Session, course_ids: Sequence[int]) -> dict[int, list[CourseVisi
 
 
 def _visit_chunk(db: Session, course_ids: Sequence[int]) -> dict[int, list[CourseVisit]]:
-    infused_states = {state.value for state in DOSE_STARTED_STATES}
     scores: dict[int, dict[str, int]] = {}
     for score in db.execute(
         select(ScaleScore.session_id, ScaleScore.scale, ScaleScore.total)
@@ -321,7 +320,7 @@ def _visit_chunk(db: Session, course_ids: Sequence[int]) -> dict[int, list[Cours
         .order_by(Ts.course_id, Ts.scheduled_at_utc, Ts.id)
     ):
         visits.setdefault(course_id, []).append(
-            CourseVisit(state in infused_states, scores.get(session_id, {})))
+            CourseVisit(state in DOSE_STARTED_STATES, scores.get(session_id, {})))
     return visits
 
 

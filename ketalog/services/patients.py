@@ -18,6 +18,7 @@ from ketalog.domain.plausibility import (
     assess_weight,
 )
 from ketalog.domain.protocols import DEFAULT_USUAL_WEIGHT_MAX_KG, DEFAULT_USUAL_WEIGHT_MIN_KG
+from ketalog.domain.session_state import SessionState
 from ketalog.domain.values import decimal_problem, printed_name
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
@@ -440,7 +441,7 @@ def patient_courses(db: Session, patient_id: int) -> list[CourseSummary]:
 
     booked = (
         select(TreatmentSession.course_id, func.count().label("n"))
-        .where(TreatmentSession.state != "cancelled")
+        .where(TreatmentSession.state != SessionState.CANCELLED)
         .group_by(TreatmentSession.course_id)
         .subquery()
     )

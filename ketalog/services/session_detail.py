@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.session_state import SessionState
 from ketalog.domain.values import printed_name
 from ketalog.services.errors import NotFound
 from ketalog.store.models import (
@@ -206,7 +207,7 @@ class SessionDetail:
 
     id: int
     version: int
-    state: str
+    state: SessionState
     state_reason: str | None
     chair: str
     scheduled_at_utc: datetime

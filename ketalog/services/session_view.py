@@ -25,6 +25,7 @@ from ketalog.domain.safety import NO_SCREEN, SuicideRiskScreen
 from ketalog.domain.scheduling import infusion_label
 from ketalog.domain.session_state import (
     SessionAction,
+    SessionState,
     allowed_actions,
     discharge_problems,
     ensure_editable,
@@ -201,7 +202,7 @@ def _protocol_info(protocol: Protocol) -> ProtocolInfo:
     )
 
 
-def load_signing_state(db: Session, session_id: int, state: str) -> SigningState:
+def load_signing_state(db: Session, session_id: int, state: SessionState) -> SigningState:
     """Attestations, the physician's signature, addenda, and (signed only) the verification."""
     lines = [
         SignatureLine(sig.kind, sig.signer_name or printed_name(name, creds), sig.meaning,
@@ -216,8 +217,8 @@ def load_signing_state(db: Session, session_id: int, state: str) -> SigningState
     attestations = tuple(line for line in lines if line.kind == NURSING_ATTESTATION)
     signatures = [line for line in lines if line.kind == PHYSICIAN_SIGNATURE]
     # one round trip for the audit evidence; the content is hashed only once signed
-    status = signature_status(db, session_id) if lines or state == "signed" else None
-    if not signatures and state != "signed":
+    status = signature_status(db, session_id) if lines or state == SessionState.SIGNED else None
+    if not signatures and state != SessionState.SIGNED:
         return SigningState(attestations=attestations, status=status)
     assert status is not None
     addenda = tuple(

@@ -8,14 +8,16 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.clinic_settings import (
-    DEFAULT_CHAIRS,
-    DEFAULT_IDLE_LOCK_MINUTES,
-    DEFAULT_WEIGHT_CHANGE_PERCENT,
-    IDLE_LOCK_RANGE,
-    WEIGHT_CHANGE_PERCENT_RANGE,
+    DEMO_CLINIC,
+    ClinicSettings,
+    chairs_from,
+    idle_lock_from,
+    weight_change_from,
+    zone_from,
 )
 from ketalog.domain.errors import ValidationError
 from ketalog.services.access import Permission, authorize_admin_work
@@ -25,14 +27,23 @@ from ketalog.store.models import Setting
 
 CLINIC_TIMEZONE = "clinic_timezone"
 CLINIC_NAME = "clinic_name"
-#: Set only by the demo clinic: the title bar and every document say DEMO.
-DEMO_CLINIC = "demo_clinic"
 
 
 def get_setting(db: Session, key: str, default: object = None) -> object:
     """A setting's value, or ``default`` when it was never set."""
     row = db.get(Setting, key)
     return default if row is None else json.loads(row.value_json)
+
+
+def stored_settings(db: Session) -> dict[str, object]:
+    """Every stored setting by key, in one query (keys never set are absent)."""
+    return {key: json.loads(text)
+            for key, text in db.execute(select(Setting.key, Setting.value_json))}
+
+
+def read_clinic_settings(db: Session) -> ClinicSettings:
+    """The clinic's settings, read once and judged (defaults for what is unset or broken)."""
+    return ClinicSettings.from_stored(stored_settings(db))
 
 
 def set_setting(
@@ -87,13 +98,7 @@ TIMEZONE_MISSING = (
 
 def stored_clinic_timezone(db: Session) -> ZoneInfo | None:
     """The clinic's zone as set by an administrator; None while it is not set."""
-    name = get_setting(db, CLINIC_TIMEZONE)
-    if isinstance(name, str):
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            return None
-    return None
+    return zone_from(get_setting(db, CLINIC_TIMEZONE))
 
 
 def clinic_timezone(db: Session) -> ZoneInfo:
@@ -127,10 +132,7 @@ CHAIRS = "chairs"
 
 def clinic_chairs(db: Session) -> list[str]:
     """The infusion chairs the clinic schedules (an administrator setting)."""
-    value = get_setting(db, CHAIRS)
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        return list(value)
-    return list(DEFAULT_CHAIRS)
+    return list(chairs_from(get_setting(db, CHAIRS)))
 
 
 IDLE_LOCK_MINUTES = "idle_lock_minutes"
@@ -142,11 +144,7 @@ def idle_lock_minutes(db: Session) -> int:
     A stored value outside 1-240 minutes (or not a whole number) is ignored in
     favour of the default: a broken setting must not switch the lock off.
     """
-    value = get_setting(db, IDLE_LOCK_MINUTES)
-    low, high = IDLE_LOCK_RANGE
-    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
-        return value
-    return DEFAULT_IDLE_LOCK_MINUTES
+    return idle_lock_from(get_setting(db, IDLE_LOCK_MINUTES))
 
 
 WEIGHT_CHANGE_PERCENT = "weight_change_percent"
@@ -158,8 +156,4 @@ def weight_change_percent(db: Session) -> int:
     A stored value outside the setting's range is ignored in favour of the
     default: a broken setting must not switch the check off.
     """
-    value = get_setting(db, WEIGHT_CHANGE_PERCENT)
-    low, high = WEIGHT_CHANGE_PERCENT_RANGE
-    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
-        return value
-    return DEFAULT_WEIGHT_CHANGE_PERCENT
+    return weight_change_from(get_setting(db, WEIGHT_CHANGE_PERCENT))

@@ -23,7 +23,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import literal, null, select, union_all
+from sqlalchemy import String, literal, null, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from ketalog.domain.session_state import SessionState
@@ -94,7 +94,7 @@ class SignatureStatus:
 class _Claims:
     """The rows of one session that claim a signature, with their audit evidence."""
 
-    state: str
+    state: SessionState
     patient_id: int
     physician: list[tuple[int, datetime, str]]  # id, signed at, digest
     attestations: list[tuple[int, datetime]]
@@ -130,10 +130,11 @@ def _evidence(db: Session, session_ids: list[int]) -> tuple[dict[int, _Claims], 
     signatures = select(Signature.signed_at_utc).where(_among(Signature.session_id, session_ids))
     addenda = select(Addendum.written_at_utc).where(_among(Addendum.session_id, session_ids))
     moments = union_all(signatures, addenda)
-    # each branch: (source, session/patient id, row id, kind/action, at, text, text)
+    # each branch: (source, session/patient id, row id, kind/action, at, text, text); the
+    # fourth column holds kinds and actions too, so the state comes as plain text
     parts: list[Any] = [
         select(literal("session"), TreatmentSession.id, TreatmentSession.patient_id,
-               TreatmentSession.state, null(), null(), null())
+               type_coerce(TreatmentSession.state, String), null(), null(), null())
         .where(_among(TreatmentSession.id, session_ids)),
         select(literal("signature"), Signature.session_id, Signature.id, Signature.kind,
                Signature.signed_at_utc, Signature.content_sha256, null())
@@ -151,7 +152,7 @@ def _evidence(db: Session, session_ids: list[int]) -> tuple[dict[int, _Claims], 
     audit: list[_AuditRow] = []
     for source, owner, other, kind, _at, table_name, new_value in rows:
         if source == "session":  # owner: session id, other: patient id, kind: state
-            found[owner] = _Claims(kind, other, [], [], [])
+            found[owner] = _Claims(SessionState(kind), other, [], [], [])
         elif source == "audit":  # owner: patient id, other: row id, kind: action
             audit.append(_AuditRow(kind, table_name, other, owner, new_value))
     for source, sid, row_id, kind, at, first, body in sorted(
@@ -200,12 +201,12 @@ def _status(session_id: int, claims: _Claims, check: SessionVerification,
     problems = _missing_audit(claims, session_id, audit)
     if not check.signed:
         problems = [*check.invalid_reasons, *problems]
-        if claims.state == SessionState.SIGNED.value:
+        if claims.state == SessionState.SIGNED:
             problems.insert(0, "the session is marked signed but has no physician signature")
         if not problems:
             return SignatureStatus(session_id, SignatureState.NOT_SIGNED, check=check)
         # an unsigned session with a forged attestation: not valid, though not signed
-        if claims.state != SessionState.SIGNED.value:
+        if claims.state != SessionState.SIGNED:
             return SignatureStatus(session_id, SignatureState.NOT_SIGNED, problems=tuple(problems),
                                    check=check)
     changes = check.changes
@@ -240,7 +241,7 @@ def _statuses(db: Session, ids: list[int]) -> dict[int, SignatureStatus]:
         by_patient.setdefault(row.patient_id or 0, []).append(row)
     statuses = {}
     for sid, claim in claims.items():
-        if not claim.physician and claim.state != SessionState.SIGNED.value:
+        if not claim.physician and claim.state != SessionState.SIGNED:
             # nothing to hash; an attestation is still checked with its nurse's key
             check = SessionVerification(sid, signed=False, intact=True, invalid_reasons=tuple(
                 attestation_problems(db, sid) if claim.attestations else ()))

@@ -216,10 +216,10 @@ def _signatures(db: Session, session_id: int, kind: str) -> list[Signature]:
 
 
 def _finished(session: TreatmentSession, what: str) -> None:
-    if session.state == SessionState.SIGNED.value:
+    if session.state == SessionState.SIGNED:
         raise TransitionRefused(["This session is already signed; write an addendum to add "
                                  "to it."])
-    if session.state != SessionState.DISCHARGED.value:
+    if session.state != SessionState.DISCHARGED:
         raise TransitionRefused([
             f"The session is {session.state.replace('_', ' ')}; {what} once the patient is "
             "discharged."
@@ -311,7 +311,7 @@ def sign_session(
     text = canonical_json(session_record(db, session_id))
     digest = sha256_text(text)
     # The state first: once the signature row exists the database refuses any change.
-    session.state = new.value
+    session.state = new
     session.updated_at_utc = now
     db.flush()
     signature = Signature(session_id=session_id, signer_id=user.id, kind=PHYSICIAN_SIGNATURE,
@@ -512,7 +512,7 @@ def verify_session(db: Session, session_id: int) -> SessionVerification:
             "current_sha256": current_sha, "invalid_reasons": tuple(reasons),
             "legacy": legacy_signed, "key_issued_after_admin_reset": after_reset}
     # the state is outside the hash (signing itself sets it), so it is checked on its own
-    changes: list[str] = ([] if state == SessionState.SIGNED.value
+    changes: list[str] = ([] if state == SessionState.SIGNED
                           else [f"Session: state was \"signed\", now {_shown(state)}"])
     if current_sha == sig["content_sha256"]:
         if not changes and not reasons:
@@ -578,7 +578,7 @@ def add_addendum(
     if problems:
         raise ValidationError(problems)
     session = load_session(db, session_id)
-    if session.state != SessionState.SIGNED.value:
+    if session.state != SessionState.SIGNED:
         raise TransitionRefused(["This session is not signed yet; change the record itself "
                                  "(addenda are for signed sessions)."])
     user, key = _own_key(db, actor, password, purpose="addendum", what="write an addendum",
@@ -630,7 +630,7 @@ def waiting_for_signature(db: Session, *, limit: int = 500) -> list[WaitingSessi
                attest.c.signed_at_utc)
         .join(Patient, Patient.id == TreatmentSession.patient_id)
         .outerjoin(attest, attest.c.session_id == TreatmentSession.id)
-        .where(TreatmentSession.state == SessionState.DISCHARGED.value)
+        .where(TreatmentSession.state == SessionState.DISCHARGED)
         .order_by(TreatmentSession.scheduled_at_utc, TreatmentSession.id, attest.c.signed_at_utc)
         .limit(limit)
     ).all()

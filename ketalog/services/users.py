@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import Problem, ValidationError
+from ketalog.domain.roles import Role
 from ketalog.domain.values import printed_name
 from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.audit import append_audit
@@ -17,7 +18,8 @@ from ketalog.services.keys import issue_key
 from ketalog.services.passwords import hash_password
 from ketalog.store.models import User
 
-ROLES = ("nurse", "physician", "administrator")
+#: Every role, in the order lists offer them (the command line's choices, the accounts page).
+ROLES: tuple[Role, ...] = tuple(Role)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
@@ -29,7 +31,7 @@ class UserSummary:
     username: str
     full_name: str
     credentials: str
-    role: str
+    role: Role
     #: An administrator reset the password: ask for a new one before anything else.
     must_change_password: bool = False
 
@@ -46,7 +48,7 @@ def create_user(
     *,
     username: str,
     full_name: str,
-    role: str,
+    role: Role | str,
     password: str,
     credentials: str = "",
     clock: Clock = system_clock,
@@ -69,7 +71,7 @@ def create_user(
     if db.scalar(select(User.id).where(User.username == name)) is not None:
         raise ValidationError.single("username", f"The user name '{name}' is taken.")
     user = User(username=name, full_name=full_name.strip(), credentials=credentials.strip(),
-                role=role, password_hash=hash_password(password), created_at_utc=now)
+                role=Role(role), password_hash=hash_password(password), created_at_utc=now)
     db.add(user)
     db.flush()
     append_audit(db, actor, "create", at=now, table_name="users", row_id=user.id,

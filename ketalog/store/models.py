@@ -31,7 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
-from ketalog.store.types import ExactDecimal, UTCDateTime
+from ketalog.domain.roles import Role
+from ketalog.domain.session_state import SessionState
+from ketalog.store.types import ExactDecimal, StoredEnum, UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
@@ -131,7 +133,7 @@ class User(Versioned, Created, Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     credentials: Mapped[str] = mapped_column(String(40), default="")
-    role: Mapped[str] = mapped_column(String(20))  # nurse | physician | administrator
+    role: Mapped[Role] = mapped_column(StoredEnum(Role, "role"))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -415,7 +417,8 @@ class TreatmentSession(Versioned, Created, AuditReferenced, Base):
     chair: Mapped[str] = mapped_column(String(40))
     scheduled_at_utc: Mapped[datetime]
     sequence_number: Mapped[int | None] = mapped_column(Integer)  # "infusion n of N"
-    state: Mapped[str] = mapped_column(String(20), default="scheduled")
+    state: Mapped[SessionState] = mapped_column(StoredEnum(SessionState, "session state"),
+                                                default=SessionState.SCHEDULED)
     state_reason: Mapped[str | None] = mapped_column(Text)  # cancel / stop-early reason
     checked_in_at_utc: Mapped[datetime | None]
     dose_started_at_utc: Mapped[datetime | None]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Dialect, Numeric, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -85,6 +86,54 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if value is None:
             return None
         return _plain(value if isinstance(value, Decimal) else Decimal(str(value)))
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class StoredEnum(TypeDecorator[E]):
+    """A :class:`~enum.StrEnum` stored as its plain string value.
+
+    The column holds the same text as a ``String`` column would (no schema
+    change, readable in any SQL tool), but rows load as enum members, so a
+    comparison with a misspelt state fails the type check instead of quietly
+    never matching. A value the enum does not know is refused both ways with
+    the words ``what`` ("session state") and the values it accepts.
+    """
+
+    impl = String(20)
+    cache_ok = True
+
+    def __init__(self, enum: type[E], what: str, length: int = 20) -> None:
+        super().__init__(length)
+        self.enum = enum
+        self.what = what
+        self.length = length
+
+    def __repr__(self) -> str:
+        # Alembic renders migrations from repr(); the database itself sees String(length).
+        return f"StoredEnum({self.enum.__name__}, {self.what!r}, length={self.length})"
+
+    def _member(self, value: str) -> E:
+        try:
+            return self.enum(value)
+        except ValueError:
+            known = ", ".join(m.value for m in self.enum)
+            raise ValueError(
+                f"{value!r} is not a known {self.what}; expected one of {known}"
+            ) from None
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        """Store the member's value; refuse text that is no member's value."""
+        if value is None:
+            return None
+        return self._member(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        """Hand back the member, or say plainly which stored value is unknown."""
+        if value is None:
+            return None
+        return self._member(value)
 
 
 def _plain(value: Decimal) -> Decimal:

@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor
 from ketalog.domain.alerts import RaisedAlert
 from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.infusion import duration_text, running_minutes
-from ketalog.domain.session_state import STATE_LABELS
+from ketalog.domain.session_state import STATE_LABELS, SessionState
 from ketalog.services.board import BoardRow
 from ketalog.ui.style import ALERT_MARK, OK_MARK, OVERDUE_TEXT
 from ketalog.ui.translation import QT_TRANSLATE_NOOP
@@ -127,7 +127,7 @@ class BoardTableModel(RowsModel[BoardRow]):
             return self._signature_word("not_valid")
         if row.signed:
             return self._signature_word("signed")
-        if row.state != "discharged":
+        if row.state != SessionState.DISCHARGED:
             return ""
         return self._signature_word("ready" if row.nursing_completed else "nursing_open")
 
@@ -136,7 +136,7 @@ class BoardTableModel(RowsModel[BoardRow]):
             return row.signature_not_valid
         if row.signed:
             return self.tr("Signed by the physician; changes only by addendum")
-        if row.state != "discharged":
+        if row.state != SessionState.DISCHARGED:
             return None
         if row.nursing_completed:
             return self.tr(

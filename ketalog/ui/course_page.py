@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.outcomes import NO_RESPONSE_AFTER, REMISSION_BELOW, CourseOutcome
 from ketalog.domain.scales import ScaleDefinition, get_scale
-from ketalog.domain.session_state import STATE_LABELS
+from ketalog.domain.session_state import STATE_LABELS, SessionState
 from ketalog.services.outcomes import CourseSessionRow, CourseView, course_view
 from ketalog.ui.context import UiContext
 from ketalog.ui.style import ALERT_MARK, MessageLabel, big_font
@@ -221,7 +221,7 @@ class CourseChart(QWidget):
     def set_course(self, view: CourseView) -> None:
         """Show this course (cancelled sessions without scores are left out)."""
         self._sessions = [s for s in view.sessions
-                          if s.state != "cancelled" or s.scores]
+                          if s.state != SessionState.CANCELLED or s.scores]
         self._scales = view.scales
         self._outcomes = dict(view.outcomes)
         self._planned = view.planned_infusions

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.clinic_settings import DEFAULT_IDLE_LOCK_MINUTES
 from ketalog.domain.clinic_time import clock_text
+from ketalog.domain.roles import Role
 from ketalog.services.access import Permission, may
 from ketalog.services.accounts import (
     needs_first_administrator,
@@ -52,7 +53,7 @@ from ketalog.services.chair_status import running_infusion_chairs
 from ketalog.services.clinic_clock import MEASURE_EVERY, ServerClock, database_now
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.database import make_sessionmaker
-from ketalog.services.settings import clinic_timezone, idle_lock_minutes, is_demo_clinic
+from ketalog.services.settings import idle_lock_minutes, is_demo_clinic, read_clinic_settings
 from ketalog.services.users import UserSummary
 from ketalog.store.engine import DatabaseConfigError, default_database_path, describe_url
 from ketalog.ui.context import DraftStore, UiContext
@@ -257,9 +258,10 @@ class MainWindow(QMainWindow):
             clock = self.server_clock
         factory = make_sessionmaker(engine, check_clock=guard_clock)
         with factory() as db:
-            tz = clinic_timezone(db)
+            clinic = read_clinic_settings(db)
+            tz = clinic.zone
             #: the title bar says DEMO on the demo clinic, whatever page is shown
-            self.title = DEMO_TITLE if is_demo_clinic(db) else TITLE
+            self.title = DEMO_TITLE if clinic.demo else TITLE
         self.setWindowTitle(self.title)
         self.workstation = socket.gethostname() or "unknown"
         self.database_label = database_label
@@ -809,7 +811,7 @@ class MainWindow(QMainWindow):
         from ketalog.ui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.engine.url.render_as_string(hide_password=False),
-                                self.user.role == "administrator", self)
+                                self.user.role == Role.ADMINISTRATOR, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.domain.session_state import SessionState
 from ketalog.services.access import Permission, may
 from ketalog.services.session_view import AddendumLine, SessionView, SignatureLine
 from ketalog.services.signing import (
@@ -214,8 +215,8 @@ class SigningPanel(SessionPanel):
         role = self._role()
         state = view.detail.state
         signing = view.signing
-        discharged = state == "discharged"
-        signed = state == "signed" or signing.signed
+        discharged = state == SessionState.DISCHARGED
+        signed = state == SessionState.SIGNED or signing.signed
 
         if signing.not_valid:
             # the reason in words, in red, instead of "Signed" (see signature_status)
@@ -260,7 +261,7 @@ class SigningPanel(SessionPanel):
 
     def next_field(self, view: SessionView) -> QWidget | None:
         """The nurse's password while the nursing record may be completed."""
-        if view.detail.state == "discharged" and may(self._role(),
+        if view.detail.state == SessionState.DISCHARGED and may(self._role(),
                                                      Permission.COMPLETE_NURSING):
             return self.nurse_password
         return None

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
-from ketalog.domain.clinic_settings import CLINIC_SETTINGS, clinic_setting
+from ketalog.domain.clinic_settings import CLINIC_SETTINGS, ClinicSettings, clinic_setting
 from ketalog.domain.errors import ValidationError
 from ketalog.services.booking import closed_days
 from ketalog.services.clinic_settings import change_clinic_setting, clinic_settings
 from ketalog.services.documents import clinic
 from ketalog.services.errors import PermissionDenied
-from ketalog.services.settings import clinic_chairs, clinic_timezone, idle_lock_minutes
+from ketalog.services.settings import (
+    clinic_chairs,
+    clinic_timezone,
+    idle_lock_minutes,
+    read_clinic_settings,
+)
 from ketalog.store.models import AuditEntry, Setting
 from tests.conftest import FakeClock
 from tests.staff import ADMIN, NURSE
@@ -54,6 +60,30 @@ def test_each_change_is_audited_with_old_and_new_and_read_where_used(
                       .order_by(AuditEntry.id.desc())).first()
     assert last is not None and (last.old_value, last.new_value) == (
         "Riverside Ketamine Clinic", "Riverside Clinic")
+
+
+def test_the_settings_are_read_together_in_one_query(db: Session, clock: FakeClock,
+                                                    engine: Engine) -> None:
+    # a new clinic (the fixture sets only its zone): every other setting's default
+    assert read_clinic_settings(db) == ClinicSettings(timezone=clinic_timezone(db))
+    for key, text in (("clinic_name", "Riverside Clinic"), ("clinic_address", "1 River Rd"),
+                      ("clinic_phone", "555 0100"), ("clinic_timezone", "America/Chicago"),
+                      ("chairs", "Recliner A, Recliner B"), ("idle_lock_minutes", "5"),
+                      ("document_footer", "Confidential"), ("weight_change_percent", "15")):
+        change_clinic_setting(db, ADMIN, key, text, clock=clock)
+    statements: list[str] = []
+    listen = event.listens_for(engine, "before_cursor_execute")
+    counted = listen(lambda *args: statements.append(args[2]))
+    try:
+        read = read_clinic_settings(db)
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+    assert len([sql for sql in statements if "FROM settings" in sql]) == 1
+    assert read == ClinicSettings(
+        name="Riverside Clinic", address="1 River Rd", phone="555 0100",
+        timezone=ZoneInfo("America/Chicago"), chairs=("Recliner A", "Recliner B"),
+        idle_lock_minutes=5, document_footer="Confidential", weight_change_percent=15)
+    assert read.zone.key == "America/Chicago" and read.name == clinic(db).name
 
 
 def test_the_same_value_again_writes_nothing(db: Session, clock: FakeClock) -> None:

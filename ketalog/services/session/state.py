@@ -164,7 +164,7 @@ def change_state(
     facts = session_facts(db, session, protocol, when, reason=(reason or "").strip() or None)
     old = session.state
     new = next_state(old, move, facts)
-    session.state = new.value
+    session.state = new
     if move is SessionAction.CHECK_IN:
         session.checked_in_at_utc = when
     elif move is SessionAction.START_INFUSION:

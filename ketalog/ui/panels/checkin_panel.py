@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.errors import ValidationError
+from ketalog.domain.session_state import SessionState
 from ketalog.services.access import Permission, may
 from ketalog.services.identity import ProofPurpose
 from ketalog.services.patients import record_weight
@@ -41,7 +42,7 @@ from ketalog.ui.widgets import ActionButton, ComboBox, SessionPanel
 CHECKLIST = ("identity_confirmed", "consent_on_file", "npo_confirmed")
 PREDOSE_ALERT = "predose_bp_high"
 #: States before any drug is given: the checklist and the BP gate still matter.
-BEFORE_DOSE = ("scheduled", "checked_in")
+BEFORE_DOSE = (SessionState.SCHEDULED, SessionState.CHECKED_IN)
 
 
 def baseline_reading(view: SessionView) -> VitalRow | None:
@@ -196,13 +197,14 @@ class CheckInPanel(SessionPanel):
         can_check_in = view.can("check_in")
         self.check_in_button.setEnabled(can_check_in)
         self.check_in_button.setToolTip(view.why_not("check_in"))
-        self.check_in_button.setVisible(detail.state == "scheduled")
+        self.check_in_button.setVisible(detail.state == SessionState.SCHEDULED)
         if detail.checked_in_at_utc is not None:
             self.status_label.setText(f"{OK_MARK} " + self.tr("Checked in at %1").replace(
                 "%1", self._time(detail.checked_in_at_utc)))
         else:
             self.status_label.setText(self.tr("Not checked in"))
-        hint = "" if can_check_in or detail.state != "scheduled" else view.why_not("check_in")
+        waiting = detail.state == SessionState.SCHEDULED
+        hint = view.why_not("check_in") if waiting and not can_check_in else ""
         self.check_in_hint.setText(hint)
         self.check_in_hint.setVisible(bool(hint))
 

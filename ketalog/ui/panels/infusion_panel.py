@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.infusion import InfusionProgress, duration_text
+from ketalog.domain.session_state import SessionState
 from ketalog.services.session.state import change_rate, change_state
 from ketalog.services.session_view import SessionView
 from ketalog.ui.context import SessionController
@@ -182,7 +183,7 @@ class InfusionPanel(SessionPanel):
         can_start = view.can("start_infusion")
         self.start_button.setEnabled(can_start)
         self.start_button.setToolTip(view.why_not("start_infusion"))
-        self.start_button.setVisible(state in ("scheduled", "checked_in"))
+        self.start_button.setVisible(state in (SessionState.SCHEDULED, SessionState.CHECKED_IN))
         reasons = view.blocked.get("start_infusion", ())
         if reasons:
             self.start_reasons.setText(
@@ -196,13 +197,13 @@ class InfusionPanel(SessionPanel):
             button.setVisible(possible)
             button.setEnabled(possible)
             button.setToolTip(view.why_not(action))
-        if state == "paused":
+        if state == SessionState.PAUSED:
             self.pause_button.setToolTip(self.tr(
                 "The pump is paused: Resume (Alt+R) restarts it; Stop early (Alt+E) uses the "
                 "reason typed."))
-        running = state == "infusing"
+        running = state == SessionState.INFUSING
         self.rate_box.setVisible(running)
-        pump_on = state in ("infusing", "paused")
+        pump_on = state in (SessionState.INFUSING, SessionState.PAUSED)
         for widget in (self.reason_label, self.reason_edit):
             widget.setVisible(pump_on)
         self.reason_edit.setPlaceholderText(
@@ -216,7 +217,7 @@ class InfusionPanel(SessionPanel):
 
     def next_field(self, view: SessionView) -> QWidget | None:
         """Alt+3: the reason field while the pump runs or is paused; else nowhere."""
-        if view.detail.state in ("infusing", "paused"):
+        if view.detail.state in (SessionState.INFUSING, SessionState.PAUSED):
             return self.reason_edit
         return None
 
@@ -225,9 +226,9 @@ class InfusionPanel(SessionPanel):
         if detail.dose_started_at_utc is None:
             return self.tr("Infusion not started")
         started = clock_text(detail.dose_started_at_utc, tz)
-        if detail.state == "infusing":
+        if detail.state == SessionState.INFUSING:
             return self.tr("Running since %1").replace("%1", started)
-        if detail.state == "paused":
+        if detail.state == SessionState.PAUSED:
             pause = self._last_pause(view)
             if pause is None:
                 return self.tr("Paused")
@@ -247,9 +248,9 @@ class InfusionPanel(SessionPanel):
     def _reason_text(self, view: SessionView) -> str:
         """The reason under the state line: the pause's, or the early stop's ("" for none)."""
         detail = view.detail
-        if detail.dose_started_at_utc is None or detail.state == "infusing":
+        if detail.dose_started_at_utc is None or detail.state == SessionState.INFUSING:
             return ""
-        if detail.state == "paused":
+        if detail.state == SessionState.PAUSED:
             pause = self._last_pause(view)
             return (pause.detail or "") if pause is not None else ""
         return detail.state_reason or ""

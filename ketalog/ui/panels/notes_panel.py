@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.domain.session_state import SessionState
 from ketalog.services.session.entries import NOTE_KINDS, add_note
 from ketalog.services.session_detail import NoteRow
 from ketalog.services.session_view import SessionView
@@ -38,7 +39,8 @@ from ketalog.ui.widgets import (
 from ketalog.ui.widgets.buttons import ENTER_KEYS
 
 #: States in which a new note is most likely a recovery note.
-_RECOVERY_STATES = frozenset({"recovering", "stopped_early", "discharged"})
+_RECOVERY_STATES = frozenset({SessionState.RECOVERING, SessionState.STOPPED_EARLY,
+                              SessionState.DISCHARGED})
 
 
 

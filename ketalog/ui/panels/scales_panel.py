@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.scales import SCALES, get_scale
+from ketalog.domain.session_state import SessionState
 from ketalog.services.session.entries import record_scale
 from ketalog.services.session_detail import ScoreRow
 from ketalog.services.session_view import SessionView
@@ -46,7 +47,8 @@ from ketalog.ui.widgets import (
 )
 
 #: Sessions in these states take no more in-session scores: the patient has left.
-SCORES_CLOSED = frozenset({"discharged", "signed", "cancelled"})
+SCORES_CLOSED = frozenset({SessionState.DISCHARGED, SessionState.SIGNED,
+                           SessionState.CANCELLED})
 
 
 def local_hhmm(at_utc: datetime | None, tz: ZoneInfo) -> str:
