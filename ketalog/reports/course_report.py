@@ -38,8 +38,7 @@ from ketalog.reports.base import (
 )
 from ketalog.reports.course_chart import ChartPoint, ScaleSpec, number_text, score_chart
 from ketalog.reports.day_log import NONE_TEXT, format_mg, state_label
-from ketalog.services.documents import CourseReportData
-from ketalog.services.outcomes import CourseSessionRow
+from ketalog.reports.inputs import CourseReportData, CourseSessionRow
 
 TITLE = "Course report"
 NO_SCORES = "No outcome scores have been recorded in this course."

@@ -36,7 +36,7 @@ from ketalog.reports.base import (
     render,
     stylesheet,
 )
-from ketalog.services.documents import DayLogData, DayLogRow
+from ketalog.reports.inputs import DayLogData, DayLogRow
 
 TITLE = "Day log"
 NO_SESSIONS = "No sessions on this day."

@@ -36,12 +36,12 @@ from ketalog.reports.base import (
     render,
     stylesheet,
 )
+from ketalog.reports.inputs import RemsFormDocument
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from ketalog.domain.rems import RemsForm
-    from ketalog.services.rems import RemsFormDocument
 
 TITLE = "Spravato REMS patient monitoring form"
 FRAME_WIDTH = PAGE_SIZE[0] - 2 * MARGIN

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
@@ -47,10 +47,15 @@ from ketalog.reports.base import (
     void_words,
 )
 from ketalog.reports.charts import ALERT_MARK, infusion_intervals, vitals_trend_chart
-
-if TYPE_CHECKING:
-    from ketalog.services.documents import AddendumBlock, SessionSummaryData, SignatureBlock
-    from ketalog.services.session_detail import DoseOrderView, ScoreRow, SessionDetail, VitalRow
+from ketalog.reports.inputs import (
+    AddendumBlock,
+    DoseOrderView,
+    ScoreRow,
+    SessionDetail,
+    SessionSummaryData,
+    SignatureBlock,
+    VitalRow,
+)
 
 TITLE = "Session summary"
 FRAME_WIDTH = PAGE_SIZE[0] - 2 * MARGIN

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -41,6 +41,7 @@ from ketalog.reports.base import (
     stylesheet,
 )
 from ketalog.reports.charts import infusion_intervals
+from ketalog.reports.inputs import CourseSessionLine, SessionDetail, VisitReportData, VitalRow
 from ketalog.reports.session_summary import (
     FRAME_WIDTH,
     delivered,
@@ -50,10 +51,6 @@ from ketalog.reports.session_summary import (
     mg_text,
     plain_decimal,
 )
-
-if TYPE_CHECKING:
-    from ketalog.services.documents import CourseSessionLine, VisitReportData
-    from ketalog.services.session_detail import SessionDetail, VitalRow
 
 TITLE = "Visit report"
 COURSE_STATUS = {

@@ -29,6 +29,7 @@ from ketalog.domain.rems import (
     filing_status,
 )
 from ketalog.domain.values import printed_name
+from ketalog.reports.inputs import RemsFormDocument as RemsFormDocument
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
@@ -47,7 +48,7 @@ from ketalog.store.models import (
 )
 
 if TYPE_CHECKING:
-    from ketalog.reports.base import Clinic
+    pass
 
 #: Longest confirmation number kept (the column's size).
 MAX_CONFIRMATION_LENGTH = 120
@@ -293,22 +294,6 @@ def file_rems_form(
 
 
 # --- the printed form -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RemsFormDocument:
-    """What the printed form shows: the form, the clinic, and the filing if there is one.
-
-    No "today": a form printed twice from the same records is byte-identical,
-    so it shows the deadline date, not "due in n days".
-    """
-
-    clinic: Clinic
-    tz: ZoneInfo
-    form: RemsForm
-    filed_at_utc: datetime | None = None
-    filed_by: str | None = None
-    confirmation: str | None = None
 
 
 def rems_document_data(db: Session, session_id: int) -> RemsFormDocument:

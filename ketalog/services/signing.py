@@ -43,6 +43,9 @@ from sqlalchemy.orm import Session
 from ketalog.domain.errors import Problem, TransitionRefused, ValidationError
 from ketalog.domain.session_state import SessionAction, SessionFacts, SessionState, next_state
 from ketalog.domain.values import printed_name
+from ketalog.reports.inputs import ADMIN_RESET_NOTE as ADMIN_RESET_NOTE
+from ketalog.reports.inputs import LEGACY_NOTE as LEGACY_NOTE
+from ketalog.reports.inputs import SessionVerification as SessionVerification
 from ketalog.services.access import Permission, authorize
 from ketalog.services.accounts import confirm_password
 from ketalog.services.audit import append_audit
@@ -102,9 +105,6 @@ _VOLATILE = frozenset({"version", "updated_at_utc", "state", "audit_id", "audit_
 #: out of the record so a session signed before them keeps the content it was signed with.
 _RECORD_SKIP = _VOLATILE | KEYED_COLUMNS
 _ATTESTATION_SKIP = _RECORD_SKIP | {"content_json"}
-LEGACY_NOTE = "signed before keyed signatures (not cryptographically bound)"
-ADMIN_RESET_NOTE = ("signed with a key issued after an administrator reset the signer's "
-                    "password")
 _CHILD_TABLES: tuple[tuple[str, Table], ...] = tuple(
     (model.__tablename__, model.__table__)  # type: ignore[misc]
     for model in (DoseOrder, InfusionEvent, VitalSign, ScaleScore, EventFlag, Intervention,
@@ -329,37 +329,6 @@ def sign_session(
 
 
 # --- verification ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SessionVerification:
-    """Whether a signed session still matches what was signed, and if not, what changed."""
-
-    session_id: int
-    signed: bool
-    intact: bool
-    signer_name: str | None = None
-    signed_at_utc: datetime | None = None
-    signed_sha256: str | None = None
-    current_sha256: str | None = None
-    changes: tuple[str, ...] = ()
-    #: Why the signature itself is not valid (forged, not the signer's key, ...); empty if valid.
-    invalid_reasons: tuple[str, ...] = ()
-    #: Signed before keyed signatures: valid, but not cryptographically bound.
-    legacy: bool = False
-    #: Signed with a key issued after an administrator reset the signer's password.
-    key_issued_after_admin_reset: bool = False
-
-    @property
-    def changed(self) -> bool:
-        """Signed, and the record no longer matches the signature (or the signature is invalid)."""
-        return self.signed and not self.intact
-
-    @property
-    def notes(self) -> tuple[str, ...]:
-        """What a reader of a valid signature should know (legacy, key after a reset)."""
-        return ((LEGACY_NOTE,) if self.legacy else ()) + (
-            (ADMIN_RESET_NOTE,) if self.key_issued_after_admin_reset else ())
 
 
 def _shown(value: object) -> str:
