@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.services.context import Actor
 from ketalog.services.errors import PermissionDenied
+from ketalog.services.stored_settings import TIMEZONE_MISSING, stored_clinic_timezone
 from ketalog.store.models import User
 
 
@@ -152,11 +153,8 @@ def authorize(db: Session, actor: Actor, permission: Permission) -> User:
             f"Only {who} can {what}; {user.full_name} ({user.username}) is "
             f"{_ARTICLE.get(user.role, user.role)}."
         )
-    if permission in NEEDS_CLINIC_TIME:
-        from ketalog.services.settings import TIMEZONE_MISSING, stored_clinic_timezone
-
-        if stored_clinic_timezone(db) is None:
-            raise PermissionDenied(TIMEZONE_MISSING)
+    if permission in NEEDS_CLINIC_TIME and stored_clinic_timezone(db) is None:
+        raise PermissionDenied(TIMEZONE_MISSING)
     return user
 
 

@@ -33,8 +33,8 @@ from ketalog.domain.values import printed_name
 from ketalog.reports.inputs import FollowedOrder as FollowedOrder
 from ketalog.reports.inputs import OrderView as OrderView
 from ketalog.services.access import Permission, authorize
-from ketalog.services.accounts import confirm_password
 from ketalog.services.audit import append_audit
+from ketalog.services.authentication import confirm_password
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound, PermissionDenied
 from ketalog.services.keyed import (

@@ -21,18 +21,15 @@ from ketalog.domain.errors import ValidationError
 from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
+from ketalog.services.stored_settings import CLINIC_TIMEZONE as CLINIC_TIMEZONE
+from ketalog.services.stored_settings import TIMEZONE_MISSING as TIMEZONE_MISSING
+from ketalog.services.stored_settings import get_setting as get_setting
+from ketalog.services.stored_settings import stored_clinic_timezone as stored_clinic_timezone
 from ketalog.store.models import Setting
 
-CLINIC_TIMEZONE = "clinic_timezone"
 CLINIC_NAME = "clinic_name"
 #: Set only by the demo clinic: the title bar and every document say DEMO.
 DEMO_CLINIC = "demo_clinic"
-
-
-def get_setting(db: Session, key: str, default: object = None) -> object:
-    """A setting's value, or ``default`` when it was never set."""
-    row = db.get(Setting, key)
-    return default if row is None else json.loads(row.value_json)
 
 
 def set_setting(
@@ -76,24 +73,6 @@ def system_timezone_name() -> str:
     except (OSError, ZoneInfoNotFoundError, ValueError):
         pass
     return "UTC"
-
-
-#: Why nothing clinical is recorded in a database whose clinic has no time zone yet.
-TIMEZONE_MISSING = (
-    "The clinic's time zone is not set, so nothing clinical can be recorded yet (each "
-    "workstation would count \"today\" in its own zone). An administrator sets it under "
-    "Clinic... > Time zone, or with 'ketalog settings set clinic_timezone America/New_York'.")
-
-
-def stored_clinic_timezone(db: Session) -> ZoneInfo | None:
-    """The clinic's zone as set by an administrator; None while it is not set."""
-    name = get_setting(db, CLINIC_TIMEZONE)
-    if isinstance(name, str):
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            return None
-    return None
 
 
 def clinic_timezone(db: Session) -> ZoneInfo:

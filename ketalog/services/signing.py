@@ -47,8 +47,8 @@ from ketalog.reports.inputs import ADMIN_RESET_NOTE as ADMIN_RESET_NOTE
 from ketalog.reports.inputs import LEGACY_NOTE as LEGACY_NOTE
 from ketalog.reports.inputs import SessionVerification as SessionVerification
 from ketalog.services.access import Permission, authorize
-from ketalog.services.accounts import confirm_password
 from ketalog.services.audit import append_audit
+from ketalog.services.authentication import confirm_password
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
 from ketalog.services.keyed import (
