@@ -40,6 +40,7 @@ from ketalog.cli_db import (
 from ketalog.cli_outcomes import add_outcomes_parser, cmd_outcomes
 from ketalog.cli_rems import add_rems_parser, cmd_rems
 from ketalog.cli_settings import add_settings_parser, cmd_settings
+from ketalog.domain.documents import DocumentKind
 from ketalog.domain.errors import DomainError
 from ketalog.store.engine import DatabaseConfigError
 
@@ -86,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="the clinic day (default: today in the clinic's time zone)")
     sessions.add_argument("--json", action="store_true", help="print a JSON list")
     pdf = sub.add_parser("pdf", help="write a chart document as PDF")
-    pdf.add_argument("document", choices=["session", "visit", "day", "course"],
+    pdf.add_argument("document", choices=[kind.value for kind in DocumentKind],
                      help="session summary, patient visit report, day log or course report")
     pdf.add_argument("key", metavar="ID_OR_DATE",
                      help="session id (session, visit), course id (course) or YYYY-MM-DD (day)")

@@ -25,6 +25,16 @@ from ketalog.domain.screening import OVERRIDDEN_LABEL
 from ketalog.domain.session_state import dose_started
 from ketalog.store.anchors import Anchor
 
+# --- Each document's title: on its pages, on its preview window, in the command line -----
+
+SESSION_SUMMARY_TITLE = "Session summary"
+VISIT_REPORT_TITLE = "Visit report"
+DAY_LOG_TITLE = "Day log"
+COURSE_REPORT_TITLE = "Course report"
+#: the form's own name (Spravato REMS Patient Monitoring Form), on paper and on screen
+REMS_FORM_TITLE = "Spravato REMS patient monitoring form"
+
+
 # --- The clinic, as every page header prints it ------------------------------------------
 
 

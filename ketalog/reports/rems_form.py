@@ -36,14 +36,14 @@ from ketalog.reports.base import (
     render,
     stylesheet,
 )
-from ketalog.reports.inputs import RemsFormDocument
+from ketalog.reports.inputs import REMS_FORM_TITLE, RemsFormDocument
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from ketalog.domain.rems import RemsForm
 
-TITLE = "Spravato REMS patient monitoring form"
+TITLE = REMS_FORM_TITLE
 FRAME_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
 QUESTION_WIDTH = 100 * mm
 CHECKED, UNCHECKED = "☒", "☐"

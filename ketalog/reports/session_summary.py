@@ -48,6 +48,7 @@ from ketalog.reports.base import (
 )
 from ketalog.reports.charts import ALERT_MARK, infusion_intervals, vitals_trend_chart
 from ketalog.reports.inputs import (
+    SESSION_SUMMARY_TITLE,
     AddendumBlock,
     DoseOrderView,
     ScoreRow,
@@ -57,7 +58,7 @@ from ketalog.reports.inputs import (
     VitalRow,
 )
 
-TITLE = "Session summary"
+TITLE = SESSION_SUMMARY_TITLE
 FRAME_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
 #: A free text longer than this is printed under its table instead of in the cell.
 LONG_CELL_CHARS = 360

@@ -41,7 +41,13 @@ from ketalog.reports.base import (
     stylesheet,
 )
 from ketalog.reports.charts import infusion_intervals
-from ketalog.reports.inputs import CourseSessionLine, SessionDetail, VisitReportData, VitalRow
+from ketalog.reports.inputs import (
+    VISIT_REPORT_TITLE,
+    CourseSessionLine,
+    SessionDetail,
+    VisitReportData,
+    VitalRow,
+)
 from ketalog.reports.session_summary import (
     FRAME_WIDTH,
     delivered,
@@ -52,7 +58,7 @@ from ketalog.reports.session_summary import (
     plain_decimal,
 )
 
-TITLE = "Visit report"
+TITLE = VISIT_REPORT_TITLE
 COURSE_STATUS = {
     "scheduled": "booked", "checked_in": "in progress", "infusing": "in progress",
     "paused": "in progress", "recovering": "in progress", "discharged": "done",

@@ -33,6 +33,7 @@ from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_by_id, protocol_id_by_code
 from ketalog.services.rems import file_rems_form
 from ketalog.services.settings import (
+    CLINIC_ADDRESS,
     CLINIC_NAME,
     DEMO_CLINIC,
     clinic_timezone,
@@ -423,7 +424,7 @@ def build_demo_clinic(
     setup_clock = SimClock(real_now - timedelta(days=60))
     set_setting(db, SYSTEM, DEMO_CLINIC, True)  # DEMO on the title bar and every document
     set_setting(db, SYSTEM, CLINIC_NAME, "Riverside Ketamine Clinic")
-    set_setting(db, SYSTEM, "clinic_address", "12 River Road, Springfield")
+    set_setting(db, SYSTEM, CLINIC_ADDRESS, "12 River Road, Springfield")
     set_setting(db, SYSTEM, "clinic_phone", "+1 555 0100 (after hours: +1 555 0199)")
     users = {
         username: create_user(db, SYSTEM, username=username, full_name=name, role=role,

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from ketalog.domain.clinic_settings import DEFAULT_CLINIC_NAME
 from ketalog.domain.infusion import PumpEvent, delivered_as_of
 from ketalog.domain.outcomes import OUTCOME_SCALES
-from ketalog.reports.base import Clinic
 from ketalog.reports.inputs import AddendumBlock as AddendumBlock
+from ketalog.reports.inputs import Clinic
 from ketalog.reports.inputs import CourseReportData as CourseReportData
 from ketalog.reports.inputs import CourseSessionLine as CourseSessionLine
 from ketalog.reports.inputs import DayLogData as DayLogData
@@ -34,7 +34,16 @@ from ketalog.services.orders import order_followed_by_session
 from ketalog.services.outcomes import course_view
 from ketalog.services.patient_safety import safety_facts
 from ketalog.services.session_detail import open_session
-from ketalog.services.settings import CLINIC_NAME, clinic_timezone, get_setting, is_demo_clinic
+from ketalog.services.settings import (
+    CLINIC_ADDRESS,
+    CLINIC_LOGO_PATH,
+    CLINIC_NAME,
+    CLINIC_PHONE,
+    DOCUMENT_FOOTER,
+    clinic_timezone,
+    get_setting,
+    is_demo_clinic,
+)
 from ketalog.services.signature_status import signature_status, signature_statuses
 from ketalog.store.anchors import anchor_file_path, latest_anchor
 from ketalog.store.models import (
@@ -49,10 +58,6 @@ from ketalog.store.models import (
     User,
 )
 
-CLINIC_ADDRESS = "clinic_address"
-CLINIC_PHONE = "clinic_phone"
-CLINIC_LOGO_PATH = "clinic_logo_path"
-DOCUMENT_FOOTER = "document_footer"
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 
 

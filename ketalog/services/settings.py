@@ -28,6 +28,11 @@ from ketalog.services.stored_settings import stored_clinic_timezone as stored_cl
 from ketalog.store.models import Setting
 
 CLINIC_NAME = "clinic_name"
+#: The clinic's details printed on every document (one line each).
+CLINIC_ADDRESS = "clinic_address"
+CLINIC_PHONE = "clinic_phone"
+CLINIC_LOGO_PATH = "clinic_logo_path"
+DOCUMENT_FOOTER = "document_footer"
 #: Set only by the demo clinic: the title bar and every document say DEMO.
 DEMO_CLINIC = "demo_clinic"
 

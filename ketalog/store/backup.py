@@ -38,12 +38,12 @@ from ketalog.store.backup_files import (
     PARTIAL_SUFFIX,
     PG_ARCHIVE_MAGIC,
     REQUIRED_TABLES,
-    BackupInfo,
-    RestoreInfo,
     check_backup_target,
     read_header,
     refuse_unknown_revision,
 )
+from ketalog.store.backup_files import BackupInfo as BackupInfo
+from ketalog.store.backup_files import RestoreInfo as RestoreInfo
 from ketalog.store.engine import (
     ENV_DATABASE_URL,
     SQLITE_MAGIC,

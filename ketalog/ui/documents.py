@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.services.document_kinds import document_type
 from ketalog.ui.context import UiContext
 from ketalog.ui.widgets.windows import export_path, place_window, remember_export_folder
 
@@ -45,9 +46,6 @@ if TYPE_CHECKING:
     from ketalog.services.context import Actor
 from ketalog.ui.style import MessageLabel
 from ketalog.ui.widgets import ActionButton, Button
-
-TITLES = {"session": "Session summary", "visit": "Visit report", "day": "Day log",
-          "course": "Course report", "rems": "Spravato REMS monitoring form"}
 
 
 class _JobSignals(QObject):
@@ -201,7 +199,7 @@ class DocumentButtons(QObject):
         """Build the document in the background; a preview opens when it is ready."""
         job = DocumentJob(self.ctx, kind, key, self.ctx.actor())
         job.setAutoDelete(False)
-        name = f"{kind}-{key}.pdf"
+        name = document_type(kind).file_name(key)
         self.running.add(job)
         job.signals.finished.connect(lambda pdf: self._done(job, pdf, kind, key, name),
                                      Qt.ConnectionType.QueuedConnection)
@@ -225,7 +223,7 @@ class DocumentButtons(QObject):
             self.ctx.run(lambda db: record_document(db, actor, kind, key, action=action,
                                                     detail=detail, clock=self.ctx.clock))
 
-        preview = PdfPreview(pdf, TITLES.get(kind, kind), name, self.window, record)
+        preview = PdfPreview(pdf, document_type(kind).title, name, self.window, record)
         preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.previews.append(preview)
         preview.finished.connect(lambda _code: self.previews.remove(preview)
