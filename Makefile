@@ -62,8 +62,10 @@ load: setup
 screenshots: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.screenshots
 
+# ruff, then the layer contracts in pyproject.toml ([tool.importlinter])
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 typecheck: setup
 	$(BIN)/mypy ketalog
