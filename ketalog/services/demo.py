@@ -18,9 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.protocols import DosingMode, Protocol
+from ketalog.domain.screening import YES_NO_QUESTIONS
 from ketalog.domain.session_state import SessionAction, SessionState
+from ketalog.services import screening as scr
 from ketalog.services import sessions as svc
 from ketalog.services.accounts import prove_identity
+from ketalog.services.alerts import acknowledge_alert, open_session_alerts
+from ketalog.services.clinic_certificate import create_first_certificates
 from ketalog.services.context import SYSTEM
 from ketalog.services.courses import (
     complete_course,
@@ -29,6 +33,7 @@ from ketalog.services.courses import (
     stop_course,
 )
 from ketalog.services.identity import IdentityProof, ProofPurpose
+from ketalog.services.orders import enter_standing_order, record_verbal_order
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_by_id, protocol_id_by_code
 from ketalog.services.rems import file_rems_form
@@ -44,7 +49,7 @@ from ketalog.services.settings import (
 )
 from ketalog.services.signing import complete_nursing_record, sign_session
 from ketalog.services.users import UserSummary, create_user
-from ketalog.store.models import Course, Patient, User
+from ketalog.store.models import Course, Patient, TreatmentSession, User
 
 #: Demo accounts and their documented passwords (README.md lists them).
 DEMO_USERS = (
@@ -180,9 +185,6 @@ class _Clinic:
 
         Every question is answered No unless the profile says otherwise.
         """
-        from ketalog.domain.screening import YES_NO_QUESTIONS
-        from ketalog.services import screening as scr
-
         db = self.db
         screening_id = scr.start_screening(db, self.nurse, course_id, clock=clock)
         values: dict[str, object] = dict.fromkeys(YES_NO_QUESTIONS, False)
@@ -219,9 +221,6 @@ class _Clinic:
 
         On actual body weight; esketamine 56 mg, titration allowed up to 84 mg.
         """
-        from ketalog.services.orders import enter_standing_order
-        from ketalog.store.models import Course
-
         course = self.db.get(Course, course_id)
         assert course is not None
         protocol = protocol_by_id(self.db, course.protocol_id)
@@ -277,8 +276,6 @@ class _Clinic:
         inputs = default_dose_inputs(protocol)
         if (verbal and protocol.dosing_mode is DosingMode.WEIGHT
                 and protocol.default_dose is not None and self.physician.user_id is not None):
-            from ketalog.services.orders import record_verbal_order
-
             inputs["dose_mg_per_kg"] = protocol.default_dose + Decimal("0.1")
             record_verbal_order(db, nurse, sid, physician_id=self.physician.user_id,
                                 dose=inputs["dose_mg_per_kg"],
@@ -338,7 +335,6 @@ class _Clinic:
             svc.resolve_event(db, nurse, flag, clock=clock)
         if until is SessionState.RECOVERING:
             return
-        from ketalog.services.alerts import acknowledge_alert, open_session_alerts
 
         for alert in open_session_alerts(db, sid):  # e.g. a marked CADSS, reviewed at the chair
             acknowledge_alert(db, self.physician, sid, source=alert.source,
@@ -363,8 +359,6 @@ class _Clinic:
 
 
 def _version(db: Session, sid: int) -> int:
-    from ketalog.store.models import TreatmentSession
-
     value = db.scalar(select(TreatmentSession.version).where(TreatmentSession.id == sid))
     assert value is not None
     return value
@@ -431,7 +425,6 @@ def build_demo_clinic(
                               password=password, credentials=creds, clock=setup_clock)
         for username, name, creds, role, password in DEMO_USERS
     }
-    from ketalog.services.clinic_certificate import create_first_certificates
 
     admin_password = next(p for u, *_r, p in DEMO_USERS if u == "admin")
     create_first_certificates(db, users["admin"].as_actor("demo"), admin_password,

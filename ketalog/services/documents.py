@@ -30,6 +30,7 @@ from ketalog.reports.inputs import SignatureBlock as SignatureBlock
 from ketalog.reports.inputs import VisitReportData as VisitReportData
 from ketalog.services.board import day_bounds_utc
 from ketalog.services.errors import NotFound
+from ketalog.services.interventions import patient_wording
 from ketalog.services.orders import order_followed_by_session
 from ketalog.services.outcomes import course_view
 from ketalog.services.patient_safety import safety_facts
@@ -56,6 +57,7 @@ from ketalog.store.models import (
     Signature,
     TreatmentSession,
     User,
+    VitalSign,
 )
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
@@ -185,7 +187,6 @@ def visit_report_data(db: Session, session_id: int,
     lines = _course_lines(db, detail.course_id)
     upcoming = [line.scheduled_at_utc for line in lines
                 if line.scheduled_at_utc > detail.scheduled_at_utc and line.state == "scheduled"]
-    from ketalog.services.interventions import patient_wording
 
     return VisitReportData(summary.clinic, summary.tz, detail,
                            min(upcoming) if upcoming else None, lines, summary.as_of_utc,
@@ -199,8 +200,6 @@ def day_log_data(db: Session, day: date, as_of: datetime | None = None) -> DayLo
     session still infusing counts what has run, not what was ordered.
     """
     from sqlalchemy import func
-
-    from ketalog.store.models import VitalSign
 
     tz = clinic_timezone(db)
     start, end = day_bounds_utc(day, tz)

@@ -25,6 +25,7 @@ from ketalog.domain.orders import (
     OrderKind,
     PhysicianOrder,
     WeightBasis,
+    dose_unit,
     make_order,
 )
 from ketalog.domain.protocols import DosingMode, Protocol
@@ -437,8 +438,6 @@ class OrderForm:
 
 def order_form(db: Session, course_id: int) -> OrderForm:
     """The standing-order dialog's facts for one course (read-only)."""
-    from ketalog.domain.orders import dose_unit
-
     course = db.get(Course, course_id)
     if course is None:
         raise NotFound(f"No course with id {course_id}.")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.outcomes import (
+    EVALUABLE_MEANING,
     OUTCOME_SCALES,
     ClinicOutcomes,
     CourseOutcome,
@@ -33,16 +34,20 @@ from ketalog.domain.outcomes import (
     course_outcomes,
     primary_scale,
 )
+from ketalog.domain.scales import get_scale
 from ketalog.domain.session_state import DOSE_STARTED_STATES
+from ketalog.domain.values import printed_name
 from ketalog.reports.inputs import CourseSessionRow as CourseSessionRow
 from ketalog.reports.inputs import CourseView as CourseView
 from ketalog.reports.inputs import ScoreInError as ScoreInError
 from ketalog.services.access import Permission, authorize_admin_work
+from ketalog.services.audit_trail import ExportFailed
 from ketalog.services.board import day_bounds_utc
 from ketalog.services.context import Actor
 from ketalog.services.errors import NotFound
 from ketalog.services.settings import clinic_timezone
-from ketalog.store.models import Course, DoseOrder, Patient, ProtocolRecord, ScaleScore
+from ketalog.store.files import FolderMissing, IsAFolder, write_atomically
+from ketalog.store.models import Course, DoseOrder, Patient, ProtocolRecord, ScaleScore, User
 from ketalog.store.models import TreatmentSession as Ts
 
 
@@ -117,9 +122,6 @@ def course_view(db: Session, course_id: int) -> CourseView:
 
 def _scores_in_error(db: Session, course_id: int) -> tuple[ScoreInError, ...]:
     """The course's outcome scores marked entered in error, with who marked them."""
-    from ketalog.domain.values import printed_name
-    from ketalog.store.models import User
-
     return tuple(
         ScoreInError(number, scale, total, taken, voided, printed_name(name, credentials)
                      if name else "", reason or "")
@@ -254,8 +256,6 @@ def remission_text(row: OutcomeRow) -> str:
 
 def outcome_cells(row: OutcomeRow) -> tuple[str, ...]:
     """One row of an outcomes table in :data:`OUTCOME_COLUMNS` order (group not included)."""
-    from ketalog.domain.scales import get_scale
-
     scales = " / ".join(get_scale(code).name for code in row.scales) or "\u2014"
     return (scales, str(row.courses), str(row.patients), str(row.evaluable), excluded_text(row),
             share_text(row.responders, row.evaluable, row.response_percent),
@@ -276,8 +276,6 @@ def _cell(value: object) -> str:
 def outcome_records(outcomes: ClinicOutcomes, *, start: date,
                     end: date) -> list[tuple[str, ...]]:
     """The tally as rows of text: a heading row, the period, then every group and the total."""
-    from ketalog.domain.outcomes import EVALUABLE_MEANING
-
     records: list[tuple[str, ...]] = [
         ("Period", start.isoformat(), end.isoformat()), ("Evaluable", EVALUABLE_MEANING),
         CSV_HEADINGS]
@@ -303,9 +301,6 @@ def write_outcomes_csv(outcomes: ClinicOutcomes, path: Path | str, *, start: dat
     """
     import csv
     import io
-
-    from ketalog.services.audit_trail import ExportFailed
-    from ketalog.store.files import FolderMissing, IsAFolder, write_atomically
 
     target = Path(path).expanduser()
     records = outcome_records(outcomes, start=start, end=end)

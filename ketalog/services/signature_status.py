@@ -29,6 +29,7 @@ from ketalog.domain.session_state import SessionState
 from ketalog.reports.inputs import NOT_VALID_BANNER as NOT_VALID_BANNER
 from ketalog.reports.inputs import SignatureState as SignatureState
 from ketalog.reports.inputs import SignatureStatus as SignatureStatus
+from ketalog.services.errors import NotFound
 from ketalog.services.signing import (
     NURSING_ATTESTATION,
     PHYSICIAN_SIGNATURE,
@@ -201,8 +202,6 @@ def _statuses(db: Session, ids: list[int]) -> dict[int, SignatureStatus]:
 
 def signature_status(db: Session, session_id: int) -> SignatureStatus:
     """The signature status of one session (see ``signature_statuses``)."""
-    from ketalog.services.errors import NotFound
-
     status = signature_statuses(db, [session_id]).get(session_id)
     if status is None:
         raise NotFound(f"No session with id {session_id}.")

@@ -76,6 +76,7 @@ from ketalog.services.keyed import (
 from ketalog.services.keys import sign_text, signing_key
 from ketalog.services.sessions import _session
 from ketalog.store.models import (
+    Addendum,
     AdverseEvent,
     AlertAcknowledgment,
     DoseOrder,
@@ -83,6 +84,7 @@ from ketalog.store.models import (
     EventFlag,
     InfusionEvent,
     Intervention,
+    LegacySignature,
     Note,
     Patient,
     ScaleAlert,
@@ -390,8 +392,6 @@ def _signature_problems(sig: Mapping[str, Any], keys: dict[int, KeyFacts],
 
 def _keyed_rows(db: Session, session_id: int, rows: dict[str, Any]) -> list[KeyedRow]:
     """Every keyed act of the session besides the physician's signature, oldest kind first."""
-    from ketalog.store.models import Addendum
-
     found: list[KeyedRow] = []
     for sig in rows["signatures"]:
         if sig["kind"] == NURSING_ATTESTATION:
@@ -515,8 +515,6 @@ def attestation_problems(db: Session, session_id: int) -> list[str]:
 
 
 def _legacy_sha(db: Session, signature_id: int) -> str | None:
-    from ketalog.store.models import LegacySignature
-
     return db.scalar(select(LegacySignature.content_sha256)
                      .where(LegacySignature.signature_id == signature_id))
 
@@ -533,8 +531,6 @@ def add_addendum(
     The author re-enters the password; the addendum is signed with their key
     over its manifest (session, author, time, reason, text, key).
     """
-    from ketalog.store.models import Addendum
-
     authorize(db, actor, Permission.ADDENDUM)
     why = (reason or "").strip()
     body = (text or "").strip()
