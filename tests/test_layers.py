@@ -26,6 +26,7 @@ RULES = {
     "ketalog.domain": ("PySide6", "sqlalchemy", "ketalog.store", "ketalog.services",
                        "ketalog.ui", "reportlab"),
     "ketalog.store": ("PySide6", "ketalog.services", "ketalog.ui", "reportlab"),
+    "ketalog.reports": ("PySide6", "sqlalchemy", "ketalog.services", "ketalog.ui"),
     "ketalog.services": ("PySide6", "ketalog.ui", "reportlab"),
     "ketalog.cli": ("PySide6", "reportlab", "alembic"),
 }

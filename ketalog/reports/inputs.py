@@ -3,9 +3,10 @@
 The renderers in :mod:`ketalog.reports` take these objects and return bytes; they
 never see a database session (as pretix's invoice renderers take plain data). The
 services build them (:mod:`ketalog.services.documents` and the read models it calls),
-and the screens show the same objects, so paper and screen agree. Only the domain
-(and the store's audit anchor) is imported here: no reportlab, so a service may
-import this module at start-up.
+and the screens show the same objects, so paper and screen agree. Only the domain is
+imported here (the store's audit anchor as a type only): neither reportlab nor
+SQLAlchemy, so a service may import it at start-up and a renderer loads no database
+code.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ketalog.domain.orders import OrderKind, PhysicianOrder
@@ -23,7 +25,10 @@ from ketalog.domain.rems import RemsForm
 from ketalog.domain.safety import SuicideRiskScreen
 from ketalog.domain.screening import OVERRIDDEN_LABEL
 from ketalog.domain.session_state import dose_started
-from ketalog.store.anchors import Anchor
+
+if TYPE_CHECKING:
+    # a type only: the store's anchor module loads SQLAlchemy, which no renderer needs
+    from ketalog.store.anchors import Anchor
 
 # --- Each document's title: on its pages, on its preview window, in the command line -----
 
