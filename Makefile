@@ -73,8 +73,10 @@ translations: setup
 	  -ts $(TS_FILES)
 	$(BIN)/pyside6-lrelease $(TS_FILES)
 
+# ruff, then the layer contracts in pyproject.toml ([tool.importlinter])
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 typecheck: setup
 	$(BIN)/mypy ketalog

@@ -217,8 +217,7 @@ def test_clinic_logo_from_settings_is_on_every_page(
     from PySide6.QtGui import QColor, QImage
 
     from ketalog.services.context import SYSTEM
-    from ketalog.services.documents import CLINIC_LOGO_PATH
-    from ketalog.services.settings import set_setting
+    from ketalog.services.settings import CLINIC_LOGO_PATH, set_setting
 
     logo = tmp_path / "logo.png"
     image = QImage(40, 20, QImage.Format.Format_RGB32)

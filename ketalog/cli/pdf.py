@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ketalog.cli.common import EXIT_OK, CommandError, cli_actor, clinic_database
+from ketalog.domain.documents import DocumentKind
 
 # Start-up: each command imports the services it uses when it runs, so `ketalog`
 # (the window), --help and the other commands do not wait for them, and
@@ -23,10 +24,12 @@ if TYPE_CHECKING:
 def add_pdf_parser(sub: Any) -> None:
     """Register ``pdf`` on the main sub-parsers."""
     pdf = sub.add_parser("pdf", help="write a chart document as PDF")
-    pdf.add_argument("document", choices=["session", "visit", "day", "course"],
-                     help="session summary, patient visit report, day log or course report")
+    pdf.add_argument("document", choices=[kind.value for kind in DocumentKind],
+                     help="session summary, patient visit report, day log, course report or "
+                          "REMS form")
     pdf.add_argument("key", metavar="ID_OR_DATE",
-                     help="session id (session, visit), course id (course) or YYYY-MM-DD (day)")
+                     help="session id (session, visit), course id (course), form id (rems) "
+                          "or YYYY-MM-DD (day)")
     pdf.add_argument("-o", "--output", required=True, metavar="FILE",
                      help="the PDF file to write (written completely or not at all)")
 

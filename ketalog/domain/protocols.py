@@ -19,6 +19,7 @@ from typing import Any, Final, TypeVar
 
 from ketalog.domain import values as _values
 from ketalog.domain.errors import Problem, ValidationError
+from ketalog.domain.vital_limits import HARD_LIMITS
 
 
 class Route(StrEnum):
@@ -320,9 +321,6 @@ class VitalThresholds:
     cadss6_alert_above: int = 12
 
     def __post_init__(self) -> None:
-        # Imported here: vitals.py needs this module for the thresholds type.
-        from ketalog.domain.vitals import HARD_LIMITS
-
         problems: list[Problem] = []
         which = {
             "predose_sbp_max": ("Pre-dose systolic alert threshold", "systolic_mmhg"),

@@ -43,6 +43,9 @@ from typing import Final, Literal
 
 from ketalog.domain.errors import Problem, ValidationError
 
+#: The board's caution label for a course whose contraindication a physician overrode.
+OVERRIDDEN_LABEL = "contraindication overridden"
+
 FindingKind = Literal["contraindication", "caution"]
 
 #: The yes/no questions of the form, in the order it asks them, with their labels.

@@ -39,6 +39,7 @@ from reportlab.platypus import (
 )
 
 from ketalog.domain.clinic_time import offset_changes_on
+from ketalog.reports.inputs import Clinic as Clinic
 from ketalog.store.files import FolderMissing, IsAFolder, write_atomically
 
 rl_config.invariant = 1  # same input, same bytes: no timestamps or random ids in the file
@@ -171,20 +172,6 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[Any]],
                          colors.Color(0.9, 0.9, 0.9)))
     table.setStyle(TableStyle(commands))
     return table
-
-
-@dataclass(frozen=True)
-class Clinic:
-    """The clinic as printed on documents (settings)."""
-
-    name: str
-    address: str = ""
-    phone: str = ""
-    logo: bytes | None = None  # PNG or JPEG, drawn at the left of every page header
-    #: the demo clinic: every page says so, so no page passes for a patient record
-    demo: bool = False
-    #: the administrator's one line at the foot of every page (e.g. a confidentiality note)
-    footer: str = ""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from reportlab.graphics.shapes import Drawing, Group, Line, Path, PolyLine, Rect, String
@@ -24,9 +24,7 @@ from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.infusion import InfusionIntervals, Interval, PumpEvent
 from ketalog.domain.infusion import infusion_intervals as pump_intervals
 from ketalog.reports.base import FONT, FONT_BOLD, register_fonts
-
-if TYPE_CHECKING:
-    from ketalog.services.session_detail import EventRow, ScoreRow, VitalRow
+from ketalog.reports.inputs import EventRow, ScoreRow, VitalRow
 
 #: Scales written into the lanes under the plot: code -> lane label.
 LANE_SCALES: tuple[tuple[str, str], ...] = (

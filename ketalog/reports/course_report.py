@@ -39,10 +39,9 @@ from ketalog.reports.base import (
 )
 from ketalog.reports.course_chart import ChartPoint, ScaleSpec, number_text, score_chart
 from ketalog.reports.day_log import NONE_TEXT, format_mg, state_label
-from ketalog.services.documents import CourseReportData
-from ketalog.services.outcomes import CourseSessionRow
+from ketalog.reports.inputs import COURSE_REPORT_TITLE, CourseReportData, CourseSessionRow
 
-TITLE = "Course report"
+TITLE = COURSE_REPORT_TITLE
 NO_SCORES = "No outcome scores have been recorded in this course."
 NO_RESPONSE_FLAG = f"No response after {NO_RESPONSE_AFTER} infusions"
 WARNING_MARK = "\u26a0"

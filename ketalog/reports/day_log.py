@@ -36,9 +36,9 @@ from ketalog.reports.base import (
     render,
     stylesheet,
 )
-from ketalog.services.documents import DayLogData, DayLogRow
+from ketalog.reports.inputs import DAY_LOG_TITLE, DayLogData, DayLogRow
 
-TITLE = "Day log"
+TITLE = DAY_LOG_TITLE
 NO_SESSIONS = "No sessions on this day."
 SIGNED_TEXT = "\u2713 signed"
 NOT_SIGNED_TEXT = "not signed"

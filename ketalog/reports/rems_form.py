@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -25,6 +26,7 @@ from ketalog.domain.rems import (
     NOT_RECORDED,
     BloodPressureAt,
     DoseChoice,
+    RemsForm,
     missing_fields,
 )
 from ketalog.reports.base import (
@@ -36,14 +38,9 @@ from ketalog.reports.base import (
     render,
     stylesheet,
 )
+from ketalog.reports.inputs import REMS_FORM_TITLE, RemsFormDocument
 
-if TYPE_CHECKING:
-    from zoneinfo import ZoneInfo
-
-    from ketalog.domain.rems import RemsForm
-    from ketalog.services.rems import RemsFormDocument
-
-TITLE = "Spravato REMS patient monitoring form"
+TITLE = REMS_FORM_TITLE
 FRAME_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
 QUESTION_WIDTH = 100 * mm
 CHECKED, UNCHECKED = "☒", "☐"

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
@@ -48,12 +48,18 @@ from ketalog.reports.base import (
     void_words,
 )
 from ketalog.reports.charts import ALERT_MARK, infusion_intervals, vitals_trend_chart
+from ketalog.reports.inputs import (
+    SESSION_SUMMARY_TITLE,
+    AddendumBlock,
+    DoseOrderView,
+    ScoreRow,
+    SessionDetail,
+    SessionSummaryData,
+    SignatureBlock,
+    VitalRow,
+)
 
-if TYPE_CHECKING:
-    from ketalog.services.documents import AddendumBlock, SessionSummaryData, SignatureBlock
-    from ketalog.services.session_detail import DoseOrderView, ScoreRow, SessionDetail, VitalRow
-
-TITLE = "Session summary"
+TITLE = SESSION_SUMMARY_TITLE
 FRAME_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
 #: A free text longer than this is printed under its table instead of in the cell.
 LONG_CELL_CHARS = 360

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -42,6 +42,13 @@ from ketalog.reports.base import (
     stylesheet,
 )
 from ketalog.reports.charts import infusion_intervals
+from ketalog.reports.inputs import (
+    VISIT_REPORT_TITLE,
+    CourseSessionLine,
+    SessionDetail,
+    VisitReportData,
+    VitalRow,
+)
 from ketalog.reports.session_summary import (
     FRAME_WIDTH,
     delivered,
@@ -52,11 +59,7 @@ from ketalog.reports.session_summary import (
     plain_decimal,
 )
 
-if TYPE_CHECKING:
-    from ketalog.services.documents import CourseSessionLine, VisitReportData
-    from ketalog.services.session_detail import SessionDetail, VitalRow
-
-TITLE = "Visit report"
+TITLE = VISIT_REPORT_TITLE
 COURSE_STATUS = {
     "scheduled": "booked", "checked_in": "in progress", "infusing": "in progress",
     "paused": "in progress", "recovering": "in progress", "discharged": "done",

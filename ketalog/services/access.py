@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ketalog.domain.roles import ROLE_WITH_ARTICLE, Role
 from ketalog.services.context import Actor
 from ketalog.services.errors import PermissionDenied
+from ketalog.services.stored_settings import TIMEZONE_MISSING, stored_clinic_timezone
 from ketalog.store.models import User
 
 
@@ -153,11 +154,8 @@ def authorize(db: Session, actor: Actor, permission: Permission) -> User:
             f"Only {who} can {what}; {user.full_name} ({user.username}) is "
             f"{ROLE_WITH_ARTICLE[user.role]}."
         )
-    if permission in NEEDS_CLINIC_TIME:
-        from ketalog.services.settings import TIMEZONE_MISSING, stored_clinic_timezone
-
-        if stored_clinic_timezone(db) is None:
-            raise PermissionDenied(TIMEZONE_MISSING)
+    if permission in NEEDS_CLINIC_TIME and stored_clinic_timezone(db) is None:
+        raise PermissionDenied(TIMEZONE_MISSING)
     return user
 
 

@@ -1,4 +1,4 @@
-"""Log-in, lock-out and account administration.
+"""Account administration and the first run (log-in and lock-out: services.authentication).
 
 Failed log-ins are throttled (after three in a row the account waits 1, 2, 4 ...
 up to 30 seconds before the next try is even checked) and the account locks
@@ -11,15 +11,23 @@ and a name matching no account is recorded as "unknown user", never as typed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ketalog.domain.errors import DomainError, Problem, ValidationError
+from ketalog.domain.clinic_settings import clinic_setting
+from ketalog.domain.errors import Problem, ValidationError
 from ketalog.domain.roles import Role
 from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.audit import append_audit
+from ketalog.services.authentication import LOCK_AFTER_FAILURES as LOCK_AFTER_FAILURES
+from ketalog.services.authentication import WRONG_CREDENTIALS as WRONG_CREDENTIALS
+from ketalog.services.authentication import LoginRefused as LoginRefused
+from ketalog.services.authentication import authenticate as authenticate
+from ketalog.services.authentication import check_password_attempt, find_account
+from ketalog.services.authentication import confirm_password as confirm_password
+from ketalog.services.authentication import throttle_delay as throttle_delay
+from ketalog.services.clinic_certificate import create_first_certificates
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
 from ketalog.services.identity import IdentityProof, ProofPurpose, mint_proof
@@ -35,134 +43,11 @@ from ketalog.services.keys import (
 from ketalog.services.passwords import (
     check_password_rules,
     hash_password,
-    needs_rehash,
     password_matches,
-    spend_equal_time,
 )
+from ketalog.services.settings import CLINIC_NAME, CLINIC_TIMEZONE, set_setting
 from ketalog.services.users import ROLES, UserSummary, create_user, summary_of
 from ketalog.store.models import User
-
-#: Consecutive failures after which the account locks.
-LOCK_AFTER_FAILURES = 10
-#: Failures allowed before throttling starts.
-FREE_FAILURES = 3
-MAX_THROTTLE = timedelta(seconds=30)
-WRONG_CREDENTIALS = "The user name or password is wrong."
-#: The audit trail's user name for a failed log-in whose name matches no account.
-UNKNOWN_USER = "unknown user"
-
-
-class LoginRefused(DomainError):
-    """A log-in (or a password re-entry) was refused; the message says why."""
-
-
-def throttle_delay(failures: int) -> timedelta:
-    """How long to wait after ``failures`` consecutive failures before the next try."""
-    if failures < FREE_FAILURES:
-        return timedelta(0)
-    return min(timedelta(seconds=2 ** (failures - FREE_FAILURES)), MAX_THROTTLE)
-
-
-def _find(db: Session, username: str) -> User | None:
-    return db.scalar(
-        select(User).where(User.username == username.strip().lower())
-        .execution_options(populate_existing=True)
-    )
-
-
-def _check_password(db: Session, user: User | None, password: str,
-                    *, workstation: str, now: datetime, purpose: str) -> User:
-    """Judge one password attempt and record its outcome (committed either way)."""
-    # A name matching no account is never stored: it may be a password typed into the
-    # user-name box (or vitals typed at a lock page), and the audit trail is permanent.
-    who = (Actor(username=user.username, display_name=user.full_name, role=user.role,
-                 user_id=user.id, workstation=workstation) if user is not None
-           else Actor(username=UNKNOWN_USER, display_name=UNKNOWN_USER, role="unknown",
-                      workstation=workstation))
-    if user is None:
-        spend_equal_time(password)
-        append_audit(db, who, "login_failed", at=now, table_name="users", field=purpose,
-                     new="unknown user name")
-        db.commit()
-        raise LoginRefused(WRONG_CREDENTIALS)
-    if not user.is_active:
-        append_audit(db, who, "login_failed", at=now, table_name="users", row_id=user.id,
-                     field=purpose, new="account disabled")
-        db.commit()
-        raise LoginRefused("This account is disabled; ask an administrator.")
-    if user.locked_at_utc is not None:
-        append_audit(db, who, "login_failed", at=now, table_name="users", row_id=user.id,
-                     field=purpose, new="account locked")
-        db.commit()
-        raise LoginRefused(
-            f"This account is locked after {LOCK_AFTER_FAILURES} failed log-ins in a row; "
-            "an administrator must unlock it."
-        )
-    wait = throttle_delay(user.failed_login_count)
-    if user.last_failed_login_at_utc is not None and wait:
-        ready = user.last_failed_login_at_utc + wait
-        if now < ready:
-            seconds = max(1, int((ready - now).total_seconds() + 0.999))
-            raise LoginRefused(
-                f"Too many failed attempts; wait {seconds} seconds and try again."
-            )
-    if user.password_hash is None or not password_matches(user.password_hash, password):
-        user.failed_login_count += 1
-        user.last_failed_login_at_utc = now
-        append_audit(db, who, "login_failed", at=now, table_name="users", row_id=user.id,
-                     field=purpose, new=f"wrong password ({user.failed_login_count} in a row)")
-        if user.failed_login_count >= LOCK_AFTER_FAILURES:
-            user.locked_at_utc = now
-            append_audit(db, who, "account_locked", at=now, table_name="users",
-                         row_id=user.id, field="locked_at_utc", new=now)
-            db.commit()
-            raise LoginRefused(
-                f"{WRONG_CREDENTIALS} The account is now locked after {LOCK_AFTER_FAILURES} "
-                "failed log-ins in a row; an administrator must unlock it."
-            )
-        db.commit()
-        raise LoginRefused(WRONG_CREDENTIALS)
-    if user.failed_login_count or user.last_failed_login_at_utc is not None:
-        user.failed_login_count = 0
-        user.last_failed_login_at_utc = None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    return user
-
-
-def authenticate(
-    db: Session, username: str, password: str, *, workstation: str = "",
-    purpose: str = "login", clock: Clock = system_clock,
-) -> UserSummary:
-    """Check a user name and password; record the log-in or the failure.
-
-    ``purpose`` says what the password was for in the audit trail: ``login``,
-    ``unlock`` (idle lock), ``sign`` or ``verify_dose``.
-    """
-    now = clock()
-    user = _find(db, username)
-    user = _check_password(db, user, password, workstation=workstation, now=now,
-                           purpose=purpose)
-    summary = summary_of(user)
-    append_audit(db, summary.as_actor(workstation), purpose, at=now, table_name="users",
-                 row_id=user.id)
-    db.commit()
-    return summary
-
-
-def confirm_password(
-    db: Session, actor: Actor, password: str, *, purpose: str, clock: Clock = system_clock,
-) -> User:
-    """Re-check the acting user's own password (signing), counting failures like a log-in.
-
-    Does not commit on success: the caller's action and this check land together.
-    """
-    now = clock()
-    user = db.get(User, actor.user_id, populate_existing=True) if actor.user_id else None
-    if user is None:
-        raise LoginRefused("Sign in first.")
-    return _check_password(db, user, password, workstation=actor.workstation,
-                           now=now, purpose=purpose)
 
 
 def record_logout(db: Session, actor: Actor, *, clock: Clock = system_clock) -> None:
@@ -197,9 +82,6 @@ def create_first_administrator(
     hour). The clinic's CA and document certificate (services.clinic_certificate)
     are made with it, the CA's key sealed under this administrator's password.
     """
-    from ketalog.domain.clinic_settings import clinic_setting
-    from ketalog.services.settings import CLINIC_NAME, CLINIC_TIMEZONE, set_setting
-
     if not needs_first_administrator(db):
         raise ValidationError.single(
             "username", "Accounts already exist; sign in and ask an administrator."
@@ -221,8 +103,6 @@ def create_first_administrator(
                         clock=clock)
     for key, value in settings:
         set_setting(db, actor, key, value, clock=clock)
-    from ketalog.services.clinic_certificate import create_first_certificates
-
     create_first_certificates(db, admin.as_actor(workstation), password, clock=clock)
     return admin
 
@@ -266,7 +146,7 @@ def add_user(
 
 
 def _target(db: Session, username: str) -> User:
-    user = _find(db, username)
+    user = find_account(db, username)
     if user is None:
         raise NotFound(f"No account '{username}'.")
     return user
@@ -416,7 +296,7 @@ def prove_identity(
         LoginRefused: wrong user name or password, throttled, locked or disabled.
     """
     now = clock()
-    user = _check_password(db, _find(db, username), password, workstation=workstation,
+    user = check_password_attempt(db, find_account(db, username), password, workstation=workstation,
                            now=now, purpose=purpose.value)
     person = summary_of(user).as_actor(workstation)
     try:  # the same password unlocks the person's key (issued now if they have none)

@@ -38,6 +38,7 @@ from ketalog.services.access import Permission, authorize
 from ketalog.services.audit_references import check_references
 from ketalog.services.audit_trail import ChainReport, verify_chain
 from ketalog.services.context import Actor
+from ketalog.services.database import make_sessionmaker
 from ketalog.store.anchors import (
     Anchor,
     AnchorFileDamaged,
@@ -308,8 +309,6 @@ def start_daily_anchor(engine: Engine, *, now: datetime) -> threading.Thread | N
 
     def work() -> None:
         from sqlalchemy.exc import SQLAlchemyError
-
-        from ketalog.services.database import make_sessionmaker
 
         try:
             with make_sessionmaker(engine)() as db:

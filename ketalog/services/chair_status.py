@@ -30,7 +30,7 @@ from ketalog.domain.infusion import PumpEvent
 from ketalog.domain.session_state import SessionState
 from ketalog.domain.vitals import VitalsPhase
 from ketalog.services.board import BoardRow, day_board, vitals_phase
-from ketalog.store.models import DoseOrder, InfusionEvent
+from ketalog.store.models import DoseOrder, InfusionEvent, TreatmentSession
 
 _RUNNING_STATES = (SessionState.INFUSING, SessionState.PAUSED)
 
@@ -116,8 +116,6 @@ def running_infusion_chairs(db: Session) -> list[str]:
     Asked before the app quits: the workstation that closes stops showing those
     chairs' readings due and alerts.
     """
-    from ketalog.store.models import TreatmentSession
-
     chairs = db.scalars(select(TreatmentSession.chair)
                         .where(TreatmentSession.state.in_(_RUNNING_STATES))
                         .order_by(TreatmentSession.chair)).all()

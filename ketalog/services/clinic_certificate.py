@@ -66,6 +66,7 @@ from ketalog.domain.clinic_settings import DEFAULT_CLINIC_NAME
 from ketalog.domain.errors import DomainError
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
+from ketalog.services.authentication import confirm_password
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.settings import CLINIC_NAME, get_setting
 from ketalog.store.models import ClinicCertificate, User
@@ -298,8 +299,6 @@ def create_certificate(db: Session, actor: Actor, password: str, *, new_ca: bool
         CertificateRefused: the CA does not open with this password, or was imported
             without its key.
     """
-    from ketalog.services.accounts import confirm_password
-
     authorize(db, actor, Permission.MANAGE_CERTIFICATE)
     confirm_password(db, actor, password, purpose="certificate", clock=clock)
     now = clock()
@@ -340,8 +339,6 @@ def import_certificate(db: Session, actor: Actor, password: str, p12: bytes,
             or a key that does not match, the key type cannot sign PDFs, or the
             certificate is not valid now.
     """
-    from ketalog.services.accounts import confirm_password
-
     authorize(db, actor, Permission.MANAGE_CERTIFICATE)
     confirm_password(db, actor, password, purpose="certificate", clock=clock)
     db.commit()  # the password check stands in the audit trail whatever the file holds

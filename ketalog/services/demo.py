@@ -20,8 +20,11 @@ from sqlalchemy.orm import Session
 from ketalog.domain.clinic_settings import DEMO_CLINIC
 from ketalog.domain.protocols import DosingMode, Protocol
 from ketalog.domain.roles import Role
+from ketalog.domain.screening import YES_NO_QUESTIONS
 from ketalog.domain.session_state import SessionAction, SessionState
+from ketalog.services import screening as scr
 from ketalog.services.accounts import prove_identity
+from ketalog.services.alerts import acknowledge_alert, open_session_alerts
 from ketalog.services.booking import (
     INDICATIONS,
     chair_clashes,
@@ -32,8 +35,10 @@ from ketalog.services.booking import (
     start_maintenance,
     stop_course,
 )
+from ketalog.services.clinic_certificate import create_first_certificates
 from ketalog.services.context import SYSTEM
 from ketalog.services.identity import IdentityProof, ProofPurpose
+from ketalog.services.orders import enter_standing_order, record_verbal_order
 from ketalog.services.patients import record_weight, register_patient
 from ketalog.services.protocols import protocol_by_id, protocol_id_by_code
 from ketalog.services.rems import file_rems_form
@@ -49,6 +54,7 @@ from ketalog.services.session.entries import (
 )
 from ketalog.services.session.state import CHECKLIST_ITEMS, change_state, update_checklist
 from ketalog.services.settings import (
+    CLINIC_ADDRESS,
     CLINIC_NAME,
     clinic_timezone,
     set_clinic_timezone,
@@ -58,7 +64,7 @@ from ketalog.services.settings import (
 )
 from ketalog.services.signing import complete_nursing_record, sign_session
 from ketalog.services.users import UserSummary, create_user
-from ketalog.store.models import Course, Patient, User
+from ketalog.store.models import Course, Patient, TreatmentSession, User
 
 #: Demo accounts and their documented passwords (README.md lists them).
 DEMO_USERS = (
@@ -194,9 +200,6 @@ class _Clinic:
 
         Every question is answered No unless the profile says otherwise.
         """
-        from ketalog.domain.screening import YES_NO_QUESTIONS
-        from ketalog.services import screening as scr
-
         db = self.db
         screening_id = scr.start_screening(db, self.nurse, course_id, clock=clock)
         values: dict[str, object] = dict.fromkeys(YES_NO_QUESTIONS, False)
@@ -233,9 +236,6 @@ class _Clinic:
 
         On actual body weight; esketamine 56 mg, titration allowed up to 84 mg.
         """
-        from ketalog.services.orders import enter_standing_order
-        from ketalog.store.models import Course
-
         course = self.db.get(Course, course_id)
         assert course is not None
         protocol = protocol_by_id(self.db, course.protocol_id)
@@ -291,8 +291,6 @@ class _Clinic:
         inputs = default_dose_inputs(protocol)
         if (verbal and protocol.dosing_mode is DosingMode.WEIGHT
                 and protocol.default_dose is not None and self.physician.user_id is not None):
-            from ketalog.services.orders import record_verbal_order
-
             inputs["dose_mg_per_kg"] = protocol.default_dose + Decimal("0.1")
             record_verbal_order(db, nurse, sid, physician_id=self.physician.user_id,
                                 dose=inputs["dose_mg_per_kg"],
@@ -352,7 +350,6 @@ class _Clinic:
             resolve_event(db, nurse, flag, clock=clock)
         if until is SessionState.RECOVERING:
             return
-        from ketalog.services.alerts import acknowledge_alert, open_session_alerts
 
         for alert in open_session_alerts(db, sid):  # e.g. a marked CADSS, reviewed at the chair
             acknowledge_alert(db, self.physician, sid, source=alert.source,
@@ -377,8 +374,6 @@ class _Clinic:
 
 
 def _version(db: Session, sid: int) -> int:
-    from ketalog.store.models import TreatmentSession
-
     value = db.scalar(select(TreatmentSession.version).where(TreatmentSession.id == sid))
     assert value is not None
     return value
@@ -438,14 +433,13 @@ def build_demo_clinic(
     setup_clock = SimClock(real_now - timedelta(days=60))
     set_setting(db, SYSTEM, DEMO_CLINIC, True)  # DEMO on the title bar and every document
     set_setting(db, SYSTEM, CLINIC_NAME, "Riverside Ketamine Clinic")
-    set_setting(db, SYSTEM, "clinic_address", "12 River Road, Springfield")
+    set_setting(db, SYSTEM, CLINIC_ADDRESS, "12 River Road, Springfield")
     set_setting(db, SYSTEM, "clinic_phone", "+1 555 0100 (after hours: +1 555 0199)")
     users = {
         username: create_user(db, SYSTEM, username=username, full_name=name, role=role,
                               password=password, credentials=creds, clock=setup_clock)
         for username, name, creds, role, password in DEMO_USERS
     }
-    from ketalog.services.clinic_certificate import create_first_certificates
 
     admin_password = next(p for u, *_r, p in DEMO_USERS if u == "admin")
     create_first_certificates(db, users["admin"].as_actor("demo"), admin_password,

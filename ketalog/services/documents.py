@@ -10,10 +10,8 @@ scheduled or planned time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,16 +20,34 @@ from ketalog.domain.clinic_settings import DEFAULT_CLINIC_NAME
 from ketalog.domain.infusion import PumpEvent, delivered_as_of
 from ketalog.domain.outcomes import OUTCOME_SCALES
 from ketalog.domain.session_state import SessionState
-from ketalog.reports.base import Clinic
+from ketalog.reports.inputs import AddendumBlock as AddendumBlock
+from ketalog.reports.inputs import Clinic
+from ketalog.reports.inputs import CourseReportData as CourseReportData
+from ketalog.reports.inputs import CourseSessionLine as CourseSessionLine
+from ketalog.reports.inputs import DayLogData as DayLogData
+from ketalog.reports.inputs import DayLogRow as DayLogRow
+from ketalog.reports.inputs import SessionSummaryData as SessionSummaryData
+from ketalog.reports.inputs import SignatureBlock as SignatureBlock
+from ketalog.reports.inputs import VisitReportData as VisitReportData
 from ketalog.services.board import day_bounds_utc
 from ketalog.services.errors import NotFound
-from ketalog.services.orders import FollowedOrder, order_followed_by_session
-from ketalog.services.outcomes import CourseView, course_view
-from ketalog.services.patient_safety import NO_FACTS, SafetyFacts, safety_facts
-from ketalog.services.session_detail import SessionDetail, open_session
-from ketalog.services.settings import CLINIC_NAME, clinic_timezone, get_setting, is_demo_clinic
-from ketalog.services.signature_status import SignatureStatus, signature_status, signature_statuses
-from ketalog.store.anchors import Anchor, anchor_file_path, latest_anchor
+from ketalog.services.interventions import patient_wording
+from ketalog.services.orders import order_followed_by_session
+from ketalog.services.outcomes import course_view
+from ketalog.services.patient_safety import safety_facts
+from ketalog.services.session_detail import open_session
+from ketalog.services.settings import (
+    CLINIC_ADDRESS,
+    CLINIC_LOGO_PATH,
+    CLINIC_NAME,
+    CLINIC_PHONE,
+    DOCUMENT_FOOTER,
+    clinic_timezone,
+    get_setting,
+    is_demo_clinic,
+)
+from ketalog.services.signature_status import signature_status, signature_statuses
+from ketalog.store.anchors import anchor_file_path, latest_anchor
 from ketalog.store.models import (
     Addendum,
     DoseOrder,
@@ -42,12 +58,9 @@ from ketalog.store.models import (
     Signature,
     TreatmentSession,
     User,
+    VitalSign,
 )
 
-CLINIC_ADDRESS = "clinic_address"
-CLINIC_PHONE = "clinic_phone"
-CLINIC_LOGO_PATH = "clinic_logo_path"
-DOCUMENT_FOOTER = "document_footer"
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 
 
@@ -79,72 +92,6 @@ def _logo(path: object) -> bytes | None:
         return file.read_bytes()
     except OSError:
         return None
-
-
-@dataclass(frozen=True)
-class SignatureBlock:
-    """A signature as printed: who, credentials, when, what it means, over which hash."""
-
-    signer_name: str
-    credentials: str
-    kind: str
-    meaning: str
-    signed_at_utc: datetime
-    content_sha256: str
-
-
-@dataclass(frozen=True)
-class AddendumBlock:
-    """An addendum as printed after the signatures."""
-
-    number: int
-    author_name: str
-    written_at_utc: datetime
-    reason: str
-    text: str
-
-
-@dataclass(frozen=True)
-class SessionSummaryData:
-    """Everything the chart copy of one session prints."""
-
-    clinic: Clinic
-    tz: ZoneInfo
-    detail: SessionDetail
-    signatures: tuple[SignatureBlock, ...]
-    addenda: tuple[AddendumBlock, ...]
-    #: the moment the document is printed: a running infusion is described as of then
-    as_of_utc: datetime
-    #: allergies, age, sex, overrides, cautions, suicide risk: at the top of every page
-    safety: SafetyFacts = NO_FACTS
-    #: the signature re-verified at printing; None only for data built without a database
-    signature: SignatureStatus | None = None
-    #: the physician's order the dose followed, its key re-verified at printing (0016)
-    physician_order: FollowedOrder | None = None
-
-    @property
-    def signed(self) -> bool:
-        """A physician has signed and the signature holds: the DRAFT mark goes."""
-        if self.signature is not None:
-            return self.signature.valid
-        return any(s.kind == "physician_signature" for s in self.signatures)
-
-    @property
-    def signature_notes(self) -> tuple[str, ...]:
-        """What a reader of a valid signature should know, beside the physician's block.
-
-        Signed before keyed signatures, or with a key issued after an administrator
-        reset the signer's password; empty for any other signature.
-        """
-        status = self.signature
-        if status is None or not status.valid or status.check is None:
-            return ()
-        return status.check.notes
-
-    @property
-    def signature_warning(self) -> str:
-        """"SIGNATURE NOT VALID: <reason>" when a signature is claimed but does not hold."""
-        return self.signature.banner if self.signature is not None else ""
 
 
 def _signatures(db: Session, session_id: int) -> tuple[SignatureBlock, ...]:
@@ -202,34 +149,6 @@ def _moment(as_of: datetime | None) -> datetime:
     return as_of if as_of is not None else datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class CourseSessionLine:
-    """One session of a course as progress lists and the course report show it."""
-
-    session_id: int
-    number: int | None
-    scheduled_at_utc: datetime
-    state: str
-    total_mg: Decimal | None
-    dose_mg_per_kg: Decimal | None
-    scores: dict[str, int]  # scale code -> total recorded at that session
-
-
-@dataclass(frozen=True)
-class VisitReportData:
-    """The take-home report: what was given, how it went, what next."""
-
-    clinic: Clinic
-    tz: ZoneInfo
-    detail: SessionDetail
-    next_appointment_utc: datetime | None
-    course: tuple[CourseSessionLine, ...]
-    #: the moment the report is printed (see SessionSummaryData.as_of_utc)
-    as_of_utc: datetime
-    #: what to tell the patient about each intervention, in ``detail.interventions`` order
-    intervention_words: tuple[str, ...] = ()
-
-
 def _course_lines(db: Session, course_id: int) -> tuple[CourseSessionLine, ...]:
     sessions = db.execute(
         select(TreatmentSession.id, TreatmentSession.sequence_number,
@@ -270,54 +189,10 @@ def visit_report_data(db: Session, session_id: int,
     upcoming = [line.scheduled_at_utc for line in lines
                 if line.scheduled_at_utc > detail.scheduled_at_utc
                 and line.state == SessionState.SCHEDULED]
-    from ketalog.services.interventions import patient_wording
 
     return VisitReportData(summary.clinic, summary.tz, detail,
                            min(upcoming) if upcoming else None, lines, summary.as_of_utc,
                            tuple(patient_wording(i.drug) for i in detail.interventions))
-
-
-@dataclass(frozen=True)
-class DayLogRow:
-    """One session of the day log."""
-
-    session_id: int
-    chair: str
-    scheduled_at_utc: datetime
-    patient_name: str
-    mrn: str
-    protocol_name: str
-    total_mg: Decimal | None
-    dose_started_at_utc: datetime | None
-    dose_ended_at_utc: datetime | None
-    alert_count: int
-    discharged_at_utc: datetime | None
-    state: str
-    signed: bool
-    #: mg the pump log had delivered by the printing moment (None: no dose started by then)
-    delivered_mg: Decimal | None = None
-    #: "SIGNATURE NOT VALID: <reason>" when a claimed signature does not hold
-    signature_warning: str = ""
-    #: the infusion had started and not stopped by the printing moment (running or paused),
-    #: so ``delivered_mg`` is what had run so far
-    infusion_open: bool = False
-    #: why the session was cancelled or stopped early, where recorded
-    state_reason: str | None = None
-
-
-@dataclass(frozen=True)
-class DayLogData:
-    """Every session of one clinic day."""
-
-    clinic: Clinic
-    tz: ZoneInfo
-    day: date
-    rows: tuple[DayLogRow, ...]
-    #: the printing moment; infusions still running are counted up to it
-    as_of_utc: datetime | None = None
-    #: the newest audit anchor (where the audit trail ended when last anchored), printed
-    #: at the foot of the log so paper keeps it too; None when none was taken yet
-    audit_anchor: Anchor | None = None
 
 
 def day_log_data(db: Session, day: date, as_of: datetime | None = None) -> DayLogData:
@@ -327,8 +202,6 @@ def day_log_data(db: Session, day: date, as_of: datetime | None = None) -> DayLo
     session still infusing counts what has run, not what was ordered.
     """
     from sqlalchemy import func
-
-    from ketalog.store.models import VitalSign
 
     tz = clinic_timezone(db)
     start, end = day_bounds_utc(day, tz)
@@ -397,19 +270,6 @@ def day_log_data(db: Session, day: date, as_of: datetime | None = None) -> DayLo
             s.id in still_open, s.state_reason))
     anchor = latest_anchor(anchor_file_path(db.get_bind().engine.url))
     return DayLogData(clinic(db), tz, day, tuple(rows), moment, anchor)
-
-
-@dataclass(frozen=True)
-class CourseReportData:
-    """A course with every session's dose and outcome scores, and the outcome so far.
-
-    ``course`` is what the course window shows (``services.outcomes.course_view``),
-    so paper and screen agree on every verdict.
-    """
-
-    clinic: Clinic
-    tz: ZoneInfo
-    course: CourseView
 
 
 def course_report_data(db: Session, course_id: int) -> CourseReportData:

@@ -25,15 +25,18 @@ from ketalog.domain.orders import (
     OrderKind,
     PhysicianOrder,
     WeightBasis,
+    dose_unit,
     make_order,
 )
 from ketalog.domain.protocols import DosingMode, Protocol
 from ketalog.domain.roles import Role
 from ketalog.domain.session_state import SessionState, dose_started, ensure_editable
 from ketalog.domain.values import printed_name
+from ketalog.reports.inputs import FollowedOrder as FollowedOrder
+from ketalog.reports.inputs import OrderView as OrderView
 from ketalog.services.access import Permission, authorize
-from ketalog.services.accounts import confirm_password
 from ketalog.services.audit import append_audit
+from ketalog.services.authentication import confirm_password
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound, PermissionDenied
 from ketalog.services.keyed import (
@@ -54,35 +57,6 @@ from ketalog.store.models import (
     TreatmentSession,
     User,
 )
-
-
-@dataclass(frozen=True)
-class OrderView:
-    """One stored order as screens and documents show it."""
-
-    id: int
-    kind: OrderKind
-    course_id: int
-    session_id: int | None
-    order: PhysicianOrder
-    physician_id: int
-    ordered_at_utc: datetime
-    #: the physician's key and signature are there (entered, or co-signed)
-    keyed: bool
-    received_by_name: str | None
-    read_back: bool | None
-    cosigned_at_utc: datetime | None
-    supersedes_id: int | None
-
-    @property
-    def physician_name(self) -> str:
-        """The ordering physician's printed name as it was when ordering."""
-        return self.order.physician_name
-
-    @property
-    def awaiting_cosignature(self) -> bool:
-        """A verbal order the physician has not co-signed yet."""
-        return self.kind is OrderKind.VERBAL and self.cosigned_at_utc is None
 
 
 def _dose_of(row: PhysicianOrderRecord) -> Decimal:
@@ -425,19 +399,6 @@ def order_problems(db: Session, order_id: int) -> list[str]:
     return keyed_row_problems(db, [keyed])
 
 
-@dataclass(frozen=True)
-class FollowedOrder:
-    """The order a session's current dose followed, as the chart summary prints it."""
-
-    view: OrderView | None
-    #: why its signature does not hold (empty when it holds, or awaits co-signature)
-    problems: tuple[str, ...] = ()
-    #: no order: the dose was above the protocol maximum on the physician's override
-    override_by_name: str | None = None
-    #: no order, and none was required (a course opened before orders were recorded)
-    not_required: bool = False
-
-
 def order_followed_by_session(db: Session, session_id: int) -> FollowedOrder | None:
     """The order the session's current dose followed; None when no dose is ordered."""
     dose = db.scalar(select(DoseOrder)
@@ -478,8 +439,6 @@ class OrderForm:
 
 def order_form(db: Session, course_id: int) -> OrderForm:
     """The standing-order dialog's facts for one course (read-only)."""
-    from ketalog.domain.orders import dose_unit
-
     course = db.get(Course, course_id)
     if course is None:
         raise NotFound(f"No course with id {course_id}.")

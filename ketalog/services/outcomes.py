@@ -12,9 +12,8 @@ only gathers the visits they are judged on, in a few queries per call.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.outcomes import (
+    EVALUABLE_MEANING,
     OUTCOME_SCALES,
     ClinicOutcomes,
     CourseOutcome,
@@ -34,118 +34,21 @@ from ketalog.domain.outcomes import (
     course_outcomes,
     primary_scale,
 )
-from ketalog.domain.session_state import DOSE_STARTED_STATES, SessionState, dose_started
+from ketalog.domain.scales import get_scale
+from ketalog.domain.session_state import DOSE_STARTED_STATES
+from ketalog.domain.values import printed_name
+from ketalog.reports.inputs import CourseSessionRow as CourseSessionRow
+from ketalog.reports.inputs import CourseView as CourseView
+from ketalog.reports.inputs import ScoreInError as ScoreInError
 from ketalog.services.access import Permission, authorize_admin_work
+from ketalog.services.audit_trail import ExportFailed
 from ketalog.services.board import day_bounds_utc
 from ketalog.services.context import Actor
 from ketalog.services.errors import NotFound
 from ketalog.services.settings import clinic_timezone
-from ketalog.store.models import Course, DoseOrder, Patient, ProtocolRecord, ScaleScore
+from ketalog.store.files import FolderMissing, IsAFolder, write_atomically
+from ketalog.store.models import Course, DoseOrder, Patient, ProtocolRecord, ScaleScore, User
 from ketalog.store.models import TreatmentSession as Ts
-
-
-@dataclass(frozen=True)
-class CourseSessionRow:
-    """One session of a course: when, its number, how far it got, the dose, the scores."""
-
-    session_id: int
-    number: int | None  # "infusion n of N"; maintenance boosters continue the numbering
-    scheduled_at_utc: datetime
-    state: SessionState
-    chair: str
-    dose_started_at_utc: datetime | None
-    ordered_mg: Decimal | None  # the current dose order's computed total
-    dose_mg_per_kg: Decimal | None
-    scores: Mapping[str, int]  # scale code -> the visit's first total (taken at check-in)
-
-    @property
-    def infused(self) -> bool:
-        """The dose was started: this session counts as an infusion given."""
-        return dose_started(self.state)
-
-    @property
-    def given_mg(self) -> Decimal | None:
-        """The dose order's total for an infusion given; None before the dose starts.
-
-        For a session stopped early this is what was ordered, more than what ran in.
-        """
-        return self.ordered_mg if self.infused else None
-
-    @property
-    def visit(self) -> CourseVisit:
-        """The session as the outcome rules see it."""
-        return CourseVisit(self.infused, self.scores)
-
-
-@dataclass(frozen=True)
-class ScoreInError:
-    """An outcome score marked entered in error: printed struck through, counted nowhere."""
-
-    session_number: int | None
-    scale: str
-    total: int
-    taken_at_utc: datetime
-    voided_at_utc: datetime | None
-    voided_by_name: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class CourseView:
-    """Everything the course window and course report show about one course."""
-
-    course_id: int
-    patient_id: int
-    patient_name: str
-    mrn: str
-    birth_date: date
-    indication: str
-    primary_scale: str
-    protocol_code: str
-    protocol_name: str
-    phase: str  # induction | maintenance
-    status: str  # active | completed | stopped
-    status_reason: str | None
-    started_on: date | None
-    ended_on: date | None
-    planned_infusions: int
-    sessions: tuple[CourseSessionRow, ...]
-    outcomes: Mapping[str, CourseOutcome]  # by scale code, the primary scale first
-    #: outcome scores marked entered in error, oldest first (the course report lists them)
-    scores_in_error: tuple[ScoreInError, ...] = ()
-
-    @property
-    def infusions_given(self) -> int:
-        """Sessions whose dose was started."""
-        return sum(1 for s in self.sessions if s.infused)
-
-    @property
-    def booked(self) -> int:
-        """Sessions still scheduled."""
-        return sum(1 for s in self.sessions if s.state == SessionState.SCHEDULED)
-
-    @property
-    def scales(self) -> tuple[str, ...]:
-        """Outcome scales scored in this course, primary first, then the usual order."""
-        seen = {code for s in self.sessions for code in s.scores}
-        ordered = [self.primary_scale] + [c for c in OUTCOME_SCALES if c != self.primary_scale]
-        return tuple(c for c in ordered if c in seen) + tuple(sorted(seen - set(ordered)))
-
-    @property
-    def latest_infusion_number(self) -> int | None:
-        """The number of the last infusion given (None before the first)."""
-        numbers = [s.number for s in self.sessions if s.infused and s.number is not None]
-        return max(numbers) if numbers else None
-
-    @property
-    def progress_text(self) -> str:
-        """"infusion 3 of 6"; beyond the plan, the booster's number and the plan."""
-        n, planned = self.latest_infusion_number, self.planned_infusions
-        if n is None:
-            return f"no infusion given yet ({planned} planned)"
-        if n > planned:
-            return f"infusion {n} (maintenance; induction of {planned})"
-        return f"infusion {n} of {planned}"
 
 
 def _ordered_outcomes(primary: str, visits: Sequence[CourseVisit]) -> dict[str, CourseOutcome]:
@@ -219,9 +122,6 @@ def course_view(db: Session, course_id: int) -> CourseView:
 
 def _scores_in_error(db: Session, course_id: int) -> tuple[ScoreInError, ...]:
     """The course's outcome scores marked entered in error, with who marked them."""
-    from ketalog.domain.values import printed_name
-    from ketalog.store.models import User
-
     return tuple(
         ScoreInError(number, scale, total, taken, voided, printed_name(name, credentials)
                      if name else "", reason or "")
@@ -355,8 +255,6 @@ def remission_text(row: OutcomeRow) -> str:
 
 def outcome_cells(row: OutcomeRow) -> tuple[str, ...]:
     """One row of an outcomes table in :data:`OUTCOME_COLUMNS` order (group not included)."""
-    from ketalog.domain.scales import get_scale
-
     scales = " / ".join(get_scale(code).name for code in row.scales) or "\u2014"
     return (scales, str(row.courses), str(row.patients), str(row.evaluable), excluded_text(row),
             share_text(row.responders, row.evaluable, row.response_percent),
@@ -377,8 +275,6 @@ def _cell(value: object) -> str:
 def outcome_records(outcomes: ClinicOutcomes, *, start: date,
                     end: date) -> list[tuple[str, ...]]:
     """The tally as rows of text: a heading row, the period, then every group and the total."""
-    from ketalog.domain.outcomes import EVALUABLE_MEANING
-
     records: list[tuple[str, ...]] = [
         ("Period", start.isoformat(), end.isoformat()), ("Evaluable", EVALUABLE_MEANING),
         CSV_HEADINGS]
@@ -404,9 +300,6 @@ def write_outcomes_csv(outcomes: ClinicOutcomes, path: Path | str, *, start: dat
     """
     import csv
     import io
-
-    from ketalog.services.audit_trail import ExportFailed
-    from ketalog.store.files import FolderMissing, IsAFolder, write_atomically
 
     target = Path(path).expanduser()
     records = outcome_records(outcomes, start=start, end=end)

@@ -10,7 +10,6 @@ disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -18,89 +17,20 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.safety import SuicideRiskScreen, safety_alert
 from ketalog.domain.screening import review_screening
+from ketalog.reports.inputs import ALERT_MARK as ALERT_MARK
+from ketalog.reports.inputs import NO_FACTS as NO_FACTS
+from ketalog.reports.inputs import SafetyFacts as SafetyFacts
 from ketalog.services.errors import NotFound
 from ketalog.services.safety import suicide_risk_screens
-from ketalog.services.screening import OVERRIDDEN_LABEL, course_cautions, findings_of
+from ketalog.services.screening import course_cautions, findings_of
 from ketalog.services.settings import clinic_timezone
 from ketalog.store.models import Patient, Screening, TreatmentSession
-
-ALERT_MARK = "⚠"
 
 
 def age_on(birth_date: date, day: date) -> int:
     """Whole years of age on ``day`` (a birthday counts from that day)."""
     before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
     return day.year - birth_date.year - (1 if before_birthday else 0)
-
-
-@dataclass(frozen=True)
-class SafetyFacts:
-    """What must be in view whenever this patient's session is: pure data, no wording rules.
-
-    ``allergies`` is None when no screening recorded them (printed as "not
-    recorded", never as "none"); ``suicide_risk`` holds the board's words when
-    the screen is positive.
-    """
-
-    allergies: str | None = None
-    age_years: int | None = None
-    sex: str | None = None
-    #: contraindications a physician overrode, and the reason given
-    overrides: tuple[str, ...] = ()
-    override_reason: str | None = None
-    #: the board's caution labels ("benzodiazepine", "contraindication overridden")
-    cautions: tuple[str, ...] = ()
-    #: the board's safety words ("C-SSRS screen needed: PHQ-9 item 9 = 2"), None if negative
-    suicide_risk: str | None = None
-    #: the screen itself, for the state when nothing is positive
-    screen: SuicideRiskScreen = SuicideRiskScreen()
-
-    @property
-    def identity_text(self) -> str:
-        """"Age 46 · Sex female · Allergies: penicillin (rash)"."""
-        parts = []
-        if self.age_years is not None:
-            parts.append(f"Age {self.age_years}")
-        parts.append(f"Sex {self.sex}" if self.sex else "Sex not recorded")
-        allergies = (self.allergies or "").strip()
-        parts.append(f"Allergies: {allergies}" if allergies else "Allergies: not recorded")
-        return " · ".join(parts)
-
-    @property
-    def risk_text(self) -> str:
-        """The suicide-risk state in words, positive or not."""
-        if self.suicide_risk:
-            return self.suicide_risk
-        if self.screen.phq9_item9 is None:
-            return "Suicide-risk screen: no PHQ-9 at this visit yet"
-        return f"Suicide-risk screen: PHQ-9 item 9 = {self.screen.phq9_item9}"
-
-    @property
-    def warnings(self) -> tuple[str, ...]:
-        """What needs attention, each with the alert mark (risk first, then cautions)."""
-        out = []
-        if self.suicide_risk:
-            out.append(f"{ALERT_MARK} {self.suicide_risk}")
-        # the overrides are spelled out below, so the board's short label is not repeated
-        cautions = [c for c in self.cautions if not (self.overrides and c == OVERRIDDEN_LABEL)]
-        if cautions:
-            out.append(f"{ALERT_MARK} Caution: {', '.join(cautions)}")
-        if self.overrides:
-            reason = f" (reason: {self.override_reason})" if self.override_reason else ""
-            out.append(f"{ALERT_MARK} Contraindication overridden by a physician: "
-                       f"{', '.join(self.overrides)}{reason}")
-        return tuple(out)
-
-    @property
-    def text(self) -> str:
-        """Everything on one wrapping line, as the chart summary's page header prints it."""
-        parts = [self.identity_text, *self.warnings]
-        if not self.suicide_risk:
-            parts.append(self.risk_text)
-        return " · ".join(parts)
-
-
-NO_FACTS = SafetyFacts()
 
 
 def safety_facts(db: Session, session_id: int, *, cautions: tuple[str, ...] | None = None,

@@ -24,8 +24,17 @@ from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import DuplicatePatient, NotFound
+from ketalog.services.protocols import protocol_from_record
+from ketalog.services.settings import clinic_today, weight_change_percent
 from ketalog.services.text import legacy_search_key, mrn_key, prefix_upper_bound, search_key
-from ketalog.store.models import Course, Patient, PatientWeight, ProtocolRecord, User
+from ketalog.store.models import (
+    Course,
+    Patient,
+    PatientWeight,
+    ProtocolRecord,
+    TreatmentSession,
+    User,
+)
 
 MAX_WEIGHT_KG = 400
 #: The longest MRN the register holds (the column's width).
@@ -282,8 +291,6 @@ class WeightRecord:
 
 def _usual_weight_range(db: Session, patient_id: int) -> tuple[Decimal, Decimal]:
     """The usual adult range of the protocol of the patient's newest active course."""
-    from ketalog.services.protocols import protocol_from_record
-
     record = db.scalar(
         select(ProtocolRecord).join(Course, Course.protocol_id == ProtocolRecord.id)
         .where(Course.patient_id == patient_id, Course.status == "active")
@@ -318,8 +325,6 @@ def weight_plausibility(db: Session, patient_id: int, weight_kg: Decimal, *,
     than the clinic's percent from the last weighing of the past 90 days, or a
     second weighing for the same day minutes after the first.
     """
-    from ketalog.services.settings import weight_change_percent
-
     low, high = _usual_weight_range(db, patient_id)
     last = latest_weight(db, patient_id, measured_on)
     previous = None if last is None else PreviousWeight(last.weight_kg, last.measured_on)
@@ -372,7 +377,6 @@ def record_weight(
         problems.append(Problem("weight_kg", f"Weight {value} kg is impossible; enter 1-400 kg."))
     if basis not in {"actual", "ideal"}:
         problems.append(Problem("basis", "Weight basis must be actual or ideal body weight."))
-    from ketalog.services.settings import clinic_today
 
     today = clinic_today(db, now)
     day = measured_on or today
@@ -436,8 +440,6 @@ class CourseSummary:
 def patient_courses(db: Session, patient_id: int) -> list[CourseSummary]:
     """The patient's courses, active first, newest first."""
     from sqlalchemy import func
-
-    from ketalog.store.models import Course, ProtocolRecord, TreatmentSession
 
     booked = (
         select(TreatmentSession.course_id, func.count().label("n"))

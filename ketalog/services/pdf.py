@@ -1,32 +1,26 @@
 """Produce a chart document as PDF bytes: one call per document a user asks for.
 
-reportlab loads only here, on first use, so starting the app does not pay for it.
+Which documents there are, and how each is gathered and built, is the table in
+:mod:`ketalog.services.document_kinds`; reportlab loads at the first document built.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.errors import ValidationError
+from ketalog.reports.inputs import SessionSummaryData
+from ketalog.services.audit import append_audit
+from ketalog.services.clinic_certificate import sign_pdf
 from ketalog.services.context import Actor, Clock, system_clock
-
-if TYPE_CHECKING:
-    from ketalog.services.documents import SessionSummaryData
-
-
-class DocumentKind(StrEnum):
-    """The documents ketalog prints."""
-
-    SESSION = "session"  # session summary, the chart copy
-    VISIT = "visit"  # the patient's take-home report
-    DAY = "day"  # the day log
-    COURSE = "course"  # the course report
-    REMS = "rems"  # a session's esketamine REMS monitoring form
+from ketalog.services.document_kinds import DocumentKind as DocumentKind
+from ketalog.services.document_kinds import document_type
+from ketalog.services.signing import PHYSICIAN_SIGNATURE
+from ketalog.store.models import Course, TreatmentSession
 
 
 @dataclass(frozen=True)
@@ -66,44 +60,26 @@ def produce_document(db: Session, kind: DocumentKind | str, key: int | date, *,
         ValidationError: ``key`` is of the wrong kind for the document.
         ReportError: the document could not be laid out.
     """
-    from ketalog.services import documents
-
-    document = DocumentKind(kind)
-    if document is DocumentKind.DAY:
+    document = document_type(kind)
+    if document.of_a_day:
         if not isinstance(key, date):
-            raise ValidationError.single("key", "The day log needs a date (YYYY-MM-DD).")
-        from ketalog.reports.day_log import build_day_log
-
-        return ProducedPdf(build_day_log(documents.day_log_data(db, key, as_of)))
-    if isinstance(key, date | bool) or not isinstance(key, int):
-        raise ValidationError.single("key", f"The {document.value} document needs a number id.")
-    if document is DocumentKind.SESSION:
-        from ketalog.reports.session_summary import build_session_summary
-
-        data = documents.session_summary_data(db, key, as_of)
-        return _sign_summary(db, data, build_session_summary(data))
-    if document is DocumentKind.VISIT:
-        from ketalog.reports.visit_report import build_visit_report
-
-        return ProducedPdf(build_visit_report(documents.visit_report_data(db, key, as_of)))
-    if document is DocumentKind.REMS:
-        from ketalog.services.rems import rems_pdf
-
-        return ProducedPdf(rems_pdf(db, key))
-    from ketalog.reports.course_report import build_course_report
-
-    return ProducedPdf(build_course_report(documents.course_report_data(db, key)))
+            raise ValidationError.single("key", f"The {document.title.lower()} needs a date "
+                                         "(YYYY-MM-DD).")
+    elif isinstance(key, date | bool) or not isinstance(key, int):
+        raise ValidationError.single("key", f"The {document.kind.value} document needs a "
+                                     "number id.")
+    data = document.gather(db, key, as_of)
+    pdf = document.build(data)
+    if document.kind is DocumentKind.SESSION:
+        return _sign_summary(db, data, pdf)
+    return ProducedPdf(pdf)
 
 
 def _sign_summary(db: Session, data: SessionSummaryData, pdf: bytes) -> ProducedPdf:
     """The summary signed by the clinic's certificate if, and only if, its signature holds."""
-    from ketalog.services.signing import PHYSICIAN_SIGNATURE
-
     status = data.signature
     if status is None or not status.valid or not data.signed:
         return ProducedPdf(pdf)  # the pages say DRAFT or SIGNATURE NOT VALID
-    from ketalog.services.clinic_certificate import sign_pdf
-
     physician = [s for s in data.signatures if s.kind == PHYSICIAN_SIGNATURE][-1]
     name = status.signer_name or physician.signer_name
     signed = sign_pdf(db, pdf, reason=f"{physician.meaning} by {name}",
@@ -120,11 +96,6 @@ def record_document(
     ``action`` is ``pdf_produced``, ``pdf_saved`` or ``pdf_printed``; ``detail``
     says where it went (a file, a page count).
     """
-    from sqlalchemy import select
-
-    from ketalog.services.audit import append_audit
-    from ketalog.store.models import Course, TreatmentSession
-
     document = DocumentKind(kind)
     table: str | None = None
     row_id: int | None = None

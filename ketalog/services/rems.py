@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
@@ -29,13 +28,15 @@ from ketalog.domain.rems import (
     filing_status,
 )
 from ketalog.domain.values import printed_name
+from ketalog.reports.inputs import RemsFormDocument as RemsFormDocument
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
+from ketalog.services.documents import clinic
 from ketalog.services.errors import NotFound
 from ketalog.services.protocols import protocol_by_id
 from ketalog.services.session_detail import open_session
-from ketalog.services.settings import CLINIC_NAME, clinic_timezone, get_setting
+from ketalog.services.settings import CLINIC_ADDRESS, CLINIC_NAME, clinic_timezone, get_setting
 from ketalog.store.models import (
     Patient,
     ProtocolRecord,
@@ -46,13 +47,8 @@ from ketalog.store.models import (
     User,
 )
 
-if TYPE_CHECKING:
-    from ketalog.reports.base import Clinic
-
 #: Longest confirmation number kept (the column's size).
 MAX_CONFIRMATION_LENGTH = 120
-#: services.documents.CLINIC_ADDRESS, named here so the form loads without reportlab.
-_CLINIC_ADDRESS = "clinic_address"
 
 
 def is_esketamine(drug: str, dosing_mode: str) -> bool:
@@ -68,7 +64,7 @@ def _esketamine_protocol() -> ColumnElement[bool]:
 
 def _clinic_setting(db: Session) -> str:
     """The healthcare setting as the form names it: the clinic's name and address."""
-    name, address = get_setting(db, CLINIC_NAME, ""), get_setting(db, _CLINIC_ADDRESS, "")
+    name, address = get_setting(db, CLINIC_NAME, ""), get_setting(db, CLINIC_ADDRESS, "")
     return ", ".join(str(part) for part in (name, address) if part)
 
 
@@ -295,26 +291,8 @@ def file_rems_form(
 # --- the printed form -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RemsFormDocument:
-    """What the printed form shows: the form, the clinic, and the filing if there is one.
-
-    No "today": a form printed twice from the same records is byte-identical,
-    so it shows the deadline date, not "due in n days".
-    """
-
-    clinic: Clinic
-    tz: ZoneInfo
-    form: RemsForm
-    filed_at_utc: datetime | None = None
-    filed_by: str | None = None
-    confirmation: str | None = None
-
-
 def rems_document_data(db: Session, session_id: int) -> RemsFormDocument:
     """Gather the printed form's data (same refusals as :func:`rems_form`)."""
-    from ketalog.services.documents import clinic
-
     form = rems_form(db, session_id)
     filed = db.execute(
         select(RemsFiling.filed_at_utc, RemsFiling.confirmation, User.full_name,
@@ -338,6 +316,7 @@ def rems_pdf(db: Session, session_id: int) -> bytes:
         ValidationError: the session is not an esketamine session.
         ReportError: the document could not be laid out.
     """
+    # start-up: reportlab (about 0.5 s), only when a form is printed (see document_kinds)
     from ketalog.reports.rems_form import build_rems_form_pdf
 
     return build_rems_form_pdf(rems_document_data(db, session_id))

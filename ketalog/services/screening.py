@@ -33,6 +33,7 @@ from ketalog.domain.screening import (
     lab_from_dict,
     review_screening,
 )
+from ketalog.domain.screening import OVERRIDDEN_LABEL as OVERRIDDEN_LABEL
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
@@ -42,8 +43,6 @@ from ketalog.services.settings import clinic_today
 from ketalog.store.models import Course, Patient, Screening
 
 TABLE = "screenings"
-#: The board's caution label for a course whose contraindication a physician overrode.
-OVERRIDDEN_LABEL = "contraindication overridden"
 OVERRIDE_REASON_MAX = 2000
 _FINDING_FIELDS = tuple(f for f in ScreeningFindings.field_names() if f != "labs")
 

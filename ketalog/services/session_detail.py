@@ -7,16 +7,21 @@ load the session view's types.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from ketalog.domain.session_state import SessionState
 from ketalog.domain.values import printed_name
+from ketalog.reports.inputs import AdverseEventRow as AdverseEventRow
+from ketalog.reports.inputs import DoseOrderView as DoseOrderView
+from ketalog.reports.inputs import EventRow as EventRow
+from ketalog.reports.inputs import InterventionRow as InterventionRow
+from ketalog.reports.inputs import NoteRow as NoteRow
+from ketalog.reports.inputs import ScoreRow as ScoreRow
+from ketalog.reports.inputs import SessionDetail as SessionDetail
+from ketalog.reports.inputs import VitalRow as VitalRow
+from ketalog.reports.inputs import VoidMark as VoidMark
 from ketalog.services.errors import NotFound
 from ketalog.store.models import (
     AdverseEvent,
@@ -36,244 +41,6 @@ from ketalog.store.models import (
     User,
     VitalSign,
 )
-
-
-@dataclass(frozen=True)
-class VoidMark:
-    """Why an entry no longer counts: entered in error, by whom, when and why.
-
-    Such entries stay on every screen and document, struck through with this
-    mark; every computation leaves them out (see :mod:`ketalog.services.corrections`).
-    """
-
-    at_utc: datetime | None
-    by_name: str
-    reason: str
-    #: the entry that corrects it (same kind), when one was recorded in its place
-    replaced_by_id: int | None = None
-
-
-@dataclass(frozen=True)
-class VitalRow:
-    """One reading as the vitals grid and the chart show it."""
-
-    id: int
-    version: int
-    taken_at_utc: datetime
-    systolic_mmhg: int | None
-    diastolic_mmhg: int | None
-    heart_rate_bpm: int | None
-    spo2_percent: int | None
-    resp_rate_per_min: int | None
-    temperature_c: Decimal | None
-    etco2_mmhg: int | None
-    pain_score: int | None
-    alert_codes: tuple[str, ...]
-    action_note: str | None
-    voided: bool
-    void: VoidMark | None = None
-
-
-@dataclass(frozen=True)
-class DoseOrderView:
-    """The current dose order with its verification."""
-
-    id: int
-    drug: str
-    route: str
-    dosing_mode: str
-    dose_mg_per_kg: Decimal | None
-    rate_mg_per_kg_per_h: Decimal | None
-    device_count: int | None
-    weight_kg: Decimal | None
-    weight_measured_on: date | None
-    weight_basis: str | None
-    concentration_mg_per_ml: Decimal | None
-    bag_volume_ml: Decimal | None
-    duration_min: int | None
-    total_mg: Decimal
-    drug_volume_ml: Decimal | None
-    rate_ml_per_h: Decimal | None
-    working: tuple[str, ...]
-    lot_number: str | None
-    limit_level: str
-    override_reason: str | None
-    prepared_by_name: str
-    verified_by_name: str | None
-    verified_at_utc: datetime | None
-    #: The second nurse's own figures (0015); None on checks made before, or not checked yet.
-    verifier_total_mg: Decimal | None = None
-    verifier_rate_ml_per_h: Decimal | None = None
-
-
-@dataclass(frozen=True)
-class EventRow:
-    """An infusion event, flag, note or signature, flattened for display."""
-
-    id: int
-    kind: str
-    at_utc: datetime
-    detail: str
-    until_utc: datetime | None = None
-    rate_ml_per_h: Decimal | None = None
-    void: VoidMark | None = None
-
-    @property
-    def voided(self) -> bool:
-        """Marked entered in error (an event flag): shown struck through, counted nowhere."""
-        return self.void is not None
-
-
-@dataclass(frozen=True)
-class NoteRow:
-    """A note with its author and time, kept apart so nothing has to parse them back."""
-
-    id: int
-    kind: str
-    at_utc: datetime
-    author_name: str
-    text: str
-    void: VoidMark | None = None
-
-    @property
-    def voided(self) -> bool:
-        """Marked entered in error: shown struck through, counted nowhere."""
-        return self.void is not None
-
-
-@dataclass(frozen=True)
-class ScoreRow:
-    """A scored instrument with its item scores."""
-
-    id: int
-    scale: str
-    taken_at_utc: datetime
-    total: int
-    item_scores: tuple[int, ...]
-    band: str | None
-    #: who recorded it, as printed ("Nora Reyes, RN"); "" when unknown
-    recorded_by_name: str = ""
-    void: VoidMark | None = None
-
-    @property
-    def voided(self) -> bool:
-        """Marked entered in error: shown struck through, counted nowhere."""
-        return self.void is not None
-
-
-@dataclass(frozen=True)
-class InterventionRow:
-    """A drug or action given."""
-
-    id: int
-    drug: str
-    dose: Decimal | None
-    dose_unit: str | None
-    route: str | None
-    given_at_utc: datetime
-    given_by_name: str
-    indication: str | None
-    outcome: str | None
-    void: VoidMark | None = None
-
-    @property
-    def voided(self) -> bool:
-        """Marked entered in error: shown struck through, counted nowhere."""
-        return self.void is not None
-
-
-@dataclass(frozen=True)
-class AdverseEventRow:
-    """An adverse event with onset, resolution and action."""
-
-    id: int
-    kind: str
-    severity: str
-    onset_at_utc: datetime
-    resolved_at_utc: datetime | None
-    description: str | None
-    action_taken: str | None
-    void: VoidMark | None = None
-
-    @property
-    def voided(self) -> bool:
-        """Marked entered in error: shown struck through, counted nowhere."""
-        return self.void is not None
-
-
-@dataclass(frozen=True)
-class SessionDetail:
-    """Everything the session view shows, loaded in one go."""
-
-    id: int
-    version: int
-    state: SessionState
-    state_reason: str | None
-    chair: str
-    scheduled_at_utc: datetime
-    patient_id: int
-    patient_name: str
-    mrn: str
-    birth_date: date
-    course_id: int
-    indication: str
-    sequence_number: int | None
-    planned_infusions: int
-    protocol_code: str
-    protocol_name: str
-    checked_in_at_utc: datetime | None
-    dose_started_at_utc: datetime | None
-    dose_ended_at_utc: datetime | None
-    ready_to_leave_at_utc: datetime | None
-    discharged_at_utc: datetime | None
-    escort_name: str | None
-    instructions_given: bool
-    identity_confirmed: bool
-    consent_on_file: bool
-    npo_confirmed: bool
-    predose_bp_ack_at_utc: datetime | None
-    dose: DoseOrderView | None
-    infusion_events: tuple[EventRow, ...]
-    vitals: tuple[VitalRow, ...]
-    scores: tuple[ScoreRow, ...]
-    event_flags: tuple[EventRow, ...]
-    interventions: tuple[InterventionRow, ...]
-    adverse_events: tuple[AdverseEventRow, ...]
-    notes: tuple[NoteRow, ...]
-    signatures: tuple[EventRow, ...]
-
-    # Entries entered in error are in the tuples above (struck through where shown);
-    # every computation takes these instead.
-
-    @property
-    def live_vitals(self) -> tuple[VitalRow, ...]:
-        """Readings that count (not entered in error)."""
-        return tuple(v for v in self.vitals if not v.voided)
-
-    @property
-    def live_scores(self) -> tuple[ScoreRow, ...]:
-        """Scores that count (not entered in error)."""
-        return tuple(s for s in self.scores if s.void is None)
-
-    @property
-    def live_event_flags(self) -> tuple[EventRow, ...]:
-        """Event flags that count (not entered in error)."""
-        return tuple(f for f in self.event_flags if f.void is None)
-
-    @property
-    def live_interventions(self) -> tuple[InterventionRow, ...]:
-        """Interventions that count (not entered in error)."""
-        return tuple(i for i in self.interventions if i.void is None)
-
-    @property
-    def live_adverse_events(self) -> tuple[AdverseEventRow, ...]:
-        """Adverse events that count (not entered in error)."""
-        return tuple(a for a in self.adverse_events if a.void is None)
-
-    @property
-    def live_notes(self) -> tuple[NoteRow, ...]:
-        """Notes that count (not entered in error)."""
-        return tuple(n for n in self.notes if n.void is None)
 
 
 def _scores_with_recorders(db: Session, session_id: int) -> list[Row[Any]]:

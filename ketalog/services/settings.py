@@ -12,27 +12,30 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.clinic_settings import (
-    DEMO_CLINIC,
+    DEMO_CLINIC as DEMO_CLINIC,
+)
+from ketalog.domain.clinic_settings import (
     ClinicSettings,
     chairs_from,
     idle_lock_from,
     weight_change_from,
-    zone_from,
 )
 from ketalog.domain.errors import ValidationError
 from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
+from ketalog.services.stored_settings import CLINIC_TIMEZONE as CLINIC_TIMEZONE
+from ketalog.services.stored_settings import TIMEZONE_MISSING as TIMEZONE_MISSING
+from ketalog.services.stored_settings import get_setting as get_setting
+from ketalog.services.stored_settings import stored_clinic_timezone as stored_clinic_timezone
 from ketalog.store.models import Setting
 
-CLINIC_TIMEZONE = "clinic_timezone"
 CLINIC_NAME = "clinic_name"
-
-
-def get_setting(db: Session, key: str, default: object = None) -> object:
-    """A setting's value, or ``default`` when it was never set."""
-    row = db.get(Setting, key)
-    return default if row is None else json.loads(row.value_json)
+#: The clinic's details printed on every document (one line each).
+CLINIC_ADDRESS = "clinic_address"
+CLINIC_PHONE = "clinic_phone"
+CLINIC_LOGO_PATH = "clinic_logo_path"
+DOCUMENT_FOOTER = "document_footer"
 
 
 def stored_settings(db: Session) -> dict[str, object]:
@@ -87,18 +90,6 @@ def system_timezone_name() -> str:
     except (OSError, ZoneInfoNotFoundError, ValueError):
         pass
     return "UTC"
-
-
-#: Why nothing clinical is recorded in a database whose clinic has no time zone yet.
-TIMEZONE_MISSING = (
-    "The clinic's time zone is not set, so nothing clinical can be recorded yet (each "
-    "workstation would count \"today\" in its own zone). An administrator sets it under "
-    "Clinic... > Time zone, or with 'ketalog settings set clinic_timezone America/New_York'.")
-
-
-def stored_clinic_timezone(db: Session) -> ZoneInfo | None:
-    """The clinic's zone as set by an administrator; None while it is not set."""
-    return zone_from(get_setting(db, CLINIC_TIMEZONE))
 
 
 def clinic_timezone(db: Session) -> ZoneInfo:

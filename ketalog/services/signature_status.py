@@ -18,15 +18,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import String, literal, null, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from ketalog.domain.session_state import SessionState
+from ketalog.reports.inputs import NOT_VALID_BANNER as NOT_VALID_BANNER
+from ketalog.reports.inputs import SignatureState as SignatureState
+from ketalog.reports.inputs import SignatureStatus as SignatureStatus
+from ketalog.services.errors import NotFound
 from ketalog.services.signing import (
     NURSING_ATTESTATION,
     PHYSICIAN_SIGNATURE,
@@ -35,59 +38,6 @@ from ketalog.services.signing import (
     verify_session,
 )
 from ketalog.store.models import Addendum, AuditEntry, Signature, TreatmentSession
-
-NOT_VALID_BANNER = "SIGNATURE NOT VALID"
-
-
-class SignatureState(StrEnum):
-    """What a session's physician signature is worth right now."""
-
-    NOT_SIGNED = "not_signed"
-    VALID = "valid"
-    NOT_VALID = "not_valid"
-
-
-@dataclass(frozen=True)
-class SignatureStatus:
-    """A session's signature as the screens and documents must present it."""
-
-    session_id: int
-    state: SignatureState
-    #: why it is not valid, in words a physician or inspector reads ("" when valid)
-    reason: str = ""
-    signer_name: str | None = None
-    signed_at_utc: datetime | None = None
-    #: every difference between the record and what was signed, one sentence each
-    changes: tuple[str, ...] = ()
-    #: everything else found wrong (missing audit rows, a signed state without a signature)
-    problems: tuple[str, ...] = ()
-    #: the content check it was built from (None when nothing was signed), for the hashes
-    check: SessionVerification | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def valid(self) -> bool:
-        """Signed, unchanged, and made by the app (its audit rows exist)."""
-        return self.state is SignatureState.VALID
-
-    @property
-    def not_valid(self) -> bool:
-        """Something claims a signature, and it must not be trusted."""
-        return self.state is SignatureState.NOT_VALID
-
-    @property
-    def banner(self) -> str:
-        """The words printed and shown instead of "signed" when it is not valid."""
-        return f"{NOT_VALID_BANNER}: {self.reason}" if self.not_valid else ""
-
-    @property
-    def attestation_problems(self) -> tuple[str, ...]:
-        """What is wrong with the nursing attestations (shown where "completed" would be)."""
-        return tuple(p for p in self.problems if "nursing attestation" in p)
-
-    @property
-    def findings(self) -> tuple[str, ...]:
-        """Everything wrong, problems first, then each change since signing."""
-        return self.problems + self.changes
 
 
 @dataclass(frozen=True)
@@ -253,8 +203,6 @@ def _statuses(db: Session, ids: list[int]) -> dict[int, SignatureStatus]:
 
 def signature_status(db: Session, session_id: int) -> SignatureStatus:
     """The signature status of one session (see ``signature_statuses``)."""
-    from ketalog.services.errors import NotFound
-
     status = signature_statuses(db, [session_id]).get(session_id)
     if status is None:
         raise NotFound(f"No session with id {session_id}.")

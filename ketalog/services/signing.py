@@ -43,9 +43,12 @@ from sqlalchemy.orm import Session
 from ketalog.domain.errors import Problem, TransitionRefused, ValidationError
 from ketalog.domain.session_state import SessionAction, SessionFacts, SessionState, next_state
 from ketalog.domain.values import printed_name
+from ketalog.reports.inputs import ADMIN_RESET_NOTE as ADMIN_RESET_NOTE
+from ketalog.reports.inputs import LEGACY_NOTE as LEGACY_NOTE
+from ketalog.reports.inputs import SessionVerification as SessionVerification
 from ketalog.services.access import Permission, authorize
-from ketalog.services.accounts import confirm_password
 from ketalog.services.audit import append_audit
+from ketalog.services.authentication import confirm_password
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
 from ketalog.services.keyed import (
@@ -73,6 +76,7 @@ from ketalog.services.keyed import (
 from ketalog.services.keys import sign_text, signing_key
 from ketalog.services.session.common import load_session
 from ketalog.store.models import (
+    Addendum,
     AdverseEvent,
     AlertAcknowledgment,
     DoseOrder,
@@ -80,6 +84,7 @@ from ketalog.store.models import (
     EventFlag,
     InfusionEvent,
     Intervention,
+    LegacySignature,
     Note,
     Patient,
     ScaleAlert,
@@ -102,9 +107,6 @@ _VOLATILE = frozenset({"version", "updated_at_utc", "state", "audit_id", "audit_
 #: out of the record so a session signed before them keeps the content it was signed with.
 _RECORD_SKIP = _VOLATILE | KEYED_COLUMNS
 _ATTESTATION_SKIP = _RECORD_SKIP | {"content_json"}
-LEGACY_NOTE = "signed before keyed signatures (not cryptographically bound)"
-ADMIN_RESET_NOTE = ("signed with a key issued after an administrator reset the signer's "
-                    "password")
 _CHILD_TABLES: tuple[tuple[str, Table], ...] = tuple(
     (model.__tablename__, model.__table__)  # type: ignore[misc]
     for model in (DoseOrder, InfusionEvent, VitalSign, ScaleScore, EventFlag, Intervention,
@@ -331,37 +333,6 @@ def sign_session(
 # --- verification ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SessionVerification:
-    """Whether a signed session still matches what was signed, and if not, what changed."""
-
-    session_id: int
-    signed: bool
-    intact: bool
-    signer_name: str | None = None
-    signed_at_utc: datetime | None = None
-    signed_sha256: str | None = None
-    current_sha256: str | None = None
-    changes: tuple[str, ...] = ()
-    #: Why the signature itself is not valid (forged, not the signer's key, ...); empty if valid.
-    invalid_reasons: tuple[str, ...] = ()
-    #: Signed before keyed signatures: valid, but not cryptographically bound.
-    legacy: bool = False
-    #: Signed with a key issued after an administrator reset the signer's password.
-    key_issued_after_admin_reset: bool = False
-
-    @property
-    def changed(self) -> bool:
-        """Signed, and the record no longer matches the signature (or the signature is invalid)."""
-        return self.signed and not self.intact
-
-    @property
-    def notes(self) -> tuple[str, ...]:
-        """What a reader of a valid signature should know (legacy, key after a reset)."""
-        return ((LEGACY_NOTE,) if self.legacy else ()) + (
-            (ADMIN_RESET_NOTE,) if self.key_issued_after_admin_reset else ())
-
-
 def _shown(value: object) -> str:
     return "(empty)" if value is None or value == "" else json.dumps(value, ensure_ascii=False)
 
@@ -421,8 +392,6 @@ def _signature_problems(sig: Mapping[str, Any], keys: dict[int, KeyFacts],
 
 def _keyed_rows(db: Session, session_id: int, rows: dict[str, Any]) -> list[KeyedRow]:
     """Every keyed act of the session besides the physician's signature, oldest kind first."""
-    from ketalog.store.models import Addendum
-
     found: list[KeyedRow] = []
     for sig in rows["signatures"]:
         if sig["kind"] == NURSING_ATTESTATION:
@@ -546,8 +515,6 @@ def attestation_problems(db: Session, session_id: int) -> list[str]:
 
 
 def _legacy_sha(db: Session, signature_id: int) -> str | None:
-    from ketalog.store.models import LegacySignature
-
     return db.scalar(select(LegacySignature.content_sha256)
                      .where(LegacySignature.signature_id == signature_id))
 
@@ -564,8 +531,6 @@ def add_addendum(
     The author re-enters the password; the addendum is signed with their key
     over its manifest (session, author, time, reason, text, key).
     """
-    from ketalog.store.models import Addendum
-
     authorize(db, actor, Permission.ADDENDUM)
     why = (reason or "").strip()
     body = (text or "").strip()

@@ -33,6 +33,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL
 
 from ketalog.store.engine import normalise_url, sqlite_path
+from ketalog.store.errors import AnchorFileDamaged as AnchorFileDamaged
 from ketalog.store.files import PRIVATE_FILE_MODE, make_private_file, make_private_folder
 
 #: Beside a SQLite file ``ketalog.sqlite3``: ``ketalog.sqlite3.audit-anchors.jsonl``.
@@ -57,10 +58,6 @@ class AnchorReason:
     #: The database was replaced by a backup: the anchors before this one describe
     #: the database that was replaced, and are no longer checked.
     RESTORE = "restore"
-
-
-class AnchorFileDamaged(Exception):
-    """The anchor file was edited: a line does not parse or does not follow the one before."""
 
 
 @dataclass(frozen=True)

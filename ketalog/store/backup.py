@@ -33,51 +33,40 @@ from ketalog.store.anchors import (
     anchor_of,
     append_anchor,
 )
+from ketalog.store.backup_files import (
+    PARTIAL_PREFIX,
+    PARTIAL_SUFFIX,
+    PG_ARCHIVE_MAGIC,
+    REQUIRED_TABLES,
+    check_backup_target,
+    read_header,
+    refuse_unknown_revision,
+)
+from ketalog.store.backup_files import BackupInfo as BackupInfo
+from ketalog.store.backup_files import RestoreInfo as RestoreInfo
 from ketalog.store.engine import (
     ENV_DATABASE_URL,
     SQLITE_MAGIC,
-    DatabaseConfigError,
     describe_url,
     network_filesystem,
     normalise_url,
     sqlite_path,
 )
+from ketalog.store.errors import BackupError as BackupError
+from ketalog.store.errors import DatabaseConfigError
 from ketalog.store.files import make_private_folder
-from ketalog.store.migrate import HEAD_REVISION, KNOWN_REVISIONS
+from ketalog.store.pg_backup import pg_backup, pg_restore_archive
 
 #: How many automatic daily backups are kept.
 KEEP_DAILY = 14
 #: The folder, beside the database file, that holds the automatic backups.
 BACKUP_FOLDER_NAME = "backups"
-#: Tables every ketalog database has had since its first schema.
-REQUIRED_TABLES = ("alembic_version", "patients", "treatment_sessions", "audit_log")
-#: The first bytes of a ``pg_dump --format=custom`` archive.
-PG_ARCHIVE_MAGIC = b"PGDMP"
-#: Unfinished copies are written under this prefix and renamed when complete.
-PARTIAL_PREFIX = ".ketalog-backup-"
-PARTIAL_SUFFIX = ".partial"
 #: A partial copy older than this is left over from a crash and may be removed.
 STALE_PARTIAL_S = 3600.0
 
 #: An automatic backup's name after its database's file stem: "<stem>-YYYY-MM-DD.sqlite3".
 _AUTOMATIC_DATE = r"-(\d{4}-\d{2}-\d{2})\.sqlite3"
 _SIDECARS = ("-wal", "-shm", "-journal")
-
-
-class BackupError(Exception):
-    """A backup or restore was refused or failed; the message says why and what to do."""
-
-
-def check_backup_target(target: Path, example_name: str) -> Path:
-    """Refuse a backup path whose folder is missing or that is a folder; return the folder."""
-    folder = target.parent
-    if not folder.is_dir():
-        raise BackupError(f"The folder {folder} does not exist; create it or choose another "
-                          "place. Nothing was written.")
-    if target.is_dir():
-        raise BackupError(f"{target} is a folder; give a file name such as "
-                          f"{target / example_name}.")
-    return folder
 
 
 @dataclass(frozen=True)
@@ -87,32 +76,6 @@ class BackupFile:
     path: Path
     taken_on: date  # the workstation's local date, from the file name
     size_bytes: int
-
-
-@dataclass(frozen=True)
-class BackupInfo:
-    """A backup that was written and checked."""
-
-    path: Path
-    size_bytes: int
-    revision: str
-    database: str  # the database backed up: its file, or its URL with the password hidden
-
-
-@dataclass(frozen=True)
-class RestoreInfo:
-    """A restore that replaced the database's content."""
-
-    source: Path
-    size_bytes: int
-    revision: str
-    database: str  # the database restored into: its file, or its URL without password
-    previous_copy: Path | None  # the database as it was before, kept beside it (if any)
-
-    @property
-    def needs_upgrade(self) -> bool:
-        """True when the backup is of an older schema: ketalog upgrades it at the next start."""
-        return self.revision != HEAD_REVISION
 
 
 @dataclass(frozen=True)
@@ -395,8 +358,6 @@ def backup_database(url: str | URL, target: Path) -> BackupInfo:
         raise BackupError(str(exc)) from exc
     target = Path(target).expanduser()
     if parsed.get_backend_name() != "sqlite":
-        from ketalog.store.pg_backup import pg_backup
-
         return pg_backup(parsed, target)
     path = sqlite_path(parsed)
     if path is None:
@@ -430,8 +391,6 @@ def restore_database(url: str | URL, source: Path) -> RestoreInfo:
         raise BackupError(str(exc)) from exc
     source = _existing_file(Path(source).expanduser())
     if parsed.get_backend_name() != "sqlite":
-        from ketalog.store.pg_backup import pg_restore_archive
-
         return pg_restore_archive(parsed, source)
     path = sqlite_path(parsed)
     if path is None:
@@ -462,29 +421,7 @@ def restore_database(url: str | URL, source: Path) -> RestoreInfo:
     return RestoreInfo(source, source.stat().st_size, revision, str(path), previous)
 
 
-def refuse_unknown_revision(revision: str, source: Path) -> None:
-    """Refuse a backup whose schema this version of ketalog does not know."""
-    if revision in KNOWN_REVISIONS:
-        return
-    if revision.isdigit() and revision > HEAD_REVISION:
-        raise BackupError(f"{source} was made by a newer version of ketalog (schema {revision}; "
-                          f"this version knows up to {HEAD_REVISION}). Update ketalog on this "
-                          "computer, then restore it. Nothing was changed.")
-    raise BackupError(f"{source} has a schema revision ketalog does not know ({revision!r}); it "
-                      "is not a backup this version can restore. Nothing was changed.")
-
-
 # --------------------------------------------------------------------------- SQLite details
-
-
-def read_header(path: Path) -> bytes:
-    """The first 100 bytes of a file (the SQLite header), or a BackupError."""
-    try:
-        with path.open("rb") as handle:
-            return handle.read(100)
-    except OSError as exc:
-        raise BackupError(f"Cannot read {path}: {exc.strerror}. Check the file's permissions; "
-                          "nothing was changed.") from exc
 
 
 def _check_restore_target(path: Path) -> None:

@@ -20,7 +20,6 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ketalog.store.engine import (
-    DatabaseConfigError,
     check_sqlite_file,
     describe_url,
     explain_connection_error,
@@ -29,6 +28,9 @@ from ketalog.store.engine import (
     normalise_url,
     sqlite_path,
 )
+from ketalog.store.errors import DatabaseConfigError
+from ketalog.store.guards import check_guards, describe_problems
+from ketalog.store.migrate import HEAD_REVISION, schema_status
 
 DatabaseKind = Literal["sqlite", "postgresql"]
 
@@ -191,8 +193,6 @@ test_connection.__test__ = False  # type: ignore[attr-defined]
 
 def _schema_words(state: str, revision: str | None, *, sqlite: bool) -> tuple[bool, str]:
     """Whether ketalog can use a database in ``state``, and that state in plain words."""
-    from ketalog.store.migrate import HEAD_REVISION
-
     if state == "empty":
         return True, "It holds no tables yet; ketalog will create them at its next start."
     if state == "current":
@@ -237,8 +237,6 @@ def _test_sqlite(url: URL) -> ConnectionCheck:
     if not os.access(path, os.R_OK | os.W_OK):
         return ConnectionCheck(False, f"The file {path} exists but this user cannot write to "
                                "it; check its permissions.", None, None)
-    from ketalog.store.migrate import schema_status
-
     # read-only and without ketalog's pragmas: testing must not switch a file to WAL
     engine = create_engine(URL.create("sqlite", database=f"file:{quote(str(path))}",
                                       query={"mode": "ro", "uri": "true"}))
@@ -262,8 +260,6 @@ def _guard_problem(engine: Engine, state: str) -> str | None:
     """Why a current database's guards do not protect it, or None when they all do."""
     if state != "current":
         return None
-    from ketalog.store.guards import check_guards, describe_problems
-
     with engine.connect() as conn:
         problems = check_guards(conn)
     return describe_problems(problems) if problems else None
@@ -281,8 +277,6 @@ def _refused_state(message: str) -> str | None:
 
 
 def _test_postgres(url: URL, timeout_s: float) -> ConnectionCheck:
-    from ketalog.store.migrate import schema_status
-
     engine = make_engine(url)
     _limit_connect_time(engine, timeout_s)
     shown = url.set(drivername="postgresql")  # as the administrator wrote it

@@ -19,7 +19,12 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-ENV_DATABASE_URL = "KETALOG_DATABASE_URL"
+from ketalog.store.errors import DatabaseConfigError as DatabaseConfigError
+from ketalog.store.faults import sqlite_file_problem
+from ketalog.store.files import make_private_folder, make_sqlite_files_private, private_umask
+from ketalog.store.workstation import ENV_DATABASE_URL as ENV_DATABASE_URL
+from ketalog.store.workstation import load_workstation_config
+
 DEFAULT_FILENAME = "ketalog.sqlite3"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -28,10 +33,6 @@ NETWORK_FILESYSTEMS = frozenset(
     {"nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "afs", "9p", "ncpfs", "davfs",
      "fuse.sshfs", "sshfs", "fuse.rclone", "glusterfs", "ceph", "afpfs", "webdav"}
 )
-
-
-class DatabaseConfigError(Exception):
-    """The database cannot be used as configured; the message says how to fix it."""
 
 
 def default_database_path() -> Path:
@@ -55,7 +56,6 @@ def resolve_database_url(
         return cli_url
     if env.get(ENV_DATABASE_URL):
         return env[ENV_DATABASE_URL]
-    from ketalog.store.workstation import load_workstation_config
 
     saved = load_workstation_config(env).database_url
     if saved:
@@ -156,14 +156,12 @@ def check_sqlite_file(path: Path) -> None:
                 "ketalog left it untouched; choose another path or restore a backup."
             )
         # before the first connection: switching a file to WAL already writes to it
-        from ketalog.store.faults import sqlite_file_problem
 
         problem = sqlite_file_problem(path)
         if problem is not None:
             raise DatabaseConfigError(problem)
     else:
         try:
-            from ketalog.store.files import make_private_folder
 
             if not path.parent.exists():  # a new folder holds only ketalog's files
                 make_private_folder(path.parent)
@@ -203,8 +201,6 @@ def _make_private(path: Path) -> None:
     A folder the user chose is left as it is (it may be shared with other
     files); the default data folder is ketalog's own and is made 0700.
     """
-    from ketalog.store.files import make_private_folder, make_sqlite_files_private, private_umask
-
     private_umask()
     try:
         if path.parent.resolve() == default_database_path().parent.resolve():

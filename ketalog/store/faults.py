@@ -22,6 +22,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from ketalog.store.revisions import HEAD_REVISION, KNOWN_REVISIONS
+
 #: The general sentence for a failed save whose cause is not recognised.
 GENERIC_SAVE_FAILURE = ("The database could not save this; nothing was changed. Check the "
                         "connection and try again.")
@@ -191,8 +193,6 @@ def _schema_problem(path: Path) -> str | None:
 
 def _revision_problem(path: Path, revisions: list[str]) -> str | None:
     """A schema revision this ketalog does not know: newer, or another Alembic program's."""
-    from ketalog.store.migrate import HEAD_REVISION, KNOWN_REVISIONS
-
     unknown = [r for r in revisions if r not in KNOWN_REVISIONS]
     if not unknown:
         return None

@@ -12,13 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-
-class FolderMissing(OSError):
-    """The folder the file should go in does not exist."""
-
-
-class IsAFolder(OSError):
-    """The path names a folder, not a file."""
+from ketalog.store.errors import FolderMissing as FolderMissing
+from ketalog.store.errors import IsAFolder as IsAFolder
 
 
 def write_atomically(path: Path | str, write: Callable[[BinaryIO], object], *,

@@ -17,16 +17,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from ketalog.store.engine import DatabaseConfigError, explain_connection_error, sqlite_path
+from ketalog.store.engine import explain_connection_error, sqlite_path
+from ketalog.store.errors import DatabaseConfigError
+from ketalog.store.files import make_private_file
+from ketalog.store.revisions import HEAD_REVISION as HEAD_REVISION
+from ketalog.store.revisions import KNOWN_REVISIONS as KNOWN_REVISIONS
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-#: The newest schema revision this version of ketalog knows.
-HEAD_REVISION = "0017"
-#: Every revision this version knows, oldest first.
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009",
-                   "0010", "0011", "0013", "0014", "0015", "0016", "0017")
 
 
 class SchemaState(StrEnum):
@@ -87,7 +86,6 @@ def backup_sqlite(engine: Engine, label: str) -> Path | None:
         return None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.stem}.before-{label}-{stamp}{path.suffix}")
-    from ketalog.store.files import make_private_file
 
     make_private_file(target)  # patient data: 0600 before a byte is written
     source = sqlite3.connect(path)

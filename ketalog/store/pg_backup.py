@@ -27,12 +27,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
-from ketalog.store.backup import (
+from ketalog.store.backup_files import (
     PARTIAL_PREFIX,
     PARTIAL_SUFFIX,
     PG_ARCHIVE_MAGIC,
     REQUIRED_TABLES,
-    BackupError,
     BackupInfo,
     RestoreInfo,
     check_backup_target,
@@ -41,11 +40,11 @@ from ketalog.store.backup import (
 )
 from ketalog.store.engine import (
     SQLITE_MAGIC,
-    DatabaseConfigError,
     describe_url,
     explain_connection_error,
     make_engine,
 )
+from ketalog.store.errors import BackupError, DatabaseConfigError
 from ketalog.store.migrate import SchemaState, schema_status
 
 TOOLS_HINT = ("Install the PostgreSQL client tools of the server's version or newer "

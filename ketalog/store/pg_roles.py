@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from ketalog.store.errors import RolesError as RolesError
 from ketalog.store.guards import (
     APPEND_ONLY,
     COSIGN_COLUMNS,
@@ -46,10 +47,6 @@ NO_UPDATE: frozenset[str] = frozenset({*APPEND_ONLY, *SESSION_RECORDS, *WRITE_ON
 LATER_COLUMNS: dict[str, tuple[str, ...]] = {ORDERS_TABLE: COSIGN_COLUMNS}
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
-class RolesError(Exception):
-    """The roles could not be set up; the message says why."""
 
 
 @dataclass(frozen=True)

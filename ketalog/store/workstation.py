@@ -17,17 +17,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ketalog.store.engine import DatabaseConfigError
+from ketalog.store.errors import WorkstationConfigError as WorkstationConfigError
+from ketalog.store.files import write_atomically
 
 #: Points the configuration folder elsewhere (tests, portable installs).
+#: The environment variable naming the database (it overrides the workstation file).
+ENV_DATABASE_URL = "KETALOG_DATABASE_URL"
 ENV_CONFIG_DIR = "KETALOG_CONFIG_DIR"
 CONFIG_FILENAME = "workstation.json"
 #: Bumped when the file's meaning changes; a newer file is still read for the keys we know.
 FORMAT_VERSION = 1
-
-
-class WorkstationConfigError(DatabaseConfigError):
-    """The workstation file exists but cannot be read or understood."""
 
 
 class LockAttention(StrEnum):
@@ -185,8 +184,6 @@ def save_workstation_config(
     Returns the path written. Raises ``OSError`` when the folder cannot be
     created or the file cannot be written; the earlier file is then intact.
     """
-    from ketalog.store.files import write_atomically
-
     path = workstation_config_path(environ)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     data: dict[str, Any] = dict(config.extra)
@@ -211,8 +208,6 @@ def database_url_source(cli_url: str | None = None,
     Same order as ``ketalog.store.engine.resolve_database_url``; a damaged file
     is named, not raised (this only describes).
     """
-    from ketalog.store.engine import ENV_DATABASE_URL
-
     env = os.environ if environ is None else environ
     if cli_url:
         return "the --database-url option"

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.services.document_kinds import document_type
 from ketalog.ui.context import UiContext
 from ketalog.ui.widgets.windows import export_path, place_window, remember_export_folder
 
@@ -43,19 +44,10 @@ if TYPE_CHECKING:
 
     from ketalog.services.context import Actor
 from ketalog.ui.style import MessageLabel
-from ketalog.ui.translation import QT_TRANSLATE_NOOP
 from ketalog.ui.widgets import ActionButton, Button
 from ketalog.ui.widgets.background import BackgroundJob, JobRefused, run_in_background
 
 log = logging.getLogger(__name__)
-
-#: Preview titles (translated when shown, under "DocumentButtons").
-TITLES = {"session": QT_TRANSLATE_NOOP("DocumentButtons", "Session summary"),
-          "visit": QT_TRANSLATE_NOOP("DocumentButtons", "Visit report"),
-          "day": QT_TRANSLATE_NOOP("DocumentButtons", "Day log"),
-          "course": QT_TRANSLATE_NOOP("DocumentButtons", "Course report"),
-          "rems": QT_TRANSLATE_NOOP("DocumentButtons", "Spravato REMS monitoring form")}
-
 
 def document_work(ctx: UiContext, kind: str, key: int | date,
                   actor: Actor) -> Callable[[], bytes]:
@@ -197,7 +189,7 @@ class DocumentButtons(QObject):
     def request(self, kind: str, key: int | date) -> BackgroundJob:
         """Build the document in the background; a preview opens when it is ready."""
         actor = self.ctx.actor()
-        name = f"{kind}-{key}.pdf"
+        name = document_type(kind).file_name(key)
         log.info("document %s %s requested", kind, key)  # ids only, never the patient
         return run_in_background(
             document_work(self.ctx, kind, key, actor),
@@ -211,8 +203,7 @@ class DocumentButtons(QObject):
             self.ctx.run(lambda db: record_document(db, actor, kind, key, action=action,
                                                     detail=detail, clock=self.ctx.clock))
 
-        title = self.tr(TITLES[kind]) if kind in TITLES else kind
-        preview = PdfPreview(pdf, title, name, self.window, record)
+        preview = PdfPreview(pdf, document_type(kind).title, name, self.window, record)
         preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.previews.append(preview)
         preview.finished.connect(lambda _code: self.previews.remove(preview)

@@ -167,7 +167,7 @@ def test_print_or_save_builds_the_selected_form_and_audits_it(qtbot: QtBot, clin
         qtbot.mouseClick(dialog.pdf_button, Qt.MouseButton.LeftButton)
     preview = opened.args[0]
     assert preview.pdf.startswith(b"%PDF") and preview.document.pageCount() == 1
-    assert preview.windowTitle() == "Spravato REMS monitoring form"
+    assert preview.windowTitle() == "Spravato REMS patient monitoring form"
     assert preview.suggested_name == f"rems-{clinic.recent}.pdf"
     target = tmp_path / "form.pdf"
     assert preview.save_to(target)

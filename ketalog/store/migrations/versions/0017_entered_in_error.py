@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from ketalog.store.guards import install_missing
 from ketalog.store.types import UTCDateTime
 
 revision: str = '0017'
@@ -62,8 +63,6 @@ def downgrade() -> None:
     SQLite drops a column that holds a reference only by rebuilding the table,
     and a rebuild drops the table's triggers: the guards are put back after.
     """
-    from ketalog.store.guards import install_missing
-
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":  # the rebuilds below cannot rename under triggers
         for (name,) in bind.exec_driver_sql(
