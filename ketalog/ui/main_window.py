@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QProgressDialog,
     QSizePolicy,
     QStackedWidget,
+    QStatusBar,
     QTableWidget,
     QTableWidgetItem,
     QToolBar,
@@ -834,6 +835,18 @@ class MainWindow(QMainWindow):
         bar.setStyleSheet("QStatusBar { color: #8b0000; font-weight: bold; }" if result.error
                           else "")
         bar.showMessage((f"{ALERT_MARK} " if result.error else "") + result.message)
+        self._place_backup_status()
+
+    def _place_backup_status(self) -> None:
+        """The backup line shows under the day board, never under a session.
+
+        At 1366x768 on 125 % scaling (1093x614) the session screen has no height to
+        spare: a status bar there squeezed the vitals entry fields below their figures.
+        The board is where each day starts and where a nurse returns between patients.
+        """
+        bar = self.findChild(QStatusBar)  # made only once there is a backup line to show
+        if bar is not None:
+            bar.setVisible(self._on_board())
 
     def _open_dialog(self, module: str, name: str, permission: Permission | None = None) -> None:
         """A dialog for the signed-in user, if their role may (the service checks it again).
@@ -1045,6 +1058,7 @@ class MainWindow(QMainWindow):
         self.session_page = page
         self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
+        self._place_backup_status()
         self._record_view(session_id)
         self._announce_presence()
         page.reload()
@@ -1063,6 +1077,7 @@ class MainWindow(QMainWindow):
         if not self._on_board():
             self._leave_session()
         self.stack.setCurrentWidget(self.board)
+        self._place_backup_status()
         self._update_notice()
         if self.active:
             self.board.refresh()

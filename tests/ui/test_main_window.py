@@ -241,3 +241,31 @@ def test_the_toolbar_dialogs_open_for_whom_they_are_for(
         qtbot.wait(250)
         assert opened == ([dialog] if expected else []), user.role
     engine.dispose()
+
+
+def test_the_backup_line_shows_under_the_board_and_never_squeezes_a_session(
+        qtbot: QtBot, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found at 125 % scaling: the status bar's height squeezed the vitals entry fields."""
+    from ketalog.store.backup import daily_backup
+    from tests.conftest import FakeClock
+    from tests.play import book
+
+    monkeypatch.setenv("KETALOG_CONFIG_DIR", str(tmp_path / "config"))
+    engine = open_database(sqlite_url)
+    seed_staff(engine)
+    with make_sessionmaker(engine)() as db:
+        session_id = book(db, FakeClock())
+    daily_backup(engine, today=date(2026, 11, 21))
+    window = MainWindow(engine, sqlite_url,
+                        user=UserSummary(1, "nora", "Nora Reyes", "RN", "nurse"))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: "automatic backup" in window.statusBar().currentMessage().lower())
+    assert window.statusBar().isVisible()
+    window.open_session(session_id)
+    assert not window.statusBar().isVisible()
+    window.show_board()
+    assert window.statusBar().isVisible()
+    assert "automatic backup" in window.statusBar().currentMessage().lower()
+    window.close()
+    engine.dispose()
