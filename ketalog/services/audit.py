@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -209,3 +210,12 @@ def append_audit(
     _reference(db, entry)
     db.info[_LAST_ENTRY] = entry
     return entry
+
+
+def append_field_changes(db: Session, actor: Actor, changes: Mapping[str, tuple[object, object]],
+                         *, at: datetime, table_name: str, row_id: int,
+                         patient_id: int | None) -> None:
+    """One "update" audit row per changed field, ``changes`` mapping field to (old, new)."""
+    for field, (old, new) in changes.items():
+        append_audit(db, actor, "update", at=at, table_name=table_name, row_id=row_id,
+                     patient_id=patient_id, field=field, old=old, new=new)

@@ -46,7 +46,7 @@ from ketalog.domain.scheduling import (
 from ketalog.domain.session_state import SessionAction, SessionFacts, SessionState, next_state
 from ketalog.domain.values import required_text
 from ketalog.services.access import Permission, authorize
-from ketalog.services.audit import append_audit
+from ketalog.services.audit import append_audit, append_field_changes
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound, StaleEdit
 from ketalog.services.protocols import protocol_by_id
@@ -699,10 +699,8 @@ def reschedule_session(
         return session.version
     session.updated_at_utc = now
     db.flush()
-    for field, (old, new) in changes.items():
-        append_audit(db, actor, "update", at=now, table_name="treatment_sessions",
-                     row_id=session_id, patient_id=session.patient_id, field=field,
-                     old=old, new=new)
+    append_field_changes(db, actor, changes, at=now, table_name="treatment_sessions",
+                         row_id=session_id, patient_id=session.patient_id)
     renumber_course(db, session.course_id, actor=actor, at=now)
     return session.version
 

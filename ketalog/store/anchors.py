@@ -34,7 +34,12 @@ from sqlalchemy.engine import URL
 
 from ketalog.store.engine import normalise_url, sqlite_path
 from ketalog.store.errors import AnchorFileDamaged as AnchorFileDamaged
-from ketalog.store.files import PRIVATE_FILE_MODE, make_private_file, make_private_folder
+from ketalog.store.files import (
+    PRIVATE_FILE_MODE,
+    make_private_file,
+    make_private_folder,
+    user_folder,
+)
 
 #: Beside a SQLite file ``ketalog.sqlite3``: ``ketalog.sqlite3.audit-anchors.jsonl``.
 ANCHOR_SUFFIX: Final = ".audit-anchors.jsonl"
@@ -109,13 +114,7 @@ class Anchor:
 
 
 def _data_folder(environ: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if environ is None else environ
-    override = env.get(ENV_DATA_DIR)
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_path("ketalog", appauthor=False))
+    return user_folder("data", ENV_DATA_DIR, environ)
 
 
 def anchor_file_path(url: str | URL, environ: Mapping[str, str] | None = None) -> Path | None:

@@ -8,12 +8,32 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from ketalog.store.errors import FolderMissing as FolderMissing
 from ketalog.store.errors import IsAFolder as IsAFolder
+
+
+def user_folder(kind: Literal["config", "data", "log"], override_env: str,
+                environ: Mapping[str, str] | None = None) -> Path:
+    """``$override_env`` when set (tests, managed installs), else the platform's user folder.
+
+    One rule for the workstation file (config), the default database and anchors (data)
+    and the log files (log), so each can be moved the same way.
+    """
+    env = os.environ if environ is None else environ
+    override = env.get(override_env)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs  # start-up: only when no override is set (about 10 ms)
+
+    if kind == "config":
+        return Path(platformdirs.user_config_path("ketalog", appauthor=False))
+    if kind == "data":
+        return Path(platformdirs.user_data_path("ketalog", appauthor=False))
+    return Path(platformdirs.user_log_path("ketalog", appauthor=False))
 
 
 def write_atomically(path: Path | str, write: Callable[[BinaryIO], object], *,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ketalog.store.errors import WorkstationConfigError as WorkstationConfigError
-from ketalog.store.files import write_atomically
+from ketalog.store.files import user_folder, write_atomically
 
 #: Points the configuration folder elsewhere (tests, portable installs).
 #: The environment variable naming the database (it overrides the workstation file).
@@ -114,13 +114,7 @@ def alert_sound_of(value: object, legacy_attention: object = None) -> AlertSound
 
 def config_folder(environ: Mapping[str, str] | None = None) -> Path:
     """The folder of the workstation file: ``$KETALOG_CONFIG_DIR`` or the platform's."""
-    env = os.environ if environ is None else environ
-    override = env.get(ENV_CONFIG_DIR)
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_config_path("ketalog", appauthor=False))
+    return user_folder("config", ENV_CONFIG_DIR, environ)
 
 
 def workstation_config_path(environ: Mapping[str, str] | None = None) -> Path:

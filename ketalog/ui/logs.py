@@ -15,7 +15,6 @@ saved by its own action and nothing half-done is kept.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 import traceback
@@ -34,6 +33,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from ketalog.store.files import user_folder
 from ketalog.ui.widgets.buttons import Button
 
 #: Overrides the log folder (tests, or a clinic that keeps logs on another disk).
@@ -53,13 +53,7 @@ ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None]
 
 def log_folder(environ: Mapping[str, str] | None = None) -> Path:
     """The folder of the log files: ``$KETALOG_LOG_DIR`` or the platform's user log folder."""
-    env = os.environ if environ is None else environ
-    override = env.get(ENV_LOG_DIR)
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_log_path("ketalog", appauthor=False))
+    return user_folder("log", ENV_LOG_DIR, environ)
 
 
 def log_file_path(environ: Mapping[str, str] | None = None) -> Path:

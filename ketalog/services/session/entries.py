@@ -28,7 +28,7 @@ from ketalog.domain.session_state import (
 from ketalog.domain.values import printed_name, required_text
 from ketalog.domain.vitals import validate_vitals, vital_alerts
 from ketalog.services.access import Permission, authorize
-from ketalog.services.audit import append_audit
+from ketalog.services.audit import append_audit, append_field_changes
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
 from ketalog.services.locking import check_version
@@ -343,10 +343,8 @@ def update_discharge_details(
         return session.version
     session.updated_at_utc = now
     db.flush()
-    for field, (old, new) in changes.items():
-        append_audit(db, actor, "update", at=now, table_name="treatment_sessions",
-                     row_id=session_id, patient_id=session.patient_id, field=field,
-                     old=old, new=new)
+    append_field_changes(db, actor, changes, at=now, table_name="treatment_sessions",
+                         row_id=session_id, patient_id=session.patient_id)
     return session.version
 
 
