@@ -53,11 +53,11 @@ test-slow: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m slow
 
 bench: setup
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.benchmarks.run
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.benchmarks.run
 
-# Ten workstations on one PostgreSQL server for five minutes (tests/load/run.py); not in `make test`.
+# Ten workstations on one PostgreSQL server for five minutes (tools/load/run.py); not in `make test`.
 load: setup
-	$(BIN)/python -m tests.load.run
+	$(BIN)/python -m tools.load.run
 
 # README's pictures from the real app on the demo clinic (1366x768, and 1920x1080 beside them).
 screenshots: setup

@@ -2,19 +2,19 @@
 
 Usage::
 
-    python -m tests.load.run [--minutes 5] [--workstations 10] [--sessions 40]
+    python -m tools.load.run [--minutes 5] [--workstations 10] [--sessions 40]
                              [--database-url URL] [--fast] [--keep] [--no-report]
 
 Without ``--database-url`` a fresh database ``ketalog_load_<stamp>`` is made on
 the server (``--server-url``, default the local test server) and dropped at the
 end unless ``--keep``. Each workstation is its own process with its own engine
-(tests/load/worker.py), signed in as its own nurse, saving on every session, so
+(tools/load/worker.py), signed in as its own nurse, saving on every session, so
 two workstations often write the same session at the same moment.
 
-Afterwards the database is read back (tests/load/verify.py) and the audit
-chain verified. The figures go to ``tests/load/latest.json`` (one entry per
+Afterwards the database is read back (tools/load/verify.py) and the audit
+chain verified. The figures go to ``tools/load/latest.json`` (one entry per
 mode: ``paced`` at a nurse's heavy rhythm, ``stress`` with ``--fast``) and to
-the "Load test (issue 7)" section of ``tests/benchmarks/RESULTS.md``.
+the "Load test (issue 7)" section of ``tools/benchmarks/RESULTS.md``.
 Exit status 0 only when every target is met.
 """
 
@@ -39,20 +39,20 @@ from sqlalchemy.engine import make_url
 
 from ketalog.services.database import make_sessionmaker
 from ketalog.store.engine import make_engine
-from tests.load.clinic import DEFAULT_SERVER, create_database, drop_database, seed_clinic
-from tests.load.verify import (
+from tools.load.clinic import DEFAULT_SERVER, create_database, drop_database, seed_clinic
+from tools.load.verify import (
     baseline,
     check_chain,
     check_rows,
     flatten,
     latency_summary,
 )
-from tests.load.worker import Config
+from tools.load.worker import Config
 
 HERE = Path(__file__).parent
 REPO = HERE.parent.parent
 LATEST = HERE / "latest.json"
-RESULTS_MD = REPO / "tests" / "benchmarks" / "RESULTS.md"
+RESULTS_MD = REPO / "tools" / "benchmarks" / "RESULTS.md"
 SECTION = "## Load test (issue 7)"
 P95_TARGET_MS = 30.0
 PACE_MS = (100.0, 200.0)
@@ -123,7 +123,7 @@ def _spawn(cfg: Config, folder: Path) -> subprocess.Popen[str]:
     path = folder / f"ws{cfg.index:02d}.json"
     path.write_text(json.dumps(asdict(cfg)), encoding="utf-8")
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.load.worker", str(path)], cwd=REPO,
+        [sys.executable, "-m", "tools.load.worker", str(path)], cwd=REPO,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -291,7 +291,7 @@ def print_summary(s: dict[str, Any]) -> None:
 
 def _md_section(latest: dict[str, Any]) -> list[str]:
     lines = [SECTION, "",
-             "Written by `make load` (`tests/load/run.py`); 10 workstations (separate processes, "
+             "Written by `make load` (`tools/load/run.py`); 10 workstations (separate processes, "
              "each its own engine and nurse account) on one PostgreSQL database, 40 sessions "
              "shared between them. Each action is timed from opening the ORM session to the "
              "commit returning, as the app does one per click. `paced`: every workstation "

@@ -1,6 +1,6 @@
 """One simulated workstation: a nurse at a screen, saving entries on every session.
 
-Run as its own process (``python -m tests.load.worker CONFIG.json``) with its
+Run as its own process (``python -m tools.load.worker CONFIG.json``) with its
 own engine. It says ``ready`` on stdout, waits for ``go`` on stdin, then until
 the deadline repeatedly looks at a session (a short read, like the screen
 showing it) and saves one thing on it through the real services: a vital sign

@@ -3,7 +3,7 @@
 Each figure is measured the way the app does the work (a fresh ORM session per
 user action, through the services) and reported beside a baseline measured in
 the same run on the same file, because absolute times drift between runs.
-Writes ``tests/benchmarks/latest.json`` and ``tests/benchmarks/RESULTS.md``.
+Writes ``tools/benchmarks/latest.json`` and ``tools/benchmarks/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from ketalog.services.patients import search_patients
 from ketalog.services.session.entries import record_vitals
 from ketalog.services.session_detail import open_session
 from ketalog.store.models import Patient, TreatmentSession, VitalSign
-from tests.benchmarks.generate import BENCH_USER_ID, add_bench_account, generate
+from tools.benchmarks.generate import BENCH_USER_ID, add_bench_account, generate
 
 HERE = Path(__file__).parent
 NURSE = Actor(username="bench", display_name="Bench Nurse, RN", role="nurse",
@@ -40,7 +40,7 @@ NURSE = Actor(username="bench", display_name="Bench Nurse, RN", role="nurse",
 
 #: What the start-up rows measure (written under the table of RESULTS.md).
 STARTUP_NOTE = (
-    "Start-up rows (`tests/benchmarks/startup.py`), each run a fresh process:",
+    "Start-up rows (`tools/benchmarks/startup.py`), each run a fresh process:",
     "",
     "- `start to log-in page`: process spawned to the log-in page painted.",
     "- `sign-in to board`: Enter pressed in the password field to today's board painted "
@@ -215,7 +215,7 @@ def measure(path: Path, *, n: int, seed: int = 7) -> list[Figure]:
     figures.append(_figure("patient search", _times_ms(search, n),
                            "bare ORM prefix range select, LIMIT 25", _times_ms(bare_search, n),
                            "median <= 5 ms", lambda m, p: m <= 5.0))
-    from tests.benchmarks.documents import measure_documents
+    from tools.benchmarks.documents import measure_documents
 
     docs = measure_documents(factory, infusing[0], today, max(20, n // 10))
     bare_doc = docs["bare reportlab"]
@@ -235,7 +235,7 @@ def measure(path: Path, *, n: int, seed: int = 7) -> list[Figure]:
 
 def measure_process_figures(path: Path, session_id: int, *, runs: int) -> list[Figure]:
     """Start-up to the painted board and peak memory, each a fresh process."""
-    from tests.benchmarks.startup import measure_bare_memory, measure_memory, measure_startup
+    from tools.benchmarks.startup import measure_bare_memory, measure_memory, measure_startup
 
     timings = measure_startup(path, runs=runs)
     app, bare, window = timings["start to board"], timings["bare stack"], timings["bare window"]
@@ -283,7 +283,7 @@ def write_results(figures: list[Figure], generated: dict[str, object]) -> None:
     lines = [
         "# Benchmark results",
         "",
-        "Written by `make bench` (`tests/benchmarks/run.py`); targets from DESIGN.md section 4.",
+        "Written by `make bench` (`tools/benchmarks/run.py`); targets from DESIGN.md section 4.",
         f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}.",
         "",
@@ -315,7 +315,7 @@ def write_results(figures: list[Figure], generated: dict[str, object]) -> None:
     results.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
 
 
-#: Where `make load` (tests/load) writes its figures in RESULTS.md.
+#: Where `make load` (tools/load) writes its figures in RESULTS.md.
 LOAD_SECTION = "## Load test (issue 7)"
 
 

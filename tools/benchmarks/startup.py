@@ -38,7 +38,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.benchmarks.generate import BENCH_PASSWORD, BENCH_USERNAME
+from tools.benchmarks.generate import BENCH_PASSWORD, BENCH_USERNAME
 
 BARE_STACK = r"""
 import sys
@@ -88,7 +88,7 @@ print("board painted", flush=True)
 """
 
 
-#: The checkout: the children import ``tests.benchmarks`` from it.
+#: The checkout: the children import ``tools.benchmarks`` from it.
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -119,8 +119,8 @@ def _time_to_line(args: list[str], env: dict[str, str], line: str) -> tuple[floa
 
 def app_args(db: Path, *, open_session: int | None = None) -> list[str]:
     """The app as ``ketalog --database-url ...`` starts it, signed in as the bench nurse
-    once its log-in page is painted (:mod:`tests.benchmarks.app_driver`)."""
-    args = [sys.executable, "-m", "tests.benchmarks.app_driver", str(db.resolve()),
+    once its log-in page is painted (:mod:`tools.benchmarks.app_driver`)."""
+    args = [sys.executable, "-m", "tools.benchmarks.app_driver", str(db.resolve()),
             "--login", f"{BENCH_USERNAME}:{BENCH_PASSWORD}"]
     if open_session is not None:
         args += ["--open-session", str(open_session)]
@@ -176,7 +176,7 @@ def measure_memory(db: Path, session_id: int) -> float:
 
 def measure_bare_memory(db: Path) -> float:
     """Peak RSS (MB) of the bare stack script, for comparison."""
-    code = BARE_STACK + ("\nfrom tests.benchmarks.rss import peak_rss_kb\n"
+    code = BARE_STACK + ("\nfrom tools.benchmarks.rss import peak_rss_kb\n"
                          "print('peak rss kb', peak_rss_kb())")
     _, out = _time_to_line([sys.executable, "-c", code, str(db.resolve())], _env(), "board painted")
     kb = next(int(line.split()[-1]) for line in out.splitlines() if line.startswith("peak rss"))
@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     """Print the start-up figures for one generated database (no files written)."""
     parser = argparse.ArgumentParser(
         description="Start-up figures of the app against the bare stack, on a generated "
-        "database (python -m tests.benchmarks.generate or make bench makes one).")
+        "database (python -m tools.benchmarks.generate or make bench makes one).")
     parser.add_argument("database", type=Path, help="a generated database file")
     parser.add_argument("--runs", type=int, default=5, help="runs of each (default 5)")
     parser.add_argument("--memory-session", type=int, metavar="ID",

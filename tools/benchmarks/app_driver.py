@@ -1,6 +1,6 @@
 """The app started as ``ketalog`` starts it, then driven from outside for the start-up bench.
 
-``python -m tests.benchmarks.app_driver DB --login USER:PASSWORD [--open-session ID]``
+``python -m tools.benchmarks.app_driver DB --login USER:PASSWORD [--open-session ID]``
 parses ``--database-url`` with ketalog's own command line, opens the window
 through :func:`ketalog.ui.launch.open_window` (what ``ketalog`` runs), paints,
 waits until the app is ready, signs in as a nurse would, prints stamps and exits.
@@ -67,7 +67,7 @@ def drive(database: str, login: str, open_session: int | None) -> int:
             app.processEvents()
             window.repaint()
             print("session shown", flush=True)
-        from tests.benchmarks.rss import peak_rss_kb
+        from tools.benchmarks.rss import peak_rss_kb
 
         print(f"peak rss kb {peak_rss_kb()}", flush=True)
         return 0
