@@ -64,10 +64,10 @@ screenshots: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.screenshots
 
 # The translation catalogues: lupdate gathers every tr(), translate() and QT_TRANSLATE_NOOP
-# text of the UI into each resources/translations/ketalog_<language>.ts (a translator fills
+# text of the UI into each ketalog/resources/translations/ketalog_<language>.ts (a translator fills
 # them in Qt Linguist; ketalog_en.ts holds English plurals), lrelease compiles them into the
 # .qm files the app loads. tests/ui/test_translations.py fails when a .ts is out of date.
-TS_FILES := $(wildcard resources/translations/ketalog_*.ts)
+TS_FILES := $(wildcard ketalog/resources/translations/ketalog_*.ts)
 translations: setup
 	$(BIN)/pyside6-lupdate $$(find ketalog/ui -name '*.py' | sort) -no-obsolete -locations none \
 	  -ts $(TS_FILES)

@@ -61,8 +61,8 @@ def test_there_is_a_catalogue_and_the_package_carries_it() -> None:
     # each .ts compiled; pyproject's "ketalog.resources" = ["**/*"] puts them in the wheel
     for ts in _catalogues():
         assert ts.with_suffix(".qm").is_file(), f"run `make translations` for {ts.name}"
-    assert folder == ROOT / "resources" / "translations" or folder.resolve() == (
-        ROOT / "resources" / "translations").resolve()
+    assert folder == ROOT / "ketalog" / "resources" / "translations" or folder.resolve() == (
+        ROOT / "ketalog" / "resources" / "translations").resolve()
 
 
 @pytest.mark.skipif(not LUPDATE.exists(), reason="pyside6-lupdate not in this environment")
