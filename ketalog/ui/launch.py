@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from ketalog import __version__
 from ketalog.store.engine import DatabaseConfigError, describe_url, resolve_database_url
 from ketalog.ui.logs import install_logging
 from ketalog.ui.translation import install_translator
@@ -73,6 +74,7 @@ def open_window(database_url: str | None = None) -> OpenWindow | None:
 
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
+    app.setApplicationVersion(__version__)
     install_translator(app)  # the workstation's language, English plurals (ui/translation.py)
     url = ""
     try:

@@ -34,6 +34,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from ketalog import __version__
 from ketalog.ui.widgets.buttons import Button
 
 #: Overrides the log folder (tests, or a clinic that keeps logs on another disk).
@@ -152,8 +153,8 @@ def install_logging(folder: Path | None = None) -> Path:
                             qInstallMessageHandler(_qt_message))
     sys.excepthook = _excepthook
     threading.excepthook = _thread_excepthook
-    log.info("ketalog started (Python %s, Qt %s, %s)", sys.version.split()[0],
-             _qt_version(), sys.platform)
+    log.info("ketalog started (version %s, Python %s, Qt %s, %s)", __version__,
+             sys.version.split()[0], _qt_version(), sys.platform)
     return path
 
 
