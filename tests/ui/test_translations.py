@@ -15,8 +15,8 @@ from PySide6.QtCore import QCoreApplication, QLocale
 from PySide6.QtWidgets import QApplication
 
 from ketalog.services.outcomes import OUTCOME_COLUMNS
-from ketalog.ui import translation
-from ketalog.ui.outcomes_page import OUTCOME_TITLES
+from ketalog.ui.board.outcomes_page import OUTCOME_TITLES
+from ketalog.ui.core import translation
 
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "ketalog" / "ui"

@@ -1155,30 +1155,6 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     </message>
 </context>
 <context>
-    <name>DocumentButtons</name>
-    <message>
-        <source>Session summary</source>
-        <extracomment>Preview titles (translated when shown, under &quot;DocumentButtons&quot;).</extracomment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Visit report</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Day log</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Course report</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Spravato REMS monitoring form</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>DosePanel</name>
     <message>
         <source>Dose (mg/kg)</source>
