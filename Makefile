@@ -53,21 +53,21 @@ test-slow: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -m slow
 
 bench: setup
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.benchmarks.run
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tools.benchmarks.run
 
-# Ten workstations on one PostgreSQL server for five minutes (tests/load/run.py); not in `make test`.
+# Ten workstations on one PostgreSQL server for five minutes (tools/load/run.py); not in `make test`.
 load: setup
-	$(BIN)/python -m tests.load.run
+	$(BIN)/python -m tools.load.run
 
 # README's pictures from the real app on the demo clinic (1366x768, and 1920x1080 beside them).
 screenshots: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.screenshots
 
 # The translation catalogues: lupdate gathers every tr(), translate() and QT_TRANSLATE_NOOP
-# text of the UI into each resources/translations/ketalog_<language>.ts (a translator fills
+# text of the UI into each ketalog/resources/translations/ketalog_<language>.ts (a translator fills
 # them in Qt Linguist; ketalog_en.ts holds English plurals), lrelease compiles them into the
 # .qm files the app loads. tests/ui/test_translations.py fails when a .ts is out of date.
-TS_FILES := $(wildcard resources/translations/ketalog_*.ts)
+TS_FILES := $(wildcard ketalog/resources/translations/ketalog_*.ts)
 translations: setup
 	$(BIN)/pyside6-lupdate $$(find ketalog/ui -name '*.py' | sort) -no-obsolete -locations none \
 	  -ts $(TS_FILES)

@@ -90,8 +90,8 @@ def _app_start_up_undone() -> Iterator[None]:
     yield
     import sys
 
-    for module_name, undo in (("ketalog.ui.translation", "remove_translator"),
-                              ("ketalog.ui.logs", "uninstall_logging")):
+    for module_name, undo in (("ketalog.ui.core.translation", "remove_translator"),
+                              ("ketalog.ui.core.logs", "uninstall_logging")):
         module = sys.modules.get(module_name)
         if module is not None:
             getattr(module, undo)()

@@ -3,7 +3,7 @@
 The demo clinic is built at a fixed moment and the app runs on a clock stopped
 at that moment, so the pictures change only when the app does. Each scene is
 the main window as a nurse sees it, at the clinic laptop's 1366x768 (the
-README's pictures, in resources/screenshots) and at 1920x1080 (beside them,
+README's pictures, in ketalog/resources/screenshots) and at 1920x1080 (beside them,
 for review). Runs on Qt's offscreen platform, or on a real X display when
 QT_QPA_PLATFORM=xcb and DISPLAY are set.
 """
@@ -32,7 +32,7 @@ from ketalog.ui.main_window import MainWindow  # noqa: E402
 #: The demo clinic's "now": a weekday afternoon with every chair busy.
 MOMENT = datetime(2026, 11, 20, 19, 5, tzinfo=UTC)
 SIZES = ((1366, 768), (1920, 1080))
-OUT = Path(__file__).resolve().parent.parent / "resources" / "screenshots"
+OUT = Path(__file__).resolve().parent.parent / "ketalog" / "resources" / "screenshots"
 
 
 def _settle(app: QApplication) -> None:
@@ -89,7 +89,7 @@ def main() -> int:
             suffix = "" if (width, height) == SIZES[0] else f"-{width}x{height}"
             path = OUT / f"{name}{suffix}.png"
             window.grab().save(str(path))
-            print(f"{path.relative_to(OUT.parent.parent)}")
+            print(f"{path.relative_to(OUT.parents[2])}")
             window.close()
             window.deleteLater()
             _settle(app)

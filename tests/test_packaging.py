@@ -63,3 +63,13 @@ def test_wheel_installs_the_command_and_the_window_launcher(wheel: Path) -> None
     console, _, gui = text.partition("[gui_scripts]")
     assert "ketalog = ketalog.cli:main" in console
     assert "ketalog-window = ketalog.ui.launch:main" in gui
+
+
+def test_the_wheel_carries_the_one_version(wheel: Path) -> None:
+    """pyproject reads ketalog.__version__, so the wheel's metadata and --version agree."""
+    import ketalog
+
+    assert wheel.name.startswith(f"ketalog-{ketalog.__version__}-")
+    archive = zipfile.ZipFile(wheel)
+    [metadata] = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+    assert f"\nVersion: {ketalog.__version__}\n" in archive.read(metadata).decode()

@@ -1,4 +1,4 @@
-"""Account administration and the first run (log-in and lock-out: services.authentication).
+"""Administering accounts, and the first run (the rows: users.py; log-in: authentication.py).
 
 Failed log-ins are throttled (after three in a row the account waits 1, 2, 4 ...
 up to 30 seconds before the next try is even checked) and the account locks

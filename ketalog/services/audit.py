@@ -1,4 +1,4 @@
-"""The append-only audit trail: one hash-chained row per event.
+"""Writing the audit trail: one hash-chained row per event (reading it: services.audit_trail).
 
 Each row's hash covers its content and the previous row's hash, so an edit,
 deletion or reordering breaks the chain at that row. Appends are serialised:

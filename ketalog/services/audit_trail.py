@@ -1,4 +1,4 @@
-"""Reading the audit trail: verify its hash chain, filter it, export it.
+"""Reading the audit trail: verify its chain, filter, export (writing it: services.audit).
 
 The chain (see :mod:`ketalog.services.audit`) makes every edit, deletion or
 reordering of stored rows visible at the first row it touches. This module

@@ -1,4 +1,4 @@
-"""Opening the database a workstation is configured for, ready to use."""
+"""Opening the database a workstation is configured for, ready to use (engine: store.engine)."""
 
 from __future__ import annotations
 

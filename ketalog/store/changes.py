@@ -10,7 +10,7 @@ SQLite has no notifications; :class:`SqliteChangeFeed` polls what the other
 connections committed: ``PRAGMA data_version`` (no lock, microseconds) and,
 only when it moved, the newest audit row and the presence rows.
 
-Both are used from one background thread each (see ``ketalog.ui.live``);
+Both are used from one background thread each (see ``ketalog.ui.core.live``);
 neither is thread-safe.
 """
 

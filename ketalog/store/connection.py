@@ -1,4 +1,4 @@
-"""Database connection settings as data, and a connection test that says what is wrong.
+"""Connection settings as data, and a test that says what is wrong (the engine: store.engine).
 
 The settings dialog and ``ketalog db test`` both edit a :class:`ConnectionSettings`
 and turn it into the one URL ketalog stores; ``sslmode`` and ``sslrootcert``

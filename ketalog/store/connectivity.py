@@ -1,4 +1,4 @@
-"""Telling "the database is gone" from "the database said no".
+"""Telling "the database is gone" from "the database said no" (the engine: store.engine).
 
 A lost connection (server stopped, network cut, backend terminated) is not a
 refusal of what the user entered: the entry is kept and tried again when the

@@ -1,9 +1,13 @@
-"""Where the data lives: one SQLite file by default, or a shared PostgreSQL server.
+"""The engine: one SQLite file by default, or a shared PostgreSQL server.
 
 The engine factory is the one place that knows database dialect details:
 SQLite gets WAL, ``synchronous=FULL`` and foreign keys on every connection, and
 real transactions (``BEGIN IMMEDIATE`` issued by us, so each unit of work reads
 and writes under one lock); PostgreSQL URLs are routed to psycopg 3.
+
+Its neighbours: ``store.connection`` (the settings a dialog edits, the connection
+test), ``store.connectivity`` (a lost server told from a refusal) and
+``services.database`` (the workstation's database, opened ready to use).
 """
 
 from __future__ import annotations

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from ketalog import __version__
 from ketalog.store.engine import DatabaseConfigError, describe_url, resolve_database_url
-from ketalog.ui.logs import install_logging
-from ketalog.ui.translation import install_translator
+from ketalog.ui.core.logs import install_logging
+from ketalog.ui.core.translation import install_translator
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -66,14 +67,15 @@ def open_window(database_url: str | None = None) -> OpenWindow | None:
     A database problem is shown, not raised: the user may change the settings
     and retry, or give up, and then this returns None.
     """
-    install_logging()  # the log file, the excepthook and Qt's messages (ketalog/ui/logs.py)
+    install_logging()  # the log file, the excepthook and Qt's messages (ketalog/ui/core/logs.py)
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     from ketalog.ui.widgets.windows import APPLICATION, ORGANISATION
 
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
-    install_translator(app)  # the workstation's language, English plurals (ui/translation.py)
+    app.setApplicationVersion(__version__)
+    install_translator(app)  # the workstation's language, English plurals (ui/core/translation.py)
     url = ""
     try:
         url = resolve_database_url(database_url)  # a damaged workstation file is refused
@@ -81,7 +83,7 @@ def open_window(database_url: str | None = None) -> OpenWindow | None:
 
         engine = open_database(url)
     except DatabaseConfigError as exc:
-        from ketalog.ui.settings_dialog import offer_settings_after_failure
+        from ketalog.ui.admin.settings_dialog import offer_settings_after_failure
 
         if offer_settings_after_failure(str(exc), url):
             return open_window(database_url)  # the settings may have changed: resolve again

@@ -57,19 +57,19 @@ from ketalog.services.database import make_sessionmaker
 from ketalog.services.settings import idle_lock_minutes, is_demo_clinic, read_clinic_settings
 from ketalog.services.users import UserSummary
 from ketalog.store.engine import DatabaseConfigError, default_database_path, describe_url
-from ketalog.ui.context import DraftStore, UiContext
-from ketalog.ui.link import DatabaseLink
-from ketalog.ui.login import FirstAdministratorPage, LoginPage
-from ketalog.ui.style import ALERT_MARK
+from ketalog.ui.core.context import DraftStore, UiContext
+from ketalog.ui.core.link import DatabaseLink
+from ketalog.ui.core.style import ALERT_MARK
+from ketalog.ui.start.login import FirstAdministratorPage, LoginPage
 from ketalog.ui.widgets import Button
 from ketalog.ui.widgets.windows import place_window
 
 if TYPE_CHECKING:
     # built by MainWindow.prewarm, after the log-in page is painted
-    from ketalog.ui.board_page import BoardPage
-    from ketalog.ui.documents import DocumentButtons
-    from ketalog.ui.idle_lock import IdleWatcher, LockPage
-    from ketalog.ui.live import ChangeWatcher
+    from ketalog.ui.board.board_page import BoardPage
+    from ketalog.ui.core.documents import DocumentButtons
+    from ketalog.ui.core.live import ChangeWatcher
+    from ketalog.ui.start.idle_lock import IdleWatcher, LockPage
 
 TITLE = "ketalog"
 DEMO_FILENAME = "demo.sqlite3"
@@ -328,9 +328,9 @@ class MainWindow(QMainWindow):
         if self.prewarmed:
             return
         self.prewarmed = True
-        from ketalog.ui.board_page import BoardPage
-        from ketalog.ui.documents import DocumentButtons
-        from ketalog.ui.idle_lock import IdleWatcher, LockPage
+        from ketalog.ui.board.board_page import BoardPage
+        from ketalog.ui.core.documents import DocumentButtons
+        from ketalog.ui.start.idle_lock import IdleWatcher, LockPage
 
         self._build_toolbar()
         self.board = BoardPage(self.ctx)
@@ -376,7 +376,7 @@ class MainWindow(QMainWindow):
         self.tick_timer.timeout.connect(self._tick)
         self.tick_timer.start()
         from ketalog.services.presence import HEARTBEAT
-        from ketalog.ui.live import ChangeWatcher
+        from ketalog.ui.core.live import ChangeWatcher
 
         self.presence_timer = QTimer(self)
         self.presence_timer.setInterval(int(HEARTBEAT.total_seconds() * 1000))
@@ -809,7 +809,7 @@ class MainWindow(QMainWindow):
         """The workstation's database and backups; only administrators may save."""
         if not self.active or self.user is None:
             return
-        from ketalog.ui.settings_dialog import SettingsDialog
+        from ketalog.ui.admin.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.engine.url.render_as_string(hide_password=False),
                                 self.user.role == Role.ADMINISTRATOR, self)
@@ -860,20 +860,20 @@ class MainWindow(QMainWindow):
 
     def show_clinic_settings(self) -> None:
         """Administrators: the clinic's own settings."""
-        self._open_dialog("clinic_settings_page", "ClinicSettingsDialog",
+        self._open_dialog("admin.clinic_settings_page", "ClinicSettingsDialog",
                           Permission.MANAGE_SETTINGS)
 
     def show_accounts(self) -> None:
         """Administrators: the clinic's accounts."""
-        self._open_dialog("accounts_page", "AccountsDialog", Permission.MANAGE_USERS)
+        self._open_dialog("admin.accounts_page", "AccountsDialog", Permission.MANAGE_USERS)
 
     def change_my_password(self) -> None:
         """Anyone signed in: change their own password."""
-        self._open_dialog("accounts_page", "ChangePasswordDialog")
+        self._open_dialog("admin.accounts_page", "ChangePasswordDialog")
 
     def show_audit_trail(self) -> None:
         """Administrators: the audit trail."""
-        self._open_dialog("audit_page", "AuditDialog", Permission.VIEW_AUDIT)
+        self._open_dialog("admin.audit_page", "AuditDialog", Permission.VIEW_AUDIT)
 
     def _current_course_id(self) -> int | None:
         """The open session's course, or the course of the session selected on the board."""
@@ -893,8 +893,8 @@ class MainWindow(QMainWindow):
             self.board.message.show_error(self.tr("Select a session on the board first (or open "
                                                   "one): its course is shown."))
             return
-        from ketalog.ui.course_actions import add_course_actions
-        from ketalog.ui.course_page import CourseDialog
+        from ketalog.ui.course.course_actions import add_course_actions
+        from ketalog.ui.course.course_page import CourseDialog
 
         dialog = CourseDialog(self.ctx, course_id, self)
         self.course_buttons = add_course_actions(dialog)
@@ -914,7 +914,7 @@ class MainWindow(QMainWindow):
         """Ctrl+Shift+R: the esketamine REMS forms, overdue first."""
         if not self.active or self.user is None:
             return
-        from ketalog.ui.rems_page import RemsDialog
+        from ketalog.ui.course.rems_page import RemsDialog
 
         dialog = RemsDialog(self.ctx, self)
 
@@ -933,7 +933,7 @@ class MainWindow(QMainWindow):
         if not self.active or self.user is None or not may(self.user.role,
                                                            Permission.VIEW_OUTCOMES):
             return
-        from ketalog.ui.outcomes_page import OutcomesDialog
+        from ketalog.ui.board.outcomes_page import OutcomesDialog
 
         dialog = OutcomesDialog(self.ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -946,7 +946,7 @@ class MainWindow(QMainWindow):
             return
         from PySide6.QtWidgets import QDialog, QVBoxLayout
 
-        from ketalog.ui.waiting_page import WaitingPage
+        from ketalog.ui.board.waiting_page import WaitingPage
 
         dialog = QDialog(self)
         dialog.setWindowTitle(self.tr("Waiting for signature"))
@@ -1046,7 +1046,7 @@ class MainWindow(QMainWindow):
             target.show_error(self.tr("The database is unreachable: a session cannot be opened "
                                       "until the connection is back (see the banner)."))
             return
-        from ketalog.ui.session_page import SessionPage
+        from ketalog.ui.session.session_page import SessionPage
 
         if self.session_page is not None:
             self.session_page.controller.forget_waiting()  # type: ignore[attr-defined]

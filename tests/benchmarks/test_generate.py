@@ -15,7 +15,7 @@ from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.patients import search_patients
 from ketalog.services.session_detail import open_session
 from ketalog.store.models import AuditEntry
-from tests.benchmarks.generate import generate
+from tools.benchmarks.generate import generate
 
 
 def test_small_generated_clinic_reads_like_app_data(tmp_path: Path) -> None:

@@ -213,7 +213,7 @@ def damaged_vitals(ketalog_file: tuple[Path, int], folder: Path) -> Iterator[Pat
 def test_damage_start_up_does_not_read_is_reported_when_reached_and_nothing_is_written(
         damaged_vitals: Path, ketalog_file: tuple[Path, int]) -> None:
     from ketalog.services.session_view import load_session_view
-    from ketalog.ui.context import UiContext
+    from ketalog.ui.core.context import UiContext
 
     path, sid = damaged_vitals, ketalog_file[1]
     before = fingerprint(path.parent)

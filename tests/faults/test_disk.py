@@ -208,8 +208,8 @@ def test_a_full_disk_refuses_the_reading_clearly_and_keeps_everything_before(
 
 
 def _panel(qtbot: QtBot, clinic: Clinic):  # type: ignore[no-untyped-def]
-    from ketalog.ui.context import DraftStore, SessionController, UiContext
-    from ketalog.ui.panels.vitals_panel import VitalsPanel
+    from ketalog.ui.core.context import DraftStore, SessionController, UiContext
+    from ketalog.ui.session.panels.vitals_panel import VitalsPanel
 
     ctx = UiContext(clinic.factory, ZoneInfo("UTC"), lambda: NURSE, clinic.clock)
     controller = SessionController(ctx, clinic.session_id)

@@ -80,7 +80,7 @@ def test_a_read_only_postgresql_transaction_is_named(postgres_url: str) -> None:
 
 @pytest.mark.gui
 def test_the_screen_shows_the_storage_fault() -> None:
-    from ketalog.ui.context import refusal_text
+    from ketalog.ui.core.context import refusal_text
 
     full = _wrapped(sqlite3.OperationalError("database or disk is full"))
     assert refusal_text(full) == faults.DISK_FULL

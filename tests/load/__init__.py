@@ -1,5 +1,1 @@
-"""``make load``: several workstations writing to one PostgreSQL database at once (issue 7).
-
-Not a pytest module: ``python -m tests.load.run`` runs it; ``test_load_smoke.py``
-runs a ten-second version in the suite so the harness itself stays tested.
-"""
+"""Tests of the load harness in ``tools/load`` (``make load``)."""

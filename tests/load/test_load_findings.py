@@ -3,7 +3,7 @@
 Two workstations changing one session row at the same moment: the second must
 be refused in words (the move is already done, or the field changed and by
 whom), never fail at the UPDATE with an ORM StaleDataError. And the read-back
-of tests/load/verify.py must notice a lost, an unacknowledged and a failed-but-
+of tools/load/verify.py must notice a lost, an unacknowledged and a failed-but-
 stored write, or the load test could pass while losing data.
 """
 
@@ -27,9 +27,9 @@ from ketalog.services.session.common import load_session
 from ketalog.services.session.entries import record_vitals, update_discharge_details
 from ketalog.services.session.state import change_state
 from tests.conftest import FakeClock
-from tests.load.verify import baseline, check_rows
 from tests.play import BASELINE, book, start_infusion
 from tests.staff import NURSE, NURSE2, seed_staff
+from tools.load.verify import baseline, check_rows
 
 
 def _infusing(url: str, clock: FakeClock) -> tuple[Engine, int]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.load.run import run_load
+from tools.load.run import run_load
 
 
 @pytest.mark.postgres

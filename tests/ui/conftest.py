@@ -23,8 +23,8 @@ from ketalog.services.session.dose import order_dose, verify_dose
 from ketalog.services.session.entries import record_scale, record_vitals, update_discharge_details
 from ketalog.services.session.state import CHECKLIST_ITEMS, change_state, update_checklist
 from ketalog.services.session_detail import SessionDetail, open_session
-from ketalog.ui.conflict import ConflictDialog
-from ketalog.ui.context import DraftStore, SessionController, UiContext
+from ketalog.ui.core.conflict import ConflictDialog
+from ketalog.ui.core.context import DraftStore, SessionController, UiContext
 from tests.conftest import FakeClock
 from tests.dose_check import right_figures
 from tests.helpers.databases import copy_sqlite_template
@@ -108,7 +108,7 @@ class Chair:
 @pytest.fixture(autouse=True)
 def fresh_alert_sound() -> Iterator[None]:
     """Each test starts with nothing sounded yet (the player is one per process)."""
-    from ketalog.ui.alert_sound import ALERT_SOUND
+    from ketalog.ui.core.alert_sound import ALERT_SOUND
 
     ALERT_SOUND.forget()
     yield

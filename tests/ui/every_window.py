@@ -27,7 +27,7 @@ from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.rems import RemsRow
 from ketalog.services.users import UserSummary
 from ketalog.store.workstation import ENV_CONFIG_DIR
-from ketalog.ui.context import Outcome
+from ketalog.ui.core.context import Outcome
 from tests.staff import ADMIN, NURSE, PHYSICIAN
 from tests.ui.conftest import Chair
 
@@ -61,15 +61,15 @@ def _main_window(chair: Chair, _course: int) -> QWidget:
 
 def _course(chair: Chair, course_id: int) -> QWidget:
     """The course window with its action row, as the main window opens it."""
-    from ketalog.ui.course_actions import add_course_actions
-    from ketalog.ui.course_page import CourseDialog
+    from ketalog.ui.course.course_actions import add_course_actions
+    from ketalog.ui.course.course_page import CourseDialog
 
     dialog = CourseDialog(chair.ctx, course_id)
     add_course_actions(dialog)
     return dialog
 
 
-_course.module = "course_page"  # type: ignore[attr-defined]
+_course.module = "course.course_page"  # type: ignore[attr-defined]
 
 
 def _opener(module: str, name: str, *args: object) -> Opener:
@@ -102,39 +102,39 @@ def _ok(_text: str) -> Outcome[object]:
 
 
 WINDOWS: dict[str, tuple[Actor, Opener]] = {
-    "settings": (ADMIN, _plain("settings_dialog", "SettingsDialog",
+    "settings": (ADMIN, _plain("admin.settings_dialog", "SettingsDialog",
                                lambda c: "sqlite:///kit.sqlite3", lambda c: True)),
-    "audit": (ADMIN, _opener("audit_page", "AuditDialog")),
-    "clinic settings": (ADMIN, _opener("clinic_settings_page", "ClinicSettingsDialog")),
-    "accounts": (ADMIN, _opener("accounts_page", "AccountsDialog")),
-    "protocols": (ADMIN, _opener("protocols_page", "ProtocolsDialog")),
-    "change my password": (NURSE, _opener("accounts_page", "ChangePasswordDialog")),
-    "rems": (NURSE, _opener("rems_page", "RemsDialog")),
-    "rems mark filed": (NURSE, _opener("rems_page", "MarkFiledDialog", None)),
+    "audit": (ADMIN, _opener("admin.audit_page", "AuditDialog")),
+    "clinic settings": (ADMIN, _opener("admin.clinic_settings_page", "ClinicSettingsDialog")),
+    "accounts": (ADMIN, _opener("admin.accounts_page", "AccountsDialog")),
+    "protocols": (ADMIN, _opener("admin.protocols_page", "ProtocolsDialog")),
+    "change my password": (NURSE, _opener("admin.accounts_page", "ChangePasswordDialog")),
+    "rems": (NURSE, _opener("course.rems_page", "RemsDialog")),
+    "rems mark filed": (NURSE, _opener("course.rems_page", "MarkFiledDialog", None)),
     "course": (PHYSICIAN, _course),
-    "screening": (NURSE, _opener("screening_dialog", "ScreeningDialog", "course")),
-    "screening override": (PHYSICIAN, _plain("screening_dialog", "OverrideDialog",
+    "screening": (NURSE, _opener("course.screening_dialog", "ScreeningDialog", "course")),
+    "screening override": (PHYSICIAN, _plain("course.screening_dialog", "OverrideDialog",
                                              lambda c: ["psychosis history"], lambda c: _ok)),
-    "outcomes": (PHYSICIAN, _opener("outcomes_page", "OutcomesDialog")),
-    "schedule": (NURSE, _opener("schedule_dialog", "ScheduleDialog", "day")),
-    "plan series": (NURSE, _opener("series_dialog", "PlanSeriesDialog", "course")),
-    "reschedule": (NURSE, _opener("series_dialog", "RescheduleDialog", "session")),
-    "stop course": (PHYSICIAN, _opener("series_dialog", "StopCourseDialog", "course")),
-    "standing order": (PHYSICIAN, _opener("order_dialog", "StandingOrderDialog", "course")),
-    "conflict": (NURSE, _plain("conflict", "ConflictDialog", lambda c: Conflict(
+    "outcomes": (PHYSICIAN, _opener("board.outcomes_page", "OutcomesDialog")),
+    "schedule": (NURSE, _opener("board.schedule_dialog", "ScheduleDialog", "day")),
+    "plan series": (NURSE, _opener("course.series_dialog", "PlanSeriesDialog", "course")),
+    "reschedule": (NURSE, _opener("course.series_dialog", "RescheduleDialog", "session")),
+    "stop course": (PHYSICIAN, _opener("course.series_dialog", "StopCourseDialog", "course")),
+    "standing order": (PHYSICIAN, _opener("course.order_dialog", "StandingOrderDialog", "course")),
+    "conflict": (NURSE, _plain("core.conflict", "ConflictDialog", lambda c: Conflict(
         "the escort's name", "Maria", "Mario", "Nora Reyes, RN", "09:10", 3))),
-    "sign": (PHYSICIAN, _plain("signing_panel", "SignDialog", lambda c: "Dr Paul Okafor",
+    "sign": (PHYSICIAN, _plain("session.signing_panel", "SignDialog", lambda c: "Dr Paul Okafor",
                                lambda c: "Ñúñez, José  K000001", lambda c: _ok)),
-    "print preview": (NURSE, _plain("documents", "PdfPreview", lambda c: _pdf(),
+    "print preview": (NURSE, _plain("core.documents", "PdfPreview", lambda c: _pdf(),
                                     lambda c: "Session summary", lambda c: "s.pdf")),
     "shortcut help": (NURSE, _plain("main_window", "ShortcutHelp")),
-    "error": (NURSE, _plain("logs", "ErrorDialog", lambda c: "ValueError",
+    "error": (NURSE, _plain("core.logs", "ErrorDialog", lambda c: "ValueError",
                             lambda c: Path("/var/log/ketalog/ketalog.log"))),
-    "log-in": (NURSE, _opener("login", "LoginPage", "ws-1")),
-    "first administrator": (ADMIN, _opener("login", "FirstAdministratorPage", "ws-1")),
-    "lock": (NURSE, _opener("idle_lock", "LockPage", "ws-1")),
-    "board": (NURSE, _opener("board_page", "BoardPage")),
-    "waiting for signature": (PHYSICIAN, _opener("waiting_page", "WaitingPage")),
+    "log-in": (NURSE, _opener("start.login", "LoginPage", "ws-1")),
+    "first administrator": (ADMIN, _opener("start.login", "FirstAdministratorPage", "ws-1")),
+    "lock": (NURSE, _opener("start.idle_lock", "LockPage", "ws-1")),
+    "board": (NURSE, _opener("board.board_page", "BoardPage")),
+    "waiting for signature": (PHYSICIAN, _opener("board.waiting_page", "WaitingPage")),
     "main window": (NURSE, _main_window),
 }
 
@@ -167,7 +167,7 @@ def open_window(chair: Chair, qtbot: QtBot, name: str, *, resize: bool = True) -
                                 protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
                                 indication="treatment-resistant depression", clock=chair.clock)
     if name == "rems mark filed":
-        from ketalog.ui.rems_page import MarkFiledDialog
+        from ketalog.ui.course.rems_page import MarkFiledDialog
 
         widget: QWidget = MarkFiledDialog(chair.ctx, _rems_row(chair))
     else:

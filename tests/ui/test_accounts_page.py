@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ketalog.services.accounts import authenticate
 from ketalog.store.models import AuditEntry, User
-from ketalog.ui.accounts_page import AccountsDialog, ChangePasswordDialog
+from ketalog.ui.admin.accounts_page import AccountsDialog, ChangePasswordDialog
 from tests.staff import ADMIN, NURSE, password_of
 from tests.ui.conftest import Chair, activate
 

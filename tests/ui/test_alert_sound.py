@@ -20,9 +20,9 @@ from ketalog.store.workstation import (
     WorkstationConfig,
     save_workstation_config,
 )
-from ketalog.ui.alerts_strip import AlertsStrip
-from ketalog.ui.board_page import BoardPage
-from ketalog.ui.panels.vitals_panel import VitalsPanel
+from ketalog.ui.board.board_page import BoardPage
+from ketalog.ui.session.alerts_strip import AlertsStrip
+from ketalog.ui.session.panels.vitals_panel import VitalsPanel
 from tests.ui.conftest import BASELINE, NURSE, Chair, open_panel
 
 HIGH_BP = {**BASELINE, "systolic_mmhg": 185, "diastolic_mmhg": 100}

@@ -24,9 +24,9 @@ from ketalog.services.session.entries import (
 )
 from ketalog.services.users import UserSummary
 from ketalog.store.models import AlertAcknowledgment
-from ketalog.ui.alerts_strip import AlertsStrip
-from ketalog.ui.board_model import BoardTableModel
-from ketalog.ui.waiting_page import WaitingPage
+from ketalog.ui.board.board_model import BoardTableModel
+from ketalog.ui.board.waiting_page import WaitingPage
+from ketalog.ui.session.alerts_strip import AlertsStrip
 from tests.staff import NURSE, PHYSICIAN, STAFF, password_of, prove
 from tests.ui.conftest import BASELINE, Chair, activate, open_panel
 

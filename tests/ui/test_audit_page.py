@@ -19,8 +19,8 @@ from ketalog.services.context import Actor
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.patients import register_patient
 from ketalog.store.models import AuditEntry
-from ketalog.ui.audit_page import AuditDialog, AuditTableModel
-from ketalog.ui.context import UiContext
+from ketalog.ui.admin.audit_page import AuditDialog, AuditTableModel
+from ketalog.ui.core.context import UiContext
 from tests.conftest import FakeClock
 from tests.helpers.databases import copy_sqlite_template
 from tests.staff import ADMIN, NURSE, PHYSICIAN, seed_staff

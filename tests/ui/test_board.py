@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from ketalog.store.models import Patient, TreatmentSession
-from ketalog.ui.board_page import BoardPage
-from ketalog.ui.schedule_dialog import ScheduleDialog
+from ketalog.ui.board.board_page import BoardPage
+from ketalog.ui.board.schedule_dialog import ScheduleDialog
 from tests.ui.conftest import Chair
 
 
@@ -163,7 +163,7 @@ def test_board_shows_the_safety_prompt_and_maintenance_numbering(
     from ketalog.services.session.entries import record_scale
     from ketalog.services.session.state import change_state
     from ketalog.store.models import Course
-    from ketalog.ui.board_model import BoardTableModel
+    from ketalog.ui.board.board_model import BoardTableModel
     from tests.staff import NURSE
 
     with chair.db() as db:
@@ -194,7 +194,7 @@ def test_safety_text_is_never_cut_off_at_1366x768(chair: Chair, qtbot: QtBot) ->
     from ketalog.services.session.entries import record_scale
     from ketalog.services.session.state import change_state
     from ketalog.store.models import Screening
-    from ketalog.ui.board_model import BoardTableModel
+    from ketalog.ui.board.board_model import BoardTableModel
     from tests.staff import NURSE
 
     with chair.db() as db:
@@ -268,7 +268,7 @@ def test_the_whole_board_fits_the_window_with_safety_text_in_full(
     from PySide6.QtCore import QRect
     from PySide6.QtGui import QFontMetrics
 
-    from ketalog.ui.board_model import BoardTableModel
+    from ketalog.ui.board.board_model import BoardTableModel
 
     page = BoardPage(chair.ctx)
     qtbot.addWidget(page)

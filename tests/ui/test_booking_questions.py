@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from ketalog.services.context import SYSTEM
 from ketalog.services.settings import set_clinic_timezone
 from ketalog.store.models import TreatmentSession
-from ketalog.ui.schedule_dialog import ScheduleDialog
+from ketalog.ui.board.schedule_dialog import ScheduleDialog
 from ketalog.ui.widgets import questions
 from tests.ui.conftest import Chair
 

@@ -32,8 +32,8 @@ from ketalog.store.models import (
     TreatmentSession,
     VitalSign,
 )
+from ketalog.ui.board.schedule_dialog import ScheduleDialog
 from ketalog.ui.main_window import MainWindow
-from ketalog.ui.schedule_dialog import ScheduleDialog
 from tests.conftest import FakeClock
 from tests.helpers.databases import copy_sqlite_template
 from tests.staff import NURSE, NURSE2, password_of, seed_staff

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from ketalog.services.session.entries import record_vitals
 from ketalog.store.models import AuditEntry, TreatmentSession
-from ketalog.ui.context import SessionController
-from ketalog.ui.credentials import CredentialsRow
-from ketalog.ui.panels.checkin_panel import CheckInPanel
-from ketalog.ui.panels.infusion_panel import InfusionPanel
+from ketalog.ui.core.context import SessionController
+from ketalog.ui.session.panels.checkin_panel import CheckInPanel
+from ketalog.ui.session.panels.infusion_panel import InfusionPanel
+from ketalog.ui.start.credentials import CredentialsRow
 from tests.staff import PHYSICIAN, password_of
 from tests.ui.conftest import BASELINE, NURSE, Chair, activate, open_panel
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from ketalog.services.documents import clinic
 from ketalog.services.settings import clinic_chairs
 from ketalog.store.models import AuditEntry
-from ketalog.ui.clinic_settings_page import ClinicSettingsDialog
+from ketalog.ui.admin.clinic_settings_page import ClinicSettingsDialog
 from tests.staff import ADMIN, NURSE
 from tests.ui.conftest import Chair, activate
 

@@ -20,8 +20,8 @@ from ketalog.domain.session_state import SessionAction
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.session.entries import record_scale
 from ketalog.services.session.state import change_state
-from ketalog.ui.context import UiContext
-from ketalog.ui.course_page import CourseDialog, CourseSessionsModel
+from ketalog.ui.core.context import UiContext
+from ketalog.ui.course.course_page import CourseDialog, CourseSessionsModel
 from tests.conftest import FakeClock
 from tests.helpers.databases import copy_sqlite_template
 from tests.services.test_outcomes import Visit, items_for, play_course

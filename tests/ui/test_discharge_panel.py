@@ -13,8 +13,8 @@ from ketalog.services.session.common import load_session
 from ketalog.services.session.entries import record_vitals, update_discharge_details
 from ketalog.services.session.state import change_state
 from ketalog.store.models import TreatmentSession
-from ketalog.ui.context import SessionController
-from ketalog.ui.panels.discharge_panel import DischargePanel
+from ketalog.ui.core.context import SessionController
+from ketalog.ui.session.panels.discharge_panel import DischargePanel
 from tests.staff import NURSE2
 from tests.ui.conftest import BASELINE, NURSE, Chair, answer_conflict
 

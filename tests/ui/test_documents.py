@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ketalog.services.users import UserSummary
 from ketalog.store.models import AuditEntry
-from ketalog.ui.documents import PdfPreview, document_job
+from ketalog.ui.core.documents import PdfPreview, document_job
 from ketalog.ui.main_window import MainWindow
 from tests.staff import NURSE
 from tests.ui.conftest import Chair, activate

@@ -18,9 +18,9 @@ from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.session.state import change_state
 from ketalog.services.session_detail import DoseOrderView, open_session
 from ketalog.store.models import AuditEntry, DoseOrder, DoseVerification, TreatmentSession
-from ketalog.ui.context import SessionController
-from ketalog.ui.credentials import CredentialsRow
-from ketalog.ui.panels.dose_panel import DosePanel
+from ketalog.ui.core.context import SessionController
+from ketalog.ui.session.panels.dose_panel import DosePanel
+from ketalog.ui.start.credentials import CredentialsRow
 from tests.play import verbal_order
 from tests.staff import PHYSICIAN, password_of
 from tests.ui.conftest import NURSE, Chair, open_panel

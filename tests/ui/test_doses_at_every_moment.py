@@ -18,8 +18,8 @@ from ketalog.domain.session_state import SessionAction
 from ketalog.services.board import day_board
 from ketalog.services.pdf import produce_pdf
 from ketalog.services.session.state import change_rate, change_state
-from ketalog.ui.board_model import BoardTableModel
-from ketalog.ui.session_page import SessionPage
+from ketalog.ui.board.board_model import BoardTableModel
+from ketalog.ui.session.session_page import SessionPage
 from tests.reports.conftest import body_text, pdf_pages
 from tests.ui.conftest import NURSE, Chair
 

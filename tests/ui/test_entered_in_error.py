@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from ketalog.services.session.entries import record_vitals
 from ketalog.store.models import VitalSign
-from ketalog.ui.panels.trend_chart import TrendChart
-from ketalog.ui.panels.vitals_model import VitalsTableModel
-from ketalog.ui.panels.vitals_panel import VitalsPanel
+from ketalog.ui.session.panels.trend_chart import TrendChart
+from ketalog.ui.session.panels.vitals_model import VitalsTableModel
+from ketalog.ui.session.panels.vitals_panel import VitalsPanel
 from tests.ui.conftest import NURSE, Chair
 
 WRONG = {"systolic_mmhg": 196, "diastolic_mmhg": 104, "heart_rate_bpm": 88,

@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from ketalog.store.models import AdverseEvent, EventFlag, Intervention
-from ketalog.ui.context import SessionController
-from ketalog.ui.panels.events_panel import (
+from ketalog.ui.core.context import SessionController
+from ketalog.ui.session.panels.events_panel import (
     AdverseEventsTableModel,
     EventsPanel,
     FlagsTableModel,

@@ -11,9 +11,9 @@ from pytestqt.qtbot import QtBot
 from ketalog.services.session.dose import order_dose
 from ketalog.services.session.entries import record_vitals
 from ketalog.services.session.state import change_state
-from ketalog.ui.context import SessionController
-from ketalog.ui.panels.dose_panel import DosePanel
-from ketalog.ui.panels.infusion_panel import TICK_MS, InfusionPanel, mmss
+from ketalog.ui.core.context import SessionController
+from ketalog.ui.session.panels.dose_panel import DosePanel
+from ketalog.ui.session.panels.infusion_panel import TICK_MS, InfusionPanel, mmss
 from tests.staff import password_of
 from tests.ui.conftest import BASELINE, NURSE, Chair, activate, open_panel
 
@@ -259,7 +259,7 @@ def test_a_long_reason_is_read_whole_within_the_screen(
         chair: Chair, qtbot: QtBot, reason: str, action: str) -> None:
     """Found at 1366x768: a 300-character stop-early reason widened the session screen to
     4879 px (the header's state line), and one with no spaces ran off the infusion panel."""
-    from ketalog.ui.session_page import SessionPage
+    from ketalog.ui.session.session_page import SessionPage
 
     assert len(reason) >= 300
     chair.to("infusing")

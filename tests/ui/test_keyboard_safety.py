@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from ketalog.services.session.state import change_state
-from ketalog.ui.session_page import SessionPage
+from ketalog.ui.session.session_page import SessionPage
 from tests.ui.conftest import NURSE, Chair, activate
 
 

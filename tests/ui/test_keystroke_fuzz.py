@@ -43,8 +43,8 @@ from ketalog.store.models import (
     Signature,
     TreatmentSession,
 )
-from ketalog.ui.context import DraftStore, UiContext
-from ketalog.ui.session_page import SessionPage
+from ketalog.ui.core.context import DraftStore, UiContext
+from ketalog.ui.session.session_page import SessionPage
 from ketalog.ui.widgets import ActionButton
 from tests.conftest import FakeClock
 from tests.play import book

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from ketalog.ui.session_page import SessionPage
+from ketalog.ui.session.session_page import SessionPage
 from ketalog.ui.widgets import ActionButton
 from tests.ui.conftest import Chair, activate
 from tests.ui.kit_rules import assert_follows_the_kit, value_widgets
@@ -76,7 +76,7 @@ def test_every_state_changing_button_has_a_key_or_a_field_and_keys_do_not_clash(
 
 def _resolves_a_listed_item(button: ActionButton) -> bool:
     """A Resolved button of an open flag or event: its list's Enter resolves by keyboard."""
-    from ketalog.ui.panels.events_panel import OpenItemsList
+    from ketalog.ui.session.panels.events_panel import OpenItemsList
 
     parent = button.parentWidget()
     while parent is not None:

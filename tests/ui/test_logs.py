@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, QTimer, qWarning
 from pytestqt.qtbot import QtBot
 
 from ketalog.services.users import UserSummary
-from ketalog.ui import logs
+from ketalog.ui.core import logs
 from ketalog.ui.main_window import MainWindow
 from ketalog.ui.widgets.background import UNEXPECTED, run_in_background
 from tests.ui.conftest import Chair, activate

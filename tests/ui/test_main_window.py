@@ -16,7 +16,7 @@ from ketalog.services.board import BoardRow
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.demo import build_demo_clinic
 from ketalog.services.users import UserSummary
-from ketalog.ui.board_model import BoardTableModel
+from ketalog.ui.board.board_model import BoardTableModel
 from ketalog.ui.main_window import MainWindow
 from tests.staff import seed_staff
 from tests.ui.conftest import activate
@@ -151,7 +151,7 @@ def test_settings_open_from_the_toolbar_and_only_an_administrator_may_save(
         qtbot: QtBot, sqlite_url: str, user: UserSummary, may_save: bool,
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from ketalog.store.backup import daily_backup
-    from ketalog.ui.settings_dialog import SettingsDialog
+    from ketalog.ui.admin.settings_dialog import SettingsDialog
 
     monkeypatch.setenv("KETALOG_CONFIG_DIR", str(tmp_path / "config"))
     engine = open_database(sqlite_url)

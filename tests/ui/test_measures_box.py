@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from ketalog.store.models import Note, ScaleScore
-from ketalog.ui.panels.checkin_panel import CheckInPanel
+from ketalog.ui.session.panels.checkin_panel import CheckInPanel
 from tests.staff import PHYSICIAN
 from tests.ui.conftest import Chair, activate, open_panel
 

@@ -12,8 +12,8 @@ from ketalog.domain.session_state import SessionAction
 from ketalog.services.booking import schedule_session
 from ketalog.services.session.state import change_state
 from ketalog.store.models import Note
-from ketalog.ui.context import SessionController
-from ketalog.ui.panels.notes_panel import NotesPanel, NotesTableModel
+from ketalog.ui.core.context import SessionController
+from ketalog.ui.session.panels.notes_panel import NotesPanel, NotesTableModel
 from tests.staff import NURSE2
 from tests.ui.conftest import NURSE, Chair
 

@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 
 from ketalog.services.orders import standing_order_in_force
 from ketalog.store.models import DoseOrder, PhysicianOrderRecord
-from ketalog.ui.course_actions import add_course_actions
-from ketalog.ui.course_page import CourseDialog
-from ketalog.ui.order_dialog import StandingOrderDialog
-from ketalog.ui.panels.dose_panel import DosePanel
-from ketalog.ui.waiting_page import WaitingPage
+from ketalog.ui.board.waiting_page import WaitingPage
+from ketalog.ui.course.course_actions import add_course_actions
+from ketalog.ui.course.course_page import CourseDialog
+from ketalog.ui.course.order_dialog import StandingOrderDialog
+from ketalog.ui.session.panels.dose_panel import DosePanel
 from ketalog.ui.widgets.buttons import ActionButton
 from tests.staff import NURSE, PHYSICIAN, password_of
 from tests.ui.conftest import Chair, open_panel

@@ -18,8 +18,8 @@ from ketalog.domain.outcomes import OutcomeRow
 from ketalog.services.context import Actor
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.settings import set_setting
-from ketalog.ui.context import UiContext
-from ketalog.ui.outcomes_page import OutcomeRowsModel, OutcomesDialog, last_twelve_months
+from ketalog.ui.board.outcomes_page import OutcomeRowsModel, OutcomesDialog, last_twelve_months
+from ketalog.ui.core.context import UiContext
 from tests.conftest import FakeClock
 from tests.helpers.databases import copy_sqlite_template
 from tests.services.test_outcomes import Visit, play_course

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pytestqt.qtbot import QtBot
 
-from ketalog.ui.panels.discharge_panel import DischargePanel
-from ketalog.ui.panels.events_panel import EventsPanel
-from ketalog.ui.panels.notes_panel import NotesPanel
-from ketalog.ui.panels.scales_panel import ScalesPanel
+from ketalog.ui.session.panels.discharge_panel import DischargePanel
+from ketalog.ui.session.panels.events_panel import EventsPanel
+from ketalog.ui.session.panels.notes_panel import NotesPanel
+from ketalog.ui.session.panels.scales_panel import ScalesPanel
 from tests.ui.conftest import Chair, open_panel
 
 

@@ -19,9 +19,9 @@ from ketalog.services.protocols import protocol_by_id, protocol_id_by_code
 from ketalog.services.session_detail import DoseOrderView, open_session
 from ketalog.services.settings import clinic_today
 from ketalog.store.models import DoseOrder, PatientWeight
-from ketalog.ui.panels.checkin_panel import CheckInPanel
-from ketalog.ui.panels.dose_panel import DosePanel
-from ketalog.ui.protocols_page import ProtocolsDialog
+from ketalog.ui.admin.protocols_page import ProtocolsDialog
+from ketalog.ui.session.panels.checkin_panel import CheckInPanel
+from ketalog.ui.session.panels.dose_panel import DosePanel
 from tests.play import verbal_order
 from tests.staff import ADMIN, password_of
 from tests.ui.conftest import Chair, activate, open_panel

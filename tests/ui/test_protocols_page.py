@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from ketalog.services.protocols import protocol_by_id, protocol_id_by_code
-from ketalog.ui.protocols_page import ProtocolsDialog
+from ketalog.ui.admin.protocols_page import ProtocolsDialog
 from tests.staff import ADMIN
 from tests.ui.conftest import Chair, activate
 

@@ -102,7 +102,7 @@ def test_a_save_dialog_starts_in_the_folder_last_saved_to(
         qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QFileDialog
 
-    from ketalog.ui.documents import PdfPreview
+    from ketalog.ui.core.documents import PdfPreview
     from tests.ui.every_window import _pdf
 
     asked: list[str] = []
@@ -125,7 +125,7 @@ def test_a_save_dialog_starts_in_the_folder_last_saved_to(
 def test_the_session_screens_splitters_come_back_as_left(chair: Chair, qtbot: QtBot) -> None:
     from PySide6.QtWidgets import QSplitter
 
-    from ketalog.ui.session_page import SessionPage
+    from ketalog.ui.session.session_page import SessionPage
 
     first = SessionPage(chair.ctx, chair.session_id, chair.drafts)
     qtbot.addWidget(first)

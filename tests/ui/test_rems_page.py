@@ -19,9 +19,9 @@ from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.services.rems import RemsRow, file_rems_form
 from ketalog.services.settings import set_clinic_timezone
 from ketalog.store.models import AuditEntry, RemsFiling
-from ketalog.ui.context import UiContext
-from ketalog.ui.rems_page import RemsDialog, RemsTableModel
-from ketalog.ui.style import OVERDUE_TEXT
+from ketalog.ui.core.context import UiContext
+from ketalog.ui.core.style import OVERDUE_TEXT
+from ketalog.ui.course.rems_page import RemsDialog, RemsTableModel
 from tests.conftest import FakeClock
 from tests.helpers.databases import copy_sqlite_template
 from tests.services.test_rems import book_esketamine, discharged_esketamine, dose_esketamine

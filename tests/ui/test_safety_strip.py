@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 from ketalog.services.screening import screening_view, update_screening
 from ketalog.services.session.common import load_session
 from ketalog.services.session.entries import record_scale
-from ketalog.ui.session_page import SessionPage
+from ketalog.ui.session.session_page import SessionPage
 from tests.ui.conftest import NURSE, Chair
 
 ALLERGY = "penicillin (anaphylaxis 2015), latex, sulfonamides (rash), shellfish"

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from ketalog.services.booking import schedule_session
 from ketalog.services.session.entries import record_scale
 from ketalog.store.models import ScaleScore
-from ketalog.ui.context import SessionController
-from ketalog.ui.panels.scales_panel import ScalesPanel, ScoresTableModel
+from ketalog.ui.core.context import SessionController
+from ketalog.ui.session.panels.scales_panel import ScalesPanel, ScoresTableModel
 from tests.ui.conftest import NURSE, Chair
 
 

@@ -25,8 +25,8 @@ from ketalog.services.patients import register_patient
 from ketalog.services.protocols import protocol_id_by_code
 from ketalog.services.screening import start_screening, update_screening
 from ketalog.store.models import Screening
-from ketalog.ui.context import UiContext
-from ketalog.ui.screening_dialog import ScreeningDialog
+from ketalog.ui.core.context import UiContext
+from ketalog.ui.course.screening_dialog import ScreeningDialog
 from tests.conftest import FakeClock
 from tests.helpers.databases import copy_sqlite_template
 from tests.staff import NURSE, NURSE2, PHYSICIAN, seed_staff

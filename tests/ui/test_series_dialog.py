@@ -22,7 +22,7 @@ from ketalog.services.booking import (
 )
 from ketalog.services.settings import set_clinic_timezone
 from ketalog.store.models import Course, TreatmentSession
-from ketalog.ui.series_dialog import PlanSeriesDialog, RescheduleDialog, StopCourseDialog
+from ketalog.ui.course.series_dialog import PlanSeriesDialog, RescheduleDialog, StopCourseDialog
 from tests.staff import ADMIN, NURSE, PHYSICIAN
 from tests.ui.conftest import Chair, activate
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from ketalog.ui.session_page import SessionPage
+from ketalog.ui.session.session_page import SessionPage
 from tests.ui.conftest import Chair
 
 

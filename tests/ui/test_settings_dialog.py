@@ -24,7 +24,7 @@ from ketalog.store.workstation import (
     save_workstation_config,
     workstation_config_path,
 )
-from ketalog.ui.settings_dialog import SettingsDialog
+from ketalog.ui.admin.settings_dialog import SettingsDialog
 from tests.conftest import PG_URL, require_postgres
 
 pytestmark = pytest.mark.gui

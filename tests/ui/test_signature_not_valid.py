@@ -20,10 +20,10 @@ from sqlalchemy import select, text
 
 from ketalog.services.signing import complete_nursing_record
 from ketalog.store.models import VitalSign
-from ketalog.ui.board_page import BoardPage
-from ketalog.ui.documents import PdfPreview, document_job
-from ketalog.ui.session_page import SessionPage
-from ketalog.ui.waiting_page import WaitingPage, WaitingTableModel
+from ketalog.ui.board.board_page import BoardPage
+from ketalog.ui.board.waiting_page import WaitingPage, WaitingTableModel
+from ketalog.ui.core.documents import PdfPreview, document_job
+from ketalog.ui.session.session_page import SessionPage
 from tests.forgery import forge_signature
 from tests.play import sign
 from tests.staff import NURSE, password_of

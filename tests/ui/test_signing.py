@@ -13,9 +13,9 @@ from sqlalchemy import select
 from ketalog.services.errors import PermissionDenied
 from ketalog.services.signing import complete_nursing_record, sign_session
 from ketalog.store.models import Addendum, Signature, TreatmentSession, User, VitalSign
-from ketalog.ui.context import UiContext
-from ketalog.ui.session_page import SessionPage
-from ketalog.ui.signing_panel import SigningPanel
+from ketalog.ui.core.context import UiContext
+from ketalog.ui.session.session_page import SessionPage
+from ketalog.ui.session.signing_panel import SigningPanel
 from tests.play import sign
 from tests.staff import NURSE, PHYSICIAN, password_of
 from tests.tamper import tamper

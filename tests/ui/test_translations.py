@@ -15,8 +15,8 @@ from PySide6.QtCore import QCoreApplication, QLocale
 from PySide6.QtWidgets import QApplication
 
 from ketalog.services.outcomes import OUTCOME_COLUMNS
-from ketalog.ui import translation
-from ketalog.ui.outcomes_page import OUTCOME_TITLES
+from ketalog.ui.board.outcomes_page import OUTCOME_TITLES
+from ketalog.ui.core import translation
 
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "ketalog" / "ui"
@@ -61,8 +61,8 @@ def test_there_is_a_catalogue_and_the_package_carries_it() -> None:
     # each .ts compiled; pyproject's "ketalog.resources" = ["**/*"] puts them in the wheel
     for ts in _catalogues():
         assert ts.with_suffix(".qm").is_file(), f"run `make translations` for {ts.name}"
-    assert folder == ROOT / "resources" / "translations" or folder.resolve() == (
-        ROOT / "resources" / "translations").resolve()
+    assert folder == ROOT / "ketalog" / "resources" / "translations" or folder.resolve() == (
+        ROOT / "ketalog" / "resources" / "translations").resolve()
 
 
 @pytest.mark.skipif(not LUPDATE.exists(), reason="pyside6-lupdate not in this environment")

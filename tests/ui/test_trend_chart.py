@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from ketalog.services.session.entries import record_scale, record_vitals
 from ketalog.services.session_detail import ScoreRow, VitalRow
-from ketalog.ui.panels.trend_chart import INFUSION_FILL, TrendChart
+from ketalog.ui.session.panels.trend_chart import INFUSION_FILL, TrendChart
 from tests.ui.conftest import NURSE, Chair
 
 START = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)

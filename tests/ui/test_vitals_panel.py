@@ -19,10 +19,10 @@ from ketalog.services.session.entries import record_vitals
 from ketalog.services.session.state import change_state
 from ketalog.services.session_detail import VitalRow
 from ketalog.store.models import TreatmentSession, VitalSign
-from ketalog.ui.context import SessionController
-from ketalog.ui.panels.vitals_model import VitalsTableModel
-from ketalog.ui.panels.vitals_panel import VitalsPanel
-from ketalog.ui.style import ALERT_MARK
+from ketalog.ui.core.context import SessionController
+from ketalog.ui.core.style import ALERT_MARK
+from ketalog.ui.session.panels.vitals_model import VitalsTableModel
+from ketalog.ui.session.panels.vitals_panel import VitalsPanel
 from tests.ui.conftest import BASELINE, NURSE, Chair
 
 Make = Callable[..., VitalsPanel]

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from ketalog.services.signing import WaitingSession, complete_nursing_record
-from ketalog.ui.waiting_page import WaitingPage, WaitingTableModel
+from ketalog.ui.board.waiting_page import WaitingPage, WaitingTableModel
 from tests.play import sign
 from tests.staff import NURSE, password_of
 from tests.ui.conftest import Chair

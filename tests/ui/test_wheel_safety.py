@@ -14,7 +14,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from ketalog.ui.panels.events_panel import EventsPanel
+from ketalog.ui.session.panels.events_panel import EventsPanel
 from tests.ui.conftest import Chair, open_panel
 from tests.ui.every_window import WINDOWS, no_workstation_file, open_window
 from tests.ui.kit_rules import value_widgets

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketalog.domain.scales import ScaleDefinition, skipped_items
-from ketalog.ui.style import OK_MARK, MessageLabel, big_font
+from ketalog.ui.core.style import OK_MARK, MessageLabel, big_font
 from ketalog.ui.widgets.buttons import ENTER_KEYS, ActionButton, Button, plain_key
 
 #: Seconds within which a "1" then "0" typed on a 0-10 row means 10.

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from ketalog.services.context import Actor
 from ketalog.services.session_view import SessionView
-from ketalog.ui.context import DraftStore, Outcome, SessionController
-from ketalog.ui.style import DISABLED_HINT, MessageLabel
+from ketalog.ui.core.context import DraftStore, Outcome, SessionController
+from ketalog.ui.core.style import DISABLED_HINT, MessageLabel
 from ketalog.ui.widgets.buttons import ActionButton
 from ketalog.ui.widgets.correction import CorrectionSource, EnteredInErrorAction
 

@@ -1,0 +1,4 @@
+"""Administration.
+
+Accounts, the audit trail, clinic settings, protocols, this workstation's settings.
+"""

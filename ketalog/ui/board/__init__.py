@@ -1,0 +1,4 @@
+"""The clinic's day.
+
+The board of chairs, scheduling, the physician's waiting list, the outcomes overview.
+"""
