@@ -22,7 +22,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from ketalog.store.revisions import HEAD_REVISION, KNOWN_REVISIONS
+from ketalog.store import revisions as schema  # a module: no upper-case names here but messages
 
 #: The general sentence for a failed save whose cause is not recognised.
 GENERIC_SAVE_FAILURE = ("The database could not save this; nothing was changed. Check the "
@@ -193,13 +193,13 @@ def _schema_problem(path: Path) -> str | None:
 
 def _revision_problem(path: Path, revisions: list[str]) -> str | None:
     """A schema revision this ketalog does not know: newer, or another Alembic program's."""
-    unknown = [r for r in revisions if r not in KNOWN_REVISIONS]
+    unknown = [r for r in revisions if r not in schema.KNOWN_REVISIONS]
     if not unknown:
         return None
-    if unknown[0].isdigit() and len(unknown[0]) == len(HEAD_REVISION):
+    if unknown[0].isdigit() and len(unknown[0]) == len(schema.HEAD_REVISION):
         return (f"The database {path} was written by a newer version of ketalog (schema "
-                f"{unknown[0]}; this version knows up to {HEAD_REVISION}). Update ketalog on "
-                "this workstation; nothing was changed.")
+                f"{unknown[0]}; this version knows up to {schema.HEAD_REVISION}). Update "
+                "ketalog on this workstation; nothing was changed.")
     return (f"The file {path} belongs to another program (its schema revision {unknown[0]} "
             "is not ketalog's). ketalog left it untouched; choose the ketalog database file, "
             "or a new file name to start an empty one.")
