@@ -148,7 +148,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     wants_copy = "engine" in request.fixturenames or "seeded_database" in request.fixturenames
-    if not wants_copy or name == "postgres_url" and "postgres_url" in request.fixturenames:
+    if not wants_copy or (name == "postgres_url" and "postgres_url" in request.fixturenames):
         return str(request.getfixturevalue(name))
     from tests.helpers import databases
 

@@ -157,12 +157,12 @@ class OpenItemsList(QWidget):
             label.style().unpolish(label)
             label.style().polish(label)
 
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+    def focusOutEvent(self, event: QFocusEvent) -> None:
         """Leaving the list forgets the cursor: a later Enter cannot resolve anything."""
         super().focusOutEvent(event)
         self._set_cursor(None)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         """Up/Down choose an item, Enter resolves it."""
         ids = list(self.buttons)
         key = event.key()
