@@ -18,6 +18,7 @@ from __future__ import annotations
 import textwrap
 import time as _time
 from collections.abc import Callable, Mapping, Sequence
+from itertools import pairwise
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
@@ -338,7 +339,7 @@ class ItemsForm(QWidget):
         old.deleteLater()
         # rows made now would come last in the window's Tab chain: put them in item order
         chain = list(self.rows.values())
-        for first, second in zip(chain, chain[1:], strict=False):
+        for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
         # Enter in any item records the form (keyPressEvent below)
         self.record_button.owner_fields[:] = chain
