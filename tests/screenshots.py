@@ -20,14 +20,14 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["KETALOG_CONFIG_DIR"] = tempfile.mkdtemp(prefix="ketalog-shots-config-")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import select
 
-from ketalog.services.accounts import authenticate  # noqa: E402
-from ketalog.services.database import make_sessionmaker, open_database  # noqa: E402
-from ketalog.services.demo import build_demo_clinic  # noqa: E402
-from ketalog.store.models import TreatmentSession  # noqa: E402
-from ketalog.ui.main_window import MainWindow  # noqa: E402
+from ketalog.services.accounts import authenticate
+from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.demo import build_demo_clinic
+from ketalog.store.models import TreatmentSession
+from ketalog.ui.main_window import MainWindow
 
 #: The demo clinic's "now": a weekday afternoon with every chair busy.
 MOMENT = datetime(2026, 11, 20, 19, 5, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ FIXTURES = Path(__file__).parent / "store" / "fixtures"
 
 
 @pytest.fixture
-def clinic(database_url: str, seeded_database: None) -> Iterator[str]:
+def clinic(database_url: str, seeded_database: None) -> str:
     """A database with one booked session; the URL (SQLite and PostgreSQL)."""
     if database_url.startswith("postgresql") and shutil.which("pg_dump") is None:
         pytest.skip("pg_dump is not installed")
@@ -36,7 +36,7 @@ def clinic(database_url: str, seeded_database: None) -> Iterator[str]:
     with make_sessionmaker(engine)() as db:
         book(db, FakeClock())
     engine.dispose()
-    yield database_url
+    return database_url
 
 
 def _counts(url: str) -> tuple[int, list[str]]:
@@ -113,7 +113,7 @@ def test_restore_needs_confirmation(clinic: str, tmp_path: Path,
     assert _counts(url) == before
 
 
-@pytest.mark.parametrize("content, message", [
+@pytest.mark.parametrize(("content", "message"), [
     (b"date,patient\n2026-11-21,Nunez\n", "not a ketalog backup"),
     (b"", "not a ketalog backup"),
 ])

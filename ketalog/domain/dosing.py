@@ -333,8 +333,11 @@ def weight_based_dose(
     duration = _parse("duration_min", duration_min, problems)
     if problems:
         raise ValidationError(problems)
-    assert dose is not None and weight is not None and concentration is not None
-    assert bag is not None and duration is not None
+    assert dose is not None
+    assert weight is not None
+    assert concentration is not None
+    assert bag is not None
+    assert duration is not None
     minutes = int(duration)
     with localcontext(_CONTEXT):
         total = dose * weight
@@ -378,8 +381,11 @@ def rate_based_dose(
     bag = _parse("bag_volume_ml", bag_volume_ml, problems)
     if problems:
         raise ValidationError(problems)
-    assert rate is not None and weight is not None and concentration is not None
-    assert bag is not None and duration is not None
+    assert rate is not None
+    assert weight is not None
+    assert concentration is not None
+    assert bag is not None
+    assert duration is not None
     minutes = int(duration)
     with localcontext(_CONTEXT):
         rate_mg = rate * weight
@@ -418,7 +424,9 @@ def im_dose(
     concentration = _parse("concentration_mg_per_ml", concentration_mg_per_ml, problems)
     if problems:
         raise ValidationError(problems)
-    assert dose is not None and weight is not None and concentration is not None
+    assert dose is not None
+    assert weight is not None
+    assert concentration is not None
     with localcontext(_CONTEXT):
         total = dose * weight
         volume = total / concentration
@@ -468,7 +476,8 @@ def esketamine_dose(
         )
     if problems:
         raise ValidationError(problems)
-    assert count is not None and per_device is not None
+    assert count is not None
+    assert per_device is not None
     devices = int(count)
     with localcontext(_CONTEXT):
         total = devices * per_device
@@ -659,7 +668,8 @@ def weight_age_warning(measured_on: date, today: date, max_age_days: int) -> str
         )
     if problems:
         raise ValidationError(problems)
-    assert measured is not None and current is not None
+    assert measured is not None
+    assert current is not None
     age = (current - measured).days
     if age < 0:
         raise ValidationError.single(

@@ -15,6 +15,7 @@ from dataclasses import MISSING, dataclass, fields
 from decimal import Decimal
 from enum import StrEnum
 from importlib import resources
+from itertools import pairwise
 from typing import Any, Final, TypeVar
 
 from ketalog.domain import values as _values
@@ -288,7 +289,7 @@ class DurationLimits:
                 assert number is not None
                 good[name] = number
         order = list(labels)
-        for lower, upper in zip(order, order[1:], strict=False):
+        for lower, upper in pairwise(order):
             if lower in good and upper in good and good[lower] > good[upper]:
                 problems.append(Problem(
                     lower, f"{labels[lower]} {good[lower]} min must not be above the "
@@ -643,7 +644,9 @@ class Protocol:
         return cls(**checked)
 
 
-def _check_protocol(values: Mapping[str, object], problems: list[Problem]) -> dict[str, Any]:
+def _check_protocol(  # noqa: C901 - one flat check per field, so all problems show at once
+    values: Mapping[str, object], problems: list[Problem],
+) -> dict[str, Any]:
     """Normalise and check a protocol's fields; return the normalised ones.
 
     Absent keys are skipped (the caller reports missing required keys) and

@@ -71,7 +71,7 @@ def _fahrenheit_hint(value: Decimal) -> str:
     return ""
 
 
-def validate_vitals(values: Mapping[str, object]) -> VitalReading:
+def validate_vitals(values: Mapping[str, object]) -> VitalReading:  # noqa: C901 - a check a sign
     """Turn what the nurse typed into a reading, or refuse it with every problem at once.
 
     Keys are :class:`VitalReading` field names; a missing key, ``None`` or a

@@ -138,7 +138,7 @@ def _nice_range(values: Sequence[float], low: float, high: float, step: float) -
     return low, high
 
 
-def vitals_trend_chart(
+def vitals_trend_chart(  # noqa: C901 - one drawing, layer by layer, on shared axes
     vitals: Sequence[VitalRow],
     scores: Sequence[ScoreRow],
     infusion_events: Sequence[EventRow],

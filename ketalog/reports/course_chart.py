@@ -105,8 +105,9 @@ def _spread(wanted: list[float], low: float, high: float) -> list[float]:
     return result
 
 
-def score_chart(scale: ScaleSpec, points: Sequence[ChartPoint], *, width: float,
-                height: float = 52 * mm, marker: str = "circle") -> Drawing:
+def score_chart(  # noqa: C901 - one drawing, layer by layer, on shared axes
+        scale: ScaleSpec, points: Sequence[ChartPoint], *, width: float,
+        height: float = 52 * mm, marker: str = "circle") -> Drawing:
     """A panel of one scale's totals across the course with its reference lines.
 
     Args:

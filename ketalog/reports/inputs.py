@@ -324,7 +324,7 @@ class SafetyFacts:
     #: the board's safety words ("C-SSRS screen needed: PHQ-9 item 9 = 2"), None if negative
     suicide_risk: str | None = None
     #: the screen itself, for the state when nothing is positive
-    screen: SuicideRiskScreen = SuicideRiskScreen()
+    screen: SuicideRiskScreen = field(default_factory=SuicideRiskScreen)
 
     @property
     def identity_text(self) -> str:

@@ -224,7 +224,7 @@ class _SparseTable(Table):
     cell: slower, never wrong.
     """
 
-    def _drawCell(self, cellval: Any, cellstyle: Any, pos: Any, size: Any) -> None:  # noqa: N802
+    def _drawCell(self, cellval: Any, cellstyle: Any, pos: Any, size: Any) -> None:
         if isinstance(cellval, str) and not cellval:
             return
         super()._drawCell(cellval, cellstyle, pos, size)

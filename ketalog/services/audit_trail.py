@@ -376,7 +376,7 @@ def audit_entries(
     actor: Actor,
     filters: AuditFilters,
     *,
-    sort: AuditSort = AuditSort(),  # noqa: B008 - frozen, so a shared default is safe
+    sort: AuditSort = AuditSort(),  # frozen, so a shared default is safe
     limit: int = 1_000,
 ) -> list[AuditRow]:
     """The audit list for the administrator's screen: filtered, sorted, at most ``limit``.

@@ -250,7 +250,8 @@ class _Clinic:
             duration_min=protocol.default_duration_min, weight_basis="actual",
             password=self.physician_password, clock=clock)
 
-    def run(self, sid: int, protocol: Protocol, start: datetime, until: SessionState,
+    def run(  # noqa: C901 - a scripted session, read top to bottom, a step per state
+            self, sid: int, protocol: Protocol, start: datetime, until: SessionState,
             phq9_total: int | None = None, *, item9: int = 0,
             measures: dict[str, list[int]] | None = None, verbal: bool = False) -> None:
         """Play a session from check-in up to ``until`` with the simulated clock.
@@ -405,7 +406,7 @@ _TODAY = (
 )
 
 
-def build_demo_clinic(
+def build_demo_clinic(  # noqa: C901 - the scripted demo clinic, read top to bottom
     db: Session, *, now: datetime | None = None, seed: int = 2026,
     progress: Callable[[str], None] | None = None,
     announce: Callable[[], None] | None = None,

@@ -118,7 +118,8 @@ def _view(db: Session, row: Screening, *, approval_withdrawn: bool = False,
     review = review_screening(findings)
     course = db.get(Course, row.course_id)
     patient = db.get(Patient, row.patient_id)
-    assert course is not None and patient is not None  # foreign keys
+    assert course is not None  # foreign keys
+    assert patient is not None  # foreign keys
     return ScreeningView(
         screening_id=row.id, course_id=row.course_id, patient_id=row.patient_id,
         patient_name=f"{patient.family_name.upper()}, {patient.given_name}", mrn=patient.mrn,

@@ -8,7 +8,8 @@ import unicodedata
 #: Letters that carry a stroke or are ligatures: Unicode gives them no decomposition, so
 #: stripping accents alone leaves "łukasiewicz" where a nurse types "lukasiewicz".
 _FOLDED_LETTERS = str.maketrans({
-    "ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ŀ": "l", "ŧ": "t",
+    "ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ŀ": "l", "ŧ": "t",
+    "ı": "i",  # noqa: RUF001 - the Turkish dotless i, folded on purpose
     "ƀ": "b", "ɨ": "i", "ʉ": "u", "þ": "th", "æ": "ae", "œ": "oe",
 })
 _WHITE_SPACE = re.compile(r"\s+")

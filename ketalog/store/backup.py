@@ -177,7 +177,7 @@ def list_automatic_backups(database_path: Path) -> list[BackupFile]:
     return found
 
 
-def _database_file(database: Engine | URL | str | Path) -> Path | None | str:
+def _database_file(database: Engine | URL | str | Path) -> Path | str | None:
     """The SQLite file behind ``database``; None for in-memory; the URL text for PostgreSQL."""
     if isinstance(database, Path):
         return database.expanduser()

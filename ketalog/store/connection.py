@@ -164,7 +164,7 @@ class ConnectionCheck:
     encrypted: bool | None = None
 
 
-def test_connection(target: ConnectionSettings | str, timeout_s: float = 5) -> ConnectionCheck:
+def test_connection(target: ConnectionSettings | str, timeout_s: float = 5) -> ConnectionCheck:  # noqa: PT028 - not a pytest test
     """Connect to the database as ketalog would and report what was found; never raises.
 
     Nothing is created or changed: the schema is only read.

@@ -320,7 +320,8 @@ def _replay(url: URL, source: Path, schema: str) -> None:
             [tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--file=-",
              str(source)],
             stdout=subprocess.PIPE, stderr=restore_err, env=libpq.env)
-        assert psql.stdin is not None and restore.stdout is not None
+        assert psql.stdin is not None
+        assert restore.stdout is not None
         fed = _feed(psql.stdin, restore.stdout,
                     f"BEGIN;\nSET LOCAL lock_timeout = '30s';\n"
                     f"DROP SCHEMA IF EXISTS {quoted} CASCADE;\n".encode())

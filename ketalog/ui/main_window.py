@@ -304,7 +304,7 @@ class MainWindow(QMainWindow):
         else:
             self._show_start_page()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         """After the first paint (the start page is on screen), queue the prewarm."""
         super().paintEvent(event)
         if not self._prewarm_queued and not self.prewarmed:
@@ -429,7 +429,7 @@ class MainWindow(QMainWindow):
         if self.confirm_quit():
             self.close()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         """Ask first when the user closes the window; then leave the session, stop listening.
 
         Only a close from the window system (its close button, Alt+F4) asks

@@ -529,7 +529,7 @@ def test_calculate_dose_any_input(mode: DosingMode, inputs: dict[str, object]) -
 )
 def test_arithmetic_is_exact(dose: Decimal, weight: Decimal, conc: Decimal) -> None:
     if dose * weight < Decimal("0.05") or dose * weight / conc < Decimal("0.05"):
-        with pytest.raises(ValidationError, match="which rounds to 0.0"):
+        with pytest.raises(ValidationError, match=r"which rounds to 0.0"):
             im_dose(dose_mg_per_kg=dose, weight_kg=weight, concentration_mg_per_ml=conc)
         return
     result = im_dose(dose_mg_per_kg=dose, weight_kg=weight, concentration_mg_per_ml=conc)

@@ -130,11 +130,11 @@ def test_phq9_item9_is_the_self_harm_question() -> None:
 
 def test_definitions_are_read_only_and_hashable() -> None:
     assert isinstance(SCALES, MappingProxyType)
+    writable: Any = SCALES
     with pytest.raises(TypeError):
-        writable: Any = SCALES
         writable["x"] = SCALES["phq9"]
+    anchors: Any = SCALES["phq9"].items[0].anchors
     with pytest.raises(TypeError):
-        anchors: Any = SCALES["phq9"].items[0].anchors
         anchors[0] = "x"
     assert len({hash(s) for s in SCALES.values()}) == len(SCALES)
 

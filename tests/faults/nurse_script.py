@@ -21,12 +21,12 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import sys  # noqa: E402
-import time  # noqa: E402
+import sys
+import time
 
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
 
 #: Entries per run at most: the parent gives each run its own block of numbers.
 PER_RUN = 1000
@@ -116,7 +116,7 @@ def main(argv: list[str]) -> int:
         model = vitals.model
         wanted = (values["sys"], values["dia"], values["hr"], values["spo2"], values["rr"])
         _wait(app, lambda: vitals.message.text().startswith("Saved") and any(
-            (row.systolic_mmhg, row.diastolic_mmhg, row.heart_rate_bpm,  # noqa: B023
+            (row.systolic_mmhg, row.diastolic_mmhg, row.heart_rate_bpm,
              row.spo2_percent, row.resp_rate_per_min) == wanted  # noqa: B023
             for row in (model.row_at(r) for r in range(model.rowCount()))))  # noqa: B023
         shown = " ".join(f"{key}={value}" for key, value in values.items())

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -199,7 +198,7 @@ def _root_page(path: Path, table: str) -> int:
 
 
 @pytest.fixture
-def damaged_vitals(ketalog_file: tuple[Path, int], folder: Path) -> Iterator[Path]:
+def damaged_vitals(ketalog_file: tuple[Path, int], folder: Path) -> Path:
     """A ketalog file whose readings table's root page is garbage (header and schema intact)."""
     path = copy_of(ketalog_file[0], folder)
     root = _root_page(path, "vital_signs")
@@ -207,7 +206,7 @@ def damaged_vitals(ketalog_file: tuple[Path, int], folder: Path) -> Iterator[Pat
     with path.open("r+b") as handle:
         handle.seek((root - 1) * page_size)
         handle.write(bytes((i * 53 + 7) % 256 for i in range(page_size)))
-    yield path
+    return path
 
 
 def test_damage_start_up_does_not_read_is_reported_when_reached_and_nothing_is_written(

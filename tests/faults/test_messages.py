@@ -70,9 +70,10 @@ def test_postgresql_faults_by_sqlstate(error: Exception, message: str) -> None:
 def test_a_read_only_postgresql_transaction_is_named(postgres_url: str) -> None:
     engine = create_engine(postgres_url)
     try:
-        with engine.connect() as conn, pytest.raises(DBAPIError) as caught:
+        with engine.connect() as conn:
             conn.execute(text("SET TRANSACTION READ ONLY"))
-            conn.execute(text("CREATE TABLE t (x int)"))
+            with pytest.raises(DBAPIError) as caught:
+                conn.execute(text("CREATE TABLE t (x int)"))
     finally:
         engine.dispose()
     assert describe_database_error(caught.value) == faults.SERVER_READ_ONLY

@@ -41,8 +41,8 @@ def test_the_summary_prints_entries_entered_in_error_struck_with_who_when_why(
         note = add_note(db, NURSE, sid, "nursing", "Patient anxious, asked for husband.",
                         clock=c)
         c.advance(3)
-        the_196 = [v for v in db.query(VitalSign).filter_by(session_id=sid)
-                   if v.systolic_mmhg == 196][0].id
+        the_196 = next(v for v in db.query(VitalSign).filter_by(session_id=sid)
+                       if v.systolic_mmhg == 196).id
         mark_entered_in_error(db, NURSE, "vital_signs", the_196,
                               "typed into the wrong session", clock=c)
         mark_entered_in_error(db, PHYSICIAN, "score", score, "scored the next chair",

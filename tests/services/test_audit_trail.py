@@ -316,7 +316,7 @@ def test_report_refuses_unknown_user_patient_and_reversed_days(db: Session) -> N
         audit_report(db, username="bob", **days)  # type: ignore[arg-type]
     with pytest.raises(NotFound, match="No patient has the MRN 'K404'"):
         audit_report(db, patient_mrn="K404", **days)  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="ends .* before it starts"):
+    with pytest.raises(ValidationError, match=r"ends .* before it starts"):
         audit_report(db, date_from=date(2030, 11, 2), date_to=date(2030, 11, 1), tz=NEW_YORK)
     # a user with no rows in the period is not an error: the answer is "none"
     assert audit_report(db, username="sam", **days) == []  # type: ignore[arg-type]
@@ -356,7 +356,7 @@ def test_csv_unwritable_path_leaves_nothing(db: Session, clock: FakeClock,
     # the rename fails after the temporary file was written: it must be removed
     folder = tmp_path / "exports"
     folder.mkdir()
-    with pytest.raises(ExportFailed, match="Cannot write .*nothing was written"):
+    with pytest.raises(ExportFailed, match=r"Cannot write .*nothing was written"):
         write_audit_csv(rows, folder / ("x" * 300 + ".csv"))
     assert list(folder.iterdir()) == []
 

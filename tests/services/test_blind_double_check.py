@@ -84,7 +84,7 @@ def test_a_different_total_is_refused_with_both_figures_and_kept_as_a_near_miss(
     [near_miss] = _mismatches(db)
     assert (near_miss.username, near_miss.row_id) == ("sam", ordered[1])
     assert "4" in (near_miss.new_value or "") and "40" in (near_miss.old_value or "")
-    with pytest.raises(Exception, match="(?i)verif"):
+    with pytest.raises(Exception, match=r"(?i)verif"):
         change_state(db, NURSE, ordered[0], SessionAction.START_INFUSION, clock=clock)
 
 

@@ -89,7 +89,7 @@ def test_sqlite_refuses_an_entry_from_a_clock_that_went_back(
     gone_back = FakeClock(before - timedelta(hours=3))
     with make_sessionmaker(engine, check_clock=True)() as db:
         audit_rows = db.scalar(select(func.count()).select_from(AuditEntry))
-        with pytest.raises(ClockProblem, match="the clock must have gone back. Nothing was "
+        with pytest.raises(ClockProblem, match=r"the clock must have gone back. Nothing was "
                                                "recorded"):
             add_note(db, NURSE, sid, "nursing", "Feels calm.", clock=gone_back)
         db.rollback()

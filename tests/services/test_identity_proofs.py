@@ -155,7 +155,7 @@ def test_a_wrong_password_is_refused_audited_and_counted_like_a_log_in(
     from ketalog.services.identity import ProofPurpose
 
     before = _audit_count(db)
-    with pytest.raises(LoginRefused, match="The user name or password is wrong."):
+    with pytest.raises(LoginRefused, match=r"The user name or password is wrong."):
         prove_identity(db, "sam", "guess", purpose=ProofPurpose.VERIFY_DOSE, clock=clock)
     assert _audit_count(db) == before + 1
     row = db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()

@@ -155,7 +155,7 @@ def test_a_verbal_order_read_back_then_the_dose_then_the_cosignature(
     dose = db.get(DoseOrder, result.dose_order_id)
     assert dose is not None and dose.physician_order_id == verbal
     # only exactly that dose: another one still departs
-    with pytest.raises(OrderNeeded, match="this dose is 0.65 mg/kg"):
+    with pytest.raises(OrderNeeded, match=r"this dose is 0.65 mg/kg"):
         order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.65"), clock=clock)
     db.rollback()
 
@@ -248,5 +248,5 @@ def test_a_course_from_before_orders_doses_without_one_until_one_is_entered(
     dose = db.get(DoseOrder, first.dose_order_id)
     assert dose is not None and dose.physician_order_id is None
     standing_order(db, course.id, clock)
-    with pytest.raises(OrderNeeded, match="this dose is 0.6 mg/kg"):
+    with pytest.raises(OrderNeeded, match=r"this dose is 0.6 mg/kg"):
         order_dose(db, NURSE, sid, inputs=dict(IV, dose_mg_per_kg="0.6"), clock=clock)

@@ -254,5 +254,5 @@ def test_clinic_outcomes_are_for_physicians_and_administrators(db: Session) -> N
     with pytest.raises(PermissionDenied, match="Only an administrator or a physician can "
                                                "view the clinic's outcomes"):
         clinic_outcomes_report(db, NURSE, start=date(2026, 1, 1), end=date(2026, 12, 31))
-    with pytest.raises(ValidationError, match="ends .2026-01-01. before it starts"):
+    with pytest.raises(ValidationError, match=r"ends .2026-01-01. before it starts"):
         clinic_outcomes_report(db, ADMIN, start=date(2026, 12, 31), end=date(2026, 1, 1))

@@ -174,7 +174,7 @@ def test_a_short_infusion_is_confirmed(db: Session, clock: FakeClock) -> None:
 
 def test_a_dose_that_rounds_to_nothing_is_refused(db: Session, clock: FakeClock) -> None:
     _patient_id, sid = _patient(db, clock, ("80", 0))
-    with pytest.raises(ValidationError, match="rounds to 0.0 mg"):
+    with pytest.raises(ValidationError, match=r"rounds to 0.0 mg"):
         order_dose(db, NURSE, sid, inputs={**IV, "dose_mg_per_kg": "1e-9"},
                    confirm_outside_warning=True, clock=clock)
     assert _count(db, DoseOrder) == 0
@@ -183,7 +183,7 @@ def test_a_dose_that_rounds_to_nothing_is_refused(db: Session, clock: FakeClock)
 def test_the_total_has_an_absolute_maximum(db: Session, clock: FakeClock) -> None:
     _patient_id, sid = _patient(db, clock, ("160", 0))
     one = {**IV, "dose_mg_per_kg": "1.0"}  # 1.0 mg/kg is usual; 160 mg is not
-    with pytest.raises(PermissionDenied, match="above the protocol's absolute maximum of 150.0"):
+    with pytest.raises(PermissionDenied, match=r"above the protocol's absolute maximum of 150.0"):
         order_dose(db, NURSE, sid, inputs=one, confirm_outside_warning=True, clock=clock)
     assert _count(db, DoseOrder) == 0
 

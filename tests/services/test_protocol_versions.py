@@ -64,7 +64,7 @@ def test_an_unsound_definition_is_refused_whole_and_nothing_is_stored(
     with pytest.raises(ValidationError) as refused:
         save_protocol(db, ADMIN, dict(_definition(db), limits=limits), clock=clock)
     assert refused.value.problems
-    with pytest.raises(ValidationError, match="not valid JSON: .* line 1"):
+    with pytest.raises(ValidationError, match=r"not valid JSON: .* line 1"):
         save_protocol(db, ADMIN, '{"code": "x",', clock=clock)
     with pytest.raises(ValidationError, match="Nothing changed"):
         save_protocol(db, ADMIN, json.dumps(_definition(db)), clock=clock)

@@ -160,7 +160,7 @@ def test_refused_vitals_write_nothing(db: Session, booked: int, clock: FakeClock
 def test_no_vitals_before_check_in_or_after_cancel(
     db: Session, booked: int, clock: FakeClock
 ) -> None:
-    with pytest.raises(TransitionRefused, match="[Cc]heck the patient in"):
+    with pytest.raises(TransitionRefused, match=r"[Cc]heck the patient in"):
         record_vitals(db, NURSE, booked, GOOD_VITALS, clock=clock)
     change_state(db, NURSE, booked, SessionAction.CANCEL, reason="Patient unwell",
                  clock=clock)
@@ -197,7 +197,7 @@ def test_high_predose_bp_needs_a_physician(db: Session, booked: int, clock: Fake
     verify_dose(db, NURSE, booked, dose_order_id=order.dose_order_id,
                 **right_figures(db, order.dose_order_id), clock=clock,
                 verifier=prove(db, "sam", "verify_dose", clock))
-    with pytest.raises(TransitionRefused, match="(?i)physician"):
+    with pytest.raises(TransitionRefused, match=r"(?i)physician"):
         change_state(db, NURSE, booked, SessionAction.START_INFUSION, clock=clock)
     with pytest.raises(PermissionDenied):
         acknowledge_predose_bp(db, NURSE, booked, clock=clock)
@@ -214,9 +214,9 @@ def test_dose_limits_need_confirmation_or_override(
     _check_in(db, booked, clock)
     inputs = {"concentration_mg_per_ml": "10", "bag_volume_ml": "100", "duration_min": 40}
     verbal_order(db, booked, clock, "1.2")  # the standing order is 0.5 mg/kg
-    with pytest.raises(ValidationError, match="(?i)confirm"):
+    with pytest.raises(ValidationError, match=r"(?i)confirm"):
         order_dose(db, NURSE, booked, inputs=dict(inputs, dose_mg_per_kg="1.2"), clock=clock)
-    with pytest.raises(PermissionDenied, match="(?i)physician"):
+    with pytest.raises(PermissionDenied, match=r"(?i)physician"):
         order_dose(db, NURSE, booked, inputs=dict(inputs, dose_mg_per_kg="5"), clock=clock,
                    confirm_outside_warning=True)
     assert _count(db, DoseOrder) == 0

@@ -438,7 +438,7 @@ def test_two_databases_in_one_folder_each_get_their_own_daily_backup(
 
 
 def test_daily_backup_when_today_exists_is_fast(clinic: tuple[str, Engine, Path]) -> None:
-    url, _engine, path = clinic
+    url, _engine, _path = clinic
     daily_backup(url, today=TODAY)
     times = []
     for _ in range(200):

@@ -7,7 +7,6 @@ switches a guard off; before, every check still said "OK".
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -176,13 +175,13 @@ def test_repair_needs_an_administrators_own_password(
 
 
 @pytest.fixture
-def broken_sqlite(tmp_path: Path) -> Iterator[Path]:
+def broken_sqlite(tmp_path: Path) -> Path:
     """A SQLite database whose signed-session guard on vitals was dropped."""
     path = tmp_path / "clinic.sqlite3"
     engine = open_database(f"sqlite:///{path}")
     _run(engine, "DROP TRIGGER ketalog_guard_vital_signs_delete")
     engine.dispose()
-    yield path
+    return path
 
 
 @pytest.mark.gui

@@ -103,7 +103,7 @@ def test_the_app_role_is_refused_what_would_switch_protection_off(
         roles: Roles, attack: str) -> None:
     engine = create_engine(make_url(roles.app_url))
     try:
-        with pytest.raises(DBAPIError, match="permission denied|must be owner"), \
+        with pytest.raises(DBAPIError, match=r"permission denied|must be owner"), \
                 engine.begin() as conn:
             conn.execute(text(attack))
     finally:

@@ -86,7 +86,7 @@ def _resolves_a_listed_item(button: ActionButton) -> bool:
     return False
 
 
-@pytest.mark.parametrize("state", ("checked_in", "infusing", "discharged"))
+@pytest.mark.parametrize("state", ["checked_in", "infusing", "discharged"])
 def test_f1_lists_every_action_key_of_the_session_screen(
         chair: Chair, qtbot: QtBot, state: str) -> None:
     """A key a nurse cannot look up is a key nobody uses: F1 names each one."""

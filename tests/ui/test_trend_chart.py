@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -94,7 +95,7 @@ def test_time_maps_monotonically_and_the_infusion_band_spans_the_dose(qtbot: QtB
                    now=START + timedelta(minutes=65))
 
     xs = [chart.time_to_x(START + timedelta(minutes=m)) for m in range(-5, 75, 1)]
-    assert all(a < b for a, b in zip(xs, xs[1:], strict=False))
+    assert all(a < b for a, b in pairwise(xs))
     plot = chart.plot_rect()
     assert plot.left() <= chart.time_to_x(readings[0].taken_at_utc)
     assert chart.time_to_x(readings[-1].taken_at_utc) <= plot.right()
@@ -151,7 +152,7 @@ def test_a_hundred_readings_render_with_readable_ticks(qtbot: QtBot) -> None:
     ticks = chart.time_ticks()
     xs = [chart.time_to_x(t) for t in ticks]
     assert len(ticks) >= 3
-    assert all(b - a >= 60 for a, b in zip(xs, xs[1:], strict=False))
+    assert all(b - a >= 60 for a, b in pairwise(xs))
     # ticks fall on round clinic-time minutes
     assert all(t.astimezone(ZoneInfo("Europe/Madrid")).minute % 5 == 0 for t in ticks)
     image = _image(chart)

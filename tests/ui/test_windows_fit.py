@@ -41,7 +41,7 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import ENV_TEST_SCALE, TEST_SCALE
 from tests.ui.conftest import Chair
 from tests.ui.every_window import WINDOWS, open_window
-from tests.ui.every_window import no_workstation_file as no_workstation_file  # noqa: F401
+from tests.ui.every_window import no_workstation_file as no_workstation_file
 
 #: The screen in Qt's pixels: the laptop's 1366x768 at 100 %, 1093x614 at 125 %.
 SCREEN = (round(1366 / TEST_SCALE), round(768 / TEST_SCALE))

@@ -112,8 +112,9 @@ def _days(start: date, end: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-def generate(path: Path, *, now: datetime | None = None, seed: int = 10,
-             patients: int = PATIENTS, sessions: int = SESSIONS) -> GeneratedClinic:
+def generate(  # noqa: C901 - the scripted benchmark clinic, read top to bottom
+        path: Path, *, now: datetime | None = None, seed: int = 10,
+        patients: int = PATIENTS, sessions: int = SESSIONS) -> GeneratedClinic:
     """Create the schema with the app's migrations, then bulk-insert ten years of work."""
     started = time.perf_counter()
     now = (now or datetime.now(UTC)).astimezone(UTC)

@@ -85,7 +85,7 @@ def _times_ms(action: Callable[[int], object], n: int, warmup: int = 20) -> list
 
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def _figure(name: str, times: list[float], baseline_name: str | None,
@@ -310,7 +310,7 @@ def write_results(figures: list[Figure], generated: dict[str, object]) -> None:
     # `make load` keeps its own section at the end of the file: carry it over
     kept = ""
     if results.exists():
-        before, marker, after = results.read_text(encoding="utf-8").partition(LOAD_SECTION)
+        _before, marker, after = results.read_text(encoding="utf-8").partition(LOAD_SECTION)
         kept = f"\n{marker}{after}" if marker else ""
     results.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
 

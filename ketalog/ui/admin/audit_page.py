@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
@@ -90,7 +90,7 @@ class AuditTableModel(RowsModel[AuditRow]):
     """
 
     TIME, USER, WORKSTATION, PATIENT, ACTION, TARGET, CHANGE = range(7)
-    SORT_KEYS: dict[int, AuditSortKey] = {
+    SORT_KEYS: ClassVar[dict[int, AuditSortKey]] = {
         TIME: AuditSortKey.TIME, USER: AuditSortKey.USER,
         WORKSTATION: AuditSortKey.WORKSTATION, PATIENT: AuditSortKey.PATIENT,
         ACTION: AuditSortKey.ACTION, TARGET: AuditSortKey.TARGET,

@@ -37,7 +37,7 @@ SAFETY_MIN_WIDTH = 260
 class _OneLine(QStyledItemDelegate):
     """Cells that stay on one line (elided, full text in the tooltip): all but safety."""
 
-    def initStyleOption(self, option: QStyleOptionViewItem,  # noqa: N802 - Qt override
+    def initStyleOption(self, option: QStyleOptionViewItem,
                         index: QModelIndex | QPersistentModelIndex) -> None:
         """No wrapping in this column."""
         super().initStyleOption(option, index)
@@ -113,7 +113,7 @@ class BoardPage(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event: QResizeEvent) -> None:
         """A new width: share it out again."""
         super().resizeEvent(event)
         self.fit_columns()

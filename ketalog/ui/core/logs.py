@@ -88,7 +88,7 @@ def describe_exception(exc: BaseException) -> str:
 class IdsOnlyFormatter(logging.Formatter):
     """Formats records with the exception's type and frames, never its text."""
 
-    def formatException(self, ei: object) -> str:  # noqa: N802 (logging's own name)
+    def formatException(self, ei: object) -> str:
         """The traceback without the exception's message (see :func:`describe_exception`)."""
         if isinstance(ei, tuple) and len(ei) == 3 and isinstance(ei[1], BaseException):
             return describe_exception(ei[1])

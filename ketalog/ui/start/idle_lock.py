@@ -137,7 +137,7 @@ class IdleWatcher(QObject):
         self.idle.emit()
         return True
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Any key, click, mouse move or wheel counts as activity; nothing is swallowed."""
         if self.armed and event.type() in _ACTIVITY:
             self.last_activity = self.clock()
@@ -215,7 +215,7 @@ class KeyboardLock(QObject):
             return watched is window.windowHandle()
         return False
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Route every key of the locked window into the password field."""
         kind = event.type()
         if not self.engaged or kind not in _KEY_EVENTS or not self._ours(watched):
@@ -390,13 +390,13 @@ class LockPage(StartCard):
         self.status_timer.stop()
         self._stop_flashing()
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+    def showEvent(self, event: QShowEvent) -> None:
         """Hold the keyboard and keep the chairs current whenever shown for a locked user."""
         super().showEvent(event)
         if self.holding:
             self._hold()
 
-    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+    def hideEvent(self, event: QHideEvent) -> None:
         """Whatever took the page away (unlock, sign-out), the keyboard is free again."""
         self._let_go()
         super().hideEvent(event)

@@ -94,7 +94,7 @@ class ActionButton(QPushButton):
         self._shortcut.setAutoRepeat(False)
         self._shortcut.activated.connect(self.press)
 
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+    def setText(self, text: str) -> None:
         """The label, with the shortcut after it ("Pause   Alt+P")."""
         self._label = text
         keys = self.key_text()
@@ -110,7 +110,7 @@ class ActionButton(QPushButton):
             return ""
         return self.shortcut_keys.toString(QKeySequence.SequenceFormat.NativeText)
 
-    def setToolTip(self, text: str) -> None:  # noqa: N802 - Qt override
+    def setToolTip(self, text: str) -> None:
         """The reason it cannot act (or what it does), and its key."""
         self._tip = text
         keys = self.key_text()
@@ -146,7 +146,7 @@ class _EnterPresses(QObject):
         super().__init__(field)
         self._button = button
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Plain Enter presses; everything else goes on to the field."""
         if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
                 and event.key() in ENTER_KEYS and plain_key(event)
@@ -173,7 +173,7 @@ class Button(QPushButton):
         if on_click is not None:
             self.clicked.connect(lambda _checked=False: on_click())
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         """Enter or Return: press, as Space does."""
         if event.key() in ENTER_KEYS and plain_key(event):
             if not event.isAutoRepeat():

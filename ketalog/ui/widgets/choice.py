@@ -18,6 +18,7 @@ from __future__ import annotations
 import textwrap
 import time as _time
 from collections.abc import Callable, Mapping, Sequence
+from itertools import pairwise
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
@@ -172,13 +173,13 @@ class ChoiceRow(QWidget):
             button.style().polish(button)
         self._cursor = value
 
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+    def focusInEvent(self, event: QFocusEvent) -> None:
         """Arriving on a scored item shows the cursor on its value."""
         super().focusInEvent(event)
         if self.checkable:
             self._set_cursor(self.value())
 
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+    def focusOutEvent(self, event: QFocusEvent) -> None:
         """Leaving the item hides the cursor: a later Enter cannot record it."""
         super().focusOutEvent(event)
         self._set_cursor(None)
@@ -207,7 +208,7 @@ class ChoiceRow(QWidget):
             return 10
         return int(text)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         """Digits and arrows choose, Enter or Space records (commit mode)."""
         if not plain_key(event):
             super().keyPressEvent(event)
@@ -338,7 +339,7 @@ class ItemsForm(QWidget):
         old.deleteLater()
         # rows made now would come last in the window's Tab chain: put them in item order
         chain = list(self.rows.values())
-        for first, second in zip(chain, chain[1:], strict=False):
+        for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
         # Enter in any item records the form (keyPressEvent below)
         self.record_button.owner_fields[:] = chain
@@ -449,7 +450,7 @@ class ItemsForm(QWidget):
             text += "  " + self.tr("(Enter records)")
         self.total_label.setText(text)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         """Enter anywhere in the form records it."""
         if event.key() in ENTER_KEYS and plain_key(event) and not self._showing_recorded:
             if not event.isAutoRepeat():
@@ -462,7 +463,7 @@ def on_enter(widget: QWidget, action: Callable[[], object]) -> QObject:
     """Call ``action`` on plain Enter in ``widget`` (returns the filter, kept by the widget)."""
 
     class _Filter(QObject):
-        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
                     and event.key() in ENTER_KEYS and plain_key(event)):
                 action()

@@ -181,7 +181,7 @@ class EnteredInErrorAction(QWidget):
 
     # --- Qt ---------------------------------------------------------------------------
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Up/Down in the reason choose another entry; Esc cancels."""
         if (watched is self.reason_edit and event.type() == QEvent.Type.KeyPress
                 and isinstance(event, QKeyEvent) and plain_key(event)):

@@ -54,7 +54,7 @@ class _FocusedWheel:
         super().__init__(*args, **kwargs)
         _steady(self)  # type: ignore[arg-type]
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+    def wheelEvent(self, event: QWheelEvent) -> None:
         """Scroll the page unless focused."""
         if _wheel_changes(self, event):  # type: ignore[arg-type]
             super().wheelEvent(event)  # type: ignore[misc]

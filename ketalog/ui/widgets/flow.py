@@ -62,11 +62,11 @@ class FieldRow(QWidget):
         self.columns = columns
         self.updateGeometry()
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+    def minimumSizeHint(self) -> QSize:
         """As narrow as the folded rows; as high as the rows shown now."""
         return QSize(self.width_for(self._fewest), self.grid.minimumSize().height())
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+    def sizeHint(self) -> QSize:
         """One row, as wide as it needs; as high as the rows shown now."""
         return QSize(self.width_for(len(self._pairs)), self.grid.sizeHint().height())
 
@@ -76,7 +76,7 @@ class FieldRow(QWidget):
             columns -= 1
         return columns
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event: QResizeEvent) -> None:
         """Fold or unfold to the new width."""
         self._arrange(self._columns_for(event.size().width()))
         super().resizeEvent(event)

@@ -247,7 +247,7 @@ class SessionTable(QTableView):
         self.setTabKeyNavigation(False)
         self.doubleClicked.connect(self.open_index)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt signature
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         """Enter/Return opens the current row's session."""
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self.open_index(self.currentIndex())

@@ -79,7 +79,7 @@ class _Keeper(QObject):
             y = min(max(placed.y(), area.y()), area.bottom() - placed.height() + 1)
             window.move(max(x, area.x()), max(y, area.y()))
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind == QEvent.Type.Show and not self._placed:
             self._placed = True

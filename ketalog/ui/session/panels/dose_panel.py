@@ -11,6 +11,7 @@ the preparing nurse stays signed in.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -252,7 +253,7 @@ class DosePanel(SessionPanel):
             self.override_physician.password_edit, self.check_total_edit, self.check_rate_edit,
             self.verifier.username_edit, self.verifier.password_edit,
         ]
-        for first, second in zip(chain, chain[1:], strict=False):
+        for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
         self.follow_session()
 

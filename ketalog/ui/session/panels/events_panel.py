@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
@@ -157,12 +157,12 @@ class OpenItemsList(QWidget):
             label.style().unpolish(label)
             label.style().polish(label)
 
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+    def focusOutEvent(self, event: QFocusEvent) -> None:
         """Leaving the list forgets the cursor: a later Enter cannot resolve anything."""
         super().focusOutEvent(event)
         self._set_cursor(None)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         """Up/Down choose an item, Enter resolves it."""
         ids = list(self.buttons)
         key = event.key()
@@ -261,7 +261,7 @@ class EventsPanel(SessionPanel):
     DRAFT_INTERVENTION = "events.intervention"
     DRAFT_ADVERSE = "events.adverse"
     #: The flag buttons' keys (only while this panel is shown).
-    FLAG_KEYS = {"sedation": "Alt+S", "dissociation": "Alt+D",
+    FLAG_KEYS: ClassVar[dict[str, str]] = {"sedation": "Alt+S", "dissociation": "Alt+D",
                  "respiratory_depression": "Alt+Y"}
 
     def __init__(self, controller: SessionController, drafts: DraftStore | None = None,

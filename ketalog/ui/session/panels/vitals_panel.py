@@ -10,6 +10,7 @@ stays in the fields and in the session's draft.
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -188,7 +189,7 @@ class VitalsPanel(SessionPanel):
         layout.addWidget(self.alert_box)
         self.set_content(layout, scrolling=False)
         chain = [self.time_edit, *self.fields.values(), self.note_edit]
-        for first, second in zip(chain, chain[1:], strict=False):
+        for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
 
         self._saved_timer = QTimer(self)
