@@ -19,9 +19,9 @@ from ketalog.store.engine import make_engine
 from ketalog.store.migrate import HEAD_REVISION
 from ketalog.store.models import AuditEntry, TreatmentSession
 from tests.conftest import FakeClock
+from tests.helpers.backups import add_session, fingerprint
 from tests.play import book
 from tests.staff import seed_staff
-from tests.store.test_backup import _add_session, fingerprint
 
 FIXTURES = Path(__file__).parent / "store" / "fixtures"
 
@@ -77,7 +77,7 @@ def test_backup_then_restore(clinic: str, tmp_path: Path, capsys: pytest.Capture
         out.out), out.out
     sessions, actions = _counts(url)
     assert actions[-1] == "backup_taken"
-    _with_engine(url, _add_session)
+    _with_engine(url, add_session)
     assert _counts(url)[0] == sessions + 1
 
     assert main(["--database-url", url, "restore", "--yes", str(target)]) == 0
@@ -104,7 +104,7 @@ def test_restore_needs_confirmation(clinic: str, tmp_path: Path,
     url = clinic
     target = tmp_path / "b.sqlite3"
     assert main(["--database-url", url, "backup", str(target)]) == 0
-    _with_engine(url, _add_session)
+    _with_engine(url, add_session)
     before = _counts(url)
     capsys.readouterr()
     assert main(["--database-url", url, "restore", str(target)]) == 1

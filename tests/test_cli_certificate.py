@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from ketalog.cli import main
 from ketalog.store.models import AuditEntry
 from tests.conftest import FakeClock
+from tests.helpers.certificates import pdfsig, pkcs12_file
 from tests.play import discharged_session, sign
-from tests.services.test_clinic_certificate import _pkcs12, pdfsig
 from tests.staff import password_of
 
 
@@ -90,7 +90,7 @@ def test_import_reads_the_administrators_then_the_files_password(
         url: str, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     p12 = tmp_path / "clinic.p12"
-    p12.write_bytes(_pkcs12(b"file-pass", clock))
+    p12.write_bytes(pkcs12_file(b"file-pass", clock))
     _stdin(monkeypatch, f"{password_of('admin')}\nwrong\n")
     assert main(["--database-url", url, "certificate", "import", str(p12), "--user", "admin",
                  "--password-stdin"]) == 1

@@ -62,6 +62,7 @@ def _read_password(from_stdin: bool) -> str:
 
 def cmd_user(args: argparse.Namespace) -> int:
     """Add, list or unlock accounts."""
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.services import accounts
 
     actor = cli_actor()
@@ -93,6 +94,7 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 def cmd_keys(args: argparse.Namespace) -> int:
     """List every signing key with its owner, dates and fingerprint."""
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.services.keys import list_keys
 
     with clinic_database(args.database_url) as factory, factory() as db:

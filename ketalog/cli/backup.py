@@ -13,6 +13,10 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ketalog.cli.common import EXIT_OK, CommandError, cli_actor, unmigrated_engine
+from ketalog.services.context import system_clock
+from ketalog.store.anchors import AnchorReason
+from ketalog.store.engine import DatabaseConfigError, describe_url, resolve_database_url
+from ketalog.store.migrate import HEAD_REVISION, SchemaState, schema_status
 
 # Start-up: each command imports the services it uses when it runs, so `ketalog`
 # (the window), --help and the other commands do not wait for them, and
@@ -44,11 +48,9 @@ def _audit(url: str, action: str, *, old: str | None, new: str) -> str | None:
     """Write one audit row as the command line; None, or why it could not be written."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.services.audit import append_audit
-    from ketalog.services.context import system_clock
     from ketalog.services.database import make_sessionmaker
-    from ketalog.store.engine import DatabaseConfigError
-    from ketalog.store.migrate import SchemaState, schema_status
 
     try:
         with unmigrated_engine(url) as engine:
@@ -63,6 +65,7 @@ def _audit(url: str, action: str, *, old: str | None, new: str) -> str | None:
 
 
 def _backup_line(info: BackupInfo) -> str:
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.store.backup import human_size
 
     return (f"Backed up {info.database} to {info.path} ({human_size(info.size_bytes)}, "
@@ -70,8 +73,8 @@ def _backup_line(info: BackupInfo) -> str:
 
 
 def _restore_line(info: RestoreInfo) -> str:
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.store.backup import human_size
-    from ketalog.store.migrate import HEAD_REVISION
 
     line = (f"Restored {info.source} ({human_size(info.size_bytes)}, schema {info.revision}) "
             f"into {info.database}")
@@ -95,9 +98,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     """Write a backup file and record it in the audit trail."""
     from pathlib import Path
 
-    from ketalog.store.anchors import AnchorReason
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.store.backup import BackupError, backup_database
-    from ketalog.store.engine import resolve_database_url
 
     url = resolve_database_url(args.database_url)
     try:
@@ -120,11 +122,9 @@ def _anchor(url: str, reason: str) -> None:
     """Append the trail's end (with the command's own audit row) to the audit anchor file."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.services.audit_anchors import anchor_now
-    from ketalog.services.context import system_clock
     from ketalog.services.database import make_sessionmaker
-    from ketalog.store.anchors import AnchorReason
-    from ketalog.store.engine import DatabaseConfigError
 
     try:
         with unmigrated_engine(url) as engine, make_sessionmaker(engine)() as db:
@@ -147,9 +147,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     """Replace the database with a backup, after confirmation; record it in the audit trail."""
     from pathlib import Path
 
-    from ketalog.store.anchors import AnchorReason
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.store.backup import BackupError, restore_database
-    from ketalog.store.engine import describe_url, resolve_database_url
 
     url = resolve_database_url(args.database_url)
     if not args.yes and not _confirmed(describe_url(url), args.file):

@@ -24,11 +24,13 @@ from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from ketalog.services.context import Actor
+from ketalog.store.engine import make_engine
+from ketalog.store.guards import GuardsBroken, require_guards
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
-
-    from ketalog.services.context import Actor
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -57,13 +59,12 @@ def clinic_database(url: str | None, *,
     ``url`` None is the database ketalog would open (``--database-url``, else
     the environment, else the workstation's setting or the local SQLite file).
     """
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.services.database import make_sessionmaker, open_database
 
     engine = open_database(url, check_guards=guards is Guards.REQUIRE)
     try:
         if guards is Guards.WARN:
-            from ketalog.store.guards import GuardsBroken, require_guards
-
             try:
                 require_guards(engine)
             except GuardsBroken as exc:
@@ -81,8 +82,6 @@ def unmigrated_engine(url: str) -> Iterator[Engine]:
     its server roles, or write beside a backup or restore, where an upgrade
     would change what they look at.
     """
-    from ketalog.store.engine import make_engine
-
     engine = make_engine(url)
     try:
         yield engine
@@ -113,7 +112,5 @@ def cli_actor() -> Actor:
     Whoever runs a command already holds the database file or its credentials,
     so no ketalog sign-in is asked for; the audit row still says who it was.
     """
-    from ketalog.services.context import Actor
-
     return Actor(username="system", display_name="command line", role="system",
                  workstation=cli_workstation())

@@ -26,6 +26,18 @@ from ketalog.cli.common import (
     clinic_database,
     unmigrated_engine,
 )
+from ketalog.services.errors import PermissionDenied
+from ketalog.store.engine import ENV_DATABASE_URL, describe_url, resolve_database_url
+from ketalog.store.guards import GuardsBroken, require_guards
+from ketalog.store.migrate import HEAD_REVISION, SchemaState, schema_status
+from ketalog.store.pg_roles import RolesError, setup_roles
+from ketalog.store.workstation import (
+    WorkstationConfig,
+    WorkstationConfigError,
+    database_url_source,
+    load_workstation_config,
+    save_workstation_config,
+)
 
 # Start-up: each command imports the services it uses when it runs, so `ketalog`
 # (the window), --help and the other commands do not wait for them, and
@@ -62,9 +74,6 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Create or upgrade the schema (opening the database does it)."""
-    from ketalog.store.engine import describe_url, resolve_database_url
-    from ketalog.store.migrate import HEAD_REVISION
-
     url = resolve_database_url(args.database_url)
     with clinic_database(url):  # opening it creates or upgrades the schema
         pass
@@ -74,10 +83,6 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_db_check(args: argparse.Namespace) -> int:
     """Say whether the database is usable as it is: schema, guards and anchors; change nothing."""
-    from ketalog.store.engine import describe_url, resolve_database_url
-    from ketalog.store.guards import GuardsBroken, require_guards
-    from ketalog.store.migrate import HEAD_REVISION, SchemaState, schema_status
-
     url = resolve_database_url(args.database_url)
     with unmigrated_engine(url) as engine:
         status = schema_status(engine)
@@ -126,9 +131,8 @@ def _add_connection_parsers(db_sub: Any) -> None:
 
 def cmd_db_test(args: argparse.Namespace) -> int:
     """Print the connection check; exit 0 only when ketalog can use the database."""
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.store.connection import test_connection
-    from ketalog.store.engine import describe_url, resolve_database_url
-    from ketalog.store.workstation import database_url_source
 
     url = resolve_database_url(args.database_url)
     print(f"Database: {describe_url(url)} (from {database_url_source(args.database_url)})")
@@ -143,6 +147,7 @@ def anchor_check(engine: Engine) -> AnchorCheck:
     """Whether the trail of ``engine``'s database holds its anchors (read only)."""
     from sqlalchemy.orm import Session
 
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.services.audit_anchors import check_own_anchors
 
     with Session(engine) as db:
@@ -174,14 +179,8 @@ def cmd_db_use(args: argparse.Namespace) -> int:
     """Test the URL, then write it to the workstation settings file."""
     from dataclasses import replace
 
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.store.connection import test_connection
-    from ketalog.store.engine import ENV_DATABASE_URL, describe_url
-    from ketalog.store.workstation import (
-        WorkstationConfig,
-        WorkstationConfigError,
-        load_workstation_config,
-        save_workstation_config,
-    )
 
     url: str | None = None if args.url == DEFAULT_WORD else args.url
     if url is not None:
@@ -243,10 +242,9 @@ def cmd_db_repair_guards(args: argparse.Namespace) -> int:
     """Check the guards and re-create the broken ones, audited under the administrator."""
     from sqlalchemy.exc import DBAPIError
 
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.services.accounts import LoginRefused
-    from ketalog.services.errors import PermissionDenied
     from ketalog.services.guards import repair_database_guards
-    from ketalog.store.engine import describe_url, resolve_database_url
 
     password = _one_line("Administrator's password: ", args.password_stdin)
     url = resolve_database_url(args.database_url)
@@ -278,8 +276,6 @@ def cmd_db_setup_roles(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import DBAPIError
 
-    from ketalog.store.engine import describe_url, resolve_database_url
-    from ketalog.store.pg_roles import RolesError, setup_roles
 
     url = resolve_database_url(args.database_url)
     owner_password = _one_line(f"Password for {args.owner}: ", args.passwords_stdin)

@@ -22,6 +22,7 @@ def add_demo_parser(sub: Any) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the demo clinic and say what was made."""
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.services.demo import DEMO_PATIENTS, DEMO_USERS, DemoRefused, build_demo_clinic
 
     done = [0]

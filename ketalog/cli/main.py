@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_gui(args: argparse.Namespace) -> int:
     """Start the application window."""
-    # Imported here: PySide6 loads only when the window is wanted, not for a command.
+    # start-up: PySide6 and the window (about 3 s) load only when the window is wanted
     from ketalog.ui.launch import run_gui
 
     return run_gui(args.database_url)

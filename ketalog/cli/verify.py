@@ -36,6 +36,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     signature does not hold (e.g. no audit row of its signing), 2 when the
     session is not signed.
     """
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.services.settings import clinic_timezone
     from ketalog.services.signature_status import SignatureState, signature_status
     from ketalog.services.signing import verify_session

@@ -37,9 +37,8 @@ from ketalog.domain.protocols import (
     DoseLimits,
     DosingMode,
     Protocol,
-    _number_problem,
 )
-from ketalog.domain.values import format_decimal
+from ketalog.domain.values import format_decimal, number_problem
 
 #: Below 1 kg or above 400 kg the number is a slip (grams, pounds, a lost decimal point).
 MIN_WEIGHT_KG: Final = Decimal(1)
@@ -248,7 +247,7 @@ def _parse(name: str, value: object, problems: list[Problem]) -> Decimal | None:
     if _is_blank(value):
         problems.append(Problem(name, spec.missing))
         return None
-    number, problem = _number_problem(value, spec.label, name, whole=spec.whole)
+    number, problem = number_problem(value, spec.label, name, whole=spec.whole)
     if problem is not None:
         problems.append(problem)
         return None
@@ -602,7 +601,7 @@ def check_dose_limits(dose: object, limits: DoseLimits, unit: str = "mg/kg") -> 
     Raises:
         ValidationError: the dose is not a number, or is zero or negative.
     """
-    value, problem = _number_problem(dose, "Dose", "dose")
+    value, problem = number_problem(dose, "Dose", "dose")
     if problem is not None:
         raise ValidationError([problem])
     assert value is not None

@@ -18,8 +18,8 @@ from importlib import resources
 from itertools import pairwise
 from typing import Any, Final, TypeVar
 
-from ketalog.domain import values as _values
 from ketalog.domain.errors import Problem, ValidationError
+from ketalog.domain.values import describe_value, key_name, number_problem
 from ketalog.domain.vital_limits import HARD_LIMITS
 
 
@@ -80,27 +80,9 @@ _MAX_CODE_LENGTH: Final = 64
 _MAX_TEXT_LENGTH: Final = 200
 
 
-def _number_problem(
-    value: object, label: str, field: str, *, whole: bool = False
-) -> tuple[Decimal | None, Problem | None]:
-    """Parse a decimal, or a whole number when ``whole``, as a Decimal."""
-    if whole:
-        number, problem = _values.int_problem(value, label, field)
-        return (None if number is None else Decimal(number)), problem
-    return _values.decimal_problem(value, label, field)
-
-
-_describe = _values.describe_value
-
-
-def _key_name(key: object) -> str:
-    """A mapping key as a field name: the text itself when it is text."""
-    return key[:60] if isinstance(key, str) else _describe(key)
-
-
 def _int_problem(value: object, label: str, field: str) -> tuple[int | None, Problem | None]:
-    """Whole-number variant of :func:`_number_problem`."""
-    number, problem = _number_problem(value, label, field, whole=True)
+    """Whole-number variant of :func:`~ketalog.domain.values.number_problem`."""
+    number, problem = number_problem(value, label, field, whole=True)
     return (None if number is None else int(number)), problem
 
 
@@ -121,7 +103,7 @@ def _coerce_decimal(
     value = getattr(obj, name)
     if value is None and optional:
         return None
-    number, problem = _number_problem(value, label, name)
+    number, problem = number_problem(value, label, name)
     if problem is not None:
         problems.append(problem)
         return None
@@ -482,7 +464,8 @@ def _nested(
     for key in value:
         if key not in known and not (isinstance(key, str) and key.startswith("_")):
             problems.append(
-                Problem(f"{field}.{_key_name(key)}", f"{label}: unknown setting {_describe(key)}.")
+                Problem(f"{field}.{key_name(key)}",
+                        f"{label}: unknown setting {describe_value(key)}.")
             )
             bad = True
     for key in sorted(required - set(value)):
@@ -527,7 +510,7 @@ def _enum(
         except ValueError:
             pass
     choices = ", ".join(member.value for member in kind)
-    shown = _describe(value)
+    shown = describe_value(value)
     problems.append(Problem(field, f"{label} {shown} is not known; use one of: {choices}."))
     return None
 
@@ -632,7 +615,7 @@ class Protocol:
         for key in data:
             if key not in known and not (isinstance(key, str) and key.startswith("_")):
                 problems.append(
-                    Problem(_key_name(key), f"Unknown protocol setting {_describe(key)}.")
+                    Problem(key_name(key), f"Unknown protocol setting {describe_value(key)}.")
                 )
         for f in fields(cls):
             if f.default is MISSING and f.name not in data:
@@ -686,7 +669,7 @@ def _check_protocol(  # noqa: C901 - one flat check per field, so all problems s
             if value is None:
                 nulls.add(name)
                 return None
-            number, problem = _number_problem(value, label, name)
+            number, problem = number_problem(value, label, name)
             if problem is not None:
                 problems.append(problem)
                 return None
@@ -993,7 +976,7 @@ def parse_protocols(document: object) -> list[Protocol]:
     if document.get("version", PROTOCOLS_FORMAT_VERSION) != PROTOCOLS_FORMAT_VERSION:
         raise ValidationError.single(
             "version",
-            f"Protocols file version {_describe(document.get('version'))} is not supported; "
+            f"Protocols file version {describe_value(document.get('version'))} is not supported; "
             f"this ketalog reads version {PROTOCOLS_FORMAT_VERSION}.",
         )
     entries = document["protocols"]

@@ -102,6 +102,21 @@ def int_problem(value: object, label: str, field: str) -> tuple[int | None, Prob
     return int(number), None
 
 
+def number_problem(
+    value: object, label: str, field: str, *, whole: bool = False
+) -> tuple[Decimal | None, Problem | None]:
+    """Parse a decimal, or a whole number when ``whole``, as a Decimal (one type for both)."""
+    if whole:
+        number, problem = int_problem(value, label, field)
+        return (None if number is None else Decimal(number)), problem
+    return decimal_problem(value, label, field)
+
+
+def key_name(key: object) -> str:
+    """A mapping key as a field name: the text itself when it is text."""
+    return key[:60] if isinstance(key, str) else describe_value(key)
+
+
 def parse_int(value: object, label: str, field: str = "") -> int:
     """Parse one whole number or raise :class:`ValidationError` naming ``label``."""
     number, problem = int_problem(value, label, field or label)

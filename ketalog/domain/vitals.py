@@ -18,11 +18,8 @@ from ketalog.domain.errors import Problem, ValidationError
 from ketalog.domain.protocols import (
     VitalsSchedule,
     VitalThresholds,
-    _describe,
-    _key_name,
-    _number_problem,
 )
-from ketalog.domain.values import format_decimal
+from ketalog.domain.values import describe_value, format_decimal, key_name, number_problem
 from ketalog.domain.vital_limits import HARD_LIMITS as HARD_LIMITS
 from ketalog.domain.vital_limits import VitalRange as VitalRange
 
@@ -84,7 +81,8 @@ def validate_vitals(values: Mapping[str, object]) -> VitalReading:  # noqa: C901
     for key in values:
         if key not in HARD_LIMITS:
             problems.append(
-                Problem(_key_name(key), f"{_describe(key)} is not a vital sign this form records.")
+                Problem(key_name(key),
+                        f"{describe_value(key)} is not a vital sign this form records.")
             )
     parsed: dict[str, int | Decimal | None] = {}
     in_range: dict[str, int | Decimal] = {}
@@ -95,7 +93,7 @@ def validate_vitals(values: Mapping[str, object]) -> VitalReading:  # noqa: C901
         if _is_blank(raw):
             continue
         entered += 1
-        number, problem = _number_problem(raw, limit.label, name, whole=limit.whole)
+        number, problem = number_problem(raw, limit.label, name, whole=limit.whole)
         if problem is not None:
             problems.append(problem)
             continue

@@ -463,6 +463,12 @@ def _signer(db: Session, row: ClinicCertificate) -> tuple[Any, int]:
     return signer, reserved
 
 
+def signer_loaded(fingerprint_sha256: str) -> bool:
+    """Whether this process has loaded the signer for that certificate (once, never per PDF)."""
+    with _signers_lock:
+        return fingerprint_sha256 in _signers
+
+
 def sign_pdf(db: Session, pdf: bytes, *, reason: str, location: str,
              now: datetime | None = None) -> SignedPdf:
     """``pdf`` with the clinic's PDF signature (an invisible PAdES signature field).

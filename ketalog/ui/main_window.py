@@ -50,10 +50,12 @@ from ketalog.services.accounts import (
     record_logout,
     record_screen_lock,
 )
+from ketalog.services.alerts import alerts_waiting
 from ketalog.services.chair_status import running_infusion_chairs
 from ketalog.services.clinic_clock import MEASURE_EVERY, ServerClock, database_now
 from ketalog.services.context import Actor, Clock, system_clock
-from ketalog.services.database import make_sessionmaker
+from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.presence import HEARTBEAT, announce_presence, leave_session
 from ketalog.services.settings import idle_lock_minutes, is_demo_clinic, read_clinic_settings
 from ketalog.services.users import UserSummary
 from ketalog.store.engine import DatabaseConfigError, default_database_path, describe_url
@@ -328,6 +330,7 @@ class MainWindow(QMainWindow):
         if self.prewarmed:
             return
         self.prewarmed = True
+        # start-up: pages load after the log-in page is painted (0.01-0.3 s each)
         from ketalog.ui.board.board_page import BoardPage
         from ketalog.ui.core.documents import DocumentButtons
         from ketalog.ui.start.idle_lock import IdleWatcher, LockPage
@@ -375,7 +378,7 @@ class MainWindow(QMainWindow):
         self.tick_timer.setInterval(TICK_MS)
         self.tick_timer.timeout.connect(self._tick)
         self.tick_timer.start()
-        from ketalog.services.presence import HEARTBEAT
+        # start-up: the change feed (about 10 ms) loads after the log-in page is painted
         from ketalog.ui.core.live import ChangeWatcher
 
         self.presence_timer = QTimer(self)
@@ -395,10 +398,11 @@ class MainWindow(QMainWindow):
         outcome = self.ctx.run(running_infusion_chairs)
         chairs = outcome.value or []
         if chairs:
-            count = "An infusion is" if len(chairs) == 1 else f"{len(chairs)} infusions are"
-            reasons.append(self.tr("%1 running (%2): this workstation stops showing their "
-                                   "readings due and alerts.")
-                           .replace("%1", count).replace("%2", ", ".join(chairs)))
+            running = (self.tr("An infusion is running (%1): this workstation stops showing "
+                               "their readings due and alerts.") if len(chairs) == 1 else
+                       self.tr("%n infusions are running (%1): this workstation stops showing "
+                               "their readings due and alerts.", "", len(chairs)))
+            reasons.append(running.replace("%1", ", ".join(chairs)))
         elif outcome.error:
             reasons.append(self.tr("Whether infusions are running cannot be read now: %1")
                            .replace("%1", outcome.error))
@@ -535,16 +539,12 @@ class MainWindow(QMainWindow):
         page = self.session_page
         if page is None or self._on_board():
             return
-        from ketalog.services.presence import announce_presence
-
         actor, sid = self.current_actor(), page.session_id  # type: ignore[attr-defined]
         self.ctx.run(lambda db: announce_presence(db, actor, sid, clock=self.ctx.clock))
 
     def _leave_session(self) -> None:
         if self.user is None or self.ctx.offline:
             return
-        from ketalog.services.presence import leave_session
-
         actor = self.current_actor()
         self.ctx.run(lambda db: leave_session(db, actor))
 
@@ -660,7 +660,7 @@ class MainWindow(QMainWindow):
         The demo lives in a database of its own (:attr:`demo_url`), so its
         made-up patients never mix with the clinic this database is for.
         """
-        from ketalog.services.database import open_database
+        # start-up: the demo builder (about 0.3 s) loads only when a demo is built
         from ketalog.services.demo import DEMO_PATIENTS, DemoRefused, build_demo_clinic
 
         progress = QProgressDialog(self.tr("Building the demo clinic…"), "", 0, DEMO_PATIENTS,
@@ -809,6 +809,7 @@ class MainWindow(QMainWindow):
         """The workstation's database and backups; only administrators may save."""
         if not self.active or self.user is None:
             return
+        # start-up: pages load after the log-in page is painted (0.01-0.3 s each)
         from ketalog.ui.admin.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.engine.url.render_as_string(hide_password=False),
@@ -825,6 +826,7 @@ class MainWindow(QMainWindow):
 
     def _show_backup_status(self) -> None:
         """Today's automatic backup, in the status bar: failures must not go unseen."""
+        # start-up: the backup module (about 0.1 s) loads after the log-in page is painted
         from ketalog.store.backup import last_daily_result
 
         result = last_daily_result()
@@ -893,6 +895,7 @@ class MainWindow(QMainWindow):
             self.board.message.show_error(self.tr("Select a session on the board first (or open "
                                                   "one): its course is shown."))
             return
+        # start-up: pages load after the log-in page is painted (0.01-0.3 s each)
         from ketalog.ui.course.course_actions import add_course_actions
         from ketalog.ui.course.course_page import CourseDialog
 
@@ -914,6 +917,7 @@ class MainWindow(QMainWindow):
         """Ctrl+Shift+R: the esketamine REMS forms, overdue first."""
         if not self.active or self.user is None:
             return
+        # start-up: pages load after the log-in page is painted (0.01-0.3 s each)
         from ketalog.ui.course.rems_page import RemsDialog
 
         dialog = RemsDialog(self.ctx, self)
@@ -933,6 +937,7 @@ class MainWindow(QMainWindow):
         if not self.active or self.user is None or not may(self.user.role,
                                                            Permission.VIEW_OUTCOMES):
             return
+        # start-up: pages load after the log-in page is painted (0.01-0.3 s each)
         from ketalog.ui.board.outcomes_page import OutcomesDialog
 
         dialog = OutcomesDialog(self.ctx, self)
@@ -946,6 +951,7 @@ class MainWindow(QMainWindow):
             return
         from PySide6.QtWidgets import QDialog, QVBoxLayout
 
+        # start-up: pages load after the log-in page is painted (0.01-0.3 s each)
         from ketalog.ui.board.waiting_page import WaitingPage
 
         dialog = QDialog(self)
@@ -1046,6 +1052,7 @@ class MainWindow(QMainWindow):
             target.show_error(self.tr("The database is unreachable: a session cannot be opened "
                                       "until the connection is back (see the banner)."))
             return
+        # start-up: pages load after the log-in page is painted (0.01-0.3 s each)
         from ketalog.ui.session.session_page import SessionPage
 
         if self.session_page is not None:
@@ -1066,6 +1073,7 @@ class MainWindow(QMainWindow):
         self._update_notice()
 
     def _record_view(self, session_id: int) -> None:
+        # start-up: loaded with the first session opened (about 10 ms)
         from ketalog.services.session.entries import record_session_view
 
         actor = self.current_actor()
@@ -1102,14 +1110,12 @@ class MainWindow(QMainWindow):
         """The waiting list's button counts open alerts, so they are seen from any screen."""
         if not self.waiting_action.isVisible():
             return
-        from ketalog.services.alerts import alerts_waiting
 
         outcome = self.ctx.run(alerts_waiting)
         count = len(outcome.value) if outcome.value is not None else 0
         text = self.tr("Waiting for signature…")
         if count:
-            text += f" {ALERT_MARK} " + (self.tr("1 alert") if count == 1 else
-                                         self.tr("%1 alerts").replace("%1", str(count)))
+            text += f" {ALERT_MARK} " + self.tr("%n alerts", "", count)
         self.waiting_action.setText(text)
 
     def print_current(self) -> None:

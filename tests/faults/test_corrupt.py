@@ -230,7 +230,7 @@ def test_damage_start_up_does_not_read_is_reported_when_reached_and_nothing_is_w
     assert fingerprint(path.parent) == before
 
 
-def _app_start_message(qtbot: object, path: Path) -> tuple[int, str]:
+def app_start_message(qtbot: object, path: Path) -> tuple[int, str]:
     """Start the app on ``path``; the text of the message box it shows instead."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
@@ -274,7 +274,7 @@ def test_the_app_start_shows_the_refusal_in_a_message_box(
             handle.truncate(path.stat().st_size - 4096)
         expected = "cut short"
     before = fingerprint(folder)
-    code, message = _app_start_message(qtbot, path)
+    code, message = app_start_message(qtbot, path)
     assert code == 1 and expected in message
     assert fingerprint(folder) == before
 

@@ -8,18 +8,11 @@ the meaning; a session that is not validly signed is never PDF-signed.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
-from cryptography.x509.oid import NameOID
 from pypdf import PdfReader
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
@@ -34,27 +27,19 @@ from ketalog.services.clinic_certificate import (
     current_certificates,
     import_certificate,
     sign_pdf,
+    signer_loaded,
 )
 from ketalog.services.errors import PermissionDenied
 from ketalog.services.pdf import produce_document
 from ketalog.services.users import create_user
 from ketalog.store.models import AuditEntry, ClinicCertificate, VitalSign
 from tests.conftest import FakeClock
+from tests.helpers.certificates import pdfsig, pkcs12_file
 from tests.play import discharged_session, sign
 from tests.staff import ADMIN, NURSE, password_of
 from tests.tamper import tamper
 
 READER_NAME = "Reviewed and approved by Ada Lindqvist, MD"
-
-
-def pdfsig(data: bytes, tmp_path: Path) -> str:
-    """What poppler's pdfsig says about ``data`` (an independent PAdES verifier)."""
-    if shutil.which("pdfsig") is None:
-        pytest.skip("pdfsig is not installed (make setup installs poppler-utils)")
-    path = tmp_path / f"check-{time.monotonic_ns()}.pdf"
-    path.write_bytes(data)
-    result = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60)
-    return result.stdout + result.stderr
 
 
 def signature_dictionary(data: bytes, tmp_path: Path) -> dict[str, object] | None:
@@ -212,41 +197,15 @@ def test_a_new_document_certificate_needs_the_ca_administrators_password(
     assert db.scalar(select(func.count()).select_from(ClinicCertificate)) == 5
 
 
-def _pkcs12(password: bytes | None, clock: FakeClock, *, expired: bool = False) -> bytes:
-    """A PKCS#12 file from a hospital group's CA: valid at the test clock and the wall clock
-    (which signs), or ``expired`` before both."""
-    now = datetime.now(UTC)
-    start = min(now, clock()) - timedelta(days=1)
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Hospital Group Root")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(1)
-          .not_valid_before(start).not_valid_after(now + timedelta(days=3650))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .sign(ca_key, hashes.SHA256()))
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Clinic docs")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(2)
-            .not_valid_before(start - timedelta(days=30))
-            .not_valid_after(start if expired else now + timedelta(days=365))
-            .sign(ca_key, hashes.SHA256()))
-    encryption = BestAvailableEncryption(password) if password else None
-    from cryptography.hazmat.primitives.serialization import NoEncryption
-
-    return pkcs12.serialize_key_and_certificates(b"docs", key, cert, [ca],
-                                                 encryption or NoEncryption())
-
-
 def test_an_imported_pkcs12_certificate_signs_and_pdfsig_accepts_it(
     db: Session, clock: FakeClock, signed: int, tmp_path: Path,
 ) -> None:
-    p12 = _pkcs12(b"p12-secret", clock)
+    p12 = pkcs12_file(b"p12-secret", clock)
     with pytest.raises(CertificateRefused, match="could not be opened as PKCS#12"):
         import_certificate(db, ADMIN, password_of("admin"), p12, "wrong", clock=clock)
     with pytest.raises(CertificateRefused, match="not today"):
-        import_certificate(db, ADMIN, password_of("admin"), _pkcs12(b"x", clock, expired=True), "x",
-                           clock=clock)
+        import_certificate(db, ADMIN, password_of("admin"),
+                           pkcs12_file(b"x", clock, expired=True), "x", clock=clock)
     assert db.scalar(select(func.count()).select_from(ClinicCertificate)) == 0
     info = import_certificate(db, ADMIN, password_of("admin"), p12, "p12-secret", clock=clock)
     assert (info.kind, info.source, info.subject) == ("document", "imported", "CN=Clinic docs")
@@ -282,9 +241,7 @@ def test_signing_adds_little_to_a_preview(
         signing.append(time.perf_counter() - middle)
     # measured on the demo clinic: the signature about 45 ms, the summary itself 70-90 ms;
     # the key is loaded once per process, never per document
-    from ketalog.services.clinic_certificate import _signers
-
-    assert certificate in _signers
+    assert signer_loaded(certificate)
     assert min(signing) < max(0.15, 1.5 * min(build)), (build, signing)
 
 

@@ -29,7 +29,7 @@ from ketalog.services.signing import (
 from ketalog.store.models import AuditEntry, Signature, TreatmentSession, UserKey
 from tests.conftest import FakeClock
 from tests.play import discharge, start_infusion
-from tests.services.test_signing import PASSWORD, _first_vital, discharged, signed
+from tests.services.test_signing import PASSWORD, discharged, first_vital, signed
 from tests.staff import ADMIN, NURSE, PHYSICIAN, password_of
 from tests.tamper import tamper
 
@@ -96,7 +96,7 @@ def discharged_again(db: Session, clock: FakeClock) -> int:
 def test_rewriting_the_signature_after_an_edit_does_not_verify(
     engine: Engine, db: Session, signed: int
 ) -> None:
-    vital_id = _first_vital(db, signed).id
+    vital_id = first_vital(db, signed).id
     db.rollback()
     tamper(engine, "UPDATE vital_signs SET systolic_mmhg = 118 WHERE id = :id", id=vital_id)
     body = canonical_json(session_record(db, signed))

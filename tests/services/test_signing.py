@@ -86,7 +86,7 @@ def signed(db: Session, clock: FakeClock, discharged: int) -> int:
     return discharged
 
 
-def _first_vital(db: Session, sid: int) -> VitalSign:
+def first_vital(db: Session, sid: int) -> VitalSign:
     vital = db.scalars(select(VitalSign).where(VitalSign.session_id == sid)
                        .order_by(VitalSign.id)).first()
     assert vital is not None
@@ -159,7 +159,7 @@ def test_signing_stores_the_signed_content_and_its_hash(
 
 def _edits(db: Session, sid: int, clock: FakeClock) -> dict[str, Callable[[], object]]:
     """Every service that changes a session's clinical record, aimed at ``sid``."""
-    vital = _first_vital(db, sid)
+    vital = first_vital(db, sid)
     version = load_session(db, sid).version
     order = current_dose_order(db, sid)
     assert order is not None
@@ -225,7 +225,7 @@ def test_a_signed_session_does_not_change_state(
 def test_the_database_refuses_raw_sql_on_a_signed_session(
     db: Session, engine: Engine, signed: int
 ) -> None:
-    vital_id = _first_vital(db, signed).id
+    vital_id = first_vital(db, signed).id
     db.rollback()
     with pytest.raises(DBAPIError), engine.begin() as conn:
         conn.execute(text("UPDATE vital_signs SET heart_rate_bpm = 140 WHERE id = :id"),
@@ -241,7 +241,7 @@ def test_the_database_refuses_raw_sql_on_a_signed_session(
 def test_a_change_behind_the_guards_is_itemised(
     db: Session, engine: Engine, clock: FakeClock, signed: int
 ) -> None:
-    vital_id = _first_vital(db, signed).id
+    vital_id = first_vital(db, signed).id
     db.rollback()
     tamper(engine, "UPDATE vital_signs SET heart_rate_bpm = 140 WHERE id = :id", id=vital_id)
     check = verify_session(db, signed)

@@ -7,7 +7,6 @@ database whose engine is still open, as it would be beside a running app.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sqlite3
@@ -40,6 +39,7 @@ from ketalog.store.engine import make_engine
 from ketalog.store.migrate import HEAD_REVISION, SchemaState, schema_status
 from ketalog.store.models import AuditEntry, TreatmentSession
 from tests.conftest import PG_URL, FakeClock, require_postgres
+from tests.helpers.backups import add_session, fingerprint
 from tests.play import book
 from tests.staff import seed_staff
 
@@ -60,15 +60,6 @@ def sqlite_sessions(path: Path) -> int:
         conn.close()
 
 
-def fingerprint(path: Path) -> dict[str, str]:
-    """SHA-256 of the database file and each of its side files that exist."""
-    found = {}
-    for name in (str(path), f"{path}-wal", f"{path}-shm"):
-        if Path(name).exists():
-            found[Path(name).name] = hashlib.sha256(Path(name).read_bytes()).hexdigest()
-    return found
-
-
 @pytest.fixture
 def clinic(tmp_path: Path) -> Iterator[tuple[str, Engine, Path]]:
     """A SQLite ketalog database with one booked session; its engine stays open (the app)."""
@@ -82,27 +73,6 @@ def clinic(tmp_path: Path) -> Iterator[tuple[str, Engine, Path]]:
     engine.dispose()
 
 
-def _add_session(engine: Engine) -> None:
-    """Book a second patient's session (another course, so no duplicate patient)."""
-    from ketalog.services.booking import open_course, schedule_session
-    from ketalog.services.patients import record_weight, register_patient
-    from ketalog.services.protocols import protocol_id_by_code
-    from tests.play import screen_course
-    from tests.staff import NURSE
-
-    clock = FakeClock()
-    with make_sessionmaker(engine)() as db:
-        patient = register_patient(db, NURSE, family_name="Okoro", given_name="Ada",
-                                   birth_date=date(1975, 6, 2), clock=clock)
-        record_weight(db, NURSE, patient.id, "70", clock=clock)
-        course = open_course(db, NURSE, patient_id=patient.id,
-                             protocol_id=protocol_id_by_code(db, "iv-depression-0.5"),
-                             indication="treatment-resistant depression", clock=clock)
-        screen_course(db, course, clock)
-        schedule_session(db, NURSE, course_id=course, chair="Chair 2",
-                         scheduled_at=clock(), clock=clock)
-
-
 # --------------------------------------------------------------------------- backup
 
 
@@ -112,7 +82,7 @@ def test_backup_holds_committed_wal_rows_but_not_an_open_transaction(
     raw = sqlite3.connect(path)
     assert raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0  # not busy
     raw.close()
-    _add_session(engine)
+    add_session(engine)
     # the second session is committed but still sits in the WAL: the main file lacks it
     assert Path(f"{path}-wal").stat().st_size > 0
     main_only = tmp_path / "main-only.sqlite3"
@@ -178,7 +148,7 @@ def test_restore_round_trip_into_an_open_database(clinic: tuple[str, Engine, Pat
     url, engine, path = clinic
     backup = tmp_path / "backup.sqlite3"
     backup_database(url, backup)
-    _add_session(engine)
+    add_session(engine)
     assert sessions_in(engine) == 2
     info = restore_database(url, backup)
     # the app's engine (still open) sees the restored content
@@ -407,7 +377,7 @@ def test_two_databases_in_one_folder_each_get_their_own_daily_backup(
         seed_staff(second)
         with make_sessionmaker(second)() as db:
             book(db, FakeClock())
-        _add_session(second)
+        add_session(second)
     finally:
         second.dispose()
     folder = backup_folder(path)
@@ -564,7 +534,7 @@ def test_postgresql_round_trip(postgres_url: str, tmp_path: Path) -> None:
         assert info.revision == HEAD_REVISION
         assert archive.read_bytes()[:5] == b"PGDMP" and info.size_bytes == archive.stat().st_size
         assert sorted(p.name for p in tmp_path.iterdir()) == ["clinic.dump"]
-        _add_session(engine)
+        add_session(engine)
         with engine.begin() as conn:  # as a newer schema revision would add a table
             conn.execute(text("CREATE TABLE added_after_the_backup (id integer)"))
         audit_rows = _audit_count(engine)
@@ -604,7 +574,7 @@ def test_postgresql_restore_refusals_change_nothing(postgres_url: str, tmp_path:
         backup_database(postgres_url, archive)
         with engine.begin() as conn:
             conn.execute(text(f"UPDATE alembic_version SET version_num = '{HEAD_REVISION}'"))
-        _add_session(engine)
+        add_session(engine)
         sqlite_file = tmp_path / "x.sqlite3"
         conn2 = sqlite3.connect(sqlite_file)
         conn2.execute("CREATE TABLE t (x)")
@@ -643,7 +613,7 @@ def test_postgresql_public_schema_round_trip(tmp_path: Path) -> None:
             book(db, FakeClock())
         archive = tmp_path / "public.dump"
         backup_database(url, archive)
-        _add_session(engine)
+        add_session(engine)
         engine.dispose()
         restore_database(url, archive)
         assert sessions_in(engine) == 1

@@ -187,9 +187,9 @@ def broken_sqlite(tmp_path: Path) -> Path:
 @pytest.mark.gui
 def test_the_app_start_refuses_with_the_guards_name_in_a_message_box(
         qtbot: object, broken_sqlite: Path) -> None:
-    from tests.faults.test_corrupt import _app_start_message
+    from tests.faults.test_corrupt import app_start_message
 
-    code, message = _app_start_message(qtbot, broken_sqlite)
+    code, message = app_start_message(qtbot, broken_sqlite)
     assert code == 1
     assert "ketalog_guard_vital_signs_delete on vital_signs is missing" in message
     assert "repair-guards" in message

@@ -9,7 +9,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QLocale, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
@@ -113,6 +113,19 @@ def fresh_alert_sound() -> Iterator[None]:
     ALERT_SOUND.forget()
     yield
     ALERT_SOUND.forget()
+
+
+@pytest.fixture
+def english_plurals(qapp: QApplication) -> Iterator[None]:
+    """The English catalogue installed, as the app does at start: "1 session", not "1 sessions".
+
+    Without it a screen shows the source texts, whose plural is written out ("%n sessions").
+    """
+    from ketalog.ui.core.translation import install_translator, remove_translator
+
+    assert install_translator(qapp, QLocale("en_US")) is not None
+    yield
+    remove_translator(qapp)
 
 
 @pytest.fixture

@@ -34,7 +34,8 @@ from tests.ui.conftest import Chair
 Opener = Callable[[Chair, int], QWidget]
 
 
-def _pdf() -> bytes:
+def sample_pdf() -> bytes:
+    """A one-page PDF, as the print preview and save dialogs receive."""
     from io import BytesIO
 
     from reportlab.pdfgen.canvas import Canvas
@@ -125,7 +126,7 @@ WINDOWS: dict[str, tuple[Actor, Opener]] = {
         "the escort's name", "Maria", "Mario", "Nora Reyes, RN", "09:10", 3))),
     "sign": (PHYSICIAN, _plain("session.signing_panel", "SignDialog", lambda c: "Dr Paul Okafor",
                                lambda c: "Ñúñez, José  K000001", lambda c: _ok)),
-    "print preview": (NURSE, _plain("core.documents", "PdfPreview", lambda c: _pdf(),
+    "print preview": (NURSE, _plain("core.documents", "PdfPreview", lambda c: sample_pdf(),
                                     lambda c: "Session summary", lambda c: "s.pdf")),
     "shortcut help": (NURSE, _plain("main_window", "ShortcutHelp")),
     "error": (NURSE, _plain("core.logs", "ErrorDialog", lambda c: "ValueError",

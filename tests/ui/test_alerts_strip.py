@@ -169,7 +169,7 @@ def test_the_discharge_panel_turns_ready_when_the_recovery_time_is_up(
 
 
 def test_the_waiting_list_button_counts_open_alerts_from_any_screen(
-        chair: Chair, qtbot: QtBot) -> None:
+        chair: Chair, qtbot: QtBot, english_plurals: None) -> None:
     from ketalog.ui.main_window import MainWindow
 
     _alert_with_note(chair)

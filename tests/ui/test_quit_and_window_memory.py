@@ -103,7 +103,7 @@ def test_a_save_dialog_starts_in_the_folder_last_saved_to(
     from PySide6.QtWidgets import QFileDialog
 
     from ketalog.ui.core.documents import PdfPreview
-    from tests.ui.every_window import _pdf
+    from tests.ui.every_window import sample_pdf
 
     asked: list[str] = []
     folder = tmp_path / "exports"
@@ -114,7 +114,7 @@ def test_a_save_dialog_starts_in_the_folder_last_saved_to(
         return str(folder / "chosen.pdf"), ""
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(choose))
-    preview = PdfPreview(_pdf(), "Session summary", "summary-1.pdf")
+    preview = PdfPreview(sample_pdf(), "Session summary", "summary-1.pdf")
     qtbot.addWidget(preview)
     preview.save_dialog()
     preview.save_dialog()

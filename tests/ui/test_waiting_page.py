@@ -21,7 +21,8 @@ def _page(qtbot: QtBot, chair: Chair) -> WaitingPage:
     return page
 
 
-def test_lists_discharged_unsigned_sessions_until_signed(qtbot: QtBot, chair: Chair) -> None:
+def test_lists_discharged_unsigned_sessions_until_signed(
+        qtbot: QtBot, chair: Chair, english_plurals: None) -> None:
     page = _page(qtbot, chair)
     assert page.refresh() == 0 and page.count() == 0
     assert page.empty.isVisibleTo(page)

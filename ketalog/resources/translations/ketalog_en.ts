@@ -1285,13 +1285,12 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <source>Ordering again replaces the current order; it must then be verified again.</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <source>1 device</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 devices</source>
-        <translation type="unfinished"></translation>
+    <message numerus="yes">
+        <source>%n devices</source>
+        <translation>
+            <numerusform>%n device</numerusform>
+            <numerusform>%n devices</numerusform>
+        </translation>
     </message>
     <message>
         <source>%1 No weight recorded; weigh the patient.</source>
@@ -1936,9 +1935,16 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>%1 running (%2): this workstation stops showing their readings due and alerts.</source>
+        <source>An infusion is running (%1): this workstation stops showing their readings due and alerts.</source>
         <extracomment>where &quot;Open the demo clinic&quot; builds and opens it, beside the default database</extracomment>
         <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n infusions are running (%1): this workstation stops showing their readings due and alerts.</source>
+        <translation>
+            <numerusform>%n infusion is running (%1): this workstation stops showing their readings due and alerts.</numerusform>
+            <numerusform>%n infusions are running (%1): this workstation stops showing their readings due and alerts.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Whether infusions are running cannot be read now: %1</source>
@@ -2132,13 +2138,12 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <source>The database is unreachable: a session cannot be opened until the connection is back (see the banner).</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <source>1 alert</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 alerts</source>
-        <translation type="unfinished"></translation>
+    <message numerus="yes">
+        <source>%n alerts</source>
+        <translation>
+            <numerusform>%n alert</numerusform>
+            <numerusform>%n alerts</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -2362,6 +2367,20 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <source>%1: %2 (%3); response %4; remission %5</source>
         <translation type="unfinished"></translation>
     </message>
+    <message numerus="yes">
+        <source>%n courses</source>
+        <translation>
+            <numerusform>%n course</numerusform>
+            <numerusform>%n courses</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n patients</source>
+        <translation>
+            <numerusform>%n patient</numerusform>
+            <numerusform>%n patients</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Excluded for missing scores: %1 of %2%3.</source>
         <translation type="unfinished"></translation>
@@ -2483,13 +2502,12 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <source>Choose another first day, time or other weekdays.</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <source>Book %1 sessions</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Book 1 session</source>
-        <translation type="unfinished"></translation>
+    <message numerus="yes">
+        <source>Book %n sessions</source>
+        <translation>
+            <numerusform>Book %n session</numerusform>
+            <numerusform>Book %n sessions</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -3899,13 +3917,12 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <source>Co-sign verbal order</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <source>1 session</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 sessions</source>
-        <translation type="unfinished"></translation>
+    <message numerus="yes">
+        <source>%n sessions</source>
+        <translation>
+            <numerusform>%n session</numerusform>
+            <numerusform>%n sessions</numerusform>
+        </translation>
     </message>
     <message>
         <source>Waiting for signature: %1, %2 ready to sign</source>

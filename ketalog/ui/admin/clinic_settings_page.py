@@ -94,6 +94,7 @@ class ClinicSettingsDialog(QDialog):
 
     def show_protocols(self) -> None:
         """The protocols: doses, durations, vitals schedule and alert thresholds."""
+        # start-up: the protocols editor (about 15 ms) loads when first opened
         from ketalog.ui.admin.protocols_page import ProtocolsDialog
 
         ProtocolsDialog(self.ctx, self).exec()

@@ -203,7 +203,8 @@ class BoardPage(QWidget):
 
     def schedule(self) -> int | None:
         """Open the scheduling dialog; show the new session's day."""
-        from ketalog.ui.board.schedule_dialog import ScheduleDialog  # not needed to paint the board
+        # start-up: the scheduling dialog (about 10 ms) is not needed to paint the board
+        from ketalog.ui.board.schedule_dialog import ScheduleDialog
 
         dialog = ScheduleDialog(self.ctx, self.selected_day(), self)
         if dialog.exec() and dialog.session_id is not None and dialog.booked_at is not None:

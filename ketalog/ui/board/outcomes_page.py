@@ -58,11 +58,6 @@ def last_twelve_months(today: date) -> tuple[date, date]:
     return year_ago + timedelta(days=1), today
 
 
-def plural(count: int, noun: str) -> str:
-    """"1 course", "2 courses"."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
@@ -222,14 +217,15 @@ class OutcomesDialog(QDialog):
         else:
             self.heading.setText(
                 self.tr("%1: %2 (%3); response %4; remission %5")
-                .replace("%1", period).replace("%2", plural(total.courses, "course"))
-                .replace("%3", plural(total.patients, "patient"))
+                .replace("%1", period).replace("%2", self.tr("%n courses", "", total.courses))
+                .replace("%3", self.tr("%n patients", "", total.patients))
                 .replace("%4", share_text(total.responders, total.evaluable,
                                           total.response_percent))
                 .replace("%5", outcome_cells(total)[-1]))
         self.excluded_label.setText(
             self.tr("Excluded for missing scores: %1 of %2%3.")
-            .replace("%1", str(total.excluded)).replace("%2", plural(total.courses, "course"))
+            .replace("%1", str(total.excluded))
+            .replace("%2", self.tr("%n courses", "", total.courses))
             .replace("%3", "" if total.excluded == 0
                      else " \u2014 " + excluded_text(total).split(" ", 1)[1].strip("()")))
         self.indication_model.set_groups(outcomes.by_indication, outcomes.total)

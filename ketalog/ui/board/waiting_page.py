@@ -234,8 +234,7 @@ class WaitingPage(QWidget):
             self.table.selectRow(min(max(keep, 0), len(rows) - 1))
         ready = sum(1 for r in rows if r.ready_to_sign and r.session_id not in
                     self.model.not_valid)
-        sessions = self.tr("1 session") if len(rows) == 1 else self.tr("%1 sessions").replace(
-            "%1", str(len(rows)))
+        sessions = self.tr("%n sessions", "", len(rows))
         self.heading.setText(self.tr("Waiting for signature: %1, %2 ready to sign")
                              .replace("%1", sessions).replace("%2", str(ready)))
         self.empty.setVisible(not rows)

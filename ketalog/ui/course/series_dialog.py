@@ -221,8 +221,7 @@ class PlanSeriesDialog(QDialog):
             self._set_book_button(outcome.value.count, "")
 
     def _set_book_button(self, count: int, why_not: str) -> None:
-        self.book_button.setText(self.tr("Book %1 sessions").replace("%1", str(count))
-                                 if count != 1 else self.tr("Book 1 session"))
+        self.book_button.setText(self.tr("Book %n sessions", "", count))
         self.book_button.setEnabled(not why_not)
         self.book_button.setToolTip(why_not)
 

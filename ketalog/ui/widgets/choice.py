@@ -16,9 +16,9 @@ repeating makes sense.
 from __future__ import annotations
 
 import textwrap
-import time as _time
 from collections.abc import Callable, Mapping, Sequence
 from itertools import pairwise
+from time import monotonic
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
@@ -199,7 +199,7 @@ class ChoiceRow(QWidget):
             self.chosen.emit(value)
 
     def _digit(self, text: str) -> int:
-        now = _time.monotonic()
+        now = monotonic()
         previous = self._last_digit
         self._last_digit = (text, now)
         if (previous and previous[0] == "1" and text == "0" and 10 in self.buttons

@@ -159,6 +159,7 @@ class SessionPanel(QWidget):
 
     def mark_entry(self, kind: str, row_id: int, reason: str) -> str | None:
         """Mark one entry of the session entered in error; None when done, else why not."""
+        # start-up: corrections (about 40 ms) load on the first correction
         from ketalog.services.corrections import mark_entered_in_error
 
         clock = self.ctx.clock

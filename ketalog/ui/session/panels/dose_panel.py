@@ -335,8 +335,7 @@ class DosePanel(SessionPanel):
         self.form.setRowVisible(self.device_combo, not weighted)
         self.device_combo.clear()
         for count in protocol.allowed_device_counts:
-            text = self.tr("1 device") if count == 1 else self.tr("%1 devices")
-            self.device_combo.addItem(text.replace("%1", str(count)), count)
+            self.device_combo.addItem(self.tr("%n devices", "", count), count)
         self.device_combo.setCurrentIndex(-1)
         if dose is not None and dose.device_count is not None:
             self.device_combo.setCurrentIndex(self.device_combo.findData(dose.device_count))
