@@ -14,12 +14,10 @@ from datetime import date
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -180,13 +178,7 @@ class RemsDialog(QDialog):
         self.model = RemsTableModel(self)
         self.table = SessionTable()
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(RemsTableModel.FILED_BY, QHeaderView.ResizeMode.Stretch)
+        self.table.read_only_rows(RemsTableModel.FILED_BY)
         big_font(self.table, 13, bold=False)
         self.table.open_requested.connect(self.open_session)
         self.empty = QLabel(self.tr("No esketamine treatments to report."))

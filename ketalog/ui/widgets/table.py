@@ -247,6 +247,16 @@ class SessionTable(QTableView):
         self.setTabKeyNavigation(False)
         self.doubleClicked.connect(self.open_index)
 
+    def read_only_rows(self, stretch_column: int) -> None:
+        """Whole rows, one at a time, read-only; ``stretch_column`` takes the spare width."""
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.verticalHeader().setVisible(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(stretch_column, QHeaderView.ResizeMode.Stretch)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Enter/Return opens the current row's session."""
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
