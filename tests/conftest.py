@@ -35,10 +35,18 @@ from datetime import UTC, datetime, timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.exc import ProgrammingError  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
+
+# Hypothesis judges its own speed by the wall clock: on a CI machine shared with other
+# jobs, generating examples or running one can take several times the idle figure. The
+# properties are what the tests check; how fast they run is checked by the timing tests.
+settings.register_profile(
+    "ketalog", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ketalog")
 
 PG_URL = os.environ.get(
     "KETALOG_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"

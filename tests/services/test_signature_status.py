@@ -28,6 +28,7 @@ from ketalog.services.signing import add_addendum, complete_nursing_record, veri
 from ketalog.store.models import VitalSign
 from tests.conftest import FakeClock
 from tests.forgery import forge_addendum, forge_signature
+from tests.helpers.timing import fastest_ms
 from tests.play import BASELINE, book, discharge, discharged_session, sign, start_infusion
 from tests.staff import NURSE, password_of
 from tests.tamper import tamper
@@ -157,18 +158,17 @@ def test_a_session_is_checked_in_under_5_ms(db: Session, clock: FakeClock) -> No
                  password=password_of(NURSE.username), reason="late entry",
                  text="Home safely.", clock=clock)
     signature_status(db, sid)  # warm the statement cache, as the second view on screen is
-    runs: list[float] = []
-    for _ in range(20):
+
+    def check() -> None:
         db.expire_all()
-        start = time.perf_counter()
         assert signature_status(db, sid).valid
-        runs.append(time.perf_counter() - start)
+
     # The fastest run is the check's own cost: about 4.5 ms on an idle 2-core machine, 3.5
-    # of them verify_session's content hash. SLACK is for a CI machine shared with other
-    # jobs (a load of 6 on 2 cores doubled every figure here).
-    fastest_ms, median_ms = min(runs) * 1000, sorted(runs)[len(runs) // 2] * 1000
-    assert fastest_ms < TARGET_MS * SLACK, f"a session's check took {fastest_ms:.1f} ms"
-    assert median_ms < TARGET_MS * SLACK * 2, f"a session's check took {median_ms:.1f} ms"
+    # of them verify_session's content hash. SLACK is for noise; a machine shared with
+    # other jobs scales the target by how much slower a fixed reference ran beside it.
+    fastest, slowdown = fastest_ms(check)
+    assert fastest < TARGET_MS * SLACK * slowdown, (
+        f"a session's check took {fastest:.1f} ms (machine {slowdown:.1f}x slower than idle)")
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

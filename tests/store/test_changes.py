@@ -49,23 +49,32 @@ def _write_after(delay_s: float, action: object) -> threading.Thread:
 def test_a_committed_change_is_heard_within_a_second(engine: Engine, url: str) -> None:
     clock = FakeClock()
     factory = make_sessionmaker(engine)
+    with factory() as db:
+        sid = book(db, clock)
     feed: ChangeFeed = open_change_feed(url)
     try:
         assert feed.wait(0.3) == set()
 
+        committed_at: list[float] = []
+
         def check_in() -> None:
             with factory() as db:
-                sid = book(db, clock)
                 change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+            committed_at.append(time.monotonic())
 
-        started = time.monotonic()
+        # The promise is about the time from the commit to its being heard, so the clock
+        # starts when the check-in has committed (a loaded machine may take long before).
         thread = _write_after(0.2, check_in)
         kinds: set[str] = set()
-        while DATA not in kinds and time.monotonic() - started < 3:
-            kinds |= feed.wait(1.0)
+        heard_at = 0.0
+        give_up = time.monotonic() + 30
+        while DATA not in kinds and time.monotonic() < give_up:
+            kinds |= feed.wait(0.05)
+            heard_at = time.monotonic()
         thread.join()
         assert DATA in kinds
-        assert time.monotonic() - started < 2.0
+        assert committed_at, "the check-in did not commit"
+        assert heard_at - committed_at[0] < 1.0
     finally:
         feed.close()
 
