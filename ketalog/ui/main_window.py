@@ -280,6 +280,7 @@ class MainWindow(QMainWindow):
             self.clock_timer.timeout.connect(self.measure_clock)
             self.clock_timer.start(int(MEASURE_EVERY.total_seconds() * 1000))
             self.measure_clock()
+        self._closed = False
         self.link = DatabaseLink(engine, clock, self)
         self.ctx.link = self.link
         self.link.changed.connect(self._show_link)
@@ -442,12 +443,19 @@ class MainWindow(QMainWindow):
         if event.spontaneous() and not self.confirm_quit():
             event.ignore()
             return
+        if self._closed:  # a second close (never shown, so Qt sends it again) writes nothing
+            super().closeEvent(event)
+            return
+        self._closed = True
         if self.prewarmed:
             self._leave_session()
-            self.watcher.stop()
-            self.link.stop()
-            for timer in (self.presence_timer, self.refresh_timer, self.tick_timer):
-                timer.stop()  # nothing reads the database for a closed window
+        # even a window never shown stops: its timers would read the database after close
+        self.watcher.stop()
+        self.link.stop()
+        for timer in (self.presence_timer, self.refresh_timer, self.tick_timer):
+            timer.stop()  # nothing reads the database for a closed window
+        if self.server_clock is not None:
+            self.clock_timer.stop()
         super().closeEvent(event)
 
     # --- the connection and the other workstations ---------------------------------

@@ -48,6 +48,24 @@ def test_empty_board_for_a_signed_in_user(qtbot: QtBot, sqlite_url: str) -> None
     engine.dispose()
 
 
+
+def test_a_window_closed_twice_touches_the_database_once(qtbot: QtBot, sqlite_url: str) -> None:
+    """A window closed twice (a test's close, then qtbot's; a quit after a failed start)
+    leaves its session once: the second close writes nothing, even after the engine closed."""
+    from sqlalchemy import event
+
+    engine = open_database(sqlite_url)
+    seed_staff(engine)
+    window = MainWindow(engine, sqlite_url, user=UserSummary(1, "nora", "Nora Reyes", "RN",
+                                                             "nurse"))
+    qtbot.addWidget(window)  # never shown, as in tests/ui/test_clock_banner.py
+    window.close()
+    checkouts: list[object] = []
+    event.listen(engine, "checkout", lambda *_args: checkouts.append(_args))
+    window.close()
+    assert checkouts == []
+    engine.dispose()
+
 def test_demo_board_is_shown_after_signing_in(qtbot: QtBot, demo_engine: Engine) -> None:
     window = MainWindow(demo_engine, "sqlite:///demo")
     qtbot.addWidget(window)
