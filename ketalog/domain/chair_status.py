@@ -195,5 +195,5 @@ def _line_order(line: ChairLine) -> tuple[int, float, list[int | str]]:
 
 def natural_key(name: str) -> list[int | str]:
     """Sort "Chair 2" before "Chair 10"."""
-    return [int(part) if part.isdigit() else part.lower()
-            for part in re.split(r"(\d+)", name)]
+    return [int(part) if part.isascii() and part.isdigit() else part.lower()
+            for part in re.split(r"([0-9]+)", name)]

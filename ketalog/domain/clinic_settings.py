@@ -153,7 +153,7 @@ def _closed_days(setting: ClinicSetting, text: str) -> object:
 
 def _minutes(setting: ClinicSetting, text: str) -> object:
     low, high = IDLE_LOCK_RANGE
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise setting.refuse(f"{setting.label} is a whole number of minutes from {low} "
                              f"to {high}.")
     return int(text)

@@ -416,7 +416,7 @@ def _check_bp(name: str, value: object, findings: ScreeningFindings | None) -> i
         raise ValidationError.single(name, f"{label} must be a whole number of mmHg.")
     if isinstance(value, str):
         text = value.strip().removesuffix("mmHg").strip()
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):  # "²" passes isdigit(), not int()
             raise ValidationError.single(
                 name, f"{label} \"{value.strip()}\" is not a whole number of mmHg; "
                 f"type e.g. {'130' if 'systolic' in name else '80'}.")

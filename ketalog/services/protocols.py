@@ -68,7 +68,7 @@ def family_code(stored_code: str) -> str:
 def version_of(stored_code: str) -> int:
     """The version number of a stored code (1 for the first)."""
     _family, _mark, number = stored_code.partition(VERSION_MARK)
-    return int(number) if number.isdigit() else 1
+    return int(number) if number.isascii() and number.isdigit() else 1
 
 
 def _versions(db: Session, code: str) -> list[ProtocolRecord]:

@@ -177,3 +177,10 @@ def test_the_end_is_where_the_progress_has_nothing_left(
     assert before is not None and before > 0
     left = remaining(end + timedelta(microseconds=1))
     assert left is not None and left == pytest.approx(Decimal(0), abs=Decimal("0.01"))
+
+
+def test_chairs_sort_by_their_numbers_whatever_else_the_name_holds() -> None:
+    from ketalog.domain.chair_status import natural_key
+
+    names = ["Chair 10", "²", "Chair 2", "Chair ²", "Recliner"]
+    assert sorted(names, key=natural_key) == ["Chair 2", "Chair 10", "Chair ²", "Recliner", "²"]

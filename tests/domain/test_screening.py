@@ -403,3 +403,10 @@ def test_bad_lab_entries(test: str, result: str, taken_on: str, field: str,
     with pytest.raises(ValidationError) as info:
         check_lab(test, result, taken_on, today=TODAY)
     assert [(p.field, p.message) for p in info.value.problems] == [(field, message)]
+
+
+@pytest.mark.parametrize("typed", ["²", "¹²⁰"])
+def test_a_digit_that_is_not_0_to_9_is_refused_not_a_crash(typed: str) -> None:
+    # "²" is a key of its own on French keyboards; int() refuses it although isdigit() passes
+    assert field_message("baseline_systolic_mmhg", typed).startswith(
+        f'Baseline systolic "{typed}" is not a whole number of mmHg')

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -65,6 +67,18 @@ def test_moaas_digit_only_selects_and_enter_records(chair: Chair, qtbot: QtBot) 
     assert _scores(chair) == []  # a stray digit stores nothing
     _enter(qtbot, panel)
     assert _scores(chair) == [("moaas", 4, [4])]
+
+
+def test_a_superscript_digit_selects_nothing_and_stores_nothing(chair: Chair, qtbot: QtBot) -> None:
+    # "²" has its own key on French (AZERTY) keyboards, left of "1"
+    panel, _ = _open(chair, qtbot)
+    panel.moaas.focus_choice()
+    _type(qtbot, panel, "3")
+    QApplication.sendEvent(panel.moaas, QKeyEvent(
+        QEvent.Type.KeyPress, 0xB2, Qt.KeyboardModifier.NoModifier, "²"))  # Qt's Key_twosuperior
+    assert panel.moaas.cursor_value() == 3
+    _enter(qtbot, panel)
+    assert _scores(chair) == [("moaas", 3, [3])]
 
 
 def test_cadss6_by_keyboard_records_total_7(chair: Chair, qtbot: QtBot) -> None:

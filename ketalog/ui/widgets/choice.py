@@ -214,7 +214,7 @@ class ChoiceRow(QWidget):
             super().keyPressEvent(event)
             return
         key, text = event.key(), event.text()
-        if len(text) == 1 and text.isdigit():
+        if len(text) == 1 and text.isascii() and text.isdigit():  # not "²" (AZERTY)
             value = self._digit(text)
             if value in self.buttons:
                 self._pick(value)
@@ -371,7 +371,7 @@ class ItemsForm(QWidget):
         """Show a kept draft (unknown keys and values are ignored)."""
         for number, row in self.rows.items():
             text = draft.get(f"item_{number}", "")
-            row.set_value(int(text) if text.isdigit() else None)
+            row.set_value(int(text) if text.isascii() and text.isdigit() else None)
         self._apply_skips()
         self._update_total()
 
