@@ -45,8 +45,11 @@ qt-deps:
 run: setup
 	$(BIN)/ketalog
 
+# On every core, one test module per worker (--dist loadfile: a module's shared fixtures,
+# such as its demo clinic, are built once, and PostgreSQL's server-wide roles, which
+# tests/store/test_pg_roles.py creates, are touched by one worker at a time).
 test: setup
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n auto --dist loadfile
 
 # The long runs `make test` leaves out (200 kill -9 crashes of the app, ...).
 test-slow: setup

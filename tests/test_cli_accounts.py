@@ -14,14 +14,14 @@ from ketalog.cli import main
 from ketalog.services.accounts import LoginRefused, authenticate
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.store.models import Signature, TreatmentSession, User, VitalSign
+from tests.helpers.databases import copy_demo_clinic
 from tests.tamper import tamper
 
 
 @pytest.fixture
 def demo_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    assert main(["--database-url", url, "demo"]) == 0
-    return url
+    """A copy of the run's demo clinic, as ``ketalog demo`` builds it, for this test alone."""
+    return copy_demo_clinic(tmp_path / "demo.sqlite3")
 
 
 def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:

@@ -185,3 +185,32 @@ def drop_templates(server_url: str) -> None:
         shutil.rmtree(Path(_state.pop("sqlite")).parent, ignore_errors=True)
     if "postgres" in _state:
         drop_postgres_database(server_url, _state.pop("postgres"))
+
+
+# --- the demo clinic --------------------------------------------------------------------
+
+def demo_template() -> Path:
+    """The run's demo clinic as ``ketalog demo`` builds it (built on first use, ~20 s).
+
+    Built at the real time of the run, as the command does; its SQLite file is
+    all it writes (no anchor, no workstation file), so a copy is the whole clinic.
+    """
+    if "demo" not in _state:
+        from ketalog.cli import main
+
+        folder = Path(tempfile.mkdtemp(prefix="ketalog-test-demo-"))
+        path = folder / "demo.sqlite3"
+        if main(["--database-url", f"sqlite:///{path}", "demo"]) != 0:
+            raise RuntimeError("ketalog demo failed building the tests' demo clinic")
+        beside = sorted(p.name for p in folder.iterdir() if p != path)
+        if beside:
+            raise RuntimeError(f"the demo left {beside} beside it; a file copy would not "
+                               "be the whole clinic")
+        _state["demo"] = str(path)
+    return Path(_state["demo"])
+
+
+def copy_demo_clinic(target: Path) -> str:
+    """A fresh copy of the run's demo clinic at ``target``; its URL."""
+    shutil.copy(demo_template(), target)
+    return f"sqlite:///{target}"

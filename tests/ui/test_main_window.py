@@ -14,20 +14,18 @@ from sqlalchemy import Engine
 
 from ketalog.services.board import BoardRow
 from ketalog.services.database import make_sessionmaker, open_database
-from ketalog.services.demo import build_demo_clinic
 from ketalog.services.users import UserSummary
 from ketalog.ui.board.board_model import BoardTableModel
 from ketalog.ui.main_window import MainWindow
+from tests.helpers.databases import copy_demo_clinic
 from tests.staff import seed_staff
 from tests.ui.conftest import activate
 
 
 @pytest.fixture(scope="module")
 def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    path: Path = tmp_path_factory.mktemp("ui") / "demo.sqlite3"
-    engine = open_database(f"sqlite:///{path}")
-    with make_sessionmaker(engine)() as db:
-        build_demo_clinic(db)
+    # a copy of the run's demo clinic, as `ketalog demo` builds it (~20 s, once per run)
+    engine = open_database(copy_demo_clinic(tmp_path_factory.mktemp("ui") / "demo.sqlite3"))
     yield engine
     engine.dispose()
 
