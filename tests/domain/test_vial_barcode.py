@@ -97,6 +97,13 @@ def test_without_separators_two_variable_fields_are_refused(text: str) -> None:
     assert messages[-1] == NO_SEPARATORS
 
 
+def test_without_separators_even_a_full_length_lot_before_the_serial_is_refused() -> None:
+    # biip reads a 20-character lot and then the serial, but a shorter lot that swallowed
+    # the start of the serial could read the same: only a variable field at the end is trusted
+    assert refusal(f"{GTIN_EL}{EXPIRY_EL}10ABCDEFGHIJKLMNOPQRST21SN1") == [NO_SEPARATORS]
+    assert parse_vial_scan(f"{GTIN_EL}{EXPIRY_EL}10ABCDEFGHIJKLMNOPQRST{GS}21SN1").serial == "SN1"
+
+
 def test_without_separators_a_lot_that_may_hold_a_serial_is_refused() -> None:
     assert refusal(f"{GTIN_EL}{EXPIRY_EL}10KE2421X") == [NO_SEPARATORS]
     # "21" at the lot's start or end cannot be a swallowed serial
