@@ -20,6 +20,7 @@ the session cannot be finished.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -267,3 +268,25 @@ def check_container_usable(*, expiry_date: date, recalled: bool, today: date) ->
     if expiry_date < today:
         raise _refuse(f"this container expired on {expiry_date.isoformat()}; do not use it",
                       "container")
+
+
+_DEA_NUMBER = re.compile(r"[A-Z][A-Z9][0-9]{7}")
+
+
+def dea_number_problem(text: str) -> str | None:
+    """Why ``text`` is not a DEA registration number, or None when it is one.
+
+    Two letters (the registrant type, then the first letter of the registrant's
+    name, or 9) and seven digits whose last is the check digit: the sum of the
+    1st, 3rd and 5th digits plus twice the sum of the 2nd, 4th and 6th ends in it.
+    """
+    number = text.strip().upper()
+    if not _DEA_NUMBER.fullmatch(number):
+        return (f'"{text.strip()}" is not a DEA number: two letters and seven digits, '
+                "e.g. AB1234563")
+    d = [int(c) for c in number[2:]]
+    check = (d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10
+    if check != d[6]:
+        return (f"DEA number {number} fails its check digit (the last digit would be "
+                f"{check}); check it against the registration certificate")
+    return None

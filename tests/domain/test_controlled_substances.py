@@ -227,3 +227,17 @@ def test_any_sequence_keeps_every_balance_the_sum_of_its_entries_and_never_negat
     for e in ledger.entries:
         if e.kind is K.DRAWN:
             assert 0 <= ledger.unreconciled_ml(e.entry_id) <= e.volume_ml
+
+
+@pytest.mark.parametrize(("typed", "problem"), [
+    ("AB1234563", None),
+    (" ab1234563 ", None),  # as typed from the certificate, in any case
+    ("AB1234567", "DEA number AB1234567 fails its check digit (the last digit would be 3); "
+                  "check it against the registration certificate"),
+    ("A1234563", '"A1234563" is not a DEA number: two letters and seven digits, e.g. AB1234563'),
+    ("", '"" is not a DEA number: two letters and seven digits, e.g. AB1234563'),
+])
+def test_a_dea_number_has_its_check_digit(typed: str, problem: str | None) -> None:
+    from ketalog.domain.controlled_substances import dea_number_problem
+
+    assert dea_number_problem(typed) == problem
