@@ -32,8 +32,12 @@ from tests.play import book, discharge, sign, start_infusion
 from tests.staff import NURSE, PHYSICIAN, password_of, prove, seed_staff
 from tests.tamper import disable_guards, tamper
 
-#: Tables the scenario below writes rows to (every referencing table but the REMS filing).
-WRITTEN = frozenset(audit_referenced_tables()) - {"rems_filings"}
+#: Tables the scenario below writes rows to (every referencing table but the REMS filing,
+#: and the controlled-substance books until their services exist: tests/store/
+#: test_migration_0018.py checks the references of rows written like a service would).
+WRITTEN = frozenset(audit_referenced_tables()) - {"rems_filings"} - {
+    "stock_locations", "stock_products", "stock_receipts", "stock_containers",
+    "stock_lot_recalls", "stock_entries"}
 
 
 @pytest.fixture

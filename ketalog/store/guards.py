@@ -43,8 +43,14 @@ SESSION_ROWS: dict[str, str] = {
     "adverse_events": "session_id",
     "notes": "session_id",
 }
+#: The controlled-substance books (0018): what came in, each container, recalls and the
+#: ledger; a mistake is a reversing entry. ``stock_locations`` and ``stock_products`` are
+#: deliberately unguarded: the clinic's set-up, whose ``active`` flag and address change
+#: through audited service edits (their rows are versioned).
+STOCK_BOOKS: tuple[str, ...] = ("stock_receipts", "stock_containers", "stock_lot_recalls",
+                                "stock_entries")
 #: Rows never changed or deleted by anyone (the record of what was done and said).
-APPEND_ONLY: tuple[str, ...] = ("audit_log", "signatures", "addenda")
+APPEND_ONLY: tuple[str, ...] = ("audit_log", "signatures", "addenda", *STOCK_BOOKS)
 #: Session records written once: no insert after signing, never changed or deleted (0006).
 SESSION_RECORDS: tuple[str, ...] = ("scale_alerts", "alert_acknowledgments")
 #: Tables with a session_id that are deliberately not locked by the signature, and why.
@@ -53,6 +59,8 @@ UNLOCKED_SESSION_TABLES: dict[str, str] = {
     "rems_filings": "the REMS form is filed up to 7 days after the session, once signed",
     "physician_orders": "a verbal order is co-signed by the physician after the session, "
                         "even once it is signed; its own guard keeps it write-once but for that",
+    "stock_entries": "the stock ledger is corrected by a reversing entry even after the "
+                     "session is signed; its own guard keeps every row unchanged",
 }
 #: Tables emptied by routine housekeeping; every other table refuses TRUNCATE (PostgreSQL).
 TRUNCATE_ALLOWED: frozenset[str] = frozenset({"session_presence", "client_writes",
@@ -79,6 +87,18 @@ REFERENCE_ONCE: dict[str, tuple[str, ...]] = {
     "alert_acknowledgments": ("id", "session_id", "source_table", "source_id", "code",
                               "acknowledged_by_id", "acknowledged_at_utc", "comment",
                               "created_at_utc", "key_id", "signature"),
+    # the controlled-substance books (0018)
+    "stock_receipts": ("id", "location_id", "received_on", "supplier_name", "supplier_address",
+                       "supplier_dea_number", "order_reference", "received_by_id",
+                       "recorded_at_utc", "created_at_utc"),
+    "stock_containers": ("id", "product_id", "receipt_id", "lot_number", "expiry_date",
+                         "serial", "created_at_utc"),
+    "stock_lot_recalls": ("id", "product_id", "lot_number", "reason", "recorded_by_id",
+                          "recorded_at_utc", "created_at_utc"),
+    "stock_entries": ("id", "container_id", "location_id", "kind", "volume_ml", "session_id",
+                      "draw_id", "reverses_id", "counterpart_id", "reason", "waste_manner",
+                      "recorded_by_id", "witness_id", "witness_name", "witness_key_id",
+                      "witness_signature", "recorded_at_utc", "created_at_utc"),
 }
 #: From which id on each table's rows must carry an audit reference: written once by 0013.
 REFERENCE_STARTS = "audit_reference_starts"

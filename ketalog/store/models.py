@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     ForeignKeyConstraint,
@@ -28,9 +29,11 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
+from ketalog.domain.controlled_substances import LedgerKind, Substance
 from ketalog.domain.roles import Role
 from ketalog.domain.session_state import SessionState
 from ketalog.store.types import ExactDecimal, StoredEnum, UTCDateTime
@@ -894,3 +897,181 @@ def audit_referenced_tables() -> tuple[str, ...]:
     return tuple(sorted(
         name for name, table in Base.metadata.tables.items()
         if all(c in table.c for c in AUDIT_REFERENCE_COLUMNS)))
+
+
+# --- controlled substances (issue 19) ------------------------------------------
+#
+# The books 21 CFR 1304 asks for, per registered location: what came in (receipts,
+# each container one row), and a ledger of every movement of volume from receipt to
+# patient, waste, transfer or destruction (domain.controlled_substances). Receipts,
+# containers, recalls and ledger entries are only ever inserted (guards.APPEND_ONLY):
+# a mistake is undone by a reversing entry with a reason. Locations and products are
+# the clinic's set-up and change (active, address) through audited service edits.
+
+
+def _positive(column: str) -> str:
+    """A CHECK that an exact decimal is above zero (SQLite stores it as text: compare a number)."""
+    return f"CAST({column} AS NUMERIC) > 0"
+
+
+class StockLocation(Versioned, Created, AuditReferenced, Base):
+    """A registered location that holds stock: its own DEA registration and its own books."""
+
+    __tablename__ = "stock_locations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    dea_number: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class StockProduct(Versioned, Created, AuditReferenced, Base):
+    """A finished form as supplied: substance, strength and container size (e.g. 50 mg/mL, 10 mL).
+
+    ``gtin`` is the 14-digit GS1 GTIN a vial's DataMatrix carries in (01): a scan
+    finds its product by it. ``ndc`` is the NDC as printed (formats vary).
+    """
+
+    __tablename__ = "stock_products"
+    __table_args__ = (
+        CheckConstraint(_positive("strength_mg_per_ml"), name="strength_positive"),
+        CheckConstraint(_positive("container_volume_ml"), name="container_volume_positive"),
+        # digits only: what trim() leaves of it once every digit is stripped is empty
+        CheckConstraint("gtin IS NULL OR (length(gtin) = 14 AND trim(gtin, '0123456789') = '')",
+                        name="gtin_14_digits"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    substance: Mapped[Substance] = mapped_column(StoredEnum(Substance, "substance"))
+    strength_mg_per_ml: Mapped[Decimal]
+    container_volume_ml: Mapped[Decimal]
+    ndc: Mapped[str | None] = mapped_column(String(20))
+    gtin: Mapped[str | None] = mapped_column(String(14), unique=True)
+    #: The DEA schedule as printed on records ("CIII" for ketamine and esketamine).
+    schedule: Mapped[str] = mapped_column(String(10), default="CIII", server_default="CIII")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class StockReceipt(Created, AuditReferenced, Base):
+    """One delivery received at a location, with the supplier facts a receipt record needs."""
+
+    __tablename__ = "stock_receipts"
+    __table_args__ = (Index("ix_stock_receipts_location", "location_id", "received_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"))
+    received_on: Mapped[date]
+    supplier_name: Mapped[str] = mapped_column(String(200))
+    supplier_address: Mapped[str] = mapped_column(Text)
+    supplier_dea_number: Mapped[str] = mapped_column(String(20))
+    #: The invoice number, or the DEA Form 222 / CSOS order number.
+    order_reference: Mapped[str] = mapped_column(String(60))
+    received_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at_utc: Mapped[datetime]
+
+
+class StockContainer(Created, AuditReferenced, Base):
+    """One container received (a vial), identified by lot and, where it has one, serial.
+
+    Its balance and where it is are the sum of its ledger entries, not columns here.
+    """
+
+    __tablename__ = "stock_containers"
+    __table_args__ = (
+        Index("ix_stock_containers_receipt", "receipt_id"),
+        Index("ix_stock_containers_lot", "product_id", "lot_number"),
+        # a serialised vial is received once
+        Index("ix_stock_containers_serial", "product_id", "lot_number", "serial", unique=True,
+              sqlite_where=text("serial IS NOT NULL"),
+              postgresql_where=text("serial IS NOT NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("stock_products.id"))
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("stock_receipts.id"))
+    lot_number: Mapped[str] = mapped_column(String(60))
+    expiry_date: Mapped[date]
+    #: The GS1 serial (21), when the vial carries one.
+    serial: Mapped[str | None] = mapped_column(String(60))
+
+
+class StockLotRecall(Created, AuditReferenced, Base):
+    """A lot of a product recalled: containers of it may no longer be drawn from."""
+
+    __tablename__ = "stock_lot_recalls"
+    __table_args__ = (Index("ix_stock_lot_recalls_lot", "product_id", "lot_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("stock_products.id"))
+    lot_number: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at_utc: Mapped[datetime]
+
+
+#: The dispositions of a draw: the only kinds that name the draw they settle.
+_DISPOSITIONS = ", ".join(f"'{k.value}'" for k in (LedgerKind.ADMINISTERED, LedgerKind.WASTED,
+                                                   LedgerKind.RETURNED))
+
+
+class StockEntry(Created, AuditReferenced, Base):
+    """One ledger entry: a volume of one container at one location (domain.controlled_substances).
+
+    ``volume_ml`` is always positive; ``kind`` gives the direction. A draw and
+    its dispositions name the session; a disposition names the DRAWN entry it
+    settles (``draw_id``); a REVERSAL names the entry it undoes
+    (``reverses_id``, at most one reversal per entry) and the services require
+    its ``reason``; a TRANSFERRED_IN names the TRANSFERRED_OUT it receives
+    (``counterpart_id``, written after it, once). A witnessed entry (a waste)
+    carries the witness's key and Ed25519 signature over the entry's facts, as
+    the keyed acts of schema 0014 do; the witness is never the recorder.
+    """
+
+    __tablename__ = "stock_entries"
+    __table_args__ = (
+        CheckConstraint(_positive("volume_ml"), name="volume_positive"),
+        CheckConstraint(f"(kind = '{LedgerKind.REVERSAL.value}') = (reverses_id IS NOT NULL)",
+                        name="reversal_names_its_entry"),
+        CheckConstraint(f"draw_id IS NULL OR kind IN ({_DISPOSITIONS})",
+                        name="only_dispositions_name_a_draw"),
+        CheckConstraint(f"counterpart_id IS NULL OR kind = '{LedgerKind.TRANSFERRED_IN.value}'",
+                        name="only_transfer_in_names_its_out"),
+        CheckConstraint("witness_id IS NULL OR witness_id <> recorded_by_id",
+                        name="witness_is_another_person"),
+        CheckConstraint("(witness_key_id IS NULL) = (witness_signature IS NULL) "
+                        "AND (witness_signature IS NULL OR witness_id IS NOT NULL)",
+                        name="witness_signature_whole"),
+        UniqueConstraint("reverses_id"),
+        UniqueConstraint("counterpart_id"),
+        Index("ix_stock_entries_container", "container_id", "id"),
+        Index("ix_stock_entries_location", "location_id", "recorded_at_utc"),
+        Index("ix_stock_entries_session", "session_id"),
+        Index("ix_stock_entries_draw", "draw_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    container_id: Mapped[int] = mapped_column(ForeignKey("stock_containers.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"))
+    kind: Mapped[LedgerKind] = mapped_column(StoredEnum(LedgerKind, "ledger entry kind"))
+    volume_ml: Mapped[Decimal]
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_sessions.id"))
+    #: The DRAWN entry an ADMINISTERED, WASTED or RETURNED entry settles.
+    draw_id: Mapped[int | None] = mapped_column(ForeignKey("stock_entries.id"))
+    #: The entry a REVERSAL undoes.
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("stock_entries.id"))
+    #: The TRANSFERRED_OUT entry a TRANSFERRED_IN receives.
+    counterpart_id: Mapped[int | None] = mapped_column(ForeignKey("stock_entries.id"))
+    #: Why: required by the services for a reversal or a loss.
+    reason: Mapped[str | None] = mapped_column(Text)
+    #: How a waste or destruction was done (e.g. "into a drug waste container").
+    waste_manner: Mapped[str | None] = mapped_column(String(200))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: The second person who saw it (a waste), their printed name at the time,
+    #: their key and Ed25519 signature over the entry's facts.
+    witness_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    witness_name: Mapped[str | None] = mapped_column(String(250))
+    witness_key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
+    witness_signature: Mapped[str | None] = mapped_column(String(128))
+    recorded_at_utc: Mapped[datetime]

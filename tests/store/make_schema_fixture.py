@@ -109,6 +109,10 @@ def main() -> None:
 
             verbal = verbal_order(db, sid, clock, "0.6")
             cosign_verbal_order(db, PHYSICIAN, verbal, password=password_of("ada"), clock=clock)
+        if HEAD_REVISION >= "0018":  # the controlled-substance books, a draw at the first session
+            from tests.store.stock_books import write_books
+
+            write_books(db, at, sid)
         if HEAD_REVISION >= "0011":  # the clinic's CA and document certificate
             from ketalog.services.clinic_certificate import create_certificate
             from tests.staff import ADMIN

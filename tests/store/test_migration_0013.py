@@ -28,8 +28,11 @@ def _earliest_audit_rows(conn: Connection, table: str) -> dict[int, tuple[int, s
         "AND b.row_id = a.row_id)"), {"t": table})}
 
 
-#: Audit-referenced tables created by a later revision (physicians' orders, 0016).
-AFTER_0013 = frozenset({"physician_orders"})
+#: Audit-referenced tables created by a later revision (physicians' orders, 0016; the
+#: controlled-substance books, 0018).
+AFTER_0013 = frozenset({"physician_orders", "stock_locations", "stock_products",
+                        "stock_receipts", "stock_containers", "stock_lot_recalls",
+                        "stock_entries"})
 
 
 def _assert_backfilled(engine: Engine) -> None:
