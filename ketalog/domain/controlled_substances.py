@@ -90,7 +90,8 @@ def _refuse(message: str, field: str = "stock") -> ValidationError:
     return ValidationError([Problem(field, message)])
 
 
-def _ml(volume: Decimal) -> str:
+def format_ml(volume: Decimal) -> str:
+    """A volume as the books print it: "0.8 mL", "10 mL" (no trailing zeros)."""
     return f"{volume.normalize():f} mL"
 
 
@@ -202,8 +203,8 @@ class Ledger:
             left = self.balance_ml(*where)
             if left + change < 0:
                 raise _refuse(
-                    f"container {where[0]} holds {_ml(left)} here; "
-                    f"{_ml(-change)} cannot come out of it", "volume_ml")
+                    f"container {where[0]} holds {format_ml(left)} here; "
+                    f"{format_ml(-change)} cannot come out of it", "volume_ml")
 
     def _where(self, entry: LedgerEntry) -> tuple[int, int]:
         undone = self.entry(entry.reverses_id) if entry.reverses_id is not None else None
@@ -233,8 +234,8 @@ class Ledger:
                           "its remainder is settled against that container")
         left = self.unreconciled_ml(draw.entry_id)
         if entry.volume_ml > left:
-            raise _refuse(f"only {_ml(left)} of draw {draw.entry_id} is still to account "
-                          f"for; {_ml(entry.volume_ml)} is more than that", "volume_ml")
+            raise _refuse(f"only {format_ml(left)} of draw {draw.entry_id} is still to account "
+                          f"for; {format_ml(entry.volume_ml)} is more than that", "volume_ml")
 
     def _check_reversal(self, entry: LedgerEntry) -> None:
         undone = self.entry(entry.reverses_id) if entry.reverses_id is not None else None
@@ -246,7 +247,7 @@ class Ledger:
         if undone.entry_id in self.reversed_ids():
             raise _refuse(f"entry {undone.entry_id} was reversed already")
         if entry.volume_ml != undone.volume_ml:
-            raise _refuse(f"a reversal undoes the whole entry: {_ml(undone.volume_ml)}",
+            raise _refuse(f"a reversal undoes the whole entry: {format_ml(undone.volume_ml)}",
                           "volume_ml")
         if (entry.container_id, entry.location_id) != (undone.container_id,
                                                         undone.location_id):

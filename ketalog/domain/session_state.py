@@ -189,6 +189,9 @@ class SessionFacts:
     discharge_reading_within_min: int = 15
     #: open alerts, each in words ("Systolic high: BP 185/100")
     open_alerts: tuple[str, ...] = ()
+    #: controlled substance drawn for the session and not yet accounted for, each in
+    #: words ("0.1 mL of lot KX2291"): given, wasted before a witness or returned
+    unreconciled_draws: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Refuse values the rules could misread, listing every one."""
@@ -233,7 +236,8 @@ class SessionFacts:
             problems.append(Problem("reason", "The reason must be text."))
         for name, what in (("checklist_missing", "Missing checklist items"),
                            ("course_problems", "Course problems"),
-                           ("open_alerts", "Open alerts")):
+                           ("open_alerts", "Open alerts"),
+                           ("unreconciled_draws", "Unreconciled draws")):
             missing = getattr(self, name)
             if not isinstance(missing, tuple) or not all(isinstance(m, str) for m in missing):
                 problems.append(Problem(name, f"{what} must be a tuple of names."))
@@ -498,6 +502,11 @@ def discharge_problems(facts: SessionFacts) -> list[str]:  # noqa: C901 - one br
         problems.append(
             f"Alert not followed up ({alert}); a physician must acknowledge it, or a new "
             "reading must be back in range."
+        )
+    for draw in facts.unreconciled_draws:
+        problems.append(
+            f"Drawn and not accounted for: {draw}; record what the patient received, and "
+            "waste the rest before a witness or return it to its vial."
         )
     if not facts.escort_named:
         problems.append("No escort named; record the responsible adult taking the patient home.")

@@ -48,6 +48,11 @@ class Permission(StrEnum):
     ACKNOWLEDGE_ALERT = "acknowledge_alert"  # close an in-session alert after review
     MANAGE_CERTIFICATE = "manage_certificate"  # create or import the clinic's PDF certificate
     ORDER_DOSE = "order_dose"          # enter a standing order, co-sign a verbal order
+    MANAGE_STOCK = "manage_stock"      # register stock locations and products (issue 19)
+    RECEIVE_STOCK = "receive_stock"    # record a delivery of controlled substances
+    DISPENSE_STOCK = "dispense_stock"  # draw a dose from a container, account for it
+    WITNESS_STOCK = "witness_stock"    # witness a waste with one's own password and key
+    CORRECT_STOCK = "correct_stock"    # reverse a ledger entry made in error, with a reason
 
 
 _NURSE = frozenset({Role.NURSE})
@@ -81,6 +86,14 @@ ROLES_FOR: Final[Mapping[Permission, frozenset[Role]]] = MappingProxyType({
     Permission.ACKNOWLEDGE_ALERT: _PHYSICIAN,
     Permission.MANAGE_CERTIFICATE: _ADMIN,
     Permission.ORDER_DOSE: _PHYSICIAN,
+    # controlled substances: the clinic's DEA registrant decides who may do what; these
+    # are the usual defaults (any staff member receives and counts; clinicians dispense
+    # and witness; a correction is open to all but always carries a reason and the audit)
+    Permission.MANAGE_STOCK: _ADMIN,
+    Permission.RECEIVE_STOCK: _EVERYONE,
+    Permission.DISPENSE_STOCK: _CLINICIANS,
+    Permission.WITNESS_STOCK: _CLINICIANS,
+    Permission.CORRECT_STOCK: _EVERYONE,
 })
 
 #: How each permission reads in a refusal ("Only a physician can ...").
@@ -108,6 +121,11 @@ _WORDS: Final[Mapping[Permission, str]] = MappingProxyType({
     Permission.ACKNOWLEDGE_ALERT: "acknowledge an alert",
     Permission.MANAGE_CERTIFICATE: "create or import the clinic's document certificate",
     Permission.ORDER_DOSE: "give a physician's order",
+    Permission.MANAGE_STOCK: "register stock locations and products",
+    Permission.RECEIVE_STOCK: "record a delivery of controlled substances",
+    Permission.DISPENSE_STOCK: "draw or account for a dose of a controlled substance",
+    Permission.WITNESS_STOCK: "witness a waste of a controlled substance",
+    Permission.CORRECT_STOCK: "reverse an entry in the controlled-substance books",
 })
 
 def may(role: Role | str, permission: Permission) -> bool:
@@ -121,7 +139,8 @@ NEEDS_CLINIC_TIME: Final = frozenset({
     Permission.COMPLETE_NURSING, Permission.SIGN, Permission.ACKNOWLEDGE_BP,
     Permission.OVERRIDE_DOSE, Permission.ADDENDUM, Permission.SCHEDULE, Permission.SCREEN,
     Permission.APPROVE_SCREENING, Permission.MANAGE_COURSE, Permission.ACKNOWLEDGE_ALERT,
-    Permission.REVIEW_SUICIDE_RISK, Permission.FILE_REMS,
+    Permission.REVIEW_SUICIDE_RISK, Permission.FILE_REMS, Permission.RECEIVE_STOCK,
+    Permission.DISPENSE_STOCK, Permission.WITNESS_STOCK, Permission.CORRECT_STOCK,
 })
 
 

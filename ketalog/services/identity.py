@@ -60,6 +60,7 @@ class ProofPurpose(StrEnum):
     OVERRIDE_DOSE = "override_dose"
     ACKNOWLEDGE_BP = "acknowledge_bp"
     ACKNOWLEDGE_ALERT = "acknowledge_alert"
+    WITNESS_WASTE = "witness_waste"
 
 
 _WORDS = {
@@ -67,6 +68,7 @@ _WORDS = {
     ProofPurpose.OVERRIDE_DOSE: "override the dose maximum",
     ProofPurpose.ACKNOWLEDGE_BP: "acknowledge the pre-dose blood pressure",
     ProofPurpose.ACKNOWLEDGE_ALERT: "acknowledge the alert",
+    ProofPurpose.WITNESS_WASTE: "witness the waste",
 }
 
 

@@ -78,6 +78,7 @@ PREDOSE_BP_ACK = "predose_bp_acknowledgment"
 ALERT_ACK = "alert_acknowledgment"
 STANDING_ORDER = "standing_order"
 VERBAL_COSIGN = "verbal_order_cosignature"
+STOCK_WITNESS = "stock_witness"
 
 #: For each kind of keyed row: the facts its manifest holds (names as in the row), and
 #: the columns that hold the key id and the signature. Only facts written with the row
@@ -103,6 +104,10 @@ MANIFEST_FIELDS: dict[str, tuple[str, ...]] = {
                     "dose_mg_per_kg", "rate_mg_per_kg_per_h", "device_count", "duration_min",
                     "weight_basis", "physician_id", "physician_name", "ordered_at_utc",
                     "received_by_id", "received_by_name", "read_back", "cosigned_at_utc"),
+    # schema 0018: the witness of a controlled-substance waste signs what they saw
+    STOCK_WITNESS: ("container_id", "location_id", "kind", "volume_ml", "session_id",
+                    "draw_id", "waste_manner", "recorded_by_id", "witness_id", "witness_name",
+                    "recorded_at_utc"),
 }
 #: (key id column, signature column) of each kind's row.
 KEY_COLUMNS: dict[str, tuple[str, str]] = {
@@ -114,6 +119,7 @@ KEY_COLUMNS: dict[str, tuple[str, str]] = {
     ALERT_ACK: ("key_id", "signature"),
     STANDING_ORDER: ("key_id", "signature"),
     VERBAL_COSIGN: ("key_id", "signature"),
+    STOCK_WITNESS: ("witness_key_id", "witness_signature"),
 }
 #: Columns of 0009 and 0014 that hold keys and signatures (and the addendum's printed name):
 #: never part of the canonical session record, so records signed before keep their content.

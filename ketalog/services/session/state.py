@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.controlled_substances import format_ml
 from ketalog.domain.errors import TransitionRefused, ValidationError
 from ketalog.domain.protocols import Protocol
 from ketalog.domain.session_state import (
@@ -47,6 +48,7 @@ from ketalog.services.session.common import (
     session_protocol,
     signed_in_note,
 )
+from ketalog.services.stock import open_draws
 from ketalog.services.unit_of_work import use_case
 from ketalog.store.models import EventFlag, InfusionEvent, ScaleScore, TreatmentSession, VitalSign
 
@@ -122,6 +124,8 @@ def session_facts(
         open_alerts=open_alerts if open_alerts is not None else tuple(
             alert.message for alert in open_session_alerts(db, session.id)),
         reason=reason,
+        unreconciled_draws=tuple(f"{format_ml(d.unreconciled_ml)} of lot {d.lot_number}"
+                                 for d in open_draws(db, session.id)),
         checklist_missing=tuple(label for label, done in checklist if not done),
         suicide_risk=suicide_risk_screen(db, session.id),
         course_problems=(gate or course_gate(db, session.course_id)).start_problems,
