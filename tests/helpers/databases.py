@@ -37,6 +37,7 @@ import shutil
 import socket
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import URL, Connection, Engine, create_engine, text
@@ -75,18 +76,28 @@ def _build(url: str) -> None:
 
 # --- SQLite -----------------------------------------------------------------------------
 
-def sqlite_template() -> Path:
-    """The run's migrated, seeded SQLite file (built on first use)."""
-    if "sqlite" not in _state:
-        folder = Path(tempfile.mkdtemp(prefix="ketalog-test-template-"))
-        path = folder / "template.sqlite3"
-        _build(f"sqlite:///{path}")
+def _sqlite_file(name: str, build: Callable[[str], None]) -> Path:
+    """The run's SQLite file ``name``, built by ``build(url)`` in a folder of its own on first use.
+
+    Raises:
+        RuntimeError: building left a file beside it (a write-ahead log, an anchor):
+            a copy of the file alone would not be the whole database.
+    """
+    if name not in _state:
+        folder = Path(tempfile.mkdtemp(prefix=f"ketalog-test-{name}-"))
+        path = folder / f"{name}.sqlite3"
+        build(f"sqlite:///{path}")
         beside = sorted(p.name for p in folder.iterdir() if p != path)
         if beside:
-            raise RuntimeError(f"the SQLite template left {beside} beside it; a file copy "
-                               "would not be the whole database")
-        _state["sqlite"] = str(path)
-    return Path(_state["sqlite"])
+            raise RuntimeError(f"building the {name} database left {beside} beside it; a "
+                               "file copy would not be the whole database")
+        _state[name] = str(path)
+    return Path(_state[name])
+
+
+def sqlite_template() -> Path:
+    """The run's migrated, seeded SQLite file (built on first use)."""
+    return _sqlite_file("sqlite", _build)
 
 
 def copy_sqlite_template(target: Path) -> str:
@@ -195,19 +206,13 @@ def demo_template() -> Path:
     Built at the real time of the run, as the command does; its SQLite file is
     all it writes (no anchor, no workstation file), so a copy is the whole clinic.
     """
-    if "demo" not in _state:
+    def build(url: str) -> None:
         from ketalog.cli import main
 
-        folder = Path(tempfile.mkdtemp(prefix="ketalog-test-demo-"))
-        path = folder / "demo.sqlite3"
-        if main(["--database-url", f"sqlite:///{path}", "demo"]) != 0:
+        if main(["--database-url", url, "demo"]) != 0:
             raise RuntimeError("ketalog demo failed building the tests' demo clinic")
-        beside = sorted(p.name for p in folder.iterdir() if p != path)
-        if beside:
-            raise RuntimeError(f"the demo left {beside} beside it; a file copy would not "
-                               "be the whole clinic")
-        _state["demo"] = str(path)
-    return Path(_state["demo"])
+
+    return _sqlite_file("demo", build)
 
 
 def copy_demo_clinic(target: Path) -> str:
