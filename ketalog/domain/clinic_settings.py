@@ -31,6 +31,13 @@ DEFAULT_CHAIRS = ("Chair 1", "Chair 2", "Chair 3")
 DEFAULT_IDLE_LOCK_MINUTES = 10
 IDLE_LOCK_RANGE = (1, 240)
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg")
+#: The first bytes of the pictures a logo may be (PNG's signature, JPEG's start of image).
+_PICTURE_STARTS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+def is_logo_picture(data: bytes) -> bool:
+    """True for PNG or JPEG bytes: a text file renamed .png never reaches a document."""
+    return data.startswith(_PICTURE_STARTS)
 #: The document footer is one printed line at the foot of every page: this many
 #: characters still fit an A4 line at a readable size (documents shrink the type
 #: for wide letters, never cut the words).

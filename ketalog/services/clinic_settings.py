@@ -8,7 +8,9 @@ settings as stored, so a change shows on the next document printed.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -18,12 +20,16 @@ from ketalog.domain.clinic_settings import (
     ClinicSetting,
     SettingKind,
     clinic_setting,
+    is_logo_picture,
 )
 from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.documents import MAX_LOGO_BYTES
 from ketalog.services.settings import (
+    CLINIC_LOGO_PICTURE,
     get_setting,
+    picture_digest,
+    put_setting,
     set_setting,
     stored_settings,
     system_timezone_name,
@@ -72,16 +78,44 @@ def change_clinic_setting(db: Session, actor: Actor, key: str, text: str, *,
     authorize_admin_work(db, actor, Permission.MANAGE_SETTINGS)
     setting = clinic_setting(key)
     value = setting.parse(text)
-    if setting.kind is SettingKind.IMAGE_FILE and isinstance(value, str):
+    if setting.kind is SettingKind.IMAGE_FILE:
+        return _change_logo(db, actor, setting, value, now=clock())
+    if get_setting(db, key) == value:
+        db.rollback()
+        return False
+    set_setting(db, actor, key, value, clock=clock)  # audited with old and new, committed
+    return True
+
+
+def _change_logo(db: Session, actor: Actor, setting: ClinicSetting, value: object, *,
+                 now: datetime) -> bool:
+    """Store the logo's path and its picture together, so every workstation prints it.
+
+    The picture goes into the database (a path names a file on one laptop only); the
+    path stays beside it so the administrator sees which file it came from.
+    """
+    picture: str | None = None
+    if isinstance(value, str):
         path = Path(value).expanduser()
         if not path.is_file():
             raise setting.refuse(f"There is no file {path}; give the full path of the logo.")
         if path.stat().st_size > MAX_LOGO_BYTES:
             raise setting.refuse(f"The logo file is larger than {MAX_LOGO_BYTES // 2**20} MB; "
                                  "use a smaller image.")
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise setting.refuse(f"The logo file {path} cannot be read "
+                                 f"({error.strerror or error}).") from error
+        if not is_logo_picture(data):
+            raise setting.refuse(f"{path.name} is not a PNG or JPEG picture; "
+                                 "save the logo as one.")
         value = str(path.resolve())
-    if get_setting(db, key) == value:
+        picture = base64.b64encode(data).decode("ascii")
+    if get_setting(db, setting.key) == value and get_setting(db, CLINIC_LOGO_PICTURE) == picture:
         db.rollback()
         return False
-    set_setting(db, actor, key, value, clock=clock)  # audited with old and new, committed
+    put_setting(db, actor, setting.key, value, now=now)
+    put_setting(db, actor, CLINIC_LOGO_PICTURE, picture, now=now, shown=picture_digest)
+    db.commit()
     return True

@@ -45,6 +45,7 @@ from ketalog.services.settings import (
     clinic_timezone,
     get_setting,
     is_demo_clinic,
+    stored_logo,
 )
 from ketalog.services.signature_status import signature_status, signature_statuses
 from ketalog.store.anchors import anchor_file_path, latest_anchor
@@ -75,12 +76,16 @@ def clinic(db: Session) -> Clinic:
     phone = get_setting(db, CLINIC_PHONE, "")
     footer = get_setting(db, DOCUMENT_FOOTER, "")
     return Clinic(str(name), str(address or ""), str(phone or ""),
-                  _logo(get_setting(db, CLINIC_LOGO_PATH)), demo=is_demo_clinic(db),
+                  stored_logo(db) or _logo(get_setting(db, CLINIC_LOGO_PATH)),
+                  demo=is_demo_clinic(db),
                   footer=str(footer or ""))
 
 
 def _logo(path: object) -> bytes | None:
-    """The logo file's bytes; a missing, unreadable or huge file means no logo."""
+    """The logo file's bytes (a clinic set up before its picture was stored).
+
+    A missing, unreadable or huge file means no logo.
+    """
     from pathlib import Path
 
     if not isinstance(path, str) or not path:

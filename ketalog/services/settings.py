@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,6 +38,9 @@ CLINIC_NAME = "clinic_name"
 CLINIC_ADDRESS = "clinic_address"
 CLINIC_PHONE = "clinic_phone"
 CLINIC_LOGO_PATH = "clinic_logo_path"
+#: The logo's picture itself (base64), so every workstation prints it, not only the one
+#: whose disk had the file; audited by its SHA-256, not its bytes.
+CLINIC_LOGO_PICTURE = "clinic_logo_picture"
 DOCUMENT_FOOTER = "document_footer"
 
 
@@ -54,7 +60,17 @@ def set_setting(
 ) -> None:
     """Store a setting and audit the old and new values (administrators only)."""
     authorize_admin_work(db, actor, Permission.MANAGE_SETTINGS)
-    now = clock()
+    put_setting(db, actor, key, value, now=clock())
+    db.commit()
+
+
+def put_setting(db: Session, actor: Actor, key: str, value: object, *, now: datetime,
+                shown: Callable[[object], object] = lambda value: value) -> None:
+    """Store a setting and its audit row in the caller's transaction (not committed).
+
+    ``shown`` is what the audit row keeps of the old and new values (a digest for a
+    picture); the caller has checked the permission.
+    """
     row = db.get(Setting, key)
     old = None if row is None else json.loads(row.value_json)
     text = json.dumps(value, sort_keys=True)
@@ -63,8 +79,22 @@ def set_setting(
     else:
         row.value_json = text
     db.flush()
-    append_audit(db, actor, "update", at=now, table_name="settings", field=key, old=old, new=value)
-    db.commit()
+    append_audit(db, actor, "update", at=now, table_name="settings", field=key,
+                 old=None if old is None else shown(old),
+                 new=None if value is None else shown(value))
+
+
+def picture_digest(value: object) -> object:
+    """How the audit shows a stored picture: its SHA-256, not its base64."""
+    if not isinstance(value, str):
+        return value
+    return "sha256:" + hashlib.sha256(base64.b64decode(value)).hexdigest()
+
+
+def stored_logo(db: Session) -> bytes | None:
+    """The clinic's logo as stored in the database, None when there is none."""
+    value = get_setting(db, CLINIC_LOGO_PICTURE)
+    return base64.b64decode(value) if isinstance(value, str) and value else None
 
 
 def is_demo_clinic(db: Session) -> bool:

@@ -125,6 +125,40 @@ def test_a_logo_file_is_stored_by_its_full_path(db: Session, clock: FakeClock,
     assert {r.key: r.text for r in clinic_settings(db, ADMIN)}["clinic_logo_path"] == str(logo)
 
 
+def test_the_logo_prints_on_a_workstation_that_never_had_the_file(
+        db: Session, clock: FakeClock, tmp_path: Path) -> None:
+    """Several chairs share one PostgreSQL database: the file was on one laptop only."""
+    picture = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(picture)
+    change_clinic_setting(db, ADMIN, "clinic_logo_path", str(logo), clock=clock)
+    logo.unlink()  # the other workstation: no such file there
+    assert clinic(db).logo == picture
+    # the audit keeps the file name and the picture's digest, not a megabyte of base64
+    audit = db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(2)).all()
+    assert all(len(row.new_value or "") < 400 for row in audit)
+
+
+def test_clearing_the_logo_clears_the_stored_picture(db: Session, clock: FakeClock,
+                                                     tmp_path: Path) -> None:
+    logo = tmp_path / "logo.jpg"
+    logo.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 16)
+    change_clinic_setting(db, ADMIN, "clinic_logo_path", str(logo), clock=clock)
+    change_clinic_setting(db, ADMIN, "clinic_logo_path", "", clock=clock)
+    assert clinic(db).logo is None
+
+
+def test_a_file_that_is_not_a_picture_is_refused_whatever_its_name(
+        db: Session, clock: FakeClock, tmp_path: Path) -> None:
+    logo = tmp_path / "logo.png"
+    logo.write_text("not a picture")
+    before = _audit(db)
+    with pytest.raises(ValidationError, match="not a PNG or JPEG picture"):
+        change_clinic_setting(db, ADMIN, "clinic_logo_path", str(logo), clock=clock)
+    db.rollback()
+    assert _audit(db) == before and clinic(db).logo is None
+
+
 def test_only_administrators_change_settings(db: Session, clock: FakeClock) -> None:
     with pytest.raises(PermissionDenied):
         change_clinic_setting(db, NURSE, "clinic_name", "Nurse's clinic", clock=clock)

@@ -80,6 +80,11 @@ def test_the_logo_is_previewed(chair: Chair, qtbot: QtBot, tmp_path: Path) -> No
     _type(qtbot, dialog, "clinic_logo_path", str(logo))
     assert dialog.messages["clinic_logo_path"].text() == "Saved."
     assert not dialog.logo_preview.pixmap().isNull()
+    # another workstation, where the file never was: the stored picture is shown
+    logo.unlink()
+    elsewhere = _dialog(chair, qtbot)
+    assert not elsewhere.logo_preview.pixmap().isNull()
+    assert elsewhere.logo_preview.pixmap().width() > elsewhere.logo_preview.pixmap().height()
 
 
 def test_a_nurse_sees_the_refusal_and_no_editable_field(chair: Chair, qtbot: QtBot) -> None:

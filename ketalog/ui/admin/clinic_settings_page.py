@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ketalog.domain.clinic_settings import CLINIC_SETTINGS, SettingKind
 from ketalog.services.clinic_settings import SettingRow, change_clinic_setting, clinic_settings
+from ketalog.services.settings import stored_logo
 from ketalog.ui.core.context import UiContext
 from ketalog.ui.core.style import MessageLabel
 from ketalog.ui.widgets import Button
@@ -141,7 +142,11 @@ class ClinicSettingsDialog(QDialog):
             self._accept("clinic_logo_path")
 
     def _preview(self, path: str) -> None:
-        picture = QPixmap(path) if path else QPixmap()
+        """The logo as the documents print it: the picture stored in the database."""
+        stored = self.ctx.run(stored_logo)
+        picture = QPixmap()
+        if stored.ok and stored.value:
+            picture.loadFromData(stored.value)
         if picture.isNull():
             self.logo_preview.setPixmap(QPixmap())  # (clears the text: set it after)
             self.logo_preview.setText(self.tr("no logo") if not path else self.tr("unreadable"))
