@@ -16,6 +16,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ketalog.domain.errors import Problem, ValidationError
+from ketalog.domain.roles import Role
 from ketalog.domain.scheduling import (
     DEFAULT_CLOSED_DAYS,
     WEEKDAY_NAMES,
@@ -31,13 +32,6 @@ DEFAULT_CHAIRS = ("Chair 1", "Chair 2", "Chair 3")
 DEFAULT_IDLE_LOCK_MINUTES = 10
 IDLE_LOCK_RANGE = (1, 240)
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg")
-#: The first bytes of the pictures a logo may be (PNG's signature, JPEG's start of image).
-_PICTURE_STARTS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
-
-
-def is_logo_picture(data: bytes) -> bool:
-    """True for PNG or JPEG bytes: a text file renamed .png never reaches a document."""
-    return data.startswith(_PICTURE_STARTS)
 #: The document footer is one printed line at the foot of every page: this many
 #: characters still fit an A4 line at a readable size (documents shrink the type
 #: for wide letters, never cut the words).
@@ -46,6 +40,56 @@ MAX_FOOTER_CHARS = 100
 #: confirmed with both weights shown: a slip, pounds for kilograms, another patient's weight.
 DEFAULT_WEIGHT_CHANGE_PERCENT = 10
 WEIGHT_CHANGE_PERCENT_RANGE = (1, 50)
+#: Controlled-substance records are kept at least 2 years (21 CFR 1304.04(a)); several
+#: states ask longer (California 3, Nebraska and Wisconsin 5), so the clinic sets it.
+MIN_RETENTION_YEARS = 2
+DEFAULT_RETENTION_YEARS = 2
+RETENTION_YEARS_RANGE = (MIN_RETENTION_YEARS, 50)
+#: The first bytes of the pictures a logo may be (PNG's signature, JPEG's start of image).
+_PICTURE_STARTS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+def is_logo_picture(data: bytes) -> bool:
+    """True for PNG or JPEG bytes: a text file renamed .png never reaches a document."""
+    return data.startswith(_PICTURE_STARTS)
+
+
+class StockAct(StrEnum):
+    """The controlled-substance acts whose roles the clinic's DEA registrant decides."""
+
+    RECEIVE = "receive"
+    COUNT = "count"
+    RESOLVE = "resolve"
+    DESTROY = "destroy"
+
+
+STOCK_ACT_WORDS: Mapping[StockAct, str] = {
+    StockAct.RECEIVE: "receive controlled substances",
+    StockAct.COUNT: "count controlled substances",
+    StockAct.RESOLVE: "resolve a count discrepancy",
+    StockAct.DESTROY: "destroy controlled substances",
+}
+#: Who may, while the clinic has not said: any staff member receives and counts; a
+#: physician or an administrator resolves a discrepancy; clinicians destroy (with two
+#: witnesses). The services read the stored setting over these.
+STOCK_ACT_DEFAULT_ROLES: Mapping[StockAct, frozenset[Role]] = {
+    StockAct.RECEIVE: frozenset(Role),
+    StockAct.COUNT: frozenset(Role),
+    StockAct.RESOLVE: frozenset({Role.PHYSICIAN, Role.ADMINISTRATOR}),
+    StockAct.DESTROY: frozenset({Role.NURSE, Role.PHYSICIAN}),
+}
+
+
+def stock_act_roles(act: StockAct, value: object) -> frozenset[Role]:
+    """The roles allowed ``act`` for a stored value (the default unless a list of roles)."""
+    if isinstance(value, list) and value and all(v in Role._value2member_map_ for v in value):
+        return frozenset(Role(v) for v in value)
+    return STOCK_ACT_DEFAULT_ROLES[act]
+
+
+def retention_years_from(value: object) -> int:
+    """The years controlled-substance records are kept, for a stored value (at least 2)."""
+    return _whole(value, RETENTION_YEARS_RANGE, DEFAULT_RETENTION_YEARS)
 
 
 class SettingKind(StrEnum):
@@ -58,6 +102,8 @@ class SettingKind(StrEnum):
     MINUTES = "minutes"
     IMAGE_FILE = "image_file"
     PERCENT = "percent"
+    YEARS = "years"
+    ROLES = "roles"
 
 
 @dataclass(frozen=True)
@@ -81,7 +127,7 @@ class ClinicSetting:
         """The stored value as an administrator types it."""
         if value is None:
             return ""
-        if self.kind is SettingKind.CHAIRS and isinstance(value, list):
+        if self.kind in (SettingKind.CHAIRS, SettingKind.ROLES) and isinstance(value, list):
             return ", ".join(str(v) for v in value)
         if self.kind is SettingKind.CLOSED_DAYS and isinstance(value, dict):
             days = [WEEKDAY_NAMES[d][:3] for d in value.get("weekdays", [])]
@@ -181,10 +227,33 @@ def _image_file(setting: ClinicSetting, text: str) -> object:
     return text or None
 
 
+def _years(setting: ClinicSetting, text: str) -> object:
+    low, high = RETENTION_YEARS_RANGE
+    digits = text.removesuffix("years").removesuffix("year").strip()
+    if not (digits.isascii() and digits.isdigit()) or not low <= int(digits) <= high:
+        raise setting.refuse(f"{setting.label} is whole years from {low} to {high}: federal "
+                             f"law asks at least {MIN_RETENTION_YEARS}, some states more "
+                             "(California 3, Nebraska and Wisconsin 5).")
+    return int(digits)
+
+
+def _roles(setting: ClinicSetting, text: str) -> object:
+    names = [name.strip().casefold() for name in text.split(",") if name.strip()]
+    known = [role.value for role in Role]
+    for name in names:
+        if name not in known:
+            raise setting.refuse(f"'{name}' is not a role; list roles from "
+                                 f"{', '.join(known)}, separated by commas.")
+    if not names:
+        raise setting.refuse(f"{setting.label}: list at least one role ({', '.join(known)}).")
+    return [role for role in known if role in names]  # each once, in the usual order
+
+
 _PARSERS: dict[SettingKind, Callable[[ClinicSetting, str], object]] = {
     SettingKind.TEXT: _text, SettingKind.ZONE: _zone, SettingKind.CHAIRS: _chairs,
     SettingKind.CLOSED_DAYS: _closed_days, SettingKind.MINUTES: _minutes,
     SettingKind.IMAGE_FILE: _image_file, SettingKind.PERCENT: _percent,
+    SettingKind.YEARS: _years, SettingKind.ROLES: _roles,
 }
 
 #: Every clinic setting, in the order the Settings window shows them.
@@ -216,6 +285,13 @@ CLINIC_SETTINGS: tuple[ClinicSetting, ...] = (
     ClinicSetting("weight_change_percent", "Weight change to confirm (%)", SettingKind.PERCENT,
                   "a weight differing from the last one (past 90 days) by more than this is "
                   "confirmed, both weights shown", DEFAULT_WEIGHT_CHANGE_PERCENT),
+    ClinicSetting("record_retention_years", "Keep controlled-substance records (years)",
+                  SettingKind.YEARS, "at least 2 (federal); your state may ask more",
+                  DEFAULT_RETENTION_YEARS),
+    *(ClinicSetting(f"stock_{act.value}_roles", f"Who may {STOCK_ACT_WORDS[act]}",
+                    SettingKind.ROLES, "roles separated by commas (the registrant decides)",
+                    [role.value for role in Role if role in STOCK_ACT_DEFAULT_ROLES[act]])
+      for act in StockAct),
 )
 _BY_KEY = {s.key: s for s in CLINIC_SETTINGS}
 

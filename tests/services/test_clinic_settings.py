@@ -107,6 +107,10 @@ def test_the_same_value_again_writes_nothing(db: Session, clock: FakeClock) -> N
     ("clinic_logo_path", "/tmp/logo.gif", "PNG or JPEG"),
     ("clinic_logo_path", "/nonexistent/logo.png", "There is no file"),
     ("no_such_setting", "1", "There is no clinic setting"),
+    ("record_retention_years", "1", "at least 2"),
+    ("record_retention_years", "two", "whole years from 2 to 50"),
+    ("stock_count_roles", "janitor", "'janitor' is not a role"),
+    ("stock_resolve_roles", " , ", "at least one role"),
 ])
 def test_bad_values_are_refused_with_a_specific_message_and_change_nothing(
         db: Session, clock: FakeClock, key: str, text: str, message: str) -> None:
