@@ -87,6 +87,11 @@ def stock_act_roles(act: StockAct, value: object) -> frozenset[Role]:
     return STOCK_ACT_DEFAULT_ROLES[act]
 
 
+def stock_roles_key(act: StockAct) -> str:
+    """The setting that holds who may do ``act`` (stock_receive_roles, ...)."""
+    return f"stock_{act.value}_roles"
+
+
 def retention_years_from(value: object) -> int:
     """The years controlled-substance records are kept, for a stored value (at least 2)."""
     return _whole(value, RETENTION_YEARS_RANGE, DEFAULT_RETENTION_YEARS)
@@ -288,7 +293,7 @@ CLINIC_SETTINGS: tuple[ClinicSetting, ...] = (
     ClinicSetting("record_retention_years", "Keep controlled-substance records (years)",
                   SettingKind.YEARS, "at least 2 (federal); your state may ask more",
                   DEFAULT_RETENTION_YEARS),
-    *(ClinicSetting(f"stock_{act.value}_roles", f"Who may {STOCK_ACT_WORDS[act]}",
+    *(ClinicSetting(stock_roles_key(act), f"Who may {STOCK_ACT_WORDS[act]}",
                     SettingKind.ROLES, "roles separated by commas (the registrant decides)",
                     [role.value for role in Role if role in STOCK_ACT_DEFAULT_ROLES[act]])
       for act in StockAct),

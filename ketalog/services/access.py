@@ -15,10 +15,15 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
+from ketalog.domain.clinic_settings import StockAct, stock_act_roles, stock_roles_key
 from ketalog.domain.roles import ROLE_WITH_ARTICLE, Role
 from ketalog.services.context import Actor
 from ketalog.services.errors import PermissionDenied
-from ketalog.services.stored_settings import TIMEZONE_MISSING, stored_clinic_timezone
+from ketalog.services.stored_settings import (
+    TIMEZONE_MISSING,
+    get_setting,
+    stored_clinic_timezone,
+)
 from ketalog.store.models import User
 
 
@@ -128,6 +133,21 @@ _WORDS: Final[Mapping[Permission, str]] = MappingProxyType({
     Permission.CORRECT_STOCK: "reverse an entry in the controlled-substance books",
 })
 
+#: Permissions whose roles the clinic's DEA registrant sets (Clinic settings, "Who may ...");
+#: ROLES_FOR holds the same defaults for a clinic that has not said.
+CLINIC_DECIDES: Final[Mapping[Permission, StockAct]] = MappingProxyType({
+    Permission.RECEIVE_STOCK: StockAct.RECEIVE,
+})
+
+
+def allowed_roles(db: Session, permission: Permission) -> frozenset[Role]:
+    """The roles that may do this here: the clinic's setting where it decides, else the rule."""
+    act = CLINIC_DECIDES.get(permission)
+    if act is None:
+        return ROLES_FOR[permission]
+    return stock_act_roles(act, get_setting(db, stock_roles_key(act)))
+
+
 def may(role: Role | str, permission: Permission) -> bool:
     """Whether ``role`` holds ``permission`` (for screens deciding what to offer)."""
     return role in ROLES_FOR[permission]
@@ -166,7 +186,7 @@ def authorize(db: Session, actor: Actor, permission: Permission) -> User:
             f"The account '{user.username}' is locked after too many failed log-ins; "
             "an administrator must unlock it."
         )
-    allowed = ROLES_FOR[permission]
+    allowed = allowed_roles(db, permission)
     if user.role not in allowed:
         who = " or ".join(ROLE_WITH_ARTICLE[r] for r in sorted(allowed))
         raise PermissionDenied(
