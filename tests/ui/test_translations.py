@@ -143,3 +143,12 @@ def test_a_second_language_is_picked_by_the_locale(app: QApplication, tmp_path: 
 
 def test_the_outcome_titles_marked_in_the_ui_are_the_services_columns() -> None:
     assert OUTCOME_TITLES == OUTCOME_COLUMNS
+
+
+def test_every_document_title_shown_is_marked_and_is_the_printed_one() -> None:
+    from ketalog.domain.documents import DocumentKind
+    from ketalog.services.document_kinds import document_type
+    from ketalog.ui.core.documents import DOCUMENT_TITLES
+
+    assert set(DOCUMENT_TITLES) == set(DocumentKind)
+    assert {kind: document_type(kind).title for kind in DocumentKind} == DOCUMENT_TITLES

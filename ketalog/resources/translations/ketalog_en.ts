@@ -1155,6 +1155,30 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     </message>
 </context>
 <context>
+    <name>Document</name>
+    <message>
+        <source>Session summary</source>
+        <extracomment>Each document&apos;s title as the screens show it, marked for the translators (the registry&apos;s titles are the printed ones; a test keeps the two lists the same).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visit report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Day log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Course report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spravato REMS patient monitoring form</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>DosePanel</name>
     <message>
         <source>Dose (mg/kg)</source>

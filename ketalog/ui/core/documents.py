@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketalog.domain.documents import DocumentKind
 from ketalog.services.document_kinds import document_type
 from ketalog.ui.core.context import UiContext
 from ketalog.ui.widgets.windows import export_path, place_window, remember_export_folder
@@ -44,8 +45,24 @@ if TYPE_CHECKING:
 
     from ketalog.services.context import Actor
 from ketalog.ui.core.style import MessageLabel
+from ketalog.ui.core.translation import QT_TRANSLATE_NOOP, translated
 from ketalog.ui.widgets import ActionButton, Button
 from ketalog.ui.widgets.background import BackgroundJob, JobRefused, run_in_background
+
+#: Each document's title as the screens show it, marked for the translators (the
+#: registry's titles are the printed ones; a test keeps the two lists the same).
+DOCUMENT_TITLES: dict[DocumentKind, str] = {
+    DocumentKind.SESSION: QT_TRANSLATE_NOOP("Document", "Session summary"),
+    DocumentKind.VISIT: QT_TRANSLATE_NOOP("Document", "Visit report"),
+    DocumentKind.DAY: QT_TRANSLATE_NOOP("Document", "Day log"),
+    DocumentKind.COURSE: QT_TRANSLATE_NOOP("Document", "Course report"),
+    DocumentKind.REMS: QT_TRANSLATE_NOOP("Document", "Spravato REMS patient monitoring form"),
+}
+
+
+def document_title(kind: DocumentKind | str) -> str:
+    """The document's title in the workstation's language."""
+    return translated("Document", DOCUMENT_TITLES[DocumentKind(kind)])
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +223,7 @@ class DocumentButtons(QObject):
             self.ctx.run(lambda db: record_document(db, actor, kind, key, action=action,
                                                     detail=detail, clock=self.ctx.clock))
 
-        preview = PdfPreview(pdf, document_type(kind).title, name, self.window, record)
+        preview = PdfPreview(pdf, document_title(kind), name, self.window, record)
         preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.previews.append(preview)
         preview.finished.connect(lambda _code: self.previews.remove(preview)
