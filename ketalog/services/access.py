@@ -58,6 +58,13 @@ class Permission(StrEnum):
     DISPENSE_STOCK = "dispense_stock"  # draw a dose from a container, account for it
     WITNESS_STOCK = "witness_stock"    # witness a waste with one's own password and key
     CORRECT_STOCK = "correct_stock"    # reverse a ledger entry made in error, with a reason
+    TRANSFER_STOCK = "transfer_stock"  # move containers between registered locations
+    COUNT_STOCK = "count_stock"        # count the stock at a shift or day end (or be 2nd counter)
+    TAKE_INVENTORY = "take_inventory"  # the initial and biennial inventory
+    RESOLVE_DISCREPANCY = "resolve_discrepancy"  # close a count mismatch with an explanation
+    DESTROY_STOCK = "destroy_stock"    # destroy containers before two witnesses (DEA Form 41)
+    REPORT_LOSS = "report_loss"        # record a loss or theft (the facts of DEA Form 106)
+    VIEW_STOCK_RECORDS = "view_stock_records"  # print the books (logs, balances, inventories)
 
 
 _NURSE = frozenset({Role.NURSE})
@@ -99,6 +106,13 @@ ROLES_FOR: Final[Mapping[Permission, frozenset[Role]]] = MappingProxyType({
     Permission.DISPENSE_STOCK: _CLINICIANS,
     Permission.WITNESS_STOCK: _CLINICIANS,
     Permission.CORRECT_STOCK: _EVERYONE,
+    Permission.TRANSFER_STOCK: _EVERYONE,
+    Permission.COUNT_STOCK: _EVERYONE,
+    Permission.TAKE_INVENTORY: _EVERYONE,
+    Permission.RESOLVE_DISCREPANCY: frozenset({Role.PHYSICIAN, Role.ADMINISTRATOR}),
+    Permission.DESTROY_STOCK: _CLINICIANS,
+    Permission.REPORT_LOSS: _EVERYONE,
+    Permission.VIEW_STOCK_RECORDS: _EVERYONE,
 })
 
 #: How each permission reads in a refusal ("Only a physician can ...").
@@ -131,12 +145,22 @@ _WORDS: Final[Mapping[Permission, str]] = MappingProxyType({
     Permission.DISPENSE_STOCK: "draw or account for a dose of a controlled substance",
     Permission.WITNESS_STOCK: "witness a waste of a controlled substance",
     Permission.CORRECT_STOCK: "reverse an entry in the controlled-substance books",
+    Permission.TRANSFER_STOCK: "transfer controlled substances between locations",
+    Permission.COUNT_STOCK: "count controlled substances",
+    Permission.TAKE_INVENTORY: "take an inventory of controlled substances",
+    Permission.RESOLVE_DISCREPANCY: "resolve a count discrepancy",
+    Permission.DESTROY_STOCK: "destroy controlled substances",
+    Permission.REPORT_LOSS: "record a loss or theft of controlled substances",
+    Permission.VIEW_STOCK_RECORDS: "print the controlled-substance records",
 })
 
 #: Permissions whose roles the clinic's DEA registrant sets (Clinic settings, "Who may ...");
 #: ROLES_FOR holds the same defaults for a clinic that has not said.
 CLINIC_DECIDES: Final[Mapping[Permission, StockAct]] = MappingProxyType({
     Permission.RECEIVE_STOCK: StockAct.RECEIVE,
+    Permission.COUNT_STOCK: StockAct.COUNT,
+    Permission.RESOLVE_DISCREPANCY: StockAct.RESOLVE,
+    Permission.DESTROY_STOCK: StockAct.DESTROY,
 })
 
 
@@ -161,6 +185,8 @@ NEEDS_CLINIC_TIME: Final = frozenset({
     Permission.APPROVE_SCREENING, Permission.MANAGE_COURSE, Permission.ACKNOWLEDGE_ALERT,
     Permission.REVIEW_SUICIDE_RISK, Permission.FILE_REMS, Permission.RECEIVE_STOCK,
     Permission.DISPENSE_STOCK, Permission.WITNESS_STOCK, Permission.CORRECT_STOCK,
+    Permission.TRANSFER_STOCK, Permission.COUNT_STOCK, Permission.TAKE_INVENTORY,
+    Permission.RESOLVE_DISCREPANCY, Permission.DESTROY_STOCK, Permission.REPORT_LOSS,
 })
 
 

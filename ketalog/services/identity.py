@@ -61,6 +61,8 @@ class ProofPurpose(StrEnum):
     ACKNOWLEDGE_BP = "acknowledge_bp"
     ACKNOWLEDGE_ALERT = "acknowledge_alert"
     WITNESS_WASTE = "witness_waste"
+    WITNESS_DESTRUCTION = "witness_destruction"
+    SECOND_COUNTER = "second_counter"
 
 
 _WORDS = {
@@ -69,6 +71,8 @@ _WORDS = {
     ProofPurpose.ACKNOWLEDGE_BP: "acknowledge the pre-dose blood pressure",
     ProofPurpose.ACKNOWLEDGE_ALERT: "acknowledge the alert",
     ProofPurpose.WITNESS_WASTE: "witness the waste",
+    ProofPurpose.WITNESS_DESTRUCTION: "witness the destruction",
+    ProofPurpose.SECOND_COUNTER: "count the stock as the second counter",
 }
 
 
