@@ -104,6 +104,7 @@ SHORTCUTS = (
     ("Ctrl+Shift+W", "Sessions waiting for a physician's signature"),
     ("Ctrl+Shift+C", "The course of the open or selected session: screening, series, outcome"),
     ("Ctrl+Shift+R", "Esketamine REMS monitoring forms: due, overdue, filed"),
+    ("Ctrl+Shift+K", "Controlled substances: stock on hand, deliveries, counts, inventories"),
     ("Alt+I", "Check in (Check-in)"),
     ("Alt+K", "Acknowledge a high pre-dose BP: physician (Check-in)"),
     ("Alt+O", "Order the dose; Enter in the diluent field does the same (Dose)"),
@@ -586,6 +587,10 @@ class MainWindow(QMainWindow):
         self.rems_action.setToolTip(self.tr("Esketamine REMS monitoring forms: due, overdue, "
                                             "filed (Ctrl+Shift+R)"))
         self.rems_action.triggered.connect(self.show_rems)
+        self.stock_action = toolbar.addAction(self.tr("Controlled substances…"))
+        self.stock_action.setToolTip(self.tr("The ketamine books: stock on hand, deliveries, "
+                                             "counts and inventories (Ctrl+Shift+K)"))
+        self.stock_action.triggered.connect(self.show_stock)
         self.outcomes_action = toolbar.addAction(self.tr("Outcomes…"))
         self.outcomes_action.setToolTip(self.tr("The clinic's response and remission counts "
                                                 "(physicians and administrators)"))
@@ -729,6 +734,7 @@ class MainWindow(QMainWindow):
         self.clinic_action.setVisible(may(user.role, Permission.MANAGE_SETTINGS))
         self.accounts_action.setVisible(may(user.role, Permission.MANAGE_USERS))
         self.outcomes_action.setVisible(may(user.role, Permission.VIEW_OUTCOMES))
+        self.stock_action.setVisible(may(user.role, Permission.VIEW_STOCK_RECORDS))
         self.waiting_action.setVisible(may(user.role, Permission.ADDENDUM))  # clinicians
         self._show_page(self.workspace)
         # after the board is painted: nothing here is needed for the first paint
@@ -953,6 +959,19 @@ class MainWindow(QMainWindow):
         self.outcomes_dialog = dialog
         dialog.open()
 
+    def show_stock(self) -> None:
+        """Ctrl+Shift+K: the controlled-substance books."""
+        if not self.active or self.user is None or not may(self.user.role,
+                                                           Permission.VIEW_STOCK_RECORDS):
+            return
+        # start-up: pages load after the log-in page is painted (0.01-0.3 s each)
+        from ketalog.ui.stock.stock_window import StockDialog
+
+        dialog = StockDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.stock_dialog = dialog
+        dialog.open()
+
     def show_waiting(self) -> None:
         """Physicians (and nurses): finished sessions waiting for a signature."""
         if not self.active or self.user is None:
@@ -1013,6 +1032,7 @@ class MainWindow(QMainWindow):
         bind("Ctrl+Shift+W", self.show_waiting)
         bind("Ctrl+Shift+C", self.show_course)
         bind("Ctrl+Shift+R", self.show_rems)
+        bind("Ctrl+Shift+K", self.show_stock)
         shortcut = QShortcut(QKeySequence("F1"), self)  # the list itself is no secret
         shortcut.activated.connect(self.show_help)
         quit_key = QShortcut(QKeySequence("Ctrl+Q"), self)  # asks first when it matters

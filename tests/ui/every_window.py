@@ -116,6 +116,7 @@ WINDOWS: dict[str, tuple[Actor, Opener]] = {
     "screening": (NURSE, _opener("course.screening_dialog", "ScreeningDialog", "course")),
     "screening override": (PHYSICIAN, _plain("course.screening_dialog", "OverrideDialog",
                                              lambda c: ["psychosis history"], lambda c: _ok)),
+    "controlled substances": (ADMIN, _opener("stock.stock_window", "StockDialog")),
     "outcomes": (PHYSICIAN, _opener("board.outcomes_page", "OutcomesDialog")),
     "schedule": (NURSE, _opener("board.schedule_dialog", "ScheduleDialog", "day")),
     "plan series": (NURSE, _opener("course.series_dialog", "PlanSeriesDialog", "course")),

@@ -878,6 +878,58 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <source>Read back by</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Location</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lot</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expiry</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Serial</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mL left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Millilitres left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mg left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Milligrams left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sealed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>ConflictDialog</name>
@@ -2071,6 +2123,14 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Controlled substances…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The ketamine books: stock on hand, deliveries, counts and inventories (Ctrl+Shift+K)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Outcomes…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2294,6 +2354,36 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     </message>
     <message>
         <source>Note added at %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>OnHandTab</name>
+    <message>
+        <source>Location</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recalled and expired containers stay in the books (and in every count) until they are returned or destroyed; do not draw from them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All locations</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2 in %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n containers</source>
+        <translation>
+            <numerusform>%n container</numerusform>
+            <numerusform>%n containers</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No containers on hand.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -2567,6 +2657,162 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     <message>
         <source>Cancel</source>
         <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ReceiveTab</name>
+    <message>
+        <source>Product</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Received on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Location</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. Henry Schein</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>supplier&apos;s DEA number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>DEA number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Supplier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Supplier&apos;s address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>invoice number, or DEA Form 222 / CSOS order number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Invoice or Form 222</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The delivery</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Its containers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan the vial&apos;s square code here: each scan adds one container</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add this many containers of the lot typed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expiry</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Serial</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Containers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Or type the lot</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove selected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record delivery</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record the receipt and every container listed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A scanner that cannot send the field separator (GS) may send ~ in its place. One delivery is one product; record it, then the next.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n containers in this delivery</source>
+        <translation>
+            <numerusform>%n container in this delivery</numerusform>
+            <numerusform>%n containers in this delivery</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>This vial is %1, but the delivery listed so far is %2: one delivery is one product. Record these containers first, then scan this one again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The vial with serial %1 is in the list already: each vial is scanned once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Container added: lot %1, expiry %2, serial %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type the lot number from the vial&apos;s label.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A serial number belongs to one vial: add serialised vials one at a time (or scan them).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The vial with serial %1 is in the list already.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n containers of lot %1 added.</source>
+        <translation>
+            <numerusform>%n container of lot %1 added.</numerusform>
+            <numerusform>%n containers of lot %1 added.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Select the container to remove first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Register a location and a product first (Set-up tab, administrators).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Delivery recorded: %n containers.</source>
+        <translation>
+            <numerusform>Delivery recorded: %n container.</numerusform>
+            <numerusform>Delivery recorded: %n containers.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -3091,6 +3337,113 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     </message>
 </context>
 <context>
+    <name>SetUpTab</name>
+    <message>
+        <source>Registered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New location</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. Main clinic safe</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. FB7654329</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add location (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>DEA registration number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New product</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. Ketamine HCl 50 mg/mL, 10 mL vial</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mg/mL, e.g. 50</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mL, e.g. 10</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 67457-108-10</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>14 digits, as the vial&apos;s code carries after (01)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add product (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Substance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Container volume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Strength</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GTIN</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>NDC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only an administrator registers stock locations and products.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Location: %1 (DEA %2), %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Product: %1 — %2, %3 mg/mL, %4 per container%5</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing registered yet: add the location that holds the stock, then the product.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Location %1 registered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Product %1 registered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Settings: database</source>
@@ -3544,6 +3897,57 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     </message>
     <message>
         <source>Enter your password to sign the order.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Stock</name>
+    <message>
+        <source>sealed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>opened</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RECALLED</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>EXPIRED</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>scan</source>
+        <extracomment>What a keyboard scanner&apos;s FNC1 arrives as: Ctrl+], the control character GS. Put in its place in the box (a line edit drops control characters): the visible symbol for GS, which parse_vial_scan reads as the separator.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>typed</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>StockDialog</name>
+    <message>
+        <source>Controlled substances</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On hand</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receive</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Set-up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

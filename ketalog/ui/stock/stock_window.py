@@ -1,0 +1,88 @@
+"""The Controlled substances window: the clinic's books for ketamine and esketamine (issue 19).
+
+Opened from the main window (Ctrl+Shift+K). One tab per part of the books;
+each tab acts through one service call per user action and the window reads
+everything again after each, so every tab shows the books as stored.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QTabWidget, QVBoxLayout, QWidget
+
+from ketalog.services.access import Permission, may
+from ketalog.services.stock_view_window import stock_set_up
+from ketalog.ui.core.context import UiContext
+from ketalog.ui.core.style import MessageLabel
+from ketalog.ui.stock.on_hand import OnHandTab, SetUpTab
+from ketalog.ui.stock.receive import ReceiveTab
+from ketalog.ui.stock.tab import StockTab
+from ketalog.ui.widgets import Button
+from ketalog.ui.widgets.windows import place_window
+
+
+class StockDialog(QDialog):
+    """The books' tabs (see the module docstring).
+
+    Attributes used by tests: ``tabs`` and each tab by name (``on_hand``,
+    ``receive``, ``set_up_tab``), ``message``.
+    """
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(self.tr("Controlled substances"))
+        self.setModal(False)
+        self.tabs = QTabWidget()
+        self.on_hand = OnHandTab(ctx)
+        self.receive = ReceiveTab(ctx)
+        self.set_up_tab = SetUpTab(ctx)
+        self.tabs.addTab(self.on_hand, self.tr("On hand"))
+        self.tabs.addTab(self.receive, self.tr("Receive"))
+        self.tabs.addTab(self.set_up_tab, self.tr("Set-up"))
+        for tab in self.stock_tabs():
+            tab.changed.connect(self.refresh)
+        self.tabs.currentChanged.connect(self._tab_shown)
+        self.set_up_tab.allow(ctx.actor().role)
+        self.message = MessageLabel()
+        close = Button(self.tr("Close"), on_click=self.close)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message, 1)
+        bottom.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+        self.refresh()
+        place_window(self, "controlled substances", 1200, 720)
+
+    def stock_tabs(self) -> list[StockTab]:
+        """Every tab, in order."""
+        return [tab for index in range(self.tabs.count())
+                if isinstance(tab := self.tabs.widget(index), StockTab)]
+
+    def refresh(self) -> None:
+        """Read the locations, products and every tab's list again."""
+        outcome = self.ctx.run(stock_set_up)
+        if outcome.value is None:
+            self.message.show_error(outcome.error or "")
+            return
+        self.message.clear_message()
+        for tab in self.stock_tabs():
+            tab.show_set_up(outcome.value)
+            tab.refresh()
+
+    def show_tab(self, tab: StockTab) -> None:
+        """Bring ``tab`` forward, the keyboard on its first field."""
+        self.tabs.setCurrentWidget(tab)
+        self._tab_shown(self.tabs.currentIndex())
+
+    def _tab_shown(self, index: int) -> None:
+        tab = self.tabs.widget(index)
+        if isinstance(tab, StockTab):
+            field = tab.first_field()
+            if field is not None:
+                field.setFocus()
+
+
+def may_open(role: str) -> bool:
+    """Whether ``role`` sees the window (everyone on staff reads the books)."""
+    return may(role, Permission.VIEW_STOCK_RECORDS)

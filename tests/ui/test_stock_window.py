@@ -1,0 +1,276 @@
+"""The Controlled substances window, driven as the clinic's staff would (issue 19).
+
+Keys and clicks on the real widgets; every assertion is on the database (through
+the services) and on the screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from ketalog.services.stock import (
+    ReceivedContainer,
+    Supplier,
+    add_stock_location,
+    add_stock_product,
+    recall_lot,
+    receive_stock,
+    stock_on_hand,
+)
+from ketalog.services.users import UserSummary
+from ketalog.store.models import StockContainer, StockLocation, StockProduct, StockReceipt
+from ketalog.ui.stock.on_hand import OnHandModel
+from ketalog.ui.stock.stock_window import StockDialog
+from tests.staff import ADMIN, NURSE
+from tests.ui.conftest import Chair, activate
+from tests.ui.every_window import no_workstation_file as no_workstation_file
+
+GTIN = "00367457108100"  # NDC 67457-108-10
+SUPPLIER = Supplier("Henry Schein", "135 Duryea Road, Melville, NY 11747", "AB1234563")
+
+
+@dataclass
+class Books:
+    location_id: int
+    product_id: int
+
+
+@pytest.fixture
+def books(chair: Chair) -> Books:
+    """One safe and ketamine 50 mg/mL in 10 mL vials (with its GTIN), nothing received yet."""
+    with chair.db() as db:
+        location = add_stock_location(db, ADMIN, name="Main clinic safe",
+                                      dea_number="FB7654329", address="12 Elm St, Springfield",
+                                      clock=chair.clock)
+        product = add_stock_product(db, ADMIN, name="Ketamine HCl 50 mg/mL, 10 mL vial",
+                                    substance="ketamine", strength_mg_per_ml="50",
+                                    container_volume_ml="10", ndc="67457-108-10", gtin=GTIN,
+                                    clock=chair.clock)
+    return Books(location, product)
+
+
+def received(chair: Chair, books: Books, *serials: str, lot: str = "KX2291",
+             expiry: date = date(2027, 6, 30)) -> list[int]:
+    with chair.db() as db:
+        return receive_stock(db, NURSE, location_id=books.location_id,
+                             product_id=books.product_id, received_on=chair.clock.now.date(),
+                             supplier=SUPPLIER, order_reference="INV-1",
+                             containers=[ReceivedContainer(lot, expiry, s) for s in serials],
+                             clock=chair.clock)
+
+
+def open_window(chair: Chair, qtbot: QtBot, as_who: object = NURSE) -> StockDialog:
+    chair.actor[0] = as_who  # type: ignore[assignment]
+    dialog = StockDialog(chair.ctx)
+    qtbot.addWidget(dialog)
+    activate(qtbot, dialog)
+    return dialog
+
+
+def press(widget: QWidget, key: Qt.Key, modifiers: Qt.KeyboardModifier, text: str) -> None:
+    """One keystroke as the platform delivers it (press, then release)."""
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        QApplication.sendEvent(widget, QKeyEvent(kind, key, modifiers, text))
+
+
+def scan(qtbot: QtBot, box: QWidget, *parts: str) -> None:
+    """A keyboard scanner: the parts with GS (Ctrl+]) between them, then Enter."""
+    for index, part in enumerate(parts):
+        if index:
+            press(box, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier, "\x1d")
+        qtbot.keyClicks(box, part)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
+def vial(lot: str, serial: str, expiry: str = "271031") -> tuple[str, str]:
+    """A DSCSA vial's code: GTIN, expiry, lot, then (after GS) the serial."""
+    return f"]d201{GTIN}17{expiry}10{lot}", f"21{serial}"
+
+
+# --- set-up ------------------------------------------------------------------------------
+
+
+def test_an_administrator_registers_a_location_and_a_product_by_keyboard(
+        chair: Chair, qtbot: QtBot) -> None:
+    dialog = open_window(chair, qtbot, ADMIN)
+    tab = dialog.set_up_tab
+    dialog.show_tab(tab)
+    assert tab.location_name.hasFocus()
+    qtbot.keyClicks(tab.location_name, "Main clinic safe")
+    qtbot.keyClicks(tab.location_dea, "FB7654329")
+    qtbot.keyClicks(tab.location_address, "12 Elm St")
+    qtbot.keyClick(tab.location_address, Qt.Key.Key_Return)
+    qtbot.keyClicks(tab.product_name, "Ketamine 50 mg/mL, 10 mL")
+    qtbot.keyClicks(tab.strength, "50")
+    qtbot.keyClicks(tab.container_volume, "10")
+    qtbot.keyClicks(tab.gtin, GTIN)
+    qtbot.keyClick(tab.gtin, Qt.Key.Key_Return)
+    with chair.db() as db:
+        [location] = db.scalars(select(StockLocation)).all()
+        [product] = db.scalars(select(StockProduct)).all()
+    assert (location.name, location.dea_number) == ("Main clinic safe", "FB7654329")
+    assert (product.strength_mg_per_ml, product.container_volume_ml) == (50, 10)
+    assert product.gtin == GTIN
+    assert "Main clinic safe" in tab.registered.text()
+    assert dialog.receive.location.currentText() == "Main clinic safe"  # offered at once
+
+
+def test_a_wrong_dea_number_is_refused_in_words_and_nothing_is_stored(
+        chair: Chair, qtbot: QtBot) -> None:
+    dialog = open_window(chair, qtbot, ADMIN)
+    tab = dialog.set_up_tab
+    dialog.show_tab(tab)
+    qtbot.keyClicks(tab.location_name, "Safe")
+    qtbot.keyClicks(tab.location_dea, "FB7654320")  # check digit wrong
+    qtbot.keyClicks(tab.location_address, "12 Elm St")
+    qtbot.keyClick(tab.location_address, Qt.Key.Key_Return)
+    assert "DEA number" in tab.message.text()
+    assert tab.location_name.text() == "Safe"  # what was typed stays
+    with chair.db() as db:
+        assert db.scalars(select(StockLocation)).all() == []
+
+
+def test_a_nurse_cannot_register_and_is_told_why(chair: Chair, qtbot: QtBot) -> None:
+    dialog = open_window(chair, qtbot, NURSE)
+    tab = dialog.set_up_tab
+    assert not tab.add_location_button.isEnabled()
+    assert "administrator" in tab.add_location_button.toolTip()
+    assert tab.add_location_button.focusPolicy() == Qt.FocusPolicy.NoFocus
+
+
+# --- on hand -----------------------------------------------------------------------------
+
+
+def test_on_hand_shows_each_container_with_ml_mg_sealed_and_marks_recalled_and_expired(
+        chair: Chair, qtbot: QtBot, books: Books, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    received(chair, books, "S1", "S2")
+    received(chair, books, "E1", lot="OLD1", expiry=date(2026, 12, 31))
+    with chair.db() as db:
+        recall_lot(db, ADMIN, product_id=books.product_id, lot_number="KX2291",
+                   reason="particles seen", clock=chair.clock)
+    chair.clock.advance(60 * 24 * 45)  # 45 days on: lot OLD1 has expired
+    dialog = open_window(chair, qtbot)
+    model = dialog.on_hand.model
+    qtmodeltester.check(model)
+    rows = {model.row_at(r).serial: r for r in range(model.rowCount())}
+    assert set(rows) == {"S1", "S2", "E1"}
+    cells = [model.index(rows["S1"], c).data() for c in range(model.columnCount())]
+    assert cells[1:] == ["Ketamine HCl 50 mg/mL, 10 mL vial", "KX2291", "2027-06-30", "S1",
+                         "10 mL", "500 mg", "sealed", "⚠ RECALLED"]
+    assert model.index(rows["E1"], OnHandModel.WARNING).data() == "⚠ EXPIRED"
+    assert "30 mL in 3 containers" in dialog.on_hand.summary.text()
+
+
+# --- receive -----------------------------------------------------------------------------
+
+
+def test_receive_a_delivery_with_scanned_vials(chair: Chair, qtbot: QtBot, books: Books) -> None:
+    dialog = open_window(chair, qtbot)
+    tab = dialog.receive
+    dialog.show_tab(tab)
+    assert tab.supplier_name.hasFocus()
+    qtbot.keyClicks(tab.supplier_name, SUPPLIER.name)
+    qtbot.keyClick(tab.supplier_name, Qt.Key.Key_Return)  # Enter moves on
+    assert tab.supplier_dea.hasFocus()
+    qtbot.keyClicks(tab.supplier_dea, SUPPLIER.dea_number)
+    qtbot.keyClicks(tab.supplier_address, SUPPLIER.address)
+    qtbot.keyClicks(tab.order_reference, "DEA-222-0042")
+    tab.scan.setFocus()
+    scan(qtbot, tab.scan, *vial("KE24A07", "S9F3K2Q7P1"))
+    # the scan filled lot, expiry and serial, and added the container; the box is ready
+    assert (tab.lot.text(), tab.serial.text()) == ("KE24A07", "S9F3K2Q7P1")
+    assert tab.expiry.date().toPython() == date(2027, 10, 31)
+    assert tab.scan.text() == "" and tab.scan.hasFocus()
+    scan(qtbot, tab.scan, *vial("KE24A07", "S9F3K2Q7P2"))
+    scan(qtbot, tab.scan, *vial("KE24A07", "S9F3K2Q7P2"))  # the same vial twice
+    assert "in the list already" in tab.message.text()
+    assert [c.serial for c in tab.containers()] == ["S9F3K2Q7P1", "S9F3K2Q7P2"]
+    assert tab.count_label.text() == "2 containers in this delivery"
+    assert tab.record_button.focusPolicy() == Qt.FocusPolicy.NoFocus
+    qtbot.mouseClick(tab.record_button, Qt.MouseButton.LeftButton)
+    assert "Delivery recorded" in tab.message.text()
+    with chair.db() as db:
+        [receipt] = db.scalars(select(StockReceipt)).all()
+        containers = db.scalars(select(StockContainer).order_by(StockContainer.id)).all()
+        on_hand = stock_on_hand(db, books.location_id)
+    assert (receipt.supplier_name, receipt.supplier_dea_number, receipt.order_reference) == (
+        SUPPLIER.name, SUPPLIER.dea_number, "DEA-222-0042")
+    assert [(c.lot_number, c.expiry_date, c.serial) for c in containers] == [
+        ("KE24A07", date(2027, 10, 31), "S9F3K2Q7P1"),
+        ("KE24A07", date(2027, 10, 31), "S9F3K2Q7P2")]
+    assert sum(b.balance_ml for b in on_hand) == Decimal(20)
+    assert tab.containers() == [] and tab.supplier_name.text() == ""
+    assert dialog.on_hand.model.rowCount() == 2  # the other tab shows it at once
+
+
+def test_many_unserialised_vials_of_one_lot_typed_once(
+        chair: Chair, qtbot: QtBot, books: Books) -> None:
+    dialog = open_window(chair, qtbot)
+    tab = dialog.receive
+    dialog.show_tab(tab)
+    for field, text in ((tab.supplier_name, SUPPLIER.name), (tab.supplier_dea,
+                        SUPPLIER.dea_number), (tab.supplier_address, SUPPLIER.address),
+                        (tab.order_reference, "INV-7")):
+        qtbot.keyClicks(field, text)
+    qtbot.keyClicks(tab.lot, "LOT55")
+    tab.expiry.setDate(date(2028, 1, 31))
+    tab.how_many.setValue(25)
+    qtbot.keyClick(tab.lot, Qt.Key.Key_Return)
+    assert len(tab.containers()) == 25
+    tab.record_button.press()
+    with chair.db() as db:
+        containers = db.scalars(select(StockContainer)).all()
+    assert len(containers) == 25 and {c.lot_number for c in containers} == {"LOT55"}
+
+
+def test_a_scan_of_an_unknown_product_or_an_unreadable_code_adds_nothing(
+        chair: Chair, qtbot: QtBot, books: Books) -> None:
+    dialog = open_window(chair, qtbot)
+    tab = dialog.receive
+    dialog.show_tab(tab)
+    other = "00312345678906"  # another product's GTIN (check digit right)
+    scan(qtbot, tab.scan, f"]d201{other}17271031" "10LOT1", "21X1")
+    assert "Unknown product" in tab.message.text()
+    scan(qtbot, tab.scan, "hello")
+    assert "not a vial code" in tab.message.text()
+    assert tab.containers() == []
+
+
+def test_a_delivery_missing_its_supplier_is_refused_and_kept_on_screen(
+        chair: Chair, qtbot: QtBot, books: Books) -> None:
+    dialog = open_window(chair, qtbot)
+    tab = dialog.receive
+    dialog.show_tab(tab)
+    scan(qtbot, tab.scan, *vial("KE24A07", "S1"))
+    tab.record_button.press()
+    assert "supplier's name is missing" in tab.message.text()
+    assert len(tab.containers()) == 1
+    with chair.db() as db:
+        assert db.scalars(select(StockReceipt)).all() == []
+
+
+# --- the main window ---------------------------------------------------------------------
+
+
+def test_the_main_window_opens_it_with_its_shortcut(chair: Chair, qtbot: QtBot) -> None:
+    from ketalog.ui.main_window import SHORTCUTS, MainWindow
+
+    window = MainWindow(chair.engine, "sqlite:///kit", clock=chair.clock,
+                        user=UserSummary(1, "nora", "Nora Reyes", "RN", "nurse"))
+    qtbot.addWidget(window)
+    activate(qtbot, window)
+    assert window.stock_action.isVisible()
+    assert "Ctrl+Shift+K" in dict(SHORTCUTS)
+    qtbot.keyClick(window, Qt.Key.Key_K,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.stock_dialog.isVisible())
+    window.stock_dialog.close()
