@@ -42,10 +42,13 @@ from ketalog.store.models import AuditEntry, Base, audit_referenced_tables
 from tests.conftest import FakeClock
 from tests.play import book, discharge, sign, start_infusion
 from tests.staff import ADMIN, NURSE, PHYSICIAN, password_of, prove, seed_staff
+from tests.store.stock_books import RECORD_TABLES
 from tests.tamper import disable_guards, tamper
 
-#: Tables the scenario below writes rows to (every referencing table but the REMS filing).
-WRITTEN = frozenset(audit_referenced_tables()) - {"rems_filings"}
+#: Tables the scenario below writes rows to (every referencing table but the REMS filing,
+#: and the counts, inventories and losses of 0019: tests/store/test_migration_0019.py checks
+#: the references of rows written like a service would).
+WRITTEN = frozenset(audit_referenced_tables()) - {"rems_filings"} - set(RECORD_TABLES)
 
 
 @pytest.fixture

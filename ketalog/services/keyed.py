@@ -79,6 +79,13 @@ ALERT_ACK = "alert_acknowledgment"
 STANDING_ORDER = "standing_order"
 VERBAL_COSIGN = "verbal_order_cosignature"
 STOCK_WITNESS = "stock_witness"
+# schema 0019: counts, resolutions, inventories, destruction witnesses and losses
+STOCK_COUNT = "stock_count"
+STOCK_SECOND_COUNT = "stock_second_count"
+STOCK_RESOLUTION = "stock_discrepancy_resolution"
+STOCK_INVENTORY = "stock_inventory"
+STOCK_DESTRUCTION_WITNESS = "stock_destruction_witness"
+STOCK_LOSS = "stock_loss"
 
 #: For each kind of keyed row: the facts its manifest holds (names as in the row), and
 #: the columns that hold the key id and the signature. Only facts written with the row
@@ -108,6 +115,26 @@ MANIFEST_FIELDS: dict[str, tuple[str, ...]] = {
     STOCK_WITNESS: ("container_id", "location_id", "kind", "volume_ml", "session_id",
                     "draw_id", "waste_manner", "recorded_by_id", "witness_id", "witness_name",
                     "recorded_at_utc"),
+    # schema 0019: both counters sign the count's facts and its lines (by their hash); the
+    # resolver the explanation and what it wrote off; the inventory taker the inventory and
+    # its lines; each destruction witness the destroyed entry's facts; the recorder of a
+    # loss its facts and the LOST entries it wrote ("lost": container:mL, by container)
+    STOCK_COUNT: ("location_id", "occasion", "counted_at_utc", "counted_by_id",
+                  "counted_by_name", "second_counter_id", "second_counter_name", "note",
+                  "lines_sha256"),
+    STOCK_SECOND_COUNT: ("location_id", "occasion", "counted_at_utc", "counted_by_id",
+                         "counted_by_name", "second_counter_id", "second_counter_name",
+                         "note", "lines_sha256"),
+    STOCK_RESOLUTION: ("discrepancy_id", "explanation", "resolved_by_id", "resolved_by_name",
+                       "resolved_at_utc", "lost_entry_id", "loss_id"),
+    STOCK_INVENTORY: ("location_id", "kind", "taken_on", "business_time", "taken_by_id",
+                      "taken_by_name", "lines_sha256", "recorded_at_utc"),
+    STOCK_DESTRUCTION_WITNESS: ("entry_id", "container_id", "location_id", "kind", "volume_ml",
+                                "waste_manner", "recorded_by_id", "recorded_at_utc",
+                                "position", "witness_id", "witness_name", "signed_at_utc"),
+    STOCK_LOSS: ("location_id", "discovered_on", "kind", "circumstances", "police_notified",
+                 "police_reference", "reported_to_dea_on", "recorded_by_id",
+                 "recorded_by_name", "recorded_at_utc", "lost"),
 }
 #: (key id column, signature column) of each kind's row.
 KEY_COLUMNS: dict[str, tuple[str, str]] = {
@@ -120,6 +147,12 @@ KEY_COLUMNS: dict[str, tuple[str, str]] = {
     STANDING_ORDER: ("key_id", "signature"),
     VERBAL_COSIGN: ("key_id", "signature"),
     STOCK_WITNESS: ("witness_key_id", "witness_signature"),
+    STOCK_COUNT: ("key_id", "signature"),
+    STOCK_SECOND_COUNT: ("second_counter_key_id", "second_counter_signature"),
+    STOCK_RESOLUTION: ("key_id", "signature"),
+    STOCK_INVENTORY: ("key_id", "signature"),
+    STOCK_DESTRUCTION_WITNESS: ("key_id", "signature"),
+    STOCK_LOSS: ("key_id", "signature"),
 }
 #: Columns of 0009 and 0014 that hold keys and signatures (and the addendum's printed name):
 #: never part of the canonical session record, so records signed before keep their content.

@@ -353,15 +353,18 @@ _WITNESSED = MANIFEST_FIELDS[STOCK_WITNESS]
 def _write(db: Session, actor: Actor, ledger: Ledger, entry: LedgerEntry, *, now: datetime,
            session_id: int | None = None, manner: str | None = None,
            witness: tuple[int, str] | None = None,
-           witness_key: UnlockedKey | None = None) -> StockEntry:
+           witness_key: UnlockedKey | None = None,
+           counterpart_id: int | None = None) -> StockEntry:
     """Check ``entry`` against the container's books, then write it with its audit row.
 
     A witness's key signs the row before it is written: the row is never changed after.
+    ``counterpart_id``: the TRANSFERRED_OUT entry a TRANSFERRED_IN receives.
     """
     ledger.check(entry)
     row = StockEntry(container_id=entry.container_id, location_id=entry.location_id,
                      kind=entry.kind, volume_ml=entry.volume_ml, session_id=session_id,
                      draw_id=entry.draw_id, reverses_id=entry.reverses_id, reason=entry.reason,
+                     counterpart_id=counterpart_id,
                      waste_manner=manner, recorded_by_id=entry.recorded_by_id,
                      witness_id=witness[0] if witness else None,
                      witness_name=witness[1] if witness else None, recorded_at_utc=now)
@@ -378,6 +381,7 @@ def _write(db: Session, actor: Actor, ledger: Ledger, entry: LedgerEntry, *, now
                  new={"container_id": row.container_id, "location_id": row.location_id,
                       "volume_ml": str(row.volume_ml), "session_id": session_id,
                       "draw_id": row.draw_id, "reverses_id": row.reverses_id,
+                      **({"counterpart_id": counterpart_id} if counterpart_id else {}),
                       "reason": row.reason, "waste_manner": manner,
                       "witness": witness[1] if witness else None})
     return row

@@ -49,8 +49,15 @@ SESSION_ROWS: dict[str, str] = {
 #: through audited service edits (their rows are versioned).
 STOCK_BOOKS: tuple[str, ...] = ("stock_receipts", "stock_containers", "stock_lot_recalls",
                                 "stock_entries")
+#: The records of counts, inventories, destruction witnesses and losses (0019): each signed
+#: by its people's keys, only ever inserted; a discrepancy is closed by a resolution row.
+STOCK_RECORDS: tuple[str, ...] = ("stock_entry_witnesses", "stock_counts", "stock_count_lines",
+                                  "stock_discrepancies", "stock_discrepancy_resolutions",
+                                  "stock_inventories", "stock_inventory_lines", "stock_losses",
+                                  "stock_loss_lines")
 #: Rows never changed or deleted by anyone (the record of what was done and said).
-APPEND_ONLY: tuple[str, ...] = ("audit_log", "signatures", "addenda", *STOCK_BOOKS)
+APPEND_ONLY: tuple[str, ...] = ("audit_log", "signatures", "addenda", *STOCK_BOOKS,
+                                *STOCK_RECORDS)
 #: Session records written once: no insert after signing, never changed or deleted (0006).
 SESSION_RECORDS: tuple[str, ...] = ("scale_alerts", "alert_acknowledgments")
 #: Tables with a session_id that are deliberately not locked by the signature, and why.
@@ -99,6 +106,31 @@ REFERENCE_ONCE: dict[str, tuple[str, ...]] = {
                       "draw_id", "reverses_id", "counterpart_id", "reason", "waste_manner",
                       "recorded_by_id", "witness_id", "witness_name", "witness_key_id",
                       "witness_signature", "recorded_at_utc", "created_at_utc"),
+    # counts, inventories, destruction witnesses and losses (0019)
+    "stock_entry_witnesses": ("id", "entry_id", "position", "witness_id", "witness_name",
+                              "key_id", "signature", "signed_at_utc", "created_at_utc"),
+    "stock_counts": ("id", "location_id", "occasion", "counted_at_utc", "counted_by_id",
+                     "counted_by_name", "key_id", "signature", "second_counter_id",
+                     "second_counter_name", "second_counter_key_id",
+                     "second_counter_signature", "note", "lines_sha256", "created_at_utc"),
+    "stock_count_lines": ("id", "count_id", "container_id", "expected_ml", "found_ml",
+                          "created_at_utc"),
+    "stock_discrepancies": ("id", "count_line_id", "location_id", "container_id",
+                            "expected_ml", "found_ml", "opened_at_utc", "created_at_utc"),
+    "stock_discrepancy_resolutions": ("id", "discrepancy_id", "explanation", "resolved_by_id",
+                                      "resolved_by_name", "key_id", "signature",
+                                      "resolved_at_utc", "lost_entry_id", "loss_id",
+                                      "created_at_utc"),
+    "stock_inventories": ("id", "location_id", "kind", "taken_on", "business_time",
+                          "taken_by_id", "taken_by_name", "key_id", "signature",
+                          "lines_sha256", "recorded_at_utc", "created_at_utc"),
+    "stock_inventory_lines": ("id", "inventory_id", "container_id", "sealed", "count_of_sealed",
+                              "measured_volume_ml", "created_at_utc"),
+    "stock_losses": ("id", "location_id", "discovered_on", "kind", "circumstances",
+                     "police_notified", "police_reference", "reported_to_dea_on",
+                     "recorded_by_id", "recorded_by_name", "key_id", "signature",
+                     "recorded_at_utc", "created_at_utc"),
+    "stock_loss_lines": ("id", "loss_id", "entry_id", "created_at_utc"),
 }
 #: From which id on each table's rows must carry an audit reference: written once by 0013.
 REFERENCE_STARTS = "audit_reference_starts"

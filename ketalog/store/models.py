@@ -36,6 +36,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from ketalog.domain.controlled_substances import LedgerKind, Substance
 from ketalog.domain.roles import Role
 from ketalog.domain.session_state import SessionState
+from ketalog.domain.stock_counts import BusinessTime, CountOccasion, InventoryKind, LossKind
 from ketalog.store.types import ExactDecimal, StoredEnum, UTCDateTime
 
 NAMING_CONVENTION = {
@@ -1075,3 +1076,203 @@ class StockEntry(Created, AuditReferenced, Base):
     witness_key_id: Mapped[int | None] = mapped_column(ForeignKey("user_keys.id"))
     witness_signature: Mapped[str | None] = mapped_column(String(128))
     recorded_at_utc: Mapped[datetime]
+
+
+# --- counts, inventories, destruction and losses (issue 19, schema 0019) ----------------
+#
+# Every row below is only ever inserted (guards.STOCK_RECORDS): a count, an inventory, a
+# loss record and a discrepancy's resolution are each signed by the person's own key over
+# their facts (services.keyed manifests), and a count's or an inventory's signature covers
+# its lines through ``lines_sha256``. A discrepancy is open until a resolution names it.
+
+
+class StockEntryWitness(Created, AuditReferenced, Base):
+    """A witness of a ledger entry who signed it with their own key (a destruction has two).
+
+    A waste keeps its one witness in the entry's own ``witness_*`` columns (0018); a
+    destruction keeps both of its witnesses here, numbered 1 and 2, and none in the entry.
+    """
+
+    __tablename__ = "stock_entry_witnesses"
+    __table_args__ = (
+        CheckConstraint("position IN (1, 2)", name="position_1_or_2"),
+        UniqueConstraint("entry_id", "position"),
+        UniqueConstraint("entry_id", "witness_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("stock_entries.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    witness_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: The witness's printed name at the time ("Sam Okafor, RN").
+    witness_name: Mapped[str] = mapped_column(String(250))
+    key_id: Mapped[int] = mapped_column(ForeignKey("user_keys.id"))
+    signature: Mapped[str] = mapped_column(String(128))
+    signed_at_utc: Mapped[datetime]
+
+
+class StockCount(Created, AuditReferenced, Base):
+    """A count of one location's stock by two people, each signing with their own key."""
+
+    __tablename__ = "stock_counts"
+    __table_args__ = (
+        CheckConstraint("second_counter_id <> counted_by_id", name="second_counter_is_another"),
+        Index("ix_stock_counts_location", "location_id", "counted_at_utc"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"))
+    occasion: Mapped[CountOccasion] = mapped_column(StoredEnum(CountOccasion, "count occasion"))
+    counted_at_utc: Mapped[datetime]
+    counted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    counted_by_name: Mapped[str] = mapped_column(String(250))
+    key_id: Mapped[int] = mapped_column(ForeignKey("user_keys.id"))
+    signature: Mapped[str] = mapped_column(String(128))
+    second_counter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    second_counter_name: Mapped[str] = mapped_column(String(250))
+    second_counter_key_id: Mapped[int] = mapped_column(ForeignKey("user_keys.id"))
+    second_counter_signature: Mapped[str] = mapped_column(String(128))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: SHA-256 of the count's lines as canonical JSON: both signatures cover the lines.
+    lines_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class StockCountLine(Created, AuditReferenced, Base):
+    """One container of a count: what the books expected and what the counters found."""
+
+    __tablename__ = "stock_count_lines"
+    __table_args__ = (
+        CheckConstraint("CAST(expected_ml AS NUMERIC) >= 0", name="expected_not_negative"),
+        CheckConstraint("CAST(found_ml AS NUMERIC) >= 0", name="found_not_negative"),
+        UniqueConstraint("count_id", "container_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("stock_counts.id"))
+    container_id: Mapped[int] = mapped_column(ForeignKey("stock_containers.id"))
+    expected_ml: Mapped[Decimal]
+    found_ml: Mapped[Decimal]
+
+
+class StockDiscrepancy(Created, AuditReferenced, Base):
+    """A count line whose found volume differs from the books: open until resolved."""
+
+    __tablename__ = "stock_discrepancies"
+    __table_args__ = (
+        CheckConstraint("CAST(expected_ml AS NUMERIC) <> CAST(found_ml AS NUMERIC)",
+                        name="a_real_difference"),
+        Index("ix_stock_discrepancies_location", "location_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count_line_id: Mapped[int] = mapped_column(ForeignKey("stock_count_lines.id"), unique=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"))
+    container_id: Mapped[int] = mapped_column(ForeignKey("stock_containers.id"))
+    expected_ml: Mapped[Decimal]
+    found_ml: Mapped[Decimal]
+    opened_at_utc: Mapped[datetime]
+
+
+class StockLoss(Created, AuditReferenced, Base):
+    """A loss or theft found at a location, with the facts DEA Form 106 asks, signed.
+
+    The LOST ledger entries it wrote are listed in ``stock_loss_lines``.
+    """
+
+    __tablename__ = "stock_losses"
+    __table_args__ = (
+        CheckConstraint("police_reference IS NULL OR police_notified",
+                        name="police_reference_only_when_notified"),
+        Index("ix_stock_losses_location", "location_id", "discovered_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"))
+    discovered_on: Mapped[date]
+    kind: Mapped[LossKind] = mapped_column(StoredEnum(LossKind, "loss kind"))
+    circumstances: Mapped[str] = mapped_column(Text)
+    police_notified: Mapped[bool] = mapped_column(Boolean)
+    police_reference: Mapped[str | None] = mapped_column(String(120))
+    reported_to_dea_on: Mapped[date | None]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_by_name: Mapped[str] = mapped_column(String(250))
+    key_id: Mapped[int] = mapped_column(ForeignKey("user_keys.id"))
+    signature: Mapped[str] = mapped_column(String(128))
+    recorded_at_utc: Mapped[datetime]
+
+
+class StockLossLine(Created, AuditReferenced, Base):
+    """A LOST ledger entry written by a loss record."""
+
+    __tablename__ = "stock_loss_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loss_id: Mapped[int] = mapped_column(ForeignKey("stock_losses.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("stock_entries.id"), unique=True)
+
+
+class StockDiscrepancyResolution(Created, AuditReferenced, Base):
+    """The signed explanation that closes a discrepancy (the only thing that closes one).
+
+    A shortfall written off as missing names the LOST entry it wrote.
+    """
+
+    __tablename__ = "stock_discrepancy_resolutions"
+    __table_args__ = (
+        CheckConstraint("length(trim(explanation)) > 0", name="explanation_given"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discrepancy_id: Mapped[int] = mapped_column(ForeignKey("stock_discrepancies.id"),
+                                                unique=True)
+    explanation: Mapped[str] = mapped_column(Text)
+    resolved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    resolved_by_name: Mapped[str] = mapped_column(String(250))
+    key_id: Mapped[int] = mapped_column(ForeignKey("user_keys.id"))
+    signature: Mapped[str] = mapped_column(String(128))
+    resolved_at_utc: Mapped[datetime]
+    lost_entry_id: Mapped[int | None] = mapped_column(ForeignKey("stock_entries.id"),
+                                                      unique=True)
+    loss_id: Mapped[int | None] = mapped_column(ForeignKey("stock_losses.id"))
+
+
+class StockInventory(Created, AuditReferenced, Base):
+    """An inventory of one location (initial, biennial or other), signed by who took it."""
+
+    __tablename__ = "stock_inventories"
+    __table_args__ = (Index("ix_stock_inventories_location", "location_id", "taken_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"))
+    kind: Mapped[InventoryKind] = mapped_column(StoredEnum(InventoryKind, "inventory kind"))
+    #: The clinic date it was taken on.
+    taken_on: Mapped[date]
+    business_time: Mapped[BusinessTime] = mapped_column(StoredEnum(BusinessTime,
+                                                                   "business time"))
+    taken_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    taken_by_name: Mapped[str] = mapped_column(String(250))
+    key_id: Mapped[int] = mapped_column(ForeignKey("user_keys.id"))
+    signature: Mapped[str] = mapped_column(String(128))
+    #: SHA-256 of the lines as canonical JSON: the signature covers the lines.
+    lines_sha256: Mapped[str] = mapped_column(String(64))
+    recorded_at_utc: Mapped[datetime]
+
+
+class StockInventoryLine(Created, AuditReferenced, Base):
+    """One container of an inventory: a sealed one counted (1 or 0), an opened one measured."""
+
+    __tablename__ = "stock_inventory_lines"
+    __table_args__ = (
+        CheckConstraint("(sealed AND count_of_sealed IN (0, 1) AND measured_volume_ml IS NULL) "
+                        "OR (NOT sealed AND count_of_sealed IS NULL "
+                        "AND CAST(measured_volume_ml AS NUMERIC) >= 0)",
+                        name="sealed_counted_opened_measured"),
+        UniqueConstraint("inventory_id", "container_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inventory_id: Mapped[int] = mapped_column(ForeignKey("stock_inventories.id"))
+    container_id: Mapped[int] = mapped_column(ForeignKey("stock_containers.id"))
+    sealed: Mapped[bool] = mapped_column(Boolean)
+    count_of_sealed: Mapped[int | None] = mapped_column(Integer)
+    measured_volume_ml: Mapped[Decimal | None]

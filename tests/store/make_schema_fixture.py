@@ -112,7 +112,11 @@ def main() -> None:
         if HEAD_REVISION >= "0018":  # the controlled-substance books, a draw at the first session
             from tests.store.stock_books import write_books
 
-            write_books(db, at, sid)
+            books = write_books(db, at, sid)
+            if HEAD_REVISION >= "0019":  # counts, an inventory, a loss and a destruction
+                from tests.store.stock_books import write_records
+
+                write_records(db, at, books)
         if HEAD_REVISION >= "0011":  # the clinic's CA and document certificate
             from ketalog.services.clinic_certificate import create_certificate
             from tests.staff import ADMIN

@@ -121,3 +121,113 @@ def witnessed_waste(db: Session, at: datetime, books: Books, session_id: int, *,
     waste = _add(db, row, at)
     db.commit()
     return waste
+
+
+# --- schema 0019: counts, inventories, destruction witnesses and losses --------------------
+
+#: The nine tables of 0019, in the order rows are written; all only ever inserted into.
+RECORD_TABLES = ("stock_inventories", "stock_inventory_lines", "stock_counts",
+                 "stock_count_lines", "stock_discrepancies", "stock_losses", "stock_loss_lines",
+                 "stock_discrepancy_resolutions", "stock_entry_witnesses")
+
+
+@dataclass(frozen=True)
+class Records:
+    """The ids of what :func:`write_records` wrote."""
+
+    inventory: int
+    inventory_lines: tuple[int, int]
+    count: int
+    count_line: int
+    discrepancy: int
+    loss: int
+    loss_line: int
+    lost: int
+    resolution: int
+    destroyed: int
+    witnesses: tuple[int, int]
+
+
+def write_records(db: Session, at: datetime, books: Books) -> Records:
+    """Over :func:`write_books`: an inventory of the main clinic (the opened vial measured,
+    a sealed one counted), a count by two nurses that found 0.5 mL short, a loss record
+    writing that 0.5 mL off, the resolution naming it, and a destruction of the satellite's
+    vial before two witnesses; every signature a real key's (over a short text)."""
+    from ketalog.domain.stock_counts import BusinessTime, CountOccasion, InventoryKind, LossKind
+    from ketalog.services.keys import sign_text, signing_key
+    from ketalog.store.models import (
+        StockCount,
+        StockCountLine,
+        StockDiscrepancy,
+        StockDiscrepancyResolution,
+        StockEntryWitness,
+        StockInventory,
+        StockInventoryLine,
+        StockLoss,
+        StockLossLine,
+        User,
+    )
+    from tests.staff import PHYSICIAN, password_of
+
+    keys = {}
+    for person in (NURSE, NURSE2, PHYSICIAN):
+        user = db.get(User, person.user_id)
+        assert user is not None
+        keys[person.user_id] = signing_key(db, person, user, password_of(person.username),
+                                           now=at)
+
+    def signed(person_id: int, facts: str) -> dict[str, object]:
+        key, private = keys[person_id]
+        return {"key_id": key.id, "signature": sign_text(private, facts)}
+
+    first, second = books.vials
+    inventory = _add(db, StockInventory(
+        location_id=books.main, kind=InventoryKind.INITIAL, taken_on=date(2026, 11, 21),
+        business_time=BusinessTime.OPENING, taken_by_id=NURSE.user_id,
+        taken_by_name=NURSE.display_name, lines_sha256="0" * 64, recorded_at_utc=at,
+        **signed(NURSE.user_id, "inventory")), at)
+    opened = _add(db, StockInventoryLine(inventory_id=inventory, container_id=first,
+                                         sealed=False, measured_volume_ml=Decimal("6.5")), at)
+    sealed = _add(db, StockInventoryLine(inventory_id=inventory, container_id=second,
+                                         sealed=True, count_of_sealed=1), at)
+    nurse2 = signed(NURSE2.user_id, "count")
+    count = _add(db, StockCount(
+        location_id=books.main, occasion=CountOccasion.DAY_END, counted_at_utc=at,
+        counted_by_id=NURSE.user_id, counted_by_name=NURSE.display_name,
+        second_counter_id=NURSE2.user_id, second_counter_name=NURSE2.display_name,
+        second_counter_key_id=nurse2["key_id"], second_counter_signature=nurse2["signature"],
+        note="end of day", lines_sha256="0" * 64, **signed(NURSE.user_id, "count")), at)
+    line = _add(db, StockCountLine(count_id=count, container_id=first,
+                                   expected_ml=Decimal("6.5"), found_ml=Decimal("6")), at)
+    discrepancy = _add(db, StockDiscrepancy(count_line_id=line, location_id=books.main,
+                                            container_id=first, expected_ml=Decimal("6.5"),
+                                            found_ml=Decimal("6"), opened_at_utc=at), at)
+    loss = _add(db, StockLoss(
+        location_id=books.main, discovered_on=date(2026, 11, 21), kind=LossKind.LOSS,
+        circumstances="0.5 mL short at the day-end count", police_notified=False,
+        recorded_by_id=PHYSICIAN.user_id, recorded_by_name=PHYSICIAN.display_name,
+        recorded_at_utc=at, **signed(PHYSICIAN.user_id, "loss")), at)
+    lost = _add(db, StockEntry(container_id=first, location_id=books.main,
+                               kind=LedgerKind.LOST, volume_ml=Decimal("0.5"),
+                               reason="short at the day-end count",
+                               recorded_by_id=PHYSICIAN.user_id, recorded_at_utc=at), at)
+    loss_line = _add(db, StockLossLine(loss_id=loss, entry_id=lost), at)
+    resolution = _add(db, StockDiscrepancyResolution(
+        discrepancy_id=discrepancy, explanation="not found after a search of the safe",
+        resolved_by_id=PHYSICIAN.user_id, resolved_by_name=PHYSICIAN.display_name,
+        resolved_at_utc=at, lost_entry_id=lost, loss_id=loss,
+        **signed(PHYSICIAN.user_id, "resolution")), at)
+    destroyed = _add(db, StockEntry(container_id=second, location_id=books.satellite,
+                                    kind=LedgerKind.DESTROYED, volume_ml=Decimal("10"),
+                                    waste_manner="reverse distributor's incinerator",
+                                    recorded_by_id=NURSE.user_id, recorded_at_utc=at), at)
+    witnesses = tuple(
+        _add(db, StockEntryWitness(entry_id=destroyed, position=position,
+                                   witness_id=person.user_id, witness_name=person.display_name,
+                                   signed_at_utc=at, **signed(person.user_id, "destroyed")), at)
+        for position, person in ((1, NURSE2), (2, PHYSICIAN)))
+    db.commit()
+    return Records(inventory=inventory, inventory_lines=(opened, sealed), count=count,
+                   count_line=line, discrepancy=discrepancy, loss=loss, loss_line=loss_line,
+                   lost=lost, resolution=resolution, destroyed=destroyed,
+                   witnesses=(witnesses[0], witnesses[1]))

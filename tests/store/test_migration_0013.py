@@ -17,6 +17,7 @@ from ketalog.store.models import audit_referenced_tables
 from tests.conftest import FakeClock
 from tests.play import discharged_session, sign
 from tests.staff import NURSE, seed_staff
+from tests.store.stock_books import RECORD_TABLES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -29,10 +30,10 @@ def _earliest_audit_rows(conn: Connection, table: str) -> dict[int, tuple[int, s
 
 
 #: Audit-referenced tables created by a later revision (physicians' orders, 0016; the
-#: controlled-substance books, 0018).
+#: controlled-substance books, 0018, and their counts, inventories and losses, 0019).
 AFTER_0013 = frozenset({"physician_orders", "stock_locations", "stock_products",
                         "stock_receipts", "stock_containers", "stock_lot_recalls",
-                        "stock_entries"})
+                        "stock_entries", *RECORD_TABLES})
 
 
 def _assert_backfilled(engine: Engine) -> None:
