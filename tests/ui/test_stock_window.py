@@ -26,11 +26,20 @@ from ketalog.services.stock import (
     receive_stock,
     stock_on_hand,
 )
+from ketalog.services.stock_counts import open_discrepancies
 from ketalog.services.users import UserSummary
-from ketalog.store.models import StockContainer, StockLocation, StockProduct, StockReceipt
+from ketalog.store.models import (
+    StockContainer,
+    StockEntry,
+    StockInventory,
+    StockInventoryLine,
+    StockLocation,
+    StockProduct,
+    StockReceipt,
+)
 from ketalog.ui.stock.on_hand import OnHandModel
 from ketalog.ui.stock.stock_window import StockDialog
-from tests.staff import ADMIN, NURSE
+from tests.staff import ADMIN, NURSE, PHYSICIAN, password_of
 from tests.ui.conftest import Chair, activate
 from tests.ui.every_window import no_workstation_file as no_workstation_file
 
@@ -256,6 +265,183 @@ def test_a_delivery_missing_its_supplier_is_refused_and_kept_on_screen(
     assert len(tab.containers()) == 1
     with chair.db() as db:
         assert db.scalars(select(StockReceipt)).all() == []
+
+
+# --- counts, discrepancies, inventories -------------------------------------------------------
+
+
+def test_a_count_with_a_mismatch_opens_a_discrepancy_closed_only_by_a_signed_explanation(
+        chair: Chair, qtbot: QtBot, books: Books) -> None:
+    first, second = received(chair, books, "S1", "S2")
+    dialog = open_window(chair, qtbot)  # Nora counts
+    tab = dialog.count
+    dialog.show_tab(tab)
+    assert tab.entries.fields[first].hasFocus()
+    assert "expected 10 mL" in tab.entries.grid.itemAtPosition(0, 1).widget().text()
+    qtbot.keyClicks(tab.entries.fields[first], "10")
+    qtbot.keyClick(tab.entries.fields[first], Qt.Key.Key_Return)  # Enter: the next container
+    assert tab.entries.fields[second].hasFocus()
+    qtbot.keyClicks(tab.entries.fields[second], "9.5")
+    qtbot.keyClick(tab.entries.fields[second], Qt.Key.Key_Return)  # then the second counter
+    assert tab.second.username_edit.hasFocus()
+    qtbot.keyClicks(tab.second.username_edit, "sam")
+    qtbot.keyClick(tab.second.username_edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(tab.second.password_edit, password_of("sam"))
+    qtbot.keyClick(tab.second.password_edit, Qt.Key.Key_Return)
+    assert tab.password.hasFocus()
+    qtbot.keyClicks(tab.password, password_of("nora"))
+    qtbot.keyClick(tab.password, Qt.Key.Key_Return)  # signs and records
+    assert "1 discrepancies opened" in tab.message.text() or (
+        "1 discrepancy opened" in tab.message.text())
+    assert tab.password.text() == "" and tab.second.password_edit.text() == ""
+    with chair.db() as db:
+        [open_one] = open_discrepancies(db)
+    assert (open_one.container_id, open_one.expected_ml, open_one.found_ml) == (
+        second, Decimal(10), Decimal("9.5"))
+
+    chair.actor[0] = PHYSICIAN  # the clinic's default: a physician resolves
+    listing = dialog.discrepancies
+    dialog.show_tab(listing)
+    assert listing.model.rowCount() == 1
+    assert listing.model.index(0, 4).data() == "9.5 mL"
+    assert listing.resolve_button.focusPolicy() == Qt.FocusPolicy.NoFocus
+    # no explanation: refused, still open
+    qtbot.keyClicks(listing.password, password_of("ada"))
+    qtbot.keyClick(listing.password, Qt.Key.Key_Return)
+    assert "Explain the difference" in listing.message.text()
+    assert listing.explanation.hasFocus()
+    # an explanation but a wrong password: refused, still open
+    qtbot.keyClicks(listing.explanation, "half a mL spilled while drawing, Tuesday")
+    qtbot.keyClick(listing.explanation, Qt.Key.Key_Return)
+    assert listing.password.hasFocus()
+    qtbot.keyClicks(listing.password, "not-my-password")
+    qtbot.keyClick(listing.password, Qt.Key.Key_Return)
+    assert listing.message.text().startswith("⚠")
+    with chair.db() as db:
+        assert len(open_discrepancies(db)) == 1
+    qtbot.keyClicks(listing.password, password_of("ada"))
+    qtbot.keyClick(listing.password, Qt.Key.Key_Return)
+    assert listing.message.text() == "Discrepancy resolved."
+    assert listing.model.rowCount() == 0
+    with chair.db() as db:
+        assert open_discrepancies(db) == []
+
+
+def test_a_count_missing_a_container_or_the_second_counter_records_nothing(
+        chair: Chair, qtbot: QtBot, books: Books) -> None:
+    first, _second = received(chair, books, "S1", "S2")
+    dialog = open_window(chair, qtbot)
+    tab = dialog.count
+    dialog.show_tab(tab)
+    qtbot.keyClicks(tab.entries.fields[first], "10")
+    tab.record_button.press()
+    assert "every container" in tab.message.text()
+    assert tab.entries.fields[_second].hasFocus()
+    qtbot.keyClicks(tab.entries.fields[_second], "10")
+    tab.record_button.press()
+    assert "second counter's user name" in tab.message.text()
+    assert tab.second.username_edit.hasFocus()
+    with chair.db() as db:
+        assert open_discrepancies(db) == []
+
+
+def test_an_inventory_is_saved_signed(chair: Chair, qtbot: QtBot, books: Books) -> None:
+    first, second = received(chair, books, "S1", "S2")
+    dialog = open_window(chair, qtbot)
+    tab = dialog.inventory
+    dialog.show_tab(tab)
+    assert "initial inventory" in tab.status.text()
+    assert tab.entries.fields[first].hasFocus()
+    qtbot.keyClicks(tab.entries.fields[first], "1")
+    qtbot.keyClick(tab.entries.fields[first], Qt.Key.Key_Return)
+    qtbot.keyClicks(tab.entries.fields[second], "1")
+    qtbot.keyClick(tab.entries.fields[second], Qt.Key.Key_Return)
+    assert tab.password.hasFocus()
+    qtbot.keyClicks(tab.password, password_of("nora"))
+    qtbot.keyClick(tab.password, Qt.Key.Key_Return)
+    assert tab.message.text() == "Inventory recorded and signed."
+    with chair.db() as db:
+        [inventory] = db.scalars(select(StockInventory)).all()
+        lines = db.scalars(select(StockInventoryLine)).all()
+    assert (inventory.kind.value, inventory.business_time.value) == ("initial", "opening")
+    assert inventory.taken_by_name.startswith("Nora Reyes") and inventory.signature
+    assert len(lines) == 2
+    assert "Last inventory: Initial inventory" in tab.status.text()
+
+
+def test_an_inventory_with_a_wrong_password_is_refused_and_keeps_the_lines(
+        chair: Chair, qtbot: QtBot, books: Books) -> None:
+    [first] = received(chair, books, "S1")
+    dialog = open_window(chair, qtbot)
+    tab = dialog.inventory
+    dialog.show_tab(tab)
+    qtbot.keyClicks(tab.entries.fields[first], "1")
+    qtbot.keyClicks(tab.password, "wrong")
+    tab.sign_button.press()
+    assert tab.message.text().startswith("⚠")
+    assert tab.entries.fields[first].text() == "1"
+    with chair.db() as db:
+        assert db.scalars(select(StockInventory)).all() == []
+
+
+# --- transfer, destruction, loss -----------------------------------------------------------
+
+
+def test_destruction_before_two_witnesses_by_keyboard(
+        chair: Chair, qtbot: QtBot, books: Books) -> None:
+    [first, _second] = received(chair, books, "S1", "S2")
+    dialog = open_window(chair, qtbot)
+    tab = dialog.destruction
+    dialog.show_tab(tab)
+    tab.table.selectRow(0)
+    qtbot.keyClicks(tab.manner, "pharmaceutical waste kit")
+    qtbot.keyClick(tab.manner, Qt.Key.Key_Return)
+    for row, who in ((tab.first_witness, "sam"), (tab.second_witness, "ada")):
+        assert row.username_edit.hasFocus()
+        qtbot.keyClicks(row.username_edit, who)
+        qtbot.keyClick(row.username_edit, Qt.Key.Key_Return)
+        qtbot.keyClicks(row.password_edit, password_of(who))
+        qtbot.keyClick(row.password_edit, Qt.Key.Key_Return)
+    assert "destroyed before two witnesses" in tab.message.text()
+    with chair.db() as db:
+        [destroyed] = db.scalars(select(StockEntry).where(StockEntry.kind == "destroyed")).all()
+    assert destroyed.container_id == first and destroyed.volume_ml == 10
+    assert tab.model.rowCount() == 1
+
+
+def test_a_loss_is_recorded_signed(chair: Chair, qtbot: QtBot, books: Books) -> None:
+    [first, _second] = received(chair, books, "S1", "S2")
+    dialog = open_window(chair, qtbot)
+    tab = dialog.loss
+    dialog.show_tab(tab)
+    qtbot.keyClicks(tab.entries.fields[first], "10")
+    qtbot.keyClicks(tab.circumstances, "vial missing from the safe at the morning count")
+    qtbot.keyClicks(tab.password, password_of("nora"))
+    qtbot.keyClick(tab.password, Qt.Key.Key_Return)
+    assert "Loss recorded" in tab.message.text()
+    with chair.db() as db:
+        [lost] = db.scalars(select(StockEntry).where(StockEntry.kind == "lost")).all()
+    assert lost.container_id == first and lost.volume_ml == 10
+
+
+def test_a_transfer_needs_another_registration(
+        chair: Chair, qtbot: QtBot, books: Books) -> None:
+    [first] = received(chair, books, "S1")
+    with chair.db() as db:
+        add_stock_location(db, ADMIN, name="Satellite clinic", dea_number="BS1234563",
+                           address="1 Oak Ave", clock=chair.clock)
+    dialog = open_window(chair, qtbot)
+    tab = dialog.transfer
+    dialog.show_tab(tab)
+    tab.transfer_button.press()
+    assert "Choose the containers" in tab.message.text()
+    tab.table.selectRow(0)
+    tab.to_location.setCurrentIndex(tab.to_location.findText("Satellite clinic"))
+    tab.transfer_button.press()
+    assert "transferred to Satellite clinic" in tab.message.text()
+    with chair.db() as db:
+        [where] = [b.location_name for b in stock_on_hand(db) if b.container_id == first]
+    assert where == "Satellite clinic"
 
 
 # --- the main window ---------------------------------------------------------------------

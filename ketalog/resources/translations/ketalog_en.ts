@@ -879,7 +879,27 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Opened</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Location</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Container</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Found</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Counted by</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -956,6 +976,87 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     <message>
         <source>Save mine instead</source>
         <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ContainersTab</name>
+    <message>
+        <source>Choose the containers in the list first (click, or Space on each).</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CountTab</name>
+    <message>
+        <source>Location</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Occasion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type the volume you find in each container, in mL (0 for one not found); Enter moves to the next. A volume other than the books&apos; opens a discrepancy.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>second counter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Second counter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>optional</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>your password: you sign the count</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record count (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record the count, signed by you and the second counter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mL found</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The books hold no container at this location.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the location counted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type what you found in every container (0 for one that is empty or not found).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Count recorded; it matches the books.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Count recorded; %n discrepancies opened: resolve them in the Discrepancies tab.</source>
+        <translation>
+            <numerusform>Count recorded; %n discrepancy opened: resolve them in the Discrepancies tab.</numerusform>
+            <numerusform>Count recorded; %n discrepancies opened: resolve them in the Discrepancies tab.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1114,6 +1215,52 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     </message>
 </context>
 <context>
+    <name>DestructionTab</name>
+    <message>
+        <source>Location</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. rendered non-retrievable in a pharmaceutical waste kit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How destroyed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>first witness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>second witness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>First witness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Second witness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Destroy chosen containers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record the destruction of what is left in each chosen container, signed by both witnesses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n containers destroyed before two witnesses.</source>
+        <translation>
+            <numerusform>%n container destroyed before two witnesses.</numerusform>
+            <numerusform>%n containers destroyed before two witnesses.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>DischargePanel</name>
     <message>
         <source>Begin recovery</source>
@@ -1203,6 +1350,45 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     </message>
     <message>
         <source>Your entry was: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DiscrepanciesTab</name>
+    <message>
+        <source>what was found and why, e.g. &quot;vial broken while drawing, Tuesday 9 am&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Explanation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write the shortfall off as lost (a LOST entry in the books)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>your password: you sign the resolution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resolve (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close the selected discrepancy with this explanation, signed by you</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No discrepancy is open.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discrepancy resolved.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1841,6 +2027,77 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     </message>
 </context>
 <context>
+    <name>InventoryTab</name>
+    <message>
+        <source>Location</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Taken on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A sealed container is counted: 1 present, 0 not found. An opened one is measured: the mL in it. Enter moves to the next.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>your password: you sign the inventory</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign inventory (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record the inventory, signed by you</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sealed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>opened</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 or 0</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mL measured</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The books hold no container at this location.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No inventory of this location yet: take the initial inventory.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last inventory: %1, taken on %2 (%3) by %4; the next is due by %5.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the location.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter every container: 1 or 0 for a sealed one, the mL measured for an opened one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Inventory recorded and signed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ItemsForm</name>
     <message>
         <source>Record another</source>
@@ -2000,6 +2257,73 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     </message>
     <message>
         <source>An administrator reset your password. Choose a new password that only you know before you continue.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>LossTab</name>
+    <message>
+        <source>Location</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Found on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type the mL lost from each container concerned; leave the others empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>how the loss or theft was found</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Circumstances</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Police notified</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>police report number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Police</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>your password: you sign the record</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record loss (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record the loss or theft and write the volumes off, signed by you</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mL lost</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The books hold no container at this location.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loss recorded and signed; the volumes are written off.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -3927,6 +4251,70 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <source>typed</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Shift end</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Day end</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Spot check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Initial inventory</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Biennial inventory</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Other inventory</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opening of business</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close of business</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, serial %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 — lot %2, exp. %3%4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>expected %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (%1 drawn, not yet accounted for)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Theft</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lost in transit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>StockDialog</name>
@@ -3940,6 +4328,30 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     </message>
     <message>
         <source>Receive</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discrepancies</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Inventory</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Destruction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loss</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -3976,6 +4388,36 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     <message>
         <source>%1: %2. Stopping cancels the %3 session(s) still booked.</source>
         <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TransferTab</name>
+    <message>
+        <source>From</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Transfer chosen containers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move the whole of each chosen container to the other location&apos;s books</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A transfer moves stock between two DEA registrations, each with its own books; a container with a drawn dose not yet accounted for stays where it is.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n containers transferred to %1.</source>
+        <translation>
+            <numerusform>%n container transferred to %1.</numerusform>
+            <numerusform>%n containers transferred to %1.</numerusform>
+        </translation>
     </message>
 </context>
 <context>

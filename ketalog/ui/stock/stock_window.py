@@ -13,6 +13,8 @@ from ketalog.services.access import Permission, may
 from ketalog.services.stock_view_window import stock_set_up
 from ketalog.ui.core.context import UiContext
 from ketalog.ui.core.style import MessageLabel
+from ketalog.ui.stock.counts import CountTab, DiscrepanciesTab, InventoryTab
+from ketalog.ui.stock.movements import DestructionTab, LossTab, TransferTab
 from ketalog.ui.stock.on_hand import OnHandTab, SetUpTab
 from ketalog.ui.stock.receive import ReceiveTab
 from ketalog.ui.stock.tab import StockTab
@@ -24,7 +26,8 @@ class StockDialog(QDialog):
     """The books' tabs (see the module docstring).
 
     Attributes used by tests: ``tabs`` and each tab by name (``on_hand``,
-    ``receive``, ``set_up_tab``), ``message``.
+    ``receive``, ``count``, ``discrepancies``, ``inventory``, ``transfer``,
+    ``destruction``, ``loss``, ``set_up_tab``), ``message``.
     """
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
@@ -35,10 +38,21 @@ class StockDialog(QDialog):
         self.tabs = QTabWidget()
         self.on_hand = OnHandTab(ctx)
         self.receive = ReceiveTab(ctx)
+        self.count = CountTab(ctx)
+        self.discrepancies = DiscrepanciesTab(ctx)
+        self.inventory = InventoryTab(ctx)
+        self.transfer = TransferTab(ctx)
+        self.destruction = DestructionTab(ctx)
+        self.loss = LossTab(ctx)
         self.set_up_tab = SetUpTab(ctx)
-        self.tabs.addTab(self.on_hand, self.tr("On hand"))
-        self.tabs.addTab(self.receive, self.tr("Receive"))
-        self.tabs.addTab(self.set_up_tab, self.tr("Set-up"))
+        pages: tuple[tuple[StockTab, str], ...] = (
+            (self.on_hand, self.tr("On hand")), (self.receive, self.tr("Receive")),
+            (self.count, self.tr("Count")), (self.discrepancies, self.tr("Discrepancies")),
+            (self.inventory, self.tr("Inventory")), (self.transfer, self.tr("Transfer")),
+            (self.destruction, self.tr("Destruction")), (self.loss, self.tr("Loss")),
+            (self.set_up_tab, self.tr("Set-up")))
+        for page, title in pages:
+            self.tabs.addTab(page, title)
         for tab in self.stock_tabs():
             tab.changed.connect(self.refresh)
         self.tabs.currentChanged.connect(self._tab_shown)
