@@ -98,6 +98,41 @@ def _plain(module: str, name: str, *args: Callable[[Chair], object]) -> Opener:
     return open_it
 
 
+def _stock_tab(tab: str) -> Opener:
+    """The Controlled substances window on ``tab``, over a safe holding three vials."""
+
+    def open_it(chair: Chair, _course: int) -> QWidget:
+        from ketalog.services.stock import (
+            ReceivedContainer,
+            Supplier,
+            add_stock_location,
+            add_stock_product,
+            receive_stock,
+        )
+        from ketalog.ui.stock.stock_window import StockDialog
+
+        with chair.db() as db:
+            place = add_stock_location(db, ADMIN, name="Main clinic safe",
+                                       dea_number="FB7654329", address="12 Elm St",
+                                       clock=chair.clock)
+            product = add_stock_product(db, ADMIN, name="Ketamine HCl 50 mg/mL, 10 mL vial",
+                                        substance="ketamine", strength_mg_per_ml="50",
+                                        container_volume_ml="10", clock=chair.clock)
+            receive_stock(db, NURSE, location_id=place, product_id=product,
+                          received_on=chair.clock.now.date(),
+                          supplier=Supplier("Henry Schein", "135 Duryea Road, Melville, NY",
+                                            "AB1234563"), order_reference="INV-1",
+                          containers=[ReceivedContainer("KE24A07", date(2027, 10, 31),
+                                                        f"S9F3K2Q7P{n}") for n in range(3)],
+                          clock=chair.clock)
+        dialog = StockDialog(chair.ctx)
+        dialog.tabs.setCurrentWidget(getattr(dialog, tab))
+        return dialog
+
+    open_it.module = "stock.stock_window"  # type: ignore[attr-defined]
+    return open_it
+
+
 def _ok(_text: str) -> Outcome[object]:
     return Outcome(value=None)
 
@@ -117,6 +152,9 @@ WINDOWS: dict[str, tuple[Actor, Opener]] = {
     "screening override": (PHYSICIAN, _plain("course.screening_dialog", "OverrideDialog",
                                              lambda c: ["psychosis history"], lambda c: _ok)),
     "controlled substances": (ADMIN, _opener("stock.stock_window", "StockDialog")),
+    **{f"controlled substances: {tab}": (ADMIN, _stock_tab(tab)) for tab in (
+        "on_hand", "receive", "count", "discrepancies", "inventory", "transfer", "destruction",
+        "loss", "set_up_tab")},
     "outcomes": (PHYSICIAN, _opener("board.outcomes_page", "OutcomesDialog")),
     "schedule": (NURSE, _opener("board.schedule_dialog", "ScheduleDialog", "day")),
     "plan series": (NURSE, _opener("course.series_dialog", "PlanSeriesDialog", "course")),

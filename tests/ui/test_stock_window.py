@@ -367,6 +367,31 @@ def test_an_inventory_is_saved_signed(chair: Chair, qtbot: QtBot, books: Books) 
     assert inventory.taken_by_name.startswith("Nora Reyes") and inventory.signature
     assert len(lines) == 2
     assert "Last inventory: Initial inventory" in tab.status.text()
+    assert not tab._print.isVisible()  # no inventory document registered yet (stock-reports)
+
+
+def test_print_hands_the_record_made_to_the_document_preview_once_its_document_exists(
+        chair: Chair, qtbot: QtBot, books: Books, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ketalog.ui.stock.tab as tab_module
+
+    monkeypatch.setattr(tab_module, "document_available", lambda record: True)
+    [first] = received(chair, books, "S1")
+    dialog = open_window(chair, qtbot)
+    asked: list[tuple[str, int]] = []
+    monkeypatch.setattr(dialog, "print_record", lambda kind, key: asked.append((kind, key)))
+    dialog.inventory.print_requested.disconnect()
+    dialog.inventory.print_requested.connect(dialog.print_record)
+    tab = dialog.inventory
+    dialog.show_tab(tab)
+    qtbot.keyClicks(tab.entries.fields[first], "1")
+    qtbot.keyClicks(tab.password, password_of("nora"))
+    tab.sign_button.press()
+    assert tab.message.text() == "Inventory recorded and signed."
+    assert tab._print.isVisible()
+    qtbot.mouseClick(tab._print, Qt.MouseButton.LeftButton)
+    with chair.db() as db:
+        [inventory] = db.scalars(select(StockInventory)).all()
+    assert asked == [("stock_inventory", inventory.id)]
 
 
 def test_an_inventory_with_a_wrong_password_is_refused_and_keeps_the_lines(

@@ -147,6 +147,7 @@ class CountTab(StockTab):
         signing = QHBoxLayout()
         signing.addWidget(self.password, 1)
         signing.addWidget(self.record_button)
+        signing.addWidget(self.print_button("count"))
         form.addRow(self.tr("Your password"), signing)
         self.content.addLayout(form)
         self.content.addStretch(1)
@@ -212,6 +213,7 @@ class CountTab(StockTab):
         self.second.settle(credentials, outcome.ok)
         if not outcome.ok or outcome.value is None:
             return
+        self.printable(outcome.value.count_id)
         opened = len(outcome.value.discrepancy_ids)
         self.message.show_info(
             self.tr("Count recorded; it matches the books.") if not opened else
@@ -351,6 +353,7 @@ class InventoryTab(StockTab):
         signing = QHBoxLayout()
         signing.addWidget(self.password, 1)
         signing.addWidget(self.sign_button)
+        signing.addWidget(self.print_button("inventory"))
         form.addRow(self.tr("Your password"), signing)
         self.content.addLayout(form)
         self.content.addStretch(1)
@@ -418,6 +421,7 @@ class InventoryTab(StockTab):
             db, actor, location_id=location_id, kind=kind, taken_on=taken_on,
             business_time=business, lines=lines, password=password, clock=clock),
             self.tr("Inventory recorded and signed."))
-        if outcome.ok:
+        if outcome.ok and outcome.value is not None:
+            self.printable(outcome.value)
             self.entries.clear()
 

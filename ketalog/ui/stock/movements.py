@@ -178,7 +178,10 @@ class DestructionTab(ContainersTab):
                                                "each chosen container, signed by both "
                                                "witnesses"))
         self.destroy_button.clicked.connect(self.destroy_chosen)
-        form.addRow("", self.destroy_button)
+        destroy_row = QHBoxLayout()
+        destroy_row.addWidget(self.destroy_button, 1)
+        destroy_row.addWidget(self.print_button("destruction"))
+        form.addRow("", destroy_row)
         self.content.addLayout(form)
         self.manner.returnPressed.connect(self.first_witness.focus)
         self.first_witness.submitted.connect(self.second_witness.focus)
@@ -215,7 +218,8 @@ class DestructionTab(ContainersTab):
                                             "", len(ids)))
         self.first_witness.settle(first, outcome.ok)
         self.second_witness.settle(second, outcome.ok)
-        if outcome.ok:
+        if outcome.ok and outcome.value:
+            self.printable(outcome.value[0])  # the record of this destruction, by its first entry
             self.manner.clear()
 
 
@@ -260,6 +264,7 @@ class LossTab(ContainersTab):
         signing = QHBoxLayout()
         signing.addWidget(self.password, 1)
         signing.addWidget(self.record_button)
+        signing.addWidget(self.print_button("loss"))
         form.addRow(self.tr("Your password"), signing)
         self.content.addLayout(form)
         self.content.addStretch(1)
@@ -294,7 +299,8 @@ class LossTab(ContainersTab):
             circumstances=circumstances, losses=losses, police_notified=notified,
             police_reference=reference, password=password, clock=clock),
             self.tr("Loss recorded and signed; the volumes are written off."))
-        if outcome.ok:
+        if outcome.ok and outcome.value is not None:
+            self.printable(outcome.value)
             self.entries.clear()
             self.circumstances.clear()
             self.police_reference.clear()

@@ -7,7 +7,17 @@ everything again after each, so every tab shows the books as stored.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QTabWidget, QVBoxLayout, QWidget
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ketalog.services.access import Permission, may
 from ketalog.services.stock_view_window import stock_set_up
@@ -20,6 +30,9 @@ from ketalog.ui.stock.receive import ReceiveTab
 from ketalog.ui.stock.tab import StockTab
 from ketalog.ui.widgets import Button
 from ketalog.ui.widgets.windows import place_window
+
+if TYPE_CHECKING:
+    from ketalog.ui.core.documents import DocumentButtons
 
 
 class StockDialog(QDialog):
@@ -55,18 +68,31 @@ class StockDialog(QDialog):
             self.tabs.addTab(page, title)
         for tab in self.stock_tabs():
             tab.changed.connect(self.refresh)
+            tab.print_requested.connect(self.print_record)
+        self._documents: DocumentButtons | None = None
         self.tabs.currentChanged.connect(self._tab_shown)
         self.set_up_tab.allow(ctx.actor().role)
         self.message = MessageLabel()
         close = Button(self.tr("Close"), on_click=self.close)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.message, 1)
+        bottom.addStretch(1)
         bottom.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.message)
         layout.addLayout(bottom)
         self.refresh()
         place_window(self, "controlled substances", 1200, 720)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Shown: the lists measure their columns again at the size the window opened at.
+
+        (Filled before the window had its size, a list kept a stray horizontal
+        scroll bar with nothing to scroll until the next event.)
+        """
+        super().showEvent(event)
+        for table in self.findChildren(QTableView):
+            table.updateGeometries()
 
     def stock_tabs(self) -> list[StockTab]:
         """Every tab, in order."""
@@ -83,6 +109,16 @@ class StockDialog(QDialog):
         for tab in self.stock_tabs():
             tab.show_set_up(outcome.value)
             tab.refresh()
+
+    def print_record(self, kind: str, record_id: int) -> None:
+        """A tab's Print: the record's document, built off the GUI thread, in the preview."""
+        # start-up: the document machinery loads on the first Print
+        from ketalog.ui.core.documents import DocumentButtons
+
+        if self._documents is None:
+            self._documents = DocumentButtons(self.ctx, self)
+            self._documents.failed.connect(self.message.show_error)
+        self._documents.request(kind, record_id)
 
     def show_tab(self, tab: StockTab) -> None:
         """Bring ``tab`` forward, the keyboard on its first field."""

@@ -19,13 +19,30 @@ from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
+from ketalog.domain.documents import DocumentKind
 from ketalog.services.context import Actor, Clock
 from ketalog.services.stock_view_window import LocationChoice, ProductChoice, StockSetUp
 from ketalog.ui.core.context import Outcome, UiContext
 from ketalog.ui.core.style import MessageLabel
-from ketalog.ui.widgets import ActionButton, ComboBox, DateField, ScrollingPage
+from ketalog.ui.widgets import ActionButton, Button, ComboBox, DateField, ScrollingPage
 
 T = TypeVar("T")
+
+#: The record each tab prints, by the DocumentKind value the stock documents are to
+#: register (issue 19 item 4, another branch). Until that value is in DocumentKind a
+#: tab's Print button stays hidden; once it is, the button asks the window's document
+#: preview for the record just made (DocumentButtons.request(kind, record id)).
+STOCK_DOCUMENT_KINDS = {
+    "count": "stock_count",
+    "inventory": "stock_inventory",
+    "destruction": "stock_destruction",
+    "loss": "stock_loss",
+}
+
+
+def document_available(record: str) -> bool:
+    """Whether the document printing ``record`` (a key of STOCK_DOCUMENT_KINDS) exists yet."""
+    return STOCK_DOCUMENT_KINDS.get(record) in DocumentKind._value2member_map_
 
 
 def qdate(day: date) -> QDate:
@@ -89,6 +106,8 @@ class StockTab(QWidget):
 
     #: Something was recorded: the window reloads every tab.
     changed = Signal()
+    #: Print asked for: (DocumentKind value, record id); the window opens the preview.
+    print_requested = Signal(str, int)
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None, *,
                  scrolling: bool = True) -> None:
@@ -108,6 +127,27 @@ class StockTab(QWidget):
             self.page = None
             outer.addLayout(self.content, 1)
         outer.addWidget(self.message)
+
+    def print_button(self, record: str) -> Button:
+        """A Print button for the last ``record`` made here (hidden until its document exists).
+
+        The subclass calls :meth:`printable` with the id of each record it makes.
+        """
+        self._record = record
+        self._record_id: int | None = None
+        self._print = Button(self.tr("Print…"), on_click=self._ask_print)
+        self._print.setToolTip(self.tr("Preview, save or print the record just made"))
+        self._print.setVisible(False)
+        return self._print
+
+    def printable(self, record_id: int) -> None:
+        """A record was made: its Print button offers it (where its document exists)."""
+        self._record_id = record_id
+        self._print.setVisible(document_available(self._record))
+
+    def _ask_print(self) -> None:
+        if self._record_id is not None:
+            self.print_requested.emit(STOCK_DOCUMENT_KINDS[self._record], self._record_id)
 
     def finish(self) -> None:
         """End of a subclass's ``__init__``: a disabled button's key says why here."""
