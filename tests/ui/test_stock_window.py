@@ -254,6 +254,32 @@ def test_a_scan_of_an_unknown_product_or_an_unreadable_code_adds_nothing(
     assert tab.containers() == []
 
 
+def test_a_scan_picks_the_vials_product_and_reads_a_tilde_as_the_separator(
+        chair: Chair, qtbot: QtBot, books: Books) -> None:
+    with chair.db() as db:
+        add_stock_product(db, ADMIN, name="Esketamine 28 mg device", substance="esketamine",
+                          strength_mg_per_ml="140", container_volume_ml="0.2",
+                          clock=chair.clock)
+    dialog = open_window(chair, qtbot)
+    tab = dialog.receive
+    dialog.show_tab(tab)
+    tab.product.setCurrentIndex(tab.product.findText("Esketamine 28 mg device"))
+    lot, serial = vial("KE24A07", "S1")
+    qtbot.keyClicks(tab.scan, lot + "~" + serial)  # a scanner set to send ~ for GS
+    qtbot.keyClick(tab.scan, Qt.Key.Key_Return)
+    assert [(c.lot_number, c.serial) for c in tab.containers()] == [("KE24A07", "S1")]
+    assert tab.product.currentText() == "Ketamine HCl 50 mg/mL, 10 mL vial"
+
+
+def test_f5_shows_what_another_workstation_recorded(
+        chair: Chair, qtbot: QtBot, books: Books) -> None:
+    dialog = open_window(chair, qtbot)
+    assert dialog.on_hand.model.rowCount() == 0
+    received(chair, books, "S1")
+    qtbot.keyClick(dialog, Qt.Key.Key_F5)
+    assert dialog.on_hand.model.rowCount() == 1
+
+
 def test_a_delivery_missing_its_supplier_is_refused_and_kept_on_screen(
         chair: Chair, qtbot: QtBot, books: Books) -> None:
     dialog = open_window(chair, qtbot)

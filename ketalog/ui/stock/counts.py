@@ -35,7 +35,12 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from ketalog.domain.controlled_substances import format_ml
-from ketalog.domain.stock_counts import BusinessTime, CountOccasion, InventoryKind
+from ketalog.domain.stock_counts import (
+    MIN_EXPLANATION_WORDS,
+    BusinessTime,
+    CountOccasion,
+    InventoryKind,
+)
 from ketalog.services.context import Actor, Clock
 from ketalog.services.identity import ProofPurpose
 from ketalog.services.stock_counts import (
@@ -312,7 +317,8 @@ class DiscrepanciesTab(StockTab):
             self.explanation.clear()
             self.write_off.setChecked(False)
         else:
-            (self.explanation if "xplain" in (outcome.error or "") else self.password).setFocus()
+            said_enough = len(explanation.split()) >= MIN_EXPLANATION_WORDS
+            (self.password if said_enough else self.explanation).setFocus()
 
 
 class InventoryTab(StockTab):

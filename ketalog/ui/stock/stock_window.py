@@ -1,15 +1,16 @@
 """The Controlled substances window: the clinic's books for ketamine and esketamine (issue 19).
 
-Opened from the main window (Ctrl+Shift+K). One tab per part of the books;
-each tab acts through one service call per user action and the window reads
-everything again after each, so every tab shows the books as stored.
+Opened from the main window (Ctrl+Shift+K); F5 reads the books again. One tab
+per part of the books; each tab acts through one service call per user action
+and the window reads everything again after each, so every tab shows the books
+as stored.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -81,6 +82,8 @@ class StockDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
         layout.addLayout(bottom)
+        refresh = QShortcut(QKeySequence("F5"), self)  # another workstation's entries
+        refresh.activated.connect(self.refresh)
         self.refresh()
         place_window(self, "controlled substances", 1200, 720)
 
