@@ -394,6 +394,8 @@ def test_an_inventory_is_saved_signed(chair: Chair, qtbot: QtBot, books: Books) 
     assert len(lines) == 2
     assert "Last inventory: Initial inventory" in tab.status.text()
     assert not tab._print.isVisible()  # no inventory document registered yet (stock-reports)
+    reopened = open_window(chair, qtbot)
+    assert reopened.inventory.kind.currentData() == "biennial"  # the next one due
 
 
 def test_print_hands_the_record_made_to_the_document_preview_once_its_document_exists(

@@ -331,6 +331,7 @@ class InventoryTab(StockTab):
         self.location.currentIndexChanged.connect(lambda _i: self.refresh())
         self.kind = ComboBox()
         _fill_enum(self.kind, INVENTORY_WORDS)
+        self._kind_chosen_for: int | None = None
         self.taken_on = date_field(ctx.clock().astimezone(ctx.tz).date())
         self.business_time = ComboBox()
         _fill_enum(self.business_time, BUSINESS_WORDS)
@@ -386,6 +387,10 @@ class InventoryTab(StockTab):
             found, last, due = read
             self.expected = list(found)
             self.status.setText(self._status(last, due))
+            if location_id != self._kind_chosen_for:  # a location's first look: the kind due
+                self._kind_chosen_for = location_id
+                due_kind = InventoryKind.INITIAL if last is None else InventoryKind.BIENNIAL
+                self.kind.setCurrentIndex(self.kind.findData(due_kind))
         self.entries.set_lines([EntryLine(
             line.container_id, container_words(line),
             self.tr("sealed") if line.sealed else self.tr("opened"),
