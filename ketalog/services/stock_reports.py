@@ -87,6 +87,47 @@ class FileFormat(StrEnum):
     CSV = "csv"
 
 
+@dataclass(frozen=True)
+class LocationRow:
+    """A registered location as a list shows it."""
+
+    location_id: int
+    name: str
+    dea_number: str
+    address: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    """A product as a list shows it."""
+
+    product_id: int
+    name: str
+    substance: str
+    strength_mg_per_ml: Decimal
+    container_volume_ml: Decimal
+    ndc: str | None
+    gtin: str | None
+    active: bool
+
+
+def stock_locations(db: Session, actor: Actor) -> list[LocationRow]:
+    """Every registered location, by name (the ids the other commands take)."""
+    authorize_admin_work(db, actor, Permission.VIEW_STOCK_RECORDS)
+    return [LocationRow(loc.id, loc.name, loc.dea_number, loc.address, loc.active)
+            for loc in db.scalars(select(StockLocation).order_by(StockLocation.name))]
+
+
+def stock_products(db: Session, actor: Actor) -> list[ProductRow]:
+    """Every product, by name."""
+    authorize_admin_work(db, actor, Permission.VIEW_STOCK_RECORDS)
+    return [ProductRow(p.id, p.name, p.substance.value, Decimal(p.strength_mg_per_ml),
+                       Decimal(p.container_volume_ml), p.ndc, p.gtin, p.active)
+            for p in db.scalars(select(StockProduct).order_by(StockProduct.name,
+                                                              StockProduct.id))]
+
+
 def _location(db: Session, location_id: int) -> StockLocation:
     location = db.get(StockLocation, location_id)
     if location is None:
