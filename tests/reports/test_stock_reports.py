@@ -266,3 +266,25 @@ def test_a_csv_is_never_written_over_a_folder_or_a_link(tmp_path: Path) -> None:
         write_stock_csv([["a"]], tmp_path / "missing" / "log.csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "link.csv",
                                                           "precious.txt"]
+
+
+def test_a_long_log_repeats_its_location_and_header_on_every_page_and_totals_add_up() -> None:
+    lines = [_line(1, LedgerKind.RECEIVED, "10", at(13), container_id=1)]
+    for n in range(60):  # sixty doses of 0.15 mL (7.5 mg) from one vial
+        when = at(14 + n // 10, (n % 10) * 5)
+        lines.append(_line(2 + 2 * n, LedgerKind.DRAWN, "0.15", when, **PATIENT))
+        lines.append(_line(3 + 2 * n, LedgerKind.ADMINISTERED, "0.15", when, **PATIENT))
+    log = DispensingLog(**BASE, start=date(2026, 11, 21), end=date(2026, 11, 21),  # type: ignore[arg-type]
+                        lines=tuple(lines))
+    pages = [page.extract_text() for page in PdfReader(BytesIO(build_dispensing_log(log))).pages]
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, start=1):
+        assert "Main clinic safe · DEA FB7654329 · 2026-11-21" in page
+        assert f"Page {number} of {len(pages)}" in page
+    assert all("Date, time" in page for page in pages[:-1])  # the table's header repeats
+    assert sum(1 for page in pages for _ in re.finditer(r"Administered", page)) >= 60
+    totals = {t.kind: t for t in log.totals()}
+    given = sum((line.mg for line in lines if line.kind is LedgerKind.ADMINISTERED), Decimal(0))
+    assert totals[LedgerKind.ADMINISTERED].mg == given == Decimal(450)
+    assert totals[LedgerKind.ADMINISTERED].entries == 60
+    assert "Administered 60 9 mL 450 mg" in re.sub(r"\s+", " ", pages[-1])
