@@ -11,6 +11,7 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph
 
+from ketalog.domain.controlled_substances import format_ml
 from ketalog.reports.base import data_table, stylesheet
 from ketalog.reports.stock_inputs import (
     INVENTORY_TITLE,
@@ -63,8 +64,8 @@ def build_inventory(inventory: Inventory) -> bytes:
     else:
         rows = []
         for line in inventory.lines:
-            found = ("sealed (counted)" if line.sealed
-                     else f"open, measured {line.measured_ml} mL")
+            found = ("sealed (counted)" if line.sealed or line.measured_ml is None
+                     else f"open, measured {format_ml(line.measured_ml)}")
             product = line.product_name + (f"\nNDC {line.ndc}" if line.ndc else "")
             rows.append([cell(product), cell(f"lot {line.lot_number}"),
                          cell(f"{line.strength_mg_per_ml} mg/mL\n{line.container_volume_ml} "

@@ -162,6 +162,8 @@ class _Facts:
     people: dict[int, str] = field(default_factory=dict)
     patients: dict[int, tuple[str, str]] = field(default_factory=dict)  # session -> name, MRN
     kinds: dict[int, LedgerKind] = field(default_factory=dict)  # entry id -> kind
+    #: a transfer's entry id -> the other location's name (where it came from or went to)
+    transfers: dict[int, str] = field(default_factory=dict)
 
 
 def _facts(db: Session, rows: Iterable[StockEntry]) -> _Facts:
@@ -191,7 +193,33 @@ def _facts(db: Session, rows: Iterable[StockEntry]) -> _Facts:
     if undone:
         facts.kinds = {entry_id: kind for entry_id, kind in db.execute(
             select(StockEntry.id, StockEntry.kind).where(StockEntry.id.in_(undone)))}
+    facts.transfers = _transfer_partners(db, rows)
     return facts
+
+
+def _transfer_partners(db: Session, rows: list[StockEntry]) -> dict[int, str]:
+    """For each transfer entry, the other location's name (its counterpart entry's)."""
+    ins = {r.id: r.counterpart_id for r in rows
+           if r.kind is LedgerKind.TRANSFERRED_IN and r.counterpart_id is not None}
+    outs = [r.id for r in rows if r.kind is LedgerKind.TRANSFERRED_OUT]
+    if not ins and not outs:
+        return {}
+    names = {loc_id: name for loc_id, name in db.execute(
+        select(StockLocation.id, StockLocation.name))}
+    partners: dict[int, str] = {}
+    if ins:
+        for out_id, where in db.execute(select(StockEntry.id, StockEntry.location_id)
+                                        .where(StockEntry.id.in_(set(ins.values())))):
+            for in_id, counterpart in ins.items():
+                if counterpart == out_id:
+                    partners[in_id] = names.get(where, "")
+    if outs:
+        for sent_id, where in db.execute(select(StockEntry.counterpart_id,
+                                                StockEntry.location_id)
+                                         .where(StockEntry.counterpart_id.in_(outs))):
+            if sent_id is not None:
+                partners[sent_id] = names.get(where, "")
+    return partners
 
 
 def _detail(row: StockEntry, facts: _Facts) -> str:
@@ -202,6 +230,9 @@ def _detail(row: StockEntry, facts: _Facts) -> str:
         if receipt is not None:
             parts.append(f"from {receipt.supplier_name} (DEA {receipt.supplier_dea_number}), "
                          f"order {receipt.order_reference}")
+    partner = facts.transfers.get(row.id)
+    if partner:
+        parts.append(f"{'from' if row.kind is LedgerKind.TRANSFERRED_IN else 'to'} {partner}")
     if row.waste_manner:
         parts.append(row.waste_manner)
     if row.reason:

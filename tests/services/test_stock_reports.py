@@ -214,3 +214,26 @@ def test_the_books_are_saved_as_csv_and_pdf_with_an_audit_row(
         save_stock_document(db, NURSE, document="log", file_format="csv",
                             location_id=books.location_id, path=tmp_path / "folder.csv",
                             start=DAY, end=DAY, clock=clock)
+
+
+def test_a_transfer_names_the_other_location_and_each_location_balances(
+        db: Session, clock: FakeClock) -> None:
+    from tests.store.stock_books import write_books
+
+    stored = write_books(db, clock(), book(db, clock))
+    main_log = dispensing_log_input(db, NURSE, location_id=stored.main, start=DAY, end=DAY)
+    by_id = {line.entry_id: line for line in main_log.lines}
+    assert by_id[stored.transfer_out].detail == "to Satellite"
+    assert by_id[stored.reversal].reverses_kind is LedgerKind.LOST
+    satellite_log = dispensing_log_input(db, NURSE, location_id=stored.satellite, start=DAY,
+                                         end=DAY)
+    assert [(line.kind, line.detail) for line in satellite_log.lines] == [
+        (LedgerKind.TRANSFERRED_IN, "from Main clinic")]
+    main = balance_input(db, NURSE, location_id=stored.main, on=DAY).lines[0]
+    assert (main.received_ml, main.administered_ml, main.lost_ml, main.transferred_out_ml,
+            main.closing_ml) == (Decimal(20), Decimal("3.5"), Decimal(0), Decimal(10),
+                                 Decimal("6.5"))
+    assert main.closing_ml == _on_hand_ml(db, stored.main)
+    satellite = balance_input(db, NURSE, location_id=stored.satellite, on=DAY).lines[0]
+    assert (satellite.transferred_in_ml, satellite.closing_ml) == (Decimal(10), Decimal(10))
+    assert satellite.closing_ml == _on_hand_ml(db, stored.satellite)
