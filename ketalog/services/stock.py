@@ -94,7 +94,8 @@ class OpenDraw:
     unreconciled_ml: Decimal
 
 
-def _as_entry(row: StockEntry) -> LedgerEntry:
+def as_ledger_entry(row: StockEntry) -> LedgerEntry:
+    """A stored entry as the domain's ledger reads it (the reports and counts read them too)."""
     return LedgerEntry(
         entry_id=row.id, container_id=row.container_id, location_id=row.location_id,
         kind=row.kind, volume_ml=Decimal(row.volume_ml), recorded_by_id=row.recorded_by_id,
@@ -107,7 +108,7 @@ def container_ledger(db: Session, container_id: int) -> Ledger:
     """Every entry of one container, as the domain's ledger."""
     rows = db.scalars(select(StockEntry).where(StockEntry.container_id == container_id)
                       .order_by(StockEntry.id))
-    return Ledger(tuple(_as_entry(r) for r in rows))
+    return Ledger(tuple(as_ledger_entry(r) for r in rows))
 
 
 def stock_on_hand(db: Session, location_id: int | None = None) -> list[ContainerBalance]:
@@ -115,7 +116,7 @@ def stock_on_hand(db: Session, location_id: int | None = None) -> list[Container
     ledgers: dict[int, Ledger] = {}
     for row in db.scalars(select(StockEntry).order_by(StockEntry.id)):
         ledger = ledgers.get(row.container_id, Ledger())
-        ledgers[row.container_id] = Ledger((*ledger.entries, _as_entry(row)))
+        ledgers[row.container_id] = Ledger((*ledger.entries, as_ledger_entry(row)))
     containers = {c.id: c for c in db.scalars(select(StockContainer).where(
         StockContainer.id.in_(ledgers)))} if ledgers else {}
     products = {p.id: p for p in db.scalars(select(StockProduct))}
@@ -159,7 +160,8 @@ def unreconciled_ml_for_session(db: Session, session_id: int) -> Decimal:
 # --- set-up -------------------------------------------------------------------------------
 
 
-def _text(value: str | None, field: str, label: str, limit: int = MAX_TEXT) -> str:
+def checked_text(value: str | None, field: str, label: str, limit: int = MAX_TEXT) -> str:
+    """A required note for the books, refused when missing or too long to print."""
     text = required_text(value, field, f"{label} is missing.")
     if len(text) > limit:
         raise ValidationError.single(
@@ -168,7 +170,7 @@ def _text(value: str | None, field: str, label: str, limit: int = MAX_TEXT) -> s
 
 
 def _dea(value: str | None, field: str, label: str) -> str:
-    text = _text(value, field, label, 20)
+    text = checked_text(value, field, label, 20)
     problem = dea_number_problem(text)
     if problem is not None:
         raise ValidationError.single(field, f"{label}: {problem}.")
@@ -189,12 +191,12 @@ def add_stock_location(db: Session, actor: Actor, *, name: str, dea_number: str,
                        clock: Clock = system_clock) -> int:
     """Register a location that keeps its own books (its DEA registration and address)."""
     authorize(db, actor, Permission.MANAGE_STOCK)
-    name = _text(name, "name", "The location's name", 120)
+    name = checked_text(name, "name", "The location's name", 120)
     if db.scalar(select(exists().where(func.lower(StockLocation.name) == name.lower()))):
         raise ValidationError.single("name", f'A stock location named "{name}" exists already.')
     location = StockLocation(name=name, dea_number=_dea(dea_number, "dea_number",
                                                         "The location's DEA number"),
-                             address=_text(address, "address", "The location's address"))
+                             address=checked_text(address, "address", "The location's address"))
     db.add(location)
     db.flush()
     append_audit(db, actor, "create", at=clock(), table_name="stock_locations",
@@ -226,7 +228,7 @@ def add_stock_product(db: Session, actor: Actor, *, name: str, substance: Substa
         raise ValidationError.single("gtin", f"GTIN {gtin_text} belongs to another product.")
     strength = _volume(strength_mg_per_ml, "The strength", "strength_mg_per_ml")
     product = StockProduct(
-        name=_text(name, "name", "The product's name", 200), substance=kind,
+        name=checked_text(name, "name", "The product's name", 200), substance=kind,
         strength_mg_per_ml=strength,
         container_volume_ml=_volume(container_volume_ml, "The container's volume",
                                     "container_volume_ml"),
@@ -310,11 +312,12 @@ def receive_stock(db: Session, actor: Actor, *, location_id: int, product_id: in
         raise ValidationError(problems)
     receipt = StockReceipt(
         location_id=location.id, received_on=received_on,
-        supplier_name=_text(supplier.name, "supplier_name", "The supplier's name", 200),
-        supplier_address=_text(supplier.address, "supplier_address", "The supplier's address"),
+        supplier_name=checked_text(supplier.name, "supplier_name", "The supplier's name", 200),
+        supplier_address=checked_text(supplier.address, "supplier_address",
+                                      "The supplier's address"),
         supplier_dea_number=_dea(supplier.dea_number, "supplier_dea_number",
                                  "The supplier's DEA number"),
-        order_reference=_text(order_reference, "order_reference",
+        order_reference=checked_text(order_reference, "order_reference",
                               "The invoice or DEA Form 222 number", 60),
         received_by_id=actor.user_id, recorded_at_utc=now)
     db.add(receipt)
@@ -327,7 +330,7 @@ def receive_stock(db: Session, actor: Actor, *, location_id: int, product_id: in
     ids: list[int] = []
     for container in containers:
         row = StockContainer(product_id=product.id, receipt_id=receipt.id,
-                             lot_number=_text(container.lot_number, "lot_number",
+                             lot_number=checked_text(container.lot_number, "lot_number",
                                               "The lot number", 60),
                              expiry_date=container.expiry_date,
                              serial=(container.serial or "").strip() or None)
@@ -336,7 +339,7 @@ def receive_stock(db: Session, actor: Actor, *, location_id: int, product_id: in
         append_audit(db, actor, "create", at=now, table_name="stock_containers", row_id=row.id,
                      new={"lot_number": row.lot_number, "expiry_date": row.expiry_date,
                           "serial": row.serial})
-        _write(db, actor, Ledger(), LedgerEntry(0, row.id, location.id, LedgerKind.RECEIVED,
+        write_entry(db, actor, Ledger(), LedgerEntry(0, row.id, location.id, LedgerKind.RECEIVED,
                                                 Decimal(product.container_volume_ml),
                                                 recorded_by_id=actor.user_id or 0), now=now)
         ids.append(row.id)
@@ -350,11 +353,11 @@ def receive_stock(db: Session, actor: Actor, *, location_id: int, product_id: in
 _WITNESSED = MANIFEST_FIELDS[STOCK_WITNESS]
 
 
-def _write(db: Session, actor: Actor, ledger: Ledger, entry: LedgerEntry, *, now: datetime,
-           session_id: int | None = None, manner: str | None = None,
-           witness: tuple[int, str] | None = None,
-           witness_key: UnlockedKey | None = None,
-           counterpart_id: int | None = None) -> StockEntry:
+def write_entry(db: Session, actor: Actor, ledger: Ledger, entry: LedgerEntry, *,
+                now: datetime, session_id: int | None = None, manner: str | None = None,
+                witness: tuple[int, str] | None = None,
+                witness_key: UnlockedKey | None = None,
+                counterpart_id: int | None = None) -> StockEntry:
     """Check ``entry`` against the container's books, then write it with its audit row.
 
     A witness's key signs the row before it is written: the row is never changed after.
@@ -387,7 +390,7 @@ def _write(db: Session, actor: Actor, ledger: Ledger, entry: LedgerEntry, *, now
     return row
 
 
-def _locked_container(db: Session, container_id: int) -> StockContainer:
+def locked_container(db: Session, container_id: int) -> StockContainer:
     """The container, its row locked until commit (PostgreSQL; SQLite's writes are serial)."""
     container = db.scalar(select(StockContainer).where(StockContainer.id == container_id)
                           .with_for_update())
@@ -419,7 +422,7 @@ def draw_for_session(db: Session, actor: Actor, *, session_id: int, container_id
     now = clock()
     _session(db, session_id, DRAW_STATES, "drawn")
     volume = _volume(volume_ml, "The volume drawn")
-    container = _locked_container(db, container_id)
+    container = locked_container(db, container_id)
     recalled = bool(db.scalar(select(exists().where(
         StockLotRecall.product_id == container.product_id,
         StockLotRecall.lot_number == container.lot_number))))
@@ -430,7 +433,7 @@ def draw_for_session(db: Session, actor: Actor, *, session_id: int, container_id
     if not here:
         raise ValidationError.single("container", f"Container {container_id} (lot "
                                      f"{container.lot_number}) is empty.")
-    row = _write(db, actor, ledger, LedgerEntry(0, container_id, here[0], LedgerKind.DRAWN,
+    row = write_entry(db, actor, ledger, LedgerEntry(0, container_id, here[0], LedgerKind.DRAWN,
                                                 volume, recorded_by_id=actor.user_id or 0),
                  now=now, session_id=session_id)
     return row.id
@@ -449,14 +452,14 @@ def _settle(db: Session, actor: Actor, draw_id: int, kind: LedgerKind, volume_ml
     draw = _draw(db, draw_id)
     assert draw.session_id is not None
     _session(db, draw.session_id, SETTLE_STATES, "accounted for")
-    _locked_container(db, draw.container_id)
+    locked_container(db, draw.container_id)
     ledger = container_ledger(db, draw.container_id)
     label = {LedgerKind.ADMINISTERED: "The volume given", LedgerKind.WASTED: "The volume wasted",
              LedgerKind.RETURNED: "The volume returned"}[kind]
     entry = LedgerEntry(0, draw.container_id, draw.location_id, kind, _volume(volume_ml, label),
                         recorded_by_id=actor.user_id or 0, draw_id=draw.id,
                         witness_ids=(witness[0],) if witness else ())
-    return _write(db, actor, ledger, entry, now=now, session_id=draw.session_id,
+    return write_entry(db, actor, ledger, entry, now=now, session_id=draw.session_id,
                   manner=manner, witness=witness, witness_key=witness_key)
 
 
@@ -490,7 +493,7 @@ def waste_remainder(db: Session, actor: Actor, *, draw_id: int, volume_ml: objec
         db, witness_proof, ProofPurpose.WITNESS_WASTE, person="the witness", signed_in=actor,
         clock=clock)
     authorize(db, witness_actor, Permission.WITNESS_STOCK)
-    how = _text(manner, "manner", "How it was wasted", 200)
+    how = checked_text(manner, "manner", "How it was wasted", 200)
     row = _settle(db, actor, draw_id, LedgerKind.WASTED, volume_ml, now=now, manner=how,
                   witness=(witness_user.id, printed_name(witness_user.full_name,
                                                          witness_user.credentials)),
@@ -506,14 +509,14 @@ def reverse_stock_entry(db: Session, actor: Actor, *, entry_id: int, reason: str
     row = db.get(StockEntry, entry_id)
     if row is None:
         raise NotFound(f"There is no entry {entry_id} in the books.")
-    _locked_container(db, row.container_id)
+    locked_container(db, row.container_id)
     ledger = container_ledger(db, row.container_id)
     entry = LedgerEntry(0, row.container_id, row.location_id, LedgerKind.REVERSAL,
                         Decimal(row.volume_ml), recorded_by_id=actor.user_id or 0,
                         reverses_id=row.id,
-                        reason=_text(reason, "reason", "The reason for the reversal")
+                        reason=checked_text(reason, "reason", "The reason for the reversal")
                         if (reason or "").strip() else None)
-    return _write(db, actor, ledger, entry, now=clock(), session_id=row.session_id).id
+    return write_entry(db, actor, ledger, entry, now=clock(), session_id=row.session_id).id
 
 
 
@@ -528,14 +531,14 @@ def recall_lot(db: Session, actor: Actor, *, product_id: int, lot_number: str, r
     product = db.get(StockProduct, product_id)
     if product is None:
         raise NotFound(f"There is no product {product_id}.")
-    lot = _text(lot_number, "lot_number", "The lot number", 60)
+    lot = checked_text(lot_number, "lot_number", "The lot number", 60)
     if not db.scalar(select(exists().where(StockContainer.product_id == product_id,
                                            StockContainer.lot_number == lot))):
         raise ValidationError.single("lot_number", f'No container of "{product.name}" with '
                                                    f"lot {lot} was ever received.")
     now = clock()
     recall = StockLotRecall(product_id=product_id, lot_number=lot,
-                            reason=_text(reason, "reason", "The reason for the recall"),
+                            reason=checked_text(reason, "reason", "The reason for the recall"),
                             recorded_by_id=actor.user_id, recorded_at_utc=now)
     db.add(recall)
     db.flush()

@@ -67,7 +67,7 @@ from ketalog.services.keyed import (
     when_text,
 )
 from ketalog.services.settings import clinic_timezone, clinic_today
-from ketalog.services.stock import _as_entry, _locked_container, _write, container_ledger
+from ketalog.services.stock import as_ledger_entry, container_ledger, locked_container, write_entry
 from ketalog.services.stock_movements import (
     location,
     loss_manifest_row,
@@ -122,7 +122,7 @@ def _ledgers_at(db: Session, location_id: int) -> dict[int, Ledger]:
     ledgers: dict[int, list[LedgerEntry]] = {}
     for row in db.scalars(select(StockEntry).where(StockEntry.container_id.in_(here))
                           .order_by(StockEntry.id)):
-        ledgers.setdefault(row.container_id, []).append(_as_entry(row))
+        ledgers.setdefault(row.container_id, []).append(as_ledger_entry(row))
     return {c: Ledger(tuple(entries)) for c, entries in ledgers.items()}
 
 
@@ -374,7 +374,7 @@ def resolve_discrepancy(db: Session, actor: Actor, *, discrepancy_id: int, expla
     ledger: Ledger | None = None
     entry: LedgerEntry | None = None
     if lost_ml:
-        _locked_container(db, discrepancy.container_id)
+        locked_container(db, discrepancy.container_id)
         ledger = container_ledger(db, discrepancy.container_id)
         entry = LedgerEntry(0, discrepancy.container_id, discrepancy.location_id,
                             LedgerKind.LOST, lost_ml, recorded_by_id=actor.user_id or 0,
@@ -384,7 +384,7 @@ def resolve_discrepancy(db: Session, actor: Actor, *, discrepancy_id: int, expla
                         what="sign the resolution", clock=clock)
     lost_entry_id = None
     if ledger is not None and entry is not None:
-        lost_entry_id = _write(db, actor, ledger, entry, now=now).id
+        lost_entry_id = write_entry(db, actor, ledger, entry, now=now).id
     resolution = StockDiscrepancyResolution(
         discrepancy_id=discrepancy_id, explanation=text, resolved_by_id=user.id,
         resolved_by_name=name_of(user), key_id=key.key_id, resolved_at_utc=now,

@@ -39,7 +39,7 @@ from ketalog.services.keyed import (
 )
 from ketalog.services.keys import signing_key
 from ketalog.services.settings import clinic_today
-from ketalog.services.stock import _locked_container, _text, _write, container_ledger
+from ketalog.services.stock import checked_text, container_ledger, locked_container, write_entry
 from ketalog.services.unit_of_work import use_case
 from ketalog.store.models import (
     StockContainer,
@@ -113,7 +113,7 @@ def _containers(container_ids: Sequence[int]) -> list[int]:
 def _held_here(db: Session, container_id: int, place: StockLocation, doing: str
                ) -> tuple[StockContainer, Ledger, Decimal]:
     """The container (locked), its books and its balance here; refused when none is here."""
-    container = _locked_container(db, container_id)
+    container = locked_container(db, container_id)
     ledger = container_ledger(db, container_id)
     left = balance_here(ledger, container_id, place.id)
     if left <= 0:
@@ -161,10 +161,10 @@ def transfer_containers(db: Session, actor: Actor, *, from_location_id: int,
                               f"(draw {draw.entry_id}) not yet accounted for; record it "
                               "administered, wasted or returned before transferring.")
         user_id = actor.user_id or 0
-        out = _write(db, actor, ledger, LedgerEntry(0, container_id, source.id,
+        out = write_entry(db, actor, ledger, LedgerEntry(0, container_id, source.id,
                                                     LedgerKind.TRANSFERRED_OUT, left,
                                                     recorded_by_id=user_id), now=now)
-        into = _write(db, actor, container_ledger(db, container_id),
+        into = write_entry(db, actor, container_ledger(db, container_id),
                       LedgerEntry(0, container_id, target.id, LedgerKind.TRANSFERRED_IN, left,
                                   recorded_by_id=user_id), now=now, counterpart_id=out.id)
         received.append(into.id)
@@ -215,7 +215,7 @@ def destroy_containers(db: Session, actor: Actor, *, location_id: int,
     now = clock()
     ids = _containers(container_ids)
     place = location(db, location_id)
-    how = _text(manner, "manner", "How it was destroyed", 200)
+    how = checked_text(manner, "manner", "How it was destroyed", 200)
     held = [_held_here(db, c, place, "destroyed") for c in ids]
     witnesses = _witnesses(db, actor, witness_proofs, clock)
     destroyed: list[int] = []
@@ -223,7 +223,7 @@ def destroy_containers(db: Session, actor: Actor, *, location_id: int,
         entry = LedgerEntry(0, container_id, place.id, LedgerKind.DESTROYED, left,
                             recorded_by_id=actor.user_id or 0,
                             witness_ids=tuple(user.id for user, _key in witnesses))
-        row = _write(db, actor, ledger, entry, now=now, manner=how)
+        row = write_entry(db, actor, ledger, entry, now=now, manner=how)
         for position, (user, key) in enumerate(witnesses, start=1):
             _sign_destruction(db, actor, row, position, user, key, now)
         destroyed.append(row.id)
@@ -331,7 +331,7 @@ def report_loss(db: Session, actor: Actor, *, location_id: int, discovered_on: d
                                       "police_reference": loss.police_reference,
                                       "lost": lost_facts(volumes)})
     for container_id, volume in volumes.items():
-        entry = _write(db, actor, ledgers[container_id],
+        entry = write_entry(db, actor, ledgers[container_id],
                        LedgerEntry(0, container_id, place.id, LedgerKind.LOST, volume,
                                    recorded_by_id=actor.user_id or 0,
                                    reason=f"{what.value.replace('_', ' ')}: {reason}"[:500]),
