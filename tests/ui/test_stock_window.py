@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
@@ -177,6 +178,33 @@ def test_on_hand_shows_each_container_with_ml_mg_sealed_and_marks_recalled_and_e
                          "10 mL", "500 mg", "sealed", "⚠ RECALLED"]
     assert model.index(rows["E1"], OnHandModel.WARNING).data() == "⚠ EXPIRED"
     assert "30 mL in 3 containers" in dialog.on_hand.summary.text()
+
+
+def test_the_dispensing_log_and_balance_of_a_location_are_saved_as_pdf_and_csv(
+        chair: Chair, qtbot: QtBot, books: Books, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    received(chair, books, "S1", "S2")
+    dialog = open_window(chair, qtbot)
+    tab = dialog.on_hand
+    chosen: list[str] = []
+
+    def choose(*_args: object, **_kwargs: object) -> tuple[str, str]:
+        return chosen[-1], ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(choose))
+    chosen.append(str(tmp_path / "log.pdf"))
+    qtbot.mouseClick(tab.save_log_button, Qt.MouseButton.LeftButton)
+    assert "Choose one location" in tab.message.text()  # "All locations": each has its books
+    tab.location.setCurrentIndex(tab.location.findData(books.location_id))
+    qtbot.mouseClick(tab.save_log_button, Qt.MouseButton.LeftButton)
+    assert (tmp_path / "log.pdf").read_bytes().startswith(b"%PDF")
+    tab.books_format.setCurrentIndex(tab.books_format.findData("csv"))
+    chosen.append(str(tmp_path / "balance.csv"))
+    qtbot.mouseClick(tab.save_balance_button, Qt.MouseButton.LeftButton)
+    assert "KX2291" in (tmp_path / "balance.csv").read_text(encoding="utf-8")
+    assert tab.message.text() == f"Saved {tmp_path / 'balance.csv'}"
 
 
 # --- receive -----------------------------------------------------------------------------

@@ -2692,6 +2692,34 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Save dispensing log…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save balance…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The location&apos;s books from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose one location: each keeps its own books.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the books</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>All locations</source>
         <translation type="unfinished"></translation>
     </message>

@@ -3,7 +3,8 @@
 Every container with volume left is a row: product, lot, expiry, serial, the
 millilitres and milligrams left, sealed or opened. A recalled lot and an
 expired container are marked in words and colour, never hidden: they still
-count until returned or destroyed. Administrators register locations (with
+count until returned or destroyed. A location's dispensing log and perpetual
+balance over a period are saved from here as PDF or CSV. Administrators register locations (with
 their DEA registration) and products in the Set-up tab.
 """
 
@@ -13,17 +14,34 @@ from decimal import Decimal
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
 
 from ketalog.domain.controlled_substances import Substance, format_ml
 from ketalog.services.access import Permission, may
 from ketalog.services.stock import add_stock_location, add_stock_product
+from ketalog.services.stock_reports import FileFormat, StockDocument, save_stock_document
 from ketalog.services.stock_view_window import OnHandRow, StockSetUp, on_hand_rows
 from ketalog.ui.core.context import UiContext
 from ketalog.ui.core.style import ALERT_MARK, OVERDUE_TEXT
 from ketalog.ui.core.translation import QT_TRANSLATE_NOOP, translated
-from ketalog.ui.stock.tab import StockTab, fill_locations
-from ketalog.ui.widgets import ActionButton, Column, ComboBox, RowsModel, hint, make_table
+from ketalog.ui.stock.tab import StockTab, date_field, fill_locations, pydate
+from ketalog.ui.widgets import (
+    ActionButton,
+    Button,
+    Column,
+    ComboBox,
+    RowsModel,
+    hint,
+    make_table,
+)
+from ketalog.ui.widgets.windows import export_path, remember_export_folder
 
 RIGHT = Qt.AlignmentFlag.AlignRight
 
@@ -95,7 +113,54 @@ class OnHandTab(StockTab):
         self.content.addWidget(hint(self.tr(
             "Recalled and expired containers stay in the books (and in every count) until "
             "they are returned or destroyed; do not draw from them.")))
+        self.content.addLayout(self._books_row())
         self.finish()
+
+    def _books_row(self) -> QHBoxLayout:
+        """The chosen location's dispensing log and balance over a period, saved as PDF or CSV."""
+        today = self.ctx.clock().astimezone(self.ctx.tz).date()
+        self.books_from = date_field(today.replace(day=1))
+        self.books_to = date_field(today)
+        self.books_format = ComboBox()
+        for fmt in FileFormat:
+            self.books_format.addItem(fmt.value.upper(), fmt.value)
+        self.save_log_button = Button(
+            self.tr("Save dispensing log…"),
+            on_click=lambda: self.save_books(StockDocument.DISPENSING_LOG))
+        self.save_balance_button = Button(self.tr("Save balance…"),
+                                          on_click=lambda: self.save_books(StockDocument.BALANCE))
+        row = QHBoxLayout()
+        row.addWidget(QLabel(self.tr("The location's books from")))
+        row.addWidget(self.books_from)
+        row.addWidget(QLabel(self.tr("to")))
+        row.addWidget(self.books_to)
+        row.addWidget(self.books_format)
+        row.addStretch(1)
+        row.addWidget(self.save_log_button)
+        row.addWidget(self.save_balance_button)
+        return row
+
+    def save_books(self, document: StockDocument) -> None:
+        """Ask where, then save the chosen location's log or balance (written whole, audited)."""
+        location_id = self.location.currentData()
+        if location_id is None:
+            self.message.show_error(self.tr("Choose one location: each keeps its own books."))
+            return
+        start, end = pydate(self.books_from.date()), pydate(self.books_to.date())
+        fmt = FileFormat(self.books_format.currentData())
+        what = "dispensing-log" if document is StockDocument.DISPENSING_LOG else "balance"
+        suggested = f"{what}-{location_id}-{end.isoformat()}.{fmt.value}"
+        path, _filter = QFileDialog.getSaveFileName(
+            self, self.tr("Save the books"), export_path(suggested),
+            f"{fmt.value.upper()} (*.{fmt.value})")
+        if not path:
+            return
+        outcome = self.act(lambda db, actor, clock: save_stock_document(
+            db, actor, document=document, file_format=fmt, location_id=location_id, path=path,
+            start=start, end=end, clock=clock),
+            self.tr("Saved %1").replace("%1", path))
+        if outcome.ok:
+            remember_export_folder(path)
 
     def show_set_up(self, set_up: StockSetUp) -> None:
         """Offer every location, and "All locations" first."""
