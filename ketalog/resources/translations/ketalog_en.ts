@@ -4328,6 +4328,10 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>%1 — lot %2%3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Loss</source>
         <translation type="unfinished"></translation>
     </message>

@@ -248,8 +248,11 @@ class DiscrepancyModel(RowsModel[DiscrepancyView]):
 
 
 def _container(row: DiscrepancyView) -> str:
-    serial = f", serial {row.serial}" if row.serial else ""
-    return f"{row.product_name} — lot {row.lot_number}{serial}"
+    serial = translated("Stock", QT_TRANSLATE_NOOP("Stock", ", serial %1")).replace(
+        "%1", row.serial) if row.serial else ""
+    return (translated("Stock", QT_TRANSLATE_NOOP("Stock", "%1 — lot %2%3"))
+            .replace("%1", row.product_name).replace("%2", row.lot_number)
+            .replace("%3", serial))
 
 
 class DiscrepanciesTab(StockTab):

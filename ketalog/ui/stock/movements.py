@@ -50,7 +50,8 @@ LOSS_WORDS = {
 
 def label_of(row: OnHandRow) -> str:
     """A container as its label reads, with what is left in it."""
-    serial = f", serial {row.serial}" if row.serial else ""
+    serial = translated("Stock", QT_TRANSLATE_NOOP("Stock", ", serial %1")).replace(
+        "%1", row.serial) if row.serial else ""
     return (translated("Stock", QT_TRANSLATE_NOOP("Stock", "%1 — lot %2, exp. %3%4"))
             .replace("%1", row.product_name).replace("%2", row.lot_number)
             .replace("%3", row.expiry_date.isoformat()).replace("%4", serial))
