@@ -6,13 +6,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ketalog.domain.controlled_substances import LedgerKind
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.session_state import SessionAction
 from ketalog.domain.stock_counts import BusinessTime, CountOccasion, InventoryKind, LossKind
+from ketalog.services.audit_references import check_references
 from ketalog.services.authentication import LoginRefused
 from ketalog.services.errors import PermissionDenied
 from ketalog.services.identity import ProofPurpose
@@ -323,3 +324,30 @@ def test_the_loss_and_destruction_records_read_back_signed(
         (v, D(10), "Rx Destroyer", "Nora Reyes, RN", ["Sam Okafor, RN", "Ada Lindqvist, MD"],
          False, ()) for v in (second, third)]
     assert destruction_entries(db, shelves.main, date(2026, 1, 1), date(2026, 1, 2)) == []
+
+
+def test_every_record_written_names_its_audit_row(
+        db: Session, shelves: Shelves, clock: FakeClock) -> None:
+    """One audit row per row written, each row carrying its reference (schema 0013)."""
+    first, second, third = shelves.vials
+    _inventory(db, shelves, clock, dict.fromkeys(shelves.vials, "1"))
+    [opened] = _count(db, shelves, clock, {**_full(shelves), first: "9"}).discrepancy_ids
+    resolve_discrepancy(db, PHYSICIAN, discrepancy_id=opened, explanation="leaked from a "
+                        "cracked stopper", write_off_as_lost=True, password=password_of("ada"),
+                        clock=clock)
+    report_loss(db, NURSE, location_id=shelves.main, discovered_on=date(2026, 11, 21),
+                kind="theft", circumstances="vial missing from the locked safe", losses={
+                    second: "10"}, police_notified=True, police_reference="SPD-1",
+                password=password_of("nora"), clock=clock)
+    destroy_containers(db, NURSE, location_id=shelves.main, container_ids=[third],
+                       manner="Rx Destroyer", clock=clock, witness_proofs=[
+                           proof(db, "sam", ProofPurpose.WITNESS_DESTRUCTION, clock),
+                           proof(db, "ada", ProofPurpose.WITNESS_DESTRUCTION, clock)])
+    db.close()
+    report = check_references(db)
+    assert report.ok, report.lines()
+    for table in ("stock_inventories", "stock_inventory_lines", "stock_counts",
+                  "stock_count_lines", "stock_discrepancies", "stock_discrepancy_resolutions",
+                  "stock_losses", "stock_loss_lines", "stock_entry_witnesses"):
+        rows = db.execute(text(f"SELECT count(*), count(audit_id) FROM {table}")).one()
+        assert rows[0] > 0 and rows[0] == rows[1], table
