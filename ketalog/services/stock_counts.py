@@ -846,3 +846,67 @@ def destruction_entries(db: Session, location_id: int, start: date,
             tuple(WitnessFacts(w.witness_name, w.signed_at_utc) for w in signed),
             e.id in undone, tuple(problems)))
     return records
+
+
+# --- lists for the screens ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountSummary:
+    """A count as a list shows it: when, by whom, how many containers, how many mismatches."""
+
+    count_id: int
+    occasion: CountOccasion
+    counted_at_utc: datetime
+    counted_by_name: str
+    second_counter_name: str
+    containers: int
+    discrepancies: int
+    open_discrepancies: int
+
+
+def counts_at(db: Session, location_id: int, limit: int = 50) -> list[CountSummary]:
+    """The location's latest counts, newest first."""
+    counts = db.scalars(select(StockCount).where(StockCount.location_id == location_id)
+                        .order_by(StockCount.counted_at_utc.desc(), StockCount.id.desc())
+                        .limit(limit)).all()
+    if not counts:
+        return []
+    ids = [c.id for c in counts]
+    lines: dict[int, int] = {}
+    found: dict[int, int] = {}
+    still_open: dict[int, int] = {}
+    rows = db.execute(select(StockCountLine.count_id, StockDiscrepancy.id,
+                             StockDiscrepancyResolution.id)
+                      .outerjoin(StockDiscrepancy,
+                                 StockDiscrepancy.count_line_id == StockCountLine.id)
+                      .outerjoin(StockDiscrepancyResolution,
+                                 StockDiscrepancyResolution.discrepancy_id
+                                 == StockDiscrepancy.id)
+                      .where(StockCountLine.count_id.in_(ids))).all()
+    for count_id, discrepancy_id, resolution_id in rows:
+        lines[count_id] = lines.get(count_id, 0) + 1
+        if discrepancy_id is not None:
+            found[count_id] = found.get(count_id, 0) + 1
+            if resolution_id is None:
+                still_open[count_id] = still_open.get(count_id, 0) + 1
+    return [CountSummary(c.id, c.occasion, c.counted_at_utc, c.counted_by_name,
+                         c.second_counter_name, lines.get(c.id, 0), found.get(c.id, 0),
+                         still_open.get(c.id, 0)) for c in counts]
+
+
+def inventories_at(db: Session, location_id: int) -> list[InventoryView]:
+    """Every inventory of the location, newest first."""
+    return [InventoryView(row.id, row.location_id, row.kind, row.taken_on, row.business_time,
+                          row.taken_by_name, row.recorded_at_utc)
+            for row in db.scalars(select(StockInventory)
+                                  .where(StockInventory.location_id == location_id)
+                                  .order_by(StockInventory.taken_on.desc(),
+                                            StockInventory.id.desc()))]
+
+
+def losses_at(db: Session, location_id: int) -> list[LossRecord]:
+    """Every loss or theft recorded at the location, newest first."""
+    ids = db.scalars(select(StockLoss.id).where(StockLoss.location_id == location_id)
+                     .order_by(StockLoss.discovered_on.desc(), StockLoss.id.desc())).all()
+    return [loss_record(db, loss_id) for loss_id in ids]

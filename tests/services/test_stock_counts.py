@@ -23,12 +23,15 @@ from ketalog.services.stock import draw_for_session, record_administered, stock_
 from ketalog.services.stock_counts import (
     CountResult,
     count_record,
+    counts_at,
     destruction_entries,
     expected_stock,
+    inventories_at,
     inventory_due_on,
     inventory_record,
     last_inventory,
     loss_record,
+    losses_at,
     open_discrepancies,
     record_count,
     resolve_discrepancy,
@@ -181,6 +184,8 @@ def test_a_mismatch_is_closed_only_by_a_signed_explanation(
     assert _balance(db, first) == 10  # explained: nothing written off
     with pytest.raises(ValidationError, match="resolved already by Ada Lindqvist, MD"):
         resolve("a second explanation for it")
+    assert [(c.count_id, c.containers, c.discrepancies, c.open_discrepancies)
+            for c in counts_at(db, shelves.main)] == [(2, 3, 0, 0), (1, 3, 1, 0)]
     record = count_record(db, result.count_id)
     line = next(x for x in record.lines if x.discrepancy_id == opened)
     assert line.resolution is not None and (line.resolution.resolution_id,
@@ -290,6 +295,7 @@ def test_the_initial_inventory_counts_sealed_and_measures_opened_containers(
     later = _inventory(db, shelves, clock, {first: "6.4", second: "1", third: "1"},
                        kind=InventoryKind.BIENNIAL, business_time="close")
     assert inventory_record(db, later).business_time is BusinessTime.CLOSE
+    assert [i.inventory_id for i in inventories_at(db, shelves.main)] == [later, inventory_id]
     with pytest.raises(ValidationError, match="in the future"):
         _inventory(db, shelves, clock, {}, kind=InventoryKind.OTHER,
                    taken_on=date(2027, 1, 1))
@@ -308,6 +314,7 @@ def test_the_loss_and_destruction_records_read_back_signed(
                           "the floor while restocking", losses={first: "10"},
                           police_notified=False, password=password_of("nora"), clock=clock)
     record = loss_record(db, loss_id)
+    assert losses_at(db, shelves.main) == [record] and losses_at(db, shelves.satellite) == []
     assert (record.kind, record.recorded_by_name, record.signature_problems) == (
         "loss", "Nora Reyes, RN", ())
     assert [(x.container.container_id, x.volume_ml, x.reversed) for x in record.lines] == [
