@@ -26,6 +26,7 @@ from ketalog.cli.pdf import add_pdf_parser, cmd_pdf
 from ketalog.cli.rems import add_rems_parser, cmd_rems
 from ketalog.cli.sessions import add_sessions_parser, cmd_sessions
 from ketalog.cli.settings import add_settings_parser, cmd_settings
+from ketalog.cli.stock import add_stock_parser, cmd_stock
 from ketalog.cli.verify import add_verify_parser, cmd_verify
 from ketalog.domain.errors import DomainError
 from ketalog.store.engine import DatabaseConfigError
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_backup_parsers(sub)
     add_certificate_parser(sub)
     add_settings_parser(sub)
+    add_stock_parser(sub)
     return parser
 
 
@@ -78,7 +80,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "audit": cmd_audit, "rems": cmd_rems, "outcomes": cmd_outcomes,
     "user": cmd_user, "verify": cmd_verify, "keys": cmd_keys,
     "backup": cmd_backup, "restore": cmd_restore, "certificate": cmd_certificate,
-    "settings": cmd_settings,
+    "settings": cmd_settings, "stock": cmd_stock,
 }
 
 

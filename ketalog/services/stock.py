@@ -94,7 +94,8 @@ class OpenDraw:
     unreconciled_ml: Decimal
 
 
-def _as_entry(row: StockEntry) -> LedgerEntry:
+def as_ledger_entry(row: StockEntry) -> LedgerEntry:
+    """A stored entry as the domain's ledger reads it (the reports and counts read them too)."""
     return LedgerEntry(
         entry_id=row.id, container_id=row.container_id, location_id=row.location_id,
         kind=row.kind, volume_ml=Decimal(row.volume_ml), recorded_by_id=row.recorded_by_id,
@@ -107,7 +108,7 @@ def container_ledger(db: Session, container_id: int) -> Ledger:
     """Every entry of one container, as the domain's ledger."""
     rows = db.scalars(select(StockEntry).where(StockEntry.container_id == container_id)
                       .order_by(StockEntry.id))
-    return Ledger(tuple(_as_entry(r) for r in rows))
+    return Ledger(tuple(as_ledger_entry(r) for r in rows))
 
 
 def stock_on_hand(db: Session, location_id: int | None = None) -> list[ContainerBalance]:
@@ -115,7 +116,7 @@ def stock_on_hand(db: Session, location_id: int | None = None) -> list[Container
     ledgers: dict[int, Ledger] = {}
     for row in db.scalars(select(StockEntry).order_by(StockEntry.id)):
         ledger = ledgers.get(row.container_id, Ledger())
-        ledgers[row.container_id] = Ledger((*ledger.entries, _as_entry(row)))
+        ledgers[row.container_id] = Ledger((*ledger.entries, as_ledger_entry(row)))
     containers = {c.id: c for c in db.scalars(select(StockContainer).where(
         StockContainer.id.in_(ledgers)))} if ledgers else {}
     products = {p.id: p for p in db.scalars(select(StockProduct))}

@@ -67,7 +67,12 @@ from ketalog.services.keyed import (
     when_text,
 )
 from ketalog.services.settings import clinic_timezone, clinic_today
-from ketalog.services.stock import _as_entry, _locked_container, _write, container_ledger
+from ketalog.services.stock import (
+    _locked_container,
+    _write,
+    as_ledger_entry,
+    container_ledger,
+)
 from ketalog.services.stock_movements import (
     location,
     loss_manifest_row,
@@ -122,7 +127,7 @@ def _ledgers_at(db: Session, location_id: int) -> dict[int, Ledger]:
     ledgers: dict[int, list[LedgerEntry]] = {}
     for row in db.scalars(select(StockEntry).where(StockEntry.container_id.in_(here))
                           .order_by(StockEntry.id)):
-        ledgers.setdefault(row.container_id, []).append(_as_entry(row))
+        ledgers.setdefault(row.container_id, []).append(as_ledger_entry(row))
     return {c: Ledger(tuple(entries)) for c, entries in ledgers.items()}
 
 
