@@ -353,18 +353,23 @@ def open_discrepancies(db: Session, location_id: int | None = None) -> list[Disc
 
 @use_case
 def resolve_discrepancy(db: Session, actor: Actor, *, discrepancy_id: int, explanation: str,
-                        write_off_as_lost: bool, password: str,
+                        write_off_as_lost: bool, password: str, loss_id: int | None = None,
                         clock: Clock = system_clock) -> int:
     """Close a discrepancy with a signed explanation; the resolution's id.
 
     The one way a discrepancy closes. ``write_off_as_lost``: the shortfall is
     really missing, and a LOST entry with the explanation as its reason takes it
-    out of the books (a surplus can only be explained). Signed with the
+    out of the books (a surplus can only be explained). ``loss_id``: a loss or
+    theft record (:func:`ketalog.services.stock_movements.report_loss`) that
+    already wrote this container's shortfall off, named instead. Signed with the
     resolver's own key, unlocked by their password.
     """
     authorize(db, actor, Permission.RESOLVE_DISCREPANCY)
     now = clock()
-    discrepancy = db.get(StockDiscrepancy, discrepancy_id)
+    # locked until commit: a second resolver waits, then finds it resolved (PostgreSQL;
+    # SQLite's writes are serial already)
+    discrepancy = db.scalar(select(StockDiscrepancy).where(StockDiscrepancy.id == discrepancy_id)
+                            .with_for_update())
     if discrepancy is None:
         raise NotFound(f"There is no discrepancy {discrepancy_id}.")
     done = db.scalar(select(StockDiscrepancyResolution).where(
@@ -376,6 +381,8 @@ def resolve_discrepancy(db: Session, actor: Actor, *, discrepancy_id: int, expla
     mismatch = Mismatch(discrepancy.container_id, Decimal(discrepancy.expected_ml),
                         Decimal(discrepancy.found_ml))
     lost_ml = write_off_ml(mismatch, write_off_as_lost)
+    if loss_id is not None:
+        _check_loss_names(db, loss_id, discrepancy, write_off_as_lost)
     ledger: Ledger | None = None
     entry: LedgerEntry | None = None
     if lost_ml:
@@ -393,7 +400,7 @@ def resolve_discrepancy(db: Session, actor: Actor, *, discrepancy_id: int, expla
     resolution = StockDiscrepancyResolution(
         discrepancy_id=discrepancy_id, explanation=text, resolved_by_id=user.id,
         resolved_by_name=name_of(user), key_id=key.key_id, resolved_at_utc=now,
-        lost_entry_id=lost_entry_id, loss_id=None)
+        lost_entry_id=lost_entry_id, loss_id=loss_id)
     resolution.signature = key.sign_row(STOCK_RESOLUTION, {
         c: getattr(resolution, c) for c in MANIFEST_FIELDS[STOCK_RESOLUTION]})
     db.add(resolution)
@@ -402,8 +409,28 @@ def resolve_discrepancy(db: Session, actor: Actor, *, discrepancy_id: int, expla
                  table_name="stock_discrepancy_resolutions", row_id=resolution.id,
                  new={"discrepancy_id": discrepancy_id, "explanation": text,
                       "written_off_ml": str(lost_ml) if lost_ml else None,
-                      "lost_entry_id": lost_entry_id})
+                      "lost_entry_id": lost_entry_id, "loss_id": loss_id})
     return resolution.id
+
+
+def _check_loss_names(db: Session, loss_id: int, discrepancy: StockDiscrepancy,
+                      write_off_as_lost: bool) -> None:
+    """Refuse a loss record that did not write off this discrepancy's container here."""
+    loss = db.get(StockLoss, loss_id)
+    if loss is None:
+        raise NotFound(f"There is no loss record {loss_id}.")
+    if write_off_as_lost:
+        raise ValidationError.single(
+            "write_off_as_lost", f"Loss record {loss_id} already wrote the volume off; name "
+                                 "it without writing it off a second time.")
+    wrote = db.scalar(select(exists().where(
+        StockLossLine.loss_id == loss_id, StockLossLine.entry_id == StockEntry.id,
+        StockEntry.container_id == discrepancy.container_id,
+        StockEntry.location_id == discrepancy.location_id)))
+    if loss.location_id != discrepancy.location_id or not wrote:
+        raise ValidationError.single(
+            "loss_id", f"Loss record {loss_id} wrote nothing off from container "
+                       f"{discrepancy.container_id} here.")
 
 
 # --- inventories --------------------------------------------------------------------------------

@@ -358,3 +358,33 @@ def test_every_record_written_names_its_audit_row(
                   "stock_losses", "stock_loss_lines", "stock_entry_witnesses"):
         rows = db.execute(text(f"SELECT count(*), count(audit_id) FROM {table}")).one()
         assert rows[0] > 0 and rows[0] == rows[1], table
+
+
+def test_a_discrepancy_can_name_the_loss_record_that_wrote_it_off(
+        db: Session, shelves: Shelves, clock: FakeClock) -> None:
+    first, second, _third = shelves.vials
+    [opened] = _count(db, shelves, clock, {**_full(shelves), first: "0"}).discrepancy_ids
+    loss_id = report_loss(db, NURSE, location_id=shelves.main, discovered_on=date(2026, 11, 21),
+                          kind="theft", circumstances="vial missing at the day-end count",
+                          losses={first: "10"}, police_notified=True,
+                          password=password_of("nora"), clock=clock)
+    other = report_loss(db, NURSE, location_id=shelves.main, discovered_on=date(2026, 11, 21),
+                        kind="loss", circumstances="second vial dropped and broken",
+                        losses={second: "1"}, police_notified=False,
+                        password=password_of("nora"), clock=clock)
+
+    def resolve(loss: int, write_off: bool = False) -> int:
+        return resolve_discrepancy(db, PHYSICIAN, discrepancy_id=opened,
+                                   explanation="stolen: see the loss record", loss_id=loss,
+                                   write_off_as_lost=write_off, password=password_of("ada"),
+                                   clock=clock)
+
+    with pytest.raises(ValidationError, match=f"wrote nothing off from container {first}"):
+        resolve(other)
+    with pytest.raises(ValidationError, match="already wrote the volume off"):
+        resolve(loss_id, write_off=True)
+    resolution = db.get(StockDiscrepancyResolution, resolve(loss_id))
+    assert resolution is not None and (resolution.loss_id, resolution.lost_entry_id) == (
+        loss_id, None)
+    assert _balance(db, first) == 0 and open_discrepancies(db) == []
+    assert count_record(db, 1).signature_problems == ()
