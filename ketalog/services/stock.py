@@ -504,19 +504,46 @@ def waste_remainder(db: Session, actor: Actor, *, draw_id: int, volume_ml: objec
 @use_case
 def reverse_stock_entry(db: Session, actor: Actor, *, entry_id: int, reason: str,
                         clock: Clock = system_clock) -> int:
-    """Undo an entry made in error by a reversing entry with a reason; the reversal's id."""
+    """Undo an entry made in error by a reversing entry with a reason; the reversal's id.
+
+    A transfer is undone whole: reversing either side of it reverses the other
+    too (the receiving side first), so the container is never in both places
+    nor in neither.
+    """
     authorize(db, actor, Permission.CORRECT_STOCK)
     row = db.get(StockEntry, entry_id)
     if row is None:
         raise NotFound(f"There is no entry {entry_id} in the books.")
+    now = clock()
     locked_container(db, row.container_id)
     ledger = container_ledger(db, row.container_id)
+    why = (checked_text(reason, "reason", "The reason for the reversal")
+           if (reason or "").strip() else None)
+    other = _transfer_counterpart(db, row)
+    if other is not None and other.id not in ledger.reversed_ids():
+        pair = [other, row] if row.kind is LedgerKind.TRANSFERRED_OUT else [row, other]
+        reversals = {}
+        for side in pair:
+            reversals[side.id] = write_entry(
+                db, actor, ledger, LedgerEntry(0, side.container_id, side.location_id,
+                                               LedgerKind.REVERSAL, Decimal(side.volume_ml),
+                                               recorded_by_id=actor.user_id or 0,
+                                               reverses_id=side.id, reason=why), now=now).id
+            ledger = container_ledger(db, row.container_id)
+        return reversals[row.id]
     entry = LedgerEntry(0, row.container_id, row.location_id, LedgerKind.REVERSAL,
                         Decimal(row.volume_ml), recorded_by_id=actor.user_id or 0,
-                        reverses_id=row.id,
-                        reason=checked_text(reason, "reason", "The reason for the reversal")
-                        if (reason or "").strip() else None)
-    return write_entry(db, actor, ledger, entry, now=clock(), session_id=row.session_id).id
+                        reverses_id=row.id, reason=why)
+    return write_entry(db, actor, ledger, entry, now=now, session_id=row.session_id).id
+
+
+def _transfer_counterpart(db: Session, row: StockEntry) -> StockEntry | None:
+    """The other side of a transfer entry (None for any other entry)."""
+    if row.kind is LedgerKind.TRANSFERRED_IN and row.counterpart_id is not None:
+        return db.get(StockEntry, row.counterpart_id)
+    if row.kind is LedgerKind.TRANSFERRED_OUT:
+        return db.scalar(select(StockEntry).where(StockEntry.counterpart_id == row.id))
+    return None
 
 
 

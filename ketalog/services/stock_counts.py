@@ -67,7 +67,12 @@ from ketalog.services.keyed import (
     when_text,
 )
 from ketalog.services.settings import clinic_timezone, clinic_today
-from ketalog.services.stock import as_ledger_entry, container_ledger, locked_container, write_entry
+from ketalog.services.stock import (
+    as_ledger_entry,
+    container_ledger,
+    locked_container,
+    write_entry,
+)
 from ketalog.services.stock_movements import (
     location,
     loss_manifest_row,
@@ -348,18 +353,23 @@ def open_discrepancies(db: Session, location_id: int | None = None) -> list[Disc
 
 @use_case
 def resolve_discrepancy(db: Session, actor: Actor, *, discrepancy_id: int, explanation: str,
-                        write_off_as_lost: bool, password: str,
+                        write_off_as_lost: bool, password: str, loss_id: int | None = None,
                         clock: Clock = system_clock) -> int:
     """Close a discrepancy with a signed explanation; the resolution's id.
 
     The one way a discrepancy closes. ``write_off_as_lost``: the shortfall is
     really missing, and a LOST entry with the explanation as its reason takes it
-    out of the books (a surplus can only be explained). Signed with the
+    out of the books (a surplus can only be explained). ``loss_id``: a loss or
+    theft record (:func:`ketalog.services.stock_movements.report_loss`) that
+    already wrote this container's shortfall off, named instead. Signed with the
     resolver's own key, unlocked by their password.
     """
     authorize(db, actor, Permission.RESOLVE_DISCREPANCY)
     now = clock()
-    discrepancy = db.get(StockDiscrepancy, discrepancy_id)
+    # locked until commit: a second resolver waits, then finds it resolved (PostgreSQL;
+    # SQLite's writes are serial already)
+    discrepancy = db.scalar(select(StockDiscrepancy).where(StockDiscrepancy.id == discrepancy_id)
+                            .with_for_update())
     if discrepancy is None:
         raise NotFound(f"There is no discrepancy {discrepancy_id}.")
     done = db.scalar(select(StockDiscrepancyResolution).where(
@@ -371,6 +381,8 @@ def resolve_discrepancy(db: Session, actor: Actor, *, discrepancy_id: int, expla
     mismatch = Mismatch(discrepancy.container_id, Decimal(discrepancy.expected_ml),
                         Decimal(discrepancy.found_ml))
     lost_ml = write_off_ml(mismatch, write_off_as_lost)
+    if loss_id is not None:
+        _check_loss_names(db, loss_id, discrepancy, write_off_as_lost)
     ledger: Ledger | None = None
     entry: LedgerEntry | None = None
     if lost_ml:
@@ -388,7 +400,7 @@ def resolve_discrepancy(db: Session, actor: Actor, *, discrepancy_id: int, expla
     resolution = StockDiscrepancyResolution(
         discrepancy_id=discrepancy_id, explanation=text, resolved_by_id=user.id,
         resolved_by_name=name_of(user), key_id=key.key_id, resolved_at_utc=now,
-        lost_entry_id=lost_entry_id, loss_id=None)
+        lost_entry_id=lost_entry_id, loss_id=loss_id)
     resolution.signature = key.sign_row(STOCK_RESOLUTION, {
         c: getattr(resolution, c) for c in MANIFEST_FIELDS[STOCK_RESOLUTION]})
     db.add(resolution)
@@ -397,8 +409,28 @@ def resolve_discrepancy(db: Session, actor: Actor, *, discrepancy_id: int, expla
                  table_name="stock_discrepancy_resolutions", row_id=resolution.id,
                  new={"discrepancy_id": discrepancy_id, "explanation": text,
                       "written_off_ml": str(lost_ml) if lost_ml else None,
-                      "lost_entry_id": lost_entry_id})
+                      "lost_entry_id": lost_entry_id, "loss_id": loss_id})
     return resolution.id
+
+
+def _check_loss_names(db: Session, loss_id: int, discrepancy: StockDiscrepancy,
+                      write_off_as_lost: bool) -> None:
+    """Refuse a loss record that did not write off this discrepancy's container here."""
+    loss = db.get(StockLoss, loss_id)
+    if loss is None:
+        raise NotFound(f"There is no loss record {loss_id}.")
+    if write_off_as_lost:
+        raise ValidationError.single(
+            "write_off_as_lost", f"Loss record {loss_id} already wrote the volume off; name "
+                                 "it without writing it off a second time.")
+    wrote = db.scalar(select(exists().where(
+        StockLossLine.loss_id == loss_id, StockLossLine.entry_id == StockEntry.id,
+        StockEntry.container_id == discrepancy.container_id,
+        StockEntry.location_id == discrepancy.location_id)))
+    if loss.location_id != discrepancy.location_id or not wrote:
+        raise ValidationError.single(
+            "loss_id", f"Loss record {loss_id} wrote nothing off from container "
+                       f"{discrepancy.container_id} here.")
 
 
 # --- inventories --------------------------------------------------------------------------------
@@ -846,3 +878,67 @@ def destruction_entries(db: Session, location_id: int, start: date,
             tuple(WitnessFacts(w.witness_name, w.signed_at_utc) for w in signed),
             e.id in undone, tuple(problems)))
     return records
+
+
+# --- lists for the screens ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountSummary:
+    """A count as a list shows it: when, by whom, how many containers, how many mismatches."""
+
+    count_id: int
+    occasion: CountOccasion
+    counted_at_utc: datetime
+    counted_by_name: str
+    second_counter_name: str
+    containers: int
+    discrepancies: int
+    open_discrepancies: int
+
+
+def counts_at(db: Session, location_id: int, limit: int = 50) -> list[CountSummary]:
+    """The location's latest counts, newest first."""
+    counts = db.scalars(select(StockCount).where(StockCount.location_id == location_id)
+                        .order_by(StockCount.counted_at_utc.desc(), StockCount.id.desc())
+                        .limit(limit)).all()
+    if not counts:
+        return []
+    ids = [c.id for c in counts]
+    lines: dict[int, int] = {}
+    found: dict[int, int] = {}
+    still_open: dict[int, int] = {}
+    rows = db.execute(select(StockCountLine.count_id, StockDiscrepancy.id,
+                             StockDiscrepancyResolution.id)
+                      .outerjoin(StockDiscrepancy,
+                                 StockDiscrepancy.count_line_id == StockCountLine.id)
+                      .outerjoin(StockDiscrepancyResolution,
+                                 StockDiscrepancyResolution.discrepancy_id
+                                 == StockDiscrepancy.id)
+                      .where(StockCountLine.count_id.in_(ids))).all()
+    for count_id, discrepancy_id, resolution_id in rows:
+        lines[count_id] = lines.get(count_id, 0) + 1
+        if discrepancy_id is not None:
+            found[count_id] = found.get(count_id, 0) + 1
+            if resolution_id is None:
+                still_open[count_id] = still_open.get(count_id, 0) + 1
+    return [CountSummary(c.id, c.occasion, c.counted_at_utc, c.counted_by_name,
+                         c.second_counter_name, lines.get(c.id, 0), found.get(c.id, 0),
+                         still_open.get(c.id, 0)) for c in counts]
+
+
+def inventories_at(db: Session, location_id: int) -> list[InventoryView]:
+    """Every inventory of the location, newest first."""
+    return [InventoryView(row.id, row.location_id, row.kind, row.taken_on, row.business_time,
+                          row.taken_by_name, row.recorded_at_utc)
+            for row in db.scalars(select(StockInventory)
+                                  .where(StockInventory.location_id == location_id)
+                                  .order_by(StockInventory.taken_on.desc(),
+                                            StockInventory.id.desc()))]
+
+
+def losses_at(db: Session, location_id: int) -> list[LossRecord]:
+    """Every loss or theft recorded at the location, newest first."""
+    ids = db.scalars(select(StockLoss.id).where(StockLoss.location_id == location_id)
+                     .order_by(StockLoss.discovered_on.desc(), StockLoss.id.desc())).all()
+    return [loss_record(db, loss_id) for loss_id in ids]

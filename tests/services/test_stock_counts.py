@@ -6,13 +6,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ketalog.domain.controlled_substances import LedgerKind
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.session_state import SessionAction
 from ketalog.domain.stock_counts import BusinessTime, CountOccasion, InventoryKind, LossKind
+from ketalog.services.audit_references import check_references
 from ketalog.services.authentication import LoginRefused
 from ketalog.services.errors import PermissionDenied
 from ketalog.services.identity import ProofPurpose
@@ -22,12 +23,15 @@ from ketalog.services.stock import draw_for_session, record_administered, stock_
 from ketalog.services.stock_counts import (
     CountResult,
     count_record,
+    counts_at,
     destruction_entries,
     expected_stock,
+    inventories_at,
     inventory_due_on,
     inventory_record,
     last_inventory,
     loss_record,
+    losses_at,
     open_discrepancies,
     record_count,
     resolve_discrepancy,
@@ -180,6 +184,8 @@ def test_a_mismatch_is_closed_only_by_a_signed_explanation(
     assert _balance(db, first) == 10  # explained: nothing written off
     with pytest.raises(ValidationError, match="resolved already by Ada Lindqvist, MD"):
         resolve("a second explanation for it")
+    assert [(c.count_id, c.containers, c.discrepancies, c.open_discrepancies)
+            for c in counts_at(db, shelves.main)] == [(2, 3, 0, 0), (1, 3, 1, 0)]
     record = count_record(db, result.count_id)
     line = next(x for x in record.lines if x.discrepancy_id == opened)
     assert line.resolution is not None and (line.resolution.resolution_id,
@@ -289,6 +295,7 @@ def test_the_initial_inventory_counts_sealed_and_measures_opened_containers(
     later = _inventory(db, shelves, clock, {first: "6.4", second: "1", third: "1"},
                        kind=InventoryKind.BIENNIAL, business_time="close")
     assert inventory_record(db, later).business_time is BusinessTime.CLOSE
+    assert [i.inventory_id for i in inventories_at(db, shelves.main)] == [later, inventory_id]
     with pytest.raises(ValidationError, match="in the future"):
         _inventory(db, shelves, clock, {}, kind=InventoryKind.OTHER,
                    taken_on=date(2027, 1, 1))
@@ -307,6 +314,7 @@ def test_the_loss_and_destruction_records_read_back_signed(
                           "the floor while restocking", losses={first: "10"},
                           police_notified=False, password=password_of("nora"), clock=clock)
     record = loss_record(db, loss_id)
+    assert losses_at(db, shelves.main) == [record] and losses_at(db, shelves.satellite) == []
     assert (record.kind, record.recorded_by_name, record.signature_problems) == (
         "loss", "Nora Reyes, RN", ())
     assert [(x.container.container_id, x.volume_ml, x.reversed) for x in record.lines] == [
@@ -323,3 +331,60 @@ def test_the_loss_and_destruction_records_read_back_signed(
         (v, D(10), "Rx Destroyer", "Nora Reyes, RN", ["Sam Okafor, RN", "Ada Lindqvist, MD"],
          False, ()) for v in (second, third)]
     assert destruction_entries(db, shelves.main, date(2026, 1, 1), date(2026, 1, 2)) == []
+
+
+def test_every_record_written_names_its_audit_row(
+        db: Session, shelves: Shelves, clock: FakeClock) -> None:
+    """One audit row per row written, each row carrying its reference (schema 0013)."""
+    first, second, third = shelves.vials
+    _inventory(db, shelves, clock, dict.fromkeys(shelves.vials, "1"))
+    [opened] = _count(db, shelves, clock, {**_full(shelves), first: "9"}).discrepancy_ids
+    resolve_discrepancy(db, PHYSICIAN, discrepancy_id=opened, explanation="leaked from a "
+                        "cracked stopper", write_off_as_lost=True, password=password_of("ada"),
+                        clock=clock)
+    report_loss(db, NURSE, location_id=shelves.main, discovered_on=date(2026, 11, 21),
+                kind="theft", circumstances="vial missing from the locked safe", losses={
+                    second: "10"}, police_notified=True, police_reference="SPD-1",
+                password=password_of("nora"), clock=clock)
+    destroy_containers(db, NURSE, location_id=shelves.main, container_ids=[third],
+                       manner="Rx Destroyer", clock=clock, witness_proofs=[
+                           proof(db, "sam", ProofPurpose.WITNESS_DESTRUCTION, clock),
+                           proof(db, "ada", ProofPurpose.WITNESS_DESTRUCTION, clock)])
+    db.close()
+    report = check_references(db)
+    assert report.ok, report.lines()
+    for table in ("stock_inventories", "stock_inventory_lines", "stock_counts",
+                  "stock_count_lines", "stock_discrepancies", "stock_discrepancy_resolutions",
+                  "stock_losses", "stock_loss_lines", "stock_entry_witnesses"):
+        rows = db.execute(text(f"SELECT count(*), count(audit_id) FROM {table}")).one()
+        assert rows[0] > 0 and rows[0] == rows[1], table
+
+
+def test_a_discrepancy_can_name_the_loss_record_that_wrote_it_off(
+        db: Session, shelves: Shelves, clock: FakeClock) -> None:
+    first, second, _third = shelves.vials
+    [opened] = _count(db, shelves, clock, {**_full(shelves), first: "0"}).discrepancy_ids
+    loss_id = report_loss(db, NURSE, location_id=shelves.main, discovered_on=date(2026, 11, 21),
+                          kind="theft", circumstances="vial missing at the day-end count",
+                          losses={first: "10"}, police_notified=True,
+                          password=password_of("nora"), clock=clock)
+    other = report_loss(db, NURSE, location_id=shelves.main, discovered_on=date(2026, 11, 21),
+                        kind="loss", circumstances="second vial dropped and broken",
+                        losses={second: "1"}, police_notified=False,
+                        password=password_of("nora"), clock=clock)
+
+    def resolve(loss: int, write_off: bool = False) -> int:
+        return resolve_discrepancy(db, PHYSICIAN, discrepancy_id=opened,
+                                   explanation="stolen: see the loss record", loss_id=loss,
+                                   write_off_as_lost=write_off, password=password_of("ada"),
+                                   clock=clock)
+
+    with pytest.raises(ValidationError, match=f"wrote nothing off from container {first}"):
+        resolve(other)
+    with pytest.raises(ValidationError, match="already wrote the volume off"):
+        resolve(loss_id, write_off=True)
+    resolution = db.get(StockDiscrepancyResolution, resolve(loss_id))
+    assert resolution is not None and (resolution.loss_id, resolution.lost_entry_id) == (
+        loss_id, None)
+    assert _balance(db, first) == 0 and open_discrepancies(db) == []
+    assert count_record(db, 1).signature_problems == ()

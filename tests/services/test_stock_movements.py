@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -139,18 +141,43 @@ def test_a_transfer_is_refused_with_a_reason_and_writes_nothing(
     assert _entries(db) == entries
 
 
-def test_a_transfer_reversed_by_its_entries_puts_the_container_back(
+def test_a_transfer_is_reversed_whole_from_either_side(
+        db: Session, shelves: Shelves, clock: FakeClock) -> None:
+    first, second, _third = shelves.vials
+    [into, back] = transfer_containers(db, NURSE, from_location_id=shelves.main,
+                                       to_location_id=shelves.satellite,
+                                       container_ids=[first, second], clock=clock)
+    row = db.get(StockEntry, into)
+    assert row is not None and row.counterpart_id is not None
+    # naming the sending side: the receiving side is reversed too, first
+    reversal = reverse_stock_entry(db, NURSE, entry_id=row.counterpart_id,
+                                   reason="sent to the wrong clinic", clock=clock)
+    undone = db.get(StockEntry, reversal)
+    assert undone is not None and undone.reverses_id == row.counterpart_id
+    assert _balances(db)[(first, shelves.main)] == 10
+    assert (first, shelves.satellite) not in _balances(db)
+    # naming the receiving side
+    reverse_stock_entry(db, NURSE, entry_id=back, reason="sent to the wrong clinic",
+                        clock=clock)
+    assert _balances(db)[(second, shelves.main)] == 10
+    assert sum(_balances(db).values()) == 30
+    kinds = db.scalars(select(StockEntry.kind).where(StockEntry.kind == LedgerKind.REVERSAL))
+    assert len(list(kinds)) == 4
+
+
+def test_a_transfer_drawn_from_at_its_new_place_is_not_reversed(
         db: Session, shelves: Shelves, clock: FakeClock) -> None:
     [into] = transfer_containers(db, NURSE, from_location_id=shelves.main,
                                  to_location_id=shelves.satellite,
                                  container_ids=[shelves.vials[0]], clock=clock)
-    row = db.get(StockEntry, into)
-    assert row is not None and row.counterpart_id is not None
-    reverse_stock_entry(db, NURSE, entry_id=into, reason="sent to the wrong clinic", clock=clock)
-    reverse_stock_entry(db, NURSE, entry_id=row.counterpart_id,
-                        reason="sent to the wrong clinic", clock=clock)
-    assert _balances(db)[(shelves.vials[0], shelves.main)] == 10
-    assert (shelves.vials[0], shelves.satellite) not in _balances(db)
+    sid = book(db, clock)
+    change_state(db, NURSE, sid, SessionAction.CHECK_IN, clock=clock)
+    draw_for_session(db, NURSE, session_id=sid, container_id=shelves.vials[0], volume_ml="1",
+                     clock=clock)
+    entries = _entries(db)
+    with pytest.raises(ValidationError, match="holds 9 mL here; 10 mL cannot come out"):
+        reverse_stock_entry(db, NURSE, entry_id=into, reason="wrong clinic", clock=clock)
+    assert _entries(db) == entries
 
 
 # --- destruction ----------------------------------------------------------------------------
@@ -287,3 +314,77 @@ def test_a_lost_entry_reversed_puts_the_volume_back(
     reverse_stock_entry(db, NURSE, entry_id=entry, reason="found behind the drawer: not lost",
                         clock=clock)
     assert _balances(db)[(shelves.vials[2], shelves.main)] == 10
+
+
+# --- any sequence ---------------------------------------------------------------------------
+
+
+def _sum_of_entries(db: Session) -> dict[tuple[int, int], Decimal]:
+    """mL per (container, location) summed from the rows, apart from the domain's ledger."""
+    sign = {LedgerKind.RECEIVED: 1, LedgerKind.TRANSFERRED_IN: 1, LedgerKind.RETURNED: 1,
+            LedgerKind.DRAWN: -1, LedgerKind.TRANSFERRED_OUT: -1, LedgerKind.DESTROYED: -1,
+            LedgerKind.LOST: -1}
+    rows = {e.id: e for e in db.scalars(select(StockEntry))}
+    totals: dict[tuple[int, int], Decimal] = {}
+    for e in rows.values():
+        undone = rows[e.reverses_id] if e.reverses_id is not None else None
+        direction = -sign.get(undone.kind, 0) if undone is not None else sign.get(e.kind, 0)
+        key = (e.container_id, e.location_id)
+        totals[key] = totals.get(key, Decimal(0)) + direction * e.volume_ml
+    return {k: v for k, v in totals.items() if v != 0}
+
+
+STEP = st.tuples(st.sampled_from(["transfer", "destroy", "lose", "reverse"]),
+                 st.integers(0, 2), st.booleans(), st.sampled_from(["0.5", "2", "10"]))
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=st.lists(STEP, min_size=1, max_size=6))
+def test_any_sequence_of_movements_keeps_every_balance(
+        db: Session, shelves: Shelves, clock: FakeClock,
+        steps: list[tuple[str, int, bool, str]]) -> None:
+    """Transfers, destructions, losses and reversals in any order (each example goes on from
+    the last one's books): every balance is the sum of its entries and never below 0, the
+    clinic's total moves only by what was destroyed or lost, and a refusal writes nothing."""
+    for kind, index, at_main, volume in steps:
+        vial = shelves.vials[index]
+        here, there = ((shelves.main, shelves.satellite) if at_main
+                       else (shelves.satellite, shelves.main))
+        before = _entries(db)
+        try:
+            if kind == "transfer":
+                transfer_containers(db, NURSE, from_location_id=here, to_location_id=there,
+                                    container_ids=[vial], clock=clock)
+            elif kind == "destroy":
+                destroy_containers(db, NURSE, location_id=here, container_ids=[vial],
+                                   manner="Rx Destroyer", clock=clock, witness_proofs=[
+                                       proof(db, "sam", WITNESS, clock),
+                                       proof(db, "ada", WITNESS, clock)])
+            elif kind == "lose":
+                _report(db, shelves, clock, location_id=here, losses={vial: volume})
+            else:
+                last = db.scalar(select(StockEntry).where(
+                    StockEntry.container_id == vial,
+                    StockEntry.kind.in_([LedgerKind.TRANSFERRED_IN, LedgerKind.DESTROYED,
+                                         LedgerKind.LOST]))
+                    .order_by(StockEntry.id.desc()).limit(1))
+                if last is not None:
+                    reverse_stock_entry(db, NURSE, entry_id=last.id, reason="entered in error",
+                                        clock=clock)
+        except ValidationError:
+            db.rollback()
+            assert _entries(db) == before
+        on_hand = _balances(db)
+        assert on_hand == _sum_of_entries(db)
+        assert all(v > 0 for v in on_hand.values())
+        gone = _sum_of_entries_of(db, {LedgerKind.DESTROYED, LedgerKind.LOST})
+        assert sum(on_hand.values()) == 30 - gone
+
+
+def _sum_of_entries_of(db: Session, kinds: set[LedgerKind]) -> Decimal:
+    """mL of the entries of ``kinds`` that no reversal undid."""
+    undone = set(db.scalars(select(StockEntry.reverses_id).where(
+        StockEntry.reverses_id.is_not(None))))
+    return sum((e.volume_ml for e in db.scalars(select(StockEntry).where(
+        StockEntry.kind.in_(kinds))) if e.id not in undone), Decimal(0))
