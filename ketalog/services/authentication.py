@@ -19,9 +19,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ketalog.domain.errors import DomainError
+from ketalog.domain.errors import DomainError, TransitionRefused, ValidationError
 from ketalog.services.audit import append_audit
 from ketalog.services.context import Actor, Clock, system_clock
+from ketalog.services.keyed import UnlockedKey
+from ketalog.services.keys import signing_key
 from ketalog.services.passwords import (
     hash_password,
     needs_rehash,
@@ -161,3 +163,22 @@ def confirm_password(
         raise LoginRefused("Sign in first.")
     return check_password_attempt(db, user, password, workstation=actor.workstation,
                            now=now, purpose=purpose)
+
+
+def unlock_own_key(db: Session, actor: Actor, password: str, *, purpose: str, what: str,
+                   clock: Clock = system_clock) -> tuple[User, UnlockedKey]:
+    """The acting user's password checked (counted like a log-in) and their key unlocked.
+
+    What a person signs with their own key (an attestation, an addendum, a count,
+    a loss record) asks for this. An empty password is refused before the check:
+    it is a slip, not an attempt.
+    """
+    if not password:
+        raise ValidationError.single("password", f"Type your password to {what}.")
+    user = confirm_password(db, actor, password, purpose=purpose, clock=clock)
+    if user.must_change_password:
+        db.commit()  # the successful password check clears the failure count
+        raise TransitionRefused([f"An administrator reset your password: sign in again and "
+                                 f"choose a new password before you {what}."])
+    key, private = signing_key(db, actor, user, password, now=clock())
+    return user, UnlockedKey(key.id, user.id, private)

@@ -48,7 +48,7 @@ from ketalog.reports.inputs import LEGACY_NOTE as LEGACY_NOTE
 from ketalog.reports.inputs import SessionVerification as SessionVerification
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
-from ketalog.services.authentication import confirm_password
+from ketalog.services.authentication import confirm_password, unlock_own_key
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
 from ketalog.services.keyed import (
@@ -61,7 +61,6 @@ from ketalog.services.keyed import (
     PREDOSE_BP_ACK,
     KeyedRow,
     KeyFacts,
-    UnlockedKey,
     as_datetime,
     canonical_json,
     dose_order_sha256,
@@ -228,23 +227,6 @@ def _finished(session: TreatmentSession, what: str) -> None:
         ])
 
 
-def _own_key(db: Session, actor: Actor, password: str, *, purpose: str, what: str,
-             clock: Clock) -> tuple[User, UnlockedKey]:
-    """The acting user's password checked (counted like a log-in) and their key unlocked.
-
-    An empty password is refused before the check: it is a slip, not an attempt.
-    """
-    if not password:
-        raise ValidationError.single("password", f"Type your password to {what}.")
-    user = confirm_password(db, actor, password, purpose=purpose, clock=clock)
-    if user.must_change_password:
-        db.commit()  # the successful password check clears the failure count
-        raise TransitionRefused([f"An administrator reset your password: sign in again and "
-                                 f"choose a new password before you {what}."])
-    key, private = signing_key(db, actor, user, password, now=clock())
-    return user, UnlockedKey(key.id, user.id, private)
-
-
 def complete_nursing_record(
     db: Session, actor: Actor, session_id: int, *, password: str, clock: Clock = system_clock
 ) -> int:
@@ -258,7 +240,7 @@ def complete_nursing_record(
     authorize(db, actor, Permission.COMPLETE_NURSING)
     session = load_session(db, session_id)
     _finished(session, "complete the nursing record")
-    user, key = _own_key(db, actor, password, purpose="attest",
+    user, key = unlock_own_key(db, actor, password, purpose="attest",
                          what="complete a nursing record", clock=clock)
     now = clock()
     text = canonical_json(session_record(db, session_id))
@@ -546,7 +528,7 @@ def add_addendum(
     if session.state != SessionState.SIGNED:
         raise TransitionRefused(["This session is not signed yet; change the record itself "
                                  "(addenda are for signed sessions)."])
-    user, key = _own_key(db, actor, password, purpose="addendum", what="write an addendum",
+    user, key = unlock_own_key(db, actor, password, purpose="addendum", what="write an addendum",
                          clock=clock)
     now = clock()
     facts = {"session_id": session_id, "author_id": user.id,

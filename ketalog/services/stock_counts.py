@@ -46,6 +46,7 @@ from ketalog.domain.stock_counts import (
 from ketalog.domain.values import parse_decimal
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
+from ketalog.services.authentication import unlock_own_key
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
 from ketalog.services.identity import IdentityProof, ProofPurpose, accept_keyed_proof
@@ -77,7 +78,6 @@ from ketalog.services.stock_movements import (
     location,
     loss_manifest_row,
     name_of,
-    own_key,
 )
 from ketalog.services.unit_of_work import use_case
 from ketalog.store.models import (
@@ -254,7 +254,7 @@ def record_count(db: Session, actor: Actor, *, location_id: int, occasion: Count
     mismatches = {m.container_id: m for m in count_mismatches(
         {c: e.expected_ml for c, e in expected.items()}, volumes, container_volume_ml=sizes)}
     text = _note(note)
-    user, key = own_key(db, actor, password, purpose="count_stock", what="sign the count",
+    user, key = unlock_own_key(db, actor, password, purpose="count_stock", what="sign the count",
                         clock=clock)
     second, second_key = _second_person(db, actor, second_counter_proof,
                                         ProofPurpose.SECOND_COUNTER, "the second counter",
@@ -392,7 +392,7 @@ def resolve_discrepancy(db: Session, actor: Actor, *, discrepancy_id: int, expla
                             LedgerKind.LOST, lost_ml, recorded_by_id=actor.user_id or 0,
                             reason=f"count discrepancy {discrepancy_id}: {text}"[:500])
         ledger.check(entry)  # before the password: a refusal costs no attempt
-    user, key = own_key(db, actor, password, purpose="resolve_discrepancy",
+    user, key = unlock_own_key(db, actor, password, purpose="resolve_discrepancy",
                         what="sign the resolution", clock=clock)
     lost_entry_id = None
     if ledger is not None and entry is not None:
@@ -496,7 +496,7 @@ def take_inventory(db: Session, actor: Actor, *, location_id: int, kind: Invento
     on_hand = {c.container_id: (c.sealed, c.container_volume_ml)
                for c in expected_stock(db, place.id)}
     entries = inventory_entries(on_hand, _found_volumes(lines))
-    user, key = own_key(db, actor, password, purpose="take_inventory",
+    user, key = unlock_own_key(db, actor, password, purpose="take_inventory",
                         what="sign the inventory", clock=clock)
     facts = _inventory_lines_facts([(e.container_id, e.sealed, e.count_of_sealed,
                                      e.measured_volume_ml) for e in entries])

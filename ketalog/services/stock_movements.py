@@ -22,12 +22,12 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from ketalog.domain.controlled_substances import Ledger, LedgerEntry, LedgerKind, format_ml
-from ketalog.domain.errors import Problem, TransitionRefused, ValidationError
+from ketalog.domain.errors import Problem, ValidationError
 from ketalog.domain.stock_counts import MAX_RECORD_TEXT, LossKind, loss_problems
 from ketalog.domain.values import parse_decimal, printed_name
 from ketalog.services.access import Permission, authorize
 from ketalog.services.audit import append_audit
-from ketalog.services.authentication import confirm_password
+from ketalog.services.authentication import unlock_own_key
 from ketalog.services.context import Actor, Clock, system_clock
 from ketalog.services.errors import NotFound
 from ketalog.services.identity import IdentityProof, ProofPurpose, accept_keyed_proof
@@ -37,7 +37,6 @@ from ketalog.services.keyed import (
     STOCK_LOSS,
     UnlockedKey,
 )
-from ketalog.services.keys import signing_key
 from ketalog.services.settings import clinic_today
 from ketalog.services.stock import checked_text, container_ledger, locked_container, write_entry
 from ketalog.services.unit_of_work import use_case
@@ -58,23 +57,6 @@ DESTRUCTION_WITNESSES = 2
 
 
 # --- shared with services.stock_counts ------------------------------------------------------
-
-
-def own_key(db: Session, actor: Actor, password: str, *, purpose: str, what: str,
-            clock: Clock) -> tuple[User, UnlockedKey]:
-    """The acting user's password checked (counted like a log-in) and their key unlocked.
-
-    As signing a session does: an empty password is a slip, refused before the check.
-    """
-    if not password:
-        raise ValidationError.single("password", f"Type your password to {what}.")
-    user = confirm_password(db, actor, password, purpose=purpose, clock=clock)
-    if user.must_change_password:
-        db.commit()  # the successful password check clears the failure count
-        raise TransitionRefused([f"An administrator reset your password: sign in again and "
-                                 f"choose a new password before you {what}."])
-    key, private = signing_key(db, actor, user, password, now=clock())
-    return user, UnlockedKey(key.id, user.id, private)
 
 
 def name_of(user: User) -> str:
@@ -313,7 +295,7 @@ def report_loss(db: Session, actor: Actor, *, location_id: int, discovered_on: d
                           f"lost must be more than 0 mL and at most that.")
         volumes[container_id] = volume
         ledgers[container_id] = ledger
-    user, key = own_key(db, actor, password, purpose="report_loss",
+    user, key = unlock_own_key(db, actor, password, purpose="report_loss",
                         what="sign the loss record", clock=clock)
     loss = StockLoss(location_id=place.id, discovered_on=discovered_on, kind=what,
                      circumstances=reason[:MAX_RECORD_TEXT], police_notified=police_notified,
