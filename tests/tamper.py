@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
+from ketalog.store.guards import STOCK_BOOKS, STOCK_RECORDS
+
 GUARDED_TABLES = (
     "dose_orders", "infusion_events", "vital_signs", "scale_scores", "event_flags",
     "interventions", "adverse_events", "notes", "dose_verifications", "treatment_sessions",
-    "signatures", "addenda", "audit_log",
+    "signatures", "addenda", "audit_log", *STOCK_BOOKS, *STOCK_RECORDS,
 )
 
 

@@ -18,6 +18,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from ketalog.domain.clinic_time import moment_text, zone_note
 from ketalog.domain.controlled_substances import format_ml
 from ketalog.reports.base import MARGIN, PAGE_SIZE, PageFrame, escape, render, stylesheet
+from ketalog.reports.inputs import NOT_VALID_BANNER
 from ketalog.reports.stock_inputs import StockDocumentBase, StockSignature, format_mg
 
 BODY_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
@@ -48,10 +49,14 @@ def opening(doc: StockDocumentBase, title: str, subtitle: str, day: date) -> lis
                                ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("TOPPADDING", (0, 0), (-1, -1), 0.5),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5)]))
-    return [Paragraph(escape(title), sheet["title"]),
-            Paragraph(escape(subtitle), sheet["h3"]), table, Spacer(1, 2 * mm),
-            Paragraph(escape(f"All times are clinic time ({zone_note(day, doc.tz)})."),
-                      sheet["small"]), Spacer(1, 2 * mm)]
+    story: list[Flowable] = [Paragraph(escape(title), sheet["title"])]
+    if doc.signature_problems:
+        story.append(Paragraph(escape(f"{NOT_VALID_BANNER}: this record is not signed as it "
+                                      "reads. " + "; ".join(doc.signature_problems) + "."),
+                               sheet["warning"]))
+    return story + [Paragraph(escape(subtitle), sheet["h3"]), table, Spacer(1, 2 * mm),
+                    Paragraph(escape(f"All times are clinic time ({zone_note(day, doc.tz)})."),
+                              sheet["small"]), Spacer(1, 2 * mm)]
 
 
 def facts_table(rows: Sequence[tuple[str, str]]) -> Table:
@@ -68,10 +73,16 @@ def facts_table(rows: Sequence[tuple[str, str]]) -> Table:
 
 
 def signature_text(doc: StockDocumentBase, who: StockSignature | None) -> str:
-    """"Sam Okafor, RN, signed 2026-11-21 09:00 with key 1a2b3c4d" (or not signed)."""
+    """"Sam Okafor, RN, signed 2026-11-21 09:00 with key 1a2b3c4d" (or not signed).
+
+    A signature that does not hold reads "SIGNATURE NOT VALID: <reason>" instead of
+    "signed", whatever else is known of it.
+    """
     if who is None:
         return NONE_TEXT
     text = who.name
+    if who.not_valid:
+        return f"{text}: {NOT_VALID_BANNER}: " + "; ".join(who.not_valid)
     if who.signed_at_utc is not None:
         text += f", signed {moment_text(who.signed_at_utc, doc.tz)}"
         if who.key_fingerprint:
@@ -84,8 +95,9 @@ def signature_text(doc: StockDocumentBase, who: StockSignature | None) -> str:
 def signature_block(doc: StockDocumentBase, role: str, who: StockSignature | None) -> Flowable:
     """One signer: what ketalog recorded, and a line to sign the paper copy."""
     sheet = stylesheet()
+    style = sheet["warning"] if who is not None and who.not_valid else sheet["body"]
     return KeepTogether([Paragraph(escape(role), sheet["h3"]),
-                         Paragraph(escape(signature_text(doc, who)), sheet["body"]),
+                         Paragraph(escape(signature_text(doc, who)), style),
                          Spacer(1, 4 * mm), Paragraph(SIGNATURE_LINE, sheet["body"])])
 
 
@@ -94,7 +106,8 @@ def finish(story: list[Flowable], doc: StockDocumentBase, title: str, what: str)
     sheet = stylesheet()
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph(escape(doc.retention), sheet["small"]))
-    return render(story, PageFrame(doc.clinic, title, identity(doc, what)))
+    return render(story, PageFrame(doc.clinic, title, identity(doc, what),
+                                   warning=doc.signature_warning))
 
 
 def cell(text: str, bold: bool = False) -> Paragraph:

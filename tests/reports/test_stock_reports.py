@@ -30,6 +30,7 @@ from ketalog.reports.stock_dispensing_log import build_dispensing_log
 from ketalog.reports.stock_inputs import (
     BalanceLine,
     BalanceSheet,
+    BusinessTime,
     DestructionRecord,
     DispensingLog,
     DispensingLogLine,
@@ -37,7 +38,6 @@ from ketalog.reports.stock_inputs import (
     Inventory,
     InventoryKind,
     InventoryLine,
-    InventoryTime,
     LossKind,
     LossRecord,
     StockRegistrant,
@@ -145,7 +145,7 @@ def test_the_balance_closes_what_opened_plus_in_less_out_in_ml_and_mg() -> None:
 def test_the_inventory_lists_sealed_and_measured_containers_and_who_took_it() -> None:
     taken = StockSignature("Nora Reyes, RN", at(22), "1a2b3c4d5e6f7a8b9c0d")
     inventory = Inventory(**BASE, kind=InventoryKind.BIENNIAL,  # type: ignore[arg-type]
-                          taken_on=date(2026, 11, 21), taken_at=InventoryTime.CLOSE, lines=(
+                          taken_on=date(2026, 11, 21), taken_at=BusinessTime.CLOSE, lines=(
         InventoryLine(PRODUCT, FIFTY, Decimal(10), "KX2291", 7, sealed=True, ndc="67457-108-10",
                       expiry_date=date(2027, 6, 30), serial="S2"),
         InventoryLine(PRODUCT, FIFTY, Decimal(10), "KX2291", 8, sealed=False,
