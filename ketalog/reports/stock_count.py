@@ -27,11 +27,12 @@ from ketalog.reports.stock_pages import (
     finish,
     opening,
     signature_block,
-    signature_text,
+    signature_parts,
 )
 
 TITLE = COUNT_TITLE
 OPEN_TEXT = "OPEN: not yet resolved"
+HEADING = "Discrepancies and their resolution"
 _WIDTHS = [w * mm for w in (50, 30, 22, 22, 22, 34)]
 
 
@@ -50,7 +51,8 @@ def _result(line: CountSheetLine) -> str:
     return f"discrepancy {line.discrepancy_id}\nresolved (below)"
 
 
-def _resolution(sheet_: CountSheet, line: CountSheetLine) -> Flowable:
+def _resolution(sheet_: CountSheet, line: CountSheetLine, first: bool) -> Flowable:
+    """One discrepancy and its resolution, kept on one page (with the section's heading)."""
     sheet = stylesheet()
     facts = [("Container", f"{line.product_name}, lot {line.lot_number}, container "
                            f"{line.container_id}" + (f" (serial {line.serial})"
@@ -65,16 +67,19 @@ def _resolution(sheet_: CountSheet, line: CountSheetLine) -> Flowable:
         facts.append(("Written off as lost",
                       f"{format_ml(done.written_off_ml)} (ledger entry {done.lost_entry_id})"
                       if done.written_off_ml else "Nothing: explained, not written off"))
-        facts.append(("Resolved and signed by", signature_text(sheet_, done.resolved_by)))
-    title = Paragraph(escape(f"Discrepancy {line.discrepancy_id}"), sheet["h3"])
-    return KeepTogether([title, facts_table(facts)])
+    parts: list[Flowable] = [Paragraph(HEADING, sheet["h2"])] if first else []
+    parts += [Paragraph(escape(f"Discrepancy {line.discrepancy_id}"), sheet["h3"]),
+              facts_table(facts)]
+    if done is not None:
+        parts += signature_parts(sheet_, "Resolved by", done.resolved_by)
+    return KeepTogether(parts)
 
 
 def build_count(count: CountSheet) -> bytes:
     """The count record PDF; identical data gives identical bytes."""
     sheet = stylesheet()
     day = count.counted_at_utc.astimezone(count.tz).date()
-    what = f"{COUNT_OCCASION_LABELS[count.occasion]} {count.count_id}"
+    what = f"{COUNT_OCCASION_LABELS[count.occasion]} no. {count.count_id}"
     story: list[Flowable] = opening(count, TITLE, what, day)
     mismatches = [line for line in count.lines if line.discrepancy_id is not None]
     still_open = [line for line in mismatches if line.resolution is None]
@@ -99,9 +104,7 @@ def build_count(count: CountSheet) -> bytes:
             for line in count.lines]
     story.append(data_table(["Product", "Lot, container", "Expected", "Found", "Difference",
                              "Result"], rows, _WIDTHS))
-    if mismatches:
-        story.append(Paragraph("Discrepancies and their resolution", sheet["h2"]))
-        story += [_resolution(count, line) for line in mismatches]
+    story += [_resolution(count, line, n == 0) for n, line in enumerate(mismatches)]
     story.append(signature_block(count, "Counted by", count.counted_by))
     story.append(signature_block(count, "Second counter", count.second_counter))
     return finish(story, count, TITLE, f"{what}, {day.isoformat()}")

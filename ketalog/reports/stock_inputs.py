@@ -301,6 +301,8 @@ class StockSignature:
     key_fingerprint: str | None = None
     #: why this signature does not hold: then it never prints as signed
     not_valid: tuple[str, ...] = ()
+    #: who recorded without a keyed signature: when (printed instead of "not signed")
+    recorded_at_utc: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -51,8 +51,8 @@ def opening(doc: StockDocumentBase, title: str, subtitle: str, day: date) -> lis
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5)]))
     story: list[Flowable] = [Paragraph(escape(title), sheet["title"])]
     if doc.signature_problems:
-        story.append(Paragraph(escape(f"{NOT_VALID_BANNER}: this record is not signed as it "
-                                      "reads. " + "; ".join(doc.signature_problems) + "."),
+        story.append(Paragraph(escape(doc.signature_warning + ". No signature marked not "
+                                      "valid below may be taken as signed."),
                                sheet["warning"]))
     return story + [Paragraph(escape(subtitle), sheet["h3"]), table, Spacer(1, 2 * mm),
                     Paragraph(escape(f"All times are clinic time ({zone_note(day, doc.tz)})."),
@@ -87,18 +87,30 @@ def signature_text(doc: StockDocumentBase, who: StockSignature | None) -> str:
         text += f", signed {moment_text(who.signed_at_utc, doc.tz)}"
         if who.key_fingerprint:
             text += f" with key {who.key_fingerprint[:16]}"
+    elif who.recorded_at_utc is not None:
+        text += (f", recorded {moment_text(who.recorded_at_utc, doc.tz)} while signed in "
+                 "(not signed with their key)")
     else:
         text += " (not signed in ketalog)"
     return text
 
 
-def signature_block(doc: StockDocumentBase, role: str, who: StockSignature | None) -> Flowable:
-    """One signer: what ketalog recorded, and a line to sign the paper copy."""
+def signature_parts(doc: StockDocumentBase, role: str, who: StockSignature | None
+                    ) -> list[Flowable]:
+    """One signer: what ketalog recorded, and a line to sign the paper copy (to keep together).
+
+    A signature that does not hold is printed in the warning style.
+    """
     sheet = stylesheet()
     style = sheet["warning"] if who is not None and who.not_valid else sheet["body"]
-    return KeepTogether([Paragraph(escape(role), sheet["h3"]),
-                         Paragraph(escape(signature_text(doc, who)), style),
-                         Spacer(1, 4 * mm), Paragraph(SIGNATURE_LINE, sheet["body"])])
+    return [Paragraph(escape(role), sheet["h3"]),
+            Paragraph(escape(signature_text(doc, who)), style),
+            Spacer(1, 4 * mm), Paragraph(SIGNATURE_LINE, sheet["body"])]
+
+
+def signature_block(doc: StockDocumentBase, role: str, who: StockSignature | None) -> Flowable:
+    """One signer, kept on one page."""
+    return KeepTogether(signature_parts(doc, role, who))
 
 
 def finish(story: list[Flowable], doc: StockDocumentBase, title: str, what: str) -> bytes:

@@ -454,18 +454,20 @@ class StockRecord(StrEnum):
 
 
 def _signed(name: str, at: datetime | None, problems: Sequence[str],
-            signers: Sequence[str]) -> StockSignature:
+            signers: Sequence[str], *, signed_all: bool = True) -> StockSignature:
     """One signer of a record, not valid where a reason names them or names no one.
 
     The readers' reasons name the act and its maker ("the count by Nora Reyes, RN
     at ..."); a reason that names none of the record's signers (its signed lines
-    changed, a witness missing) concerns them all, so none of them prints as signed.
+    changed, a witness missing) concerns everyone who signed the whole record, so
+    none of them prints as signed (``signed_all`` False: this signer signed only
+    their own act, as a resolver signs a resolution and not the count's lines).
     """
     def names(reason: str, who: str) -> bool:
         return f" by {who} at " in reason
 
     mine = [p for p in problems if names(p, name)]
-    loose = [p for p in problems if not any(names(p, who) for who in signers)]
+    loose = [p for p in problems if signed_all and not any(names(p, who) for who in signers)]
     return StockSignature(name, at, not_valid=tuple(mine + loose))
 
 
@@ -557,7 +559,8 @@ def _destruction(base: _Header, act: list[DestroyedEntry]
         place=f"{place.name}, {place.address} (the registered location; no other place "
               "was recorded)", manner=first.manner,
         containers=tuple(_disposed(e.container, e.volume_ml, e.reversed) for e in act),
-        recorded_by=StockSignature(first.recorded_by_name),
+        recorded_by=StockSignature(first.recorded_by_name,
+                                   recorded_at_utc=first.recorded_at_utc),
         witnesses=tuple(_signed(w.name, w.signed_at_utc, problems, signers)
                         for w in first.witnesses))
 
@@ -621,7 +624,7 @@ def count_input(db: Session, actor: Actor, *, count_id: int) -> CountSheet:
         done = line.resolution
         resolution = None if done is None else CountResolution(
             done.explanation, _signed(done.resolved_by_name, done.resolved_at_utc, problems,
-                                      signers),
+                                      signers, signed_all=False),
             written_off_ml=done.written_off_ml, lost_entry_id=done.lost_entry_id)
         lines.append(CountSheetLine(
             line.container.product_name, line.container.strength_mg_per_ml,

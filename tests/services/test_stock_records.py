@@ -101,7 +101,8 @@ def test_the_destruction_record_has_the_form_41_facts_and_both_witnesses(
     _facts(text, "The facts of DEA Form 41", "Destruction 1 of 1",
            "Rx Destroyer chemical digestion, non-retrievable", "Main clinic safe",
            f"container {first}", f"container {second}", "6 mL 300 mg", "10 mL 500 mg",
-           "16 mL = 800 mg", "Total: 800 mg", "Recorded by Nora Reyes, RN",
+           "16 mL = 800 mg", "Total: 800 mg", "Recorded by Nora Reyes, RN, recorded",
+           "while signed in (not signed with their key)",
            "Witness 1 Sam Okafor, RN, signed", "Witness 2 Ada Lindqvist, MD, signed")
     assert NOT_VALID not in text
     empty = _save(db, tmp_path, clock, StockRecord.DESTRUCTION, location_id=day.shelves.main,
@@ -134,7 +135,7 @@ def test_the_count_record_shows_the_mismatch_and_its_signed_explanation(
            "Containers counted 3", "1 (1 resolved, 0 open)", f"container {first}",
            "6.5 mL 6 mL \u22120.5 mL", f"Discrepancy {day.discrepancy_id}",
            "vial cracked at the neck, leaked in the safe", "0.5 mL (ledger entry",
-           "Resolved and signed by Ada Lindqvist, MD, signed",
+           "Resolved by Ada Lindqvist, MD, signed",
            "Counted by Nora Reyes, RN, signed", "Second counter Sam Okafor, RN, signed")
     assert NOT_VALID not in text
     lines = count_input(db, NURSE, count_id=day.count_id).lines
@@ -167,7 +168,8 @@ def test_a_record_changed_behind_the_guards_never_prints_as_signed(
            id=day.loss_id)
     db.expire_all()
     inventory = _save(db, tmp_path, clock, StockRecord.INVENTORY, location_id=day.shelves.main)
-    _facts(inventory, f"{NOT_VALID}: this record is not signed as it reads",
+    _facts(inventory, f"{NOT_VALID}: the inventory by Nora Reyes, RN",
+           "No signature marked not valid below may be taken as signed",
            f"Taken by Nora Reyes, RN: {NOT_VALID}: the inventory by Nora Reyes, RN",
            "the cryptographic signature does not match the row", "opening of business")
     assert "Nora Reyes, RN, signed" not in inventory
@@ -176,6 +178,7 @@ def test_a_record_changed_behind_the_guards_never_prints_as_signed(
            f"Second counter Sam Okafor, RN: {NOT_VALID}",
            "the lines of the count differ from the lines that were signed")
     assert "Nora Reyes, RN, signed" not in count and "Sam Okafor, RN, signed" not in count
+    assert "Resolved by Ada Lindqvist, MD, signed" in count  # she signed her resolution only
     destruction = _save(db, tmp_path, clock, StockRecord.DESTRUCTION,
                         location_id=day.shelves.main, start=day.day, end=day.day)
     _facts(destruction, "Witness 1 Sam Okafor, RN, signed",
