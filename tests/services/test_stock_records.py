@@ -21,10 +21,12 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.controlled_substances import LedgerKind
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.stock_counts import LossKind
 from ketalog.services.context import Actor
 from ketalog.services.errors import NotFound, PermissionDenied
+from ketalog.services.stock import reverse_stock_entry
 from ketalog.services.stock_reports import (
     StockRecord,
     count_input,
@@ -33,7 +35,7 @@ from ketalog.services.stock_reports import (
     loss_input,
     save_stock_record,
 )
-from ketalog.store.models import AuditEntry
+from ketalog.store.models import AuditEntry, StockEntry
 from tests.conftest import FakeClock
 from tests.services.stock_records_day import Day, one_day_of_records
 from tests.staff import NURSE
@@ -190,3 +192,18 @@ def test_a_record_changed_behind_the_guards_never_prints_as_signed(
     saved = db.scalars(select(AuditEntry.new_value).where(
         AuditEntry.action.like("stock_%_saved"))).all()
     assert len(saved) == 4 and all(NOT_VALID in (new or "") for new in saved)
+
+
+def test_a_destruction_entered_in_error_and_reversed_is_marked_and_left_out_of_the_totals(
+        db: Session, day: Day, clock: FakeClock, tmp_path: Path) -> None:
+    second = day.shelves.vials[1]
+    clock.advance(5)
+    entry = db.scalar(select(StockEntry.id).where(StockEntry.kind == LedgerKind.DESTROYED,
+                                                  StockEntry.container_id == second))
+    assert entry is not None
+    reverse_stock_entry(db, NURSE, entry_id=entry, reason="wrong vial scanned for destruction",
+                        clock=clock)
+    text = _save(db, tmp_path, clock, StockRecord.DESTRUCTION, location_id=day.shelves.main,
+                 start=day.day, end=day.day)
+    _facts(text, "REVERSED: entered in error, not in the totals", "Containers destroyed 1",
+           "6 mL = 300 mg", "Total: 300 mg")
