@@ -444,6 +444,10 @@ def save_stock_document(db: Session, actor: Actor, *, document: StockDocument | 
 # --- the signed records: inventory, destruction, loss, count ---------------------------------
 
 
+#: How the readers begin the reason a record's signed lines changed (stock_counts).
+LINES_PROBLEM = "the lines of the "
+
+
 class StockRecord(StrEnum):
     """The signed records a user can print (the command line's names); PDF only."""
 
@@ -460,14 +464,18 @@ def _signed(name: str, at: datetime | None, problems: Sequence[str],
     The readers' reasons name the act and its maker ("the count by Nora Reyes, RN
     at ..."); a reason that names none of the record's signers (its signed lines
     changed, a witness missing) concerns everyone who signed the whole record, so
-    none of them prints as signed (``signed_all`` False: this signer signed only
-    their own act, as a resolver signs a resolution and not the count's lines).
+    none of them prints as signed. ``signed_all`` False: this signer signed only
+    their own act, as a resolver signs a resolution and not the count's lines, so
+    only a reason about the signed lines passes them by; any other reason naming
+    no signer still marks them (were the readers' wording to change, a signature
+    would be marked not valid, never the reverse).
     """
     def names(reason: str, who: str) -> bool:
         return f" by {who} at " in reason
 
     mine = [p for p in problems if names(p, name)]
-    loose = [p for p in problems if signed_all and not any(names(p, who) for who in signers)]
+    loose = [p for p in problems if not any(names(p, who) for who in signers)
+             and (signed_all or not p.startswith(LINES_PROBLEM))]
     return StockSignature(name, at, not_valid=tuple(mine + loose))
 
 

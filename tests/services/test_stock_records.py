@@ -207,3 +207,18 @@ def test_a_destruction_entered_in_error_and_reversed_is_marked_and_left_out_of_t
                  start=day.day, end=day.day)
     _facts(text, "REVERSED: entered in error, not in the totals", "Containers destroyed 1",
            "6 mL = 300 mg", "Total: 300 mg")
+
+
+def test_a_resolution_changed_behind_the_guards_is_not_signed_by_its_resolver(
+        db: Session, engine: Engine, day: Day, clock: FakeClock, tmp_path: Path) -> None:
+    db.commit()
+    tamper(engine, "UPDATE stock_discrepancy_resolutions SET explanation = 'counted wrong, "
+                   "nothing is missing at all' WHERE discrepancy_id = :id",
+           id=day.discrepancy_id)
+    db.expire_all()
+    count = _save(db, tmp_path, clock, StockRecord.COUNT, record_id=day.count_id)
+    _facts(count, "counted wrong, nothing is missing at all",
+           f"Resolved by Ada Lindqvist, MD: {NOT_VALID}: the resolution of discrepancy "
+           f"{day.discrepancy_id} by Ada Lindqvist, MD", "Counted by Nora Reyes, RN, signed",
+           "Second counter Sam Okafor, RN, signed")
+    assert "Ada Lindqvist, MD, signed" not in count
