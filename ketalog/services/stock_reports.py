@@ -593,6 +593,25 @@ def destruction_input(db: Session, actor: Actor, *, location_id: int, start: dat
                               start=start, end=end, acts=acts)
 
 
+def destruction_act_input(db: Session, actor: Actor, *, entry_id: int) -> DestructionRecord:
+    """The one destruction act a DESTROYED entry belongs to, as its record prints it.
+
+    What a screen prints right after the destruction, or from one line of the log.
+
+    Raises:
+        PermissionDenied: the actor may not print the books.
+        NotFound: no such entry, or it is not a destruction.
+    """
+    authorize_admin_work(db, actor, Permission.VIEW_STOCK_RECORDS)
+    entry = db.get(StockEntry, entry_id)
+    if entry is None or entry.kind is not LedgerKind.DESTROYED:
+        raise NotFound(f"Entry {entry_id} is not a destruction.")
+    day = entry.recorded_at_utc.astimezone(clinic_timezone(db)).date()
+    acts = destruction_acts(destruction_entries(db, entry.location_id, day, day))
+    act = next(act for act in acts if any(e.entry_id == entry_id for e in act))
+    return _destruction(_header(db, entry.location_id), act)
+
+
 def loss_input(db: Session, actor: Actor, *, loss_id: int) -> LossRecord:
     """A loss or theft record as printed (the facts of DEA Form 106).
 

@@ -30,6 +30,7 @@ from ketalog.services.stock import reverse_stock_entry
 from ketalog.services.stock_reports import (
     StockRecord,
     count_input,
+    destruction_act_input,
     destruction_input,
     inventory_input,
     loss_input,
@@ -107,6 +108,12 @@ def test_the_destruction_record_has_the_form_41_facts_and_both_witnesses(
            "while signed in (not signed with their key)",
            "Witness 1 Sam Okafor, RN, signed", "Witness 2 Ada Lindqvist, MD, signed")
     assert NOT_VALID not in text
+    entries = db.scalars(select(StockEntry.id).where(StockEntry.kind == LedgerKind.DESTROYED)
+                         .order_by(StockEntry.id)).all()
+    act = destruction_act_input(db, NURSE, entry_id=entries[-1])
+    assert act == records.acts[0]
+    with pytest.raises(NotFound, match="is not a destruction"):
+        destruction_act_input(db, NURSE, entry_id=1)
     empty = _save(db, tmp_path, clock, StockRecord.DESTRUCTION, location_id=day.shelves.main,
                   start=date(2026, 1, 1), end=date(2026, 1, 31))
     _facts(empty, "Nothing was destroyed at this location in this period.")
