@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
+from ketalog.store.guards import STOCK_BOOKS, STOCK_RECORDS
+
 GUARDED_TABLES = (
     "dose_orders", "infusion_events", "vital_signs", "scale_scores", "event_flags",
     "interventions", "adverse_events", "notes", "dose_verifications", "treatment_sessions",
-    "signatures", "addenda", "audit_log",
+    "signatures", "addenda", "audit_log", *STOCK_BOOKS, *STOCK_RECORDS,
 )
 
 
@@ -27,8 +29,9 @@ def disable_guards(engine: Engine) -> None:
             for name in names:
                 conn.execute(text(f"DROP TRIGGER {name}"))
         else:
-            for table in GUARDED_TABLES:
-                conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+            for table in GUARDED_TABLES:  # a database of an older schema lacks the newer ones
+                if conn.execute(text("SELECT to_regclass(:t)"), {"t": table}).scalar():
+                    conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
 
 
 def tamper(engine: Engine, sql: str, **params: object) -> None:

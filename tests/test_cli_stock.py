@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ from sqlalchemy import select
 from ketalog.cli import main
 from ketalog.services.database import make_sessionmaker, open_database
 from ketalog.store.models import AuditEntry, StockEntry
+from tests.conftest import FakeClock
 from tests.helpers.databases import copy_sqlite_template
+from tests.services.stock_records_day import Day, one_day_of_records
 from tests.staff import password_of, seed_staff
 
 
@@ -187,3 +190,74 @@ def test_an_id_or_a_date_that_is_not_one_is_a_usage_error(
         run(url, monkeypatch, "log", "--location", "1", "--from", "2026-11-01", "--to",
             "2026-11-30")
     assert "one of the arguments --pdf --csv is required" in capsys.readouterr().err
+
+
+def _records(url: str) -> Day:
+    """A day of signed records (count, inventory, destruction, theft) through the services."""
+    engine = open_database(url)
+    with make_sessionmaker(engine)() as db:
+        day = one_day_of_records(db, FakeClock())
+    engine.dispose()
+    return day
+
+
+def _pdf_text(path: Path) -> str:
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(path).pages))
+
+
+def test_the_signed_records_print_as_pdf(
+        url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    day = _records(url)
+    on = day.day.isoformat()
+    runs = {
+        "inventory": ("inventory", "--location", "1"),
+        "inventory-1": ("inventory", "--location", "1", "--id", str(day.inventory_id)),
+        "destruction": ("destruction", "--location", "1", "--from", on, "--to", on),
+        "loss": ("loss", "--id", str(day.loss_id)),
+        "count": ("count", "--id", str(day.count_id)),
+    }
+    for name, args in runs.items():
+        pdf = tmp_path / f"{name}.pdf"
+        assert run(url, monkeypatch, *args, "--pdf", str(pdf)) == 0, name
+        assert f"Wrote {pdf}." in capsys.readouterr().out
+    facts = {
+        "inventory": f"Initial inventory, {on}, close of business",
+        "inventory-1": "open, measured 6 mL",
+        "destruction": "Witness 2 Ada Lindqvist, MD, signed",
+        "loss": "Yes, reference SPD-2026-1182",
+        "count": "vial cracked at the neck, leaked in the safe",
+    }
+    for name, fact in facts.items():
+        assert fact in _pdf_text(tmp_path / f"{name}.pdf"), name
+    engine = open_database(url)
+    with make_sessionmaker(engine)() as db:
+        saved = db.scalars(select(AuditEntry.action).where(
+            AuditEntry.action.like("stock_%_saved")).order_by(AuditEntry.id)).all()
+    engine.dispose()
+    assert saved == ["stock_inventory_saved", "stock_inventory_saved",
+                     "stock_destruction_saved", "stock_loss_saved", "stock_count_saved"]
+
+
+def test_a_record_that_is_not_there_is_refused_in_one_line(
+        url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _set_up(url, monkeypatch)
+    capsys.readouterr()
+    assert run(url, monkeypatch, "inventory", "--location", "1", "--pdf",
+               str(tmp_path / "i.pdf")) == 1
+    _refused(capsys, '"Main clinic safe" has no inventory yet')
+    assert run(url, monkeypatch, "loss", "--id", "4", "--pdf", str(tmp_path / "l.pdf")) == 1
+    _refused(capsys, "no loss record 4")
+    assert run(url, monkeypatch, "count", "--id", "4", "--pdf", str(tmp_path / "c.pdf")) == 1
+    _refused(capsys, "no count 4")
+    assert run(url, monkeypatch, "destruction", "--location", "1", "--from", "2026-11-30",
+               "--to", "2026-11-01", "--pdf", str(tmp_path / "d.pdf")) == 1
+    _refused(capsys, "before it starts")
+    assert run(url, monkeypatch, "loss", "--id", "1", "--pdf",
+               str(tmp_path / "nowhere" / "l.pdf")) == 1
+    _refused(capsys, "does not exist; nothing was written")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clinic.sqlite3"]
+    with pytest.raises(SystemExit):
+        run(url, monkeypatch, "loss", "--id", "1", "--csv", str(tmp_path / "l.csv"))
+    assert "the following arguments are required: --pdf" in capsys.readouterr().err

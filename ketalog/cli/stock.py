@@ -67,7 +67,8 @@ def _output(parser: Any) -> None:
 def add_stock_parser(sub: Any) -> None:
     """Register ``stock`` and its actions."""
     stock = sub.add_parser("stock", help="controlled-substance books: locations, products, "
-                                         "deliveries, on hand, recalls, reversals, log, balance")
+                                         "deliveries, on hand, recalls, reversals, log, "
+                                         "balance, inventory, destruction, loss, count")
     actions = stock.add_subparsers(dest="stock_command", metavar="ACTION", required=True)
 
     locations = actions.add_parser("locations", help="registered locations (list, add)")
@@ -141,6 +142,35 @@ def add_stock_parser(sub: Any) -> None:
                          help="open the balance at the start of this day (default: the "
                               "first entry)")
     _output(balance)
+
+    inventory = actions.add_parser("inventory", help="an initial or biennial inventory as PDF "
+                                                     "(the location's last, or --id)")
+    inventory.add_argument("--location", required=True, type=_positive_id, metavar="ID")
+    inventory.add_argument("--id", dest="record_id", type=_positive_id, metavar="N",
+                           help="the inventory's number (default: the location's last)")
+    _pdf_only(inventory)
+
+    destruction = actions.add_parser("destruction", help="the destruction record (DEA Form 41 "
+                                                         "facts) of a location and period")
+    destruction.add_argument("--location", required=True, type=_positive_id, metavar="ID")
+    destruction.add_argument("--from", dest="date_from", required=True, type=iso_date,
+                             metavar="YYYY-MM-DD", help="first clinic day")
+    destruction.add_argument("--to", dest="date_to", required=True, type=iso_date,
+                             metavar="YYYY-MM-DD", help="last clinic day")
+    _pdf_only(destruction)
+
+    loss = actions.add_parser("loss", help="a loss or theft record (DEA Form 106 facts)")
+    loss.add_argument("--id", dest="record_id", required=True, type=_positive_id, metavar="N")
+    _pdf_only(loss)
+
+    count = actions.add_parser("count", help="a count with its discrepancies and resolutions")
+    count.add_argument("--id", dest="record_id", required=True, type=_positive_id, metavar="N")
+    _pdf_only(count)
+
+
+def _pdf_only(parser: Any) -> None:
+    parser.add_argument("--pdf", required=True, metavar="FILE",
+                        help="write a PDF (completely or not at all)")
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -224,17 +254,35 @@ def _print_on_hand(db: Session, location_id: int | None) -> None:
               f"{row.expiry_date.isoformat()}{serial}")
 
 
+def _target(path: str) -> Path:
+    """The file to write, refused in one line when its folder does not exist."""
+    target = Path(path)
+    if target.parent != Path("") and not target.expanduser().parent.is_dir():
+        raise CommandError(f"The folder {target.parent} does not exist; nothing was written.")
+    return target
+
+
 def _save(db: Session, args: argparse.Namespace, document: str, start: date | None,
           end: date) -> None:
     from ketalog.services.stock_reports import save_stock_document  # start-up: services
 
     file_format, path = ("pdf", args.pdf) if args.pdf else ("csv", args.csv)
-    target = Path(path)
-    if target.parent != Path("") and not target.expanduser().parent.is_dir():
-        raise CommandError(f"The folder {target.parent} does not exist; nothing was written.")
     written = save_stock_document(db, cli_actor(), document=document, file_format=file_format,
-                                  location_id=args.location, path=target, start=start,
+                                  location_id=args.location, path=_target(path), start=start,
                                   end=end)
+    print(f"Wrote {written}.")
+
+
+def _save_record(db: Session, args: argparse.Namespace) -> None:
+    """An inventory, the destructions of a period, a loss or a count, as PDF."""
+    from ketalog.services.stock_reports import save_stock_record  # start-up: services
+
+    written = save_stock_record(db, cli_actor(), record=args.stock_command,
+                                path=_target(args.pdf),
+                                location_id=getattr(args, "location", None),
+                                record_id=getattr(args, "record_id", None),
+                                start=getattr(args, "date_from", None),
+                                end=getattr(args, "date_to", None))
     print(f"Wrote {written}.")
 
 
@@ -293,6 +341,8 @@ def cmd_stock(args: argparse.Namespace) -> int:
             _print_on_hand(db, args.location)
         elif command == "log":
             _save(db, args, "log", args.date_from, args.date_to)
-        else:
+        elif command == "balance":
             _save(db, args, "balance", args.date_from, args.on)
+        else:
+            _save_record(db, args)
     return EXIT_OK

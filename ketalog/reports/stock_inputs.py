@@ -14,20 +14,23 @@ so paper, CSV and screen say the same numbers.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from ketalog.domain.controlled_substances import LedgerKind
-from ketalog.reports.inputs import Clinic
+from ketalog.domain.stock_counts import BusinessTime, CountOccasion, InventoryKind, LossKind
+from ketalog.reports.inputs import NOT_VALID_BANNER, Clinic
+
+__all__ = ["BusinessTime", "CountOccasion", "InventoryKind", "LossKind"]
 
 DISPENSING_LOG_TITLE = "Controlled-substance dispensing log"
 BALANCE_TITLE = "Controlled-substance perpetual balance"
 INVENTORY_TITLE = "Controlled-substance inventory"
 DESTRUCTION_TITLE = "Controlled-substance destruction record"
 LOSS_TITLE = "Controlled-substance loss or theft record"
+COUNT_TITLE = "Controlled-substance count record"
 
 _ZERO = Decimal(0)
 
@@ -80,6 +83,16 @@ class StockDocumentBase:
     registrant: StockRegistrant
     #: ``domain.retention.retention_statement``: printed at the foot of every stock document
     retention: str
+    #: why a signature of the record does not hold (empty: every one does); printed on
+    #: every page, and no signature it concerns prints as signed
+    signature_problems: tuple[str, ...] = field(default=(), kw_only=True)
+
+    @property
+    def signature_warning(self) -> str:
+        """"SIGNATURE NOT VALID: <reasons>" when a signature does not hold, else ""."""
+        if not self.signature_problems:
+            return ""
+        return f"{NOT_VALID_BANNER}: " + "; ".join(self.signature_problems)
 
 
 # --- the dispensing log ---------------------------------------------------------------
@@ -237,18 +250,14 @@ class BalanceSheet(StockDocumentBase):
 # --- the inventory --------------------------------------------------------------------
 
 
-class InventoryKind(StrEnum):
-    """Why the inventory was taken (21 CFR 1304.11)."""
-
-    INITIAL = "initial"
-    BIENNIAL = "biennial"
-
-
-class InventoryTime(StrEnum):
-    """When on its day an inventory was taken: it must say (21 CFR 1304.11(a))."""
-
-    OPENING = "opening of business"
-    CLOSE = "close of business"
+#: How the inventory's kind and time of day read on paper.
+INVENTORY_KIND_LABELS: dict[InventoryKind, str] = {
+    InventoryKind.INITIAL: "Initial inventory", InventoryKind.BIENNIAL: "Biennial inventory",
+    InventoryKind.OTHER: "Inventory (neither initial nor biennial)",
+}
+BUSINESS_TIME_LABELS: dict[BusinessTime, str] = {
+    BusinessTime.OPENING: "opening of business", BusinessTime.CLOSE: "close of business",
+}
 
 
 @dataclass(frozen=True)
@@ -266,12 +275,14 @@ class InventoryLine:
     ndc: str | None = None
     expiry_date: date | None = None
     serial: str | None = None
+    #: a sealed container is counted: 1 found, 0 not found (then it holds nothing here)
+    count_of_sealed: int = 1
 
     @property
     def volume_ml(self) -> Decimal:
         """The volume the container holds as counted or measured."""
         if self.sealed or self.measured_ml is None:
-            return self.container_volume_ml
+            return self.container_volume_ml if self.count_of_sealed else _ZERO
         return self.measured_ml
 
     @property
@@ -288,6 +299,10 @@ class StockSignature:
     signed_at_utc: datetime | None = None
     #: the signing key's fingerprint, when the signature is a keyed one
     key_fingerprint: str | None = None
+    #: why this signature does not hold: then it never prints as signed
+    not_valid: tuple[str, ...] = ()
+    #: who recorded without a keyed signature: when (printed instead of "not signed")
+    recorded_at_utc: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -296,7 +311,7 @@ class Inventory(StockDocumentBase):
 
     kind: InventoryKind
     taken_on: date
-    taken_at: InventoryTime
+    taken_at: BusinessTime
     lines: tuple[InventoryLine, ...] = ()
     taken_by: StockSignature | None = None
     second_counter: StockSignature | None = None
@@ -317,6 +332,8 @@ class DisposedContainer:
     ndc: str | None = None
     container_volume_ml: Decimal | None = None
     serial: str | None = None
+    #: a later reversing entry undid this one (entered in error): not in the totals
+    reversed: bool = False
 
     @property
     def mg(self) -> Decimal:
@@ -337,16 +354,9 @@ class DestructionRecord(StockDocumentBase):
     witnesses: tuple[StockSignature, ...] = ()
 
 
-class LossKind(StrEnum):
-    """What DEA Form 106 asks first: was it lost, stolen, or lost in transit."""
-
-    LOSS = "loss"
-    THEFT = "theft"
-    IN_TRANSIT = "in transit"
-
-
 LOSS_KIND_LABELS: dict[LossKind, str] = {
     LossKind.LOSS: "Loss", LossKind.THEFT: "Theft", LossKind.IN_TRANSIT: "Lost in transit",
+    LossKind.OTHER: "Other",
 }
 
 
@@ -359,17 +369,86 @@ class LossRecord(StockDocumentBase):
     circumstances: str
     police_notified: bool = False
     police_reference: str | None = None
+    reported_to_dea_on: date | None = None
     containers: tuple[DisposedContainer, ...] = ()
     recorded_by: StockSignature | None = None
     #: what was done so it does not happen again, where recorded
     measures_taken: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class DestructionRecords(StockDocumentBase):
+    """Every destruction at a location on clinic days ``start``..``end``, act by act."""
+
+    start: date
+    end: date
+    acts: tuple[DestructionRecord, ...] = ()
+
+
+def _counted(items: Iterable[DisposedContainer | InventoryLine]
+             ) -> list[DisposedContainer | InventoryLine]:
+    return [item for item in items if not getattr(item, "reversed", False)]
+
+
 def total_ml(items: Iterable[DisposedContainer | InventoryLine]) -> Decimal:
-    """The volumes added up."""
-    return sum((item.volume_ml for item in items), _ZERO)
+    """The volumes added up (an entry reversed as made in error is left out)."""
+    return sum((item.volume_ml for item in _counted(items)), _ZERO)
 
 
 def total_mg(items: Iterable[DisposedContainer | InventoryLine]) -> Decimal:
-    """The mg added up (each at its own product's strength)."""
-    return sum((item.mg for item in items), _ZERO)
+    """The mg added up (each at its own product's strength; reversed entries left out)."""
+    return sum((item.mg for item in _counted(items)), _ZERO)
+
+
+# --- the count ----------------------------------------------------------------------------
+
+
+COUNT_OCCASION_LABELS: dict[CountOccasion, str] = {
+    CountOccasion.SHIFT_END: "Shift-end count", CountOccasion.DAY_END: "Day-end count",
+    CountOccasion.SPOT: "Spot count",
+}
+
+
+@dataclass(frozen=True)
+class CountResolution:
+    """How a discrepancy was closed: the signed explanation, and what was written off."""
+
+    explanation: str
+    resolved_by: StockSignature
+    #: the shortfall written off as LOST (None: explained only)
+    written_off_ml: Decimal | None = None
+    lost_entry_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CountSheetLine:
+    """One container counted: what the books expected, what was found, and any discrepancy."""
+
+    product_name: str
+    strength_mg_per_ml: Decimal
+    container_volume_ml: Decimal
+    lot_number: str
+    container_id: int
+    expected_ml: Decimal
+    found_ml: Decimal
+    serial: str | None = None
+    discrepancy_id: int | None = None
+    resolution: CountResolution | None = None
+
+    @property
+    def difference_ml(self) -> Decimal:
+        """Found minus expected: negative for a shortfall."""
+        return self.found_ml - self.expected_ml
+
+
+@dataclass(frozen=True, kw_only=True)
+class CountSheet(StockDocumentBase):
+    """A count by two people: every container, each mismatch and how it was closed."""
+
+    count_id: int
+    occasion: CountOccasion
+    counted_at_utc: datetime
+    counted_by: StockSignature
+    second_counter: StockSignature
+    note: str = ""
+    lines: tuple[CountSheetLine, ...] = ()

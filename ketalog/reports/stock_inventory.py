@@ -14,6 +14,8 @@ from reportlab.platypus import Flowable, Paragraph
 from ketalog.domain.controlled_substances import format_ml
 from ketalog.reports.base import data_table, stylesheet
 from ketalog.reports.stock_inputs import (
+    BUSINESS_TIME_LABELS,
+    INVENTORY_KIND_LABELS,
     INVENTORY_TITLE,
     Inventory,
     InventoryLine,
@@ -37,8 +39,8 @@ _WIDTHS = [w * mm for w in (52, 26, 20, 32, 25, 25)]
 
 def heading(inventory: Inventory) -> str:
     """"Biennial inventory, 2026-11-30, close of business"."""
-    return (f"{inventory.kind.value.capitalize()} inventory, {inventory.taken_on.isoformat()}, "
-            f"{inventory.taken_at.value}")
+    return (f"{INVENTORY_KIND_LABELS[inventory.kind]}, {inventory.taken_on.isoformat()}, "
+            f"{BUSINESS_TIME_LABELS[inventory.taken_at]}")
 
 
 def _container(line: InventoryLine) -> str:
@@ -50,22 +52,27 @@ def _container(line: InventoryLine) -> str:
     return text
 
 
+def _found(line: InventoryLine) -> str:
+    if line.sealed or line.measured_ml is None:
+        return "sealed (counted)" if line.count_of_sealed else "sealed: NOT FOUND (counted 0)"
+    return f"open, measured {format_ml(line.measured_ml)}"
+
+
 def build_inventory(inventory: Inventory) -> bytes:
     """The inventory PDF; identical data gives identical bytes."""
     sheet = stylesheet()
     story: list[Flowable] = opening(inventory, TITLE, heading(inventory), inventory.taken_on)
     story.append(facts_table([
-        ("Kind", f"{inventory.kind.value.capitalize()} inventory"),
+        ("Kind", INVENTORY_KIND_LABELS[inventory.kind]),
         ("Date", inventory.taken_on.isoformat()),
-        ("Taken at", inventory.taken_at.value.capitalize()),
+        ("Taken at", BUSINESS_TIME_LABELS[inventory.taken_at].capitalize()),
     ]))
     if not inventory.lines:
         story.append(Paragraph(NO_CONTAINERS, sheet["h2"]))
     else:
         rows = []
         for line in inventory.lines:
-            found = ("sealed (counted)" if line.sealed or line.measured_ml is None
-                     else f"open, measured {format_ml(line.measured_ml)}")
+            found = _found(line)
             product = line.product_name + (f"\nNDC {line.ndc}" if line.ndc else "")
             rows.append([cell(product), cell(f"lot {line.lot_number}"),
                          cell(f"{line.strength_mg_per_ml} mg/mL\n{line.container_volume_ml} "
@@ -77,8 +84,11 @@ def build_inventory(inventory: Inventory) -> bytes:
                                  "Holds"], rows, _WIDTHS))
         sealed = sum(1 for line in inventory.lines if line.sealed)
         opened = len(inventory.lines) - sealed
+        missing = sum(1 for line in inventory.lines if line.sealed and not line.count_of_sealed)
         story.append(Paragraph("Totals", sheet["h2"]))
         totals = [("Containers", f"{len(inventory.lines)} ({sealed} sealed, {opened} open)")]
+        if missing:
+            totals.append(("Sealed containers not found", str(missing)))
         for product in dict.fromkeys(line.product_name for line in inventory.lines):
             mine = [line for line in inventory.lines if line.product_name == product]
             amount = ml_mg(total_ml(mine), total_mg(mine)).replace("\n", " = ")

@@ -49,8 +49,10 @@ def build_loss(record: LossRecord) -> bytes:
         ("Kind", LOSS_KIND_LABELS[record.kind]),
         ("Circumstances", record.circumstances or NONE_TEXT),
         ("Police notified", police_text(record)),
+        ("Reported to the DEA", record.reported_to_dea_on.isoformat()
+         if record.reported_to_dea_on else "Not yet recorded"),
         ("Measures taken", record.measures_taken or NONE_TEXT),
-        ("Containers", str(len(record.containers))),
+        ("Containers", str(sum(1 for c in record.containers if not c.reversed))),
         ("Total lost", ml_mg(total_ml(record.containers), total_mg(record.containers))
                        .replace("\n", " = ")),
     ]))

@@ -18,6 +18,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from ketalog.domain.clinic_time import moment_text, zone_note
 from ketalog.domain.controlled_substances import format_ml
 from ketalog.reports.base import MARGIN, PAGE_SIZE, PageFrame, escape, render, stylesheet
+from ketalog.reports.inputs import NOT_VALID_BANNER
 from ketalog.reports.stock_inputs import StockDocumentBase, StockSignature, format_mg
 
 BODY_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
@@ -48,10 +49,14 @@ def opening(doc: StockDocumentBase, title: str, subtitle: str, day: date) -> lis
                                ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("TOPPADDING", (0, 0), (-1, -1), 0.5),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5)]))
-    return [Paragraph(escape(title), sheet["title"]),
-            Paragraph(escape(subtitle), sheet["h3"]), table, Spacer(1, 2 * mm),
-            Paragraph(escape(f"All times are clinic time ({zone_note(day, doc.tz)})."),
-                      sheet["small"]), Spacer(1, 2 * mm)]
+    story: list[Flowable] = [Paragraph(escape(title), sheet["title"])]
+    if doc.signature_problems:
+        story.append(Paragraph(escape(doc.signature_warning + ". No signature marked not "
+                                      "valid below may be taken as signed."),
+                               sheet["warning"]))
+    return story + [Paragraph(escape(subtitle), sheet["h3"]), table, Spacer(1, 2 * mm),
+                    Paragraph(escape(f"All times are clinic time ({zone_note(day, doc.tz)})."),
+                              sheet["small"]), Spacer(1, 2 * mm)]
 
 
 def facts_table(rows: Sequence[tuple[str, str]]) -> Table:
@@ -68,25 +73,44 @@ def facts_table(rows: Sequence[tuple[str, str]]) -> Table:
 
 
 def signature_text(doc: StockDocumentBase, who: StockSignature | None) -> str:
-    """"Sam Okafor, RN, signed 2026-11-21 09:00 with key 1a2b3c4d" (or not signed)."""
+    """"Sam Okafor, RN, signed 2026-11-21 09:00 with key 1a2b3c4d" (or not signed).
+
+    A signature that does not hold reads "SIGNATURE NOT VALID: <reason>" instead of
+    "signed", whatever else is known of it.
+    """
     if who is None:
         return NONE_TEXT
     text = who.name
+    if who.not_valid:
+        return f"{text}: {NOT_VALID_BANNER}: " + "; ".join(who.not_valid)
     if who.signed_at_utc is not None:
         text += f", signed {moment_text(who.signed_at_utc, doc.tz)}"
         if who.key_fingerprint:
             text += f" with key {who.key_fingerprint[:16]}"
+    elif who.recorded_at_utc is not None:
+        text += (f", recorded {moment_text(who.recorded_at_utc, doc.tz)} while signed in "
+                 "(not signed with their key)")
     else:
         text += " (not signed in ketalog)"
     return text
 
 
-def signature_block(doc: StockDocumentBase, role: str, who: StockSignature | None) -> Flowable:
-    """One signer: what ketalog recorded, and a line to sign the paper copy."""
+def signature_parts(doc: StockDocumentBase, role: str, who: StockSignature | None
+                    ) -> list[Flowable]:
+    """One signer: what ketalog recorded, and a line to sign the paper copy (to keep together).
+
+    A signature that does not hold is printed in the warning style.
+    """
     sheet = stylesheet()
-    return KeepTogether([Paragraph(escape(role), sheet["h3"]),
-                         Paragraph(escape(signature_text(doc, who)), sheet["body"]),
-                         Spacer(1, 4 * mm), Paragraph(SIGNATURE_LINE, sheet["body"])])
+    style = sheet["warning"] if who is not None and who.not_valid else sheet["body"]
+    return [Paragraph(escape(role), sheet["h3"]),
+            Paragraph(escape(signature_text(doc, who)), style),
+            Spacer(1, 4 * mm), Paragraph(SIGNATURE_LINE, sheet["body"])]
+
+
+def signature_block(doc: StockDocumentBase, role: str, who: StockSignature | None) -> Flowable:
+    """One signer, kept on one page."""
+    return KeepTogether(signature_parts(doc, role, who))
 
 
 def finish(story: list[Flowable], doc: StockDocumentBase, title: str, what: str) -> bytes:
@@ -94,7 +118,8 @@ def finish(story: list[Flowable], doc: StockDocumentBase, title: str, what: str)
     sheet = stylesheet()
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph(escape(doc.retention), sheet["small"]))
-    return render(story, PageFrame(doc.clinic, title, identity(doc, what)))
+    return render(story, PageFrame(doc.clinic, title, identity(doc, what),
+                                   warning=doc.signature_warning))
 
 
 def cell(text: str, bold: bool = False) -> Paragraph:

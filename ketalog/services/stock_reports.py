@@ -11,12 +11,14 @@ a session or a day, so they stay out of the chart documents' registry
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
+from typing import TypedDict
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +28,7 @@ from ketalog.domain.controlled_substances import Ledger, LedgerKind
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.retention import retention_statement
 from ketalog.domain.values import printed_name
+from ketalog.reports.inputs import Clinic
 from ketalog.reports.stock_csv import (
     StockCsvError,
     balance_records,
@@ -36,9 +39,20 @@ from ketalog.reports.stock_csv import (
 from ketalog.reports.stock_inputs import (
     BalanceLine,
     BalanceSheet,
+    CountResolution,
+    CountSheet,
+    CountSheetLine,
+    DestructionRecord,
+    DestructionRecords,
     DispensingLog,
     DispensingLogLine,
+    DisposedContainer,
+    Inventory,
+    InventoryLine,
+    LossKind,
+    LossRecord,
     StockRegistrant,
+    StockSignature,
 )
 from ketalog.services.access import Permission, authorize_admin_work
 from ketalog.services.audit import append_audit
@@ -48,6 +62,15 @@ from ketalog.services.documents import clinic
 from ketalog.services.errors import NotFound
 from ketalog.services.settings import clinic_timezone, get_setting
 from ketalog.services.stock import as_ledger_entry
+from ketalog.services.stock_counts import (
+    ContainerFacts,
+    count_record,
+    destruction_entries,
+    inventory_record,
+    last_inventory,
+    loss_record,
+)
+from ketalog.services.stock_counts import DestructionRecord as DestroyedEntry
 from ketalog.services.unit_of_work import use_case
 from ketalog.store.models import (
     Patient,
@@ -416,3 +439,318 @@ def save_stock_document(db: Session, actor: Actor, *, document: StockDocument | 
                  table_name="stock_locations", row_id=location_id, field=fmt.value,
                  new=f"{period} -> {target.resolve()}")
     return target
+
+
+# --- the signed records: inventory, destruction, loss, count ---------------------------------
+
+
+#: How the readers begin the reason a record's signed lines changed (stock_counts).
+LINES_PROBLEM = "the lines of the "
+
+
+class StockRecord(StrEnum):
+    """The signed records a user can print (the command line's names); PDF only."""
+
+    INVENTORY = "inventory"
+    DESTRUCTION = "destruction"
+    LOSS = "loss"
+    COUNT = "count"
+
+
+def _signed(name: str, at: datetime | None, problems: Sequence[str],
+            signers: Sequence[str], *, signed_all: bool = True) -> StockSignature:
+    """One signer of a record, not valid where a reason names them or names no one.
+
+    The readers' reasons name the act and its maker ("the count by Nora Reyes, RN
+    at ..."); a reason that names none of the record's signers (its signed lines
+    changed, a witness missing) concerns everyone who signed the whole record, so
+    none of them prints as signed. ``signed_all`` False: this signer signed only
+    their own act, as a resolver signs a resolution and not the count's lines, so
+    only a reason about the signed lines passes them by; any other reason naming
+    no signer still marks them (were the readers' wording to change, a signature
+    would be marked not valid, never the reverse).
+    """
+    def names(reason: str, who: str) -> bool:
+        return f" by {who} at " in reason
+
+    mine = [p for p in problems if names(p, name)]
+    loose = [p for p in problems if not any(names(p, who) for who in signers)
+             and (signed_all or not p.startswith(LINES_PROBLEM))]
+    return StockSignature(name, at, not_valid=tuple(mine + loose))
+
+
+class _Header(TypedDict):
+    """What every stock document carries besides its own facts (StockDocumentBase)."""
+
+    clinic: Clinic
+    tz: ZoneInfo
+    registrant: StockRegistrant
+    retention: str
+
+
+def _header(db: Session, location_id: int) -> _Header:
+    return {"clinic": clinic(db), "tz": clinic_timezone(db),
+            "registrant": registrant(db, _location(db, location_id)),
+            "retention": retention_text(db)}
+
+
+def inventory_input(db: Session, actor: Actor, *, location_id: int,
+                    inventory_id: int | None = None) -> Inventory:
+    """An inventory of the location as printed; ``inventory_id`` None: its last one.
+
+    Raises:
+        PermissionDenied: the actor may not print the books.
+        NotFound: no such location or inventory, or the location has none yet.
+        ValidationError: the inventory is of another location.
+    """
+    authorize_admin_work(db, actor, Permission.VIEW_STOCK_RECORDS)
+    place = _location(db, location_id)
+    if inventory_id is None:
+        last = last_inventory(db, location_id)
+        if last is None:
+            raise NotFound(f'"{place.name}" has no inventory yet.')
+        inventory_id = last.inventory_id
+    record = inventory_record(db, inventory_id)
+    if record.location.location_id != location_id:
+        raise ValidationError.single("inventory", f"Inventory {inventory_id} is of "
+                                                  f'"{record.location.name}", not of '
+                                                  f'"{place.name}".')
+    problems = record.signature_problems
+    lines = tuple(InventoryLine(
+        line.container.product_name, line.container.strength_mg_per_ml,
+        line.container.container_volume_ml, line.container.lot_number,
+        line.container.container_id,
+        sealed=line.sealed, measured_ml=line.measured_volume_ml, ndc=line.container.ndc,
+        expiry_date=line.container.expiry_date, serial=line.container.serial,
+        count_of_sealed=line.count_of_sealed if line.count_of_sealed is not None else 1)
+        for line in record.lines)
+    return Inventory(**_header(db, location_id),
+                     signature_problems=problems, kind=record.kind, taken_on=record.taken_on,
+                     taken_at=record.business_time, lines=lines,
+                     taken_by=_signed(record.taken_by_name, record.recorded_at_utc, problems,
+                                      [record.taken_by_name]))
+
+
+def _disposed(container: ContainerFacts, volume_ml: Decimal, reversed_: bool
+              ) -> DisposedContainer:
+    return DisposedContainer(container.product_name, container.strength_mg_per_ml,
+                             container.lot_number, container.container_id, volume_ml,
+                             ndc=container.ndc,
+                             container_volume_ml=container.container_volume_ml,
+                             serial=container.serial, reversed=reversed_)
+
+
+def destruction_acts(entries: Sequence[DestroyedEntry]) -> list[list[DestroyedEntry]]:
+    """The entries grouped into acts: recorded together, by one person, the same witnesses.
+
+    One call of ``destroy_containers`` writes its entries at one moment, in one
+    manner, before the same two witnesses; entries that differ in any of these
+    were destroyed apart and print as separate destructions.
+    """
+    acts: dict[tuple[object, ...], list[DestroyedEntry]] = {}
+    for entry in entries:
+        key = (entry.recorded_at_utc, entry.recorded_by_name, entry.manner,
+               tuple(w.name for w in entry.witnesses))
+        acts.setdefault(key, []).append(entry)
+    return list(acts.values())
+
+
+def _destruction(base: _Header, act: list[DestroyedEntry]
+                 ) -> DestructionRecord:
+    first = act[0]
+    problems = tuple(dict.fromkeys(p for e in act for p in e.signature_problems))
+    signers = [first.recorded_by_name] + [w.name for w in first.witnesses]
+    place = first.location
+    return DestructionRecord(
+        **base, signature_problems=problems,
+        destroyed_at_utc=first.recorded_at_utc,
+        place=f"{place.name}, {place.address} (the registered location; no other place "
+              "was recorded)", manner=first.manner,
+        containers=tuple(_disposed(e.container, e.volume_ml, e.reversed) for e in act),
+        recorded_by=StockSignature(first.recorded_by_name,
+                                   recorded_at_utc=first.recorded_at_utc),
+        witnesses=tuple(_signed(w.name, w.signed_at_utc, problems, signers)
+                        for w in first.witnesses))
+
+
+def destruction_input(db: Session, actor: Actor, *, location_id: int, start: date,
+                      end: date) -> DestructionRecords:
+    """Every destruction at the location on clinic days ``start``..``end``, act by act.
+
+    Raises:
+        PermissionDenied: the actor may not print the books.
+        NotFound: no such location.
+        ValidationError: the period ends before it starts.
+    """
+    authorize_admin_work(db, actor, Permission.VIEW_STOCK_RECORDS)
+    _location(db, location_id)
+    _check_period(start, end)
+    base = _header(db, location_id)
+    acts = tuple(_destruction(base, act) for act in
+                 destruction_acts(destruction_entries(db, location_id, start, end)))
+    problems = tuple(dict.fromkeys(p for act in acts for p in act.signature_problems))
+    return DestructionRecords(**base, signature_problems=problems,
+                              start=start, end=end, acts=acts)
+
+
+def destruction_act_input(db: Session, actor: Actor, *, entry_id: int) -> DestructionRecord:
+    """The one destruction act a DESTROYED entry belongs to, as its record prints it.
+
+    What a screen prints right after the destruction, or from one line of the log.
+
+    Raises:
+        PermissionDenied: the actor may not print the books.
+        NotFound: no such entry, or it is not a destruction.
+    """
+    authorize_admin_work(db, actor, Permission.VIEW_STOCK_RECORDS)
+    entry = db.get(StockEntry, entry_id)
+    if entry is None or entry.kind is not LedgerKind.DESTROYED:
+        raise NotFound(f"Entry {entry_id} is not a destruction.")
+    day = entry.recorded_at_utc.astimezone(clinic_timezone(db)).date()
+    acts = destruction_acts(destruction_entries(db, entry.location_id, day, day))
+    act = next(act for act in acts if any(e.entry_id == entry_id for e in act))
+    return _destruction(_header(db, entry.location_id), act)
+
+
+def loss_input(db: Session, actor: Actor, *, loss_id: int) -> LossRecord:
+    """A loss or theft record as printed (the facts of DEA Form 106).
+
+    Raises:
+        PermissionDenied: the actor may not print the books.
+        NotFound: no such loss record.
+    """
+    authorize_admin_work(db, actor, Permission.VIEW_STOCK_RECORDS)
+    record = loss_record(db, loss_id)
+    problems = record.signature_problems
+    return LossRecord(
+        **_header(db, record.location.location_id),
+        signature_problems=problems, discovered_on=record.discovered_on,
+        kind=LossKind(record.kind), circumstances=record.circumstances,
+        police_notified=record.police_notified, police_reference=record.police_reference,
+        reported_to_dea_on=record.reported_to_dea_on,
+        containers=tuple(_disposed(line.container, line.volume_ml, line.reversed)
+                         for line in record.lines),
+        recorded_by=_signed(record.recorded_by_name, record.recorded_at_utc, problems,
+                            [record.recorded_by_name]))
+
+
+def count_input(db: Session, actor: Actor, *, count_id: int) -> CountSheet:
+    """A count as printed: every container, each discrepancy and its signed resolution.
+
+    Raises:
+        PermissionDenied: the actor may not print the books.
+        NotFound: no such count.
+    """
+    authorize_admin_work(db, actor, Permission.VIEW_STOCK_RECORDS)
+    record = count_record(db, count_id)
+    problems = record.signature_problems
+    signers = [record.counted_by_name, record.second_counter_name] + [
+        line.resolution.resolved_by_name for line in record.lines if line.resolution]
+    lines: list[CountSheetLine] = []
+    for line in record.lines:
+        done = line.resolution
+        resolution = None if done is None else CountResolution(
+            done.explanation, _signed(done.resolved_by_name, done.resolved_at_utc, problems,
+                                      signers, signed_all=False),
+            written_off_ml=done.written_off_ml, lost_entry_id=done.lost_entry_id)
+        lines.append(CountSheetLine(
+            line.container.product_name, line.container.strength_mg_per_ml,
+            line.container.container_volume_ml, line.container.lot_number,
+            line.container.container_id,
+            expected_ml=line.expected_ml, found_ml=line.found_ml, serial=line.container.serial,
+            discrepancy_id=line.discrepancy_id, resolution=resolution))
+    return CountSheet(
+        **_header(db, record.location.location_id),
+        signature_problems=problems, count_id=record.count_id, occasion=record.occasion,
+        counted_at_utc=record.counted_at_utc, note=record.note, lines=tuple(lines),
+        counted_by=_signed(record.counted_by_name, record.counted_at_utc, problems, signers),
+        second_counter=_signed(record.second_counter_name, record.counted_at_utc, problems,
+                               signers))
+
+
+_RecordData = Inventory | DestructionRecords | LossRecord | CountSheet
+
+_RECORD_TABLES: dict[StockRecord, str] = {
+    StockRecord.INVENTORY: "stock_inventories", StockRecord.DESTRUCTION: "stock_locations",
+    StockRecord.LOSS: "stock_losses", StockRecord.COUNT: "stock_counts",
+}
+
+
+def _record_pdf(data: _RecordData) -> bytes:
+    # start-up: reportlab (about 0.5 s) loads at the first stock PDF, not with the services
+    if isinstance(data, Inventory):
+        from ketalog.reports.stock_inventory import build_inventory
+
+        return build_inventory(data)
+    if isinstance(data, DestructionRecords):
+        from ketalog.reports.stock_destruction import build_destructions  # start-up: above
+
+        return build_destructions(data)
+    if isinstance(data, LossRecord):
+        from ketalog.reports.stock_loss import build_loss  # start-up: as above
+
+        return build_loss(data)
+    from ketalog.reports.stock_count import build_count  # start-up: as above
+
+    return build_count(data)
+
+
+def _gather_record(db: Session, actor: Actor, kind: StockRecord, location_id: int | None,
+                   record_id: int | None, start: date | None, end: date | None
+                   ) -> tuple[_RecordData, int, str]:
+    """The record's data, the row its audit row names, and what it is in words."""
+    if kind in (StockRecord.LOSS, StockRecord.COUNT):
+        if record_id is None:
+            raise ValidationError.single("id", f"Name the {kind.value} record to print by its "
+                                               "number.")
+        if kind is StockRecord.LOSS:
+            return loss_input(db, actor, loss_id=record_id), record_id, f"loss {record_id}"
+        return count_input(db, actor, count_id=record_id), record_id, f"count {record_id}"
+    if location_id is None:
+        raise ValidationError.single("location", f"Name the location whose {kind.value} "
+                                                 "record to print.")
+    if kind is StockRecord.INVENTORY:
+        data = inventory_input(db, actor, location_id=location_id, inventory_id=record_id)
+        chosen = record_id if record_id is not None else last_inventory_id(db, location_id)
+        return data, chosen or 0, f"inventory {chosen}"
+    if start is None or end is None:
+        raise ValidationError.single("period", "Give the first and last clinic day of the "
+                                               "destructions to print.")
+    return (destruction_input(db, actor, location_id=location_id, start=start, end=end),
+            location_id, f"destructions {start.isoformat()}..{end.isoformat()}")
+
+
+@use_case
+def save_stock_record(db: Session, actor: Actor, *, record: StockRecord | str,
+                      path: Path | str, location_id: int | None = None,
+                      record_id: int | None = None, start: date | None = None,
+                      end: date | None = None, clock: Clock = system_clock) -> Path:
+    """Save a signed record as PDF: an inventory, the destructions of a period, a loss, a count.
+
+    An inventory needs ``location_id`` (and ``record_id``, else the location's
+    last); the destructions ``location_id``, ``start`` and ``end``; a loss or a
+    count ``record_id``. A record whose signatures do not hold prints "SIGNATURE
+    NOT VALID" with the reasons, never as signed, and the audit row says so.
+
+    Raises:
+        PermissionDenied, NotFound, ValidationError: as the gathering; a file that
+            cannot be written is a ValidationError on ``path`` saying why.
+    """
+    kind = StockRecord(record)
+    data, row_id, what = _gather_record(db, actor, kind, location_id, record_id, start, end)
+    try:
+        target = check_target(path)
+    except StockCsvError as exc:
+        raise ValidationError.single("path", str(exc)) from exc
+    _write_pdf(target, _record_pdf(data))
+    valid = " (SIGNATURE NOT VALID)" if data.signature_problems else ""
+    append_audit(db, actor, f"stock_{kind.value}_saved", at=clock(),
+                 table_name=_RECORD_TABLES[kind], row_id=row_id, field="pdf",
+                 new=f"{what}{valid} -> {target.resolve()}")
+    return target
+
+
+def last_inventory_id(db: Session, location_id: int) -> int | None:
+    """The id of the location's last inventory (None: it has none)."""
+    last = last_inventory(db, location_id)
+    return last.inventory_id if last is not None else None

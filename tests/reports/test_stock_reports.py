@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import BytesIO
@@ -17,6 +18,7 @@ from ketalog.domain.controlled_substances import LedgerKind
 from ketalog.domain.retention import retention_statement
 from ketalog.reports.base import Clinic
 from ketalog.reports.stock_balance import build_balance
+from ketalog.reports.stock_count import build_count
 from ketalog.reports.stock_csv import (
     BALANCE_HEADER,
     LOG_HEADER,
@@ -25,19 +27,24 @@ from ketalog.reports.stock_csv import (
     dispensing_log_records,
     write_stock_csv,
 )
-from ketalog.reports.stock_destruction import build_destruction
+from ketalog.reports.stock_destruction import build_destruction, build_destructions
 from ketalog.reports.stock_dispensing_log import build_dispensing_log
 from ketalog.reports.stock_inputs import (
     BalanceLine,
     BalanceSheet,
+    BusinessTime,
+    CountOccasion,
+    CountResolution,
+    CountSheet,
+    CountSheetLine,
     DestructionRecord,
+    DestructionRecords,
     DispensingLog,
     DispensingLogLine,
     DisposedContainer,
     Inventory,
     InventoryKind,
     InventoryLine,
-    InventoryTime,
     LossKind,
     LossRecord,
     StockRegistrant,
@@ -145,7 +152,7 @@ def test_the_balance_closes_what_opened_plus_in_less_out_in_ml_and_mg() -> None:
 def test_the_inventory_lists_sealed_and_measured_containers_and_who_took_it() -> None:
     taken = StockSignature("Nora Reyes, RN", at(22), "1a2b3c4d5e6f7a8b9c0d")
     inventory = Inventory(**BASE, kind=InventoryKind.BIENNIAL,  # type: ignore[arg-type]
-                          taken_on=date(2026, 11, 21), taken_at=InventoryTime.CLOSE, lines=(
+                          taken_on=date(2026, 11, 21), taken_at=BusinessTime.CLOSE, lines=(
         InventoryLine(PRODUCT, FIFTY, Decimal(10), "KX2291", 7, sealed=True, ndc="67457-108-10",
                       expiry_date=date(2027, 6, 30), serial="S2"),
         InventoryLine(PRODUCT, FIFTY, Decimal(10), "KX2291", 8, sealed=False,
@@ -288,3 +295,58 @@ def test_a_long_log_repeats_its_location_and_header_on_every_page_and_totals_add
     assert totals[LedgerKind.ADMINISTERED].mg == given == Decimal(450)
     assert totals[LedgerKind.ADMINISTERED].entries == 60
     assert "Administered 60 9 mL 450 mg" in re.sub(r"\s+", " ", pages[-1])
+
+
+def test_a_count_shows_an_open_discrepancy_and_a_signature_that_does_not_hold() -> None:
+    line = CountSheetLine(PRODUCT, FIFTY, Decimal(10), "KX2291", 7, Decimal("6.5"),
+                          Decimal(6), serial="S1", discrepancy_id=4)
+    resolved = CountSheetLine(PRODUCT, FIFTY, Decimal(10), "KX2291", 8, Decimal(10),
+                              Decimal("10.2"), discrepancy_id=5, resolution=CountResolution(
+                                  "manufacturer overfill in the vial",
+                                  StockSignature("Ada Lindqvist, MD", at(18))))
+    sheet = CountSheet(**BASE, count_id=3, occasion=CountOccasion.SHIFT_END,  # type: ignore[arg-type]
+                       counted_at_utc=at(17), note="",
+                       counted_by=StockSignature("Nora Reyes, RN", at(17)),
+                       second_counter=StockSignature("Sam Okafor, RN", at(17), not_valid=(
+                           "the second count by Sam Okafor, RN was not made with his key",)),
+                       signature_problems=("the second count by Sam Okafor, RN was not made "
+                                           "with his key",),
+                       lines=(line, resolved))
+    text = text_of(build_count(sheet))
+    for fact in ("Shift-end count no. 3", "2026-11-21 12:00", "2 (1 resolved, 1 open)",
+                 "\u22120.5 mL", "+0.2 mL", "OPEN: not yet resolved",
+                 "manufacturer overfill in the vial", "Nothing: explained, not written off",
+                 "Resolved by Ada Lindqvist, MD, signed 2026-11-21 13:00",
+                 "Counted by Nora Reyes, RN, signed",
+                 "Second counter Sam Okafor, RN: SIGNATURE NOT VALID: the second count by"):
+        assert fact in text, fact
+    assert "Sam Okafor, RN, signed" not in text
+    assert text.count("SIGNATURE NOT VALID") >= 3  # the banner, the line and every page's foot
+
+
+def test_what_was_reversed_is_shown_and_left_out_of_the_totals() -> None:
+    records = DestructionRecords(**BASE, start=date(2026, 11, 1), end=date(2026, 11, 30),  # type: ignore[arg-type]
+                                 acts=(DestructionRecord(
+                                     **BASE, destroyed_at_utc=at(20), place="safe",  # type: ignore[arg-type]
+                                     manner="Rx Destroyer", containers=(
+                                         CONTAINERS[0], replace(CONTAINERS[1], reversed=True)),
+                                     witnesses=(StockSignature("Sam Okafor, RN", at(20)),
+                                                StockSignature("Ada Lindqvist, MD", at(20)))),
+                                       DestructionRecord(
+                                     **BASE, destroyed_at_utc=at(21, day=25), place="safe",  # type: ignore[arg-type]
+                                     manner="Rx Destroyer", containers=CONTAINERS[1:])))
+    text = text_of(build_destructions(records))
+    for fact in ("clinic days 2026-11-01 to 2026-11-30", "Destructions 2",
+                 "Containers destroyed 2", "13.5 mL = 675 mg", "Destruction 1 of 2",
+                 "Destruction 2 of 2", "REVERSED: entered in error, not in the totals",
+                 "Total: 500 mg", "Total: 175 mg", "Witness 2 \u2014"):
+        assert fact in text, fact
+    inventory = Inventory(**BASE, kind=InventoryKind.OTHER,  # type: ignore[arg-type]
+                          taken_on=date(2026, 11, 21), taken_at=BusinessTime.OPENING, lines=(
+        InventoryLine(PRODUCT, FIFTY, Decimal(10), "KX2291", 7, sealed=True, count_of_sealed=0),
+        InventoryLine(PRODUCT, FIFTY, Decimal(10), "KX2291", 8, sealed=True)))
+    text = text_of(build_inventory(inventory))
+    for fact in ("Inventory (neither initial nor biennial), 2026-11-21, opening of business",
+                 "sealed: NOT FOUND (counted 0)", "Sealed containers not found 1",
+                 "2 containers, 10 mL = 500 mg"):
+        assert fact in text, fact
