@@ -18,3 +18,13 @@ class DocumentKind(StrEnum):
     DAY = "day"  # the day log
     COURSE = "course"  # the course report
     REMS = "rems"  # a session's esketamine REMS monitoring form
+    # the controlled-substance records, each by its own id (issue 19)
+    STOCK_COUNT = "stock_count"  # a count by two people, its discrepancies and resolutions
+    STOCK_INVENTORY = "stock_inventory"  # an initial or biennial inventory
+    STOCK_DESTRUCTION = "stock_destruction"  # one destruction act (by one of its entries)
+    STOCK_LOSS = "stock_loss"  # a loss or theft record (DEA Form 106 facts)
+
+    @property
+    def of_the_books(self) -> bool:
+        """Whether the document is a controlled-substance record (not of a patient)."""
+        return self.value.startswith("stock_")

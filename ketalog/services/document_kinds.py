@@ -29,8 +29,20 @@ from ketalog.reports.inputs import (
     SessionSummaryData,
     VisitReportData,
 )
-from ketalog.services import documents
+from ketalog.reports.stock_inputs import (
+    COUNT_TITLE,
+    DESTRUCTION_TITLE,
+    INVENTORY_TITLE,
+    LOSS_TITLE,
+    CountSheet,
+    DestructionRecord,
+    Inventory,
+    LossRecord,
+)
+from ketalog.services import documents, stock_reports
+from ketalog.services.context import SYSTEM
 from ketalog.services.rems import rems_document_data
+from ketalog.services.stock_counts import inventory_record
 
 Data = TypeVar("Data")
 
@@ -88,6 +100,54 @@ def _build_rems_form(data: RemsFormDocument) -> bytes:
     return build_rems_form_pdf(data)
 
 
+def _build_stock_count(data: CountSheet) -> bytes:
+    from ketalog.reports.stock_count import build_count  # start-up: reportlab
+
+    return build_count(data)
+
+
+def _build_stock_inventory(data: Inventory) -> bytes:
+    from ketalog.reports.stock_inventory import build_inventory  # start-up: reportlab
+
+    return build_inventory(data)
+
+
+def _build_stock_destruction(data: DestructionRecord) -> bytes:
+    from ketalog.reports.stock_destruction import build_destruction  # start-up: reportlab
+
+    return build_destruction(data)
+
+
+def _build_stock_loss(data: LossRecord) -> bytes:
+    from ketalog.reports.stock_loss import build_loss  # start-up: reportlab
+
+    return build_loss(data)
+
+
+# The controlled-substance records state what was signed: no printing moment. Every
+# member of staff may read the books (Permission.VIEW_STOCK_RECORDS), and this table is
+# reached only by a signed-in window or the command line, so the records are read as
+# the system does; the caller audits who produced the document (services.pdf).
+
+def _stock_count_data(db: Session, count_id: int, _as_of: datetime | None) -> CountSheet:
+    return stock_reports.count_input(db, SYSTEM, count_id=count_id)
+
+
+def _stock_inventory_data(db: Session, inventory_id: int, _as_of: datetime | None) -> Inventory:
+    place = inventory_record(db, inventory_id).location.location_id
+    return stock_reports.inventory_input(db, SYSTEM, location_id=place,
+                                         inventory_id=inventory_id)
+
+
+def _stock_destruction_data(db: Session, entry_id: int,
+                            _as_of: datetime | None) -> DestructionRecord:
+    return stock_reports.destruction_act_input(db, SYSTEM, entry_id=entry_id)
+
+
+def _stock_loss_data(db: Session, loss_id: int, _as_of: datetime | None) -> LossRecord:
+    return stock_reports.loss_input(db, SYSTEM, loss_id=loss_id)
+
+
 def _course_report_data(db: Session, course_id: int, _as_of: datetime | None) -> CourseReportData:
     """The course report states the course as stored: it has no printing moment."""
     return documents.course_report_data(db, course_id)
@@ -109,6 +169,16 @@ DOCUMENTS: Mapping[DocumentKind, DocumentType[Any]] = MappingProxyType({
                                       _course_report_data, _build_course_report),
     DocumentKind.REMS: DocumentType(DocumentKind.REMS, REMS_FORM_TITLE, False,
                                     _rems_form_data, _build_rems_form),
+    DocumentKind.STOCK_COUNT: DocumentType(DocumentKind.STOCK_COUNT, COUNT_TITLE, False,
+                                           _stock_count_data, _build_stock_count),
+    DocumentKind.STOCK_INVENTORY: DocumentType(
+        DocumentKind.STOCK_INVENTORY, INVENTORY_TITLE, False, _stock_inventory_data,
+        _build_stock_inventory),
+    DocumentKind.STOCK_DESTRUCTION: DocumentType(
+        DocumentKind.STOCK_DESTRUCTION, DESTRUCTION_TITLE, False, _stock_destruction_data,
+        _build_stock_destruction),
+    DocumentKind.STOCK_LOSS: DocumentType(DocumentKind.STOCK_LOSS, LOSS_TITLE, False,
+                                          _stock_loss_data, _build_stock_loss),
 })
 
 def document_type(kind: DocumentKind | str) -> DocumentType[Any]:

@@ -87,6 +87,15 @@ def _sign_summary(db: Session, data: SessionSummaryData, pdf: bytes) -> Produced
     return ProducedPdf(signed.data, signed.signed, signed.note)
 
 
+#: The row each controlled-substance record is printed from (its key is that row's id).
+_BOOKS_TABLES = {
+    DocumentKind.STOCK_COUNT: "stock_counts",
+    DocumentKind.STOCK_INVENTORY: "stock_inventories",
+    DocumentKind.STOCK_DESTRUCTION: "stock_entries",
+    DocumentKind.STOCK_LOSS: "stock_losses",
+}
+
+
 def record_document(
     db: Session, actor: Actor, kind: DocumentKind | str, key: int | date, *, action: str,
     detail: str | None = None, clock: Clock = system_clock,
@@ -102,7 +111,9 @@ def record_document(
     patient_id: int | None = None
     if isinstance(key, int) and not isinstance(key, bool):
         row_id = key
-        if document is DocumentKind.COURSE:
+        if document.of_the_books:
+            table = _BOOKS_TABLES[document]
+        elif document is DocumentKind.COURSE:
             table = "courses"
             patient_id = db.scalar(select(Course.patient_id).where(Course.id == key))
         else:

@@ -22,10 +22,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from ketalog.domain.controlled_substances import LedgerKind
+from ketalog.domain.documents import DocumentKind
 from ketalog.domain.errors import ValidationError
 from ketalog.domain.stock_counts import LossKind
 from ketalog.services.context import Actor
 from ketalog.services.errors import NotFound, PermissionDenied
+from ketalog.services.pdf import produce_pdf
 from ketalog.services.stock import reverse_stock_entry
 from ketalog.services.stock_reports import (
     StockRecord,
@@ -229,3 +231,17 @@ def test_a_resolution_changed_behind_the_guards_is_not_signed_by_its_resolver(
            f"{day.discrepancy_id} by Ada Lindqvist, MD", "Counted by Nora Reyes, RN, signed",
            "Second counter Sam Okafor, RN, signed")
     assert "Ada Lindqvist, MD, signed" not in count
+
+
+def test_each_record_prints_through_the_one_document_registry(db: Session, day: Day) -> None:
+    """The window's Print and 'ketalog pdf stock_...' build the same record as the CLI's."""
+    destroyed = db.scalar(select(StockEntry.id).where(StockEntry.kind == LedgerKind.DESTROYED))
+    assert destroyed is not None
+    for kind, key, fact in (
+            (DocumentKind.STOCK_COUNT, day.count_id, "Controlled-substance count record"),
+            (DocumentKind.STOCK_INVENTORY, day.inventory_id, "Controlled-substance inventory"),
+            (DocumentKind.STOCK_DESTRUCTION, destroyed, "DEA Form 41"),
+            (DocumentKind.STOCK_LOSS, day.loss_id, "Controlled-substance loss or theft record")):
+        pdf = produce_pdf(db, kind, key)
+        pages = [page.extract_text() for page in PdfReader(BytesIO(pdf)).pages]
+        assert fact in re.sub(r"\s+", " ", " ".join(pages)), kind

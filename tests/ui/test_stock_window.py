@@ -30,6 +30,7 @@ from ketalog.services.stock import (
 from ketalog.services.stock_counts import open_discrepancies
 from ketalog.services.users import UserSummary
 from ketalog.store.models import (
+    AuditEntry,
     StockContainer,
     StockEntry,
     StockInventory,
@@ -421,22 +422,15 @@ def test_an_inventory_is_saved_signed(chair: Chair, qtbot: QtBot, books: Books) 
     assert inventory.taken_by_name.startswith("Nora Reyes") and inventory.signature
     assert len(lines) == 2
     assert "Last inventory: Initial inventory" in tab.status.text()
-    assert not tab._print.isVisible()  # no inventory document registered yet (stock-reports)
+    assert tab._print.isVisible()  # the inventory just signed can be printed
     reopened = open_window(chair, qtbot)
     assert reopened.inventory.kind.currentData() == "biennial"  # the next one due
 
 
-def test_print_hands_the_record_made_to_the_document_preview_once_its_document_exists(
-        chair: Chair, qtbot: QtBot, books: Books, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ketalog.ui.stock.tab as tab_module
-
-    monkeypatch.setattr(tab_module, "document_available", lambda record: True)
+def test_print_opens_the_signed_inventory_in_the_document_preview(
+        chair: Chair, qtbot: QtBot, books: Books) -> None:
     [first] = received(chair, books, "S1")
     dialog = open_window(chair, qtbot)
-    asked: list[tuple[str, int]] = []
-    monkeypatch.setattr(dialog, "print_record", lambda kind, key: asked.append((kind, key)))
-    dialog.inventory.print_requested.disconnect()
-    dialog.inventory.print_requested.connect(dialog.print_record)
     tab = dialog.inventory
     dialog.show_tab(tab)
     qtbot.keyClicks(tab.entries.fields[first], "1")
@@ -445,9 +439,18 @@ def test_print_hands_the_record_made_to_the_document_preview_once_its_document_e
     assert tab.message.text() == "Inventory recorded and signed."
     assert tab._print.isVisible()
     qtbot.mouseClick(tab._print, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog._documents is not None and bool(dialog._documents.previews),
+                    timeout=20_000)
+    assert dialog._documents is not None
+    preview = dialog._documents.previews[0]
+    assert preview.windowTitle() == "Controlled-substance inventory"
+    assert preview.document.pageCount() >= 1
     with chair.db() as db:
         [inventory] = db.scalars(select(StockInventory)).all()
-    assert asked == [("stock_inventory", inventory.id)]
+        produced = db.scalars(select(AuditEntry).where(AuditEntry.action == "pdf_produced")).all()
+    assert [(row.table_name, row.row_id, row.field) for row in produced] == [
+        ("stock_inventories", inventory.id, "stock_inventory")]
+    preview.close()
 
 
 def test_an_inventory_with_a_wrong_password_is_refused_and_keeps_the_lines(

@@ -1415,6 +1415,22 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <source>Spravato REMS patient monitoring form</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Controlled-substance count record</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Controlled-substance inventory</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Controlled-substance destruction record</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Controlled-substance loss or theft record</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>DosePanel</name>

@@ -57,6 +57,13 @@ DOCUMENT_TITLES: dict[DocumentKind, str] = {
     DocumentKind.DAY: QT_TRANSLATE_NOOP("Document", "Day log"),
     DocumentKind.COURSE: QT_TRANSLATE_NOOP("Document", "Course report"),
     DocumentKind.REMS: QT_TRANSLATE_NOOP("Document", "Spravato REMS patient monitoring form"),
+    DocumentKind.STOCK_COUNT: QT_TRANSLATE_NOOP("Document", "Controlled-substance count record"),
+    DocumentKind.STOCK_INVENTORY: QT_TRANSLATE_NOOP("Document",
+                                                    "Controlled-substance inventory"),
+    DocumentKind.STOCK_DESTRUCTION: QT_TRANSLATE_NOOP(
+        "Document", "Controlled-substance destruction record"),
+    DocumentKind.STOCK_LOSS: QT_TRANSLATE_NOOP("Document",
+                                               "Controlled-substance loss or theft record"),
 }
 
 
