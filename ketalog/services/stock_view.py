@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
@@ -269,16 +269,18 @@ def given_from_pump(delivered_mg: Decimal, draws: Sequence[ChairDraw]) -> dict[i
     """The volume of each open draw the patient received, from the mg the pump's log delivered.
 
     What was already recorded as given counts first; the rest is spread over
-    the open draws oldest first, never more than a draw's open remainder, to
-    0.01 mL (rounded down: what is not given is wasted before a witness).
+    the open draws oldest first, to 0.01 mL (half up, the way the draw was
+    measured, so a whole bag given settles its draw exactly), never more than
+    a draw's open remainder.
     """
     left_mg = delivered_mg - sum((d.given_ml * d.strength_mg_per_ml for d in draws), _ZERO)
     suggested: dict[int, Decimal] = {}
     for draw in draws:
         if draw.unreconciled_ml <= 0:
             continue
-        ml = max(_ZERO, min(draw.unreconciled_ml, left_mg / draw.strength_mg_per_ml))
-        ml = ml.quantize(ML_STEP, rounding=ROUND_DOWN)
+        ml = (max(_ZERO, left_mg) / draw.strength_mg_per_ml).quantize(
+            ML_STEP, rounding=ROUND_HALF_UP)
+        ml = min(draw.unreconciled_ml, ml)
         suggested[draw.draw_id] = ml
         left_mg -= ml * draw.strength_mg_per_ml
     return suggested
@@ -330,17 +332,28 @@ def session_draws(db: Session, session_id: int) -> list[ChairDraw]:
     return draws
 
 
+def draws_with_given(db: Session, session: TreatmentSession, now: datetime,
+                     ) -> tuple[list[ChairDraw], bool]:
+    """The session's draws, each open one with the volume given the pump's log says.
+
+    And whether the dose has been given (the infusion ended, the injection or
+    the devices given): before that nothing is suggested.
+    """
+    draws = session_draws(db, session.id)
+    delivered = _delivered_mg(db, session, now)
+    if delivered is None:
+        return draws, False
+    suggested = given_from_pump(delivered, draws)
+    return [_with_suggestion(d, suggested.get(d.draw_id)) for d in draws], True
+
+
 def chair_stock(db: Session, session_id: int, now: datetime) -> ChairStock:
     """What the vial box shows: containers to pick from, the session's draws, the dose."""
     session = db.get(TreatmentSession, session_id)
     if session is None:
         return ChairStock(False, (), ())
     keeps_books = db.scalar(select(func.count()).select_from(StockProduct)) or 0
-    draws = session_draws(db, session_id)
-    delivered = _delivered_mg(db, session, now)
-    if delivered is not None:
-        suggested = given_from_pump(delivered, draws)
-        draws = [_with_suggestion(d, suggested.get(d.draw_id)) for d in draws]
+    draws, given = draws_with_given(db, session, now)
     order = current_dose_order(db, session_id)
     return ChairStock(
         keeps_books=bool(keeps_books) or bool(draws),
@@ -350,7 +363,7 @@ def chair_stock(db: Session, session_id: int, now: datetime) -> ChairStock:
         ordered_mg_per_ml=(Decimal(order.concentration_mg_per_ml)
                            if order is not None and order.concentration_mg_per_ml is not None
                            else None),
-        dose_given=delivered is not None)
+        dose_given=given)
 
 
 def _with_suggestion(draw: ChairDraw, ml: Decimal | None) -> ChairDraw:

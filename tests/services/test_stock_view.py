@@ -166,9 +166,11 @@ def _draw(draw_id: int, unreconciled: str, given: str = "0", strength: str = "10
 
 
 def test_the_pump_s_delivered_mg_are_spread_over_the_open_draws() -> None:
-    # 47.25 mg delivered: 1 mL already recorded given, 3 mL then 0.72 mL (rounded down)
+    # 47.25 mg delivered: 1 mL already recorded given, then 3 mL and 0.725 mL (to 0.73)
     draws = [_draw(1, "0", given="1"), _draw(2, "3"), _draw(3, "2")]
-    assert given_from_pump(Decimal("47.25"), draws) == {2: Decimal(3), 3: Decimal("0.72")}
+    assert given_from_pump(Decimal("47.25"), draws) == {2: Decimal(3), 3: Decimal("0.73")}
+    # a whole bag of 41.85 mg settles a draw of 4.19 mL (4.185 measured half up)
+    assert given_from_pump(Decimal("41.85"), [_draw(4, "4.19")]) == {4: Decimal("4.19")}
     assert given_from_pump(Decimal(5), draws) == {2: Decimal(0), 3: Decimal(0)}
 
 
