@@ -236,3 +236,17 @@ def test_the_remainder_must_be_accounted_for_before_discharge(chair: Chair, qtbo
     assert "Every mL drawn is accounted for" in box.summary_label.text()
     with chair.db() as db:
         assert db.scalar(select(func.count()).select_from(StockEntry)) == 6
+
+
+def test_the_box_is_filled_while_the_dose_tab_is_behind_another(chair: Chair, qtbot: QtBot) -> None:
+    """The view arrives before the tab is shown: the box is filled all the same."""
+    _stock(chair)
+    chair.to("verified")
+    controller = chair.controller()
+    panel = DosePanel(controller)
+    qtbot.addWidget(panel)
+    controller.reload()  # not shown yet, as a tab behind the current one
+    assert panel.focusProxy() is panel.vial_box.scan_edit
+    panel.show()
+    assert "Nothing drawn yet" in panel.vial_box.summary_label.text()
+    assert panel.vial_box.container_combo.count() == 3

@@ -211,8 +211,10 @@ class VialBox(QGroupBox):
         if outcome.value is not None:
             self.stock = outcome.value
         ordered = view.detail.dose is not None
-        self.setVisible(self.stock.keeps_books and (ordered or bool(self.stock.draws)))
-        if not self.isVisible():
+        # isHidden, not isVisible: the Dose tab may be behind another one
+        shown = self.stock.keeps_books and (ordered or bool(self.stock.draws))
+        self.setHidden(not shown)
+        if not shown:
             return
         self._show_summary()
         self._fill_containers()
@@ -225,8 +227,10 @@ class VialBox(QGroupBox):
         stock = self.stock
         open_ml = stock.unreconciled_ml
         if open_ml > 0:
-            words = "; ".join(self.tr("%1 of lot %2").replace("%1", format_ml(d.unreconciled_ml))
-                              .replace("%2", d.lot_number) for d in stock.open_draws)
+            lots = [d.lot_number for d in stock.open_draws]
+            words = (self.tr("lot %1").replace("%1", lots[0]) if len(lots) == 1 else "; ".join(
+                self.tr("%1 of lot %2").replace("%1", format_ml(d.unreconciled_ml))
+                .replace("%2", d.lot_number) for d in stock.open_draws))
             self.summary_label.setText(f"{ALERT_MARK} " + self.tr(
                 "%1 not yet accounted for (%2): record what was given, and waste the rest "
                 "before a witness or return it.").replace("%1", format_ml(open_ml))
@@ -330,8 +334,9 @@ class VialBox(QGroupBox):
         self.settle_title.setText(title)
         given = draw.suggested_given_ml
         remainder = draw.unreconciled_ml - (given or Decimal(0))
+        # while the pump runs nothing is prefilled: a remainder is known once the dose ends
         prefill = (draw.draw_id, _ml(given) if given is not None else "",
-                   _ml(remainder) if given is not None else _ml(draw.unreconciled_ml))
+                   _ml(remainder) if given is not None else "")
         if prefill != self._settle_prefill:
             self._settle_prefill = prefill
             self.given_edit.setText(prefill[1])
@@ -339,13 +344,13 @@ class VialBox(QGroupBox):
 
     def next_field(self) -> QWidget | None:
         """Where the next value goes: the scan, the volume given, or the remainder."""
-        if not self.isVisible() or self.view is None:
+        if self.isHidden() or self.view is None:
             return None
-        if self.settle_area.isVisible() and self.stock.dose_given:
+        if not self.settle_area.isHidden() and self.stock.dose_given:
             draw = self.stock.open_draws[0]
             return (self.remainder_edit if draw.given_ml > 0 or draw.suggested_given_ml == 0
                     else self.given_edit)
-        if self.draw_area.isVisible() and not self.stock.draws:
+        if not self.draw_area.isHidden() and not self.stock.draws:
             return self.scan_edit
         return None
 
@@ -362,7 +367,7 @@ class VialBox(QGroupBox):
 
     def focus_scan(self) -> None:
         """Alt+V: the keyboard to the scan field, ready for the scanner (or says why not)."""
-        if not self.isVisible() or not self.draw_area.isVisible():
+        if self.isHidden() or self.draw_area.isHidden():
             return
         self.scan_edit.setFocus()
         self.scan_edit.selectAll()
