@@ -250,3 +250,11 @@ def test_the_box_is_filled_while_the_dose_tab_is_behind_another(chair: Chair, qt
     panel.show()
     assert "Nothing drawn yet" in panel.vial_box.summary_label.text()
     assert panel.vial_box.container_combo.count() == 3
+
+
+def test_alt_v_puts_the_keyboard_in_the_scan_field(chair: Chair, qtbot: QtBot) -> None:
+    panel, box = _box(chair, qtbot)
+    activate(qtbot, panel.window())
+    panel.fields["dose_mg_per_kg"].setFocus()
+    qtbot.keyClick(panel.fields["dose_mg_per_kg"], Qt.Key.Key_V, Qt.KeyboardModifier.AltModifier)
+    assert _focused(box.scan_edit)
