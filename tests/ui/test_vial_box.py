@@ -33,10 +33,12 @@ from ketalog.services.stock import (
 from ketalog.store.models import StockEntry
 from ketalog.ui.session.panels.dose_panel import DosePanel
 from ketalog.ui.session.panels.vial_box import VialBox
+from ketalog.ui.widgets import ActionButton
 from tests.staff import ADMIN, NURSE, password_of
 from tests.ui.conftest import Chair, activate, open_panel
+from tests.ui.kit_rules import assert_follows_the_kit
 
-NDC = "42023-113-10"
+NDC = "99999-101-20"  # labeler 99999: no real product
 GTIN = gtin_from_ndc(NDC)
 GS = "\x1d"
 
@@ -178,6 +180,10 @@ def _drawn_and_ended(chair: Chair, qtbot: QtBot, volume: str = "4.5") -> tuple[D
 def test_a_witnessed_waste_writes_the_entry_with_the_witness_s_signature(
         chair: Chair, qtbot: QtBot) -> None:
     panel, box = _drawn_and_ended(chair, qtbot)
+    assert_follows_the_kit(box)
+    keys = [b.key_text() for b in panel.findChildren(ActionButton)
+            if b.isVisible() and b.key_text()]
+    assert len(keys) == len(set(keys)), keys
     assert "4.5 mL not yet accounted for" in box.summary_label.text()
     # the pump ran the whole bag: 40 mg, 4 mL of the vial; the rest is the remainder
     assert box.given_edit.text() == "4" and box.remainder_edit.text() == "0.5"
