@@ -30,6 +30,7 @@ from ketalog.services.stock import (
     recall_lot,
     receive_stock,
     record_administered,
+    return_to_stock,
     reverse_stock_entry,
     stock_on_hand,
     unreconciled_ml_for_session,
@@ -220,3 +221,17 @@ def test_the_nursing_record_is_not_completed_while_a_draw_is_reopened(
                                                  workstation="t", clock=clock), clock=clock)
     assert complete_nursing_record(db, NURSE, safe.session_id, password=password_of("nora"),
                                    clock=clock)
+
+
+def test_a_session_is_not_cancelled_with_a_dose_drawn_for_it(
+        db: Session, safe: Safe, clock: FakeClock) -> None:
+    draw = draw_for_session(db, NURSE, session_id=safe.session_id,
+                            container_id=safe.containers[0], volume_ml="4", clock=clock)
+    with pytest.raises(TransitionRefused, match=r"Drawn and not accounted for: 4 mL of lot "
+                                                r"KT24A; return it to its vial"):
+        change_state(db, NURSE, safe.session_id, SessionAction.CANCEL, reason="unwell",
+                     clock=clock)
+    db.rollback()
+    return_to_stock(db, NURSE, draw_id=draw, volume_ml="4", clock=clock)
+    change_state(db, NURSE, safe.session_id, SessionAction.CANCEL, reason="unwell", clock=clock)
+    assert containers_on_hand(db, today=date(2026, 11, 21))[0].balance_ml == 20
