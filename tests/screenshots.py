@@ -51,6 +51,20 @@ def _session(engine: object, state: str) -> int:
     return found
 
 
+def _show_vial_box(window: MainWindow) -> None:
+    """Scroll the Dose tab down to the vial box (the draw still open while the pump runs)."""
+    from ketalog.ui.session.panels.vial_box import VialBox
+    from ketalog.ui.widgets import ScrollingPage
+
+    box = window.findChild(VialBox)
+    page = box.parentWidget() if box is not None else None
+    while page is not None and not isinstance(page, ScrollingPage):
+        page = page.parentWidget()
+    if box is not None and isinstance(page, ScrollingPage):
+        page.ensureWidgetVisible(box.summary_label, 0, 0)
+        page.ensureWidgetVisible(box.settle_area, 0, 0)
+
+
 def main() -> int:
     """Build the demo clinic, take every scene at both sizes, write the PNG files."""
     folder = Path(tempfile.mkdtemp(prefix="ketalog-shots-"))
@@ -72,6 +86,8 @@ def main() -> int:
                                         w._show_panel(6))),
         ("session-checked-in", lambda w: (w.open_session(_session(engine, "checked_in")),
                                           w._show_panel(2))),
+        ("session-vial", lambda w: (w.open_session(_session(engine, "infusing")),
+                                    w._show_panel(2), _show_vial_box(w))),
         ("session-discharged", lambda w: (w.open_session(_session(engine, "discharged")),
                                           w._show_panel(8))),
         ("lock-page", lambda w: w.lock()),

@@ -523,9 +523,15 @@ def _guard_problems(state: SessionState, action: SessionAction, facts: SessionFa
         return start_problems(facts)
     if action is _A.DISCHARGE:
         return discharge_problems(facts)
+    problems = []
     if action in _REASON_NEEDED and not _has_reason(facts):
-        return [_REASON_NEEDED[action]]
-    return []
+        problems.append(_REASON_NEEDED[action])
+    if action is _A.CANCEL:
+        # a cancelled session's draws can no longer be settled: the dose is put back first
+        problems.extend(
+            f"Drawn and not accounted for: {draw}; return it to its vial or waste it before "
+            "a witness before cancelling." for draw in facts.unreconciled_draws)
+    return problems
 
 
 def next_state(

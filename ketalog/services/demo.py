@@ -37,6 +37,7 @@ from ketalog.services.booking import (
 )
 from ketalog.services.clinic_certificate import create_first_certificates
 from ketalog.services.context import SYSTEM
+from ketalog.services.demo_stock import DemoStock, count_the_safe, stock_the_safe
 from ketalog.services.identity import IdentityProof, ProofPurpose
 from ketalog.services.orders import enter_standing_order, record_verbal_order
 from ketalog.services.patients import record_weight, register_patient
@@ -63,6 +64,7 @@ from ketalog.services.settings import (
     system_timezone_name,
 )
 from ketalog.services.signing import complete_nursing_record, sign_session
+from ketalog.services.unit_of_work import unit_of_work
 from ketalog.services.users import UserSummary, create_user
 from ketalog.store.models import Course, Patient, TreatmentSession, User
 
@@ -171,12 +173,31 @@ class _Clinic:
         self.physician_password = next(p for u, *_r, p in DEMO_USERS if u == "physician")
         self.nurse_password = next(p for u, *_r, p in DEMO_USERS if u == "nurse")
         self.summary = DemoSummary()
+        #: the controlled-substance books (None: the demo keeps none)
+        self.stock: DemoStock | None = None
 
     def _prove(self, username: str, purpose: ProofPurpose, clock: SimClock) -> IdentityProof:
         """The demo's second person types their documented password at the chair."""
         password = next(p for u, *_r, p in DEMO_USERS if u == username)
         return prove_identity(self.db, username, password, purpose=purpose, workstation="demo",
                               clock=clock)
+
+    def stop_and_settle(self, sid: int, clock: SimClock, action: SessionAction,
+                        reason: str | None = None) -> None:
+        """Stop the dose a minute on and, in the same transaction, account for what was drawn.
+
+        The second nurse's password (which commits on its own) is checked first
+        where a remainder will be wasted before her.
+        """
+        stock = self.stock
+        early = action is SessionAction.STOP_EARLY
+        witness = (self._prove("nurse2", ProofPurpose.WITNESS_WASTE, clock)
+                   if stock is not None and stock.may_waste(sid, stopped_early=early) else None)
+        clock.advance(1)
+        with unit_of_work(self.db):
+            change_state(self.db, self.nurse, sid, action, reason=reason, clock=clock)
+            if stock is not None:
+                stock.settle(self.db, self.nurse, sid, clock, witness)
 
     def vitals(self, sid: int, clock: SimClock, base: tuple[int, int, int], rise: int = 0,
                *, alert_note: str | None = None) -> None:
@@ -297,16 +318,20 @@ class _Clinic:
                                 dose=inputs["dose_mg_per_kg"],
                                 duration_min=protocol.default_duration_min,
                                 weight_basis="actual", read_back=True, clock=clock)
+        lot = f"KT{rng.randint(10000, 99999)}"  # drawn either way: the demo stays as it was
         order = order_dose(db, nurse, sid, inputs=inputs,
-                           lot_number=f"KT{rng.randint(10000, 99999)}", diluent="0.9% NaCl",
-                           clock=clock)
+                           lot_number=self.stock.lot_for(protocol) if self.stock else lot,
+                           diluent="0.9% NaCl", clock=clock)
         clock.advance(3)
         # the second nurse works the dose out on their own and agrees
         verify_dose(db, nurse, sid, dose_order_id=order.dose_order_id, clock=clock,
                     verifier_total_mg=order.total_mg,
                     verifier_rate_ml_per_h=order.rate_ml_per_h,
                     verifier=self._prove("nurse2", ProofPurpose.VERIFY_DOSE, clock))
-        step(SessionAction.START_INFUSION, 2)
+        with unit_of_work(db):  # the dose drawn from the open vial, then the start
+            if self.stock is not None:
+                self.stock.draw(db, nurse, sid, protocol, clock)
+            step(SessionAction.START_INFUSION, 2)
         duration = protocol.default_duration_min or 40
         interval = protocol.schedule.during_dose_interval_min or 10
         paused = until is SessionState.PAUSED
@@ -336,13 +361,14 @@ class _Clinic:
         record_scale(db, nurse, sid, "cadss6",
                      [rng.randint(0, 3) for _ in range(6)], clock=clock)
         if until is SessionState.STOPPED_EARLY:
-            step(SessionAction.STOP_EARLY, 1, reason="Marked dissociation; patient asked to stop.")
+            self.stop_and_settle(sid, clock, SessionAction.STOP_EARLY,
+                                 reason="Marked dissociation; patient asked to stop.")
             return
         if rng.random() < 0.3:
             flag = flag_event(db, nurse, sid, "dissociation", clock=clock)
         else:
             flag = None
-        step(SessionAction.STOP_INFUSION, 1)
+        self.stop_and_settle(sid, clock, SessionAction.STOP_INFUSION)
         recovery_min = max(20, protocol.min_recovery_min, protocol.min_monitoring_min)
         for _ in range(max(2, recovery_min // 15)):
             clock.advance(15)
@@ -447,6 +473,8 @@ def build_demo_clinic(  # noqa: C901 - the scripted demo clinic, read top to bot
                               clock=setup_clock)
     clinic = _Clinic(db, rng, users)
     desk = users["admin"].as_actor("demo")  # the front desk books as the administrator
+    # the delivery came before the first course began: every dose is drawn from it
+    clinic.stock = stock_the_safe(db, desk, clinic.nurse, real_now - timedelta(days=45))
     protocol_ids = {
         code: protocol_id_by_code(db, code)
         for code in ("iv-depression-0.5", "iv-pain-0.35", "im-ketamine-0.5",
@@ -582,4 +610,5 @@ def build_demo_clinic(  # noqa: C901 - the scripted demo clinic, read top to bot
             )
         if progress is not None:
             progress(f"{family}, {given}")
+    count_the_safe(db, clinic.stock, SimClock(real_now))
     return clinic.summary

@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from ketalog.domain.controlled_substances import format_ml
 from ketalog.domain.errors import Problem, TransitionRefused, ValidationError
 from ketalog.domain.session_state import SessionAction, SessionFacts, SessionState, next_state
 from ketalog.domain.values import printed_name
@@ -74,6 +75,7 @@ from ketalog.services.keyed import (
 )
 from ketalog.services.keys import sign_text, signing_key
 from ketalog.services.session.common import load_session
+from ketalog.services.stock import unreconciled_ml_for_session
 from ketalog.store.models import (
     Addendum,
     AdverseEvent,
@@ -240,6 +242,12 @@ def complete_nursing_record(
     authorize(db, actor, Permission.COMPLETE_NURSING)
     session = load_session(db, session_id)
     _finished(session, "complete the nursing record")
+    open_ml = unreconciled_ml_for_session(db, session_id)
+    if open_ml > 0:  # discharge asked too; a reversed entry can reopen a draw after it
+        raise TransitionRefused([
+            f"{format_ml(open_ml)} drawn for this session is not accounted for (a corrected "
+            "entry reopened it); record what the patient received, and waste the rest before "
+            "a witness or return it, before completing the nursing record."])
     user, key = unlock_own_key(db, actor, password, purpose="attest",
                          what="complete a nursing record", clock=clock)
     now = clock()

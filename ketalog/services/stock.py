@@ -57,9 +57,11 @@ SetUp = TypeVar("SetUp", StockLocation, StockProduct)
 #: Sessions a dose may be drawn for: the patient is in the chair.
 DRAW_STATES = frozenset({SessionState.CHECKED_IN, SessionState.INFUSING, SessionState.PAUSED,
                          SessionState.RECOVERING})
-#: Sessions whose draws may still be accounted for (a remainder is wasted after discharge
-#: is refused: see :func:`unreconciled_ml_for_session`, which discharge checks).
-SETTLE_STATES = DRAW_STATES | {SessionState.STOPPED_EARLY}
+#: Sessions whose draws may still be accounted for. Discharge is refused while a draw is
+#: open (:func:`unreconciled_ml_for_session`), so a discharged session has one only after
+#: an entry that settled it was reversed as a mistake: the right entry is then recorded
+#: before the nursing record can be completed (services.signing asks the same).
+SETTLE_STATES = DRAW_STATES | {SessionState.STOPPED_EARLY, SessionState.DISCHARGED}
 #: The longest note (supplier address, manner of waste, reason) the books keep.
 MAX_TEXT = 500
 #: A delivery of more containers than this at once is a typing mistake.

@@ -109,6 +109,11 @@ SHORTCUTS = (
     ("Alt+K", "Acknowledge a high pre-dose BP: physician (Check-in)"),
     ("Alt+O", "Order the dose; Enter in the diluent field does the same (Dose)"),
     ("Alt+F", "Confirm a dose outside the usual range (Dose)"),
+    ("Alt+V", "Scan the vial: the keyboard to the scan field (Dose)"),
+    ("Alt+U / Alt+J", "Record the volume drawn / given; Enter in its field does the same "
+                      "(Dose)"),
+    ("Alt+H", "Return the remainder to stock; Enter in the witness's password wastes it "
+              "(Dose)"),
     ("Alt+S / Alt+P / Alt+R", "Start / pause / resume the infusion; Enter in the pause "
                               "reason pauses (Infusion)"),
     ("Alt+T / Alt+E", "Stop at the planned end / stop early (Infusion)"),

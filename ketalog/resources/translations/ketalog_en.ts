@@ -1557,6 +1557,7 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     </message>
     <message>
         <source>Protocol: %1 (%2, %3)</source>
+        <extracomment>the container drawn from and where every mL went (controlled-substance books)</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -4525,6 +4526,146 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     </message>
     <message>
         <source>Latest: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>VialBox</name>
+    <message>
+        <source>Controlled substance: the vial and every mL drawn</source>
+        <extracomment>The key that puts the keyboard in the scan field (the F1 list names it). What the scan field shows for a group separator (GS) the scanner typed.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>scan the square code on the vial</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Vial scan (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>or pick the container</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record draw</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Container</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Volume drawn (mL)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>into the drug waste container</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>witness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waste before the witness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Return to stock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Given to the patient (mL)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remainder (mL)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How it is wasted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Witness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>lot %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of lot %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 not yet accounted for (%2): record what was given, and waste the rest before a witness or return it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every mL drawn is accounted for.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing drawn yet: scan the vial (%1) or pick its container, then record the volume drawn.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 drawn at %2 by %3 from %4, lot %5</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 wasted before a witness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 returned to stock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, serial %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1, lot %2, expires %3%4: %5 left (%6)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scan the vial or pick its container first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scanned: lot %1, expires %2%3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This container is %1 mg/mL; the dose was ordered at %2 mg/mL. The volume below is worked out for the ordered mg at %1 mg/mL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Draw of %1 from lot %2: %3 not yet accounted for.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Then %1 more draw(s).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The volume given is filled in from the pump&apos;s log when the infusion ends.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Say how the remainder is wasted.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -37,6 +37,7 @@ from ketalog.services.session_view import SessionView
 from ketalog.ui.core.context import SessionController
 from ketalog.ui.core.style import ALERT_MARK, OK_MARK, MessageLabel, big_font
 from ketalog.ui.session.panels.order_box import OrderBox
+from ketalog.ui.session.panels.vial_box import VialBox
 from ketalog.ui.start.credentials import Credentials, CredentialsRow
 from ketalog.ui.widgets import ActionButton, ComboBox, SessionPanel
 
@@ -243,6 +244,9 @@ class DosePanel(SessionPanel):
         layout.addWidget(self.confirm_button)
         layout.addWidget(self.override_box)
         layout.addWidget(self.order_box)
+        #: the container drawn from and where every mL went (controlled-substance books)
+        self.vial_box = VialBox(controller)
+        layout.addWidget(self.vial_box)
         layout.addStretch(1)
         self.set_content(layout)
         chain: list[QWidget] = [
@@ -252,6 +256,7 @@ class DosePanel(SessionPanel):
             self.diluent_edit, self.override_reason, self.override_physician.username_edit,
             self.override_physician.password_edit, self.check_total_edit, self.check_rate_edit,
             self.verifier.username_edit, self.verifier.password_edit,
+            *self.vial_box.focus_chain(),
         ]
         for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
@@ -292,12 +297,16 @@ class DosePanel(SessionPanel):
             self.order_hint.setText("")
         self._show_order(view)
         self._update_preview()
+        self.vial_box.show_view(view)
 
     def next_field(self, view: SessionView) -> QWidget | None:
         """Where the keyboard goes when the panel is brought forward (Alt+2)."""
         dose = view.detail.dose
         if dose is not None and dose.verified_by_name is None and view.entry_refusal is None:
             return self.check_total_edit
+        vial = self.vial_box.next_field()
+        if vial is not None and dose is not None:
+            return vial
         if not self.order_button.isEnabled():
             return None
         if self.mode == "device":
