@@ -131,7 +131,9 @@ def test_a_scanned_vial_fills_lot_and_expiry_and_the_draw_is_recorded(
     drawn = _entries(chair, LedgerKind.DRAWN)
     assert [(e.container_id, e.volume_ml, e.session_id) for e in drawn] == [
         (chosen.container_id, Decimal(4), chair.session_id)]
-    assert "4 mL not yet accounted for" in box.summary_label.text()
+    # drawn for a dose not yet given: said plainly, without the alarm colour
+    assert "4 mL drawn, for this dose: once it has ended" in box.summary_label.text()
+    assert box.summary_label.styleSheet() == ""
 
 
 @pytest.mark.parametrize(("parts", "words"), [
@@ -184,7 +186,9 @@ def test_a_witnessed_waste_writes_the_entry_with_the_witness_s_signature(
     keys = [b.key_text() for b in panel.findChildren(ActionButton)
             if b.isVisible() and b.key_text()]
     assert len(keys) == len(set(keys)), keys
+    # the dose has ended: what is still open is the nurse's to account for, in red
     assert "4.5 mL not yet accounted for" in box.summary_label.text()
+    assert "#8b0000" in box.summary_label.styleSheet()
     # the pump ran the whole bag: 40 mg, 4 mL of the vial; the rest is the remainder
     assert box.given_edit.text() == "4" and box.remainder_edit.text() == "0.5"
     assert panel.focusProxy() is box.given_edit

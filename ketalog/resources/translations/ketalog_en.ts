@@ -4533,7 +4533,7 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     <name>VialBox</name>
     <message>
         <source>Controlled substance: the vial and every mL drawn</source>
-        <extracomment>The key that puts the keyboard in the scan field (the F1 list names it). What the scan field shows for a group separator (GS) the scanner typed.</extracomment>
+        <extracomment>The key that puts the keyboard in the scan field (the F1 list names it). What the scan field shows for a group separator (GS) the scanner typed. While the dose is prepared or running, what was drawn is expected to be open.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -4594,6 +4594,10 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     </message>
     <message>
         <source>Witness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 drawn, for this dose: once it has ended, record what was given and waste the rest before a witness or return it.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.controlled_substances import format_ml
+from ketalog.domain.session_state import SessionState
 from ketalog.domain.vial_barcode import GROUP_SEPARATOR, GROUP_SEPARATOR_STAND_INS
 from ketalog.services.context import Actor
 from ketalog.services.identity import ProofPurpose
@@ -85,6 +86,11 @@ class ScanEdit(QLineEdit):
             self.insert(SHOWN_SEPARATOR)
             return
         super().keyPressEvent(event)
+
+
+#: While the dose is prepared or running, what was drawn is expected to be open.
+DOSE_UNDER_WAY = frozenset({SessionState.CHECKED_IN, SessionState.INFUSING,
+                            SessionState.PAUSED})
 
 
 class VialBox(QGroupBox):
@@ -216,17 +222,25 @@ class VialBox(QGroupBox):
         self.setHidden(not shown)
         if not shown:
             return
-        self._show_summary()
-        self._fill_containers()
         state = view.detail.state
+        self._show_summary(dose_under_way=state in DOSE_UNDER_WAY)
+        self._fill_containers()
         may_draw = state in DRAW_STATES and view.entry_refusal is None
         self.draw_area.setVisible(may_draw)
         self._show_settle(state in SETTLE_STATES)
 
-    def _show_summary(self) -> None:
+    def _show_summary(self, *, dose_under_way: bool) -> None:
         stock = self.stock
         open_ml = stock.unreconciled_ml
-        if open_ml > 0:
+        if open_ml > 0 and dose_under_way:
+            # the drawn dose is in the syringe or running in the bag: nothing is wrong yet,
+            # so no alarm colour (a red line through every infusion would teach nurses to
+            # ignore it when it matters, after the dose)
+            self.summary_label.setText(self.tr(
+                "%1 drawn, for this dose: once it has ended, record what was given and waste "
+                "the rest before a witness or return it.").replace("%1", format_ml(open_ml)))
+            self.summary_label.setStyleSheet("")
+        elif open_ml > 0:
             lots = [d.lot_number for d in stock.open_draws]
             words = (self.tr("lot %1").replace("%1", lots[0]) if len(lots) == 1 else "; ".join(
                 self.tr("%1 of lot %2").replace("%1", format_ml(d.unreconciled_ml))
