@@ -37,7 +37,12 @@ from ketalog.services.booking import (
 )
 from ketalog.services.clinic_certificate import create_first_certificates
 from ketalog.services.context import SYSTEM
-from ketalog.services.demo_stock import DemoStock, count_the_safe, stock_the_safe
+from ketalog.services.demo_stock import (
+    DemoStock,
+    count_the_safe,
+    stock_the_safe,
+    take_initial_inventory,
+)
 from ketalog.services.identity import IdentityProof, ProofPurpose
 from ketalog.services.orders import enter_standing_order, record_verbal_order
 from ketalog.services.patients import record_weight, register_patient
@@ -176,7 +181,7 @@ class _Clinic:
         #: the controlled-substance books (None: the demo keeps none)
         self.stock: DemoStock | None = None
 
-    def _prove(self, username: str, purpose: ProofPurpose, clock: SimClock) -> IdentityProof:
+    def prove(self, username: str, purpose: ProofPurpose, clock: SimClock) -> IdentityProof:
         """The demo's second person types their documented password at the chair."""
         password = next(p for u, *_r, p in DEMO_USERS if u == username)
         return prove_identity(self.db, username, password, purpose=purpose, workstation="demo",
@@ -191,7 +196,7 @@ class _Clinic:
         """
         stock = self.stock
         early = action is SessionAction.STOP_EARLY
-        witness = (self._prove("nurse2", ProofPurpose.WITNESS_WASTE, clock)
+        witness = (self.prove("nurse2", ProofPurpose.WITNESS_WASTE, clock)
                    if stock is not None and stock.may_waste(sid, stopped_early=early) else None)
         clock.advance(1)
         with unit_of_work(self.db):
@@ -327,7 +332,7 @@ class _Clinic:
         verify_dose(db, nurse, sid, dose_order_id=order.dose_order_id, clock=clock,
                     verifier_total_mg=order.total_mg,
                     verifier_rate_ml_per_h=order.rate_ml_per_h,
-                    verifier=self._prove("nurse2", ProofPurpose.VERIFY_DOSE, clock))
+                    verifier=self.prove("nurse2", ProofPurpose.VERIFY_DOSE, clock))
         with unit_of_work(db):  # the dose drawn from the open vial, then the start
             if self.stock is not None:
                 self.stock.draw(db, nurse, sid, protocol, clock)
@@ -382,7 +387,7 @@ class _Clinic:
             acknowledge_alert(db, self.physician, sid, source=alert.source,
                               source_id=alert.source_id, code=alert.code,
                               comment="Seen at the chair; settled, no further action.",
-                              physician=self._prove("physician", ProofPurpose.ACKNOWLEDGE_ALERT,
+                              physician=self.prove("physician", ProofPurpose.ACKNOWLEDGE_ALERT,
                                                     clock),
                               clock=clock)
         record_scale(db, nurse, sid, "aldrete", [2, 2, 2, 2, rng.choice((1, 2))], clock=clock)
@@ -474,7 +479,10 @@ def build_demo_clinic(  # noqa: C901 - the scripted demo clinic, read top to bot
     clinic = _Clinic(db, rng, users)
     desk = users["admin"].as_actor("demo")  # the front desk books as the administrator
     # the delivery came before the first course began: every dose is drawn from it
-    clinic.stock = stock_the_safe(db, desk, clinic.nurse, real_now - timedelta(days=45))
+    delivered_at = real_now - timedelta(days=45)
+    clinic.stock = stock_the_safe(db, desk, clinic.nurse, delivered_at)
+    take_initial_inventory(db, clinic.stock, clinic.nurse, clinic.nurse_password,
+                           SimClock(delivered_at + timedelta(minutes=30)))
     protocol_ids = {
         code: protocol_id_by_code(db, code)
         for code in ("iv-depression-0.5", "iv-pain-0.35", "im-ketamine-0.5",
@@ -610,5 +618,7 @@ def build_demo_clinic(  # noqa: C901 - the scripted demo clinic, read top to bot
             )
         if progress is not None:
             progress(f"{family}, {given}")
-    count_the_safe(db, clinic.stock, SimClock(real_now))
+    count_clock = SimClock(real_now)
+    count_the_safe(db, clinic.stock, clinic.nurse, clinic.nurse_password,
+                   clinic.prove("nurse2", ProofPurpose.SECOND_COUNTER, count_clock), count_clock)
     return clinic.summary

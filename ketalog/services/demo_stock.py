@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.controlled_substances import Substance
 from ketalog.domain.protocols import DosingMode, Protocol
+from ketalog.domain.stock_counts import BusinessTime, CountOccasion, InventoryKind
 from ketalog.domain.vial_barcode import gtin_from_ndc
 from ketalog.services.context import Actor, Clock
 from ketalog.services.identity import IdentityProof
@@ -44,6 +45,12 @@ from ketalog.services.stock import (
     record_administered,
     waste_remainder,
 )
+from ketalog.services.stock_counts import (
+    CountResult,
+    expected_stock,
+    record_count,
+    take_inventory,
+)
 from ketalog.services.stock_view import ML_STEP, draws_with_given
 from ketalog.store.models import TreatmentSession
 
@@ -56,6 +63,8 @@ ROUND_DRAW_EVERY = 12
 #: How the demo's remainders are wasted.
 WASTE_MANNER = "into the drug waste container"
 _HALF_ML = Decimal("0.5")
+#: How short the demo's count finds the open vial for injections.
+SHORT_ML = Decimal("0.1")
 
 
 @dataclass(frozen=True)
@@ -202,10 +211,37 @@ def stock_the_safe(db: Session, admin: Actor, nurse: Actor, received_at: datetim
     return stock
 
 
-def count_the_safe(db: Session, stock: DemoStock, clock: Clock) -> None:
-    """Hook: the demo's stock counts and its opening inventory, once their services exist.
+def take_initial_inventory(db: Session, stock: DemoStock, nurse: Actor, password: str,
+                           clock: Clock) -> int:
+    """The safe's initial inventory at the close of the delivery's day: every vial sealed.
 
-    Called by the demo after the last session is played; the counts (two
-    counters, expected against found) and the inventories come from the
-    count and inventory services (issue 19, items 3 and 4).
+    21 CFR 1304.11(b): a registrant's first inventory, on the day it first holds
+    controlled substances; the biennial one falls due two years on.
     """
+    expected = expected_stock(db, stock.location_id)
+    lines: dict[int, Decimal | str] = {
+        c.container_id: Decimal(1) if c.sealed else c.expected_ml for c in expected}
+    return take_inventory(db, nurse, location_id=stock.location_id, kind=InventoryKind.INITIAL,
+                          taken_on=clinic_today(db, clock()), business_time=BusinessTime.CLOSE,
+                          lines=lines, password=password, clock=clock)
+
+
+def count_the_safe(db: Session, stock: DemoStock, nurse: Actor, password: str,
+                   second_counter: IdentityProof, clock: Clock) -> CountResult:
+    """This morning's shift-change count of the safe, by two nurses.
+
+    They find what the books expect, except the open vial for injections, which
+    reads 0.1 mL short at its graduations: a discrepancy the physician is to
+    resolve with a signed explanation (the demo leaves it open, so the window's
+    Discrepancies tab has something to show).
+    """
+    expected = expected_stock(db, stock.location_id)
+    found: dict[int, Decimal | str] = {c.container_id: c.expected_ml for c in expected}
+    opened = [c for c in expected if not c.sealed and c.expected_ml > SHORT_ML
+              and "50 mg/mL" in c.product_name]
+    if opened:
+        found[opened[0].container_id] = opened[0].expected_ml - SHORT_ML
+    return record_count(db, nurse, location_id=stock.location_id,
+                        occasion=CountOccasion.SHIFT_END, found=found,
+                        second_counter_proof=second_counter, note="morning shift change",
+                        password=password, clock=clock)

@@ -17,9 +17,19 @@ from sqlalchemy.orm import Session
 
 from ketalog.domain.controlled_substances import LedgerKind, dea_number_problem
 from ketalog.domain.session_state import SessionState
+from ketalog.domain.stock_counts import InventoryKind
 from ketalog.services.database import make_sessionmaker, open_database
+from ketalog.services.demo_stock import SHORT_ML
 from ketalog.services.session.common import current_dose_order
 from ketalog.services.stock import open_draws, stock_on_hand, unreconciled_ml_for_session
+from ketalog.services.stock_counts import (
+    count_record,
+    counts_at,
+    inventory_due_on,
+    inventory_record,
+    last_inventory,
+    open_discrepancies,
+)
 from ketalog.services.stock_view import match_scan
 from ketalog.store.models import (
     StockContainer,
@@ -113,3 +123,18 @@ def test_the_safe_and_the_supplier_are_registered_and_the_vials_scan(demo: Sessi
             f"\x1d21{container.serial}")
     found = match_scan(demo, code, now=receipt.recorded_at_utc)
     assert found.container.container_id == vial.container_id
+
+
+def test_the_safe_has_its_initial_inventory_and_this_mornings_count(demo: Session) -> None:
+    """The demo shows the books' records: an inventory, a count, a discrepancy to resolve."""
+    [location] = demo.scalars(select(StockLocation)).all()
+    inventory = last_inventory(demo, location.id)
+    assert inventory is not None and inventory.kind is InventoryKind.INITIAL
+    due = inventory_due_on(demo, location.id)
+    assert due is not None and (due - inventory.taken_on).days in (730, 731)  # biennial
+    record = inventory_record(demo, inventory.inventory_id)
+    assert record.signature_problems == ()
+    [count] = counts_at(demo, location.id)
+    assert count_record(demo, count.count_id).signature_problems == ()
+    [short] = open_discrepancies(demo, location.id)
+    assert short.expected_ml - short.found_ml == SHORT_ML
