@@ -406,6 +406,7 @@ def test_an_inventory_is_saved_signed(chair: Chair, qtbot: QtBot, books: Books) 
     tab = dialog.inventory
     dialog.show_tab(tab)
     assert "initial inventory" in tab.status.text()
+    assert not tab._print.isVisible()  # no inventory yet: nothing to print
     assert tab.entries.fields[first].hasFocus()
     qtbot.keyClicks(tab.entries.fields[first], "1")
     qtbot.keyClick(tab.entries.fields[first], Qt.Key.Key_Return)
@@ -425,6 +426,8 @@ def test_an_inventory_is_saved_signed(chair: Chair, qtbot: QtBot, books: Books) 
     assert tab._print.isVisible()  # the inventory just signed can be printed
     reopened = open_window(chair, qtbot)
     assert reopened.inventory.kind.currentData() == "biennial"  # the next one due
+    reopened.show_tab(reopened.inventory)
+    assert reopened.inventory._print.isVisible()  # the last inventory prints from here
 
 
 def test_print_opens_the_signed_inventory_in_the_document_preview(

@@ -4420,7 +4420,7 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Preview, save or print the record just made</source>
+        <source>Preview, save or print the last record made here</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

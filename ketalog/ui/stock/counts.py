@@ -390,6 +390,8 @@ class InventoryTab(StockTab):
             found, last, due = read
             self.expected = list(found)
             self.status.setText(self._status(last, due))
+            if last is not None:  # the inspector asks for it: Print offers the last one
+                self.printable(last.inventory_id)
             if location_id != self._kind_chosen_for:  # a location's first look: the kind due
                 self._kind_chosen_for = location_id
                 due_kind = InventoryKind.INITIAL if last is None else InventoryKind.BIENNIAL

@@ -136,7 +136,7 @@ class StockTab(QWidget):
         self._record = record
         self._record_id: int | None = None
         self._print = Button(self.tr("Print…"), on_click=self._ask_print)
-        self._print.setToolTip(self.tr("Preview, save or print the record just made"))
+        self._print.setToolTip(self.tr("Preview, save or print the last record made here"))
         self._print.setVisible(False)
         return self._print
 
