@@ -54,11 +54,11 @@ def sum_lines(lines: Sequence[BalanceLine], product: str, lot: str) -> BalanceLi
     return BalanceLine(product, strength, lot, **totals)
 
 
-def _row(line: BalanceLine, label: str, with_mg: bool = True) -> list[object]:
+def _row(line: BalanceLine, label: str) -> list[object]:
     values: list[object] = [cell(label, bold=not line.lot_number)]
     for _heading, name in BALANCE_COLUMNS:
         volume = getattr(line, name)
-        values.append(cell(ml_mg(volume, line.mg(volume)) if with_mg else format_ml(volume)))
+        values.append(cell(ml_mg(volume, line.mg(volume))))
     return values
 
 
@@ -81,10 +81,11 @@ def build_balance(sheet: BalanceSheet) -> bytes:
             emphasised.append(len(rows))
             rows.append(_row(sum_lines(lots, product, ""), f"{product}\nall lots"))
     strengths = {line.strength_mg_per_ml for line in sheet.lines}
-    if len(products) > 1:
+    if len(products) > 1 and len(strengths) == 1:
+        # millilitres of different strengths do not add up to anything an inspector can
+        # check, so a grand total is printed only where every product has one strength
         emphasised.append(len(rows))
-        rows.append(_row(sum_lines(sheet.lines, "All products", ""), "All products",
-                         with_mg=len(strengths) == 1))
+        rows.append(_row(sum_lines(sheet.lines, "All products", ""), "All products"))
     header = [cell("Product, lot", bold=True)] + [cell(_HEADINGS.get(heading, heading), True)
                                                   for heading, _ in BALANCE_COLUMNS]
     table = data_table(header, rows, _WIDTHS, emphasised_rows=emphasised)

@@ -142,11 +142,13 @@ def test_the_balance_closes_what_opened_plus_in_less_out_in_ml_and_mg() -> None:
     for fact in ("Controlled-substance perpetual balance",
                  "Balance from the first entry to the close of 2026-11-30",
                  "lot KX2291 10 mL 500 mg 20 mL 1000 mg", "18.7 mL 935 mg",
-                 "all lots", "All products", "0.4 mL was drawn for a patient",
+                 "all lots", "0.4 mL was drawn for a patient",
                  "18.3 mL is in the containers", "Kept at least 5 years"):
         assert fact in text, fact
     # the product's two lots add up on its total line: closing 18.7 + 0 = 18.7 mL
     assert "all lots 10 mL 500 mg 30 mL 1500 mg" in text
+    # 50 mg/mL and 140 mg/mL millilitres add up to nothing: no grand total across them
+    assert "All products" not in text
 
 
 def test_the_inventory_lists_sealed_and_measured_containers_and_who_took_it() -> None:
