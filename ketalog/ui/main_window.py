@@ -279,6 +279,10 @@ class MainWindow(QMainWindow):
         self.prewarmed = False
         self._previous_user: UserSummary | None = None
         self._focus_before_lock: QWidget | None = None
+        #: the Controlled substances window, while open; hidden by an idle lock for the
+        #: user id kept here (see _hide_patient_windows)
+        self.stock_dialog: QDialog | None = None
+        self._books_kept_for: int | None = None
         self.engine = engine
         self.ctx = UiContext(factory, tz, self.current_actor, clock)
         if self.server_clock is not None:
@@ -779,7 +783,7 @@ class MainWindow(QMainWindow):
         focus = QApplication.focusWidget()
         self._focus_before_lock = (focus if focus is not None and self.workspace.isAncestorOf(
             focus) else None)
-        self._hide_patient_windows()
+        self._hide_patient_windows(keep_the_books=True)
         self.locked = True
         self.idle.disarm()
         self._show_page(self.lock_page)
@@ -797,15 +801,32 @@ class MainWindow(QMainWindow):
         if self._focus_before_lock is not None:
             self._focus_before_lock.setFocus()
         self._focus_before_lock = None
+        kept, self._books_kept_for = self._books_kept_for, None
+        if kept is not None and self.stock_dialog is not None:
+            if kept == user.id:  # the same person: the count they were typing is back
+                self.stock_dialog.show()
+            else:
+                self.stock_dialog.close()
 
-    def _hide_patient_windows(self) -> None:
+    def _hide_patient_windows(self, *, keep_the_books: bool = False) -> None:
         """Close every dialog and window this one opened: they may show patient data.
 
         A modal dialog is rejected (its caller sees a cancel, nothing is saved);
         document previews simply close (the document can be made again).
+        ``keep_the_books`` (the idle lock): the Controlled substances window is
+        hidden instead, so a count typed vial by vial is there again when the same
+        person unlocks (another person, or a sign-out, closes it).
         """
+        kept = self._books_kept_for
+        self._books_kept_for = None
+        if kept is not None and self.stock_dialog is not None:
+            self.stock_dialog.close()  # hidden at an earlier lock: nobody came back for it
         for widget in QApplication.topLevelWidgets():
             if widget is self or not widget.isVisible() or not self._owns(widget):
+                continue
+            if keep_the_books and widget is self.stock_dialog and self.user is not None:
+                widget.hide()
+                self._books_kept_for = self.user.id
                 continue
             if isinstance(widget, QDialog):
                 widget.reject()
@@ -974,8 +995,13 @@ class MainWindow(QMainWindow):
 
         dialog = StockDialog(self.ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(self._stock_dialog_gone)
         self.stock_dialog = dialog
         dialog.open()
+
+    def _stock_dialog_gone(self) -> None:
+        self.stock_dialog = None
+        self._books_kept_for = None
 
     def show_waiting(self) -> None:
         """Physicians (and nurses): finished sessions waiting for a signature."""

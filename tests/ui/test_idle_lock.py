@@ -181,3 +181,32 @@ def test_drafts_left_by_someone_else_are_pointed_out(qtbot: QtBot, clinic: Clini
     assert not window.notice.isVisible()
     # both of them opened the patient's session: both views are in the audit trail
     assert [(a, u) for a, u, _f in clinic.audit("view")] == [("view", "nora"), ("view", "sam")]
+
+
+def test_a_count_half_typed_in_the_books_window_is_there_again_after_the_lock(
+        qtbot: QtBot, clinic: Clinic) -> None:
+    """Nothing typed is lost to the idle lock: the books' window waits for the same person."""
+    window = open_window(qtbot, clinic)
+    window.show_stock()
+    dialog = window.stock_dialog
+    assert dialog is not None and dialog.isVisible()
+    count = dialog.count  # type: ignore[attr-defined]
+    dialog.show_tab(count)  # type: ignore[attr-defined]
+    qtbot.keyClicks(count.note, "vial 3 checked twice")
+    clinic.clock.advance(11)
+    assert window.idle.check() and window.locked
+    assert not dialog.isVisible()  # hidden behind the lock, like everything else
+    qtbot.keyClicks(window.lock_page.password, password_of("nora"))
+    qtbot.keyClick(window.lock_page.password, Qt.Key.Key_Return)
+    assert not window.locked
+    assert window.stock_dialog is dialog and dialog.isVisible()
+    assert count.note.text() == "vial 3 checked twice"
+    # locked again, and someone else signs in: the draft is not theirs to see
+    clinic.clock.advance(11)
+    assert window.idle.check() and window.locked
+    qtbot.mouseClick(window.lock_page.switch_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.stock_dialog is None)
+    activate(qtbot, window)  # the offscreen platform hands activation back to no one
+    sign_in(qtbot, window, "sam", password_of("sam"))
+    assert not any(isinstance(w, QDialog) and w.isVisible()
+                   for w in QApplication.topLevelWidgets())
