@@ -12,7 +12,7 @@ recorded with the facts DEA Form 106 asks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -218,6 +218,26 @@ def inventory_entries(on_hand: Mapping[int, tuple[bool, Decimal]],
     if problems:
         raise ValidationError(problems)
     return entries
+
+
+def inventory_differences(expected_ml: Mapping[int, Decimal], sizes_ml: Mapping[int, Decimal],
+                          entries: Sequence[InventoryEntry]) -> list[int]:
+    """The containers whose inventory line disagrees with the books, in order.
+
+    A sealed container counted 1 holds its size, 0 holds nothing; an opened one
+    holds what was measured. An inventory records what was found whatever the
+    books say, so a difference does not refuse it: it is for a count, which
+    opens a discrepancy that only a signed explanation closes.
+    """
+    differing: list[int] = []
+    for entry in entries:
+        if entry.sealed:
+            held = sizes_ml[entry.container_id] * (entry.count_of_sealed or 0)
+        else:
+            held = entry.measured_volume_ml or Decimal(0)
+        if held != expected_ml[entry.container_id]:
+            differing.append(entry.container_id)
+    return differing
 
 
 def biennial_due_on(last_taken_on: date) -> date:

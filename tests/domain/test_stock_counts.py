@@ -16,6 +16,7 @@ from ketalog.domain.stock_counts import (
     biennial_due_on,
     check_explanation,
     count_mismatches,
+    inventory_differences,
     inventory_entries,
     loss_problems,
     write_off_ml,
@@ -127,6 +128,17 @@ def test_sealed_containers_are_counted_and_opened_ones_measured() -> None:
     assert inventory_entries(on_hand, {1: D(1), 2: D("6.5")}) == [
         InventoryEntry(1, True, 1, None), InventoryEntry(2, False, None, D("6.5"))]
     assert inventory_entries(on_hand, {1: D(0), 2: D(0)})[0].count_of_sealed == 0
+
+
+def test_an_inventory_that_differs_from_the_books_names_the_containers() -> None:
+    on_hand = {1: (True, D(10)), 2: (False, D(10)), 3: (True, D(10)), 4: (False, D(10))}
+    expected = {1: D(10), 2: D("6.5"), 3: D(10), 4: D(3)}
+    sizes = {c: size for c, (_sealed, size) in on_hand.items()}
+    agreeing = inventory_entries(on_hand, {1: D(1), 2: D("6.5"), 3: D(1), 4: D(3)})
+    assert inventory_differences(expected, sizes, agreeing) == []
+    # a sealed vial not found, an opened one measured short
+    differing = inventory_entries(on_hand, {1: D(1), 2: D("6.4"), 3: D(0), 4: D(3)})
+    assert inventory_differences(expected, sizes, differing) == [2, 3]
 
 
 def test_an_inventory_holds_every_container_on_hand_and_no_other() -> None:

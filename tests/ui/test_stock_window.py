@@ -430,6 +430,24 @@ def test_an_inventory_is_saved_signed(chair: Chair, qtbot: QtBot, books: Books) 
     assert reopened.inventory._print.isVisible()  # the last inventory prints from here
 
 
+@pytest.mark.usefixtures("english_plurals")
+def test_an_inventory_that_finds_a_sealed_vial_missing_says_to_count(
+        chair: Chair, qtbot: QtBot, books: Books) -> None:
+    first, second = received(chair, books, "S1", "S2")
+    dialog = open_window(chair, qtbot)
+    tab = dialog.inventory
+    dialog.show_tab(tab)
+    qtbot.keyClicks(tab.entries.fields[first], "1")
+    qtbot.keyClicks(tab.entries.fields[second], "0")  # sealed, and not on the shelf
+    qtbot.keyClicks(tab.password, password_of("nora"))
+    tab.sign_button.press()
+    text = tab.message.text()
+    assert "Inventory recorded and signed; 1 container differs from the books" in text
+    assert "Count the location (Count tab)" in text
+    with chair.db() as db:
+        assert len(db.scalars(select(StockInventory)).all()) == 1  # recorded as found
+
+
 def test_print_opens_the_signed_inventory_in_the_document_preview(
         chair: Chair, qtbot: QtBot, books: Books) -> None:
     [first] = received(chair, books, "S1")

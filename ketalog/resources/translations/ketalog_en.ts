@@ -2093,6 +2093,13 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <source>The books hold no container at this location.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message numerus="yes">
+        <source>Inventory recorded and signed; %n container(s) differ from the books. Count the location (Count tab): each difference opens a discrepancy to be resolved.</source>
+        <translation>
+            <numerusform>Inventory recorded and signed; %n container differs from the books. Count the location (Count tab): the difference opens a discrepancy to be resolved.</numerusform>
+            <numerusform>Inventory recorded and signed; %n containers differ from the books. Count the location (Count tab): each difference opens a discrepancy to be resolved.</numerusform>
+        </translation>
+    </message>
     <message>
         <source>No inventory of this location yet: take the initial inventory.</source>
         <translation type="unfinished"></translation>
@@ -2348,7 +2355,7 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     <name>MainWindow</name>
     <message>
         <source>Database: %1</source>
-        <extracomment>The workspace is built (nothing was read): signing in now costs only the password check, the audit row, the board query and the paint. Built by :meth:`prewarm`; asked for earlier, they are built on the spot. the title bar says DEMO on the demo clinic, whatever page is shown</extracomment>
+        <extracomment>The workspace is built (nothing was read): signing in now costs only the password check, the audit row, the board query and the paint. Built by :meth:`prewarm`; asked for earlier, they are built on the spot. the title bar says DEMO on the demo clinic, whatever page is shown the Controlled substances window, while open; hidden by an idle lock for the user id kept here (see _hide_patient_windows)</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -40,7 +40,10 @@ from ketalog.domain.stock_counts import (
     BusinessTime,
     CountOccasion,
     InventoryKind,
+    inventory_differences,
+    inventory_entries,
 )
+from ketalog.domain.values import parse_decimal
 from ketalog.services.context import Actor, Clock
 from ketalog.services.identity import ProofPurpose
 from ketalog.services.stock_counts import (
@@ -402,6 +405,20 @@ class InventoryTab(StockTab):
             self.tr("1 or 0") if line.sealed else self.tr("mL measured"))
             for line in self.expected], self.tr("The books hold no container at this location."))
 
+    def _point_out_differences(self, lines: Mapping[int, str]) -> None:
+        """After signing: say which containers the books disagree with, and what to do."""
+        on_hand = {c.container_id: (c.sealed, c.container_volume_ml) for c in self.expected}
+        entries = inventory_entries(on_hand, {k: parse_decimal(v, "volume")  # accepted: parses
+                                              for k, v in lines.items()})
+        differing = inventory_differences(
+            {c.container_id: c.expected_ml for c in self.expected},
+            {c.container_id: c.container_volume_ml for c in self.expected}, entries)
+        if differing:
+            self.message.show_error(self.tr(
+                "Inventory recorded and signed; %n container(s) differ from the books. Count "
+                "the location (Count tab): each difference opens a discrepancy to be resolved.",
+                "", len(differing)))
+
     def _status(self, last: InventoryView | None, due: date | None) -> str:
         if last is None:
             return self.tr("No inventory of this location yet: take the initial inventory.")
@@ -439,5 +456,6 @@ class InventoryTab(StockTab):
             self.tr("Inventory recorded and signed."))
         if outcome.ok and outcome.value is not None:
             self.printable(outcome.value)
+            self._point_out_differences(lines)
             self.entries.clear()
 
