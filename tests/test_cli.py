@@ -258,3 +258,37 @@ def test_the_demo_clinic_has_a_certificate_that_signs_its_signed_summaries(
     assert "carries the clinic's digital signature" in capsys.readouterr().out
     assert b"/ETSI.CAdES.detached" in target.read_bytes()
     assert target.stat().st_mode & 0o777 == 0o600
+
+
+def _not_plain_files(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A named pipe (as a device would be) and a link to someone else's file."""
+    import os
+
+    pipe = tmp_path / "pipe.pdf"
+    os.mkfifo(pipe)
+    theirs = tmp_path / "theirs.txt"
+    theirs.write_text("not ketalog's")
+    link = tmp_path / "link.pdf"
+    link.symlink_to(theirs)
+    return pipe, link, theirs
+
+
+def _still_there(pipe: Path, link: Path, theirs: Path) -> None:
+    import stat
+
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert link.is_symlink() and theirs.read_text() == "not ketalog's"
+    assert list(pipe.parent.glob(".ketalog-*")) == []
+
+
+def test_pdf_never_replaces_a_device_or_a_link(demo_url: str, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 18: 'pdf session 6 -o /dev/full' replaced the device with a regular file."""
+    ids = _session_ids(demo_url, capsys)
+    pipe, link, theirs = _not_plain_files(tmp_path)
+    for target in (pipe, link):
+        assert main(["--database-url", demo_url, "pdf", "session", str(ids["signed"]),
+                     "-o", str(target)]) == 1
+        err = capsys.readouterr().err.strip()
+        assert "not a plain file" in err and len(err.splitlines()) == 1, err
+    _still_there(pipe, link, theirs)

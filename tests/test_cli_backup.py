@@ -173,3 +173,25 @@ def test_backup_into_a_missing_folder(clinic: str, tmp_path: Path,
     err = capsys.readouterr().err
     assert "does not exist" in err and err.count("\n") == 1
     assert not (tmp_path / "no").exists()
+
+
+def test_a_backup_never_replaces_a_device_or_a_link(
+        clinic: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 18: 'ketalog backup /dev/null' replaced the device with a regular file."""
+    import os
+    import stat
+
+    pipe = tmp_path / "pipe.bak"
+    os.mkfifo(pipe)
+    theirs = tmp_path / "theirs.txt"
+    theirs.write_text("not ketalog's")
+    link = tmp_path / "link.bak"
+    link.symlink_to(theirs)
+    for target in (pipe, link):
+        assert main(["--database-url", clinic, "backup", str(target)]) == 1
+        err = capsys.readouterr().err.strip()
+        assert "not a plain file" in err and len(err.splitlines()) == 1, err
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert link.is_symlink() and theirs.read_text() == "not ketalog's"
+    left = {p.name for p in tmp_path.iterdir()} - {"link.bak", "pipe.bak", "theirs.txt"}
+    assert {name for name in left if not name.startswith("ketalog.sqlite3")} == set()

@@ -40,7 +40,7 @@ from reportlab.platypus import (
 
 from ketalog.domain.clinic_time import offset_changes_on
 from ketalog.reports.inputs import Clinic as Clinic
-from ketalog.store.files import FolderMissing, IsAFolder, write_atomically
+from ketalog.store.files import FolderMissing, IsAFolder, NotAPlainFile, write_atomically
 
 rl_config.invariant = 1  # same input, same bytes: no timestamps or random ids in the file
 
@@ -348,6 +348,8 @@ def write_pdf_atomic(path: Path, data: bytes) -> None:
         raise ReportError(f"{exc}; choose an existing folder.") from exc
     except IsAFolder as exc:
         raise ReportError(f"{exc}; give a file name ending in .pdf.") from exc
+    except NotAPlainFile as exc:
+        raise ReportError(f"{exc}; nothing was written. Give a new file name.") from exc
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ReportError(f"Cannot write {target}: {reason}. Choose another location.") from exc

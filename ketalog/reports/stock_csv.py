@@ -22,7 +22,8 @@ from ketalog.reports.stock_inputs import (
     BalanceSheet,
     DispensingLog,
 )
-from ketalog.store.files import FolderMissing, IsAFolder, write_atomically
+from ketalog.store.errors import not_a_plain_file
+from ketalog.store.files import FolderMissing, IsAFolder, NotAPlainFile, write_atomically
 
 LOG_HEADER = (
     "entry_id", "local_date", "local_time", "recorded_at_utc", "kind", "reverses_entry",
@@ -87,9 +88,10 @@ def check_target(path: Path | str) -> Path:
         StockCsvError: the path is a folder, a link or a device.
     """
     target = Path(path).expanduser()
-    if target.is_symlink() or (target.exists() and not target.is_file()):
-        raise StockCsvError(f"{target} is not a plain file; nothing was written. "
-                            "Give a new file name.")
+    problem = not_a_plain_file(target) or (
+        f"{target} is a folder, not a plain file" if target.is_dir() else None)
+    if problem is not None:
+        raise StockCsvError(f"{problem}; nothing was written. Give a new file name.")
     return target
 
 
@@ -115,6 +117,8 @@ def write_stock_csv(records: Iterable[Sequence[str]], path: Path | str) -> Path:
         raise StockCsvError(f"{exc}; nothing was written. Choose an existing folder.") from exc
     except IsAFolder as exc:
         raise StockCsvError(f"{exc}; give a file name ending in .csv.") from exc
+    except NotAPlainFile as exc:
+        raise StockCsvError(f"{exc}; nothing was written. Give a new file name.") from exc
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise StockCsvError(f"Cannot write {target}: {reason}; nothing was written. "

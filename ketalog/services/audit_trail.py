@@ -27,7 +27,7 @@ from ketalog.services.audit import GENESIS_HASH, AuditContent, chain_hash
 from ketalog.services.context import Actor
 from ketalog.services.errors import NotFound
 from ketalog.services.settings import clinic_timezone
-from ketalog.store.files import FolderMissing, IsAFolder, write_atomically
+from ketalog.store.files import FolderMissing, IsAFolder, NotAPlainFile, write_atomically
 from ketalog.store.models import AuditEntry, Patient, User
 
 #: Rows read per round trip while walking the chain.
@@ -463,6 +463,8 @@ def write_audit_csv(rows: Sequence[AuditRow], path: Path | str, *,
         raise ExportFailed(f"{exc}; nothing was written. Choose an existing folder.") from exc
     except IsAFolder as exc:
         raise ExportFailed(f"{exc}; give a file name ending in .csv.") from exc
+    except NotAPlainFile as exc:
+        raise ExportFailed(f"{exc}; nothing was written. Give a new file name.") from exc
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ExportFailed(f"Cannot write {target}: {reason}; nothing was written. "

@@ -46,7 +46,7 @@ from ketalog.services.board import day_bounds_utc
 from ketalog.services.context import Actor
 from ketalog.services.errors import NotFound
 from ketalog.services.settings import clinic_timezone
-from ketalog.store.files import FolderMissing, IsAFolder, write_atomically
+from ketalog.store.files import FolderMissing, IsAFolder, NotAPlainFile, write_atomically
 from ketalog.store.models import Course, DoseOrder, Patient, ProtocolRecord, ScaleScore, User
 from ketalog.store.models import TreatmentSession as Ts
 
@@ -316,6 +316,8 @@ def write_outcomes_csv(outcomes: ClinicOutcomes, path: Path | str, *, start: dat
         raise ExportFailed(f"{exc}; nothing was written. Choose an existing folder.") from exc
     except IsAFolder as exc:
         raise ExportFailed(f"{exc}; give a file name ending in .csv.") from exc
+    except NotAPlainFile as exc:
+        raise ExportFailed(f"{exc}; nothing was written. Give a new file name.") from exc
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ExportFailed(f"Cannot write {target}: {reason}; nothing was written. "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ketalog.store.errors import BackupError
+from ketalog.store.errors import BackupError, not_a_plain_file
 from ketalog.store.revisions import HEAD_REVISION, KNOWN_REVISIONS
 
 #: Tables every ketalog database has had since its first schema.
@@ -28,9 +28,12 @@ def check_backup_target(target: Path, example_name: str) -> Path:
     if not folder.is_dir():
         raise BackupError(f"The folder {folder} does not exist; create it or choose another "
                           "place. Nothing was written.")
-    if target.is_dir():
+    if target.is_dir() and not target.is_symlink():
         raise BackupError(f"{target} is a folder; give a file name such as "
                           f"{target / example_name}.")
+    problem = not_a_plain_file(target)
+    if problem is not None:
+        raise BackupError(f"{problem}; nothing was written. Give a new file name.")
     return folder
 
 

@@ -7,6 +7,8 @@ need not import each other for an exception class. ``GuardsBroken`` stays in
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class DatabaseConfigError(Exception):
     """The database cannot be used as configured; the message says how to fix it."""
@@ -32,5 +34,23 @@ class FolderMissing(OSError):
     """The folder the file should go in does not exist."""
 
 
-class IsAFolder(OSError):
+class NotAPlainFile(OSError):
+    """The path names something that is not ours to replace: a device, a pipe, a link."""
+
+
+class IsAFolder(NotAPlainFile):
     """The path names a folder, not a file."""
+
+
+def not_a_plain_file(target: Path) -> str | None:
+    """Why ``target`` may not be written over (None: nothing there, or a regular file).
+
+    Writing goes through a temporary file renamed over the target, which would
+    replace a device (/dev/null), a pipe or a link (and not write through it)
+    with a regular file: a file that was not ours.
+    """
+    if target.is_symlink():
+        return f"{target} is a link, not a plain file"
+    if target.exists() and not target.is_file() and not target.is_dir():
+        return f"{target} is not a plain file (a device or a pipe)"
+    return None

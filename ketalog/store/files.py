@@ -14,6 +14,8 @@ from typing import BinaryIO, Literal
 
 from ketalog.store.errors import FolderMissing as FolderMissing
 from ketalog.store.errors import IsAFolder as IsAFolder
+from ketalog.store.errors import NotAPlainFile as NotAPlainFile
+from ketalog.store.errors import not_a_plain_file
 
 
 def user_folder(kind: Literal["config", "data", "log"], override_env: str,
@@ -40,15 +42,19 @@ def write_atomically(path: Path | str, write: Callable[[BinaryIO], object], *,
                      temp_suffix: str) -> Path:
     """Call ``write`` on a temporary file beside ``path``, flush it to disk, rename it over.
 
-    Returns the target path. Raises :class:`FolderMissing`, :class:`IsAFolder`
-    or the ``OSError`` of the failed write; any temporary file is removed.
+    Returns the target path. Raises :class:`FolderMissing`, :class:`IsAFolder`,
+    :class:`NotAPlainFile` (a device, pipe or link is never replaced) or the
+    ``OSError`` of the failed write; any temporary file is removed.
     """
     target = Path(path).expanduser()
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise FolderMissing(f"The folder {folder} does not exist")
-    if target.is_dir():
+    if target.is_dir() and not target.is_symlink():
         raise IsAFolder(f"{target} is a folder")
+    problem = not_a_plain_file(target)
+    if problem is not None:
+        raise NotAPlainFile(problem)
     handle: int | None = None
     temp_name: str | None = None
     try:
