@@ -292,3 +292,16 @@ def test_pdf_never_replaces_a_device_or_a_link(demo_url: str, tmp_path: Path,
         err = capsys.readouterr().err.strip()
         assert "not a plain file" in err and len(err.splitlines()) == 1, err
     _still_there(pipe, link, theirs)
+
+
+def test_pdf_to_a_dash_is_refused_not_written_as_a_file_named_dash(
+        demo_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: '-o -' wrote a file named "-" in the current folder."""
+    ids = _session_ids(demo_url, capsys)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--database-url", demo_url, "pdf", "session", str(ids["signed"]),
+                 "-o", "-"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "standard output" in err and len(err.splitlines()) == 1, err
+    assert list(tmp_path.iterdir()) == []

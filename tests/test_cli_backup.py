@@ -195,3 +195,15 @@ def test_a_backup_never_replaces_a_device_or_a_link(
     assert link.is_symlink() and theirs.read_text() == "not ketalog's"
     left = {p.name for p in tmp_path.iterdir()} - {"link.bak", "pipe.bak", "theirs.txt"}
     assert {name for name in left if not name.startswith("ketalog.sqlite3")} == set()
+
+
+def test_a_backup_to_a_dash_is_refused(clinic: str, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "here"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    assert main(["--database-url", clinic, "backup", "-"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "standard output" in err and len(err.splitlines()) == 1, err
+    assert list(folder.iterdir()) == []

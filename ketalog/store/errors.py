@@ -49,6 +49,9 @@ def not_a_plain_file(target: Path) -> str | None:
     replace a device (/dev/null), a pipe or a link (and not write through it)
     with a regular file: a file that was not ours.
     """
+    if str(target) == "-":
+        return ("'-' (standard output) is not a file ketalog writes to; give a file name, "
+                "so the whole file is written or none of it")
     if target.is_symlink():
         return f"{target} is a link, not a plain file"
     if target.exists() and not target.is_file() and not target.is_dir():
