@@ -69,8 +69,8 @@ from ketalog.services.keyed import (
 )
 from ketalog.services.settings import clinic_timezone, clinic_today
 from ketalog.services.stock import (
-    as_ledger_entry,
     container_ledger,
+    container_ledgers,
     locked_container,
     write_entry,
 )
@@ -123,12 +123,8 @@ class ExpectedContainer:
 
 def _ledgers_at(db: Session, location_id: int) -> dict[int, Ledger]:
     """The whole books of every container that was ever at the location (one query)."""
-    here = select(StockEntry.container_id).where(StockEntry.location_id == location_id)
-    ledgers: dict[int, list[LedgerEntry]] = {}
-    for row in db.scalars(select(StockEntry).where(StockEntry.container_id.in_(here))
-                          .order_by(StockEntry.id)):
-        ledgers.setdefault(row.container_id, []).append(as_ledger_entry(row))
-    return {c: Ledger(tuple(entries)) for c, entries in ledgers.items()}
+    return container_ledgers(db, select(StockEntry.container_id)
+                             .where(StockEntry.location_id == location_id))
 
 
 def _sealed(ledger: Ledger, balance: Decimal, size: Decimal) -> bool:

@@ -39,7 +39,7 @@ from ketalog.domain.vial_barcode import (
 )
 from ketalog.services.session.common import current_dose_order
 from ketalog.services.settings import clinic_today
-from ketalog.services.stock import container_ledger
+from ketalog.services.stock import container_ledgers
 from ketalog.store.models import (
     InfusionEvent,
     StockContainer,
@@ -166,9 +166,10 @@ def containers_on_hand(db: Session, *, today: date, location_id: int | None = No
         .where(StockContainer.id.in_(held))).all()
     locations = {loc.id: loc.name for loc in db.scalars(select(StockLocation))}
     recalled = _recalled(db)
+    ledgers = container_ledgers(db, held)
     found: list[ChairContainer] = []
     for container, product in rows:
-        for (_c, where), left in container_ledger(db, container.id).balances().items():
+        for (_c, where), left in ledgers[container.id].balances().items():
             if left <= 0 or (location_id is not None and where != location_id):
                 continue
             found.append(ChairContainer(
@@ -309,16 +310,18 @@ def session_draws(db: Session, session_id: int) -> list[ChairDraw]:
         .order_by(StockEntry.id)))
     names = {u.id: printed_name(u.full_name, u.credentials) for u in db.scalars(
         select(User).where(User.id.in_({r.recorded_by_id for r in rows})))} if rows else {}
+    ledgers = container_ledgers(db, select(StockEntry.container_id).where(
+        StockEntry.session_id == session_id)) if rows else {}
     draws: list[ChairDraw] = []
     for row in rows:
-        ledger = container_ledger(db, row.container_id)
-        if row.id in ledger.reversed_ids():
+        ledger = ledgers[row.container_id]
+        gone = ledger.reversed_ids()
+        if row.id in gone:
             continue
         container = db.get(StockContainer, row.container_id)
         assert container is not None
         product = db.get(StockProduct, container.product_id)
         assert product is not None
-        gone = ledger.reversed_ids()
         settled = {kind: sum((e.volume_ml for e in ledger.entries
                               if e.draw_id == row.id and e.kind is kind
                               and e.entry_id not in gone), _ZERO)
