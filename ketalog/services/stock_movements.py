@@ -75,11 +75,6 @@ def location(db: Session, location_id: int, *, active: bool = False) -> StockLoc
     return row
 
 
-def balance_here(ledger: Ledger, container_id: int, location_id: int) -> Decimal:
-    """The mL the books hold in the container at the location."""
-    return ledger.balance_ml(container_id, location_id)
-
-
 def _containers(container_ids: Sequence[int]) -> list[int]:
     ids = list(container_ids)
     if not ids:
@@ -97,7 +92,7 @@ def _held_here(db: Session, container_id: int, place: StockLocation, doing: str
     """The container (locked), its books and its balance here; refused when none is here."""
     container = locked_container(db, container_id)
     ledger = container_ledger(db, container_id)
-    left = balance_here(ledger, container_id, place.id)
+    left = ledger.balance_ml(container_id, place.id)
     if left <= 0:
         raise ValidationError.single(
             "containers", f"Container {container_id} (lot {container.lot_number}) is not in "

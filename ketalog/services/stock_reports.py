@@ -71,6 +71,7 @@ from ketalog.services.stock_counts import (
     loss_record,
 )
 from ketalog.services.stock_counts import DestructionRecord as DestroyedEntry
+from ketalog.services.stock_movements import location as stock_location
 from ketalog.services.unit_of_work import use_case
 from ketalog.store.models import (
     Patient,
@@ -149,13 +150,6 @@ def stock_products(db: Session, actor: Actor) -> list[ProductRow]:
                        Decimal(p.container_volume_ml), p.ndc, p.gtin, p.active)
             for p in db.scalars(select(StockProduct).order_by(StockProduct.name,
                                                               StockProduct.id))]
-
-
-def _location(db: Session, location_id: int) -> StockLocation:
-    location = db.get(StockLocation, location_id)
-    if location is None:
-        raise NotFound(f"There is no stock location {location_id}.")
-    return location
 
 
 def registrant(db: Session, location: StockLocation) -> StockRegistrant:
@@ -289,7 +283,7 @@ def dispensing_log_input(db: Session, actor: Actor, *, location_id: int, start: 
         ValidationError: the period ends before it starts.
     """
     authorize_admin_work(db, actor, Permission.VIEW_STOCK_RECORDS)
-    location = _location(db, location_id)
+    location = stock_location(db, location_id)
     _check_period(start, end)
     tz = clinic_timezone(db)
     low, _ = day_bounds_utc(start, tz)
@@ -327,7 +321,7 @@ def balance_input(db: Session, actor: Actor, *, location_id: int, on: date,
         ValidationError: ``since`` is after ``on``.
     """
     authorize_admin_work(db, actor, Permission.VIEW_STOCK_RECORDS)
-    location = _location(db, location_id)
+    location = stock_location(db, location_id)
     if since is not None:
         _check_period(since, on)
     tz = clinic_timezone(db)
@@ -490,7 +484,7 @@ class _Header(TypedDict):
 
 def _header(db: Session, location_id: int) -> _Header:
     return {"clinic": clinic(db), "tz": clinic_timezone(db),
-            "registrant": registrant(db, _location(db, location_id)),
+            "registrant": registrant(db, stock_location(db, location_id)),
             "retention": retention_text(db)}
 
 
@@ -504,7 +498,7 @@ def inventory_input(db: Session, actor: Actor, *, location_id: int,
         ValidationError: the inventory is of another location.
     """
     authorize_admin_work(db, actor, Permission.VIEW_STOCK_RECORDS)
-    place = _location(db, location_id)
+    place = stock_location(db, location_id)
     if inventory_id is None:
         last = last_inventory(db, location_id)
         if last is None:
@@ -583,7 +577,7 @@ def destruction_input(db: Session, actor: Actor, *, location_id: int, start: dat
         ValidationError: the period ends before it starts.
     """
     authorize_admin_work(db, actor, Permission.VIEW_STOCK_RECORDS)
-    _location(db, location_id)
+    stock_location(db, location_id)
     _check_period(start, end)
     base = _header(db, location_id)
     acts = tuple(_destruction(base, act) for act in
