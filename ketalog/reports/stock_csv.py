@@ -9,12 +9,9 @@ of ours to replace.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO
 
 from ketalog.reports.stock_inputs import (
     BALANCE_COLUMNS,
@@ -23,7 +20,7 @@ from ketalog.reports.stock_inputs import (
     DispensingLog,
 )
 from ketalog.store.errors import not_a_plain_file
-from ketalog.store.files import FolderMissing, IsAFolder, NotAPlainFile, write_atomically
+from ketalog.store.files import FileNotWritten, write_csv_atomically
 
 LOG_HEADER = (
     "entry_id", "local_date", "local_time", "recorded_at_utc", "kind", "reverses_entry",
@@ -103,23 +100,7 @@ def write_stock_csv(records: Iterable[Sequence[str]], path: Path | str) -> Path:
             plain file, or the disk is full; nothing was written.
     """
     target = check_target(path)
-    rows = [list(row) for row in records]
-
-    def write(out: BinaryIO) -> None:
-        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-        csv.writer(text).writerows(rows)
-        text.flush()
-        text.detach()
-
     try:
-        return write_atomically(target, write, temp_suffix=".csv.tmp")
-    except FolderMissing as exc:
-        raise StockCsvError(f"{exc}; nothing was written. Choose an existing folder.") from exc
-    except IsAFolder as exc:
-        raise StockCsvError(f"{exc}; give a file name ending in .csv.") from exc
-    except NotAPlainFile as exc:
-        raise StockCsvError(f"{exc}; nothing was written. Give a new file name.") from exc
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise StockCsvError(f"Cannot write {target}: {reason}; nothing was written. "
-                            "Choose another location.") from exc
+        return write_csv_atomically(target, [list(row) for row in records])
+    except FileNotWritten as exc:
+        raise StockCsvError(str(exc)) from exc

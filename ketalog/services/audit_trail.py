@@ -8,14 +8,12 @@ walks it and answers the questions an auditor asks: "is the trail intact?",
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, BinaryIO, Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Result, Select, exists, func, or_, select, text
@@ -27,7 +25,7 @@ from ketalog.services.audit import GENESIS_HASH, AuditContent, chain_hash
 from ketalog.services.context import Actor
 from ketalog.services.errors import NotFound
 from ketalog.services.settings import clinic_timezone
-from ketalog.store.files import FolderMissing, IsAFolder, NotAPlainFile, write_atomically
+from ketalog.store.files import FileNotWritten, write_csv_atomically
 from ketalog.store.models import AuditEntry, Patient, User
 
 #: Rows read per round trip while walking the chain.
@@ -449,23 +447,7 @@ def write_audit_csv(rows: Sequence[AuditRow], path: Path | str, *,
         ExportFailed: the folder is missing or not writable, the path is a
             folder, or the disk is full.
     """
-    target = Path(path).expanduser()
-
-    def write(out: BinaryIO) -> None:
-        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-        csv.writer(text).writerows(csv_records(rows, tz))
-        text.flush()
-        text.detach()
-
     try:
-        return write_atomically(target, write, temp_suffix=".csv.tmp")
-    except FolderMissing as exc:
-        raise ExportFailed(f"{exc}; nothing was written. Choose an existing folder.") from exc
-    except IsAFolder as exc:
-        raise ExportFailed(f"{exc}; give a file name ending in .csv.") from exc
-    except NotAPlainFile as exc:
-        raise ExportFailed(f"{exc}; nothing was written. Give a new file name.") from exc
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ExportFailed(f"Cannot write {target}: {reason}; nothing was written. "
-                           "Choose another location.") from exc
+        return write_csv_atomically(path, csv_records(rows, tz))
+    except FileNotWritten as exc:
+        raise ExportFailed(str(exc)) from exc

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -46,7 +45,7 @@ from ketalog.services.board import day_bounds_utc
 from ketalog.services.context import Actor
 from ketalog.services.errors import NotFound
 from ketalog.services.settings import clinic_timezone
-from ketalog.store.files import FolderMissing, IsAFolder, NotAPlainFile, write_atomically
+from ketalog.store.files import FileNotWritten, write_csv_atomically
 from ketalog.store.models import Course, DoseOrder, Patient, ProtocolRecord, ScaleScore, User
 from ketalog.store.models import TreatmentSession as Ts
 
@@ -298,27 +297,8 @@ def write_outcomes_csv(outcomes: ClinicOutcomes, path: Path | str, *, start: dat
         ExportFailed: the folder is missing or not writable, the path is a
             folder, or the disk is full.
     """
-    import csv
-    import io
-
-    target = Path(path).expanduser()
     records = outcome_records(outcomes, start=start, end=end)
-
-    def write(out: BinaryIO) -> None:
-        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-        csv.writer(text).writerows(records)
-        text.flush()
-        text.detach()
-
     try:
-        return write_atomically(target, write, temp_suffix=".csv.tmp")
-    except FolderMissing as exc:
-        raise ExportFailed(f"{exc}; nothing was written. Choose an existing folder.") from exc
-    except IsAFolder as exc:
-        raise ExportFailed(f"{exc}; give a file name ending in .csv.") from exc
-    except NotAPlainFile as exc:
-        raise ExportFailed(f"{exc}; nothing was written. Give a new file name.") from exc
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ExportFailed(f"Cannot write {target}: {reason}; nothing was written. "
-                           "Choose another location.") from exc
+        return write_csv_atomically(path, records)
+    except FileNotWritten as exc:
+        raise ExportFailed(str(exc)) from exc

@@ -34,6 +34,10 @@ class FolderMissing(OSError):
     """The folder the file should go in does not exist."""
 
 
+class FileNotWritten(Exception):
+    """A file could not be written; the message says why and what to do, and nothing was."""
+
+
 class NotAPlainFile(OSError):
     """The path names something that is not ours to replace: a device, a pipe, a link."""
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO, Literal
 
+from ketalog.store.errors import FileNotWritten as FileNotWritten
 from ketalog.store.errors import FolderMissing as FolderMissing
 from ketalog.store.errors import IsAFolder as IsAFolder
 from ketalog.store.errors import NotAPlainFile as NotAPlainFile
@@ -72,6 +73,40 @@ def write_atomically(path: Path | str, write: Callable[[BinaryIO], object], *,
         if temp_name is not None:
             Path(temp_name).unlink(missing_ok=True)
     return target
+
+
+def write_csv_atomically(path: Path | str, records: Iterable[Sequence[object]]) -> Path:
+    """Write ``records`` as CSV (UTF-8 with BOM, for spreadsheets) completely or not at all.
+
+    Every CSV export goes through here, so each refusal reads the same.
+
+    Raises:
+        FileNotWritten: the folder is missing or not writable, the path is a folder or
+            not a plain file, or the disk is full; the message says what to do.
+    """
+    import csv
+    import io
+
+    target = Path(path).expanduser()
+
+    def write(out: BinaryIO) -> None:
+        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+        csv.writer(text).writerows(records)
+        text.flush()
+        text.detach()
+
+    try:
+        return write_atomically(target, write, temp_suffix=".csv.tmp")
+    except FolderMissing as exc:
+        raise FileNotWritten(f"{exc}; nothing was written. Choose an existing folder.") from exc
+    except IsAFolder as exc:
+        raise FileNotWritten(f"{exc}; give a file name ending in .csv.") from exc
+    except NotAPlainFile as exc:
+        raise FileNotWritten(f"{exc}; nothing was written. Give a new file name.") from exc
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise FileNotWritten(f"Cannot write {target}: {reason}; nothing was written. "
+                             "Choose another location.") from exc
 
 
 #: Files holding patient data: read and written by the clinic's account only.
