@@ -1028,10 +1028,6 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Your password</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>mL found</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1377,10 +1373,6 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     </message>
     <message>
         <source>Close the selected discrepancy with this explanation, signed by you</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Your password</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2070,10 +2062,6 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Your password</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>sealed</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2328,10 +2316,6 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
     </message>
     <message>
         <source>Record the loss or theft and write the volumes off, signed by you</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Your password</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -4422,8 +4406,12 @@ session id -&gt; why its nursing attestation does not hold (no audit row ...)</e
 <context>
     <name>StockTab</name>
     <message>
-        <source>Print…</source>
+        <source>Your password</source>
         <extracomment>The record each tab prints, by the DocumentKind value the stock documents are to register (issue 19 item 4, another branch). Until that value is in DocumentKind a tab&apos;s Print button stays hidden; once it is, the button asks the window&apos;s document preview for the record just made (DocumentButtons.request(kind, record id)). Something was recorded: the window reloads every tab. Print asked for: (DocumentKind value, record id); the window opens the preview.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -67,10 +67,8 @@ from ketalog.ui.start.credentials import CredentialsRow
 from ketalog.ui.stock.entry_list import ContainerEntries, EntryLine
 from ketalog.ui.stock.tab import StockTab, date_field, fill_locations, pydate
 from ketalog.ui.widgets import (
-    ActionButton,
     Column,
     ComboBox,
-    PasswordField,
     RowsModel,
     hint,
     make_table,
@@ -146,17 +144,11 @@ class CountTab(StockTab):
         self.note = QLineEdit()
         self.note.setPlaceholderText(self.tr("optional"))
         form.addRow(self.tr("Note"), self.note)
-        self.password = PasswordField(self.tr("your password: you sign the count"))
-        self.record_button = ActionButton(self.tr("Record count (Enter)"))
-        self.record_button.setToolTip(self.tr("Record the count, signed by you and the second "
-                                              "counter"))
-        self.record_button.clicked.connect(self.record)
-        self.record_button.bind_enter(self.password)
-        signing = QHBoxLayout()
-        signing.addWidget(self.password, 1)
-        signing.addWidget(self.record_button)
-        signing.addWidget(self.print_button("count"))
-        form.addRow(self.tr("Your password"), signing)
+        self.password, self.record_button = self.signing_row(
+            form, placeholder=self.tr("your password: you sign the count"),
+            button_text=self.tr("Record count (Enter)"),
+            tooltip=self.tr("Record the count, signed by you and the second counter"),
+            act=self.record, record="count")
         self.content.addLayout(form)
         self.content.addStretch(1)
         self.entries.done.connect(self.second.focus)
@@ -274,16 +266,12 @@ class DiscrepanciesTab(StockTab):
         self.write_off = QCheckBox(self.tr("Write the shortfall off as lost (a LOST entry in "
                                            "the books)"))
         form.addRow("", self.write_off)
-        self.password = PasswordField(self.tr("your password: you sign the resolution"))
-        self.resolve_button = ActionButton(self.tr("Resolve (Enter)"))
-        self.resolve_button.setToolTip(self.tr("Close the selected discrepancy with this "
-                                               "explanation, signed by you"))
-        self.resolve_button.clicked.connect(self.resolve)
-        self.resolve_button.bind_enter(self.password)
-        signing = QHBoxLayout()
-        signing.addWidget(self.password, 1)
-        signing.addWidget(self.resolve_button)
-        form.addRow(self.tr("Your password"), signing)
+        self.password, self.resolve_button = self.signing_row(
+            form, placeholder=self.tr("your password: you sign the resolution"),
+            button_text=self.tr("Resolve (Enter)"),
+            tooltip=self.tr("Close the selected discrepancy with this explanation, signed by "
+                            "you"),
+            act=self.resolve)
         self.content.addLayout(form)
         self.explanation.returnPressed.connect(self.password.setFocus)
         self.finish()
@@ -358,16 +346,11 @@ class InventoryTab(StockTab):
         self.entries = ContainerEntries()
         self.content.addWidget(self.entries)
         form = QFormLayout()
-        self.password = PasswordField(self.tr("your password: you sign the inventory"))
-        self.sign_button = ActionButton(self.tr("Sign inventory (Enter)"))
-        self.sign_button.setToolTip(self.tr("Record the inventory, signed by you"))
-        self.sign_button.clicked.connect(self.sign)
-        self.sign_button.bind_enter(self.password)
-        signing = QHBoxLayout()
-        signing.addWidget(self.password, 1)
-        signing.addWidget(self.sign_button)
-        signing.addWidget(self.print_button("inventory"))
-        form.addRow(self.tr("Your password"), signing)
+        self.password, self.sign_button = self.signing_row(
+            form, placeholder=self.tr("your password: you sign the inventory"),
+            button_text=self.tr("Sign inventory (Enter)"),
+            tooltip=self.tr("Record the inventory, signed by you"),
+            act=self.sign, record="inventory")
         self.content.addLayout(form)
         self.content.addStretch(1)
         self.entries.done.connect(self.password.setFocus)

@@ -38,7 +38,7 @@ from ketalog.ui.start.credentials import CredentialsRow
 from ketalog.ui.stock.entry_list import ContainerEntries, EntryLine
 from ketalog.ui.stock.on_hand import OnHandModel
 from ketalog.ui.stock.tab import StockTab, date_field, fill_locations, pydate
-from ketalog.ui.widgets import ActionButton, ComboBox, PasswordField, hint, make_table
+from ketalog.ui.widgets import ActionButton, ComboBox, hint, make_table
 
 LOSS_WORDS = {
     LossKind.LOSS: QT_TRANSLATE_NOOP("Stock", "Loss"),
@@ -256,17 +256,12 @@ class LossTab(ContainersTab):
         police.addWidget(self.police_notified)
         police.addWidget(self.police_reference, 1)
         form.addRow(self.tr("Police"), police)
-        self.password = PasswordField(self.tr("your password: you sign the record"))
-        self.record_button = ActionButton(self.tr("Record loss (Enter)"))
-        self.record_button.setToolTip(self.tr("Record the loss or theft and write the volumes "
-                                              "off, signed by you"))
-        self.record_button.clicked.connect(self.record)
-        self.record_button.bind_enter(self.password)
-        signing = QHBoxLayout()
-        signing.addWidget(self.password, 1)
-        signing.addWidget(self.record_button)
-        signing.addWidget(self.print_button("loss"))
-        form.addRow(self.tr("Your password"), signing)
+        self.password, self.record_button = self.signing_row(
+            form, placeholder=self.tr("your password: you sign the record"),
+            button_text=self.tr("Record loss (Enter)"),
+            tooltip=self.tr("Record the loss or theft and write the volumes off, signed by "
+                            "you"),
+            act=self.record, record="loss")
         self.content.addLayout(form)
         self.content.addStretch(1)
         self.entries.done.connect(self.circumstances.setFocus)

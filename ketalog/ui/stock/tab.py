@@ -16,7 +16,7 @@ from datetime import date
 from typing import TypeVar
 
 from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
 from ketalog.domain.documents import DocumentKind
@@ -24,7 +24,14 @@ from ketalog.services.context import Actor, Clock
 from ketalog.services.stock_view_window import LocationChoice, ProductChoice, StockSetUp
 from ketalog.ui.core.context import Outcome, UiContext
 from ketalog.ui.core.style import MessageLabel
-from ketalog.ui.widgets import ActionButton, Button, ComboBox, DateField, ScrollingPage
+from ketalog.ui.widgets import (
+    ActionButton,
+    Button,
+    ComboBox,
+    DateField,
+    PasswordField,
+    ScrollingPage,
+)
 
 T = TypeVar("T")
 
@@ -127,6 +134,26 @@ class StockTab(QWidget):
             self.page = None
             outer.addLayout(self.content, 1)
         outer.addWidget(self.message)
+
+    def signing_row(self, form: QFormLayout, *, placeholder: str, button_text: str,
+                    tooltip: str, act: Callable[[], None], record: str | None = None,
+                    ) -> tuple[PasswordField, ActionButton]:
+        """The row where the signed-in person signs the record with their password.
+
+        Enter in the password presses the button; ``record`` adds its Print button.
+        """
+        password = PasswordField(placeholder)
+        button = ActionButton(button_text)
+        button.setToolTip(tooltip)
+        button.clicked.connect(act)
+        button.bind_enter(password)
+        row = QHBoxLayout()
+        row.addWidget(password, 1)
+        row.addWidget(button)
+        if record is not None:
+            row.addWidget(self.print_button(record))
+        form.addRow(self.tr("Your password"), row)
+        return password, button
 
     def print_button(self, record: str) -> Button:
         """A Print button for the last ``record`` made here (hidden until its document exists).
