@@ -565,3 +565,25 @@ def test_the_main_window_opens_it_with_its_shortcut(chair: Chair, qtbot: QtBot) 
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: window.stock_dialog.isVisible())
     window.stock_dialog.close()
+
+
+def test_a_clinic_with_several_long_product_names_still_fits_the_laptop_screen(
+        chair: Chair, qtbot: QtBot, books: Books) -> None:
+    """Seen on the demo: the on-hand summary on one line made the window 1510 pixels wide."""
+    received(chair, books, "S1")
+    with chair.db() as db:
+        for number, name in enumerate(("Ketamine HCl 10 mg/mL, 20 mL multi-dose vial",
+                                       "Spravato (esketamine) 28 mg nasal spray device"),
+                                      start=2):
+            product = add_stock_product(db, ADMIN, name=name, substance="ketamine",
+                                        strength_mg_per_ml="10", container_volume_ml="20",
+                                        ndc=f"67457-10{number}-20", clock=chair.clock)
+            receive_stock(db, NURSE, location_id=books.location_id, product_id=product,
+                          received_on=chair.clock.now.date(), supplier=SUPPLIER,
+                          order_reference=f"INV-{number}",
+                          containers=[ReceivedContainer("L1", date(2027, 6, 30), f"P{number}")],
+                          clock=chair.clock)
+    dialog = open_window(chair, qtbot)
+    dialog.on_hand.refresh()
+    assert "Spravato (esketamine) 28 mg nasal spray device" in dialog.on_hand.summary.text()
+    assert dialog.minimumSizeHint().width() <= 1366, dialog.minimumSizeHint()

@@ -101,14 +101,18 @@ class OnHandTab(StockTab):
         super().__init__(ctx, parent, scrolling=False)
         self.location = ComboBox()
         self.location.currentIndexChanged.connect(lambda _i: self.refresh())
+        # one line per product under the location, wrapped: on one line beside it, a clinic
+        # with three products pushed the window wider than a 1366-pixel screen
         self.summary = QLabel()
+        self.summary.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("Location")))
         top.addWidget(self.location)
-        top.addWidget(self.summary, 1)
+        top.addStretch(1)
         self.model = OnHandModel()
         self.table = make_table(self.model, stretch_column=1)
         self.content.addLayout(top)
+        self.content.addWidget(self.summary)
         self.content.addWidget(self.table, 1)
         self.content.addWidget(hint(self.tr(
             "Recalled and expired containers stay in the books (and in every count) until "
@@ -179,7 +183,7 @@ class OnHandTab(StockTab):
         total: dict[str, Decimal] = {}
         for row in rows:
             total[row.product_name] = total.get(row.product_name, Decimal(0)) + row.left_ml
-        self.summary.setText("; ".join(
+        self.summary.setText("\n".join(
             self.tr("%1: %2 in %3").replace("%1", name).replace("%2", format_ml(ml))
             .replace("%3", self.tr("%n containers", "", sum(
                 1 for r in rows if r.product_name == name)))
