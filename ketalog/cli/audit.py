@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 from ketalog.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
+    NOTHING_RECORDED,
     CommandError,
-    Guards,
-    clinic_database,
+    add_read_only_option,
+    evidence_database,
     iso_date,
 )
 from ketalog.services.context import system_clock
@@ -38,10 +39,11 @@ def add_audit_parser(sub: Any) -> None:
     """Register ``audit verify`` and ``audit report`` on the main sub-parsers."""
     audit = sub.add_parser("audit", help="verify, report or export the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    audit_sub.add_parser(
+    verify = audit_sub.add_parser(
         "verify", help="check every row's hash chain, the anchors outside the database and "
         "the clinical rows' audit references; exit 1 naming the first broken row, the anchor "
         "not held or the rows whose audit row is missing or rewritten, else add an anchor")
+    add_read_only_option(verify)
     report = audit_sub.add_parser(
         "report", help="list the audit rows of a period (clinic-local days, inclusive)")
     report.add_argument("--from", dest="date_from", type=iso_date, required=True,
@@ -52,6 +54,7 @@ def add_audit_parser(sub: Any) -> None:
     report.add_argument("--patient", metavar="MRN", help="only rows about this patient")
     report.add_argument("--csv", metavar="FILE",
                         help="write CSV to FILE instead of printing (complete or not at all)")
+    add_read_only_option(report)
 
 
 def _table(rows: list[AuditRow], tz: ZoneInfo) -> list[str]:
@@ -79,18 +82,31 @@ def cmd_audit(args: argparse.Namespace) -> int:
     """Run ``audit verify`` or ``audit report``."""
     # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.services.audit_anchors import verify_anchored
-    from ketalog.services.audit_trail import ExportFailed, audit_report, write_audit_csv
+    from ketalog.services.audit_trail import audit_report
     from ketalog.services.settings import clinic_timezone
 
-    with clinic_database(args.database_url, guards=Guards.WARN) as factory, factory() as db:
+    with (evidence_database(args.database_url, read_only=args.read_only) as (factory, ro),
+          factory() as db):
         if args.audit_command == "verify":
-            result = verify_anchored(db, now=system_clock())
+            result = verify_anchored(db, now=system_clock(), record=not ro)
             for line in result.lines():
                 print(line)
+            if ro:
+                print(NOTHING_RECORDED)
             return EXIT_OK if result.ok else EXIT_FAILED
         tz = clinic_timezone(db)
         rows = audit_report(db, date_from=args.date_from, date_to=args.date_to,
                             username=args.user, patient_mrn=args.patient, tz=tz)
+    _print_report(args, rows, tz)
+    if ro:
+        print(NOTHING_RECORDED)
+    return EXIT_OK
+
+
+def _print_report(args: argparse.Namespace, rows: list[AuditRow], tz: ZoneInfo) -> None:
+    """Write the rows to the CSV file asked for, or print them as a table."""
+    from ketalog.services.audit_trail import ExportFailed, write_audit_csv
+
     period = f"{args.date_from.isoformat()} to {args.date_to.isoformat()} ({tz.key})"
     if args.csv:
         try:
@@ -98,11 +114,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         except ExportFailed as exc:
             raise CommandError(str(exc)) from exc
         print(f"Wrote {len(rows)} audit rows, {period}, to {target}.")
-        return EXIT_OK
+        return
     if not rows:
         print(f"No audit rows from {period}.")
-        return EXIT_OK
+        return
     print(f"Audit trail from {period}: {len(rows)} row{'' if len(rows) == 1 else 's'}.")
     for text in _table(rows, tz):
         print(text)
-    return EXIT_OK

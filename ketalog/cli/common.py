@@ -52,26 +52,76 @@ class Guards(Enum):
 
 
 @contextmanager
-def clinic_database(url: str | None, *,
-                    guards: Guards = Guards.REQUIRE) -> Iterator[sessionmaker[Session]]:
+def clinic_database(url: str | None, *, guards: Guards = Guards.REQUIRE,
+                    create: bool = False) -> Iterator[sessionmaker[Session]]:
     """The clinic database brought up to date, as a session factory; disposed after ``with``.
 
     ``url`` None is the database ketalog would open (``--database-url``, else
     the environment, else the workstation's setting or the local SQLite file).
+    ``create``: only ``db upgrade`` and ``demo`` make a new database; every
+    other command refuses a missing file or an empty database (NoDatabase),
+    so a mistyped URL leaves nothing behind.
     """
     # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.services.database import make_sessionmaker, open_database
 
-    engine = open_database(url, check_guards=guards is Guards.REQUIRE)
+    engine = open_database(url, check_guards=guards is Guards.REQUIRE, create=create)
     try:
         if guards is Guards.WARN:
-            try:
-                require_guards(engine)
-            except GuardsBroken as exc:
-                print(f"ketalog: warning: {exc}", file=sys.stderr)
+            _warn_about_guards(engine)
         yield make_sessionmaker(engine)
     finally:
         engine.dispose()
+
+
+def _warn_about_guards(engine: Engine) -> None:
+    try:
+        require_guards(engine)
+    except GuardsBroken as exc:
+        print(f"ketalog: warning: {exc}", file=sys.stderr)
+
+
+#: Printed last by the commands that checked a database opened read-only.
+NOTHING_RECORDED = ("Read-only: nothing was recorded (no audit row, no anchor); the database "
+                    "and its folder were left exactly as they were.")
+
+
+def add_read_only_option(parser: argparse.ArgumentParser) -> None:
+    """``--read-only``: check a database as evidence, changing nothing at all."""
+    parser.add_argument(
+        "--read-only", action="store_true",
+        help="open the database only to read it (an evidence copy): no upgrade, nothing "
+        "recorded, no file created beside it; a file or folder that cannot be written is "
+        "opened this way anyway")
+
+
+@contextmanager
+def evidence_database(url: str | None, *,
+                      read_only: bool) -> Iterator[tuple[sessionmaker[Session], bool]]:
+    """The database for the commands that check it, and whether it was opened read-only.
+
+    Read-only when asked (``--read-only``) or when the SQLite file or its folder
+    cannot be written (an evidence copy, a write-protected disk): then nothing
+    is upgraded, seeded, tidied or anchored (:mod:`ketalog.store.evidence`).
+    Otherwise as :func:`clinic_database` with the guards' state as a warning.
+    """
+    # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
+    from ketalog.services.database import make_sessionmaker
+    from ketalog.store.engine import normalise_url, resolve_database_url, sqlite_path
+    from ketalog.store.evidence import cannot_be_written, read_only_engine
+
+    resolved = resolve_database_url(url)
+    if not read_only:
+        parsed = normalise_url(resolved)
+        path = sqlite_path(parsed) if parsed.get_backend_name() == "sqlite" else None
+        read_only = path is not None and cannot_be_written(path)
+    if not read_only:
+        with clinic_database(resolved, guards=Guards.WARN) as factory:
+            yield factory, False
+        return
+    with read_only_engine(resolved) as engine:
+        _warn_about_guards(engine)
+        yield make_sessionmaker(engine), True
 
 
 @contextmanager
@@ -80,9 +130,9 @@ def unmigrated_engine(url: str) -> Iterator[Engine]:
 
     For the commands that report on a database's state (``db check``), set up
     its server roles, or write beside a backup or restore, where an upgrade
-    would change what they look at.
+    would change what they look at. A missing SQLite file is refused, not made.
     """
-    engine = make_engine(url)
+    engine = make_engine(url, create=False)
     try:
         yield engine
     finally:

@@ -75,7 +75,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Create or upgrade the schema (opening the database does it)."""
     url = resolve_database_url(args.database_url)
-    with clinic_database(url):  # opening it creates or upgrades the schema
+    with clinic_database(url, create=True):  # opening it creates or upgrades the schema
         pass
     print(f"Database {describe_url(url)} is at schema {HEAD_REVISION}.")
     return EXIT_OK

@@ -32,7 +32,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if done[0] % 5 == 0 or done[0] == DEMO_PATIENTS:
             print(f"  {done[0]} of {DEMO_PATIENTS} patients so far", flush=True)
 
-    with clinic_database(args.database_url) as factory, factory() as db:
+    # the demo builds a new clinic: one of the three commands that create a database
+    with clinic_database(args.database_url, create=True) as factory, factory() as db:
         try:
             summary = build_demo_clinic(db, seed=args.seed, progress=progress,
                                         announce=lambda: print(

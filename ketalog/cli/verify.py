@@ -9,9 +9,20 @@ for tampering is its job.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ketalog.cli.common import EXIT_FAILED, EXIT_OK, Guards, clinic_database
+from ketalog.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    NOTHING_RECORDED,
+    add_read_only_option,
+    evidence_database,
+)
+
+if TYPE_CHECKING:
+    from datetime import tzinfo
+
+    from ketalog.reports.inputs import SessionVerification, SignatureStatus
 
 # Start-up: each command imports the services it uses when it runs, so `ketalog`
 # (the window), --help and the other commands do not wait for them, and
@@ -27,6 +38,7 @@ def add_verify_parser(sub: Any) -> None:
         "check a signed session against its signature; exit 0 valid, 1 changed or not "
         "valid, 2 not signed"))
     verify.add_argument("session_id", type=int, help="the session id (see 'ketalog sessions')")
+    add_read_only_option(verify)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -38,29 +50,41 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """
     # start-up: services load when the command runs (0.5-3 s each, -X importtime), not for --help
     from ketalog.services.settings import clinic_timezone
-    from ketalog.services.signature_status import SignatureState, signature_status
+    from ketalog.services.signature_status import signature_status
     from ketalog.services.signing import verify_session
 
-    with clinic_database(args.database_url, guards=Guards.WARN) as factory, factory() as db:
+    with (evidence_database(args.database_url, read_only=args.read_only) as (factory, ro),
+          factory() as db):
         status = signature_status(db, args.session_id)
         result = verify_session(db, args.session_id)
         tz = clinic_timezone(db)
+    code = _report(args.session_id, status, result, tz)
+    if ro:
+        print(NOTHING_RECORDED)
+    return code
+
+
+def _report(session_id: int, status: SignatureStatus, result: SessionVerification,
+            tz: tzinfo) -> int:
+    """Print the verdict on one session; its exit code."""
+    from ketalog.services.signature_status import SignatureState
+
     if status.state is SignatureState.NOT_SIGNED:
-        print(f"Session {args.session_id} is not signed; there is nothing to verify yet.")
+        print(f"Session {session_id} is not signed; there is nothing to verify yet.")
         for line in status.problems:
             print(f"  - {line}")
         return EXIT_NOT_SIGNED
     when = (result.signed_at_utc.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
             if result.signed_at_utc is not None else None)
     if status.valid:
-        print(f"Session {args.session_id}: intact. Signed by {result.signer_name} at {when}; "
+        print(f"Session {session_id}: intact. Signed by {result.signer_name} at {when}; "
               f"SHA-256 {result.signed_sha256}.")
         for note in result.notes:
             print(f"  Note: {note}.")
         return EXIT_OK
-    print(f"Session {args.session_id}: {status.banner}")
+    print(f"Session {session_id}: {status.banner}")
     if result.changed:
-        print(f"Session {args.session_id}: CHANGED since it was signed by "
+        print(f"Session {session_id}: CHANGED since it was signed by "
               f"{result.signer_name} at {when}.")
         print(f"  signed SHA-256:  {result.signed_sha256}")
         print(f"  current SHA-256: {result.current_sha256}")

@@ -228,19 +228,20 @@ def check_own_anchors(db: Session) -> AnchorCheck:
 
 
 def verify_anchored(db: Session, *, now: datetime, path: Path | None = None,
-                    reason: str = AnchorReason.VERIFY) -> AnchoredReport:
+                    reason: str = AnchorReason.VERIFY, record: bool = True) -> AnchoredReport:
     """Verify the chain and every anchor; when all hold, append a new anchor.
 
     ``path`` defaults to the database's own anchor file. A tampered trail is
     never anchored: the next check would otherwise take the tampering for the
-    record.
+    record. ``record=False`` (a database checked read-only, as evidence) only
+    checks: the anchor file beside the evidence is left as it was.
     """
     chain = verify_chain(db)
     target = path if path is not None else _own_file(db)
     problems, anchors = _held_anchors(db, target)
     problems += check_references(db).lines()
     report = AnchoredReport(chain, tuple(problems), len(anchors), target)
-    if not report.ok or target is None:
+    if not report.ok or target is None or not record:
         return report
     try:
         anchor = anchor_trail(db.connection(), target, at=now, reason=reason)

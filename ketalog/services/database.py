@@ -27,20 +27,25 @@ def make_sessionmaker(engine: Engine, *, check_clock: bool = False) -> sessionma
     return sessionmaker(engine, expire_on_commit=False, info={CHECK_CLOCK: check_clock})
 
 
-def open_database(url: str | None = None, *, check_guards: bool = True) -> Engine:
+def open_database(url: str | None = None, *, check_guards: bool = True,
+                  create: bool = True) -> Engine:
     """Connect, bring the schema up to date, check the guards and seed the default protocols.
 
     ``check_guards=False`` is for the commands that investigate a damaged
     database (``verify``, ``audit``): they must still run when a guard is gone.
+    ``create=False`` is for the commands that work on an existing clinic: a
+    missing SQLite file or an empty database is refused (:class:`NoDatabase`)
+    with nothing created; only the app's first start, ``db upgrade`` and
+    ``demo`` create one.
 
     Raises:
         DatabaseConfigError: with a message saying what is wrong and how to
             fix it (bad URL, unreachable server, foreign or newer database, a
             guard trigger missing or disabled: GuardsBroken).
     """
-    engine = make_engine(url)
+    engine = make_engine(url, create=create)
     try:
-        status = ensure_schema(engine)
+        status = ensure_schema(engine, create=create)
         if check_guards:
             require_guards(engine)
         with make_sessionmaker(engine)() as db:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from ketalog.store.errors import DatabaseConfigError as DatabaseConfigError
+from ketalog.store.errors import NoDatabase
 from ketalog.store.faults import sqlite_file_problem
 from ketalog.store.files import make_private_folder, make_sqlite_files_private, private_umask
 from ketalog.store.workstation import ENV_DATABASE_URL as ENV_DATABASE_URL
@@ -217,8 +218,26 @@ def _make_private(path: Path) -> None:
         ) from exc
 
 
-def make_engine(url: str | URL | None = None, *, echo: bool = False) -> Engine:
+def require_sqlite_file(path: Path) -> None:
+    """Refuse a SQLite path with no database yet (no folder, no file, an empty file).
+
+    Checked before anything else looks at the path: the folder check and
+    SQLite's own connect would otherwise create the folder and the file.
+    """
+    if not path.exists():
+        raise NoDatabase(str(path), "" if path.parent.is_dir()
+                         else f" (the folder {path.parent} does not exist either)")
+    if path.is_file() and path.stat().st_size == 0:
+        raise NoDatabase(str(path), " (the file is empty)")
+
+
+def make_engine(url: str | URL | None = None, *, echo: bool = False,
+                create: bool = True) -> Engine:
     """Create the engine for ``url`` (default: resolved from the environment).
+
+    ``create=False`` is for every command but those that create a database:
+    a SQLite path with no database file is refused (:class:`NoDatabase`)
+    before its folder or file is made.
 
     Raises:
         DatabaseConfigError: the URL is malformed, names an unsupported
@@ -227,6 +246,8 @@ def make_engine(url: str | URL | None = None, *, echo: bool = False) -> Engine:
     parsed = normalise_url(url if url is not None else resolve_database_url())
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(parsed)
+        if path is not None and not create:
+            require_sqlite_file(path)
         if path is not None:
             check_sqlite_file(path)
             _make_private(path)

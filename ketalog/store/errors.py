@@ -14,6 +14,20 @@ class DatabaseConfigError(Exception):
     """The database cannot be used as configured; the message says how to fix it."""
 
 
+class NoDatabase(DatabaseConfigError):
+    """There is no ketalog database where the URL points, and this command creates none.
+
+    Only ``ketalog db upgrade``, ``ketalog demo`` and the app's first start
+    create a schema: a typing error in a URL must not leave a new, empty
+    clinic database (and its folder) behind a command that only reads.
+    """
+
+    def __init__(self, where: str, detail: str = "") -> None:
+        super().__init__(
+            f"There is no ketalog database at {where}{detail}: create one with 'ketalog db "
+            "upgrade' (or start the app), or check --database-url. Nothing was created.")
+
+
 class WorkstationConfigError(DatabaseConfigError):
     """The workstation file exists but cannot be read or understood."""
 

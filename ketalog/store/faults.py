@@ -216,6 +216,19 @@ def _unreadable(path: Path, exc: sqlite3.Error) -> str:
             "untouched; check the disk and the file, then start ketalog again.")
 
 
+def sqlite_header_problem(path: Path) -> str | None:
+    """The header and size checks alone, for a file opened only to be read (evidence).
+
+    A read-only copy may not be writable, and that is no reason to refuse it.
+    """
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if header[:16] != b"SQLite format 3\x00":
+        return (f"{path} is not a SQLite database (it may be another kind of file or "
+                "damaged). ketalog left it untouched; choose the ketalog database file.")
+    return _header_problem(path, header, path.stat().st_size)
+
+
 def sqlite_file_problem(path: Path) -> str | None:
     """Why an existing SQLite file must not be opened for writing; None when it may.
 

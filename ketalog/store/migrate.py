@@ -18,7 +18,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from ketalog.store.engine import explain_connection_error, sqlite_path
-from ketalog.store.errors import DatabaseConfigError
+from ketalog.store.errors import DatabaseConfigError, NoDatabase
 from ketalog.store.files import make_private_file
 from ketalog.store.revisions import HEAD_REVISION as HEAD_REVISION
 from ketalog.store.revisions import KNOWN_REVISIONS as KNOWN_REVISIONS
@@ -132,14 +132,27 @@ def upgrade(engine: Engine) -> None:
                 conn.connection.driver_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
 
 
-def ensure_schema(engine: Engine) -> SchemaStatus:
+def database_place(engine: Engine) -> str:
+    """Where the database is, as an administrator writes it: the file, or the URL."""
+    path = sqlite_path(engine.url)
+    if path is not None:
+        return str(path)
+    url = engine.url.set(drivername=engine.url.get_backend_name())
+    return url.render_as_string(hide_password=True)
+
+
+def ensure_schema(engine: Engine, *, create: bool = True) -> SchemaStatus:
     """Bring the database to :data:`HEAD_REVISION`, or refuse it with a clear message.
 
-    Returns the status found before any upgrade.
+    ``create=False``: an empty database is refused (:class:`NoDatabase`), not
+    given a schema; an older ketalog schema is still upgraded (a clinic's own
+    database, not a new one). Returns the status found before any upgrade.
     """
     status = schema_status(engine)
     if status.state is SchemaState.CURRENT:
         return status
+    if status.state is SchemaState.EMPTY and not create:
+        raise NoDatabase(database_place(engine), " (the database is empty)")
     if status.state is SchemaState.NEWER:
         raise DatabaseConfigError(
             f"This database was written by a newer version of ketalog (schema {status.revision}; "

@@ -1,0 +1,207 @@
+"""Opening a database only to read it, as evidence: nothing written, nothing created.
+
+``ketalog verify``, ``audit verify`` and ``audit report`` must check a copy
+handed to an investigator (a read-only file, in a read-only folder, often
+without the -wal and -shm files beside it) and prove it unchanged afterwards
+(same SHA-256, no new file beside it). Opening it as the app does would refuse
+it, switch it to WAL, upgrade its schema, seed protocols or create -wal/-shm.
+
+How a SQLite file is read (SQLite's URI parameters, sqlite.org/uri.html):
+
+* no -wal beside it, or an empty one: the file alone is the whole database, so
+  it is opened ``mode=ro&immutable=1``: no lock, no -wal, no -shm, nothing
+  created even in a writable folder. ``immutable`` promises SQLite that nobody
+  writes the file meanwhile, which holds for an evidence copy; a live clinic
+  file being written has a -wal beside it and is read the next way;
+* a -wal with entries beside it, and a -shm: ``mode=ro``, so SQLite reads the
+  entries of the -wal too (``immutable`` would silently ignore them);
+* a -wal with entries but no -shm: SQLite cannot read it without creating the
+  -shm beside the evidence, so the file and its -wal are copied into a private
+  temporary folder, read there, and the copy deleted afterwards.
+
+A schema that is not the current one is refused, not read: an older schema
+would need the upgrade this mode must not make, and the services read only the
+current one. On PostgreSQL every transaction of the session is read-only
+(``SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY``): the server itself
+refuses any write.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from ketalog.store.engine import (
+    make_engine,
+    normalise_url,
+    require_sqlite_file,
+    resolve_database_url,
+    sqlite_path,
+)
+from ketalog.store.errors import DatabaseConfigError, NoDatabase
+from ketalog.store.faults import sqlite_header_problem
+from ketalog.store.migrate import HEAD_REVISION, SchemaState, database_place, schema_status
+
+
+def has_wal_entries(path: Path) -> bool:
+    """Whether ``path``-wal holds entries SQLite must read with the file."""
+    try:
+        return Path(f"{path}-wal").stat().st_size > 0
+    except OSError:
+        return False
+
+
+def cannot_be_written(path: Path) -> bool:
+    """Whether the SQLite file at ``path`` or its folder may not be written by this account.
+
+    Such a file is opened read-only by the commands that only check it, instead
+    of being refused (a read-only disk, a write-protected copy).
+    """
+    import os
+
+    return path.is_file() and not (os.access(path, os.W_OK)
+                                   and os.access(path.parent, os.W_OK))
+
+
+def _read_only_uri(path: Path, *, immutable: bool) -> str:
+    flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+    return f"file:{quote(str(path.resolve()))}?{flags}"
+
+
+def _sqlite_engine(url: URL, path: Path, uri: str) -> Engine:
+    """An engine whose every connection opens ``uri`` read-only; its URL stays the file's.
+
+    The URL names the evidence file itself (never a temporary copy) so its audit
+    anchor file, beside it, is the one checked.
+    """
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, timeout=5, check_same_thread=False)
+
+    engine = create_engine(url.set(database=str(path)), creator=connect)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy, not the driver, begins
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA busy_timeout = 5000")
+            cursor.execute("PRAGMA query_only = ON")  # a write is an error, never a change
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")  # a deferred read: no write lock is asked for
+
+    return engine
+
+
+def _postgres_engine(url: URL) -> Engine:
+    """The server's engine with every transaction of every session read-only."""
+    engine = make_engine(url, create=False)
+
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        dbapi_connection.commit()
+
+    return engine
+
+
+def _refuse_schema(engine: Engine) -> None:
+    """Refuse anything but a ketalog database at the current schema, in one line."""
+    status = schema_status(engine)
+    where = database_place(engine)
+    if status.state is SchemaState.CURRENT:
+        return
+    if status.state is SchemaState.EMPTY:
+        raise NoDatabase(where, " (the database is empty)")
+    if status.state is SchemaState.BEHIND:
+        raise DatabaseConfigError(
+            f"The database {where} is at schema {status.revision}, older than this ketalog's "
+            f"{HEAD_REVISION}; read-only, it cannot be upgraded. Check it with the ketalog "
+            "version that wrote it, or upgrade a copy ('ketalog --database-url sqlite:///COPY "
+            "db upgrade') and check the copy. Nothing was changed.")
+    if status.state is SchemaState.NEWER:
+        raise DatabaseConfigError(
+            f"The database {where} was written by a newer version of ketalog (schema "
+            f"{status.revision}; this version knows up to {HEAD_REVISION}). Check it with "
+            "that version; nothing was changed.")
+    raise DatabaseConfigError(
+        f"The database {where} holds tables that are not ketalog's; nothing was changed. "
+        "Choose the ketalog database.")
+
+
+@contextmanager
+def _sqlite_source(path: Path) -> Iterator[tuple[Path, bool]]:
+    """The file to open and whether it is immutable; a private copy when SQLite needs one."""
+    if not has_wal_entries(path):
+        yield path, True
+        return
+    if Path(f"{path}-shm").exists():
+        yield path, False
+        return
+    folder = Path(tempfile.mkdtemp(prefix="ketalog-evidence-"))  # 0700: patient data
+    try:
+        copy = folder / path.name
+        shutil.copyfile(path, copy)
+        shutil.copyfile(f"{path}-wal", f"{copy}-wal")
+        yield copy, False
+    except OSError as exc:
+        raise DatabaseConfigError(
+            f"Cannot read {path} and its -wal file: {exc.strerror}; nothing was changed. "
+            "Check the disk and that this account may read both files.") from exc
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def read_only_engine(url: str | URL | None) -> Iterator[Engine]:
+    """The database at ``url`` opened only to read, at the current schema; disposed after.
+
+    Raises:
+        NoDatabase: nothing is there (no file, an empty file or database).
+        DatabaseConfigError: not a ketalog database at the current schema, or
+            unreadable; the message says what to do.
+    """
+    parsed = normalise_url(url if url is not None else resolve_database_url())
+    if parsed.get_backend_name() != "sqlite":
+        engine = _postgres_engine(parsed)
+        try:
+            _refuse_schema(engine)
+            yield engine
+        finally:
+            engine.dispose()
+        return
+    path = sqlite_path(parsed)
+    if path is None:
+        raise NoDatabase("an in-memory SQLite database")
+    require_sqlite_file(path)
+    if not path.is_file():
+        raise DatabaseConfigError(f"{path} is not a database file (a folder, a device or a "
+                                  "pipe); give the path of a ketalog database file.")
+    try:
+        problem = sqlite_header_problem(path)
+    except OSError as exc:
+        raise DatabaseConfigError(f"Cannot read the database file {path}: "
+                                  f"{exc.strerror}.") from exc
+    if problem is not None:
+        raise DatabaseConfigError(problem)
+    with _sqlite_source(path) as (source, immutable):
+        engine = _sqlite_engine(parsed, path, _read_only_uri(source, immutable=immutable))
+        try:
+            _refuse_schema(engine)
+            yield engine
+        finally:
+            engine.dispose()
