@@ -134,9 +134,8 @@ def upgrade(engine: Engine) -> None:
 
 def database_place(engine: Engine) -> str:
     """Where the database is, as an administrator writes it: the file, or the URL."""
-    path = sqlite_path(engine.url)
-    if path is not None:
-        return str(path)
+    if engine.url.get_backend_name() == "sqlite":
+        return str(sqlite_path(engine.url) or "an in-memory SQLite database")
     url = engine.url.set(drivername=engine.url.get_backend_name())
     return url.render_as_string(hide_password=True)
 
