@@ -100,7 +100,9 @@ def test_sessions_table_and_empty_day(demo_url: str, capsys: pytest.CaptureFixtu
 def test_db_check_and_upgrade(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path / 'k.sqlite3'}"
     assert main(["--database-url", url, "db", "check"]) == 1
-    assert "is empty; run 'ketalog db upgrade'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "There is no ketalog database at" in err and "'ketalog db upgrade'" in err
+    assert not (tmp_path / "k.sqlite3").exists()  # checking made nothing (issue 18)
     assert main(["--database-url", url, "db", "upgrade"]) == 0
     assert main(["--database-url", url, "db", "check"]) == 0
     assert "(current)" in capsys.readouterr().out

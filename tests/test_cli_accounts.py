@@ -28,44 +28,51 @@ def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
 
 
+@pytest.fixture
+def clinic_url(sqlite_url: str) -> str:
+    """A new clinic, as the app's first start makes it: these commands create none (issue 18)."""
+    open_database(sqlite_url).dispose()
+    return sqlite_url
+
+
 def test_user_add_from_stdin_then_log_in(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    clinic_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _stdin(monkeypatch, "Ñandú-über-東京-passphrase\n")
-    assert main(["--database-url", sqlite_url, "user", "add", "Kim", "--role", "physician",
+    assert main(["--database-url", clinic_url, "user", "add", "Kim", "--role", "physician",
                  "--name", "Kim Lee", "--credentials", "MD", "--password-stdin"]) == 0
     assert "Created kim (Kim Lee, MD, physician)." in capsys.readouterr().out
-    engine = open_database(sqlite_url)
+    engine = open_database(clinic_url)
     with make_sessionmaker(engine)() as db:
         assert authenticate(db, "kim", "Ñandú-über-東京-passphrase").role == "physician"
     engine.dispose()
     _stdin(monkeypatch, "another long pass\n")
-    assert main(["--database-url", sqlite_url, "user", "add", "kim", "--role", "nurse",
+    assert main(["--database-url", clinic_url, "user", "add", "kim", "--role", "nurse",
                  "--name", "Kim Two", "--password-stdin"]) == 1
     assert "The user name 'kim' is taken." in capsys.readouterr().err
-    assert main(["--database-url", sqlite_url, "user", "list"]) == 0
+    assert main(["--database-url", clinic_url, "user", "list"]) == 0
     assert "kim" in capsys.readouterr().out
 
 
 def test_user_add_refuses_a_weak_password_and_no_terminal(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    clinic_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _stdin(monkeypatch, "short\n")
-    assert main(["--database-url", sqlite_url, "user", "add", "kim", "--role", "nurse",
+    assert main(["--database-url", clinic_url, "user", "add", "kim", "--role", "nurse",
                  "--name", "Kim", "--password-stdin"]) == 1
     assert "at least 8 characters" in capsys.readouterr().err
     _stdin(monkeypatch, "")
-    assert main(["--database-url", sqlite_url, "user", "add", "kim", "--role", "nurse",
+    assert main(["--database-url", clinic_url, "user", "add", "kim", "--role", "nurse",
                  "--name", "Kim"]) == 1
     assert "--password-stdin" in capsys.readouterr().err
 
 
-def test_user_unlock(sqlite_url: str, monkeypatch: pytest.MonkeyPatch,
+def test_user_unlock(clinic_url: str, monkeypatch: pytest.MonkeyPatch,
                      capsys: pytest.CaptureFixture[str]) -> None:
     _stdin(monkeypatch, "the right password\n")
-    assert main(["--database-url", sqlite_url, "user", "add", "kim", "--role", "nurse",
+    assert main(["--database-url", clinic_url, "user", "add", "kim", "--role", "nurse",
                  "--name", "Kim", "--password-stdin"]) == 0
-    engine = open_database(sqlite_url)
+    engine = open_database(clinic_url)
     factory = make_sessionmaker(engine)
     from datetime import UTC, datetime, timedelta
 
@@ -74,9 +81,9 @@ def test_user_unlock(sqlite_url: str, monkeypatch: pytest.MonkeyPatch,
         at[0] += timedelta(minutes=1)
         with factory() as db, pytest.raises(LoginRefused):
             authenticate(db, "kim", "wrong password", clock=lambda: at[0])
-    assert main(["--database-url", sqlite_url, "user", "list"]) == 0
+    assert main(["--database-url", clinic_url, "user", "list"]) == 0
     assert "locked" in capsys.readouterr().out
-    assert main(["--database-url", sqlite_url, "user", "unlock", "kim"]) == 0
+    assert main(["--database-url", clinic_url, "user", "unlock", "kim"]) == 0
     with factory() as db:
         assert authenticate(db, "kim", "the right password").username == "kim"
     engine.dispose()
@@ -119,8 +126,8 @@ def test_verify_says_intact_then_names_the_altered_vital(
             f"now {(vital.heart_rate_bpm or 70) + 60}") in out
 
 
-def test_verify_unknown_session(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--database-url", sqlite_url, "verify", "999"]) == 1
+def test_verify_unknown_session(clinic_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--database-url", clinic_url, "verify", "999"]) == 1
     assert "No session with id 999." in capsys.readouterr().err
 
 

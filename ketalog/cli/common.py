@@ -82,8 +82,8 @@ def _warn_about_guards(engine: Engine) -> None:
 
 
 #: Printed last by the commands that checked a database opened read-only.
-NOTHING_RECORDED = ("Read-only: nothing was recorded (no audit row, no anchor); the database "
-                    "and its folder were left exactly as they were.")
+NOTHING_RECORDED = ("Read-only: nothing was recorded (no audit row, no anchor), and nothing "
+                    "in the database or beside it was changed.")
 
 
 def add_read_only_option(parser: argparse.ArgumentParser) -> None:

@@ -160,8 +160,10 @@ def _sqlite_source(path: Path) -> Iterator[tuple[Path, bool]]:
         yield copy, False
     except OSError as exc:
         raise DatabaseConfigError(
-            f"Cannot read {path} and its -wal file: {exc.strerror}; nothing was changed. "
-            "Check the disk and that this account may read both files.") from exc
+            f"Cannot copy {path} and its -wal file into a private temporary folder to read "
+            f"them ({exc.strerror}); nothing was changed. Check that this account may read "
+            f"both files and that {folder.parent} has room (or set TMPDIR to a folder that "
+            "has).") from exc
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
