@@ -27,10 +27,15 @@ from ketalog.cli.common import (
     unmigrated_engine,
 )
 from ketalog.services.errors import PermissionDenied
-from ketalog.store.engine import ENV_DATABASE_URL, describe_url, resolve_database_url
+from ketalog.store.engine import (
+    ENV_DATABASE_URL,
+    describe_url,
+    normalise_url,
+    resolve_database_url,
+)
 from ketalog.store.guards import GuardsBroken, require_guards
 from ketalog.store.migrate import HEAD_REVISION, SchemaState, schema_status
-from ketalog.store.pg_roles import RolesError, setup_roles
+from ketalog.store.pg_roles import NO_ROLES_ON_SQLITE, RolesError, setup_roles
 from ketalog.store.workstation import (
     WorkstationConfig,
     WorkstationConfigError,
@@ -278,6 +283,8 @@ def cmd_db_setup_roles(args: argparse.Namespace) -> int:
 
 
     url = resolve_database_url(args.database_url)
+    if normalise_url(url).get_backend_name() == "sqlite":  # not "no database": no roles
+        raise CommandError(f"{NO_ROLES_ON_SQLITE} Nothing was changed.")
     owner_password = _one_line(f"Password for {args.owner}: ", args.passwords_stdin)
     app_password = _one_line(f"Password for {args.app}: ", args.passwords_stdin)
     try:

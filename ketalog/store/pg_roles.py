@@ -60,6 +60,10 @@ class RolesReport:
     tables: int
 
 
+#: ``db setup-roles`` on SQLite, said before the file is even looked at.
+NO_ROLES_ON_SQLITE = ("Roles exist only on PostgreSQL; a SQLite file is protected by its file "
+                      "permissions.")
+
 def _ident(name: str) -> str:
     if not _ROLE_NAME.match(name):
         raise RolesError(f"'{name}' is not usable as a role name: use lower-case letters, "
@@ -89,8 +93,7 @@ def setup_roles(conn: Connection, *, owner: str, app: str, owner_password: str |
     privileges, e.g. after an upgrade added tables.
     """
     if conn.dialect.name != "postgresql":
-        raise RolesError("Roles exist only on PostgreSQL; a SQLite file is protected by its "
-                         "file permissions.")
+        raise RolesError(NO_ROLES_ON_SQLITE)
     if owner == app:
         raise RolesError("The owner and the app role must be two different roles.")
     owner_q, app_q = _ident(owner), _ident(app)
