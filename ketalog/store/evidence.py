@@ -8,13 +8,16 @@ it, switch it to WAL, upgrade its schema, seed protocols or create -wal/-shm.
 
 How a SQLite file is read (SQLite's URI parameters, sqlite.org/uri.html):
 
-* no -wal beside it, or an empty one: the file alone is the whole database, so
-  it is opened ``mode=ro&immutable=1``: no lock, no -wal, no -shm, nothing
+* a -wal and a -shm beside it (a live clinic's file, or a copy taken with
+  both): ``mode=ro``, so SQLite reads the entries of the -wal too and takes
+  its shared locks against writers meanwhile (``immutable`` would silently
+  ignore the -wal). SQLite may update its read marks in a writable -shm: shared
+  memory, not data; the database and -wal are not written;
+* no -wal, or an empty one, and no -shm: the file alone is the whole database,
+  so it is opened ``mode=ro&immutable=1``: no lock, no -wal, no -shm, nothing
   created even in a writable folder. ``immutable`` promises SQLite that nobody
-  writes the file meanwhile, which holds for an evidence copy; a live clinic
-  file being written has a -wal beside it and is read the next way;
-* a -wal with entries beside it, and a -shm: ``mode=ro``, so SQLite reads the
-  entries of the -wal too (``immutable`` would silently ignore them);
+  writes the file meanwhile, which holds for a copy nobody has open (a file
+  being written has its -wal and -shm beside it: the case above);
 * a -wal with entries but no -shm: SQLite cannot read it without creating the
   -shm beside the evidence, so the file and its -wal are copied into a private
   temporary folder, read there, and the copy deleted afterwards.
@@ -146,11 +149,11 @@ def _refuse_schema(engine: Engine) -> None:
 @contextmanager
 def _sqlite_source(path: Path) -> Iterator[tuple[Path, bool]]:
     """The file to open and whether it is immutable; a private copy when SQLite needs one."""
+    if Path(f"{path}-wal").exists() and Path(f"{path}-shm").exists():
+        yield path, False  # perhaps a live clinic's file: read with its -wal, under locks
+        return
     if not has_wal_entries(path):
         yield path, True
-        return
-    if Path(f"{path}-shm").exists():
-        yield path, False
         return
     folder = Path(tempfile.mkdtemp(prefix="ketalog-evidence-"))  # 0700: patient data
     try:
