@@ -33,6 +33,7 @@ from ketalog.store.evidence import read_only_engine
 from ketalog.store.models import AuditEntry, ClientWrite
 from tests.conftest import REQUIRE_POSTGRES, FakeClock
 from tests.play import discharged_session, sign
+from tests.tamper import tamper
 
 DAY = ("--from", "2000-01-01", "--to", "2099-12-31")
 
@@ -263,3 +264,23 @@ def test_read_only_on_postgresql_records_nothing(
     assert anchors.read_bytes() == before_anchors
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(AuditEntry)) == rows_before
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_tampered_copy_is_reported_read_only_with_its_guards_missing(
+        database_url: str, engine: Engine, signed_clinic: int, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The guard check and the chain still report on evidence; nothing is repaired or added."""
+    with engine.connect() as conn:
+        victim = conn.scalar(select(func.min(AuditEntry.id)))
+    tamper(engine, "UPDATE audit_log SET new_value = 'nothing to see' WHERE id = :id",
+           id=victim)
+    copy = _evidence_copy(database_url, engine, tmp_path / "evidence")
+    before = fingerprint(copy.parent)
+    capsys.readouterr()
+    assert main(["--database-url", f"sqlite:///{copy}", "audit", "verify", "--read-only"]) == 1
+    said = capsys.readouterr()
+    assert said.err.startswith("ketalog: warning: ") and "guard" in said.err, said.err
+    assert f"row {victim}: its content does not match its hash (edited)" in said.out
+    assert said.out.strip().splitlines()[-1] == NOTHING_RECORDED
+    assert fingerprint(copy.parent) == before
