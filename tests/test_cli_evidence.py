@@ -284,3 +284,15 @@ def test_a_tampered_copy_is_reported_read_only_with_its_guards_missing(
     assert f"row {victim}: its content does not match its hash (edited)" in said.out
     assert said.out.strip().splitlines()[-1] == NOTHING_RECORDED
     assert fingerprint(copy.parent) == before
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_file_nobody_may_write_is_checked_read_only_without_the_flag(
+        database_url: str, engine: Engine, signed_clinic: int, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``chmod 0444`` in a writable folder: read-only for every account, root included."""
+    copy = _evidence_copy(database_url, engine, tmp_path / "evidence")
+    copy.chmod(0o444)
+    before = fingerprint(copy.parent)
+    _check_all(f"sqlite:///{copy}", signed_clinic, tmp_path / "report.csv", capsys)
+    assert fingerprint(copy.parent) == before

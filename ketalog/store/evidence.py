@@ -65,15 +65,21 @@ def has_wal_entries(path: Path) -> bool:
 
 
 def cannot_be_written(path: Path) -> bool:
-    """Whether the SQLite file at ``path`` or its folder may not be written by this account.
+    """Whether the SQLite file at ``path`` or its folder is not to be written.
 
     Such a file is opened read-only by the commands that only check it, instead
-    of being refused (a read-only disk, a write-protected copy).
+    of being refused: a read-only disk, a file or folder this account may not
+    write, or one whose modes allow nobody to write (``chmod 0444``), which
+    says so even to an administrator's account that could write it anyway.
     """
     import os
+    import stat
 
-    return path.is_file() and not (os.access(path, os.W_OK)
-                                   and os.access(path.parent, os.W_OK))
+    def writable(where: Path) -> bool:
+        return (os.access(where, os.W_OK)
+                and bool(stat.S_IMODE(where.stat().st_mode) & 0o222))
+
+    return path.is_file() and not (writable(path) and writable(path.parent))
 
 
 def _read_only_uri(path: Path, *, immutable: bool) -> str:
