@@ -30,6 +30,9 @@ def make_sessionmaker(engine: Engine, *, check_clock: bool = False) -> sessionma
 def open_database(url: str | None = None, *, check_guards: bool = True) -> Engine:
     """Connect, bring the schema up to date, check the guards and seed the default protocols.
 
+    A new SQLite clinic is encrypted when the workstation has a key store
+    (:mod:`ketalog.store.encryption`), plain otherwise.
+
     ``check_guards=False`` is for the commands that investigate a damaged
     database (``verify``, ``audit``): they must still run when a guard is gone.
 
@@ -38,7 +41,7 @@ def open_database(url: str | None = None, *, check_guards: bool = True) -> Engin
             fix it (bad URL, unreachable server, foreign or newer database, a
             guard trigger missing or disabled: GuardsBroken).
     """
-    engine = make_engine(url)
+    engine = make_engine(url, encrypt_new=True)  # a new SQLite clinic: encrypted if it can be
     try:
         status = ensure_schema(engine)
         if check_guards:

@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from ketalog.store import encryption
 from ketalog.store.errors import DatabaseConfigError as DatabaseConfigError
 from ketalog.store.faults import sqlite_file_problem
 from ketalog.store.files import make_private_folder, make_sqlite_files_private, private_umask
@@ -135,8 +136,12 @@ def network_filesystem(path: Path, mounts: Iterable[tuple[str, str]] | None = No
     return None
 
 
-def check_sqlite_file(path: Path) -> None:
-    """Refuse a path SQLite cannot safely use, before anything is written there."""
+def check_sqlite_file(path: Path) -> encryption.DatabaseKey | None:
+    """Refuse a path SQLite cannot safely use, before anything is written there.
+
+    Returns the key of an encrypted file (None for a plain or a new one).
+    """
+    key: encryption.DatabaseKey | None = None
     fs = network_filesystem(path)
     if fs is not None:
         raise DatabaseConfigError(
@@ -155,13 +160,15 @@ def check_sqlite_file(path: Path) -> None:
                 f"Cannot read the database file {path}: {exc.strerror}."
             ) from exc
         if header and header != SQLITE_MAGIC:
+            key = encryption.key_for_file(path)  # encrypted: its key, or why there is none
+        if header and header != SQLITE_MAGIC and key is None:
             raise DatabaseConfigError(
                 f"{path} is not a SQLite database (it may be another kind of file or damaged). "
                 "ketalog left it untouched; choose another path or restore a backup."
             )
         # before the first connection: switching a file to WAL already writes to it
 
-        problem = sqlite_file_problem(path)
+        problem = sqlite_file_problem(path, key=key)
         if problem is not None:
             raise DatabaseConfigError(problem)
     else:
@@ -174,6 +181,7 @@ def check_sqlite_file(path: Path) -> None:
                 f"Cannot create the folder {path.parent}: {exc.strerror}. "
                 "Choose a database path you can write to."
             ) from exc
+    return key
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -199,6 +207,22 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _encrypted_engine(url: URL, key: encryption.DatabaseKey, *, echo: bool) -> Engine:
+    """SQLite's dialect over SQLCipher's driver, the key given first on every connection.
+
+    The key stays out of the URL (SQLAlchemy's ``sqlite+pysqlcipher`` dialect
+    takes it as the URL's password): ``engine.url`` is shown in the settings
+    dialog, saved as the workstation's database and handed to Alembic.
+    """
+    engine = create_engine(url, echo=echo, module=encryption.driver_module())
+
+    @event.listens_for(engine, "connect", insert=True)
+    def _key(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        encryption.apply_key(dbapi_connection, key)
+
+    return engine
+
+
 def _make_private(path: Path) -> None:
     """Patient data for this account only: umask, the data folder 0700, the files 0600.
 
@@ -217,8 +241,13 @@ def _make_private(path: Path) -> None:
         ) from exc
 
 
-def make_engine(url: str | URL | None = None, *, echo: bool = False) -> Engine:
+def make_engine(url: str | URL | None = None, *, echo: bool = False,
+                encrypt_new: bool = False) -> Engine:
     """Create the engine for ``url`` (default: resolved from the environment).
+
+    An encrypted SQLite file is opened with its key from the key store.
+    ``encrypt_new``: a new SQLite clinic is created encrypted when this
+    workstation has a key store (the first run, ``ketalog demo``, ``db upgrade``).
 
     Raises:
         DatabaseConfigError: the URL is malformed, names an unsupported
@@ -227,11 +256,18 @@ def make_engine(url: str | URL | None = None, *, echo: bool = False) -> Engine:
     parsed = normalise_url(url if url is not None else resolve_database_url())
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(parsed)
+        key: encryption.DatabaseKey | None = None
         if path is not None:
-            check_sqlite_file(path)
+            new = not path.exists() or (path.is_file() and path.stat().st_size == 0)
+            key = check_sqlite_file(path)
+            if key is None and new and encrypt_new:
+                key = encryption.new_clinic_key()
             _make_private(path)
             parsed = parsed.set(database=str(path))
-        engine = create_engine(parsed, echo=echo)
+        if key is None:
+            engine = create_engine(parsed, echo=echo)
+        else:
+            engine = _encrypted_engine(parsed, key, echo=echo)
         _configure_sqlite(engine)
         return engine
     connect_args: dict[str, Any] = {"connect_timeout": 5, "application_name": "ketalog"}

@@ -1,0 +1,367 @@
+"""Encryption at rest: SQLCipher 4 files whose key lives in the operating system's key store.
+
+A clinic's key is 32 random bytes plus a 16-byte salt, given to SQLCipher in its
+raw form (``x'<key><salt>'``): no key derivation at each connection (about
+1 ms to open a file against some 270 ms for a passphrase's 256,000 PBKDF2
+rounds, measured on the development machine). The salt is written in clear as
+the first 16 bytes of every file encrypted with the key (the database, its
+backups, a converted copy), so it names the clinic: the key store holds the key
+under ``ketalog`` / ``database <salt in hex>``, wherever the file is moved or
+restored, and never beside the database.
+
+The key store is ``keyring`` (Windows Credential Locker, macOS Keychain, Secret
+Service). keyring and sqlcipher3 are imported only when a file is encrypted or a
+new clinic is created (start-up time is measured). A plain-text keyring
+(``keyrings.alt``) is no key store for patient data: it counts only when chosen
+explicitly with ``PYTHON_KEYRING_BACKEND`` (the tests do).
+
+Connections opened here speak the DB-API of ``sqlite3``; their errors are
+``sqlcipher3``'s classes, so callers catch :func:`driver_errors`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ketalog.store.errors import DatabaseConfigError
+
+#: The first bytes of a plain SQLite file; an encrypted one starts with its salt.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+#: Where keys live in the key store: the service name, and the entry per clinic.
+KEY_SERVICE = "ketalog"
+KEY_ENTRY_PREFIX = "database "
+#: The first line of a recovery file, so that no other file is taken for one.
+RECOVERY_HEADER = "ketalog database recovery key"
+KEY_BYTES = 32
+SALT_BYTES = 16
+#: SQLCipher 4's page size: an encrypted file is a whole number of these.
+CIPHER_PAGE_BYTES = 4096
+ENV_KEYRING_BACKEND = "PYTHON_KEYRING_BACKEND"
+
+NO_KEY_STORE = ("this workstation has no key store (Windows Credential Locker, macOS Keychain "
+                "or a Secret Service such as GNOME Keyring), so ketalog cannot keep a "
+                "database key on it")
+
+
+def no_key_message(path: Path) -> str:
+    """The refusal for an encrypted file whose key this workstation does not hold."""
+    return (f"{path}: this database is encrypted and this workstation has no key for it: "
+            "import the recovery key with 'ketalog db key import FILE'.")
+
+
+def wrong_key_message(path: Path) -> str:
+    """The refusal for a key that does not decrypt the file (another clinic's, or damaged)."""
+    return (f"{path}: the key this workstation holds for this database does not open it "
+            "(the key was replaced, or the file is damaged): import the clinic's recovery "
+            "key with 'ketalog db key import FILE', or restore a backup.")
+
+
+@dataclass(frozen=True)
+class DatabaseKey:
+    """A clinic's key: what SQLCipher decrypts with, and the salt that names the clinic."""
+
+    secret: bytes
+    salt: bytes
+
+    def __post_init__(self) -> None:
+        if len(self.secret) != KEY_BYTES or len(self.salt) != SALT_BYTES:
+            raise ValueError("a database key is 32 bytes and its salt 16 bytes")
+
+    def __repr__(self) -> str:  # never the secret in a log or a traceback
+        return f"DatabaseKey(clinic={self.clinic_id})"
+
+    @classmethod
+    def generate(cls) -> DatabaseKey:
+        """A new random 256-bit key and salt, for a new clinic."""
+        return cls(secrets.token_bytes(KEY_BYTES), secrets.token_bytes(SALT_BYTES))
+
+    @property
+    def clinic_id(self) -> str:
+        """The salt in hex: what every file encrypted with this key starts with."""
+        return self.salt.hex()
+
+    @property
+    def raw(self) -> str:
+        """The key in SQLCipher's raw form (no key derivation), for ``PRAGMA key``."""
+        return f"x'{self.secret.hex()}{self.salt.hex()}'"
+
+    def recovery_text(self) -> str:
+        """The recovery file's content: the header, the clinic and the key."""
+        return (f"{RECOVERY_HEADER}\nclinic: {self.clinic_id}\n"
+                f"key: {self.secret.hex()}{self.salt.hex()}\n")
+
+    @classmethod
+    def from_stored(cls, text: str) -> DatabaseKey:
+        """The key from its 96 hex digits (key then salt), as stored and exported."""
+        raw = bytes.fromhex(text.strip())
+        return cls(raw[:KEY_BYTES], raw[KEY_BYTES:])
+
+    @classmethod
+    def from_recovery_text(cls, text: str) -> DatabaseKey:
+        """Read a recovery file; ValueError when it is not one or was altered."""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if not lines or lines[0] != RECOVERY_HEADER:
+            raise ValueError("it is not a ketalog recovery key file")
+        fields = dict(line.split(":", 1) for line in lines[1:] if ":" in line)
+        try:
+            key = cls.from_stored(fields["key"])
+        except (KeyError, ValueError):
+            raise ValueError("its key line is missing or damaged") from None
+        if fields.get("clinic", "").strip() != key.clinic_id:
+            raise ValueError("its clinic line does not match its key (the file was altered)")
+        return key
+
+
+# --------------------------------------------------------------------------- the key store
+
+_cache: dict[str, DatabaseKey] = {}
+_cache_lock = threading.Lock()
+
+
+def _keyring() -> Any:
+    import keyring  # start-up: keyring loads its backends (tens of ms); only when needed
+
+    return keyring
+
+
+def key_store_problem() -> str | None:
+    """Why this workstation cannot keep a database key (None: it can)."""
+    try:
+        backend = _keyring().get_keyring()
+    except Exception as exc:  # a broken keyring configuration is "no key store"
+        return f"{NO_KEY_STORE} (keyring: {exc})"
+    from keyring.backends import chainer, fail
+
+    module = type(backend).__module__
+    if isinstance(backend, fail.Keyring) or module.startswith("keyring.backends.null"):
+        return NO_KEY_STORE
+    if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
+        return NO_KEY_STORE
+    if module.startswith("keyrings.alt") and not os.environ.get(ENV_KEYRING_BACKEND):
+        return (f"{NO_KEY_STORE}; the plain-text file keyring ({type(backend).__name__}) does "
+                "not count")
+    return None
+
+
+def _entry(clinic_id: str) -> str:
+    return KEY_ENTRY_PREFIX + clinic_id
+
+
+def stored_key(clinic_id: str) -> DatabaseKey | None:
+    """The key this workstation holds for ``clinic_id``, or None."""
+    with _cache_lock:
+        if clinic_id in _cache:
+            return _cache[clinic_id]
+    if key_store_problem() is not None:
+        return None
+    try:
+        text = _keyring().get_password(KEY_SERVICE, _entry(clinic_id))
+    except Exception:  # a locked or broken key store holds no key we can use
+        return None
+    if not text:
+        return None
+    try:
+        key = DatabaseKey.from_stored(text)
+    except ValueError:
+        return None
+    if key.clinic_id != clinic_id:
+        return None
+    with _cache_lock:
+        _cache[clinic_id] = key
+    return key
+
+
+def keep_key(key: DatabaseKey) -> None:
+    """Put ``key`` in the key store (replacing an entry for the same clinic).
+
+    Raises:
+        DatabaseConfigError: there is no usable key store, or it refused.
+    """
+    problem = key_store_problem()
+    if problem is not None:
+        raise DatabaseConfigError(f"The key cannot be kept: {problem}.")
+    try:
+        _keyring().set_password(KEY_SERVICE, _entry(key.clinic_id),
+                                f"{key.secret.hex()}{key.salt.hex()}")
+    except Exception as exc:
+        raise DatabaseConfigError(f"The key store refused the database key ({exc}); unlock "
+                                  "it (sign in to the desktop) and try again.") from exc
+    with _cache_lock:
+        _cache[key.clinic_id] = key
+
+
+def forget_cached_keys() -> None:
+    """Drop the keys read in this process (tests switch key stores, workstations)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def new_clinic_key() -> DatabaseKey | None:
+    """A new key kept in the key store for a new clinic; None when there is no key store."""
+    if key_store_problem() is not None:
+        return None
+    key = DatabaseKey.generate()
+    keep_key(key)
+    return key
+
+
+# --------------------------------------------------------------------------- files
+
+
+def read_start(path: Path) -> bytes:
+    """The first 100 bytes of ``path`` (b"" for an empty file); OSError passes through."""
+    with path.open("rb") as handle:
+        return handle.read(100)
+
+
+def looks_encrypted(header: bytes, size_bytes: int) -> bool:
+    """Whether a file may be a SQLCipher database: whole pages, no SQLite or text start.
+
+    Without the key no file can be proved to be one; a file of whole 4 KiB pages
+    whose first bytes are neither SQLite's magic nor text is taken for one.
+    """
+    if size_bytes < CIPHER_PAGE_BYTES or size_bytes % CIPHER_PAGE_BYTES:
+        return False
+    start = header[:SALT_BYTES]
+    if len(start) < SALT_BYTES or header.startswith(SQLITE_MAGIC):
+        return False
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in start)
+    return printable < SALT_BYTES
+
+
+def clinic_id_of(header: bytes) -> str:
+    """The clinic an encrypted file belongs to: its salt, in hex."""
+    return header[:SALT_BYTES].hex()
+
+
+def is_encrypted_file(path: Path) -> bool:
+    """Whether ``path`` exists and looks like a SQLCipher database."""
+    try:
+        if not path.is_file():
+            return False
+        return looks_encrypted(read_start(path), path.stat().st_size)
+    except OSError:
+        return False
+
+
+def key_for_file(path: Path) -> DatabaseKey | None:
+    """The key ``path`` needs: None for a plain (or missing, or empty) file.
+
+    Raises:
+        DatabaseConfigError: the file is encrypted and this workstation has no
+            key for it, or its key does not open it (one line each).
+    """
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return None
+        header = read_start(path)
+        size = path.stat().st_size
+    except OSError:
+        return None  # the caller's own checks say why it cannot be read
+    if header.startswith(SQLITE_MAGIC) or not looks_encrypted(header, size):
+        return None
+    key = stored_key(clinic_id_of(header))
+    if key is None:
+        raise DatabaseConfigError(no_key_message(path))
+    if not key_opens(path, key):
+        raise DatabaseConfigError(wrong_key_message(path))
+    return key
+
+
+def _driver() -> Any:
+    import sqlcipher3  # start-up: SQLCipher (OpenSSL inside) loads only for encrypted files
+
+    if not getattr(_driver, "quiet", False):
+        # SQLCipher logs every failed page decryption to stderr; ketalog says it in one line
+        probe = sqlcipher3.connect(":memory:")
+        try:
+            probe.execute("PRAGMA cipher_log_level = NONE")
+        finally:
+            probe.close()
+        _driver.quiet = True  # type: ignore[attr-defined]
+    return sqlcipher3
+
+
+def driver_module() -> Any:
+    """The DB-API module for encrypted files (``sqlcipher3``), for ``create_engine(module=)``."""
+    return _driver()
+
+
+def driver_errors() -> tuple[type[Exception], ...]:
+    """The error classes a connection to a plain or an encrypted file may raise.
+
+    Evaluated when an error is being matched, so a process that opened no
+    encrypted file never imports sqlcipher3 for it.
+    """
+    loaded = sys.modules.get("sqlcipher3.dbapi2")
+    return (sqlite3.Error,) if loaded is None else (sqlite3.Error, loaded.Error)
+
+
+def damage_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is a DatabaseError that is not an OperationalError (damage, not a lock)."""
+    loaded = sys.modules.get("sqlcipher3.dbapi2")
+    classes: list[tuple[type[Exception], type[Exception]]] = [
+        (sqlite3.DatabaseError, sqlite3.OperationalError)]
+    if loaded is not None:
+        classes.append((loaded.DatabaseError, loaded.OperationalError))
+    return any(isinstance(exc, db) and not isinstance(exc, op) for db, op in classes)
+
+
+def apply_key(dbapi_connection: Any, key: DatabaseKey) -> None:
+    """Give SQLCipher the key: the first statement on a new connection to an encrypted file."""
+    dbapi_connection.execute(f'PRAGMA key = "{key.raw}"')
+
+
+def connect(target: str | Path, key: DatabaseKey | None, **kwargs: Any) -> Any:
+    """A DB-API connection to ``target``: ``sqlite3`` when ``key`` is None, else keyed SQLCipher.
+
+    ``kwargs`` go to ``connect`` (``uri=True``, ``isolation_level``, ``timeout``...).
+    """
+    if key is None:
+        return sqlite3.connect(target, **kwargs)
+    conn = _driver().connect(str(target), **kwargs)
+    try:
+        apply_key(conn, key)
+    except Exception:
+        conn.close()
+        raise
+    return conn
+
+
+def key_opens(path: Path, key: DatabaseKey) -> bool:
+    """Whether ``key`` decrypts ``path`` (reads the first page, read-only, creates nothing)."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        conn = connect(uri, key, uri=True, isolation_level=None)
+    except driver_errors():
+        return False
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except driver_errors():
+        return False
+    finally:
+        conn.close()
+
+
+def export_encrypted(plain: Any, target: Path, key: DatabaseKey) -> None:
+    """Write the whole database open on ``plain`` (a SQLCipher connection with no key) to
+    ``target`` encrypted with ``key``, through ``sqlcipher_export``."""
+    quoted = str(target).replace("'", "''")
+    plain.execute(f"ATTACH DATABASE '{quoted}' AS encrypted KEY \"{key.raw}\"")
+    try:
+        plain.execute("SELECT sqlcipher_export('encrypted')").fetchall()
+    finally:
+        plain.execute("DETACH DATABASE encrypted")
+
+
+def open_plain_with_cipher_driver(path: Path) -> Any:
+    """A SQLCipher connection to a plain file (no key), for :func:`export_encrypted`."""
+    return _driver().connect(str(path), isolation_level=None)
