@@ -21,6 +21,7 @@ Connections opened here speak the DB-API of ``sqlite3``; their errors are
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import sqlite3
@@ -197,10 +198,19 @@ def keep_key(key: DatabaseKey) -> None:
         _cache[key.clinic_id] = key
 
 
+def drop_key(key: DatabaseKey) -> None:
+    """Remove a key no file was encrypted with (a conversion that stopped before the rename)."""
+    with _cache_lock:
+        _cache.pop(key.clinic_id, None)
+    with contextlib.suppress(Exception):  # an entry left behind names no file; harmless
+        _keyring().delete_password(KEY_SERVICE, _entry(key.clinic_id))
+
+
 def forget_cached_keys() -> None:
     """Drop the keys read in this process (tests switch key stores, workstations)."""
     with _cache_lock:
         _cache.clear()
+        _known_files.clear()
 
 
 def new_clinic_key() -> DatabaseKey | None:
@@ -241,8 +251,42 @@ def clinic_id_of(header: bytes) -> str:
     return header[:SALT_BYTES].hex()
 
 
+#: What each database file (by device and inode) was found to be: its key, or None for plain.
+#: Closing any descriptor of a file drops every POSIX lock this process's SQLite holds on it,
+#: so a file the app has open is not opened again to read its header (SQLite FAQ, "How to
+#: corrupt"); a file replaced by a rename is another inode and is read afresh.
+_known_files: dict[tuple[int, int], DatabaseKey | None] = {}
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if info.st_size else None
+
+
+def remember_file(path: Path, key: DatabaseKey | None) -> None:
+    """Note what ``path`` is (checked before the first connection), so it is not read again."""
+    identity = _identity(path)
+    if identity is not None:
+        with _cache_lock:
+            _known_files[identity] = key
+
+
+def _known(path: Path) -> tuple[bool, DatabaseKey | None]:
+    identity = _identity(path)
+    with _cache_lock:
+        if identity is not None and identity in _known_files:
+            return True, _known_files[identity]
+    return False, None
+
+
 def is_encrypted_file(path: Path) -> bool:
     """Whether ``path`` exists and looks like a SQLCipher database."""
+    known, key = _known(path)
+    if known:
+        return key is not None
     try:
         if not path.is_file():
             return False
@@ -258,6 +302,9 @@ def key_for_file(path: Path) -> DatabaseKey | None:
         DatabaseConfigError: the file is encrypted and this workstation has no
             key for it, or its key does not open it (one line each).
     """
+    known, key = _known(path)
+    if known:
+        return key
     try:
         if not path.is_file() or path.stat().st_size == 0:
             return None
@@ -266,12 +313,14 @@ def key_for_file(path: Path) -> DatabaseKey | None:
     except OSError:
         return None  # the caller's own checks say why it cannot be read
     if header.startswith(SQLITE_MAGIC) or not looks_encrypted(header, size):
+        remember_file(path, None)
         return None
     key = stored_key(clinic_id_of(header))
     if key is None:
         raise DatabaseConfigError(no_key_message(path))
     if not key_opens(path, key):
         raise DatabaseConfigError(wrong_key_message(path))
+    remember_file(path, key)
     return key
 
 
@@ -304,6 +353,13 @@ def driver_errors() -> tuple[type[Exception], ...]:
     return (sqlite3.Error,) if loaded is None else (sqlite3.Error, loaded.Error)
 
 
+def database_errors() -> tuple[type[Exception], ...]:
+    """The DatabaseError classes of both drivers (see :func:`driver_errors`)."""
+    loaded = sys.modules.get("sqlcipher3.dbapi2")
+    return ((sqlite3.DatabaseError,) if loaded is None
+            else (sqlite3.DatabaseError, loaded.DatabaseError))
+
+
 def damage_error(exc: BaseException) -> bool:
     """Whether ``exc`` is a DatabaseError that is not an OperationalError (damage, not a lock)."""
     loaded = sys.modules.get("sqlcipher3.dbapi2")
@@ -319,6 +375,21 @@ def apply_key(dbapi_connection: Any, key: DatabaseKey) -> None:
     dbapi_connection.execute(f'PRAGMA key = "{key.raw}"')
 
 
+_factory: list[Any] = []
+
+
+def _keyed_connection_class() -> Any:
+    """SQLCipher's connection class with the key it was opened with (see :func:`key_of`)."""
+    if not _factory:
+        driver = _driver()
+
+        class KeyedConnection(driver.Connection):  # type: ignore[misc, name-defined]
+            database_key: DatabaseKey | None = None
+
+        _factory.append(KeyedConnection)
+    return _factory[0]
+
+
 def connect(target: str | Path, key: DatabaseKey | None, **kwargs: Any) -> Any:
     """A DB-API connection to ``target``: ``sqlite3`` when ``key`` is None, else keyed SQLCipher.
 
@@ -326,13 +397,20 @@ def connect(target: str | Path, key: DatabaseKey | None, **kwargs: Any) -> Any:
     """
     if key is None:
         return sqlite3.connect(target, **kwargs)
-    conn = _driver().connect(str(target), **kwargs)
+    conn = _driver().connect(str(target), factory=_keyed_connection_class(), **kwargs)
+    conn.database_key = key
     try:
         apply_key(conn, key)
     except Exception:
         conn.close()
         raise
     return conn
+
+
+def key_of(conn: Any) -> DatabaseKey | None:
+    """The key a connection from :func:`connect` was opened with (None: a plain file)."""
+    key = getattr(conn, "database_key", None)
+    return key if isinstance(key, DatabaseKey) else None
 
 
 def key_opens(path: Path, key: DatabaseKey) -> bool:
@@ -351,17 +429,6 @@ def key_opens(path: Path, key: DatabaseKey) -> bool:
         conn.close()
 
 
-def export_encrypted(plain: Any, target: Path, key: DatabaseKey) -> None:
-    """Write the whole database open on ``plain`` (a SQLCipher connection with no key) to
-    ``target`` encrypted with ``key``, through ``sqlcipher_export``."""
-    quoted = str(target).replace("'", "''")
-    plain.execute(f"ATTACH DATABASE '{quoted}' AS encrypted KEY \"{key.raw}\"")
-    try:
-        plain.execute("SELECT sqlcipher_export('encrypted')").fetchall()
-    finally:
-        plain.execute("DETACH DATABASE encrypted")
-
-
 def open_plain_with_cipher_driver(path: Path) -> Any:
-    """A SQLCipher connection to a plain file (no key), for :func:`export_encrypted`."""
+    """A SQLCipher connection to a plain file (no key): ``sqlcipher_export`` encrypts from it."""
     return _driver().connect(str(path), isolation_level=None)

@@ -171,6 +171,7 @@ def check_sqlite_file(path: Path) -> encryption.DatabaseKey | None:
         problem = sqlite_file_problem(path, key=key)
         if problem is not None:
             raise DatabaseConfigError(problem)
+        encryption.remember_file(path, key)  # not read again while connections hold locks
     else:
         try:
 
@@ -223,6 +224,14 @@ def _encrypted_engine(url: URL, key: encryption.DatabaseKey, *, echo: bool) -> E
     return engine
 
 
+def _remember_when_written(engine: Engine, path: Path,
+                           key: encryption.DatabaseKey | None) -> None:
+    """Note what a new file is once its first commit wrote it (see ``encryption.remember_file``)."""
+    @event.listens_for(engine, "commit")
+    def _written(_connection: Any) -> None:
+        encryption.remember_file(path, key)
+
+
 def _make_private(path: Path) -> None:
     """Patient data for this account only: umask, the data folder 0700, the files 0600.
 
@@ -269,6 +278,8 @@ def make_engine(url: str | URL | None = None, *, echo: bool = False,
         else:
             engine = _encrypted_engine(parsed, key, echo=echo)
         _configure_sqlite(engine)
+        if path is not None and new:
+            _remember_when_written(engine, path, key)
         return engine
     connect_args: dict[str, Any] = {"connect_timeout": 5, "application_name": "ketalog"}
     return create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)
