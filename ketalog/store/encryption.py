@@ -215,7 +215,12 @@ def forget_cached_keys() -> None:
 
 def new_clinic_key() -> DatabaseKey | None:
     """A new key kept in the key store for a new clinic; None when there is no key store."""
-    if key_store_problem() is not None:
+    problem = key_store_problem()
+    if problem is not None:
+        import logging
+
+        logging.getLogger(__name__).info("A new clinic is created without encryption: %s.",
+                                         problem)
         return None
     key = DatabaseKey.generate()
     keep_key(key)
@@ -251,19 +256,20 @@ def clinic_id_of(header: bytes) -> str:
     return header[:SALT_BYTES].hex()
 
 
-#: What each database file (by device and inode) was found to be: its key, or None for plain.
-#: Closing any descriptor of a file drops every POSIX lock this process's SQLite holds on it,
-#: so a file the app has open is not opened again to read its header (SQLite FAQ, "How to
-#: corrupt"); a file replaced by a rename is another inode and is read afresh.
-_known_files: dict[tuple[int, int], DatabaseKey | None] = {}
+#: What each database file (by path, device and inode) was found to be: its key, or None for
+#: plain. Closing any descriptor of a file drops every POSIX lock this process's SQLite holds
+#: on it, so a file the app has open is not opened again to read its header (SQLite FAQ, "How
+#: to corrupt"); a file replaced by a rename is another inode and is read afresh.
+_known_files: dict[tuple[str, int, int], DatabaseKey | None] = {}
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
+def _identity(path: Path) -> tuple[str, int, int] | None:
     try:
         info = path.stat()
+        where = str(path.resolve())
     except OSError:
         return None
-    return (info.st_dev, info.st_ino) if info.st_size else None
+    return (where, info.st_dev, info.st_ino) if info.st_size else None
 
 
 def remember_file(path: Path, key: DatabaseKey | None) -> None:

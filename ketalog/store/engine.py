@@ -208,7 +208,7 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _encrypted_engine(url: URL, key: encryption.DatabaseKey, *, echo: bool) -> Engine:
+def keyed_engine(url: URL, key: encryption.DatabaseKey, *, echo: bool = False) -> Engine:
     """SQLite's dialect over SQLCipher's driver, the key given first on every connection.
 
     The key stays out of the URL (SQLAlchemy's ``sqlite+pysqlcipher`` dialect
@@ -276,7 +276,7 @@ def make_engine(url: str | URL | None = None, *, echo: bool = False,
         if key is None:
             engine = create_engine(parsed, echo=echo)
         else:
-            engine = _encrypted_engine(parsed, key, echo=echo)
+            engine = keyed_engine(parsed, key, echo=echo)
         _configure_sqlite(engine)
         if path is not None and new:
             _remember_when_written(engine, path, key)

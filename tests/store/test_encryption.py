@@ -388,3 +388,13 @@ def test_text_and_sqlite_files_never_look_encrypted(data: bytes) -> None:
     assert not encryption.looks_encrypted(printable[:100], len(printable))
     assert not encryption.looks_encrypted(SQLITE_MAGIC + data[:84], 4096 * 4)
     assert not encryption.looks_encrypted(data[:100], len(data)) or len(data) % 4096 == 0
+
+
+def test_db_test_reads_an_encrypted_clinic(key_store: Workstation, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    url = _clinic(tmp_path / "clinic.sqlite3")
+    assert main(["--database-url", url, "db", "test"]) == 0
+    assert "encrypted at rest" in capsys.readouterr().out
+    key_store("reception")
+    assert main(["--database-url", url, "db", "test"]) != 0
+    assert "has no key for it" in capsys.readouterr().out
