@@ -712,11 +712,15 @@ def _replace_sqlite(database: Path, backup: sqlite3.Connection, source: Path) ->
     return previous
 
 
-def _mixed_encryption(source: Path, database: Path,
-                      backup_key: encryption.DatabaseKey | None) -> str:
+def _mixed_encryption(source: Path, database: Path, backup_key: encryption.DatabaseKey | None,
+                      database_key: encryption.DatabaseKey | None) -> str:
     """The refusal for a backup whose encryption differs from the database's."""
-    what = ("is encrypted with another key than" if backup_key is not None
-            else "is not encrypted, unlike")
+    if backup_key is None:
+        what = "is not encrypted, unlike"
+    elif database_key is None:
+        what = "is encrypted, unlike"
+    else:
+        what = "is encrypted with another clinic's key than"
     return (f"{source} {what} the database {database}, so it cannot be restored into it: "
             "restore it into a new file (--database-url sqlite:///NEW-FILE); nothing was "
             "changed.")
@@ -729,7 +733,8 @@ def _restore_into_live(database: Path, backup: sqlite3.Connection, source: Path,
     try:
         if encryption.key_of(dest) != encryption.key_of(backup):
             previous.unlink(missing_ok=True)
-            raise BackupError(_mixed_encryption(source, database, encryption.key_of(backup)))
+            raise BackupError(_mixed_encryption(source, database, encryption.key_of(backup),
+                                                encryption.key_of(dest)))
         try:
             backup.backup(dest)
         except encryption.driver_errors() as exc:

@@ -289,6 +289,12 @@ def test_a_backup_of_another_encryption_is_not_restored_over_the_clinic(
         restore_database(encrypted, plain_path)
     assert hashlib.sha256((tmp_path / "encrypted.sqlite3").read_bytes()).hexdigest() == before
     assert [p.name for p in tmp_path.glob("encrypted.before-restore-*")] == []
+    backup = tmp_path / "encrypted-backup.sqlite3"
+    backup_database(encrypted, backup)
+    plain_before = hashlib.sha256(plain_path.read_bytes()).hexdigest()
+    with pytest.raises(BackupError, match="is encrypted, unlike the database"):
+        restore_database(f"sqlite:///{plain_path}", backup)
+    assert hashlib.sha256(plain_path.read_bytes()).hexdigest() == plain_before
 
 
 def test_restore_on_another_workstation_needs_the_key(
