@@ -138,17 +138,29 @@ def key_store_problem() -> str | None:
         backend = _keyring().get_keyring()
     except Exception as exc:  # a broken keyring configuration is "no key store"
         return f"{NO_KEY_STORE} (keyring: {exc})"
-    from keyring.backends import chainer, fail
+    from keyring.backends import chainer
+
+    chosen = bool(os.environ.get(ENV_KEYRING_BACKEND))
+    if isinstance(backend, chainer.ChainerBackend):
+        if any(_real_key_store(b, chosen) for b in backend.backends):
+            return None
+        return NO_KEY_STORE
+    if _real_key_store(backend, chosen):
+        return None
+    if type(backend).__module__.startswith("keyrings.alt"):
+        return (f"{NO_KEY_STORE}; the file keyring of keyrings.alt ({type(backend).__name__}) "
+                "does not count")
+    return NO_KEY_STORE
+
+
+def _real_key_store(backend: Any, chosen: bool) -> bool:
+    """Not keyring's fail or null backend, nor a keyrings.alt file unless chosen explicitly."""
+    from keyring.backends import fail
 
     module = type(backend).__module__
     if isinstance(backend, fail.Keyring) or module.startswith("keyring.backends.null"):
-        return NO_KEY_STORE
-    if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
-        return NO_KEY_STORE
-    if module.startswith("keyrings.alt") and not os.environ.get(ENV_KEYRING_BACKEND):
-        return (f"{NO_KEY_STORE}; the plain-text file keyring ({type(backend).__name__}) does "
-                "not count")
-    return None
+        return False
+    return chosen or not module.startswith("keyrings.alt")
 
 
 def _entry(clinic_id: str) -> str:

@@ -136,7 +136,7 @@ def test_the_plain_text_keyring_is_no_key_store_unless_chosen(
     monkeypatch.delenv(encryption.ENV_KEYRING_BACKEND, raising=False)
     keyring.set_keyring(PlaintextKeyring())
     try:
-        assert "plain-text file keyring" in (encryption.key_store_problem() or "")
+        assert "the file keyring of keyrings.alt" in (encryption.key_store_problem() or "")
         assert encryption.new_clinic_key() is None
     finally:
         keyring.set_keyring(fail.Keyring())
