@@ -551,7 +551,16 @@ def inspect_sqlite(conn: sqlite3.Connection, path: Path, *, kind: str) -> str:
 
 
 def integrity_problem(conn: sqlite3.Connection) -> str | None:
-    """None when ``PRAGMA integrity_check`` says ok, else its first complaint."""
+    """None when ``PRAGMA integrity_check`` says ok, else its first complaint.
+
+    An encrypted file's pages are checked against their authentication codes
+    first (``cipher_integrity_check``): SQLite's own check on a page that fails
+    to decrypt says only "SQL logic error".
+    """
+    if encryption.key_of(conn) is not None:
+        damage = encryption.cipher_problems(conn)
+        if damage is not None:
+            return damage
     try:
         rows = conn.execute("PRAGMA integrity_check").fetchall()
     except encryption.database_errors() as exc:
@@ -578,6 +587,10 @@ def _fsync_path(path: Path, *, folder: bool = False) -> None:
 def _remove_with_sidecars(path: Path) -> None:
     for name in (str(path), *(f"{path}{s}" for s in _SIDECARS)):
         Path(name).unlink(missing_ok=True)
+
+
+class DamagedSource(BackupError):
+    """The database copied from fails SQLCipher's page authentication: it is damaged."""
 
 
 def _copy_into_new_file(source: sqlite3.Connection, target: Path, *, source_name: Path,
@@ -617,7 +630,14 @@ def _copy_into_new_file(source: sqlite3.Connection, target: Path, *, source_name
         temp = None
         _fsync_path(folder, folder=True)
         return revision
-    except encryption.driver_errors() as exc:
+    except encryption.codec_errors() as exc:
+        key = encryption.key_of(source)
+        damage = encryption.cipher_damage(source_name, key) if key is not None else None
+        if damage is not None:
+            raise DamagedSource(f"{source_name} is damaged ({damage}): restore the newest good "
+                                "backup with 'ketalog restore FILE'. Nothing was written.") from exc
+        if isinstance(exc, MemoryError):  # SQLCipher's codec error state, not a full memory
+            raise
         raise BackupError(f"Could not copy {source_name} to {target}: {exc}. Check the free "
                           "disk space; nothing was written.") from exc
     except OSError as exc:
@@ -692,7 +712,8 @@ def _replace_sqlite(database: Path, backup: sqlite3.Connection, source: Path) ->
         except BackupError as exc:
             cause = exc.__cause__
             # "malformed" is a DatabaseError; a full disk or a lock is an OperationalError
-            damaged = cause is not None and encryption.damage_error(cause)
+            damaged = isinstance(exc, DamagedSource) or (
+                cause is not None and encryption.damage_error(cause))
             if not damaged:
                 raise BackupError(f"The current database could not be kept before the restore: "
                                   f"{exc} Nothing was changed.") from exc

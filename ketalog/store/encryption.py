@@ -371,6 +371,11 @@ def driver_errors() -> tuple[type[Exception], ...]:
     return (sqlite3.Error,) if loaded is None else (sqlite3.Error, loaded.Error)
 
 
+def codec_errors() -> tuple[type[Exception], ...]:
+    """:func:`driver_errors` and MemoryError: SQLCipher's codec error state says "out of memory"."""
+    return (*driver_errors(), MemoryError)
+
+
 def database_errors() -> tuple[type[Exception], ...]:
     """The DatabaseError classes of both drivers (see :func:`driver_errors`)."""
     loaded = sys.modules.get("sqlcipher3.dbapi2")
@@ -443,6 +448,35 @@ def key_opens(path: Path, key: DatabaseKey) -> bool:
         return True
     except driver_errors():
         return False
+    finally:
+        conn.close()
+
+
+def cipher_problems(conn: Any) -> str | None:
+    """The first page that fails its authentication code on a keyed connection (and how many)."""
+    try:
+        rows = [str(row[0]) for row in conn.execute("PRAGMA cipher_integrity_check")]
+    except codec_errors() as exc:
+        return str(exc) or type(exc).__name__
+    if not rows:
+        return None
+    more = f" and {len(rows) - 1} more" if len(rows) > 1 else ""
+    return rows[0] + more
+
+
+def cipher_damage(path: Path, key: DatabaseKey) -> str | None:
+    """Whether an encrypted file has pages that fail to authenticate: the first, or None.
+
+    Opened afresh: a connection that met such a page stays in SQLCipher's error
+    state (its next statements fail with "out of memory").
+    """
+    try:
+        conn = connect(f"{path.resolve().as_uri()}?mode=ro", key, uri=True,
+                       isolation_level=None)
+    except driver_errors():
+        return None
+    try:
+        return cipher_problems(conn)
     finally:
         conn.close()
 

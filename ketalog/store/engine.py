@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import DatabaseError as DBAPIDatabaseError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from ketalog.store import encryption
@@ -220,6 +221,23 @@ def keyed_engine(url: URL, key: encryption.DatabaseKey, *, echo: bool = False) -
     @event.listens_for(engine, "connect", insert=True)
     def _key(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         encryption.apply_key(dbapi_connection, key)
+
+    @event.listens_for(engine, "handle_error")
+    def _damaged_page(context: ExceptionContext) -> None:
+        # A page failing its authentication code reaches SQLite as "SQL logic error", and the
+        # connection then answers "out of memory" to everything: said as the damage it is,
+        # in the words a damaged plain file gets, and that connection is dropped.
+        original = context.original_exception
+        if not isinstance(original, MemoryError) and "logic error" not in str(original).lower():
+            return
+        path = sqlite_path(url)
+        damage = encryption.cipher_damage(path, key) if path and path.is_file() else None
+        if damage is None:
+            return
+        context.is_disconnect = True
+        orig = encryption.driver_module().DatabaseError(
+            f"database disk image is malformed ({damage})")
+        raise DBAPIDatabaseError(context.statement, context.parameters, orig) from original
 
     return engine
 

@@ -404,3 +404,60 @@ def test_db_test_reads_an_encrypted_clinic(key_store: Workstation, tmp_path: Pat
     key_store("reception")
     assert main(["--database-url", url, "db", "test"]) != 0
     assert "has no key for it" in capsys.readouterr().out
+
+
+def test_a_damaged_page_of_an_encrypted_clinic_is_reported_and_restored_over(
+        key_store: Workstation, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "clinic.sqlite3"
+    url = _clinic(path)
+    good = tmp_path / "good.sqlite3"
+    backup_database(url, good)
+    make_engine(url).dispose()  # the last connection folds the WAL into the file
+    data = bytearray(path.read_bytes())
+    pages = len(data) // 4096
+    assert pages > 4
+    middle = (pages // 2) * 4096 + 100
+    data[middle:middle + 64] = bytes(64)  # the page's authentication code no longer fits
+    path.write_bytes(bytes(data))
+    target = tmp_path / "backup.sqlite3"
+    assert main(["--database-url", url, "backup", str(target)]) != 0
+    err = _one_line_error(capsys)
+    assert f"is damaged (HMAC verification failed for page {pages // 2 + 1})" in err, err
+    assert "ketalog restore FILE" in err and not target.exists()
+    # restoring is the cure: the damaged file is moved aside, not refused as unreadable
+    assert main(["--database-url", url, "restore", "--yes", str(good)]) == 0
+    assert "the previous database is kept as" in capsys.readouterr().out
+    assert _sessions(url) == 1
+
+
+def test_a_damaged_page_read_by_the_app_is_said_to_be_damage(
+        key_store: Workstation, tmp_path: Path) -> None:
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import DBAPIError
+
+    from ketalog.store.faults import DAMAGED, describe_database_error
+
+    path = tmp_path / "clinic.sqlite3"
+    url = _clinic(path)
+    make_engine(url).dispose()
+    data = bytearray(path.read_bytes())
+    middle = (len(data) // 4096 // 2) * 4096 + 100
+    data[middle:middle + 64] = bytes(64)
+    path.write_bytes(bytes(data))
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            tables = inspect(conn).get_table_names()
+        failures = []
+        # the damaged page may hold a table, an index or free space: every page is read
+        for sql in [f'SELECT * FROM "{t}"' for t in tables] + ["PRAGMA integrity_check"]:
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text(sql)).all()
+            except DBAPIError as exc:
+                failures.append(describe_database_error(exc))
+        assert failures and set(failures) == {DAMAGED}
+        with engine.connect() as conn:  # the poisoned connection was dropped, not pooled
+            assert conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar()
+    finally:
+        engine.dispose()
