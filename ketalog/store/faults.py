@@ -181,7 +181,7 @@ def _schema_problem(path: Path, key: encryption.DatabaseKey | None = None) -> st
                 "SELECT version_num FROM alembic_version")] if "alembic_version" in names else []
         finally:
             conn.close()
-    except encryption.driver_errors() as exc:
+    except encryption.codec_errors() as exc:  # SQLCipher: "out of memory" after a bad page
         return _unreadable(path, exc)
     tables = [name for name in names if not name.startswith("sqlite_")]
     if tables and "alembic_version" not in tables:

@@ -461,3 +461,17 @@ def test_a_damaged_page_read_by_the_app_is_said_to_be_damage(
             assert conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar()
     finally:
         engine.dispose()
+
+
+@given(st.binary(min_size=32, max_size=32), st.binary(min_size=16, max_size=16))
+def test_a_recovery_file_gives_back_its_key_and_never_shows_it_in_a_repr(
+        secret: bytes, salt: bytes) -> None:
+    key = DatabaseKey(secret, salt)
+    assert DatabaseKey.from_recovery_text(key.recovery_text()) == key
+    assert secret.hex() not in repr(key) and key.clinic_id in repr(key)
+
+
+@given(st.text(max_size=300))
+def test_any_other_text_is_refused_as_a_recovery_file(text_: str) -> None:
+    with pytest.raises(ValueError, match=r"recovery key file|key line|clinic line"):
+        DatabaseKey.from_recovery_text(text_)
