@@ -31,7 +31,7 @@ from ketalog.store.encryption import SQLITE_MAGIC, DatabaseKey
 from ketalog.store.engine import make_engine
 from ketalog.store.errors import BackupError, DatabaseConfigError
 from ketalog.store.migrate import backup_sqlite
-from ketalog.store.models import Patient, TreatmentSession
+from ketalog.store.models import AuditEntry, Patient, TreatmentSession
 from tests.conftest import FakeClock
 from tests.helpers.backups import add_session
 from tests.helpers.databases import copy_demo_clinic
@@ -342,6 +342,16 @@ def test_key_export_and_import_between_two_workstations(
     assert "the database here opens with it" in capsys.readouterr().out
     assert main(["--database-url", url, "db", "check"]) == 0
     assert _sessions(url) == 1
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as db:
+            rows = [(e.action, e.new_value or "") for e in db.scalars(select(AuditEntry))]
+    finally:
+        engine.dispose()
+    actions = [action for action, _ in rows]
+    assert "recovery_key_exported" in actions and "recovery_key_imported" in actions
+    secret = text_.split("key: ")[1].strip()[:64]
+    assert not any(secret in value for _, value in rows)  # the trail names the clinic only
 
 
 def test_a_recovery_file_of_another_clinic_or_altered_is_refused(
