@@ -19,11 +19,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from ketalog.store import encryption
 from ketalog.store.engine import (
     check_sqlite_file,
     describe_url,
     explain_connection_error,
-    keyed_engine,
     make_engine,
     network_filesystem,
     normalise_url,
@@ -242,7 +242,8 @@ def _test_sqlite(url: URL) -> ConnectionCheck:
     # read-only and without ketalog's pragmas: testing must not switch a file to WAL
     read_only = URL.create("sqlite", database=f"file:{quote(str(path))}",
                            query={"mode": "ro", "uri": "true"})
-    engine = create_engine(read_only) if key is None else keyed_engine(read_only, key)
+    engine = (create_engine(read_only) if key is None
+              else encryption.keyed_engine(read_only, key, path))
     try:
         status = schema_status(engine)
         guards = _guard_problem(engine, status.state.value)

@@ -29,9 +29,13 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ketalog.store.errors import DatabaseConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import URL
 
 #: The first bytes of a plain SQLite file; an encrypted one starts with its salt.
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -484,3 +488,60 @@ def cipher_damage(path: Path, key: DatabaseKey) -> str | None:
 def open_plain_with_cipher_driver(path: Path) -> Any:
     """A SQLCipher connection to a plain file (no key): ``sqlcipher_export`` encrypts from it."""
     return _driver().connect(str(path), isolation_level=None)
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def keyed_engine(url: URL, key: DatabaseKey, path: Path | None, *,
+                 echo: bool = False) -> Engine:
+    """SQLite's dialect over SQLCipher's driver, the key given first on every connection.
+
+    The key stays out of the URL (SQLAlchemy's ``sqlite+pysqlcipher`` dialect
+    takes it as the URL's password): ``engine.url`` is shown in the settings
+    dialog, saved as the workstation's database and handed to Alembic.
+    """
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(url, echo=echo, module=driver_module())
+
+    @event.listens_for(engine, "connect", insert=True)
+    def _key(dbapi_connection: Any, _record: Any) -> None:
+        apply_key(dbapi_connection, key)
+
+    @event.listens_for(engine, "handle_error")
+    def _damaged_page(context: Any) -> None:
+        # A page failing its authentication code reaches SQLite as "SQL logic error", and the
+        # connection then answers "out of memory" to everything: said as the damage it is,
+        # in the words a damaged plain file gets, and that connection is dropped.
+        original = context.original_exception
+        if not isinstance(original, MemoryError) and "logic error" not in str(original).lower():
+            return
+        damage = cipher_damage(path, key) if path and path.is_file() else None
+        if damage is None:
+            return
+        from sqlalchemy.exc import DatabaseError as DBAPIDatabaseError
+
+        context.is_disconnect = True
+        orig = driver_module().DatabaseError(
+            f"database disk image is malformed ({damage})")
+        raise DBAPIDatabaseError(context.statement, context.parameters, orig) from original
+
+    return engine
+
+
+def remember_when_written(engine: Engine, path: Path, key: DatabaseKey | None) -> None:
+    """Note what a new file is once a commit wrote it (see :func:`remember_file`).
+
+    A ``stat`` per commit until the file has a size (WAL pages reach it at the first
+    checkpoint), then nothing.
+    """
+    from sqlalchemy import event
+
+    done: list[bool] = []
+
+    @event.listens_for(engine, "commit")
+    def _written(_connection: Any) -> None:
+        if not done and path.is_file() and path.stat().st_size:
+            remember_file(path, key)
+            done.append(True)

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, ExceptionContext, make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.exc import DatabaseError as DBAPIDatabaseError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from ketalog.store import encryption
@@ -209,47 +208,6 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def keyed_engine(url: URL, key: encryption.DatabaseKey, *, echo: bool = False) -> Engine:
-    """SQLite's dialect over SQLCipher's driver, the key given first on every connection.
-
-    The key stays out of the URL (SQLAlchemy's ``sqlite+pysqlcipher`` dialect
-    takes it as the URL's password): ``engine.url`` is shown in the settings
-    dialog, saved as the workstation's database and handed to Alembic.
-    """
-    engine = create_engine(url, echo=echo, module=encryption.driver_module())
-
-    @event.listens_for(engine, "connect", insert=True)
-    def _key(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-        encryption.apply_key(dbapi_connection, key)
-
-    @event.listens_for(engine, "handle_error")
-    def _damaged_page(context: ExceptionContext) -> None:
-        # A page failing its authentication code reaches SQLite as "SQL logic error", and the
-        # connection then answers "out of memory" to everything: said as the damage it is,
-        # in the words a damaged plain file gets, and that connection is dropped.
-        original = context.original_exception
-        if not isinstance(original, MemoryError) and "logic error" not in str(original).lower():
-            return
-        path = sqlite_path(url)
-        damage = encryption.cipher_damage(path, key) if path and path.is_file() else None
-        if damage is None:
-            return
-        context.is_disconnect = True
-        orig = encryption.driver_module().DatabaseError(
-            f"database disk image is malformed ({damage})")
-        raise DBAPIDatabaseError(context.statement, context.parameters, orig) from original
-
-    return engine
-
-
-def _remember_when_written(engine: Engine, path: Path,
-                           key: encryption.DatabaseKey | None) -> None:
-    """Note what a new file is once its first commit wrote it (see ``encryption.remember_file``)."""
-    @event.listens_for(engine, "commit")
-    def _written(_connection: Any) -> None:
-        encryption.remember_file(path, key)
-
-
 def _make_private(path: Path) -> None:
     """Patient data for this account only: umask, the data folder 0700, the files 0600.
 
@@ -294,10 +252,10 @@ def make_engine(url: str | URL | None = None, *, echo: bool = False,
         if key is None:
             engine = create_engine(parsed, echo=echo)
         else:
-            engine = keyed_engine(parsed, key, echo=echo)
+            engine = encryption.keyed_engine(parsed, key, path, echo=echo)
         _configure_sqlite(engine)
         if path is not None and new:
-            _remember_when_written(engine, path, key)
+            encryption.remember_when_written(engine, path, key)
         return engine
     connect_args: dict[str, Any] = {"connect_timeout": 5, "application_name": "ketalog"}
     return create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)
