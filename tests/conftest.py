@@ -28,6 +28,9 @@ os.environ["KETALOG_CONFIG_DIR"] = __import__("tempfile").mkdtemp(prefix="ketalo
 os.environ["KETALOG_DATA_DIR"] = __import__("tempfile").mkdtemp(prefix="ketalog-test-data-")
 # Nor may the tests write into the developer's own log folder.
 os.environ["KETALOG_LOG_DIR"] = __import__("tempfile").mkdtemp(prefix="ketalog-test-logs-")
+# Nor its key store: the tests have none, so new clinics are plain (as the suite's many
+# SQLite fixtures expect); the encryption tests give a test a keyring file of its own.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402

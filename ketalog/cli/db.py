@@ -26,6 +26,13 @@ from ketalog.cli.common import (
     clinic_database,
     unmigrated_engine,
 )
+from ketalog.cli.db_encryption import (
+    add_encryption_parsers,
+    cmd_db_encrypt,
+    cmd_db_key,
+    encryption_line,
+    new_clinic_file,
+)
 from ketalog.services.errors import PermissionDenied
 from ketalog.store.engine import (
     ENV_DATABASE_URL,
@@ -67,22 +74,27 @@ def add_db_parser(sub: Any) -> None:
     db_sub.add_parser("check", help="check the connection and the schema version")
     _add_connection_parsers(db_sub)
     _add_guard_parsers(db_sub)
+    add_encryption_parsers(db_sub)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
     """Run the ``db`` action asked for."""
     actions = {"upgrade": cmd_db_upgrade, "check": cmd_db_check, "test": cmd_db_test,
                "use": cmd_db_use, "repair-guards": cmd_db_repair_guards,
-               "setup-roles": cmd_db_setup_roles}
+               "setup-roles": cmd_db_setup_roles, "encrypt": cmd_db_encrypt,
+               "key": cmd_db_key}
     return actions[args.db_command](args)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Create or upgrade the schema (opening the database does it)."""
     url = resolve_database_url(args.database_url)
+    new = new_clinic_file(url)
     with clinic_database(url, create=True):  # opening it creates or upgrades the schema
         pass
     print(f"Database {describe_url(url)} is at schema {HEAD_REVISION}.")
+    if new is not None:
+        print(encryption_line(new))
     return EXIT_OK
 
 

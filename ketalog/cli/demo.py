@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ketalog.cli.common import EXIT_OK, CommandError, clinic_database
+from ketalog.cli.db_encryption import encryption_line, new_clinic_file
 
 # Start-up: each command imports the services it uses when it runs, so `ketalog`
 # (the window), --help and the other commands do not wait for them, and
@@ -32,6 +33,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if done[0] % 5 == 0 or done[0] == DEMO_PATIENTS:
             print(f"  {done[0]} of {DEMO_PATIENTS} patients so far", flush=True)
 
+    new = new_clinic_file(args.database_url)
     # the demo builds a new clinic: one of the three commands that create a database
     with clinic_database(args.database_url, create=True) as factory, factory() as db:
         try:
@@ -47,4 +49,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
           f"{summary.vitals} vital sign readings. Today: {today}.")
     print("Demo users (user / password): "
           + "; ".join(f"{u} / {p} ({role})" for u, _n, _c, role, p in DEMO_USERS))
+    if new is not None:
+        print(encryption_line(new))
     return EXIT_OK

@@ -31,6 +31,9 @@ def open_database(url: str | None = None, *, check_guards: bool = True,
                   create: bool = True) -> Engine:
     """Connect, bring the schema up to date, check the guards and seed the default protocols.
 
+    A new SQLite clinic is encrypted when the workstation has a key store
+    (:mod:`ketalog.store.encryption`), plain otherwise.
+
     ``check_guards=False`` is for the commands that investigate a damaged
     database (``verify``, ``audit``): they must still run when a guard is gone.
     ``create=False`` is for the commands that work on an existing clinic: a
@@ -43,7 +46,8 @@ def open_database(url: str | None = None, *, check_guards: bool = True,
             fix it (bad URL, unreachable server, foreign or newer database, a
             guard trigger missing or disabled: GuardsBroken).
     """
-    engine = make_engine(url, create=create)
+    # a new SQLite clinic: encrypted if it can be
+    engine = make_engine(url, create=create, encrypt_new=True)
     try:
         status = ensure_schema(engine, create=create)
         if check_guards:

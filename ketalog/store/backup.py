@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
+from ketalog.store import encryption
 from ketalog.store.anchors import (
     TRAIL_END_SQL,
     AnchorReason,
@@ -248,10 +249,15 @@ def _daily_backup(database: Engine | URL | str | Path, *, today: date,
         finally:
             source.close()
         taken = BackupFile(target, today, target.stat().st_size)
-    except (OSError, sqlite3.Error, BackupError) as exc:
+    except _errors(OSError, BackupError) as exc:
         return DailyBackupResult(None, None, _daily_failure(folder, exc))
     removed_error = _rotate(path, keep)
     return DailyBackupResult(taken, None, removed_error)
+
+
+def _errors(*others: type[Exception]) -> tuple[type[Exception], ...]:
+    """``others`` and the errors of the database drivers (plain or encrypted files)."""
+    return (*others, *encryption.driver_errors())
 
 
 def _anchor_trail(source: sqlite3.Connection, database_path: Path) -> None:
@@ -265,7 +271,7 @@ def _anchor_trail(source: sqlite3.Connection, database_path: Path) -> None:
         target = anchor_file_path(f"sqlite:///{database_path}")
         if target is not None:
             append_anchor(target, anchor)
-    except (OSError, sqlite3.Error):
+    except _errors(OSError):
         pass
 
 
@@ -402,7 +408,7 @@ def restore_database(url: str | URL, source: Path) -> RestoreInfo:
         raise BackupError(f"{source} is a PostgreSQL backup (pg_dump archive); restore it into a "
                           "PostgreSQL database (--database-url postgresql://USER@HOST/DATABASE). "
                           "Nothing was changed.")
-    if not header.startswith(SQLITE_MAGIC):
+    if not header.startswith(SQLITE_MAGIC) and not encryption.is_encrypted_file(source):
         raise BackupError(f"{source} is not a ketalog backup: it is not a SQLite database file. "
                           "Choose a file written by 'ketalog backup' or one from the backups "
                           f"folder {backup_folder(path)}. Nothing was changed.")
@@ -440,7 +446,8 @@ def _check_restore_target(path: Path) -> None:
         raise BackupError(f"{path} is a folder; give the path of the database file.")
     if path.exists():
         header = read_header(path)
-        if header and not header.startswith(SQLITE_MAGIC):
+        if (header and not header.startswith(SQLITE_MAGIC)
+                and not encryption.is_encrypted_file(path)):
             raise BackupError(f"{path} is not a SQLite database, so ketalog will not overwrite "
                               "it; point --database-url at the ketalog database or at a new "
                               "file. Nothing was changed.")
@@ -475,12 +482,21 @@ def _refuse_same_file(database: Path, other: Path, what: str) -> None:
                           "Choose another file name. Nothing was changed.")
 
 
-def _open_existing(path: Path) -> sqlite3.Connection:
-    """A connection to an existing database file (never creates one)."""
+def _file_key(path: Path) -> encryption.DatabaseKey | None:
+    """The key of an encrypted file (None: plain); BackupError when this workstation has none."""
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True,
-                               isolation_level=None)
-    except sqlite3.Error as exc:
+        return encryption.key_for_file(path)
+    except DatabaseConfigError as exc:
+        raise BackupError(f"{exc} Nothing was changed.") from exc
+
+
+def _open_existing(path: Path) -> sqlite3.Connection:
+    """A connection to an existing database file (never creates one); keyed if encrypted."""
+    key = _file_key(path)
+    try:
+        conn: sqlite3.Connection = encryption.connect(
+            f"{path.resolve().as_uri()}?mode=rw", key, uri=True, isolation_level=None)
+    except encryption.driver_errors() as exc:
         raise BackupError(f"Cannot open the database {path}: {exc}. Check the path and its "
                           "permissions.") from exc
     conn.execute("PRAGMA busy_timeout = 5000")
@@ -495,11 +511,14 @@ def _open_backup_file(path: Path) -> sqlite3.Connection:
     """
     uri = f"{path.resolve().as_uri()}?mode=ro"
     header = read_header(path)
-    if len(header) >= 20 and header[18] == 2 and not Path(f"{path}-wal").exists():
+    key = _file_key(path)  # an encrypted backup: its header is not in clear
+    in_wal = key is not None or (len(header) >= 20 and header[18] == 2)
+    if in_wal and not Path(f"{path}-wal").exists():
         uri += "&immutable=1"
     try:
-        return sqlite3.connect(uri, uri=True, isolation_level=None)
-    except sqlite3.Error as exc:
+        conn: sqlite3.Connection = encryption.connect(uri, key, uri=True, isolation_level=None)
+        return conn
+    except encryption.driver_errors() as exc:
         raise BackupError(f"Cannot open {path}: {exc}. Nothing was changed.") from exc
 
 
@@ -513,7 +532,7 @@ def inspect_sqlite(conn: sqlite3.Connection, path: Path, *, kind: str) -> str:
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
         missing = [t for t in REQUIRED_TABLES if t not in tables]
         rows = [] if missing else conn.execute("SELECT version_num FROM alembic_version").fetchall()
-    except sqlite3.DatabaseError as exc:
+    except encryption.database_errors() as exc:
         raise BackupError(f"{path} is damaged: SQLite cannot read it ({exc}). "
                           + ("Choose an older backup; nothing was changed." if kind == "backup"
                              else "Restore a backup with 'ketalog restore FILE'.")) from exc
@@ -532,10 +551,19 @@ def inspect_sqlite(conn: sqlite3.Connection, path: Path, *, kind: str) -> str:
 
 
 def integrity_problem(conn: sqlite3.Connection) -> str | None:
-    """None when ``PRAGMA integrity_check`` says ok, else its first complaint."""
+    """None when ``PRAGMA integrity_check`` says ok, else its first complaint.
+
+    An encrypted file's pages are checked against their authentication codes
+    first (``cipher_integrity_check``): SQLite's own check on a page that fails
+    to decrypt says only "SQL logic error".
+    """
+    if encryption.key_of(conn) is not None:
+        damage = encryption.cipher_problems(conn)
+        if damage is not None:
+            return damage
     try:
         rows = conn.execute("PRAGMA integrity_check").fetchall()
-    except sqlite3.DatabaseError as exc:
+    except encryption.database_errors() as exc:
         return str(exc)
     problems = [str(r[0]) for r in rows if str(r[0]) != "ok"]
     if not rows:
@@ -561,6 +589,10 @@ def _remove_with_sidecars(path: Path) -> None:
         Path(name).unlink(missing_ok=True)
 
 
+class DamagedSource(BackupError):
+    """The database copied from fails SQLCipher's page authentication: it is damaged."""
+
+
 def _copy_into_new_file(source: sqlite3.Connection, target: Path, *, source_name: Path,
                         check: bool = True) -> str:
     """Copy ``source`` with the backup API to a temporary file beside ``target``, then rename.
@@ -577,7 +609,8 @@ def _copy_into_new_file(source: sqlite3.Connection, target: Path, *, source_name
                                              dir=folder)
         os.close(handle)
         temp = Path(temp_name)
-        dest = sqlite3.connect(temp, isolation_level=None)
+        # an encrypted database's copy is encrypted with the same key (same salt: same clinic)
+        dest = encryption.connect(temp, encryption.key_of(source), isolation_level=None)
         try:
             source.backup(dest)
             dest.execute("PRAGMA journal_mode = DELETE").fetchall()
@@ -597,7 +630,14 @@ def _copy_into_new_file(source: sqlite3.Connection, target: Path, *, source_name
         temp = None
         _fsync_path(folder, folder=True)
         return revision
-    except sqlite3.Error as exc:
+    except encryption.codec_errors() as exc:
+        key = encryption.key_of(source)
+        damage = encryption.cipher_damage(source_name, key) if key is not None else None
+        if damage is not None:
+            raise DamagedSource(f"{source_name} is damaged ({damage}): restore the newest good "
+                                "backup with 'ketalog restore FILE'. Nothing was written.") from exc
+        if isinstance(exc, MemoryError):  # SQLCipher's codec error state, not a full memory
+            raise
         raise BackupError(f"Could not copy {source_name} to {target}: {exc}. Check the free "
                           "disk space; nothing was written.") from exc
     except OSError as exc:
@@ -619,7 +659,12 @@ def _previous_copy_name(database: Path) -> Path:
 
 
 def _target_state(database: Path) -> str:
-    """'ketalog', 'empty', 'foreign' or 'damaged' for an existing database file."""
+    """'ketalog', 'empty', 'foreign' or 'damaged' for an existing database file.
+
+    An encrypted database whose key this workstation lacks is refused (BackupError),
+    not taken for a damaged one.
+    """
+    _file_key(database)
     try:
         conn = _open_existing(database)
     except BackupError:
@@ -627,7 +672,7 @@ def _target_state(database: Path) -> str:
     try:
         tables = {str(row[0]) for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    except sqlite3.DatabaseError:
+    except encryption.database_errors():
         return "damaged"
     finally:
         conn.close()
@@ -667,8 +712,8 @@ def _replace_sqlite(database: Path, backup: sqlite3.Connection, source: Path) ->
         except BackupError as exc:
             cause = exc.__cause__
             # "malformed" is a DatabaseError; a full disk or a lock is an OperationalError
-            damaged = isinstance(cause, sqlite3.DatabaseError) and not isinstance(
-                cause, sqlite3.OperationalError)
+            damaged = isinstance(exc, DamagedSource) or (
+                cause is not None and encryption.damage_error(cause))
             if not damaged:
                 raise BackupError(f"The current database could not be kept before the restore: "
                                   f"{exc} Nothing was changed.") from exc
@@ -688,14 +733,32 @@ def _replace_sqlite(database: Path, backup: sqlite3.Connection, source: Path) ->
     return previous
 
 
+def _mixed_encryption(source: Path, database: Path, backup_key: encryption.DatabaseKey | None,
+                      database_key: encryption.DatabaseKey | None) -> str:
+    """The refusal for a backup whose encryption differs from the database's."""
+    if backup_key is None:
+        what = "is not encrypted, unlike"
+    elif database_key is None:
+        what = "is encrypted, unlike"
+    else:
+        what = "is encrypted with another clinic's key than"
+    return (f"{source} {what} the database {database}, so it cannot be restored into it: "
+            "restore it into a new file (--database-url sqlite:///NEW-FILE); nothing was "
+            "changed.")
+
+
 def _restore_into_live(database: Path, backup: sqlite3.Connection, source: Path,
                        previous: Path) -> None:
     """Write the backup into the database through SQLite (safe beside open WAL connections)."""
     dest = _open_existing(database)
     try:
+        if encryption.key_of(dest) != encryption.key_of(backup):
+            previous.unlink(missing_ok=True)
+            raise BackupError(_mixed_encryption(source, database, encryption.key_of(backup),
+                                                encryption.key_of(dest)))
         try:
             backup.backup(dest)
-        except sqlite3.Error as exc:
+        except encryption.driver_errors() as exc:
             previous.unlink(missing_ok=True)
             raise BackupError(f"The restore of {source} into {database} failed: {exc}. The "
                               "database was not changed; check the free disk space and close "

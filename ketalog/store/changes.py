@@ -16,11 +16,11 @@ neither is thread-safe.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Protocol
 
 from sqlalchemy.engine import URL
 
+from ketalog.store import encryption
 from ketalog.store.engine import normalise_url, sqlite_path
 
 CHANNEL = "ketalog_changes"
@@ -88,8 +88,8 @@ class SqliteChangeFeed:
         path = sqlite_path(normalise_url(url))
         if path is None:
             raise ValueError("An in-memory SQLite database has no other connections to watch.")
-        self._conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True,
-                                     isolation_level=None, check_same_thread=True)
+        self._conn = encryption.connect(f"{path.as_uri()}?mode=ro", encryption.key_for_file(path),
+                                        uri=True, isolation_level=None, check_same_thread=True)
         self._poll_s = poll_s
         self._version = self._data_version()
         self._audit_head, self._presence = self._heads()

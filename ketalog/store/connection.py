@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from ketalog.store import encryption
 from ketalog.store.engine import (
     check_sqlite_file,
     describe_url,
@@ -219,10 +220,11 @@ def _test_sqlite(url: URL) -> ConnectionCheck:
                                "ketalog closes (for tests only).",
                                f"SQLite {sqlite3.sqlite_version}", "empty")
     fs = network_filesystem(path)
+    key = None
     if fs is not None or path.exists() or path.parent.is_dir():
         # nothing is created here: the folder exists, so the check only reads
         try:
-            check_sqlite_file(path)
+            key = check_sqlite_file(path)
         except DatabaseConfigError as exc:
             return ConnectionCheck(False, str(exc), None, _refused_state(str(exc)))
     if not path.exists():
@@ -238,8 +240,10 @@ def _test_sqlite(url: URL) -> ConnectionCheck:
         return ConnectionCheck(False, f"The file {path} exists but this user cannot write to "
                                "it; check its permissions.", None, None)
     # read-only and without ketalog's pragmas: testing must not switch a file to WAL
-    engine = create_engine(URL.create("sqlite", database=f"file:{quote(str(path))}",
-                                      query={"mode": "ro", "uri": "true"}))
+    read_only = URL.create("sqlite", database=f"file:{quote(str(path))}",
+                           query={"mode": "ro", "uri": "true"})
+    engine = (create_engine(read_only) if key is None
+              else encryption.keyed_engine(read_only, key, path))
     try:
         status = schema_status(engine)
         guards = _guard_problem(engine, status.state.value)
@@ -252,7 +256,8 @@ def _test_sqlite(url: URL) -> ConnectionCheck:
                                status.state.value)
     usable, words = _schema_words(status.state.value, status.revision, sqlite=True)
     size_mb = path.stat().st_size / 1_000_000
-    return ConnectionCheck(usable, f"SQLite file {path} ({size_mb:.1f} MB). {words}",
+    at_rest = ", encrypted at rest" if key is not None else ""
+    return ConnectionCheck(usable, f"SQLite file {path} ({size_mb:.1f} MB{at_rest}). {words}",
                            f"SQLite {sqlite3.sqlite_version}", status.state.value)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from ketalog.store import encryption
 from ketalog.store.errors import DatabaseConfigError as DatabaseConfigError
 from ketalog.store.errors import NoDatabase
 from ketalog.store.faults import sqlite_file_problem
@@ -136,8 +137,12 @@ def network_filesystem(path: Path, mounts: Iterable[tuple[str, str]] | None = No
     return None
 
 
-def check_sqlite_file(path: Path) -> None:
-    """Refuse a path SQLite cannot safely use, before anything is written there."""
+def check_sqlite_file(path: Path) -> encryption.DatabaseKey | None:
+    """Refuse a path SQLite cannot safely use, before anything is written there.
+
+    Returns the key of an encrypted file (None for a plain or a new one).
+    """
+    key: encryption.DatabaseKey | None = None
     fs = network_filesystem(path)
     if fs is not None:
         raise DatabaseConfigError(
@@ -156,15 +161,18 @@ def check_sqlite_file(path: Path) -> None:
                 f"Cannot read the database file {path}: {exc.strerror}."
             ) from exc
         if header and header != SQLITE_MAGIC:
+            key = encryption.key_for_file(path)  # encrypted: its key, or why there is none
+        if header and header != SQLITE_MAGIC and key is None:
             raise DatabaseConfigError(
                 f"{path} is not a SQLite database (it may be another kind of file or damaged). "
                 "ketalog left it untouched; choose another path or restore a backup."
             )
         # before the first connection: switching a file to WAL already writes to it
 
-        problem = sqlite_file_problem(path)
+        problem = sqlite_file_problem(path, key=key)
         if problem is not None:
             raise DatabaseConfigError(problem)
+        encryption.remember_file(path, key)  # not read again while connections hold locks
     else:
         try:
 
@@ -175,6 +183,7 @@ def check_sqlite_file(path: Path) -> None:
                 f"Cannot create the folder {path.parent}: {exc.strerror}. "
                 "Choose a database path you can write to."
             ) from exc
+    return key
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -232,12 +241,16 @@ def require_sqlite_file(path: Path) -> None:
 
 
 def make_engine(url: str | URL | None = None, *, echo: bool = False,
-                create: bool = True) -> Engine:
+                create: bool = True, encrypt_new: bool = False) -> Engine:
     """Create the engine for ``url`` (default: resolved from the environment).
 
     ``create=False`` is for every command but those that create a database:
     a SQLite path with no database file is refused (:class:`NoDatabase`)
     before its folder or file is made.
+
+    An encrypted SQLite file is opened with its key from the key store.
+    ``encrypt_new``: a new SQLite clinic is created encrypted when this
+    workstation has a key store (the first run, ``ketalog demo``, ``db upgrade``).
 
     Raises:
         DatabaseConfigError: the URL is malformed, names an unsupported
@@ -248,12 +261,22 @@ def make_engine(url: str | URL | None = None, *, echo: bool = False,
         path = sqlite_path(parsed)
         if path is not None and not create:
             require_sqlite_file(path)
+        key: encryption.DatabaseKey | None = None
+        new = False
         if path is not None:
-            check_sqlite_file(path)
+            new = not path.exists() or (path.is_file() and path.stat().st_size == 0)
+            key = check_sqlite_file(path)
+            if key is None and new and encrypt_new:
+                key = encryption.new_clinic_key()
             _make_private(path)
             parsed = parsed.set(database=str(path))
-        engine = create_engine(parsed, echo=echo)
+        if key is None:
+            engine = create_engine(parsed, echo=echo)
+        else:
+            engine = encryption.keyed_engine(parsed, key, path, echo=echo)
         _configure_sqlite(engine)
+        if path is not None and new:
+            encryption.remember_when_written(engine, path, key)
         return engine
     connect_args: dict[str, Any] = {"connect_timeout": 5, "application_name": "ketalog"}
     return create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)

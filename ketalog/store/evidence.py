@@ -44,6 +44,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from ketalog.store import encryption
 from ketalog.store.engine import (
     make_engine,
     normalise_url,
@@ -87,16 +88,23 @@ def _read_only_uri(path: Path, *, immutable: bool) -> str:
     return f"file:{quote(str(path.resolve()))}?{flags}"
 
 
-def _sqlite_engine(url: URL, path: Path, uri: str) -> Engine:
+def _sqlite_engine(url: URL, path: Path, uri: str,
+                   key: encryption.DatabaseKey | None = None) -> Engine:
     """An engine whose every connection opens ``uri`` read-only; its URL stays the file's.
 
     The URL names the evidence file itself (never a temporary copy) so its audit
-    anchor file, beside it, is the one checked.
+    anchor file, beside it, is the one checked. An encrypted copy is opened
+    with its key from the key store (SQLCipher), read-only all the same.
     """
     def connect() -> sqlite3.Connection:
-        return sqlite3.connect(uri, uri=True, timeout=5, check_same_thread=False)
+        return encryption.connect(uri, key, uri=True, timeout=5,  # type: ignore[no-any-return]
+                                  check_same_thread=False)
 
-    engine = create_engine(url.set(database=str(path)), creator=connect)
+    if key is None:
+        engine = create_engine(url.set(database=str(path)), creator=connect)
+    else:
+        engine = create_engine(url.set(database=str(path)), creator=connect,
+                               module=encryption.driver_module())
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -202,15 +210,16 @@ def read_only_engine(url: str | URL | None) -> Iterator[Engine]:
     if not path.is_file():
         raise DatabaseConfigError(f"{path} is not a database file (a folder, a device or a "
                                   "pipe); give the path of a ketalog database file.")
+    key = encryption.key_for_file(path)  # an encrypted copy: its key, or a one-line refusal
     try:
-        problem = sqlite_header_problem(path)
+        problem = None if key is not None else sqlite_header_problem(path)
     except OSError as exc:
         raise DatabaseConfigError(f"Cannot read the database file {path}: "
                                   f"{exc.strerror}.") from exc
     if problem is not None:
         raise DatabaseConfigError(problem)
     with _sqlite_source(path) as (source, immutable):
-        engine = _sqlite_engine(parsed, path, _read_only_uri(source, immutable=immutable))
+        engine = _sqlite_engine(parsed, path, _read_only_uri(source, immutable=immutable), key)
         try:
             _refuse_schema(engine)
             yield engine

@@ -19,9 +19,9 @@ Two jobs, both read-only:
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
+from ketalog.store import encryption
 from ketalog.store import revisions as schema  # a module: no upper-case names here but messages
 
 #: The general sentence for a failed save whose cause is not recognised.
@@ -162,17 +162,18 @@ def _writable_problem(path: Path) -> str | None:
             f"the folder {folder} writable, then start ketalog again.")
 
 
-def _schema_problem(path: Path) -> str | None:
+def _schema_problem(path: Path, key: encryption.DatabaseKey | None = None) -> str | None:
     """Read the table names without writing: damage near the schema, or a foreign file.
 
     With no -wal file beside it the file alone is the whole database and is
     read as immutable (no -wal or -shm is created next to a file that may be
-    refused); with one, SQLite must read it too.
+    refused); with one, SQLite must read it too. An encrypted file is read
+    with its ``key``.
     """
     immutable = "" if Path(f"{path}-wal").exists() else "&immutable=1"
     uri = f"{path.resolve().as_uri()}?mode=ro{immutable}"
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=5)
+        conn = encryption.connect(uri, key, uri=True, timeout=5)
         try:
             names = [row[0] for row in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -180,7 +181,7 @@ def _schema_problem(path: Path) -> str | None:
                 "SELECT version_num FROM alembic_version")] if "alembic_version" in names else []
         finally:
             conn.close()
-    except sqlite3.Error as exc:
+    except encryption.codec_errors() as exc:  # SQLCipher: "out of memory" after a bad page
         return _unreadable(path, exc)
     tables = [name for name in names if not name.startswith("sqlite_")]
     if tables and "alembic_version" not in tables:
@@ -205,7 +206,7 @@ def _revision_problem(path: Path, revisions: list[str]) -> str | None:
             "or a new file name to start an empty one.")
 
 
-def _unreadable(path: Path, exc: sqlite3.Error) -> str:
+def _unreadable(path: Path, exc: Exception) -> str:
     """The start-up refusal for a file SQLite could not read."""
     detail = str(exc).strip() or type(exc).__name__
     name = getattr(exc, "sqlite_errorname", "") or ""
@@ -229,18 +230,21 @@ def sqlite_header_problem(path: Path) -> str | None:
     return _header_problem(path, header, path.stat().st_size)
 
 
-def sqlite_file_problem(path: Path) -> str | None:
+def sqlite_file_problem(path: Path, *, key: encryption.DatabaseKey | None = None) -> str | None:
     """Why an existing SQLite file must not be opened for writing; None when it may.
 
     Reads only: the header, the file's size and the list of tables (with a
     read-only connection), so a refused file is byte for byte as it was. A
     zero-length file passes: it holds nothing to overwrite, SQLite treats it
     as a new empty database, and it is what a first start killed before its
-    first write leaves behind.
+    first write leaves behind. An encrypted file (``key`` given) has no
+    header in clear: its writability and schema are checked.
     """
     size_bytes = path.stat().st_size
     if size_bytes == 0:
         return _writable_problem(path)
+    if key is not None:
+        return _writable_problem(path) or _schema_problem(path, key)
     with path.open("rb") as handle:
         header = handle.read(100)
     return (_header_problem(path, header, size_bytes) or _writable_problem(path)

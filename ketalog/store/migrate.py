@@ -7,7 +7,6 @@ upgrade is actually needed. A test keeps the constant equal to Alembic's head.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
+from ketalog.store import encryption
 from ketalog.store.engine import explain_connection_error, sqlite_path
 from ketalog.store.errors import DatabaseConfigError, NoDatabase
 from ketalog.store.files import make_private_file
@@ -88,9 +88,10 @@ def backup_sqlite(engine: Engine, label: str) -> Path | None:
     target = path.with_name(f"{path.stem}.before-{label}-{stamp}{path.suffix}")
 
     make_private_file(target)  # patient data: 0600 before a byte is written
-    source = sqlite3.connect(path)
+    key = encryption.key_for_file(path)  # an encrypted clinic's copy keeps its key
+    source = encryption.connect(path, key)
     try:
-        dest = sqlite3.connect(target)
+        dest = encryption.connect(target, key)
         try:
             source.backup(dest)
         finally:
