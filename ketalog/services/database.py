@@ -9,7 +9,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ketalog.services.clinic_clock import CHECK_CLOCK
-from ketalog.store.engine import DatabaseConfigError, explain_connection_error, make_engine
+from ketalog.store.engine import (
+    DatabaseConfigError,
+    explain_connection_error,
+    make_engine,
+    reading_engine,
+)
 from ketalog.store.guards import require_guards
 from ketalog.store.migrate import SchemaState, ensure_schema
 from ketalog.store.models import ClientWrite, ProtocolRecord, SessionPresence
@@ -25,6 +30,18 @@ def make_sessionmaker(engine: Engine, *, check_clock: bool = False) -> sessionma
     back (:mod:`ketalog.services.clinic_clock`); set-up, imports and tests do not.
     """
     return sessionmaker(engine, expire_on_commit=False, info={CHECK_CLOCK: check_clock})
+
+
+def make_reading_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for work that only reads (board, search, documents, checks, reports, exports).
+
+    Their transactions never make a save wait: a snapshot on SQLite (no write
+    lock), a read-only REPEATABLE READ transaction on PostgreSQL; a write
+    attempted in one raises ``WriteInReadOnlyWork`` (see ``store.engine.reading_engine``).
+    An action that reads and then records that it read (a document printed, an
+    audit row) writes in a session of :func:`make_sessionmaker`.
+    """
+    return sessionmaker(reading_engine(engine), expire_on_commit=False)
 
 
 def open_database(url: str | None = None, *, check_guards: bool = True) -> Engine:

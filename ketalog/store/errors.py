@@ -14,6 +14,13 @@ class DatabaseConfigError(Exception):
     """The database cannot be used as configured; the message says how to fix it."""
 
 
+class WriteInReadOnlyWork(Exception):
+    """Read-only work (a list, a report, a check) tried to write; the database refused it.
+
+    A fault in the code, never the user's: the message says nothing was written.
+    """
+
+
 class WorkstationConfigError(DatabaseConfigError):
     """The workstation file exists but cannot be read or understood."""
 
