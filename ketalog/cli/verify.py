@@ -11,7 +11,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ketalog.cli.common import EXIT_FAILED, EXIT_OK, Guards, clinic_database
+from ketalog.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    Guards,
+    clinic_database,
+    reading_sessions,
+)
 
 # Start-up: each command imports the services it uses when it runs, so `ketalog`
 # (the window), --help and the other commands do not wait for them, and
@@ -41,7 +47,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from ketalog.services.signature_status import SignatureState, signature_status
     from ketalog.services.signing import verify_session
 
-    with clinic_database(args.database_url, guards=Guards.WARN) as factory, factory() as db:
+    with (clinic_database(args.database_url, guards=Guards.WARN) as factory,
+          reading_sessions(factory)() as db):
         status = signature_status(db, args.session_id)
         result = verify_session(db, args.session_id)
         tz = clinic_timezone(db)
