@@ -60,16 +60,23 @@ def open_database(url: str | None = None, *, check_guards: bool = True) -> Engin
         status = ensure_schema(engine)
         if check_guards:
             require_guards(engine)
-        with make_sessionmaker(engine)() as db:
-            if status.state is not SchemaState.CURRENT or db.scalar(
-                select(ProtocolRecord.id).limit(1)
-            ) is None:
-                # start-up: services.protocols adds about 0.5 s (-X importtime, loaded
-                # machine) and is needed only to seed; the path to the log-in page skips it
-                from ketalog.services.protocols import seed_default_protocols
+        now = datetime.now(UTC)
+        # Looked at in a reading session: the first query of a process also sets up
+        # the ORM (about 0.2 s under load), and holding the write lock meanwhile made
+        # every chair-side save wait whenever a command started (issue 18).
+        with make_reading_sessionmaker(engine)() as db:
+            unseeded = status.state is not SchemaState.CURRENT or db.scalar(
+                select(ProtocolRecord.id).limit(1)) is None
+            chores = housekeeping_due(db, now)
+        if unseeded or chores:
+            with make_sessionmaker(engine)() as db:
+                if unseeded:
+                    # start-up: services.protocols adds about 0.5 s (-X importtime, loaded
+                    # machine) and is needed only to seed; the path to the log-in page skips it
+                    from ketalog.services.protocols import seed_default_protocols
 
-                seed_default_protocols(db)
-            forget_old_housekeeping(db)
+                    seed_default_protocols(db)
+                forget_old_housekeeping(db, now)
     except DatabaseConfigError:
         engine.dispose()
         raise
@@ -77,6 +84,16 @@ def open_database(url: str | None = None, *, check_guards: bool = True) -> Engin
         engine.dispose()
         raise DatabaseConfigError(explain_connection_error(exc, engine.url)) from exc
     return engine
+
+
+def housekeeping_due(db: Session, now: datetime) -> bool:
+    """Whether :func:`forget_old_housekeeping` has anything to drop (reads only)."""
+    old_writes = db.scalar(select(ClientWrite.request_id)
+                           .where(ClientWrite.written_at_utc < now - KEEP_WRITE_IDS).limit(1))
+    old_presence = db.scalar(select(SessionPresence.id)
+                             .where(SessionPresence.seen_at_utc < now - timedelta(days=1))
+                             .limit(1))
+    return old_writes is not None or old_presence is not None
 
 
 def forget_old_housekeeping(db: Session, now: datetime | None = None) -> None:
@@ -87,11 +104,7 @@ def forget_old_housekeeping(db: Session, now: datetime | None = None) -> None:
     now = now or datetime.now(UTC)
     write_cutoff = now - KEEP_WRITE_IDS
     presence_cutoff = now - timedelta(days=1)
-    old_writes = db.scalar(select(ClientWrite.request_id)
-                           .where(ClientWrite.written_at_utc < write_cutoff).limit(1))
-    old_presence = db.scalar(select(SessionPresence.id)
-                             .where(SessionPresence.seen_at_utc < presence_cutoff).limit(1))
-    if old_writes is None and old_presence is None:
+    if not housekeeping_due(db, now):
         db.rollback()
         return
     db.execute(delete(ClientWrite).where(ClientWrite.written_at_utc < write_cutoff))
