@@ -34,8 +34,10 @@ FETCH_ROWS: Final = 1_000
 #: they stream, id after id, never holding a ten-year trail in memory. Called in a
 #: reading session (services.database.make_reading_sessionmaker) they never make a
 #: save wait; the transaction still ends between batches, so a read of minutes does
-#: not pin one old snapshot (SQLite's write-ahead log could not be checkpointed
-#: behind it, and grew by every save made meanwhile).
+#: not pin one old snapshot: SQLite's checkpoints keep copying the saves made meanwhile
+#: into the database file behind it (the write-ahead log file itself starts over only
+#: once no read is running, so it grows while one does: about 95 MB a minute under
+#: ten workstations saving every 150 ms, measured on the ten-year trail).
 BATCH_ROWS: Final = 20_000
 
 #: The actions services write, for filter lists (the trail may hold others).
