@@ -177,9 +177,9 @@ def _run_readers_beside_writers(url: str, tmp_path: Path) -> Run:
             "report": _ketalog(url, "audit", "report", "--from", "2000-01-01", "--to",
                                "2099-12-31", "--csv", str(tmp_path / "trail.csv")),
         }
-        for name, process in readers.items():
-            out, err = process.communicate(timeout=1800)
-            results[name] = (process.returncode, out, err)
+        for name, reader in readers.items():
+            out, err = reader.communicate(timeout=1800)
+            results[name] = (reader.returncode, out, err)
     finally:
         readers_to = time.time()
         stations = _stop_writers(writers, folder)

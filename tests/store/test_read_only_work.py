@@ -79,7 +79,7 @@ def test_read_only_work_is_one_snapshot_and_never_makes_a_save_wait(engine: Engi
     """
     postgresql = engine.dialect.name == "postgresql"
     with make_reading_sessionmaker(engine)() as reading:
-        seen = reading.scalar(select(func.count()).select_from(AuditEntry))
+        seen = reading.scalar(select(func.count()).select_from(AuditEntry)) or 0
         if postgresql:
             assert reading.scalar(text("SHOW transaction_read_only")) == "on"
             assert reading.scalar(text("SHOW transaction_isolation")) == "repeatable read"
