@@ -5,7 +5,9 @@ A command that fails for a reason the user can fix raises :class:`CommandError`;
 1, so no traceback reaches the terminal. Commands open the clinic database
 through :func:`clinic_database` (migrated, guards checked, disposed at the end)
 or, when they must look at a database without changing it,
-:func:`unmigrated_engine`.
+:func:`unmigrated_engine`. What only reads (lists, reports, checks, a document
+before it is recorded) runs in :func:`reading_sessions`, so it never makes a
+chair-side save wait.
 
 Services are imported inside the functions that use them: ``ketalog`` with no
 arguments starts the window, and ``ketalog --help`` should not wait for the
@@ -122,6 +124,18 @@ def evidence_database(url: str | None, *,
     with read_only_engine(resolved) as engine:
         _warn_about_guards(engine)
         yield make_sessionmaker(engine), True
+
+
+def reading_sessions(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Read-only units of work on the database ``factory`` opens (never the write lock).
+
+    See :func:`ketalog.services.database.make_reading_sessionmaker`; a write
+    attempted in one is refused.
+    """
+    # start-up: services load when the command runs, not for --help
+    from ketalog.services.database import make_reading_sessionmaker
+
+    return make_reading_sessionmaker(factory.kw["bind"])
 
 
 @contextmanager

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ketalog.cli.common import EXIT_OK, CommandError, cli_actor, clinic_database, iso_date
+from ketalog.cli.common import (
+    EXIT_OK,
+    CommandError,
+    cli_actor,
+    clinic_database,
+    iso_date,
+    reading_sessions,
+)
 
 # Start-up: each command imports the services it uses when it runs, so `ketalog`
 # (the window), --help and the other commands do not wait for them, and
@@ -64,7 +71,7 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
     )
     from ketalog.services.settings import clinic_timezone
 
-    with clinic_database(args.database_url) as factory, factory() as db:
+    with clinic_database(args.database_url) as factory, reading_sessions(factory)() as db:
         tz = clinic_timezone(db)
         outcomes = clinic_outcomes_report(db, cli_actor(), start=args.date_from,
                                           end=args.date_to)

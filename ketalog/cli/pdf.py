@@ -1,7 +1,9 @@
 """``ketalog pdf``: one chart document written as PDF, completely or not at all.
 
 Every PDF saved is recorded (who, which document, where) as the window's Save
-as PDF is. The REMS form has its own command (``ketalog rems pdf``).
+as PDF is: the document is read and laid out in a reading session, and its audit
+row written in a short transaction of its own once the file is there. The REMS
+form has its own command (``ketalog rems pdf``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ketalog.cli.common import EXIT_OK, CommandError, cli_actor, clinic_database
+from ketalog.cli.common import (
+    EXIT_OK,
+    CommandError,
+    cli_actor,
+    clinic_database,
+    reading_sessions,
+)
 from ketalog.domain.documents import DocumentKind
 
 # Start-up: each command imports the services it uses when it runs, so `ketalog`
@@ -56,12 +64,14 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     if output.parent != Path("") and not output.expanduser().parent.is_dir():
         raise CommandError(f"The folder {output.parent} does not exist; nothing was written.")
     try:
-        with clinic_database(args.database_url) as factory, factory() as db:
-            produced = produce_document(db, args.document, key)
+        with clinic_database(args.database_url) as factory:
+            with reading_sessions(factory)() as db:  # gathering and layout wait for no save
+                produced = produce_document(db, args.document, key)
             data = produced.data
             write_pdf_atomic(output, data)
-            record_document(db, cli_actor(), args.document, key, action="pdf_saved",
-                            detail=str(output.resolve()))
+            with factory() as db:
+                record_document(db, cli_actor(), args.document, key, action="pdf_saved",
+                                detail=str(output.resolve()))
     except ReportError as exc:
         raise CommandError(str(exc)) from exc
     print(f"Wrote {output} ({len(data) // 1024 + 1} KiB).")

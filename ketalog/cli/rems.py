@@ -10,7 +10,13 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from ketalog.cli.common import EXIT_OK, CommandError, cli_actor, clinic_database
+from ketalog.cli.common import (
+    EXIT_OK,
+    CommandError,
+    cli_actor,
+    clinic_database,
+    reading_sessions,
+)
 from ketalog.services.context import system_clock
 
 # Start-up: each command imports the services it uses when it runs, so `ketalog`
@@ -73,7 +79,7 @@ def cmd_rems(args: argparse.Namespace) -> int:
 
     if args.rems_command == "pdf":
         return _write_pdf(args)
-    with clinic_database(args.database_url) as factory, factory() as db:
+    with clinic_database(args.database_url) as factory, reading_sessions(factory)() as db:
         today = clinic_today(db, system_clock())
         tz = clinic_timezone(db)
         rows = rems_list(db, today=today, include_filed=not args.overdue)
@@ -109,11 +115,13 @@ def _write_pdf(args: argparse.Namespace) -> int:
     if output.parent != Path("") and not output.expanduser().parent.is_dir():
         raise CommandError(f"The folder {output.parent} does not exist; nothing was written.")
     try:
-        with clinic_database(args.database_url) as factory, factory() as db:
-            data = produce_pdf(db, DocumentKind.REMS, args.session_id)
+        with clinic_database(args.database_url) as factory:
+            with reading_sessions(factory)() as db:  # gathering and layout wait for no save
+                data = produce_pdf(db, DocumentKind.REMS, args.session_id)
             write_pdf_atomic(output, data)
-            record_document(db, cli_actor(), DocumentKind.REMS, args.session_id,
-                            action="pdf_saved", detail=str(output.expanduser().resolve()))
+            with factory() as db:
+                record_document(db, cli_actor(), DocumentKind.REMS, args.session_id,
+                                action="pdf_saved", detail=str(output.expanduser().resolve()))
     except ReportError as exc:
         raise CommandError(str(exc)) from exc
     print(f"Wrote {output} ({len(data) // 1024 + 1} KiB).")

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ketalog.cli.common import EXIT_OK, clinic_database, iso_date
+from ketalog.cli.common import EXIT_OK, clinic_database, iso_date, reading_sessions
 
 # Start-up: each command imports the services it uses when it runs, so `ketalog`
 # (the window), --help and the other commands do not wait for them, and
@@ -30,7 +30,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     from ketalog.services.board import day_board
     from ketalog.services.settings import clinic_timezone
 
-    with clinic_database(args.database_url) as factory, factory() as db:
+    with clinic_database(args.database_url) as factory, reading_sessions(factory)() as db:
         tz = clinic_timezone(db)
         day = args.date or datetime.now(UTC).astimezone(tz).date()
         rows = day_board(db, day, tz)

@@ -24,6 +24,7 @@ from ketalog.cli.common import (
     cli_workstation,
     clinic_database,
     iso_date,
+    reading_sessions,
 )
 from ketalog.domain.controlled_substances import format_ml
 
@@ -330,19 +331,31 @@ def cmd_stock(args: argparse.Namespace) -> int:
         for text in args.container:  # a mistyped container is refused before any password
             parse_container(text)
     password = _password(args) if writes else ""
-    with clinic_database(args.database_url) as factory, factory() as db:
-        if writes:
-            _write(db, args, _signed_in(db, args, password))
-        elif command == "locations":
-            _print_locations(db)
-        elif command == "products":
-            _print_products(db)
-        elif command == "on-hand":
-            _print_on_hand(db, args.location)
-        elif command == "log":
-            _save(db, args, "log", args.date_from, args.date_to)
-        elif command == "balance":
-            _save(db, args, "balance", args.date_from, args.on)
-        else:
-            _save_record(db, args)
+    with clinic_database(args.database_url) as factory:
+        if command in ("locations", "products", "on-hand") and not writes:
+            # listings wait for no save; a document saved writes its audit row (below)
+            with reading_sessions(factory)() as db:
+                if command == "locations":
+                    _print_locations(db)
+                elif command == "products":
+                    _print_products(db)
+                else:
+                    _print_on_hand(db, args.location)
+            return EXIT_OK
+        with factory() as db:
+            _write_or_save(db, args, password, writes=writes)
     return EXIT_OK
+
+
+def _write_or_save(db: Session, args: argparse.Namespace, password: str, *,
+                   writes: bool) -> None:
+    """An act written into the books, or a document of them saved with its audit row."""
+    command = args.stock_command
+    if writes:
+        _write(db, args, _signed_in(db, args, password))
+    elif command == "log":
+        _save(db, args, "log", args.date_from, args.date_to)
+    elif command == "balance":
+        _save(db, args, "balance", args.date_from, args.on)
+    else:
+        _save_record(db, args)

@@ -17,6 +17,7 @@ from ketalog.cli.common import (
     NOTHING_RECORDED,
     add_read_only_option,
     evidence_database,
+    reading_sessions,
 )
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from ketalog.services.signing import verify_session
 
     with (evidence_database(args.database_url, read_only=args.read_only) as (factory, ro),
-          factory() as db):
+          reading_sessions(factory)() as db):
         status = signature_status(db, args.session_id)
         result = verify_session(db, args.session_id)
         tz = clinic_timezone(db)

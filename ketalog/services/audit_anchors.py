@@ -38,7 +38,7 @@ from ketalog.services.access import Permission, authorize
 from ketalog.services.audit_references import check_references
 from ketalog.services.audit_trail import ChainReport, verify_chain
 from ketalog.services.context import Actor
-from ketalog.services.database import make_sessionmaker
+from ketalog.services.database import make_reading_sessionmaker
 from ketalog.store.anchors import (
     Anchor,
     AnchorFileDamaged,
@@ -175,7 +175,7 @@ def check_anchors(db: Session, anchors: list[Anchor]) -> list[str]:
                 f"row {early.id} is dated {_when(early.occurred_at_utc)}, before the anchor "
                 f"of {_when(newest.anchored_at_utc)} that ended at row {newest.last_row_id}: "
                 "it was added afterwards (a forged or backdated row)")
-    db.rollback()  # read-only: release the transaction (and SQLite's lock)
+    db.rollback()  # read-only: end the transaction (a writing session's lock with it)
     return problems
 
 
@@ -312,7 +312,7 @@ def start_daily_anchor(engine: Engine, *, now: datetime) -> threading.Thread | N
         from sqlalchemy.exc import SQLAlchemyError
 
         try:
-            with make_sessionmaker(engine)() as db:
+            with make_reading_sessionmaker(engine)() as db:  # reads the trail's end only
                 anchor_if_due(db, now=now, path=target)
         except SQLAlchemyError:
             pass  # the database is unreachable now; the next start or backup anchors it

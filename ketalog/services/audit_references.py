@@ -12,8 +12,9 @@ them; the references can. For every referencing table this finds:
   or the reference removed).
 
 Each table is read as an indexed anti-join against the trail's primary key, in
-id ranges of :data:`BATCH_IDS`, the read transaction ending between ranges so
-chair-side saves on SQLite wait at most one range; only the problem rows come
+id ranges of :data:`BATCH_IDS`, the read transaction ending between ranges (in a
+writing session, chair-side saves on SQLite wait at most one range; in a reading
+one, as ``audit verify`` runs it, they never wait); only the problem rows come
 back from the database.
 """
 

@@ -3,7 +3,9 @@
 The engine factory is the one place that knows database dialect details:
 SQLite gets WAL, ``synchronous=FULL`` and foreign keys on every connection, and
 real transactions (``BEGIN IMMEDIATE`` issued by us, so each unit of work reads
-and writes under one lock); PostgreSQL URLs are routed to psycopg 3.
+and writes under one lock); PostgreSQL URLs are routed to psycopg 3. Read-only
+work goes through :func:`reading_engine`: a snapshot that never takes the write
+lock on SQLite, a read-only transaction on PostgreSQL.
 
 Its neighbours: ``store.connection`` (the settings a dialog edits, the connection
 test), ``store.connectivity`` (a lost server told from a refusal) and
@@ -18,14 +20,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from ketalog.store import encryption
 from ketalog.store.errors import DatabaseConfigError as DatabaseConfigError
-from ketalog.store.errors import NoDatabase
+from ketalog.store.errors import NoDatabase, WriteInReadOnlyWork
 from ketalog.store.faults import sqlite_file_problem
 from ketalog.store.files import make_private_folder, make_sqlite_files_private, private_umask
 from ketalog.store.workstation import ENV_DATABASE_URL as ENV_DATABASE_URL
@@ -201,12 +203,63 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        # IMMEDIATE takes the write lock up front: a unit of work that reads
-        # then writes can never fail half-way with SQLITE_BUSY_SNAPSHOT because
-        # another connection committed in between. Writers queue (busy_timeout);
-        # WAL readers outside a transaction are never blocked.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _on_begin(connection: Connection) -> None:
+        # Writers: IMMEDIATE takes the write lock up front, so a unit of work that
+        # reads then writes can never fail half-way with SQLITE_BUSY_SNAPSHOT
+        # because another connection committed in between; writers queue
+        # (busy_timeout). Readers (reading_engine): a deferred transaction is a
+        # WAL snapshot that never takes the write lock, so a long report cannot
+        # make a save wait, and query_only refuses any write made in it.
+        reading = is_reading(connection)
+        state = connection.connection.info
+        if state.get(_QUERY_ONLY, False) != reading:  # a pooled connection keeps the pragma
+            connection.exec_driver_sql(f"PRAGMA query_only = {'ON' if reading else 'OFF'}")
+            state[_QUERY_ONLY] = reading
+        connection.exec_driver_sql("BEGIN DEFERRED" if reading else "BEGIN IMMEDIATE")
+
+
+#: The execution option that marks an engine's work as read-only (see reading_engine).
+READ_ONLY = "ketalog_read_only"
+#: Where a SQLite connection's record keeps whether ``PRAGMA query_only`` is on.
+_QUERY_ONLY = "ketalog_query_only"
+#: SQLSTATE of PostgreSQL's "cannot execute ... in a read-only transaction".
+_PG_READ_ONLY_TRANSACTION = "25006"
+
+
+def reading_engine(engine: Engine) -> Engine:
+    """The same database and pool, for work that only reads: it never makes a save wait.
+
+    On SQLite each transaction begins DEFERRED, a snapshot of the WAL that never
+    takes the write lock, with ``PRAGMA query_only`` on for it; on PostgreSQL it
+    is READ ONLY and REPEATABLE READ (one consistent snapshot, no write). A
+    write attempted in it raises :class:`WriteInReadOnlyWork` on both.
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="REPEATABLE READ",
+                                        postgresql_readonly=True, **{READ_ONLY: True})
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+def is_reading(bind: Engine | Connection) -> bool:
+    """Whether ``bind`` (an engine or one of its connections) does read-only work."""
+    return bool(bind.get_execution_options().get(READ_ONLY))
+
+
+def _refuse_writes_in_read_only_work(engine: Engine) -> None:
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> BaseException | None:
+        if context.connection is None or not is_reading(context.connection):
+            return None
+        original = context.original_exception
+        refused = (getattr(original, "sqlstate", None) == _PG_READ_ONLY_TRANSACTION
+                   or "attempt to write a readonly database" in str(original))
+        if not refused:
+            return None
+        statement = (context.statement or "").split(None, 1)[:1]
+        return WriteInReadOnlyWork(
+            f"A {statement[0].upper() if statement else 'write'} was attempted in read-only "
+            "work (a list, a report, a check) and refused; nothing was written. This is a "
+            "fault in ketalog: please report it.")
 
 
 def _make_private(path: Path) -> None:
@@ -277,9 +330,12 @@ def make_engine(url: str | URL | None = None, *, echo: bool = False,
         _configure_sqlite(engine)
         if path is not None and new:
             encryption.remember_when_written(engine, path, key)
+        _refuse_writes_in_read_only_work(engine)
         return engine
     connect_args: dict[str, Any] = {"connect_timeout": 5, "application_name": "ketalog"}
-    return create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+    engine = create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+    _refuse_writes_in_read_only_work(engine)
+    return engine
 
 
 def describe_url(url: str | URL) -> str:

@@ -28,6 +28,13 @@ class NoDatabase(DatabaseConfigError):
             "upgrade' (or start the app), or check --database-url. Nothing was created.")
 
 
+class WriteInReadOnlyWork(Exception):
+    """Read-only work (a list, a report, a check) tried to write; the database refused it.
+
+    A fault in the code, never the user's: the message says nothing was written.
+    """
+
+
 class WorkstationConfigError(DatabaseConfigError):
     """The workstation file exists but cannot be read or understood."""
 

@@ -133,6 +133,14 @@ def _postgres_engine(url: URL) -> Engine:
             cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         dbapi_connection.commit()
 
+    @event.listens_for(engine, "checkout")
+    def _still_read_only(dbapi_connection: Any, _record: ConnectionPoolEntry,
+                         _proxy: Any) -> None:
+        # psycopg's own flag wins over the session's default: a connection that went
+        # back to the pool from a reading session was reset to read_only=False, and
+        # began READ WRITE from then on, so the flag is set at every checkout
+        dbapi_connection.read_only = True
+
     return engine
 
 

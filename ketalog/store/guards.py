@@ -24,6 +24,7 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, Engine, inspect, text
 
+from ketalog.store.engine import reading_engine
 from ketalog.store.errors import DatabaseConfigError
 
 SIGNED_MESSAGE = ("ketalog: this session is signed and cannot be changed; "
@@ -528,8 +529,12 @@ class GuardsBroken(DatabaseConfigError):
 
 
 def require_guards(engine: Engine) -> None:
-    """Raise :class:`GuardsBroken` naming every broken guard; one catalogue query when all hold."""
-    with engine.connect() as conn:
+    """Raise :class:`GuardsBroken` naming every broken guard; one catalogue query when all hold.
+
+    Read-only (``reading_engine``): every command checks the guards as it starts, and
+    must not make a chair-side save wait meanwhile.
+    """
+    with reading_engine(engine).connect() as conn:
         problems = check_guards(conn)
     if problems:
         raise GuardsBroken(problems)

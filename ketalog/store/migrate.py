@@ -17,7 +17,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from ketalog.store import encryption
-from ketalog.store.engine import explain_connection_error, sqlite_path
+from ketalog.store.engine import explain_connection_error, reading_engine, sqlite_path
 from ketalog.store.errors import DatabaseConfigError, NoDatabase
 from ketalog.store.files import make_private_file
 from ketalog.store.revisions import HEAD_REVISION as HEAD_REVISION
@@ -56,9 +56,9 @@ def alembic_config() -> Config:
 
 
 def schema_status(engine: Engine) -> SchemaStatus:
-    """Read the schema revision with one cheap query."""
+    """Read the schema revision with one cheap query (read-only: it makes no save wait)."""
     try:
-        with engine.connect() as conn:
+        with reading_engine(engine).connect() as conn:
             try:
                 rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
             except DBAPIError:

@@ -318,7 +318,7 @@ class AuditDialog(QDialog):
         self.chain.setText(self.tr("Checking every audit row..."))
         self.chain.show()
         now = self.ctx.clock()
-        self._start(lambda: self.ctx.run(lambda db: verify_anchored_for(db, actor, now=now)),
+        self._start(lambda: self.ctx.read(lambda db: verify_anchored_for(db, actor, now=now)),
                     self._verified, "audit chain check")
 
     def _verified(self, outcome: Outcome[AnchoredReport]) -> None:
@@ -358,7 +358,7 @@ class AuditDialog(QDialog):
                 rows = audit_entries(db, actor, filters, sort=sort, limit=EXPORT_ROWS)
                 write_audit_csv(rows, path, tz=tz)
                 return len(rows)
-            return self.ctx.run(export)
+            return self.ctx.read(export)
 
         self.export_button.setEnabled(False)
         self.message.show_info(self.tr("Exporting..."))

@@ -168,7 +168,7 @@ class BoardPage(QWidget):
         """Reload the board from the database (one query set, a few ms)."""
         day = self.selected_day()
         now = self.ctx.clock()
-        outcome = self.ctx.run(lambda db: day_board(db, day, self.ctx.tz, now=now))
+        outcome = self.ctx.read(lambda db: day_board(db, day, self.ctx.tz, now=now))
         if outcome.value is None:
             self.message.show_error(outcome.error or "")
             return

@@ -139,7 +139,7 @@ class ScheduleDialog(QDialog):
     # --- finding and registering ----------------------------------------------------------
 
     def _search(self, text: str) -> None:
-        outcome = self.ctx.run(lambda db: search_patients(db, text))
+        outcome = self.ctx.read(lambda db: search_patients(db, text))
         self.results.clear()
         for patient in outcome.value or []:
             item = QListWidgetItem(

@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ketalog.domain.clinic_time import clock_text
 from ketalog.domain.errors import DomainError, TransitionRefused, ValidationError
 from ketalog.services.context import Actor, Clock, system_clock
+from ketalog.services.database import make_reading_sessionmaker
 from ketalog.services.errors import Conflict, StaleEdit
 from ketalog.store.connectivity import is_connection_lost
 from ketalog.store.engine import DatabaseConfigError
@@ -109,8 +110,12 @@ class UiContext:
         tz: ZoneInfo,
         actor: Callable[[], Actor],
         clock: Clock = system_clock,
+        reading: sessionmaker[Session] | None = None,
     ) -> None:
         self.sessions = sessions
+        #: read-only units of work on the same database (default: made from ``sessions``)
+        self.reading = reading if reading is not None else make_reading_sessionmaker(
+            sessions.kw["bind"])
         self.tz = tz
         self.actor = actor
         self.clock = clock
@@ -140,9 +145,23 @@ class UiContext:
         While the database is known to be unreachable nothing is tried (a
         cut network would hold the screen for the whole connect timeout).
         """
+        return self._run(self.sessions, action, write_id)
+
+    def read(self, action: Callable[[Session], T]) -> Outcome[T]:
+        """Run work that only reads (the board, a search, a document's pages) as :meth:`run`.
+
+        In a reading session: it never makes a save wait (a snapshot on SQLite, a
+        read-only transaction on PostgreSQL), and a write attempted in it is refused.
+        Work that reads and then records that it read writes that record through
+        :meth:`run`.
+        """
+        return self._run(self.reading, action, None)
+
+    def _run(self, sessions: sessionmaker[Session], action: Callable[[Session], T],
+             write_id: str | None) -> Outcome[T]:
         if self.offline:
             return Outcome(error=self.offline_text(), offline=True)
-        with self.sessions() as db:
+        with sessions() as db:
             try:
                 if write_id is not None:
                     if db.get(ClientWrite, write_id) is not None:
@@ -202,8 +221,8 @@ class SessionController(QObject):
             return self.view
         now = self.ctx.clock()
         actor = self.ctx.actor()
-        outcome = self.ctx.run(lambda db: (load_session_view(db, self.session_id, now),
-                                           others_present(db, actor, self.session_id, now)))
+        outcome = self.ctx.read(lambda db: (load_session_view(db, self.session_id, now),
+                                            others_present(db, actor, self.session_id, now)))
         if outcome.ok and outcome.value is not None:
             self.view, others = outcome.value
             self.view_changed.emit(self.view)

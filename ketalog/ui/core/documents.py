@@ -41,8 +41,6 @@ from ketalog.ui.core.context import UiContext
 from ketalog.ui.widgets.windows import export_path, place_window, remember_export_folder
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from ketalog.services.context import Actor
 from ketalog.ui.core.style import MessageLabel
 from ketalog.ui.core.translation import QT_TRANSLATE_NOOP, translated
@@ -85,19 +83,22 @@ def document_work(ctx: UiContext, kind: str, key: int | date,
         from ketalog.reports.base import ReportError
         from ketalog.services.pdf import produce_pdf, record_document
 
-        def build(db: Session) -> bytes:
-            pdf = produce_pdf(db, kind, key, as_of=ctx.clock())
-            record_document(db, actor, kind, key, action="pdf_produced",
-                            detail=f"{len(pdf)} bytes", clock=ctx.clock)
-            return pdf
-
+        # read and laid out in a reading session (no save waits for the pages); then its
+        # audit row in a short transaction of its own: a document nobody recorded is not shown
         try:
-            outcome = ctx.run(build)
+            built = ctx.read(lambda db: produce_pdf(db, kind, key, as_of=ctx.clock()))
         except ReportError as exc:
             raise JobRefused(str(exc)) from exc
-        if outcome.value is None:
-            raise JobRefused(outcome.error or "The document could not be built.")
-        return outcome.value
+        pdf = built.value
+        if pdf is None:
+            raise JobRefused(built.error or "The document could not be built.")
+        recorded = ctx.run(lambda db: record_document(db, actor, kind, key,
+                                                      action="pdf_produced",
+                                                      detail=f"{len(pdf)} bytes",
+                                                      clock=ctx.clock))
+        if not recorded.ok:
+            raise JobRefused(recorded.error or "The document could not be recorded.")
+        return pdf
 
     return work
 
